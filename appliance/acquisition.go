@@ -1,0 +1,113 @@
+package appliance
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"maps"
+	"sync"
+
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/journal/blob"
+)
+
+// Leaf types of an acquisition.
+const (
+	LeafAcquisitionStart = "acquisition-start"
+	LeafArtifact         = "artifact"
+	LeafAcquisitionEnd   = "acquisition-end"
+)
+
+// Acquisition records one acquisition into the journal as it happens: a start leaf, one leaf per artifact (whose
+// bytes go encrypted into the blob store before the leaf that names them is written), and an end leaf followed by
+// a signed checkpoint.
+type Acquisition struct {
+	a      *Appliance
+	ID     string
+	Case   string
+	Method string
+
+	mu        sync.Mutex
+	artifacts int
+	done      bool
+}
+
+// Artifact is a recorded artifact: its blob and its leaf.
+type Artifact struct {
+	Kind string
+	Ref  blob.Ref
+	Leaf journal.Leaf
+}
+
+// StartAcquisition begins an acquisition for caseID. It refuses while certification is locked. meta holds what
+// describes the acquisition (source versions, operator): no personal data, which belongs in blobs.
+func (a *Appliance) StartAcquisition(ctx context.Context, caseID, method string, meta map[string]any) (*Acquisition, error) {
+	if err := a.CheckCertify(); err != nil {
+		return nil, err
+	}
+	if err := blob.ValidCaseID(caseID); err != nil {
+		return nil, fmt.Errorf("appliance: acquisition: %w", err)
+	}
+	var raw [8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	acq := &Acquisition{a: a, ID: hex.EncodeToString(raw[:]), Case: caseID, Method: method}
+	fields := maps.Clone(meta)
+	if fields == nil {
+		fields = map[string]any{}
+	}
+	fields["acquisition"], fields["method"] = acq.ID, method
+	if _, err := a.journal.Append(ctx, journal.Entry{Type: LeafAcquisitionStart, Case: caseID, Fields: fields}); err != nil {
+		return nil, fmt.Errorf("appliance: acquisition %s: %w", acq.ID, err)
+	}
+	return acq, nil
+}
+
+// AddArtifact stores r's bytes as an encrypted blob of the case and journals it. kind says what it is
+// ("screenshot", "mhtml", "media", "database", "messages"). The leaf is durable when AddArtifact returns.
+func (acq *Acquisition) AddArtifact(ctx context.Context, kind string, r io.Reader) (Artifact, error) {
+	if err := acq.a.CheckCertify(); err != nil {
+		return Artifact{}, err
+	}
+	ref, err := acq.a.blobs.Put(ctx, acq.Case, r)
+	if err != nil {
+		return Artifact{}, fmt.Errorf("appliance: acquisition %s: store %s: %w", acq.ID, kind, err)
+	}
+	leaf, err := acq.a.journal.Append(ctx, journal.Entry{Type: LeafArtifact, Case: acq.Case, Fields: map[string]any{
+		"acquisition": acq.ID, "kind": kind, "sha256": ref.SHA256, "size": ref.Size,
+	}})
+	if err != nil {
+		return Artifact{}, fmt.Errorf("appliance: acquisition %s: journal %s %s: %w", acq.ID, kind, ref.SHA256, err)
+	}
+	acq.mu.Lock()
+	acq.artifacts++
+	acq.mu.Unlock()
+	return Artifact{Kind: kind, Ref: ref, Leaf: leaf}, nil
+}
+
+// Finish journals the end of the acquisition, with its outcome, and signs a checkpoint that covers all of it.
+// outcome is "complete", or says what was not acquired.
+func (acq *Acquisition) Finish(ctx context.Context, outcome string) (*journal.Checkpoint, error) {
+	acq.mu.Lock()
+	if acq.done {
+		acq.mu.Unlock()
+		return nil, fmt.Errorf("appliance: acquisition %s already finished", acq.ID)
+	}
+	acq.done = true
+	n := acq.artifacts
+	acq.mu.Unlock()
+	_, err := acq.a.journal.Append(ctx, journal.Entry{Type: LeafAcquisitionEnd, Case: acq.Case, Fields: map[string]any{
+		"acquisition": acq.ID, "artifacts": n, "outcome": outcome,
+	}})
+	if err != nil {
+		return nil, fmt.Errorf("appliance: acquisition %s: %w", acq.ID, err)
+	}
+	cp, err := acq.a.journal.Checkpoint(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("appliance: acquisition %s: checkpoint: %w", acq.ID, err)
+	}
+	return cp, nil
+}

@@ -1,0 +1,144 @@
+package appliance
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/tpm"
+)
+
+// AttestationResult is the outcome of one attestation self-check, as journaled.
+type AttestationResult struct {
+	At       time.Time
+	OK       bool
+	Failures []string // empty when OK
+	Nonce    []byte
+	Clock    tpm.Clock // the signed clock of the quote
+	Leaf     uint64    // index of the "attestation" leaf
+}
+
+// CheckAttestation runs the attestation self-check: a quote of the provisioned PCRs with a fresh nonce, verified
+// against the attestation key and the PCR values recorded at provisioning; the signing key's certification by the
+// attestation key; a test signature with the signing key (which fails once the application PCR was extended); and
+// the TPM clock, which must not go backwards. The result is journaled; a failure locks certification.
+//
+// The error is reserved for failures to record the result: a failing TPM is a result, not an error.
+func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, error) {
+	res := AttestationResult{At: time.Now().UTC(), Nonce: make([]byte, 32)}
+	if _, err := rand.Read(res.Nonce); err != nil {
+		return res, err
+	}
+	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
+
+	fields := map[string]any{"nonce": hex.EncodeToString(res.Nonce), "pcr_selection": a.sel.String()}
+	if q, err := a.tpm.Quote(ctx, res.Nonce, a.sel); err != nil {
+		fail("quote: %v", err)
+	} else {
+		res.Clock = q.ClockInfo
+		sum := sha256.Sum256(q.Msg)
+		fields["quote_sha256"] = hex.EncodeToString(sum[:])
+		fields["pcr_values_sha256"] = pcrValuesDigest(q.PCRs)
+		fields["tpm_clock"] = clockFields(q.ClockInfo)
+		if err := tpm.VerifyQuote(a.ident.AK, q, res.Nonce, a.ident.PCRValues); err != nil {
+			fail("quote does not match the provisioned state: %v", err)
+		}
+		if problem, _ := a.clockProblem(q.ClockInfo); problem != "" {
+			fail("%s", problem)
+		} else {
+			a.setClock(q.ClockInfo)
+		}
+	}
+	if err := a.checkKeyCertification(); err != nil {
+		fail("%v", err)
+	}
+	if err := a.checkSigningKey(ctx, res.Nonce); err != nil {
+		fail("%v", err)
+	}
+
+	res.OK = len(res.Failures) == 0
+	fields["ok"] = res.OK
+	if !res.OK {
+		fields["failures"] = toAny(res.Failures)
+	}
+	leaf, err := a.journal.Append(ctx, journal.Entry{Type: LeafAttestation, Time: res.At, Fields: fields})
+	if err != nil {
+		return res, fmt.Errorf("appliance: journal attestation result: %w", err)
+	}
+	res.Leaf = leaf.Index
+	a.log.InfoContext(ctx, "attestation check", "ok", res.OK, "failures", res.Failures, "leaf", leaf.Index)
+	if !res.OK {
+		return res, a.lockCertification(ctx, "attestation failed: "+strings.Join(res.Failures, "; "))
+	}
+	return res, nil
+}
+
+func (a *Appliance) checkKeyCertification() error {
+	id := a.ident
+	if err := tpm.VerifyCertification(id.AK, id.Certify.Msg, id.Certify.Sig, id.SigningKeyTPMT); err != nil {
+		return fmt.Errorf("signing key certification: %w", err)
+	}
+	if err := tpm.VerifyCertification(id.AK, id.CertifyCreation.Msg, id.CertifyCreation.Sig, id.SigningKeyTPMT); err != nil {
+		return fmt.Errorf("signing key creation certification: %w", err)
+	}
+	return nil
+}
+
+// checkSigningKey proves the signing key still signs: after a tamper event its PCR policy no longer holds.
+func (a *Appliance) checkSigningKey(ctx context.Context, nonce []byte) error {
+	signer, err := a.tpm.Signer(ctx)
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	digest := sha256.Sum256(append([]byte("attesta self-check\n"), nonce...))
+	sig, err := signer.SignDigest(ctx, digest[:])
+	if errors.Is(err, tpm.ErrKeyUnusable) {
+		return fmt.Errorf("signing key unusable: its PCR policy no longer holds (tamper, or changed boot measurements)")
+	}
+	if err != nil {
+		return fmt.Errorf("signing key: %w", err)
+	}
+	if !ecdsa.VerifyASN1(a.ident.SigningKey, digest[:], sig) {
+		return fmt.Errorf("signing key: test signature does not verify")
+	}
+	return nil
+}
+
+// Attest writes fresh attestation evidence for an auditor into dir (which must not exist yet: evidence is never
+// overwritten), bound to the auditor's nonce (random when nil), and journals the export.
+func (a *Appliance) Attest(ctx context.Context, dir string, nonce []byte) (*tpm.Attestation, error) {
+	if _, err := os.Lstat(dir); err == nil {
+		return nil, fmt.Errorf("appliance: attest: %s already exists; choose a new folder", dir)
+	}
+	att, err := a.tpm.WriteAttestation(ctx, dir, nonce)
+	if err != nil {
+		return nil, fmt.Errorf("appliance: attest: %w", err)
+	}
+	files := make([]any, 0, len(att.Files))
+	for _, f := range att.Files {
+		files = append(files, map[string]any{"name": f.Name, "sha256": f.SHA256})
+	}
+	_, err = a.journal.Append(ctx, journal.Entry{Type: LeafAttestationExport, Fields: map[string]any{
+		"nonce": att.Nonce, "pcr_selection": att.PCRSelection, "files": files,
+	}})
+	if err != nil {
+		return att, fmt.Errorf("appliance: journal attestation export: %w", err)
+	}
+	return att, nil
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

@@ -1,0 +1,99 @@
+package appliance
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Config is the appliance's configuration. The zero value of each field means its documented default.
+type Config struct {
+	// DataDir holds the journal, the blobs and the TPM state. Default: $ATTESTA_DATA, else /var/lib/attesta.
+	DataDir string `json:"data_dir"`
+	// TPM selects the TPM: "sim", "/dev/tpmrm0" or "swtpm:PATH". Default: /dev/tpmrm0.
+	TPM string `json:"tpm"`
+	// PCRs is the PCR selection that the signing key's policy binds and that attestation quotes, in tpm2-tools
+	// syntax. Default: "sha256:0,1,2,3,4,5,6,7,23" (boot measurements plus the application PCR).
+	PCRs string `json:"pcrs"`
+	// CheckpointEvery is how many new leaves one TPM checkpoint signature covers. Default: the journal's (1024).
+	CheckpointEvery int `json:"checkpoint_every"`
+	// AttestEvery is the period of the attestation self-check. Default: one hour.
+	AttestEvery Duration `json:"attest_every"`
+	// Operator names who runs the appliance, recorded in the boot leaf. Default: empty.
+	Operator string `json:"operator"`
+
+	// Logger receives structured logs. Default: slog.Default().
+	Logger *slog.Logger `json:"-"`
+	// Version is the tool version recorded in the journal. Default: "dev".
+	Version string `json:"-"`
+}
+
+// Defaults used when a Config field is zero.
+const (
+	DefaultDataDir     = "/var/lib/attesta"
+	DefaultTPM         = "/dev/tpmrm0"
+	DefaultPCRs        = "sha256:0,1,2,3,4,5,6,7,23"
+	DefaultAttestEvery = time.Hour
+)
+
+// LoadConfig reads a JSON configuration file. Unknown fields are an error, so that a typo does not silently fall
+// back to a default.
+func LoadConfig(path string) (Config, error) {
+	var c Config
+	f, err := os.Open(path)
+	if err != nil {
+		return c, fmt.Errorf("appliance: config: %w", err)
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return c, fmt.Errorf("appliance: config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.DataDir == "" {
+		c.DataDir = os.Getenv("ATTESTA_DATA")
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.TPM == "" {
+		c.TPM = DefaultTPM
+	}
+	if c.PCRs == "" {
+		c.PCRs = DefaultPCRs
+	}
+	if c.AttestEvery == 0 {
+		c.AttestEvery = Duration(DefaultAttestEvery)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Version == "" {
+		c.Version = "dev"
+	}
+	return c
+}
+
+// Duration is a time.Duration that reads and writes as a Go duration string ("1h", "90s") in JSON.
+type Duration time.Duration
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("duration %q: %w", b, err)
+	}
+	if v <= 0 {
+		return fmt.Errorf("duration %q: must be positive", b)
+	}
+	*d = Duration(v)
+	return nil
+}

@@ -1,0 +1,182 @@
+package appliance
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/attesta/attesta/journal"
+)
+
+// Demo runs the product end to end on embedded defaults, printing each step to w: the simulator TPM, a sample
+// acquisition journaled with encrypted blobs, a signed checkpoint, the attestation self-check, an auditor's
+// attestation folder, an export of the journal, and a full verification. Data goes to dir/data, deliveries to
+// dir/out. Running it again continues the same journal with the same keys.
+func Demo(ctx context.Context, dir, version string, w io.Writer) error {
+	step := newStepper(w)
+	out := filepath.Join(dir, "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return err
+	}
+	// Structured logs go to a file, so that the terminal shows the steps.
+	logFile, err := os.OpenFile(filepath.Join(data, "attesta.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	logger := slog.New(slog.NewJSONHandler(logFile, nil))
+
+	step.begin("Start the appliance (TPM: reference simulator, development only)")
+	a, err := Open(ctx, Config{DataDir: data, TPM: "sim", Version: version, Logger: logger})
+	if err != nil {
+		return step.fail(err)
+	}
+	defer a.Close()
+	step.ok("appliance %s, journal %s with %d leaves", a.ID(), a.Origin(), a.Journal().Size())
+	step.detail("signing key (ECDSA P-256, in the TPM, PCR policy %s): sha256 %s", a.ident.PCRSelection, spkiDigest(a.ident.SigningKey))
+	step.detail("attestation key (restricted, endorsement hierarchy): sha256 %s", spkiDigest(a.ident.AK))
+
+	step.begin("Start-up self-test and attestation check")
+	res, err := a.CheckAttestation(ctx)
+	if err != nil {
+		return step.fail(err)
+	}
+	if !res.OK {
+		return step.fail(fmt.Errorf("attestation failed: %v", res.Failures))
+	}
+	step.ok("quote verified, PCRs as provisioned, key certified by the AK, clock %d ms (leaf %d)", res.Clock.Clock, res.Leaf)
+
+	step.begin("Journal a sample acquisition")
+	acq, arts, err := demoAcquisition(ctx, a)
+	if err != nil {
+		return step.fail(err)
+	}
+	for _, art := range arts {
+		step.detail("%-10s %8d bytes  sha256 %s  leaf %d", art.Kind, art.Ref.Size, art.Ref.SHA256, art.Leaf.Index)
+	}
+	cp, err := acq.Finish(ctx, "complete")
+	if err != nil {
+		return step.fail(err)
+	}
+	step.ok("acquisition %s of case %s: %d artifacts, encrypted with the case key", acq.ID, acq.Case, len(arts))
+
+	step.begin("Checkpoint signed by the TPM-resident key (C2SP signed note)")
+	step.block(string(cp.Note))
+	if err := writeNew(filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), cp.Note); err != nil {
+		return step.fail(err)
+	}
+
+	step.begin("Inclusion proof of the first artifact in that checkpoint")
+	if err := demoProof(ctx, a, arts[0].Leaf, cp); err != nil {
+		return step.fail(err)
+	}
+	step.ok("leaf %d is in the tree of size %d with root %x…", arts[0].Leaf.Index, cp.Size, cp.Root[:8])
+
+	step.begin("Attestation folder for an auditor")
+	attDir := filepath.Join(out, "attestation-"+time.Now().UTC().Format("20060102T150405Z"))
+	att, err := a.Attest(ctx, attDir, nil)
+	if err != nil {
+		return step.fail(err)
+	}
+	step.ok("%s (%d files, nonce %s…); check it with the commands in VERIFY.txt", attDir, len(att.Files), att.Nonce[:16])
+
+	step.begin("Export the journal (C2SP tlog-tiles)")
+	expDir := filepath.Join(out, fmt.Sprintf("journal-%d", a.Journal().Size()))
+	if err := a.Journal().Export(ctx, expDir); err != nil {
+		return step.fail(err)
+	}
+	step.ok("%s", expDir)
+
+	step.begin("Verify everything: leaves, hashes, checkpoints, blobs")
+	rep, err := a.VerifyJournal(ctx, cp.Note)
+	if err != nil {
+		return step.fail(err)
+	}
+	step.ok("%d leaves, %d checkpoints, %d blobs verified in %v", rep.Size, rep.Checkpoints, rep.BlobsOK, rep.Duration.Round(time.Millisecond))
+
+	fmt.Fprintf(w, "\nData: %s (logs in attesta.log)\nDeliveries: %s\n", data, out)
+	return nil
+}
+
+// demoAcquisition journals a sample acquisition: a rendered screenshot, a message set and a transcript.
+func demoAcquisition(ctx context.Context, a *Appliance) (*Acquisition, []Artifact, error) {
+	acq, err := a.StartAcquisition(ctx, "demo-case", "demo", map[string]any{"source_version": "sample data"})
+	if err != nil {
+		return nil, nil, err
+	}
+	messages, _ := json.MarshalIndent([]map[string]any{
+		{"id": "3EB0C431C26A1916B6A1", "from_me": true, "sent_at": "2026-01-12T09:30:00Z", "type": "chat",
+			"text": "Le comunico la disdetta del contratto con decorrenza 1 marzo.", "status": "read"},
+		{"id": "3A5D9E1F0B7C2A8E4D6F", "from_me": false, "sent_at": "2026-01-12T10:02:11Z", "type": "chat",
+			"text": "Ricevuto, grazie.", "status": "read"},
+	}, "", "  ")
+	var shot bytes.Buffer
+	if err := png.Encode(&shot, sampleScreenshot()); err != nil {
+		return nil, nil, err
+	}
+	inputs := []struct {
+		kind string
+		data []byte
+	}{
+		{"screenshot", shot.Bytes()},
+		{"messages", messages},
+		{"transcript", []byte("[12/01/2026, 10:30] Studio: Le comunico la disdetta del contratto con decorrenza 1 marzo.\n[12/01/2026, 11:02] Cliente: Ricevuto, grazie.\n")},
+	}
+	var arts []Artifact
+	for _, in := range inputs {
+		art, err := acq.AddArtifact(ctx, in.kind, bytes.NewReader(in.data))
+		if err != nil {
+			return nil, nil, err
+		}
+		arts = append(arts, art)
+	}
+	return acq, arts, nil
+}
+
+// demoProof proves leaf's inclusion in cp and checks the proof against cp's root.
+func demoProof(ctx context.Context, a *Appliance, leaf journal.Leaf, cp *journal.Checkpoint) error {
+	proof, err := a.Journal().InclusionProof(ctx, leaf.Index, cp.Size)
+	if err != nil {
+		return err
+	}
+	return tlog.CheckRecord(proof, int64(cp.Size), cp.Root, int64(leaf.Index), leaf.Hash)
+}
+
+// sampleScreenshot draws a small chat-like picture: two bubbles, one with blue ticks.
+func sampleScreenshot() image.Image {
+	img := image.NewRGBA(image.Rect(0, 0, 360, 200))
+	fill := func(r image.Rectangle, c color.Color) {
+		for y := r.Min.Y; y < r.Max.Y; y++ {
+			for x := r.Min.X; x < r.Max.X; x++ {
+				img.Set(x, y, c)
+			}
+		}
+	}
+	fill(img.Bounds(), color.RGBA{0xef, 0xea, 0xe2, 0xff})
+	fill(image.Rect(120, 20, 340, 80), color.RGBA{0xd9, 0xfd, 0xd3, 0xff})
+	fill(image.Rect(300, 66, 306, 72), color.RGBA{0x53, 0xbd, 0xeb, 0xff})
+	fill(image.Rect(309, 66, 315, 72), color.RGBA{0x53, 0xbd, 0xeb, 0xff})
+	fill(image.Rect(20, 110, 200, 160), color.White)
+	return img
+}
+
+// writeNew writes a new file durably; it never replaces an existing one.
+func writeNew(path string, data []byte) error {
+	return writeFileDurable(path, data)
+}

@@ -1,0 +1,156 @@
+package appliance
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/tpm"
+)
+
+// readState recovers, from the newest leaves backwards, the certification lock and the newest TPM clock reading.
+// The journal is the only source of this state, so deleting a file cannot unlock the appliance.
+func (a *Appliance) readState(ctx context.Context) error {
+	var haveLock, haveClock bool
+	for i := a.journal.Size(); i > 0 && !(haveLock && haveClock); i-- {
+		data, err := a.journal.LeafBytes(ctx, i-1)
+		if err != nil {
+			return fmt.Errorf("appliance: read state: %w", err)
+		}
+		_, e, err := journal.DecodeLeaf(data)
+		if err != nil {
+			return fmt.Errorf("appliance: read state: leaf %d: %w", i-1, err)
+		}
+		if !haveLock {
+			switch e.Type {
+			case LeafLock:
+				a.lockedBy, haveLock = stringField(e, "reason"), true
+			case LeafUnlock:
+				haveLock = true
+			case LeafBoot:
+				a.lockedBy, haveLock = stringField(e, "lock_reason"), true
+			}
+		}
+		if !haveClock && (e.Type == LeafBoot || e.Type == LeafAttestation) {
+			if c, ok := clockFromFields(e.Fields["tpm_clock"]); ok {
+				a.lastClock, haveClock = &c, true
+			}
+		}
+	}
+	return nil
+}
+
+// clockProblem compares a fresh TPM clock reading with the newest one recorded. It returns why the clock cannot be
+// trusted (empty if it can), and whether the reading starts a new TPM epoch: the simulator keeps its clock in the
+// process, so a restart starts it again from zero, which is recorded rather than treated as a rollback.
+func (a *Appliance) clockProblem(now tpm.Clock) (problem string, newEpoch bool) {
+	a.mu.Lock()
+	last := a.lastClock
+	a.mu.Unlock()
+	if last == nil {
+		return "", false
+	}
+	backwards := now.Clock < last.Clock || now.ResetCount < last.ResetCount
+	switch {
+	case !backwards:
+		return "", false
+	case a.cfg.TPM == "sim":
+		return "", true
+	case now.ResetCount < last.ResetCount:
+		return fmt.Sprintf("TPM reset count went backwards (%d after %d)", now.ResetCount, last.ResetCount), false
+	default:
+		return fmt.Sprintf("TPM clock went backwards (%d ms after %d ms)", now.Clock, last.Clock), false
+	}
+}
+
+func (a *Appliance) setClock(c tpm.Clock) {
+	a.mu.Lock()
+	a.lastClock = &c
+	a.mu.Unlock()
+}
+
+func (a *Appliance) lockReason() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.lockedBy
+}
+
+// lockCertification journals a certification lock and applies it. The lock is applied even when the journal write
+// fails: refusing to certify is always the safe side.
+func (a *Appliance) lockCertification(ctx context.Context, reason string) error {
+	a.mu.Lock()
+	a.lockedBy = reason
+	a.mu.Unlock()
+	a.log.ErrorContext(ctx, "certification locked", "reason", reason)
+	if _, err := a.journal.Append(ctx, journal.Entry{Type: LeafLock, Fields: map[string]any{"reason": reason}}); err != nil {
+		return fmt.Errorf("appliance: journal certification lock (%s): %w", reason, err)
+	}
+	return nil
+}
+
+// Unlock lifts the certification lock: an administrator's act, journaled with who did it and why. It refuses
+// while the TPM still fails the attestation check, so an unlock cannot paper over a live problem.
+func (a *Appliance) Unlock(ctx context.Context, admin, why string) error {
+	if admin == "" || why == "" {
+		return fmt.Errorf("appliance: unlock needs the administrator and the reason")
+	}
+	if a.lockReason() == "" {
+		return nil
+	}
+	a.mu.Lock()
+	prev := a.lockedBy
+	a.lockedBy = "" // let the check run; it relocks on failure
+	a.mu.Unlock()
+	res, err := a.CheckAttestation(ctx)
+	if err != nil || !res.OK {
+		a.mu.Lock()
+		if a.lockedBy == "" {
+			a.lockedBy = prev
+		}
+		a.mu.Unlock()
+		return fmt.Errorf("appliance: unlock refused: attestation still fails: %v%w", res.Failures, err)
+	}
+	_, err = a.journal.Append(ctx, journal.Entry{Type: LeafUnlock, Fields: map[string]any{
+		"admin": admin, "reason": why, "was": prev,
+	}})
+	return err
+}
+
+func stringField(e journal.Entry, k string) string {
+	s, _ := e.Fields[k].(string)
+	return s
+}
+
+// clockFromFields reads back the map written by clockFields. Integers come back from the leaf decoder as int64 or
+// json.Number depending on the decoder, so both are accepted.
+func clockFromFields(v any) (tpm.Clock, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return tpm.Clock{}, false
+	}
+	ms, ok1 := asUint(m["clock_ms"])
+	rc, ok2 := asUint(m["reset_count"])
+	rs, ok3 := asUint(m["restart_count"])
+	safe, _ := m["safe"].(bool)
+	if !ok1 || !ok2 || !ok3 {
+		return tpm.Clock{}, false
+	}
+	return tpm.Clock{Clock: ms, ResetCount: uint32(rc), RestartCount: uint32(rs), Safe: safe}, true
+}
+
+func asUint(v any) (uint64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return uint64(n), n >= 0
+	case uint64:
+		return n, true
+	case int:
+		return uint64(n), n >= 0
+	case float64:
+		return uint64(n), n >= 0
+	case interface{ Int64() (int64, error) }:
+		i, err := n.Int64()
+		return uint64(i), err == nil && i >= 0
+	}
+	return 0, false
+}

@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/journal"
+)
+
+// errInvalid marks a verification that ran and found the evidence invalid: exit code 1.
+var errInvalid = errors.New("INVALID")
+
+// commonFlags are the flags every appliance command takes.
+type commonFlags struct {
+	data string
+	tpm  string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	def := os.Getenv("ATTESTA_DATA")
+	if def == "" {
+		def = appliance.DefaultDataDir
+	}
+	fs.StringVar(&c.data, "data", def, "data directory: journal, blobs, TPM state (default $ATTESTA_DATA)")
+	fs.StringVar(&c.tpm, "tpm", appliance.DefaultTPM, "TPM: sim (development only), /dev/tpmrm0, or swtpm:PATH")
+}
+
+func (c *commonFlags) config() appliance.Config {
+	return appliance.Config{DataDir: c.data, TPM: c.tpm, Version: version()}
+}
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "demo", "demo [--dir DIR]")
+	dir := fs.String("dir", "demo", "directory for the demo's data (DIR/data) and deliveries (DIR/out)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return usagef("--dir must not be empty")
+	}
+	return appliance.Demo(ctx, *dir, version(), e.stdout)
+}
+
+func runAttest(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "attest", "attest [--nonce HEX] --out DIR [--data DIR] [--tpm SPEC]")
+	var c commonFlags
+	c.register(fs)
+	nonceHex := fs.String("nonce", "", "the auditor's nonce, hex (default: 32 random bytes)")
+	out := fs.String("out", "", "new directory for the attestation files (required)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	nonce, err := hex.DecodeString(*nonceHex)
+	if err != nil {
+		return usagef("--nonce %q: not hex: %v", *nonceHex, err)
+	}
+	if len(nonce) > 64 {
+		return usagef("--nonce: %d bytes, at most 64", len(nonce))
+	}
+	if _, err := os.Lstat(*out); err == nil {
+		return usagef("--out %s already exists; attestation evidence is never overwritten", *out)
+	}
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	att, err := a.Attest(ctx, *out, nonce)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "attestation written to %s (nonce %s)\n", *out, att.Nonce)
+	for _, f := range att.Files {
+		fmt.Fprintf(e.stdout, "  %-24s %s\n", f.Name, f.SHA256)
+	}
+	fmt.Fprintf(e.stdout, "check it with the commands in %s\n", filepath.Join(*out, "VERIFY.txt"))
+	return nil
+}
+
+func runJournal(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("want a subcommand: verify, show or export")
+	}
+	switch args[0] {
+	case "verify":
+		return runJournalVerify(ctx, e, args[1:])
+	case "show":
+		return runJournalShow(ctx, e, args[1:])
+	case "export":
+		return runJournalExport(ctx, e, args[1:])
+	}
+	return usagef("unknown subcommand %q: want verify, show or export", args[0])
+}
+
+func runJournalVerify(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "journal verify", "journal verify [--data DIR] [--tpm SPEC] [--checkpoint FILE]")
+	var c commonFlags
+	c.register(fs)
+	cpFile := fs.String("checkpoint", "", "newest checkpoint seen before (a rolled-back journal is detected against it)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	latest, err := readOptional(*cpFile)
+	if err != nil {
+		return err
+	}
+	rep, err := appliance.VerifyData(ctx, c.config(), latest)
+	return printVerdict(e, c.data, rep, err, true)
+}
+
+func runVerify(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "verify", "verify [--key VKEY] [--checkpoint FILE] PATH")
+	vkey := fs.String("key", "", "the checkpoint key to pin (vkey text, as in a report); default: the key in the file")
+	cpFile := fs.String("checkpoint", "", "newest checkpoint seen before (a rolled-back journal is detected against it)")
+	pos, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	path := pos[0]
+	if fi, err := os.Stat(path); err != nil {
+		return usagef("%v", err)
+	} else if fi.IsDir() {
+		if path, err = appliance.JournalPath(path); err != nil {
+			return usagef("%s: not a journal file, and no journal.db inside", pos[0])
+		}
+	}
+	latest, err := readOptional(*cpFile)
+	if err != nil {
+		return err
+	}
+	rep, pinned, err := appliance.VerifyJournalFile(ctx, path, *vkey, latest)
+	if err == nil && !pinned {
+		fmt.Fprintln(e.stdout, "note: the checkpoint key was taken from the file itself; pin it with --key to prove origin")
+	}
+	return printVerdict(e, path, rep, err, false)
+}
+
+func printVerdict(e *env, what string, rep *journal.VerifyReport, err error, blobs bool) error {
+	if err != nil && rep == nil {
+		return err
+	}
+	if rep != nil {
+		fmt.Fprintf(e.stdout, "journal %s: origin %s, %d leaves, %d checkpoints", what, rep.Origin, rep.Size, rep.Checkpoints)
+		if blobs {
+			fmt.Fprintf(e.stdout, ", %d blobs (%d erased)", rep.BlobsOK, rep.BlobsErased)
+		}
+		fmt.Fprintln(e.stdout)
+		if rep.Latest != nil {
+			fmt.Fprintf(e.stdout, "newest checkpoint: size %d root %s\n", rep.Latest.Size, rep.Latest.Root)
+		}
+		if rep.Unsigned > 0 {
+			fmt.Fprintf(e.stdout, "%d leaves after the newest checkpoint are not yet signed\n", rep.Unsigned)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", errInvalid, err)
+	}
+	fmt.Fprintln(e.stdout, "VALID")
+	return nil
+}
+
+func runJournalShow(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "journal show", "journal show [--data DIR] [--from N] [--to N]")
+	var c commonFlags
+	c.register(fs)
+	from := fs.Uint64("from", 0, "first leaf")
+	to := fs.Uint64("to", 0, "one past the last leaf (default: all)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	j, err := appliance.OpenJournalReadOnly(ctx, c.data)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	end := j.Size()
+	if *to != 0 && *to < end {
+		end = *to
+	}
+	if *from > end {
+		return usagef("--from %d is past the end (%d leaves)", *from, end)
+	}
+	fmt.Fprintf(e.stdout, "origin %s, %d leaves, key %s\n", j.Origin(), j.Size(), j.VerifierKey())
+	for leaf, err := range j.Entries(ctx, *from, end) {
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%d %s\n", leaf.Index, leaf.Data)
+	}
+	cps, err := j.Checkpoints(ctx)
+	if err != nil {
+		return err
+	}
+	for _, cp := range cps {
+		fmt.Fprintf(e.stdout, "checkpoint size %d root %s\n", cp.Size, cp.Root)
+	}
+	return nil
+}
+
+func runJournalExport(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "journal export", "journal export --out DIR [--data DIR]")
+	var c commonFlags
+	c.register(fs)
+	out := fs.String("out", "", "new directory for the C2SP tiles, checkpoint and verifier key (required)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *out == "" {
+		return usagef("--out is required")
+	}
+	if _, err := os.Lstat(*out); err == nil {
+		return usagef("--out %s already exists", *out)
+	}
+	j, err := appliance.OpenJournalReadOnly(ctx, c.data)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	if err := j.Export(ctx, *out); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "exported %d leaves of %s to %s\n", j.Size(), j.Origin(), *out)
+	return nil
+}
+
+// readOptional reads a file named by an optional flag.
+func readOptional(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return b, nil
+}
+
+// buildVersion may be set at link time with -ldflags "-X main.buildVersion=…".
+var buildVersion = ""
+
+// version is the tool version recorded in the journal: the link-time version, else the module version and VCS
+// revision the binary was built from, so that every leaf names the code that wrote it.
+func version() string {
+	if buildVersion != "" {
+		return buildVersion
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision" && len(s.Value) >= 12:
+			v += "+" + s.Value[:12]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			v += "-dirty"
+		}
+	}
+	return v
+}
