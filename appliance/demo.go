@@ -89,7 +89,7 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 	step.ok("leaf %d is in the tree of size %d with root %x…", arts[0].Leaf.Index, cp.Size, cp.Root[:8])
 
 	step.begin("Attestation folder for an auditor")
-	attDir := filepath.Join(out, "attestation-"+time.Now().UTC().Format("20060102T150405Z"))
+	attDir := filepath.Join(out, fmt.Sprintf("attestation-%d-%s", a.Journal().Size(), time.Now().UTC().Format("20060102T150405Z")))
 	att, err := a.Attest(ctx, attDir, nil)
 	if err != nil {
 		return step.fail(err)

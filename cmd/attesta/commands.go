@@ -126,6 +126,10 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	latest, err := readOptional(*cpFile)
+	if err != nil {
+		return err
+	}
 	path := pos[0]
 	if fi, err := os.Stat(path); err != nil {
 		return usagef("%v", err)
@@ -134,10 +138,6 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 			return usagef("%s: not a journal file, and no journal.db inside", pos[0])
 		}
 	}
-	latest, err := readOptional(*cpFile)
-	if err != nil {
-		return err
-	}
 	rep, pinned, err := appliance.VerifyJournalFile(ctx, path, *vkey, latest)
 	if err == nil && !pinned {
 		fmt.Fprintln(e.stdout, "note: the checkpoint key was taken from the file itself; pin it with --key to prove origin")
@@ -145,25 +145,25 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	return printVerdict(e, path, rep, err, false)
 }
 
+// printVerdict prints what a verification checked. On failure it prints only the reason: a partial report's
+// counts would read as findings.
 func printVerdict(e *env, what string, rep *journal.VerifyReport, err error, blobs bool) error {
-	if err != nil && rep == nil {
+	if err != nil {
+		if rep != nil {
+			return fmt.Errorf("%w: %w", errInvalid, err)
+		}
 		return err
 	}
-	if rep != nil {
-		fmt.Fprintf(e.stdout, "journal %s: origin %s, %d leaves, %d checkpoints", what, rep.Origin, rep.Size, rep.Checkpoints)
-		if blobs {
-			fmt.Fprintf(e.stdout, ", %d blobs (%d erased)", rep.BlobsOK, rep.BlobsErased)
-		}
-		fmt.Fprintln(e.stdout)
-		if rep.Latest != nil {
-			fmt.Fprintf(e.stdout, "newest checkpoint: size %d root %s\n", rep.Latest.Size, rep.Latest.Root)
-		}
-		if rep.Unsigned > 0 {
-			fmt.Fprintf(e.stdout, "%d leaves after the newest checkpoint are not yet signed\n", rep.Unsigned)
-		}
+	fmt.Fprintf(e.stdout, "journal %s: origin %s, %d leaves, %d checkpoints", what, rep.Origin, rep.Size, rep.Checkpoints)
+	if blobs {
+		fmt.Fprintf(e.stdout, ", %d blobs (%d of erased cases skipped)", rep.BlobsOK, rep.BlobsErased)
 	}
-	if err != nil {
-		return fmt.Errorf("%w: %w", errInvalid, err)
+	fmt.Fprintln(e.stdout)
+	if rep.Latest != nil {
+		fmt.Fprintf(e.stdout, "newest checkpoint: size %d root %s\n", rep.Latest.Size, rep.Latest.Root)
+	}
+	if rep.Unsigned > 0 {
+		fmt.Fprintf(e.stdout, "%d leaves after the newest checkpoint are not yet signed\n", rep.Unsigned)
 	}
 	fmt.Fprintln(e.stdout, "VALID")
 	return nil

@@ -1,0 +1,243 @@
+package appliance
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/tpm"
+)
+
+// openSim opens an appliance on the simulator TPM in dir. The simulator is one per process: tests here do not
+// run in parallel.
+func openSim(t *testing.T, dir string) *Appliance {
+	t.Helper()
+	a, err := Open(t.Context(), Config{DataDir: dir, TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+// leavesOfType returns the decoded leaves of one type, in order.
+func leavesOfType(t *testing.T, a *Appliance, typ string) []journal.Entry {
+	t.Helper()
+	var out []journal.Entry
+	for leaf, err := range a.Journal().Entries(t.Context(), 0, a.Journal().Size()) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := leaf.Entry()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Type == typ {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestOpenProvisionsAndRecordsBoot(t *testing.T) {
+	a := openSim(t, t.TempDir())
+	if got := leavesOfType(t, a, LeafProvision); len(got) != 1 {
+		t.Fatalf("provision leaves = %d, want 1", len(got))
+	}
+	boots := leavesOfType(t, a, LeafBoot)
+	if len(boots) != 1 {
+		t.Fatalf("boot leaves = %d, want 1", len(boots))
+	}
+	if _, ok := clockFromFields(boots[0].Fields["tpm_clock"]); !ok {
+		t.Errorf("boot leaf has no readable tpm_clock: %v", boots[0].Fields)
+	}
+	if err := a.CheckCertify(); err != nil {
+		t.Errorf("fresh appliance locked: %v", err)
+	}
+}
+
+func TestAttestationPassesThenTamperLocks(t *testing.T) {
+	ctx := t.Context()
+	a := openSim(t, t.TempDir())
+
+	res, err := a.CheckAttestation(ctx)
+	if err != nil || !res.OK {
+		t.Fatalf("CheckAttestation = %+v, %v; want OK", res, err)
+	}
+
+	// The intrusion switch extends the application PCR: the signing key stops working and the check must fail.
+	if err := a.TPM().ExtendAppPCR(ctx, []byte("case opened")); err != nil {
+		t.Fatal(err)
+	}
+	res, err = a.CheckAttestation(ctx)
+	if err != nil {
+		t.Fatalf("CheckAttestation: %v", err)
+	}
+	if res.OK {
+		t.Fatal("attestation passed after the application PCR was extended")
+	}
+	joined := strings.Join(res.Failures, "\n")
+	for _, want := range []string{"quote does not match", "signing key unusable"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("failures %q do not mention %q", joined, want)
+		}
+	}
+	if err := a.CheckCertify(); !errors.Is(err, ErrLocked) {
+		t.Fatalf("CheckCertify after failed attestation = %v, want ErrLocked", err)
+	}
+	if _, err := a.StartAcquisition(ctx, "case-1", "test", nil); !errors.Is(err, ErrLocked) {
+		t.Fatalf("StartAcquisition while locked = %v, want ErrLocked", err)
+	}
+	if got := leavesOfType(t, a, LeafLock); len(got) != 1 {
+		t.Fatalf("lock leaves = %d, want 1", len(got))
+	}
+	if err := a.Unlock(ctx, "admin", "inspected"); err == nil {
+		t.Fatal("Unlock succeeded while the TPM still fails attestation")
+	}
+}
+
+func TestLockSurvivesRestart(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	a := openSim(t, dir)
+	if err := a.lockCertification(ctx, "test lock"); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// The simulator forgets its PCRs on restart, so attestation passes again; the lock must still hold, because
+	// it lives in the journal, until an administrator lifts it.
+	b := openSim(t, dir)
+	if err := b.CheckCertify(); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "test lock") {
+		t.Fatalf("after restart CheckCertify = %v, want ErrLocked with the reason", err)
+	}
+	if err := b.Unlock(ctx, "", ""); err == nil {
+		t.Fatal("Unlock without administrator and reason succeeded")
+	}
+	if err := b.Unlock(ctx, "admin", "checked the seals"); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+	if err := b.CheckCertify(); err != nil {
+		t.Fatalf("after Unlock CheckCertify = %v", err)
+	}
+	unlocks := leavesOfType(t, b, LeafUnlock)
+	if len(unlocks) != 1 || unlocks[0].Fields["admin"] != "admin" || unlocks[0].Fields["was"] != "test lock" {
+		t.Fatalf("unlock leaves = %v", unlocks)
+	}
+}
+
+func TestRestartKeepsKeysAndJournal(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	a := openSim(t, dir)
+	key := spkiDigest(a.Identity().SigningKey)
+	id := a.ID()
+	acq, err := a.StartAcquisition(ctx, "case-1", "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	art, err := acq.AddArtifact(ctx, "screenshot", strings.NewReader("pixels"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := acq.Finish(ctx, "complete"); err != nil {
+		t.Fatal(err)
+	}
+	size := a.Journal().Size()
+	a.Close()
+
+	b := openSim(t, dir)
+	if b.ID() != id || spkiDigest(b.Identity().SigningKey) != key {
+		t.Fatal("restart changed the appliance id or the signing key")
+	}
+	if b.Journal().Size() != size+1 { // one more boot leaf
+		t.Fatalf("journal size after restart = %d, want %d", b.Journal().Size(), size+1)
+	}
+	boots := leavesOfType(t, b, LeafBoot)
+	if boots[1].Fields["new_epoch"] != true {
+		t.Errorf("second boot on the simulator not recorded as a new TPM epoch: %v", boots[1].Fields)
+	}
+	r, err := b.Blobs().Open(ctx, "case-1", art.Ref.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if got, _ := io.ReadAll(r); string(got) != "pixels" {
+		t.Fatalf("blob after restart = %q", got)
+	}
+	rep, err := b.VerifyJournal(ctx, nil)
+	if err != nil {
+		t.Fatalf("VerifyJournal: %v", err)
+	}
+	if rep.BlobsOK != 1 {
+		t.Errorf("BlobsOK = %d, want 1", rep.BlobsOK)
+	}
+}
+
+func TestVerifyDataReadsOnly(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	a := openSim(t, dir)
+	size := a.Journal().Size()
+	a.Close()
+
+	rep, err := VerifyData(ctx, Config{DataDir: dir, TPM: "sim"}, nil)
+	if err != nil {
+		t.Fatalf("VerifyData: %v", err)
+	}
+	if rep.Size != size {
+		t.Fatalf("verified %d leaves, want %d", rep.Size, size)
+	}
+	if _, err := VerifyData(ctx, Config{DataDir: t.TempDir(), TPM: "sim"}, nil); !errors.Is(err, ErrNoData) {
+		t.Fatalf("VerifyData on an empty dir = %v, want ErrNoData", err)
+	}
+}
+
+func TestClockProblem(t *testing.T) {
+	last := tpm.Clock{Clock: 5000, ResetCount: 3}
+	tests := []struct {
+		name      string
+		tpmSpec   string
+		now       tpm.Clock
+		wantProb  string
+		wantEpoch bool
+	}{
+		{"forward", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 3}, "", false},
+		{"reset increments", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 4}, "", false},
+		{"clock backwards", "swtpm:x", tpm.Clock{Clock: 4000, ResetCount: 3}, "TPM clock went backwards", false},
+		{"reset count backwards", "/dev/tpmrm0", tpm.Clock{Clock: 9000, ResetCount: 2}, "reset count went backwards", false},
+		{"simulator restart", "sim", tpm.Clock{Clock: 40, ResetCount: 1}, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := &Appliance{cfg: Config{TPM: tt.tpmSpec}, lastClock: &last}
+			prob, epoch := a.clockProblem(tt.now)
+			if (tt.wantProb == "") != (prob == "") || !strings.Contains(prob, tt.wantProb) || epoch != tt.wantEpoch {
+				t.Errorf("clockProblem = %q, %v; want %q, %v", prob, epoch, tt.wantProb, tt.wantEpoch)
+			}
+		})
+	}
+}
+
+func TestDemoRunsTwice(t *testing.T) {
+	dir := t.TempDir()
+	for run := 1; run <= 2; run++ {
+		var out bytes.Buffer
+		if err := Demo(t.Context(), dir, "test", &out); err != nil {
+			t.Fatalf("run %d: %v\n%s", run, err, out.String())
+		}
+		for _, want := range []string{"ok: quote verified", "blobs verified", filepath.Join(dir, "out")} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("run %d output lacks %q:\n%s", run, want, out.String())
+			}
+		}
+	}
+}
+
