@@ -1,0 +1,108 @@
+// Package tpm is the appliance's TPM 2.0: it opens a TPM (hardware, the
+// reference simulator or swtpm), provisions the keys the trust chain rests
+// on, signs with a key that never leaves the TPM, quotes PCRs, reads the TPM
+// clock, and wraps per-case data keys.
+//
+// # Keys
+//
+// Every key is ECC NIST P-256 (signatures: ECDSA with SHA-256) and is
+// created inside the TPM (fixedTPM, fixedParent, sensitiveDataOrigin): no
+// private key ever exists outside it. Stored keys exist only as blobs the
+// TPM wrapped under the storage root key.
+//
+//   - Storage root key (SRK): the standard ECC SRK template in the owner
+//     hierarchy. It is a primary key, recreated deterministically whenever it
+//     is needed and flushed right after; nothing about it is stored.
+//   - Attestation key (AK): a restricted signing primary key in the
+//     endorsement hierarchy, so the clock fields of quotes and certifications
+//     are not obfuscated. Being a primary it is deterministic and is recreated
+//     on demand; its public area is recorded at provisioning and any later
+//     difference is reported as [ErrStateMismatch]. A restricted key refuses
+//     to sign outside data that looks like a TPM attestation, which is what
+//     makes its quotes and certifications worth anything.
+//   - Signing key: an unrestricted signing key, child of the SRK, whose USER
+//     role is reachable only through a PolicyPCR policy over a PCR selection
+//     that always contains the application PCR [AppPCR] (default
+//     sha256:0,1,2,3,4,5,6,7,23). When the intrusion switch extends PCR 23
+//     (see [TPM.ExtendAppPCR]) the policy can no longer be satisfied and every
+//     signature fails with [ErrKeyUnusable]. Its ADMIN role keeps the empty
+//     auth value so that the AK can certify it.
+//
+// The AK certifies the signing key twice at provisioning (TPM2_Certify and
+// TPM2_CertifyCreation) and again, with the auditor's nonce, in
+// [TPM.WriteAttestation]. [VerifyCertification] and [VerifyQuote] check
+// those artefacts in pure Go; tpm2_checkquote and openssl check them too.
+//
+// # Transports
+//
+// [Open] takes a spec:
+//
+//   - "sim": the Microsoft reference TPM simulator, compiled in with cgo.
+//     FOR DEVELOPMENT AND DEMONSTRATIONS ONLY: its hierarchy seeds come from a
+//     64-bit seed stored in clear in stateDir/sim-seed, so anyone who reads
+//     that file can recreate every key. Each Open manufactures a fresh
+//     simulator from that seed: primary keys come back identical and stored
+//     blobs load again, while NV, PCRs and the clock start over (the clock's
+//     ResetCount says so). The simulator is a process-wide
+//     singleton: a second Open("sim") while one is open fails with
+//     [ErrSimulatorInUse] rather than sharing or blocking. Build with the
+//     "nosim" tag (or without cgo) to leave it out of the appliance image.
+//   - any path beginning with "/dev/": a kernel TPM character device;
+//     use /dev/tpmrm0 so the kernel resource manager virtualises handles.
+//   - "swtpm:PATH": swtpm's unixio server socket. swtpm has no resource
+//     manager and only three transient object slots, so this package keeps at
+//     most three objects loaded at any moment (normally one: the signing key)
+//     and flushes stale transient objects and sessions when it opens (as it
+//     does on any transport; behind /dev/tpmrm0 there are none to flush).
+//
+// A [TPM] serialises its commands; it is safe for concurrent use.
+//
+// # State directory (on disk, version 1)
+//
+// All files are written 0600 and durably (temporary file, fsync, rename,
+// fsync of the directory).
+//
+//   - sim-seed: the simulator seed, a decimal int64 and a newline.
+//   - signing-key.blob: the signing key as the TPM wrapped it, in the
+//     key-blob encoding below. Useless without this TPM.
+//   - provision.json: JSON object with "format": "attesta.tpm.provision/v1",
+//     the PCR selection and the PCR values at provisioning, the public areas
+//     of the signing key and the AK, the creation data, hash and ticket, and
+//     the Certify and CertifyCreation results (binary values in hex). It is
+//     written last, so its presence means provisioning completed. A reader
+//     rejects any other format string.
+//
+// # Key-blob encoding (version 1)
+//
+// Signing-key blobs and sealed data blobs ([TPM.Seal]) share one encoding:
+//
+//	magic   4 bytes  "ATK1" (signing key) or "ATS1" (sealed data)
+//	public  TPM2B_PUBLIC  (uint16 big-endian size, then TPMT_PUBLIC)
+//	private TPM2B_PRIVATE (uint16 big-endian size, then the wrapped private)
+//
+// with nothing after it. The digit in the magic is the version; a decoder
+// rejects versions it does not know, trailing bytes, and public areas of the
+// wrong type ([ErrBadBlob]).
+//
+// # Sealing and PCRs
+//
+// Sealed data objects are deliberately NOT bound to the PCR policy: they wrap
+// the per-case data keys that protect evidence already captured, and a
+// firmware update or a tamper event must lock new certification, not destroy
+// the evidence. A sealed blob is fixedTPM/fixedParent under the SRK, so it
+// opens on this TPM only, and crypto-shredding a case means deleting its
+// blob. Seal and Unseal run in salted, AES-encrypted sessions so the secret
+// never crosses the bus in clear.
+//
+// # Attestation folder
+//
+// [TPM.WriteAttestation] writes files that standard tools read: quote.msg
+// (TPMS_ATTEST), quote.sig (TPMT_SIGNATURE, the tpm2-tools "tss" format),
+// pcrs.bin (raw SHA-256 PCR digests in selection order), pcrs.tpm2 (the same
+// values in the layout tpm2_quote -o writes, which tpm2_checkquote reads
+// without -l: tpm2-tools 5.4 mis-reads eight or more raw digests per bank),
+// DER ECDSA signatures and PEM public keys for openssl, TPMT_PUBLIC areas,
+// clock.json, attestation.json ("format": "attesta.tpm.attestation/v1")
+// describing every file, VERIFY.txt with the exact commands to run (every
+// line starting with "$ " is one), and SHA256SUMS.
+package tpm

@@ -1,0 +1,92 @@
+package tpm
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// State file names inside the state directory.
+const (
+	simSeedFile    = "sim-seed"
+	signingKeyFile = "signing-key.blob"
+	provisionFile  = "provision.json"
+	provisionFmt   = "attesta.tpm.provision/v1"
+)
+
+// hexBytes is []byte that JSON encodes as lower-case hex.
+type hexBytes []byte
+
+func (h hexBytes) MarshalText() ([]byte, error) { return []byte(hex.EncodeToString(h)), nil }
+
+func (h *hexBytes) UnmarshalText(b []byte) error {
+	v, err := hex.DecodeString(string(b))
+	if err != nil {
+		return err
+	}
+	*h = v
+	return nil
+}
+
+type certificationRecord struct {
+	Msg hexBytes `json:"msg"` // TPMS_ATTEST
+	Sig hexBytes `json:"sig"` // TPMT_SIGNATURE
+}
+
+// provisionRecord is provision.json.
+type provisionRecord struct {
+	Format           string              `json:"format"`
+	ProvisionedAt    time.Time           `json:"provisioned_at"`
+	PCRSelection     string              `json:"pcr_selection"`
+	PCRValues        []hexBytes          `json:"pcr_values"`
+	SigningKeyPublic hexBytes            `json:"signing_key_tpmt_public"`
+	AKPublic         hexBytes            `json:"ak_tpmt_public"`
+	CreationData     hexBytes            `json:"creation_data"`
+	CreationHash     hexBytes            `json:"creation_hash"`
+	CreationTicket   hexBytes            `json:"creation_ticket"`
+	Certify          certificationRecord `json:"certify"`
+	CertifyCreation  certificationRecord `json:"certify_creation"`
+}
+
+// readState returns the persisted provisioning, or nil when there is none.
+func readState(dir string) (*provisionRecord, []byte, error) {
+	recPath := filepath.Join(dir, provisionFile)
+	data, err := os.ReadFile(recPath)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("read %s: %w", recPath, err)
+	}
+	var rec provisionRecord
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrCorruptState, recPath, err)
+	}
+	if rec.Format != provisionFmt {
+		return nil, nil, fmt.Errorf("%w: %s: format %q, want %q", ErrCorruptState, recPath, rec.Format, provisionFmt)
+	}
+	blobPath := filepath.Join(dir, signingKeyFile)
+	blob, err := os.ReadFile(blobPath)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: %s present but %w", ErrCorruptState, recPath, err)
+	}
+	return &rec, blob, nil
+}
+
+// writeState persists a new provisioning: the blob first, then the record
+// that marks provisioning complete.
+func writeState(dir string, rec *provisionRecord, blob []byte) error {
+	if err := writeFileDurable(filepath.Join(dir, signingKeyFile), blob); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFileDurable(filepath.Join(dir, provisionFile), append(data, '\n'))
+}
