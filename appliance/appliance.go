@@ -131,13 +131,16 @@ func (a *Appliance) boot(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("appliance: read TPM clock: %w", err)
 	}
-	problem, epoch := a.clockProblem(clock)
+	cc := a.checkClock(clock)
 	fields := map[string]any{
 		"tool_version": a.cfg.Version,
 		"tpm":          a.tpmKind(),
 		"tpm_clock":    clockFields(clock),
 		"lock_reason":  a.lockReason(),
-		"new_epoch":    epoch,
+		"new_epoch":    cc.newEpoch,
+	}
+	if cc.note != "" {
+		fields["clock_note"] = cc.note
 	}
 	if a.cfg.Operator != "" {
 		fields["operator"] = a.cfg.Operator
@@ -146,8 +149,8 @@ func (a *Appliance) boot(ctx context.Context) error {
 		return fmt.Errorf("appliance: journal boot: %w", err)
 	}
 	a.setClock(clock)
-	if problem != "" {
-		return a.lockCertification(ctx, problem)
+	if cc.problem != "" {
+		return a.lockCertification(ctx, cc.problem)
 	}
 	return nil
 }

@@ -200,27 +200,33 @@ func TestVerifyDataReadsOnly(t *testing.T) {
 	}
 }
 
-func TestClockProblem(t *testing.T) {
-	last := tpm.Clock{Clock: 5000, ResetCount: 3}
+func TestCheckClock(t *testing.T) {
+	last := tpm.Clock{Clock: 5000, ResetCount: 3, RestartCount: 1, Safe: true}
 	tests := []struct {
-		name      string
-		tpmSpec   string
-		now       tpm.Clock
-		wantProb  string
-		wantEpoch bool
+		name        string
+		tpmSpec     string
+		now         tpm.Clock
+		wantProblem string
+		wantNote    string
 	}{
-		{"forward", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 3}, "", false},
-		{"reset increments", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 4}, "", false},
-		{"clock backwards", "swtpm:x", tpm.Clock{Clock: 4000, ResetCount: 3}, "TPM clock went backwards", false},
-		{"reset count backwards", "/dev/tpmrm0", tpm.Clock{Clock: 9000, ResetCount: 2}, "reset count went backwards", false},
-		{"simulator restart", "sim", tpm.Clock{Clock: 40, ResetCount: 1}, "", true},
+		{"forward", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 3, RestartCount: 1, Safe: true}, "", ""},
+		{"reboot, clock forward", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 4, Safe: true}, "", ""},
+		{"reboot after power loss, admitted", "swtpm:x", tpm.Clock{Clock: 375, ResetCount: 4, Safe: false}, "", "continuity broken"},
+		{"reboot, clock back but claims safe", "/dev/tpmrm0", tpm.Clock{Clock: 375, ResetCount: 4, Safe: true}, "while claiming to be safe", ""},
+		{"clock back without reset", "swtpm:x", tpm.Clock{Clock: 4000, ResetCount: 3, RestartCount: 1, Safe: false}, "without a reset", ""},
+		{"restart count back", "swtpm:x", tpm.Clock{Clock: 9000, ResetCount: 3, RestartCount: 0, Safe: true}, "without a reset", ""},
+		{"reset count back", "/dev/tpmrm0", tpm.Clock{Clock: 9000, ResetCount: 2, Safe: false}, "rolled back or replaced", ""},
+		{"simulator restart", "sim", tpm.Clock{Clock: 40, ResetCount: 1, Safe: true}, "", "new simulator epoch"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a := &Appliance{cfg: Config{TPM: tt.tpmSpec}, lastClock: &last}
-			prob, epoch := a.clockProblem(tt.now)
-			if (tt.wantProb == "") != (prob == "") || !strings.Contains(prob, tt.wantProb) || epoch != tt.wantEpoch {
-				t.Errorf("clockProblem = %q, %v; want %q, %v", prob, epoch, tt.wantProb, tt.wantEpoch)
+			got := a.checkClock(tt.now)
+			if (tt.wantProblem == "") != (got.problem == "") || !strings.Contains(got.problem, tt.wantProblem) {
+				t.Errorf("problem = %q, want %q", got.problem, tt.wantProblem)
+			}
+			if (tt.wantNote == "") != (got.note == "") || !strings.Contains(got.note, tt.wantNote) {
+				t.Errorf("note = %q, want %q", got.note, tt.wantNote)
 			}
 		})
 	}

@@ -51,9 +51,13 @@ func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, er
 		if err := tpm.VerifyQuote(a.ident.AK, q, res.Nonce, a.ident.PCRValues); err != nil {
 			fail("quote does not match the provisioned state: %v", err)
 		}
-		if problem, _ := a.clockProblem(q.ClockInfo); problem != "" {
-			fail("%s", problem)
-		} else {
+		switch cc := a.checkClock(q.ClockInfo); {
+		case cc.problem != "":
+			fail("%s", cc.problem)
+		default:
+			if cc.note != "" {
+				fields["clock_note"] = cc.note
+			}
 			a.setClock(q.ClockInfo)
 		}
 	}

@@ -40,27 +40,44 @@ func (a *Appliance) readState(ctx context.Context) error {
 	return nil
 }
 
-// clockProblem compares a fresh TPM clock reading with the newest one recorded. It returns why the clock cannot be
-// trusted (empty if it can), and whether the reading starts a new TPM epoch: the simulator keeps its clock in the
-// process, so a restart starts it again from zero, which is recorded rather than treated as a rollback.
-func (a *Appliance) clockProblem(now tpm.Clock) (problem string, newEpoch bool) {
+// clockCheck is the comparison of a fresh TPM clock reading with the newest one recorded.
+type clockCheck struct {
+	// problem says why the clock cannot be trusted: the TPM's state was rolled back or replaced. It locks
+	// certification.
+	problem string
+	// note records a break in continuity that the TPM itself admits (an unorderly shutdown restored the clock to
+	// its last saved value, Safe = NO) or a new simulator epoch. It is journaled, not locked on.
+	note string
+	// newEpoch is set when the simulator restarted: it keeps its clock in the process, so each start begins at zero.
+	newEpoch bool
+}
+
+// checkClock orders TPM clock readings by (resetCount, restartCount, clock). Within one reset and restart the clock
+// only moves forward. A TPM reset (a reboot) may bring the clock back to its last saved value only when the TPM says
+// so with Safe = NO; an honest TPM never lowers its reset count.
+func (a *Appliance) checkClock(now tpm.Clock) clockCheck {
 	a.mu.Lock()
 	last := a.lastClock
 	a.mu.Unlock()
 	if last == nil {
-		return "", false
+		return clockCheck{}
 	}
-	backwards := now.Clock < last.Clock || now.ResetCount < last.ResetCount
+	behind := now.ResetCount < last.ResetCount ||
+		now.ResetCount == last.ResetCount && (now.RestartCount < last.RestartCount ||
+			now.RestartCount == last.RestartCount && now.Clock < last.Clock)
 	switch {
-	case !backwards:
-		return "", false
-	case a.cfg.TPM == "sim":
-		return "", true
+	case a.cfg.TPM == "sim" && (behind || now.Clock < last.Clock):
+		return clockCheck{note: "new simulator epoch: the development TPM restarted from zero", newEpoch: true}
 	case now.ResetCount < last.ResetCount:
-		return fmt.Sprintf("TPM reset count went backwards (%d after %d)", now.ResetCount, last.ResetCount), false
-	default:
-		return fmt.Sprintf("TPM clock went backwards (%d ms after %d ms)", now.Clock, last.Clock), false
+		return clockCheck{problem: fmt.Sprintf("TPM reset count went backwards (%d after %d): its state was rolled back or replaced", now.ResetCount, last.ResetCount)}
+	case behind:
+		return clockCheck{problem: fmt.Sprintf("TPM clock went backwards (%d ms after %d ms) without a reset", now.Clock, last.Clock)}
+	case now.Clock < last.Clock && now.Safe:
+		return clockCheck{problem: fmt.Sprintf("TPM clock went backwards across a reset (%d ms after %d ms) while claiming to be safe", now.Clock, last.Clock)}
+	case now.Clock < last.Clock:
+		return clockCheck{note: fmt.Sprintf("clock continuity broken: unorderly TPM shutdown restored the clock to %d ms (was %d ms)", now.Clock, last.Clock)}
 	}
+	return clockCheck{}
 }
 
 func (a *Appliance) setClock(c tpm.Clock) {
