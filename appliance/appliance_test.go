@@ -246,4 +246,3 @@ func TestDemoRunsTwice(t *testing.T) {
 		}
 	}
 }
-
