@@ -47,6 +47,8 @@ var commands = map[string]command{
 	"attest":  {"write fresh attestation evidence for an auditor", runAttest},
 	"journal": {"verify, show or export the evidence journal", runJournal},
 	"verify":  {"verify a journal offline (exit 0 valid, 1 invalid)", runVerify},
+	"serve":   {"run the appliance: start-up self-test, periodic attestation", runServe},
+	"unlock":  {"lift the certification lock (administrator; journaled)", runUnlock},
 }
 
 func main() {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // attesta runs one command line in-process and returns its exit code and output. The simulator TPM is one per
@@ -206,4 +208,45 @@ func newestCheckpointFile(t *testing.T, out string) string {
 
 func fmtSscan(name string, n *int) (int, error) {
 	return fmt.Sscanf(name, "checkpoint-%d", n)
+}
+
+func TestServeRunsAttestationUntilStopped(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	defer cancel()
+	var out, errb bytes.Buffer
+	code := run(ctx, &env{stdout: &out, stderr: &errb}, []string{"serve", "--data", dir, "--tpm", "sim", "--attest-every", "300ms"})
+	if code != 0 {
+		t.Fatalf("serve exit %d: %s", code, errb.String())
+	}
+	if !strings.Contains(errb.String(), "appliance started") || !strings.Contains(errb.String(), "appliance stopping") {
+		t.Errorf("serve log lacks start or stop:\n%s", errb.String())
+	}
+	_, shown, _ := attesta(t, "journal", "show", "--data", dir)
+	if n := strings.Count(shown, `"type":"attestation"`); n < 1 {
+		t.Fatalf("serve journaled %d attestation checks, want at least the one at start", n)
+	}
+}
+
+func TestServeAndUnlockUsage(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bad.json")
+	os.WriteFile(cfg, []byte(`{"data_dir": "x", "tmp": "typo"}`), 0o600)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"serve", "--config", cfg}, "unknown field"},
+		{[]string{"serve", "--attest-every", "-1s", "--data", dir}, "must be positive"},
+		{[]string{"unlock", "--data", dir, "--tpm", "sim"}, "--admin and --reason are required"},
+	} {
+		code, _, errs := attesta(t, tt.args...)
+		if code != exitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errs, tt.want)
+		}
+	}
+	code, out, _ := attesta(t, "unlock", "--admin", "anna", "--reason", "test", "--data", dir, "--tpm", "sim")
+	if code != 0 || !strings.Contains(out, "not locked") {
+		t.Fatalf("unlock of an unlocked appliance: exit %d %s", code, out)
+	}
 }

@@ -1,0 +1,154 @@
+package android
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/aes"
+	"crypto/cipher"
+	"io"
+	"os"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// benchPlaintext is a SQLite-like plaintext of ATTESTA_BENCH_MB megabytes
+// (default 64): the real sample msgstore.db repeated, which compresses like
+// a real one (about 5:1).
+func benchPlaintext(b *testing.B) []byte {
+	mb := 64
+	if s := os.Getenv("ATTESTA_BENCH_MB"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("ATTESTA_BENCH_MB=%q is not a positive number", s)
+		}
+		mb = n
+	}
+	db := readVector(b, "wa-crypt-tools", "msgstore.db")
+	out := make([]byte, 0, mb<<20)
+	for len(out) < mb<<20 {
+		out = append(out, db[:min(len(db), mb<<20-len(out))]...)
+	}
+	return out
+}
+
+func makeBenchBackup(b *testing.B) ([]byte, []byte, Key) {
+	plain := benchPlaintext(b)
+	key, err := GenerateKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var enc bytes.Buffer
+	if _, err := EncryptCrypt15(b.Context(), &enc, bytes.NewReader(plain), key, Crypt15Options{}); err != nil {
+		b.Fatal(err)
+	}
+	return plain, enc.Bytes(), key
+}
+
+// peakHeap samples the live heap while a benchmark runs and reports its
+// peak in MB: it shows that streaming decryption stays bounded.
+func peakHeap(b *testing.B) func() {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(sample)
+	base := sample[0].Value.Uint64()
+	var peak uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				metrics.Read(sample)
+				peak = max(peak, sample[0].Value.Uint64())
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+		if peak > base {
+			b.ReportMetric(float64(peak-base)/(1<<20), "peak-heap-MB")
+		} else {
+			b.ReportMetric(0, "peak-heap-MB")
+		}
+	}
+}
+
+func BenchmarkDecryptCrypt15(b *testing.B) {
+	plain, enc, key := makeBenchBackup(b)
+	d := Decrypter{TempDir: b.TempDir()}
+	b.SetBytes(int64(len(plain)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	stop := peakHeap(b)
+	for b.Loop() {
+		if _, err := d.Decrypt(b.Context(), bytes.NewReader(enc), key, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stop()
+}
+
+// BenchmarkStdlibGCMZlib is the practical limit: crypto/cipher's one-shot
+// GCM Open over the whole ciphertext in memory, then zlib inflate.
+func BenchmarkStdlibGCMZlib(b *testing.B) {
+	plain, enc, key := makeBenchBackup(b)
+	h, err := ParseHeader(enc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	block, _ := aes.NewCipher(key.aesKey[:])
+	aead, _ := cipher.NewGCMWithNonceSize(block, 16)
+	sealed := enc[h.Size : len(enc)-16] // ciphertext and tag, without the MD5
+	b.SetBytes(int64(len(plain)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	stop := peakHeap(b)
+	for b.Loop() {
+		compressed, err := aead.Open(nil, h.IV, sealed, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		zr, err := zlib.NewReader(bytes.NewReader(compressed))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := io.Copy(io.Discard, zr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	stop()
+}
+
+// BenchmarkGCMStream measures the streaming GCM alone against the one-shot
+// standard library on 1 MiB, to show what the incremental GHASH costs.
+func BenchmarkGCMStream(b *testing.B) {
+	key := make([]byte, 32)
+	nonce := make([]byte, 16)
+	buf := make([]byte, 1<<20)
+	b.Run("stream", func(b *testing.B) {
+		b.SetBytes(int64(len(buf)))
+		for b.Loop() {
+			g, _ := newGCMStream(key, nonce)
+			for off := 0; off < len(buf); off += chunkSize {
+				g.decrypt(buf[off:off+chunkSize], buf[off:off+chunkSize])
+			}
+			g.tag(g.hash)
+		}
+	})
+	b.Run("stdlib", func(b *testing.B) {
+		block, _ := aes.NewCipher(key)
+		aead, _ := cipher.NewGCMWithNonceSize(block, 16)
+		out := make([]byte, 0, len(buf)+16)
+		b.SetBytes(int64(len(buf)))
+		for b.Loop() {
+			out = aead.Seal(out[:0], nonce, buf, nil)
+		}
+	})
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/attesta/attesta/appliance"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "serve", "serve [--config FILE] [--data DIR] [--tpm SPEC] [--attest-every DURATION]")
+	var c commonFlags
+	c.register(fs)
+	cfgFile := fs.String("config", "", "JSON configuration file (flags given explicitly override it)")
+	every := fs.Duration("attest-every", appliance.DefaultAttestEvery, "period of the attestation self-check")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	cfg := c.config()
+	if *cfgFile != "" {
+		fileCfg, err := appliance.LoadConfig(*cfgFile)
+		if err != nil {
+			return usagef("%v", err)
+		}
+		cfg = mergeConfig(fileCfg, cfg, explicitFlags(fs))
+	}
+	if isSet(fs, "attest-every") || cfg.AttestEvery == 0 {
+		if *every <= 0 {
+			return usagef("--attest-every must be positive")
+		}
+		cfg.AttestEvery = appliance.Duration(*every)
+	}
+	cfg.Logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
+
+	a, err := appliance.Open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	cfg.Logger.InfoContext(ctx, "appliance started", "id", a.ID(), "origin", a.Origin(), "leaves", a.Journal().Size(),
+		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil)
+	a.RunAttestation(ctx) // until SIGINT or SIGTERM
+	cfg.Logger.Info("appliance stopping")
+	return nil
+}
+
+func runUnlock(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "unlock", "unlock --admin NAME --reason TEXT [--data DIR] [--tpm SPEC]")
+	var c commonFlags
+	c.register(fs)
+	admin := fs.String("admin", "", "the administrator lifting the lock (journaled)")
+	reason := fs.String("reason", "", "why the lock can be lifted (journaled)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *admin == "" || *reason == "" {
+		return usagef("--admin and --reason are required: both are journaled")
+	}
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if a.CheckCertify() == nil {
+		fmt.Fprintln(e.stdout, "certification is not locked; nothing to do")
+		return nil
+	}
+	if err := a.Unlock(ctx, *admin, *reason); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "certification unlocked; the attestation check passed and the unlock is journaled")
+	return nil
+}
+
+// explicitFlags returns the names of the flags given on the command line.
+func explicitFlags(fs *flag.FlagSet) map[string]bool {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	return set
+}
+
+func isSet(fs *flag.FlagSet, name string) bool { return explicitFlags(fs)[name] }
+
+// mergeConfig starts from the file's configuration and applies the flags given explicitly.
+func mergeConfig(file, flags appliance.Config, set map[string]bool) appliance.Config {
+	out := file
+	if set["data"] || out.DataDir == "" {
+		out.DataDir = flags.DataDir
+	}
+	if set["tpm"] || out.TPM == "" {
+		out.TPM = flags.TPM
+	}
+	out.Version = flags.Version
+	return out
+}
