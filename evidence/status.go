@@ -1,0 +1,216 @@
+package evidence
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// Status is how far a message got, as the manifest reports it. Values are ordered by strength, failed weakest, so
+// that the strongest of two statuses is the larger. The zero Status is unset and cannot be written.
+type Status uint8
+
+// Statuses, weakest first.
+const (
+	StatusUnset     Status = iota
+	StatusFailed           // the send failed (an error ack)
+	StatusPending          // waiting to be sent (the clock)
+	StatusSent             // accepted by the server (one tick)
+	StatusDelivered        // delivered to one of the recipient's devices (two ticks)
+	StatusRead             // read (blue ticks)
+	StatusPlayed           // a voice or video note was played
+)
+
+var statusNames = [...]string{"", "failed", "pending", "sent", "delivered", "read", "played"}
+
+// ErrStatus reports a status name outside pending|sent|delivered|read|played|failed.
+var ErrStatus = errors.New("unknown status")
+
+// String returns the manifest name ("delivered"), or "unset".
+func (s Status) String() string {
+	if s == StatusUnset || int(s) >= len(statusNames) {
+		return "unset"
+	}
+	return statusNames[s]
+}
+
+// MarshalText writes the manifest name; an unset or unknown status is an error.
+func (s Status) MarshalText() ([]byte, error) {
+	if s == StatusUnset || int(s) >= len(statusNames) {
+		return nil, fmt.Errorf("evidence: marshal status %d: %w", s, ErrStatus)
+	}
+	return []byte(statusNames[s]), nil
+}
+
+// UnmarshalText reads a manifest name.
+func (s *Status) UnmarshalText(b []byte) error {
+	for i := StatusFailed; int(i) < len(statusNames); i++ {
+		if statusNames[i] == string(b) {
+			*s = i
+			return nil
+		}
+	}
+	return fmt.Errorf("evidence: status %q: %w", clip(string(b)), ErrStatus)
+}
+
+// Ack is WhatsApp's acknowledgement level of a message the sender sent, in WhatsApp Web's numbering: -7..-1
+// errors, 0 clock, 1 sent, 2 received (delivered), 3 read, 4 played, 5 peer. Other capture paths map their own
+// codes onto these values.
+type Ack int
+
+// Ack values as WhatsApp Web defines them.
+const (
+	AckMDDowngrade         Ack = -7
+	AckInactive            Ack = -6
+	AckContentUnuploadable Ack = -5
+	AckContentTooBig       Ack = -4
+	AckContentGone         Ack = -3
+	AckExpired             Ack = -2
+	AckFailed              Ack = -1
+	AckClock               Ack = 0
+	AckSent                Ack = 1
+	AckReceived            Ack = 2
+	AckRead                Ack = 3
+	AckPlayed              Ack = 4
+	AckPeer                Ack = 5
+)
+
+// Status maps the ack to a status. ok is false for values that are not a receipt level: above played (5 PEER
+// concerns the sender's own devices, not the recipient) or below the lowest known error.
+func (a Ack) Status() (s Status, ok bool) {
+	switch {
+	case a >= AckMDDowngrade && a <= AckFailed:
+		return StatusFailed, true
+	case a == AckClock:
+		return StatusPending, true
+	case a == AckSent:
+		return StatusSent, true
+	case a == AckReceived:
+		return StatusDelivered, true
+	case a == AckRead:
+		return StatusRead, true
+	case a == AckPlayed:
+		return StatusPlayed, true
+	}
+	return StatusUnset, false
+}
+
+var ackNames = map[Ack]string{AckMDDowngrade: "MD_DOWNGRADE", AckInactive: "INACTIVE",
+	AckContentUnuploadable: "CONTENT_UNUPLOADABLE", AckContentTooBig: "CONTENT_TOO_BIG",
+	AckContentGone: "CONTENT_GONE", AckExpired: "EXPIRED", AckFailed: "FAILED", AckClock: "CLOCK",
+	AckSent: "SENT", AckReceived: "RECEIVED", AckRead: "READ", AckPlayed: "PLAYED", AckPeer: "PEER"}
+
+// String names the ack as WhatsApp does ("3 READ").
+func (a Ack) String() string {
+	if n, ok := ackNames[a]; ok {
+		return fmt.Sprintf("%d %s", int(a), n)
+	}
+	return fmt.Sprintf("%d UNKNOWN", int(a))
+}
+
+// ReceiptKind is what a receipt confirms.
+type ReceiptKind uint8
+
+// Receipt kinds, weakest first.
+const (
+	ReceiptUnset ReceiptKind = iota
+	ReceiptDelivered
+	ReceiptRead
+	ReceiptPlayed
+)
+
+var receiptNames = [...]string{"", "delivered", "read", "played"}
+
+// ErrReceiptKind reports a receipt kind outside delivered|read|played.
+var ErrReceiptKind = errors.New("unknown receipt kind")
+
+// String returns "delivered", "read" or "played".
+func (k ReceiptKind) String() string {
+	if k == ReceiptUnset || int(k) >= len(receiptNames) {
+		return "unset"
+	}
+	return receiptNames[k]
+}
+
+// Status returns the status a receipt of this kind establishes.
+func (k ReceiptKind) Status() Status {
+	switch k {
+	case ReceiptDelivered:
+		return StatusDelivered
+	case ReceiptRead:
+		return StatusRead
+	case ReceiptPlayed:
+		return StatusPlayed
+	}
+	return StatusUnset
+}
+
+// MarshalText writes the kind's name.
+func (k ReceiptKind) MarshalText() ([]byte, error) {
+	if k == ReceiptUnset || int(k) >= len(receiptNames) {
+		return nil, fmt.Errorf("evidence: marshal receipt kind %d: %w", k, ErrReceiptKind)
+	}
+	return []byte(receiptNames[k]), nil
+}
+
+// UnmarshalText reads a kind's name.
+func (k *ReceiptKind) UnmarshalText(b []byte) error {
+	for i := ReceiptDelivered; int(i) < len(receiptNames); i++ {
+		if receiptNames[i] == string(b) {
+			*k = i
+			return nil
+		}
+	}
+	return fmt.Errorf("evidence: receipt kind %q: %w", clip(string(b)), ErrReceiptKind)
+}
+
+// Basis is why a message is, or is not, proven to have reached the recipient.
+type Basis string
+
+// Bases of the legal-value rule, in the order the rule tries them.
+const (
+	BasisPlayed Basis = "played"
+	BasisRead   Basis = "read"
+	BasisReply  Basis = "reply"
+	BasisNone   Basis = "none"
+)
+
+// ErrBasis reports a basis outside read|played|reply|none.
+var ErrBasis = errors.New("unknown legal basis")
+
+// UnmarshalText reads a basis name.
+func (b *Basis) UnmarshalText(t []byte) error {
+	switch v := Basis(t); v {
+	case BasisPlayed, BasisRead, BasisReply, BasisNone:
+		*b = v
+		return nil
+	}
+	return fmt.Errorf("evidence: basis %q: %w", clip(string(t)), ErrBasis)
+}
+
+// MarshalText writes the basis name; an empty or unknown basis is an error.
+func (b Basis) MarshalText() ([]byte, error) {
+	switch b {
+	case BasisPlayed, BasisRead, BasisReply, BasisNone:
+		return []byte(b), nil
+	}
+	return nil, fmt.Errorf("evidence: marshal basis %q: %w", clip(string(b)), ErrBasis)
+}
+
+// The text forms are what JSON writes; a type that lost its method would silently change the manifest.
+var (
+	_ encoding.TextMarshaler   = StatusUnset
+	_ encoding.TextUnmarshaler = (*Status)(nil)
+	_ encoding.TextMarshaler   = ReceiptUnset
+	_ encoding.TextUnmarshaler = (*ReceiptKind)(nil)
+	_ encoding.TextMarshaler   = BasisNone
+	_ encoding.TextUnmarshaler = (*Basis)(nil)
+	_ encoding.TextUnmarshaler = (*MessageType)(nil)
+	_ encoding.TextUnmarshaler = (*Method)(nil)
+	_ encoding.TextMarshaler   = Date{}
+	_ encoding.TextUnmarshaler = (*Date)(nil)
+	_ json.Marshaler           = Time{}
+	_ json.Unmarshaler         = (*Time)(nil)
+	_ json.Marshaler           = Attachments(nil)
+)
