@@ -13,6 +13,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/attesta/attesta/journal/blob/blobtest"
 )
 
 func TestConformanceSimulator(t *testing.T) { runConformance(t, simBackend()) }
@@ -28,6 +30,11 @@ func runConformance(t *testing.T, b backend) {
 	t.Run("Clock", func(t *testing.T) { testClock(t, b) })
 	t.Run("Attestation", func(t *testing.T) { testAttestation(t, b) })
 	t.Run("Tamper", func(t *testing.T) { testTamper(t, b) })
+	t.Run("KeyWrapper", func(t *testing.T) {
+		tp := openT(t, b, t.TempDir())
+		provisionT(t, tp)
+		blobtest.TestKeyWrapper(t, tp.KeyWrapper())
+	})
 }
 
 func openT(t *testing.T, b backend, stateDir string) *TPM {
