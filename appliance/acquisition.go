@@ -60,7 +60,7 @@ func (a *Appliance) StartAcquisition(ctx context.Context, caseID, method string,
 		fields = map[string]any{}
 	}
 	fields["acquisition"], fields["method"] = acq.ID, method
-	if _, err := a.journal.Append(ctx, journal.Entry{Type: LeafAcquisitionStart, Case: caseID, Fields: fields}); err != nil {
+	if _, err := a.record(ctx, journal.Entry{Type: LeafAcquisitionStart, Case: caseID, Fields: fields}); err != nil {
 		return nil, fmt.Errorf("appliance: acquisition %s: %w", acq.ID, err)
 	}
 	return acq, nil
@@ -76,7 +76,7 @@ func (acq *Acquisition) AddArtifact(ctx context.Context, kind string, r io.Reade
 	if err != nil {
 		return Artifact{}, fmt.Errorf("appliance: acquisition %s: store %s: %w", acq.ID, kind, err)
 	}
-	leaf, err := acq.a.journal.Append(ctx, journal.Entry{Type: LeafArtifact, Case: acq.Case, Fields: map[string]any{
+	leaf, err := acq.a.record(ctx, journal.Entry{Type: LeafArtifact, Case: acq.Case, Fields: map[string]any{
 		"acquisition": acq.ID, "kind": kind, "sha256": ref.SHA256, "size": ref.Size,
 	}})
 	if err != nil {
@@ -99,7 +99,7 @@ func (acq *Acquisition) Finish(ctx context.Context, outcome string) (*journal.Ch
 	acq.done = true
 	n := acq.artifacts
 	acq.mu.Unlock()
-	_, err := acq.a.journal.Append(ctx, journal.Entry{Type: LeafAcquisitionEnd, Case: acq.Case, Fields: map[string]any{
+	_, err := acq.a.record(ctx, journal.Entry{Type: LeafAcquisitionEnd, Case: acq.Case, Fields: map[string]any{
 		"acquisition": acq.ID, "artifacts": n, "outcome": outcome,
 	}})
 	if err != nil {

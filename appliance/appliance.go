@@ -123,7 +123,7 @@ func (a *Appliance) openStores(ctx context.Context) error {
 // boot records the provisioning (first start only) and this start in the journal, and checks the TPM clock.
 func (a *Appliance) boot(ctx context.Context) error {
 	if a.journal.Size() == 0 {
-		if _, err := a.journal.Append(ctx, journal.Entry{Type: LeafProvision, Fields: a.provisionFields()}); err != nil {
+		if _, err := a.record(ctx, journal.Entry{Type: LeafProvision, Fields: a.provisionFields()}); err != nil {
 			return fmt.Errorf("appliance: journal provisioning: %w", err)
 		}
 	}
@@ -145,7 +145,7 @@ func (a *Appliance) boot(ctx context.Context) error {
 	if a.cfg.Operator != "" {
 		fields["operator"] = a.cfg.Operator
 	}
-	if _, err := a.journal.Append(ctx, journal.Entry{Type: LeafBoot, Fields: fields}); err != nil {
+	if _, err := a.record(ctx, journal.Entry{Type: LeafBoot, Fields: fields}); err != nil {
 		return fmt.Errorf("appliance: journal boot: %w", err)
 	}
 	a.setClock(clock)

@@ -2,13 +2,19 @@ package appliance
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
+	"github.com/attesta/attesta/appliance/panel"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/tpm"
 )
@@ -244,5 +250,52 @@ func TestDemoRunsTwice(t *testing.T) {
 				t.Errorf("run %d output lacks %q:\n%s", run, want, out.String())
 			}
 		}
+	}
+}
+
+// The intrusion switch path from a fake pin edge to a locked appliance: the panel debounces the opening, the
+// appliance extends the application PCR (the signing key refuses to sign), journals the tamper and locks.
+func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	a := openSim(t, t.TempDir())
+
+	pin := &gpiotest.Pin{N: "INTRUSION", L: gpio.Low, EdgesChan: make(chan gpio.Level, 4)}
+	p, err := panel.New(panel.Config{Intrusion: pin, Debounce: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx, a) }()
+
+	pin.Lock()
+	pin.L = gpio.High // the case opens
+	pin.Unlock()
+	pin.EdgesChan <- gpio.High
+
+	deadline := time.After(10 * time.Second)
+	for a.CheckCertify() == nil {
+		select {
+		case <-deadline:
+			t.Fatal("the opening did not lock certification within 10s")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+
+	if got := leavesOfType(t, a, LeafTamper); len(got) == 0 {
+		t.Fatal("no tamper leaf journaled")
+	}
+	signer, err := a.TPM().Signer(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := make([]byte, 32)
+	if _, err := signer.SignDigest(t.Context(), digest); !errors.Is(err, tpm.ErrKeyUnusable) {
+		t.Fatalf("signing after the opening = %v, want ErrKeyUnusable", err)
+	}
+	if !p.Tampered() {
+		t.Error("the tampered LED latch is not set")
 	}
 }

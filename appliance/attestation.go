@@ -73,7 +73,7 @@ func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, er
 	if !res.OK {
 		fields["failures"] = toAny(res.Failures)
 	}
-	leaf, err := a.journal.Append(ctx, journal.Entry{Type: LeafAttestation, Time: res.At, Fields: fields})
+	leaf, err := a.record(ctx, journal.Entry{Type: LeafAttestation, Time: res.At, Fields: fields})
 	if err != nil {
 		return res, fmt.Errorf("appliance: journal attestation result: %w", err)
 	}
@@ -130,7 +130,7 @@ func (a *Appliance) Attest(ctx context.Context, dir string, nonce []byte) (*tpm.
 	for _, f := range att.Files {
 		files = append(files, map[string]any{"name": f.Name, "sha256": f.SHA256})
 	}
-	_, err = a.journal.Append(ctx, journal.Entry{Type: LeafAttestationExport, Fields: map[string]any{
+	_, err = a.record(ctx, journal.Entry{Type: LeafAttestationExport, Fields: map[string]any{
 		"nonce": att.Nonce, "pcr_selection": att.PCRSelection, "files": files,
 	}})
 	if err != nil {

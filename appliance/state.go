@@ -99,7 +99,7 @@ func (a *Appliance) lockCertification(ctx context.Context, reason string) error 
 	a.lockedBy = reason
 	a.mu.Unlock()
 	a.log.ErrorContext(ctx, "certification locked", "reason", reason)
-	if _, err := a.journal.Append(ctx, journal.Entry{Type: LeafLock, Fields: map[string]any{"reason": reason}}); err != nil {
+	if _, err := a.record(ctx, journal.Entry{Type: LeafLock, Fields: map[string]any{"reason": reason}}); err != nil {
 		return fmt.Errorf("appliance: journal certification lock (%s): %w", reason, err)
 	}
 	return nil
@@ -127,7 +127,7 @@ func (a *Appliance) Unlock(ctx context.Context, admin, why string) error {
 		a.mu.Unlock()
 		return fmt.Errorf("appliance: unlock refused: attestation still fails: %v%w", res.Failures, err)
 	}
-	_, err = a.journal.Append(ctx, journal.Entry{Type: LeafUnlock, Fields: map[string]any{
+	_, err = a.record(ctx, journal.Entry{Type: LeafUnlock, Fields: map[string]any{
 		"admin": admin, "reason": why, "was": prev,
 	}})
 	return err
