@@ -1,0 +1,45 @@
+package tsa
+
+import (
+	"errors"
+	"testing"
+)
+
+// TestSavedOpenSSLTokens: the OpenSSL replies kept as fuzz seeds stay
+// readable and their signatures (ESS v1 and v2, ECDSA and RSA) check
+// offline.
+func TestSavedOpenSSLTokens(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ess  string // the signing-certificate attribute OpenSSL wrote
+	}{
+		{"ecdsa-ess-v2", oidAttrSigningCertV2.String()},
+		{"rsa-ess-v1", oidAttrSigningCert.String()},
+		{"sha384", oidAttrSigningCertV2.String()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tok, err := ParseToken(readSeed(t, "FuzzParseToken", tc.name)[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			attrs, err := parseSignedAttrs(tok.signed.SignerInfos[0].SignedAttrs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := attrs[tc.ess]; !ok {
+				t.Errorf("no %s attribute", tc.ess)
+			}
+			if err := tok.verifySignature(); err != nil {
+				t.Error(err)
+			}
+			v := readSeed(t, "FuzzParseResponse", tc.name)
+			if _, err := ParseResponse(v[0], v[1]); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	v := readSeed(t, "FuzzParseResponse", "rejected-sha1")
+	if _, err := ParseResponse(v[0], v[1]); !errors.Is(err, ErrRejected) {
+		t.Errorf("saved rejection: %v", err)
+	}
+}
