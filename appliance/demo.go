@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
 )
 
@@ -78,7 +79,7 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 
 	step.begin("Checkpoint signed by the TPM-resident key (C2SP signed note)")
 	step.block(string(cp.Note))
-	if err := writeNew(filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), cp.Note); err != nil {
+	if err := durable.WriteNew(filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), cp.Note, 0o644); err != nil {
 		return step.fail(err)
 	}
 
@@ -174,9 +175,4 @@ func sampleScreenshot() image.Image {
 	fill(image.Rect(309, 66, 315, 72), color.RGBA{0x53, 0xbd, 0xeb, 0xff})
 	fill(image.Rect(20, 110, 200, 160), color.White)
 	return img
-}
-
-// writeNew writes a new file durably; it never replaces an existing one.
-func writeNew(path string, data []byte) error {
-	return writeFileDurable(path, data)
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // identity is the content of DataDir/appliance.json. The id is made once, at random, and never changes: it names
@@ -53,42 +55,11 @@ func loadOrCreateIdentity(dataDir string, now time.Time) (identity, error) {
 		}
 		id := identity{ID: hex.EncodeToString(raw[:]), Created: now.UTC()}
 		b, _ := json.MarshalIndent(id, "", "  ")
-		if err := writeFileDurable(path, append(b, '\n')); err != nil {
+		if err := durable.WriteNew(path, append(b, '\n'), 0o600); err != nil {
 			return identity{}, fmt.Errorf("appliance: create %s: %w", path, err)
 		}
 		return id, nil
 	default:
 		return identity{}, fmt.Errorf("appliance: %w", err)
 	}
-}
-
-// writeFileDurable writes a new file: temp file in the same directory, fsync, link to the final name (never
-// overwriting), fsync the directory.
-func writeFileDurable(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Link(tmp.Name(), path); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"text/template"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // AttestationFormat is the "format" of attestation.json; a change that a
@@ -172,7 +174,7 @@ func writeAttestationFiles(dir string, att *Attestation, files []fileSpec) error
 	put := func(name string, data []byte) error {
 		sum := sha256.Sum256(data)
 		fmt.Fprintf(&sums, "%x  %s\n", sum, name)
-		return writeFileDurableMode(filepath.Join(dir, name), data, 0o644)
+		return durable.WriteNew(filepath.Join(dir, name), data, 0o644)
 	}
 	for _, f := range files {
 		if err := put(f.name, f.data); err != nil {
@@ -198,7 +200,7 @@ func writeAttestationFiles(dir string, att *Attestation, files []fileSpec) error
 	if err := put("VERIFY.txt", verify); err != nil {
 		return err
 	}
-	return writeFileDurableMode(filepath.Join(dir, "SHA256SUMS"), []byte(sums.String()), 0o644)
+	return durable.WriteNew(filepath.Join(dir, "SHA256SUMS"), []byte(sums.String()), 0o644)
 }
 
 // verifyTmpl: every line starting with "$ " is a command to run, as is, in

@@ -16,6 +16,8 @@ import (
 
 	"github.com/google/go-tpm-tools/simulator"
 	"github.com/google/go-tpm/tpm2/transport"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // simOpen guards the process-wide simulator: the underlying library would
@@ -57,7 +59,7 @@ func loadOrCreateSimSeed(path string) (int64, error) {
 			return 0, fmt.Errorf("tpm: create simulator seed: %w", err)
 		}
 		seed := int64(binary.BigEndian.Uint64(buf[:]))
-		if err := writeFileDurable(path, []byte(strconv.FormatInt(seed, 10)+"\n")); err != nil {
+		if err := durable.WriteNew(path, []byte(strconv.FormatInt(seed, 10)+"\n"), 0o600); err != nil {
 			return 0, fmt.Errorf("tpm: create simulator seed: %w", err)
 		}
 		return seed, nil

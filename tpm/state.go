@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // State file names inside the state directory.
@@ -81,12 +83,12 @@ func readState(dir string) (*provisionRecord, []byte, error) {
 // writeState persists a new provisioning: the blob first, then the record
 // that marks provisioning complete.
 func writeState(dir string, rec *provisionRecord, blob []byte) error {
-	if err := writeFileDurable(filepath.Join(dir, signingKeyFile), blob); err != nil {
+	if err := durable.Replace(filepath.Join(dir, signingKeyFile), blob, 0o600); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}
-	return writeFileDurable(filepath.Join(dir, provisionFile), append(data, '\n'))
+	return durable.Replace(filepath.Join(dir, provisionFile), append(data, '\n'), 0o600)
 }

@@ -11,8 +11,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 
+	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/usb/internal/syncproto"
 )
 
@@ -225,17 +225,5 @@ func commit(tmp *os.File, final string) error {
 	if err := os.Link(tmp.Name(), final); err != nil {
 		return fmt.Errorf("link %s: %w", final, err)
 	}
-	return syncDir(filepath.Dir(final))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open directory %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
+	return durable.SyncDir(filepath.Dir(final))
 }

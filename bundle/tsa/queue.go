@@ -15,6 +15,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // Queue errors.
@@ -118,7 +120,7 @@ func OpenQueue(dir string, c *Client) (*Queue, error) {
 func checkQueueVersion(dir string) error {
 	b, err := os.ReadFile(filepath.Join(dir, queueVersionFile))
 	if errors.Is(err, fs.ErrNotExist) {
-		err = writeNew(dir, queueVersionFile, []byte(queueVersion))
+		err = durable.WriteNew(filepath.Join(dir, queueVersionFile), []byte(queueVersion), 0o600)
 		if errors.Is(err, fs.ErrExist) { // created meanwhile by another opener
 			return checkQueueVersion(dir)
 		}
@@ -228,7 +230,7 @@ func (q *Queue) Enqueue(ctx context.Context, id string, digest []byte) error {
 	case err != nil:
 		return fmt.Errorf("tsa: enqueue %q: %w", id, err)
 	}
-	if err := writeNew(q.dir, id+requestExt, req); err != nil {
+	if err := durable.WriteNew(filepath.Join(q.dir, id+requestExt), req, 0o600); err != nil {
 		return fmt.Errorf("tsa: enqueue %q: %w", id, err)
 	}
 	q.seq++
@@ -428,7 +430,7 @@ func (q *Queue) attempt(ctx context.Context, id string) {
 }
 
 func (q *Queue) store(id string, resp []byte) error {
-	if err := writeNew(q.dir, id+responseExt, resp); err != nil {
+	if err := durable.WriteNew(filepath.Join(q.dir, id+responseExt), resp, 0o600); err != nil {
 		return fmt.Errorf("tsa: store token %q: %w", id, err)
 	}
 	return nil
@@ -438,42 +440,4 @@ func (q *Queue) log(ctx context.Context, level slog.Level, msg string, attrs ...
 	if q.Logger != nil {
 		q.Logger.LogAttrs(ctx, level, msg, attrs...)
 	}
-}
-
-// writeNew creates dir/name with data durably and never replaces an existing
-// file: temp file, fsync, link, fsync the directory.
-func writeNew(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, tempPrefix+name+"-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", tmp, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w", tmp, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp, err)
-	}
-	if err := os.Link(tmp, filepath.Join(dir, name)); err != nil {
-		return err // *LinkError; fs.ErrExist when the name is taken
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync dir %s: %w", dir, err)
-	}
-	return nil
 }

@@ -15,6 +15,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // Info describes a decrypted backup.
@@ -139,19 +141,7 @@ func commitFile(tmp *os.File, dst string) error {
 	if err := os.Link(tmp.Name(), dst); err != nil {
 		return fmt.Errorf("publish payload: %w", err)
 	}
-	return syncDir(filepath.Dir(dst))
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
+	return durable.SyncDir(filepath.Dir(dst))
 }
 
 // countingHash hashes and counts what it reads.

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // Erasure reports what EraseCase did, for the journal's erasure entry.
@@ -138,7 +140,7 @@ func shred(dir, name string) (bool, error) {
 	if err := os.Remove(path); err != nil {
 		return false, err
 	}
-	return true, syncDir(dir)
+	return true, durable.SyncDir(dir)
 }
 
 // deleteBlobs removes every file in the blobs directory, then the directory, counting into e.
@@ -167,11 +169,11 @@ func deleteBlobs(dir string, e *Erasure) error {
 			e.Bytes += fi.Size()
 		}
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return err
 	}
 	if err := os.Remove(dir); err != nil {
 		return fmt.Errorf("remove blobs directory: %w", err)
 	}
-	return syncDir(filepath.Dir(dir))
+	return durable.SyncDir(filepath.Dir(dir))
 }

@@ -7,25 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 const tmpPrefix = ".tmp-"
-
-// syncDir makes the directory entries of dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("sync directory: %w", err)
-	}
-	err = d.Sync()
-	if cerr := d.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
-}
 
 // mkdirDurable creates dir (and its parent, recursively) if missing and makes the new entries durable.
 func mkdirDurable(dir string) error {
@@ -39,7 +25,7 @@ func mkdirDurable(dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return fmt.Errorf("create directory: %w", err)
 	}
-	return syncDir(parent)
+	return durable.SyncDir(parent)
 }
 
 // writeFileOnce durably creates dir/name with content data. It never replaces an existing file: if the name
@@ -68,7 +54,7 @@ func writeFileOnce(dir, name string, data []byte) (err error) {
 	if err := os.Link(tmp.Name(), filepath.Join(dir, name)); err != nil {
 		return fmt.Errorf("link %s: %w", name, err)
 	}
-	return syncDir(dir)
+	return durable.SyncDir(dir)
 }
 
 // removeTemps deletes leftover temporaries in dir (a crash between create and link leaves them) and returns how
@@ -92,7 +78,7 @@ func removeTemps(dir string) (int, error) {
 		n++
 	}
 	if n > 0 {
-		return n, syncDir(dir)
+		return n, durable.SyncDir(dir)
 	}
 	return 0, nil
 }

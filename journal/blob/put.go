@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // Put stores the content of r in the case, creating the case key on the case's first blob, and returns its Ref.
@@ -63,7 +65,7 @@ func (s *Store) put(ctx context.Context, caseID string, r io.Reader) (Ref, error
 	if err := os.Remove(tmp.Name()); err != nil {
 		return Ref{}, fmt.Errorf("remove temporary: %w", err)
 	}
-	if err := syncDir(dir); err != nil {
+	if err := durable.SyncDir(dir); err != nil {
 		return Ref{}, err
 	}
 	return ref, nil

@@ -1,0 +1,85 @@
+package durable
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestWriteNewNeverReplaces(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "evidence")
+	if err := WriteNew(p, []byte("first"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteNew(p, []byte("second"), 0o600)
+	if !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second WriteNew = %v, want fs.ErrExist", err)
+	}
+	if b, _ := os.ReadFile(p); string(b) != "first" {
+		t.Fatalf("existing file changed to %q", b)
+	}
+	assertOnly(t, dir, "evidence")
+	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
+	}
+}
+
+func TestReplace(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "state")
+	for _, v := range []string{"one", "two"} {
+		if err := Replace(p, []byte(v), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := os.ReadFile(p); string(b) != v {
+			t.Fatalf("content = %q, want %q", b, v)
+		}
+	}
+	assertOnly(t, dir, "state")
+}
+
+func TestWriteIntoMissingDirFailsCleanly(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "missing", "f")
+	if err := WriteNew(p, []byte("x"), 0o600); err == nil {
+		t.Fatal("WriteNew into a missing directory succeeded")
+	}
+	if err := Replace(p, []byte("x"), 0o600); err == nil {
+		t.Fatal("Replace into a missing directory succeeded")
+	}
+}
+
+func TestRemoveTemps(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{TempPrefix + "a-1", TempPrefix + "b-2", "keep", ".other"} {
+		os.WriteFile(filepath.Join(dir, n), nil, 0o600)
+	}
+	os.Mkdir(filepath.Join(dir, TempPrefix+"dir"), 0o700) // directories are not temp files
+	n, err := RemoveTemps(dir)
+	if err != nil || n != 2 {
+		t.Fatalf("RemoveTemps = %d, %v; want 2, nil", n, err)
+	}
+	assertOnly(t, dir, ".other", TempPrefix+"dir", "keep")
+	if n, err := RemoveTemps(filepath.Join(dir, "absent")); n != 0 || err != nil {
+		t.Fatalf("RemoveTemps on a missing dir = %d, %v", n, err)
+	}
+}
+
+func assertOnly(t *testing.T, dir string, names ...string) {
+	t.Helper()
+	entries, _ := os.ReadDir(dir)
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Name())
+	}
+	if len(got) != len(names) {
+		t.Fatalf("dir holds %v, want %v", got, names)
+	}
+	for i := range names {
+		if got[i] != names[i] {
+			t.Fatalf("dir holds %v, want %v", got, names)
+		}
+	}
+}
