@@ -1,0 +1,71 @@
+package pades_test
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/attesta/attesta/report/pades"
+)
+
+var update = flag.Bool("update", false, "rewrite the fuzz seed corpus in testdata/fuzz")
+
+// TestUpdateFuzzSeeds writes signed samples (B-B, B-T, signed twice) as
+// seeds of FuzzVerify when run with -update. They hold certificates and
+// signatures only; the keys existed only during the run.
+func TestUpdateFuzzSeeds(t *testing.T) {
+	if !*update {
+		t.Skip("run with -update to rewrite the seed corpus")
+	}
+	p := newPKI(t)
+	signed := signSample(t, p)
+	opts := p.options()
+	opts.Timestamp = newTSA(t.Context(), t).stamp
+	stamped, err := pades.Sign(t.Context(), samplePDF(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice, err := pades.Sign(t.Context(), signed, p.options())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join("testdata", "fuzz", "FuzzVerify")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range map[string][]byte{"signed": signed, "timestamped": stamped, "signed-twice": twice} {
+		seed := fmt.Appendf(nil, "go test fuzz v1\n[]byte(%s)\n", strconv.Quote(string(data)))
+		if err := os.WriteFile(filepath.Join(dir, name), seed, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// FuzzVerify feeds arbitrary bytes to Verify: it must never panic, and
+// whatever it accepts must be self-consistent.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte("%PDF-1.3\n"))
+	f.Add([]byte("%PDF-1.3\nxref\n0 1\n0000000000 65535 f\r\ntrailer\n<</Size 1 /Prev 9>>\nstartxref\n9\n%%EOF\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		infos, err := pades.Verify(data)
+		if err != nil {
+			return
+		}
+		for _, info := range infos {
+			br := info.ByteRange
+			if br[0] != 0 || br[1] > br[2] || br[2]+br[3] > int64(len(data)) {
+				t.Fatalf("accepted an impossible byte range %v for %d bytes", br, len(data))
+			}
+			if info.WholeDocument != (br[2]+br[3] == int64(len(data))) {
+				t.Fatalf("WholeDocument %v with byte range %v and %d bytes", info.WholeDocument, br, len(data))
+			}
+			if info.Signer == nil || len(info.CMS) == 0 || !bytes.Contains(data, []byte(fmt.Sprintf("%x", info.CMS[:min(len(info.CMS), 16)]))) {
+				t.Fatal("accepted signature without signer or CMS")
+			}
+		}
+	})
+}
