@@ -10,8 +10,6 @@ import (
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
-	"github.com/google/go-tpm/tpm2/transport/linuxtpm"
-	"github.com/google/go-tpm/tpm2/transport/linuxudstpm"
 )
 
 // Spec forms accepted by Open, for error messages and flag help.
@@ -69,18 +67,9 @@ func openTransport(spec, stateDir string) (transport.TPMCloser, error) {
 	case spec == "sim":
 		return openSimulator(stateDir)
 	case strings.HasPrefix(spec, "/dev/"):
-		tr, err := linuxtpm.Open(spec)
-		if err != nil {
-			return nil, fmt.Errorf("tpm: open device %s: %w", spec, err)
-		}
-		return tr, nil
+		return openDevice(spec)
 	case strings.HasPrefix(spec, "swtpm:") && len(spec) > len("swtpm:"):
-		path := strings.TrimPrefix(spec, "swtpm:")
-		tr, err := linuxudstpm.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("tpm: open swtpm socket %s: %w", path, err)
-		}
-		return tr, nil
+		return openSwtpm(strings.TrimPrefix(spec, "swtpm:"))
 	default:
 		return nil, fmt.Errorf("tpm: open: %w %q: accepted forms are %s", ErrBadSpec, spec, SpecForms)
 	}

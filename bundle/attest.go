@@ -1,0 +1,188 @@
+package bundle
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-tpm/tpm2"
+
+	"github.com/attesta/attesta/tpm"
+)
+
+func (v *verifier) hasAttestation() bool {
+	for p := range v.t.sizes() {
+		if strings.HasPrefix(p, attestationDir+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+// certification checks proofs/attestation: its files against its SHA256SUMS, the AK's TPM2_Certify of the
+// signing key (tpm.VerifyCertification: TPM-generated, names exactly that key, fixedTPM, fixedParent,
+// sensitiveDataOrigin), and that the certified key is the key that verified the checkpoint.
+func (v *verifier) certification() {
+	if !v.hasAttestation() {
+		if v.opts.RequireAttestation {
+			v.fail(CheckCertification, attestationDir, "attestazione del TPM mancante", "TPM attestation missing")
+		} else {
+			v.skip(CheckCertification, "", "nessuna attestazione del TPM nella consegna", "no TPM attestation in the delivery")
+		}
+		return
+	}
+	for p := range v.t.sizes() {
+		if strings.HasPrefix(p, attestationDir+"/") {
+			v.seen[p] = true // accounted for by the attestation's own SHA256SUMS, checked next
+		}
+	}
+	if err := v.checkAttestationSums(); err != nil {
+		v.failErr(CheckCertification, attestationDir+"/SHA256SUMS", "file dell'attestazione alterati", err)
+		return
+	}
+	file := func(name string) []byte {
+		data, _ := v.read(CheckCertification, attestationDir+"/"+name, maxSmallFile)
+		return data
+	}
+	akPEM, msg, sig, tpmt, skPEM := file("ak.pem"), file("certify.msg"), file("certify.sig"), file("signing-key.tpmt"), file("signing-key.pem")
+	if akPEM == nil || msg == nil || sig == nil || tpmt == nil || skPEM == nil {
+		return
+	}
+	ak, err := parsePEMKey(akPEM)
+	if err != nil {
+		v.failErr(CheckCertification, attestationDir+"/ak.pem", "chiave di attestazione illeggibile", err)
+		return
+	}
+	if v.opts.AK != nil && !ak.Equal(v.opts.AK) {
+		v.fail(CheckCertification, attestationDir+"/ak.pem", "la chiave di attestazione non è quella attesa",
+			"the attestation key is not the pinned one")
+		return
+	}
+	if err := tpm.VerifyCertification(ak, msg, sig, tpmt); err != nil {
+		v.failErr(CheckCertification, attestationDir+"/certify.msg", "certificazione della chiave non valida", err)
+		return
+	}
+	certified, err := tpmtKey(tpmt)
+	if err != nil {
+		v.failErr(CheckCertification, attestationDir+"/signing-key.tpmt", "chiave certificata illeggibile", err)
+		return
+	}
+	pemKey, err := parsePEMKey(skPEM)
+	if err != nil || !pemKey.Equal(certified) {
+		v.fail(CheckCertification, attestationDir+"/signing-key.pem", "signing-key.pem non è la chiave certificata",
+			"signing-key.pem is not the certified key")
+		return
+	}
+	cpKey, err := vkeyPublic(v.key)
+	if err != nil || !cpKey.Equal(certified) {
+		v.fail(CheckCertification, vkeyFile, "la chiave del checkpoint non è la chiave certificata dal TPM",
+			"the checkpoint key is not the key the TPM certified")
+		return
+	}
+	pinned := "non vincolata (confrontarla con la registrazione dell'apparecchio)"
+	pinnedEN := "not pinned (compare it with the appliance's enrolment)"
+	if v.opts.AK != nil {
+		pinned, pinnedEN = "quella attesa", "the pinned one"
+	}
+	v.pass(CheckCertification, attestationDir+"/certify.msg",
+		"la chiave del checkpoint è residente nel TPM (fixedTPM, fixedParent) e certificata dalla chiave di attestazione, "+pinned,
+		"the checkpoint key is TPM-resident (fixedTPM, fixedParent) and certified by the attestation key, "+pinnedEN)
+}
+
+// checkAttestationSums checks that every file of proofs/attestation but SHA256SUMS is listed in it with its hash.
+func (v *verifier) checkAttestationSums() error {
+	sums, ok := v.read(CheckCertification, attestationDir+"/SHA256SUMS", maxSmallFile)
+	if !ok {
+		return errors.New("SHA256SUMS missing")
+	}
+	listed := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(sums))
+	for line := 1; sc.Scan(); line++ {
+		sum, name, ok := strings.Cut(sc.Text(), "  ")
+		if !ok || !hexDigest.MatchString(sum) || strings.Contains(name, "/") || name == "" {
+			return fmt.Errorf("SHA256SUMS line %d is not \"<sha256>  <name>\"", line)
+		}
+		if _, dup := listed[name]; dup {
+			return fmt.Errorf("SHA256SUMS line %d: %s listed twice", line, name)
+		}
+		listed[name] = sum
+	}
+	for _, p := range sortedPaths(v.t.sizes()) {
+		name, ok := strings.CutPrefix(p, attestationDir+"/")
+		if !ok || name == "SHA256SUMS" {
+			continue
+		}
+		want, ok := listed[name]
+		if !ok {
+			return fmt.Errorf("%s is not listed in SHA256SUMS", p)
+		}
+		data, ok := v.read(CheckCertification, p, maxSmallFile)
+		if !ok {
+			return fmt.Errorf("%s unreadable", p)
+		}
+		if got := sha256Hex(data); got != want {
+			return fmt.Errorf("%s has SHA-256 %s, SHA256SUMS says %s", p, got, want)
+		}
+		delete(listed, name)
+	}
+	for name := range listed {
+		return fmt.Errorf("%s/%s is listed in SHA256SUMS but missing", attestationDir, name)
+	}
+	return nil
+}
+
+func parsePEMKey(data []byte) (*ecdsa.PublicKey, error) {
+	b, rest := pem.Decode(data)
+	if b == nil || b.Type != "PUBLIC KEY" || len(bytes.TrimSpace(rest)) != 0 {
+		return nil, errors.New("not one PEM PUBLIC KEY block")
+	}
+	return parseECDSA(b.Bytes)
+}
+
+func parseECDSA(der []byte) (*ecdsa.PublicKey, error) {
+	k, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, err
+	}
+	ek, ok := k.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%T is not an ECDSA key", k)
+	}
+	return ek, nil
+}
+
+// tpmtKey decodes the ECDSA public key of a marshalled TPMT_PUBLIC.
+func tpmtKey(data []byte) (*ecdsa.PublicKey, error) {
+	pub, err := tpm2.Unmarshal[tpm2.TPMTPublic](data)
+	if err != nil {
+		return nil, fmt.Errorf("decode TPMT_PUBLIC: %w", err)
+	}
+	k, err := tpm2.Pub(*pub)
+	if err != nil {
+		return nil, fmt.Errorf("decode TPMT_PUBLIC key: %w", err)
+	}
+	ek, ok := k.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%T is not an ECDSA key", k)
+	}
+	return ek, nil
+}
+
+// vkeyPublic decodes the public key of a verifier key "<name>+<hash>+<base64(0x02 || DER SPKI)>".
+func vkeyPublic(vkey string) (*ecdsa.PublicKey, error) {
+	parts := strings.SplitN(vkey, "+", 3)
+	if len(parts) != 3 {
+		return nil, errors.New("malformed verifier key")
+	}
+	raw, err := base64.StdEncoding.DecodeString(parts[2])
+	if err != nil || len(raw) < 2 || raw[0] != 0x02 {
+		return nil, errors.New("verifier key is not an ECDSA key")
+	}
+	return parseECDSA(raw[1:])
+}

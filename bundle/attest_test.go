@@ -1,0 +1,83 @@
+package bundle
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"path/filepath"
+	"testing"
+
+	"github.com/attesta/attesta/tpm"
+)
+
+// TestAttestation signs the journal with the signing key of the reference TPM simulator, ships the simulator's
+// attestation folder, and checks the certification both ways: with Verify and with VERIFICA.txt's commands.
+func TestAttestation(t *testing.T) {
+	ctx := t.Context()
+	tp, err := tpm.Open(ctx, "sim", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tp.Close()
+	id, err := tp.Provision(ctx, tpm.ProvisionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	signer, err := tp.Signer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	att := filepath.Join(t.TempDir(), "attestation")
+	if _, err := tp.WriteAttestation(ctx, att, nil); err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureWithSigner(t, signer, nil)
+	m := f.chatManifest(t, 6, 10)
+	folder := f.deliver(t, m, Delivery{Attestation: att}, WriteOptions{})
+
+	r, err := Verify(ctx, folder, VerifyOptions{AK: id.AK, RequireAttestation: true})
+	if err != nil {
+		t.Fatalf("Verify: %v\n%s", err, r.Text())
+	}
+	if c := r.Find(CheckCertification); len(c) != 1 || c[0].Outcome != Pass {
+		t.Fatalf("key certification: %v", c)
+	}
+	requireTools(t, "tpm2_print")
+	if failed := runVerifica(t, folder); len(failed) > 0 {
+		for c, out := range failed {
+			t.Errorf("step failed:\n%s\n%s", c, out)
+		}
+	}
+
+	t.Run("other AK pinned", func(t *testing.T) {
+		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		r, err := Verify(ctx, folder, VerifyOptions{AK: &k.PublicKey})
+		failedCheck(t, r, err, CheckCertification, attestationDir+"/ak.pem")
+	})
+	t.Run("certify.msg altered", func(t *testing.T) {
+		dir := copyDir(t, folder)
+		p := filepath.Join(dir, attestationDir, "certify.msg")
+		b := mustRead(t, p)
+		b[len(b)-1] ^= 1
+		mustWrite(t, p, b)
+		r, err := Verify(ctx, dir, VerifyOptions{})
+		failedCheck(t, r, err, CheckCertification, attestationDir+"/SHA256SUMS")
+	})
+	t.Run("journal key not the TPM's", func(t *testing.T) {
+		sw := newFixture(t)
+		m := sw.chatManifest(t, 7, 10)
+		dir := sw.deliver(t, m, Delivery{Attestation: att}, WriteOptions{})
+		r, err := Verify(ctx, dir, VerifyOptions{})
+		failedCheck(t, r, err, CheckCertification, vkeyFile)
+		failed := runVerifica(t, dir)
+		if len(failed) != 1 {
+			t.Errorf("%d VERIFICA steps failed, want the certified-key step only: %v", len(failed), failed)
+		}
+	})
+	t.Run("attestation required", func(t *testing.T) {
+		sw := newFixture(t)
+		dir := sw.deliver(t, sw.chatManifest(t, 8, 10), Delivery{}, WriteOptions{})
+		r, err := Verify(ctx, dir, VerifyOptions{RequireAttestation: true})
+		failedCheck(t, r, err, CheckCertification, attestationDir)
+	})
+}

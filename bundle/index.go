@@ -1,0 +1,115 @@
+package bundle
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/attesta/attesta/evidence"
+)
+
+// IndexFormat is the "format" of index.json.
+const IndexFormat = "attesta.index/v1"
+
+// IndexEntry is one delivery of a session, as the session index lists it.
+type IndexEntry struct {
+	Folder   string        `json:"folder"`    // the delivery folder's name, relative to the index
+	Phone    string        `json:"phone"`     // E.164
+	Name     string        `json:"name"`      // as the acquisition list gives it
+	Day      evidence.Date `json:"day"`       // the acquisition day, Europe/Rome
+	ShareURL string        `json:"share_url"` // the delivery's share link; "" when not shared
+}
+
+type indexFile struct {
+	Format  string       `json:"format"`
+	Entries []IndexEntry `json:"entries"`
+}
+
+var indexTmpl = template.Must(template.New("index").Parse(`<!DOCTYPE html>
+<html lang="it">
+<head>
+<meta charset="utf-8">
+<title>Consegne della sessione</title>
+<style>
+body { font-family: sans-serif; margin: 2em; }
+table { border-collapse: collapse; }
+th, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }
+</style>
+</head>
+<body>
+<h1>Consegne della sessione <small>(session deliveries)</small></h1>
+<p>{{len .}} consegne. Ogni cartella contiene VERIFICA.txt con le istruzioni di verifica.</p>
+<table>
+<thead><tr><th>Numero</th><th>Nominativo</th><th>Giorno</th><th>Cartella</th><th>Link di condivisione</th></tr></thead>
+<tbody>
+{{range .}}<tr><td>{{.Phone}}</td><td>{{.Name}}</td><td>{{.Day}}</td><td><a href="{{.Folder}}/">{{.Folder}}</a></td><td>{{if .ShareURL}}<a href="{{.ShareURL}}">{{.ShareURL}}</a>{{end}}</td></tr>
+{{end}}</tbody>
+</table>
+</body>
+</html>
+`))
+
+// WriteIndex writes index.html (Italian, for people) and index.json (format attesta.index/v1, for programs) into
+// dir, listing entries in the order given. Each file is replaced atomically (temporary file, fsync, rename, fsync
+// of dir), so a reader sees the old index or the new one, never a mix. Folders must be single safe path elements
+// and share links absolute http(s) URLs.
+func WriteIndex(dir string, entries []IndexEntry) error {
+	for i, e := range entries {
+		if err := evidence.ValidRelPath(e.Folder); err != nil || strings.Contains(e.Folder, "/") {
+			return fmt.Errorf("bundle: index: entry %d: folder %q is not a folder name: %w", i, e.Folder, ErrUnsafePath)
+		}
+		if e.ShareURL != "" {
+			u, err := url.Parse(e.ShareURL)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("bundle: index: entry %d: share URL %q is not an absolute http(s) URL", i, e.ShareURL)
+			}
+		}
+	}
+	if entries == nil {
+		entries = []IndexEntry{}
+	}
+	js, err := encodeJSON(indexFile{Format: IndexFormat, Entries: entries}, "")
+	if err != nil {
+		return fmt.Errorf("bundle: index: %w", err)
+	}
+	var html bytes.Buffer
+	if err := indexTmpl.Execute(&html, entries); err != nil {
+		return fmt.Errorf("bundle: index: %w", err)
+	}
+	if err := replaceFile(filepath.Join(dir, "index.json"), append(js, '\n')); err != nil {
+		return fmt.Errorf("bundle: index: %w", err)
+	}
+	if err := replaceFile(filepath.Join(dir, "index.html"), html.Bytes()); err != nil {
+		return fmt.Errorf("bundle: index: %w", err)
+	}
+	return nil
+}
+
+// replaceFile writes data to name atomically: temporary file in the same directory, fsync, rename, fsync dir.
+func replaceFile(name string, data []byte) error {
+	dir := filepath.Dir(name)
+	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(name)+"-")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	if err := closeSynced(f, name); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), name); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}

@@ -1,0 +1,73 @@
+package bundle
+
+import (
+	"fmt"
+
+	"github.com/attesta/attesta/evidence"
+)
+
+// legalValues recomputes the legal-value rule over the manifest's messages and compares every message the sender
+// sent with what the manifest claims. The manifest holds every message the rule needs (Certify adds the replies
+// that lie after the range), so the verdicts come out the same as at acquisition.
+func (v *verifier) legalValues() {
+	verdicts := evidence.Judge(v.m.Chat, v.m.Messages)
+	byIndex := make(map[int]evidence.Verdict, len(verdicts))
+	for _, vd := range verdicts {
+		byIndex[vd.Index] = vd
+	}
+	checked, bad := 0, 0
+	for i := range v.m.Messages {
+		msg := &v.m.Messages[i]
+		vd, judged := byIndex[i]
+		if !judged {
+			if msg.LegalValue != nil && msg.LegalValue.Proven {
+				bad++
+				v.fail(CheckLegalValue, manifestFile,
+					fmt.Sprintf("messaggio %s: dichiarato provato, ma la regola non lo valuta (non inviato dal mittente)", msg.ID),
+					fmt.Sprintf("message %s: claimed proven, but the rule does not judge it (not sent by the sender)", msg.ID))
+			}
+			continue
+		}
+		checked++
+		if diff := verdictDiff(msg, vd); diff != "" {
+			bad++
+			v.fail(CheckLegalValue, manifestFile, fmt.Sprintf("messaggio %s: %s", msg.ID, diff), fmt.Sprintf("message %s: %s", msg.ID, diff))
+		}
+	}
+	if bad == 0 {
+		v.pass(CheckLegalValue, manifestFile,
+			fmt.Sprintf("valore legale ricalcolato per %d messaggi del mittente: coincide con il manifesto", checked),
+			fmt.Sprintf("legal value recomputed for %d messages of the sender: matches the manifest", checked))
+	}
+}
+
+// verdictDiff says how the manifest's claim about msg differs from the rule's verdict, or "" when it does not.
+func verdictDiff(msg *evidence.Message, vd evidence.Verdict) string {
+	want := vd.LegalValue
+	if msg.Status != vd.Status {
+		return fmt.Sprintf("status %q, the rule gives %q", msg.Status, vd.Status)
+	}
+	got := msg.LegalValue
+	if got == nil {
+		return fmt.Sprintf("no legal_value, the rule gives %s", describeLegal(&want))
+	}
+	if got.Proven != want.Proven || got.Basis != want.Basis || str(got.ReplyID) != str(want.ReplyID) {
+		return fmt.Sprintf("legal_value %s, the rule gives %s", describeLegal(got), describeLegal(&want))
+	}
+	return ""
+}
+
+func describeLegal(l *evidence.LegalValue) string {
+	s := fmt.Sprintf("proven=%t basis=%s", l.Proven, l.Basis)
+	if l.ReplyID != nil {
+		s += " reply_id=" + *l.ReplyID
+	}
+	return s
+}
+
+func str(p *string) string {
+	if p == nil {
+		return "\x00nil"
+	}
+	return *p
+}

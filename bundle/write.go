@@ -1,0 +1,360 @@
+package bundle
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"syscall"
+
+	"github.com/attesta/attesta/journal"
+)
+
+// Names of the files of a delivery folder, relative to it.
+const (
+	manifestFile   = "manifest.json"
+	sumsFile       = "SHA256SUMS"
+	caseFile       = "case.jsonld"
+	verificaFile   = "VERIFICA.txt"
+	reportFile     = "relazione.pdf"
+	checkpointFile = "proofs/checkpoint"
+	proofFile      = "proofs/delivery.tlog-proof"
+	leafFile       = "proofs/delivery-leaf.json"
+	vkeyFile       = "proofs/vkey"
+	tsrFile        = "proofs/checkpoint.tsr"
+	attestationDir = "proofs/attestation"
+)
+
+// ArtifactSource gives the bytes of artifacts by the SHA-256 of their content: the appliance passes its blob store
+// for the case. Open returns an error wrapping fs.ErrNotExist when it has no such content; the reader's bytes are
+// checked against the manifest while they are copied, so a source need not verify them itself.
+type ArtifactSource interface {
+	Open(ctx context.Context, sha256hex string) (io.ReadCloser, error)
+}
+
+// Delivery is what Write puts in a delivery folder.
+type Delivery struct {
+	Manifest  *Manifest      // sealed: Seal filled its journal block
+	Sealed    *Sealed        // what Seal returned for Manifest
+	Artifacts ArtifactSource // the bytes of every artifact and attachment the manifest names
+	// Attestation is a folder written by tpm.(*TPM).WriteAttestation, copied to proofs/attestation; "" for none.
+	// Its certify.msg must certify the checkpoint key.
+	Attestation string
+}
+
+// WriteOptions are the optional parts of Write.
+type WriteOptions struct {
+	// Report renders relazione.pdf from the sealed manifest; nil writes no report.
+	Report func(ctx context.Context, m *Manifest, w io.Writer) error
+	// Timestamp returns an RFC 3161 time-stamp token over data (the checkpoint note), written to
+	// proofs/checkpoint.tsr; nil writes none.
+	Timestamp func(ctx context.Context, data []byte) ([]byte, error)
+	// Logger receives one event per folder written; nil is silent.
+	Logger *slog.Logger
+}
+
+// Write creates the delivery folder dir/<FolderName> with manifest.json, SHA256SUMS, case.jsonld, the artifacts
+// (streamed from d.Artifacts, each hashed while copied and compared with the manifest), proofs/, relazione.pdf
+// when opts.Report is set, and VERIFICA.txt. The folder is assembled under a temporary name in dir, synced, and
+// renamed into place only if nothing has that name: an existing folder is never overwritten (ErrExists), and a
+// failure or crash leaves no partial folder under the final name.
+func Write(ctx context.Context, dir string, d Delivery, opts WriteOptions) error {
+	m := d.Manifest
+	if m == nil || d.Sealed == nil {
+		return errors.New("bundle: write: manifest or seal missing")
+	}
+	name := m.FolderName()
+	final := filepath.Join(dir, name)
+	fail := func(err error) error { return fmt.Errorf("bundle: write %s: %w", final, err) }
+	der, err := checkSealed(m, d.Sealed)
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := os.Lstat(final); err == nil {
+		return fail(ErrExists)
+	}
+	tmp, err := os.MkdirTemp(dir, ".tmp-"+name+"-")
+	if err != nil {
+		return fail(err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			os.RemoveAll(tmp)
+		}
+	}()
+	w := &folderWriter{root: tmp}
+	if err := w.fill(ctx, d, der, opts); err != nil {
+		return fail(err)
+	}
+	if err := w.syncDirs(); err != nil {
+		return fail(err)
+	}
+	if err := renameNoReplace(tmp, final); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fail(ErrExists)
+		}
+		return fail(err)
+	}
+	done = true
+	if err := syncDir(dir); err != nil {
+		return fail(err)
+	}
+	if opts.Logger != nil {
+		opts.Logger.InfoContext(ctx, "delivery written", slog.String("folder", final),
+			slog.String("acquisition", m.Acquisition.ID), slog.Uint64("leaf", m.Journal.LeafIndex))
+	}
+	return nil
+}
+
+// checkSealed makes sure that the manifest is the one Seal recorded and that the proof material belongs to it.
+func checkSealed(m *Manifest, s *Sealed) (*derived, error) {
+	der, err := derive(m)
+	if err != nil {
+		return nil, err
+	}
+	if m.Journal == nil {
+		return nil, fmt.Errorf("%w: the manifest has no journal block", ErrSealMismatch)
+	}
+	seq, e, err := journal.DecodeLeaf(s.Leaf)
+	if err != nil {
+		return nil, fmt.Errorf("%w: delivery leaf: %w", ErrSealMismatch, err)
+	}
+	for k, want := range der.leafData {
+		if e.Fields[k] != want {
+			return nil, fmt.Errorf("%w: leaf %d: %s is %v, the manifest gives %v", ErrSealMismatch, seq, k, e.Fields[k], want)
+		}
+	}
+	p, err := ParseProof(s.Proof)
+	if err != nil {
+		return nil, err
+	}
+	if seq != m.Journal.LeafIndex || p.Index != seq || !bytes.Equal(p.Checkpoint, s.Checkpoint) {
+		return nil, fmt.Errorf("%w: journal block, leaf and proof name different leaves or checkpoints", ErrSealMismatch)
+	}
+	return der, nil
+}
+
+// folderWriter writes files under root durably and remembers the directories to sync.
+type folderWriter struct {
+	root string
+	dirs []string
+}
+
+func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts WriteOptions) error {
+	m := d.Manifest
+	mf, err := encodeManifest(m)
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(mf, der.body) {
+		return fmt.Errorf("%w: manifest.json does not start with the sealed body", ErrSealMismatch)
+	}
+	files, err := m.files()
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := w.copyArtifact(ctx, d.Artifacts, f); err != nil {
+			return err
+		}
+	}
+	hasTSR, hasReport := false, false
+	put := []struct {
+		name string
+		data []byte
+	}{
+		{manifestFile, mf}, {sumsFile, der.sums}, {caseFile, der.caseLD},
+		{checkpointFile, d.Sealed.Checkpoint}, {proofFile, d.Sealed.Proof}, {leafFile, d.Sealed.Leaf},
+		{vkeyFile, []byte(d.Sealed.VKey + "\n")},
+	}
+	if opts.Timestamp != nil {
+		tok, err := opts.Timestamp(ctx, d.Sealed.Checkpoint)
+		if err != nil {
+			return fmt.Errorf("time-stamp the checkpoint: %w", err)
+		}
+		put = append(put, struct {
+			name string
+			data []byte
+		}{tsrFile, tok})
+		hasTSR = true
+	}
+	for _, p := range put {
+		if err := w.writeFile(p.name, p.data); err != nil {
+			return err
+		}
+	}
+	hasAtt := d.Attestation != ""
+	if hasAtt {
+		if err := w.copyAttestation(d.Attestation); err != nil {
+			return err
+		}
+	}
+	if opts.Report != nil {
+		var buf bytes.Buffer
+		if err := opts.Report(ctx, m, &buf); err != nil {
+			return fmt.Errorf("render %s: %w", reportFile, err)
+		}
+		if err := w.writeFile(reportFile, buf.Bytes()); err != nil {
+			return err
+		}
+		hasReport = true
+	}
+	text, err := encodeVerifica(m, verificaParts{Attestation: hasAtt, Timestamp: hasTSR, Report: hasReport})
+	if err != nil {
+		return err
+	}
+	return w.writeFile(verificaFile, text)
+}
+
+func (w *folderWriter) mkdirs(rel string) error {
+	dir := path.Dir(rel)
+	if dir == "." {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Join(w.root, filepath.FromSlash(dir)), 0o755); err != nil {
+		return err
+	}
+	for d := dir; d != "."; d = path.Dir(d) {
+		w.dirs = append(w.dirs, d)
+	}
+	return nil
+}
+
+func (w *folderWriter) create(rel string) (*os.File, error) {
+	if err := w.mkdirs(rel); err != nil {
+		return nil, err
+	}
+	return os.OpenFile(filepath.Join(w.root, filepath.FromSlash(rel)), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+}
+
+func (w *folderWriter) writeFile(rel string, data []byte) error {
+	f, err := w.create(rel)
+	if err != nil {
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", rel, err)
+	}
+	return closeSynced(f, rel)
+}
+
+func closeSynced(f *os.File, rel string) error {
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", rel, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", rel, err)
+	}
+	return nil
+}
+
+// copyArtifact streams one artifact from the source, hashing it, and refuses bytes that are not the manifest's.
+func (w *folderWriter) copyArtifact(ctx context.Context, src ArtifactSource, f file) error {
+	if src == nil {
+		return fmt.Errorf("artifact %s: no artifact source", f.Path)
+	}
+	r, err := src.Open(ctx, f.SHA256)
+	if err != nil {
+		return fmt.Errorf("artifact %s: open %s: %w", f.Path, f.SHA256, err)
+	}
+	defer r.Close()
+	out, err := w.create(f.Path)
+	if err != nil {
+		return fmt.Errorf("artifact %s: %w", f.Path, err)
+	}
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(ctxReader{ctx, r}, f.Size+1))
+	if err != nil {
+		out.Close()
+		return fmt.Errorf("artifact %s: copy %s: %w", f.Path, f.SHA256, err)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); n != f.Size || got != f.SHA256 {
+		out.Close()
+		return fmt.Errorf("%w: %s: source gave %d bytes with SHA-256 %s, the manifest says %d bytes, %s",
+			ErrArtifact, f.Path, n, got, f.Size, f.SHA256)
+	}
+	return closeSynced(out, f.Path)
+}
+
+// ctxReader stops a long copy when ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// copyAttestation copies the regular files of an attestation folder, which must hold what the key certification
+// check needs.
+func (w *folderWriter) copyAttestation(src string) error {
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		return fmt.Errorf("attestation %s: %w", src, err)
+	}
+	names := map[string]bool{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			return fmt.Errorf("attestation %s: %s: %w: not a regular file", src, e.Name(), ErrUnsafePath)
+		}
+		data, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			return fmt.Errorf("attestation: %w", err)
+		}
+		if err := w.writeFile(attestationDir+"/"+e.Name(), data); err != nil {
+			return err
+		}
+		names[e.Name()] = true
+	}
+	for _, need := range attestationNeeds {
+		if !names[need] {
+			return fmt.Errorf("attestation %s: %s missing", src, need)
+		}
+	}
+	return nil
+}
+
+// attestationNeeds are the files of an attestation folder that the key certification check reads.
+var attestationNeeds = []string{"ak.pem", "certify.msg", "certify.sig", "signing-key.tpmt", "signing-key.pem", "SHA256SUMS"}
+
+// syncDirs syncs every directory created, then the root, so that the rename publishes complete entries.
+func (w *folderWriter) syncDirs() error {
+	seen := map[string]bool{}
+	for _, d := range w.dirs {
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		if err := syncDir(filepath.Join(w.root, filepath.FromSlash(d))); err != nil {
+			return err
+		}
+	}
+	return syncDir(w.root)
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some file systems cannot sync directories
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
