@@ -1,0 +1,704 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"errors"
+	"fmt"
+	"io/fs"
+	"iter"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// DefaultCheckpointEvery is the number of new leaves after which Append signs
+// a checkpoint when Options.CheckpointEvery is 0.
+const DefaultCheckpointEvery = 1024
+
+// lockTimeout bounds the wait for another process that holds the file.
+const lockTimeout = 10 * time.Second
+
+// Options configure Open.
+type Options struct {
+	// Origin names the log and the signing key: "attesta/<appliance-id>".
+	// Required to create a journal; when opening one it must be empty or
+	// equal to the origin recorded in the file.
+	Origin string
+	// Signer holds the ECDSA P-256 checkpoint key (TPM-resident in
+	// production). Its public key must be the one the journal was created
+	// with. Nil opens the journal read-only: verify, show and export.
+	Signer crypto.Signer
+	// CheckpointEvery makes Append sign a checkpoint once this many leaves
+	// have been added since the last one; 0 means DefaultCheckpointEvery.
+	CheckpointEvery int
+	// Now is the clock for entries whose Time is zero; nil means time.Now.
+	Now func() time.Time
+	// Logger receives the journal's events; nil means silent.
+	Logger *slog.Logger
+}
+
+// Journal is an open journal. Its methods are safe for concurrent use.
+type Journal struct {
+	db       *bolt.DB
+	path     string
+	origin   string
+	vkey     string
+	verifier note.Verifier
+	signer   note.Signer // nil when read-only
+	every    uint64
+	now      func() time.Time
+	log      *slog.Logger
+
+	writeMu sync.Mutex // serializes bbolt write transactions and bbolt checks
+	signMu  sync.Mutex // one checkpoint signature at a time
+	size    atomic.Uint64
+
+	latestMu sync.RWMutex
+	latest   *Checkpoint // newest stored checkpoint, verified; nil if none
+}
+
+// Open opens the journal database at path, creating it when it does not
+// exist (which needs Origin and Signer). It checks the file's layout version,
+// that the file is not truncated, that the signer and origin match the ones
+// recorded, and the signature of the newest checkpoint.
+func Open(ctx context.Context, path string, opts Options) (*Journal, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	j := &Journal{path: path, now: opts.Now, log: opts.Logger, every: uint64(opts.CheckpointEvery)}
+	if j.now == nil {
+		j.now = time.Now
+	}
+	if j.log == nil {
+		j.log = slog.New(slog.DiscardHandler)
+	}
+	if opts.CheckpointEvery < 0 {
+		return nil, fmt.Errorf("journal: open %s: CheckpointEvery %d < 0", path, opts.CheckpointEvery)
+	}
+	if j.every == 0 {
+		j.every = DefaultCheckpointEvery
+	}
+	var pub *ecdsa.PublicKey
+	if opts.Signer != nil {
+		var ok bool
+		if pub, ok = opts.Signer.Public().(*ecdsa.PublicKey); !ok {
+			return nil, fmt.Errorf("journal: open %s: signer key is %T, want ECDSA P-256", path, opts.Signer.Public())
+		}
+	}
+	st, err := ensureFile(path, opts.Origin, pub)
+	if err != nil {
+		return nil, err
+	}
+	if err := probe(path, st); err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	}
+	// bbolt's defaults sync every commit; NoSync is never set.
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout, ReadOnly: pub == nil})
+	if err != nil {
+		return nil, fmt.Errorf("journal: open %s: %w", path, boltOpenError(err))
+	}
+	j.db = db
+	err = guard("open "+path, func() error {
+		if err := j.load(opts.Origin, opts.Signer); err != nil {
+			return fmt.Errorf("journal: open %s: %w", path, err)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	j.log.InfoContext(ctx, "journal opened", slog.String("path", path), slog.String("origin", j.origin),
+		slog.Uint64("size", j.size.Load()), slog.Bool("read_only", j.signer == nil))
+	return j, nil
+}
+
+// ensureFile creates the journal if path does not exist, and refuses an
+// empty file: a journal is never empty, since it is created elsewhere and
+// linked into place.
+func ensureFile(path, origin string, pub *ecdsa.PublicKey) (fs.FileInfo, error) {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if pub == nil {
+			return nil, fmt.Errorf("journal: open %s: %w (a signer is needed to create a journal)", path, err)
+		}
+		vkey, err := VerifierKey(origin, pub)
+		if err == nil {
+			err = create(path, origin, vkey)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("journal: create %s: %w", path, err)
+		}
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("journal: open %s: %w", path, err)
+	case st.Size() == 0:
+		return nil, fmt.Errorf("journal: open %s: file is empty: %w", path, ErrCorrupt)
+	}
+	return st, nil
+}
+
+func boltOpenError(err error) error {
+	if errors.Is(err, bolt.ErrTimeout) {
+		return fmt.Errorf("file is locked by another process: %w", err)
+	}
+	return fmt.Errorf("not a valid journal database: %w: %w", err, ErrCorrupt)
+}
+
+// create makes a new, empty journal at path: it initializes a temporary file
+// in the same directory, then links it into place, so that a crash never
+// leaves a half-initialized journal at path.
+func create(path, origin, vkey string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*")
+	if err != nil {
+		return err
+	}
+	name := tmp.Name()
+	tmp.Close()
+	defer os.Remove(name)
+	db, err := bolt.Open(name, 0o600, &bolt.Options{Timeout: lockTimeout})
+	if err != nil {
+		return err
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return err
+		}
+		for _, b := range [][]byte{bucketLeaves, bucketHashes, bucketCheckpoints} {
+			if _, err := tx.CreateBucket(b); err != nil {
+				return err
+			}
+		}
+		for k, v := range map[string][]byte{
+			string(keyFormat): []byte(FormatVersion),
+			string(keyOrigin): []byte(origin),
+			string(keyVKey):   []byte(vkey),
+			string(keySize):   u64key(0),
+		} {
+			if err := meta.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	// Link, never rename: if path appeared meanwhile it is not overwritten.
+	if err := os.Link(name, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// probe opens the file read-only (which maps no page but the two meta pages)
+// to check that the file holds every page the database refers to. bbolt maps
+// the file into memory, and a page past the end of a truncated file would
+// fault instead of returning an error.
+func probe(path string, st fs.FileInfo) error {
+	db, err := bolt.Open(path, 0o400, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
+	if err != nil {
+		return boltOpenError(err)
+	}
+	defer db.Close()
+	if st == nil {
+		if st, err = os.Stat(path); err != nil {
+			return err
+		}
+	}
+	return db.View(func(tx *bolt.Tx) error {
+		if need := tx.Size(); st.Size() < need {
+			return fmt.Errorf("file is truncated: %d bytes, the database needs %d: %w", st.Size(), need, ErrCorrupt)
+		}
+		return nil
+	})
+}
+
+// load reads and checks the meta bucket and the newest checkpoint.
+func (j *Journal) load(origin string, signer crypto.Signer) error {
+	return j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if f := string(b.meta.Get(keyFormat)); f != FormatVersion {
+			return fmt.Errorf("unsupported format %q, want %q: %w", f, FormatVersion, ErrCorrupt)
+		}
+		j.origin = string(b.meta.Get(keyOrigin))
+		j.vkey = string(b.meta.Get(keyVKey))
+		if origin != "" && origin != j.origin {
+			return fmt.Errorf("origin %q given, the journal's is %q: %w", origin, j.origin, ErrKeyMismatch)
+		}
+		if j.verifier, err = NewNoteVerifier(j.vkey); err != nil {
+			return fmt.Errorf("recorded %w: %w", err, ErrCorrupt)
+		}
+		if j.verifier.Name() != j.origin {
+			return fmt.Errorf("recorded key name %q is not the origin %q: %w", j.verifier.Name(), j.origin, ErrCorrupt)
+		}
+		if signer != nil {
+			if j.signer, err = NewNoteSigner(j.origin, signer); err != nil {
+				return err
+			}
+			if vk, _ := VerifierKey(j.origin, signer.Public().(*ecdsa.PublicKey)); vk != j.vkey {
+				return fmt.Errorf("signer key %s is not the journal's key %s: %w", vk, j.vkey, ErrKeyMismatch)
+			}
+		}
+		size, err := b.storedSize()
+		if err != nil {
+			return err
+		}
+		if err := checkExtent(b, size); err != nil {
+			return err
+		}
+		j.size.Store(size)
+		latest, err := j.loadLatest(b, size)
+		if err != nil {
+			return err
+		}
+		j.latest = latest
+		return nil
+	})
+}
+
+// checkExtent checks, cheaply, that the leaves and stored hashes end where
+// the recorded size says they do.
+func checkExtent(b buckets, size uint64) error {
+	lastLeaf, _ := b.leaves.Cursor().Last()
+	switch {
+	case size == 0 && lastLeaf != nil:
+		return fmt.Errorf("size is 0 but leaves are stored: %w", ErrCorrupt)
+	case size > 0 && !bytes.Equal(lastLeaf, u64key(size-1)):
+		return fmt.Errorf("size is %d but the last stored leaf key is %x: %w", size, lastLeaf, ErrCorrupt)
+	}
+	lastHash, _ := b.hashes.Cursor().Last()
+	count := uint64(tlog.StoredHashCount(int64(size)))
+	switch {
+	case count == 0 && lastHash != nil:
+		return fmt.Errorf("size is 0 but hashes are stored: %w", ErrCorrupt)
+	case count > 0 && !bytes.Equal(lastHash, u64key(count-1)):
+		return fmt.Errorf("size %d needs %d stored hashes but the last stored hash key is %x: %w", size, count, lastHash, ErrCorrupt)
+	}
+	return nil
+}
+
+// loadLatest returns the newest stored checkpoint after checking its
+// signature and that it covers no more than the tree.
+func (j *Journal) loadLatest(b buckets, size uint64) (*Checkpoint, error) {
+	k, v := b.checkpoints.Cursor().Last()
+	if k == nil {
+		return nil, nil
+	}
+	cp, err := j.storedCheckpoint(k, v)
+	if err != nil {
+		return nil, err
+	}
+	if cp.Size > size {
+		return nil, fmt.Errorf("checkpoint at size %d is beyond the tree (size %d): %w", cp.Size, size, ErrCorrupt)
+	}
+	return cp, nil
+}
+
+// storedCheckpoint parses a checkpoint from its bucket with the recorded key.
+func (j *Journal) storedCheckpoint(k, v []byte) (*Checkpoint, error) {
+	return parseStoredCheckpoint(k, v, j.verifier)
+}
+
+func u64(k []byte) uint64 {
+	var n uint64
+	for _, c := range k {
+		n = n<<8 | uint64(c)
+	}
+	return n
+}
+
+// Close closes the database. It does not sign a checkpoint.
+func (j *Journal) Close() error {
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	if err := j.db.Close(); err != nil {
+		return fmt.Errorf("journal: close %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// Size returns the number of leaves.
+func (j *Journal) Size() uint64 { return j.size.Load() }
+
+// Origin returns the log's origin, which is also the checkpoint key name.
+func (j *Journal) Origin() string { return j.origin }
+
+// VerifierKey returns the verifier key recorded in the database. A verifier
+// that must not trust the file alone pins the key from elsewhere instead.
+func (j *Journal) VerifierKey() string { return j.vkey }
+
+// Path returns the database file name.
+func (j *Journal) Path() string { return j.path }
+
+// Append adds one entry and returns its leaf once it is durable (the bbolt
+// transaction is committed and synced). When a checkpoint falls due, Append
+// signs it after the commit; if that fails, the leaf is still returned,
+// durable, together with an error wrapping ErrCheckpoint.
+func (j *Journal) Append(ctx context.Context, e Entry) (Leaf, error) {
+	leaves, err := j.AppendBatch(ctx, []Entry{e})
+	if len(leaves) == 0 {
+		return Leaf{}, err
+	}
+	return leaves[0], err
+}
+
+// AppendBatch adds entries in one transaction: all of them or none. It
+// returns the leaves once durable; see Append for checkpoint errors.
+func (j *Journal) AppendBatch(ctx context.Context, es []Entry) ([]Leaf, error) {
+	if j.signer == nil {
+		return nil, fmt.Errorf("journal: append to %s: %w", j.path, ErrReadOnly)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("journal: append: %w", err)
+	}
+	if len(es) == 0 {
+		return nil, nil
+	}
+	leaves, err := j.commit(es)
+	if err != nil {
+		return nil, err
+	}
+	if err := j.maybeCheckpoint(ctx); err != nil {
+		first, last := leaves[0].Index, leaves[len(leaves)-1].Index
+		j.log.ErrorContext(ctx, "checkpoint signing failed", slog.Uint64("size", last+1), slog.Any("error", err))
+		return leaves, fmt.Errorf("journal: leaves %d-%d are durable, but %w: %w", first, last, ErrCheckpoint, err)
+	}
+	return leaves, nil
+}
+
+// commit writes the leaves, their stored hashes and the new size in one
+// bbolt transaction.
+func (j *Journal) commit(es []Entry) ([]Leaf, error) {
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	start := j.size.Load()
+	leaves := make([]Leaf, len(es))
+	now := j.now()
+	for i, e := range es {
+		if e.Time.IsZero() {
+			e.Time = now
+		}
+		data, err := EncodeLeaf(start+uint64(i), e)
+		if err != nil {
+			return nil, err
+		}
+		leaves[i] = Leaf{Index: start + uint64(i), Data: data, Hash: tlog.RecordHash(data)}
+	}
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if size, err := b.storedSize(); err != nil {
+			return err
+		} else if size != start {
+			return fmt.Errorf("stored size %d, expected %d: %w", size, start, ErrCorrupt)
+		}
+		r := hashReader{b.hashes}
+		for _, l := range leaves {
+			n := int64(l.Index)
+			hashes, err := tlog.StoredHashesForRecordHash(n, l.Hash, r)
+			if err != nil {
+				return fmt.Errorf("leaf %d: %w", n, err)
+			}
+			if err := b.leaves.Put(u64key(l.Index), l.Data); err != nil {
+				return fmt.Errorf("leaf %d: %w", n, err)
+			}
+			base := tlog.StoredHashCount(n)
+			for k, h := range hashes {
+				if err := b.hashes.Put(u64key(uint64(base+int64(k))), h[:]); err != nil {
+					return fmt.Errorf("leaf %d: %w", n, err)
+				}
+			}
+		}
+		return b.meta.Put(keySize, u64key(start+uint64(len(leaves))))
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: append leaves %d-%d to %s: %w", start, start+uint64(len(es))-1, j.path, err)
+	}
+	j.size.Store(start + uint64(len(leaves)))
+	return leaves, nil
+}
+
+// maybeCheckpoint signs a checkpoint if one is due and no other goroutine
+// is already signing (that signature will cover most of these leaves, and
+// the next append catches up on the rest).
+func (j *Journal) maybeCheckpoint(ctx context.Context) error {
+	if !j.checkpointDue() || !j.signMu.TryLock() {
+		return nil
+	}
+	defer j.signMu.Unlock()
+	if !j.checkpointDue() {
+		return nil
+	}
+	_, err := j.signLocked(ctx)
+	return err
+}
+
+func (j *Journal) checkpointDue() bool {
+	var signed uint64
+	if cp := j.latestCheckpoint(); cp != nil {
+		signed = cp.Size
+	}
+	return j.size.Load()-signed >= j.every
+}
+
+func (j *Journal) latestCheckpoint() *Checkpoint {
+	j.latestMu.RLock()
+	defer j.latestMu.RUnlock()
+	return j.latest
+}
+
+// Checkpoint signs a checkpoint of the current tree if it grew since the last
+// one, and returns the newest checkpoint. On an empty journal it returns
+// ErrNoCheckpoint.
+func (j *Journal) Checkpoint(ctx context.Context) (*Checkpoint, error) {
+	j.signMu.Lock()
+	defer j.signMu.Unlock()
+	return j.signLocked(ctx)
+}
+
+// signLocked computes the tree head, checks it is consistent with the last
+// checkpoint, signs it outside any transaction, and stores it.
+func (j *Journal) signLocked(ctx context.Context) (*Checkpoint, error) {
+	prev := j.latestCheckpoint()
+	var (
+		size uint64
+		root tlog.Hash
+	)
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		if size, err = b.storedSize(); err != nil || size == 0 || prev != nil && prev.Size == size {
+			return err
+		}
+		r := hashReader{b.hashes}
+		if root, err = tlog.TreeHash(int64(size), r); err != nil {
+			return err
+		}
+		if prev == nil {
+			return nil
+		}
+		proof, err := tlog.ProveTree(int64(size), int64(prev.Size), r)
+		if err != nil {
+			return err
+		}
+		if err := tlog.CheckTree(proof, int64(size), root, int64(prev.Size), prev.Root); err != nil {
+			return fmt.Errorf("checkpoint %d not consistent with %d: %w", size, prev.Size, ErrCorrupt)
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("journal: checkpoint %s: %w", j.path, err)
+	case size == 0:
+		return nil, fmt.Errorf("journal: checkpoint %s: empty journal: %w", j.path, ErrNoCheckpoint)
+	case prev != nil && prev.Size == size:
+		return prev, nil
+	case j.signer == nil:
+		return nil, fmt.Errorf("journal: checkpoint %s at size %d: %w", j.path, size, ErrReadOnly)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("journal: checkpoint at size %d: %w", size, err)
+	}
+	began := time.Now()
+	signed, err := note.Sign(&note.Note{Text: checkpointBody(j.origin, size, root)}, j.signer)
+	if err != nil {
+		return nil, fmt.Errorf("journal: sign checkpoint at size %d: %w", size, err)
+	}
+	cp, err := ParseCheckpoint(signed, j.verifier)
+	if err != nil {
+		return nil, fmt.Errorf("journal: sign checkpoint at size %d: %w", size, err)
+	}
+	if err := j.storeCheckpoint(cp); err != nil {
+		return nil, err
+	}
+	j.log.InfoContext(ctx, "checkpoint signed", slog.Uint64("size", size), slog.String("root", root.String()),
+		slog.Duration("sign_time", time.Since(began)))
+	return cp, nil
+}
+
+func (j *Journal) storeCheckpoint(cp *Checkpoint) error {
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		k := u64key(cp.Size)
+		if old := b.checkpoints.Get(k); old != nil {
+			return fmt.Errorf("a checkpoint at this size is already stored: %w", ErrCorrupt)
+		}
+		return b.checkpoints.Put(k, cp.Note)
+	})
+	if err != nil {
+		return fmt.Errorf("journal: store checkpoint at size %d: %w", cp.Size, err)
+	}
+	j.latestMu.Lock()
+	j.latest = cp
+	j.latestMu.Unlock()
+	return nil
+}
+
+// Latest returns the newest stored checkpoint, or ErrNoCheckpoint.
+func (j *Journal) Latest(ctx context.Context) (*Checkpoint, error) {
+	if cp := j.latestCheckpoint(); cp != nil {
+		return cp, nil
+	}
+	return nil, fmt.Errorf("journal: latest checkpoint of %s: %w", j.path, ErrNoCheckpoint)
+}
+
+// Checkpoints returns the stored checkpoints in order of size, parsed with
+// the journal's recorded key.
+func (j *Journal) Checkpoints(ctx context.Context) ([]*Checkpoint, error) {
+	var out []*Checkpoint
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		return b.checkpoints.ForEach(func(k, v []byte) error {
+			cp, err := j.storedCheckpoint(k, v)
+			out = append(out, cp)
+			return err
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: checkpoints of %s: %w", j.path, err)
+	}
+	return out, nil
+}
+
+// LeafBytes returns the stored bytes of leaf i.
+func (j *Journal) LeafBytes(ctx context.Context, i uint64) ([]byte, error) {
+	var out []byte
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		size, err := b.storedSize()
+		if err != nil {
+			return err
+		}
+		if i >= size {
+			return fmt.Errorf("tree size is %d: %w", size, ErrOutOfRange)
+		}
+		v := b.leaves.Get(u64key(i))
+		if v == nil {
+			return fmt.Errorf("missing: %w", ErrCorrupt)
+		}
+		out = bytes.Clone(v)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: leaf %d: %w", i, err)
+	}
+	return out, nil
+}
+
+// entriesChunk is how many leaves Entries reads per read transaction, so that
+// a slow consumer does not keep one transaction (and old pages) open.
+const entriesChunk = 512
+
+// Entries yields the leaves with from ≤ index < to, stopping at the tree size.
+// An error ends the sequence.
+func (j *Journal) Entries(ctx context.Context, from, to uint64) iter.Seq2[Leaf, error] {
+	return func(yield func(Leaf, error) bool) {
+		from, to := from, min(to, j.Size()) // the sequence may be iterated again
+		for from < to {
+			if err := ctx.Err(); err != nil {
+				yield(Leaf{}, fmt.Errorf("journal: entries from %d: %w", from, err))
+				return
+			}
+			end := min(to, from+entriesChunk)
+			var chunk []Leaf
+			err := j.db.View(func(tx *bolt.Tx) error {
+				c := tx.Bucket(bucketLeaves).Cursor()
+				i := from
+				for k, v := c.Seek(u64key(from)); i < end; k, v = c.Next() {
+					if k == nil || u64(k) != i {
+						return fmt.Errorf("leaf %d: missing: %w", i, ErrCorrupt)
+					}
+					d := bytes.Clone(v)
+					chunk = append(chunk, Leaf{Index: i, Data: d, Hash: tlog.RecordHash(d)})
+					i++
+				}
+				return nil
+			})
+			if err != nil {
+				yield(Leaf{}, fmt.Errorf("journal: entries: %w", err))
+				return
+			}
+			for _, l := range chunk {
+				if !yield(l, nil) {
+					return
+				}
+			}
+			from = end
+		}
+	}
+}
+
+// TreeHash returns the root hash of the tree of the first size leaves.
+func (j *Journal) TreeHash(ctx context.Context, size uint64) (tlog.Hash, error) {
+	var h tlog.Hash
+	err := j.view(size, func(r tlog.HashReader) (err error) {
+		h, err = tlog.TreeHash(int64(size), r)
+		return err
+	})
+	if err != nil {
+		return tlog.Hash{}, fmt.Errorf("journal: tree hash at size %d: %w", size, err)
+	}
+	return h, nil
+}
+
+// view runs fn with a reader of stored hashes after checking that the tree
+// has at least size leaves.
+func (j *Journal) view(size uint64, fn func(tlog.HashReader) error) error {
+	return j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		have, err := b.storedSize()
+		if err != nil {
+			return err
+		}
+		if size > have {
+			return fmt.Errorf("tree size is %d: %w", have, ErrOutOfRange)
+		}
+		return fn(hashReader{b.hashes})
+	})
+}
