@@ -489,8 +489,13 @@ func TestAuth(t *testing.T) {
 		if _, err := c.Shell(ctx, phone.Addr(), "id"); !errors.Is(err, ErrUnauthorized) {
 			t.Errorf("shell on an unauthorized phone: %v, want ErrUnauthorized", err)
 		}
-		if phone.AuthPrompts() == 0 {
-			t.Error("the phone was never offered the host key")
+		// The server reports "unauthorized" as soon as its signature is refused; it offers its public key (the
+		// phone's "Allow USB debugging?" prompt) just after. Wait for that, bounded.
+		for deadline := time.Now().Add(10 * time.Second); phone.AuthPrompts() == 0; {
+			if time.Now().After(deadline) {
+				t.Fatal("the phone was never offered the host key")
+			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	})
 }
