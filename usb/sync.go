@@ -153,7 +153,9 @@ func (s *syncConn) list(p string) ([]syncproto.Dent, error) {
 
 // recv streams p into w and returns how many bytes arrived. Any end other than
 // DONE wraps ErrIncomplete, except a FAIL before the first byte.
-func (s *syncConn) recv(p string, w io.Writer) (int64, error) {
+// recv streams a file into w. It checks ctx between chunks, so that a stop takes effect at once rather than when
+// the connection watcher closes the socket, which may come after the last chunk.
+func (s *syncConn) recv(ctx context.Context, p string, w io.Writer) (int64, error) {
 	req := syncproto.AppendRequest(nil, syncproto.IDRecv, p)
 	if s.recv2 {
 		req = syncproto.AppendRequest(nil, syncproto.IDRecv2, p)
@@ -182,6 +184,9 @@ func (s *syncConn) recv(p string, w io.Writer) (int64, error) {
 			return n, fmt.Errorf("write local copy at byte %d: %w", n, err)
 		}
 		n += int64(len(data))
+		if err := ctx.Err(); err != nil {
+			return n, fmt.Errorf("%w after %d bytes: %w", ErrIncomplete, n, err)
+		}
 	}
 }
 
@@ -238,14 +243,14 @@ func (c *Client) Pull(ctx context.Context, serial, remotePath string, w io.Write
 		return PullResult{}, err
 	}
 	defer s.Close()
-	res, err := s.pull(remotePath, w)
+	res, err := s.pull(ctx, remotePath, w)
 	if err != nil {
 		return PullResult{}, ctxErr(ctx, fmt.Errorf("adb: device %s: pull %s: %w", serial, remotePath, err))
 	}
 	return res, nil
 }
 
-func (s *syncConn) pull(remotePath string, w io.Writer) (PullResult, error) {
+func (s *syncConn) pull(ctx context.Context, remotePath string, w io.Writer) (PullResult, error) {
 	st, err := s.stat(remotePath)
 	if err != nil {
 		return PullResult{}, fmt.Errorf("stat: %w", err)
@@ -254,7 +259,7 @@ func (s *syncConn) pull(remotePath string, w io.Writer) (PullResult, error) {
 		return PullResult{}, fmt.Errorf("%w (mode %#o)", ErrNotRegular, st.Mode)
 	}
 	h := sha256.New()
-	n, err := s.recv(remotePath, io.MultiWriter(h, w))
+	n, err := s.recv(ctx, remotePath, io.MultiWriter(h, w))
 	if err != nil {
 		return PullResult{}, err
 	}

@@ -186,7 +186,7 @@ func (t *treePull) pullFile(ctx context.Context, remote, local string) FileResul
 		return fr
 	}
 	defer os.Remove(tmp.Name()) // after a successful link the final name keeps the data
-	res, err := s.pull(remote, tmp)
+	res, err := s.pull(ctx, remote, tmp)
 	if err != nil {
 		tmp.Close()
 		var re *syncproto.RemoteError
