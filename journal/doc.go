@@ -22,7 +22,7 @@
 //
 //   - UTF-8, no insignificant whitespace, object keys sorted bytewise, no
 //     duplicate keys;
-//   - strings escape only '"', '\\' and control characters: \b \f \n \r \t,
+//   - strings escape only '"', '\' and control characters: \b \f \n \r \t,
 //     and \u00xx with lower-case hex for the other control characters;
 //     everything else, including '<', '>', '&', U+2028 and U+2029, is literal;
 //   - numbers are integers only, in -2^63 … 2^64-1, without sign '+', leading
@@ -87,6 +87,9 @@
 // can be verified from the file alone; a verifier that does not trust the file
 // pins the key and the last checkpoint it saw ([VerifyOptions]) instead.
 // A new file is initialized under a temporary name and linked into place.
+// Before bbolt maps a file, Open checks that it is not truncated and walks
+// its page graph from the file itself, so that a damaged or hostile file is
+// reported as [ErrCorrupt] instead of crashing or hanging the reader.
 //
 // # Durability and concurrency
 //

@@ -12,6 +12,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // TileHeight is the height of exported tiles (C2SP tlog-tiles: 256 hashes).
@@ -166,7 +168,7 @@ func (w *durableWriter) write(name string, data []byte) error {
 
 func (w *durableWriter) sync() error {
 	for d := range w.dirs {
-		if err := syncDir(d); err != nil {
+		if err := durable.SyncDir(d); err != nil {
 			return fmt.Errorf("sync directory %s: %w", d, err)
 		}
 	}

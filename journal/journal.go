@@ -19,6 +19,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // DefaultCheckpointEvery is the number of new leaves after which Append signs
@@ -203,22 +205,14 @@ func create(path, origin, vkey string) error {
 	if err := os.Link(name, path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return durable.SyncDir(filepath.Dir(path))
 }
 
 // probe opens the file read-only (which maps no page but the two meta pages)
-// to check that the file holds every page the database refers to. bbolt maps
-// the file into memory, and a page past the end of a truncated file would
-// fault instead of returning an error.
+// to check that the file holds every page the database refers to, and that
+// its page graph is sound (checkPages). bbolt maps the file into memory and
+// follows page references blindly: a page past the end of a truncated file
+// would fault, and a damaged reference could make it loop.
 func probe(path string, st fs.FileInfo) error {
 	db, err := bolt.Open(path, 0o400, &bolt.Options{Timeout: lockTimeout, ReadOnly: true})
 	if err != nil {
@@ -230,12 +224,17 @@ func probe(path string, st fs.FileInfo) error {
 			return err
 		}
 	}
-	return db.View(func(tx *bolt.Tx) error {
+	err = db.View(func(tx *bolt.Tx) error {
 		if need := tx.Size(); st.Size() < need {
 			return fmt.Errorf("file is truncated: %d bytes, the database needs %d: %w", st.Size(), need, ErrCorrupt)
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	// The shared lock held by db keeps writers out while the pages are walked.
+	return checkPages(path)
 }
 
 // load reads and checks the meta bucket and the newest checkpoint.
@@ -446,158 +445,6 @@ func (j *Journal) commit(es []Entry) ([]Leaf, error) {
 	}
 	j.size.Store(start + uint64(len(leaves)))
 	return leaves, nil
-}
-
-// maybeCheckpoint signs a checkpoint if one is due and no other goroutine
-// is already signing (that signature will cover most of these leaves, and
-// the next append catches up on the rest).
-func (j *Journal) maybeCheckpoint(ctx context.Context) error {
-	if !j.checkpointDue() || !j.signMu.TryLock() {
-		return nil
-	}
-	defer j.signMu.Unlock()
-	if !j.checkpointDue() {
-		return nil
-	}
-	_, err := j.signLocked(ctx)
-	return err
-}
-
-func (j *Journal) checkpointDue() bool {
-	var signed uint64
-	if cp := j.latestCheckpoint(); cp != nil {
-		signed = cp.Size
-	}
-	return j.size.Load()-signed >= j.every
-}
-
-func (j *Journal) latestCheckpoint() *Checkpoint {
-	j.latestMu.RLock()
-	defer j.latestMu.RUnlock()
-	return j.latest
-}
-
-// Checkpoint signs a checkpoint of the current tree if it grew since the last
-// one, and returns the newest checkpoint. On an empty journal it returns
-// ErrNoCheckpoint.
-func (j *Journal) Checkpoint(ctx context.Context) (*Checkpoint, error) {
-	j.signMu.Lock()
-	defer j.signMu.Unlock()
-	return j.signLocked(ctx)
-}
-
-// signLocked computes the tree head, checks it is consistent with the last
-// checkpoint, signs it outside any transaction, and stores it.
-func (j *Journal) signLocked(ctx context.Context) (*Checkpoint, error) {
-	prev := j.latestCheckpoint()
-	var (
-		size uint64
-		root tlog.Hash
-	)
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b, err := getBuckets(tx)
-		if err != nil {
-			return err
-		}
-		if size, err = b.storedSize(); err != nil || size == 0 || prev != nil && prev.Size == size {
-			return err
-		}
-		r := hashReader{b.hashes}
-		if root, err = tlog.TreeHash(int64(size), r); err != nil {
-			return err
-		}
-		if prev == nil {
-			return nil
-		}
-		proof, err := tlog.ProveTree(int64(size), int64(prev.Size), r)
-		if err != nil {
-			return err
-		}
-		if err := tlog.CheckTree(proof, int64(size), root, int64(prev.Size), prev.Root); err != nil {
-			return fmt.Errorf("checkpoint %d not consistent with %d: %w", size, prev.Size, ErrCorrupt)
-		}
-		return nil
-	})
-	switch {
-	case err != nil:
-		return nil, fmt.Errorf("journal: checkpoint %s: %w", j.path, err)
-	case size == 0:
-		return nil, fmt.Errorf("journal: checkpoint %s: empty journal: %w", j.path, ErrNoCheckpoint)
-	case prev != nil && prev.Size == size:
-		return prev, nil
-	case j.signer == nil:
-		return nil, fmt.Errorf("journal: checkpoint %s at size %d: %w", j.path, size, ErrReadOnly)
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("journal: checkpoint at size %d: %w", size, err)
-	}
-	began := time.Now()
-	signed, err := note.Sign(&note.Note{Text: checkpointBody(j.origin, size, root)}, j.signer)
-	if err != nil {
-		return nil, fmt.Errorf("journal: sign checkpoint at size %d: %w", size, err)
-	}
-	cp, err := ParseCheckpoint(signed, j.verifier)
-	if err != nil {
-		return nil, fmt.Errorf("journal: sign checkpoint at size %d: %w", size, err)
-	}
-	if err := j.storeCheckpoint(cp); err != nil {
-		return nil, err
-	}
-	j.log.InfoContext(ctx, "checkpoint signed", slog.Uint64("size", size), slog.String("root", root.String()),
-		slog.Duration("sign_time", time.Since(began)))
-	return cp, nil
-}
-
-func (j *Journal) storeCheckpoint(cp *Checkpoint) error {
-	j.writeMu.Lock()
-	defer j.writeMu.Unlock()
-	err := j.db.Update(func(tx *bolt.Tx) error {
-		b, err := getBuckets(tx)
-		if err != nil {
-			return err
-		}
-		k := u64key(cp.Size)
-		if old := b.checkpoints.Get(k); old != nil {
-			return fmt.Errorf("a checkpoint at this size is already stored: %w", ErrCorrupt)
-		}
-		return b.checkpoints.Put(k, cp.Note)
-	})
-	if err != nil {
-		return fmt.Errorf("journal: store checkpoint at size %d: %w", cp.Size, err)
-	}
-	j.latestMu.Lock()
-	j.latest = cp
-	j.latestMu.Unlock()
-	return nil
-}
-
-// Latest returns the newest stored checkpoint, or ErrNoCheckpoint.
-func (j *Journal) Latest(ctx context.Context) (*Checkpoint, error) {
-	if cp := j.latestCheckpoint(); cp != nil {
-		return cp, nil
-	}
-	return nil, fmt.Errorf("journal: latest checkpoint of %s: %w", j.path, ErrNoCheckpoint)
-}
-
-// Checkpoints returns the stored checkpoints in order of size, parsed with
-// the journal's recorded key.
-func (j *Journal) Checkpoints(ctx context.Context) ([]*Checkpoint, error) {
-	var out []*Checkpoint
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b, err := getBuckets(tx)
-		if err != nil {
-			return err
-		}
-		return b.checkpoints.ForEach(func(k, v []byte) error {
-			cp, err := j.storedCheckpoint(k, v)
-			out = append(out, cp)
-			return err
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("journal: checkpoints of %s: %w", j.path, err)
-	}
-	return out, nil
 }
 
 // LeafBytes returns the stored bytes of leaf i.
