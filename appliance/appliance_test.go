@@ -16,6 +16,7 @@ import (
 
 	"github.com/attesta/attesta/appliance/panel"
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
 )
 
@@ -297,5 +298,46 @@ func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	}
 	if !p.Tampered() {
 		t.Error("the tampered LED latch is not set")
+	}
+}
+
+func TestEraseCaseKeepsJournalVerifiable(t *testing.T) {
+	ctx := t.Context()
+	a := openSim(t, t.TempDir())
+	var refs []string
+	for _, c := range []string{"case-erased", "case-kept"} {
+		acq, err := a.StartAcquisition(ctx, c, "test", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		art, err := acq.AddArtifact(ctx, "screenshot", strings.NewReader("evidence of "+c))
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, art.Ref.SHA256)
+		if _, err := acq.Finish(ctx, "complete"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := a.EraseCase(ctx, "case-erased", "", ""); err == nil {
+		t.Fatal("erasure without who and why succeeded")
+	}
+	leaf, err := a.EraseCase(ctx, "case-erased", "studio admin", "retention expired")
+	if err != nil {
+		t.Fatalf("EraseCase: %v", err)
+	}
+	e, _ := leaf.Entry()
+	if e.Type != journal.TypeErasure || e.Case != "case-erased" || e.Fields["key_id"] == "" {
+		t.Fatalf("erasure leaf = %+v", e)
+	}
+	if _, err := a.Blobs().Open(ctx, "case-erased", refs[0]); !errors.Is(err, blob.ErrErased) {
+		t.Fatalf("opening an erased blob = %v, want blob.ErrErased", err)
+	}
+	rep, err := a.VerifyJournal(ctx, nil)
+	if err != nil {
+		t.Fatalf("journal after erasure does not verify: %v", err)
+	}
+	if rep.BlobsErased != 1 || rep.BlobsOK != 1 {
+		t.Fatalf("verify report: %d blobs ok, %d erased; want 1 and 1", rep.BlobsOK, rep.BlobsErased)
 	}
 }

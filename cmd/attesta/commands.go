@@ -226,7 +226,7 @@ func runJournalExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer j.Close()
-	if err := j.Export(ctx, *out); err != nil {
+	if err := appliance.ExportJournal(ctx, j, *out); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "exported %d leaves of %s to %s\n", j.Size(), j.Origin(), *out)
