@@ -1,0 +1,66 @@
+package msgstore_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/capture/android/msgstore"
+	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+)
+
+// benchMessages is the size of the benchmark database: ATTESTA_BENCH_MSGS, default 100 000.
+func benchMessages(b *testing.B) int {
+	if s := os.Getenv("ATTESTA_BENCH_MSGS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("ATTESTA_BENCH_MSGS=%q: want a positive number", s)
+		}
+		return n
+	}
+	return 100_000
+}
+
+// BenchmarkParse streams every message of a generated one-chat database (half sent with user and device receipts,
+// a tenth with media), raw rows included, and reports messages per second.
+func BenchmarkParse(b *testing.B) {
+	n := benchMessages(b)
+	path := filepath.Join(b.TempDir(), "msgstore.db")
+	start := time.Now()
+	if err := msgstoretest.WriteBulk(context.Background(), path, n); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generated %d messages in %s", n, time.Since(start).Round(time.Millisecond))
+	db, err := msgstore.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	chats, err := db.Chats(context.Background())
+	if err != nil || len(chats) != 1 {
+		b.Fatalf("chats %v: %v", chats, err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	total := 0
+	for b.Loop() {
+		count := 0
+		for r, err := range db.Messages(context.Background(), chats[0], time.Time{}, time.Time{}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(r.RawRow) == 0 {
+				b.Fatal("empty raw row")
+			}
+			count++
+		}
+		if count != n {
+			b.Fatalf("parsed %d messages, want %d", count, n)
+		}
+		total += count
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "msgs/s")
+}

@@ -1,0 +1,113 @@
+package msgstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+)
+
+// cursor scans a query whose result is one or more `t.*` column groups (optionally after a leading parent id),
+// reusing one buffer across rows.
+type cursor struct {
+	rows *sql.Rows
+	vals []any
+	ptrs []any
+}
+
+func openCursor(ctx context.Context, db *sql.DB, query string, ncols int, args ...any) (*cursor, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	c := &cursor{rows: rows, vals: make([]any, ncols), ptrs: make([]any, ncols)}
+	for i := range c.vals {
+		c.ptrs[i] = &c.vals[i]
+	}
+	return c, nil
+}
+
+// next advances; it returns false at the end or on an error, which err then reports.
+func (c *cursor) next() (bool, error) {
+	if !c.rows.Next() {
+		return false, c.rows.Err()
+	}
+	if err := c.rows.Scan(c.ptrs...); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+func (c *cursor) close() error { return c.rows.Close() }
+
+// split cuts the current row into one row per table; a LEFT JOIN that found nothing (key column NULL) gives a row
+// with nil vals. The rows share the cursor's buffer and are valid until the next call to next.
+func split(vals []any, tables []*table, keys []string) []row {
+	out := make([]row, len(tables))
+	off := 0
+	for i, t := range tables {
+		r := row{t: t, vals: vals[off : off+len(t.cols)]}
+		off += len(t.cols)
+		if r.value(keys[i]) == nil {
+			r.vals = nil
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// child is a cursor over the rows of a table that belong to the parent rows of another cursor, both in ascending
+// parent id: a merge join, so that receipts are read in one pass instead of one query per message.
+type child struct {
+	t      *table
+	c      *cursor
+	have   bool
+	parent int64
+	done   bool
+}
+
+func openChild(ctx context.Context, db *sql.DB, t *table, query string, args ...any) (*child, error) {
+	c, err := openCursor(ctx, db, query, 1+len(t.cols), args...)
+	if err != nil {
+		return nil, fmt.Errorf("read table %s: %w", t.name, err)
+	}
+	return &child{t: t, c: c}, nil
+}
+
+// take returns the rows whose parent id is id, skipping those of earlier parents. Each returned row owns its values.
+func (ch *child) take(id int64) ([]row, error) {
+	if ch == nil {
+		return nil, nil
+	}
+	var out []row
+	for {
+		if !ch.have {
+			if ch.done {
+				return out, nil
+			}
+			ok, err := ch.c.next()
+			if err != nil {
+				return nil, fmt.Errorf("read table %s: %w", ch.t.name, err)
+			}
+			if !ok {
+				ch.done = true
+				return out, nil
+			}
+			parent, _ := asInt(ch.c.vals[0])
+			ch.parent, ch.have = parent, true
+		}
+		if ch.parent > id {
+			return out, nil
+		}
+		if ch.parent == id {
+			out = append(out, row{t: ch.t, vals: slices.Clone(ch.c.vals[1:])})
+		}
+		ch.have = false
+	}
+}
+
+func (ch *child) close() {
+	if ch != nil {
+		ch.c.close()
+	}
+}

@@ -1,0 +1,101 @@
+package msgstore_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/attesta/attesta/capture/android/msgstore"
+	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+)
+
+// sharedDir walks up from the test's directory to the module root (go.mod) and returns its sibling "shared".
+func sharedDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(dir, "..", "shared")
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test directory")
+		}
+		dir = parent
+	}
+}
+
+func vectorPath(t testing.TB) string {
+	return filepath.Join(sharedDir(t), "testvectors", "wa-crypt-tools", "msgstore.db")
+}
+
+// fileState is what parsing must leave untouched: the file's bytes and its directory's listing.
+type fileState struct {
+	sum     [32]byte
+	listing []string
+}
+
+func stateOf(t testing.TB, path string) fileState {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return fileState{sum: sha256.Sum256(data), listing: names}
+}
+
+// checkUntouched registers a cleanup that fails the test if the file or its directory changed.
+func checkUntouched(t *testing.T, path string) {
+	t.Helper()
+	before := stateOf(t, path)
+	t.Cleanup(func() {
+		after := stateOf(t, path)
+		if after.sum != before.sum {
+			t.Errorf("%s: bytes changed by parsing", path)
+		}
+		if !slices.Equal(after.listing, before.listing) {
+			t.Errorf("%s: directory listing changed by parsing: %v → %v", path, before.listing, after.listing)
+		}
+	})
+}
+
+// openDB opens path and closes it at cleanup, checking that nothing was written.
+func openDB(t *testing.T, path string) *msgstore.DB {
+	t.Helper()
+	checkUntouched(t, path)
+	db, err := msgstore.Open(t.Context(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return db
+}
+
+// writeFixture writes a database with write (WriteModern or WriteLegacy) into its own temp directory.
+func writeFixture(t testing.TB, write func(context.Context, string, msgstoretest.Truth) error,
+	truth msgstoretest.Truth) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "msgstore.db")
+	if err := write(context.Background(), path, truth); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -1,0 +1,159 @@
+package msgstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/attesta/attesta/evidence"
+)
+
+func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit func(*Record) error) error {
+	if chat.JID == "" {
+		return fmt.Errorf("%w: empty chat JID", ErrChatNotFound)
+	}
+	where, args := s.where("m.timestamp", "m.key_remote_jid = ?", []any{chat.JID})
+	msgs := newTable("messages", d.schema.Tables["messages"])
+	tables, keys := []*table{msgs}, []string{"_id"}
+	query := "SELECT m.* "
+	from := " FROM messages m"
+	if d.schema.Has("messages_quotes") && slices.Contains(msgs.cols, "quoted_row_id") {
+		quotes := newTable("messages_quotes", d.schema.Tables["messages_quotes"])
+		tables, keys = append(tables, quotes), append(keys, "_id")
+		query += ", q.*"
+		from += " LEFT JOIN messages_quotes q ON q._id = m.quoted_row_id AND m.quoted_row_id > 0"
+	}
+	ncols := 0
+	for _, t := range tables {
+		ncols += len(t.cols)
+	}
+	main, err := openCursor(ctx, d.db, query+from+" WHERE "+where+" ORDER BY m._id", ncols, args...)
+	if err != nil {
+		return fmt.Errorf("read table messages: %w", err)
+	}
+	defer main.close()
+	var groupReceipts *child
+	if d.schema.Has("receipts") {
+		t := newTable("receipts", d.schema.Tables["receipts"])
+		groupReceipts, err = openChild(ctx, d.db, t, "SELECT m._id, r.* FROM messages m JOIN receipts r ON "+
+			"r.key_remote_jid = m.key_remote_jid AND r.key_id = m.key_id WHERE "+where+" AND m.key_from_me = 1 "+
+			"ORDER BY m._id, r._id", args...)
+		if err != nil {
+			return err
+		}
+		defer groupReceipts.close()
+	}
+	b := legacyBuilder{chat: chat}
+	for {
+		ok, err := main.next()
+		if err != nil {
+			return fmt.Errorf("read table messages: %w", err)
+		}
+		if !ok {
+			return nil
+		}
+		parts := split(main.vals, tables, keys)
+		id, _ := parts[0].int("_id")
+		rr, err := groupReceipts.take(id)
+		if err != nil {
+			return err
+		}
+		if err := emit(b.record(parts, rr)); err != nil {
+			return err
+		}
+	}
+}
+
+type legacyBuilder struct {
+	chat ChatInfo
+}
+
+func (b *legacyBuilder) record(parts []row, rr []row) *Record {
+	m := parts[0]
+	rec := &Record{}
+	rec.RowID, _ = m.int("_id")
+	msg := &rec.Message
+	msg.ID = nonEmpty(m, "key_id")
+	fromMe, _ := m.int("key_from_me")
+	msg.FromMe = fromMe == 1
+	msg.SentAt = msTime(m, "timestamp")
+	code, known := m.int("media_wa_type")
+	msg.SourceType = sourceType("media_wa_type", code, known)
+	msg.Type = mapType(legacyTypes, code, known)
+	status, sknown := m.int("status")
+	if sknown && status == statusControl {
+		msg.Type = evidence.TypeSystem
+	}
+	if media := legacyMedia(m, msg.Type); media != nil {
+		rec.Media = media
+		if msg.Type == evidence.TypeAudio && isVoice(media.PhonePath, media.MIME) {
+			msg.Type = evidence.TypeVoice
+		}
+		// Without a path the file may still be on the phone: the legacy row does not say it is absent.
+		msg.Attachments = evidence.Attachments{media.Missing(UnavailableNotExtracted)}
+	}
+	switch {
+	case msg.Type == evidence.TypeText:
+		setText(msg, nonEmpty(m, "data"))
+	case hasText(msg.Type):
+		setText(msg, nonEmpty(m, "media_caption"))
+	}
+	if len(parts) > 1 {
+		if q := nonEmpty(parts[1], "key_id"); q != "" {
+			msg.QuotedID = &q
+		}
+	}
+	setAck(msg, status, sknown)
+	if b.chat.multiParty() {
+		sender, ok := m.str("remote_resource")
+		setAuthor(msg, personOfJID(sender), ok && sender != "")
+	} else {
+		setAuthor(msg, b.chat.person(), true)
+	}
+	if msg.FromMe {
+		b.receipts(msg, m, rr)
+	}
+	raw := rawRow{layout: LayoutLegacy, single: parts, multi: map[string][]row{"receipts": rr}}
+	rec.RawRow = raw.bytes()
+	return rec
+}
+
+// receipts: a one-to-one chat keeps the recipient's times on the message row; a group has a receipts row per
+// participant (remote_resource).
+func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
+	chat := b.chat.person()
+	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat}
+	if !b.chat.multiParty() {
+		rs.add(chat, evidence.ReceiptDelivered, msTime(m, "receipt_device_timestamp"))
+		rs.add(chat, evidence.ReceiptRead, msTime(m, "read_device_timestamp"))
+		rs.add(chat, evidence.ReceiptPlayed, msTime(m, "played_device_timestamp"))
+	}
+	for _, r := range rr {
+		p := chat
+		if who := nonEmpty(r, "remote_resource"); who != "" || b.chat.multiParty() {
+			p = personOfJID(who)
+		}
+		rs.add(p, evidence.ReceiptDelivered, msTime(r, "receipt_device_timestamp"))
+		rs.add(p, evidence.ReceiptRead, msTime(r, "read_device_timestamp"))
+		rs.add(p, evidence.ReceiptPlayed, msTime(r, "played_device_timestamp"))
+	}
+	rs.apply(msg)
+}
+
+// legacyMedia reads the media columns of a legacy row; the file's path on the phone comes from the serialized
+// java.io.File inside thumb_image (see [javaSerializedPath]).
+func legacyMedia(m row, t evidence.MessageType) *Media {
+	switch t {
+	case evidence.TypeImage, evidence.TypeVideo, evidence.TypeAudio, evidence.TypeVoice, evidence.TypeVideoNote,
+		evidence.TypeDocument, evidence.TypeSticker:
+	default:
+		return nil
+	}
+	size, _ := m.int("media_size")
+	var path string
+	if blob, ok := m.value("thumb_image").([]byte); ok {
+		path = javaSerializedPath(blob)
+	}
+	return &Media{PhonePath: path, Name: nonEmpty(m, "media_name"), MIME: nonEmpty(m, "media_mime_type"),
+		Size: max(size, 0), FileHash: nonEmpty(m, "media_hash")}
+}

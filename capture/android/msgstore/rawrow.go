@@ -1,0 +1,208 @@
+package msgstore
+
+import (
+	"encoding/base64"
+	"math"
+	"slices"
+	"strconv"
+	"unicode/utf8"
+)
+
+// RawRowVersion is the version of the RawRow encoding (see the package documentation).
+const RawRowVersion = 1
+
+// table is one table's part of a SELECT t.* result: its columns, and the order its keys are written in RawRow.
+type table struct {
+	name   string
+	cols   []string
+	index  map[string]int
+	sorted []int    // column positions in key order
+	keys   [][]byte // `"name":` per column, pre-encoded
+}
+
+func newTable(name string, cols []string) *table {
+	t := &table{name: name, cols: cols, index: make(map[string]int, len(cols)), keys: make([][]byte, len(cols))}
+	for i, c := range cols {
+		t.index[c] = i
+		t.keys[i] = append(appendString(nil, c), ':')
+		t.sorted = append(t.sorted, i)
+	}
+	slices.SortFunc(t.sorted, func(a, b int) int { return compareStrings(cols[a], cols[b]) })
+	return t
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// row is one row of a table, as SQLite returned it: nil, int64, float64, string or []byte per column.
+type row struct {
+	t    *table
+	vals []any
+}
+
+// value returns the column's value, nil when the column does not exist or is NULL.
+func (r row) value(col string) any {
+	if r.t == nil || r.vals == nil {
+		return nil
+	}
+	i, ok := r.t.index[col]
+	if !ok {
+		return nil
+	}
+	return r.vals[i]
+}
+
+// int reads an integer column; TEXT holding digits (media_wa_type is TEXT) and REAL are accepted.
+func (r row) int(col string) (int64, bool) { return asInt(r.value(col)) }
+
+func asInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		return v, true
+	case float64:
+		if v >= math.MinInt64 && v <= math.MaxInt64 {
+			return int64(v), true
+		}
+	case string:
+		n, err := strconv.ParseInt(v, 10, 64)
+		return n, err == nil
+	case []byte:
+		n, err := strconv.ParseInt(string(v), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// str reads a text column; numbers are formatted, NULL is "" and false.
+func (r row) str(col string) (string, bool) {
+	switch v := r.value(col).(type) {
+	case string:
+		return v, true
+	case []byte:
+		return string(v), true
+	case int64:
+		return strconv.FormatInt(v, 10), true
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64), true
+	}
+	return "", false
+}
+
+// appendObject writes the row as a JSON object with keys in byte order.
+func (r row) appendObject(b []byte) []byte {
+	b = append(b, '{')
+	for n, i := range r.t.sorted {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r.t.keys[i]...)
+		b = appendValue(b, r.vals[i])
+	}
+	return append(b, '}')
+}
+
+// appendValue writes one SQLite value. Text that is not UTF-8 and blobs are written as objects carrying base64, so
+// that no byte is lost or confused with text.
+func appendValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case int64:
+		return strconv.AppendInt(b, v, 10)
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return appendString(append(b, `{"real":`...), strconv.FormatFloat(v, 'g', -1, 64))
+		}
+		return strconv.AppendFloat(b, v, 'g', -1, 64)
+	case string:
+		if !utf8.ValidString(v) {
+			b = append(b, `{"text_base64":`...)
+			return append(appendString(b, base64.StdEncoding.EncodeToString([]byte(v))), '}')
+		}
+		return appendString(b, v)
+	case []byte:
+		b = append(b, `{"blob_base64":`...)
+		return append(appendString(b, base64.StdEncoding.EncodeToString(v)), '}')
+	case bool:
+		return strconv.AppendBool(b, v)
+	}
+	return append(b, "null"...)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s (valid UTF-8) as a JSON string, escaping only what JSON requires.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+// rawRow accumulates the RawRow of one message: {"layout":…,"rows":{table: object or [objects]},"v":1}.
+type rawRow struct {
+	layout Layout
+	single []row            // one row per table (message, message_media, …)
+	multi  map[string][]row // receipt tables: several rows per message
+}
+
+func (r *rawRow) bytes() []byte {
+	type part struct {
+		name string
+		one  *row
+		many []row
+	}
+	var parts []part
+	for i := range r.single {
+		if r.single[i].vals != nil {
+			parts = append(parts, part{name: r.single[i].t.name, one: &r.single[i]})
+		}
+	}
+	for name, rows := range r.multi {
+		if len(rows) > 0 {
+			parts = append(parts, part{name: name, many: rows})
+		}
+	}
+	slices.SortFunc(parts, func(a, b part) int { return compareStrings(a.name, b.name) })
+	b := make([]byte, 0, 1024)
+	b = append(b, `{"layout":`...)
+	b = appendString(b, string(r.layout))
+	b = append(b, `,"rows":{`...)
+	for n, p := range parts {
+		if n > 0 {
+			b = append(b, ',')
+		}
+		b = append(appendString(b, p.name), ':')
+		if p.one != nil {
+			b = p.one.appendObject(b)
+			continue
+		}
+		b = append(b, '[')
+		for k, rw := range p.many {
+			if k > 0 {
+				b = append(b, ',')
+			}
+			b = rw.appendObject(b)
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `},"v":`...)
+	b = strconv.AppendInt(b, RawRowVersion, 10)
+	return append(b, '}')
+}
