@@ -97,9 +97,9 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("%s (%d files, nonce %s…); check it with the commands in VERIFY.txt", attDir, len(att.Files), att.Nonce[:16])
 
-	step.begin("Export the journal (C2SP tlog-tiles)")
+	step.begin("Export the journal for an auditor (C2SP tlog-tiles, checkpoints, consistency proofs)")
 	expDir := filepath.Join(out, fmt.Sprintf("journal-%d", a.Journal().Size()))
-	if err := a.Journal().Export(ctx, expDir); err != nil {
+	if err := ExportJournal(ctx, a.Journal(), expDir); err != nil {
 		return step.fail(err)
 	}
 	step.ok("%s", expDir)
@@ -112,6 +112,10 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 	step.ok("%d leaves, %d checkpoints, %d blobs verified in %v", rep.Size, rep.Checkpoints, rep.BlobsOK, rep.Duration.Round(time.Millisecond))
 
 	fmt.Fprintf(w, "\nData: %s (logs in attesta.log)\nDeliveries: %s\n", data, out)
+	fmt.Fprintf(w, "\nCheck it yourself:\n")
+	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
+		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
+	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)
 	return nil
 }
 
