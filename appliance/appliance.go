@@ -44,6 +44,7 @@ type Appliance struct {
 	journal *journal.Journal
 	blobs   *blob.Store
 	log     *slog.Logger
+	logFile *os.File // the default log's file, closed with the appliance
 
 	mu        sync.Mutex
 	lockedBy  string     // reason of the open certification lock; "" when unlocked
@@ -66,6 +67,12 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 			a.Close()
 		}
 	}()
+	if a.log == nil {
+		if a.log, a.logFile, err = openLogFile(cfg.DataDir); err != nil {
+			return nil, err
+		}
+		a.cfg.Logger = a.log
+	}
 	if a.id, err = loadOrCreateIdentity(cfg.DataDir, time.Now()); err != nil {
 		return nil, err
 	}
@@ -197,6 +204,9 @@ func (a *Appliance) Close() error {
 	if a.tpm != nil {
 		errs = append(errs, a.tpm.Close())
 	}
+	if a.logFile != nil {
+		errs = append(errs, a.logFile.Close())
+	}
 	return errors.Join(errs...)
 }
 
@@ -251,4 +261,13 @@ func clockFields(c tpm.Clock) map[string]any {
 		"restart_count": int64(c.RestartCount),
 		"safe":          c.Safe,
 	}
+}
+
+// openLogFile opens the default log: JSON lines appended to DataDir/attesta.log.
+func openLogFile(dataDir string) (*slog.Logger, *os.File, error) {
+	f, err := os.OpenFile(filepath.Join(dataDir, "attesta.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return nil, nil, fmt.Errorf("appliance: log: %w", err)
+	}
+	return slog.New(slog.NewJSONHandler(f, nil)), f, nil
 }

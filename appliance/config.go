@@ -24,7 +24,7 @@ type Config struct {
 	// Operator names who runs the appliance, recorded in the boot leaf. Default: empty.
 	Operator string `json:"operator"`
 
-	// Logger receives structured logs. Default: slog.Default().
+	// Logger receives structured logs. Default: JSON lines appended to DataDir/attesta.log.
 	Logger *slog.Logger `json:"-"`
 	// Version is the tool version recorded in the journal. Default: "dev".
 	Version string `json:"-"`
@@ -71,9 +71,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AttestEvery == 0 {
 		c.AttestEvery = Duration(DefaultAttestEvery)
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
 	}
 	if c.Version == "" {
 		c.Version = "dev"

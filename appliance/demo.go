@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -35,16 +34,8 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return err
 	}
-	// Structured logs go to a file, so that the terminal shows the steps.
-	logFile, err := os.OpenFile(filepath.Join(data, "attesta.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-	logger := slog.New(slog.NewJSONHandler(logFile, nil))
-
 	step.begin("Start the appliance (TPM: reference simulator, development only)")
-	a, err := Open(ctx, Config{DataDir: data, TPM: "sim", Version: version, Logger: logger})
+	a, err := Open(ctx, Config{DataDir: data, TPM: "sim", Version: version}) // logs to data/attesta.log
 	if err != nil {
 		return step.fail(err)
 	}

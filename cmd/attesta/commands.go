@@ -9,9 +9,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 
 	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/report/pades"
 )
 
 // errInvalid marks a verification that ran and found the evidence invalid: exit code 1.
@@ -119,23 +122,32 @@ func runJournalVerify(ctx context.Context, e *env, args []string) error {
 }
 
 func runVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "verify", "verify [--key VKEY] [--checkpoint FILE] PATH")
-	vkey := fs.String("key", "", "the checkpoint key to pin (vkey text, as in a report); default: the key in the file")
-	cpFile := fs.String("checkpoint", "", "newest checkpoint seen before (a rolled-back journal is detected against it)")
+	fs := newFlags(e, "verify", "verify [--key VKEY] [--checkpoint FILE] [--lang it|en] PATH")
+	vkey := fs.String("key", "", "the checkpoint key to pin (vkey text, as in a report); default: the key in PATH itself")
+	cpFile := fs.String("checkpoint", "", "journal only: newest checkpoint seen before (rollback detection)")
+	lang := fs.String("lang", "it", "language of a delivery's verdict: it or en")
 	pos, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
+	}
+	if *lang != "it" && *lang != "en" {
+		return usagef("--lang %q: want it or en", *lang)
 	}
 	latest, err := readOptional(*cpFile)
 	if err != nil {
 		return err
 	}
 	path := pos[0]
-	if fi, err := os.Stat(path); err != nil {
+	fi, err := os.Stat(path)
+	if err != nil {
 		return usagef("%v", err)
-	} else if fi.IsDir() {
+	}
+	if isDelivery(path, fi) {
+		return verifyDelivery(ctx, e, path, *vkey, *lang)
+	}
+	if fi.IsDir() {
 		if path, err = appliance.JournalPath(path); err != nil {
-			return usagef("%s: not a journal file, and no journal.db inside", pos[0])
+			return usagef("%s: not a delivery folder (no manifest.json), nor a data directory (no journal.db)", pos[0])
 		}
 	}
 	rep, pinned, err := appliance.VerifyJournalFile(ctx, path, *vkey, latest)
@@ -143,6 +155,57 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "note: the checkpoint key was taken from the file itself; pin it with --key to prove origin")
 	}
 	return printVerdict(e, path, rep, err, false)
+}
+
+// isDelivery tells a delivery folder (it has a manifest.json) or a delivery ZIP from a journal.
+func isDelivery(path string, fi os.FileInfo) bool {
+	if fi.IsDir() {
+		_, err := os.Stat(filepath.Join(path, "manifest.json"))
+		return err == nil
+	}
+	return strings.EqualFold(filepath.Ext(path), ".zip")
+}
+
+// verifyDelivery checks a delivery offline: every artifact, the manifest's seal in the journal, the checkpoint
+// signature, the key's certification by the TPM, the verdicts, and the signed report when there is one.
+func verifyDelivery(ctx context.Context, e *env, path, vkey, lang string) error {
+	rep, err := bundle.Verify(ctx, path, bundle.VerifyOptions{Key: vkey, VerifyPDF: verifyReportPDF})
+	if rep != nil {
+		for _, c := range rep.Checks {
+			mark := map[bundle.Outcome]string{bundle.Pass: "ok  ", bundle.Fail: "FAIL", bundle.Skip: "--  "}[c.Outcome]
+			detail := c.EN
+			if lang == "it" {
+				detail = c.IT
+			}
+			fmt.Fprintf(e.stdout, "%s %-22s %s\n", mark, c.Name, detail)
+		}
+	}
+	if err != nil {
+		if rep != nil {
+			return fmt.Errorf("%w: %w", errInvalid, err)
+		}
+		return err
+	}
+	if vkey == "" {
+		fmt.Fprintln(e.stdout, "note: the checkpoint key was taken from the delivery itself; pin it with --key to prove origin")
+	}
+	fmt.Fprintln(e.stdout, "VALID")
+	return nil
+}
+
+// verifyReportPDF checks relazione.pdf's PAdES signature: valid, and covering the whole document.
+func verifyReportPDF(_ context.Context, pdf []byte) error {
+	sigs, err := pades.Verify(pdf)
+	if err != nil {
+		return err
+	}
+	if len(sigs) == 0 {
+		return fmt.Errorf("the report carries no signature")
+	}
+	if !sigs[len(sigs)-1].WholeDocument {
+		return fmt.Errorf("bytes were added to the report after its last signature")
+	}
+	return nil
 }
 
 // printVerdict prints what a verification checked. On failure it prints only the reason: a partial report's

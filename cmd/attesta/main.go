@@ -48,6 +48,7 @@ var commands = map[string]command{
 	"journal": {"verify, show or export the evidence journal", runJournal},
 	"verify":  {"verify a journal offline (exit 0 valid, 1 invalid)", runVerify},
 	"serve":   {"run the appliance: start-up self-test, periodic attestation", runServe},
+	"extract": {"certify chats from a phone's data: extract android --backup …", runExtract},
 	"unlock":  {"lift the certification lock (administrator; journaled)", runUnlock},
 }
 

@@ -1,0 +1,183 @@
+package appliance
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/capture/android"
+	"github.com/attesta/attesta/capture/android/msgstore"
+	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/journal"
+)
+
+// LeafChatNotFound records that a chat on the acquisition list is not in the source. It names the list line, not
+// the number: numbers are personal data and stay out of the journal.
+const LeafChatNotFound = "chat-not-found"
+
+// AndroidBackupJob is an extraction from a WhatsApp Android backup (crypt12, crypt14 or crypt15).
+type AndroidBackupJob struct {
+	Backup      string        // the backup file the client handed over
+	Key         android.Key   // its key file, or the 64-digit end-to-end key
+	List        evidence.List // the chats to certify, with their ranges
+	MaxMessages int           // the plan bought: the last N messages the sender sent in each range
+	Case        string        // the case the evidence belongs to
+	Operator    string        // the technician
+	OutDir      string        // where the delivery folders go
+}
+
+// ChatOutcome is what became of one line of the acquisition list.
+type ChatOutcome struct {
+	Entry     evidence.ListEntry
+	Folder    string // the delivery folder; empty when none was written
+	Messages  int    // messages in the delivery (certified and context)
+	Certified int    // messages certified
+	Problem   string // why there is no delivery, or what is missing from it
+}
+
+// ExtractAndroidBackup certifies the chats of a list from a WhatsApp backup. The backup itself and the database it
+// decrypts to are kept, encrypted under the case key, as artifacts of the acquisition; each delivery carries only
+// its chat's rows, never the whole database, which holds every other conversation of the phone too.
+func (a *Appliance) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJob) ([]ChatOutcome, error) {
+	if err := evidence.Plan(job.MaxMessages).Validate(); err != nil {
+		return nil, err
+	}
+	started := time.Now().UTC()
+	acq, err := a.StartAcquisition(ctx, job.Case, string(evidence.MethodAndroidBackup), map[string]any{"chats": len(job.List.Entries)})
+	if err != nil {
+		return nil, err
+	}
+	outcomes, err := a.extractBackup(ctx, acq, job, started)
+	outcome := "complete"
+	if err != nil {
+		outcome = "failed: " + err.Error()
+	} else if n := failedChats(outcomes); n > 0 {
+		outcome = fmt.Sprintf("partial: %d of %d chats not delivered", n, len(outcomes))
+	}
+	if _, ferr := acq.Finish(ctx, outcome); ferr != nil {
+		err = errors.Join(err, ferr)
+	}
+	return outcomes, err
+}
+
+func (a *Appliance) extractBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, started time.Time) ([]ChatOutcome, error) {
+	if err := a.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
+		return nil, err
+	}
+	// The decrypted database is personal data in clear: it lives only in a private temporary directory of the data
+	// directory, and only until it is stored encrypted and parsed.
+	tmp, err := os.MkdirTemp(a.cfg.DataDir, ".extract-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	dbPath := filepath.Join(tmp, "msgstore.db")
+	info, err := android.DecryptFile(ctx, job.Backup, job.Key, dbPath)
+	if err != nil {
+		return nil, err // names the file and says plainly when the key is wrong
+	}
+	if err := a.addFileArtifact(ctx, acq, "database", dbPath); err != nil {
+		return nil, err
+	}
+	db, err := msgstore.Open(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+
+	base := evidence.Acquisition{
+		ID: acq.ID, Method: evidence.MethodAndroidBackup, StartedAt: evidence.At(started), Operator: job.Operator,
+		ApplianceID: a.ID(), ToolVersion: a.cfg.Version,
+		SourceVersion: fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format),
+	}
+	var outcomes []ChatOutcome
+	for _, entry := range job.List.Entries {
+		out, err := a.deliverChat(ctx, acq, db, base, entry, job)
+		if err != nil {
+			return outcomes, err
+		}
+		outcomes = append(outcomes, out)
+	}
+	return outcomes, nil
+}
+
+// deliverChat certifies one list line. A chat that is not in the database is an outcome, not an error.
+func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgstore.DB, base evidence.Acquisition,
+	entry evidence.ListEntry, job AndroidBackupJob) (ChatOutcome, error) {
+	out := ChatOutcome{Entry: entry}
+	chat, err := db.FindChat(ctx, entry.Phone)
+	if errors.Is(err, msgstore.ErrChatNotFound) {
+		out.Problem = "chat not found in the backup"
+		_, err = a.record(ctx, journal.Entry{Type: LeafChatNotFound, Case: acq.Case, Fields: map[string]any{
+			"acquisition": acq.ID, "list_line": entry.Line,
+		}})
+		return out, err
+	}
+	if err != nil {
+		return out, err
+	}
+	var history []evidence.Message
+	raw := map[string][]byte{}
+	for rec, err := range db.Messages(ctx, chat, time.Time{}, time.Time{}) {
+		if err != nil {
+			return out, err
+		}
+		history = append(history, rec.Message)
+		raw[rec.Message.ID] = rec.RawRow
+	}
+	echat := chat.Evidence(entry.Phone, entry.Name)
+	sel := evidence.Certify(echat, history, entry.Range, job.MaxMessages)
+	if len(sel.Certified) == 0 {
+		out.Problem = "no message sent by the studio in the range"
+	}
+
+	// The rows of exactly the delivered messages, one canonical JSON object per line.
+	var rows bytes.Buffer
+	for _, m := range sel.Messages {
+		rows.Write(raw[m.ID])
+		rows.WriteByte('\n')
+	}
+	art, err := acq.AddArtifact(ctx, "rows", &rows)
+	if err != nil {
+		return out, err
+	}
+	acqInfo := base
+	acqInfo.FinishedAt = evidence.At(time.Now().UTC())
+	m := &bundle.Manifest{
+		Format: bundle.Format, Acquisition: acqInfo, Chat: echat, Range: entry.Range, Messages: sel.Messages,
+		Artifacts: []evidence.Artifact{{Path: "artifacts/messages.jsonl", SHA256: art.Ref.SHA256, Size: art.Ref.Size,
+			Kind: evidence.ArtifactDatabase}},
+	}
+	folder, err := a.Deliver(ctx, acq.Case, m, job.OutDir)
+	if err != nil {
+		return out, err
+	}
+	out.Folder, out.Messages, out.Certified = folder, len(sel.Messages), len(sel.Certified)
+	return out, nil
+}
+
+// addFileArtifact stores a file as an artifact of the acquisition.
+func (a *Appliance) addFileArtifact(ctx context.Context, acq *Acquisition, kind, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = acq.AddArtifact(ctx, kind, f)
+	return err
+}
+
+func failedChats(outs []ChatOutcome) int {
+	n := 0
+	for _, o := range outs {
+		if o.Folder == "" {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,139 @@
+package appliance
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/capture/android"
+	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/evidence"
+)
+
+// backupFixture writes msgstoretest's sample chat as a crypt15 backup under a key made at run time.
+func backupFixture(t *testing.T) (string, android.Key) {
+	t.Helper()
+	backup := filepath.Join(t.TempDir(), "msgstore.db.crypt15")
+	key, err := msgstoretest.WriteCrypt15(t.Context(), backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return backup, key
+}
+
+func testList(t *testing.T) evidence.List {
+	t.Helper()
+	l, err := evidence.ParseList(strings.NewReader("numero;nominativo;dal;al\n"+
+		"3331112222;Mario Rossi;2026-01-10;2026-01-20\n"+
+		"3339998888;Non in rubrica;2026-01-10;2026-01-20\n"),
+		evidence.ListOptions{Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func TestExtractAndroidBackupEndToEnd(t *testing.T) {
+	ctx := t.Context()
+	backup, key := backupFixture(t)
+	a := openSim(t, t.TempDir())
+	out := t.TempDir()
+
+	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{
+		Backup: backup, Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", Operator: "tecnico", OutDir: out,
+	})
+	if err != nil {
+		t.Fatalf("ExtractAndroidBackup: %v", err)
+	}
+	if len(outcomes) != 2 || outcomes[0].Folder == "" || outcomes[1].Folder != "" || outcomes[1].Problem == "" {
+		t.Fatalf("outcomes = %+v; want one delivery and one chat not found", outcomes)
+	}
+	folder := outcomes[0].Folder
+	if filepath.Base(folder) != "3331112222-22-novembre-2026" && !strings.HasPrefix(filepath.Base(folder), "3331112222-") {
+		t.Errorf("folder name %s", filepath.Base(folder))
+	}
+
+	// The manifest says what the scripted chat proves.
+	var m bundle.Manifest
+	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Chat.Phone != msgstoretest.SamplePhone || m.Acquisition.Method != evidence.MethodAndroidBackup {
+		t.Errorf("manifest chat %+v, method %s", m.Chat, m.Acquisition.Method)
+	}
+	want := map[string]struct {
+		basis evidence.Basis
+		reply string
+	}{
+		"OUT-READ":    {evidence.BasisRead, ""},
+		"OUT-REPLIED": {evidence.BasisReply, "IN-REPLY"},
+		"OUT-SENT":    {evidence.BasisNone, ""},
+	}
+	for _, msg := range m.Messages {
+		w, ok := want[msg.ID]
+		if !ok {
+			continue
+		}
+		delete(want, msg.ID)
+		if msg.LegalValue == nil || msg.LegalValue.Basis != w.basis {
+			t.Errorf("%s: legal value %+v, want basis %s", msg.ID, msg.LegalValue, w.basis)
+			continue
+		}
+		if got := msg.LegalValue.ReplyID; w.reply != "" && (got == nil || *got != w.reply) {
+			t.Errorf("%s: reply_id %v, want %s", msg.ID, got, w.reply)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("messages missing from the delivery: %v", want)
+	}
+
+	// The delivery verifies offline against the appliance's key, and the attestation certifies that key.
+	vkey := a.Journal().VerifierKey()
+	if _, err := bundle.Verify(ctx, folder, bundle.VerifyOptions{Key: vkey, AK: a.Identity().AK, RequireAttestation: true}); err != nil {
+		t.Fatalf("delivery does not verify: %v", err)
+	}
+	// Any change to the delivered rows is caught.
+	rows := filepath.Join(folder, "artifacts", "messages.jsonl")
+	data, _ := os.ReadFile(rows)
+	if !bytes.Contains(data, []byte("OUT-READ")) || bytes.Contains(data, []byte("disdetta del contratto.\",\"x")) {
+		t.Fatalf("rows artifact does not hold the delivered rows")
+	}
+	os.WriteFile(rows, bytes.Replace(data, []byte("disdetta"), []byte("Disdetta"), 1), 0o644)
+	if _, err := bundle.Verify(ctx, folder, bundle.VerifyOptions{Key: vkey}); !errors.Is(err, bundle.ErrInvalid) {
+		t.Fatalf("tampered rows: Verify = %v, want ErrInvalid", err)
+	}
+	// The journal, with its blobs (backup, database, rows), verifies too.
+	rep, err := a.VerifyJournal(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.BlobsOK != 3 {
+		t.Errorf("blobs verified = %d, want 3 (backup, database, rows)", rep.BlobsOK)
+	}
+}
+
+func TestExtractAndroidBackupWrongKey(t *testing.T) {
+	backup, _ := backupFixture(t)
+	other, _ := android.GenerateKey()
+	a := openSim(t, t.TempDir())
+	_, err := a.ExtractAndroidBackup(t.Context(), AndroidBackupJob{
+		Backup: backup, Key: other, List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: t.TempDir(),
+	})
+	if !errors.Is(err, android.ErrWrongKey) {
+		t.Fatalf("wrong key: %v, want android.ErrWrongKey", err)
+	}
+	ends := leavesOfType(t, a, LeafAcquisitionEnd)
+	if len(ends) != 1 || !strings.Contains(ends[0].Fields["outcome"].(string), "failed") {
+		t.Fatalf("acquisition end leaves = %+v; want one that says it failed", ends)
+	}
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/capture/android"
+	"github.com/attesta/attesta/evidence"
+)
+
+func runExtract(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("want a source: android")
+	}
+	switch args[0] {
+	case "android":
+		return runExtractAndroid(ctx, e, args[1:])
+	}
+	return usagef("unknown source %q: want android", args[0])
+}
+
+func runExtractAndroid(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "extract android",
+		"extract android --backup FILE (--key HEX | --key-file FILE) --list FILE --out DIR [--max-messages N] [--case ID]")
+	var c commonFlags
+	c.register(fs)
+	backup := fs.String("backup", "", "the WhatsApp backup (msgstore.db.crypt12, .crypt14 or .crypt15)")
+	keyHex := fs.String("key", "", "the 64-digit end-to-end backup key")
+	keyFile := fs.String("key-file", "", "the backup's key file (crypt14 key, or crypt15 encrypted_backup.key)")
+	listFile := fs.String("list", "", "the acquisition list (CSV numero;nominativo;dal;al, or the line form)")
+	out := fs.String("out", "", "directory for the delivery folders")
+	maxMsgs := fs.Int("max-messages", 50, "the plan bought: the last N messages the studio sent in each range (5, 10, 20, 50)")
+	caseID := fs.String("case", "", "case id (default: derived from the list file name and today)")
+	operator := fs.String("operator", os.Getenv("USER"), "the technician, recorded in each delivery")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	job, err := androidJob(*backup, *keyHex, *keyFile, *listFile, *out, *maxMsgs, *caseID, *operator)
+	if err != nil {
+		return err
+	}
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(e.stdout, "extracting %d chats from %s\n", len(job.List.Entries), job.Backup)
+	outcomes, err := a.ExtractAndroidBackup(ctx, job)
+	for _, o := range outcomes {
+		if o.Folder != "" {
+			fmt.Fprintf(e.stdout, "  line %d %s: %d certified, %d in all → %s\n", o.Entry.Line, o.Entry.Phone, o.Certified, o.Messages, o.Folder)
+		}
+		if o.Problem != "" {
+			fmt.Fprintf(e.stdout, "  line %d %s: %s\n", o.Entry.Line, o.Entry.Phone, o.Problem)
+		}
+	}
+	return err
+}
+
+// androidJob checks every argument before anything is opened or written.
+func androidJob(backup, keyHex, keyFile, listFile, out string, maxMsgs int, caseID, operator string) (appliance.AndroidBackupJob, error) {
+	var job appliance.AndroidBackupJob
+	switch {
+	case backup == "":
+		return job, usagef("--backup is required")
+	case listFile == "":
+		return job, usagef("--list is required")
+	case out == "":
+		return job, usagef("--out is required")
+	case (keyHex == "") == (keyFile == ""):
+		return job, usagef("give exactly one of --key and --key-file")
+	}
+	if err := evidence.Plan(maxMsgs).Validate(); err != nil {
+		return job, usagef("--max-messages: %v", err)
+	}
+	if _, err := os.Stat(backup); err != nil {
+		return job, usagef("--backup: %v", err)
+	}
+	key, err := readKey(keyHex, keyFile)
+	if err != nil {
+		return job, err
+	}
+	lf, err := os.Open(listFile)
+	if err != nil {
+		return job, usagef("--list: %v", err)
+	}
+	defer lf.Close()
+	list, err := evidence.ParseList(lf, evidence.ListOptions{Now: time.Now()})
+	if err != nil {
+		return job, usagef("--list %s: nothing imported:\n%v", listFile, err)
+	}
+	if caseID == "" {
+		base := filepath.Base(listFile)
+		caseID = fmt.Sprintf("%s-%s", time.Now().Format("20060102"), sanitizeID(base[:len(base)-len(filepath.Ext(base))]))
+	}
+	return appliance.AndroidBackupJob{Backup: backup, Key: key, List: list, MaxMessages: maxMsgs, Case: caseID,
+		Operator: operator, OutDir: out}, nil
+}
+
+func readKey(keyHex, keyFile string) (android.Key, error) {
+	if keyHex != "" {
+		k, err := android.ParseHexKey(keyHex)
+		if err != nil {
+			return k, usagef("--key: %v", err)
+		}
+		return k, nil
+	}
+	b, err := os.ReadFile(keyFile)
+	if err != nil {
+		return android.Key{}, usagef("--key-file: %v", err)
+	}
+	k, err := android.ParseKeyFile(b)
+	if err != nil {
+		return k, usagef("--key-file %s: %v", keyFile, err)
+	}
+	return k, nil
+}
+
+// sanitizeID keeps the characters a case id may hold.
+func sanitizeID(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s) && len(out) < 40; i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return "list"
+	}
+	return string(out)
+}

@@ -1,0 +1,86 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+)
+
+func TestExtractAndroidThenVerifyDelivery(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "msgstore.db.crypt15")
+	key, err := msgstoretest.WriteCrypt15(t.Context(), backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(dir, "lista.csv")
+	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
+
+	code, stdout, errs := attesta(t, "extract", "android", "--backup", backup, "--key", key.RootHex(), "--list", list,
+		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "5")
+	if code != 0 {
+		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+	}
+	if !strings.Contains(stdout, "3 certified") {
+		t.Errorf("extract output lacks the certified count:\n%s", stdout)
+	}
+	folders, _ := filepath.Glob(filepath.Join(out, "3331112222-*"))
+	if len(folders) != 1 {
+		t.Fatalf("delivery folders: %v", folders)
+	}
+
+	code, stdout, errs = attesta(t, "verify", folders[0])
+	if code != 0 || !strings.Contains(stdout, "VALID") || !strings.Contains(stdout, "legal-value") {
+		t.Fatalf("verify delivery: exit %d\n%s%s", code, stdout, errs)
+	}
+	manifest := filepath.Join(folders[0], "manifest.json")
+	b, _ := os.ReadFile(manifest)
+	altered := strings.Replace(string(b), `"basis": "none"`, `"basis": "read"`, 1)
+	if altered == string(b) {
+		t.Fatal("the manifest has no message with basis none to alter")
+	}
+	os.WriteFile(manifest, []byte(altered), 0o644)
+	code, stdout, errs = attesta(t, "verify", folders[0])
+	if code != exitFailure || !strings.Contains(stdout, "FAIL") {
+		t.Fatalf("verify of an altered manifest: exit %d\n%s%s", code, stdout, errs)
+	}
+}
+
+func TestExtractAndroidBadInputWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "msgstore.db.crypt15")
+	key, err := msgstoretest.WriteCrypt15(t.Context(), backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good.csv")
+	os.WriteFile(good, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	bad := filepath.Join(dir, "bad.csv")
+	os.WriteFile(bad, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\nabc;X;2026-01-10;2026-01-20\n"), 0o600)
+	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
+	common := []string{"--backup", backup, "--out", out, "--data", data, "--tpm", "sim"}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{append([]string{"--key", key.RootHex(), "--list", bad}, common...), "line 3"},
+		{append([]string{"--key", "12", "--list", good}, common...), "--key"},
+		{append([]string{"--key", key.RootHex(), "--key-file", backup, "--list", good}, common...), "exactly one"},
+		{append([]string{"--key", key.RootHex(), "--list", good, "--max-messages", "7"}, common...), "--max-messages"},
+	} {
+		code, _, errs := attesta(t, append([]string{"extract", "android"}, tt.args...)...)
+		if code != exitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tt.args, code, errs, tt.want)
+		}
+	}
+	for _, p := range []string{data, out} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("a refused extraction created %s", p)
+		}
+	}
+}
