@@ -11,10 +11,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
 )
@@ -95,6 +99,23 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("%s", expDir)
 
+	step.begin("Certify a chat from a generated Android backup (crypt15)")
+	run := fmt.Sprint(a.Journal().Size())
+	delivery, err := demoAndroid(ctx, a, filepath.Join(dir, "samples", run), filepath.Join(out, "deliveries-"+run))
+	if err != nil {
+		return step.fail(err)
+	}
+	step.ok("delivery folder %s", delivery)
+	drep, err := bundle.Verify(ctx, delivery, bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true})
+	if err != nil {
+		return step.fail(err)
+	}
+	for _, c := range drep.Checks {
+		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof") {
+			step.detail("%s: %s", c.Name, c.EN)
+		}
+	}
+
 	step.begin("Verify everything: leaves, hashes, checkpoints, blobs")
 	rep, err := a.VerifyJournal(ctx, cp.Note)
 	if err != nil {
@@ -104,6 +125,7 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 
 	fmt.Fprintf(w, "\nData: %s (logs in attesta.log)\nDeliveries: %s\n", data, out)
 	fmt.Fprintf(w, "\nCheck it yourself:\n")
+	fmt.Fprintf(w, "  attesta verify %s\n", delivery)
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
 		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
 	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)
@@ -170,4 +192,31 @@ func sampleScreenshot() image.Image {
 	fill(image.Rect(309, 66, 315, 72), color.RGBA{0x53, 0xbd, 0xeb, 0xff})
 	fill(image.Rect(20, 110, 200, 160), color.White)
 	return img
+}
+
+// demoAndroid writes a sample WhatsApp backup (a chat with a read message, a replied one and one only sent), and
+// certifies its chat as a studio would: list, backup and key in, one delivery folder out.
+func demoAndroid(ctx context.Context, a *Appliance, samples, outDir string) (string, error) {
+	if err := os.MkdirAll(samples, 0o700); err != nil {
+		return "", err
+	}
+	backup := filepath.Join(samples, "msgstore.db.crypt15")
+	key, err := msgstoretest.WriteCrypt15(ctx, backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		return "", err
+	}
+	list, err := evidence.ParseList(strings.NewReader("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"),
+		evidence.ListOptions{Now: time.Now()})
+	if err != nil {
+		return "", err
+	}
+	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{Backup: backup, Key: key, List: list,
+		MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir})
+	if err != nil {
+		return "", err
+	}
+	if len(outcomes) != 1 || outcomes[0].Folder == "" {
+		return "", fmt.Errorf("no delivery: %+v", outcomes)
+	}
+	return outcomes[0].Folder, nil
 }
