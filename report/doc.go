@@ -1,0 +1,37 @@
+// Package report renders relazione.pdf, the report a client's lawyer files in court: who asked for the
+// acquisition and why, the appliance that made it and its TPM identity, the method and the chain of custody, every
+// message with its receipts and the verdict of the legal-value rule with its basis and caveats, the screenshots,
+// the anomalies, the list of SHA-256 digests, and how to verify all of it offline.
+//
+// # Kinds and languages
+//
+// Two kinds are sold, with the same legal value: [Semplice] prints the essential data (the certified messages,
+// their verdicts, the replies they rely on, the digests) and [Personalizzata] the full detail (every message of
+// the delivery, per-recipient receipts, image thumbnails, the screenshots). Italian is the default language,
+// English is available ([Options].Lang). Times are shown in Europe/Rome (evidence.Location), with the zone.
+//
+// # Encoding
+//
+// The output is a PDF file (header %PDF-1.3) with classic cross-reference tables, as github.com/go-pdf/fpdf writes it: text in
+// the embedded Go fonts (UTF-8 TrueType subsets with a ToUnicode map, so that text extraction returns what was
+// printed), images as JPEG thumbnails re-encoded from the originals, and the manifest.json of the delivery
+// embedded as a file attachment named "manifest.json", byte for byte as the delivery folder holds it
+// ([ManifestJSON]). A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
+// code point, "[U+1F600]", and a run of them as one bracket, "[U+1F44D U+1F3FD]". [RenderSigned] then appends a
+// PAdES signature with report/pades (an incremental update that covers the whole document). The layout may change
+// between versions; what the report states may not: a change in what it says is a change of the product.
+//
+// # Use
+//
+// [Render] writes the unsigned PDF and [RenderSigned] signs it; [Hook] has the shape of bundle.WriteOptions.Report,
+// so that bundle.Write renders (and signs) the report of the manifest it has just sealed. The [Input] carries the
+// sealed bundle.Manifest and what the manifest does not hold: the request, the appliance's identity, its last
+// attestation, the source details, the chain of custody, and an [Opener] for the pictures.
+//
+// # Images
+//
+// Attachments and screenshots are read one at a time through an [Opener] (the case's blob store), bounded in size,
+// checked against the SHA-256 the manifest records, decoded, scaled down and re-encoded before the next one is
+// opened, so that a report with a hundred photographs holds one original at a time. A file that cannot be read,
+// does not match its digest or cannot be decoded is named in the report instead of its picture.
+package report

@@ -1,0 +1,215 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/go-pdf/fpdf"
+)
+
+// Page geometry in millimetres (A4 portrait).
+const (
+	margin     = 15.0
+	pageW      = 210.0
+	pageH      = 297.0
+	bodyW      = pageW - 2*margin
+	bottomEdge = pageH - 18 // where text stops; the footer lives below
+	labelW     = 58.0       // width of the label column of a field
+	lineH      = 4.6        // body line height
+)
+
+// renderer lays out one report.
+type renderer struct {
+	ctx     context.Context
+	pdf     *fpdf.Fpdf
+	in      Input
+	opts    Options
+	w       *words
+	cov     *coverage
+	section int
+	images  int
+	// problems are what went wrong while printing (pictures not shown), listed with the anomalies.
+	problems []string
+}
+
+func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *renderer {
+	r := &renderer{ctx: ctx, in: in, opts: opts, w: wordsFor(opts.Lang), cov: cov}
+	pdf := fpdf.New("P", "mm", "A4", "")
+	addFonts(pdf)
+	pdf.SetMargins(margin, margin, margin)
+	pdf.SetAutoPageBreak(true, pageH-bottomEdge)
+	pdf.AliasNbPages("{nb}")
+	pdf.SetCatalogSort(true) // fonts and images in a fixed order: equal input, equal bytes
+	pdf.SetCreationDate(opts.Now)
+	pdf.SetModificationDate(opts.Now)
+	pdf.SetTitle(r.w.Title, true)
+	pdf.SetSubject(r.w.Subtitle, true)
+	pdf.SetCreator("Attesta "+in.Appliance.SoftwareVersion, true)
+	pdf.SetAuthor("Attesta "+in.Appliance.ID, true)
+	pdf.SetProducer("Attesta", true)
+	if opts.Lang == "en" {
+		pdf.SetLang("en-GB")
+	} else {
+		pdf.SetLang("it-IT")
+	}
+	pdf.SetFooterFunc(r.footer)
+	pdf.SetHeaderFunc(r.header)
+	r.pdf = pdf
+	return r
+}
+
+// s makes text printable with the embedded fonts.
+func (r *renderer) s(text string) string { return r.cov.printable(text) }
+
+func (r *renderer) font(style string, size float64) { r.pdf.SetFont(fontSans, style, size) }
+
+func (r *renderer) header() {
+	if r.pdf.PageNo() == 1 {
+		return
+	}
+	r.font("", 7.5)
+	r.pdf.SetTextColor(110, 110, 110)
+	r.pdf.CellFormat(bodyW/2, 4, r.s(r.w.Title), "", 0, "L", false, 0, "")
+	r.pdf.CellFormat(bodyW/2, 4, r.s(r.in.Manifest.FolderName()), "", 1, "R", false, 0, "")
+	r.pdf.SetDrawColor(180, 180, 180)
+	r.pdf.Line(margin, r.pdf.GetY()+0.5, pageW-margin, r.pdf.GetY()+0.5)
+	r.pdf.SetTextColor(0, 0, 0)
+	r.pdf.Ln(4)
+}
+
+func (r *renderer) footer() {
+	r.pdf.SetY(pageH - 13)
+	r.font("", 7.5)
+	r.pdf.SetTextColor(110, 110, 110)
+	left := "Attesta · " + r.in.Manifest.Acquisition.ID
+	r.pdf.CellFormat(bodyW/2, 4, r.s(left), "", 0, "L", false, 0, "")
+	r.pdf.CellFormat(bodyW/2, 4, fmt.Sprintf(r.w.Page, r.pdf.PageNo()), "", 0, "R", false, 0, "")
+	r.pdf.SetTextColor(0, 0, 0)
+}
+
+// need starts a new page unless h millimetres fit on this one.
+func (r *renderer) need(h float64) {
+	if r.pdf.GetY()+h > bottomEdge {
+		r.pdf.AddPage()
+	}
+}
+
+// heading starts a numbered section; a heading never ends a page alone: at least room millimetres of the section
+// follow it on the page (22 when room is 0).
+func (r *renderer) heading(title string, room float64) {
+	r.section++
+	r.pdf.Ln(3)
+	r.need(max(room, 22))
+	r.font("B", 12.5)
+	r.pdf.SetTextColor(20, 50, 90)
+	r.pdf.MultiCell(bodyW, 6.5, r.s(strconv.Itoa(r.section)+". "+title), "", "L", false)
+	r.pdf.SetDrawColor(20, 50, 90)
+	r.pdf.Line(margin, r.pdf.GetY(), pageW-margin, r.pdf.GetY())
+	r.pdf.SetTextColor(0, 0, 0)
+	r.pdf.Ln(2)
+}
+
+// para prints a paragraph of body text.
+func (r *renderer) para(style string, text string) {
+	r.font(style, 9.5)
+	r.pdf.MultiCell(bodyW, lineH, r.s(text), "", "L", false)
+	r.pdf.Ln(1)
+}
+
+// mono prints a block of monospaced text (digests, keys, commands), indented by indent millimetres.
+func (r *renderer) mono(indent float64, size float64, text string) {
+	r.pdf.SetFont(fontMono, "", size)
+	r.pdf.SetX(margin + indent)
+	r.pdf.MultiCell(bodyW-indent, size*0.45, r.s(text), "", "L", false)
+}
+
+// field prints "label  value" in two columns, both wrapped, kept on one page. A field with an empty value is
+// skipped; monospaced values (digests, keys) wrap anywhere.
+func (r *renderer) field(label, value string, monoValue bool) {
+	if value == "" {
+		return
+	}
+	label, value = r.s(label), r.s(value)
+	valueW := bodyW - labelW
+	r.font("B", 9)
+	labelLines := len(r.pdf.SplitText(label, labelW))
+	if monoValue {
+		r.pdf.SetFont(fontMono, "", 8.5)
+	} else {
+		r.font("", 9)
+	}
+	valueLines := len(r.pdf.SplitText(value, valueW))
+	if monoValue {
+		// SplitText breaks at spaces only; a digest breaks anywhere.
+		valueLines = max(valueLines, int(r.pdf.GetStringWidth(value)/(valueW-2))+1)
+	}
+	h := float64(max(labelLines, valueLines, 1)) * lineH
+	if h < bottomEdge-margin-20 {
+		r.need(h)
+	}
+	x, y := margin, r.pdf.GetY()
+	page := r.pdf.PageNo()
+	r.font("B", 9)
+	r.pdf.MultiCell(labelW, lineH, label, "", "L", false)
+	yLabel := r.pdf.GetY()
+	r.pdf.SetXY(x+labelW, y)
+	if monoValue {
+		r.pdf.SetFont(fontMono, "", 8.5)
+	} else {
+		r.font("", 9)
+	}
+	r.pdf.MultiCell(valueW, lineH, value, "", "L", false)
+	if r.pdf.PageNo() == page {
+		r.pdf.SetY(max(yLabel, r.pdf.GetY()))
+	}
+}
+
+// row prints one row of a table whose columns have the given widths, kept on one page.
+func (r *renderer) row(widths []float64, cells []string, style string) {
+	r.font(style, 8.5)
+	lines := 1
+	for i, c := range cells {
+		cells[i] = r.s(c)
+		lines = max(lines, len(r.pdf.SplitText(cells[i], widths[i])))
+	}
+	h := float64(lines) * 4.2
+	r.need(h + 1)
+	x, y := margin, r.pdf.GetY()
+	for i, c := range cells {
+		r.pdf.SetXY(x, y)
+		r.pdf.MultiCell(widths[i], 4.2, c, "", "L", false)
+		x += widths[i]
+	}
+	r.pdf.SetY(y + h)
+	r.pdf.SetDrawColor(215, 215, 215)
+	r.pdf.Line(margin, y+h+0.4, pageW-margin, y+h+0.4)
+	r.pdf.Ln(1)
+}
+
+// image places a JPEG widthMM wide (at most maxH high) at the left margin plus indent, on a new page if needed.
+func (r *renderer) image(p *picture, indent, widthMM, maxH float64) {
+	w := widthMM
+	h := w * float64(p.H) / float64(p.W)
+	if h > maxH {
+		h, w = maxH, maxH*float64(p.W)/float64(p.H)
+	}
+	r.need(h + 2)
+	r.images++
+	name := "img" + strconv.Itoa(r.images)
+	opt := fpdf.ImageOptions{ImageType: "JPG"}
+	r.pdf.RegisterImageOptionsReader(name, opt, bytes.NewReader(p.JPEG))
+	y := r.pdf.GetY()
+	r.pdf.ImageOptions(name, margin+indent, y, w, h, false, opt, 0, "")
+	r.pdf.SetY(y + h + 2)
+}
+
+// when formats a time, or says it is unknown.
+func (r *renderer) when(t time.Time) string {
+	if t.IsZero() {
+		return r.w.Unknown
+	}
+	return date(t)
+}

@@ -1,0 +1,122 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/go-pdf/fpdf"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/report/pades"
+)
+
+// Render writes the report on in to w as an unsigned PDF (see the package documentation for its encoding).
+// It fails with ErrInput or ErrOptions before writing anything when the input or the options are not usable, and
+// with ctx's error when ctx ends. Pictures that cannot be shown are named in the report, not errors.
+func Render(ctx context.Context, w io.Writer, in Input, opts Options) error {
+	pdf, err := build(ctx, in, opts)
+	if err != nil {
+		return err
+	}
+	if err := pdf.Output(w); err != nil {
+		return fmt.Errorf("report: write PDF of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+	}
+	return nil
+}
+
+// RenderSigned renders the report and signs it with pades.Sign (PAdES B-B, or B-T when sign.Timestamp is set).
+// An empty sign.Reason, sign.Location or sign.Name is filled with the report's title, nothing and the appliance id.
+func RenderSigned(ctx context.Context, in Input, opts Options, sign pades.Options) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := Render(ctx, &buf, in, opts); err != nil {
+		return nil, err
+	}
+	if sign.Reason == "" {
+		sign.Reason = wordsFor(opts.Lang).Title
+	}
+	if sign.Name == "" && in.Appliance.ID != "" {
+		sign.Name = "Attesta " + in.Appliance.ID
+	}
+	if sign.Time.IsZero() {
+		sign.Time = opts.Now
+	}
+	out, err := pades.Sign(ctx, buf.Bytes(), sign)
+	if err != nil {
+		return nil, fmt.Errorf("report: sign report of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+	}
+	return out, nil
+}
+
+// Hook returns a function with the shape of bundle.WriteOptions.Report: it prints base with the sealed manifest
+// the bundle passes (base.Manifest and base.ManifestJSON are replaced) and, when sign is not nil, signs the
+// result. Build base after bundle.Seal, so that base.Appliance.VKey can be the sealed verifier key.
+func Hook(base Input, opts Options, sign *pades.Options) func(ctx context.Context, m *bundle.Manifest, w io.Writer) error {
+	return func(ctx context.Context, m *bundle.Manifest, w io.Writer) error {
+		in := base
+		in.Manifest, in.ManifestJSON = m, nil
+		if sign == nil {
+			return Render(ctx, w, in, opts)
+		}
+		out, err := RenderSigned(ctx, in, opts, *sign)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(out); err != nil {
+			return fmt.Errorf("report: write signed report of acquisition %s: %w", m.Acquisition.ID, err)
+		}
+		return nil
+	}
+}
+
+// ManifestJSON returns manifest.json for a sealed manifest byte for byte as bundle.Write writes it: two-space
+// indented JSON with '<', '>' and '&' literal, the journal block last, and a final newline.
+func ManifestJSON(m *bundle.Manifest) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("report: encode manifest: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func wordsFor(lang string) *words {
+	if lang == "en" {
+		return &english
+	}
+	return &italian
+}
+
+// build lays the whole report out in memory: fpdf needs every page before it writes the cross-references.
+func build(ctx context.Context, in Input, opts Options) (*fpdf.Fpdf, error) {
+	opts, err := opts.check()
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	if err := in.check(); err != nil {
+		return nil, fmt.Errorf("report: %w", err)
+	}
+	mj := in.ManifestJSON
+	if mj == nil {
+		if mj, err = ManifestJSON(in.Manifest); err != nil {
+			return nil, err
+		}
+	}
+	cov, err := fontCoverage()
+	if err != nil {
+		return nil, err
+	}
+	r := newRenderer(ctx, in, opts, cov)
+	r.pdf.SetAttachments([]fpdf.Attachment{{Content: mj, Filename: "manifest.json", Description: bundle.Format}})
+	if err := r.document(); err != nil {
+		return nil, fmt.Errorf("report: acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+	}
+	if err := r.pdf.Error(); err != nil {
+		return nil, fmt.Errorf("report: lay out acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+	}
+	return r.pdf, nil
+}
