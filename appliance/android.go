@@ -52,7 +52,19 @@ func (a *Appliance) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJ
 	if err != nil {
 		return nil, err
 	}
-	outcomes, err := a.extractBackup(ctx, acq, job, started)
+	outcomes, err := a.certifyFromBackup(ctx, acq, job, source{method: evidence.MethodAndroidBackup, started: started})
+	return outcomes, a.finishExtraction(ctx, acq, outcomes, err)
+}
+
+// source says where a backup came from, for the manifests.
+type source struct {
+	method  evidence.Method
+	started time.Time
+	device  string // "Samsung SM-G991B, Android 14" for a phone; empty for a handed-over backup
+}
+
+// finishExtraction journals the acquisition's end with its outcome.
+func (a *Appliance) finishExtraction(ctx context.Context, acq *Acquisition, outcomes []ChatOutcome, err error) error {
 	outcome := "complete"
 	if err != nil {
 		outcome = "failed: " + err.Error()
@@ -62,10 +74,10 @@ func (a *Appliance) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJ
 	if _, ferr := acq.Finish(ctx, outcome); ferr != nil {
 		err = errors.Join(err, ferr)
 	}
-	return outcomes, err
+	return err
 }
 
-func (a *Appliance) extractBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, started time.Time) ([]ChatOutcome, error) {
+func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, src source) ([]ChatOutcome, error) {
 	if err := a.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
 		return nil, err
 	}
@@ -90,10 +102,13 @@ func (a *Appliance) extractBackup(ctx context.Context, acq *Acquisition, job And
 	}
 	defer db.Close()
 
+	version := fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format)
+	if src.device != "" {
+		version += ", from " + src.device
+	}
 	base := evidence.Acquisition{
-		ID: acq.ID, Method: evidence.MethodAndroidBackup, StartedAt: evidence.At(started), Operator: job.Operator,
-		ApplianceID: a.ID(), ToolVersion: a.cfg.Version,
-		SourceVersion: fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format),
+		ID: acq.ID, Method: src.method, StartedAt: evidence.At(src.started), Operator: job.Operator,
+		ApplianceID: a.ID(), ToolVersion: a.cfg.Version, SourceVersion: version,
 	}
 	var outcomes []ChatOutcome
 	for _, entry := range job.List.Entries {

@@ -14,13 +14,15 @@ import (
 
 func runExtract(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a source: android")
+		return usagef("want a source: android (a backup file) or adb (a phone on USB)")
 	}
 	switch args[0] {
 	case "android":
 		return runExtractAndroid(ctx, e, args[1:])
+	case "adb":
+		return runExtractADB(ctx, e, args[1:])
 	}
-	return usagef("unknown source %q: want android", args[0])
+	return usagef("unknown source %q: want android or adb", args[0])
 }
 
 func runExtractAndroid(ctx context.Context, e *env, args []string) error {
@@ -39,7 +41,46 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	job, err := androidJob(*backup, *keyHex, *keyFile, *listFile, *out, *maxMsgs, *caseID, *operator)
+	if *backup == "" {
+		return usagef("--backup is required")
+	}
+	if _, err := os.Stat(*backup); err != nil {
+		return usagef("--backup: %v", err)
+	}
+	job, err := androidJob(*keyHex, *keyFile, *listFile, *out, *maxMsgs, *caseID, *operator)
+	if err != nil {
+		return err
+	}
+	job.Backup = *backup
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(e.stdout, "extracting %d chats from %s\n", len(job.List.Entries), job.Backup)
+	outcomes, err := a.ExtractAndroidBackup(ctx, job)
+	printOutcomes(e, outcomes)
+	return err
+}
+
+func runExtractADB(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "extract adb",
+		"extract adb [--serial S] [--adb HOST:PORT] (--key HEX | --key-file FILE) --list FILE --out DIR [--max-messages N]")
+	var c commonFlags
+	c.register(fs)
+	serial := fs.String("serial", "", "the phone (default: the only phone ready)")
+	adbAddr := fs.String("adb", "127.0.0.1:5037", "the adb server")
+	keyHex := fs.String("key", "", "the 64-digit end-to-end backup key the client set on the phone")
+	keyFile := fs.String("key-file", "", "a backup key file")
+	listFile := fs.String("list", "", "the acquisition list (CSV numero;nominativo;dal;al, or the line form)")
+	out := fs.String("out", "", "directory for the delivery folders")
+	maxMsgs := fs.Int("max-messages", 50, "the plan bought: the last N messages the studio sent in each range (5, 10, 20, 50)")
+	caseID := fs.String("case", "", "case id (default: derived from the list file name and today)")
+	operator := fs.String("operator", os.Getenv("USER"), "the technician, recorded in each delivery")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	job, err := androidJob(*keyHex, *keyFile, *listFile, *out, *maxMsgs, *caseID, *operator)
 	if err != nil {
 		return err
 	}
@@ -48,8 +89,13 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	fmt.Fprintf(e.stdout, "extracting %d chats from %s\n", len(job.List.Entries), job.Backup)
-	outcomes, err := a.ExtractAndroidBackup(ctx, job)
+	fmt.Fprintf(e.stdout, "extracting %d chats from the phone over %s\n", len(job.List.Entries), *adbAddr)
+	outcomes, err := a.ExtractADB(ctx, appliance.ADBJob{ADB: *adbAddr, Serial: *serial, AndroidBackupJob: job})
+	printOutcomes(e, outcomes)
+	return err
+}
+
+func printOutcomes(e *env, outcomes []appliance.ChatOutcome) {
 	for _, o := range outcomes {
 		if o.Folder != "" {
 			fmt.Fprintf(e.stdout, "  line %d %s: %d certified, %d in all → %s\n", o.Entry.Line, o.Entry.Phone, o.Certified, o.Messages, o.Folder)
@@ -58,15 +104,12 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "  line %d %s: %s\n", o.Entry.Line, o.Entry.Phone, o.Problem)
 		}
 	}
-	return err
 }
 
 // androidJob checks every argument before anything is opened or written.
-func androidJob(backup, keyHex, keyFile, listFile, out string, maxMsgs int, caseID, operator string) (appliance.AndroidBackupJob, error) {
+func androidJob(keyHex, keyFile, listFile, out string, maxMsgs int, caseID, operator string) (appliance.AndroidBackupJob, error) {
 	var job appliance.AndroidBackupJob
 	switch {
-	case backup == "":
-		return job, usagef("--backup is required")
 	case listFile == "":
 		return job, usagef("--list is required")
 	case out == "":
@@ -76,9 +119,6 @@ func androidJob(backup, keyHex, keyFile, listFile, out string, maxMsgs int, case
 	}
 	if err := evidence.Plan(maxMsgs).Validate(); err != nil {
 		return job, usagef("--max-messages: %v", err)
-	}
-	if _, err := os.Stat(backup); err != nil {
-		return job, usagef("--backup: %v", err)
 	}
 	key, err := readKey(keyHex, keyFile)
 	if err != nil {
@@ -97,7 +137,7 @@ func androidJob(backup, keyHex, keyFile, listFile, out string, maxMsgs int, case
 		base := filepath.Base(listFile)
 		caseID = fmt.Sprintf("%s-%s", time.Now().Format("20060102"), sanitizeID(base[:len(base)-len(filepath.Ext(base))]))
 	}
-	return appliance.AndroidBackupJob{Backup: backup, Key: key, List: list, MaxMessages: maxMsgs, Case: caseID,
+	return appliance.AndroidBackupJob{Key: key, List: list, MaxMessages: maxMsgs, Case: caseID,
 		Operator: operator, OutDir: out}, nil
 }
 

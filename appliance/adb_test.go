@@ -1,0 +1,109 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/capture/android"
+	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/usb"
+	"github.com/attesta/attesta/usb/adbtest"
+)
+
+// phoneWithBackup starts the real adb server and a fake phone whose WhatsApp Databases folder holds the sample
+// chat as a crypt15 backup (plus an older dated one), connects them, and returns the server address, the phone's
+// serial, the phone and the backup key.
+func phoneWithBackup(t *testing.T) (string, string, *adbtest.Phone, android.Key) {
+	t.Helper()
+	root := t.TempDir()
+	dbDir := filepath.Join(root, filepath.FromSlash(PhoneDatabases))
+	if err := os.MkdirAll(dbDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	key, err := msgstoretest.WriteCrypt15(t.Context(), filepath.Join(dbDir, "msgstore.db.crypt15"),
+		msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dbDir, "msgstore-2026-01-01.1.db.crypt15"), []byte("an older backup"), 0o644)
+	server := adbtest.StartServer(t)
+	phone := adbtest.Start(t, adbtest.Config{Root: root, Model: "SM-G991B", Manufacturer: "samsung",
+		AndroidVersion: "14", SDK: "34", Serial: "R5CR1234XYZ", Packages: map[string]string{"com.whatsapp": "2.26.1.10"},
+		Auth: adbtest.AuthAcceptAny})
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	c := usb.New(usb.Options{Addr: server.Addr})
+	if err := c.Connect(ctx, phone.Addr()); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitForState(ctx, phone.Addr(), usb.StateDevice); err != nil {
+		t.Fatal(err)
+	}
+	return server.Addr, phone.Addr(), phone, key
+}
+
+func TestExtractADBEndToEnd(t *testing.T) {
+	ctx := t.Context()
+	addr, serial, phone, key := phoneWithBackup(t)
+	a := openSim(t, t.TempDir())
+	out := t.TempDir()
+	outcomes, err := a.ExtractADB(ctx, ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: AndroidBackupJob{
+		Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", Operator: "tecnico", OutDir: out}})
+	if err != nil {
+		t.Fatalf("ExtractADB: %v", err)
+	}
+	if len(outcomes) != 2 || outcomes[0].Folder == "" || outcomes[0].Certified != 3 {
+		t.Fatalf("outcomes = %+v", outcomes)
+	}
+	if n := phone.WriteAttempts(); n != 0 {
+		t.Fatalf("the extraction tried to write to the phone %d times", n)
+	}
+	rep, err := bundle.Verify(ctx, outcomes[0].Folder, bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true})
+	if err != nil {
+		t.Fatalf("delivery does not verify: %v\n%s", err, rep.Text())
+	}
+	b, _ := os.ReadFile(filepath.Join(outcomes[0].Folder, "manifest.json"))
+	if !strings.Contains(string(b), `"method": "android-adb"`) || !strings.Contains(string(b), "samsung SM-G991B, Android 14") {
+		t.Errorf("manifest does not name the method and the phone:\n%.600s", b)
+	}
+	starts := leavesOfType(t, a, LeafAcquisitionStart)
+	if got := starts[len(starts)-1].Fields["device_model"]; got != "SM-G991B" {
+		t.Errorf("chain of custody: device_model = %v", got)
+	}
+}
+
+func TestExtractADBDisconnectMidPull(t *testing.T) {
+	ctx := t.Context()
+	addr, serial, phone, key := phoneWithBackup(t)
+	phone.SetDisconnectAfter(500) // the phone drops the link partway through the first file
+	a := openSim(t, t.TempDir())
+	out := t.TempDir()
+	outcomes, err := a.ExtractADB(ctx, ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: AndroidBackupJob{
+		Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: out}})
+	if !errors.Is(err, usb.ErrIncomplete) || len(outcomes) != 0 {
+		t.Fatalf("ExtractADB with a phone that disconnects = %+v, %v; want usb.ErrIncomplete and no outcome", outcomes, err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Fatalf("a failed extraction left deliveries: %v", entries)
+	}
+	ends := leavesOfType(t, a, LeafAcquisitionEnd)
+	if len(ends) != 1 || !strings.HasPrefix(ends[0].Fields["outcome"].(string), "failed") {
+		t.Fatalf("acquisition end = %+v; want a failed outcome", ends)
+	}
+}
+
+func TestExtractADBNoPhone(t *testing.T) {
+	server := adbtest.StartServer(t)
+	a := openSim(t, t.TempDir())
+	_, err := a.ExtractADB(t.Context(), ADBJob{ADB: server.Addr, AndroidBackupJob: AndroidBackupJob{
+		List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()}})
+	if !errors.Is(err, ErrNoPhone) || !strings.Contains(err.Error(), "USB debugging") {
+		t.Fatalf("no phone: %v; want ErrNoPhone with what to do", err)
+	}
+}
