@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"slices"
 	"sync"
+	"time"
 
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
+	"github.com/attesta/attesta/report"
 )
 
 // Leaf types of an acquisition.
@@ -32,6 +35,21 @@ type Acquisition struct {
 	mu        sync.Mutex
 	artifacts int
 	done      bool
+	custody   []report.Action // every action on the evidence, for the report's chain of custody
+}
+
+// note adds an action to the chain of custody.
+func (acq *Acquisition) note(what, detail string) {
+	acq.mu.Lock()
+	acq.custody = append(acq.custody, report.Action{At: time.Now().UTC(), What: what, Detail: detail})
+	acq.mu.Unlock()
+}
+
+// Custody returns the chain of custody so far.
+func (acq *Acquisition) Custody() []report.Action {
+	acq.mu.Lock()
+	defer acq.mu.Unlock()
+	return slices.Clone(acq.custody)
 }
 
 // Artifact is a recorded artifact: its blob and its leaf.
@@ -60,9 +78,11 @@ func (a *Appliance) StartAcquisition(ctx context.Context, caseID, method string,
 		fields = map[string]any{}
 	}
 	fields["acquisition"], fields["method"] = acq.ID, method
-	if _, err := a.record(ctx, journal.Entry{Type: LeafAcquisitionStart, Case: caseID, Fields: fields}); err != nil {
+	leaf, err := a.record(ctx, journal.Entry{Type: LeafAcquisitionStart, Case: caseID, Fields: fields})
+	if err != nil {
 		return nil, fmt.Errorf("appliance: acquisition %s: %w", acq.ID, err)
 	}
+	acq.note("acquisition started ("+method+")", fmt.Sprintf("journal leaf %d", leaf.Index))
 	return acq, nil
 }
 
@@ -85,6 +105,7 @@ func (acq *Acquisition) AddArtifact(ctx context.Context, kind string, r io.Reade
 	acq.mu.Lock()
 	acq.artifacts++
 	acq.mu.Unlock()
+	acq.note(kind+" stored, encrypted", fmt.Sprintf("SHA-256 %s, %d bytes, journal leaf %d", ref.SHA256, ref.Size, leaf.Index))
 	return Artifact{Kind: kind, Ref: ref, Leaf: leaf}, nil
 }
 

@@ -111,7 +111,8 @@ func (a *Appliance) extractFromPhone(ctx context.Context, acq *Acquisition, c *u
 	bjob := job.AndroidBackupJob
 	bjob.Backup = newest
 	device := fmt.Sprintf("%s %s, Android %s", dev.Manufacturer, dev.Model, dev.AndroidVersion)
-	return a.certifyFromBackup(ctx, acq, bjob, source{method: evidence.MethodADB, started: started, device: device})
+	return a.certifyFromBackup(ctx, acq, bjob, source{method: evidence.MethodADB, started: started, device: device,
+		model: dev.Manufacturer + " " + dev.Model, os: "Android " + dev.AndroidVersion})
 }
 
 // addPulledFile stores a file pulled from the phone and checks it against the hash computed while it streamed.

@@ -14,6 +14,7 @@ import (
 	"github.com/attesta/attesta/capture/android/msgstore"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/report"
 )
 
 // LeafChatNotFound records that a chat on the acquisition list is not in the source. It names the list line, not
@@ -56,11 +57,23 @@ func (a *Appliance) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJ
 	return outcomes, a.finishExtraction(ctx, acq, outcomes, err)
 }
 
-// source says where a backup came from, for the manifests.
+// source says where a backup came from, for the manifests and the report.
 type source struct {
-	method  evidence.Method
-	started time.Time
-	device  string // "Samsung SM-G991B, Android 14" for a phone; empty for a handed-over backup
+	method   evidence.Method
+	started  time.Time
+	device   string // "samsung SM-G991B, Android 14" for a phone; empty for a handed-over backup
+	model    string
+	os       string
+	whatsApp string
+}
+
+func (s source) report() report.Source {
+	// The report is in Italian; these phrases are printed as they are.
+	path := "backup WhatsApp consegnato dal cliente (crypt12/14/15) → msgstore.db"
+	if s.method == evidence.MethodADB {
+		path = "telefono via USB (ADB, sola lettura): backup locale cifrato end-to-end di WhatsApp → msgstore.db"
+	}
+	return report.Source{DeviceModel: s.model, OSVersion: s.os, WhatsAppVersion: s.whatsApp, ExtractionPath: path}
 }
 
 // finishExtraction journals the acquisition's end with its outcome.
@@ -102,6 +115,7 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	}
 	defer db.Close()
 
+	src.whatsApp = info.Header.AppVersion
 	version := fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format)
 	if src.device != "" {
 		version += ", from " + src.device
@@ -112,7 +126,7 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	}
 	var outcomes []ChatOutcome
 	for _, entry := range job.List.Entries {
-		out, err := a.deliverChat(ctx, acq, db, base, entry, job)
+		out, err := a.deliverChat(ctx, acq, db, base, entry, job, src)
 		if err != nil {
 			return outcomes, err
 		}
@@ -123,7 +137,7 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 
 // deliverChat certifies one list line. A chat that is not in the database is an outcome, not an error.
 func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgstore.DB, base evidence.Acquisition,
-	entry evidence.ListEntry, job AndroidBackupJob) (ChatOutcome, error) {
+	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, error) {
 	out := ChatOutcome{Entry: entry}
 	chat, err := db.FindChat(ctx, entry.Phone)
 	if errors.Is(err, msgstore.ErrChatNotFound) {
@@ -168,7 +182,7 @@ func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgst
 		Artifacts: []evidence.Artifact{{Path: "artifacts/messages.jsonl", SHA256: art.Ref.SHA256, Size: art.Ref.Size,
 			Kind: evidence.ArtifactDatabase}},
 	}
-	folder, err := a.Deliver(ctx, acq.Case, m, job.OutDir)
+	folder, err := a.Deliver(ctx, acq, m, job.OutDir, src.report())
 	if err != nil {
 		return out, err
 	}

@@ -99,8 +99,14 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 
 	// The delivery verifies offline against the appliance's key, and the attestation certifies that key.
 	vkey := a.Journal().VerifierKey()
-	if _, err := bundle.Verify(ctx, folder, bundle.VerifyOptions{Key: vkey, AK: a.Identity().AK, RequireAttestation: true}); err != nil {
+	opts := VerifyOptions(vkey)
+	opts.AK, opts.RequireAttestation = a.Identity().AK, true
+	drep, err := bundle.Verify(ctx, folder, opts)
+	if err != nil {
 		t.Fatalf("delivery does not verify: %v", err)
+	}
+	if c := drep.Find("pdf-signature"); len(c) != 1 || c[0].Outcome != bundle.Pass {
+		t.Fatalf("the signed report was not checked: %+v", c)
 	}
 	// Any change to the delivered rows is caught.
 	rows := filepath.Join(folder, "artifacts", "messages.jsonl")

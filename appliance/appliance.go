@@ -46,9 +46,10 @@ type Appliance struct {
 	log     *slog.Logger
 	logFile *os.File // the default log's file, closed with the appliance
 
-	mu        sync.Mutex
-	lockedBy  string     // reason of the open certification lock; "" when unlocked
-	lastClock *tpm.Clock // newest TPM clock reading recorded in the journal
+	mu              sync.Mutex
+	lockedBy        string             // reason of the open certification lock; "" when unlocked
+	lastAttestation *AttestationResult // the newest attestation check of this run
+	lastClock       *tpm.Clock         // newest TPM clock reading recorded in the journal
 }
 
 // Open starts the appliance: see the package documentation for the sequence. The caller must Close it.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/report"
 	"github.com/attesta/attesta/tpm"
 )
 
@@ -78,6 +79,9 @@ func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, er
 		return res, fmt.Errorf("appliance: journal attestation result: %w", err)
 	}
 	res.Leaf = leaf.Index
+	a.mu.Lock()
+	a.lastAttestation = &res
+	a.mu.Unlock()
 	a.log.InfoContext(ctx, "attestation check", "ok", res.OK, "failures", res.Failures, "leaf", leaf.Index)
 	if !res.OK {
 		return res, a.lockCertification(ctx, "attestation failed: "+strings.Join(res.Failures, "; "))
@@ -145,4 +149,21 @@ func toAny(ss []string) []any {
 		out[i] = s
 	}
 	return out
+}
+
+// lastAttestationSummary is the newest attestation check of this run, for the report.
+func (a *Appliance) lastAttestationSummary() *report.Attestation {
+	a.mu.Lock()
+	res := a.lastAttestation
+	a.mu.Unlock()
+	if res == nil {
+		return nil
+	}
+	// The report is in Italian; the summary is printed as it is.
+	summary := "quote dei PCR verificata rispetto ai valori registrati al provisioning; chiave di firma certificata " +
+		"dalla chiave di attestazione e in grado di firmare; orologio del TPM coerente"
+	if !res.OK {
+		summary = strings.Join(res.Failures, "; ")
+	}
+	return &report.Attestation{At: res.At, OK: res.OK, Summary: fmt.Sprintf("%s (foglia %d del giornale)", summary, res.Leaf)}
 }

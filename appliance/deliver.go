@@ -3,6 +3,7 @@ package appliance
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/journal/blob"
+	"github.com/attesta/attesta/report"
+	"github.com/attesta/attesta/report/pades"
 )
 
 // caseBlobs gives a delivery the bytes of one case's artifacts from the blob store.
@@ -23,17 +26,19 @@ func (c caseBlobs) Open(ctx context.Context, sha256hex string) (io.ReadCloser, e
 }
 
 // Deliver seals a manifest into the journal and writes its delivery folder in outDir: the manifest, its artifacts
-// from the case's blobs, the checkpoint and inclusion proof, and a fresh TPM attestation whose nonce is the SHA-256
-// of that checkpoint, so the attestation provably postdates it and certifies the key that signed it. It returns the
-// folder's path. An existing folder is never overwritten.
-func (a *Appliance) Deliver(ctx context.Context, caseID string, m *bundle.Manifest, outDir string) (string, error) {
+// from the case's blobs, the checkpoint and inclusion proof, a fresh TPM attestation whose nonce is the SHA-256 of
+// that checkpoint (so the attestation provably postdates it and certifies the key that signed it), and
+// relazione.pdf, the report in Italian, signed (PAdES) with the same TPM-resident key. It returns the folder's
+// path. An existing folder is never overwritten.
+func (a *Appliance) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Manifest, outDir string, src report.Source) (string, error) {
 	if err := a.CheckCertify(); err != nil {
 		return "", err
 	}
-	sealed, err := bundle.Seal(ctx, a.journal, m, caseID)
+	sealed, err := bundle.Seal(ctx, a.journal, m, acq.Case)
 	if err != nil {
 		return "", fmt.Errorf("appliance: seal delivery of %s: %w", m.Chat.Phone, err)
 	}
+	acq.note("delivery sealed in the journal", fmt.Sprintf("leaf %d of %d", m.Journal.LeafIndex, m.Journal.TreeSize))
 	tmp, err := os.MkdirTemp(a.cfg.DataDir, ".attestation-")
 	if err != nil {
 		return "", err
@@ -44,12 +49,64 @@ func (a *Appliance) Deliver(ctx context.Context, caseID string, m *bundle.Manife
 	if _, err := a.tpm.WriteAttestation(ctx, attDir, nonce[:]); err != nil {
 		return "", fmt.Errorf("appliance: attestation for delivery of %s: %w", m.Chat.Phone, err)
 	}
+	opts, err := a.reportOptions(ctx, acq, src, sealed.VKey)
+	if err != nil {
+		return "", err
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return "", err
 	}
-	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{a.blobs, caseID}, Attestation: attDir}
-	if err := bundle.Write(ctx, outDir, d, bundle.WriteOptions{Logger: a.log}); err != nil {
+	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{a.blobs, acq.Case}, Attestation: attDir}
+	if err := bundle.Write(ctx, outDir, d, opts); err != nil {
 		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
 	}
 	return filepath.Join(outDir, m.FolderName()), nil
+}
+
+// reportOptions makes the bundle's report hook: relazione.pdf in Italian, the detailed kind, signed with the TPM key.
+func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src report.Source, vkey string) (bundle.WriteOptions, error) {
+	cert, err := a.certificate(ctx)
+	if err != nil {
+		return bundle.WriteOptions{}, err
+	}
+	signer, err := a.tpm.Signer(ctx)
+	if err != nil {
+		return bundle.WriteOptions{}, err
+	}
+	signingKey, _ := report.Fingerprint(a.ident.SigningKey)
+	ak, _ := report.Fingerprint(a.ident.AK)
+	in := report.Input{
+		Request:     report.Request{Case: acq.Case},
+		Appliance:   report.Appliance{ID: a.ID(), SoftwareVersion: a.cfg.Version, SigningKey: signingKey, AK: ak, VKey: vkey},
+		Attestation: a.lastAttestationSummary(),
+		Source:      src,
+		Custody:     acq.Custody(),
+		Files:       caseBlobs{a.blobs, acq.Case},
+	}
+	sign := pades.Options{Signer: signer, Chain: []*x509.Certificate{cert}, Name: "Attesta " + a.ID(),
+		Reason: "Relazione tecnica di acquisizione forense"}
+	return bundle.WriteOptions{
+		Report: report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata}, &sign),
+		Logger: a.log,
+	}, nil
+}
+
+// VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too.
+func VerifyOptions(vkey string) bundle.VerifyOptions {
+	return bundle.VerifyOptions{Key: vkey, VerifyPDF: verifyReportPDF}
+}
+
+// verifyReportPDF checks relazione.pdf's PAdES signature: valid, and covering the whole document.
+func verifyReportPDF(_ context.Context, pdf []byte) error {
+	sigs, err := pades.Verify(pdf)
+	if err != nil {
+		return err
+	}
+	if len(sigs) == 0 {
+		return fmt.Errorf("the report carries no signature")
+	}
+	if !sigs[len(sigs)-1].WholeDocument {
+		return fmt.Errorf("bytes were added to the report after its last signature")
+	}
+	return nil
 }
