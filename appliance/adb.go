@@ -7,7 +7,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -18,8 +20,27 @@ import (
 	"github.com/attesta/attesta/usb"
 )
 
-// PhoneDatabases is where WhatsApp keeps its local end-to-end encrypted backups on the phone's shared storage.
-const PhoneDatabases = "/sdcard/Android/media/com.whatsapp/WhatsApp/Databases"
+// Where WhatsApp keeps its files on the phone's shared storage: its folder, and in it the local end-to-end
+// encrypted backups.
+const (
+	PhoneWhatsApp  = "/sdcard/Android/media/com.whatsapp/WhatsApp"
+	PhoneDatabases = PhoneWhatsApp + "/Databases"
+)
+
+// phoneMedia fetches media files from the phone, read-only, by their path relative to WhatsApp's folder.
+type phoneMedia struct {
+	c      *usb.Client
+	serial string
+}
+
+func (p phoneMedia) fetch(ctx context.Context, rel string, w io.Writer) error {
+	clean := path.Clean("/" + rel)
+	if clean != "/"+rel || strings.ContainsRune(rel, 0) {
+		return fmt.Errorf("media path %q from the database is not a plain relative path", rel)
+	}
+	_, err := p.c.Pull(ctx, p.serial, PhoneWhatsApp+clean, w)
+	return err
+}
 
 // What the technician must do when the phone's data is not reachable: each error says it plainly.
 var (
@@ -110,6 +131,7 @@ func (a *Appliance) extractFromPhone(ctx context.Context, acq *Acquisition, c *u
 	}
 	bjob := job.AndroidBackupJob
 	bjob.Backup = newest
+	bjob.media = phoneMedia{c: c, serial: serial}
 	device := fmt.Sprintf("%s %s, Android %s", dev.Manufacturer, dev.Model, dev.AndroidVersion)
 	return a.certifyFromBackup(ctx, acq, bjob, source{method: evidence.MethodADB, started: started, device: device,
 		model: dev.Manufacturer + " " + dev.Model, os: "Android " + dev.AndroidVersion})

@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/usb"
 	"github.com/attesta/attesta/usb/adbtest"
 )
@@ -20,8 +22,20 @@ import (
 // chat as a crypt15 backup (plus an older dated one), connects them, and returns the server address, the phone's
 // serial, the phone and the backup key.
 func phoneWithBackup(t *testing.T) (string, string, *adbtest.Phone, android.Key) {
+	return phoneWithPhoto(t, msgstoretest.SampleImage())
+}
+
+// phoneWithPhoto is phoneWithBackup with the given bytes as the photo's file on the phone.
+func phoneWithPhoto(t *testing.T, photo []byte) (string, string, *adbtest.Phone, android.Key) {
 	t.Helper()
 	root := t.TempDir()
+	photoPath := filepath.Join(root, filepath.FromSlash(PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
+	if err := os.MkdirAll(filepath.Dir(photoPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(photoPath, photo, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	dbDir := filepath.Join(root, filepath.FromSlash(PhoneDatabases))
 	if err := os.MkdirAll(dbDir, 0o755); err != nil {
 		t.Fatal(err)
@@ -58,7 +72,7 @@ func TestExtractADBEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ExtractADB: %v", err)
 	}
-	if len(outcomes) != 2 || outcomes[0].Folder == "" || outcomes[0].Certified != 3 {
+	if len(outcomes) != 2 || outcomes[0].Folder == "" || outcomes[0].Certified != 4 {
 		t.Fatalf("outcomes = %+v", outcomes)
 	}
 	if n := phone.WriteAttempts(); n != 0 {
@@ -71,6 +85,10 @@ func TestExtractADBEndToEnd(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(outcomes[0].Folder, "manifest.json"))
 	if !strings.Contains(string(b), `"method": "android-adb"`) || !strings.Contains(string(b), "samsung SM-G991B, Android 14") {
 		t.Errorf("manifest does not name the method and the phone:\n%.600s", b)
+	}
+	photo := photoAttachment(t, outcomes[0].Folder)
+	if photo.Path == "" || photo.WhatsAppHashOK == nil || !*photo.WhatsAppHashOK {
+		t.Errorf("the photo pulled from the phone: %+v; want a file matching WhatsApp's hash", photo)
 	}
 	starts := leavesOfType(t, a, LeafAcquisitionStart)
 	if got := starts[len(starts)-1].Fields["device_model"]; got != "SM-G991B" {
@@ -106,4 +124,41 @@ func TestExtractADBNoPhone(t *testing.T) {
 	if !errors.Is(err, ErrNoPhone) || !strings.Contains(err.Error(), "USB debugging") {
 		t.Fatalf("no phone: %v; want ErrNoPhone with what to do", err)
 	}
+}
+
+// A photo whose bytes on the phone differ from the hash WhatsApp recorded is delivered, and said not to match.
+func TestExtractADBPhotoNotMatchingWhatsAppHash(t *testing.T) {
+	altered := msgstoretest.SampleImage()
+	altered[len(altered)/2] ^= 0xff
+	addr, serial, _, key := phoneWithPhoto(t, altered)
+	a := openSim(t, t.TempDir())
+	outcomes, err := a.ExtractADB(t.Context(), ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: AndroidBackupJob{
+		Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := photoAttachment(t, outcomes[0].Folder)
+	if photo.Path == "" || photo.WhatsAppHashOK == nil || *photo.WhatsAppHashOK {
+		t.Fatalf("altered photo: %+v; want it delivered with whatsapp_hash_ok false", photo)
+	}
+}
+
+// photoAttachment returns the attachment of the sample's photo message in a delivery's manifest.
+func photoAttachment(t *testing.T, folder string) evidence.Attachment {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m bundle.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range m.Messages {
+		if msg.ID == "OUT-PHOTO" && len(msg.Attachments) == 1 {
+			return msg.Attachments[0]
+		}
+	}
+	t.Fatal("no photo message with one attachment in the manifest")
+	return evidence.Attachment{}
 }

@@ -3,11 +3,17 @@ package appliance
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android"
@@ -30,6 +36,13 @@ type AndroidBackupJob struct {
 	Case        string        // the case the evidence belongs to
 	Operator    string        // the technician
 	OutDir      string        // where the delivery folders go
+
+	media mediaSource // where media files come from; nil when only the backup is at hand
+}
+
+// mediaSource fetches a media file by its path relative to WhatsApp's folder on the phone.
+type mediaSource interface {
+	fetch(ctx context.Context, phonePath string, w io.Writer) error
 }
 
 // ChatOutcome is what became of one line of the acquisition list.
@@ -152,17 +165,30 @@ func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgst
 	}
 	var history []evidence.Message
 	raw := map[string][]byte{}
+	media := map[string]*msgstore.Media{}
 	for rec, err := range db.Messages(ctx, chat, time.Time{}, time.Time{}) {
 		if err != nil {
 			return out, err
 		}
 		history = append(history, rec.Message)
 		raw[rec.Message.ID] = rec.RawRow
+		if rec.Media != nil {
+			media[rec.Message.ID] = rec.Media
+		}
 	}
 	echat := chat.Evidence(entry.Phone, entry.Name)
 	sel := evidence.Certify(echat, history, entry.Range, job.MaxMessages)
 	if len(sel.Certified) == 0 {
 		out.Problem = "no message sent by the studio in the range"
+	}
+	if job.media != nil {
+		for i := range sel.Messages {
+			if md := media[sel.Messages[i].ID]; md != nil && md.PhonePath != "" {
+				if err := a.attachMedia(ctx, acq, job.media, md, &sel.Messages[i]); err != nil {
+					return out, err
+				}
+			}
+		}
 	}
 
 	// The rows of exactly the delivered messages, one canonical JSON object per line.
@@ -209,4 +235,64 @@ func failedChats(outs []ChatOutcome) int {
 		}
 	}
 	return n
+}
+
+// attachMedia fetches a message's media file, stores it as evidence and puts it in the message in place of the
+// "not extracted" placeholder, with the comparison against WhatsApp's own hash. A file the phone no longer holds
+// is recorded as such; only a failure of the appliance itself is an error.
+func (a *Appliance) attachMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, m *evidence.Message) error {
+	att, err := a.fetchMedia(ctx, acq, src, md, m.ID)
+	if err != nil {
+		return err
+	}
+	m.Attachments = slices.Clone(m.Attachments)
+	for j := range m.Attachments {
+		if m.Attachments[j].Unavailable == msgstore.UnavailableNotExtracted {
+			m.Attachments[j] = att
+			return nil
+		}
+	}
+	m.Attachments = append(m.Attachments, att)
+	return nil
+}
+
+func (a *Appliance) fetchMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, msgID string) (evidence.Attachment, error) {
+	tmp, err := os.CreateTemp(a.cfg.DataDir, ".media-")
+	if err != nil {
+		return evidence.Attachment{}, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := src.fetch(ctx, md.PhonePath, tmp); err != nil {
+		if ctx.Err() != nil {
+			return evidence.Attachment{}, ctx.Err()
+		}
+		acq.note("media not obtained", fmt.Sprintf("%s: %v", md.PhonePath, err))
+		return md.Missing(msgstore.UnavailableNotOnPhone), nil
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return evidence.Attachment{}, err
+	}
+	art, err := acq.AddArtifact(ctx, "media", tmp)
+	if err != nil {
+		return evidence.Attachment{}, err
+	}
+	var sum [32]byte
+	hex.Decode(sum[:], []byte(art.Ref.SHA256))
+	name := "artifacts/media/" + safeName(msgID) + strings.ToLower(path.Ext(md.PhonePath))
+	return md.Attachment(name, sum, art.Ref.Size), nil
+}
+
+// safeName keeps the characters of an id that are safe in a file name; ids come from the phone's database.
+func safeName(id string) string {
+	var b strings.Builder
+	for _, r := range id {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') && b.Len() < 64 {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "media"
+	}
+	return b.String()
 }

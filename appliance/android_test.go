@@ -78,6 +78,7 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 		"OUT-READ":    {evidence.BasisRead, ""},
 		"OUT-REPLIED": {evidence.BasisReply, "IN-REPLY"},
 		"OUT-SENT":    {evidence.BasisNone, ""},
+		"OUT-PHOTO":   {evidence.BasisRead, ""},
 	}
 	for _, msg := range m.Messages {
 		w, ok := want[msg.ID]
@@ -95,6 +96,10 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 	}
 	if len(want) != 0 {
 		t.Errorf("messages missing from the delivery: %v", want)
+	}
+	// A backup alone does not hold media: the photo is there as "not extracted", with its verdict all the same.
+	if photo := photoAttachment(t, folder); photo.Unavailable == "" || photo.Path != "" {
+		t.Errorf("photo from a backup alone: %+v; want it marked unavailable", photo)
 	}
 
 	// The delivery verifies offline against the appliance's key, and the attestation certifies that key.

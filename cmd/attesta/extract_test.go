@@ -26,7 +26,7 @@ func TestExtractAndroidThenVerifyDelivery(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
 	}
-	if !strings.Contains(stdout, "3 certified") {
+	if !strings.Contains(stdout, "4 certified") {
 		t.Errorf("extract output lacks the certified count:\n%s", stdout)
 	}
 	folders, _ := filepath.Glob(filepath.Join(out, "3331112222-*"))
