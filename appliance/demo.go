@@ -9,7 +9,9 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -21,6 +23,8 @@ import (
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/usb"
+	"github.com/attesta/attesta/usb/adbtest"
 )
 
 // Demo runs the product end to end on embedded defaults, printing each step to w: the simulator TPM, a sample
@@ -99,13 +103,13 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("%s", expDir)
 
-	step.begin("Certify a chat from a generated Android backup (crypt15)")
+	step.begin("Certify a chat from a phone on USB (a fake phone speaking ADB, through Debian's adb server)")
 	run := fmt.Sprint(a.Journal().Size())
-	delivery, err := demoAndroid(ctx, a, filepath.Join(dir, "samples", run), filepath.Join(out, "deliveries-"+run))
+	delivery, how, err := demoExtract(ctx, a, filepath.Join(dir, "samples", run), filepath.Join(out, "deliveries-"+run))
 	if err != nil {
 		return step.fail(err)
 	}
-	step.ok("delivery folder %s", delivery)
+	step.ok("%s: delivery folder %s", how, delivery)
 	drep, err := bundle.Verify(ctx, delivery, bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true})
 	if err != nil {
 		return step.fail(err)
@@ -194,29 +198,83 @@ func sampleScreenshot() image.Image {
 	return img
 }
 
-// demoAndroid writes a sample WhatsApp backup (a chat with a read message, a replied one and one only sent), and
-// certifies its chat as a studio would: list, backup and key in, one delivery folder out.
-func demoAndroid(ctx context.Context, a *Appliance, samples, outDir string) (string, error) {
+// demoExtract certifies the sample chat as a studio would: from a phone over ADB when Debian's adb is installed (a
+// fake phone serving the sample backup and photo), else from the backup file the client handed over.
+func demoExtract(ctx context.Context, a *Appliance, samples, outDir string) (folder, how string, err error) {
 	if err := os.MkdirAll(samples, 0o700); err != nil {
-		return "", err
+		return "", "", err
 	}
-	backup := filepath.Join(samples, "msgstore.db.crypt15")
+	root := filepath.Join(samples, "phone")
+	dbDir := filepath.Join(root, filepath.FromSlash(PhoneDatabases))
+	photo := filepath.Join(root, filepath.FromSlash(PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
+	for _, d := range []string{dbDir, filepath.Dir(photo)} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return "", "", err
+		}
+	}
+	backup := filepath.Join(dbDir, "msgstore.db.crypt15")
 	key, err := msgstoretest.WriteCrypt15(ctx, backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
 	if err != nil {
-		return "", err
+		return "", "", err
+	}
+	if err := os.WriteFile(photo, msgstoretest.SampleImage(), 0o600); err != nil {
+		return "", "", err
 	}
 	list, err := evidence.ParseList(strings.NewReader("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"),
 		evidence.ListOptions{Now: time.Now()})
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{Backup: backup, Key: key, List: list,
-		MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir})
+	job := AndroidBackupJob{Key: key, List: list, MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir}
+
+	var outcomes []ChatOutcome
+	if _, lookErr := exec.LookPath("adb"); lookErr != nil {
+		how = "adb is not installed (scripts/setup installs it): from the backup file instead"
+		job.Backup = backup
+		outcomes, err = a.ExtractAndroidBackup(ctx, job)
+	} else {
+		how = "phone SM-A546B over ADB, backup and photo pulled read-only"
+		outcomes, err = demoPhone(ctx, a, root, filepath.Join(samples, "adb-home"), job)
+	}
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if len(outcomes) != 1 || outcomes[0].Folder == "" {
-		return "", fmt.Errorf("no delivery: %+v", outcomes)
+		return "", "", fmt.Errorf("no delivery: %+v", outcomes)
 	}
-	return outcomes[0].Folder, nil
+	return outcomes[0].Folder, how, nil
+}
+
+// demoPhone serves root as a phone on loopback, connects Debian's adb server to it, and extracts.
+func demoPhone(ctx context.Context, a *Appliance, root, adbHome string, job AndroidBackupJob) ([]ChatOutcome, error) {
+	phone, err := adbtest.New(adbtest.Config{Root: root, Model: "SM-A546B", Manufacturer: "samsung",
+		AndroidVersion: "14", SDK: "34", Serial: "DEMO0001", Packages: map[string]string{"com.whatsapp": "2.26.1.10"},
+		Auth: adbtest.AuthAcceptAny})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go phone.Serve(ln)
+	defer phone.Close()
+	if err := os.MkdirAll(adbHome, 0o700); err != nil {
+		return nil, err
+	}
+	srv, err := adbtest.NewServer(ctx, adbHome)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	c := usb.New(usb.Options{Addr: srv.Addr})
+	wait, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := c.Connect(wait, phone.Addr()); err != nil {
+		return nil, err
+	}
+	if err := c.WaitForState(wait, phone.Addr(), usb.StateDevice); err != nil {
+		return nil, err
+	}
+	return a.ExtractADB(ctx, ADBJob{ADB: srv.Addr, Serial: phone.Addr(), AndroidBackupJob: job})
 }

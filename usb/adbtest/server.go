@@ -22,36 +22,53 @@ type Server struct {
 	bin  string
 }
 
-// StartServer starts `adb -P PORT start-server` and kills it when the test
-// ends. The adb binary comes from $ADB or $PATH; a missing binary fails the
-// test (CI installs it).
+// StartServer starts the real adb server (Debian package adb, or $ADB) on a free loopback port with a private HOME,
+// so that its RSA key is made at run time, and kills it when the test ends.
 func StartServer(t testing.TB) *Server {
 	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := NewServer(ctx, t.TempDir())
+	if err != nil {
+		t.Fatalf("adbtest: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Logf("adbtest: %v", err)
+		}
+	})
+	return s
+}
+
+// NewServer starts the real adb server on a free loopback port with home as its HOME (where it makes its key).
+// Close stops it.
+func NewServer(ctx context.Context, home string) (*Server, error) {
 	bin := os.Getenv("ADB")
 	if bin == "" {
 		var err error
 		if bin, err = exec.LookPath("adb"); err != nil {
-			t.Fatalf("adbtest: the adb binary is needed (Debian package adb): %v", err)
+			return nil, fmt.Errorf("the adb binary is needed (Debian package adb; scripts/setup installs it): %w", err)
 		}
 	}
 	port, err := freePort()
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	s := &Server{Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Home: t.TempDir(), bin: bin}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
+	s := &Server{Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Home: home, bin: bin}
 	if out, err := s.Run(ctx, "start-server"); err != nil {
-		t.Fatalf("adbtest: start adb server on port %d: %v\n%s", port, err, out)
+		return nil, fmt.Errorf("start adb server on port %d: %w\n%s", port, err, out)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if out, err := s.Run(ctx, "kill-server"); err != nil {
-			t.Logf("adbtest: kill adb server on port %d: %v\n%s", port, err, out)
-		}
-	})
-	return s
+	return s, nil
+}
+
+// Close stops the server.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if out, err := s.Run(ctx, "kill-server"); err != nil {
+		return fmt.Errorf("kill adb server on port %d: %w\n%s", s.Port, err, out)
+	}
+	return nil
 }
 
 // Command returns an adb command line talking to this server.
