@@ -1,0 +1,149 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/evidence"
+)
+
+// One Chromium serves every test of the package; each session gets its own tab and browser context.
+var (
+	sharedOnce    sync.Once
+	sharedBrowser *Browser
+	sharedErr     error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if sharedBrowser != nil {
+		sharedBrowser.Close()
+	}
+	os.Exit(code)
+}
+
+func testBrowser(t testing.TB) *Browser {
+	t.Helper()
+	sharedOnce.Do(func() { sharedBrowser, sharedErr = StartBrowser(context.Background(), "") })
+	if sharedErr != nil {
+		t.Fatalf("start chromium: %v", sharedErr)
+	}
+	return sharedBrowser
+}
+
+// fixture is a replica server with a session on it.
+type fixture struct {
+	t   testing.TB
+	srv *webtest.Server
+	s   *Session
+	rec *DirRecorder
+	sc  *webtest.Scenario
+}
+
+func newFixture(t testing.TB, sc *webtest.Scenario, opts Options, srvOpts ...webtest.Option) *fixture {
+	t.Helper()
+	srv := webtest.NewServer(sc, srvOpts...)
+	t.Cleanup(srv.Close)
+	rec, err := NewDirRecorder(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Recorder = rec
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, err := Open(ctx, testBrowser(t), srv.URL()+"/", opts)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return &fixture{t: t, srv: srv, s: s, rec: rec, sc: sc}
+}
+
+// link shows the QR, lets the replica's phone scan it and waits for the link.
+func (f *fixture) link(ctx context.Context) {
+	f.t.Helper()
+	qr, err := f.s.QR(ctx)
+	if err != nil {
+		f.t.Fatalf("qr: %v", err)
+	}
+	if qr.Ref == "" || len(qr.PNG) < 100 {
+		f.t.Fatalf("qr: ref %q, %d PNG bytes", qr.Ref, len(qr.PNG))
+	}
+	f.srv.Scan()
+	if err := f.s.WaitLinked(ctx); err != nil {
+		f.t.Fatalf("wait linked: %v", err)
+	}
+}
+
+// target makes the list line of a scenario chat.
+func target(c *webtest.Chat, from, to string, n int) Target {
+	digits := c.Phone
+	if digits == "" {
+		digits, _, _ = cut(c.ID, "@")
+	}
+	return Target{Phone: "+" + digits, Name: c.Title, Range: rng(from, to), N: n}
+}
+
+func rng(from, to string) evidence.Range {
+	var r evidence.Range
+	if err := r.From.UnmarshalText([]byte(from)); err != nil {
+		panic(err)
+	}
+	if err := r.To.UnmarshalText([]byte(to)); err != nil {
+		panic(err)
+	}
+	return r
+}
+
+func cut(s, sep string) (string, string, bool) {
+	for i := 0; i+len(sep) <= len(s); i++ {
+		if s[i:i+len(sep)] == sep {
+			return s[:i], s[i+len(sep):], true
+		}
+	}
+	return s, "", false
+}
+
+func chatResult(t testing.TB, res *Result, phone string) *ChatResult {
+	t.Helper()
+	for i := range res.Chats {
+		if res.Chats[i].Target.Phone == phone {
+			return &res.Chats[i]
+		}
+	}
+	t.Fatalf("no result for %s", phone)
+	return nil
+}
+
+func find(msgs []evidence.Message, id string) *evidence.Message {
+	for i := range msgs {
+		if msgs[i].ID == id {
+			return &msgs[i]
+		}
+	}
+	return nil
+}
+
+func hasAnomaly(m *evidence.Message, code string) bool {
+	for _, a := range m.Anomalies {
+		if a.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func testCtx(t testing.TB, d time.Duration) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func describe(m *evidence.Message) string {
+	return fmt.Sprintf("%s (%s, from_me %t)", m.ID, m.Type, m.FromMe)
+}
