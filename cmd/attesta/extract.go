@@ -106,23 +106,30 @@ func printOutcomes(e *env, outcomes []appliance.ChatOutcome) {
 	}
 }
 
-// androidJob checks every argument before anything is opened or written.
+// androidJob checks every argument of an Android extraction before anything is opened or written.
 func androidJob(keyHex, keyFile, listFile, out string, maxMsgs int, caseID, operator string) (appliance.AndroidBackupJob, error) {
+	if (keyHex == "") == (keyFile == "") {
+		return appliance.AndroidBackupJob{}, usagef("give exactly one of --key and --key-file")
+	}
+	job, err := listJob(listFile, out, maxMsgs, caseID, operator)
+	if err != nil {
+		return job, err
+	}
+	job.Key, err = readKey(keyHex, keyFile)
+	return job, err
+}
+
+// listJob checks what every acquisition takes: the list, the output, the plan, the case.
+func listJob(listFile, out string, maxMsgs int, caseID, operator string) (appliance.AndroidBackupJob, error) {
 	var job appliance.AndroidBackupJob
 	switch {
 	case listFile == "":
 		return job, usagef("--list is required")
 	case out == "":
 		return job, usagef("--out is required")
-	case (keyHex == "") == (keyFile == ""):
-		return job, usagef("give exactly one of --key and --key-file")
 	}
 	if err := evidence.Plan(maxMsgs).Validate(); err != nil {
 		return job, usagef("--max-messages: %v", err)
-	}
-	key, err := readKey(keyHex, keyFile)
-	if err != nil {
-		return job, err
 	}
 	lf, err := os.Open(listFile)
 	if err != nil {
@@ -137,8 +144,7 @@ func androidJob(keyHex, keyFile, listFile, out string, maxMsgs int, caseID, oper
 		base := filepath.Base(listFile)
 		caseID = fmt.Sprintf("%s-%s", time.Now().Format("20060102"), sanitizeID(base[:len(base)-len(filepath.Ext(base))]))
 	}
-	return appliance.AndroidBackupJob{Key: key, List: list, MaxMessages: maxMsgs, Case: caseID,
-		Operator: operator, OutDir: out}, nil
+	return appliance.AndroidBackupJob{List: list, MaxMessages: maxMsgs, Case: caseID, Operator: operator, OutDir: out}, nil
 }
 
 func readKey(keyHex, keyFile string) (android.Key, error) {

@@ -1,0 +1,124 @@
+package appliance
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/capture/web"
+	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/evidence"
+)
+
+// scenarioList is the acquisition list a studio would import for the scenario's one-to-one chats.
+func scenarioList(t *testing.T, sc *webtest.Scenario) evidence.List {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("numero;nominativo;dal;al\n")
+	for _, c := range sc.Chats {
+		phone := c.Phone
+		if user, ok := strings.CutSuffix(c.ID, "@c.us"); ok && phone == "" {
+			phone = user
+		}
+		if phone != "" {
+			fmt.Fprintf(&b, "+%s;%s;2026-01-12;2026-01-14\n", phone, strings.ReplaceAll(c.Title, ";", " "))
+		}
+	}
+	l, err := evidence.ParseList(strings.NewReader(b.String()), evidence.ListOptions{Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("list:\n%s\n%v", b.String(), err)
+	}
+	return l
+}
+
+func TestCaptureWebEndToEnd(t *testing.T) {
+	if _, err := os.Stat(web.DefaultChromium); err != nil {
+		t.Fatalf("Chromium is needed at %s: run scripts/setup", web.DefaultChromium)
+	}
+	ctx := t.Context()
+	sc := webtest.MustDefaultScenario("basic")
+	srv := webtest.NewServer(sc)
+	t.Cleanup(srv.Close)
+	a := openSim(t, t.TempDir())
+	out := t.TempDir()
+
+	list := scenarioList(t, sc)
+	var qr web.QR
+	outcomes, err := a.CaptureWeb(ctx, WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "case-web",
+		Operator: "tecnico", OutDir: out, LinkTimeout: time.Minute,
+		OnQR: func(q web.QR) { qr = q; srv.Scan() }, // the client's phone scans the code
+	})
+	if err != nil {
+		t.Fatalf("CaptureWeb: %v", err)
+	}
+	if qr.Ref == "" || len(qr.PNG) == 0 {
+		t.Errorf("no QR code was offered: %+v", qr)
+	}
+	if got := srv.Receipts(); len(got) != 0 {
+		t.Fatalf("the capture caused receipts on the other side: %+v", got)
+	}
+	delivered := 0
+	for _, o := range outcomes {
+		t.Logf("line %d %s: %s certified %d of %d %s", o.Entry.Line, o.Entry.Phone, filepath.Base(o.Folder), o.Certified, o.Messages, o.Problem)
+		if o.Folder == "" {
+			continue
+		}
+		delivered++
+		opts := VerifyOptions(a.Journal().VerifierKey())
+		opts.AK, opts.RequireAttestation = a.Identity().AK, true
+		if _, err := bundle.Verify(ctx, o.Folder, opts); err != nil {
+			t.Fatalf("delivery %s does not verify: %v", o.Folder, err)
+		}
+		checkAgainstScenario(t, sc, o.Folder)
+	}
+	if delivered == 0 {
+		t.Fatalf("no delivery written: %+v", outcomes)
+	}
+
+	// Altering any delivered file is caught: a screenshot here.
+	shots, _ := filepath.Glob(filepath.Join(out, "*", "artifacts", "screenshots", "*.png"))
+	if len(shots) == 0 {
+		t.Fatal("no screenshots delivered")
+	}
+	b, _ := os.ReadFile(shots[0])
+	b[len(b)/2] ^= 1
+	os.WriteFile(shots[0], b, 0o644)
+	folder := filepath.Dir(filepath.Dir(filepath.Dir(shots[0])))
+	if _, err := bundle.Verify(ctx, folder, VerifyOptions(a.Journal().VerifierKey())); !errors.Is(err, bundle.ErrInvalid) {
+		t.Fatalf("altered screenshot: Verify = %v, want ErrInvalid", err)
+	}
+}
+
+// checkAgainstScenario compares a delivery's messages with the scenario, the replica's ground truth: every
+// delivered message exists in the chat with the same direction, time and text.
+func checkAgainstScenario(t *testing.T, sc *webtest.Scenario, folder string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m bundle.Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	chat := sc.Chat(m.Chat.JID)
+	if chat == nil {
+		t.Fatalf("%s: chat %s is not in the scenario", folder, m.Chat.JID)
+	}
+	for _, msg := range m.Messages {
+		truth := chat.Message(msg.ID)
+		if truth == nil {
+			t.Errorf("%s: message %s is not in the scenario", folder, msg.ID)
+			continue
+		}
+		if truth.FromMe != msg.FromMe || truth.T != msg.SentAt.Unix() {
+			t.Errorf("%s: message %s: from_me %v at %v, scenario says %v at %d", folder, msg.ID, msg.FromMe, msg.SentAt, truth.FromMe, truth.T)
+		}
+	}
+}

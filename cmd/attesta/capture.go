@@ -1,0 +1,75 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/capture/web"
+	"github.com/attesta/attesta/internal/durable"
+)
+
+func runCapture(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 || args[0] != "web" {
+		return usagef("want: capture web --list FILE --whatsapp-url URL --out DIR")
+	}
+	fs := newFlags(e, "capture web", "capture web --list FILE --whatsapp-url URL --out DIR [--max-messages N] [--case ID]")
+	var c commonFlags
+	c.register(fs)
+	listFile := fs.String("list", "", "the acquisition list (CSV numero;nominativo;dal;al, or the line form)")
+	url := fs.String("whatsapp-url", "https://web.whatsapp.com/", "WhatsApp Web")
+	out := fs.String("out", "", "directory for the delivery folders")
+	maxMsgs := fs.Int("max-messages", 50, "the plan bought: the last N messages the studio sent in each range (5, 10, 20, 50)")
+	caseID := fs.String("case", "", "case id (default: derived from the list file name and today)")
+	operator := fs.String("operator", os.Getenv("USER"), "the technician, recorded in each delivery")
+	chromium := fs.String("chromium", web.DefaultChromium, "the Chromium binary")
+	linkWait := fs.Duration("link-timeout", 10*time.Minute, "how long to wait for the client to scan the QR code")
+	if _, err := parseFlags(fs, args[1:], 0); err != nil {
+		return err
+	}
+	job, err := listJob(*listFile, *out, *maxMsgs, *caseID, *operator)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(*chromium); err != nil {
+		return usagef("--chromium: %v (scripts/setup installs Debian's chromium)", err)
+	}
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintf(e.stdout, "opening WhatsApp Web for %d chats\n", len(job.List.Entries))
+	outcomes, err := a.CaptureWeb(ctx, appliance.WebJob{
+		URL: *url, Chromium: *chromium, List: job.List, MaxMessages: job.MaxMessages, Case: job.Case,
+		Operator: job.Operator, OutDir: job.OutDir, LinkTimeout: *linkWait,
+		OnQR:     func(qr web.QR) { showQR(e, qr, job.OutDir) },
+		Progress: func(p web.Progress) { showProgress(e, p) },
+	})
+	printOutcomes(e, outcomes)
+	return err
+}
+
+// showQR prints the code for the client to scan, and saves it as a picture for a second screen.
+func showQR(e *env, qr web.QR, outDir string) {
+	fmt.Fprintln(e.stdout, "Ask the client to open WhatsApp → Linked devices → Link a device, and scan this code:")
+	if err := printQR(e.stdout, qr.PNG); err != nil {
+		fmt.Fprintf(e.stdout, "(the code cannot be drawn here: %v)\n", err)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err == nil {
+		path := filepath.Join(outDir, fmt.Sprintf("qr-%d.png", time.Now().Unix()))
+		if err := durable.WriteNew(path, qr.PNG, 0o600); err == nil {
+			fmt.Fprintf(e.stdout, "the same code as a picture: %s\n", path)
+		}
+	}
+	fmt.Fprintln(e.stdout, "waiting for the link…")
+}
+
+func showProgress(e *env, p web.Progress) {
+	if p.Status != "" {
+		fmt.Fprintf(e.stdout, "  chat %d of %d %s: %s (%d messages)\n", p.Chat, p.Of, p.Phone, p.Status, p.Messages)
+	}
+}
