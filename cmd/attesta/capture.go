@@ -68,8 +68,11 @@ func showQR(e *env, qr web.QR, outDir string) {
 	fmt.Fprintln(e.stdout, "waiting for the link…")
 }
 
+// showProgress prints each stage of each chat, and its outcome when it is done.
 func showProgress(e *env, p web.Progress) {
-	if p.Status != "" {
-		fmt.Fprintf(e.stdout, "  chat %d of %d %s: %s (%d messages)\n", p.Chat, p.Of, p.Phone, p.Status, p.Messages)
+	what := p.Stage
+	if p.Stage == "done" {
+		what = string(p.Status)
 	}
+	fmt.Fprintf(e.stdout, "  chat %d of %d %s: %s (%d messages so far)\n", p.Chat, p.Of, p.Phone, what, p.Messages)
 }
