@@ -20,6 +20,8 @@ import (
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/capture/web"
+	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
@@ -118,6 +120,23 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof") {
 			step.detail("%s: %s", c.Name, c.EN)
 		}
+	}
+
+	step.begin("Certify chats over WhatsApp Web (the replica on loopback; the client's scan is simulated)")
+	if webOutcomes, err := demoWeb(ctx, a, filepath.Join(out, "deliveries-web-"+run)); err != nil {
+		return step.fail(err)
+	} else if webOutcomes == nil {
+		step.detail("skipped: Chromium is not installed at %s (scripts/setup installs it)", web.DefaultChromium)
+	} else {
+		for _, o := range webOutcomes {
+			step.detail("%s: %d certified of %d → %s %s", o.Entry.Phone, o.Certified, o.Messages, filepath.Base(o.Folder), o.Problem)
+			if o.Folder != "" {
+				if _, err := bundle.Verify(ctx, o.Folder, VerifyOptions(a.Journal().VerifierKey())); err != nil {
+					return step.fail(err)
+				}
+			}
+		}
+		step.ok("every delivery verified; the capture caused no read receipt")
 	}
 
 	step.begin("Verify everything: leaves, hashes, checkpoints, blobs")
@@ -277,4 +296,29 @@ func demoPhone(ctx context.Context, a *Appliance, root, adbHome string, job Andr
 		return nil, err
 	}
 	return a.ExtractADB(ctx, ADBJob{ADB: srv.Addr, Serial: phone.Addr(), AndroidBackupJob: job})
+}
+
+// demoWeb captures two chats of the replica's sample scenario over WhatsApp Web in Chromium. It returns nil, nil
+// when Chromium is not installed.
+func demoWeb(ctx context.Context, a *Appliance, outDir string) ([]ChatOutcome, error) {
+	if _, err := os.Stat(web.DefaultChromium); err != nil {
+		return nil, nil
+	}
+	srv := webtest.NewServer(webtest.MustDefaultScenario("basic"))
+	defer srv.Close()
+	list, err := evidence.ParseList(strings.NewReader("numero;nominativo;dal;al\n"+
+		"3771151946;Emanuel Celano;2026-01-12;2026-01-14\n3286664444;Giulia Bianchi;2026-01-12;2026-01-14\n"),
+		evidence.ListOptions{Now: time.Now()})
+	if err != nil {
+		return nil, err
+	}
+	outcomes, err := a.CaptureWeb(ctx, WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "demo-case",
+		Operator: "demo", OutDir: outDir, LinkTimeout: time.Minute, OnQR: func(web.QR) { srv.Scan() }})
+	if err != nil {
+		return nil, err
+	}
+	if r := srv.Receipts(); len(r) != 0 {
+		return nil, fmt.Errorf("the capture caused %d receipts", len(r))
+	}
+	return outcomes, nil
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -222,11 +223,35 @@ func (r *acqRecorder) storeLog(ctx context.Context) error {
 	return err
 }
 
-// summarize renders event fields for the chain of custody, briefly.
+// summarize renders event fields for the chain of custody as a short phrase ("download-media: id 3EB0…, state
+// reuploading"): the action or code first, then the other fields, without the chat, which the delivery names.
 func summarize(fields map[string]any) string {
-	b, _ := json.Marshal(fields)
-	if len(b) > 200 {
-		b = append(b[:200], "…"...)
+	var lead string
+	for _, k := range []string{"action", "code", "kind"} {
+		if v, ok := fields[k]; ok {
+			lead = fmt.Sprint(v)
+			break
+		}
 	}
-	return string(b)
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		switch k {
+		case "action", "code", "kind", "chat", "phone":
+		default:
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %v", k, fields[k]))
+	}
+	out := strings.Join(parts, ", ")
+	if lead != "" {
+		out = lead + ": " + out
+	}
+	if r := []rune(out); len(r) > 160 {
+		out = string(r[:160]) + "…"
+	}
+	return out
 }
