@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/attesta/attesta/bundle/tsa"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
@@ -36,15 +37,17 @@ const (
 
 // Appliance is an opened appliance: its TPM, keys, journal and blob store.
 type Appliance struct {
-	cfg     Config
-	id      identity
-	sel     tpm.PCRSelection
-	tpm     *tpm.TPM
-	ident   *tpm.Identity
-	journal *journal.Journal
-	blobs   *blob.Store
-	log     *slog.Logger
-	logFile *os.File // the default log's file, closed with the appliance
+	cfg      Config
+	id       identity
+	sel      tpm.PCRSelection
+	tpm      *tpm.TPM
+	ident    *tpm.Identity
+	journal  *journal.Journal
+	blobs    *blob.Store
+	log      *slog.Logger
+	logFile  *os.File    // the default log's file, closed with the appliance
+	tsa      *tsa.Client // nil when no TSA is configured
+	tsaQueue *tsa.Queue
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
@@ -81,6 +84,9 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, err
 	}
 	if err := a.openStores(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.openTSA(); err != nil {
 		return nil, err
 	}
 	if err := a.journal.SelfTest(ctx); err != nil {

@@ -23,6 +23,10 @@ type Config struct {
 	AttestEvery Duration `json:"attest_every"`
 	// Operator names who runs the appliance, recorded in the boot leaf. Default: empty.
 	Operator string `json:"operator"`
+	// TSAURL is the RFC 3161 time-stamping authority (a qualified one, in production); empty means none: deliveries
+	// then carry no time-stamp. TSACA names a PEM file with the roots its tokens must chain to.
+	TSAURL string `json:"tsa_url"`
+	TSACA  string `json:"tsa_ca"`
 
 	// Logger receives structured logs. Default: JSON lines appended to DataDir/attesta.log.
 	Logger *slog.Logger `json:"-"`

@@ -85,10 +85,14 @@ func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src rep
 	}
 	sign := pades.Options{Signer: signer, Chain: []*x509.Certificate{cert}, Name: "Attesta " + a.ID(),
 		Reason: "Relazione tecnica di acquisizione forense"}
-	return bundle.WriteOptions{
+	opts := bundle.WriteOptions{
 		Report: report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata}, &sign),
 		Logger: a.log,
-	}, nil
+	}
+	if a.tsa != nil {
+		opts.Timestamp = a.stampCheckpoint
+	}
+	return opts, nil
 }
 
 // VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too.

@@ -55,7 +55,8 @@ type WriteOptions struct {
 	// Report renders relazione.pdf from the sealed manifest; nil writes no report.
 	Report func(ctx context.Context, m *Manifest, w io.Writer) error
 	// Timestamp returns an RFC 3161 time-stamp token over data (the checkpoint note), written to
-	// proofs/checkpoint.tsr; nil writes none.
+	// proofs/checkpoint.tsr; a nil func, or a nil token (the TSA could not be reached and the request is queued),
+	// writes none.
 	Timestamp func(ctx context.Context, data []byte) ([]byte, error)
 	// Logger receives one event per folder written; nil is silent.
 	Logger *slog.Logger
@@ -181,11 +182,13 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 		if err != nil {
 			return fmt.Errorf("time-stamp the checkpoint: %w", err)
 		}
-		put = append(put, struct {
-			name string
-			data []byte
-		}{tsrFile, tok})
-		hasTSR = true
+		if len(tok) > 0 { // none: the TSA could not be reached and the caller queued the request
+			put = append(put, struct {
+				name string
+				data []byte
+			}{tsrFile, tok})
+			hasTSR = true
+		}
 	}
 	for _, p := range put {
 		if err := w.writeFile(p.name, p.data); err != nil {

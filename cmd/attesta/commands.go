@@ -21,8 +21,10 @@ var errInvalid = errors.New("INVALID")
 
 // commonFlags are the flags every appliance command takes.
 type commonFlags struct {
-	data string
-	tpm  string
+	data  string
+	tpm   string
+	tsa   string
+	tsaCA string
 }
 
 func (c *commonFlags) register(fs *flag.FlagSet) {
@@ -32,10 +34,12 @@ func (c *commonFlags) register(fs *flag.FlagSet) {
 	}
 	fs.StringVar(&c.data, "data", def, "data directory: journal, blobs, TPM state (default $ATTESTA_DATA)")
 	fs.StringVar(&c.tpm, "tpm", appliance.DefaultTPM, "TPM: sim (development only), /dev/tpmrm0, or swtpm:PATH")
+	fs.StringVar(&c.tsa, "tsa", "", "RFC 3161 time-stamping authority URL (none by default)")
+	fs.StringVar(&c.tsaCA, "tsa-ca", "", "PEM file with the roots the TSA's tokens chain to")
 }
 
 func (c *commonFlags) config() appliance.Config {
-	return appliance.Config{DataDir: c.data, TPM: c.tpm, Version: version()}
+	return appliance.Config{DataDir: c.data, TPM: c.tpm, TSAURL: c.tsa, TSACA: c.tsaCA, Version: version()}
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
@@ -125,6 +129,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	vkey := fs.String("key", "", "the checkpoint key to pin (vkey text, as in a report); default: the key in PATH itself")
 	cpFile := fs.String("checkpoint", "", "journal only: newest checkpoint seen before (rollback detection)")
 	lang := fs.String("lang", "it", "language of a delivery's verdict: it or en")
+	tsaCA := fs.String("tsa-ca", "", "delivery only: PEM roots to check its time-stamp token against")
 	pos, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -142,7 +147,17 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return usagef("%v", err)
 	}
 	if isDelivery(path, fi) {
-		return verifyDelivery(ctx, e, path, *vkey, *lang)
+		opts := appliance.VerifyOptions(*vkey)
+		if *tsaCA != "" {
+			ca, err := os.ReadFile(*tsaCA)
+			if err != nil {
+				return usagef("--tsa-ca: %v", err)
+			}
+			if opts.VerifyTimestamp, err = appliance.TimestampVerifier(ca); err != nil {
+				return usagef("--tsa-ca %s: %v", *tsaCA, err)
+			}
+		}
+		return verifyDelivery(ctx, e, path, opts, *lang)
 	}
 	if fi.IsDir() {
 		if path, err = appliance.JournalPath(path); err != nil {
@@ -167,8 +182,8 @@ func isDelivery(path string, fi os.FileInfo) bool {
 
 // verifyDelivery checks a delivery offline: every artifact, the manifest's seal in the journal, the checkpoint
 // signature, the key's certification by the TPM, the verdicts, and the signed report when there is one.
-func verifyDelivery(ctx context.Context, e *env, path, vkey, lang string) error {
-	rep, err := bundle.Verify(ctx, path, appliance.VerifyOptions(vkey))
+func verifyDelivery(ctx context.Context, e *env, path string, opts bundle.VerifyOptions, lang string) error {
+	rep, err := bundle.Verify(ctx, path, opts)
 	if rep != nil {
 		for _, c := range rep.Checks {
 			mark := map[bundle.Outcome]string{bundle.Pass: "ok  ", bundle.Fail: "FAIL", bundle.Skip: "--  "}[c.Outcome]
@@ -185,7 +200,7 @@ func verifyDelivery(ctx context.Context, e *env, path, vkey, lang string) error 
 		}
 		return err
 	}
-	if vkey == "" {
+	if opts.Key == "" {
 		fmt.Fprintln(e.stdout, "note: the checkpoint key was taken from the delivery itself; pin it with --key to prove origin")
 	}
 	fmt.Fprintln(e.stdout, "VALID")

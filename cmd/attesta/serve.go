@@ -42,6 +42,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	defer a.Close()
 	cfg.Logger.InfoContext(ctx, "appliance started", "id", a.ID(), "origin", a.Origin(), "leaves", a.Journal().Size(),
 		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil)
+	go a.RunTSAQueue(ctx)
 	a.RunAttestation(ctx) // until SIGINT or SIGTERM
 	cfg.Logger.Info("appliance stopping")
 	return nil
@@ -92,6 +93,12 @@ func mergeConfig(file, flags appliance.Config, set map[string]bool) appliance.Co
 	}
 	if set["tpm"] || out.TPM == "" {
 		out.TPM = flags.TPM
+	}
+	if set["tsa"] {
+		out.TSAURL = flags.TSAURL
+	}
+	if set["tsa-ca"] {
+		out.TSACA = flags.TSACA
 	}
 	out.Version = flags.Version
 	return out

@@ -1,0 +1,95 @@
+package appliance
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/tsa/tsatest"
+)
+
+func openWithTSA(t *testing.T, url, ca string) *Appliance {
+	t.Helper()
+	a, err := Open(t.Context(), Config{DataDir: t.TempDir(), TPM: "sim", TSAURL: url, TSACA: ca,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
+}
+
+func TestDeliveryTimestampedByTheTSA(t *testing.T) {
+	ctx := t.Context()
+	ts := tsatest.New(t, tsatest.Options{})
+	a := openWithTSA(t, ts.URL, ts.CAPath)
+	backup, key := backupFixture(t)
+	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
+		MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := outcomes[0].Folder
+	ca, _ := os.ReadFile(ts.CAPath)
+	opts := VerifyOptions(a.Journal().VerifierKey())
+	if opts.VerifyTimestamp, err = TimestampVerifier(ca); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := bundle.Verify(ctx, folder, opts)
+	if err != nil {
+		t.Fatalf("time-stamped delivery does not verify: %v", err)
+	}
+	if c := rep.Find("timestamp"); len(c) != 1 || c[0].Outcome != bundle.Pass {
+		t.Fatalf("timestamp check: %+v", c)
+	}
+	// The recipient's route: openssl alone.
+	out, err := exec.Command("openssl", "ts", "-verify", "-data", filepath.Join(folder, "proofs", "checkpoint"),
+		"-in", filepath.Join(folder, "proofs", "checkpoint.tsr"), "-token_in", "-CAfile", ts.CAPath).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Verification: OK") {
+		t.Fatalf("openssl ts -verify: %v\n%s", err, out)
+	}
+	if got := leavesOfType(t, a, LeafTimestamp); len(got) != 1 {
+		t.Fatalf("timestamp leaves = %d, want 1", len(got))
+	}
+}
+
+func TestTSADownQueuesThenJournals(t *testing.T) {
+	ctx := t.Context()
+	ts := tsatest.New(t, tsatest.Options{})
+	ts.SetDown(true)
+	a := openWithTSA(t, ts.URL, ts.CAPath)
+	backup, key := backupFixture(t)
+	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
+		MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("an unreachable TSA must not stop a delivery: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(outcomes[0].Folder, "proofs", "checkpoint.tsr")); err == nil {
+		t.Fatal("a token was written while the TSA was down")
+	}
+	if n := len(a.tsaQueue.Pending()); n != 1 {
+		t.Fatalf("pending requests = %d, want 1", n)
+	}
+	ts.SetDown(false)
+	a.tsaQueue.Backoff.Initial, a.tsaQueue.Backoff.Max = 10*time.Millisecond, 50*time.Millisecond
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { a.RunTSAQueue(runCtx); close(done) }()
+	deadline := time.After(30 * time.Second)
+	for len(leavesOfType(t, a, LeafTimestamp)) == 0 {
+		select {
+		case <-deadline:
+			t.Fatal("the queued request was not stamped and journaled within 30s")
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	cancel()
+	<-done
+}
