@@ -91,7 +91,7 @@ func (a *Appliance) ExtractADB(ctx context.Context, job ADBJob) ([]ChatOutcome, 
 		return nil, err
 	}
 	outcomes, err := a.extractFromPhone(ctx, acq, c, serial, dev, job, started)
-	return outcomes, a.finishExtraction(ctx, acq, outcomes, err)
+	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
 
 func (a *Appliance) extractFromPhone(ctx context.Context, acq *Acquisition, c *usb.Client, serial string, dev usb.Device,

@@ -67,7 +67,7 @@ func (a *Appliance) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJ
 		return nil, err
 	}
 	outcomes, err := a.certifyFromBackup(ctx, acq, job, source{method: evidence.MethodAndroidBackup, started: started})
-	return outcomes, a.finishExtraction(ctx, acq, outcomes, err)
+	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
 
 // source says where a backup came from, for the manifests and the report.
@@ -89,8 +89,14 @@ func (s source) report() report.Source {
 	return report.Source{DeviceModel: s.model, OSVersion: s.os, WhatsAppVersion: s.whatsApp, ExtractionPath: path}
 }
 
-// finishExtraction journals the acquisition's end with its outcome.
-func (a *Appliance) finishExtraction(ctx context.Context, acq *Acquisition, outcomes []ChatOutcome, err error) error {
+// finishExtraction writes the ZIPs and the index of the deliveries made, and journals the acquisition's end
+// with its outcome.
+func (a *Appliance) finishExtraction(ctx context.Context, acq *Acquisition, outDir string, outcomes []ChatOutcome, err error) error {
+	if failedChats(outcomes) < len(outcomes) {
+		if ierr := a.finishSession(ctx, outDir, outcomes); ierr != nil {
+			err = errors.Join(err, ierr)
+		}
+	}
 	outcome := "complete"
 	if err != nil {
 		outcome = "failed: " + err.Error()

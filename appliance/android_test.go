@@ -113,6 +113,13 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 	if c := drep.Find("pdf-signature"); len(c) != 1 || c[0].Outcome != bundle.Pass {
 		t.Fatalf("the signed report was not checked: %+v", c)
 	}
+	// The ZIP beside the folder verifies the same way, and the session index lists the delivery.
+	if _, err := bundle.Verify(ctx, folder+".zip", VerifyOptions(vkey)); err != nil {
+		t.Fatalf("delivery ZIP does not verify: %v", err)
+	}
+	if idx, err := os.ReadFile(filepath.Join(out, "index.json")); err != nil || !strings.Contains(string(idx), filepath.Base(folder)) {
+		t.Fatalf("session index: %v\n%s", err, idx)
+	}
 	// Any change to the delivered rows is caught.
 	rows := filepath.Join(folder, "artifacts", "messages.jsonl")
 	data, _ := os.ReadFile(rows)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/report"
 	"github.com/attesta/attesta/report/pades"
@@ -113,4 +114,45 @@ func verifyReportPDF(_ context.Context, pdf []byte) error {
 		return fmt.Errorf("bytes were added to the report after its last signature")
 	}
 	return nil
+}
+
+// finishSession writes the ZIP of each new delivery beside its folder, for sending as one file, and the session
+// index of outDir, which lists every delivery folder in it.
+func (a *Appliance) finishSession(ctx context.Context, outDir string, outcomes []ChatOutcome) error {
+	for _, o := range outcomes {
+		if o.Folder != "" {
+			if err := bundle.WriteZipFile(ctx, o.Folder+".zip", o.Folder); err != nil {
+				return fmt.Errorf("appliance: zip %s: %w", o.Folder, err)
+			}
+		}
+	}
+	return writeIndex(outDir)
+}
+
+// writeIndex lists the delivery folders of dir (those with a manifest.json) in index.html and index.json.
+func writeIndex(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var index []bundle.IndexEntry
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "manifest.json"))
+		if err != nil {
+			continue // not a delivery folder
+		}
+		m, err := bundle.DecodeManifest(b)
+		if err != nil {
+			return fmt.Errorf("appliance: index %s: %w", e.Name(), err)
+		}
+		index = append(index, bundle.IndexEntry{Folder: e.Name(), Phone: m.Chat.Phone, Name: m.Chat.Name,
+			Day: evidence.DateOf(m.Acquisition.StartedAt.Time)})
+	}
+	if len(index) == 0 {
+		return nil
+	}
+	return bundle.WriteIndex(dir, index)
 }

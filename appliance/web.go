@@ -61,7 +61,7 @@ func (a *Appliance) CaptureWeb(ctx context.Context, job WebJob) ([]ChatOutcome, 
 	if lerr := rec.storeLog(ctx); lerr != nil && err == nil {
 		err = lerr
 	}
-	return outcomes, a.finishExtraction(ctx, acq, outcomes, err)
+	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
 
 func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRecorder, job WebJob, started time.Time) ([]ChatOutcome, error) {
