@@ -86,13 +86,12 @@ func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src rep
 	}
 	sign := pades.Options{Signer: signer, Chain: []*x509.Certificate{cert}, Name: "Attesta " + a.ID(),
 		Reason: "Relazione tecnica di acquisizione forense"}
-	opts := bundle.WriteOptions{
-		Report: report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata}, &sign),
-		Logger: a.log,
-	}
+	opts := bundle.WriteOptions{Logger: a.log}
 	if a.tsa != nil {
 		opts.Timestamp = a.stampCheckpoint
+		sign.Timestamp = a.stampSignature
 	}
+	opts.Report = report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata}, &sign)
 	return opts, nil
 }
 

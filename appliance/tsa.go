@@ -109,3 +109,17 @@ func TimestampVerifier(caPEM []byte) (func(ctx context.Context, token, data []by
 		return tok.GenTime, nil
 	}, nil
 }
+
+// stampSignature is the report's PAdES time-stamp hook (B-T): a token over the signature value, or none when the
+// TSA cannot be reached in time; the delivery's checkpoint token is queued in that case anyway.
+func (a *Appliance) stampSignature(ctx context.Context, signature []byte) ([]byte, error) {
+	digest := sha256.Sum256(signature)
+	sctx, cancel := context.WithTimeout(ctx, tsaStampTimeout)
+	defer cancel()
+	tok, err := a.tsa.Timestamp(sctx, digest[:])
+	if err != nil {
+		a.log.WarnContext(ctx, "TSA unreachable: report signed without a time-stamp", slog.Any("error", err))
+		return nil, nil
+	}
+	return tok.DER, nil
+}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/bundle/tsa/tsatest"
+	"github.com/attesta/attesta/report/pades"
 )
 
 func openWithTSA(t *testing.T, url, ca string) *Appliance {
@@ -57,6 +58,12 @@ func TestDeliveryTimestampedByTheTSA(t *testing.T) {
 	}
 	if got := leavesOfType(t, a, LeafTimestamp); len(got) != 1 {
 		t.Fatalf("timestamp leaves = %d, want 1", len(got))
+	}
+	// The report's signature carries its own time-stamp (PAdES B-T).
+	pdf, _ := os.ReadFile(filepath.Join(folder, "relazione.pdf"))
+	sigs, err := pades.Verify(pdf)
+	if err != nil || len(sigs) != 1 || sigs[0].Timestamp == nil {
+		t.Fatalf("report signature: %+v, %v; want one signature with a time-stamp", sigs, err)
 	}
 }
 

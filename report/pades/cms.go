@@ -82,10 +82,12 @@ func buildCMS(ctx context.Context, s cmsSigner, digest []byte) ([]byte, error) {
 		if err != nil {
 			return nil, fmt.Errorf("time-stamp the signature: %w", err)
 		}
-		if _, err := parseTimestampToken(token, sig); err != nil {
-			return nil, fmt.Errorf("time-stamp the signature: %w", err)
+		if len(token) > 0 { // none: no time-stamp to be had now; the signature stays PAdES B-B
+			if _, err := parseTimestampToken(token, sig); err != nil {
+				return nil, fmt.Errorf("time-stamp the signature: %w", err)
+			}
+			unsigned = attribute(oidAttrTimeStampToken, token)
 		}
-		unsigned = attribute(oidAttrTimeStampToken, token)
 	}
 	return contentInfo(s.chain, leaf, attrs, sigAlg, sig, unsigned)
 }

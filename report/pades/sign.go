@@ -32,6 +32,8 @@ type Options struct {
 	// return an RFC 3161 TimeStampToken (DER ContentInfo) over it; the
 	// token becomes the signature-time-stamp unsigned attribute (PAdES
 	// B-T). Sign checks the token's imprint and signature before using it.
+	// A nil token with a nil error means none can be had now (the TSA is
+	// unreachable): the signature is then PAdES B-B.
 	Timestamp func(ctx context.Context, signature []byte) (tokenDER []byte, err error)
 	// Appearance, when set, makes the signature visible on the last page;
 	// nil leaves it invisible (a zero-size widget).
