@@ -36,6 +36,9 @@ type Acquisition struct {
 	artifacts int
 	done      bool
 	custody   []report.Action // every action on the evidence, for the report's chain of custody
+
+	// Request says who asked for the acquisition and why, for the report.
+	Request report.Request
 }
 
 // note adds an action to the chain of custody.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/report"
 	"github.com/attesta/attesta/usb"
 )
 
@@ -90,6 +91,7 @@ func (a *Appliance) ExtractADB(ctx context.Context, job ADBJob) ([]ChatOutcome, 
 	if err != nil {
 		return nil, err
 	}
+	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
 	outcomes, err := a.extractFromPhone(ctx, acq, c, serial, dev, job, started)
 	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }

@@ -36,6 +36,8 @@ type AndroidBackupJob struct {
 	Case        string        // the case the evidence belongs to
 	Operator    string        // the technician
 	OutDir      string        // where the delivery folders go
+	Client      string        // who asked for the acquisition, for the report
+	Purpose     string        // what it is for, in the client's words
 
 	media mediaSource // where media files come from; nil when only the backup is at hand
 }
@@ -66,6 +68,7 @@ func (a *Appliance) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJ
 	if err != nil {
 		return nil, err
 	}
+	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
 	outcomes, err := a.certifyFromBackup(ctx, acq, job, source{method: evidence.MethodAndroidBackup, started: started})
 	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }

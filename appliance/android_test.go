@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -47,6 +48,7 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 
 	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{
 		Backup: backup, Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", Operator: "tecnico", OutDir: out,
+		Client: "Studio Legale Rossi", Purpose: "prova della disdetta",
 	})
 	if err != nil {
 		t.Fatalf("ExtractAndroidBackup: %v", err)
@@ -112,6 +114,11 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 	}
 	if c := drep.Find("pdf-signature"); len(c) != 1 || c[0].Outcome != bundle.Pass {
 		t.Fatalf("the signed report was not checked: %+v", c)
+	}
+	// The report says who asked and why.
+	text, err := exec.Command("pdftotext", filepath.Join(folder, "relazione.pdf"), "-").Output()
+	if err != nil || !strings.Contains(string(text), "Studio Legale Rossi") || !strings.Contains(string(text), "prova della disdetta") {
+		t.Errorf("the report does not name the client and the purpose (%v):\n%.800s", err, text)
 	}
 	// The ZIP beside the folder verifies the same way, and the session index lists the delivery.
 	if _, err := bundle.Verify(ctx, folder+".zip", VerifyOptions(vkey)); err != nil {

@@ -77,7 +77,7 @@ func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src rep
 	signingKey, _ := report.Fingerprint(a.ident.SigningKey)
 	ak, _ := report.Fingerprint(a.ident.AK)
 	in := report.Input{
-		Request:     report.Request{Case: acq.Case},
+		Request:     acq.Request,
 		Appliance:   report.Appliance{ID: a.ID(), SoftwareVersion: a.cfg.Version, SigningKey: signingKey, AK: ak, VKey: vkey},
 		Attestation: a.lastAttestationSummary(),
 		Source:      src,

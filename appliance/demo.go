@@ -244,7 +244,8 @@ func demoExtract(ctx context.Context, a *Appliance, samples, outDir string) (fol
 	if err != nil {
 		return "", "", err
 	}
-	job := AndroidBackupJob{Key: key, List: list, MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir}
+	job := AndroidBackupJob{Key: key, List: list, MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir,
+		Client: "Studio Legale Esempio", Purpose: "prova della ricezione della disdetta del contratto"}
 
 	var outcomes []ChatOutcome
 	if _, lookErr := exec.LookPath("adb"); lookErr != nil {
@@ -313,7 +314,8 @@ func demoWeb(ctx context.Context, a *Appliance, outDir string) ([]ChatOutcome, e
 		return nil, err
 	}
 	outcomes, err := a.CaptureWeb(ctx, WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "demo-case",
-		Operator: "demo", OutDir: outDir, LinkTimeout: time.Minute, OnQR: func(web.QR) { srv.Scan() }})
+		Operator: "demo", OutDir: outDir, LinkTimeout: time.Minute, OnQR: func(web.QR) { srv.Scan() },
+		Client: "Studio Legale Esempio", Purpose: "prova delle comunicazioni inviate ai clienti"})
 	if err != nil {
 		return nil, err
 	}

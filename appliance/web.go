@@ -33,6 +33,8 @@ type WebJob struct {
 	Case        string
 	Operator    string
 	OutDir      string
+	Client      string // who asked for the acquisition, for the report
+	Purpose     string // what it is for, in the client's words
 	// OnQR is called with the QR code to show the client (touch UI, remote page, terminal); required.
 	OnQR func(web.QR)
 	// Progress, when set, is called as the capture goes.
@@ -56,6 +58,7 @@ func (a *Appliance) CaptureWeb(ctx context.Context, job WebJob) ([]ChatOutcome, 
 	if err != nil {
 		return nil, err
 	}
+	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
 	rec := &acqRecorder{a: a, acq: acq}
 	outcomes, err := a.captureWeb(ctx, acq, rec, job, started)
 	if lerr := rec.storeLog(ctx); lerr != nil && err == nil {

@@ -19,18 +19,15 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "capture web", "capture web --list FILE --whatsapp-url URL --out DIR [--max-messages N] [--case ID]")
 	var c commonFlags
 	c.register(fs)
-	listFile := fs.String("list", "", "the acquisition list (CSV numero;nominativo;dal;al, or the line form)")
+	var af acqFlags
+	af.register(fs)
 	url := fs.String("whatsapp-url", "https://web.whatsapp.com/", "WhatsApp Web")
-	out := fs.String("out", "", "directory for the delivery folders")
-	maxMsgs := fs.Int("max-messages", 50, "the plan bought: the last N messages the studio sent in each range (5, 10, 20, 50)")
-	caseID := fs.String("case", "", "case id (default: derived from the list file name and today)")
-	operator := fs.String("operator", os.Getenv("USER"), "the technician, recorded in each delivery")
 	chromium := fs.String("chromium", web.DefaultChromium, "the Chromium binary")
 	linkWait := fs.Duration("link-timeout", 10*time.Minute, "how long to wait for the client to scan the QR code")
 	if _, err := parseFlags(fs, args[1:], 0); err != nil {
 		return err
 	}
-	job, err := listJob(*listFile, *out, *maxMsgs, *caseID, *operator)
+	job, err := af.job()
 	if err != nil {
 		return err
 	}
@@ -45,7 +42,7 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "opening WhatsApp Web for %d chats\n", len(job.List.Entries))
 	outcomes, err := a.CaptureWeb(ctx, appliance.WebJob{
 		URL: *url, Chromium: *chromium, List: job.List, MaxMessages: job.MaxMessages, Case: job.Case,
-		Operator: job.Operator, OutDir: job.OutDir, LinkTimeout: *linkWait,
+		Operator: job.Operator, OutDir: job.OutDir, LinkTimeout: *linkWait, Client: job.Client, Purpose: job.Purpose,
 		OnQR:     func(qr web.QR) { showQR(e, qr, job.OutDir) },
 		Progress: func(p web.Progress) { showProgress(e, p) },
 	})

@@ -61,7 +61,7 @@ func TestCaptureWebPrintsQRThenDelivers(t *testing.T) {
 	if code := <-done; code != 0 {
 		t.Fatalf("capture web: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
-	folders, _ := filepath.Glob(filepath.Join(out, "3771151946-*"))
+	folders := deliveryFolders(t, filepath.Join(out, "3771151946-*"))
 	if len(folders) != 1 {
 		t.Fatalf("delivery folders %v\n%s", folders, stdout.String())
 	}

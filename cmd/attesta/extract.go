@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -25,6 +26,27 @@ func runExtract(ctx context.Context, e *env, args []string) error {
 	return usagef("unknown source %q: want android or adb", args[0])
 }
 
+// acqFlags are the flags of every acquisition command: the list, the output, the plan, the case, the people.
+type acqFlags struct {
+	list, out, caseID, operator, client, purpose string
+	maxMessages                                  int
+}
+
+func (f *acqFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.list, "list", "", "the acquisition list (CSV numero;nominativo;dal;al, or the line form)")
+	fs.StringVar(&f.out, "out", "", "directory for the delivery folders")
+	fs.IntVar(&f.maxMessages, "max-messages", 50, "the plan bought: the last N messages the studio sent in each range (5, 10, 20, 50)")
+	fs.StringVar(&f.caseID, "case", "", "case id (default: derived from the list file name and today)")
+	fs.StringVar(&f.operator, "operator", os.Getenv("USER"), "the technician, recorded in each delivery")
+	fs.StringVar(&f.client, "client", "", "who asked for the acquisition, printed in the report")
+	fs.StringVar(&f.purpose, "purpose", "", "what the acquisition is for, printed in the report")
+}
+
+// job checks the flags and reads the list, before anything is opened or written.
+func (f *acqFlags) job() (appliance.AndroidBackupJob, error) {
+	return listJobFor(f.list, f.out, f.maxMessages, f.caseID, f.operator, f.client, f.purpose)
+}
+
 func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "extract android",
 		"extract android --backup FILE (--key HEX | --key-file FILE) --list FILE --out DIR [--max-messages N] [--case ID]")
@@ -33,11 +55,8 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 	backup := fs.String("backup", "", "the WhatsApp backup (msgstore.db.crypt12, .crypt14 or .crypt15)")
 	keyHex := fs.String("key", "", "the 64-digit end-to-end backup key")
 	keyFile := fs.String("key-file", "", "the backup's key file (crypt14 key, or crypt15 encrypted_backup.key)")
-	listFile := fs.String("list", "", "the acquisition list (CSV numero;nominativo;dal;al, or the line form)")
-	out := fs.String("out", "", "directory for the delivery folders")
-	maxMsgs := fs.Int("max-messages", 50, "the plan bought: the last N messages the studio sent in each range (5, 10, 20, 50)")
-	caseID := fs.String("case", "", "case id (default: derived from the list file name and today)")
-	operator := fs.String("operator", os.Getenv("USER"), "the technician, recorded in each delivery")
+	var af acqFlags
+	af.register(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -47,7 +66,7 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 	if _, err := os.Stat(*backup); err != nil {
 		return usagef("--backup: %v", err)
 	}
-	job, err := androidJob(*keyHex, *keyFile, *listFile, *out, *maxMsgs, *caseID, *operator)
+	job, err := androidJob(*keyHex, *keyFile, &af)
 	if err != nil {
 		return err
 	}
@@ -72,15 +91,12 @@ func runExtractADB(ctx context.Context, e *env, args []string) error {
 	adbAddr := fs.String("adb", "127.0.0.1:5037", "the adb server")
 	keyHex := fs.String("key", "", "the 64-digit end-to-end backup key the client set on the phone")
 	keyFile := fs.String("key-file", "", "a backup key file")
-	listFile := fs.String("list", "", "the acquisition list (CSV numero;nominativo;dal;al, or the line form)")
-	out := fs.String("out", "", "directory for the delivery folders")
-	maxMsgs := fs.Int("max-messages", 50, "the plan bought: the last N messages the studio sent in each range (5, 10, 20, 50)")
-	caseID := fs.String("case", "", "case id (default: derived from the list file name and today)")
-	operator := fs.String("operator", os.Getenv("USER"), "the technician, recorded in each delivery")
+	var af acqFlags
+	af.register(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	job, err := androidJob(*keyHex, *keyFile, *listFile, *out, *maxMsgs, *caseID, *operator)
+	job, err := androidJob(*keyHex, *keyFile, &af)
 	if err != nil {
 		return err
 	}
@@ -107,11 +123,11 @@ func printOutcomes(e *env, outcomes []appliance.ChatOutcome) {
 }
 
 // androidJob checks every argument of an Android extraction before anything is opened or written.
-func androidJob(keyHex, keyFile, listFile, out string, maxMsgs int, caseID, operator string) (appliance.AndroidBackupJob, error) {
+func androidJob(keyHex, keyFile string, af *acqFlags) (appliance.AndroidBackupJob, error) {
 	if (keyHex == "") == (keyFile == "") {
 		return appliance.AndroidBackupJob{}, usagef("give exactly one of --key and --key-file")
 	}
-	job, err := listJob(listFile, out, maxMsgs, caseID, operator)
+	job, err := af.job()
 	if err != nil {
 		return job, err
 	}
@@ -119,8 +135,8 @@ func androidJob(keyHex, keyFile, listFile, out string, maxMsgs int, caseID, oper
 	return job, err
 }
 
-// listJob checks what every acquisition takes: the list, the output, the plan, the case.
-func listJob(listFile, out string, maxMsgs int, caseID, operator string) (appliance.AndroidBackupJob, error) {
+// listJobFor checks what every acquisition takes: the list, the output, the plan, the case, who asked and why.
+func listJobFor(listFile, out string, maxMsgs int, caseID, operator, client, purpose string) (appliance.AndroidBackupJob, error) {
 	var job appliance.AndroidBackupJob
 	switch {
 	case listFile == "":
@@ -144,7 +160,8 @@ func listJob(listFile, out string, maxMsgs int, caseID, operator string) (applia
 		base := filepath.Base(listFile)
 		caseID = fmt.Sprintf("%s-%s", time.Now().Format("20060102"), sanitizeID(base[:len(base)-len(filepath.Ext(base))]))
 	}
-	return appliance.AndroidBackupJob{List: list, MaxMessages: maxMsgs, Case: caseID, Operator: operator, OutDir: out}, nil
+	return appliance.AndroidBackupJob{List: list, MaxMessages: maxMsgs, Case: caseID, Operator: operator, OutDir: out,
+		Client: client, Purpose: purpose}, nil
 }
 
 func readKey(keyHex, keyFile string) (android.Key, error) {

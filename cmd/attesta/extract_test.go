@@ -29,7 +29,7 @@ func TestExtractAndroidThenVerifyDelivery(t *testing.T) {
 	if !strings.Contains(stdout, "4 certified") {
 		t.Errorf("extract output lacks the certified count:\n%s", stdout)
 	}
-	folders, _ := filepath.Glob(filepath.Join(out, "3331112222-*"))
+	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
 	if len(folders) != 1 {
 		t.Fatalf("delivery folders: %v", folders)
 	}
@@ -83,4 +83,20 @@ func TestExtractAndroidBadInputWritesNothing(t *testing.T) {
 			t.Errorf("a refused extraction created %s", p)
 		}
 	}
+}
+
+// deliveryFolders returns the delivery folders matching pattern, leaving out their ZIPs.
+func deliveryFolders(t *testing.T, pattern string) []string {
+	t.Helper()
+	matches, err := filepath.Glob(pattern)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dirs []string
+	for _, m := range matches {
+		if fi, err := os.Stat(m); err == nil && fi.IsDir() {
+			dirs = append(dirs, m)
+		}
+	}
+	return dirs
 }
