@@ -34,20 +34,15 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 	if _, err := os.Stat(*chromium); err != nil {
 		return usagef("--chromium: %v (scripts/setup installs Debian's chromium)", err)
 	}
-	a, err := appliance.Open(ctx, c.config())
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fmt.Fprintf(e.stdout, "opening WhatsApp Web for %d chats\n", len(job.List.Entries))
-	outcomes, err := a.CaptureWeb(ctx, appliance.WebJob{
-		URL: *url, Chromium: *chromium, List: job.List, MaxMessages: job.MaxMessages, Case: job.Case,
-		Operator: job.Operator, OutDir: job.OutDir, LinkTimeout: *linkWait, Client: job.Client, Purpose: job.Purpose,
-		OnQR:     func(qr web.QR) { showQR(e, qr, job.OutDir) },
-		Progress: func(p web.Progress) { showProgress(e, p) },
+	intro := fmt.Sprintf("opening WhatsApp Web for %d chats", len(job.List.Entries))
+	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]appliance.ChatOutcome, error) {
+		return a.CaptureWeb(ctx, appliance.WebJob{
+			URL: *url, Chromium: *chromium, List: job.List, MaxMessages: job.MaxMessages, Case: job.Case,
+			Operator: job.Operator, OutDir: job.OutDir, LinkTimeout: *linkWait, Client: job.Client, Purpose: job.Purpose,
+			OnQR:     func(qr web.QR) { showQR(e, qr, job.OutDir) },
+			Progress: func(p web.Progress) { showProgress(e, p) },
+		})
 	})
-	printOutcomes(e, outcomes)
-	return err
 }
 
 // showQR prints the code for the client to scan, and saves it as a picture for a second screen.

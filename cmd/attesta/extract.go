@@ -71,13 +71,22 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	job.Backup = *backup
+	intro := fmt.Sprintf("extracting %d chats from %s", len(job.List.Entries), job.Backup)
+	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]appliance.ChatOutcome, error) {
+		return a.ExtractAndroidBackup(ctx, job)
+	})
+}
+
+// acquire opens the appliance, runs an acquisition on it, and prints what became of each line of the list.
+func acquire(ctx context.Context, e *env, c commonFlags, intro string,
+	run func(*appliance.Appliance) ([]appliance.ChatOutcome, error)) error {
 	a, err := appliance.Open(ctx, c.config())
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	fmt.Fprintf(e.stdout, "extracting %d chats from %s\n", len(job.List.Entries), job.Backup)
-	outcomes, err := a.ExtractAndroidBackup(ctx, job)
+	fmt.Fprintln(e.stdout, intro)
+	outcomes, err := run(a)
 	printOutcomes(e, outcomes)
 	return err
 }
@@ -100,15 +109,10 @@ func runExtractADB(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := appliance.Open(ctx, c.config())
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fmt.Fprintf(e.stdout, "extracting %d chats from the phone over %s\n", len(job.List.Entries), *adbAddr)
-	outcomes, err := a.ExtractADB(ctx, appliance.ADBJob{ADB: *adbAddr, Serial: *serial, AndroidBackupJob: job})
-	printOutcomes(e, outcomes)
-	return err
+	intro := fmt.Sprintf("extracting %d chats from the phone over %s", len(job.List.Entries), *adbAddr)
+	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]appliance.ChatOutcome, error) {
+		return a.ExtractADB(ctx, appliance.ADBJob{ADB: *adbAddr, Serial: *serial, AndroidBackupJob: job})
+	})
 }
 
 func printOutcomes(e *env, outcomes []appliance.ChatOutcome) {
