@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -98,11 +99,33 @@ func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 	if res == nil {
 		return nil, err
 	}
+	if errors.Is(err, web.ErrLinkLost) && len(res.Incomplete()) > 0 {
+		acq.note("WhatsApp Web link lost", fmt.Sprintf("%d chats not finished: a new QR code is shown to resume", len(res.Incomplete())))
+		res, err = a.resumeWeb(ctx, s, job, res)
+	}
 	outcomes, derr := a.deliverWeb(ctx, acq, job, res, started)
 	if err == nil {
 		err = derr
 	}
 	return outcomes, err
+}
+
+// resumeWeb links the session again with a new QR code and captures the chats that were not finished; what was
+// acquired before the link was lost is kept. One resume per capture: a second loss ends it, saying what is missing.
+func (a *Appliance) resumeWeb(ctx context.Context, s *web.Session, job WebJob, prev *web.Result) (*web.Result, error) {
+	qr, err := s.QR(ctx)
+	if err != nil {
+		return prev, fmt.Errorf("resume after the link was lost: %w", err)
+	}
+	job.OnQR(qr)
+	if err := s.WaitLinked(ctx); err != nil {
+		return prev, fmt.Errorf("resume after the link was lost: %w", err)
+	}
+	res, err := s.Resume(ctx, prev)
+	if res == nil {
+		return prev, err
+	}
+	return res, err
 }
 
 // deliverWeb writes a delivery per captured chat.

@@ -122,3 +122,44 @@ func checkAgainstScenario(t *testing.T, sc *webtest.Scenario, folder string) {
 		}
 	}
 }
+
+// The client's phone drops the link in the middle of the second chat: a new QR code is shown, the client scans it,
+// and the capture resumes the unfinished chats; every chat is delivered and verifies.
+func TestCaptureWebResumesAfterLinkLost(t *testing.T) {
+	ctx := t.Context()
+	sc := webtest.MustDefaultScenario("basic")
+	srv := webtest.NewServer(sc)
+	t.Cleanup(srv.Close)
+	a := openSim(t, t.TempDir())
+	qrs, unlinked := 0, false
+	outcomes, err := a.CaptureWeb(ctx, WebJob{URL: srv.URL(), List: scenarioList(t, sc), MaxMessages: 20,
+		Case: "case-web", OutDir: t.TempDir(), LinkTimeout: time.Minute,
+		OnQR: func(web.QR) { qrs++; srv.Scan() },
+		Progress: func(p web.Progress) {
+			if p.Chat == 2 && p.Stage == "messages" && !unlinked {
+				unlinked = true
+				srv.Unlink()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatalf("CaptureWeb with a lost link: %v", err)
+	}
+	if !unlinked || qrs != 2 {
+		t.Fatalf("unlinked %v, QR codes shown %d; want the link lost once and a second code shown", unlinked, qrs)
+	}
+	for _, o := range outcomes {
+		if o.Folder == "" && !strings.HasPrefix(o.Problem, "not-found") {
+			t.Errorf("line %d not delivered after the resume: %s", o.Entry.Line, o.Problem)
+			continue
+		}
+		if o.Folder != "" {
+			if _, err := bundle.Verify(ctx, o.Folder, VerifyOptions(a.Journal().VerifierKey())); err != nil {
+				t.Errorf("%s: %v", o.Folder, err)
+			}
+		}
+	}
+	if got := srv.Receipts(); len(got) != 0 {
+		t.Fatalf("receipts caused: %+v", got)
+	}
+}
