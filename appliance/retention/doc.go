@@ -13,7 +13,12 @@
 // A case on legal hold is never erased; releasing the hold lets a case whose retention has passed be erased at the
 // next round. The [Scheduler] erases due cases through an [Eraser] (which destroys the case key, deletes the blobs
 // and journals the erasure), marks them erased in the [Registry] so that no case is erased twice, and retries a
-// failed erasure at every later round.
+// failed erasure at every later round. The appliance plugs its own erasure in with a one-line adapter:
+//
+//	eraser := retention.EraserFunc(func(ctx context.Context, id, by, why string) error {
+//		_, err := app.EraseCase(ctx, id, by, why)
+//		return err
+//	})
 //
 // # Registry file
 //

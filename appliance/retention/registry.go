@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -80,6 +81,9 @@ type Registry struct {
 	mu      sync.Mutex
 	cases   map[string]Case
 	erasing map[string]bool
+	// unmarked holds cases the eraser erased but the registry could not mark erased yet, with the erasure time, so
+	// that a later round marks them without erasing again.
+	unmarked map[string]time.Time
 }
 
 // fileV1 is the registry file, version 1.
@@ -96,7 +100,8 @@ func Open(path string, audit Audit, opts Options) (*Registry, error) {
 		return nil, fmt.Errorf("retention: open registry %s: no audit", path)
 	}
 	opts = opts.withDefaults()
-	r := &Registry{path: path, audit: audit, now: opts.Now, cases: map[string]Case{}, erasing: map[string]bool{}}
+	r := &Registry{path: path, audit: audit, now: opts.Now, cases: map[string]Case{}, erasing: map[string]bool{},
+		unmarked: map[string]time.Time{}}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return r, nil
@@ -329,14 +334,16 @@ func (r *Registry) claim(id string, now time.Time) (Case, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c, ok := r.cases[id]
-	if !ok || r.erasing[id] || len(Due([]Case{c}, now)) == 0 {
+	_, pending := r.unmarked[id]
+	if !ok || r.erasing[id] || pending || len(Due([]Case{c}, now)) == 0 {
 		return Case{}, false
 	}
 	r.erasing[id] = true
 	return clone(c), true
 }
 
-// finish ends the erasure of case id claimed earlier, marking it erased at when erased.
+// finish ends the erasure of case id claimed earlier, marking it erased at when erased. A case that cannot be
+// marked is remembered, so that it is not erased again, and marked by remark.
 func (r *Registry) finish(ctx context.Context, id string, erased bool, at time.Time) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -344,7 +351,28 @@ func (r *Registry) finish(ctx context.Context, id string, erased bool, at time.T
 	if !erased {
 		return nil
 	}
-	return r.markErased(ctx, id, at)
+	if err := r.markErased(ctx, id, at); err != nil {
+		r.unmarked[id] = at
+		return err
+	}
+	return nil
+}
+
+// remark retries marking the cases finish could not mark, returning the ids it marked and the errors of the others.
+func (r *Registry) remark(ctx context.Context) (marked []string, errs []error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ids := slices.Sorted(maps.Keys(r.unmarked))
+	for _, id := range ids {
+		err := r.markErased(ctx, id, r.unmarked[id])
+		if err != nil && !errors.Is(err, ErrErased) {
+			errs = append(errs, &caseError{id: id, err: err})
+			continue
+		}
+		delete(r.unmarked, id)
+		marked = append(marked, id)
+	}
+	return marked, errs
 }
 
 // date renders t as an RFC 3339 time in UTC, the only form dates take in audit records.
