@@ -49,8 +49,8 @@ func TestSwtpmPowerLossIsRecordedNotLocked(t *testing.T) {
 	}
 }
 
-// Restoring an older copy of the TPM's state (to undo a tamper event, say) lowers its reset count: the appliance
-// locks certification at boot.
+// Restoring an older copy of the TPM's state (to undo a tamper event, say) takes its reset count or its clock
+// back: the appliance locks certification at boot.
 func TestSwtpmStateRollbackLocks(t *testing.T) {
 	sw := tpmtest.Start(t)
 	snapshot := t.TempDir()
@@ -68,9 +68,12 @@ func TestSwtpmStateRollbackLocks(t *testing.T) {
 	})
 	b := openOn(t, sw.Spec, dir)
 	defer b.Close()
+	// Depending on which increments swtpm had persisted when it stopped, the restored state shows a lower reset
+	// count, or the same one with an older clock: both are a rollback, and both must lock.
 	err := b.CheckCertify()
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "reset count went backwards") {
-		t.Fatalf("after TPM state rollback CheckCertify = %v, want a lock naming the reset count", err)
+	if !errors.Is(err, ErrLocked) ||
+		!strings.Contains(err.Error(), "reset count went backwards") && !strings.Contains(err.Error(), "clock went backwards") {
+		t.Fatalf("after TPM state rollback CheckCertify = %v, want a lock naming the reset count or the clock", err)
 	}
 }
 
