@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -160,5 +161,63 @@ func TestExtractAndroidBackupWrongKey(t *testing.T) {
 	ends := leavesOfType(t, a, LeafAcquisitionEnd)
 	if len(ends) != 1 || !strings.Contains(ends[0].Fields["outcome"].(string), "failed") {
 		t.Fatalf("acquisition end leaves = %+v; want one that says it failed", ends)
+	}
+}
+
+// verificaSteps returns the commands of a delivery's VERIFICA.txt: each "$ " line with its "> " continuations.
+func verificaSteps(t *testing.T, folder string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(folder, "VERIFICA.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []string
+	for _, line := range strings.Split(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(line, "$ "):
+			steps = append(steps, line[2:])
+		case strings.HasPrefix(line, "> ") && len(steps) > 0:
+			steps[len(steps)-1] += "\n" + line[2:]
+		}
+	}
+	return steps
+}
+
+// failingSteps runs each step in the folder with sh, as a recipient would, and returns those that fail.
+func failingSteps(t *testing.T, folder string) []string {
+	t.Helper()
+	var failed []string
+	for _, step := range verificaSteps(t, folder) {
+		cmd := exec.Command("sh", "-c", step)
+		cmd.Dir = folder
+		if out, err := cmd.CombinedOutput(); err != nil {
+			failed = append(failed, fmt.Sprintf("%s\n  → %v: %s", step, err, out))
+		}
+	}
+	return failed
+}
+
+func TestVerificaStepsPassThenCatchAlteredReport(t *testing.T) {
+	backup, key := backupFixture(t)
+	a := openSim(t, t.TempDir())
+	outcomes, err := a.ExtractAndroidBackup(t.Context(), AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
+		MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	folder := outcomes[0].Folder
+	if steps := verificaSteps(t, folder); len(steps) < 10 || !strings.Contains(strings.Join(steps, "\n"), "pdfsig") {
+		t.Fatalf("VERIFICA.txt has %d steps and no report step", len(steps))
+	}
+	if failed := failingSteps(t, folder); len(failed) > 0 {
+		t.Fatalf("VERIFICA.txt steps fail on a good delivery:\n%s", strings.Join(failed, "\n"))
+	}
+	pdf := filepath.Join(folder, "relazione.pdf")
+	b, _ := os.ReadFile(pdf)
+	b[len(b)/3] ^= 0x20
+	os.WriteFile(pdf, b, 0o644)
+	failed := failingSteps(t, folder)
+	if len(failed) == 0 || !strings.Contains(strings.Join(failed, "\n"), "pdfsig") {
+		t.Fatalf("an altered report passes VERIFICA.txt's steps (failed: %q)", failed)
 	}
 }

@@ -32,7 +32,8 @@ Ogni riga che inizia con "$ " è un comando da eseguire con sh in questa cartell
 seguono e iniziano con "> " fanno parte dello stesso comando (senza "> "). Ogni comando deve terminare senza
 errori (stato 0); quelli che lo prevedono stampano "OK" o "Verified OK". Servono solo strumenti standard: sh,
 coreutils (sha256sum, base64, od, head, tail, cut, tr, mktemp), grep, sed, find e openssl.{{if .Attestation}}
-Per il passo 6 serve anche tpm2-tools (tpm2_print).{{end}}
+Per il passo 6 serve anche tpm2-tools (tpm2_print).{{end}}{{if .Report}}
+Per il passo 8 serve anche poppler-utils (pdfsig).{{end}}
 I comandi leggono ogni valore dai file che controllano, mai da questo testo.
 
 La catena di fiducia è: i file → SHA256SUMS e manifest.json → la foglia "delivery" del giornale → la prova di
@@ -116,8 +117,10 @@ $ D=$(mktemp -d) && cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.
    marcatura (TSA.pem, fornito dall'autorità, non da questa cartella):
      openssl ts -verify -token_in -in proofs/checkpoint.tsr -data proofs/checkpoint -CAfile TSA.pem
 {{end}}{{if .Report}}
-8. La relazione (relazione.pdf) è firmata digitalmente (PAdES); un lettore PDF o "pdfsig relazione.pdf"
-   mostra la firma, che deve risultare valida e coprire l'intero documento.
+8. La relazione (relazione.pdf) è firmata digitalmente (PAdES) con la stessa chiave del TPM: la firma deve
+   risultare valida e coprire l'intero documento (pdfsig, di poppler-utils; l'emittente del certificato risulta
+   sconosciuto perché il certificato è della chiave dell'apparecchio, certificata dal TPM al passo 6).
+$ pdfsig relazione.pdf | grep -q "Signature Validation: Signature is Valid" && pdfsig relazione.pdf | grep -q "Total document signed" && echo "Firma della relazione: OK"
 {{end}}`))
 
 func encodeVerifica(m *Manifest, parts verificaParts) ([]byte, error) {
