@@ -1,0 +1,224 @@
+package ui
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/crypto/argon2"
+)
+
+// Role is what a user may do. Technicians and administrators hold sessions; remote clients and recipients hold
+// only a link.
+type Role int
+
+// The roles, weakest first. An administrator may do everything a technician may.
+const (
+	RoleNone Role = iota
+	RoleRecipient
+	RoleRemote
+	RoleTechnician
+	RoleAdmin
+)
+
+func (r Role) String() string {
+	switch r {
+	case RoleRecipient:
+		return "recipient"
+	case RoleRemote:
+		return "remote"
+	case RoleTechnician:
+		return "technician"
+	case RoleAdmin:
+		return "administrator"
+	}
+	return "none"
+}
+
+// Errors callers branch on.
+var (
+	ErrWrongPIN  = errors.New("wrong PIN")
+	ErrLockedOut = errors.New("too many wrong PINs: locked out")
+)
+
+// Argon2id parameters for PINs: a PIN has little entropy, so the hash must be slow; the lockout does the rest.
+const (
+	pinTime    = 2
+	pinMemory  = 32 * 1024 // KiB
+	pinThreads = 2
+	pinKeyLen  = 32
+	saltLen    = 16
+)
+
+// NewSalt returns a fresh per-appliance salt for [HashPIN].
+func NewSalt() ([]byte, error) {
+	s := make([]byte, saltLen)
+	if _, err := rand.Read(s); err != nil {
+		return nil, fmt.Errorf("ui: new salt: %w", err)
+	}
+	return s, nil
+}
+
+// HashPIN returns the Argon2id hash of pin under the appliance's salt. Only this hash is configured or stored.
+func HashPIN(salt []byte, pin string) []byte {
+	return argon2.IDKey([]byte(pin), salt, pinTime, pinMemory, pinThreads, pinKeyLen)
+}
+
+// Credentials are the PIN hashes the appliance accepts, and the salt they were made with.
+type Credentials struct {
+	Salt       []byte
+	Technician []byte // HashPIN of the technician PIN
+	Admin      []byte // HashPIN of the administrator PIN; nil disables administrator login
+}
+
+// check returns the role the PIN grants, comparing in constant time against every configured hash.
+func (c Credentials) check(pin string) Role {
+	h := HashPIN(c.Salt, pin)
+	admin := len(c.Admin) == pinKeyLen && subtle.ConstantTimeCompare(h, c.Admin) == 1
+	tech := len(c.Technician) == pinKeyLen && subtle.ConstantTimeCompare(h, c.Technician) == 1
+	switch {
+	case admin:
+		return RoleAdmin
+	case tech:
+		return RoleTechnician
+	}
+	return RoleNone
+}
+
+// Lockout policy.
+const (
+	clientThreshold = 5  // wrong PINs in a row from one address before it is locked
+	globalThreshold = 15 // wrong PINs in a row from all addresses before everyone is locked
+	lockBase        = 30 * time.Second
+	lockMax         = time.Hour
+)
+
+type failures struct {
+	count int
+	until time.Time
+}
+
+// lockout counts wrong PINs per client address and overall; past a threshold each further failure doubles the
+// time to wait.
+type lockout struct {
+	mu      sync.Mutex
+	clients map[string]*failures
+	global  failures
+}
+
+func newLockout() *lockout { return &lockout{clients: map[string]*failures{}} }
+
+// allowed reports whether client may try a PIN at now, and if not until when it must wait.
+func (l *lockout) allowed(client string, now time.Time) (bool, time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	until := l.global.until
+	if f := l.clients[client]; f != nil && f.until.After(until) {
+		until = f.until
+	}
+	return !now.Before(until), until
+}
+
+func (l *lockout) fail(client string, now time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f := l.clients[client]
+	if f == nil {
+		f = &failures{}
+		l.clients[client] = f
+	}
+	f.bump(now, clientThreshold)
+	l.global.bump(now, globalThreshold)
+}
+
+func (f *failures) bump(now time.Time, threshold int) {
+	f.count++
+	if f.count < threshold {
+		return
+	}
+	d := lockBase << min(f.count-threshold, 10)
+	f.until = now.Add(min(d, lockMax))
+}
+
+func (l *lockout) succeed(client string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	delete(l.clients, client)
+	l.global = failures{}
+}
+
+// Session store.
+
+const sessionCookie = "attesta_session"
+
+type session struct {
+	role Role
+	seen time.Time
+}
+
+// sessions keeps logged-in sessions server-side, keyed by the SHA-256 of their id.
+type sessions struct {
+	mu   sync.Mutex
+	m    map[string]*session
+	idle time.Duration
+}
+
+func newSessions(idle time.Duration) *sessions {
+	return &sessions{m: map[string]*session{}, idle: idle}
+}
+
+// newToken returns a random 256-bit token in base64url and its SHA-256 in hex.
+func newToken() (token, hash string, err error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", "", fmt.Errorf("ui: new token: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(b)
+	return token, tokenHash(token), nil
+}
+
+// tokenHash is how a token is stored and reported.
+func tokenHash(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func (s *sessions) create(role Role, now time.Time) (string, error) {
+	id, h, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.m[h] = &session{role: role, seen: now}
+	return id, nil
+}
+
+// role returns the role of session id, RoleNone when it is unknown or idle too long, and refreshes it.
+func (s *sessions) role(id string, now time.Time) Role {
+	h := tokenHash(id)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.m[h]
+	if ss == nil {
+		return RoleNone
+	}
+	if now.Sub(ss.seen) > s.idle {
+		delete(s.m, h)
+		return RoleNone
+	}
+	ss.seen = now
+	return ss.role
+}
+
+func (s *sessions) remove(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, tokenHash(id))
+}

@@ -1,0 +1,280 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// State reports the appliance's state for the home screen.
+type State interface {
+	Status(ctx context.Context) Status
+}
+
+// Status is what the home screen shows.
+type Status struct {
+	ApplianceID   string
+	AttestationOK bool
+	AttestedAt    time.Time // the last attestation; zero when none ran yet
+	Attestation   string    // what failed, or a short note
+	Tamper        bool      // the intrusion switch fired: certification is locked
+	DiskFree      uint64    // bytes
+	DiskTotal     uint64    // bytes
+	Clock         time.Time
+}
+
+// Config configures a Server. Credentials, State, Deliveries, Shares and Access are required.
+type Config struct {
+	Credentials Credentials
+	State       State
+	Deliveries  Deliveries
+	Shares      ShareStore
+	Access      AccessLog
+	Logger      *slog.Logger     // default: discard
+	IdleTimeout time.Duration    // session idle expiry; default 15 minutes
+	ShareTTL    time.Duration    // default lifetime of a share link; default 30 days
+	Now         func() time.Time // default time.Now
+}
+
+// Server is the appliance's web interface. Use Handler to serve it.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	now      func() time.Time
+	lock     *lockout
+	sessions *sessions
+	tmpl     map[string]*template.Template
+	static   fs.FS
+	handler  http.Handler
+	loginMu  sync.Mutex
+
+	mu      sync.Mutex
+	feeds   map[string]*Feed
+	remotes map[string]*remoteLink // by token hash
+}
+
+// New returns a Server for cfg.
+func New(cfg Config) (*Server, error) {
+	if cfg.State == nil || cfg.Deliveries == nil || cfg.Shares == nil || cfg.Access == nil {
+		return nil, errors.New("ui: new server: State, Deliveries, Shares and Access are required")
+	}
+	if len(cfg.Credentials.Salt) < 8 || len(cfg.Credentials.Technician) != pinKeyLen {
+		return nil, errors.New("ui: new server: credentials need a salt and a technician PIN hash")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 15 * time.Minute
+	}
+	if cfg.ShareTTL <= 0 {
+		cfg.ShareTTL = 30 * 24 * time.Hour
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	tmpl, err := parseTemplates()
+	if err != nil {
+		return nil, err
+	}
+	static, err := fs.Sub(assets, "assets/static")
+	if err != nil {
+		return nil, fmt.Errorf("ui: static assets: %w", err)
+	}
+	s := &Server{
+		cfg: cfg, log: cfg.Logger, now: cfg.Now,
+		lock: newLockout(), sessions: newSessions(cfg.IdleTimeout),
+		tmpl: tmpl, static: static,
+		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// route is one entry of the route table: who may use it and what serves it.
+type route struct {
+	pattern string
+	role    Role // the least role a session needs; RoleNone: public or guarded by a link token
+	h       http.HandlerFunc
+}
+
+func (s *Server) routeTable() []route {
+	return []route{
+		{"GET /{$}", RoleNone, s.root},
+		{"GET /lock", RoleNone, s.lockScreen},
+		{"POST /login", RoleNone, s.login},
+		{"POST /logout", RoleNone, s.logout},
+		{"GET /static/{file}", RoleNone, s.staticFile},
+		{"GET /home", RoleTechnician, s.home},
+		{"GET /deliveries", RoleTechnician, s.deliveries},
+		{"POST /deliveries/{name}/share", RoleTechnician, s.createShare},
+		{"POST /shares/{hash}/revoke", RoleTechnician, s.revokeShare},
+		{"GET /progress/{feed}", RoleTechnician, s.progressPage},
+		{"GET /progress/{feed}/events", RoleTechnician, s.feedEvents},
+		{"GET /progress/{feed}/qr.png", RoleTechnician, s.feedQR},
+		{"POST /progress/{feed}/remote", RoleTechnician, s.createRemote},
+		{"GET /admin", RoleAdmin, s.admin},
+		{"GET /r/{token}", RoleNone, s.remotePage},
+		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
+		{"GET /r/{token}/events", RoleNone, s.remoteEvents},
+		{"GET /s/{token}/{$}", RoleNone, s.shareIndex},
+		{"GET /s/{token}/{path...}", RoleNone, s.shareFile},
+	}
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routeTable() {
+		h := http.Handler(rt.h)
+		if rt.role > RoleNone {
+			h = s.require(rt.role, h)
+		}
+		mux.Handle(rt.pattern, h)
+	}
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.WarnContext(r.Context(), "cross-origin request refused", slog.String("path", r.URL.Path),
+			slog.String("origin", r.Header.Get("Origin")), slog.String("remote", r.RemoteAddr))
+		http.Error(w, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
+	}))
+	return securityHeaders(cop.Handler(mux))
+}
+
+// csp allows only the appliance's own resources and no inline script or style.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; " +
+	"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("X-Content-Type-Options", "nosniff")
+		// Links carry bearer tokens in their path: never send them on.
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		next.ServeHTTP(w, r)
+	})
+}
+
+type ctxKey struct{}
+
+// require lets a request through only with a session of at least role. Pages send the browser to the lock
+// screen; everything else gets 401 or 403.
+func (s *Server) require(role Role, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := s.sessionRole(r)
+		switch {
+		case got >= role:
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, got)))
+		case got == RoleNone && r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream":
+			http.Redirect(w, r, "/lock", http.StatusSeeOther)
+		case got == RoleNone:
+			http.Error(w, "accesso richiesto", http.StatusUnauthorized)
+		default:
+			http.Error(w, "non consentito a questo ruolo", http.StatusForbidden)
+		}
+	})
+}
+
+func (s *Server) sessionRole(r *http.Request) Role {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return RoleNone
+	}
+	return s.sessions.role(c.Value, s.now())
+}
+
+func roleOf(r *http.Request) Role {
+	role, _ := r.Context().Value(ctxKey{}).(Role)
+	return role
+}
+
+// clientAddr is the address lockouts count against: the peer's IP, without its port.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func (s *Server) root(w http.ResponseWriter, r *http.Request) {
+	if s.sessionRole(r) >= RoleTechnician {
+		http.Redirect(w, r, "/home", http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/lock", http.StatusSeeOther)
+}
+
+func (s *Server) lockScreen(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "lock", lockData{Error: r.URL.Query().Get("e")})
+}
+
+type lockData struct {
+	Error string
+	Until string
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1024)
+	pin := r.PostFormValue("pin")
+	// One PIN check at a time: parallel guesses cannot slip past the lockout while a hash is being computed.
+	s.loginMu.Lock()
+	defer s.loginMu.Unlock()
+	client, now := clientAddr(r), s.now()
+	if ok, until := s.lock.allowed(client, now); !ok {
+		s.log.WarnContext(r.Context(), "login refused: locked out", slog.String("remote", client))
+		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(now).Seconds())+1))
+		s.render(w, r, http.StatusTooManyRequests, "lock", lockData{Error: "bloccato", Until: until.In(rome).Format("15:04:05")})
+		return
+	}
+	role := s.cfg.Credentials.check(pin)
+	if role == RoleNone {
+		s.lock.fail(client, now)
+		s.log.WarnContext(r.Context(), "wrong PIN", slog.String("remote", client))
+		s.render(w, r, http.StatusUnauthorized, "lock", lockData{Error: "errato"})
+		return
+	}
+	s.lock.succeed(client)
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessions.remove(c.Value) // a new session on every login: no fixation
+	}
+	id, err := s.sessions.create(role, now)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil,
+		SameSite: http.SameSiteStrictMode,
+	})
+	s.log.InfoContext(r.Context(), "login", slog.String("role", role.String()), slog.String("remote", client))
+	http.Redirect(w, r, "/home", http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		s.sessions.remove(c.Value)
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
+	http.Redirect(w, r, "/lock", http.StatusSeeOther)
+}
+
+// fail logs an internal error and answers without its details.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
+	http.Error(w, "errore interno", http.StatusInternalServerError)
+}

@@ -1,0 +1,272 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/attesta/attesta/internal/durable"
+)
+
+// Share is one share link of a delivery folder. The token itself is never stored: Hash is its SHA-256 in hex.
+type Share struct {
+	Hash     string    `json:"hash"`
+	Delivery string    `json:"delivery"` // the delivery folder's name
+	Created  time.Time `json:"created"`
+	Expires  time.Time `json:"expires"`
+	Revoked  time.Time `json:"revoked,omitzero"`
+}
+
+// Active reports whether the link still works at now.
+func (s Share) Active(now time.Time) bool { return s.Revoked.IsZero() && now.Before(s.Expires) }
+
+// ErrShareNotFound means no link has that hash.
+var ErrShareNotFound = errors.New("share link not found")
+
+// ShareStore keeps share links. Put adds a new link (an existing hash is an error); Revoke marks one revoked and
+// keeps it, so that its later use is answered "gone" and not "unknown"; Get returns [ErrShareNotFound] for an
+// unknown hash. A method that returns nil has made the change durable.
+type ShareStore interface {
+	Put(ctx context.Context, s Share) error
+	Get(ctx context.Context, hash string) (Share, error)
+	List(ctx context.Context) ([]Share, error)
+	Revoke(ctx context.Context, hash string, at time.Time) error
+}
+
+// AccessLog records every access through a share link; the appliance journals it. token is the link's hash, path
+// the file asked for (slash-separated, relative to the delivery folder) and remote the client's address.
+type AccessLog interface {
+	ShareAccess(ctx context.Context, token, path, remote string) error
+}
+
+var (
+	_ ShareStore = (*MemShareStore)(nil)
+	_ ShareStore = (*FileShareStore)(nil)
+)
+
+// MemShareStore is a ShareStore in memory, for tests and the demo.
+type MemShareStore struct {
+	mu sync.Mutex
+	m  map[string]Share
+}
+
+// NewMemShareStore returns an empty store.
+func NewMemShareStore() *MemShareStore { return &MemShareStore{m: map[string]Share{}} }
+
+// Put adds s.
+func (m *MemShareStore) Put(_ context.Context, s Share) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.m[s.Hash]; ok {
+		return fmt.Errorf("ui: add share link %.12s: already exists", s.Hash)
+	}
+	m.m[s.Hash] = s
+	return nil
+}
+
+// Get returns the link with hash.
+func (m *MemShareStore) Get(_ context.Context, hash string) (Share, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, ok := m.m[hash]
+	if !ok {
+		return Share{}, ErrShareNotFound
+	}
+	return s, nil
+}
+
+// List returns every link, newest first.
+func (m *MemShareStore) List(context.Context) ([]Share, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return sortShares(m.all()), nil
+}
+
+func (m *MemShareStore) all() []Share {
+	out := make([]Share, 0, len(m.m))
+	for _, s := range m.m {
+		out = append(out, s)
+	}
+	return out
+}
+
+// Revoke marks the link with hash revoked at at.
+func (m *MemShareStore) Revoke(_ context.Context, hash string, at time.Time) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return revokeIn(m.m, hash, at)
+}
+
+func revokeIn(m map[string]Share, hash string, at time.Time) error {
+	s, ok := m[hash]
+	if !ok {
+		return ErrShareNotFound
+	}
+	if s.Revoked.IsZero() {
+		s.Revoked = at.UTC()
+		m[hash] = s
+	}
+	return nil
+}
+
+func sortShares(s []Share) []Share {
+	slices.SortFunc(s, func(a, b Share) int {
+		if c := b.Created.Compare(a.Created); c != 0 {
+			return c
+		}
+		return compareStrings(a.Hash, b.Hash)
+	})
+	return s
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// shareFileFormat is the format string of the share store file; see the package documentation.
+const shareFileFormat = "attesta.ui.shares/v1"
+
+type shareFile struct {
+	Format string  `json:"format"`
+	Shares []Share `json:"shares"`
+}
+
+// FileShareStore is a ShareStore in one JSON file, rewritten durably on every change.
+type FileShareStore struct {
+	path string
+	mem  *MemShareStore
+}
+
+// OpenFileShareStore opens the store at path, creating it empty when the file does not exist.
+func OpenFileShareStore(path string) (*FileShareStore, error) {
+	st := &FileShareStore{path: path, mem: NewMemShareStore()}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ui: open share store: %w", err)
+	}
+	shares, err := parseShareFile(data)
+	if err != nil {
+		return nil, fmt.Errorf("ui: open share store %s: %w", path, err)
+	}
+	for _, s := range shares {
+		st.mem.m[s.Hash] = s
+	}
+	return st, nil
+}
+
+// parseShareFile decodes a share store file and checks every entry.
+func parseShareFile(data []byte) ([]Share, error) {
+	var f shareFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("decode: %w", err)
+	}
+	if f.Format != shareFileFormat {
+		return nil, fmt.Errorf("format %q, want %q", f.Format, shareFileFormat)
+	}
+	seen := map[string]bool{}
+	for i, s := range f.Shares {
+		if len(s.Hash) != 64 || !isLowerHex(s.Hash) {
+			return nil, fmt.Errorf("share %d: hash %q is not 64 lower-case hex digits", i, s.Hash)
+		}
+		if seen[s.Hash] {
+			return nil, fmt.Errorf("share %d: hash %.12s repeated", i, s.Hash)
+		}
+		seen[s.Hash] = true
+		if !validDeliveryName(s.Delivery) {
+			return nil, fmt.Errorf("share %d: delivery %q is not a folder name", i, s.Delivery)
+		}
+	}
+	return f.Shares, nil
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// validDeliveryName reports whether name is a single folder name, not a path.
+func validDeliveryName(name string) bool {
+	return name != "" && name != "." && name != ".." && filepath.Base(name) == name && !containsAny(name, `/\`)
+}
+
+func containsAny(s, chars string) bool {
+	for _, c := range []byte(s) {
+		for _, d := range []byte(chars) {
+			if c == d {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// save writes the whole store; the caller holds mem.mu.
+func (f *FileShareStore) save() error {
+	data, err := json.MarshalIndent(shareFile{Format: shareFileFormat, Shares: sortShares(f.mem.all())}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := durable.Replace(f.path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("ui: save share store %s: %w", f.path, err)
+	}
+	return nil
+}
+
+// Put adds s and saves the store; on failure the store is unchanged.
+func (f *FileShareStore) Put(_ context.Context, s Share) error {
+	f.mem.mu.Lock()
+	defer f.mem.mu.Unlock()
+	if _, ok := f.mem.m[s.Hash]; ok {
+		return fmt.Errorf("ui: add share link %.12s: already exists", s.Hash)
+	}
+	f.mem.m[s.Hash] = s
+	if err := f.save(); err != nil {
+		delete(f.mem.m, s.Hash)
+		return err
+	}
+	return nil
+}
+
+// Get returns the link with hash.
+func (f *FileShareStore) Get(ctx context.Context, hash string) (Share, error) {
+	return f.mem.Get(ctx, hash)
+}
+
+// List returns every link, newest first.
+func (f *FileShareStore) List(ctx context.Context) ([]Share, error) { return f.mem.List(ctx) }
+
+// Revoke marks the link revoked and saves the store; on failure the store is unchanged.
+func (f *FileShareStore) Revoke(_ context.Context, hash string, at time.Time) error {
+	f.mem.mu.Lock()
+	defer f.mem.mu.Unlock()
+	old, ok := f.mem.m[hash]
+	if err := revokeIn(f.mem.m, hash, at); err != nil {
+		return err
+	}
+	if err := f.save(); err != nil {
+		if ok {
+			f.mem.m[hash] = old
+		}
+		return err
+	}
+	return nil
+}

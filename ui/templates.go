@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"time"
+)
+
+//go:embed assets
+var assets embed.FS
+
+// rome is the time zone the screens show; UTC when the system has no zone data.
+var rome = func() *time.Location {
+	loc, err := time.LoadLocation("Europe/Rome")
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}()
+
+var funcs = template.FuncMap{
+	"when": func(t time.Time) string {
+		if t.IsZero() {
+			return "—"
+		}
+		return t.In(rome).Format("02/01/2006 15:04")
+	},
+	"clock": func(t time.Time) string { return t.In(rome).Format("15:04") },
+	"date":  func(t time.Time) string { return t.In(rome).Format("02/01/2006") },
+	"list":  func() []string { return []string{"1", "2", "3", "4", "5", "6", "7", "8", "9"} },
+	"gb":    func(b uint64) string { return fmt.Sprintf("%.1f GB", float64(b)/1e9) },
+}
+
+// parseTemplates parses every page together with the shared layout.
+func parseTemplates() (map[string]*template.Template, error) {
+	pages, err := fs.Glob(assets, "assets/pages/*.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]*template.Template{}
+	for _, p := range pages {
+		t, err := template.New("layout.tmpl").Funcs(funcs).ParseFS(assets, "assets/layout.tmpl", p)
+		if err != nil {
+			return nil, fmt.Errorf("ui: parse template %s: %w", p, err)
+		}
+		name := path.Base(p)
+		out[name[:len(name)-len(".tmpl")]] = t
+	}
+	return out, nil
+}
+
+// page is what every template receives.
+type page struct {
+	Title string
+	Role  Role
+	Nav   bool // show the technician's navigation
+	Data  any
+}
+
+var titles = map[string]string{
+	"lock": "Accesso", "home": "Stato", "deliveries": "Consegne", "shared": "Link di condivisione",
+	"progress": "Avanzamento", "remote": "Collegamento WhatsApp", "share": "Consegna", "admin": "Amministrazione",
+}
+
+// Admin reports whether the page is shown to an administrator.
+func (p page) Admin() bool { return p.Role >= RoleAdmin }
+
+// render executes the page into a buffer first, so that a template error never sends half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
+	role := roleOf(r)
+	var buf bytes.Buffer
+	err := s.tmpl[name].Execute(&buf, page{Title: titles[name], Role: role, Nav: role >= RoleTechnician, Data: data})
+	if err != nil {
+		s.fail(w, r, fmt.Errorf("render %s: %w", name, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(code)
+	w.Write(buf.Bytes())
+}
+
+// staticFile serves one embedded asset; there are no directories to list.
+func (s *Server) staticFile(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("file")
+	data, err := fs.ReadFile(s.static, name)
+	if err != nil || !fs.ValidPath(name) {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
+}
