@@ -3,7 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -210,21 +215,74 @@ func fmtSscan(name string, n *int) (int, error) {
 	return fmt.Sscanf(name, "checkpoint-%d", n)
 }
 
-func TestServeRunsAttestationUntilStopped(t *testing.T) {
+func TestServeRunsAttestationAndTheUI(t *testing.T) {
+	t.Setenv("ATTESTA_TECHNICIAN_PIN", "246810")
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	var out, errb bytes.Buffer
-	code := run(ctx, &env{stdout: &out, stderr: &errb}, []string{"serve", "--data", dir, "--tpm", "sim", "--attest-every", "300ms"})
-	if code != 0 {
-		t.Fatalf("serve exit %d: %s", code, errb.String())
+	var stdout, stderr syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, &env{stdout: &stdout, stderr: &stderr}, []string{"serve", "--data", dir, "--tpm", "sim",
+			"--attest-every", "300ms", "--listen", "127.0.0.1:0"})
+	}()
+	base := waitForUI(t, &stderr, done)
+
+	// The technician logs in with the PIN and sees the appliance's state.
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar}
+	resp, err := client.PostForm(base+"login", url.Values{"pin": {"246810"}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !strings.Contains(errb.String(), "appliance started") || !strings.Contains(errb.String(), "appliance stopping") {
-		t.Errorf("serve log lacks start or stop:\n%s", errb.String())
+	home, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/home" {
+		t.Fatalf("login: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	id, _ := os.ReadFile(filepath.Join(dir, "appliance.json"))
+	var ident struct{ ID string }
+	json.Unmarshal(id, &ident)
+	if ident.ID == "" || !strings.Contains(string(home), ident.ID) {
+		t.Errorf("the home screen does not show the appliance id %q", ident.ID)
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "appliance stopping") {
+		t.Errorf("serve log lacks the stop:\n%s", stderr.String())
 	}
 	_, shown, _ := attesta(t, "journal", "show", "--data", dir)
 	if n := strings.Count(shown, `"type":"attestation"`); n < 1 {
 		t.Fatalf("serve journaled %d attestation checks, want at least the one at start", n)
+	}
+}
+
+// waitForUI returns the touch UI's URL once serve has logged it.
+func waitForUI(t *testing.T, stderr *syncBuffer, done chan int) string {
+	t.Helper()
+	deadline := time.After(15 * time.Second)
+	for {
+		if i := strings.Index(stderr.String(), `"ui":"`); i >= 0 {
+			rest := stderr.String()[i+len(`"ui":"`):]
+			return rest[:strings.Index(rest, `"`)]
+		}
+		select {
+		case <-deadline:
+			t.Fatalf("serve did not start its UI:\n%s", stderr.String())
+		case code := <-done:
+			t.Fatalf("serve ended with %d:\n%s", code, stderr.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+func TestServeWithoutPINRefuses(t *testing.T) {
+	t.Setenv("ATTESTA_TECHNICIAN_PIN", "")
+	code, _, errs := attesta(t, "serve", "--data", t.TempDir(), "--tpm", "sim", "--listen", "127.0.0.1:0")
+	if code != exitFailure || !strings.Contains(errs, "ATTESTA_TECHNICIAN_PIN") {
+		t.Fatalf("serve without a PIN: exit %d, %q", code, errs)
 	}
 }
 

@@ -5,6 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/attesta/attesta/appliance"
@@ -16,6 +20,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	c.register(fs)
 	cfgFile := fs.String("config", "", "JSON configuration file (flags given explicitly override it)")
 	every := fs.Duration("attest-every", appliance.DefaultAttestEvery, "period of the attestation self-check")
+	listen := fs.String("listen", "127.0.0.1:8080", "address of the touch UI (the local interface by default)")
+	deliveries := fs.String("deliveries", "", "folder of the delivery folders the UI lists and shares (default DATA/deliveries)")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -35,17 +41,37 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
 
+	creds, err := appliance.LoadOrCreateCredentials(cfg.DataDir, os.Getenv("ATTESTA_TECHNICIAN_PIN"), os.Getenv("ATTESTA_ADMIN_PIN"))
+	if err != nil {
+		return err
+	}
 	a, err := appliance.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
+	if *deliveries == "" {
+		*deliveries = filepath.Join(cfg.DataDir, "deliveries")
+	}
+	uiSrv, err := a.UIServer(creds, *deliveries)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("touch UI: %w", err)
+	}
+	httpSrv := &http.Server{Handler: uiSrv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go httpSrv.Serve(ln)
 	cfg.Logger.InfoContext(ctx, "appliance started", "id", a.ID(), "origin", a.Origin(), "leaves", a.Journal().Size(),
-		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil)
+		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil,
+		"ui", "http://"+ln.Addr().String()+"/")
 	go a.RunTSAQueue(ctx)
 	a.RunAttestation(ctx) // until SIGINT or SIGTERM
 	cfg.Logger.Info("appliance stopping")
-	return nil
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return httpSrv.Shutdown(shutdown)
 }
 
 func runUnlock(ctx context.Context, e *env, args []string) error {

@@ -1,0 +1,119 @@
+package appliance
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/ui"
+)
+
+// LeafShareAccess records an access to a delivery through a share link: the SHA-256 of the link's token and the
+// file. The visitor's address is personal data and stays out of the journal.
+const LeafShareAccess = "share-access"
+
+var (
+	_ ui.State     = (*Appliance)(nil)
+	_ ui.AccessLog = (*Appliance)(nil)
+)
+
+// Status is the appliance's state for the home screen.
+func (a *Appliance) Status(ctx context.Context) ui.Status {
+	st := ui.Status{ApplianceID: a.ID(), Clock: time.Now()}
+	if res := a.lastAttestationSummary(); res != nil {
+		st.AttestationOK, st.AttestedAt, st.Attestation = res.OK, res.At, res.Summary
+	}
+	if reason := a.lockReason(); reason != "" {
+		st.AttestationOK = false
+		st.Attestation = "certificazione bloccata: " + reason
+		st.Tamper = strings.HasPrefix(reason, "case opened")
+	}
+	var fsStat unix.Statfs_t
+	if err := unix.Statfs(a.cfg.DataDir, &fsStat); err == nil {
+		st.DiskFree = fsStat.Bavail * uint64(fsStat.Bsize)
+		st.DiskTotal = fsStat.Blocks * uint64(fsStat.Bsize)
+	}
+	return st
+}
+
+// ShareAccess journals one access through a share link.
+func (a *Appliance) ShareAccess(ctx context.Context, tokenHash, path, _ string) error {
+	_, err := a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: map[string]any{
+		"token_sha256": tokenHash, "path": path,
+	}})
+	return err
+}
+
+// UIServer builds the touch UI over the appliance: its state on the home screen, the delivery folders of
+// deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled.
+func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Server, error) {
+	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
+		return nil, err
+	}
+	shares, err := ui.OpenFileShareStore(filepath.Join(a.cfg.DataDir, "shares.json"))
+	if err != nil {
+		return nil, err
+	}
+	return ui.New(ui.Config{Credentials: creds, State: a, Deliveries: ui.DirDeliveries(deliveriesDir),
+		Shares: shares, Access: a, Logger: a.log})
+}
+
+// credentialsFile holds the PINs' hashes (format attesta.ui.credentials/v1).
+type credentialsFile struct {
+	Format     string `json:"format"`
+	Salt       []byte `json:"salt"`
+	Technician []byte `json:"technician"`
+	Admin      []byte `json:"admin,omitempty"`
+}
+
+const credentialsFormat = "attesta.ui.credentials/v1"
+
+// ErrNoPIN is returned when the UI has no PIN yet and none was given for the first start.
+var ErrNoPIN = errors.New("no technician PIN set: give one for the first start (ATTESTA_TECHNICIAN_PIN)")
+
+// LoadOrCreateCredentials reads the UI's PIN hashes from DataDir/ui-credentials.json. On first start it creates
+// them from the PINs given (the administrator PIN is optional); afterwards the PINs given are ignored: changing a
+// PIN is an administrator's act.
+func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Credentials, error) {
+	path := filepath.Join(dataDir, "ui-credentials.json")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		var f credentialsFile
+		if err := json.Unmarshal(b, &f); err != nil || f.Format != credentialsFormat || len(f.Technician) == 0 {
+			return ui.Credentials{}, fmt.Errorf("appliance: %s: not a %s file", path, credentialsFormat)
+		}
+		return ui.Credentials{Salt: f.Salt, Technician: f.Technician, Admin: f.Admin}, nil
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return ui.Credentials{}, err
+	}
+	if len(technicianPIN) < 6 {
+		return ui.Credentials{}, fmt.Errorf("appliance: %w, at least 6 digits", ErrNoPIN)
+	}
+	salt, err := ui.NewSalt()
+	if err != nil {
+		return ui.Credentials{}, err
+	}
+	f := credentialsFile{Format: credentialsFormat, Salt: salt, Technician: ui.HashPIN(salt, technicianPIN)}
+	if adminPIN != "" {
+		f.Admin = ui.HashPIN(salt, adminPIN)
+	}
+	data, _ := json.MarshalIndent(f, "", "  ")
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return ui.Credentials{}, err
+	}
+	if err := durable.WriteNew(path, append(data, '\n'), 0o600); err != nil {
+		return ui.Credentials{}, err
+	}
+	return ui.Credentials{Salt: f.Salt, Technician: f.Technician, Admin: f.Admin}, nil
+}
