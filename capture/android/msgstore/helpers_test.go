@@ -10,29 +10,11 @@ import (
 
 	"github.com/attesta/attesta/capture/android/msgstore"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/internal/testvectors"
 )
 
-// sharedDir walks up from the test's directory to the module root (go.mod) and returns its sibling "shared".
-func sharedDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return filepath.Join(dir, "..", "shared")
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
-
 func vectorPath(t testing.TB) string {
-	return filepath.Join(sharedDir(t), "testvectors", "wa-crypt-tools", "msgstore.db")
+	return testvectors.Path(t, "wa-crypt-tools", "msgstore.db")
 }
 
 // fileState is what parsing must leave untouched: the file's bytes and its directory's listing.

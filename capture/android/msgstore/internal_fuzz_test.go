@@ -4,11 +4,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/attesta/attesta/internal/testvectors"
 )
 
 // FuzzRawValue: every text or blob value encodes to JSON that reads back to the same bytes.
@@ -71,16 +71,7 @@ func FuzzJID(f *testing.F) {
 
 // vectorThumbs returns the thumb_image blobs of the real legacy vector, as seeds.
 func vectorThumbs(f *testing.F) [][]byte {
-	dir, _ := os.Getwd()
-	for ; ; dir = filepath.Dir(dir) {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		if dir == filepath.Dir(dir) {
-			f.Fatal("no go.mod above the test directory")
-		}
-	}
-	path := filepath.Join(dir, "..", "shared", "testvectors", "wa-crypt-tools", "msgstore.db")
+	path := testvectors.Path(f, "wa-crypt-tools", "msgstore.db")
 	db, err := openReadOnly(context.Background(), path)
 	if err != nil {
 		f.Fatal(err)

@@ -10,9 +10,11 @@ import (
 	"testing"
 	"time"
 
+	_ "modernc.org/sqlite"
+
 	"github.com/attesta/attesta/capture/android/msgstore"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
-	_ "modernc.org/sqlite"
+	"github.com/attesta/attesta/internal/testvectors"
 )
 
 // smallTruth is a chat of a few messages, enough for a database of several pages.
@@ -47,7 +49,7 @@ func writeFile(t *testing.T, data []byte) string {
 
 func TestOpenRefuses(t *testing.T) {
 	fixture := func(t *testing.T) string { return writeFixture(t, msgstoretest.WriteModern, smallTruth()) }
-	crypt15, err := os.ReadFile(filepath.Join(sharedDir(t), "testvectors", "wa-crypt-tools", "msgstore.db.crypt15"))
+	crypt15, err := os.ReadFile(testvectors.Path(t, "wa-crypt-tools", "msgstore.db.crypt15"))
 	if err != nil {
 		t.Fatal(err)
 	}
