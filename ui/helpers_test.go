@@ -70,6 +70,7 @@ type fixture struct {
 	access *accessRecorder
 	clock  *clock
 	shares ShareStore
+	back   *memBackend
 }
 
 const deliveryName = "3771151946-15-gennaio-2026"
@@ -95,6 +96,7 @@ func newFixture(t *testing.T) *fixture {
 	salt := []byte("appliance-salt-0123")
 	f := &fixture{out: out, secret: secret, access: &accessRecorder{},
 		clock: &clock{t: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)}, shares: NewMemShareStore()}
+	f.back = newMemBackend(f.clock.now)
 	srv, err := New(Config{
 		Credentials: Credentials{Salt: salt, Technician: HashPIN(salt, techPIN), Admin: HashPIN(salt, adminPIN)},
 		State: fixedState{ApplianceID: "AT-0001", AttestationOK: true, AttestedAt: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC),
@@ -102,7 +104,8 @@ func newFixture(t *testing.T) *fixture {
 		Deliveries: DirDeliveries(out),
 		Shares:     f.shares,
 		Access:     f.access,
-		Now:        f.clock.now,
+		Cases:      f.back, Jobs: f.back, Phones: f.back, Journal: f.back, CredStore: f.back,
+		Now: f.clock.now,
 	})
 	must(t, err)
 	f.srv = srv

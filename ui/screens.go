@@ -85,20 +85,3 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: scheme + r.Host + p})
 }
-
-type adminData struct {
-	Sessions int
-	Shares   int
-}
-
-func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
-	shares, err := s.cfg.Shares.List(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.sessions.mu.Lock()
-	n := len(s.sessions.m)
-	s.sessions.mu.Unlock()
-	s.render(w, r, http.StatusOK, "admin", adminData{Sessions: n, Shares: len(shares)})
-}

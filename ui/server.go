@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"html/template"
 	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 )
@@ -30,13 +30,18 @@ type Status struct {
 	Clock         time.Time
 }
 
-// Config configures a Server. Credentials, State, Deliveries, Shares and Access are required.
+// Config configures a Server. Every field but the documented defaults is required.
 type Config struct {
 	Credentials Credentials
+	CredStore   CredentialStore // where a changed PIN is kept
 	State       State
 	Deliveries  Deliveries
 	Shares      ShareStore
 	Access      AccessLog
+	Cases       Cases
+	Jobs        Jobs
+	Phones      Phones
+	Journal     JournalView
 	Logger      *slog.Logger     // default: discard
 	IdleTimeout time.Duration    // session idle expiry; default 15 minutes
 	ShareTTL    time.Duration    // default lifetime of a share link; default 30 days
@@ -50,7 +55,7 @@ type Server struct {
 	now      func() time.Time
 	lock     *lockout
 	sessions *sessions
-	tmpl     map[string]*template.Template
+	tmpl     templates
 	static   fs.FS
 	handler  http.Handler
 	loginMu  sync.Mutex
@@ -62,8 +67,10 @@ type Server struct {
 
 // New returns a Server for cfg.
 func New(cfg Config) (*Server, error) {
-	if cfg.State == nil || cfg.Deliveries == nil || cfg.Shares == nil || cfg.Access == nil {
-		return nil, errors.New("ui: new server: State, Deliveries, Shares and Access are required")
+	if cfg.State == nil || cfg.Deliveries == nil || cfg.Shares == nil || cfg.Access == nil || cfg.Cases == nil ||
+		cfg.Jobs == nil || cfg.Phones == nil || cfg.Journal == nil || cfg.CredStore == nil {
+		return nil, errors.New("ui: new server: State, Deliveries, Shares, Access, Cases, Jobs, Phones, Journal " +
+			"and CredStore are required")
 	}
 	if len(cfg.Credentials.Salt) < 8 || len(cfg.Credentials.Technician) != pinKeyLen {
 		return nil, errors.New("ui: new server: credentials need a salt and a technician PIN hash")
@@ -108,7 +115,12 @@ type route struct {
 	h       http.HandlerFunc
 }
 
+// routeTable lists every route; each screen keeps its own routes beside its handlers.
 func (s *Server) routeTable() []route {
+	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes())
+}
+
+func (s *Server) coreRoutes() []route {
 	return []route{
 		{"GET /{$}", RoleNone, s.root},
 		{"GET /lock", RoleNone, s.lockScreen},
@@ -123,7 +135,7 @@ func (s *Server) routeTable() []route {
 		{"GET /progress/{feed}/events", RoleTechnician, s.feedEvents},
 		{"GET /progress/{feed}/qr.png", RoleTechnician, s.feedQR},
 		{"POST /progress/{feed}/remote", RoleTechnician, s.createRemote},
-		{"GET /admin", RoleAdmin, s.admin},
+		{"POST /lang", RoleNone, s.setLang},
 		{"GET /r/{token}", RoleNone, s.remotePage},
 		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
 		{"GET /r/{token}/events", RoleNone, s.remoteEvents},

@@ -36,35 +36,39 @@ var funcs = template.FuncMap{
 	"gb":    func(b uint64) string { return fmt.Sprintf("%.1f GB", float64(b)/1e9) },
 }
 
-// parseTemplates parses every page together with the shared layout.
-func parseTemplates() (map[string]*template.Template, error) {
+// templates holds every page, parsed once per language: {{t "…"}} in a template is bound to its language.
+type templates map[Lang]map[string]*template.Template
+
+// parseTemplates parses every page together with the shared layout, once per language.
+func parseTemplates() (templates, error) {
 	pages, err := fs.Glob(assets, "assets/pages/*.tmpl")
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]*template.Template{}
-	for _, p := range pages {
-		t, err := template.New("layout.tmpl").Funcs(funcs).ParseFS(assets, "assets/layout.tmpl", p)
-		if err != nil {
-			return nil, fmt.Errorf("ui: parse template %s: %w", p, err)
+	out := templates{}
+	for _, lang := range langs {
+		out[lang] = map[string]*template.Template{}
+		for _, p := range pages {
+			t, err := template.New("layout.tmpl").Funcs(funcs).Funcs(template.FuncMap{
+				"t":    func(s string) string { return translate(lang, s) },
+				"lang": func() Lang { return lang },
+			}).ParseFS(assets, "assets/layout.tmpl", p)
+			if err != nil {
+				return nil, fmt.Errorf("ui: parse template %s: %w", p, err)
+			}
+			name := path.Base(p)
+			out[lang][name[:len(name)-len(".tmpl")]] = t
 		}
-		name := path.Base(p)
-		out[name[:len(name)-len(".tmpl")]] = t
 	}
 	return out, nil
 }
 
-// page is what every template receives.
+// page is what the layout receives; each page's "content" template receives Data, and its "title" the page.
 type page struct {
-	Title string
-	Role  Role
-	Nav   bool // show the technician's navigation
-	Data  any
-}
-
-var titles = map[string]string{
-	"lock": "Accesso", "home": "Stato", "deliveries": "Consegne", "shared": "Link di condivisione",
-	"progress": "Avanzamento", "remote": "Collegamento WhatsApp", "share": "Consegna", "admin": "Amministrazione",
+	Role Role
+	Nav  bool   // show the technician's navigation
+	Path string // the page's own path, for the language switch to come back to
+	Data any
 }
 
 // Admin reports whether the page is shown to an administrator.
@@ -74,7 +78,12 @@ func (p page) Admin() bool { return p.Role >= RoleAdmin }
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, data any) {
 	role := roleOf(r)
 	var buf bytes.Buffer
-	err := s.tmpl[name].Execute(&buf, page{Title: titles[name], Role: role, Nav: role >= RoleTechnician, Data: data})
+	t := s.tmpl[langOf(r)][name]
+	if t == nil {
+		s.fail(w, r, fmt.Errorf("render: no page %q", name))
+		return
+	}
+	err := t.Execute(&buf, page{Role: role, Nav: role >= RoleTechnician, Path: r.URL.Path, Data: data})
 	if err != nil {
 		s.fail(w, r, fmt.Errorf("render %s: %w", name, err))
 		return

@@ -1,0 +1,165 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// The appliance behind the screens. Each interface is one part of it; the appliance package implements them all
+// and the Server needs every one.
+
+// ErrNotFound is what a backend returns for an id it does not know; the screens answer 404.
+var ErrNotFound = errors.New("not found")
+
+// ErrInvalid wraps what a backend refuses because of what the technician typed; the screens show the message.
+var ErrInvalid = errors.New("invalid")
+
+// ErrBusy is returned when a job cannot start because another one holds what it needs (the browser, the phone).
+var ErrBusy = errors.New("busy")
+
+// Cases is the studio's register of cases: who asked, for what, the service bought and how long the evidence is
+// kept.
+type Cases interface {
+	ListCases(ctx context.Context) ([]CaseInfo, error)
+	CreateCase(ctx context.Context, c NewCase) (CaseInfo, error)
+	Case(ctx context.Context, id string) (CaseInfo, error)
+	// SetHold puts the case on legal hold (hold true) or releases it, saying who and why.
+	SetHold(ctx context.Context, id string, hold bool, by, reason string) error
+}
+
+// NewCase is what the technician fills in to open a case.
+type NewCase struct {
+	Client        string // the client's name, for the report
+	ClientPhone   string // the client's WhatsApp number: it names the delivery folders
+	Purpose       string // what the certification is for, in the client's words
+	ServiceMonths int    // the service bought: 1, 3, 6 or 12 months
+	MaxMessages   int    // the plan bought: 5, 10, 20 or 50 consecutive messages per chat
+	Operator      string // the technician opening it
+}
+
+// CaseInfo is a case as the screens show it.
+type CaseInfo struct {
+	ID            string
+	Client        string
+	ClientPhone   string
+	Purpose       string
+	ServiceMonths int
+	LegalMonths   int
+	MaxMessages   int
+	Created       time.Time
+	RetainUntil   time.Time
+	Hold          string    // the reason of the legal hold; empty when none
+	Erased        time.Time // zero while the evidence exists
+	Jobs          []JobInfo // newest first; filled by Case, not by ListCases
+}
+
+// Jobs runs acquisitions in the background: they go on when the screen is reloaded or left, and one interrupted
+// by a restart can be resumed.
+type Jobs interface {
+	StartWebSession(ctx context.Context, req WebSession) (JobInfo, error)
+	StartExtraction(ctx context.Context, req Extraction) (JobInfo, error)
+	ListJobs(ctx context.Context) ([]JobInfo, error)
+	Job(ctx context.Context, id string) (JobInfo, error)
+	// ResumeJob starts again an interrupted job, for the chats it had not delivered.
+	ResumeJob(ctx context.Context, id, operator string) (JobInfo, error)
+	// CancelJob stops a running job; what it acquired stays, journaled.
+	CancelJob(ctx context.Context, id, operator string) error
+}
+
+// WebSession asks for a remote capture over WhatsApp Web.
+type WebSession struct {
+	Case     string
+	List     string // the acquisition list as typed or imported: CSV or one chat per line
+	Operator string
+}
+
+// Extraction asks for an extraction from a phone plugged in over USB.
+type Extraction struct {
+	Case     string
+	Serial   string // the phone, as Phones lists it
+	Key      string // the 64-digit end-to-end backup key
+	List     string
+	Operator string
+}
+
+// Job states.
+const (
+	JobRunning     = "running"
+	JobDone        = "done"
+	JobFailed      = "failed"
+	JobInterrupted = "interrupted" // the appliance stopped while it ran: it can be resumed
+	JobCancelled   = "cancelled"
+)
+
+// JobInfo is a job as the screens show it. Its ID is also the id of its progress feed (Server.Feed).
+type JobInfo struct {
+	ID       string
+	Kind     string // "web" or "adb"
+	Case     string
+	State    string
+	Started  time.Time
+	Updated  time.Time
+	Progress string // the last step
+	Done     int
+	Total    int
+	Chats    []ChatResult
+	Error    string
+}
+
+// Resumable reports whether the job can be started again.
+func (j JobInfo) Resumable() bool { return j.State == JobInterrupted }
+
+// ChatResult is what became of one line of a job's list.
+type ChatResult struct {
+	Line      int
+	Chat      string // as written on the list
+	Folder    string // the delivery folder's name; empty when none
+	Certified int
+	Problem   string
+}
+
+// Phones lists the phones plugged in over USB.
+type Phones interface {
+	Phones(ctx context.Context) ([]Phone, error)
+}
+
+// Phone is a phone the appliance sees on USB.
+type Phone struct {
+	Serial string
+	Model  string
+	State  string // "device" (ready), "unauthorized", "offline", …
+}
+
+// Ready reports whether the phone can be read.
+func (p Phone) Ready() bool { return p.State == "device" }
+
+// JournalView reads the journal for the journal browser and the attestation history.
+type JournalView interface {
+	// Leaves returns up to n leaves from index from on, in order, and the journal's size.
+	Leaves(ctx context.Context, from uint64, n int) ([]LeafInfo, uint64, error)
+	// Attestations returns the latest n attestation checks, newest first.
+	Attestations(ctx context.Context, n int) ([]AttestationInfo, error)
+}
+
+// LeafInfo is one journal leaf.
+type LeafInfo struct {
+	Index  uint64
+	Type   string
+	Time   time.Time
+	Fields string // the leaf's fields as canonical JSON
+	Hash   string // the leaf's RFC 6962 hash, hex
+}
+
+// AttestationInfo is one attestation check.
+type AttestationInfo struct {
+	Leaf    uint64
+	At      time.Time
+	OK      bool
+	Summary string
+}
+
+// CredentialStore keeps the PINs' hashes when an administrator changes a PIN.
+type CredentialStore interface {
+	SaveCredentials(ctx context.Context, c Credentials) error
+}

@@ -1,0 +1,99 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+)
+
+// The screens are written in Italian; English is a translation keyed by the Italian text. A string without an
+// English entry shows in Italian, and a test fails for every such string the templates use.
+
+// Lang is a language the screens speak.
+type Lang string
+
+const (
+	Italian Lang = "it"
+	English Lang = "en"
+)
+
+var langs = []Lang{Italian, English}
+
+const langCookie = "attesta_lang"
+
+// english maps each Italian string to its English text. Each screen keeps its strings beside its code; this is
+// where they are joined.
+var english = joinCatalogs(coreEnglish, caseEnglish, phoneEnglish, journalEnglish, adminEnglish)
+
+func joinCatalogs(cats ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, c := range cats {
+		for k, v := range c {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// translate returns s in lang.
+func translate(lang Lang, s string) string {
+	if lang == English {
+		if e, ok := english[s]; ok {
+			return e
+		}
+	}
+	return s
+}
+
+// langOf picks the request's language: the language chosen on the screen (a cookie), else the browser's first
+// preference between Italian and English (recipients and clients open links on their own devices), else Italian.
+func langOf(r *http.Request) Lang {
+	if c, err := r.Cookie(langCookie); err == nil {
+		for _, l := range langs {
+			if c.Value == string(l) {
+				return l
+			}
+		}
+	}
+	for _, part := range strings.Split(r.Header.Get("Accept-Language"), ",") {
+		tag, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch strings.ToLower(strings.SplitN(tag, "-", 2)[0]) {
+		case "it":
+			return Italian
+		case "en":
+			return English
+		}
+	}
+	return Italian
+}
+
+// tr translates s into the request's language.
+func tr(r *http.Request, s string) string { return translate(langOf(r), s) }
+
+// httpError answers with a plain-text message in the request's language.
+func httpError(w http.ResponseWriter, r *http.Request, msg string, code int) {
+	http.Error(w, tr(r, msg), code)
+}
+
+// setLang switches the screens' language and goes back to the page it was chosen on.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1024)
+	l := Lang(r.PostFormValue("lang"))
+	if l != Italian && l != English {
+		httpError(w, r, "lingua non disponibile", http.StatusBadRequest)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", HttpOnly: true,
+		Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode, MaxAge: 365 * 24 * 3600})
+	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
+}
+
+// localPath returns p when it is a path on this server, "/" otherwise: a form field must not redirect elsewhere.
+func localPath(p string) string {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+		return "/"
+	}
+	return p
+}
+
+// coreEnglish holds the strings of the lock, home, deliveries, share, progress and remote screens.
+var coreEnglish = map[string]string{}
