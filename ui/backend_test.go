@@ -140,7 +140,9 @@ func (m *memBackend) ResumeJob(ctx context.Context, id, _ string) (JobInfo, erro
 	return m.Job(ctx, id)
 }
 
-func (m *memBackend) CancelJob(_ context.Context, id, _ string) error { return m.setJobState(id, JobCancelled) }
+func (m *memBackend) CancelJob(_ context.Context, id, _ string) error {
+	return m.setJobState(id, JobCancelled)
+}
 
 func (m *memBackend) Phones(context.Context) ([]Phone, error) {
 	m.mu.Lock()
