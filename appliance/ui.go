@@ -85,7 +85,7 @@ var ErrNoPIN = errors.New("no technician PIN set: give one for the first start (
 // them from the PINs given (the administrator PIN is optional); afterwards the PINs given are ignored: changing a
 // PIN is an administrator's act.
 func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Credentials, error) {
-	path := filepath.Join(dataDir, "ui-credentials.json")
+	path := filepath.Join(dataDir, credentialsName)
 	b, err := os.ReadFile(path)
 	if err == nil {
 		var f credentialsFile

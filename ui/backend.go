@@ -147,7 +147,7 @@ type LeafInfo struct {
 	Index  uint64
 	Type   string
 	Time   time.Time
-	Fields string // the leaf's fields as canonical JSON
+	Fields string // the whole leaf as stored: canonical JSON, the bytes its hash covers
 	Hash   string // the leaf's RFC 6962 hash, hex
 }
 

@@ -1,0 +1,152 @@
+package appliance
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/ui"
+	"github.com/attesta/attesta/usb"
+)
+
+// What the touch UI reads from the appliance beyond its state: the journal, the attestation history, the phones on
+// USB; and where it keeps a changed PIN.
+
+// LeafPINChanged records that an administrator changed a PIN: which ones, never the PINs or their hashes.
+const LeafPINChanged = "ui-pin-changed"
+
+var (
+	_ ui.JournalView     = (*Appliance)(nil)
+	_ ui.Phones          = (*Appliance)(nil)
+	_ ui.CredentialStore = (*Appliance)(nil)
+)
+
+// Leaves returns up to n leaves of the journal from index from on, and the journal's size.
+func (a *Appliance) Leaves(ctx context.Context, from uint64, n int) ([]ui.LeafInfo, uint64, error) {
+	size := a.journal.Size()
+	if from >= size || n <= 0 {
+		return nil, size, nil
+	}
+	to := min(size, from+uint64(n))
+	var out []ui.LeafInfo
+	for leaf, err := range a.journal.Entries(ctx, from, to) {
+		if err != nil {
+			return out, size, fmt.Errorf("appliance: read journal leaves %d–%d: %w", from, to, err)
+		}
+		out = append(out, leafInfo(leaf))
+	}
+	return out, size, nil
+}
+
+// leafInfo shows a leaf as it is stored: its canonical JSON, byte for byte, which is what its hash covers.
+func leafInfo(l journal.Leaf) ui.LeafInfo {
+	li := ui.LeafInfo{Index: l.Index, Hash: hex.EncodeToString(l.Hash[:]), Fields: string(l.Data)}
+	if e, err := l.Entry(); err == nil {
+		li.Type, li.Time = e.Type, e.Time
+	} else {
+		li.Type = "?"
+	}
+	return li
+}
+
+// attestationWindow is how many leaves Attestations reads at a time, walking back from the newest.
+const attestationWindow = 4096
+
+// Attestations returns the latest n attestation checks, newest first, reading the journal backwards: the checks
+// run periodically, so the recent ones are near its end.
+func (a *Appliance) Attestations(ctx context.Context, n int) ([]ui.AttestationInfo, error) {
+	var out []ui.AttestationInfo
+	for to := a.journal.Size(); to > 0 && len(out) < n; {
+		from := to - min(to, attestationWindow)
+		var window []ui.AttestationInfo
+		for leaf, err := range a.journal.Entries(ctx, from, to) {
+			if err != nil {
+				return out, fmt.Errorf("appliance: read attestation history at leaves %d–%d: %w", from, to, err)
+			}
+			if info, ok := attestationInfo(leaf); ok {
+				window = append(window, info)
+			}
+		}
+		for i := len(window) - 1; i >= 0 && len(out) < n; i-- {
+			out = append(out, window[i])
+		}
+		to = from
+	}
+	return out, nil
+}
+
+func attestationInfo(l journal.Leaf) (ui.AttestationInfo, bool) {
+	e, err := l.Entry()
+	if err != nil || e.Type != LeafAttestation {
+		return ui.AttestationInfo{}, false
+	}
+	ok, _ := e.Fields["ok"].(bool)
+	info := ui.AttestationInfo{Leaf: l.Index, At: e.Time, OK: ok}
+	if fs, _ := e.Fields["failures"].([]any); len(fs) > 0 {
+		var parts []string
+		for _, f := range fs {
+			parts = append(parts, fmt.Sprint(f))
+		}
+		info.Summary = strings.Join(parts, "; ")
+	}
+	if note, _ := e.Fields["clock_note"].(string); note != "" {
+		info.Summary = strings.TrimPrefix(info.Summary+"; "+note, "; ")
+	}
+	return info, true
+}
+
+// Phones lists the phones the adb server sees. No adb server is not an error: there is simply no phone.
+func (a *Appliance) Phones(ctx context.Context) ([]ui.Phone, error) {
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	devs, err := usb.New(usb.Options{Addr: a.adbServer(), Logger: a.log}).Devices(ctx)
+	if err != nil {
+		a.log.DebugContext(ctx, "no adb server", "error", err)
+		return nil, nil
+	}
+	out := make([]ui.Phone, 0, len(devs))
+	for _, d := range devs {
+		out = append(out, ui.Phone{Serial: d.Serial, Model: strings.ReplaceAll(d.Model, "_", " "), State: d.State})
+	}
+	return out, nil
+}
+
+// adbServer is the adb server the appliance talks to.
+func (a *Appliance) adbServer() string { return usb.DefaultAddr }
+
+// SaveCredentials replaces the UI's PIN hashes after an administrator changed a PIN, and journals which PINs
+// changed.
+func (a *Appliance) SaveCredentials(ctx context.Context, c ui.Credentials) error {
+	if len(c.Salt) == 0 || len(c.Technician) == 0 {
+		return errors.New("appliance: save credentials: no salt or technician PIN")
+	}
+	path := filepath.Join(a.cfg.DataDir, credentialsName)
+	old, err := LoadOrCreateCredentials(a.cfg.DataDir, "", "")
+	if err != nil {
+		return fmt.Errorf("appliance: save credentials: %w", err)
+	}
+	data, err := json.MarshalIndent(credentialsFile{Format: credentialsFormat, Salt: c.Salt, Technician: c.Technician,
+		Admin: c.Admin}, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := durable.Replace(path, append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("appliance: save credentials: %w", err)
+	}
+	_, err = a.record(ctx, journal.Entry{Type: LeafPINChanged, Fields: map[string]any{
+		"technician": !bytes.Equal(old.Technician, c.Technician) || !bytes.Equal(old.Salt, c.Salt),
+		"admin":      !bytes.Equal(old.Admin, c.Admin) || !bytes.Equal(old.Salt, c.Salt),
+	}})
+	return err
+}
+
+// credentialsName is the file of the UI's PIN hashes in the data directory.
+const credentialsName = "ui-credentials.json"
