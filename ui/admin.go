@@ -1,31 +1,192 @@
 package ui
 
-import "net/http"
+import (
+	"crypto/subtle"
+	"fmt"
+	"log/slog"
+	"net/http"
+)
 
 // The administrator's screens.
 
 func (s *Server) adminRoutes() []route {
 	return []route{
 		{"GET /admin", RoleAdmin, s.admin},
+		{"POST /admin/pin", RoleAdmin, s.changePIN},
 	}
 }
 
+// PIN lengths the appliance accepts: the lock screen's keypad takes up to 12 digits.
+const (
+	minPIN = 6
+	maxPIN = 12
+)
+
 type adminData struct {
 	Sessions int
-	Shares   int
+	Shares   int    // share links still working
+	Which    string // the PIN being changed: "technician" or "admin"
+	Error    string
+	Done     string
+	MinPIN   int
+	MaxPIN   int
 }
 
 func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
+	s.renderAdmin(w, r, http.StatusOK, adminData{Which: "technician", Done: doneMessage(r)})
+}
+
+func doneMessage(r *http.Request) string {
+	switch r.URL.Query().Get("done") {
+	case "technician":
+		return tr(r, "PIN del tecnico cambiato: le sessioni dei tecnici sono state chiuse.")
+	case "admin":
+		return tr(r, "PIN dell'amministratore cambiato: le altre sessioni sono state chiuse.")
+	}
+	return ""
+}
+
+func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, code int, data adminData) {
 	shares, err := s.cfg.Shares.List(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.sessions.mu.Lock()
-	n := len(s.sessions.m)
-	s.sessions.mu.Unlock()
-	s.render(w, r, http.StatusOK, "admin", adminData{Sessions: n, Shares: len(shares)})
+	now := s.now()
+	for _, sh := range shares {
+		if sh.Active(now) {
+			data.Shares++
+		}
+	}
+	data.Sessions = s.sessions.count(now)
+	data.MinPIN, data.MaxPIN = minPIN, maxPIN
+	s.render(w, r, code, "admin", data)
+}
+
+// validPIN reports whether p is a PIN the lock screen can take: minPIN to maxPIN decimal digits.
+func validPIN(p string) bool {
+	if len(p) < minPIN || len(p) > maxPIN {
+		return false
+	}
+	for _, c := range []byte(p) {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// changePIN replaces the technician's or the administrator's PIN. The administrator types their current PIN
+// again, so that a session left open is not enough; a wrong one counts towards the lockout like a wrong login.
+// The new hash is stored before it is used; then the sessions it protected end.
+func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	if err := r.ParseForm(); err != nil {
+		httpError(w, r, "modulo non leggibile o troppo grande", http.StatusBadRequest)
+		return
+	}
+	data := adminData{Which: r.PostFormValue("which")}
+	refuse := func(code int, msg string) {
+		data.Error = msg
+		s.renderAdmin(w, r, code, data)
+	}
+	if data.Which != "technician" && data.Which != "admin" {
+		refuse(http.StatusBadRequest, tr(r, "Scegliere quale PIN cambiare."))
+		return
+	}
+	current, pin, again := r.PostFormValue("current"), r.PostFormValue("pin"), r.PostFormValue("again")
+	switch {
+	case !validPIN(pin):
+		refuse(http.StatusUnprocessableEntity, tr(r, "Il nuovo PIN deve avere da 6 a 12 cifre."))
+		return
+	case pin != again:
+		refuse(http.StatusUnprocessableEntity, tr(r, "I due nuovi PIN non coincidono."))
+		return
+	}
+
+	s.loginMu.Lock()
+	defer s.loginMu.Unlock()
+	client, now := clientAddr(r), s.now()
+	if ok, until := s.lock.allowed(client, now); !ok {
+		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(now).Seconds())+1))
+		refuse(http.StatusTooManyRequests, fmt.Sprintf(tr(r, "Troppi tentativi errati: riprovare dopo le %s."),
+			until.In(rome).Format("15:04:05")))
+		return
+	}
+	creds := s.credentials()
+	if creds.check(current) != RoleAdmin {
+		s.lock.fail(client, now)
+		s.log.WarnContext(r.Context(), "PIN change: wrong administrator PIN", slog.String("remote", client))
+		refuse(http.StatusUnauthorized, tr(r, "PIN dell'amministratore attuale errato."))
+		return
+	}
+	s.lock.succeed(client)
+	next, ok := withPIN(creds, data.Which, HashPIN(creds.Salt, pin))
+	if !ok {
+		refuse(http.StatusUnprocessableEntity,
+			tr(r, "Il PIN del tecnico e quello dell'amministratore devono essere diversi."))
+		return
+	}
+	if err := s.cfg.CredStore.SaveCredentials(r.Context(), next); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.credMu.Lock()
+	s.creds = next
+	s.credMu.Unlock()
+	var ended int
+	keep := ""
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		keep = c.Value
+	}
+	if data.Which == "technician" {
+		ended = s.sessions.end(RoleTechnician, keep)
+	} else {
+		ended = s.sessions.end(RoleTechnician, keep) + s.sessions.end(RoleAdmin, keep)
+	}
+	s.log.InfoContext(r.Context(), "PIN changed", slog.String("pin", data.Which), slog.Int("sessions_ended", ended),
+		slog.String("remote", client))
+	http.Redirect(w, r, "/admin?done="+data.Which, http.StatusSeeOther)
+}
+
+// withPIN returns creds with the hash of which replaced by h. It refuses (false) a PIN the other role has: two
+// roles sharing a PIN would let the technician in as administrator.
+func withPIN(creds Credentials, which string, h []byte) (Credentials, bool) {
+	other := creds.Admin
+	if which == "admin" {
+		other = creds.Technician
+	}
+	if len(other) == len(h) && subtle.ConstantTimeCompare(other, h) == 1 {
+		return creds, false
+	}
+	if which == "admin" {
+		creds.Admin = h
+	} else {
+		creds.Technician = h
+	}
+	return creds, true
 }
 
 // adminEnglish holds the administrator screens' strings.
-var adminEnglish = map[string]string{}
+var adminEnglish = map[string]string{
+	"Sessioni aperte":                 "Open sessions",
+	"Link di condivisione attivi":     "Active share links",
+	"Cambio PIN":                      "Change PIN",
+	"PIN del tecnico":                 "Technician PIN",
+	"PIN dell'amministratore":         "Administrator PIN",
+	"PIN attuale dell'amministratore": "Current administrator PIN",
+	"Nuovo PIN":                       "New PIN",
+	"Ripetere il nuovo PIN":           "Repeat the new PIN",
+	"Da %d a %d cifre. Toccare un campo, poi digitare.": "%d to %d digits. Tap a field, then type.",
+	"Cambia il PIN":                            "Change the PIN",
+	"Scegliere quale PIN cambiare.":            "Choose which PIN to change.",
+	"Il nuovo PIN deve avere da 6 a 12 cifre.": "The new PIN must have 6 to 12 digits.",
+	"I due nuovi PIN non coincidono.":          "The two new PINs differ.",
+	"PIN dell'amministratore attuale errato.":  "Wrong current administrator PIN.",
+	"Il PIN del tecnico e quello dell'amministratore devono essere diversi.": "The technician's and the " +
+		"administrator's PINs must differ.",
+	"PIN del tecnico cambiato: le sessioni dei tecnici sono state chiuse.": "Technician PIN changed: the " +
+		"technicians' sessions have been closed.",
+	"PIN dell'amministratore cambiato: le altre sessioni sono state chiuse.": "Administrator PIN changed: the " +
+		"other sessions have been closed.",
+}

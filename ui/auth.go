@@ -222,3 +222,33 @@ func (s *sessions) remove(id string) {
 	defer s.mu.Unlock()
 	delete(s.m, tokenHash(id))
 }
+
+// count returns how many sessions are open at now, forgetting those idle too long.
+func (s *sessions) count(now time.Time) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for h, ss := range s.m {
+		if now.Sub(ss.seen) > s.idle {
+			delete(s.m, h)
+		}
+	}
+	return len(s.m)
+}
+
+// end closes every session of role but the one with id keep, and returns how many it closed.
+func (s *sessions) end(role Role, keep string) int {
+	kh := ""
+	if keep != "" {
+		kh = tokenHash(keep)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for h, ss := range s.m {
+		if ss.role == role && h != kh {
+			delete(s.m, h)
+			n++
+		}
+	}
+	return n
+}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/attesta/attesta/evidence"
 )
 
 // memBackend is an in-memory appliance behind the screens for the ui package's own tests: cases, jobs, phones,
@@ -21,6 +23,7 @@ type memBackend struct {
 	leaves []LeafInfo
 	atts   []AttestationInfo
 	creds  []Credentials // every saved version
+	webs   []WebSession  // every StartWebSession request, accepted or not
 }
 
 func newMemBackend(now func() time.Time) *memBackend { return &memBackend{now: now} }
@@ -89,7 +92,18 @@ func (m *memBackend) startJob(kind, caseID string) (JobInfo, error) {
 	return j, nil
 }
 
-func (m *memBackend) StartWebSession(_ context.Context, req WebSession) (JobInfo, error) {
+// StartWebSession checks the case and the list as the appliance does (the real list parser) before it starts
+// the job.
+func (m *memBackend) StartWebSession(ctx context.Context, req WebSession) (JobInfo, error) {
+	m.mu.Lock()
+	m.webs = append(m.webs, req)
+	m.mu.Unlock()
+	if _, err := m.Case(ctx, req.Case); err != nil {
+		return JobInfo{}, err
+	}
+	if _, err := evidence.ParseList(strings.NewReader(req.List), evidence.ListOptions{Now: m.now()}); err != nil {
+		return JobInfo{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
 	return m.startJob("web", req.Case)
 }
 

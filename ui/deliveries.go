@@ -96,12 +96,12 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	byName := map[string][]shareRow{}
 	for _, sh := range shares {
-		row := shareRow{Share: sh, Short: sh.Hash[:12], Active: sh.Active(now), Status: "attivo"}
+		row := shareRow{Share: sh, Short: sh.Hash[:12], Active: sh.Active(now), Status: tr(r, "attivo")}
 		switch {
 		case !sh.Revoked.IsZero():
-			row.Status = "revocato"
+			row.Status = tr(r, "revocato")
 		case !now.Before(sh.Expires):
-			row.Status = "scaduto"
+			row.Status = tr(r, "scaduto")
 		}
 		byName[sh.Delivery] = append(byName[sh.Delivery], row)
 	}
@@ -126,7 +126,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	root, err := s.cfg.Deliveries.Open(r.Context(), name)
 	if err != nil {
-		http.NotFound(w, r)
+		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
 	root.Close()
@@ -134,7 +134,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	if days := r.PostFormValue("days"); days != "" {
 		var n int
 		if _, err := fmt.Sscan(days, &n); err != nil || !slices.Contains(shareDays, n) {
-			http.Error(w, "durata non valida", http.StatusBadRequest)
+			httpError(w, r, "durata non valida", http.StatusBadRequest)
 			return
 		}
 		ttl = time.Duration(n) * 24 * time.Hour
@@ -161,7 +161,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 	hash := r.PathValue("hash")
 	if err := s.cfg.Shares.Revoke(r.Context(), hash, s.now()); errors.Is(err, ErrShareNotFound) {
-		http.NotFound(w, r)
+		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	} else if err != nil {
 		s.fail(w, r, err)
@@ -176,16 +176,16 @@ func (s *Server) shareFor(w http.ResponseWriter, r *http.Request) (Share, bool) 
 	sh, err := s.cfg.Shares.Get(r.Context(), tokenHash(r.PathValue("token")))
 	switch {
 	case errors.Is(err, ErrShareNotFound):
-		http.Error(w, "link sconosciuto", http.StatusNotFound)
+		httpError(w, r, "link sconosciuto", http.StatusNotFound)
 		return Share{}, false
 	case err != nil:
 		s.fail(w, r, err)
 		return Share{}, false
 	case !sh.Revoked.IsZero():
-		http.Error(w, "link revocato", http.StatusGone)
+		httpError(w, r, "link revocato", http.StatusGone)
 		return Share{}, false
 	case !s.now().Before(sh.Expires):
-		http.Error(w, "link scaduto", http.StatusGone)
+		httpError(w, r, "link scaduto", http.StatusGone)
 		return Share{}, false
 	}
 	return sh, true
@@ -207,7 +207,7 @@ func (s *Server) shareIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	root, err := s.cfg.Deliveries.Open(r.Context(), sh.Delivery)
 	if err != nil {
-		http.Error(w, "consegna non più disponibile", http.StatusGone)
+		httpError(w, r, "consegna non più disponibile", http.StatusGone)
 		return
 	}
 	defer root.Close()
@@ -283,19 +283,19 @@ func (s *Server) shareFile(w http.ResponseWriter, r *http.Request) {
 	p, err := cleanSharePath(r.PathValue("path"))
 	if err != nil {
 		s.log.WarnContext(r.Context(), "share link: path refused", slog.String("hash", sh.Hash), slog.Any("error", err))
-		http.Error(w, "percorso non consentito", http.StatusBadRequest)
+		httpError(w, r, "percorso non consentito", http.StatusBadRequest)
 		return
 	}
 	root, err := s.cfg.Deliveries.Open(r.Context(), sh.Delivery)
 	if err != nil {
-		http.Error(w, "consegna non più disponibile", http.StatusGone)
+		httpError(w, r, "consegna non più disponibile", http.StatusGone)
 		return
 	}
 	defer root.Close()
 	f, info, err := openShared(root, p)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "share link: file refused", slog.String("hash", sh.Hash), slog.Any("error", err))
-		http.NotFound(w, r)
+		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
 	defer f.Close()

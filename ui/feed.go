@@ -12,11 +12,12 @@ import (
 
 // Event is one step of a session's progress, as the progress pages receive it over Server-Sent Events.
 type Event struct {
-	Seq   int    `json:"seq"`  // 1, 2, 3… in publication order; the SSE id
-	Kind  string `json:"kind"` // "progress", "qr" (a new code to scan), "end"
-	Text  string `json:"text"`
-	Done  int    `json:"done"`
-	Total int    `json:"total"`
+	Seq   int       `json:"seq"`  // 1, 2, 3… in publication order; the SSE id
+	Kind  string    `json:"kind"` // "progress", "qr" (a new code to scan), "end"
+	Text  string    `json:"text"`
+	Done  int       `json:"done"`
+	Total int       `json:"total"`
+	At    time.Time `json:"at"` // when it was published: the screens show it, and stream latency is measured from it
 }
 
 // Feed is the progress of one capture session: an ordered list of events, the QR code to scan, and whether it
@@ -57,6 +58,7 @@ func (f *Feed) publish(e Event) {
 		return
 	}
 	e.Seq = len(f.events) + 1
+	e.At = time.Now().UTC()
 	f.events = append(f.events, e)
 	close(f.changed)
 	f.changed = make(chan struct{})

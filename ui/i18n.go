@@ -96,4 +96,93 @@ func localPath(p string) string {
 }
 
 // coreEnglish holds the strings of the lock, home, deliveries, share, progress and remote screens.
-var coreEnglish = map[string]string{}
+var coreEnglish = map[string]string{
+	// Layout and navigation.
+	"Stato":           "Status",
+	"Casi":            "Cases",
+	"Telefono":        "Phone",
+	"Consegne":        "Deliveries",
+	"Registro":        "Journal",
+	"Attestazioni":    "Attestations",
+	"Amministrazione": "Administration",
+	"Blocca":          "Lock",
+	"Lingua":          "Language",
+
+	// Lock screen.
+	"Accesso":         "Sign in",
+	"Inserire il PIN": "Enter the PIN",
+	"PIN errato.":     "Wrong PIN.",
+	"Troppi tentativi errati: riprovare dopo le %s.": "Too many wrong attempts: try again after %s.",
+	"PIN":      "PIN",
+	"Cancella": "Delete",
+	"Entra":    "Enter",
+
+	// Home.
+	"Attestazione":            "Attestation",
+	"Valida":                  "Valid",
+	"Non valida":              "Not valid",
+	"ultima:":                 "last:",
+	"Integrità":               "Integrity",
+	"Manomissione":            "Tampered",
+	"Integro":                 "Intact",
+	"Certificazione bloccata": "Certification locked",
+	"Contenitore chiuso":      "Enclosure closed",
+	"Spazio libero":           "Free space",
+	"su %s":                   "of %s",
+	"Ora":                     "Time",
+	"Sessioni in corso":       "Sessions running",
+	"Sessione %s":             "Session %s",
+
+	// Deliveries and share links.
+	"Nessuna consegna.":    "No deliveries.",
+	"Creata il":            "Created on",
+	"Durata":               "Lifetime",
+	"1 giorno":             "1 day",
+	"7 giorni":             "7 days",
+	"30 giorni":            "30 days",
+	"90 giorni":            "90 days",
+	"Nuovo link":           "New link",
+	"Link":                 "Link",
+	"Creato":               "Created",
+	"Scade":                "Expires",
+	"Revoca":               "Revoke",
+	"attivo":               "active",
+	"revocato":             "revoked",
+	"scaduto":              "expired",
+	"Link di condivisione": "Share link",
+	"Link per %s":          "Link for %s",
+	"Copiare ora il link: non sarà più mostrato. Scade il %s.": "Copy the link now: it will not be shown again. " +
+		"It expires on %s.",
+	"Torna alle consegne": "Back to deliveries",
+	"Consegna":            "Delivery",
+	"Consegna %s":         "Delivery %s",
+	"Il file VERIFICA.txt spiega come verificare tutto senza rete.": "The file VERIFICA.txt explains how to " +
+		"verify everything without a network.",
+
+	// Progress and the remote page.
+	"Avanzamento":                          "Progress",
+	"Codice QR da inquadrare con WhatsApp": "QR code to scan with WhatsApp",
+	"In attesa…":                           "Waiting…",
+	"Link per il cliente (mostrato una sola volta):": "Link for the client (shown only once):",
+	"Link per il cliente":                            "Link for the client",
+	"Collegamento WhatsApp":                          "Linking WhatsApp",
+	"Aprire WhatsApp sul telefono, Dispositivi collegati, Collega un dispositivo, e inquadrare il codice.": "Open " +
+		"WhatsApp on the phone, Linked devices, Link a device, and scan the code.",
+
+	// Plain-text answers.
+	"richiesta da un'altra origine rifiutata": "request from another origin refused",
+	"accesso richiesto":                       "sign-in required",
+	"non consentito a questo ruolo":           "not allowed for this role",
+	"errore interno":                          "internal error",
+	"lingua non disponibile":                  "language not available",
+	"durata non valida":                       "invalid lifetime",
+	"link sconosciuto":                        "unknown link",
+	"link revocato":                           "link revoked",
+	"link scaduto":                            "link expired",
+	"consegna non più disponibile":            "delivery no longer available",
+	"percorso non consentito":                 "path not allowed",
+	"sessione terminata":                      "session ended",
+	"link già usato":                          "link already used",
+	"nessun codice QR":                        "no QR code",
+	"non trovato":                             "not found",
+}

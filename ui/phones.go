@@ -1,10 +1,269 @@
 package ui
 
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
 // The extraction wizard: a phone plugged in over USB, its backup key, the list.
+//
+// The end-to-end backup key opens every chat of the phone's owner: it goes from the form to Jobs.StartExtraction
+// and nowhere else. It is never logged, never written back into a page (a refused form comes back with the key
+// empty) and never shown inside an error.
 
 func (s *Server) phoneRoutes() []route {
-	return nil
+	return []route{
+		{"GET /phones", RoleTechnician, s.phones},
+		{"GET /phones/{serial}", RoleTechnician, s.phonePage},
+		{"POST /phones/{serial}/extract", RoleTechnician, s.extract},
+	}
+}
+
+// backupKeyDigits is the length of WhatsApp's end-to-end backup key, in decimal digits.
+const backupKeyDigits = 64
+
+// maxExtractForm bounds the wizard's form: an acquisition list of 50 lines is a few kilobytes.
+const maxExtractForm = 256 << 10
+
+// phoneRefreshSeconds is how often the phone list reloads itself, to show a phone as soon as it is plugged in.
+const phoneRefreshSeconds = 3
+
+type phonesData struct {
+	Phones  []Phone
+	Error   string
+	Refresh int
+}
+
+func (s *Server) phones(w http.ResponseWriter, r *http.Request) {
+	data := phonesData{Refresh: phoneRefreshSeconds}
+	ps, err := s.cfg.Phones.Phones(r.Context())
+	if err != nil {
+		s.log.ErrorContext(r.Context(), "list phones", slog.Any("error", err))
+		data.Error = tr(r, "Impossibile leggere i telefoni collegati: riprovare tra poco.")
+	}
+	data.Phones = ps
+	s.render(w, r, http.StatusOK, "phones", data)
+}
+
+// phoneData is the wizard's page. It has no field for the key, on purpose.
+type phoneData struct {
+	Phone     Phone
+	Cases     []CaseInfo
+	Case      string // the case chosen
+	List      string
+	Error     string
+	KeyDigits int
+}
+
+// findPhone returns the phone with serial among those plugged in.
+func (s *Server) findPhone(r *http.Request, serial string) (Phone, bool, error) {
+	ps, err := s.cfg.Phones.Phones(r.Context())
+	if err != nil {
+		return Phone{}, false, err
+	}
+	for _, p := range ps {
+		if p.Serial == serial {
+			return p, true, nil
+		}
+	}
+	return Phone{}, false, nil
+}
+
+// openCases returns the cases whose evidence still exists: the only ones an acquisition may join.
+func (s *Server) openCases(r *http.Request) ([]CaseInfo, error) {
+	cs, err := s.cfg.Cases.ListCases(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	var out []CaseInfo
+	for _, c := range cs {
+		if c.Erased.IsZero() {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func (s *Server) phonePage(w http.ResponseWriter, r *http.Request) {
+	p, ok, err := s.findPhone(r, r.PathValue("serial"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !ok {
+		httpError(w, r, "telefono non collegato", http.StatusNotFound)
+		return
+	}
+	cases, err := s.openCases(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "phone", phoneData{Phone: p, Cases: cases, Case: r.URL.Query().Get("case"),
+		KeyDigits: backupKeyDigits})
+}
+
+// normalizeKey returns the key's digits without the spaces the technician may type between groups, and whether
+// they are exactly the 64 digits of a backup key.
+func normalizeKey(k string) (string, bool) {
+	k = strings.Map(func(c rune) rune {
+		if c == ' ' || c == '\t' || c == '-' {
+			return -1
+		}
+		return c
+	}, k)
+	if len(k) != backupKeyDigits {
+		return k, false
+	}
+	for _, c := range []byte(k) {
+		if c < '0' || c > '9' {
+			return k, false
+		}
+	}
+	return k, true
+}
+
+// extract starts the extraction and sends the browser to its job. A refused form comes back with what the
+// technician chose, the key excepted.
+func (s *Server) extract(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxExtractForm)
+	if err := r.ParseForm(); err != nil {
+		httpError(w, r, "modulo non leggibile o troppo grande", http.StatusBadRequest)
+		return
+	}
+	serial := r.PathValue("serial")
+	data := phoneData{Phone: Phone{Serial: serial}, Case: r.PostFormValue("case"), List: r.PostFormValue("list"),
+		KeyDigits: backupKeyDigits}
+	refuse := func(code int, msg string) {
+		if cs, err := s.openCases(r); err == nil {
+			data.Cases = cs
+		}
+		data.Error = msg
+		s.render(w, r, code, "phone", data)
+	}
+	p, ok, err := s.findPhone(r, serial)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case !ok:
+		refuse(http.StatusConflict, tr(r, "Il telefono non è più collegato: ricollegarlo e riprovare."))
+		return
+	}
+	data.Phone = p
+	if !p.Ready() {
+		refuse(http.StatusConflict, tr(r, "Il telefono non è pronto: seguire le istruzioni qui sotto."))
+		return
+	}
+	key, ok := normalizeKey(r.PostFormValue("key"))
+	if msg := s.checkExtraction(r, data.Case, data.List, ok); msg != "" {
+		refuse(http.StatusUnprocessableEntity, msg)
+		return
+	}
+	job, err := s.cfg.Jobs.StartExtraction(r.Context(), Extraction{Case: data.Case, Serial: serial, Key: key,
+		List: data.List, Operator: roleOf(r).String()})
+	switch {
+	case errors.Is(err, ErrBusy):
+		refuse(http.StatusConflict, tr(r, "Un'altra acquisizione è in corso: attendere che finisca."))
+		return
+	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound):
+		// The backend's words, without the key should they ever quote it.
+		refuse(http.StatusUnprocessableEntity, tr(r, "Estrazione rifiutata:")+" "+redact(err.Error(), key))
+		return
+	case err != nil:
+		s.fail(w, r, errors.New(redact(err.Error(), key)))
+		return
+	}
+	s.log.InfoContext(r.Context(), "extraction started", slog.String("job", job.ID), slog.String("case", data.Case),
+		slog.String("serial", serial))
+	http.Redirect(w, r, "/jobs/"+job.ID, http.StatusSeeOther)
+}
+
+// checkExtraction returns what is wrong with the form, in the request's language, or "".
+func (s *Server) checkExtraction(r *http.Request, caseID, list string, keyOK bool) string {
+	if caseID == "" {
+		return tr(r, "Scegliere il caso.")
+	}
+	cs, err := s.openCases(r)
+	if err != nil {
+		return tr(r, "Impossibile leggere i casi: riprovare.")
+	}
+	found := false
+	for _, c := range cs {
+		found = found || c.ID == caseID
+	}
+	switch {
+	case !found:
+		return tr(r, "Il caso scelto non esiste o i suoi dati sono stati cancellati.")
+	case !keyOK:
+		return tr(r, "La chiave di backup deve avere esattamente 64 cifre: inserirla di nuovo.")
+	case strings.TrimSpace(list) == "":
+		return tr(r, "L'elenco delle chat da acquisire è vuoto.")
+	}
+	return ""
+}
+
+// redact removes the key from a message that might quote it.
+func redact(msg, key string) string {
+	if key == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, key, "[…]")
 }
 
 // phoneEnglish holds these screens' strings.
-var phoneEnglish = map[string]string{}
+var phoneEnglish = map[string]string{
+	"Telefoni collegati": "Connected phones",
+	"Impossibile leggere i telefoni collegati: riprovare tra poco.": "Cannot read the connected phones: try " +
+		"again shortly.",
+	"Aggiorna":                   "Refresh",
+	"Nessun telefono collegato.": "No phone connected.",
+	"Come collegare il telefono": "How to connect the phone",
+	"Collegare il telefono con un cavo dati e sbloccarlo.": "Connect the phone with a data cable and unlock it.",
+	"In Impostazioni → Info sul telefono toccare sette volte Numero build per attivare le Opzioni sviluppatore.": "" +
+		"In Settings → About phone tap Build number seven times to enable Developer options.",
+	"In Impostazioni → Opzioni sviluppatore attivare Debug USB.": "In Settings → Developer options turn on " +
+		"USB debugging.",
+	"Sul telefono accettare «Consentire il debug USB?».": "On the phone accept “Allow USB debugging?”.",
+	"Sul telefono sbloccato accettare «Consentire il debug USB?». Spuntare «Consenti sempre da questo computer» " +
+		"solo se la politica dello studio lo permette.": "On the unlocked phone accept “Allow USB debugging?”. " +
+		"Tick “Always allow from this computer” only if the studio's policy allows it.",
+	"Telefono non raggiungibile: scollegare e ricollegare il cavo.": "Phone not reachable: unplug the cable and " +
+		"plug it in again.",
+	"Pronto":                  "Ready",
+	"Da autorizzare":          "To authorize",
+	"Non raggiungibile":       "Not reachable",
+	"Estrai":                  "Extract",
+	"Modello sconosciuto":     "Unknown model",
+	"Estrazione dal telefono": "Extraction from the phone",
+	"Caso":                    "Case",
+	"Scegliere…":              "Choose…",
+	"Nessun caso aperto: aprirne uno in Casi.": "No open case: open one in Cases.",
+	"Elenco delle chat da acquisire":           "List of chats to acquire",
+	"Una chat per riga, o il CSV numero;nominativo;dal;al.": "One chat per line, or the CSV " +
+		"numero;nominativo;dal;al.",
+	"Chiave di backup end-to-end":                        "End-to-end backup key",
+	"Le 64 cifre come le mostra WhatsApp, 4 per gruppo.": "The 64 digits as WhatsApp shows them, 4 per group.",
+	"cifre":                                "digits",
+	"Cancella tutto":                       "Clear all",
+	"Avvia l'estrazione":                   "Start the extraction",
+	"Chiave di backup":                     "Backup key",
+	"telefono non collegato":               "phone not connected",
+	"modulo non leggibile o troppo grande": "form unreadable or too large",
+	"Il telefono non è più collegato: ricollegarlo e riprovare.": "The phone is no longer connected: plug it " +
+		"in again and retry.",
+	"Il telefono non è pronto: seguire le istruzioni qui sotto.": "The phone is not ready: follow the " +
+		"instructions below.",
+	"Un'altra acquisizione è in corso: attendere che finisca.": "Another acquisition is running: wait for it " +
+		"to finish.",
+	"Estrazione rifiutata:":                  "Extraction refused:",
+	"Scegliere il caso.":                     "Choose the case.",
+	"Impossibile leggere i casi: riprovare.": "Cannot read the cases: try again.",
+	"Il caso scelto non esiste o i suoi dati sono stati cancellati.": "The chosen case does not exist or its " +
+		"data has been erased.",
+	"La chiave di backup deve avere esattamente 64 cifre: inserirla di nuovo.": "The backup key must have " +
+		"exactly 64 digits: enter it again.",
+	"L'elenco delle chat da acquisire è vuoto.": "The list of chats to acquire is empty.",
+}

@@ -47,13 +47,13 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 	defer s.mu.Unlock()
 	l := s.remotes[hash]
 	if l == nil {
-		http.Error(w, "link sconosciuto", http.StatusNotFound)
+		httpError(w, r, "link sconosciuto", http.StatusNotFound)
 		return nil, false
 	}
 	f := s.feeds[l.feed]
 	if f == nil || f.Ended() || !s.now().Before(l.expires) {
 		// Kept, so that it keeps answering "gone" rather than "unknown".
-		http.Error(w, "sessione terminata", http.StatusGone)
+		httpError(w, r, "sessione terminata", http.StatusGone)
 		return nil, false
 	}
 	c, _ := r.Cookie(remoteCookie)
@@ -70,7 +70,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 			Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
 	case l.claim == "" || c == nil || subtle.ConstantTimeCompare([]byte(tokenHash(c.Value)), []byte(l.claim)) != 1:
 		s.log.WarnContext(r.Context(), "remote link: refused to another browser", slog.String("remote", clientAddr(r)))
-		http.Error(w, "link già usato", http.StatusGone)
+		httpError(w, r, "link già usato", http.StatusGone)
 		return nil, false
 	}
 	return f, true
@@ -98,7 +98,7 @@ func (s *Server) remoteEvents(w http.ResponseWriter, r *http.Request) {
 func serveQR(w http.ResponseWriter, r *http.Request, f *Feed) {
 	png := f.qrPNG()
 	if png == nil {
-		http.Error(w, "nessun codice QR", http.StatusNotFound)
+		httpError(w, r, "nessun codice QR", http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")

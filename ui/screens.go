@@ -43,7 +43,7 @@ type progressData struct {
 func (s *Server) progressPage(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		http.NotFound(w, r)
+		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
 	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, Ended: f.Ended()})
@@ -52,7 +52,7 @@ func (s *Server) progressPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) feedEvents(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		http.NotFound(w, r)
+		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
 	serveEvents(r.Context(), w, r, f)
@@ -61,7 +61,7 @@ func (s *Server) feedEvents(w http.ResponseWriter, r *http.Request) {
 func (s *Server) feedQR(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		http.NotFound(w, r)
+		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
 	serveQR(w, r, f)
@@ -71,12 +71,12 @@ func (s *Server) feedQR(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		http.NotFound(w, r)
+		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
 	p, err := s.NewRemoteLink(f.ID)
 	if err != nil {
-		http.Error(w, "sessione terminata", http.StatusGone)
+		httpError(w, r, "sessione terminata", http.StatusGone)
 		return
 	}
 	scheme := "http://"

@@ -32,7 +32,7 @@ type Status struct {
 
 // Config configures a Server. Every field but the documented defaults is required.
 type Config struct {
-	Credentials Credentials
+	Credentials Credentials     // the PINs at start; an administrator may change them while the server runs
 	CredStore   CredentialStore // where a changed PIN is kept
 	State       State
 	Deliveries  Deliveries
@@ -58,7 +58,10 @@ type Server struct {
 	tmpl     templates
 	static   fs.FS
 	handler  http.Handler
-	loginMu  sync.Mutex
+	loginMu  sync.Mutex // one PIN check or change at a time
+
+	credMu sync.RWMutex
+	creds  Credentials // the PINs accepted now; an administrator may change them
 
 	mu      sync.Mutex
 	feeds   map[string]*Feed
@@ -96,7 +99,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("ui: static assets: %w", err)
 	}
 	s := &Server{
-		cfg: cfg, log: cfg.Logger, now: cfg.Now,
+		cfg: cfg, log: cfg.Logger, now: cfg.Now, creds: cfg.Credentials,
 		lock: newLockout(), sessions: newSessions(cfg.IdleTimeout),
 		tmpl: tmpl, static: static,
 		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
@@ -157,7 +160,7 @@ func (s *Server) routes() http.Handler {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "cross-origin request refused", slog.String("path", r.URL.Path),
 			slog.String("origin", r.Header.Get("Origin")), slog.String("remote", r.RemoteAddr))
-		http.Error(w, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
+		httpError(w, r, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
 	}))
 	return securityHeaders(cop.Handler(mux))
 }
@@ -194,9 +197,9 @@ func (s *Server) require(role Role, next http.Handler) http.Handler {
 		case got == RoleNone && r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream":
 			http.Redirect(w, r, "/lock", http.StatusSeeOther)
 		case got == RoleNone:
-			http.Error(w, "accesso richiesto", http.StatusUnauthorized)
+			httpError(w, r, "accesso richiesto", http.StatusUnauthorized)
 		default:
-			http.Error(w, "non consentito a questo ruolo", http.StatusForbidden)
+			httpError(w, r, "non consentito a questo ruolo", http.StatusForbidden)
 		}
 	})
 }
@@ -253,7 +256,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusTooManyRequests, "lock", lockData{Error: "bloccato", Until: until.In(rome).Format("15:04:05")})
 		return
 	}
-	role := s.cfg.Credentials.check(pin)
+	role := s.credentials().check(pin)
 	if role == RoleNone {
 		s.lock.fail(client, now)
 		s.log.WarnContext(r.Context(), "wrong PIN", slog.String("remote", client))
@@ -285,8 +288,15 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/lock", http.StatusSeeOther)
 }
 
+// credentials returns the PIN hashes accepted now.
+func (s *Server) credentials() Credentials {
+	s.credMu.RLock()
+	defer s.credMu.RUnlock()
+	return s.creds
+}
+
 // fail logs an internal error and answers without its details.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
-	http.Error(w, "errore interno", http.StatusInternalServerError)
+	httpError(w, r, "errore interno", http.StatusInternalServerError)
 }

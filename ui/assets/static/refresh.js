@@ -1,0 +1,11 @@
+// Reloads a page that watches something outside the appliance (the phones on USB) every few seconds, while it
+// is on screen.
+"use strict";
+(function () {
+  var el = document.querySelector("[data-refresh]");
+  var s = el ? parseInt(el.dataset.refresh, 10) : 0;
+  if (!(s > 0)) return;
+  setInterval(function () {
+    if (document.visibilityState === "visible") location.reload();
+  }, s * 1000);
+})();
