@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"slices"
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -10,28 +9,32 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if st.Clock.IsZero() {
 		st.Clock = s.now()
 	}
-	s.render(w, r, http.StatusOK, "home", homeData{Status: st, Feeds: s.feedList()})
+	s.render(w, r, http.StatusOK, "home", homeData{Status: st, Jobs: s.openJobs(r)})
 }
 
 type homeData struct {
 	Status
-	Feeds []string
+	Jobs []jobView // running, or interrupted and waiting to be resumed
+}
+
+// openJobs lists the jobs that need the technician's eye: running or interrupted. The home screen still shows
+// the appliance's state when the list cannot be read.
+func (s *Server) openJobs(r *http.Request) []jobView {
+	jobs, err := s.cfg.Jobs.ListJobs(r.Context())
+	if err != nil {
+		s.log.WarnContext(r.Context(), "home: list jobs", "error", err)
+		return nil
+	}
+	var out []jobView
+	for _, j := range jobs {
+		if j.State == JobRunning || j.State == JobInterrupted {
+			out = append(out, newJobView(r, j))
+		}
+	}
+	return out
 }
 
 func (d homeData) DiskLow() bool { return d.DiskTotal > 0 && d.DiskFree < d.DiskTotal/10 }
-
-func (s *Server) feedList() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []string
-	for id, f := range s.feeds {
-		if !f.Ended() {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return out
-}
 
 type progressData struct {
 	Feed      string
