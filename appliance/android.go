@@ -106,7 +106,7 @@ func (a *Appliance) finishExtraction(ctx context.Context, acq *Acquisition, outD
 	} else if n := failedChats(outcomes); n > 0 {
 		outcome = fmt.Sprintf("partial: %d of %d chats not delivered", n, len(outcomes))
 	}
-	if _, ferr := acq.Finish(ctx, outcome); ferr != nil {
+	if _, ferr := acq.Finish(context.WithoutCancel(ctx), outcome); ferr != nil { // a stopped acquisition is closed too
 		err = errors.Join(err, ferr)
 	}
 	return err

@@ -48,6 +48,7 @@ type Appliance struct {
 	logFile  *os.File    // the default log's file, closed with the appliance
 	tsa      *tsa.Client // nil when no TSA is configured
 	tsaQueue *tsa.Queue
+	desk     deskSlot // cases and jobs, opened on first use (cases.go)
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked

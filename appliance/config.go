@@ -6,6 +6,9 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/attesta/attesta/appliance/retention"
+	"github.com/attesta/attesta/capture/web"
 )
 
 // Config is the appliance's configuration. The zero value of each field means its documented default.
@@ -28,6 +31,21 @@ type Config struct {
 	TSAURL string `json:"tsa_url"`
 	TSACA  string `json:"tsa_ca"`
 
+	// LegalMonths is the legal retention the studio adds, in whole months, to the service each case bought before
+	// the case's evidence is erased (see the retention package). Default: 0, no retention beyond the service:
+	// personal data is kept no longer than the purpose it was acquired for, the client keeps the deliveries, which
+	// verify without the appliance, and a case under dispute is put on legal hold instead. A studio bound by a
+	// retention duty sets it here. It applies to cases opened after the change.
+	LegalMonths int `json:"legal_months"`
+	// RetentionEvery is the period of the retention check that erases expired cases. Default: one hour.
+	RetentionEvery Duration `json:"retention_every"`
+	// WhatsAppWebURL is where web sessions open WhatsApp Web. Default: https://web.whatsapp.com/.
+	WhatsAppWebURL string `json:"whatsapp_web_url"`
+	// Chromium is the browser binary of web sessions. Default: web.DefaultChromium.
+	Chromium string `json:"chromium"`
+	// ADB is the adb server that extractions from phones on USB go through. Default: 127.0.0.1:5037.
+	ADB string `json:"adb"`
+
 	// Logger receives structured logs. Default: JSON lines appended to DataDir/attesta.log.
 	Logger *slog.Logger `json:"-"`
 	// Version is the tool version recorded in the journal. Default: "dev".
@@ -40,6 +58,10 @@ const (
 	DefaultTPM         = "/dev/tpmrm0"
 	DefaultPCRs        = "sha256:0,1,2,3,4,5,6,7,23"
 	DefaultAttestEvery = time.Hour
+
+	DefaultRetentionEvery = time.Hour
+	DefaultWhatsAppWebURL = "https://web.whatsapp.com/"
+	DefaultADB            = "127.0.0.1:5037"
 )
 
 // LoadConfig reads a JSON configuration file. Unknown fields are an error, so that a typo does not silently fall
@@ -55,6 +77,9 @@ func LoadConfig(path string) (Config, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&c); err != nil {
 		return c, fmt.Errorf("appliance: config %s: %w", path, err)
+	}
+	if c.LegalMonths < 0 || c.LegalMonths > retention.MaxLegalMonths {
+		return c, fmt.Errorf("appliance: config %s: legal_months %d: want 0 to %d", path, c.LegalMonths, retention.MaxLegalMonths)
 	}
 	return c, nil
 }
@@ -75,6 +100,18 @@ func (c Config) withDefaults() Config {
 	}
 	if c.AttestEvery == 0 {
 		c.AttestEvery = Duration(DefaultAttestEvery)
+	}
+	if c.RetentionEvery == 0 {
+		c.RetentionEvery = Duration(DefaultRetentionEvery)
+	}
+	if c.WhatsAppWebURL == "" {
+		c.WhatsAppWebURL = DefaultWhatsAppWebURL
+	}
+	if c.Chromium == "" {
+		c.Chromium = web.DefaultChromium
+	}
+	if c.ADB == "" {
+		c.ADB = DefaultADB
 	}
 	if c.Version == "" {
 		c.Version = "dev"

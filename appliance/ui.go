@@ -54,8 +54,9 @@ func (a *Appliance) ShareAccess(ctx context.Context, tokenHash, path, _ string) 
 	return err
 }
 
-// UIServer builds the touch UI over the appliance: its state on the home screen, the delivery folders of
-// deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled.
+// UIServer builds the touch UI over the appliance: its state on the home screen, the cases and their jobs (which
+// write into deliveriesDir and show their progress on the UI's feeds), the phones on USB, the journal, the
+// delivery folders of deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled.
 func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Server, error) {
 	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
 		return nil, err
@@ -64,8 +65,18 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	if err != nil {
 		return nil, err
 	}
-	return ui.New(ui.Config{Credentials: creds, State: a, Deliveries: ui.DirDeliveries(deliveriesDir),
-		Shares: shares, Access: a, Logger: a.log})
+	if err := a.setDeliveriesDir(deliveriesDir); err != nil {
+		return nil, err
+	}
+	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: a, State: a, Deliveries: ui.DirDeliveries(deliveriesDir),
+		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, Logger: a.log})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.SetJobSinks(func(id string) ProgressSink { return srv.Feed(id) }); err != nil {
+		return nil, err
+	}
+	return srv, nil
 }
 
 // credentialsFile holds the PINs' hashes (format attesta.ui.credentials/v1).

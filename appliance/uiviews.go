@@ -120,7 +120,7 @@ func (a *Appliance) Phones(ctx context.Context) ([]ui.Phone, error) {
 }
 
 // adbServer is the adb server the appliance talks to.
-func (a *Appliance) adbServer() string { return usb.DefaultAddr }
+func (a *Appliance) adbServer() string { return a.cfg.ADB }
 
 // SaveCredentials replaces the UI's PIN hashes after an administrator changed a PIN, and journals which PINs
 // changed.

@@ -19,6 +19,16 @@ import (
 // scenarioList is the acquisition list a studio would import for the scenario's one-to-one chats.
 func scenarioList(t *testing.T, sc *webtest.Scenario) evidence.List {
 	t.Helper()
+	text := scenarioListText(sc)
+	l, err := evidence.ParseList(strings.NewReader(text), evidence.ListOptions{Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)})
+	if err != nil {
+		t.Fatalf("list:\n%s\n%v", text, err)
+	}
+	return l
+}
+
+// scenarioListText is that list as the technician imports it: CSV with a header.
+func scenarioListText(sc *webtest.Scenario) string {
 	var b strings.Builder
 	b.WriteString("numero;nominativo;dal;al\n")
 	for _, c := range sc.Chats {
@@ -30,11 +40,7 @@ func scenarioList(t *testing.T, sc *webtest.Scenario) evidence.List {
 			fmt.Fprintf(&b, "+%s;%s;2026-01-12;2026-01-14\n", phone, strings.ReplaceAll(c.Title, ";", " "))
 		}
 	}
-	l, err := evidence.ParseList(strings.NewReader(b.String()), evidence.ListOptions{Now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)})
-	if err != nil {
-		t.Fatalf("list:\n%s\n%v", b.String(), err)
-	}
-	return l
+	return b.String()
 }
 
 func TestCaptureWebEndToEnd(t *testing.T) {

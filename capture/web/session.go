@@ -288,7 +288,7 @@ func (s *Session) WaitLinked(ctx context.Context) error {
 		timeout = time.Until(dl)
 	}
 	start := time.Now()
-	err := s.poll(context.WithoutCancel(ctx), timeout, "the link", func(st pageState) bool { return st.linked() })
+	err := s.poll(ctx, timeout, "the link", func(st pageState) bool { return st.linked() })
 	if err != nil {
 		st, _ := s.state(context.WithoutCancel(ctx))
 		return fmt.Errorf("%w: the QR code was not scanned within %v (Socket.state %s); show the new QR and retry",

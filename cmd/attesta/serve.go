@@ -15,13 +15,14 @@ import (
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "serve [--config FILE] [--data DIR] [--tpm SPEC] [--attest-every DURATION]")
+	fs := newFlags(e, "serve", "serve [--config FILE] [--data DIR] [--tpm SPEC] [--listen ADDR] [--attest-every DURATION] [--whatsapp-web-url URL]")
 	var c commonFlags
 	c.register(fs)
 	cfgFile := fs.String("config", "", "JSON configuration file (flags given explicitly override it)")
 	every := fs.Duration("attest-every", appliance.DefaultAttestEvery, "period of the attestation self-check")
 	listen := fs.String("listen", "127.0.0.1:8080", "address of the touch UI (the local interface by default)")
 	deliveries := fs.String("deliveries", "", "folder of the delivery folders the UI lists and shares (default DATA/deliveries)")
+	waURL := fs.String("whatsapp-web-url", "", "WhatsApp Web for remote sessions (default "+appliance.DefaultWhatsAppWebURL+")")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -39,6 +40,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 		cfg.AttestEvery = appliance.Duration(*every)
 	}
+	if *waURL != "" {
+		cfg.WhatsAppWebURL = *waURL
+	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
 
 	creds, err := appliance.LoadOrCreateCredentials(cfg.DataDir, os.Getenv("ATTESTA_TECHNICIAN_PIN"), os.Getenv("ATTESTA_ADMIN_PIN"))
@@ -50,6 +54,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	// Jobs run under ctx: a stop interrupts them, and they are resumable. StopJobs, deferred after Close so that
+	// it runs before it, waits until each has recorded that.
+	if err := a.OpenJobs(ctx); err != nil {
+		return err
+	}
+	defer a.StopJobs()
 	if *deliveries == "" {
 		*deliveries = filepath.Join(cfg.DataDir, "deliveries")
 	}
@@ -67,6 +77,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil,
 		"ui", "http://"+ln.Addr().String()+"/")
 	go a.RunTSAQueue(ctx)
+	go a.RunRetention(ctx)
 	a.RunAttestation(ctx) // until SIGINT or SIGTERM
 	cfg.Logger.Info("appliance stopping")
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -35,10 +35,11 @@
     if (qrbox) qrbox.hidden = true;
     var form = document.getElementById("remote-form");
     if (form) form.hidden = true; // the session is over: no more client links
-    // Only a page opened while the job ran reloads: the reloaded page sees the feed ended and stays.
+    // Only a page opened while the job ran reloads: the reloaded page sees the feed ended and stays. It goes to
+    // the job's own address rather than reloading, which would post the client-link form again.
     if (live) {
       reload.hidden = false;
-      setTimeout(function () { location.reload(); }, 1500);
+      setTimeout(function () { location.replace(reload.href); }, 1500);
     }
   });
 })();
