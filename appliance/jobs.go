@@ -541,7 +541,7 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 			Client: c.Client, Purpose: c.Purpose, LinkTimeout: linkTimeout,
 			OnQR: func(qr web.QR) {
 				j.sink.SetQR(qr.PNG)
-				s.progress(j, "scan the QR code with the client's phone", 0, len(list.Entries), false)
+				s.progress(j, "inquadrare il codice QR con il telefono del cliente", 0, len(list.Entries), false)
 			},
 			Progress: func(p web.Progress) { s.webProgress(j, p) },
 		})
@@ -551,7 +551,7 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 			err = kerr
 			break
 		}
-		s.progress(j, "extracting from the phone", 0, len(list.Entries), true)
+		s.progress(j, "estrazione dal telefono", 0, len(list.Entries), true)
 		outcomes, err = s.a.ExtractADB(ctx, ADBJob{ADB: s.a.cfg.ADB, Serial: sec.Serial, AndroidBackupJob: AndroidBackupJob{
 			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
 			Client: c.Client, Purpose: c.Purpose}})
@@ -570,14 +570,26 @@ func (s *jobStore) progress(j *job, text string, done, total int, force bool) {
 	j.sink.Progress(text, done, total)
 }
 
+// The progress texts are in Italian, the screens' first language; the UI translates them (ui.ProgressText).
+var (
+	stageText = map[string]string{"resolve": "ricerca della chat", "history": "caricamento della cronologia",
+		"messages": "lettura dei messaggi", "receipts": "conferme di consegna e lettura", "media": "allegati",
+		"screenshots": "schermate", "done": "fatto"}
+	chatStatusText = map[web.Status]string{web.StatusComplete: "completa", web.StatusPartial: "parziale",
+		web.StatusNotFound: "non trovata", web.StatusOutOfReach: "fuori dalla cronologia raggiungibile",
+		web.StatusPending: "non iniziata"}
+	jobStateText = map[string]string{ui.JobDone: "completata", ui.JobFailed: "fallita",
+		ui.JobInterrupted: "interrotta", ui.JobCancelled: "annullata"}
+)
+
 // webProgress turns a capture's progress into the job's. The text never names the chat: it goes to the record in
 // clear, and to the client's remote page.
 func (s *jobStore) webProgress(j *job, p web.Progress) {
 	done, force := p.Chat-1, false
-	text := fmt.Sprintf("chat %d/%d: %s", p.Chat, p.Of, p.Stage)
+	text := fmt.Sprintf("chat %d di %d: %s", p.Chat, p.Of, stageText[p.Stage])
 	if p.Stage == "done" {
 		done, force = p.Chat, true
-		text = fmt.Sprintf("chat %d/%d: %s", p.Chat, p.Of, p.Status)
+		text = fmt.Sprintf("chat %d di %d: %s", p.Chat, p.Of, chatStatusText[p.Status])
 		s.mu.Lock()
 		if i := p.Chat - 1; i >= 0 && i < len(j.secret.Chats) && p.Status != web.StatusComplete {
 			j.secret.Chats[i].Problem = string(p.Status)
@@ -627,7 +639,7 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []ChatOutcome, e
 	}}); jerr != nil {
 		s.a.log.ErrorContext(rctx, "job end not journaled", slog.String("job", j.rec.ID), slog.Any("error", jerr))
 	}
-	summary := fmt.Sprintf("%s: %d of %d chats delivered", state, n, total)
+	summary := fmt.Sprintf("%s: %d chat su %d consegnate", jobStateText[state], n, total)
 	s.mu.Lock()
 	j.rec.State, j.rec.Progress, j.rec.Done, j.rec.Total = state, summary, len(outcomes), total
 	if serr := s.save(j, true); serr != nil {
@@ -649,7 +661,7 @@ func (j *job) info() ui.JobInfo {
 		ji.Chats = append(ji.Chats, ui.ChatResult{Line: c.Line, Chat: c.Chat, Folder: c.Folder, Certified: c.Certified, Problem: c.Problem})
 	}
 	if j.rec.ResumedAs != "" {
-		ji.Progress += " (resumed as job " + j.rec.ResumedAs + ")"
+		ji.Progress += " (ripresa come sessione " + j.rec.ResumedAs + ")"
 	}
 	return ji
 }

@@ -50,22 +50,9 @@ func (s *testSink) End(string) {
 	s.mu.Unlock()
 }
 
-// replicaListText is the acquisition list of the scenario's one-to-one chats, as a studio would type it.
+// replicaListText is the acquisition list of the scenario's one-to-one chats, and their numbers.
 func replicaListText(sc *webtest.Scenario) (string, []string) {
-	var b strings.Builder
-	var phones []string
-	b.WriteString("numero;nominativo;dal;al\n")
-	for _, c := range sc.Chats {
-		phone := c.Phone
-		if user, ok := strings.CutSuffix(c.ID, "@c.us"); ok && phone == "" {
-			phone = user
-		}
-		if phone != "" {
-			fmt.Fprintf(&b, "+%s;%s;2026-01-12;2026-01-14\n", phone, strings.ReplaceAll(c.Title, ";", " "))
-			phones = append(phones, phone)
-		}
-	}
-	return b.String(), phones
+	return sc.AcquisitionList("2026-01-12", "2026-01-14"), sc.OneToOnePhones()
 }
 
 // jobAppliance opens an appliance whose jobs run under runCtx, write into out, and show their progress on sink.
@@ -265,7 +252,7 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 	runCtx, stop := context.WithCancel(t.Context())
 	sink := &testSink{onQR: srv.Scan}
 	sink.onStep = func(text string) {
-		if strings.HasPrefix(text, "chat 2/") {
+		if strings.HasPrefix(text, "chat 2 di ") {
 			stop() // the appliance is stopped while the second chat is captured
 		}
 	}
@@ -428,7 +415,7 @@ func TestCorruptJobRecord(t *testing.T) {
 
 func FuzzDecodeJobRecord(f *testing.F) {
 	f.Add([]byte(`{"format":"attesta.job/v1","id":"j0123456789abcdef","kind":"web","case":"AT-2026-0001",` +
-		`"state":"running","started":"2026-01-12T10:00:00Z","updated":"2026-01-12T10:00:01Z","progress":"chat 1/2: messages",` +
+		`"state":"running","started":"2026-01-12T10:00:00Z","updated":"2026-01-12T10:00:01Z","progress":"chat 1 di 2: lettura dei messaggi",` +
 		`"done":0,"total":2,"lines":[{"line":2,"delivered":false,"certified":0}],"sealed":"AAAA"}`))
 	f.Add([]byte(`{"format":"attesta.job/v1","id":"j0123456789abcdef","kind":"adb","case":"../x","state":"done","started":"2026-01-12T10:00:00Z"}`))
 	f.Add([]byte(`{"format":"attesta.job/v1"}{}`))

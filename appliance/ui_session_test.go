@@ -102,7 +102,9 @@ func (p *uiPanel) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 
 func (p *uiPanel) text(sel string) string {
 	p.tb.Helper()
-	s, err := chromedp.Run(p.ctx, chromedp.Text(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(p.ctx, time.Minute)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
 		p.tb.Fatalf("read %s: %v", sel, err)
 	}
@@ -113,7 +115,9 @@ func (p *uiPanel) text(sel string) string {
 // set at all: /tmp/attesta-shots), there too, for a person to look at.
 func (p *uiPanel) shot(name string) {
 	p.tb.Helper()
-	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
+	ctx, cancel := context.WithTimeout(p.ctx, time.Minute)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		p.tb.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -338,9 +342,13 @@ func (p *uiPanel) shareAndRevoke(folder string) string {
 	if code, _ := p.get(recipient, strings.TrimSuffix(link, "/")+"/../../deliveries"); code == http.StatusOK {
 		p.tb.Fatalf("path traversal through the share link answered 200")
 	}
+	revoke := `article[id="` + folder + `"] form[action^="/shares/"] button`
 	p.do("revoke it",
-		chromedp.Navigate(p.ts.URL+"/deliveries#"+folder),
-		chromedp.Click(chromedp.CSS(`article[id="`+folder+`"] form[action^="/shares/"] button`)),
+		chromedp.Navigate(p.ts.URL+"/deliveries#"+folder), chromedp.WaitVisible(chromedp.CSS(revoke)),
+		chromedp.Click(chromedp.CSS(revoke)),
+		// The page after the revocation lists the link without its button; waiting for that also waits for the
+		// navigation to end, before a screenshot.
+		chromedp.WaitNotPresent(chromedp.CSS(revoke)),
 		chromedp.WaitVisible(chromedp.CSS(`article[id="`+folder+`"]`)))
 	p.shot("revoked")
 	if code, _ := p.get(recipient, link); code != http.StatusGone {

@@ -3,7 +3,6 @@ package appliance
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,20 +26,9 @@ func scenarioList(t *testing.T, sc *webtest.Scenario) evidence.List {
 	return l
 }
 
-// scenarioListText is that list as the technician imports it: CSV with a header.
+// scenarioListText is that list as the technician imports it.
 func scenarioListText(sc *webtest.Scenario) string {
-	var b strings.Builder
-	b.WriteString("numero;nominativo;dal;al\n")
-	for _, c := range sc.Chats {
-		phone := c.Phone
-		if user, ok := strings.CutSuffix(c.ID, "@c.us"); ok && phone == "" {
-			phone = user
-		}
-		if phone != "" {
-			fmt.Fprintf(&b, "+%s;%s;2026-01-12;2026-01-14\n", phone, strings.ReplaceAll(c.Title, ";", " "))
-		}
-	}
-	return b.String()
+	return sc.AcquisitionList("2026-01-12", "2026-01-14")
 }
 
 func TestCaptureWebEndToEnd(t *testing.T) {

@@ -116,11 +116,13 @@ func serveEvents(ctx context.Context, w http.ResponseWriter, r *http.Request, f 
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("X-Accel-Buffering", "no")
 	last, _ := strconv.Atoi(r.Header.Get("Last-Event-ID"))
+	lang := langOf(r)
 	keepalive := time.NewTicker(20 * time.Second)
 	defer keepalive.Stop()
 	for {
 		evs, changed, ended := f.since(last)
 		for _, e := range evs {
+			e.Text = ProgressText(lang, e.Text)
 			data, _ := json.Marshal(e)
 			if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", e.Seq, e.Kind, data); err != nil {
 				return

@@ -51,6 +51,7 @@ func parseTemplates() (templates, error) {
 		for _, p := range pages {
 			t, err := template.New("layout.tmpl").Funcs(funcs).Funcs(template.FuncMap{
 				"t":    func(s string) string { return translate(lang, s) },
+				"tp":   func(s string) string { return ProgressText(lang, s) },
 				"lang": func() Lang { return lang },
 			}).ParseFS(assets, "assets/layout.tmpl", p)
 			if err != nil {

@@ -50,6 +50,7 @@ func run(listen, name string, rotation time.Duration) error {
 	fmt.Printf("  unlink:                curl -X POST %s/__test/unlink\n", base)
 	fmt.Printf("  receipts sent:         %s/__test/receipts\n", base)
 	fmt.Printf("  actions seen:          %s/__test/actions\n", base)
+	fmt.Printf("acquisition list for its chats (paste it on a case's page):\n%s", sc.AcquisitionList("2026-01-12", "2026-01-14"))
 
 	srv := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
