@@ -58,10 +58,11 @@ func (a *Appliance) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 		return "", err
 	}
 	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{a.blobs, acq.Case}, Attestation: attDir}
-	if err := bundle.Write(ctx, outDir, d, opts); err != nil {
+	folder, err := bundle.WriteUnique(ctx, outDir, d, opts)
+	if err != nil {
 		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
 	}
-	return filepath.Join(outDir, m.FolderName()), nil
+	return folder, nil
 }
 
 // reportOptions makes the bundle's report hook: relazione.pdf in Italian, the detailed kind, signed with the TPM key.

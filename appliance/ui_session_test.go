@@ -203,6 +203,8 @@ func (p *uiPanel) streamLatencies(ctx context.Context, jobID string) ([]time.Dur
 		return nil, err
 	}
 	defer resp.Body.Close()
+	// Events published before the stream opened are replayed at once: their age says nothing of the stream.
+	opened := time.Now()
 	var lat []time.Duration
 	sc := bufio.NewScanner(resp.Body)
 	for sc.Scan() {
@@ -214,7 +216,9 @@ func (p *uiPanel) streamLatencies(ctx context.Context, jobID string) ([]time.Dur
 		if err := json.Unmarshal([]byte(data), &e); err != nil {
 			return lat, err
 		}
-		lat = append(lat, time.Since(e.At))
+		if e.At.After(opened) {
+			lat = append(lat, time.Since(e.At))
+		}
 		if e.Kind == "end" {
 			return lat, nil
 		}
@@ -264,6 +268,12 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 	}
 
 	p.wa.Scan() // the client's phone scans the code
+	p.tb.Cleanup(func() {
+		if p.tb.Failed() {
+			j, err := p.a.Job(context.Background(), jobID)
+			p.tb.Logf("job %s: %s %q %q %v", jobID, j.State, j.Progress, j.Error, err)
+		}
+	})
 	p.do("wait for the session's end", chromedp.WaitVisible(chromedp.CSS(`#job-state.done`)),
 		chromedp.WaitVisible(chromedp.CSS(`#results`)))
 	wg.Wait()
@@ -273,6 +283,9 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 	if code, _ := p.get(phone, remote); code != http.StatusGone {
 		p.tb.Fatalf("client's link after the session: %d, want 410", code)
 	}
+	// The session's browser profile is gone with it; the client removes the dead linked device from the phone,
+	// so that the next session starts from a QR code again.
+	p.wa.Unlink()
 	return jobPath, lat
 }
 

@@ -8,7 +8,8 @@
 // # Delivery folder, format attesta.manifest/v1
 //
 // The folder is named <digits>-<d>-<mese>-<yyyy> ([Manifest.FolderName]: the chat's number and the Europe/Rome day
-// the acquisition started) and holds:
+// the acquisition started); a later delivery of the same chat on the same day gets -2, -3, … ([WriteUnique]). It
+// holds:
 //
 //	manifest.json               the manifest (below)
 //	SHA256SUMS                  "<sha256>  <path>" for case.jsonld and every file under artifacts/, sorted by path

@@ -165,7 +165,7 @@ func (v *verifier) run() {
 	v.pdf()
 	v.instructions()
 	v.extraFiles()
-	if v.t.name() != v.m.FolderName() {
+	if !sameDayName(v.t.name(), v.m.FolderName()) {
 		v.skip(CheckFolderName, "", fmt.Sprintf("la cartella si chiama %q, il manifesto indica %q (rinominata?)", v.t.name(), v.m.FolderName()),
 			fmt.Sprintf("the folder is named %q, the manifest gives %q (renamed?)", v.t.name(), v.m.FolderName()))
 	}

@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -303,5 +304,47 @@ func assertEmpty(t *testing.T, dir string) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 0 {
 		t.Errorf("%s holds %v after a failed write, want nothing", dir, entries)
+	}
+}
+
+func TestWriteUniqueNamesSameDayDeliveriesApart(t *testing.T) {
+	f := newFixture(t)
+	m := f.chatManifest(t, 5, 10)
+	s, err := Seal(t.Context(), f.j, m, f.caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Delivery{Manifest: m, Sealed: s, Artifacts: source{f.store, f.caseID}}
+	var got []string
+	for range 3 {
+		folder, err := WriteUnique(t.Context(), f.out, d, WriteOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, filepath.Base(folder))
+	}
+	base := d.Manifest.FolderName()
+	if want := []string{base, base + "-2", base + "-3"}; !slices.Equal(got, want) {
+		t.Fatalf("folders = %v, want %v", got, want)
+	}
+	rep, err := Verify(t.Context(), filepath.Join(f.out, base+"-3"), VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || len(rep.Find(CheckFolderName)) != 0 {
+		t.Errorf("folder %s-3: OK=%v, folder-name notes %v: want valid and its name accepted", base, rep.OK(), rep.Find(CheckFolderName))
+	}
+}
+
+func TestSameDayName(t *testing.T) {
+	const base = "3771151946-15-gennaio-2026"
+	for name, want := range map[string]bool{
+		base: true, base + "-2": true, base + "-99": true,
+		base + "-1": false, base + "-02": false, base + "-100": false, base + "-": false, base + "-x": false,
+		base + "x": false, "3771151946-16-gennaio-2026": false,
+	} {
+		if got := sameDayName(name, base); got != want {
+			t.Errorf("sameDayName(%q) = %v, want %v", name, got, want)
+		}
 	}
 }

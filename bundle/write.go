@@ -13,6 +13,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/attesta/attesta/journal"
@@ -68,11 +69,55 @@ type WriteOptions struct {
 // renamed into place only if nothing has that name: an existing folder is never overwritten (ErrExists), and a
 // failure or crash leaves no partial folder under the final name.
 func Write(ctx context.Context, dir string, d Delivery, opts WriteOptions) error {
-	m := d.Manifest
-	if m == nil || d.Sealed == nil {
+	if d.Manifest == nil || d.Sealed == nil {
 		return errors.New("bundle: write: manifest or seal missing")
 	}
-	name := m.FolderName()
+	return write(ctx, dir, d.Manifest.FolderName(), d, opts)
+}
+
+// maxSameDay bounds the deliveries of one chat acquired on one day that WriteUnique names apart.
+const maxSameDay = 99
+
+// WriteUnique is Write for a chat that may already have a delivery from the same day (a second session, a
+// resumed one): when <FolderName> is taken it writes <FolderName>-2, -3, … up to -99, the first free. It returns
+// the folder written. The manifest is the same either way; the verifier accepts the suffix.
+func WriteUnique(ctx context.Context, dir string, d Delivery, opts WriteOptions) (string, error) {
+	if d.Manifest == nil || d.Sealed == nil {
+		return "", errors.New("bundle: write: manifest or seal missing")
+	}
+	base := d.Manifest.FolderName()
+	for n := 1; n <= maxSameDay; n++ {
+		name := base
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		err := write(ctx, dir, name, d, opts)
+		if !errors.Is(err, ErrExists) {
+			return filepath.Join(dir, name), err
+		}
+	}
+	return "", fmt.Errorf("bundle: write %s: %d deliveries of this chat on this day: %w", filepath.Join(dir, base), maxSameDay, ErrExists)
+}
+
+// sameDayName reports whether a folder's name is the manifest's, possibly with WriteUnique's suffix.
+func sameDayName(folder, base string) bool {
+	if folder == base {
+		return true
+	}
+	n, ok := strings.CutPrefix(folder, base+"-")
+	if !ok || n == "" || n[0] == '0' || len(n) > 2 {
+		return false
+	}
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return n != "1"
+}
+
+func write(ctx context.Context, dir, name string, d Delivery, opts WriteOptions) error {
+	m := d.Manifest
 	final := filepath.Join(dir, name)
 	fail := func(err error) error { return fmt.Errorf("bundle: write %s: %w", final, err) }
 	der, err := checkSealed(m, d.Sealed)
