@@ -367,7 +367,7 @@ func (a *Appliance) retentionScheduler(ctx context.Context, opts retention.Optio
 }
 
 // eraseCase erases a case whose retention ended: its evidence (key destroyed, blobs deleted, erasure journaled),
-// then the personal data the register and the job records keep of it. A case that never acquired anything has
+// the appliance's copies of its deliveries, then the personal data the register and the job records keep of it. A case that never acquired anything has
 // no key: its erasure is journaled all the same.
 func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	_, err := d.a.EraseCase(ctx, id, by, why)
@@ -377,6 +377,12 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 		}})
 	}
 	if err != nil {
+		return err
+	}
+	d.jobs.mu.Lock()
+	outDir := d.jobs.outDir
+	d.jobs.mu.Unlock()
+	if err := d.a.removeDeliveries(ctx, outDir, id); err != nil {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {

@@ -3,6 +3,8 @@ package appliance
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -167,6 +169,25 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 		t.Fatalf("job: %+v", j)
 	}
 
+	// The appliance's copies of the cases' deliveries: a folder whose delivery leaf names the case, and its ZIP.
+	outDir := filepath.Join(a.cfg.DataDir, "deliveries")
+	deliveryCopy := func(caseID, name string) string {
+		var leaf []byte
+		for l, err := range a.Journal().Entries(ctx, 0, a.Journal().Size()) {
+			if e, _ := l.Entry(); err == nil && e.Case == caseID {
+				leaf = l.Data
+			}
+		}
+		folder := filepath.Join(outDir, name)
+		if err := os.MkdirAll(filepath.Join(folder, "proofs"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(filepath.Join(folder, "proofs", "delivery-leaf.json"), leaf, 0o644)
+		os.WriteFile(folder+".zip", []byte("zip"), 0o644)
+		return folder
+	}
+	expiredCopy, heldCopy := deliveryCopy(expired, "3331112222-12-gennaio-2026"), deliveryCopy(held, "3331113333-12-gennaio-2026")
+
 	info, _ := a.Case(ctx, expired)
 	later := info.RetainUntil.Add(time.Second)
 	s, err := a.retentionScheduler(ctx, retention.Options{Now: func() time.Time { return later }})
@@ -197,6 +218,20 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 		t.Fatalf("blob of the case on hold: %v", err)
 	}
 	r.Close()
+	for _, p := range []string{expiredCopy, expiredCopy + ".zip"} {
+		if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s of the erased case is still on the appliance (%v)", p, err)
+		}
+	}
+	for _, p := range []string{heldCopy, heldCopy + ".zip"} {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s of the case on hold: %v", p, err)
+		}
+	}
+	removed := leavesOfType(t, a, LeafDeliveriesRemoved)
+	if len(removed) != 2 || removed[0].Case != expired || fmt.Sprint(removed[0].Fields["folders"], removed[0].Fields["zips"]) != "1 1" {
+		t.Errorf("deliveries-removed leaves = %+v, want one folder and one ZIP for %s, none for %s", removed, expired, empty)
+	}
 	erasures := leavesOfType(t, a, journal.TypeErasure)
 	if len(erasures) != 2 || erasures[0].Case != expired || erasures[0].Fields["requested_by"] != retention.RequestedBy {
 		t.Fatalf("erasure leaves: %+v", erasures)

@@ -1,0 +1,65 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/journal"
+)
+
+// LeafDeliveriesRemoved records that the appliance's own copies of an erased case's delivery folders were deleted:
+// how many folders and ZIPs. The client keeps the deliveries it was given; they verify without the appliance.
+const LeafDeliveriesRemoved = "deliveries-removed"
+
+// removeDeliveries deletes, from the deliveries folder, every delivery folder of caseID and the ZIP beside it:
+// they hold the chats in clear, and the case's retention has ended. A folder belongs to the case when its
+// proofs/delivery-leaf.json — the delivery's journal leaf, byte for byte — names the case. The removal is
+// journaled.
+func (a *Appliance) removeDeliveries(ctx context.Context, outDir, caseID string) error {
+	entries, err := os.ReadDir(outDir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("appliance: remove deliveries of %s: %w", caseID, err)
+	}
+	folders, zips := 0, 0
+	for _, e := range entries {
+		if !e.IsDir() || !deliveryOfCase(filepath.Join(outDir, e.Name()), caseID) {
+			continue
+		}
+		folder := filepath.Join(outDir, e.Name())
+		if err := os.RemoveAll(folder); err != nil {
+			return fmt.Errorf("appliance: remove delivery %s of %s: %w", folder, caseID, err)
+		}
+		folders++
+		switch err := os.Remove(folder + ".zip"); {
+		case err == nil:
+			zips++
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("appliance: remove delivery %s.zip of %s: %w", folder, caseID, err)
+		}
+	}
+	if err := durable.SyncDir(outDir); err != nil {
+		return fmt.Errorf("appliance: remove deliveries of %s: %w", caseID, err)
+	}
+	_, err = a.record(ctx, journal.Entry{Type: LeafDeliveriesRemoved, Case: caseID, Fields: map[string]any{
+		"folders": folders, "zips": zips,
+	}})
+	return err
+}
+
+// deliveryOfCase reports whether folder is a delivery whose journal leaf names caseID.
+func deliveryOfCase(folder, caseID string) bool {
+	data, err := os.ReadFile(filepath.Join(folder, "proofs", "delivery-leaf.json"))
+	if err != nil {
+		return false
+	}
+	_, e, err := journal.DecodeLeaf(data)
+	return err == nil && e.Case == caseID
+}
