@@ -6,6 +6,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -298,6 +302,31 @@ func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	}
 	if !p.Tampered() {
 		t.Error("the tampered LED latch is not set")
+	}
+
+	// The touch UI's home screen says so.
+	if st := a.Status(t.Context()); !st.Tamper || st.AttestationOK {
+		t.Errorf("status after the opening = %+v, want tamper and attestation not OK", st)
+	}
+	creds, err := LoadOrCreateCredentials(a.cfg.DataDir, uiTechPIN, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := a.UIServer(creds, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	jar, _ := cookiejar.New(nil)
+	resp, err := (&http.Client{Jar: jar}).PostForm(ts.URL+"/login", url.Values{"pin": {uiTechPIN}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	home, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.Request.URL.Path != "/home" || !strings.Contains(string(home), "Manomissione") {
+		t.Errorf("the home screen after the opening (%s) does not say Manomissione:\n%s", resp.Request.URL.Path, home)
 	}
 }
 
