@@ -1,11 +1,23 @@
 // Package ui is the appliance's web interface: the touch screens the technician uses on the panel (lock screen
-// with an on-page keypad, home with the appliance state, deliveries and their share links, capture progress), the
+// with an on-page keypad; home with the appliance state and the open jobs; cases, their acquisition lists and legal
+// holds; jobs with live progress and the QR code; the phone wizard with the backup key on a keypad; deliveries and
+// their share links; the journal browser and the attestation history; the administrator's PIN changes), the
 // one-time remote page that shows a client the WhatsApp Web QR code and the session's progress, and the read-only
 // share links through which recipients download a delivery folder.
 //
+// The appliance behind the screens is a set of small interfaces (backend.go): Cases, Jobs, Phones, JournalView,
+// CredentialStore, State, Deliveries, ShareStore, AccessLog. Jobs run in the appliance, not in a request: a reload
+// or another screen never stops one, and a job's progress reaches every screen through its Feed.
+//
+// The screens are written in Italian and translated into English by a catalog keyed by the Italian text
+// (i18n.go); a test fails for any string without English. The panel's choice is kept in a cookie; the pages of
+// clients and recipients follow their browser's Accept-Language. Progress lines from the appliance are
+// translated by ProgressText.
+//
 // # Security
 //
-// Technicians and administrators log in with a PIN, stored only as an Argon2id hash under a per-appliance salt.
+// Technicians and administrators log in with a PIN (an administrator changes either PIN, confirming with the
+// administrator PIN; a change ends the sessions it concerns), stored only as an Argon2id hash under a per-appliance salt.
 // Five wrong PINs from one client address lock that address out with exponential backoff; a higher global
 // threshold locks every address, so that rotating addresses does not help. Sessions are random 256-bit ids kept
 // server-side, carried in HttpOnly SameSite=Strict cookies and expired when idle. Every route states the role it
