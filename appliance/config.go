@@ -45,6 +45,13 @@ type Config struct {
 	Chromium string `json:"chromium"`
 	// ADB is the adb server that extractions from phones on USB go through. Default: 127.0.0.1:5037.
 	ADB string `json:"adb"`
+	// PublicListen is the address on which serve answers clients' remote pages and recipients' share links, and
+	// nothing else; the technician's screens stay on the local interface. Default: empty, links are served on the
+	// technician's address only (a studio that sends links outside puts a TLS reverse proxy before this address).
+	PublicListen string `json:"public_listen"`
+	// PublicURL is how clients and recipients reach PublicListen (e.g. https://attesta.studio.it): remote and
+	// share links are built on it. Default: the address the technician's screen was reached at.
+	PublicURL string `json:"public_url"`
 
 	// Logger receives structured logs. Default: JSON lines appended to DataDir/attesta.log.
 	Logger *slog.Logger `json:"-"`

@@ -69,7 +69,7 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 		return nil, err
 	}
 	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: a, State: a, Deliveries: ui.DirDeliveries(deliveriesDir),
-		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, Logger: a.log})
+		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, PublicURL: a.cfg.PublicURL, Logger: a.log})
 	if err != nil {
 		return nil, err
 	}

@@ -151,10 +151,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.InfoContext(r.Context(), "share link created", slog.String("delivery", name), slog.String("hash", hash))
-	u := "http://" + r.Host + "/s/" + token + "/"
-	if r.TLS != nil {
-		u = "https://" + r.Host + "/s/" + token + "/"
-	}
+	u := s.linkBase(r) + "/s/" + token + "/"
 	s.render(w, r, http.StatusOK, "shared", sharedData{Delivery: name, URL: u, Expires: sh.Expires})
 }
 

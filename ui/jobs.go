@@ -146,9 +146,5 @@ func (s *Server) jobRemote(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "sessione terminata", http.StatusGone)
 		return
 	}
-	scheme := "http://"
-	if r.TLS != nil {
-		scheme = "https://"
-	}
-	s.renderJob(w, r, http.StatusOK, jobPageData{RemoteURL: scheme + r.Host + p})
+	s.renderJob(w, r, http.StatusOK, jobPageData{RemoteURL: s.linkBase(r) + p})
 }

@@ -82,9 +82,5 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "sessione terminata", http.StatusGone)
 		return
 	}
-	scheme := "http://"
-	if r.TLS != nil {
-		scheme = "https://"
-	}
-	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: scheme + r.Host + p})
+	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: s.linkBase(r) + p})
 }

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	Jobs        Jobs
 	Phones      Phones
 	Journal     JournalView
+	// PublicURL is the address, as clients and recipients reach the appliance (e.g. "https://attesta.studio.it"),
+	// that remote and share links are built on. Default: the address the technician's screen was reached at.
+	PublicURL   string
 	Logger      *slog.Logger     // default: discard
 	IdleTimeout time.Duration    // session idle expiry; default 15 minutes
 	ShareTTL    time.Duration    // default lifetime of a share link; default 30 days
@@ -58,6 +62,7 @@ type Server struct {
 	tmpl     templates
 	static   fs.FS
 	handler  http.Handler
+	public   http.Handler
 	loginMu  sync.Mutex // one PIN check or change at a time
 
 	credMu sync.RWMutex
@@ -105,11 +110,42 @@ func New(cfg Config) (*Server, error) {
 		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
 	}
 	s.handler = s.routes()
+	s.public = s.publicMux()
 	return s, nil
 }
 
-// Handler returns the server's HTTP handler.
+// Handler returns the server's HTTP handler: every screen and link.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// PublicHandler serves only what clients and recipients open from outside: remote pages, share links and the
+// static files they use. Every technician route answers 404 there, whatever the session: the technician's screens
+// stay on the local interface while the links are reachable from the network.
+func (s *Server) PublicHandler() http.Handler { return s.public }
+
+// publicRoutes are the routes PublicHandler serves.
+var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "GET /r/{token}/qr.png", "GET /r/{token}/events",
+	"GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
+
+func (s *Server) publicMux() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routeTable() {
+		if slices.Contains(publicRoutes, rt.pattern) {
+			mux.Handle(rt.pattern, rt.h)
+		}
+	}
+	return securityHeaders(mux)
+}
+
+// linkBase is the scheme and host that links for clients and recipients start with.
+func (s *Server) linkBase(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimSuffix(s.cfg.PublicURL, "/")
+	}
+	if r.TLS != nil {
+		return "https://" + r.Host
+	}
+	return "http://" + r.Host
+}
 
 // route is one entry of the route table: who may use it and what serves it.
 type route struct {

@@ -224,7 +224,7 @@ func TestServeRunsAttestationAndTheUI(t *testing.T) {
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: &stdout, stderr: &stderr}, []string{"serve", "--data", dir, "--tpm", "sim",
-			"--attest-every", "300ms", "--listen", "127.0.0.1:0"})
+			"--attest-every", "300ms", "--listen", "127.0.0.1:0", "--public-listen", "127.0.0.1:0"})
 	}()
 	base := waitForUI(t, &stderr, done)
 
@@ -239,6 +239,20 @@ func TestServeRunsAttestationAndTheUI(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.Request.URL.Path != "/home" {
 		t.Fatalf("login: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+	// The public side serves links only: not the technician's screens, even to a logged-in browser.
+	_, rest, _ := strings.Cut(stderr.String(), `"public":"`)
+	public, _, _ := strings.Cut(rest, `"`)
+	for path, want := range map[string]int{"home": http.StatusNotFound, "cases": http.StatusNotFound,
+		"static/style.css": http.StatusOK, "s/unknown/": http.StatusNotFound} {
+		resp, err := client.Get(public + path)
+		if err != nil {
+			t.Fatalf("public side %q: %v", public, err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("public side GET /%s: %d, want %d", path, resp.StatusCode, want)
+		}
 	}
 	id, _ := os.ReadFile(filepath.Join(dir, "appliance.json"))
 	var ident struct{ ID string }

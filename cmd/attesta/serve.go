@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	listen := fs.String("listen", "127.0.0.1:8080", "address of the touch UI (the local interface by default)")
 	deliveries := fs.String("deliveries", "", "folder of the delivery folders the UI lists and shares (default DATA/deliveries)")
 	waURL := fs.String("whatsapp-web-url", "", "WhatsApp Web for remote sessions (default "+appliance.DefaultWhatsAppWebURL+")")
+	publicListen := fs.String("public-listen", "", "address serving only clients' remote pages and recipients' share links (default: none)")
+	publicURL := fs.String("public-url", "", "how clients and recipients reach --public-listen, e.g. https://attesta.studio.it")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -42,6 +45,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	if *waURL != "" {
 		cfg.WhatsAppWebURL = *waURL
+	}
+	if *publicListen != "" {
+		cfg.PublicListen = *publicListen
+	}
+	if *publicURL != "" {
+		cfg.PublicURL = *publicURL
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
 
@@ -73,16 +82,32 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	httpSrv := &http.Server{Handler: uiSrv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go httpSrv.Serve(ln)
+	servers := []*http.Server{httpSrv}
+	public := ""
+	if cfg.PublicListen != "" {
+		pln, err := net.Listen("tcp", cfg.PublicListen)
+		if err != nil {
+			return fmt.Errorf("public links: %w", err)
+		}
+		pubSrv := &http.Server{Handler: uiSrv.PublicHandler(), ReadHeaderTimeout: 10 * time.Second}
+		go pubSrv.Serve(pln)
+		servers = append(servers, pubSrv)
+		public = "http://" + pln.Addr().String() + "/"
+	}
 	cfg.Logger.InfoContext(ctx, "appliance started", "id", a.ID(), "origin", a.Origin(), "leaves", a.Journal().Size(),
 		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil,
-		"ui", "http://"+ln.Addr().String()+"/")
+		"ui", "http://"+ln.Addr().String()+"/", "public", public)
 	go a.RunTSAQueue(ctx)
 	go a.RunRetention(ctx)
 	a.RunAttestation(ctx) // until SIGINT or SIGTERM
 	cfg.Logger.Info("appliance stopping")
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return httpSrv.Shutdown(shutdown)
+	var errs []error
+	for _, srv := range servers {
+		errs = append(errs, srv.Shutdown(shutdown))
+	}
+	return errors.Join(errs...)
 }
 
 func runUnlock(ctx context.Context, e *env, args []string) error {
