@@ -135,7 +135,7 @@ type jobStore struct {
 	runCtx      context.Context
 	sinks       func(id string) ProgressSink
 	outDir      string
-	linkTimeout time.Duration // web sessions' wait for the QR scan; zero: the capture's default
+	linkTimeout time.Duration // web sessions' wait for the client to scan the QR code
 	jobs        map[string]*job
 	bad         map[string]error // records that cannot be read, by id
 	running     map[string]*job  // by kind
@@ -144,12 +144,16 @@ type jobStore struct {
 
 var jobIDPattern = regexp.MustCompile(`^j[0-9a-f]{16}$`)
 
+// JobLinkTimeout is how long a remote session waits for the client to scan the QR code: a client reached by
+// phone needs minutes to open WhatsApp's Linked devices, and the code shown stays fresh meanwhile.
+const JobLinkTimeout = 10 * time.Minute
+
 // openJobStore reads the job records. A record left running by a stop is marked interrupted and journaled; a
 // record that cannot be read is kept aside with the reason, naming its file, and the others are read on.
 func openJobStore(ctx context.Context, a *Appliance, d *desk) (*jobStore, error) {
 	s := &jobStore{a: a, d: d, dir: filepath.Join(a.cfg.DataDir, "jobs"), runCtx: context.Background(),
-		outDir: filepath.Join(a.cfg.DataDir, "deliveries"),
-		jobs:   map[string]*job{}, bad: map[string]error{}, running: map[string]*job{}}
+		outDir: filepath.Join(a.cfg.DataDir, "deliveries"), linkTimeout: JobLinkTimeout,
+		jobs: map[string]*job{}, bad: map[string]error{}, running: map[string]*job{}}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("appliance: jobs: %w", err)
 	}

@@ -36,7 +36,8 @@ type WebJob struct {
 	OutDir      string
 	Client      string // who asked for the acquisition, for the report
 	Purpose     string // what it is for, in the client's words
-	// OnQR is called with the QR code to show the client (touch UI, remote page, terminal); required.
+	// OnQR is called with the QR code to show the client (touch UI, remote page, terminal), and again each time
+	// WhatsApp Web changes it until the phone links; required.
 	OnQR func(web.QR)
 	// Progress, when set, is called as the capture goes.
 	Progress func(web.Progress)
@@ -84,12 +85,8 @@ func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 		return nil, err
 	}
 	defer s.Close()
-	qr, err := s.QR(ctx)
-	if err != nil {
-		return nil, err
-	}
-	job.OnQR(qr)
-	if err := s.WaitLinked(ctx); err != nil {
+	// The code on the client's screen is kept fresh until the phone links the session.
+	if err := s.WatchQR(ctx, job.OnQR); err != nil {
 		return nil, err
 	}
 	env := s.Environment()
@@ -113,12 +110,7 @@ func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 // resumeWeb links the session again with a new QR code and captures the chats that were not finished; what was
 // acquired before the link was lost is kept. One resume per capture: a second loss ends it, saying what is missing.
 func (a *Appliance) resumeWeb(ctx context.Context, s *web.Session, job WebJob, prev *web.Result) (*web.Result, error) {
-	qr, err := s.QR(ctx)
-	if err != nil {
-		return prev, fmt.Errorf("resume after the link was lost: %w", err)
-	}
-	job.OnQR(qr)
-	if err := s.WaitLinked(ctx); err != nil {
+	if err := s.WatchQR(ctx, job.OnQR); err != nil {
 		return prev, fmt.Errorf("resume after the link was lost: %w", err)
 	}
 	res, err := s.Resume(ctx, prev)
