@@ -45,15 +45,16 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 	})
 }
 
-// showQR prints the code for the client to scan, and saves it as a picture for a second screen.
+// showQR prints the code for the client to scan, and saves it as a picture for a second screen; WhatsApp Web
+// changes the code about every 20 s, and each new one is printed and replaces the picture.
 func showQR(e *env, qr web.QR, outDir string) {
-	fmt.Fprintln(e.stdout, "Ask the client to open WhatsApp → Linked devices → Link a device, and scan this code:")
+	fmt.Fprintln(e.stdout, "Ask the client to open WhatsApp → Linked devices → Link a device, and scan this code (it changes every 20 s or so):")
 	if err := printQR(e.stdout, qr.PNG); err != nil {
 		fmt.Fprintf(e.stdout, "(the code cannot be drawn here: %v)\n", err)
 	}
 	if err := os.MkdirAll(outDir, 0o755); err == nil {
-		path := filepath.Join(outDir, fmt.Sprintf("qr-%d.png", time.Now().Unix()))
-		if err := durable.WriteNew(path, qr.PNG, 0o600); err == nil {
+		path := filepath.Join(outDir, "qr.png")
+		if err := durable.Replace(path, qr.PNG, 0o600); err == nil {
 			fmt.Fprintf(e.stdout, "the same code as a picture: %s\n", path)
 		}
 	}
