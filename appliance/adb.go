@@ -107,6 +107,7 @@ func (a *Appliance) extractFromPhone(ctx context.Context, acq *Acquisition, c *u
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
+	job.step("copia dei backup dal telefono", 0)
 	results, err := c.PullTree(ctx, serial, PhoneDatabases, tmp)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%s: %w", PhoneDatabases, ErrNoBackupOnPhone)

@@ -38,6 +38,9 @@ type AndroidBackupJob struct {
 	OutDir      string        // where the delivery folders go
 	Client      string        // who asked for the acquisition, for the report
 	Purpose     string        // what it is for, in the client's words
+	// Progress, when set, is told each step, in Italian (the touch UI translates): what is being done, and how
+	// many of the list's chats are done.
+	Progress func(text string, done, total int)
 
 	media mediaSource // where media files come from; nil when only the backup is at hand
 }
@@ -112,7 +115,15 @@ func (a *Appliance) finishExtraction(ctx context.Context, acq *Acquisition, outD
 	return err
 }
 
+// step reports a step of the extraction when the job asked for it.
+func (job AndroidBackupJob) step(text string, done int) {
+	if job.Progress != nil {
+		job.Progress(text, done, len(job.List.Entries))
+	}
+}
+
 func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, src source) ([]ChatOutcome, error) {
+	job.step("conservazione del backup", 0)
 	if err := a.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
 		return nil, err
 	}
@@ -124,6 +135,7 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	}
 	defer os.RemoveAll(tmp)
 	dbPath := filepath.Join(tmp, "msgstore.db")
+	job.step("decifratura del backup", 0)
 	info, err := android.DecryptFile(ctx, job.Backup, job.Key, dbPath)
 	if err != nil {
 		return nil, err // names the file and says plainly when the key is wrong
@@ -147,7 +159,8 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 		ApplianceID: a.ID(), ToolVersion: a.cfg.Version, SourceVersion: version,
 	}
 	var outcomes []ChatOutcome
-	for _, entry := range job.List.Entries {
+	for i, entry := range job.List.Entries {
+		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(job.List.Entries)), i)
 		out, err := a.deliverChat(ctx, acq, db, base, entry, job, src)
 		if err != nil {
 			return outcomes, err

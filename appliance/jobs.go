@@ -558,7 +558,8 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 		s.progress(j, "estrazione dal telefono", 0, len(list.Entries), true)
 		outcomes, err = s.a.ExtractADB(ctx, ADBJob{ADB: s.a.cfg.ADB, Serial: sec.Serial, AndroidBackupJob: AndroidBackupJob{
 			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
-			Client: c.Client, Purpose: c.Purpose}})
+			Client: c.Client, Purpose: c.Purpose,
+			Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
 	}
 	s.finish(ctx, j, outcomes, err)
 }

@@ -332,7 +332,8 @@ func TestADBJob(t *testing.T) {
 	ctx := t.Context()
 	addr, serial, _, key := phoneWithBackup(t)
 	dir, out := t.TempDir(), t.TempDir()
-	a := jobAppliance(t, dir, ctx, out, &testSink{})
+	sink := &testSink{}
+	a := jobAppliance(t, dir, ctx, out, sink)
 	a.cfg.ADB = addr
 	nc := goodCase()
 	nc.MaxMessages = 5
@@ -360,6 +361,14 @@ func TestADBJob(t *testing.T) {
 	}
 	checkNoDigits(t, filepath.Join(dir, "jobs", j.ID+".json"), []string{"3331112222", "3339998888", key.RootHex(), serial})
 	checkJobLeaves(t, a, []string{"3331112222", "3339998888"})
+	sink.mu.Lock()
+	steps := strings.Join(sink.texts, "\n")
+	sink.mu.Unlock()
+	for _, want := range []string{"copia dei backup dal telefono", "decifratura del backup", "chat 1 di 2: consegna", "chat 2 di 2: consegna"} {
+		if !strings.Contains(steps, want) {
+			t.Errorf("the job's progress lacks %q:\n%s", want, steps)
+		}
+	}
 }
 
 // A record that is not a job record, or one moved from another job, is listed as failed with an error naming the

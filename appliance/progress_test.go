@@ -18,6 +18,8 @@ func TestProgressVocabularyTranslates(t *testing.T) {
 	for _, v := range chatStatusText {
 		words = append(words, v)
 	}
+	words = append(words, "estrazione dal telefono", "copia dei backup dal telefono", "conservazione del backup",
+		"decifratura del backup", "consegna")
 	for _, w := range words {
 		if ui.ProgressText(ui.English, w) == w {
 			t.Errorf("progress word %q has no English in the UI", w)

@@ -56,4 +56,8 @@ var progressEnglish = map[string]string{
 	"fuori dalla cronologia raggiungibile":                "beyond the reachable history",
 	"non iniziata":                                        "not started",
 	"nuovo codice QR":                                     "new QR code",
+	"copia dei backup dal telefono":                       "copying the backups from the phone",
+	"conservazione del backup":                            "storing the backup",
+	"decifratura del backup":                              "decrypting the backup",
+	"consegna":                                            "delivery",
 }
