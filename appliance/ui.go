@@ -61,10 +61,11 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
 		return nil, err
 	}
-	shares, err := ui.OpenFileShareStore(filepath.Join(a.cfg.DataDir, "shares.json"))
+	fileShares, err := ui.OpenFileShareStore(filepath.Join(a.cfg.DataDir, "shares.json"))
 	if err != nil {
 		return nil, err
 	}
+	shares := journaledShares{ShareStore: fileShares, a: a, deliveries: deliveriesDir}
 	if err := a.setDeliveriesDir(deliveriesDir); err != nil {
 		return nil, err
 	}

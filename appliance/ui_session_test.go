@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -325,7 +326,17 @@ func TestWholeSessionThroughTheUI(t *testing.T) {
 	if n := len(leavesOfType(t, p.a, LeafShareAccess)); n == 0 {
 		t.Errorf("share link %s… was opened but no access is journaled", share[:12])
 	}
-	for _, typ := range []string{LeafCaseOpened, LeafJobStarted, LeafJobEnded, LeafAcquisitionEnd, bundle.LeafType} {
+	created := leavesOfType(t, p.a, LeafShareCreated)
+	if len(created) != 1 || created[0].Fields["delivery_leaf"] == nil || created[0].Case == "" {
+		t.Errorf("share-created leaves = %+v, want one naming the delivery's leaf and its case", created)
+	}
+	for _, l := range created {
+		if digits, _, _ := strings.Cut(folders[0], "-"); strings.Contains(fmt.Sprint(l.Fields), digits) {
+			t.Errorf("share-created leaf %v holds the chat's number", l.Fields)
+		}
+	}
+	for _, typ := range []string{LeafCaseOpened, LeafJobStarted, LeafJobEnded, LeafAcquisitionEnd, bundle.LeafType,
+		LeafShareRevoked} {
 		if len(leavesOfType(t, p.a, typ)) == 0 {
 			t.Errorf("no %q leaf in the journal after the session", typ)
 		}
