@@ -296,6 +296,8 @@ func TestWholeSessionThroughTheUI(t *testing.T) {
 	}
 	p := newPanel(t)
 	p.login(uiTechPIN)
+	p.do("name the operator", chromedp.SetValue(chromedp.CSS(`#operator`), "Dott.ssa Anna Verdi"),
+		chromedp.Click(chromedp.CSS(`#operator-save`)), chromedp.WaitVisible(chromedp.CSS(`#operator-form:not(.ask)`)))
 	p.shot("home")
 	casePath := p.openCase()
 	p.shot("case")
@@ -320,6 +322,16 @@ func TestWholeSessionThroughTheUI(t *testing.T) {
 	}
 	if got := p.text(`#results`); !strings.Contains(got, folders[0]) {
 		t.Errorf("the job's page does not show its delivery %s:\n%s", folders[0], got)
+	}
+	var m struct {
+		Acquisition struct{ Operator string } `json:"acquisition"`
+	}
+	data, err := os.ReadFile(filepath.Join(p.out, folders[0], "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil || m.Acquisition.Operator != "Dott.ssa Anna Verdi" {
+		t.Errorf("the delivery's operator is %q (%v), want the name given on the panel", m.Acquisition.Operator, err)
 	}
 
 	share := p.shareAndRevoke(folders[0])

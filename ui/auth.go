@@ -158,8 +158,9 @@ func (l *lockout) succeed(client string) {
 const sessionCookie = "attesta_session"
 
 type session struct {
-	role Role
-	seen time.Time
+	role     Role
+	seen     time.Time
+	operator string // the name the technician gave for this session; empty until given
 }
 
 // sessions keeps logged-in sessions server-side, keyed by the SHA-256 of their id.
@@ -215,6 +216,28 @@ func (s *sessions) role(id string, now time.Time) Role {
 	}
 	ss.seen = now
 	return ss.role
+}
+
+// setOperator names who works under session id; false when there is no such session.
+func (s *sessions) setOperator(id, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ss := s.m[tokenHash(id)]
+	if ss == nil {
+		return false
+	}
+	ss.operator = name
+	return true
+}
+
+// operator returns the name given for session id.
+func (s *sessions) operator(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss := s.m[tokenHash(id)]; ss != nil {
+		return ss.operator
+	}
+	return ""
 }
 
 func (s *sessions) remove(id string) {

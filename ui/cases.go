@@ -98,7 +98,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.cfg.Cases.CreateCase(r.Context(), NewCase{
 		Client: d.Client, ClientPhone: d.Phone, Purpose: d.Purpose, ServiceMonths: d.Service, MaxMessages: d.Plan,
-		Operator: operator(r),
+		Operator: s.operator(r),
 	})
 	if errors.Is(err, ErrInvalid) {
 		d.Errors = errorLines(err)
@@ -122,7 +122,6 @@ func choice(v string, allowed []int) (int, bool) {
 }
 
 // operator names the person acting, for the journal. Sessions carry a role, not a name.
-func operator(r *http.Request) string { return roleOf(r).String() }
 
 // errorLines splits what a backend refused into the lines the screen lists (a list's bad lines are joined by
 // newlines), without the sentinel's own word, which tells the technician nothing.
@@ -184,7 +183,7 @@ func (s *Server) setHold(w http.ResponseWriter, r *http.Request) {
 			HoldErrors: []string{tr(r, "Indicare il motivo.")}})
 		return
 	}
-	err := s.cfg.Cases.SetHold(r.Context(), r.PathValue("id"), hold, operator(r), reason)
+	err := s.cfg.Cases.SetHold(r.Context(), r.PathValue("id"), hold, s.operator(r), reason)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		httpError(w, r, "caso sconosciuto", http.StatusNotFound)
@@ -207,7 +206,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) {
 		s.renderCase(w, r, http.StatusUnprocessableEntity, casePageData{List: list, ListErrors: []string{problem}})
 		return
 	}
-	j, err := s.cfg.Jobs.StartWebSession(r.Context(), WebSession{Case: r.PathValue("id"), List: list, Operator: operator(r)})
+	j, err := s.cfg.Jobs.StartWebSession(r.Context(), WebSession{Case: r.PathValue("id"), List: list, Operator: s.operator(r)})
 	switch {
 	case errors.Is(err, ErrNotFound):
 		httpError(w, r, "caso sconosciuto", http.StatusNotFound)

@@ -22,7 +22,7 @@ const langCookie = "attesta_lang"
 
 // english maps each Italian string to its English text. Each screen keeps its strings beside its code; this is
 // where they are joined.
-var english = joinCatalogs(coreEnglish, caseEnglish, phoneEnglish, journalEnglish, adminEnglish)
+var english = joinCatalogs(coreEnglish, caseEnglish, phoneEnglish, journalEnglish, adminEnglish, operatorEnglish)
 
 func joinCatalogs(cats ...map[string]string) map[string]string {
 	out := map[string]string{}
@@ -97,6 +97,7 @@ func localPath(p string) string {
 
 // coreEnglish holds the strings of the lock, home, deliveries, share, progress and remote screens.
 var coreEnglish = map[string]string{
+	"Da verificare": "Not checked yet",
 	// Layout and navigation.
 	"Stato":           "Status",
 	"Casi":            "Cases",

@@ -95,7 +95,7 @@ func (s *Server) renderJob(w http.ResponseWriter, r *http.Request, code int, d j
 }
 
 func (s *Server) resumeJob(w http.ResponseWriter, r *http.Request) {
-	j, err := s.cfg.Jobs.ResumeJob(r.Context(), r.PathValue("id"), operator(r))
+	j, err := s.cfg.Jobs.ResumeJob(r.Context(), r.PathValue("id"), s.operator(r))
 	switch {
 	case errors.Is(err, ErrNotFound):
 		httpError(w, r, "sessione sconosciuta", http.StatusNotFound)
@@ -112,7 +112,7 @@ func (s *Server) resumeJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
-	err := s.cfg.Jobs.CancelJob(r.Context(), r.PathValue("id"), operator(r))
+	err := s.cfg.Jobs.CancelJob(r.Context(), r.PathValue("id"), s.operator(r))
 	switch {
 	case errors.Is(err, ErrNotFound):
 		httpError(w, r, "sessione sconosciuta", http.StatusNotFound)

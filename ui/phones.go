@@ -163,7 +163,7 @@ func (s *Server) extract(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	job, err := s.cfg.Jobs.StartExtraction(r.Context(), Extraction{Case: data.Case, Serial: serial, Key: key,
-		List: data.List, Operator: roleOf(r).String()})
+		List: data.List, Operator: s.operator(r)})
 	switch {
 	case errors.Is(err, ErrBusy):
 		refuse(http.StatusConflict, tr(r, "Un'altra acquisizione è in corso: attendere che finisca."))

@@ -9,12 +9,13 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if st.Clock.IsZero() {
 		st.Clock = s.now()
 	}
-	s.render(w, r, http.StatusOK, "home", homeData{Status: st, Jobs: s.openJobs(r)})
+	s.render(w, r, http.StatusOK, "home", homeData{Status: st, Jobs: s.openJobs(r), Operator: s.sessionOperator(r)})
 }
 
 type homeData struct {
 	Status
-	Jobs []jobView // running, or interrupted and waiting to be resumed
+	Jobs     []jobView // running, or interrupted and waiting to be resumed
+	Operator string    // the name the technician gave for this session
 }
 
 // openJobs lists the jobs that need the technician's eye: running or interrupted. The home screen still shows

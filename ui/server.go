@@ -175,6 +175,7 @@ func (s *Server) coreRoutes() []route {
 		{"GET /progress/{feed}/qr.png", RoleTechnician, s.feedQR},
 		{"POST /progress/{feed}/remote", RoleTechnician, s.createRemote},
 		{"POST /lang", RoleNone, s.setLang},
+		{"POST /operator", RoleTechnician, s.setOperator},
 		{"GET /r/{token}", RoleNone, s.remotePage},
 		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
 		{"GET /r/{token}/events", RoleNone, s.remoteEvents},

@@ -1,0 +1,62 @@
+package ui
+
+import (
+	"net/http"
+	"strings"
+	"unicode"
+)
+
+// Who works at the panel. A PIN says which role a person has, not who they are; the chain of custody and the
+// report name the technician, so each session carries the name the technician gives on the home screen, and
+// every action of the session (cases, holds, jobs) is recorded under it.
+
+const maxOperatorName = 80
+
+// operator is the name the session's technician gave, or the role when none was given.
+func (s *Server) operator(r *http.Request) string {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		if name := s.sessions.operator(c.Value); name != "" {
+			return name
+		}
+	}
+	return roleOf(r).String()
+}
+
+// sessionOperator is the name given for the request's session, empty when none.
+func (s *Server) sessionOperator(r *http.Request) string {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return s.sessions.operator(c.Value)
+	}
+	return ""
+}
+
+// operatorEnglish holds the operator form's strings.
+var operatorEnglish = map[string]string{
+	"Operatore:": "Operator:",
+	"Chi sta operando? Il nome va nel registro e nelle relazioni.": "Who is operating? The name goes into the journal and the reports.",
+	"Cambia":                         "Change",
+	"Conferma":                       "Confirm",
+	"nome dell'operatore non valido": "invalid operator name",
+}
+
+// cleanOperator trims a typed name and refuses control characters and overlong names.
+func cleanOperator(name string) (string, bool) {
+	name = strings.Join(strings.Fields(name), " ")
+	if name == "" || len(name) > maxOperatorName || strings.ContainsFunc(name, unicode.IsControl) {
+		return "", false
+	}
+	return name, true
+}
+
+// setOperator records the technician's name for the session and goes back home.
+func (s *Server) setOperator(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1024)
+	name, ok := cleanOperator(r.PostFormValue("operator"))
+	c, err := r.Cookie(sessionCookie)
+	if !ok || err != nil || !s.sessions.setOperator(c.Value, name) {
+		httpError(w, r, "nome dell'operatore non valido", http.StatusBadRequest)
+		return
+	}
+	s.log.InfoContext(r.Context(), "operator named", "role", roleOf(r).String())
+	http.Redirect(w, r, "/home", http.StatusSeeOther)
+}
