@@ -328,6 +328,9 @@ func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	if resp.Request.URL.Path != "/home" || !strings.Contains(string(home), "Manomissione") {
 		t.Errorf("the home screen after the opening (%s) does not say Manomissione:\n%s", resp.Request.URL.Path, home)
 	}
+	if got := leavesOfType(t, a, LeafUIEvent); len(got) != 1 || got[0].Fields["event"] != "login" || got[0].Fields["role"] != "technician" {
+		t.Errorf("ui-event leaves = %+v, want the technician's login", got)
+	}
 }
 
 func TestEraseCaseKeepsJournalVerifiable(t *testing.T) {

@@ -46,6 +46,19 @@ func (a *Appliance) Status(ctx context.Context) ui.Status {
 	return st
 }
 
+// LeafUIEvent records a security event of the touch UI: a login (its role) or a wrong PIN.
+const LeafUIEvent = "ui-event"
+
+// UIEvent journals a security event of the touch UI.
+func (a *Appliance) UIEvent(ctx context.Context, kind string, fields map[string]any) error {
+	f := map[string]any{"event": kind}
+	for k, v := range fields {
+		f[k] = v
+	}
+	_, err := a.record(ctx, journal.Entry{Type: LeafUIEvent, Fields: f})
+	return err
+}
+
 // ShareAccess journals one access through a share link.
 func (a *Appliance) ShareAccess(ctx context.Context, tokenHash, path, _ string) error {
 	_, err := a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: map[string]any{
@@ -70,7 +83,7 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 		return nil, err
 	}
 	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: a, State: a, Deliveries: ui.DirDeliveries(deliveriesDir),
-		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, PublicURL: a.cfg.PublicURL, Logger: a.log})
+		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, PublicURL: a.cfg.PublicURL, Audit: a, Logger: a.log})
 	if err != nil {
 		return nil, err
 	}

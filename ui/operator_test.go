@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,5 +58,25 @@ func TestOperatorNamesTheSessionsActions(t *testing.T) {
 	}
 	if got := f.back.webs[len(f.back.webs)-1].Operator; got != "technician" {
 		t.Errorf("session of another technician started by %q, want its role", got)
+	}
+}
+
+type auditRecorder struct{ events []string }
+
+func (a *auditRecorder) UIEvent(_ context.Context, kind string, fields map[string]any) error {
+	a.events = append(a.events, fmt.Sprintln(kind, fields))
+	return nil
+}
+
+func TestLoginsAndWrongPINsAreAudited(t *testing.T) {
+	f := newFixture(t)
+	rec := &auditRecorder{}
+	f.srv.cfg.Audit = rec
+	c := f.client(t)
+	f.login(t, c, "000000")
+	f.login(t, c, techPIN)
+	want := []string{"wrong-pin map[]\n", "login map[role:technician]\n"}
+	if !slices.Equal(rec.events, want) {
+		t.Fatalf("audited %q, want %q", rec.events, want)
 	}
 }

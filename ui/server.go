@@ -43,6 +43,9 @@ type Config struct {
 	Jobs        Jobs
 	Phones      Phones
 	Journal     JournalView
+	// Audit, when set, records the security events of the screens: each login (its role) and each wrong PIN. The
+	// appliance journals them; the client's address stays in the log, out of the journal.
+	Audit Audit
 	// PublicURL is the address, as clients and recipients reach the appliance (e.g. "https://attesta.studio.it"),
 	// that remote and share links are built on. Default: the address the technician's screen was reached at.
 	PublicURL   string
@@ -112,6 +115,27 @@ func New(cfg Config) (*Server, error) {
 	s.handler = s.routes()
 	s.public = s.publicMux()
 	return s, nil
+}
+
+// Audit records the screens' security events.
+type Audit interface {
+	UIEvent(ctx context.Context, kind string, fields map[string]any) error
+}
+
+// UI security events.
+const (
+	EventLogin    = "login"     // fields: role
+	EventWrongPIN = "wrong-pin" // fields: none; the lockout bounds how many there can be
+)
+
+// audit records a security event; a failure is logged, not shown to the person at the lock screen.
+func (s *Server) audit(ctx context.Context, kind string, fields map[string]any) {
+	if s.cfg.Audit == nil {
+		return
+	}
+	if err := s.cfg.Audit.UIEvent(ctx, kind, fields); err != nil {
+		s.log.ErrorContext(ctx, "security event not recorded", slog.String("event", kind), slog.Any("error", err))
+	}
 }
 
 // Handler returns the server's HTTP handler: every screen and link.
@@ -297,6 +321,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if role == RoleNone {
 		s.lock.fail(client, now)
 		s.log.WarnContext(r.Context(), "wrong PIN", slog.String("remote", client))
+		s.audit(r.Context(), EventWrongPIN, nil)
 		s.render(w, r, http.StatusUnauthorized, "lock", lockData{Error: "errato"})
 		return
 	}
@@ -314,6 +339,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		SameSite: http.SameSiteStrictMode,
 	})
 	s.log.InfoContext(r.Context(), "login", slog.String("role", role.String()), slog.String("remote", client))
+	s.audit(r.Context(), EventLogin, map[string]any{"role": role.String()})
 	http.Redirect(w, r, "/home", http.StatusSeeOther)
 }
 
