@@ -152,6 +152,7 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
 		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
 	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)
+	fmt.Fprintln(w, "\nThe touch UI (cases, remote sessions, phones, share links, journal): README.md, \"Try it against the WhatsApp Web replica\".")
 	return nil
 }
 
