@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 func (s *Server) phoneRoutes() []route {
 	return []route{
 		{"GET /phones", RoleTechnician, s.phones},
+		{"GET /api/phones", RoleTechnician, s.phonesJSON},
 		{"GET /phones/{serial}", RoleTechnician, s.phonePage},
 		{"POST /phones/{serial}/extract", RoleTechnician, s.extract},
 	}
@@ -215,7 +217,9 @@ func redact(msg, key string) string {
 
 // phoneEnglish holds these screens' strings.
 var phoneEnglish = map[string]string{
-	"Telefoni collegati": "Connected phones",
+	"Telefono collegato:": "Phone plugged in:",
+	"avvia l'estrazione":  "start the extraction",
+	"Telefoni collegati":  "Connected phones",
 	"Impossibile leggere i telefoni collegati: riprovare tra poco.": "Cannot read the connected phones: try " +
 		"again shortly.",
 	"Aggiorna":                   "Refresh",
@@ -266,4 +270,27 @@ var phoneEnglish = map[string]string{
 	"La chiave di backup deve avere esattamente 64 cifre: inserirla di nuovo.": "The backup key must have " +
 		"exactly 64 digits: enter it again.",
 	"L'elenco delle chat da acquisire è vuoto.": "The list of chats to acquire is empty.",
+}
+
+// phoneJSON is a phone as the home screen's watcher sees it.
+type phoneJSON struct {
+	Serial string `json:"serial"`
+	Model  string `json:"model"`
+	Ready  bool   `json:"ready"`
+}
+
+// phonesJSON lists the phones on USB for the home screen, which offers the extraction wizard as soon as one is
+// plugged in and ready.
+func (s *Server) phonesJSON(w http.ResponseWriter, r *http.Request) {
+	ps, err := s.cfg.Phones.Phones(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]phoneJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, phoneJSON{Serial: p.Serial, Model: p.Model, Ready: p.Ready()})
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(out)
 }

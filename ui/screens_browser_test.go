@@ -123,6 +123,11 @@ func TestScreensInChromium(t *testing.T) {
 	do("open the lock screen", chromedp.Navigate(f.ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.keypad`)))
 	shoot("lock")
 	do("log in", append(tap(adminPIN), chromedp.Click(chromedp.CSS(`#enter`)), chromedp.WaitVisible(chromedp.CSS(`#home`)))...)
+	// The phone plugged in and ready is offered on the home screen, without a reload.
+	do("see the plugged-in phone", chromedp.WaitVisible(chromedp.CSS(`#phone-banner[href="/phones/R58M123ABC"]`)))
+	if got := text(`#phone-banner`); got != "Telefono collegato: SM-A525F — avvia l'estrazione" {
+		t.Errorf("phone banner says %q, want the phone's model and the way to its extraction", got)
+	}
 	shoot("home")
 
 	do("open phones", chromedp.Navigate(f.ts.URL+"/phones"), chromedp.WaitVisible(chromedp.CSS(`#phones`)))
