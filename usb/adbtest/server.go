@@ -3,6 +3,7 @@ package adbtest
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -50,16 +51,30 @@ func NewServer(ctx context.Context, home string) (*Server, error) {
 			return nil, fmt.Errorf("the adb binary is needed (Debian package adb; scripts/setup installs it): %w", err)
 		}
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	// The port is free when chosen, but another process (a parallel test's fake phone or adb server) may take it
+	// before adb binds it; adb then finds something listening, takes it for a server, and fails with a protocol
+	// fault. A new port is tried then.
+	var errs []error
+	for range startAttempts {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		s := &Server{Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Home: home, bin: bin}
+		out, err := s.Run(ctx, "start-server")
+		if err == nil {
+			return s, nil
+		}
+		errs = append(errs, fmt.Errorf("start adb server on port %d: %w\n%s", port, err, out))
+		if ctx.Err() != nil {
+			break
+		}
 	}
-	s := &Server{Port: port, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), Home: home, bin: bin}
-	if out, err := s.Run(ctx, "start-server"); err != nil {
-		return nil, fmt.Errorf("start adb server on port %d: %w\n%s", port, err, out)
-	}
-	return s, nil
+	return nil, errors.Join(errs...)
 }
+
+// startAttempts bounds the ports NewServer tries.
+const startAttempts = 3
 
 // Close stops the server.
 func (s *Server) Close() error {
