@@ -56,10 +56,17 @@ func (a *Appliance) removeDeliveries(ctx context.Context, outDir, caseID string)
 
 // deliveryOfCase reports whether folder is a delivery whose journal leaf names caseID.
 func deliveryOfCase(folder, caseID string) bool {
+	_, c, ok := deliveryLeaf(folder)
+	return ok && c == caseID
+}
+
+// deliveryLeaf reads a delivery folder's journal leaf (proofs/delivery-leaf.json, byte for byte as journaled):
+// its index and its case.
+func deliveryLeaf(folder string) (uint64, string, bool) {
 	data, err := os.ReadFile(filepath.Join(folder, "proofs", "delivery-leaf.json"))
 	if err != nil {
-		return false
+		return 0, "", false
 	}
-	_, e, err := journal.DecodeLeaf(data)
-	return err == nil && e.Case == caseID
+	seq, e, err := journal.DecodeLeaf(data)
+	return seq, e.Case, err == nil
 }

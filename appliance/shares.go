@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -35,7 +34,7 @@ func (s journaledShares) Put(ctx context.Context, sh ui.Share) error {
 	}
 	fields := map[string]any{"token_sha256": sh.Hash, "expires": sh.Expires.UTC().Format(time.RFC3339)}
 	e := journal.Entry{Type: LeafShareCreated, Fields: fields}
-	if seq, caseID, ok := s.deliveryLeaf(sh.Delivery); ok {
+	if seq, caseID, ok := deliveryLeaf(filepath.Join(s.deliveries, filepath.Base(sh.Delivery))); ok {
 		fields["delivery_leaf"], e.Case = seq, caseID
 	}
 	if _, err := s.a.record(ctx, e); err != nil {
@@ -52,14 +51,4 @@ func (s journaledShares) Revoke(ctx context.Context, hash string, at time.Time) 
 	}
 	_, err := s.a.record(ctx, journal.Entry{Type: LeafShareRevoked, Fields: map[string]any{"token_sha256": hash}})
 	return err
-}
-
-// deliveryLeaf reads the journal leaf of a delivery folder: its index and its case.
-func (s journaledShares) deliveryLeaf(name string) (uint64, string, bool) {
-	data, err := os.ReadFile(filepath.Join(s.deliveries, filepath.Base(name), "proofs", "delivery-leaf.json"))
-	if err != nil {
-		return 0, "", false
-	}
-	seq, e, err := journal.DecodeLeaf(data)
-	return seq, e.Case, err == nil
 }

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"context"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,27 +19,9 @@ func TestKioskLoginInChromium(t *testing.T) {
 		t.Skip("starts Chromium; skipped with -short")
 	}
 	f := newFixture(t)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.WindowSize(1280, 800),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(t.Context()), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 60*time.Second)
-	defer cancelT()
+	ctx := panelBrowser(t)
 
 	steps := []chromedp.Action[chromedp.Void]{
-		chromedp.EmulateViewport(1280, 800),
 		chromedp.Navigate(f.ts.URL + "/"),
 		chromedp.WaitVisible(chromedp.CSS(`.keypad`)),
 	}

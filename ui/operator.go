@@ -14,10 +14,8 @@ const maxOperatorName = 80
 
 // operator is the name the session's technician gave, or the role when none was given.
 func (s *Server) operator(r *http.Request) string {
-	if c, err := r.Cookie(sessionCookie); err == nil {
-		if name := s.sessions.operator(c.Value); name != "" {
-			return name
-		}
+	if name := s.sessionOperator(r); name != "" {
+		return name
 	}
 	return roleOf(r).String()
 }

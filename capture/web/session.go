@@ -279,14 +279,19 @@ func (s *Session) QR(ctx context.Context) (QR, error) {
 	return QR{Ref: ref, PNG: png}, nil
 }
 
+// linkTimeout is how long to wait for the phone to link: Options.LinkTimeout, or less when ctx ends sooner.
+func (s *Session) linkTimeout(ctx context.Context) time.Duration {
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < s.opts.LinkTimeout {
+		return time.Until(dl)
+	}
+	return s.opts.LinkTimeout
+}
+
 // WaitLinked waits until the phone has scanned the QR code and the app is loaded, then checks that the build has
 // every module the bridge needs and records the environment. It fails with [ErrNotLinked] after Options.LinkTimeout
 // or the ctx deadline, whichever comes first, and with [ErrUnsupportedBuild] when a module is missing.
 func (s *Session) WaitLinked(ctx context.Context) error {
-	timeout := s.opts.LinkTimeout
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
-		timeout = time.Until(dl)
-	}
+	timeout := s.linkTimeout(ctx)
 	start := time.Now()
 	err := s.poll(ctx, timeout, "the link", func(st pageState) bool { return st.linked() })
 	if err != nil {

@@ -20,10 +20,7 @@ const reloadQRButton = `button:has(span[data-icon="refresh-large"])`
 // code and wakes an idle page (recorded as an action), so that the code on the client's screen always links.
 // It fails with [ErrNotLinked] after Options.LinkTimeout or the ctx deadline.
 func (s *Session) WatchQR(ctx context.Context, show func(QR)) error {
-	timeout := s.opts.LinkTimeout
-	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < timeout {
-		timeout = time.Until(dl)
-	}
+	timeout := s.linkTimeout(ctx)
 	start := time.Now()
 	shown := ""
 	for {

@@ -1,5 +1,6 @@
-// Follows a job's progress as the server streams it (Server-Sent Events); when the job ends, the page reloads
-// once to show the job's final record and its results per chat.
+// Follows a session's progress as the server streams it (Server-Sent Events), on the job page, the progress page
+// and the client's remote page. When the job ends, a job page opened while it ran (data-live) reloads once to
+// show the job's final record and its results per chat.
 "use strict";
 (function () {
   var feed = document.getElementById("feed");
@@ -32,6 +33,7 @@
   es.addEventListener("end", function (ev) {
     add(ev);
     es.close();
+    if (qr) qr.hidden = true;
     if (qrbox) qrbox.hidden = true;
     var form = document.getElementById("remote-form");
     if (form) form.hidden = true; // the session is over: no more client links
