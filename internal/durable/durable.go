@@ -11,7 +11,8 @@
 // existing file is untouched — and fsyncs the directory, so that the new name itself is durable.
 // [File.CommitReplace] renames instead, atomically replacing a previous version: for state that legitimately
 // changes; evidence uses Commit. [File.Close] before a commit aborts: the temporary file is removed and the target
-// never appears. [WriteNew] and [Replace] do all of this for data already in memory.
+// never appears. [WriteNew] and [Replace] do all of this for data already in memory. [Append] adds a record to the
+// end of a log file and fsyncs it.
 //
 // # Directories
 //
@@ -138,4 +139,33 @@ func RemoveTemps(dir string) (int, error) {
 		return n, SyncDir(dir)
 	}
 	return 0, nil
+}
+
+// Append appends data to the file at path, creating it with mode if missing, and returns once data is on disk (and,
+// for a new file, its name too). A crash during an append can leave a torn last record: readers of an appended file
+// must tolerate or detect one.
+func Append(path string, data []byte, mode fs.FileMode) error {
+	created := true
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, mode)
+	if errors.Is(err, fs.ErrExist) {
+		created = false
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	if created {
+		return SyncDir(filepath.Dir(path))
+	}
+	return nil
 }
