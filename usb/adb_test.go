@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/usb/adbtest"
 )
 
@@ -172,7 +173,7 @@ func checkTree(t *testing.T, results []FileResult, out string, sums map[string][
 func assertNoPartials(t *testing.T, dir string) {
 	t.Helper()
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.Contains(d.Name(), ".partial-") {
+		if err == nil && (strings.Contains(d.Name(), ".partial-") || strings.HasPrefix(d.Name(), durable.TempPrefix)) {
 			t.Errorf("temporary file left behind: %s", p)
 		}
 		return nil
