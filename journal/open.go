@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/attesta/attesta/internal/durable"
@@ -45,7 +46,7 @@ func ensureFile(path, origin string, pub *ecdsa.PublicKey) (fs.FileInfo, error) 
 }
 
 func boltOpenError(err error) error {
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return fmt.Errorf("file is locked by another process: %w", err)
 	}
 	return fmt.Errorf("not a valid journal database: %w: %w", err, ErrCorrupt)
