@@ -5,15 +5,13 @@ import (
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/google/go-tpm/tpm2"
-
-	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/journal/format"
+	"github.com/attesta/attesta/tpm/attest"
 )
 
 func (v *verifier) hasAttestation() bool {
@@ -26,7 +24,7 @@ func (v *verifier) hasAttestation() bool {
 }
 
 // certification checks proofs/attestation: its files against its SHA256SUMS, the AK's TPM2_Certify of the
-// signing key (tpm.VerifyCertification: TPM-generated, names exactly that key, fixedTPM, fixedParent,
+// signing key (attest.VerifyCertification: TPM-generated, names exactly that key, fixedTPM, fixedParent,
 // sensitiveDataOrigin), and that the certified key is the key that verified the checkpoint.
 func (v *verifier) certification() {
 	if !v.hasAttestation() {
@@ -64,11 +62,11 @@ func (v *verifier) certification() {
 			"the attestation key is not the pinned one")
 		return
 	}
-	if err := tpm.VerifyCertification(ak, msg, sig, tpmt); err != nil {
+	if err := attest.VerifyCertification(ak, msg, sig, tpmt); err != nil {
 		v.failErr(CheckCertification, attestationDir+"/certify.msg", "certificazione della chiave non valida", err)
 		return
 	}
-	certified, err := tpmtKey(tpmt)
+	certified, err := attest.CertifiedKey(tpmt)
 	if err != nil {
 		v.failErr(CheckCertification, attestationDir+"/signing-key.tpmt", "chiave certificata illeggibile", err)
 		return
@@ -79,7 +77,7 @@ func (v *verifier) certification() {
 			"signing-key.pem is not the certified key")
 		return
 	}
-	cpKey, err := vkeyPublic(v.key)
+	cpKey, err := format.VerifierPublicKey(v.key)
 	if err != nil || !cpKey.Equal(certified) {
 		v.fail(CheckCertification, vkeyFile, "la chiave del checkpoint non è la chiave certificata dal TPM",
 			"the checkpoint key is not the key the TPM certified")
@@ -155,34 +153,4 @@ func parseECDSA(der []byte) (*ecdsa.PublicKey, error) {
 		return nil, fmt.Errorf("%T is not an ECDSA key", k)
 	}
 	return ek, nil
-}
-
-// tpmtKey decodes the ECDSA public key of a marshalled TPMT_PUBLIC.
-func tpmtKey(data []byte) (*ecdsa.PublicKey, error) {
-	pub, err := tpm2.Unmarshal[tpm2.TPMTPublic](data)
-	if err != nil {
-		return nil, fmt.Errorf("decode TPMT_PUBLIC: %w", err)
-	}
-	k, err := tpm2.Pub(*pub)
-	if err != nil {
-		return nil, fmt.Errorf("decode TPMT_PUBLIC key: %w", err)
-	}
-	ek, ok := k.(*ecdsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("%T is not an ECDSA key", k)
-	}
-	return ek, nil
-}
-
-// vkeyPublic decodes the public key of a verifier key "<name>+<hash>+<base64(0x02 || DER SPKI)>".
-func vkeyPublic(vkey string) (*ecdsa.PublicKey, error) {
-	parts := strings.SplitN(vkey, "+", 3)
-	if len(parts) != 3 {
-		return nil, errors.New("malformed verifier key")
-	}
-	raw, err := base64.StdEncoding.DecodeString(parts[2])
-	if err != nil || len(raw) < 2 || raw[0] != 0x02 {
-		return nil, errors.New("verifier key is not an ECDSA key")
-	}
-	return parseECDSA(raw[1:])
 }

@@ -1,9 +1,11 @@
 // Package bundle is the delivery format and its offline verifier: the folder (or its ZIP) that a client's lawyer
 // files and an opposing expert examines, one per chat and acquisition day. [Seal] records a delivery in the
 // evidence journal, [Write] creates its folder, [WriteZip] packs it, [Verify] checks it with no access to the
-// appliance, and [WriteIndex] lists the deliveries of a session. The package knows the evidence and journal
-// formats only; the PDF report and RFC 3161 time-stamps reach it through function fields ([WriteOptions],
-// [VerifyOptions]).
+// appliance, and [WriteIndex] lists the deliveries of a session. The package knows the evidence domain, the
+// journal's formats (journal/format) and the TPM's attestation structures (tpm/attest) only, nothing stateful: no
+// journal store, no TPM transport, no cgo, so that the recipient's verifier (cmd/attesta-verify) builds for any
+// operating system; a test checks it with go list -deps. The PDF report and RFC 3161 time-stamps reach it through
+// function fields ([WriteOptions], [VerifyOptions]).
 //
 // # Delivery folder, format attesta.manifest/v1
 //
@@ -73,7 +75,7 @@
 // key, when [VerifyOptions].Key is set; the checkpoint signature; the tlog-proof; the delivery leaf; inclusion;
 // the manifest body; the journal block; SHA256SUMS and case.jsonld against the manifest; each artifact's size
 // and SHA-256; the legal-value verdicts recomputed with evidence.Judge over the manifest's messages and compared
-// with the claimed status and legal_value; the TPM certification of the checkpoint key (tpm.VerifyCertification,
+// with the claimed status and legal_value; the TPM certification of the checkpoint key (attest.VerifyCertification,
 // and that the certified key is the checkpoint key); the time-stamp and the report signature through their
 // hooks; VERIFICA.txt against the text this delivery should carry; and extra files. An invalid delivery returns a
 // [*CheckError] wrapping [ErrInvalid] naming the first failed check and its file.

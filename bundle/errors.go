@@ -1,6 +1,10 @@
 package bundle
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/attesta/attesta/journal/format"
+)
 
 // Sentinel errors. Errors returned by this package wrap one of these where a caller may branch on the condition,
 // and name the file, path or field concerned.
@@ -13,7 +17,7 @@ var (
 	ErrManifest = errors.New("invalid manifest")
 
 	// ErrProof reports a tlog-proof that does not follow c2sp.org/tlog-proof@v1 as this package writes it.
-	ErrProof = errors.New("invalid tlog-proof")
+	ErrProof = format.ErrProof
 
 	// ErrExists reports that the delivery folder or ZIP to be written already exists: deliveries are
 	// never overwritten.

@@ -4,30 +4,30 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/journal/format"
 )
 
 // LeafType is the journal leaf type that records a delivery.
-const LeafType = "delivery"
+const LeafType = format.TypeDelivery
 
-// Journal is what sealing needs of the evidence journal: append a leaf durably, sign a checkpoint that covers it,
-// prove the leaf's inclusion in that checkpoint's tree, and name the key that verifies checkpoints. Errors are the
-// journal's own; Seal wraps them naming the step.
+// Journal is what sealing needs of the evidence journal (*journal.Journal implements it): append a leaf durably,
+// sign a checkpoint that covers it, prove the leaf's inclusion in that checkpoint's tree, and name the key that
+// verifies checkpoints. Append returns the leaf with its data whenever it is durable, also together with an error
+// when only the checkpoint due after it could not be signed; Checkpoint then retries that signature. Errors are
+// the journal's own; Seal wraps them naming the step.
 type Journal interface {
-	Append(ctx context.Context, e journal.Entry) (journal.Leaf, error)
-	Checkpoint(ctx context.Context) (*journal.Checkpoint, error)
+	Append(ctx context.Context, e format.Entry) (format.Leaf, error)
+	Checkpoint(ctx context.Context) (*format.Checkpoint, error)
 	InclusionProof(ctx context.Context, index, treeSize uint64) (tlog.RecordProof, error)
 	VerifierKey() string
 }
-
-var _ Journal = (*journal.Journal)(nil)
 
 // Sealed is the proof material of a delivery: what proofs/ holds.
 type Sealed struct {
@@ -39,10 +39,10 @@ type Sealed struct {
 
 // derived is everything the delivery leaf commits to, computed from the manifest body.
 type derived struct {
-	body     []byte // manifest.json up to the journal member
-	caseLD   []byte // case.jsonld
-	sums     []byte // SHA256SUMS
-	leafData map[string]any
+	body   []byte          // manifest.json up to the journal member
+	caseLD []byte          // case.jsonld
+	sums   []byte          // SHA256SUMS
+	leaf   format.Delivery // the delivery leaf's fields, without the case
 }
 
 func derive(m *Manifest) (*derived, error) {
@@ -61,12 +61,11 @@ func derive(m *Manifest) (*derived, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &derived{body: body, caseLD: cld, sums: sums, leafData: map[string]any{
-		"format":          Format,
-		"acquisition":     m.Acquisition.ID,
-		"manifest_sha256": sha256Hex(body),
-		"manifest_size":   int64(len(body)),
-		"sums_sha256":     sha256Hex(sums),
+	return &derived{body: body, caseLD: cld, sums: sums, leaf: format.Delivery{
+		Acquisition:    m.Acquisition.ID,
+		ManifestSHA256: sha256Hex(body),
+		ManifestSize:   int64(len(body)),
+		SumsSHA256:     sha256Hex(sums),
 	}}, nil
 }
 
@@ -104,8 +103,10 @@ func Seal(ctx context.Context, j Journal, m *Manifest, caseID string) (*Sealed, 
 	fail := func(step string, err error) (*Sealed, error) {
 		return nil, fmt.Errorf("bundle: seal acquisition %s: %s: %w", m.Acquisition.ID, step, err)
 	}
-	leaf, err := j.Append(ctx, journal.Entry{Type: LeafType, Case: caseID, Fields: d.leafData})
-	if err != nil && !errors.Is(err, journal.ErrCheckpoint) {
+	dl := d.leaf
+	dl.Case = caseID
+	leaf, err := j.Append(ctx, dl.Entry(time.Time{}))
+	if err != nil && leaf.Data == nil {
 		return fail("append delivery leaf", err)
 	}
 	cp, err := j.Checkpoint(ctx)

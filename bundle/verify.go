@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/mod/sumdb/note"
-	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/journal/format"
 )
 
 // Limits on the small files of a delivery.
@@ -103,9 +102,9 @@ type verifier struct {
 	raw       []byte // manifest.json
 	bodyLen   int
 	key       string // the verifier key in force
-	cp        *journal.Checkpoint
+	cp        *format.Checkpoint
 	proof     *Proof
-	leaf      *journal.Entry
+	leaf      *format.Delivery
 	leafSeq   uint64
 	leafBytes []byte
 }
@@ -215,7 +214,7 @@ func (v *verifier) signature() {
 	} else if !ok {
 		return
 	}
-	nv, err := journal.NewNoteVerifier(v.key)
+	nv, err := format.NewNoteVerifier(v.key)
 	if err != nil {
 		v.failErr(CheckSignature, vkeyFile, "chiave di verifica non valida", err)
 		return
@@ -224,7 +223,7 @@ func (v *verifier) signature() {
 	if !ok {
 		return
 	}
-	cp, err := journal.ParseCheckpoint(note, nv)
+	cp, err := format.ParseCheckpoint(note, nv)
 	if err != nil {
 		v.failErr(CheckSignature, checkpointFile, "firma del checkpoint non valida", err)
 		return
@@ -273,27 +272,32 @@ func (v *verifier) tlogProof() {
 }
 
 func (v *verifier) deliveryLeaf() {
-	data, ok := v.read(CheckLeaf, leafFile, journal.MaxLeafSize)
+	data, ok := v.read(CheckLeaf, leafFile, format.MaxLeafSize)
 	if !ok {
 		return
 	}
-	seq, e, err := journal.DecodeLeaf(data)
+	seq, e, err := format.DecodeLeaf(data)
 	if err != nil {
 		v.failErr(CheckLeaf, leafFile, "foglia non valida", err)
 		return
 	}
-	switch {
-	case e.Type != LeafType:
+	if e.Type != LeafType {
 		v.fail(CheckLeaf, leafFile, fmt.Sprintf("foglia di tipo %q, non %q", e.Type, LeafType),
 			fmt.Sprintf("leaf of type %q, not %q", e.Type, LeafType))
-	case e.Fields["format"] != Format || e.Fields["acquisition"] != v.m.Acquisition.ID:
-		v.fail(CheckLeaf, leafFile, "la foglia registra un'altra acquisizione o un altro formato",
-			"the leaf records another acquisition or format")
+		return
+	}
+	d, err := format.DeliveryOf(e)
+	switch {
+	case err != nil:
+		v.failErr(CheckLeaf, leafFile, "la foglia non è una foglia di consegna "+format.DeliveryFormat, err)
+	case d.Acquisition != v.m.Acquisition.ID:
+		v.fail(CheckLeaf, leafFile, "la foglia registra un'altra acquisizione: "+d.Acquisition,
+			"the leaf records another acquisition: "+d.Acquisition)
 	case v.proof != nil && seq != v.proof.Index:
 		v.fail(CheckLeaf, leafFile, fmt.Sprintf("la foglia ha seq %d, la prova indice %d", seq, v.proof.Index),
 			fmt.Sprintf("the leaf has seq %d, the proof index %d", seq, v.proof.Index))
 	default:
-		v.leaf, v.leafSeq = &e, seq
+		v.leaf, v.leafSeq = &d, seq
 		v.pass(CheckLeaf, leafFile, fmt.Sprintf("foglia %d di consegna dell'acquisizione %s, %s", seq, v.m.Acquisition.ID, e.Time.Format(time.RFC3339)),
 			fmt.Sprintf("delivery leaf %d of acquisition %s, %s", seq, v.m.Acquisition.ID, e.Time.Format(time.RFC3339)))
 		v.leafBytes = data
@@ -306,7 +310,7 @@ func (v *verifier) inclusion() {
 			"cannot be checked: checkpoint, proof or leaf invalid")
 		return
 	}
-	err := checkInclusion(v.proof, v.cp, v.leafBytes)
+	err := format.CheckInclusion(v.proof, v.cp, v.leafBytes)
 	if err != nil {
 		v.failErr(CheckInclusion, proofFile, "prova di inclusione non valida", err)
 		return
@@ -315,23 +319,16 @@ func (v *verifier) inclusion() {
 		fmt.Sprintf("leaf %d is in the checkpoint's tree of %d leaves", v.proof.Index, v.cp.Size))
 }
 
-func checkInclusion(p *Proof, cp *journal.Checkpoint, leaf []byte) error {
-	if p.Index >= cp.Size || cp.Size > 1<<62 {
-		return fmt.Errorf("leaf %d is outside a tree of %d leaves", p.Index, cp.Size)
-	}
-	return tlog.CheckRecord(p.Hashes, int64(cp.Size), cp.Root, int64(p.Index), tlog.RecordHash(leaf))
-}
-
 func (v *verifier) body() {
 	if v.leaf == nil {
 		v.fail(CheckBody, manifestFile, "non verificabile: foglia non valida", "cannot be checked: leaf invalid")
 		return
 	}
 	sum := sha256Hex(v.raw[:v.bodyLen])
-	if v.leaf.Fields["manifest_sha256"] != sum || v.leaf.Fields["manifest_size"] != int64(v.bodyLen) {
+	if v.leaf.ManifestSHA256 != sum || v.leaf.ManifestSize != int64(v.bodyLen) {
 		v.fail(CheckBody, manifestFile,
-			fmt.Sprintf("il corpo del manifesto (%d byte, SHA-256 %s) non è quello registrato nella foglia (%v byte, %v)", v.bodyLen, sum, v.leaf.Fields["manifest_size"], v.leaf.Fields["manifest_sha256"]),
-			fmt.Sprintf("the manifest body (%d bytes, SHA-256 %s) is not the one the leaf records (%v bytes, %v)", v.bodyLen, sum, v.leaf.Fields["manifest_size"], v.leaf.Fields["manifest_sha256"]))
+			fmt.Sprintf("il corpo del manifesto (%d byte, SHA-256 %s) non è quello registrato nella foglia (%d byte, %s)", v.bodyLen, sum, v.leaf.ManifestSize, v.leaf.ManifestSHA256),
+			fmt.Sprintf("the manifest body (%d bytes, SHA-256 %s) is not the one the leaf records (%d bytes, %s)", v.bodyLen, sum, v.leaf.ManifestSize, v.leaf.ManifestSHA256))
 		return
 	}
 	v.pass(CheckBody, manifestFile, fmt.Sprintf("corpo del manifesto (%d byte) registrato nella foglia", v.bodyLen),
@@ -366,7 +363,7 @@ func (v *verifier) derivedFiles() {
 		case !bytes.Equal(sums, d.sums):
 			v.fail(CheckSums, sumsFile, "SHA256SUMS non elenca esattamente i file del manifesto",
 				"SHA256SUMS does not list exactly the manifest's files")
-		case v.leaf != nil && v.leaf.Fields["sums_sha256"] != sha256Hex(sums):
+		case v.leaf != nil && v.leaf.SumsSHA256 != sha256Hex(sums):
 			v.fail(CheckSums, sumsFile, "SHA256SUMS non è quello registrato nella foglia", "SHA256SUMS is not the one the leaf records")
 		default:
 			v.pass(CheckSums, sumsFile, "SHA256SUMS elenca i file del manifesto", "SHA256SUMS lists the manifest's files")

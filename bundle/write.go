@@ -16,7 +16,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/journal/format"
 )
 
 // Names of the files of a delivery folder, relative to it.
@@ -170,14 +170,17 @@ func checkSealed(m *Manifest, s *Sealed) (*derived, error) {
 	if m.Journal == nil {
 		return nil, fmt.Errorf("%w: the manifest has no journal block", ErrSealMismatch)
 	}
-	seq, e, err := journal.DecodeLeaf(s.Leaf)
+	seq, e, err := format.DecodeLeaf(s.Leaf)
 	if err != nil {
 		return nil, fmt.Errorf("%w: delivery leaf: %w", ErrSealMismatch, err)
 	}
-	for k, want := range der.leafData {
-		if e.Fields[k] != want {
-			return nil, fmt.Errorf("%w: leaf %d: %s is %v, the manifest gives %v", ErrSealMismatch, seq, k, e.Fields[k], want)
-		}
+	got, err := format.DeliveryOf(e)
+	if err != nil {
+		return nil, fmt.Errorf("%w: leaf %d: %w", ErrSealMismatch, seq, err)
+	}
+	got.Case = ""
+	if got != der.leaf {
+		return nil, fmt.Errorf("%w: leaf %d records %+v, the manifest gives %+v", ErrSealMismatch, seq, got, der.leaf)
 	}
 	p, err := ParseProof(s.Proof)
 	if err != nil {

@@ -16,61 +16,14 @@
 // third-party verifiers rely on them. A change to any of them is a new
 // version.
 //
-// # Leaf format, version 1
+// # Formats
 //
-// A leaf is a JSON object in canonical form:
-//
-//   - UTF-8, no insignificant whitespace, object keys sorted bytewise, no
-//     duplicate keys;
-//   - strings escape only '"', '\' and control characters: \b \f \n \r \t,
-//     and \u00xx with lower-case hex for the other control characters;
-//     everything else, including '<', '>', '&', U+2028 and U+2029, is literal;
-//   - numbers are integers only, in -2^63 … 2^64-1, without sign '+', leading
-//     zeros or "-0"; no fractions or exponents;
-//   - no null; values are strings, integers, true/false, arrays and objects,
-//     nested at most 32 levels;
-//   - at most [MaxLeafSize] (65535) bytes, so that a leaf fits a tlog-tiles
-//     entry bundle.
-//
-// Required members: "v" (1, the leaf version), "seq" (the leaf index),
-// "type" (lower-case letters, digits and '-', starting with a letter, at most
-// 64 bytes) and "time" (RFC 3339 in UTC with exactly nine fractional digits,
-// [TimeLayout]). Optional: "case" (a non-empty string). Other members are the
-// type's fields. Type "artifact" requires "sha256" (64 lower-case hex digits,
-// the SHA-256 of the blob's plaintext) and "size" (bytes, ≥ 0); type
-// "erasure" requires "case", and means that the case's blobs may be gone from
-// then on. Leaves carry digests and identifiers, never personal data in clear,
-// so that erasing a case's blobs leaves the journal verifiable.
-//
-// [DecodeLeaf] rejects anything that is not canonical (it decodes, re-encodes
-// and compares) and names the offset or field at fault. A leaf with a "v"
-// other than 1 is rejected; a new leaf version gets a new "v".
-//
-// # Tree
-//
-// RFC 6962 (RFC 9162) hashing: leaf hash SHA-256(0x00 || leaf bytes), node
-// hash SHA-256(0x01 || left || right). Stored hashes are indexed as in
-// golang.org/x/mod/sumdb/tlog ([tlog.StoredHashIndex]): about two per leaf,
-// from which every tree head and proof is computed.
-//
-// # Checkpoints
-//
-// A checkpoint is a C2SP tlog-checkpoint signed note. Body:
-//
-//	<origin>\n<tree size, decimal>\n<base64 of the 32-byte root>\n
-//
-// with no extension lines, then a blank line and the signature line
-// "— <origin> <base64(key hash || signature)>". The origin is
-// "attesta/<appliance-id>" and is also the key name. The signature type is
-// 0x02, ECDSA: the signature is ASN.1 DER ECDSA P-256 over SHA-256 of the
-// body, and the 4-byte key hash is the first 4 bytes of SHA-256 of the
-// key's DER SubjectPublicKeyInfo. The verifier key text is
-//
-//	<origin>+<key hash, 8 hex digits>+<base64(0x02 || DER SPKI)>
-//
-// which transparency-dev/formats' note.NewVerifier also accepts. Every
-// checkpoint is stored; before signing, the journal proves the new tree
-// consistent with the previous checkpoint and refuses otherwise.
+// The leaf format (canonical JSON, version 1), the RFC 6962 tree, the
+// checkpoint note and the inclusion proof are specified in package
+// [github.com/attesta/attesta/journal/format], which imports only the
+// standard library and x/mod so that an offline verifier needs no store.
+// This package re-exports their names ([Entry], [Leaf], [Checkpoint],
+// [DecodeLeaf], [ParseCheckpoint], …).
 //
 // # Database layout, format "attesta.journal/v1"
 //

@@ -1,6 +1,10 @@
 package journal
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/attesta/attesta/journal/format"
+)
 
 // Sentinel errors. Every error the package returns wraps at most a few of these
 // and names the leaf, stored hash, checkpoint, file or offset concerned; callers
@@ -16,15 +20,16 @@ var (
 	ErrRollback = errors.New("journal rolled back")
 
 	// ErrBadSignature reports a checkpoint whose signature does not verify
-	// under the expected key.
-	ErrBadSignature = errors.New("bad signature")
+	// under the expected key. It is [format.ErrBadSignature].
+	ErrBadSignature = format.ErrBadSignature
 
 	// ErrInvalidLeaf reports leaf bytes or an entry that do not follow the
-	// leaf format (see the package documentation), including non-canonical JSON.
-	ErrInvalidLeaf = errors.New("invalid leaf")
+	// leaf format, including non-canonical JSON. It is [format.ErrInvalidLeaf].
+	ErrInvalidLeaf = format.ErrInvalidLeaf
 
-	// ErrInvalidCheckpoint reports a checkpoint note that is malformed.
-	ErrInvalidCheckpoint = errors.New("invalid checkpoint")
+	// ErrInvalidCheckpoint reports a checkpoint note that is malformed. It is
+	// [format.ErrInvalidCheckpoint].
+	ErrInvalidCheckpoint = format.ErrInvalidCheckpoint
 
 	// ErrCheckpoint reports that appended leaves are durable but signing the
 	// checkpoint that was due afterwards failed. The leaves stay in the journal;

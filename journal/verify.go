@@ -11,6 +11,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/attesta/attesta/journal/format"
 )
 
 // BlobChecker is the seam to the blob store. CheckBlob returns nil when the
@@ -216,8 +218,11 @@ func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts boo
 				case e.Type == TypeErasure:
 					erased[e.Case] = i
 				case e.Type == TypeArtifact && wantArtifacts:
-					n, _ := asInt64(e.Fields["size"])
-					arts = append(arts, artifactRef{i, e.Case, e.Fields["sha256"].(string), n})
+					a, err := format.ArtifactOf(e)
+					if err != nil {
+						return fmt.Errorf("leaf %d: %w: %w", i, err, ErrCorrupt)
+					}
+					arts = append(arts, artifactRef{i, a.Case, a.SHA256, a.Size})
 				}
 				k, v = lc.Next()
 			}

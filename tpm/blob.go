@@ -14,9 +14,6 @@ const (
 	magicSealed     = "ATS1"
 )
 
-// maxBlobPart bounds each sized part; TPM2B sizes are uint16 anyway.
-const maxBlobPart = 0xffff
-
 // keyBlob is a TPM-wrapped object: its TPMT_PUBLIC and TPM2B_PRIVATE
 // contents.
 type keyBlob struct {

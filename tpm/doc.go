@@ -31,7 +31,10 @@
 // The AK certifies the signing key twice at provisioning (TPM2_Certify and
 // TPM2_CertifyCreation) and again, with the auditor's nonce, in
 // [TPM.WriteAttestation]. [VerifyCertification] and [VerifyQuote] check
-// those artefacts in pure Go; tpm2_checkquote and openssl check them too.
+// those artefacts in pure Go; they live in package
+// [github.com/attesta/attesta/tpm/attest], which needs no transport, so that
+// offline verifiers link no TPM access. tpm2_checkquote and openssl check
+// them too.
 //
 // # Transports
 //

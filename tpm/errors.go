@@ -1,6 +1,10 @@
 package tpm
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/attesta/attesta/tpm/attest"
+)
 
 var (
 	// ErrBadSpec reports a transport spec that Open does not understand.
@@ -25,14 +29,13 @@ var (
 	// ErrClosed reports use of a closed TPM.
 	ErrClosed = errors.New("closed")
 
-	// ErrAttestationInvalid is wrapped by every verification failure of
-	// VerifyQuote and VerifyCertification, together with one of the more
-	// specific errors below where one applies.
-	ErrAttestationInvalid = errors.New("attestation invalid")
-	// ErrNonceMismatch: the attested extraData is not the expected nonce.
-	ErrNonceMismatch = errors.New("nonce mismatch")
-	// ErrPCRMismatch: the PCR digest or selection is not the expected one.
-	ErrPCRMismatch = errors.New("PCR mismatch")
-	// ErrBadSignature: the signature does not verify under the given key.
-	ErrBadSignature = errors.New("bad signature")
+	// ErrAttestationInvalid is attest.ErrAttestationInvalid: every
+	// verification failure of VerifyQuote and VerifyCertification wraps it.
+	ErrAttestationInvalid = attest.ErrAttestationInvalid
+	// ErrNonceMismatch is attest.ErrNonceMismatch.
+	ErrNonceMismatch = attest.ErrNonceMismatch
+	// ErrPCRMismatch is attest.ErrPCRMismatch.
+	ErrPCRMismatch = attest.ErrPCRMismatch
+	// ErrBadSignature is attest.ErrBadSignature.
+	ErrBadSignature = attest.ErrBadSignature
 )

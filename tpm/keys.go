@@ -1,7 +1,6 @@
 package tpm
 
 import (
-	"crypto/ecdsa"
 	"fmt"
 
 	"github.com/google/go-tpm/tpm2"
@@ -128,17 +127,4 @@ func loadUnderSRK(tr transport.TPM, b *keyBlob) (*object, error) {
 		return nil, err
 	}
 	return &object{handle: rsp.ObjectHandle, name: rsp.Name, pub: *pub}, nil
-}
-
-// ecdsaPub returns the ECDSA public key of an ECC TPMT_PUBLIC.
-func ecdsaPub(pub *tpm2.TPMTPublic) (*ecdsa.PublicKey, error) {
-	k, err := tpm2.Pub(*pub)
-	if err != nil {
-		return nil, fmt.Errorf("decode public key: %w", err)
-	}
-	ek, ok := k.(*ecdsa.PublicKey)
-	if !ok {
-		return nil, fmt.Errorf("decode public key: %T is not ECDSA", k)
-	}
-	return ek, nil
 }

@@ -11,6 +11,8 @@ import (
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
+
+	"github.com/attesta/attesta/tpm/attest"
 )
 
 // ProvisionOptions configures a first provisioning. Once provisioned, the
@@ -104,7 +106,7 @@ func checkSameSelection(provisioned string, opts ProvisionOptions) error {
 	if opts.PCRs == nil {
 		return nil
 	}
-	want, err := opts.PCRs.normalize()
+	want, err := opts.PCRs.Normalize()
 	if err != nil {
 		return err
 	}
@@ -120,7 +122,7 @@ func (t *TPM) create(ctx context.Context, opts ProvisionOptions) (*provisionReco
 	if sel == nil {
 		sel = DefaultPCRSelection()
 	}
-	sel, err := sel.normalize()
+	sel, err := sel.Normalize()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -197,7 +199,7 @@ func createSigningKey(tr transport.TPM, sel PCRSelection, policy []byte) (*tpm2.
 	created, err := tpm2.Create{
 		ParentHandle: srk.authHandle(tpm2.PasswordAuth(nil)),
 		InPublic:     tpm2.New2B(eccSigningTemplate(false, policy)),
-		CreationPCR:  sel.tpml(),
+		CreationPCR:  sel.TPML(),
 	}.Execute(tr)
 	if err != nil {
 		return nil, nil, fmt.Errorf("create signing key: %w", err)
@@ -233,7 +235,7 @@ func certify(tr transport.TPM, ak, key *object, qualifying []byte) (*Certificati
 }
 
 func newCertification(msg []byte, sig *tpm2.TPMTSignature) (*Certification, error) {
-	der, err := signatureDER(sig)
+	der, err := attest.SignatureDER(sig)
 	if err != nil {
 		return nil, err
 	}
@@ -264,7 +266,7 @@ func (t *TPM) load(rec *provisionRecord, blob []byte) (*Identity, *loadedKey, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %w", ErrStateMismatch, filepath.Join(t.stateDir, signingKeyFile), err)
 	}
-	return id, &loadedKey{handle: obj.handle, name: obj.name, pub: obj.pub, sel: id.PCRSelection.tpml()}, nil
+	return id, &loadedKey{handle: obj.handle, name: obj.name, pub: obj.pub, sel: id.PCRSelection.TPML()}, nil
 }
 
 // identityFromRecord decodes and cross-checks provision.json and the blob.
@@ -298,7 +300,7 @@ func identityFromRecord(dir string, rec *provisionRecord, blob []byte) (*Identit
 	if !bytes.Equal(policy, pub.AuthPolicy.Buffer) {
 		return nil, bad("signing key policy does not match the recorded PCR values")
 	}
-	sk, err := ecdsaPub(pub)
+	sk, err := attest.PublicKey(pub)
 	if err != nil {
 		return nil, bad("signing key: %v", err)
 	}
@@ -306,7 +308,7 @@ func identityFromRecord(dir string, rec *provisionRecord, blob []byte) (*Identit
 	if err != nil {
 		return nil, bad("attestation key: %v", err)
 	}
-	ak, err := ecdsaPub(akPub)
+	ak, err := attest.PublicKey(akPub)
 	if err != nil {
 		return nil, bad("attestation key: %v", err)
 	}

@@ -8,42 +8,9 @@ import (
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
+
+	"github.com/attesta/attesta/tpm/attest"
 )
-
-// MaxNonce is the largest nonce (qualifying data) accepted: the size of a
-// TPMT_HA for SHA-512, the bound TPMs enforce.
-const MaxNonce = 64
-
-// Clock is the TPM's clock. Clock counts milliseconds while the TPM is
-// powered and never goes back; ResetCount and RestartCount count TPM resets
-// and restarts; Safe is false when the TPM may have reported a larger Clock
-// before (after an unorderly shutdown). Time counts milliseconds since the
-// TPM's timer was last reset; it is zero in a quote's ClockInfo, which does
-// not carry it.
-type Clock struct {
-	Time         uint64 `json:"time_ms"`
-	Clock        uint64 `json:"clock_ms"`
-	ResetCount   uint32 `json:"reset_count"`
-	RestartCount uint32 `json:"restart_count"`
-	Safe         bool   `json:"safe"`
-}
-
-func clockFrom(ci tpm2.TPMSClockInfo) Clock {
-	return Clock{Clock: ci.Clock, ResetCount: ci.ResetCount, RestartCount: ci.RestartCount, Safe: bool(ci.Safe)}
-}
-
-// Quote is a PCR quote signed by the attestation key.
-type Quote struct {
-	Msg       []byte   // marshalled TPMS_ATTEST, no size prefix (tpm2_checkquote -m)
-	Sig       []byte   // marshalled TPMT_SIGNATURE, tpm2-tools "tss" format (-s)
-	SigDER    []byte   // the same signature as ASN.1 DER
-	PCRs      [][]byte // SHA-256 PCR values in selection order (-f pcrs.bin, concatenated)
-	Selection string   // tpm2-tools syntax, e.g. "sha256:0,1,2,3,4,5,6,7,23" (-l)
-	// ClockInfo is the signed clock (Time is zero); signed in clear because
-	// the AK lives in the endorsement hierarchy.
-	ClockInfo       Clock
-	FirmwareVersion uint64
-}
 
 // quoteAttempts bounds retries when a PCR changes between reading it and
 // quoting it.
@@ -74,7 +41,7 @@ func (t *TPM) quote(ctx context.Context, nonce []byte, sel PCRSelection) (*Quote
 			sel = t.id.PCRSelection
 		}
 	}
-	sel, err := sel.normalize()
+	sel, err := sel.Normalize()
 	if err != nil {
 		return nil, err
 	}
@@ -95,13 +62,13 @@ func (t *TPM) quote(ctx context.Context, nonce []byte, sel PCRSelection) (*Quote
 			SignHandle:     ak.authHandle(tpm2.PasswordAuth(nil)),
 			QualifyingData: tpm2.TPM2BData{Buffer: nonce},
 			InScheme:       tpm2.TPMTSigScheme{Scheme: tpm2.TPMAlgNull},
-			PCRSelect:      sel.tpml(),
+			PCRSelect:      sel.TPML(),
 		}.Execute(t.tr)
 		if err != nil {
 			return nil, err
 		}
 		msg := rsp.Quoted.Bytes()
-		a, err := parseAttest(msg, tpm2.TPMSTAttestQuote)
+		a, err := attest.ParseAttest(msg, tpm2.TPMSTAttestQuote)
 		if err != nil {
 			return nil, err
 		}
@@ -109,16 +76,16 @@ func (t *TPM) quote(ctx context.Context, nonce []byte, sel PCRSelection) (*Quote
 		if err != nil {
 			return nil, err
 		}
-		if !bytes.Equal(info.PCRDigest.Buffer, pcrDigest(vals)) {
+		if !bytes.Equal(info.PCRDigest.Buffer, attest.PCRDigest(vals)) {
 			continue // a PCR moved between read and quote
 		}
-		der, err := signatureDER(&rsp.Signature)
+		der, err := attest.SignatureDER(&rsp.Signature)
 		if err != nil {
 			return nil, err
 		}
 		return &Quote{
 			Msg: msg, Sig: tpm2.Marshal(&rsp.Signature), SigDER: der, PCRs: vals,
-			Selection: sel.String(), ClockInfo: clockFrom(a.ClockInfo), FirmwareVersion: a.FirmwareVersion,
+			Selection: sel.String(), ClockInfo: attest.ClockFrom(a.ClockInfo), FirmwareVersion: a.FirmwareVersion,
 		}, nil
 	}
 	return nil, errors.New("PCRs kept changing while quoting")
@@ -143,7 +110,7 @@ func readClock(tr transport.TPM) (Clock, error) {
 	if err != nil {
 		return Clock{}, fmt.Errorf("read clock: %w", err)
 	}
-	c := clockFrom(rsp.CurrentTime.ClockInfo)
+	c := attest.ClockFrom(rsp.CurrentTime.ClockInfo)
 	c.Time = rsp.CurrentTime.Time
 	return c, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
+
+	"github.com/attesta/attesta/tpm/attest"
 )
 
 // Signer is the TPM-resident signing key as a crypto.Signer. It signs
@@ -67,7 +69,7 @@ func (s *Signer) SignDigest(ctx context.Context, digest []byte) ([]byte, error) 
 	if err != nil {
 		return nil, fmt.Errorf("tpm: sign: %w", err)
 	}
-	return signatureDER(sig)
+	return attest.SignatureDER(sig)
 }
 
 // signWithPolicy runs Sign in a one-shot policy session that asserts the

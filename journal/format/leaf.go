@@ -1,4 +1,4 @@
-package journal
+package format
 
 import (
 	"fmt"
@@ -101,7 +101,7 @@ func checkEntry(e Entry) error {
 			return fmt.Errorf("field %q is reserved", k)
 		}
 	}
-	return checkTypeFields(e.Type, e.Case, func(k string) (any, bool) { v, ok := e.Fields[k]; return v, ok })
+	return checkTypeFields(e.Type, e.Case, field(e))
 }
 
 func checkType(t string) error {

@@ -1,4 +1,4 @@
-package journal
+package format
 
 import (
 	"crypto"
@@ -102,6 +102,16 @@ func NewNoteVerifier(vkey string) (note.Verifier, error) {
 		return fail("want an ECDSA P-256 key, got %T", k)
 	}
 	return &ecdsaVerifier{name: name, hash: uint32(hash), pub: pub, vkey: vkey}, nil
+}
+
+// VerifierPublicKey returns the ECDSA P-256 public key of a verifier key made
+// by VerifierKey, after the same checks as NewNoteVerifier.
+func VerifierPublicKey(vkey string) (*ecdsa.PublicKey, error) {
+	v, err := NewNoteVerifier(vkey)
+	if err != nil {
+		return nil, err
+	}
+	return v.(*ecdsaVerifier).pub, nil
 }
 
 func keyHashECDSA(der []byte) uint32 {

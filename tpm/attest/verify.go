@@ -1,4 +1,4 @@
-package tpm
+package attest
 
 import (
 	"bytes"
@@ -8,12 +8,13 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/google/go-tpm/tpm2"
 )
 
-// signatureDER converts a TPM ECDSA signature to ASN.1 DER.
-func signatureDER(sig *tpm2.TPMTSignature) ([]byte, error) {
+// SignatureDER converts a TPM ECDSA signature to ASN.1 DER.
+func SignatureDER(sig *tpm2.TPMTSignature) ([]byte, error) {
 	if sig.SigAlg != tpm2.TPMAlgECDSA {
 		return nil, fmt.Errorf("signature algorithm %#x, want ECDSA", uint16(sig.SigAlg))
 	}
@@ -43,7 +44,7 @@ func parseSignatureDER(sig []byte) ([]byte, error) {
 	if !bytes.Equal(tpm2.Marshal(t), sig) {
 		return nil, fmt.Errorf("decode TPMT_SIGNATURE: %d trailing bytes", len(sig)-len(tpm2.Marshal(t)))
 	}
-	return signatureDER(t)
+	return SignatureDER(t)
 }
 
 func verifyAttestSig(akPub crypto.PublicKey, msg, sig []byte) error {
@@ -62,9 +63,9 @@ func verifyAttestSig(akPub crypto.PublicKey, msg, sig []byte) error {
 	return nil
 }
 
-// parseAttest decodes a TPMS_ATTEST, checks it is TPM-generated and of type
-// want, and rejects trailing bytes.
-func parseAttest(msg []byte, want ...tpm2.TPMST) (*tpm2.TPMSAttest, error) {
+// ParseAttest decodes a TPMS_ATTEST, checks it is TPM-generated and of one of
+// the types want, and rejects trailing bytes. Errors wrap ErrAttestationInvalid.
+func ParseAttest(msg []byte, want ...tpm2.TPMST) (*tpm2.TPMSAttest, error) {
 	if len(msg) < 4 || !bytes.Equal(msg[:4], []byte{0xff, 0x54, 0x43, 0x47}) {
 		return nil, fmt.Errorf("%w: magic is not TPM_GENERATED_VALUE", ErrAttestationInvalid)
 	}
@@ -96,7 +97,7 @@ func VerifyQuote(akPub crypto.PublicKey, q *Quote, nonce []byte, expectedPCRs []
 	if err := verifyAttestSig(akPub, q.Msg, q.Sig); err != nil {
 		return err
 	}
-	a, err := parseAttest(q.Msg, tpm2.TPMSTAttestQuote)
+	a, err := ParseAttest(q.Msg, tpm2.TPMSTAttestQuote)
 	if err != nil {
 		return err
 	}
@@ -111,35 +112,23 @@ func VerifyQuote(akPub crypto.PublicKey, q *Quote, nonce []byte, expectedPCRs []
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrAttestationInvalid, err)
 	}
-	quoted, err := fromTPML(info.PCRSelect)
+	quoted, err := FromTPML(info.PCRSelect)
 	if err != nil || quoted.String() != sel.String() {
 		return fmt.Errorf("%w: %w: quote covers %v, want %s", ErrAttestationInvalid, ErrPCRMismatch, quoted, sel)
 	}
 	pcrs := expectedPCRs
 	if pcrs == nil {
 		pcrs = q.PCRs
-	} else if q.PCRs != nil && !equalDigests(q.PCRs, expectedPCRs) {
+	} else if q.PCRs != nil && !slices.EqualFunc(q.PCRs, expectedPCRs, bytes.Equal) {
 		return fmt.Errorf("%w: %w: reported PCR values differ from the expected ones", ErrAttestationInvalid, ErrPCRMismatch)
 	}
 	if len(pcrs) != len(sel) {
 		return fmt.Errorf("%w: %w: %d PCR values for %d selected PCRs", ErrAttestationInvalid, ErrPCRMismatch, len(pcrs), len(sel))
 	}
-	if !bytes.Equal(info.PCRDigest.Buffer, pcrDigest(pcrs)) {
+	if !bytes.Equal(info.PCRDigest.Buffer, PCRDigest(pcrs)) {
 		return fmt.Errorf("%w: %w: quoted PCR digest %x is not the digest of the expected values", ErrAttestationInvalid, ErrPCRMismatch, info.PCRDigest.Buffer)
 	}
 	return nil
-}
-
-func equalDigests(a, b [][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if !bytes.Equal(a[i], b[i]) {
-			return false
-		}
-	}
-	return true
 }
 
 // VerifyCertification checks a TPM2_Certify (or TPM2_CertifyCreation)
@@ -154,7 +143,7 @@ func VerifyCertification(akPub crypto.PublicKey, msg, sig, signingPub []byte) er
 	if err := verifyAttestSig(akPub, msg, sig); err != nil {
 		return err
 	}
-	a, err := parseAttest(msg, tpm2.TPMSTAttestCertify, tpm2.TPMSTAttestCreation)
+	a, err := ParseAttest(msg, tpm2.TPMSTAttestCertify, tpm2.TPMSTAttestCreation)
 	if err != nil {
 		return err
 	}
@@ -193,9 +182,32 @@ func VerifyCertification(akPub crypto.PublicKey, msg, sig, signingPub []byte) er
 // AttestExtraData returns the qualifying data (nonce) inside a TPMS_ATTEST,
 // so that a caller of VerifyCertification can check freshness.
 func AttestExtraData(msg []byte) ([]byte, error) {
-	a, err := parseAttest(msg, tpm2.TPMSTAttestCertify, tpm2.TPMSTAttestCreation, tpm2.TPMSTAttestQuote, tpm2.TPMSTAttestTime)
+	a, err := ParseAttest(msg, tpm2.TPMSTAttestCertify, tpm2.TPMSTAttestCreation, tpm2.TPMSTAttestQuote, tpm2.TPMSTAttestTime)
 	if err != nil {
 		return nil, err
 	}
 	return a.ExtraData.Buffer, nil
+}
+
+// CertifiedKey decodes the ECDSA public key of a marshalled TPMT_PUBLIC, such
+// as the signing key that VerifyCertification checked.
+func CertifiedKey(tpmtPublic []byte) (*ecdsa.PublicKey, error) {
+	pub, err := tpm2.Unmarshal[tpm2.TPMTPublic](tpmtPublic)
+	if err != nil {
+		return nil, fmt.Errorf("decode TPMT_PUBLIC: %w", err)
+	}
+	return PublicKey(pub)
+}
+
+// PublicKey returns the ECDSA public key of an ECC TPMT_PUBLIC.
+func PublicKey(pub *tpm2.TPMTPublic) (*ecdsa.PublicKey, error) {
+	k, err := tpm2.Pub(*pub)
+	if err != nil {
+		return nil, fmt.Errorf("decode public key: %w", err)
+	}
+	ek, ok := k.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("decode public key: %T is not ECDSA", k)
+	}
+	return ek, nil
 }

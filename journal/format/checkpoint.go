@@ -1,4 +1,4 @@
-package journal
+package format
 
 import (
 	"bytes"
@@ -21,8 +21,9 @@ type Checkpoint struct {
 	Note []byte
 }
 
-// checkpointBody formats the C2SP tlog-checkpoint body.
-func checkpointBody(origin string, size uint64, root tlog.Hash) string {
+// CheckpointText formats the C2SP tlog-checkpoint body that a checkpoint's
+// note signs: "<origin>\n<size>\n<base64 root>\n".
+func CheckpointText(origin string, size uint64, root tlog.Hash) string {
 	return origin + "\n" + strconv.FormatUint(size, 10) + "\n" + base64.StdEncoding.EncodeToString(root[:]) + "\n"
 }
 
