@@ -172,8 +172,8 @@ func (a *Appliance) boot(ctx context.Context) error {
 
 func (a *Appliance) provisionFields() map[string]any {
 	f := map[string]any{
-		"signing_key_sha256": spkiDigest(a.ident.SigningKey),
-		"ak_sha256":          spkiDigest(a.ident.AK),
+		"signing_key_sha256": KeyDigest(a.ident.SigningKey),
+		"ak_sha256":          KeyDigest(a.ident.AK),
 		"pcr_selection":      a.ident.PCRSelection.String(),
 		"pcr_values_sha256":  pcrValuesDigest(a.ident.PCRValues),
 		"tpm":                a.tpmKind(),
@@ -245,7 +245,9 @@ func (a *Appliance) CheckCertify() error {
 	return nil
 }
 
-func spkiDigest(pub any) string {
+// KeyDigest is the hex SHA-256 of pub's DER SubjectPublicKeyInfo, as the status leaf and the demo show it; "" when
+// pub cannot be encoded.
+func KeyDigest(pub any) string {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return ""

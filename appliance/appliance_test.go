@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -148,7 +146,7 @@ func TestRestartKeepsKeysAndJournal(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	a := openSim(t, dir)
-	key := spkiDigest(a.Identity().SigningKey)
+	key := KeyDigest(a.Identity().SigningKey)
 	id := a.ID()
 	acq, err := a.StartAcquisition(ctx, "case-1", "test", nil)
 	if err != nil {
@@ -165,7 +163,7 @@ func TestRestartKeepsKeysAndJournal(t *testing.T) {
 	a.Close()
 
 	b := openSim(t, dir)
-	if b.ID() != id || spkiDigest(b.Identity().SigningKey) != key {
+	if b.ID() != id || KeyDigest(b.Identity().SigningKey) != key {
 		t.Fatal("restart changed the appliance id or the signing key")
 	}
 	if b.Journal().Size() != size+1 { // one more boot leaf
@@ -240,21 +238,6 @@ func TestCheckClock(t *testing.T) {
 				t.Errorf("note = %q, want %q", got.note, tt.wantNote)
 			}
 		})
-	}
-}
-
-func TestDemoRunsTwice(t *testing.T) {
-	dir := t.TempDir()
-	for run := 1; run <= 2; run++ {
-		var out bytes.Buffer
-		if err := Demo(t.Context(), dir, "test", &out); err != nil {
-			t.Fatalf("run %d: %v\n%s", run, err, out.String())
-		}
-		for _, want := range []string{"ok: quote verified", "blobs verified", filepath.Join(dir, "out")} {
-			if !strings.Contains(out.String(), want) {
-				t.Errorf("run %d output lacks %q:\n%s", run, want, out.String())
-			}
-		}
 	}
 }
 

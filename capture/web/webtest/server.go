@@ -103,12 +103,21 @@ type blob struct {
 // if sc is not valid, like httptest.NewServer on a listen failure: a test
 // scenario that does not validate is a bug in the test.
 func NewServer(sc *Scenario, opts ...Option) *Server {
+	s, err := StartServer(sc, opts...)
+	if err != nil {
+		panic(err.Error())
+	}
+	return s
+}
+
+// StartServer is [NewServer] returning an invalid scenario as an error instead of panicking.
+func StartServer(sc *Scenario, opts ...Option) (*Server, error) {
 	s, err := newServer(sc, opts...)
 	if err != nil {
-		panic("webtest: " + err.Error())
+		return nil, fmt.Errorf("webtest: %w", err)
 	}
 	s.ts = httptest.NewServer(s.handler())
-	return s
+	return s, nil
 }
 
 func newServer(sc *Scenario, opts ...Option) (*Server, error) {

@@ -1,4 +1,8 @@
-package appliance
+// Package demo runs the whole product end to end on embedded defaults: the simulator TPM, a sample acquisition, a
+// phone over ADB (a fake phone that speaks the protocol), WhatsApp Web (the replica in Chromium), the attestation
+// self-check and a full verification. It is development code: `attesta demo` exists only in the development build
+// (without the nosim tag), and the appliance image links none of it.
+package demo
 
 import (
 	"bytes"
@@ -9,7 +13,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +21,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/capture/web"
@@ -29,11 +33,11 @@ import (
 	"github.com/attesta/attesta/usb/adbtest"
 )
 
-// Demo runs the product end to end on embedded defaults, printing each step to w: the simulator TPM, a sample
+// Run runs the product end to end on embedded defaults, printing each step to w: the simulator TPM, a sample
 // acquisition journaled with encrypted blobs, a signed checkpoint, the attestation self-check, an auditor's
 // attestation folder, an export of the journal, and a full verification. Data goes to dir/data, deliveries to
 // dir/out. Running it again continues the same journal with the same keys.
-func Demo(ctx context.Context, dir, version string, w io.Writer) error {
+func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	step := newStepper(w)
 	out := filepath.Join(dir, "out")
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -45,14 +49,14 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 		return err
 	}
 	step.begin("Start the appliance (TPM: reference simulator, development only)")
-	a, err := Open(ctx, Config{DataDir: data, TPM: "sim", Version: version}) // logs to data/attesta.log
+	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version}) // logs to data/attesta.log
 	if err != nil {
 		return step.fail(err)
 	}
 	defer a.Close()
 	step.ok("appliance %s, journal %s with %d leaves", a.ID(), a.Origin(), a.Journal().Size())
-	step.detail("signing key (ECDSA P-256, in the TPM, PCR policy %s): sha256 %s", a.ident.PCRSelection, spkiDigest(a.ident.SigningKey))
-	step.detail("attestation key (restricted, endorsement hierarchy): sha256 %s", spkiDigest(a.ident.AK))
+	step.detail("signing key (ECDSA P-256, in the TPM, PCR policy %s): sha256 %s", a.Identity().PCRSelection, appliance.KeyDigest(a.Identity().SigningKey))
+	step.detail("attestation key (restricted, endorsement hierarchy): sha256 %s", appliance.KeyDigest(a.Identity().AK))
 
 	step.begin("Start-up self-test and attestation check")
 	res, err := a.CheckAttestation(ctx)
@@ -100,7 +104,7 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 
 	step.begin("Export the journal for an auditor (C2SP tlog-tiles, checkpoints, consistency proofs)")
 	expDir := filepath.Join(out, fmt.Sprintf("journal-%d", a.Journal().Size()))
-	if err := ExportJournal(ctx, a.Journal(), expDir); err != nil {
+	if err := appliance.ExportJournal(ctx, a.Journal(), expDir); err != nil {
 		return step.fail(err)
 	}
 	step.ok("%s", expDir)
@@ -131,7 +135,7 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 		for _, o := range webOutcomes {
 			step.detail("%s: %d certified of %d → %s %s", o.Entry.Phone, o.Certified, o.Messages, filepath.Base(o.Folder), o.Problem)
 			if o.Folder != "" {
-				if _, err := bundle.Verify(ctx, o.Folder, VerifyOptions(a.Journal().VerifierKey())); err != nil {
+				if _, err := bundle.Verify(ctx, o.Folder, appliance.VerifyOptions(a.Journal().VerifierKey())); err != nil {
 					return step.fail(err)
 				}
 			}
@@ -157,7 +161,7 @@ func Demo(ctx context.Context, dir, version string, w io.Writer) error {
 }
 
 // demoAcquisition journals a sample acquisition: a rendered screenshot, a message set and a transcript.
-func demoAcquisition(ctx context.Context, a *Appliance) (*Acquisition, []Artifact, error) {
+func demoAcquisition(ctx context.Context, a *appliance.Appliance) (*appliance.Acquisition, []appliance.Artifact, error) {
 	acq, err := a.StartAcquisition(ctx, "demo-case", "demo", map[string]any{"source_version": "sample data"})
 	if err != nil {
 		return nil, nil, err
@@ -180,7 +184,7 @@ func demoAcquisition(ctx context.Context, a *Appliance) (*Acquisition, []Artifac
 		{"messages", messages},
 		{"transcript", []byte("[12/01/2026, 10:30] Studio: Le comunico la disdetta del contratto con decorrenza 1 marzo.\n[12/01/2026, 11:02] Cliente: Ricevuto, grazie.\n")},
 	}
-	var arts []Artifact
+	var arts []appliance.Artifact
 	for _, in := range inputs {
 		art, err := acq.AddArtifact(ctx, in.kind, bytes.NewReader(in.data))
 		if err != nil {
@@ -192,7 +196,7 @@ func demoAcquisition(ctx context.Context, a *Appliance) (*Acquisition, []Artifac
 }
 
 // demoProof proves leaf's inclusion in cp and checks the proof against cp's root.
-func demoProof(ctx context.Context, a *Appliance, leaf journal.Leaf, cp *journal.Checkpoint) error {
+func demoProof(ctx context.Context, a *appliance.Appliance, leaf journal.Leaf, cp *journal.Checkpoint) error {
 	proof, err := a.Journal().InclusionProof(ctx, leaf.Index, cp.Size)
 	if err != nil {
 		return err
@@ -220,13 +224,13 @@ func sampleScreenshot() image.Image {
 
 // demoExtract certifies the sample chat as a studio would: from a phone over ADB when Debian's adb is installed (a
 // fake phone serving the sample backup and photo), else from the backup file the client handed over.
-func demoExtract(ctx context.Context, a *Appliance, samples, outDir string) (folder, how string, err error) {
+func demoExtract(ctx context.Context, a *appliance.Appliance, samples, outDir string) (folder, how string, err error) {
 	if err := os.MkdirAll(samples, 0o700); err != nil {
 		return "", "", err
 	}
 	root := filepath.Join(samples, "phone")
-	dbDir := filepath.Join(root, filepath.FromSlash(PhoneDatabases))
-	photo := filepath.Join(root, filepath.FromSlash(PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
+	dbDir := filepath.Join(root, filepath.FromSlash(appliance.PhoneDatabases))
+	photo := filepath.Join(root, filepath.FromSlash(appliance.PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
 	for _, d := range []string{dbDir, filepath.Dir(photo)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return "", "", err
@@ -245,10 +249,10 @@ func demoExtract(ctx context.Context, a *Appliance, samples, outDir string) (fol
 	if err != nil {
 		return "", "", err
 	}
-	job := AndroidBackupJob{Key: key, List: list, MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir,
+	job := appliance.AndroidBackupJob{Key: key, List: list, MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir,
 		Client: "Studio Legale Esempio", Purpose: "prova della ricezione della disdetta del contratto"}
 
-	var outcomes []ChatOutcome
+	var outcomes []appliance.ChatOutcome
 	if _, lookErr := exec.LookPath("adb"); lookErr != nil {
 		how = "adb is not installed (scripts/setup installs it): from the backup file instead"
 		job.Backup = backup
@@ -267,18 +271,13 @@ func demoExtract(ctx context.Context, a *Appliance, samples, outDir string) (fol
 }
 
 // demoPhone serves root as a phone on loopback, connects Debian's adb server to it, and extracts.
-func demoPhone(ctx context.Context, a *Appliance, root, adbHome string, job AndroidBackupJob) ([]ChatOutcome, error) {
-	phone, err := adbtest.New(adbtest.Config{Root: root, Model: "SM-A546B", Manufacturer: "samsung",
+func demoPhone(ctx context.Context, a *appliance.Appliance, root, adbHome string, job appliance.AndroidBackupJob) ([]appliance.ChatOutcome, error) {
+	phone, err := adbtest.Listen(adbtest.Config{Root: root, Model: "SM-A546B", Manufacturer: "samsung",
 		AndroidVersion: "14", SDK: "34", Serial: "DEMO0001", Packages: map[string]string{"com.whatsapp": "2.26.1.10"},
 		Auth: adbtest.AuthAcceptAny})
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	go phone.Serve(ln)
 	defer phone.Close()
 	if err := os.MkdirAll(adbHome, 0o700); err != nil {
 		return nil, err
@@ -297,16 +296,23 @@ func demoPhone(ctx context.Context, a *Appliance, root, adbHome string, job Andr
 	if err := c.WaitForState(wait, phone.Addr(), usb.StateDevice); err != nil {
 		return nil, err
 	}
-	return a.ExtractADB(ctx, ADBJob{ADB: srv.Addr, Serial: phone.Addr(), AndroidBackupJob: job})
+	return a.ExtractADB(ctx, appliance.ADBJob{ADB: srv.Addr, Serial: phone.Addr(), AndroidBackupJob: job})
 }
 
 // demoWeb captures two chats of the replica's sample scenario over WhatsApp Web in Chromium. It returns nil, nil
 // when Chromium is not installed.
-func demoWeb(ctx context.Context, a *Appliance, outDir string) ([]ChatOutcome, error) {
+func demoWeb(ctx context.Context, a *appliance.Appliance, outDir string) ([]appliance.ChatOutcome, error) {
 	if _, err := os.Stat(web.DefaultChromium); err != nil {
 		return nil, nil
 	}
-	srv := webtest.NewServer(webtest.MustDefaultScenario("basic"))
+	sc, err := webtest.DefaultScenario("basic")
+	if err != nil {
+		return nil, err
+	}
+	srv, err := webtest.StartServer(sc)
+	if err != nil {
+		return nil, err
+	}
 	defer srv.Close()
 	list, err := evidence.ParseList(strings.NewReader("numero;nominativo;dal;al\n"+
 		"3771151946;Emanuel Celano;2026-01-12;2026-01-14\n3286664444;Giulia Bianchi;2026-01-12;2026-01-14\n"),
@@ -314,7 +320,7 @@ func demoWeb(ctx context.Context, a *Appliance, outDir string) ([]ChatOutcome, e
 	if err != nil {
 		return nil, err
 	}
-	outcomes, err := a.CaptureWeb(ctx, WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "demo-case",
+	outcomes, err := a.CaptureWeb(ctx, appliance.WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "demo-case",
 		Operator: "demo", OutDir: outDir, LinkTimeout: time.Minute, OnQR: func(web.QR) { srv.Scan() },
 		Client: "Studio Legale Esempio", Purpose: "prova delle comunicazioni inviate ai clienti"})
 	if err != nil {
