@@ -107,7 +107,7 @@ const credentialsFormat = "attesta.ui.credentials/v1"
 var ErrNoPIN = errors.New("no technician PIN set: give one for the first start (ATTESTA_TECHNICIAN_PIN)")
 
 // LoadOrCreateCredentials reads the UI's PIN hashes from DataDir/ui-credentials.json. On first start it creates
-// them from the PINs given (the administrator PIN is optional); afterwards the PINs given are ignored: changing a
+// them from the PINs given (the administrator PIN is optional), refusing what [ui.CheckPINs] refuses; afterwards the PINs given are ignored: changing a
 // PIN is an administrator's act.
 func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Credentials, error) {
 	path := filepath.Join(dataDir, credentialsName)
@@ -122,8 +122,11 @@ func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Creden
 	if !errors.Is(err, fs.ErrNotExist) {
 		return ui.Credentials{}, err
 	}
-	if len(technicianPIN) < 6 {
-		return ui.Credentials{}, fmt.Errorf("appliance: %w, at least 6 digits", ErrNoPIN)
+	if technicianPIN == "" {
+		return ui.Credentials{}, fmt.Errorf("appliance: %w, 6 to 12 digits", ErrNoPIN)
+	}
+	if err := ui.CheckPINs(technicianPIN, adminPIN); err != nil { // the PIN-change screen's rules
+		return ui.Credentials{}, fmt.Errorf("appliance: first start: %w", err)
 	}
 	salt, err := ui.NewSalt()
 	if err != nil {
