@@ -104,6 +104,7 @@ type pageState struct {
 	Socket string `json:"socket"` // WAWebSocketModel Socket.state
 	Ref    string `json:"ref"`    // Conn.ref, the QR payload prefix
 	Wid    string `json:"wid"`    // own id once linked
+	Phone  string `json:"phone"`  // own id as a phone wid (<digits>@c.us) when the contact API maps a LID
 	Build  string `json:"build"`  // Debug.VERSION
 	UA     string `json:"ua"`
 	Now    int64  `json:"now"` // browser Date.now(), ms

@@ -119,6 +119,18 @@ func (s *Session) ensureLinked(ctx context.Context) error {
 	if !st.linked() {
 		return fmt.Errorf("%w: Socket.state is %s", ErrLinkLost, orUnknown(st.Socket))
 	}
+	return s.sameAccount(st)
+}
+
+// sameAccount refuses to read from a session whose account was refused at the link, or changed since.
+func (s *Session) sameAccount(st pageState) error {
+	if s.refused != nil {
+		return fmt.Errorf("whatsapp web: %w", s.refused)
+	}
+	if s.env.OwnWid != "" && st.Wid != s.env.OwnWid {
+		return fmt.Errorf("whatsapp web: %w", &AccountError{Linked: orUnknown(st.Wid), Expected: s.env.OwnWid,
+			Reason: "the linked account changed during the capture"})
+	}
 	return nil
 }
 
