@@ -18,10 +18,6 @@ const BridgeVersion = 1
 //go:embed bridge.js
 var bridgeSource string
 
-// requiredModules are the WhatsApp Web modules bridge v1 reads; a build without one of them is not supported.
-var requiredModules = []string{"WAWebSocketModel", "WAWebConnModel", "WAWebCollections", "WAWebChatLoadMessages",
-	"WAWebApiMessageInfoStore", "WAWebDownloadManager", "WAWebApiContact", "WAWebSendNonMessageDataRequest"}
-
 // bridgeReply is the envelope of every bridge call: a value, or an error naming a missing module when that was the
 // cause.
 type bridgeReply struct {
