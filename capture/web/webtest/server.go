@@ -85,6 +85,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	linked   bool
+	linkedAs string // the own id of the account that scanned, when not the scenario's (ScanAs)
 	refSlot  int64
 	ref      string
 	start    time.Time
@@ -189,10 +190,19 @@ func (s *Server) Close() {
 func (s *Server) Scenario() *Scenario { return s.sc }
 
 // Scan links the session, as the phone does when it scans the QR code.
-func (s *Server) Scan() {
+func (s *Server) Scan() { s.ScanAs("") }
+
+// ScanAs links the session as the phone of another account would (digits of its number, e.g. "393331234567"):
+// the page then reports that account as its own (Conn.wid) while showing the scenario's chats. Empty means the
+// scenario's account.
+func (s *Server) ScanAs(phone string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.linked = true
+	s.linkedAs = ""
+	if phone != "" {
+		s.linkedAs = phone + "@c.us"
+	}
 }
 
 // Unlink drops the link, as when the phone logs the device out mid-capture.
@@ -253,7 +263,10 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("POST /__app/receipt", s.postReceipt)
 	mux.HandleFunc("POST /__app/action", s.postAction)
 	mux.HandleFunc("GET /v/", s.serveMedia)
-	mux.HandleFunc("POST /__test/scan", func(w http.ResponseWriter, r *http.Request) { s.Scan(); writeJSON(w, map[string]bool{"linked": true}) })
+	mux.HandleFunc("POST /__test/scan", func(w http.ResponseWriter, r *http.Request) {
+		s.ScanAs(r.URL.Query().Get("as"))
+		writeJSON(w, map[string]bool{"linked": true})
+	})
 	mux.HandleFunc("POST /__test/unlink", func(w http.ResponseWriter, r *http.Request) {
 		s.Unlink()
 		writeJSON(w, map[string]bool{"linked": false})
@@ -299,7 +312,7 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	linked := s.linked
+	linked, linkedAs := s.linked, s.linkedAs
 	unread := make(map[string]int, len(s.unread))
 	for k, v := range s.unread {
 		unread[k] = v
@@ -313,6 +326,9 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
+	}
+	if linkedAs != "" {
+		pd.Me = linkedAs
 	}
 	writeJSON(w, pd)
 }
