@@ -135,6 +135,8 @@ func TestDetachedSignature(t *testing.T) {
 		{"no ESS, not required", spec{noESS: true}, false, nil, nil},
 		{"no ESS, CAdES", spec{noESS: true}, true, nil, ErrCertMismatch},
 		{"ESS naming a sibling", spec{ess: essV2(p.sibling, OIDSHA384, nil, nil)}, false, nil, ErrCertMismatch},
+		{"ESS issuerSerial naming a sibling", spec{ess: essV2(p.cert, nil, p.cert.RawIssuer, p.sibling.SerialNumber)}, false, nil, ErrCertMismatch},
+		{"ESS v1 with issuerSerial", spec{ess: essV1(p.cert, p.cert.RawIssuer, p.cert.SerialNumber)}, true, nil, nil},
 		{"document altered", spec{messageDigest: hashOf(crypto.SHA256, []byte("%PDF- other"))}, false, ErrDigestMismatch, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
