@@ -75,7 +75,7 @@ type spec struct {
 	sigAlg        asn1.ObjectIdentifier
 	messageDigest []byte
 	noDigestAttr  bool
-	ess           []byte // the signing-certificate attribute; nil means essV2(signer, SHA-256, issuerSerial)
+	ess           *essAttr // the signing-certificate attribute; nil means essV2(signer, SHA-256, issuerSerial)
 	noESS         bool
 	extraAttrs    [][]byte
 	certs         []*x509.Certificate // carried; nil means the signer's
@@ -162,7 +162,7 @@ func (p *pki) signedAttrs(s spec) []byte {
 		if ess == nil {
 			ess = essV2(p.cert, nil, p.cert.RawIssuer, p.cert.SerialNumber)
 		}
-		attrs = append(attrs, attr(OIDAttrSigningCertV2, func(b *cryptobyte.Builder) { b.AddBytes(ess) }))
+		attrs = append(attrs, attr(ess.oid, func(b *cryptobyte.Builder) { b.AddBytes(ess.der) }))
 	}
 	slices.SortFunc(attrs, bytes.Compare)
 	b := cryptobyte.NewBuilder(nil)
@@ -183,19 +183,28 @@ func attr(oid asn1.ObjectIdentifier, value cryptobyte.BuilderContinuation) []byt
 	return b.BytesOrPanic()
 }
 
+// essAttr is a signing-certificate attribute: its type (v1 or v2) and value.
+type essAttr struct {
+	oid asn1.ObjectIdentifier
+	der []byte
+}
+
+// truncated returns the attribute with its value cut to n bytes.
+func (a *essAttr) truncated(n int) *essAttr { return &essAttr{a.oid, a.der[:n]} }
+
 // essV2 encodes a SigningCertificateV2 naming cert by hashAlg (nil: the SHA-256 default, omitted) and, when issuer
 // is not nil, an issuerSerial.
-func essV2(cert *x509.Certificate, hashAlg asn1.ObjectIdentifier, issuer []byte, serial *big.Int) []byte {
+func essV2(cert *x509.Certificate, hashAlg asn1.ObjectIdentifier, issuer []byte, serial *big.Int) *essAttr {
 	h := crypto.SHA256
 	if hashAlg != nil {
 		h = map[string]crypto.Hash{OIDSHA1.String(): crypto.SHA1, OIDSHA384.String(): crypto.SHA384}[hashAlg.String()]
 	}
-	return ess(hashAlg, hashOf(h, cert.Raw), issuer, serial)
+	return &essAttr{OIDAttrSigningCertV2, ess(hashAlg, hashOf(h, cert.Raw), issuer, serial)}
 }
 
 // essV1 encodes a SigningCertificate (SHA-1) naming cert, with an issuerSerial when issuer is not nil.
-func essV1(cert *x509.Certificate, issuer []byte, serial *big.Int) []byte {
-	return ess(nil, hashOf(crypto.SHA1, cert.Raw), issuer, serial)
+func essV1(cert *x509.Certificate, issuer []byte, serial *big.Int) *essAttr {
+	return &essAttr{OIDAttrSigningCert, ess(nil, hashOf(crypto.SHA1, cert.Raw), issuer, serial)}
 }
 
 func ess(hashAlg asn1.ObjectIdentifier, certHash, issuer []byte, serial *big.Int) []byte {
