@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/attesta/attesta/appliance/panel"
 )
 
 // ServeOptions is what [Serve] needs beyond [Config]: where the technician's screens listen and what they are
@@ -22,6 +24,9 @@ type ServeOptions struct {
 	// TechnicianPIN and AdminPIN create the UI's credentials on the first start (see [LoadOrCreateCredentials]);
 	// afterwards they are ignored.
 	TechnicianPIN, AdminPIN string
+	// Panel is the front panel's pins given directly, by a caller that opened them itself (tests use gpiotest
+	// pins). When Panel.Intrusion is nil, serve opens the pins [Config].Panel names, if any; see [PanelConfig].
+	Panel panel.Config
 	// Started, when set, is called once the appliance is open and its listeners accept connections, with the
 	// appliance and the addresses the touch UI and the public side answer at (public is "" without one).
 	Started func(a *Appliance, ui, public string)
@@ -74,6 +79,10 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 	if err != nil {
 		return err
 	}
+	front, err := openPanel(ctx, cfg, opts.Panel, a.log)
+	if err != nil {
+		return err
+	}
 	var l listeners
 	defer l.close()
 	uiAddr, err := l.listen("touch UI", opts.Listen, uiSrv.Handler())
@@ -95,16 +104,20 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 	if opts.Started != nil {
 		opts.Started(a, "http://"+uiAddr+"/", public)
 	}
-	a.schedule(ctx)
+	a.schedule(ctx, front)
 	a.log.Info("appliance stopping")
 	return l.shutdown()
 }
 
-// schedule runs the periodic work until ctx ends: the time-stamp queue and the retention check in the background,
-// the attestation self-check in the caller's goroutine. It returns once all three have.
-func (a *Appliance) schedule(ctx context.Context) {
+// schedule runs the periodic work until ctx ends: the front panel when the box has one (front is nil otherwise),
+// the time-stamp queue and the retention check in the background, the attestation self-check in the caller's
+// goroutine. It returns once all have.
+func (a *Appliance) schedule(ctx context.Context, front *panel.Panel) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	if front != nil {
+		wg.Go(func() { runPanel(ctx, a, front) })
+	}
 	wg.Go(func() { a.RunTSAQueue(ctx) })
 	wg.Go(func() {
 		if err := a.RunRetention(ctx); err != nil && ctx.Err() == nil {
