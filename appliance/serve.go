@@ -71,10 +71,10 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 	defer stop(nil)
 	// Jobs run under ctx: a stop interrupts them, and they are resumable. StopJobs, deferred after Close so that
 	// it runs before it, waits until each has recorded that.
-	if err := a.OpenJobs(ctx); err != nil {
+	if err := a.desk.OpenJobs(ctx); err != nil {
 		return err
 	}
-	defer a.StopJobs()
+	defer a.desk.StopJobs()
 	uiSrv, err := a.UIServer(creds, opts.Deliveries)
 	if err != nil {
 		return err
@@ -104,7 +104,7 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 	if opts.Started != nil {
 		opts.Started(a, "http://"+uiAddr+"/", public)
 	}
-	a.schedule(ctx, front)
+	schedule(ctx, a, front)
 	a.log.Info("appliance stopping")
 	return l.shutdown()
 }
@@ -112,7 +112,7 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 // schedule runs the periodic work until ctx ends: the front panel when the box has one (front is nil otherwise),
 // the time-stamp queue and the retention check in the background, the attestation self-check in the caller's
 // goroutine. It returns once all have.
-func (a *Appliance) schedule(ctx context.Context, front *panel.Panel) {
+func schedule(ctx context.Context, a *Appliance, front *panel.Panel) {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	if front != nil {
@@ -120,7 +120,7 @@ func (a *Appliance) schedule(ctx context.Context, front *panel.Panel) {
 	}
 	wg.Go(func() { a.RunTSAQueue(ctx) })
 	wg.Go(func() {
-		if err := a.RunRetention(ctx); err != nil && ctx.Err() == nil {
+		if err := a.desk.RunRetention(ctx); err != nil && ctx.Err() == nil {
 			a.log.ErrorContext(ctx, "retention check stopped", slog.Any("error", err))
 		}
 	})
