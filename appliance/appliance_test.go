@@ -99,7 +99,7 @@ func TestAttestationPassesThenTamperLocks(t *testing.T) {
 	if err := a.CheckCertify(); !errors.Is(err, ErrLocked) {
 		t.Fatalf("CheckCertify after failed attestation = %v, want ErrLocked", err)
 	}
-	if _, err := a.StartAcquisition(ctx, "case-1", "test", nil); !errors.Is(err, ErrLocked) {
+	if _, err := a.Certify().StartAcquisition(ctx, "case-1", "test", nil); !errors.Is(err, ErrLocked) {
 		t.Fatalf("StartAcquisition while locked = %v, want ErrLocked", err)
 	}
 	if got := leavesOfType(t, a, LeafLock); len(got) != 1 {
@@ -148,7 +148,7 @@ func TestRestartKeepsKeysAndJournal(t *testing.T) {
 	a := openSim(t, dir)
 	key := KeyDigest(a.Identity().SigningKey)
 	id := a.ID()
-	acq, err := a.StartAcquisition(ctx, "case-1", "test", nil)
+	acq, err := a.Certify().StartAcquisition(ctx, "case-1", "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	}
 
 	// The touch UI's home screen says so.
-	if st := a.Status(t.Context()); !st.Tamper || st.AttestationOK {
+	if st := a.Screens().Status(t.Context()); !st.Tamper || st.AttestationOK {
 		t.Errorf("status after the opening = %+v, want tamper and attestation not OK", st)
 	}
 	creds, err := LoadOrCreateCredentials(a.cfg.DataDir, uiTechPIN, "")
@@ -321,7 +321,7 @@ func TestEraseCaseKeepsJournalVerifiable(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	var refs []string
 	for _, c := range []string{"case-erased", "case-kept"} {
-		acq, err := a.StartAcquisition(ctx, c, "test", nil)
+		acq, err := a.Certify().StartAcquisition(ctx, c, "test", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

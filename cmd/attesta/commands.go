@@ -13,6 +13,7 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
 )
 
@@ -135,7 +136,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return usagef("%v", err)
 	}
 	if isDelivery(path, fi) {
-		opts := appliance.VerifyOptions(*vkey)
+		opts := certify.VerifyOptions(*vkey)
 		if *tsaCA != "" {
 			ca, err := os.ReadFile(*tsaCA)
 			if err != nil {

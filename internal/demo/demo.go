@@ -26,6 +26,7 @@ import (
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
@@ -135,7 +136,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		for _, o := range webOutcomes {
 			step.detail("%s: %d certified of %d → %s %s", o.Entry.Phone, o.Certified, o.Messages, filepath.Base(o.Folder), o.Problem)
 			if o.Folder != "" {
-				if _, err := bundle.Verify(ctx, o.Folder, appliance.VerifyOptions(a.Journal().VerifierKey())); err != nil {
+				if _, err := bundle.Verify(ctx, o.Folder, certify.VerifyOptions(a.Journal().VerifierKey())); err != nil {
 					return step.fail(err)
 				}
 			}
@@ -161,8 +162,8 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 }
 
 // demoAcquisition journals a sample acquisition: a rendered screenshot, a message set and a transcript.
-func demoAcquisition(ctx context.Context, a *appliance.Appliance) (*appliance.Acquisition, []appliance.Artifact, error) {
-	acq, err := a.StartAcquisition(ctx, "demo-case", "demo", map[string]any{"source_version": "sample data"})
+func demoAcquisition(ctx context.Context, a *appliance.Appliance) (*certify.Acquisition, []certify.Artifact, error) {
+	acq, err := a.Certify().StartAcquisition(ctx, "demo-case", "demo", map[string]any{"source_version": "sample data"})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -184,7 +185,7 @@ func demoAcquisition(ctx context.Context, a *appliance.Appliance) (*appliance.Ac
 		{"messages", messages},
 		{"transcript", []byte("[12/01/2026, 10:30] Studio: Le comunico la disdetta del contratto con decorrenza 1 marzo.\n[12/01/2026, 11:02] Cliente: Ricevuto, grazie.\n")},
 	}
-	var arts []appliance.Artifact
+	var arts []certify.Artifact
 	for _, in := range inputs {
 		art, err := acq.AddArtifact(ctx, in.kind, bytes.NewReader(in.data))
 		if err != nil {
@@ -229,8 +230,8 @@ func demoExtract(ctx context.Context, a *appliance.Appliance, samples, outDir st
 		return "", "", err
 	}
 	root := filepath.Join(samples, "phone")
-	dbDir := filepath.Join(root, filepath.FromSlash(appliance.PhoneDatabases))
-	photo := filepath.Join(root, filepath.FromSlash(appliance.PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
+	dbDir := filepath.Join(root, filepath.FromSlash(certify.PhoneDatabases))
+	photo := filepath.Join(root, filepath.FromSlash(certify.PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
 	for _, d := range []string{dbDir, filepath.Dir(photo)} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return "", "", err
@@ -249,14 +250,14 @@ func demoExtract(ctx context.Context, a *appliance.Appliance, samples, outDir st
 	if err != nil {
 		return "", "", err
 	}
-	job := appliance.AndroidBackupJob{Key: key, List: list, MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir,
+	job := certify.AndroidBackupJob{Key: key, List: list, MaxMessages: 5, Case: "demo-case", Operator: "demo", OutDir: outDir,
 		Client: "Studio Legale Esempio", Purpose: "prova della ricezione della disdetta del contratto"}
 
-	var outcomes []appliance.ChatOutcome
+	var outcomes []certify.ChatOutcome
 	if _, lookErr := exec.LookPath("adb"); lookErr != nil {
 		how = "adb is not installed (scripts/setup installs it): from the backup file instead"
 		job.Backup = backup
-		outcomes, err = a.ExtractAndroidBackup(ctx, job)
+		outcomes, err = a.Certify().ExtractAndroidBackup(ctx, job)
 	} else {
 		how = "phone SM-A546B over ADB, backup and photo pulled read-only"
 		outcomes, err = demoPhone(ctx, a, root, filepath.Join(samples, "adb-home"), job)
@@ -271,7 +272,7 @@ func demoExtract(ctx context.Context, a *appliance.Appliance, samples, outDir st
 }
 
 // demoPhone serves root as a phone on loopback, connects Debian's adb server to it, and extracts.
-func demoPhone(ctx context.Context, a *appliance.Appliance, root, adbHome string, job appliance.AndroidBackupJob) ([]appliance.ChatOutcome, error) {
+func demoPhone(ctx context.Context, a *appliance.Appliance, root, adbHome string, job certify.AndroidBackupJob) ([]certify.ChatOutcome, error) {
 	phone, err := adbtest.Listen(adbtest.Config{Root: root, Model: "SM-A546B", Manufacturer: "samsung",
 		AndroidVersion: "14", SDK: "34", Serial: "DEMO0001", Packages: map[string]string{"com.whatsapp": "2.26.1.10"},
 		Auth: adbtest.AuthAcceptAny})
@@ -296,12 +297,12 @@ func demoPhone(ctx context.Context, a *appliance.Appliance, root, adbHome string
 	if err := c.WaitForState(wait, phone.Addr(), usb.StateDevice); err != nil {
 		return nil, err
 	}
-	return a.ExtractADB(ctx, appliance.ADBJob{ADB: srv.Addr, Serial: phone.Addr(), AndroidBackupJob: job})
+	return a.Certify().ExtractADB(ctx, certify.ADBJob{ADB: srv.Addr, Serial: phone.Addr(), AndroidBackupJob: job})
 }
 
 // demoWeb captures two chats of the replica's sample scenario over WhatsApp Web in Chromium. It returns nil, nil
 // when Chromium is not installed.
-func demoWeb(ctx context.Context, a *appliance.Appliance, outDir string) ([]appliance.ChatOutcome, error) {
+func demoWeb(ctx context.Context, a *appliance.Appliance, outDir string) ([]certify.ChatOutcome, error) {
 	if _, err := os.Stat(web.DefaultChromium); err != nil {
 		return nil, nil
 	}
@@ -320,7 +321,7 @@ func demoWeb(ctx context.Context, a *appliance.Appliance, outDir string) ([]appl
 	if err != nil {
 		return nil, err
 	}
-	outcomes, err := a.CaptureWeb(ctx, appliance.WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "demo-case",
+	outcomes, err := a.Certify().CaptureWeb(ctx, certify.WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "demo-case",
 		Operator: "demo", OutDir: outDir, LinkTimeout: time.Minute, OnQR: func(web.QR) { srv.Scan() },
 		Client: "Studio Legale Esempio", Purpose: "prova delle comunicazioni inviate ai clienti"})
 	if err != nil {

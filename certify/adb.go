@@ -1,4 +1,4 @@
-package appliance
+package certify
 
 import (
 	"context"
@@ -65,11 +65,11 @@ type ADBJob struct {
 // and records it in the chain of custody, pulls WhatsApp's Databases folder (each file hashed while it streams and
 // stored as evidence), and certifies the chats from the newest local backup, decrypted with the key the client
 // gives. A transfer cut short records the acquisition as failed: nothing partial is delivered as complete.
-func (a *Appliance) ExtractADB(ctx context.Context, job ADBJob) ([]ChatOutcome, error) {
+func (p *Pipelines) ExtractADB(ctx context.Context, job ADBJob) ([]ChatOutcome, error) {
 	if err := evidence.Plan(job.MaxMessages).Validate(); err != nil {
 		return nil, err
 	}
-	if err := a.CheckCertify(); err != nil {
+	if err := p.gate.CheckCertify(); err != nil {
 		return nil, err
 	}
 	c := usb.New(usb.Options{Addr: job.ADB})
@@ -83,7 +83,7 @@ func (a *Appliance) ExtractADB(ctx context.Context, job ADBJob) ([]ChatOutcome, 
 	}
 	started := time.Now().UTC()
 	serialSum := sha256.Sum256([]byte(dev.Serial))
-	acq, err := a.StartAcquisition(ctx, job.Case, string(evidence.MethodADB), map[string]any{
+	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodADB), map[string]any{
 		"chats": len(job.List.Entries), "device_model": dev.Model, "device_manufacturer": dev.Manufacturer,
 		"android_version": dev.AndroidVersion, "whatsapp_version": dev.WhatsAppVersion,
 		"device_serial_sha256": hex.EncodeToString(serialSum[:]),
@@ -92,17 +92,17 @@ func (a *Appliance) ExtractADB(ctx context.Context, job ADBJob) ([]ChatOutcome, 
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
-	outcomes, err := a.extractFromPhone(ctx, acq, c, serial, dev, job, started)
-	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+	outcomes, err := p.extractFromPhone(ctx, acq, c, serial, dev, job, started)
+	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
 
-func (a *Appliance) extractFromPhone(ctx context.Context, acq *Acquisition, c *usb.Client, serial string, dev usb.Device,
+func (p *Pipelines) extractFromPhone(ctx context.Context, acq *Acquisition, c *usb.Client, serial string, dev usb.Device,
 	job ADBJob, started time.Time) ([]ChatOutcome, error) {
 	custody, _ := json.MarshalIndent(dev, "", "  ")
 	if _, err := acq.AddArtifact(ctx, "device", strings.NewReader(string(custody))); err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(a.cfg.DataDir, ".pull-")
+	tmp, err := os.MkdirTemp(p.tempDir, ".pull-")
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func (a *Appliance) extractFromPhone(ctx context.Context, acq *Acquisition, c *u
 		if r.Err != nil || r.Local == "" {
 			continue
 		}
-		if err := a.addPulledFile(ctx, acq, r); err != nil {
+		if err := p.addPulledFile(ctx, acq, r); err != nil {
 			return nil, err
 		}
 		if isBackupName(filepath.Base(r.Local)) {
@@ -136,12 +136,12 @@ func (a *Appliance) extractFromPhone(ctx context.Context, acq *Acquisition, c *u
 	bjob.Backup = newest
 	bjob.media = phoneMedia{c: c, serial: serial}
 	device := fmt.Sprintf("%s %s, Android %s", dev.Manufacturer, dev.Model, dev.AndroidVersion)
-	return a.certifyFromBackup(ctx, acq, bjob, source{method: evidence.MethodADB, started: started, device: device,
+	return p.certifyFromBackup(ctx, acq, bjob, source{method: evidence.MethodADB, started: started, device: device,
 		model: dev.Manufacturer + " " + dev.Model, os: "Android " + dev.AndroidVersion})
 }
 
 // addPulledFile stores a file pulled from the phone and checks it against the hash computed while it streamed.
-func (a *Appliance) addPulledFile(ctx context.Context, acq *Acquisition, r usb.FileResult) error {
+func (p *Pipelines) addPulledFile(ctx context.Context, acq *Acquisition, r usb.FileResult) error {
 	f, err := os.Open(r.Local)
 	if err != nil {
 		return err

@@ -1,9 +1,8 @@
-package appliance
+package certify
 
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"os"
@@ -26,74 +25,46 @@ func (c caseBlobs) Open(ctx context.Context, sha256hex string) (io.ReadCloser, e
 	return c.store.Open(ctx, c.caseID, sha256hex)
 }
 
+// Files opens the acquisition's artifacts by SHA-256, for the report's thumbnails and screenshot pages.
+func (acq *Acquisition) Files() report.Opener { return caseBlobs{acq.p.blobs, acq.Case} }
+
 // Deliver seals a manifest into the journal and writes its delivery folder in outDir: the manifest, its artifacts
 // from the case's blobs, the checkpoint and inclusion proof, a fresh TPM attestation whose nonce is the SHA-256 of
 // that checkpoint (so the attestation provably postdates it and certifies the key that signed it), and
 // relazione.pdf, the report in Italian, signed (PAdES) with the same TPM-resident key. It returns the folder's
 // path. An existing folder is never overwritten.
-func (a *Appliance) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Manifest, outDir string, src report.Source) (string, error) {
-	if err := a.CheckCertify(); err != nil {
+func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Manifest, outDir string, src report.Source) (string, error) {
+	if err := p.gate.CheckCertify(); err != nil {
 		return "", err
 	}
-	sealed, err := bundle.Seal(ctx, a.journal, m, acq.Case)
+	sealed, err := bundle.Seal(ctx, p.journal, m, acq.Case)
 	if err != nil {
 		return "", fmt.Errorf("appliance: seal delivery of %s: %w", m.Chat.Phone, err)
 	}
 	acq.note("delivery sealed in the journal", fmt.Sprintf("leaf %d of %d", m.Journal.LeafIndex, m.Journal.TreeSize))
-	tmp, err := os.MkdirTemp(a.cfg.DataDir, ".attestation-")
+	tmp, err := os.MkdirTemp(p.tempDir, ".attestation-")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
 	nonce := sha256.Sum256(sealed.Checkpoint)
 	attDir := filepath.Join(tmp, "attestation")
-	if _, err := a.tpm.WriteAttestation(ctx, attDir, nonce[:]); err != nil {
+	if _, err := p.attester.WriteAttestation(ctx, attDir, nonce[:]); err != nil {
 		return "", fmt.Errorf("appliance: attestation for delivery of %s: %w", m.Chat.Phone, err)
 	}
-	opts, err := a.reportOptions(ctx, acq, src, sealed.VKey)
+	opts, err := p.reporter.ReportOptions(ctx, acq, src, sealed.VKey)
 	if err != nil {
 		return "", err
 	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return "", err
 	}
-	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{a.blobs, acq.Case}, Attestation: attDir}
+	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{p.blobs, acq.Case}, Attestation: attDir}
 	folder, err := bundle.WriteUnique(ctx, outDir, d, opts)
 	if err != nil {
 		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
 	}
 	return folder, nil
-}
-
-// reportOptions makes the bundle's report hook: relazione.pdf in Italian, the detailed kind, signed with the TPM key.
-func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src report.Source, vkey string) (bundle.WriteOptions, error) {
-	cert, err := a.certificate(ctx)
-	if err != nil {
-		return bundle.WriteOptions{}, err
-	}
-	signer, err := a.tpm.Signer(ctx)
-	if err != nil {
-		return bundle.WriteOptions{}, err
-	}
-	signingKey, _ := report.Fingerprint(a.ident.SigningKey)
-	ak, _ := report.Fingerprint(a.ident.AK)
-	in := report.Input{
-		Request:     acq.Request,
-		Appliance:   report.Appliance{ID: a.ID(), SoftwareVersion: a.cfg.Version, SigningKey: signingKey, AK: ak, VKey: vkey},
-		Attestation: a.lastAttestationSummary(),
-		Source:      src,
-		Custody:     acq.Custody(),
-		Files:       caseBlobs{a.blobs, acq.Case},
-	}
-	sign := pades.Options{Signer: signer, Chain: []*x509.Certificate{cert}, Name: "Attesta " + a.ID(),
-		Reason: "Relazione tecnica di acquisizione forense"}
-	opts := bundle.WriteOptions{Logger: a.log}
-	if a.tsa != nil {
-		opts.Timestamp = a.stampCheckpoint
-		sign.Timestamp = a.stampSignature
-	}
-	opts.Report = report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata}, &sign)
-	return opts, nil
 }
 
 // VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too.
@@ -118,7 +89,7 @@ func verifyReportPDF(_ context.Context, pdf []byte) error {
 
 // finishSession writes the ZIP of each new delivery beside its folder, for sending as one file, and the session
 // index of outDir, which lists every delivery folder in it.
-func (a *Appliance) finishSession(ctx context.Context, outDir string, outcomes []ChatOutcome) error {
+func (p *Pipelines) finishSession(ctx context.Context, outDir string, outcomes []ChatOutcome) error {
 	for _, o := range outcomes {
 		if o.Folder != "" {
 			if err := bundle.WriteZipFile(ctx, o.Folder+".zip", o.Folder); err != nil {

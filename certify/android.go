@@ -1,4 +1,4 @@
-package appliance
+package certify
 
 import (
 	"bytes"
@@ -62,18 +62,18 @@ type ChatOutcome struct {
 // ExtractAndroidBackup certifies the chats of a list from a WhatsApp backup. The backup itself and the database it
 // decrypts to are kept, encrypted under the case key, as artifacts of the acquisition; each delivery carries only
 // its chat's rows, never the whole database, which holds every other conversation of the phone too.
-func (a *Appliance) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJob) ([]ChatOutcome, error) {
+func (p *Pipelines) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJob) ([]ChatOutcome, error) {
 	if err := evidence.Plan(job.MaxMessages).Validate(); err != nil {
 		return nil, err
 	}
 	started := time.Now().UTC()
-	acq, err := a.StartAcquisition(ctx, job.Case, string(evidence.MethodAndroidBackup), map[string]any{"chats": len(job.List.Entries)})
+	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodAndroidBackup), map[string]any{"chats": len(job.List.Entries)})
 	if err != nil {
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
-	outcomes, err := a.certifyFromBackup(ctx, acq, job, source{method: evidence.MethodAndroidBackup, started: started})
-	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+	outcomes, err := p.certifyFromBackup(ctx, acq, job, source{method: evidence.MethodAndroidBackup, started: started})
+	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
 
 // source says where a backup came from, for the manifests and the report.
@@ -97,9 +97,9 @@ func (s source) report() report.Source {
 
 // finishExtraction writes the ZIPs and the index of the deliveries made, and journals the acquisition's end
 // with its outcome.
-func (a *Appliance) finishExtraction(ctx context.Context, acq *Acquisition, outDir string, outcomes []ChatOutcome, err error) error {
+func (p *Pipelines) finishExtraction(ctx context.Context, acq *Acquisition, outDir string, outcomes []ChatOutcome, err error) error {
 	if failedChats(outcomes) < len(outcomes) {
-		if ierr := a.finishSession(ctx, outDir, outcomes); ierr != nil {
+		if ierr := p.finishSession(ctx, outDir, outcomes); ierr != nil {
 			err = errors.Join(err, ierr)
 		}
 	}
@@ -122,14 +122,14 @@ func (job AndroidBackupJob) step(text string, done int) {
 	}
 }
 
-func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, src source) ([]ChatOutcome, error) {
+func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, src source) ([]ChatOutcome, error) {
 	job.step("conservazione del backup", 0)
-	if err := a.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
+	if err := p.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
 		return nil, err
 	}
 	// The decrypted database is personal data in clear: it lives only in a private temporary directory of the data
 	// directory, and only until it is stored encrypted and parsed.
-	tmp, err := os.MkdirTemp(a.cfg.DataDir, ".extract-")
+	tmp, err := os.MkdirTemp(p.tempDir, ".extract-")
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	if err != nil {
 		return nil, err // names the file and says plainly when the key is wrong
 	}
-	if err := a.addFileArtifact(ctx, acq, "database", dbPath); err != nil {
+	if err := p.addFileArtifact(ctx, acq, "database", dbPath); err != nil {
 		return nil, err
 	}
 	db, err := msgstore.Open(ctx, dbPath)
@@ -156,12 +156,12 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	}
 	base := evidence.Acquisition{
 		ID: acq.ID, Method: src.method, StartedAt: evidence.At(src.started), Operator: job.Operator,
-		ApplianceID: a.ID(), ToolVersion: a.cfg.Version, SourceVersion: version,
+		ApplianceID: p.applianceID, ToolVersion: p.version, SourceVersion: version,
 	}
 	var outcomes []ChatOutcome
 	for i, entry := range job.List.Entries {
 		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(job.List.Entries)), i)
-		out, err := a.deliverChat(ctx, acq, db, base, entry, job, src)
+		out, err := p.deliverChat(ctx, acq, db, base, entry, job, src)
 		if err != nil {
 			return outcomes, err
 		}
@@ -171,13 +171,13 @@ func (a *Appliance) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 }
 
 // deliverChat certifies one list line. A chat that is not in the database is an outcome, not an error.
-func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgstore.DB, base evidence.Acquisition,
+func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, db *msgstore.DB, base evidence.Acquisition,
 	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, error) {
 	out := ChatOutcome{Entry: entry}
 	chat, err := db.FindChat(ctx, entry.Phone)
 	if errors.Is(err, msgstore.ErrChatNotFound) {
 		out.Problem = "chat not found in the backup"
-		_, err = a.record(ctx, journal.Entry{Type: LeafChatNotFound, Case: acq.Case, Fields: map[string]any{
+		_, err = p.rec.Record(ctx, journal.Entry{Type: LeafChatNotFound, Case: acq.Case, Fields: map[string]any{
 			"acquisition": acq.ID, "list_line": entry.Line,
 		}})
 		return out, err
@@ -206,7 +206,7 @@ func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgst
 	if job.media != nil {
 		for i := range sel.Messages {
 			if md := media[sel.Messages[i].ID]; md != nil && md.PhonePath != "" {
-				if err := a.attachMedia(ctx, acq, job.media, md, &sel.Messages[i]); err != nil {
+				if err := p.attachMedia(ctx, acq, job.media, md, &sel.Messages[i]); err != nil {
 					return out, err
 				}
 			}
@@ -230,7 +230,7 @@ func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgst
 		Artifacts: []evidence.Artifact{{Path: "artifacts/messages.jsonl", SHA256: art.Ref.SHA256, Size: art.Ref.Size,
 			Kind: evidence.ArtifactDatabase}},
 	}
-	folder, err := a.Deliver(ctx, acq, m, job.OutDir, src.report())
+	folder, err := p.Deliver(ctx, acq, m, job.OutDir, src.report())
 	if err != nil {
 		return out, err
 	}
@@ -239,7 +239,7 @@ func (a *Appliance) deliverChat(ctx context.Context, acq *Acquisition, db *msgst
 }
 
 // addFileArtifact stores a file as an artifact of the acquisition.
-func (a *Appliance) addFileArtifact(ctx context.Context, acq *Acquisition, kind, path string) error {
+func (p *Pipelines) addFileArtifact(ctx context.Context, acq *Acquisition, kind, path string) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -262,8 +262,8 @@ func failedChats(outs []ChatOutcome) int {
 // attachMedia fetches a message's media file, stores it as evidence and puts it in the message in place of the
 // "not extracted" placeholder, with the comparison against WhatsApp's own hash. A file the phone no longer holds
 // is recorded as such; only a failure of the appliance itself is an error.
-func (a *Appliance) attachMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, m *evidence.Message) error {
-	att, err := a.fetchMedia(ctx, acq, src, md, m.ID)
+func (p *Pipelines) attachMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, m *evidence.Message) error {
+	att, err := p.fetchMedia(ctx, acq, src, md, m.ID)
 	if err != nil {
 		return err
 	}
@@ -278,8 +278,8 @@ func (a *Appliance) attachMedia(ctx context.Context, acq *Acquisition, src media
 	return nil
 }
 
-func (a *Appliance) fetchMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, msgID string) (evidence.Attachment, error) {
-	tmp, err := os.CreateTemp(a.cfg.DataDir, ".media-")
+func (p *Pipelines) fetchMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, msgID string) (evidence.Attachment, error) {
+	tmp, err := os.CreateTemp(p.tempDir, ".media-")
 	if err != nil {
 		return evidence.Attachment{}, err
 	}

@@ -1,4 +1,4 @@
-package appliance
+package certify
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ type WebJob struct {
 // CaptureWeb links a WhatsApp Web session by QR, captures the listed chats without causing any read or played
 // receipt, and writes one delivery folder per chat found. Every artifact is stored encrypted and journaled as it
 // is acquired; an interrupted session keeps what it acquired and says, per chat, what it did not.
-func (a *Appliance) CaptureWeb(ctx context.Context, job WebJob) ([]ChatOutcome, error) {
+func (p *Pipelines) CaptureWeb(ctx context.Context, job WebJob) ([]ChatOutcome, error) {
 	if err := evidence.Plan(job.MaxMessages).Validate(); err != nil {
 		return nil, err
 	}
@@ -56,20 +56,20 @@ func (a *Appliance) CaptureWeb(ctx context.Context, job WebJob) ([]ChatOutcome, 
 		return nil, fmt.Errorf("appliance: capture web: nothing to show the QR code on")
 	}
 	started := time.Now().UTC()
-	acq, err := a.StartAcquisition(ctx, job.Case, string(evidence.MethodWhatsAppWeb), map[string]any{"chats": len(job.List.Entries)})
+	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodWhatsAppWeb), map[string]any{"chats": len(job.List.Entries)})
 	if err != nil {
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
-	rec := &acqRecorder{a: a, acq: acq}
-	outcomes, err := a.captureWeb(ctx, acq, rec, job, started)
+	rec := &acqRecorder{p: p, acq: acq}
+	outcomes, err := p.captureWeb(ctx, acq, rec, job, started)
 	if lerr := rec.storeLog(ctx); lerr != nil && err == nil {
 		err = lerr
 	}
-	return outcomes, a.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
 
-func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRecorder, job WebJob, started time.Time) ([]ChatOutcome, error) {
+func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRecorder, job WebJob, started time.Time) ([]ChatOutcome, error) {
 	chromium := job.Chromium
 	if chromium == "" {
 		chromium = web.DefaultChromium
@@ -79,7 +79,7 @@ func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 		return nil, err
 	}
 	defer browser.Close()
-	s, err := web.Open(ctx, browser, job.URL, web.Options{Recorder: rec, Logger: a.log, Progress: job.Progress,
+	s, err := web.Open(ctx, browser, job.URL, web.Options{Recorder: rec, Logger: p.log, Progress: job.Progress,
 		LinkTimeout: job.LinkTimeout})
 	if err != nil {
 		return nil, err
@@ -98,9 +98,9 @@ func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 	}
 	if errors.Is(err, web.ErrLinkLost) && len(res.Incomplete()) > 0 {
 		acq.note("WhatsApp Web link lost", fmt.Sprintf("%d chats not finished: a new QR code is shown to resume", len(res.Incomplete())))
-		res, err = a.resumeWeb(ctx, s, job, res)
+		res, err = p.resumeWeb(ctx, s, job, res)
 	}
-	outcomes, derr := a.deliverWeb(ctx, acq, job, res, started)
+	outcomes, derr := p.deliverWeb(ctx, acq, job, res, started)
 	if err == nil {
 		err = derr
 	}
@@ -109,7 +109,7 @@ func (a *Appliance) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 
 // resumeWeb links the session again with a new QR code and captures the chats that were not finished; what was
 // acquired before the link was lost is kept. One resume per capture: a second loss ends it, saying what is missing.
-func (a *Appliance) resumeWeb(ctx context.Context, s *web.Session, job WebJob, prev *web.Result) (*web.Result, error) {
+func (p *Pipelines) resumeWeb(ctx context.Context, s *web.Session, job WebJob, prev *web.Result) (*web.Result, error) {
 	if err := s.WatchQR(ctx, job.OnQR); err != nil {
 		return prev, fmt.Errorf("resume after the link was lost: %w", err)
 	}
@@ -121,11 +121,11 @@ func (a *Appliance) resumeWeb(ctx context.Context, s *web.Session, job WebJob, p
 }
 
 // deliverWeb writes a delivery per captured chat.
-func (a *Appliance) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob, res *web.Result, started time.Time) ([]ChatOutcome, error) {
+func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob, res *web.Result, started time.Time) ([]ChatOutcome, error) {
 	env := res.Environment
 	base := evidence.Acquisition{
 		ID: acq.ID, Method: evidence.MethodWhatsAppWeb, StartedAt: evidence.At(started), Operator: job.Operator,
-		ApplianceID: a.ID(), ToolVersion: a.cfg.Version, SenderReadReceipts: env.SenderReceipts,
+		ApplianceID: p.applianceID, ToolVersion: p.version, SenderReadReceipts: env.SenderReceipts,
 		SourceVersion: fmt.Sprintf("WhatsApp Web %s, bridge v%d, %s", env.WhatsAppBuild, env.BridgeVersion, env.Chromium),
 	}
 	src := report.Source{WebBuild: env.WhatsAppBuild, BridgeVersion: fmt.Sprint(env.BridgeVersion),
@@ -148,7 +148,7 @@ func (a *Appliance) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob
 		acqInfo.FinishedAt = evidence.At(time.Now().UTC())
 		m := &bundle.Manifest{Format: bundle.Format, Acquisition: acqInfo, Chat: cr.Chat, Range: cr.Target.Range,
 			Messages: deliveryMessages(cr.Selection.Messages), Artifacts: deliveryArtifacts(cr.Artifacts)}
-		folder, err := a.Deliver(ctx, acq, m, job.OutDir, src)
+		folder, err := p.Deliver(ctx, acq, m, job.OutDir, src)
 		if err != nil {
 			return outcomes, err
 		}
@@ -197,7 +197,7 @@ func deliveryMessages(msgs []evidence.Message) []evidence.Message {
 // acquisition; events go into an event log that is stored, encrypted, at the end, while the journal gets each
 // event's kind and digest as it happens.
 type acqRecorder struct {
-	a   *Appliance
+	p   *Pipelines
 	acq *Acquisition
 	mu  sync.Mutex
 	log bytes.Buffer
@@ -220,7 +220,7 @@ func (r *acqRecorder) Event(ctx context.Context, kind string, fields map[string]
 	r.log.Write(line)
 	r.log.WriteByte('\n')
 	r.mu.Unlock()
-	_, err = r.a.record(ctx, journal.Entry{Type: LeafCaptureEvent, Case: r.acq.Case, Fields: map[string]any{
+	_, err = r.p.rec.Record(ctx, journal.Entry{Type: LeafCaptureEvent, Case: r.acq.Case, Fields: map[string]any{
 		"acquisition": r.acq.ID, "kind": kind, "sha256": hex.EncodeToString(sum[:]),
 	}})
 	if kind == "action" || kind == "anomaly" || kind == "consent" {

@@ -1,4 +1,4 @@
-package appliance
+package certify
 
 import (
 	"context"
@@ -27,7 +27,7 @@ const (
 // bytes go encrypted into the blob store before the leaf that names them is written), and an end leaf followed by
 // a signed checkpoint.
 type Acquisition struct {
-	a      *Appliance
+	p      *Pipelines
 	ID     string
 	Case   string
 	Method string
@@ -64,8 +64,8 @@ type Artifact struct {
 
 // StartAcquisition begins an acquisition for caseID. It refuses while certification is locked. meta holds what
 // describes the acquisition (source versions, operator): no personal data, which belongs in blobs.
-func (a *Appliance) StartAcquisition(ctx context.Context, caseID, method string, meta map[string]any) (*Acquisition, error) {
-	if err := a.CheckCertify(); err != nil {
+func (p *Pipelines) StartAcquisition(ctx context.Context, caseID, method string, meta map[string]any) (*Acquisition, error) {
+	if err := p.gate.CheckCertify(); err != nil {
 		return nil, err
 	}
 	if err := blob.ValidCaseID(caseID); err != nil {
@@ -75,13 +75,13 @@ func (a *Appliance) StartAcquisition(ctx context.Context, caseID, method string,
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, err
 	}
-	acq := &Acquisition{a: a, ID: hex.EncodeToString(raw[:]), Case: caseID, Method: method}
+	acq := &Acquisition{p: p, ID: hex.EncodeToString(raw[:]), Case: caseID, Method: method}
 	fields := maps.Clone(meta)
 	if fields == nil {
 		fields = map[string]any{}
 	}
 	fields["acquisition"], fields["method"] = acq.ID, method
-	leaf, err := a.record(ctx, journal.Entry{Type: LeafAcquisitionStart, Case: caseID, Fields: fields})
+	leaf, err := p.rec.Record(ctx, journal.Entry{Type: LeafAcquisitionStart, Case: caseID, Fields: fields})
 	if err != nil {
 		return nil, fmt.Errorf("appliance: acquisition %s: %w", acq.ID, err)
 	}
@@ -92,14 +92,14 @@ func (a *Appliance) StartAcquisition(ctx context.Context, caseID, method string,
 // AddArtifact stores r's bytes as an encrypted blob of the case and journals it. kind says what it is
 // ("screenshot", "mhtml", "media", "database", "messages"). The leaf is durable when AddArtifact returns.
 func (acq *Acquisition) AddArtifact(ctx context.Context, kind string, r io.Reader) (Artifact, error) {
-	if err := acq.a.CheckCertify(); err != nil {
+	if err := acq.p.gate.CheckCertify(); err != nil {
 		return Artifact{}, err
 	}
-	ref, err := acq.a.blobs.Put(ctx, acq.Case, r)
+	ref, err := acq.p.blobs.Put(ctx, acq.Case, r)
 	if err != nil {
 		return Artifact{}, fmt.Errorf("appliance: acquisition %s: store %s: %w", acq.ID, kind, err)
 	}
-	leaf, err := acq.a.record(ctx, journal.Entry{Type: LeafArtifact, Case: acq.Case, Fields: map[string]any{
+	leaf, err := acq.p.rec.Record(ctx, journal.Entry{Type: LeafArtifact, Case: acq.Case, Fields: map[string]any{
 		"acquisition": acq.ID, "kind": kind, "sha256": ref.SHA256, "size": ref.Size,
 	}})
 	if err != nil {
@@ -123,13 +123,13 @@ func (acq *Acquisition) Finish(ctx context.Context, outcome string) (*journal.Ch
 	acq.done = true
 	n := acq.artifacts
 	acq.mu.Unlock()
-	_, err := acq.a.record(ctx, journal.Entry{Type: LeafAcquisitionEnd, Case: acq.Case, Fields: map[string]any{
+	_, err := acq.p.rec.Record(ctx, journal.Entry{Type: LeafAcquisitionEnd, Case: acq.Case, Fields: map[string]any{
 		"acquisition": acq.ID, "artifacts": n, "outcome": outcome,
 	}})
 	if err != nil {
 		return nil, fmt.Errorf("appliance: acquisition %s: %w", acq.ID, err)
 	}
-	cp, err := acq.a.journal.Checkpoint(ctx)
+	cp, err := acq.p.journal.Checkpoint(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("appliance: acquisition %s: checkpoint: %w", acq.ID, err)
 	}
