@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/report"
@@ -96,24 +97,11 @@ func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src rep
 	return opts, nil
 }
 
-// VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too.
+// VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too:
+// those of attesta verify and attesta-verify (bundle/verifycmd).
 func VerifyOptions(vkey string) bundle.VerifyOptions {
-	return bundle.VerifyOptions{Key: vkey, VerifyPDF: verifyReportPDF}
-}
-
-// verifyReportPDF checks relazione.pdf's PAdES signature: valid, and covering the whole document.
-func verifyReportPDF(_ context.Context, pdf []byte) error {
-	sigs, err := pades.Verify(pdf)
-	if err != nil {
-		return err
-	}
-	if len(sigs) == 0 {
-		return fmt.Errorf("the report carries no signature")
-	}
-	if !sigs[len(sigs)-1].WholeDocument {
-		return fmt.Errorf("bytes were added to the report after its last signature")
-	}
-	return nil
+	opts, _ := verifycmd.Options(vkey, nil) // fails only on TSA roots, and there are none
+	return opts
 }
 
 // finishSession writes the ZIP of each new delivery beside its folder, for sending as one file, and the session
