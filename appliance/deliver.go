@@ -1,6 +1,7 @@
 package appliance
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -30,12 +31,22 @@ func (c caseBlobs) Open(ctx context.Context, sha256hex string) (io.ReadCloser, e
 // Deliver seals a manifest into the journal and writes its delivery folder in outDir: the manifest, its artifacts
 // from the case's blobs, the checkpoint and inclusion proof, a fresh TPM attestation whose nonce is the SHA-256 of
 // that checkpoint (so the attestation provably postdates it and certifies the key that signed it), and
-// relazione.pdf, the report in Italian, signed (PAdES) with the same TPM-resident key. It returns the folder's
-// path. An existing folder is never overwritten.
+// relazione.pdf, the report in Italian, signed (PAdES) with the same TPM-resident key. The report is rendered
+// first, from the manifest before sealing, so that the manifest records its digest and the delivery leaf commits
+// to it. It returns the folder's path. An existing folder is never overwritten.
 func (a *Appliance) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Manifest, outDir string, src report.Source) (string, error) {
 	if err := a.CheckCertify(); err != nil {
 		return "", err
 	}
+	opts, render, err := a.reportOptions(ctx, acq, src, a.journal.VerifierKey())
+	if err != nil {
+		return "", err
+	}
+	var pdf bytes.Buffer
+	if err := render(ctx, m, &pdf); err != nil {
+		return "", fmt.Errorf("appliance: report of delivery of %s: %w", m.Chat.Phone, err)
+	}
+	bundle.AttachReport(m, pdf.Bytes())
 	sealed, err := bundle.Seal(ctx, a.journal, m, acq.Case)
 	if err != nil {
 		return "", fmt.Errorf("appliance: seal delivery of %s: %w", m.Chat.Phone, err)
@@ -51,14 +62,10 @@ func (a *Appliance) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	if _, err := a.tpm.WriteAttestation(ctx, attDir, nonce[:]); err != nil {
 		return "", fmt.Errorf("appliance: attestation for delivery of %s: %w", m.Chat.Phone, err)
 	}
-	opts, err := a.reportOptions(ctx, acq, src, sealed.VKey)
-	if err != nil {
-		return "", err
-	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return "", err
 	}
-	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{a.blobs, acq.Case}, Attestation: attDir}
+	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{a.blobs, acq.Case}, Attestation: attDir, Report: pdf.Bytes()}
 	folder, err := bundle.WriteUnique(ctx, outDir, d, opts)
 	if err != nil {
 		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
@@ -66,15 +73,16 @@ func (a *Appliance) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	return folder, nil
 }
 
-// reportOptions makes the bundle's report hook: relazione.pdf in Italian, the detailed kind, signed with the TPM key.
-func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src report.Source, vkey string) (bundle.WriteOptions, error) {
+// reportOptions makes the delivery's write options and its report renderer: relazione.pdf in Italian, the
+// detailed kind, of the manifest before sealing, signed with the TPM key.
+func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src report.Source, vkey string) (bundle.WriteOptions, func(context.Context, *bundle.Manifest, io.Writer) error, error) {
 	cert, err := a.certificate(ctx)
 	if err != nil {
-		return bundle.WriteOptions{}, err
+		return bundle.WriteOptions{}, nil, err
 	}
 	signer, err := a.tpm.Signer(ctx)
 	if err != nil {
-		return bundle.WriteOptions{}, err
+		return bundle.WriteOptions{}, nil, err
 	}
 	signingKey, _ := report.Fingerprint(a.ident.SigningKey)
 	ak, _ := report.Fingerprint(a.ident.AK)
@@ -93,8 +101,8 @@ func (a *Appliance) reportOptions(ctx context.Context, acq *Acquisition, src rep
 		opts.Timestamp = a.stampCheckpoint
 		sign.Timestamp = a.stampSignature
 	}
-	opts.Report = report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata}, &sign)
-	return opts, nil
+	render := report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata, BeforeSeal: true}, &sign)
+	return opts, render, nil
 }
 
 // VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too:

@@ -22,6 +22,7 @@ package verifycmd
 
 import (
 	"context"
+	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
 	"errors"
@@ -51,19 +52,19 @@ func Options(key string, tsaCA []byte) (bundle.VerifyOptions, error) {
 	return opts, nil
 }
 
-// VerifyReportPDF checks relazione.pdf's PAdES signature: valid, and covering the whole document.
-func VerifyReportPDF(_ context.Context, pdf []byte) error {
+// VerifyReportPDF checks relazione.pdf's PAdES signature: exactly one, valid, covering the whole document; it
+// returns the signer's public key, which bundle.Verify compares with the checkpoint key.
+func VerifyReportPDF(_ context.Context, pdf []byte) (crypto.PublicKey, error) {
 	sigs, err := pades.Verify(pdf)
-	if err != nil {
-		return err
+	switch {
+	case err != nil:
+		return nil, err
+	case len(sigs) != 1:
+		return nil, fmt.Errorf("the report carries %d signatures, want 1", len(sigs))
+	case !sigs[0].WholeDocument:
+		return nil, errors.New("bytes were added to the report after its signature")
 	}
-	if len(sigs) == 0 {
-		return errors.New("the report carries no signature")
-	}
-	if !sigs[len(sigs)-1].WholeDocument {
-		return errors.New("bytes were added to the report after its last signature")
-	}
-	return nil
+	return sigs[0].Signer.PublicKey, nil
 }
 
 // TimestampVerifier returns a bundle.TimestampVerifier that checks RFC 3161 tokens over SHA-256 against the PEM
