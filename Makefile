@@ -22,3 +22,14 @@ test: setup
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# The recipient's verifier, pure Go (no cgo), for the platforms recipients use: build/attesta-verify-<os>-<arch>.
+VERIFIER_PLATFORMS ?= linux/amd64 windows/amd64 darwin/arm64 darwin/amd64
+.PHONY: verifier
+verifier:
+	@mkdir -p build
+	@set -e; for p in $(VERIFIER_PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; ext=; [ $$os = windows ] && ext=.exe; \
+		echo "build/attesta-verify-$$os-$$arch$$ext"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -o build/attesta-verify-$$os-$$arch$$ext ./cmd/attesta-verify; \
+	done

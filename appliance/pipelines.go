@@ -40,16 +40,17 @@ func newPipelines(a *Appliance) (*certify.Pipelines, error) {
 // Certify returns the acquisition pipelines: WhatsApp Web, Android backups, phones over ADB, and their deliveries.
 func (a *Appliance) Certify() *certify.Pipelines { return a.certify }
 
-// ReportOptions makes the bundle's report hook: relazione.pdf in Italian, the detailed kind, signed with the TPM key.
-func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, src report.Source, vkey string) (bundle.WriteOptions, error) {
+// ReportOptions makes the delivery's write options and its report renderer: relazione.pdf in Italian, the detailed
+// kind, of the manifest before sealing, signed with the TPM key.
+func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, src report.Source, vkey string) (bundle.WriteOptions, certify.RenderFunc, error) {
 	a := r.a
 	cert, err := r.certificate(ctx)
 	if err != nil {
-		return bundle.WriteOptions{}, err
+		return bundle.WriteOptions{}, nil, err
 	}
 	signer, err := a.tpm.Signer(ctx)
 	if err != nil {
-		return bundle.WriteOptions{}, err
+		return bundle.WriteOptions{}, nil, err
 	}
 	signingKey, _ := report.Fingerprint(a.ident.SigningKey)
 	ak, _ := report.Fingerprint(a.ident.AK)
@@ -68,8 +69,8 @@ func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, s
 		opts.Timestamp = r.stampCheckpoint
 		sign.Timestamp = r.stampSignature
 	}
-	opts.Report = report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata}, &sign)
-	return opts, nil
+	render := report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata, BeforeSeal: true}, &sign)
+	return opts, render, nil
 }
 
 // Desk returns the studio's side of the appliance: cases, their retention, and the jobs that acquire evidence.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/bundle/tsa"
+	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/journal"
 )
 
@@ -94,20 +95,10 @@ func (a *Appliance) RunTSAQueue(ctx context.Context) {
 	}
 }
 
-// TimestampVerifier returns the bundle's check of a delivery's checkpoint token against the TSA roots in caPEM.
+// TimestampVerifier returns the bundle's check of a delivery's checkpoint token against the TSA roots in caPEM
+// (the one of bundle/verifycmd).
 func TimestampVerifier(caPEM []byte) (func(ctx context.Context, token, data []byte) (time.Time, error), error) {
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(caPEM) {
-		return nil, fmt.Errorf("no PEM certificate in the TSA roots")
-	}
-	return func(_ context.Context, token, data []byte) (time.Time, error) {
-		digest := sha256.Sum256(data)
-		tok, err := tsa.VerifyToken(token, digest[:], roots)
-		if err != nil {
-			return time.Time{}, err
-		}
-		return tok.GenTime, nil
-	}, nil
+	return verifycmd.TimestampVerifier(caPEM)
 }
 
 // stampSignature is the report's PAdES time-stamp hook (B-T): a token over the signature value, or none when the

@@ -9,7 +9,11 @@ import (
 
 // verifierPackages are the recipient's verifier: they must build on any operating system without cgo and carry
 // nothing stateful.
-var verifierPackages = []string{"github.com/attesta/attesta/bundle"}
+var verifierPackages = []string{
+	"github.com/attesta/attesta/bundle",
+	"github.com/attesta/attesta/bundle/verifycmd",
+	"github.com/attesta/attesta/cmd/attesta-verify",
+}
 
 // forbiddenDeps are packages the verifier must not depend on, each with its subpackages (a path ending in "/":
 // only its subpackages): the journal's store, go-tpm's transports (the tpm2 package itself imports

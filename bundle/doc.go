@@ -14,7 +14,8 @@
 // holds:
 //
 //	manifest.json               the manifest (below)
-//	SHA256SUMS                  "<sha256>  <path>" for case.jsonld and every file under artifacts/, sorted by path
+//	SHA256SUMS                  "<sha256>  <path>" for case.jsonld, every file under artifacts/ and relazione.pdf,
+//	                            sorted by path
 //	case.jsonld                 the acquisition as CASE/UCO JSON-LD (below)
 //	artifacts/…                 artifacts and message attachments, at the paths the manifest gives
 //	proofs/delivery-leaf.json   the delivery leaf, byte for byte as in the journal
@@ -23,7 +24,7 @@
 //	proofs/vkey                 the checkpoint verifier key, one line: <origin>+<key hash>+<base64(0x02 || SPKI)>
 //	proofs/attestation/…        optional: the TPM attestation folder (quote, Certify of the signing key, keys)
 //	proofs/checkpoint.tsr       optional: an RFC 3161 time-stamp token over proofs/checkpoint
-//	relazione.pdf               optional: the signed report
+//	relazione.pdf               optional: the report, signed (PAdES) by the checkpoint key; the manifest records it
 //	VERIFICA.txt                how to verify with standard tools, in Italian, step by step
 //
 // Nothing else may be in the folder: Verify reports any other file.
@@ -31,7 +32,8 @@
 // # Manifest
 //
 // manifest.json is a JSON object with, in this order, "format" ("attesta.manifest/v1"), "acquisition", "chat",
-// "range", "messages", "artifacts" (their members are the evidence package's JSON encoding, which is part of
+// "range", "messages", "artifacts", optionally "report" ({"path": "relazione.pdf", "sha256", "size"}: the report,
+// rendered and signed before sealing, [AttachReport]) (their members are the evidence package's JSON encoding, which is part of
 // this contract), and last "journal": {"origin", "leaf_index", "tree_size", "root_hash"}, which locates the
 // delivery leaf and the checkpoint (root as 64 lower-case hex digits). Every path is relative to the folder and
 // lies under artifacts/; a path names one content only. Readers reject duplicate member names at any depth,
@@ -76,8 +78,10 @@
 // the manifest body; the journal block; SHA256SUMS and case.jsonld against the manifest; each artifact's size
 // and SHA-256; the legal-value verdicts recomputed with evidence.Judge over the manifest's messages and compared
 // with the claimed status and legal_value; the TPM certification of the checkpoint key (attest.VerifyCertification,
-// and that the certified key is the checkpoint key); the time-stamp and the report signature through their
-// hooks; VERIFICA.txt against the text this delivery should carry; and extra files. An invalid delivery returns a
+// and that the certified key is the checkpoint key); the time-stamp through its hook; the report: that it is the
+// one the manifest records, and (through the PDF hook, which returns the signer's key) that its signature is valid,
+// covers the whole file and is the checkpoint key's — a report without a record in the manifest, or signed by any
+// other key, fails; VERIFICA.txt against the text this delivery should carry; and extra files. An invalid delivery returns a
 // [*CheckError] wrapping [ErrInvalid] naming the first failed check and its file.
 //
 // # CASE/UCO

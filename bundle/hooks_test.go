@@ -2,18 +2,19 @@ package bundle
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
-	"io"
 	"path/filepath"
 	"testing"
 	"time"
 )
 
-// TestHooks runs the optional parts through their seams: a report renderer, and a time-stamp made and checked
+// TestHooks runs the optional parts through their seams: a report rendered before sealing (so that the manifest
+// records it) and checked by a stand-in signature check, and a time-stamp made and checked
 // with a real ECDSA signature over the checkpoint (standing in for the RFC 3161 authority, which is another
 // package's job).
 func TestHooks(t *testing.T) {
@@ -33,21 +34,15 @@ func TestHooks(t *testing.T) {
 		return time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC), nil
 	}
 	pdfOf := func(m *Manifest) []byte { return []byte("%PDF-1.7\n% " + m.Acquisition.ID + "\n%%EOF\n") }
-	report := func(_ context.Context, m *Manifest, w io.Writer) error {
-		if m.Journal == nil {
-			return errors.New("report rendered before sealing")
-		}
-		_, err := w.Write(pdfOf(m))
-		return err
-	}
 	f := newFixture(t)
 	m := f.chatManifest(t, 10, 10)
-	folder := f.deliver(t, m, Delivery{}, WriteOptions{Report: report, Timestamp: stamp})
-	checkPDF := func(_ context.Context, pdf []byte) error {
+	AttachReport(m, pdfOf(m))
+	folder := f.deliver(t, m, Delivery{Report: pdfOf(m)}, WriteOptions{Timestamp: stamp})
+	checkPDF := func(_ context.Context, pdf []byte) (crypto.PublicKey, error) {
 		if string(pdf) != string(pdfOf(m)) {
-			return errors.New("signature does not cover the document")
+			return nil, errors.New("signature does not cover the document")
 		}
-		return nil
+		return f.key.Public(), nil
 	}
 
 	r, err := Verify(t.Context(), folder, VerifyOptions{})
@@ -82,17 +77,32 @@ func TestHooks(t *testing.T) {
 		r, err := Verify(t.Context(), dir, opts)
 		failedCheck(t, r, err, CheckTimestamp, tsrFile)
 	})
-	t.Run("report hook fails", func(t *testing.T) {
+	t.Run("report not the recorded one", func(t *testing.T) {
 		m := f.chatManifest(t, 11, 10)
+		AttachReport(m, pdfOf(m))
+		s, err := Seal(t.Context(), f.j, m, f.caseID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, pdf := range map[string][]byte{"other bytes": []byte("%PDF-1.7\n%%EOF\n"), "none": nil} {
+			out := t.TempDir()
+			err = Write(t.Context(), out, Delivery{Manifest: m, Sealed: s, Artifacts: source{f.store, f.caseID}, Report: pdf}, WriteOptions{})
+			if !errors.Is(err, ErrSealMismatch) {
+				t.Fatalf("%s: Write: %v, want ErrSealMismatch", name, err)
+			}
+			assertEmpty(t, out)
+		}
+	})
+	t.Run("report not recorded", func(t *testing.T) {
+		m := f.chatManifest(t, 12, 10)
 		s, err := Seal(t.Context(), f.j, m, f.caseID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		out := t.TempDir()
-		bad := func(context.Context, *Manifest, io.Writer) error { return errors.New("font missing") }
-		err = Write(t.Context(), out, Delivery{Manifest: m, Sealed: s, Artifacts: source{f.store, f.caseID}}, WriteOptions{Report: bad})
-		if err == nil {
-			t.Fatal("Write succeeded with a failing report")
+		err = Write(t.Context(), out, Delivery{Manifest: m, Sealed: s, Artifacts: source{f.store, f.caseID}, Report: pdfOf(m)}, WriteOptions{})
+		if !errors.Is(err, ErrSealMismatch) {
+			t.Fatalf("Write: %v, want ErrSealMismatch", err)
 		}
 		assertEmpty(t, out)
 	})

@@ -31,6 +31,9 @@ type Manifest struct {
 	Range       evidence.Range       `json:"range"`
 	Messages    []evidence.Message   `json:"messages"`
 	Artifacts   []evidence.Artifact  `json:"artifacts"`
+	// Report records relazione.pdf, rendered and signed before Seal (AttachReport), so that the delivery leaf
+	// commits to it; nil when the delivery has no report.
+	Report *ReportRef `json:"report,omitempty"`
 	// Journal locates the delivery leaf that records this manifest's body; it is filled by Seal and is always the
 	// last member of manifest.json (see the package documentation).
 	Journal *JournalRef `json:"journal,omitempty"`
@@ -42,6 +45,21 @@ type JournalRef struct {
 	LeafIndex uint64 `json:"leaf_index"` // index of the delivery leaf
 	TreeSize  uint64 `json:"tree_size"`  // size of the tree of proofs/checkpoint
 	RootHash  string `json:"root_hash"`  // its root, 64 lower-case hex digits
+}
+
+// ReportRef is the manifest's "report" member: the report's path in the folder (always "relazione.pdf"), its
+// SHA-256 and its size.
+type ReportRef struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// AttachReport records pdf, the delivery's signed report, in m before Seal: m.Report gets its path, SHA-256 and
+// size, so that the delivery leaf commits to the report (through the manifest body and SHA256SUMS). Pass the
+// same bytes to Write as Delivery.Report.
+func AttachReport(m *Manifest, pdf []byte) {
+	m.Report = &ReportRef{Path: reportFile, SHA256: sha256Hex(pdf), Size: int64(len(pdf))}
 }
 
 // FolderName is the name of the manifest's delivery folder: the chat's number and the Europe/Rome day the
@@ -88,6 +106,9 @@ func (m *Manifest) Validate() error {
 	}
 	if _, err := m.files(); err != nil {
 		return err
+	}
+	if r := m.Report; r != nil && (r.Path != reportFile || !hexDigest.MatchString(r.SHA256) || r.Size <= 0) {
+		return fmt.Errorf("%w: report: want path %q, a SHA-256 of 64 lower-case hex digits and a size > 0", ErrManifest, reportFile)
 	}
 	if j := m.Journal; j != nil && !hexDigest.MatchString(j.RootHash) {
 		return fmt.Errorf("%w: journal.root_hash %q is not 64 lower-case hex digits", ErrManifest, j.RootHash)

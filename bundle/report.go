@@ -33,7 +33,8 @@ const (
 	CheckLegalValue    = "legal-value"          // the verdicts recomputed with the legal-value rule
 	CheckCertification = "key-certification"    // the TPM attestation key certified the checkpoint key
 	CheckTimestamp     = "timestamp"            // the RFC 3161 token over the checkpoint
-	CheckPDF           = "pdf-signature"        // the signature of relazione.pdf
+	CheckReport        = "report"               // relazione.pdf is the report the manifest records
+	CheckPDF           = "pdf-signature"        // the signature of relazione.pdf, by the checkpoint key
 	CheckInstructions  = "instructions"         // VERIFICA.txt is the text this delivery should carry
 	CheckFolderName    = "folder-name"          // the folder's name is the manifest's (informational)
 )

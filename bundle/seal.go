@@ -69,14 +69,17 @@ func derive(m *Manifest) (*derived, error) {
 	}}, nil
 }
 
-// encodeSums returns SHA256SUMS: one "<sha256>  <path>" line, as sha256sum writes it, for case.jsonld and every
-// file under artifacts/, sorted by path.
+// encodeSums returns SHA256SUMS: one "<sha256>  <path>" line, as sha256sum writes it, for case.jsonld, every
+// file under artifacts/ and relazione.pdf when the manifest records it, sorted by path.
 func encodeSums(m *Manifest, caseLD []byte) ([]byte, error) {
 	files, err := m.files()
 	if err != nil {
 		return nil, err
 	}
 	files = append(files, file{Path: caseFile, SHA256: sha256Hex(caseLD), Size: int64(len(caseLD))})
+	if r := m.Report; r != nil {
+		files = append(files, file{Path: r.Path, SHA256: r.SHA256, Size: r.Size})
+	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
 	var b strings.Builder
 	for _, f := range files {

@@ -46,8 +46,8 @@ Il programma dell'apparecchio esegue tutti questi controlli e ricalcola anche il
 messaggio secondo la regola (lettura, riproduzione, risposta):
   attesta verify <questa cartella oppure il suo file .zip>
 
-1. I file non sono stati alterati. SHA256SUMS elenca l'impronta SHA-256 di case.jsonld e di ogni file in
-   artifacts/ (reperti e allegati); nessun altro file è presente in artifacts/.
+1. I file non sono stati alterati. SHA256SUMS elenca l'impronta SHA-256 di case.jsonld, di ogni file in
+   artifacts/ (reperti e allegati){{if .Report}} e della relazione{{end}}; nessun altro file è presente in artifacts/.
 $ sha256sum -c SHA256SUMS
 $ test "$(find artifacts -type f 2>/dev/null | wc -l)" -eq "$(grep -c '  artifacts/' SHA256SUMS)" && echo "Nessun file estraneo: OK"
 
@@ -117,10 +117,18 @@ $ D=$(mktemp -d) && cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.
    marcatura (TSA.pem, fornito dall'autorità, non da questa cartella):
      openssl ts -verify -token_in -in proofs/checkpoint.tsr -data proofs/checkpoint -CAfile TSA.pem
 {{end}}{{if .Report}}
-8. La relazione (relazione.pdf) è firmata digitalmente (PAdES) con la stessa chiave del TPM: la firma deve
-   risultare valida e coprire l'intero documento (pdfsig, di poppler-utils; l'emittente del certificato risulta
-   sconosciuto perché il certificato è della chiave dell'apparecchio, certificata dal TPM al passo 6).
-$ pdfsig relazione.pdf | grep -q "Signature Validation: Signature is Valid" && pdfsig relazione.pdf | grep -q "Total document signed" && echo "Firma della relazione: OK"
+8. La relazione (relazione.pdf) appartiene a questa consegna ed è firmata dalla chiave dell'apparecchio. La sua
+   impronta è registrata nel manifesto (blocco "report") e in SHA256SUMS (passo 1), che la foglia del giornale
+   registra; la firma PAdES deve essere una sola, valida, e coprire l'intero documento (pdfsig, di
+   poppler-utils; l'emittente del certificato risulta sconosciuto perché il certificato è della chiave
+   dell'apparecchio); il certificato del firmatario, unico nella firma, deve avere la chiave di proofs/vkey,
+   cioè la chiave che firma il checkpoint{{if .Attestation}} e che il TPM ha certificato al passo 6{{end}}.
+$ sed -n '/^  "report": {$/,/^  }/p' manifest.json | grep -q "\"sha256\": \"$(sha256sum < relazione.pdf | cut -c1-64)\"" && echo "Relazione registrata nel manifesto: OK"
+$ pdfsig relazione.pdf | grep -q "Signature Validation: Signature is Valid" && pdfsig relazione.pdf | grep -q "Total document signed" && test "$(pdfsig relazione.pdf | grep -c '^Signature #')" -eq 1 && echo "Firma della relazione: OK"
+$ D=$(mktemp -d) && cp relazione.pdf "$D/r.pdf" && (cd "$D" && pdfsig -dump r.pdf > /dev/null) && \
+> test "$(openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | grep -c 'BEGIN CERTIFICATE')" -eq 1 && \
+> cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.der" && \
+> openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | cmp - "$D/key.der" && echo "Firmatario della relazione: OK"
 {{end}}`))
 
 func encodeVerifica(m *Manifest, parts verificaParts) ([]byte, error) {

@@ -26,9 +26,10 @@ const (
 	maxPDF       = 1 << 30
 )
 
-// PDFVerifier checks the signature of relazione.pdf (PAdES); it returns nil when the signature is valid and covers
-// the whole document, and otherwise an error saying what is wrong.
-type PDFVerifier func(ctx context.Context, pdf []byte) error
+// PDFVerifier checks the signature of relazione.pdf (PAdES): it returns the public key of the signer's
+// certificate when the signature is valid and covers the whole document, and otherwise an error saying what is
+// wrong. Verify then requires that key to be the checkpoint key.
+type PDFVerifier func(ctx context.Context, pdf []byte) (signer crypto.PublicKey, err error)
 
 // TimestampVerifier checks an RFC 3161 time-stamp token over data and returns the time it certifies.
 type TimestampVerifier func(ctx context.Context, token, data []byte) (time.Time, error)
@@ -447,25 +448,50 @@ func (v *verifier) timestamp() {
 		"valid time-stamp over the checkpoint: "+at.UTC().Format(time.RFC3339))
 }
 
+// pdf checks relazione.pdf: that it is the report the manifest records (and so the delivery leaf commits to), and
+// that its signature is valid and made by the checkpoint key.
 func (v *verifier) pdf() {
-	if !v.has(reportFile) {
+	r := v.m.Report
+	if !v.has(reportFile) && r == nil {
 		v.skip(CheckPDF, "", "nessuna relazione PDF nella consegna", "no PDF report in the delivery")
 		return
 	}
 	v.seen[reportFile] = true
-	if v.opts.VerifyPDF == nil {
-		v.skip(CheckPDF, reportFile, "relazione presente, firma non verificata (nessun verificatore)", "report present, signature not checked (no verifier given)")
-		return
-	}
-	data, ok := v.read(CheckPDF, reportFile, maxPDF)
+	data, ok := v.read(CheckReport, reportFile, maxPDF)
 	if !ok {
 		return
 	}
-	if err := v.opts.VerifyPDF(v.ctx, data); err != nil {
+	switch sum := sha256Hex(data); {
+	case r == nil:
+		v.fail(CheckReport, reportFile, "il manifesto non registra la relazione: non si può dire che appartenga a questa consegna",
+			"the manifest does not record the report: nothing ties it to this delivery")
+	case sum != r.SHA256 || int64(len(data)) != r.Size:
+		v.fail(CheckReport, reportFile, fmt.Sprintf("SHA-256 %s (%d byte), il manifesto registra %s (%d byte)", sum, len(data), r.SHA256, r.Size),
+			fmt.Sprintf("SHA-256 %s (%d bytes), the manifest records %s (%d bytes)", sum, len(data), r.SHA256, r.Size))
+	default:
+		v.pass(CheckReport, reportFile, "la relazione è quella registrata nel manifesto: "+r.SHA256,
+			"the report is the one the manifest records: "+r.SHA256)
+	}
+	v.pdfSigner(data)
+}
+
+func (v *verifier) pdfSigner(data []byte) {
+	if v.opts.VerifyPDF == nil {
+		v.skip(CheckPDF, reportFile, "firma della relazione non verificata (nessun verificatore)", "report signature not checked (no verifier given)")
+		return
+	}
+	signer, err := v.opts.VerifyPDF(v.ctx, data)
+	if err != nil {
 		v.failErr(CheckPDF, reportFile, "firma della relazione non valida", err)
 		return
 	}
-	v.pass(CheckPDF, reportFile, "firma della relazione valida", "report signature valid")
+	cpKey, err := format.VerifierPublicKey(v.key)
+	if err != nil || !cpKey.Equal(signer) {
+		v.fail(CheckPDF, reportFile, "la relazione non è firmata dalla chiave del checkpoint (la chiave dell'apparecchio)",
+			"the report is not signed by the checkpoint key (the appliance's key)")
+		return
+	}
+	v.pass(CheckPDF, reportFile, "firma della relazione valida, della chiave del checkpoint", "report signature valid, by the checkpoint key")
 }
 
 func (v *verifier) instructions() {
@@ -473,7 +499,7 @@ func (v *verifier) instructions() {
 	if !ok {
 		return
 	}
-	want, err := encodeVerifica(v.m, verificaParts{Attestation: v.hasAttestation(), Timestamp: v.has(tsrFile), Report: v.has(reportFile)})
+	want, err := encodeVerifica(v.m, verificaParts{Attestation: v.hasAttestation(), Timestamp: v.has(tsrFile), Report: v.m.Report != nil})
 	if err != nil || !bytes.Equal(data, want) {
 		v.fail(CheckInstructions, verificaFile, "VERIFICA.txt non è il testo che questa consegna deve riportare",
 			"VERIFICA.txt is not the text this delivery should carry")

@@ -49,12 +49,12 @@ type Delivery struct {
 	// Attestation is a folder written by tpm.(*TPM).WriteAttestation, copied to proofs/attestation; "" for none.
 	// Its certify.msg must certify the checkpoint key.
 	Attestation string
+	// Report is relazione.pdf, recorded in Manifest by AttachReport before Seal; nil for none.
+	Report []byte
 }
 
 // WriteOptions are the optional parts of Write.
 type WriteOptions struct {
-	// Report renders relazione.pdf from the sealed manifest; nil writes no report.
-	Report func(ctx context.Context, m *Manifest, w io.Writer) error
 	// Timestamp returns an RFC 3161 time-stamp token over data (the checkpoint note), written to
 	// proofs/checkpoint.tsr; a nil func, or a nil token (the TSA could not be reached and the request is queued),
 	// writes none.
@@ -65,7 +65,7 @@ type WriteOptions struct {
 
 // Write creates the delivery folder dir/<FolderName> with manifest.json, SHA256SUMS, case.jsonld, the artifacts
 // (streamed from d.Artifacts, each hashed while copied and compared with the manifest), proofs/, relazione.pdf
-// when opts.Report is set, and VERIFICA.txt. The folder is assembled under a temporary name in dir, synced, and
+// when the manifest records one (d.Report), and VERIFICA.txt. The folder is assembled under a temporary name in dir, synced, and
 // renamed into place only if nothing has that name: an existing folder is never overwritten (ErrExists), and a
 // failure or crash leaves no partial folder under the final name.
 func Write(ctx context.Context, dir string, d Delivery, opts WriteOptions) error {
@@ -121,6 +121,9 @@ func write(ctx context.Context, dir, name string, d Delivery, opts WriteOptions)
 	final := filepath.Join(dir, name)
 	fail := func(err error) error { return fmt.Errorf("bundle: write %s: %w", final, err) }
 	der, err := checkSealed(m, d.Sealed)
+	if err == nil {
+		err = checkReport(m, d.Report)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -157,6 +160,18 @@ func write(ctx context.Context, dir, name string, d Delivery, opts WriteOptions)
 	if opts.Logger != nil {
 		opts.Logger.InfoContext(ctx, "delivery written", slog.String("folder", final),
 			slog.String("acquisition", m.Acquisition.ID), slog.Uint64("leaf", m.Journal.LeafIndex))
+	}
+	return nil
+}
+
+// checkReport makes sure that the report given is the one the manifest records, and that there is none when it
+// records none.
+func checkReport(m *Manifest, pdf []byte) error {
+	switch r := m.Report; {
+	case r == nil && pdf != nil:
+		return fmt.Errorf("%w: %s given but not recorded in the manifest (AttachReport before Seal)", ErrSealMismatch, reportFile)
+	case r != nil && (sha256Hex(pdf) != r.SHA256 || int64(len(pdf)) != r.Size):
+		return fmt.Errorf("%w: %s is not the report the manifest records (%d bytes, SHA-256 %s)", ErrSealMismatch, reportFile, r.Size, r.SHA256)
 	}
 	return nil
 }
@@ -249,12 +264,8 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 			return err
 		}
 	}
-	if opts.Report != nil {
-		var buf bytes.Buffer
-		if err := opts.Report(ctx, m, &buf); err != nil {
-			return fmt.Errorf("render %s: %w", reportFile, err)
-		}
-		if err := w.writeFile(reportFile, buf.Bytes()); err != nil {
+	if m.Report != nil {
+		if err := w.writeFile(reportFile, d.Report); err != nil {
 			return err
 		}
 		hasReport = true

@@ -14,6 +14,7 @@ package certify
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 
 	"github.com/attesta/attesta/bundle"
@@ -42,11 +43,15 @@ type Attester interface {
 
 var _ Attester = (*tpm.TPM)(nil)
 
-// Reporter makes a delivery's report hook (relazione.pdf, signed) for acq, whose deliveries come from src and
-// whose journal verifier key is vkey. An error stops the delivery.
+// Reporter makes a delivery's write options and its report renderer (relazione.pdf, signed) for acq, whose
+// deliveries come from src and whose journal verifier key is vkey. The renderer writes the report of a manifest
+// before it is sealed, so that the manifest can record the report's digest. An error stops the delivery.
 type Reporter interface {
-	ReportOptions(ctx context.Context, acq *Acquisition, src report.Source, vkey string) (bundle.WriteOptions, error)
+	ReportOptions(ctx context.Context, acq *Acquisition, src report.Source, vkey string) (bundle.WriteOptions, RenderFunc, error)
 }
+
+// RenderFunc writes the signed report of a manifest to w.
+type RenderFunc func(ctx context.Context, m *bundle.Manifest, w io.Writer) error
 
 // Config is what the pipelines work with. Every field is required but Logger.
 type Config struct {

@@ -1,6 +1,7 @@
 package certify
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
@@ -9,10 +10,10 @@ import (
 	"path/filepath"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/report"
-	"github.com/attesta/attesta/report/pades"
 )
 
 // caseBlobs gives a delivery the bytes of one case's artifacts from the blob store.
@@ -31,12 +32,22 @@ func (acq *Acquisition) Files() report.Opener { return caseBlobs{acq.p.blobs, ac
 // Deliver seals a manifest into the journal and writes its delivery folder in outDir: the manifest, its artifacts
 // from the case's blobs, the checkpoint and inclusion proof, a fresh TPM attestation whose nonce is the SHA-256 of
 // that checkpoint (so the attestation provably postdates it and certifies the key that signed it), and
-// relazione.pdf, the report in Italian, signed (PAdES) with the same TPM-resident key. It returns the folder's
-// path. An existing folder is never overwritten.
+// relazione.pdf, the report in Italian, signed (PAdES) with the same TPM-resident key. The report is rendered
+// first, from the manifest before sealing, so that the manifest records its digest and the delivery leaf commits
+// to it. It returns the folder's path. An existing folder is never overwritten.
 func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Manifest, outDir string, src report.Source) (string, error) {
 	if err := p.gate.CheckCertify(); err != nil {
 		return "", err
 	}
+	opts, render, err := p.reporter.ReportOptions(ctx, acq, src, p.journal.VerifierKey())
+	if err != nil {
+		return "", err
+	}
+	var pdf bytes.Buffer
+	if err := render(ctx, m, &pdf); err != nil {
+		return "", fmt.Errorf("appliance: report of delivery of %s: %w", m.Chat.Phone, err)
+	}
+	bundle.AttachReport(m, pdf.Bytes())
 	sealed, err := bundle.Seal(ctx, p.journal, m, acq.Case)
 	if err != nil {
 		return "", fmt.Errorf("appliance: seal delivery of %s: %w", m.Chat.Phone, err)
@@ -52,14 +63,11 @@ func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	if _, err := p.attester.WriteAttestation(ctx, attDir, nonce[:]); err != nil {
 		return "", fmt.Errorf("appliance: attestation for delivery of %s: %w", m.Chat.Phone, err)
 	}
-	opts, err := p.reporter.ReportOptions(ctx, acq, src, sealed.VKey)
-	if err != nil {
-		return "", err
-	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return "", err
 	}
-	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{p.blobs, acq.Case}, Attestation: attDir}
+	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{p.blobs, acq.Case}, Attestation: attDir,
+		Report: pdf.Bytes()}
 	folder, err := bundle.WriteUnique(ctx, outDir, d, opts)
 	if err != nil {
 		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
@@ -67,24 +75,11 @@ func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	return folder, nil
 }
 
-// VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too.
+// VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too:
+// those of attesta verify and attesta-verify (bundle/verifycmd).
 func VerifyOptions(vkey string) bundle.VerifyOptions {
-	return bundle.VerifyOptions{Key: vkey, VerifyPDF: verifyReportPDF}
-}
-
-// verifyReportPDF checks relazione.pdf's PAdES signature: valid, and covering the whole document.
-func verifyReportPDF(_ context.Context, pdf []byte) error {
-	sigs, err := pades.Verify(pdf)
-	if err != nil {
-		return err
-	}
-	if len(sigs) == 0 {
-		return fmt.Errorf("the report carries no signature")
-	}
-	if !sigs[len(sigs)-1].WholeDocument {
-		return fmt.Errorf("bytes were added to the report after its last signature")
-	}
-	return nil
+	opts, _ := verifycmd.Options(vkey, nil) // fails only on TSA roots, and there are none
+	return opts
 }
 
 // finishSession writes the ZIP of each new delivery beside its folder, for sending as one file, and the session

@@ -2,72 +2,74 @@ package report_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
-	"os"
+	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/report"
 	"github.com/attesta/attesta/report/pades"
 )
 
-// TestHookInDelivery plugs the report into a real delivery: a journal on disk seals the manifest, bundle.Write
-// calls the hook, and bundle.Verify checks the report's signature; the manifest attached to the PDF is the
-// folder's manifest.json byte for byte.
+// TestHookInDelivery plugs the report into a real delivery as the appliance does: the report of the unsealed
+// manifest is rendered and signed with the checkpoint key, the manifest records its digest, a journal on disk
+// seals the manifest, bundle.Write writes the same bytes, and the recipient's verifier checks that the report is
+// the recorded one and is signed by the checkpoint key. Such a report cannot show the leaf or embed
+// manifest.json (which records the report): it points to them.
 func TestHookInDelivery(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	in, files := sample(t)
 	m := *in.Manifest
 	m.Journal = nil
-	key := newKey(t)
-	j, err := journal.Open(ctx, filepath.Join(dir, "journal.db"), journal.Options{Origin: "attesta/A1-0042", Signer: key})
+	s := newSigner(t)
+	j, err := journal.Open(ctx, filepath.Join(dir, "journal.db"), journal.Options{Origin: "attesta/A1-0042", Signer: s.key})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
+	in.Appliance.VKey = j.VerifierKey()
+	sign := s.options()
+	sign.Chain = sign.Chain[:1] // the appliance's own certificate, as the appliance signs
+	var pdf bytes.Buffer
+	hook := report.Hook(in, report.Options{Kind: report.Personalizzata, Now: now, BeforeSeal: true}, &sign)
+	if err := hook(ctx, &m, &pdf); err != nil {
+		t.Fatal(err)
+	}
+	if err := report.Hook(in, report.Options{Kind: report.Personalizzata, Now: now}, &sign)(ctx, &m, io.Discard); !errors.Is(err, report.ErrInput) {
+		t.Errorf("unsealed manifest without BeforeSeal: %v, want ErrInput", err)
+	}
+	bundle.AttachReport(&m, pdf.Bytes())
 	sealed, err := bundle.Seal(ctx, j, &m, "case-1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	in.Appliance.VKey = sealed.VKey
-	s := newSigner(t)
-	sign := s.options()
-	hook := report.Hook(in, report.Options{Kind: report.Personalizzata, Now: now}, &sign)
-	err = bundle.Write(ctx, dir, bundle.Delivery{Manifest: &m, Sealed: sealed, Artifacts: files},
-		bundle.WriteOptions{Report: hook})
+	err = bundle.Write(ctx, dir, bundle.Delivery{Manifest: &m, Sealed: sealed, Artifacts: files, Report: pdf.Bytes()},
+		bundle.WriteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	folder := filepath.Join(dir, m.FolderName())
-	r, err := bundle.Verify(ctx, folder, bundle.VerifyOptions{Key: j.VerifierKey(),
-		VerifyPDF: func(_ context.Context, pdf []byte) error { _, err := pades.Verify(pdf); return err }})
+	r, err := bundle.Verify(ctx, folder, bundle.VerifyOptions{Key: j.VerifierKey(), VerifyPDF: verifycmd.VerifyReportPDF})
 	if err != nil {
 		t.Fatalf("verify delivery: %v\n%s", err, r.Text())
 	}
-	if c := r.Find(bundle.CheckPDF); len(c) != 1 || c[0].Outcome != bundle.Pass {
-		t.Errorf("pdf-signature check: %+v", c)
+	for _, name := range []string{bundle.CheckReport, bundle.CheckPDF} {
+		if c := r.Find(name); len(c) != 1 || c[0].Outcome != bundle.Pass {
+			t.Errorf("%s check: %+v", name, c)
+		}
 	}
-
-	pdf := filepath.Join(folder, "relazione.pdf")
-	saved := filepath.Join(t.TempDir(), "manifest.json")
-	if out, err := tool(t, "pdfdetach", "-save", "1", "-o", saved, pdf); err != nil {
-		t.Fatalf("pdfdetach: %v\n%s", err, out)
+	rel := filepath.Join(folder, "relazione.pdf")
+	if out, err := tool(t, "pdfdetach", "-list", rel); err != nil || strings.Contains(out, "manifest.json") {
+		t.Errorf("pdfdetach -list: %v\n%s", err, out)
 	}
-	got, _ := os.ReadFile(saved)
-	want, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Error("manifest.json attached to relazione.pdf differs from the delivery's manifest.json")
-	}
-	text := pdfText(t, pdf)
-	if !bytes.Contains([]byte(text), []byte(m.Journal.RootHash)) {
-		t.Errorf("report lacks the sealed root %s", m.Journal.RootHash)
+	text := pdfText(t, rel)
+	if !strings.Contains(text, "manifesto della consegna") {
+		t.Errorf("report does not say where its digest is recorded:\n%s", text)
 	}
 }
 

@@ -111,6 +111,11 @@ type Options struct {
 	Kind Kind
 	// Now is the time printed as the report's date and written as the PDF's creation date; zero means now.
 	Now time.Time
+	// BeforeSeal renders the report of a manifest that is not sealed yet, as a delivery does: the manifest then
+	// records the report's digest (bundle.AttachReport), so that the journal leaf commits to the report, and the
+	// report cannot in turn show the leaf or the root, nor embed manifest.json. It shows the verifier key and
+	// refers to manifest.json's journal block instead. Without it an unsealed manifest is refused.
+	BeforeSeal bool
 }
 
 func (o Options) check() (Options, error) {
@@ -130,7 +135,7 @@ func (o Options) check() (Options, error) {
 	return o, nil
 }
 
-func (in *Input) check() error {
+func (in *Input) check(beforeSeal bool) error {
 	m := in.Manifest
 	if m == nil {
 		return fmt.Errorf("%w: no manifest", ErrInput)
@@ -138,7 +143,7 @@ func (in *Input) check() error {
 	if err := m.Validate(); err != nil {
 		return fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	if m.Journal == nil {
+	if m.Journal == nil && !beforeSeal {
 		return fmt.Errorf("%w: acquisition %s: manifest not sealed (no journal block)", ErrInput, m.Acquisition.ID)
 	}
 	return nil

@@ -97,7 +97,7 @@ func build(ctx context.Context, in Input, opts Options) (*fpdf.Fpdf, error) {
 	if err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
-	if err := in.check(); err != nil {
+	if err := in.check(opts.BeforeSeal); err != nil {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	mj := in.ManifestJSON
@@ -111,7 +111,9 @@ func build(ctx context.Context, in Input, opts Options) (*fpdf.Fpdf, error) {
 		return nil, err
 	}
 	r := newRenderer(ctx, in, opts, cov)
-	r.pdf.SetAttachments([]fpdf.Attachment{{Content: mj, Filename: "manifest.json", Description: bundle.Format}})
+	if in.Manifest.Journal != nil {
+		r.pdf.SetAttachments([]fpdf.Attachment{{Content: mj, Filename: "manifest.json", Description: bundle.Format}})
+	}
 	if err := r.document(); err != nil {
 		return nil, fmt.Errorf("report: acquisition %s: %w", in.Manifest.Acquisition.ID, err)
 	}

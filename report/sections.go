@@ -275,10 +275,14 @@ func (r *renderer) verification() {
 	j := r.in.Manifest.Journal
 	r.heading(r.w.SecVerify, 0)
 	r.para("", r.w.VerifyIntro)
-	r.field(r.w.Origin, j.Origin, true)
-	r.field(r.w.LeafIndex, fmt.Sprint(j.LeafIndex), false)
-	r.field(r.w.TreeSize, fmt.Sprint(j.TreeSize), false)
-	r.field(r.w.Root, j.RootHash, true)
+	if j != nil {
+		r.field(r.w.Origin, j.Origin, true)
+		r.field(r.w.LeafIndex, fmt.Sprint(j.LeafIndex), false)
+		r.field(r.w.TreeSize, fmt.Sprint(j.TreeSize), false)
+		r.field(r.w.Root, j.RootHash, true)
+	} else {
+		r.para("", r.w.SealedAfter)
+	}
 	r.field(r.w.VKey, r.in.Appliance.VKey, true)
 	r.pdf.Ln(2)
 	folder := r.in.Manifest.FolderName()

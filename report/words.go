@@ -69,6 +69,7 @@ type words struct {
 	SecVerify            string
 	VerifyIntro          string
 	Origin, LeafIndex    string
+	SealedAfter          string
 	TreeSize, Root       string
 	VerifyTool           string
 	VerifyStandard       string
@@ -155,6 +156,10 @@ var italian = words{
 		"RFC 6962, checkpoint firmato dalla chiave custodita nel TPM):",
 	Origin: "Origine del giornale", LeafIndex: "Indice della foglia", TreeSize: "Dimensione dell'albero",
 	Root: "Radice (SHA-256)",
+	SealedAfter: "L'impronta SHA-256 di questa relazione è registrata nel manifesto della consegna (blocco " +
+		"\"report\" di manifest.json e SHA256SUMS), che la foglia del giornale registra: la foglia e il checkpoint " +
+		"sono indicati nel blocco \"journal\" di manifest.json e in proofs/. La relazione è firmata dalla chiave " +
+		"che firma il checkpoint:",
 	VerifyTool: "Con il programma dell'apparecchio, che esegue tutti i controlli e ricalcola l'esito di ogni " +
 		"messaggio:",
 	VerifyStandard: "Con i soli strumenti standard (sh, sha256sum, openssl, tpm2-tools): seguire passo per passo " +
@@ -262,6 +267,9 @@ var english = words{
 	VerifyIntro: "The delivery is recorded in the appliance's tamper-evident journal (RFC 6962 Merkle tree, " +
 		"checkpoint signed by the key held in the TPM):",
 	Origin: "Journal origin", LeafIndex: "Leaf index", TreeSize: "Tree size", Root: "Root (SHA-256)",
+	SealedAfter: "This report's SHA-256 is recorded in the delivery's manifest (the \"report\" block of " +
+		"manifest.json, and SHA256SUMS), which the journal leaf records: the leaf and the checkpoint are named in " +
+		"manifest.json's \"journal\" block and in proofs/. The report is signed by the key that signs the checkpoint:",
 	VerifyTool: "With the appliance's program, which runs every check and recomputes each message's verdict:",
 	VerifyStandard: "With standard tools only (sh, sha256sum, openssl, tpm2-tools): follow the delivery's " +
 		"VERIFICA.txt step by step, starting with:",

@@ -13,7 +13,7 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/bundle"
-	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/journal"
 )
 
@@ -136,15 +136,15 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		return usagef("%v", err)
 	}
 	if isDelivery(path, fi) {
-		opts := certify.VerifyOptions(*vkey)
+		var ca []byte
 		if *tsaCA != "" {
-			ca, err := os.ReadFile(*tsaCA)
-			if err != nil {
+			if ca, err = os.ReadFile(*tsaCA); err != nil {
 				return usagef("--tsa-ca: %v", err)
 			}
-			if opts.VerifyTimestamp, err = appliance.TimestampVerifier(ca); err != nil {
-				return usagef("--tsa-ca %s: %v", *tsaCA, err)
-			}
+		}
+		opts, err := verifycmd.Options(*vkey, ca)
+		if err != nil {
+			return usagef("--tsa-ca %s: %v", *tsaCA, err)
 		}
 		return verifyDelivery(ctx, e, path, opts, *lang)
 	}
@@ -171,29 +171,13 @@ func isDelivery(path string, fi os.FileInfo) bool {
 
 // verifyDelivery checks a delivery offline: every artifact, the manifest's seal in the journal, the checkpoint
 // signature, the key's certification by the TPM, the verdicts, and the signed report when there is one.
+// It is the same code as attesta-verify's (bundle/verifycmd).
 func verifyDelivery(ctx context.Context, e *env, path string, opts bundle.VerifyOptions, lang string) error {
-	rep, err := bundle.Verify(ctx, path, opts)
-	if rep != nil {
-		for _, c := range rep.Checks {
-			mark := map[bundle.Outcome]string{bundle.Pass: "ok  ", bundle.Fail: "FAIL", bundle.Skip: "--  "}[c.Outcome]
-			detail := c.EN
-			if lang == "it" {
-				detail = c.IT
-			}
-			fmt.Fprintf(e.stdout, "%s %-22s %s\n", mark, c.Name, detail)
-		}
+	err := verifycmd.Run(ctx, e.stdout, path, opts, lang)
+	if errors.Is(err, bundle.ErrInvalid) {
+		return fmt.Errorf("%w: %w", errInvalid, err)
 	}
-	if err != nil {
-		if rep != nil {
-			return fmt.Errorf("%w: %w", errInvalid, err)
-		}
-		return err
-	}
-	if opts.Key == "" {
-		fmt.Fprintln(e.stdout, "note: the checkpoint key was taken from the delivery itself; pin it with --key to prove origin")
-	}
-	fmt.Fprintln(e.stdout, "VALID")
-	return nil
+	return err
 }
 
 // printVerdict prints what a verification checked. On failure it prints only the reason: a partial report's
