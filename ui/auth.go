@@ -201,8 +201,9 @@ func (s *sessions) create(role Role, now time.Time) (string, error) {
 	return id, nil
 }
 
-// role returns the role of session id, RoleNone when it is unknown or idle too long, and refreshes it.
-func (s *sessions) role(id string, now time.Time) Role {
+// role returns the role of session id, RoleNone when it is unknown or idle too long; touch extends it (a
+// person's action; a page's background requests do not).
+func (s *sessions) role(id string, now time.Time, touch bool) Role {
 	h := tokenHash(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -214,7 +215,9 @@ func (s *sessions) role(id string, now time.Time) Role {
 		delete(s.m, h)
 		return RoleNone
 	}
-	ss.seen = now
+	if touch {
+		ss.seen = now
+	}
 	return ss.role
 }
 

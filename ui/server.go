@@ -213,7 +213,7 @@ func (s *Server) routes() http.Handler {
 	for _, rt := range s.routeTable() {
 		h := http.Handler(rt.h)
 		if rt.role > RoleNone {
-			h = s.require(rt.role, h)
+			h = s.require(rt.role, h, slices.Contains(backgroundRoutes, rt.pattern))
 		}
 		mux.Handle(rt.pattern, h)
 	}
@@ -247,15 +247,29 @@ func securityHeaders(next http.Handler) http.Handler {
 
 type ctxKey struct{}
 
+// backgroundRoutes are asked for by the pages' scripts on their own (polling, progress streams, the QR image a
+// stream leads to), not by a person: they never extend a session, so the idle lock fires on a screen left alone.
+var backgroundRoutes = []string{"GET /api/phones", "GET /progress/{feed}/events", "GET /progress/{feed}/qr.png"}
+
+// autoReload is the query parameter of a page that reloads itself (refresh.js): like a background route, it does
+// not extend the session.
+const autoReload = "auto"
+
+// personal reports whether r comes from a person's action, the only kind that extends a session: not a
+// background route, a progress stream or a page's own reload.
+func personal(r *http.Request, background bool) bool {
+	return !background && r.Header.Get("Accept") != "text/event-stream" && !r.URL.Query().Has(autoReload)
+}
+
 // require lets a request through only with a session of at least role. Pages send the browser to the lock
-// screen; everything else gets 401 or 403.
-func (s *Server) require(role Role, next http.Handler) http.Handler {
+// screen; everything else gets 401 or 403. background marks a route that does not extend the session.
+func (s *Server) require(role Role, next http.Handler, background bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := s.sessionRole(r)
+		got := s.session(r, personal(r, background))
 		switch {
 		case got >= role:
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, got)))
-		case got == RoleNone && r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream":
+		case got == RoleNone && r.Method == http.MethodGet && !background && r.Header.Get("Accept") != "text/event-stream":
 			http.Redirect(w, r, "/lock", http.StatusSeeOther)
 		case got == RoleNone:
 			httpError(w, r, "accesso richiesto", http.StatusUnauthorized)
@@ -265,12 +279,16 @@ func (s *Server) require(role Role, next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) sessionRole(r *http.Request) Role {
+// sessionRole returns the role of the request's session and extends the session: for a person's requests.
+func (s *Server) sessionRole(r *http.Request) Role { return s.session(r, true) }
+
+// session returns the role of the request's session, extending it only when touch is set.
+func (s *Server) session(r *http.Request, touch bool) Role {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return RoleNone
 	}
-	return s.sessions.role(c.Value, s.now())
+	return s.sessions.role(c.Value, s.now(), touch)
 }
 
 func roleOf(r *http.Request) Role {
