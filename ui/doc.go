@@ -24,7 +24,8 @@
 // session: polling, progress streams and a page's own reloads do not). Every route states the role it
 // needs and the server enforces it. State-changing requests pass [net/http.CrossOriginProtection]. Every response
 // carries a strict Content-Security-Policy (no inline script: the few lines of script are embedded files), denies
-// framing and is never cached; nothing serves a directory listing.
+// framing and is never cached; nothing serves a directory listing. The local handler answers only loopback names,
+// the address a connection came in on and the names configured (DNS rebinding).
 //
 // Share links and remote links are bearer tokens of 256 bits in base64url. Only their SHA-256 (hex) is stored and
 // reported, so a leaked store or journal does not leak a working link.

@@ -186,4 +186,5 @@ var coreEnglish = map[string]string{
 	"link già usato":                          "link already used",
 	"nessun codice QR":                        "no QR code",
 	"non trovato":                             "not found",
+	"indirizzo non riconosciuto":              "address not recognised",
 }

@@ -48,7 +48,10 @@ type Config struct {
 	Audit Audit
 	// PublicURL is the address, as clients and recipients reach the appliance (e.g. "https://attesta.studio.it"),
 	// that remote and share links are built on. Default: the address the technician's screen was reached at.
-	PublicURL   string
+	PublicURL string
+	// Hosts are further names the local listener answers to (e.g. "attesta.local"). Loopback names and addresses
+	// and the address a connection came in on are always accepted; any other Host is refused (DNS rebinding).
+	Hosts       []string
 	Logger      *slog.Logger     // default: discard
 	IdleTimeout time.Duration    // session idle expiry; default 15 minutes
 	ShareTTL    time.Duration    // default lifetime of a share link; default 30 days
@@ -223,7 +226,7 @@ func (s *Server) routes() http.Handler {
 			slog.String("origin", r.Header.Get("Origin")), slog.String("remote", r.RemoteAddr))
 		httpError(w, r, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return securityHeaders(s.checkHost(cop.Handler(mux)))
 }
 
 // csp allows only the appliance's own resources and no inline script or style.
