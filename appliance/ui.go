@@ -69,7 +69,8 @@ func (a *Appliance) ShareAccess(ctx context.Context, tokenHash, path, _ string) 
 
 // UIServer builds the touch UI over the appliance: its state on the home screen, the cases and their jobs (which
 // write into deliveriesDir and show their progress on the UI's feeds), the phones on USB, the journal, the
-// delivery folders of deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled.
+// delivery folders of deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled,
+// the wrong-PIN counts kept in DataDir/ui-lockout.json.
 func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Server, error) {
 	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
 		return nil, err
@@ -83,7 +84,8 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 		return nil, err
 	}
 	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: a, State: a, Deliveries: ui.DirDeliveries(deliveriesDir),
-		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, PublicURL: a.cfg.PublicURL, Audit: a, Logger: a.log})
+		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, PublicURL: a.cfg.PublicURL, Audit: a, Logger: a.log,
+		LockoutFile: filepath.Join(a.cfg.DataDir, "ui-lockout.json")})
 	if err != nil {
 		return nil, err
 	}

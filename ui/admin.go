@@ -137,12 +137,12 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 	}
 	creds := s.credentials()
 	if creds.check(current) != RoleAdmin {
-		s.lock.fail(client, now)
+		s.lockFail(r, client, now)
 		s.log.WarnContext(r.Context(), "PIN change: wrong administrator PIN", slog.String("remote", client))
 		refuse(http.StatusUnauthorized, tr(r, "PIN dell'amministratore attuale errato."))
 		return
 	}
-	s.lock.succeed(client)
+	s.lockSucceed(r, client)
 	next, ok := withPIN(creds, data.Which, HashPIN(creds.Salt, pin))
 	if !ok {
 		refuse(http.StatusUnprocessableEntity,

@@ -19,7 +19,8 @@
 // Technicians and administrators log in with a PIN (an administrator changes either PIN, confirming with the
 // administrator PIN; a change ends the sessions it concerns), stored only as an Argon2id hash under a per-appliance salt.
 // Five wrong PINs from one client address lock that address out with exponential backoff; a higher global
-// threshold locks every address, so that rotating addresses does not help. Sessions are random 256-bit ids kept
+// threshold locks every address, so that rotating addresses does not help; the counts and waits are kept in a
+// file (Config.LockoutFile), so that a restart gives no more tries. Sessions are random 256-bit ids kept
 // server-side, carried in HttpOnly SameSite=Strict cookies and expired when idle (only a person's requests extend a
 // session: polling, progress streams and a page's own reloads do not). Every route states the role it
 // needs and the server enforces it. State-changing requests pass [net/http.CrossOriginProtection]. Every response

@@ -77,7 +77,10 @@ const deliveryName = "3771151946-15-gennaio-2026"
 
 // newFixture starts a server over a real deliveries directory with one delivery and, beside it, a secret file
 // that no link may reach.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith is newFixture with the server's configuration changed by mod first.
+func newFixtureWith(t *testing.T, mod func(*Config)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
@@ -97,7 +100,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{out: out, secret: secret, access: &accessRecorder{},
 		clock: &clock{t: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)}, shares: NewMemShareStore()}
 	f.back = newMemBackend(f.clock.now)
-	srv, err := New(Config{
+	cfg := Config{
 		Credentials: Credentials{Salt: salt, Technician: HashPIN(salt, techPIN), Admin: HashPIN(salt, adminPIN)},
 		State: fixedState{ApplianceID: "AT-0001", AttestationOK: true, AttestedAt: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC),
 			DiskFree: 412e9, DiskTotal: 500e9},
@@ -106,7 +109,11 @@ func newFixture(t *testing.T) *fixture {
 		Access:     f.access,
 		Cases:      f.back, Jobs: f.back, Phones: f.back, Journal: f.back, CredStore: f.back,
 		Now: f.clock.now,
-	})
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	srv, err := New(cfg)
 	must(t, err)
 	f.srv = srv
 	f.ts = httptest.NewServer(srv.Handler())

@@ -51,7 +51,10 @@ type Config struct {
 	PublicURL string
 	// Hosts are further names the local listener answers to (e.g. "attesta.local"). Loopback names and addresses
 	// and the address a connection came in on are always accepted; any other Host is refused (DNS rebinding).
-	Hosts       []string
+	Hosts []string
+	// LockoutFile, when set, keeps the wrong-PIN counts and waits across restarts (the appliance's data folder);
+	// default: in memory only.
+	LockoutFile string
 	Logger      *slog.Logger     // default: discard
 	IdleTimeout time.Duration    // session idle expiry; default 15 minutes
 	ShareTTL    time.Duration    // default lifetime of a share link; default 30 days
@@ -109,9 +112,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ui: static assets: %w", err)
 	}
+	lock := newLockout()
+	if cfg.LockoutFile != "" {
+		if lock, err = openLockout(cfg.LockoutFile); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, creds: cfg.Credentials,
-		lock: newLockout(), sessions: newSessions(cfg.IdleTimeout),
+		lock: lock, sessions: newSessions(cfg.IdleTimeout),
 		tmpl: tmpl, static: static,
 		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
 	}
@@ -340,13 +349,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	role := s.credentials().check(pin)
 	if role == RoleNone {
-		s.lock.fail(client, now)
+		s.lockFail(r, client, now)
 		s.log.WarnContext(r.Context(), "wrong PIN", slog.String("remote", client))
 		s.audit(r.Context(), EventWrongPIN, nil)
 		s.render(w, r, http.StatusUnauthorized, "lock", lockData{Error: "errato"})
 		return
 	}
-	s.lock.succeed(client)
+	s.lockSucceed(r, client)
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		s.sessions.remove(c.Value) // a new session on every login: no fixation
 	}
@@ -370,6 +379,20 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/lock", http.StatusSeeOther)
+}
+
+// lockFail counts a wrong PIN; a count that cannot be kept on disk still holds until the next restart.
+func (s *Server) lockFail(r *http.Request, client string, now time.Time) {
+	if err := s.lock.fail(client, now); err != nil {
+		s.log.ErrorContext(r.Context(), "wrong PIN not kept across restarts", slog.Any("error", err))
+	}
+}
+
+// lockSucceed clears the counts after a right PIN.
+func (s *Server) lockSucceed(r *http.Request, client string) {
+	if err := s.lock.succeed(client); err != nil {
+		s.log.ErrorContext(r.Context(), "cleared PIN count not kept across restarts", slog.Any("error", err))
+	}
 }
 
 // credentials returns the PIN hashes accepted now.
