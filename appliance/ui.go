@@ -59,11 +59,14 @@ func (a *Appliance) UIEvent(ctx context.Context, kind string, fields map[string]
 	return err
 }
 
-// ShareAccess journals one access through a share link.
-func (a *Appliance) ShareAccess(ctx context.Context, tokenHash, path, _ string) error {
-	_, err := a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: map[string]any{
-		"token_sha256": tokenHash, "path": path,
-	}})
+// ShareAccess journals an access through a share link, or a count of accesses served without a leaf each
+// (coalesced_requests, coalesced_ranges). The visitor's address stays out of the journal.
+func (a *Appliance) ShareAccess(ctx context.Context, rec ui.AccessRecord) error {
+	fields := map[string]any{"token_sha256": rec.Token, "path": rec.Path}
+	if rec.Coalesced {
+		fields["coalesced_requests"], fields["coalesced_ranges"] = rec.Requests, rec.Ranges
+	}
+	_, err := a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: fields})
 	return err
 }
 

@@ -225,15 +225,6 @@ func (s *Server) shareIndex(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "share", shareIndexData{Delivery: sh.Delivery, Files: files})
 }
 
-// logAccess reports the access before anything is served: an access that cannot be recorded is refused.
-func (s *Server) logAccess(w http.ResponseWriter, r *http.Request, sh Share, p string) bool {
-	if err := s.cfg.Access.ShareAccess(r.Context(), sh.Hash, p, clientAddr(r)); err != nil {
-		s.fail(w, r, fmt.Errorf("record share access: %w", err))
-		return false
-	}
-	return true
-}
-
 // ErrBadPath means a share link asked for a path outside its delivery folder, or for something that is not a
 // plain file in it.
 var ErrBadPath = errors.New("path not allowed")

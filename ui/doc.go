@@ -31,6 +31,12 @@
 // Share links and remote links are bearer tokens of 256 bits in base64url. Only their SHA-256 (hex) is stored and
 // reported, so a leaked store or journal does not leak a working link.
 //
+// A remote link is claimed in two steps: opening it (GET or HEAD, as a messenger's link preview does) shows a
+// button and uses nothing up; the button's POST, behind the cross-origin protection, gives the link to that
+// browser alone. Accesses through share links are journaled before they are served, but a download's Range and
+// repeated requests, and what comes past the limits per link and per address, are journaled as counts, once per
+// file and minute (accesslog.go), so that nobody can grow the journal at will.
+//
 // # Share store encoding
 //
 // [FileShareStore] keeps its links in one JSON file, replaced atomically and durably on every change:

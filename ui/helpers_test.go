@@ -27,15 +27,23 @@ func (f fixedState) Status(context.Context) Status { return Status(f) }
 
 // accessRecorder keeps every reported share access.
 type accessRecorder struct {
-	mu  sync.Mutex
-	got []string
+	mu   sync.Mutex
+	got  []string
+	recs []AccessRecord
 }
 
-func (a *accessRecorder) ShareAccess(_ context.Context, token, path, remote string) error {
+func (a *accessRecorder) ShareAccess(_ context.Context, rec AccessRecord) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.got = append(a.got, token+" "+path+" "+remote)
+	a.got = append(a.got, rec.Token+" "+rec.Path+" "+rec.Remote)
+	a.recs = append(a.recs, rec)
 	return nil
+}
+
+func (a *accessRecorder) records() []AccessRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]AccessRecord(nil), a.recs...)
 }
 
 func (a *accessRecorder) list() []string {
@@ -146,7 +154,13 @@ func (f *fixture) login(t *testing.T, c *http.Client, pin string) int {
 
 func (f *fixture) do(t *testing.T, c *http.Client, method, path string, hdr map[string]string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, f.ts.URL+path, nil)
+	return doURL(t, c, method, f.ts.URL+path, hdr)
+}
+
+// doURL sends a request to an absolute URL and returns the answer and its body.
+func doURL(t *testing.T, c *http.Client, method, u string, hdr map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, u, nil)
 	must(t, err)
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

@@ -167,6 +167,9 @@ var coreEnglish = map[string]string{
 	"Link per il cliente (mostrato una sola volta):": "Link for the client (shown only once):",
 	"Link per il cliente":                            "Link for the client",
 	"Collegamento WhatsApp":                          "Linking WhatsApp",
+	"Questo link vale per un solo browser: toccare il pulsante sul dispositivo che mostrerà il codice QR da inquadrare.": "This " +
+		"link works in one browser only: tap the button on the device that will show the QR code to scan.",
+	"Mostra il codice QR": "Show the QR code",
 	"Aprire WhatsApp sul telefono, Dispositivi collegati, Collega un dispositivo, e inquadrare il codice.": "Open " +
 		"WhatsApp on the phone, Linked devices, Link a device, and scan the code.",
 

@@ -77,6 +77,8 @@ type Server struct {
 	credMu sync.RWMutex
 	creds  Credentials // the PINs accepted now; an administrator may change them
 
+	access *accessLimiter // which share-link requests are journaled one by one
+
 	mu      sync.Mutex
 	feeds   map[string]*Feed
 	remotes map[string]*remoteLink // by token hash
@@ -120,7 +122,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, creds: cfg.Credentials,
-		lock: lock, sessions: newSessions(cfg.IdleTimeout),
+		lock: lock, sessions: newSessions(cfg.IdleTimeout), access: newAccessLimiter(),
 		tmpl: tmpl, static: static,
 		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
 	}
@@ -159,7 +161,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) PublicHandler() http.Handler { return s.public }
 
 // publicRoutes are the routes PublicHandler serves.
-var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "GET /r/{token}/qr.png", "GET /r/{token}/events",
+var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "GET /r/{token}/qr.png", "GET /r/{token}/events",
 	"GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
 
 func (s *Server) publicMux() http.Handler {
@@ -169,7 +171,7 @@ func (s *Server) publicMux() http.Handler {
 			mux.Handle(rt.pattern, rt.h)
 		}
 	}
-	return securityHeaders(mux)
+	return securityHeaders(s.crossOrigin().Handler(mux))
 }
 
 // linkBase is the scheme and host that links for clients and recipients start with.
@@ -213,6 +215,7 @@ func (s *Server) coreRoutes() []route {
 		{"POST /lang", RoleNone, s.setLang},
 		{"POST /operator", RoleTechnician, s.setOperator},
 		{"GET /r/{token}", RoleNone, s.remotePage},
+		{"POST /r/{token}", RoleNone, s.remoteClaim},
 		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
 		{"GET /r/{token}/events", RoleNone, s.remoteEvents},
 		{"GET /s/{token}/{$}", RoleNone, s.shareIndex},
@@ -229,13 +232,18 @@ func (s *Server) routes() http.Handler {
 		}
 		mux.Handle(rt.pattern, h)
 	}
+	return securityHeaders(s.checkHost(s.crossOrigin().Handler(mux)))
+}
+
+// crossOrigin refuses state-changing requests from other origins, on both listeners.
+func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "cross-origin request refused", slog.String("path", r.URL.Path),
 			slog.String("origin", r.Header.Get("Origin")), slog.String("remote", r.RemoteAddr))
 		httpError(w, r, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
 	}))
-	return securityHeaders(s.checkHost(cop.Handler(mux)))
+	return cop
 }
 
 // csp allows only the appliance's own resources and no inline script or style.
