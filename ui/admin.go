@@ -139,6 +139,7 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 	if creds.check(current) != RoleAdmin {
 		s.lockFail(r, client, now)
 		s.log.WarnContext(r.Context(), "PIN change: wrong administrator PIN", slog.String("remote", client))
+		s.audit(r.Context(), EventWrongPIN, map[string]any{"role": roleOf(r).String(), "screen": "pin-change"})
 		refuse(http.StatusUnauthorized, tr(r, "PIN dell'amministratore attuale errato."))
 		return
 	}

@@ -155,8 +155,16 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "shared", sharedData{Delivery: name, URL: u, Expires: sh.Expires})
 }
 
+// revokeShare revokes a link once: a link already revoked (a double tap, a second screen) is left as it is, so
+// that the revocation is journaled once.
 func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 	hash := r.PathValue("hash")
+	s.revokeMu.Lock()
+	defer s.revokeMu.Unlock()
+	if sh, err := s.cfg.Shares.Get(r.Context(), hash); err == nil && !sh.Revoked.IsZero() {
+		http.Redirect(w, r, "/deliveries", http.StatusSeeOther)
+		return
+	}
 	if err := s.cfg.Shares.Revoke(r.Context(), hash, s.now()); errors.Is(err, ErrShareNotFound) {
 		httpError(w, r, "non trovato", http.StatusNotFound)
 		return

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -87,9 +88,21 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
 }
 
-// localPath returns p when it is a path on this server, "/" otherwise: a form field must not redirect elsewhere.
+// localPath returns p when it is an absolute path on this server, "/" otherwise: a form field must not redirect
+// elsewhere. Only printable ASCII without a backslash is allowed (browsers drop tabs and newlines from a URL, so
+// "/<tab>/evil" would become "//evil", and read "\" as "/"), "//" may not start it, and it must parse as a bare
+// path and query.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	for _, c := range []byte(p) {
+		if c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
 	return p

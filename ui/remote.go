@@ -66,7 +66,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 		l.claim = h
 		// Lax, not Strict: the client opens the link from a message, a cross-site navigation.
 		http.SetCookie(w, &http.Cookie{Name: remoteCookie, Value: id, Path: "/r/" + token, HttpOnly: true,
-			Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+			Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
 		return f, false, true
 	}
 	if l.claim == "" {

@@ -73,6 +73,7 @@ type Server struct {
 	handler  http.Handler
 	public   http.Handler
 	loginMu  sync.Mutex // one PIN check or change at a time
+	revokeMu sync.Mutex // one share revocation at a time: each is journaled once
 
 	credMu sync.RWMutex
 	creds  Credentials // the PINs accepted now; an administrator may change them
@@ -139,7 +140,8 @@ type Audit interface {
 // UI security events.
 const (
 	EventLogin    = "login"     // fields: role
-	EventWrongPIN = "wrong-pin" // fields: none; the lockout bounds how many there can be
+	EventWrongPIN = "wrong-pin" // fields: none at the lock screen; on the PIN-change screen, role and screen
+	// ("pin-change"). The lockout bounds how many there can be.
 )
 
 // audit records a security event; a failure is logged, not shown to the person at the lock screen.
@@ -164,14 +166,26 @@ func (s *Server) PublicHandler() http.Handler { return s.public }
 var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "GET /r/{token}/qr.png", "GET /r/{token}/events",
 	"GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
 
+type publicKey struct{}
+
 func (s *Server) publicMux() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTable() {
 		if slices.Contains(publicRoutes, rt.pattern) {
-			mux.Handle(rt.pattern, rt.h)
+			h := rt.h
+			mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) {
+				h(w, r.WithContext(context.WithValue(r.Context(), publicKey{}, true)))
+			})
 		}
 	}
 	return securityHeaders(s.crossOrigin().Handler(mux))
+}
+
+// secureCookie reports whether a cookie set in answer to r must be Secure: r came over TLS, or through the public
+// listener whose address (PublicURL) is https, as behind a proxy that terminates TLS.
+func (s *Server) secureCookie(r *http.Request) bool {
+	public, _ := r.Context().Value(publicKey{}).(bool)
+	return r.TLS != nil || public && strings.HasPrefix(strings.ToLower(s.cfg.PublicURL), "https://")
 }
 
 // linkBase is the scheme and host that links for clients and recipients start with.
