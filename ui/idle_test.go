@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"context"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,5 +61,35 @@ func TestPersonsRequestsExtendSession(t *testing.T) {
 		if resp, _ := f.do(t, c, http.MethodGet, "/phones", nil); resp.StatusCode != http.StatusOK {
 			t.Fatalf("a page opened 10 minutes after the last: %s", resp.Status)
 		}
+	}
+}
+
+// A progress stream left open ends when the session expires, telling the page to show the lock screen: the idle
+// lock fires on a job page too.
+func TestProgressStreamEndsWhenSessionExpires(t *testing.T) {
+	f := newFixture(t)
+	f.srv.sessionCheck = 10 * time.Millisecond
+	f.srv.Feed("job-live").Progress("chat 1 di 2", 0, 2)
+	c := f.client(t)
+	f.login(t, c, techPIN)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.ts.URL+"/progress/job-live/events", nil)
+	must(t, err)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := c.Do(req)
+	must(t, err)
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("stream: %s", resp.Status)
+	}
+	time.Sleep(50 * time.Millisecond) // the session is still fresh: the stream goes on
+	f.clock.advance(16 * time.Minute)
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("the stream did not end when the session expired: %v", err)
+	}
+	if !strings.HasSuffix(string(body), "event: locked\ndata: {}\n\n") || !strings.Contains(string(body), "chat 1 di 2") {
+		t.Fatalf("stream:\n%s", body)
 	}
 }

@@ -73,7 +73,9 @@ type Server struct {
 	handler  http.Handler
 	public   http.Handler
 	loginMu  sync.Mutex // one PIN check or change at a time
-	revokeMu sync.Mutex // one share revocation at a time: each is journaled once
+	// sessionCheck is how often an open progress stream checks that its session is still open.
+	sessionCheck time.Duration
+	revokeMu     sync.Mutex // one share revocation at a time: each is journaled once
 
 	credMu sync.RWMutex
 	creds  Credentials // the PINs accepted now; an administrator may change them
@@ -123,7 +125,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, creds: cfg.Credentials,
-		lock: lock, sessions: newSessions(cfg.IdleTimeout), access: newAccessLimiter(),
+		lock: lock, sessions: newSessions(cfg.IdleTimeout), access: newAccessLimiter(), sessionCheck: 5 * time.Second,
 		tmpl: tmpl, static: static,
 		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
 	}
