@@ -68,17 +68,21 @@ func (s *Screens) UIEvent(ctx context.Context, kind string, fields map[string]an
 	return err
 }
 
-// ShareAccess journals one access through a share link.
-func (s *Screens) ShareAccess(ctx context.Context, tokenHash, path, _ string) error {
-	_, err := s.a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: map[string]any{
-		"token_sha256": tokenHash, "path": path,
-	}})
+// ShareAccess journals an access through a share link, or a count of accesses served without a leaf each
+// (coalesced_requests, coalesced_ranges). The visitor's address stays out of the journal.
+func (s *Screens) ShareAccess(ctx context.Context, rec ui.AccessRecord) error {
+	fields := map[string]any{"token_sha256": rec.Token, "path": rec.Path}
+	if rec.Coalesced {
+		fields["coalesced_requests"], fields["coalesced_ranges"] = rec.Requests, rec.Ranges
+	}
+	_, err := s.a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: fields})
 	return err
 }
 
 // UIServer builds the touch UI over the appliance: its state on the home screen, the cases and their jobs (which
 // write into deliveriesDir and show their progress on the UI's feeds), the phones on USB, the journal, the
-// delivery folders of deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled.
+// delivery folders of deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled,
+// the wrong-PIN counts kept in DataDir/ui-lockout.json.
 func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Server, error) {
 	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
 		return nil, err
@@ -94,7 +98,7 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	screens := a.Screens()
 	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: screens, State: screens, Deliveries: ui.DirDeliveries(deliveriesDir),
 		Shares: shares, Access: screens, Cases: a.desk, Jobs: a.desk, Phones: screens, Journal: screens, PublicURL: a.cfg.PublicURL,
-		Audit: screens, Logger: a.log})
+		Audit: screens, Logger: a.log, LockoutFile: filepath.Join(a.cfg.DataDir, "ui-lockout.json")})
 	if err != nil {
 		return nil, err
 	}

@@ -262,6 +262,10 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 	if code, body := p.get(phone, remote); code != http.StatusOK || strings.Contains(body, `href="/home"`) {
 		p.tb.Fatalf("client's link: %d, want 200 and a page without the technician's navigation", code)
 	}
+	// The page's button claims the link for this browser (a link preview's GET does not).
+	if resp, err := phone.PostForm(remote, nil); err != nil || resp.Body.Close() != nil || resp.StatusCode != http.StatusSeeOther {
+		p.tb.Fatalf("client claims the link: %v %v", resp, err)
+	}
 	if code, _ := p.get(phone, remote+"/qr.png"); code != http.StatusOK {
 		p.tb.Fatalf("client's QR: %d, want 200", code)
 	}

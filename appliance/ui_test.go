@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/appliance/panel"
+	"github.com/attesta/attesta/ui"
 )
 
 func TestUIStatusAndShareAccess(t *testing.T) {
@@ -19,7 +20,7 @@ func TestUIStatusAndShareAccess(t *testing.T) {
 	if st.ApplianceID != a.ID() || !st.AttestationOK || st.Tamper || st.DiskTotal == 0 {
 		t.Fatalf("status of a healthy appliance: %+v", st)
 	}
-	if err := a.Screens().ShareAccess(ctx, strings.Repeat("ab", 32), "relazione.pdf", "192.0.2.7"); err != nil {
+	if err := a.Screens().ShareAccess(ctx, ui.AccessRecord{Token: strings.Repeat("ab", 32), Path: "relazione.pdf", Remote: "192.0.2.7", Requests: 1}); err != nil {
 		t.Fatal(err)
 	}
 	leaves := leavesOfType(t, a, LeafShareAccess)

@@ -137,12 +137,13 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 	}
 	creds := s.credentials()
 	if creds.check(current) != RoleAdmin {
-		s.lock.fail(client, now)
+		s.lockFail(r, client, now)
 		s.log.WarnContext(r.Context(), "PIN change: wrong administrator PIN", slog.String("remote", client))
+		s.audit(r.Context(), EventWrongPIN, map[string]any{"role": roleOf(r).String(), "screen": "pin-change"})
 		refuse(http.StatusUnauthorized, tr(r, "PIN dell'amministratore attuale errato."))
 		return
 	}
-	s.lock.succeed(client)
+	s.lockSucceed(r, client)
 	next, ok := withPIN(creds, data.Which, HashPIN(creds.Salt, pin))
 	if !ok {
 		refuse(http.StatusUnprocessableEntity,
