@@ -203,3 +203,16 @@ func (k *Desk) CancelJob(ctx context.Context, id, operator string) error {
 	j.cancel(errCancelled)
 	return nil
 }
+
+// busy reports whether a job is running. A desk not opened yet runs none.
+func (k *Desk) busy() bool {
+	k.mu.Lock()
+	d := k.d
+	k.mu.Unlock()
+	if d == nil {
+		return false
+	}
+	d.jobs.mu.Lock()
+	defer d.jobs.mu.Unlock()
+	return len(d.jobs.running) > 0
+}
