@@ -69,7 +69,6 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, fmt.Errorf("appliance: data dir: %w", err)
 	}
 	a = &Appliance{cfg: cfg, sel: sel, log: cfg.Logger}
-	a.desk = &Desk{a: a}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -96,6 +95,7 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 	if a.certify, err = newPipelines(a); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
 	}
+	a.desk = newDesk(a)
 	if err := a.journal.SelfTest(ctx); err != nil {
 		return nil, fmt.Errorf("appliance: start-up self-test: %w", err)
 	}

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attesta/attesta/appliance/retention"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
@@ -66,14 +67,14 @@ type caseRecord struct {
 // that acquire it (web sessions, extractions). It is what the touch UI's cases and jobs screens work on. Its state
 // is opened on first use: the commands that certify without cases never read it.
 type Desk struct {
-	a  *Appliance
-	mu sync.Mutex
-	d  *desk // nil until opened
+	deps deskDeps
+	mu   sync.Mutex
+	d    *desk // nil until opened
 }
 
 // desk is the studio's side of the appliance: the case register, the retention registry and the jobs.
 type desk struct {
-	a         *Appliance
+	deps      deskDeps
 	casesPath string
 	reg       *retention.Registry
 
@@ -91,15 +92,15 @@ func (k *Desk) work(ctx context.Context) (*desk, error) {
 	if k.d != nil {
 		return k.d, nil
 	}
-	d := &desk{a: k.a, casesPath: filepath.Join(k.a.cfg.DataDir, "cases.json")}
+	d := &desk{deps: k.deps, casesPath: filepath.Join(k.deps.cfg.DataDir, "cases.json")}
 	var err error
 	if d.cases, err = readCases(d.casesPath); err != nil {
 		return nil, err
 	}
-	if d.reg, err = retention.Open(filepath.Join(k.a.cfg.DataDir, "retention.json"), journalAudit{k.a}, retention.Options{Logger: k.a.log}); err != nil {
+	if d.reg, err = retention.Open(filepath.Join(k.deps.cfg.DataDir, "retention.json"), journalAudit{k.deps.rec}, retention.Options{Logger: k.deps.log}); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
 	}
-	if d.jobs, err = openJobStore(ctx, k.a, d); err != nil {
+	if d.jobs, err = openJobStore(ctx, k.deps, d); err != nil {
 		return nil, err
 	}
 	k.d = d
@@ -234,7 +235,7 @@ func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, erro
 	if err := d.saveCases(cases); err != nil {
 		return ui.CaseInfo{}, err
 	}
-	rc := retention.Case{ID: c.ID, Acquired: c.Created, Service: retention.Months(c.ServiceMonths), LegalMonths: k.a.cfg.LegalMonths}
+	rc := retention.Case{ID: c.ID, Acquired: c.Created, Service: retention.Months(c.ServiceMonths), LegalMonths: k.deps.cfg.LegalMonths}
 	if err := d.reg.Add(ctx, rc); err != nil {
 		if rerr := d.saveCases(d.cases); rerr != nil { // the register must not hold a case retention does not know
 			err = errors.Join(err, rerr)
@@ -242,12 +243,12 @@ func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, erro
 		return ui.CaseInfo{}, fmt.Errorf("appliance: open case %s: %w", c.ID, err)
 	}
 	d.cases = cases
-	if _, err := k.a.record(ctx, journal.Entry{Type: LeafCaseOpened, Case: c.ID, Fields: map[string]any{
-		"service_months": c.ServiceMonths, "legal_months": k.a.cfg.LegalMonths, "max_messages": c.MaxMessages,
+	if _, err := k.deps.rec.Record(ctx, journal.Entry{Type: LeafCaseOpened, Case: c.ID, Fields: map[string]any{
+		"service_months": c.ServiceMonths, "legal_months": k.deps.cfg.LegalMonths, "max_messages": c.MaxMessages,
 	}}); err != nil {
 		return ui.CaseInfo{}, fmt.Errorf("appliance: open case %s: registered, but not journaled: %w", c.ID, err)
 	}
-	k.a.log.InfoContext(ctx, "case opened", slog.String("case", c.ID))
+	k.deps.log.InfoContext(ctx, "case opened", slog.String("case", c.ID))
 	return d.info(c), nil
 }
 
@@ -330,7 +331,7 @@ func (k *Desk) SetHold(ctx context.Context, id string, hold bool, by, reason str
 }
 
 // journalAudit records the retention registry's changes as journal leaves.
-type journalAudit struct{ a *Appliance }
+type journalAudit struct{ rec certify.Recorder }
 
 var _ retention.Audit = journalAudit{}
 
@@ -343,18 +344,18 @@ func (j journalAudit) Record(ctx context.Context, kind string, fields map[string
 		}
 		e.Fields[k] = v
 	}
-	_, err := j.a.record(ctx, e)
+	_, err := j.rec.Record(ctx, e)
 	return err
 }
 
 // RunRetention erases, every Config.RetentionEvery until ctx ends, the cases whose retention has ended and that
 // are not on legal hold. The first round runs at once.
 func (k *Desk) RunRetention(ctx context.Context) error {
-	s, err := k.retentionScheduler(ctx, retention.Options{Logger: k.a.log})
+	s, err := k.retentionScheduler(ctx, retention.Options{Logger: k.deps.log})
 	if err != nil {
 		return err
 	}
-	return s.Run(ctx, time.Duration(k.a.cfg.RetentionEvery))
+	return s.Run(ctx, time.Duration(k.deps.cfg.RetentionEvery))
 }
 
 func (k *Desk) retentionScheduler(ctx context.Context, opts retention.Options) (*retention.Scheduler, error) {
@@ -369,9 +370,9 @@ func (k *Desk) retentionScheduler(ctx context.Context, opts retention.Options) (
 // the appliance's copies of its deliveries, then the personal data the register and the job records keep of it. A case that never acquired anything has
 // no key: its erasure is journaled all the same.
 func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
-	_, err := d.a.EraseCase(ctx, id, by, why)
+	_, err := d.deps.erase(ctx, id, by, why)
 	if errors.Is(err, blob.ErrNotFound) {
-		_, err = d.a.record(ctx, journal.Entry{Type: journal.TypeErasure, Case: id, Fields: map[string]any{
+		_, err = d.deps.rec.Record(ctx, journal.Entry{Type: journal.TypeErasure, Case: id, Fields: map[string]any{
 			"key_id": "", "blobs": 0, "bytes": 0, "requested_by": by, "reason": why + " (no evidence was acquired)",
 		}})
 	}
@@ -381,7 +382,7 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	d.jobs.mu.Lock()
 	outDir := d.jobs.outDir
 	d.jobs.mu.Unlock()
-	if err := removeDeliveries(ctx, d.a, outDir, id); err != nil {
+	if err := removeDeliveries(ctx, d.deps.rec, outDir, id); err != nil {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {

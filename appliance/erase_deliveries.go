@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
 )
@@ -20,7 +21,7 @@ const LeafDeliveriesRemoved = "deliveries-removed"
 // they hold the chats in clear, and the case's retention has ended. A folder belongs to the case when its
 // proofs/delivery-leaf.json — the delivery's journal leaf, byte for byte — names the case. The removal is
 // journaled.
-func removeDeliveries(ctx context.Context, a *Appliance, outDir, caseID string) error {
+func removeDeliveries(ctx context.Context, rec certify.Recorder, outDir, caseID string) error {
 	entries, err := os.ReadDir(outDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -48,7 +49,7 @@ func removeDeliveries(ctx context.Context, a *Appliance, outDir, caseID string) 
 	if err := durable.SyncDir(outDir); err != nil {
 		return fmt.Errorf("appliance: remove deliveries of %s: %w", caseID, err)
 	}
-	_, err = a.record(ctx, journal.Entry{Type: LeafDeliveriesRemoved, Case: caseID, Fields: map[string]any{
+	_, err = rec.Record(ctx, journal.Entry{Type: LeafDeliveriesRemoved, Case: caseID, Fields: map[string]any{
 		"folders": folders, "zips": zips,
 	}})
 	return err

@@ -34,7 +34,7 @@ func openPanel(ctx context.Context, cfg Config, pins panel.Config, log *slog.Log
 }
 
 // runPanel runs the front panel until ctx ends: every opening of the case goes to [Appliance.Tamper], and the LEDs
-// show Ready, or Attention while certification is locked. A switch that cannot be watched locks certification: a
+// show the appliance's state (see showState). A switch that cannot be watched locks certification: a
 // box whose intrusion switch is blind must not certify. The LEDs go off when it returns.
 func runPanel(ctx context.Context, a *Appliance, p *panel.Panel) {
 	leds, stop := context.WithCancel(ctx)
@@ -58,11 +58,15 @@ func runPanel(ctx context.Context, a *Appliance, p *panel.Panel) {
 	}
 }
 
-// showState shows the certification lock on the status LEDs.
+// showState shows the appliance on the status LEDs: attention while certification is locked, working while a job
+// runs, else ready.
 func showState(ctx context.Context, a *Appliance, p *panel.Panel) {
 	s := panel.Ready
-	if a.CheckCertify() != nil {
+	switch {
+	case a.CheckCertify() != nil:
 		s = panel.Attention
+	case a.desk.busy():
+		s = panel.Working
 	}
 	if p.State() == s {
 		return

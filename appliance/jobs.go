@@ -174,7 +174,7 @@ func (k *Desk) ResumeJob(ctx context.Context, id, operator string) (ui.JobInfo, 
 	if serr != nil {
 		return info, serr
 	}
-	if _, err := k.a.record(ctx, journal.Entry{Type: LeafJobResumed, Case: rec.Case, Fields: map[string]any{
+	if _, err := k.deps.rec.Record(ctx, journal.Entry{Type: LeafJobResumed, Case: rec.Case, Fields: map[string]any{
 		"job": info.ID, "previous_job": id, "kind": rec.Kind, "chats": len(only),
 	}}); err != nil {
 		return info, fmt.Errorf("appliance: resume job %s: %w", id, err)
@@ -199,7 +199,20 @@ func (k *Desk) CancelJob(ctx context.Context, id, operator string) error {
 	if j.rec.State != ui.JobRunning || j.cancel == nil {
 		return fmt.Errorf("%w: job %s is %s, not running", ui.ErrInvalid, id, j.rec.State)
 	}
-	k.a.log.InfoContext(ctx, "job cancel asked", slog.String("job", id), slog.String("operator", operator))
+	k.deps.log.InfoContext(ctx, "job cancel asked", slog.String("job", id), slog.String("operator", operator))
 	j.cancel(errCancelled)
 	return nil
+}
+
+// busy reports whether a job is running. A desk not opened yet runs none.
+func (k *Desk) busy() bool {
+	k.mu.Lock()
+	d := k.d
+	k.mu.Unlock()
+	if d == nil {
+		return false
+	}
+	d.jobs.mu.Lock()
+	defer d.jobs.mu.Unlock()
+	return len(d.jobs.running) > 0
 }

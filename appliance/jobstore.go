@@ -31,7 +31,7 @@ type job struct {
 
 // jobStore keeps the job records and runs the jobs.
 type jobStore struct {
-	a    *Appliance
+	deps deskDeps
 	d    *desk
 	dir  string
 	aead cipher.AEAD
@@ -49,9 +49,9 @@ type jobStore struct {
 
 // openJobStore reads the job records. A record left running by a stop is marked interrupted and journaled; a
 // record that cannot be read is kept aside with the reason, naming its file, and the others are read on.
-func openJobStore(ctx context.Context, a *Appliance, d *desk) (*jobStore, error) {
-	s := &jobStore{a: a, d: d, dir: filepath.Join(a.cfg.DataDir, "jobs"), runCtx: context.Background(),
-		outDir: filepath.Join(a.cfg.DataDir, "deliveries"), linkTimeout: JobLinkTimeout,
+func openJobStore(ctx context.Context, deps deskDeps, d *desk) (*jobStore, error) {
+	s := &jobStore{deps: deps, d: d, dir: filepath.Join(deps.cfg.DataDir, "jobs"), runCtx: context.Background(),
+		outDir: filepath.Join(deps.cfg.DataDir, "deliveries"), linkTimeout: JobLinkTimeout,
 		jobs: map[string]*job{}, bad: map[string]error{}, running: map[string]*job{}}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("appliance: jobs: %w", err)
@@ -82,7 +82,7 @@ func openJobStore(ctx context.Context, a *Appliance, d *desk) (*jobStore, error)
 		j, err := s.load(id)
 		if err != nil {
 			s.bad[id] = err
-			a.log.WarnContext(ctx, "job record unreadable", slog.Any("error", err))
+			deps.log.WarnContext(ctx, "job record unreadable", slog.Any("error", err))
 			continue
 		}
 		s.jobs[id] = j
@@ -154,7 +154,7 @@ func (s *jobStore) markInterrupted(ctx context.Context, j *job) error {
 	if err := s.save(j, true); err != nil {
 		return err
 	}
-	_, err := s.a.record(ctx, journal.Entry{Type: LeafJobInterrupted, Case: j.rec.Case, Fields: map[string]any{
+	_, err := s.deps.rec.Record(ctx, journal.Entry{Type: LeafJobInterrupted, Case: j.rec.Case, Fields: map[string]any{
 		"job": j.rec.ID, "kind": j.rec.Kind, "chats": len(j.rec.Lines), "delivered": delivered(j.rec.Lines),
 	}})
 	if err != nil {

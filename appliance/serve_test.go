@@ -51,13 +51,15 @@ func serveForTest(t *testing.T, dir string, opts ServeOptions) (a *Appliance, ui
 }
 
 // Opening the case on a served appliance, through the intrusion switch given to Serve: the application PCR is
-// extended (the signing key refuses to sign), the tamper is journaled, certification locks and the attention LED
-// lights.
+// extended (the signing key refuses to sign), the tamper is journaled, certification locks and the LEDs go from
+// ready to attention.
 func TestServeIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	pin := &gpiotest.Pin{N: "INTRUSION", L: gpio.Low, EdgesChan: make(chan gpio.Level, 4)}
+	ready := &gpiotest.Pin{N: "READY", L: gpio.Low}
 	attention := &gpiotest.Pin{N: "ATTENTION", L: gpio.Low}
 	a, ui, stop := serveForTest(t, t.TempDir(), ServeOptions{Panel: panel.Config{Intrusion: pin,
-		Debounce: 5 * time.Millisecond, LEDs: map[panel.State]gpio.PinOut{panel.Attention: attention}}})
+		Debounce: 5 * time.Millisecond, LEDs: map[panel.State]gpio.PinOut{panel.Ready: ready, panel.Attention: attention}}})
+	waitFor(t, "the ready LED", func() bool { return ready.Read() == gpio.High })
 	resp, err := http.Get(ui + "login")
 	if err != nil {
 		t.Fatalf("touch UI: %v", err)
@@ -69,15 +71,9 @@ func TestServeIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	pin.Unlock()
 	pin.EdgesChan <- gpio.High
 
-	deadline := time.After(10 * time.Second)
-	for a.CheckCertify() == nil || attention.Read() != gpio.High {
-		select {
-		case <-deadline:
-			t.Fatalf("the opening did not lock certification (%v) and light the attention LED (%v) within 10s",
-				a.CheckCertify(), attention.Read())
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	waitFor(t, "the lock and the attention LED", func() bool {
+		return a.CheckCertify() != nil && attention.Read() == gpio.High && ready.Read() == gpio.Low
+	})
 	if got := leavesOfType(t, a, LeafTamper); len(got) != 1 || got[0].Fields["source"] != "intrusion-switch" {
 		t.Fatalf("tamper leaves = %+v, want one from the intrusion switch", got)
 	}
@@ -96,6 +92,35 @@ func TestServeIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	}
 	if attention.Read() != gpio.Low {
 		t.Error("the attention LED stays lit after the stop")
+	}
+}
+
+// A box whose intrusion switch cannot be watched (here: a pin without edge detection) must not certify: serve
+// locks certification, saying why, and goes on serving.
+func TestServeLocksWhenTheSwitchCannotBeWatched(t *testing.T) {
+	blind := &gpiotest.Pin{N: "BLIND", L: gpio.Low} // no EdgesChan: arming edge detection fails
+	a, ui, _ := serveForTest(t, t.TempDir(), ServeOptions{Panel: panel.Config{Intrusion: blind}})
+	waitFor(t, "certification lock", func() bool { return a.CheckCertify() != nil })
+	if err := a.CheckCertify(); !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "intrusion switch not watched") {
+		t.Errorf("lock = %v, want ErrLocked saying the switch is not watched", err)
+	}
+	resp, err := http.Get(ui + "login")
+	if err != nil {
+		t.Fatalf("the touch UI stopped with the panel: %v", err)
+	}
+	resp.Body.Close()
+}
+
+// waitFor waits up to 10 s for cond, failing the test with what it waited for.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("no %s within 10s", what)
+		case <-time.After(5 * time.Millisecond):
+		}
 	}
 }
 
