@@ -122,7 +122,7 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 	case JobWeb:
 		outcomes, err = s.deps.pipelines.CaptureWeb(ctx, certify.WebJob{URL: s.deps.cfg.WhatsAppWebURL, Chromium: s.deps.cfg.Chromium,
 			List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
-			Client: c.Client, Purpose: c.Purpose, LinkTimeout: linkTimeout,
+			Client: c.Client, Purpose: c.Purpose, LinkTimeout: linkTimeout, Sender: c.ClientPhone,
 			OnQR: func(qr web.QR) {
 				j.sink.SetQR(qr.PNG)
 				s.progress(j, "inquadrare il codice QR con il telefono del cliente", 0, len(list.Entries), false)
@@ -163,7 +163,9 @@ var (
 	chatStatusText = map[web.Status]string{web.StatusComplete: "completa", web.StatusPartial: "parziale",
 		web.StatusNotFound: "non trovata", web.StatusOutOfReach: "fuori dalla cronologia raggiungibile",
 		web.StatusPending: "non iniziata"}
-	jobStateText = map[string]string{ui.JobDone: "completata", ui.JobFailed: "fallita",
+	// wrongAccountSummary ends a job whose WhatsApp Web session was linked by an account other than the case's.
+	wrongAccountSummary = "fallita: l'account WhatsApp collegato non è quello del cliente"
+	jobStateText        = map[string]string{ui.JobDone: "completata", ui.JobFailed: "fallita",
 		ui.JobInterrupted: "interrotta", ui.JobCancelled: "annullata"}
 )
 
@@ -219,12 +221,19 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []certify.ChatOu
 
 	// The end is journaled before the state changes, so that a job seen ended has its leaf.
 	rctx := context.WithoutCancel(ctx)
-	if _, jerr := s.deps.rec.Record(rctx, journal.Entry{Type: LeafJobEnded, Case: j.rec.Case, Fields: map[string]any{
-		"job": j.rec.ID, "kind": j.rec.Kind, "state": state, "chats": total, "delivered": n, "certified": certified,
-	}}); jerr != nil {
+	fields := map[string]any{"job": j.rec.ID, "kind": j.rec.Kind, "state": state, "chats": total, "delivered": n,
+		"certified": certified}
+	if reason := endReason(err); reason != "" {
+		fields["reason"] = reason
+	}
+	if _, jerr := s.deps.rec.Record(rctx, journal.Entry{Type: LeafJobEnded, Case: j.rec.Case, Fields: fields}); jerr != nil {
 		s.deps.log.ErrorContext(rctx, "job end not journaled", slog.String("job", j.rec.ID), slog.Any("error", jerr))
 	}
 	summary := fmt.Sprintf("%s: %d chat su %d consegnate", jobStateText[state], n, total)
+	if errors.Is(err, web.ErrWrongAccount) {
+		// The client sees why: somebody else's WhatsApp scanned the code.
+		summary = wrongAccountSummary
+	}
 	s.mu.Lock()
 	j.rec.State, j.rec.Progress, j.rec.Done, j.rec.Total = state, summary, len(outcomes), total
 	if serr := s.save(j, true); serr != nil {
@@ -236,4 +245,12 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []certify.ChatOu
 	s.deps.log.InfoContext(rctx, "job ended", slog.String("job", j.rec.ID), slog.String("state", state),
 		slog.Int("delivered", n), slog.Int("chats", total))
 	j.sink.End(summary)
+}
+
+// endReason names, for the job's end leaf, a failure the studio must be able to find: "" for any other end.
+func endReason(err error) string {
+	if errors.Is(err, web.ErrWrongAccount) {
+		return "linked-account-mismatch"
+	}
+	return ""
 }

@@ -46,7 +46,7 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 	list := scenarioList(t, sc)
 	var qr web.QR
 	outcomes, err := a.Certify().CaptureWeb(ctx, certify.WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "case-web",
-		Operator: "tecnico", OutDir: out, LinkTimeout: time.Minute,
+		Operator: "tecnico", OutDir: out, LinkTimeout: time.Minute, Sender: "+" + sc.Account.Phone,
 		OnQR: func(q web.QR) { qr = q; srv.Scan() }, // the client's phone scans the code
 	})
 	if err != nil {
@@ -71,6 +71,9 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 			t.Fatalf("delivery %s does not verify: %v", o.Folder, err)
 		}
 		checkAgainstScenario(t, sc, o.Folder)
+		if m := readManifest(t, o.Folder); m.Acquisition.LinkedAccount != "+"+sc.Account.Phone {
+			t.Errorf("%s: linked account %q in the manifest, want +%s", o.Folder, m.Acquisition.LinkedAccount, sc.Account.Phone)
+		}
 	}
 	if delivered == 0 {
 		t.Fatalf("no delivery written: %+v", outcomes)
@@ -88,6 +91,51 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 	if _, err := bundle.Verify(ctx, folder, certify.VerifyOptions(a.Journal().VerifierKey())); !errors.Is(err, bundle.ErrInvalid) {
 		t.Fatalf("altered screenshot: Verify = %v, want ErrInvalid", err)
 	}
+}
+
+// TestCaptureWebRefusesAnotherAccount: whoever holds the client's screen can scan the code with their own phone.
+// The session must stop at the link, write no delivery, and say in the chain of custody and the journal which
+// account linked and which one was expected.
+func TestCaptureWebRefusesAnotherAccount(t *testing.T) {
+	ctx := t.Context()
+	sc := webtest.MustDefaultScenario("basic")
+	srv := webtest.NewServer(sc)
+	t.Cleanup(srv.Close)
+	a := openSim(t, t.TempDir())
+	out := t.TempDir()
+	outcomes, err := a.Certify().CaptureWeb(ctx, certify.WebJob{URL: srv.URL(), List: scenarioList(t, sc), MaxMessages: 20,
+		Case: "case-web", Operator: "tecnico", OutDir: out, LinkTimeout: time.Minute, Sender: "+" + sc.Account.Phone,
+		OnQR: func(web.QR) { srv.ScanAs("393330000009") },
+	})
+	var ae *web.AccountError
+	if !errors.As(err, &ae) || ae.Linked != "+393330000009" || ae.Expected != "+"+sc.Account.Phone {
+		t.Fatalf("CaptureWeb linked by another account = %v, want an AccountError naming both", err)
+	}
+	for _, o := range outcomes {
+		if o.Folder != "" {
+			t.Errorf("a delivery was written for %s from the wrong account", o.Entry.Phone)
+		}
+	}
+	if folders, _ := filepath.Glob(filepath.Join(out, "*", "manifest.json")); len(folders) != 0 {
+		t.Errorf("delivery folders written: %v", folders)
+	}
+	ends := leavesOfType(t, a, "acquisition-end")
+	if len(ends) == 0 {
+		t.Fatal("the refused acquisition has no end leaf")
+	}
+}
+
+func readManifest(t *testing.T, folder string) *bundle.Manifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := bundle.DecodeManifest(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // checkAgainstScenario compares a delivery's messages with the scenario, the replica's ground truth: every

@@ -36,6 +36,10 @@ type WebJob struct {
 	OutDir      string
 	Client      string // who asked for the acquisition, for the report
 	Purpose     string // what it is for, in the client's words
+	// Sender is the number (E.164) of the studio's client whose WhatsApp is certified, as declared for the case. A
+	// link by any other account stops the capture before anything is read ([web.ErrWrongAccount]). Empty: the
+	// linked account is recorded, and only a change of account on a resume is refused.
+	Sender string
 	// OnQR is called with the QR code to show the client (touch UI, remote page, terminal), and again each time
 	// WhatsApp Web changes it until the phone links; required.
 	OnQR func(web.QR)
@@ -80,25 +84,26 @@ func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 	}
 	defer browser.Close()
 	s, err := web.Open(ctx, browser, job.URL, web.Options{Recorder: rec, Logger: p.log, Progress: job.Progress,
-		LinkTimeout: job.LinkTimeout})
+		LinkTimeout: job.LinkTimeout, ExpectedAccount: job.Sender})
 	if err != nil {
 		return nil, err
 	}
 	defer s.Close()
 	// The code on the client's screen is kept fresh until the phone links the session.
 	if err := s.WatchQR(ctx, job.OnQR); err != nil {
+		noteWrongAccount(acq, err)
 		return nil, err
 	}
 	env := s.Environment()
-	acq.note("WhatsApp Web linked by QR", fmt.Sprintf("build %s, bridge v%d, %s, clock offset %v",
-		env.WhatsAppBuild, env.BridgeVersion, env.Chromium, env.ClockOffset))
+	acq.note("WhatsApp Web linked by QR", fmt.Sprintf("account %s, build %s, bridge v%d, %s, clock offset %v",
+		orUnknown(env.LinkedAccount), env.WhatsAppBuild, env.BridgeVersion, env.Chromium, env.ClockOffset))
 	res, err := s.Capture(ctx, web.TargetsFromList(job.List, job.MaxMessages))
 	if res == nil {
 		return nil, err
 	}
 	if errors.Is(err, web.ErrLinkLost) && len(res.Incomplete()) > 0 {
 		acq.note("WhatsApp Web link lost", fmt.Sprintf("%d chats not finished: a new QR code is shown to resume", len(res.Incomplete())))
-		res, err = p.resumeWeb(ctx, s, job, res)
+		res, err = p.resumeWeb(ctx, acq, s, job, res)
 	}
 	outcomes, derr := p.deliverWeb(ctx, acq, job, res, started)
 	if err == nil {
@@ -109,8 +114,9 @@ func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 
 // resumeWeb links the session again with a new QR code and captures the chats that were not finished; what was
 // acquired before the link was lost is kept. One resume per capture: a second loss ends it, saying what is missing.
-func (p *Pipelines) resumeWeb(ctx context.Context, s *web.Session, job WebJob, prev *web.Result) (*web.Result, error) {
+func (p *Pipelines) resumeWeb(ctx context.Context, acq *Acquisition, s *web.Session, job WebJob, prev *web.Result) (*web.Result, error) {
 	if err := s.WatchQR(ctx, job.OnQR); err != nil {
+		noteWrongAccount(acq, err)
 		return prev, fmt.Errorf("resume after the link was lost: %w", err)
 	}
 	res, err := s.Resume(ctx, prev)
@@ -126,6 +132,7 @@ func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob
 	base := evidence.Acquisition{
 		ID: acq.ID, Method: evidence.MethodWhatsAppWeb, StartedAt: evidence.At(started), Operator: job.Operator,
 		ApplianceID: p.applianceID, ToolVersion: p.version, SenderReadReceipts: env.SenderReceipts,
+		LinkedAccount: env.LinkedAccount,
 		SourceVersion: fmt.Sprintf("WhatsApp Web %s, bridge v%d, %s", env.WhatsAppBuild, env.BridgeVersion, env.Chromium),
 	}
 	src := report.Source{WebBuild: env.WhatsAppBuild, BridgeVersion: fmt.Sprint(env.BridgeVersion),
@@ -272,4 +279,20 @@ func summarize(fields map[string]any) string {
 		out = string(r[:160]) + "…"
 	}
 	return out
+}
+
+// noteWrongAccount puts a refused link in the chain of custody: which account linked, which one was expected.
+func noteWrongAccount(acq *Acquisition, err error) {
+	var ae *web.AccountError
+	if errors.As(err, &ae) {
+		acq.note("WhatsApp Web linked by another account: session stopped, nothing read",
+			fmt.Sprintf("linked %s, expected %s (%s)", orUnknown(ae.Linked), ae.Expected, ae.Reason))
+	}
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
 )
 
@@ -17,7 +18,7 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 || args[0] != "web" {
 		return usagef("want: capture web --list FILE --whatsapp-url URL --out DIR")
 	}
-	fs := newFlags(e, "capture web", "capture web --list FILE --whatsapp-url URL --out DIR [--max-messages N] [--case ID]")
+	fs := newFlags(e, "capture web", "capture web --list FILE --whatsapp-url URL --out DIR [--sender NUMBER] [--max-messages N] [--case ID]")
 	var c commonFlags
 	c.register(fs)
 	var af acqFlags
@@ -25,8 +26,17 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 	url := fs.String("whatsapp-url", "https://web.whatsapp.com/", "WhatsApp Web")
 	chromium := fs.String("chromium", web.DefaultChromium, "the Chromium binary")
 	linkWait := fs.Duration("link-timeout", 10*time.Minute, "how long to wait for the client to scan the QR code")
+	senderFlag := fs.String("sender", "", "the client's own WhatsApp number: a link by any other account stops the session")
 	if _, err := parseFlags(fs, args[1:], 0); err != nil {
 		return err
+	}
+	sender := ""
+	if *senderFlag != "" {
+		n, err := evidence.NormalizePhone(*senderFlag, "39")
+		if err != nil {
+			return usagef("--sender %q: %v", *senderFlag, err)
+		}
+		sender = n
 	}
 	job, err := af.job()
 	if err != nil {
@@ -40,6 +50,7 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 		return a.Certify().CaptureWeb(ctx, certify.WebJob{
 			URL: *url, Chromium: *chromium, List: job.List, MaxMessages: job.MaxMessages, Case: job.Case,
 			Operator: job.Operator, OutDir: job.OutDir, LinkTimeout: *linkWait, Client: job.Client, Purpose: job.Purpose,
+			Sender:   sender,
 			OnQR:     func(qr web.QR) { showQR(e, qr, job.OutDir) },
 			Progress: func(p web.Progress) { showProgress(e, p) },
 		})
