@@ -141,7 +141,7 @@ func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Creden
 		return ui.Credentials{}, fmt.Errorf("appliance: %w, 6 to 12 digits", ErrNoPIN)
 	}
 	if err := ui.CheckPINs(technicianPIN, adminPIN); err != nil { // the PIN-change screen's rules
-		return ui.Credentials{}, fmt.Errorf("appliance: first start: %w", err)
+		return ui.Credentials{}, fmt.Errorf("appliance: first start (ATTESTA_TECHNICIAN_PIN, ATTESTA_ADMIN_PIN): %w", err)
 	}
 	salt, err := ui.NewSalt()
 	if err != nil {

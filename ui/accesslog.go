@@ -82,7 +82,8 @@ func (l *accessLimiter) unadmit(k accessKey) {
 func (l *accessLimiter) drain() []AccessRecord {
 	var out []AccessRecord
 	for lf, t := range l.pending {
-		out = append(out, AccessRecord{Token: lf.link, Path: lf.path, Coalesced: true, Requests: t.requests, Ranges: t.ranges})
+		out = append(out, AccessRecord{Token: lf.link, Path: lf.path, Coalesced: true, Requests: t.requests,
+			Ranges: t.ranges})
 	}
 	clear(l.pending)
 	return out
@@ -127,7 +128,8 @@ func (s *Server) logAccess(w http.ResponseWriter, r *http.Request, sh Share, p s
 		s.scheduleFlush()
 		return true
 	}
-	if err := s.cfg.Access.ShareAccess(r.Context(), AccessRecord{Token: sh.Hash, Path: p, Remote: k.addr, Requests: 1}); err != nil {
+	rec := AccessRecord{Token: sh.Hash, Path: p, Remote: k.addr, Requests: 1}
+	if err := s.cfg.Access.ShareAccess(r.Context(), rec); err != nil {
 		s.access.unadmit(k)
 		s.fail(w, r, fmt.Errorf("record share access: %w", err))
 		return false

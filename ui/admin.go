@@ -64,6 +64,9 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, code int, d
 	s.render(w, r, code, "admin", data)
 }
 
+// pinRule says what a PIN must be, for errors.
+var pinRule = fmt.Sprintf("it must have %d to %d digits and nothing else", minPIN, maxPIN)
+
 // ErrBadPIN is what [CheckPINs] returns for a PIN the appliance does not accept.
 var ErrBadPIN = errors.New("PIN not accepted")
 
@@ -87,11 +90,11 @@ func validPIN(p string) bool {
 func CheckPINs(technician, admin string) error {
 	switch {
 	case !validPIN(technician):
-		return fmt.Errorf("ui: technician PIN: %w: it must have %d to %d digits and nothing else", ErrBadPIN, minPIN, maxPIN)
+		return fmt.Errorf("ui: technician PIN: %w: %s", ErrBadPIN, pinRule)
 	case admin == "":
 		return nil
 	case !validPIN(admin):
-		return fmt.Errorf("ui: administrator PIN: %w: it must have %d to %d digits and nothing else", ErrBadPIN, minPIN, maxPIN)
+		return fmt.Errorf("ui: administrator PIN: %w: %s", ErrBadPIN, pinRule)
 	case admin == technician:
 		return fmt.Errorf("ui: administrator PIN: %w: it must differ from the technician PIN", ErrBadPIN)
 	}

@@ -141,9 +141,10 @@ type Audit interface {
 
 // UI security events.
 const (
-	EventLogin    = "login"     // fields: role
-	EventWrongPIN = "wrong-pin" // fields: none at the lock screen; on the PIN-change screen, role and screen
-	// ("pin-change"). The lockout bounds how many there can be.
+	EventLogin = "login" // fields: role
+	// EventWrongPIN has no fields at the lock screen; on the PIN-change screen, role and screen ("pin-change").
+	// The lockout bounds how many there can be.
+	EventWrongPIN = "wrong-pin"
 )
 
 // audit records a security event; a failure is logged, not shown to the person at the lock screen.
@@ -165,8 +166,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) PublicHandler() http.Handler { return s.public }
 
 // publicRoutes are the routes PublicHandler serves.
-var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "GET /r/{token}/qr.png", "GET /r/{token}/events",
-	"GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
+var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "GET /r/{token}/qr.png",
+	"GET /r/{token}/events", "GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
 
 type publicKey struct{}
 
