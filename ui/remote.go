@@ -22,7 +22,9 @@ const remoteCookie = "attesta_remote"
 // RemoteLinkTTL bounds how long a remote link lives when its session never ends.
 const RemoteLinkTTL = 2 * time.Hour
 
-// NewRemoteLink returns the path of a new one-time remote page for the session of feed id ("/r/<token>").
+// NewRemoteLink returns the path of a new one-time remote page for the session of feed id ("/r/<token>"). Any
+// older link of the session dies with it (410): the technician makes a new one when the client lost it or it went
+// to the wrong person, and then only the newest may show the code.
 func (s *Server) NewRemoteLink(feedID string) (string, error) {
 	f := s.Feed(feedID)
 	if f.Ended() {
@@ -34,7 +36,13 @@ func (s *Server) NewRemoteLink(feedID string) (string, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.remotes[hash] = &remoteLink{feed: feedID, expires: s.now().Add(RemoteLinkTTL)}
+	now := s.now()
+	for _, l := range s.remotes {
+		if l.feed == feedID && now.Before(l.expires) {
+			l.expires = now // kept, so that it answers "gone"
+		}
+	}
+	s.remotes[hash] = &remoteLink{feed: feedID, expires: now.Add(RemoteLinkTTL)}
 	return "/r/" + token, nil
 }
 

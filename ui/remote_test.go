@@ -68,3 +68,51 @@ func TestRemoteLinkTwoStep(t *testing.T) {
 		t.Errorf("second claim: %s, want 410", resp.Status)
 	}
 }
+
+// A new client link for a session revokes the older ones, claimed or not: the technician makes one when the first
+// went to the wrong person, and that person must lose the code at once.
+func TestNewRemoteLinkRevokesOlder(t *testing.T) {
+	f := newFixture(t)
+	pub := httptest.NewServer(f.srv.PublicHandler())
+	t.Cleanup(pub.Close)
+	f.srv.Feed("s5").SetQR([]byte("\x89PNG code"))
+	other := httptest.NewServer(f.srv.PublicHandler()) // a second session's link must survive
+	t.Cleanup(other.Close)
+	f.srv.Feed("s6").SetQR([]byte("\x89PNG other"))
+	keep, err := f.srv.NewRemoteLink("s6")
+	must(t, err)
+
+	claim := func(c *http.Client, p string) *http.Response {
+		resp, _ := doURL(t, c, http.MethodPost, pub.URL+p, map[string]string{"Sec-Fetch-Site": "same-origin"})
+		return resp
+	}
+	first, err := f.srv.NewRemoteLink("s5")
+	must(t, err)
+	unclaimed, err := f.srv.NewRemoteLink("s5") // made and never opened
+	must(t, err)
+	wrong := f.client(t)
+	if resp := claim(wrong, unclaimed); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim of the second link: %s", resp.Status)
+	}
+	if resp, _ := doURL(t, wrong, http.MethodGet, pub.URL+unclaimed+"/qr.png", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("QR of the claimed link: %s", resp.Status)
+	}
+	newest, err := f.srv.NewRemoteLink("s5")
+	must(t, err)
+
+	for _, p := range []string{first, unclaimed, unclaimed + "/qr.png"} {
+		if resp, _ := doURL(t, wrong, http.MethodGet, pub.URL+p, nil); resp.StatusCode != http.StatusGone {
+			t.Errorf("older link %s after a new one: %s, want 410", p, resp.Status)
+		}
+	}
+	client := f.client(t)
+	if resp := claim(client, newest); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim of the newest link: %s", resp.Status)
+	}
+	if resp, _ := doURL(t, client, http.MethodGet, pub.URL+newest+"/qr.png", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("QR of the newest link: %s", resp.Status)
+	}
+	if resp, _ := doURL(t, f.client(t), http.MethodGet, other.URL+keep, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("another session's link: %s, want 200", resp.Status)
+	}
+}
