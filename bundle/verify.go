@@ -107,6 +107,7 @@ type verifier struct {
 	proof     *Proof
 	leaf      *format.Delivery
 	leafSeq   uint64
+	leafTime  time.Time
 	leafBytes []byte
 }
 
@@ -298,7 +299,7 @@ func (v *verifier) deliveryLeaf() {
 		v.fail(CheckLeaf, leafFile, fmt.Sprintf("la foglia ha seq %d, la prova indice %d", seq, v.proof.Index),
 			fmt.Sprintf("the leaf has seq %d, the proof index %d", seq, v.proof.Index))
 	default:
-		v.leaf, v.leafSeq = &d, seq
+		v.leaf, v.leafSeq, v.leafTime = &d, seq, e.Time
 		v.pass(CheckLeaf, leafFile, fmt.Sprintf("foglia %d di consegna dell'acquisizione %s, %s", seq, v.m.Acquisition.ID, e.Time.Format(time.RFC3339)),
 			fmt.Sprintf("delivery leaf %d of acquisition %s, %s", seq, v.m.Acquisition.ID, e.Time.Format(time.RFC3339)))
 		v.leafBytes = data
