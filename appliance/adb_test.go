@@ -13,6 +13,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/usb"
 	"github.com/attesta/attesta/usb/adbtest"
@@ -29,14 +30,14 @@ func phoneWithBackup(t *testing.T) (string, string, *adbtest.Phone, android.Key)
 func phoneWithPhoto(t *testing.T, photo []byte) (string, string, *adbtest.Phone, android.Key) {
 	t.Helper()
 	root := t.TempDir()
-	photoPath := filepath.Join(root, filepath.FromSlash(PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
+	photoPath := filepath.Join(root, filepath.FromSlash(certify.PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
 	if err := os.MkdirAll(filepath.Dir(photoPath), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(photoPath, photo, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dbDir := filepath.Join(root, filepath.FromSlash(PhoneDatabases))
+	dbDir := filepath.Join(root, filepath.FromSlash(certify.PhoneDatabases))
 	if err := os.MkdirAll(dbDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +68,7 @@ func TestExtractADBEndToEnd(t *testing.T) {
 	addr, serial, phone, key := phoneWithBackup(t)
 	a := openSim(t, t.TempDir())
 	out := t.TempDir()
-	outcomes, err := a.ExtractADB(ctx, ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: AndroidBackupJob{
+	outcomes, err := a.Certify().ExtractADB(ctx, certify.ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: certify.AndroidBackupJob{
 		Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", Operator: "tecnico", OutDir: out}})
 	if err != nil {
 		t.Fatalf("ExtractADB: %v", err)
@@ -90,7 +91,7 @@ func TestExtractADBEndToEnd(t *testing.T) {
 	if photo.Path == "" || photo.WhatsAppHashOK == nil || !*photo.WhatsAppHashOK {
 		t.Errorf("the photo pulled from the phone: %+v; want a file matching WhatsApp's hash", photo)
 	}
-	starts := leavesOfType(t, a, LeafAcquisitionStart)
+	starts := leavesOfType(t, a, certify.LeafAcquisitionStart)
 	if got := starts[len(starts)-1].Fields["device_model"]; got != "SM-G991B" {
 		t.Errorf("chain of custody: device_model = %v", got)
 	}
@@ -102,7 +103,7 @@ func TestExtractADBDisconnectMidPull(t *testing.T) {
 	phone.SetDisconnectAfter(500) // the phone drops the link partway through the first file
 	a := openSim(t, t.TempDir())
 	out := t.TempDir()
-	outcomes, err := a.ExtractADB(ctx, ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: AndroidBackupJob{
+	outcomes, err := a.Certify().ExtractADB(ctx, certify.ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: certify.AndroidBackupJob{
 		Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: out}})
 	if !errors.Is(err, usb.ErrIncomplete) || len(outcomes) != 0 {
 		t.Fatalf("ExtractADB with a phone that disconnects = %+v, %v; want usb.ErrIncomplete and no outcome", outcomes, err)
@@ -110,7 +111,7 @@ func TestExtractADBDisconnectMidPull(t *testing.T) {
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {
 		t.Fatalf("a failed extraction left deliveries: %v", entries)
 	}
-	ends := leavesOfType(t, a, LeafAcquisitionEnd)
+	ends := leavesOfType(t, a, certify.LeafAcquisitionEnd)
 	if len(ends) != 1 || !strings.HasPrefix(ends[0].Fields["outcome"].(string), "failed") {
 		t.Fatalf("acquisition end = %+v; want a failed outcome", ends)
 	}
@@ -119,9 +120,9 @@ func TestExtractADBDisconnectMidPull(t *testing.T) {
 func TestExtractADBNoPhone(t *testing.T) {
 	server := adbtest.StartServer(t)
 	a := openSim(t, t.TempDir())
-	_, err := a.ExtractADB(t.Context(), ADBJob{ADB: server.Addr, AndroidBackupJob: AndroidBackupJob{
+	_, err := a.Certify().ExtractADB(t.Context(), certify.ADBJob{ADB: server.Addr, AndroidBackupJob: certify.AndroidBackupJob{
 		List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()}})
-	if !errors.Is(err, ErrNoPhone) || !strings.Contains(err.Error(), "USB debugging") {
+	if !errors.Is(err, certify.ErrNoPhone) || !strings.Contains(err.Error(), "USB debugging") {
 		t.Fatalf("no phone: %v; want ErrNoPhone with what to do", err)
 	}
 }
@@ -132,7 +133,7 @@ func TestExtractADBPhotoNotMatchingWhatsAppHash(t *testing.T) {
 	altered[len(altered)/2] ^= 0xff
 	addr, serial, _, key := phoneWithPhoto(t, altered)
 	a := openSim(t, t.TempDir())
-	outcomes, err := a.ExtractADB(t.Context(), ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: AndroidBackupJob{
+	outcomes, err := a.Certify().ExtractADB(t.Context(), certify.ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: certify.AndroidBackupJob{
 		Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
 )
 
@@ -47,7 +48,7 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	out := t.TempDir()
 
-	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{
+	outcomes, err := a.Certify().ExtractAndroidBackup(ctx, certify.AndroidBackupJob{
 		Backup: backup, Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", Operator: "tecnico", OutDir: out,
 		Client: "Studio Legale Rossi", Purpose: "prova della disdetta",
 	})
@@ -107,7 +108,7 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 
 	// The delivery verifies offline against the appliance's key, and the attestation certifies that key.
 	vkey := a.Journal().VerifierKey()
-	opts := VerifyOptions(vkey)
+	opts := certify.VerifyOptions(vkey)
 	opts.AK, opts.RequireAttestation = a.Identity().AK, true
 	drep, err := bundle.Verify(ctx, folder, opts)
 	if err != nil {
@@ -122,7 +123,7 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 		t.Errorf("the report does not name the client and the purpose (%v):\n%.800s", err, text)
 	}
 	// The ZIP beside the folder verifies the same way, and the session index lists the delivery.
-	if _, err := bundle.Verify(ctx, folder+".zip", VerifyOptions(vkey)); err != nil {
+	if _, err := bundle.Verify(ctx, folder+".zip", certify.VerifyOptions(vkey)); err != nil {
 		t.Fatalf("delivery ZIP does not verify: %v", err)
 	}
 	if idx, err := os.ReadFile(filepath.Join(out, "index.json")); err != nil || !strings.Contains(string(idx), filepath.Base(folder)) {
@@ -152,13 +153,13 @@ func TestExtractAndroidBackupWrongKey(t *testing.T) {
 	backup, _ := backupFixture(t)
 	other, _ := android.GenerateKey()
 	a := openSim(t, t.TempDir())
-	_, err := a.ExtractAndroidBackup(t.Context(), AndroidBackupJob{
+	_, err := a.Certify().ExtractAndroidBackup(t.Context(), certify.AndroidBackupJob{
 		Backup: backup, Key: other, List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: t.TempDir(),
 	})
 	if !errors.Is(err, android.ErrWrongKey) {
 		t.Fatalf("wrong key: %v, want android.ErrWrongKey", err)
 	}
-	ends := leavesOfType(t, a, LeafAcquisitionEnd)
+	ends := leavesOfType(t, a, certify.LeafAcquisitionEnd)
 	if len(ends) != 1 || !strings.Contains(ends[0].Fields["outcome"].(string), "failed") {
 		t.Fatalf("acquisition end leaves = %+v; want one that says it failed", ends)
 	}
@@ -200,7 +201,7 @@ func failingSteps(t *testing.T, folder string) []string {
 func TestVerificaStepsPassThenCatchAlteredReport(t *testing.T) {
 	backup, key := backupFixture(t)
 	a := openSim(t, t.TempDir())
-	outcomes, err := a.ExtractAndroidBackup(t.Context(), AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
+	outcomes, err := a.Certify().ExtractAndroidBackup(t.Context(), certify.AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
 		MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

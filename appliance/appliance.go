@@ -17,6 +17,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/attesta/attesta/bundle/tsa"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
@@ -48,7 +49,8 @@ type Appliance struct {
 	logFile  *os.File    // the default log's file, closed with the appliance
 	tsa      *tsa.Client // nil when no TSA is configured
 	tsaQueue *tsa.Queue
-	desk     deskSlot // cases and jobs, opened on first use (cases.go)
+	desk     *Desk // cases and jobs, opened on first use (cases.go)
+	certify  *certify.Pipelines
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
@@ -67,6 +69,7 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, fmt.Errorf("appliance: data dir: %w", err)
 	}
 	a = &Appliance{cfg: cfg, sel: sel, log: cfg.Logger}
+	a.desk = &Desk{a: a}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -81,28 +84,31 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 	if a.id, err = loadOrCreateIdentity(cfg.DataDir, time.Now()); err != nil {
 		return nil, err
 	}
-	if err := a.openTPM(ctx); err != nil {
+	if err := openTPM(ctx, a); err != nil {
 		return nil, err
 	}
-	if err := a.openStores(ctx); err != nil {
+	if err := openStores(ctx, a); err != nil {
 		return nil, err
 	}
-	if err := a.openTSA(); err != nil {
+	if err := openTSA(a); err != nil {
 		return nil, err
+	}
+	if a.certify, err = newPipelines(a); err != nil {
+		return nil, fmt.Errorf("appliance: %w", err)
 	}
 	if err := a.journal.SelfTest(ctx); err != nil {
 		return nil, fmt.Errorf("appliance: start-up self-test: %w", err)
 	}
-	if err := a.readState(ctx); err != nil {
+	if err := readState(ctx, a); err != nil {
 		return nil, err
 	}
-	if err := a.boot(ctx); err != nil {
+	if err := boot(ctx, a); err != nil {
 		return nil, err
 	}
 	return a, nil
 }
 
-func (a *Appliance) openTPM(ctx context.Context) error {
+func openTPM(ctx context.Context, a *Appliance) error {
 	t, err := tpm.Open(ctx, a.cfg.TPM, filepath.Join(a.cfg.DataDir, "tpm"))
 	if err != nil {
 		return fmt.Errorf("appliance: %w", err)
@@ -114,7 +120,7 @@ func (a *Appliance) openTPM(ctx context.Context) error {
 	return nil
 }
 
-func (a *Appliance) openStores(ctx context.Context) error {
+func openStores(ctx context.Context, a *Appliance) error {
 	signer, err := a.tpm.Signer(ctx)
 	if err != nil {
 		return fmt.Errorf("appliance: signer: %w", err)
@@ -136,9 +142,9 @@ func (a *Appliance) openStores(ctx context.Context) error {
 }
 
 // boot records the provisioning (first start only) and this start in the journal, and checks the TPM clock.
-func (a *Appliance) boot(ctx context.Context) error {
+func boot(ctx context.Context, a *Appliance) error {
 	if a.journal.Size() == 0 {
-		if _, err := a.record(ctx, journal.Entry{Type: LeafProvision, Fields: a.provisionFields()}); err != nil {
+		if _, err := a.record(ctx, journal.Entry{Type: LeafProvision, Fields: provisionFields(a)}); err != nil {
 			return fmt.Errorf("appliance: journal provisioning: %w", err)
 		}
 	}
@@ -149,7 +155,7 @@ func (a *Appliance) boot(ctx context.Context) error {
 	cc := a.checkClock(clock)
 	fields := map[string]any{
 		"tool_version": a.cfg.Version,
-		"tpm":          a.tpmKind(),
+		"tpm":          tpmKind(a),
 		"tpm_clock":    clockFields(clock),
 		"lock_reason":  a.lockReason(),
 		"new_epoch":    cc.newEpoch,
@@ -170,13 +176,13 @@ func (a *Appliance) boot(ctx context.Context) error {
 	return nil
 }
 
-func (a *Appliance) provisionFields() map[string]any {
+func provisionFields(a *Appliance) map[string]any {
 	f := map[string]any{
-		"signing_key_sha256": spkiDigest(a.ident.SigningKey),
-		"ak_sha256":          spkiDigest(a.ident.AK),
+		"signing_key_sha256": KeyDigest(a.ident.SigningKey),
+		"ak_sha256":          KeyDigest(a.ident.AK),
 		"pcr_selection":      a.ident.PCRSelection.String(),
 		"pcr_values_sha256":  pcrValuesDigest(a.ident.PCRValues),
-		"tpm":                a.tpmKind(),
+		"tpm":                tpmKind(a),
 	}
 	if a.ident.EKCert != nil {
 		sum := sha256.Sum256(a.ident.EKCert.Raw)
@@ -186,7 +192,7 @@ func (a *Appliance) provisionFields() map[string]any {
 }
 
 // tpmKind names the TPM without the socket path, which may name a user's home.
-func (a *Appliance) tpmKind() string {
+func tpmKind(a *Appliance) string {
 	switch s := a.cfg.TPM; {
 	case s == "sim":
 		return "simulator (development only)"
@@ -245,7 +251,9 @@ func (a *Appliance) CheckCertify() error {
 	return nil
 }
 
-func spkiDigest(pub any) string {
+// KeyDigest is the hex SHA-256 of pub's DER SubjectPublicKeyInfo, as the status leaf and the demo show it; "" when
+// pub cannot be encoded.
+func KeyDigest(pub any) string {
 	der, err := x509.MarshalPKIXPublicKey(pub)
 	if err != nil {
 		return ""

@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -10,7 +9,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +99,7 @@ func TestAttestationPassesThenTamperLocks(t *testing.T) {
 	if err := a.CheckCertify(); !errors.Is(err, ErrLocked) {
 		t.Fatalf("CheckCertify after failed attestation = %v, want ErrLocked", err)
 	}
-	if _, err := a.StartAcquisition(ctx, "case-1", "test", nil); !errors.Is(err, ErrLocked) {
+	if _, err := a.Certify().StartAcquisition(ctx, "case-1", "test", nil); !errors.Is(err, ErrLocked) {
 		t.Fatalf("StartAcquisition while locked = %v, want ErrLocked", err)
 	}
 	if got := leavesOfType(t, a, LeafLock); len(got) != 1 {
@@ -148,9 +146,9 @@ func TestRestartKeepsKeysAndJournal(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	a := openSim(t, dir)
-	key := spkiDigest(a.Identity().SigningKey)
+	key := KeyDigest(a.Identity().SigningKey)
 	id := a.ID()
-	acq, err := a.StartAcquisition(ctx, "case-1", "test", nil)
+	acq, err := a.Certify().StartAcquisition(ctx, "case-1", "test", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +163,7 @@ func TestRestartKeepsKeysAndJournal(t *testing.T) {
 	a.Close()
 
 	b := openSim(t, dir)
-	if b.ID() != id || spkiDigest(b.Identity().SigningKey) != key {
+	if b.ID() != id || KeyDigest(b.Identity().SigningKey) != key {
 		t.Fatal("restart changed the appliance id or the signing key")
 	}
 	if b.Journal().Size() != size+1 { // one more boot leaf
@@ -243,21 +241,6 @@ func TestCheckClock(t *testing.T) {
 	}
 }
 
-func TestDemoRunsTwice(t *testing.T) {
-	dir := t.TempDir()
-	for run := 1; run <= 2; run++ {
-		var out bytes.Buffer
-		if err := Demo(t.Context(), dir, "test", &out); err != nil {
-			t.Fatalf("run %d: %v\n%s", run, err, out.String())
-		}
-		for _, want := range []string{"ok: quote verified", "blobs verified", filepath.Join(dir, "out")} {
-			if !strings.Contains(out.String(), want) {
-				t.Errorf("run %d output lacks %q:\n%s", run, want, out.String())
-			}
-		}
-	}
-}
-
 // The intrusion switch path from a fake pin edge to a locked appliance: the panel debounces the opening, the
 // appliance extends the application PCR (the signing key refuses to sign), journals the tamper and locks.
 func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
@@ -305,7 +288,7 @@ func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	}
 
 	// The touch UI's home screen says so.
-	if st := a.Status(t.Context()); !st.Tamper || st.AttestationOK {
+	if st := a.Screens().Status(t.Context()); !st.Tamper || st.AttestationOK {
 		t.Errorf("status after the opening = %+v, want tamper and attestation not OK", st)
 	}
 	creds, err := LoadOrCreateCredentials(a.cfg.DataDir, uiTechPIN, "")
@@ -338,7 +321,7 @@ func TestEraseCaseKeepsJournalVerifiable(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	var refs []string
 	for _, c := range []string{"case-erased", "case-kept"} {
-		acq, err := a.StartAcquisition(ctx, c, "test", nil)
+		acq, err := a.Certify().StartAcquisition(ctx, c, "test", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

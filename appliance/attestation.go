@@ -62,10 +62,10 @@ func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, er
 			a.setClock(q.ClockInfo)
 		}
 	}
-	if err := a.checkKeyCertification(); err != nil {
+	if err := checkKeyCertification(a); err != nil {
 		fail("%v", err)
 	}
-	if err := a.checkSigningKey(ctx, res.Nonce); err != nil {
+	if err := checkSigningKey(ctx, a, res.Nonce); err != nil {
 		fail("%v", err)
 	}
 
@@ -89,7 +89,7 @@ func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, er
 	return res, nil
 }
 
-func (a *Appliance) checkKeyCertification() error {
+func checkKeyCertification(a *Appliance) error {
 	id := a.ident
 	if err := tpm.VerifyCertification(id.AK, id.Certify.Msg, id.Certify.Sig, id.SigningKeyTPMT); err != nil {
 		return fmt.Errorf("signing key certification: %w", err)
@@ -101,7 +101,7 @@ func (a *Appliance) checkKeyCertification() error {
 }
 
 // checkSigningKey proves the signing key still signs: after a tamper event its PCR policy no longer holds.
-func (a *Appliance) checkSigningKey(ctx context.Context, nonce []byte) error {
+func checkSigningKey(ctx context.Context, a *Appliance, nonce []byte) error {
 	signer, err := a.tpm.Signer(ctx)
 	if err != nil {
 		return fmt.Errorf("signing key: %w", err)

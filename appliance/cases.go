@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,7 +42,7 @@ const (
 	maxPurposeLen = 2000
 )
 
-var _ ui.Cases = (*Appliance)(nil)
+var _ ui.Cases = (*Desk)(nil)
 
 // casesFile is the case register on disk.
 type casesFile struct {
@@ -63,10 +62,13 @@ type caseRecord struct {
 	Operator      string    `json:"operator"`
 }
 
-// deskSlot holds the cases and jobs of an appliance, opened on first use.
-type deskSlot struct {
+// Desk is the studio's side of the appliance: the case register, the retention of the cases' evidence, and the jobs
+// that acquire it (web sessions, extractions). It is what the touch UI's cases and jobs screens work on. Its state
+// is opened on first use: the commands that certify without cases never read it.
+type Desk struct {
+	a  *Appliance
 	mu sync.Mutex
-	d  *desk
+	d  *desk // nil until opened
 }
 
 // desk is the studio's side of the appliance: the case register, the retention registry and the jobs.
@@ -81,26 +83,26 @@ type desk struct {
 	jobs *jobStore
 }
 
-// work returns the appliance's desk, opening it on first use: the case register, the retention registry and the
+// work returns the desk's state, opening it on first use: the case register, the retention registry and the
 // job records (see [Appliance.OpenJobs]).
-func (a *Appliance) work(ctx context.Context) (*desk, error) {
-	a.desk.mu.Lock()
-	defer a.desk.mu.Unlock()
-	if a.desk.d != nil {
-		return a.desk.d, nil
+func (k *Desk) work(ctx context.Context) (*desk, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.d != nil {
+		return k.d, nil
 	}
-	d := &desk{a: a, casesPath: filepath.Join(a.cfg.DataDir, "cases.json")}
+	d := &desk{a: k.a, casesPath: filepath.Join(k.a.cfg.DataDir, "cases.json")}
 	var err error
 	if d.cases, err = readCases(d.casesPath); err != nil {
 		return nil, err
 	}
-	if d.reg, err = retention.Open(filepath.Join(a.cfg.DataDir, "retention.json"), journalAudit{a}, retention.Options{Logger: a.log}); err != nil {
+	if d.reg, err = retention.Open(filepath.Join(k.a.cfg.DataDir, "retention.json"), journalAudit{k.a}, retention.Options{Logger: k.a.log}); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
 	}
-	if d.jobs, err = openJobStore(ctx, a, d); err != nil {
+	if d.jobs, err = openJobStore(ctx, k.a, d); err != nil {
 		return nil, err
 	}
-	a.desk.d = d
+	k.d = d
 	return d, nil
 }
 
@@ -118,14 +120,11 @@ func readCases(path string) ([]caseRecord, error) {
 
 // parseCases parses the case register read from path.
 func parseCases(b []byte, path string) ([]caseRecord, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var f casesFile
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("appliance: case register %s: %w", path, err)
-	}
-	if dec.More() {
+	if err := decodeStrict(b, &f); errors.Is(err, errTrailingData) {
 		return nil, fmt.Errorf("appliance: case register %s: data after the register", path)
+	} else if err != nil {
+		return nil, fmt.Errorf("appliance: case register %s: %w", path, err)
 	}
 	if f.Format != casesFormat {
 		return nil, fmt.Errorf("appliance: case register %s: format %q, want %q", path, f.Format, casesFormat)
@@ -156,8 +155,8 @@ func (d *desk) saveCases(cases []caseRecord) error {
 }
 
 // ListCases returns every case, newest first, erased ones included.
-func (a *Appliance) ListCases(ctx context.Context) ([]ui.CaseInfo, error) {
-	d, err := a.work(ctx)
+func (k *Desk) ListCases(ctx context.Context) ([]ui.CaseInfo, error) {
+	d, err := k.work(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -172,8 +171,8 @@ func (a *Appliance) ListCases(ctx context.Context) ([]ui.CaseInfo, error) {
 }
 
 // Case returns a case with its jobs, newest first.
-func (a *Appliance) Case(ctx context.Context, id string) (ui.CaseInfo, error) {
-	d, err := a.work(ctx)
+func (k *Desk) Case(ctx context.Context, id string) (ui.CaseInfo, error) {
+	d, err := k.work(ctx)
 	if err != nil {
 		return ui.CaseInfo{}, err
 	}
@@ -218,8 +217,8 @@ func (d *desk) info(c caseRecord) ui.CaseInfo {
 // CreateCase opens a case: it checks what the technician typed, gives the case the next number of the year
 // (AT-2026-0001), registers it for retention (service bought plus the studio's legal retention, Config.LegalMonths)
 // and journals it.
-func (a *Appliance) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, error) {
-	d, err := a.work(ctx)
+func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, error) {
+	d, err := k.work(ctx)
 	if err != nil {
 		return ui.CaseInfo{}, err
 	}
@@ -235,7 +234,7 @@ func (a *Appliance) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo,
 	if err := d.saveCases(cases); err != nil {
 		return ui.CaseInfo{}, err
 	}
-	rc := retention.Case{ID: c.ID, Acquired: c.Created, Service: retention.Months(c.ServiceMonths), LegalMonths: a.cfg.LegalMonths}
+	rc := retention.Case{ID: c.ID, Acquired: c.Created, Service: retention.Months(c.ServiceMonths), LegalMonths: k.a.cfg.LegalMonths}
 	if err := d.reg.Add(ctx, rc); err != nil {
 		if rerr := d.saveCases(d.cases); rerr != nil { // the register must not hold a case retention does not know
 			err = errors.Join(err, rerr)
@@ -243,12 +242,12 @@ func (a *Appliance) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo,
 		return ui.CaseInfo{}, fmt.Errorf("appliance: open case %s: %w", c.ID, err)
 	}
 	d.cases = cases
-	if _, err := a.record(ctx, journal.Entry{Type: LeafCaseOpened, Case: c.ID, Fields: map[string]any{
-		"service_months": c.ServiceMonths, "legal_months": a.cfg.LegalMonths, "max_messages": c.MaxMessages,
+	if _, err := k.a.record(ctx, journal.Entry{Type: LeafCaseOpened, Case: c.ID, Fields: map[string]any{
+		"service_months": c.ServiceMonths, "legal_months": k.a.cfg.LegalMonths, "max_messages": c.MaxMessages,
 	}}); err != nil {
 		return ui.CaseInfo{}, fmt.Errorf("appliance: open case %s: registered, but not journaled: %w", c.ID, err)
 	}
-	a.log.InfoContext(ctx, "case opened", slog.String("case", c.ID))
+	k.a.log.InfoContext(ctx, "case opened", slog.String("case", c.ID))
 	return d.info(c), nil
 }
 
@@ -300,8 +299,8 @@ func nextCaseID(cases []caseRecord, now time.Time) string {
 }
 
 // SetHold puts a case on legal hold, or releases it; both are journaled.
-func (a *Appliance) SetHold(ctx context.Context, id string, hold bool, by, reason string) error {
-	d, err := a.work(ctx)
+func (k *Desk) SetHold(ctx context.Context, id string, hold bool, by, reason string) error {
+	d, err := k.work(ctx)
 	if err != nil {
 		return err
 	}
@@ -350,16 +349,16 @@ func (j journalAudit) Record(ctx context.Context, kind string, fields map[string
 
 // RunRetention erases, every Config.RetentionEvery until ctx ends, the cases whose retention has ended and that
 // are not on legal hold. The first round runs at once.
-func (a *Appliance) RunRetention(ctx context.Context) error {
-	s, err := a.retentionScheduler(ctx, retention.Options{Logger: a.log})
+func (k *Desk) RunRetention(ctx context.Context) error {
+	s, err := k.retentionScheduler(ctx, retention.Options{Logger: k.a.log})
 	if err != nil {
 		return err
 	}
-	return s.Run(ctx, time.Duration(a.cfg.RetentionEvery))
+	return s.Run(ctx, time.Duration(k.a.cfg.RetentionEvery))
 }
 
-func (a *Appliance) retentionScheduler(ctx context.Context, opts retention.Options) (*retention.Scheduler, error) {
-	d, err := a.work(ctx)
+func (k *Desk) retentionScheduler(ctx context.Context, opts retention.Options) (*retention.Scheduler, error) {
+	d, err := k.work(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -382,7 +381,7 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	d.jobs.mu.Lock()
 	outDir := d.jobs.outDir
 	d.jobs.mu.Unlock()
-	if err := d.a.removeDeliveries(ctx, outDir, id); err != nil {
+	if err := removeDeliveries(ctx, d.a, outDir, id); err != nil {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {

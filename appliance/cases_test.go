@@ -44,7 +44,7 @@ func TestCreateCaseValidation(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			nc := goodCase()
 			tt.edit(&nc)
-			info, err := a.CreateCase(t.Context(), nc)
+			info, err := a.Desk().CreateCase(t.Context(), nc)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("CreateCase: %v", err)
@@ -63,7 +63,7 @@ func TestCreateCaseValidation(t *testing.T) {
 			}
 		})
 	}
-	cases, err := a.ListCases(t.Context())
+	cases, err := a.Desk().ListCases(t.Context())
 	if err != nil || len(cases) != 1 {
 		t.Fatalf("ListCases = %d cases, %v; want only the valid one", len(cases), err)
 	}
@@ -73,11 +73,11 @@ func TestCasesJournalNoPersonalDataAndSurviveRestart(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	a := openSim(t, dir)
-	first, err := a.CreateCase(ctx, goodCase())
+	first, err := a.Desk().CreateCase(ctx, goodCase())
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := a.CreateCase(ctx, goodCase())
+	second, err := a.Desk().CreateCase(ctx, goodCase())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,29 +98,29 @@ func TestCasesJournalNoPersonalDataAndSurviveRestart(t *testing.T) {
 			t.Fatalf("personal data in the journal: %s", b)
 		}
 	}
-	if err := a.SetHold(ctx, "AT-1999-0001", true, "avv. Bianchi", "giudizio pendente"); !errors.Is(err, ui.ErrNotFound) {
+	if err := a.Desk().SetHold(ctx, "AT-1999-0001", true, "avv. Bianchi", "giudizio pendente"); !errors.Is(err, ui.ErrNotFound) {
 		t.Fatalf("hold on an unknown case: %v", err)
 	}
-	if err := a.SetHold(ctx, first.ID, false, "avv. Bianchi", "fine"); !errors.Is(err, ui.ErrInvalid) {
+	if err := a.Desk().SetHold(ctx, first.ID, false, "avv. Bianchi", "fine"); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("release of a case not on hold: %v", err)
 	}
-	if err := a.SetHold(ctx, first.ID, true, "", ""); !errors.Is(err, ui.ErrInvalid) {
+	if err := a.Desk().SetHold(ctx, first.ID, true, "", ""); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("hold without who and why: %v", err)
 	}
-	if err := a.SetHold(ctx, first.ID, true, "avv. Bianchi", "giudizio pendente"); err != nil {
+	if err := a.Desk().SetHold(ctx, first.ID, true, "avv. Bianchi", "giudizio pendente"); err != nil {
 		t.Fatal(err)
 	}
 	a.Close()
 
 	b := openSim(t, dir)
-	got, err := b.Case(ctx, first.ID)
+	got, err := b.Desk().Case(ctx, first.ID)
 	if err != nil || got.Hold != "giudizio pendente" || got.Client != first.Client || !got.RetainUntil.Equal(first.RetainUntil) {
 		t.Fatalf("after restart Case = %+v, %v", got, err)
 	}
-	if _, err := b.Case(ctx, "AT-1999-0001"); !errors.Is(err, ui.ErrNotFound) {
+	if _, err := b.Desk().Case(ctx, "AT-1999-0001"); !errors.Is(err, ui.ErrNotFound) {
 		t.Fatalf("unknown case: %v", err)
 	}
-	list, _ := b.ListCases(ctx)
+	list, _ := b.Desk().ListCases(ctx)
 	if len(list) != 2 || list[0].ID != second.ID {
 		t.Fatalf("ListCases after restart: %+v; want both, newest first", list)
 	}
@@ -133,7 +133,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	var ids []string
 	for range 3 {
-		c, err := a.CreateCase(ctx, goodCase())
+		c, err := a.Desk().CreateCase(ctx, goodCase())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +142,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	expired, held, empty := ids[0], ids[1], ids[2]
 	var refs = map[string]blob.Ref{}
 	for _, id := range []string{expired, held} {
-		acq, err := a.StartAcquisition(ctx, id, "test", nil)
+		acq, err := a.Certify().StartAcquisition(ctx, id, "test", nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,12 +155,12 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := a.SetHold(ctx, held, true, "avv. Bianchi", "giudizio pendente"); err != nil {
+	if err := a.Desk().SetHold(ctx, held, true, "avv. Bianchi", "giudizio pendente"); err != nil {
 		t.Fatal(err)
 	}
 	// A job of the case keeps its list and key sealed until the case is erased.
 	a.cfg.ADB = "127.0.0.1:1" // no adb server: the job fails at once
-	j, err := a.StartExtraction(ctx, ui.Extraction{Case: expired, Key: strings.Repeat("ab", 32),
+	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: expired, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"})
 	if err != nil {
 		t.Fatal(err)
@@ -188,14 +188,14 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	}
 	expiredCopy, heldCopy := deliveryCopy(expired, "3331112222-12-gennaio-2026"), deliveryCopy(held, "3331113333-12-gennaio-2026")
 
-	info, _ := a.Case(ctx, expired)
+	info, _ := a.Desk().Case(ctx, expired)
 	later := info.RetainUntil.Add(time.Second)
-	s, err := a.retentionScheduler(ctx, retention.Options{Now: func() time.Time { return later }})
+	s, err := a.Desk().retentionScheduler(ctx, retention.Options{Now: func() time.Time { return later }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The day before the end of retention nothing is erased.
-	early, err := a.retentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(-24 * time.Hour) }})
+	early, err := a.Desk().retentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(-24 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,24 +236,24 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	if len(erasures) != 2 || erasures[0].Case != expired || erasures[0].Fields["requested_by"] != retention.RequestedBy {
 		t.Fatalf("erasure leaves: %+v", erasures)
 	}
-	got, _ := a.Case(ctx, expired)
+	got, _ := a.Desk().Case(ctx, expired)
 	if got.Erased.IsZero() || got.Client != "" || got.ClientPhone != "" || got.Purpose != "" {
 		t.Fatalf("erased case in the register: %+v; want it marked erased, without the client", got)
 	}
-	if got, _ := a.Case(ctx, held); !got.Erased.IsZero() || got.Client == "" {
+	if got, _ := a.Desk().Case(ctx, held); !got.Erased.IsZero() || got.Client == "" {
 		t.Fatalf("case on hold: %+v", got)
 	}
 	b, _ := os.ReadFile(filepath.Join(a.cfg.DataDir, "cases.json"))
 	if n := strings.Count(string(b), "1151946"); n != 1 { // only the case on hold keeps its client
 		t.Fatalf("register after erasure holds the number %d times:\n%s", n, b)
 	}
-	if got, _ := a.Job(ctx, j.ID); len(got.Chats) != 0 || got.Error != "" {
+	if got, _ := a.Desk().Job(ctx, j.ID); len(got.Chats) != 0 || got.Error != "" {
 		t.Fatalf("job of the erased case still shows its chats: %+v", got)
 	}
 	if rec, _ := os.ReadFile(filepath.Join(a.cfg.DataDir, "jobs", j.ID+".json")); strings.Contains(string(rec), `"sealed"`) {
 		t.Fatalf("job record of the erased case keeps its sealed part:\n%s", rec)
 	}
-	if _, err := a.StartWebSession(ctx, ui.WebSession{Case: expired, List: "numero;nominativo;dal;al\n3331112222;x;2026-01-10;2026-01-20\n"}); !errors.Is(err, ui.ErrInvalid) {
+	if _, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: expired, List: "numero;nominativo;dal;al\n3331112222;x;2026-01-10;2026-01-20\n"}); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("job on an erased case: %v; want ui.ErrInvalid", err)
 	}
 }

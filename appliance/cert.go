@@ -27,22 +27,22 @@ const LeafCertificate = "certificate"
 // self-signed by that key, made once and kept in DataDir/appliance-cert.pem; a certificate whose key is not the
 // current signing key is replaced. Trust in it comes from the TPM's certification of the key (proofs/attestation),
 // not from a certification authority; a studio that has a CA can issue its own certificate for the same key.
-func (a *Appliance) certificate(ctx context.Context) (*x509.Certificate, error) {
-	path := filepath.Join(a.cfg.DataDir, "appliance-cert.pem")
+func (r reporter) certificate(ctx context.Context) (*x509.Certificate, error) {
+	path := filepath.Join(r.a.cfg.DataDir, "appliance-cert.pem")
 	b, err := os.ReadFile(path)
 	if err == nil {
-		if cert, err := parseCertPEM(b); err == nil && a.ident.SigningKey.Equal(cert.PublicKey) {
+		if cert, err := parseCertPEM(b); err == nil && r.a.ident.SigningKey.Equal(cert.PublicKey) {
 			return cert, nil
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	signer, err := a.tpm.Signer(ctx)
+	signer, err := r.a.tpm.Signer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC()
-	cert, err := pades.SelfSignedCert(signer, pkix.Name{CommonName: "Attesta " + a.ID(), Organization: []string{"Attesta"}},
+	cert, err := pades.SelfSignedCert(signer, pkix.Name{CommonName: "Attesta " + r.a.ID(), Organization: []string{"Attesta"}},
 		now.Add(-time.Hour), now.AddDate(10, 0, 0))
 	if err != nil {
 		return nil, fmt.Errorf("appliance: certificate for the signing key: %w", err)
@@ -52,7 +52,7 @@ func (a *Appliance) certificate(ctx context.Context) (*x509.Certificate, error) 
 		return nil, err
 	}
 	sum := sha256.Sum256(cert.Raw)
-	if _, err := a.record(ctx, journal.Entry{Type: LeafCertificate, Fields: map[string]any{
+	if _, err := r.a.record(ctx, journal.Entry{Type: LeafCertificate, Fields: map[string]any{
 		"sha256": hex.EncodeToString(sum[:]), "subject": cert.Subject.String(), "not_after": cert.NotAfter.Format(time.RFC3339),
 	}}); err != nil {
 		return nil, err

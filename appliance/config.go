@@ -52,11 +52,35 @@ type Config struct {
 	// PublicURL is how clients and recipients reach PublicListen (e.g. https://attesta.studio.it): remote and
 	// share links are built on it. Default: the address the technician's screen was reached at.
 	PublicURL string `json:"public_url"`
+	// Panel names the front panel's GPIO pins. Default: none, a machine without a panel (a development machine):
+	// serve then loads no host drivers.
+	Panel PanelConfig `json:"panel"`
 
 	// Logger receives structured logs. Default: JSON lines appended to DataDir/attesta.log.
 	Logger *slog.Logger `json:"-"`
 	// Version is the tool version recorded in the journal. Default: "dev".
 	Version string `json:"-"`
+}
+
+// PanelConfig names the front panel's pins as periph.io's host drivers register them: a line name ("GPIO17") or a
+// board position ("P1_11"). Intrusion is required for a panel at all; an empty LED or buzzer name is a part not
+// fitted. On a box with a panel, [Serve] loads the host drivers, watches the intrusion switch (an opening extends the
+// application PCR, journals a "tamper" leaf and locks certification: see [Appliance.Tamper]) and shows the
+// appliance's state on the LEDs. A name that no driver registers stops serve with an error naming the part and pin.
+type PanelConfig struct {
+	Intrusion string `json:"intrusion"`
+	Ready     string `json:"ready"`
+	Working   string `json:"working"`
+	Attention string `json:"attention"`
+	Tampered  string `json:"tampered"`
+	Buzzer    string `json:"buzzer"`
+	// ActiveLow says the switch reads Low when the case is open. Default: High is open (a normally-closed switch to
+	// ground with a pull-up, so that a cut wire also reads open).
+	ActiveLow bool `json:"active_low"`
+	// OutputsActiveLow says the LEDs and the buzzer are on when driven Low (sinking wiring). Default: High is on.
+	OutputsActiveLow bool `json:"outputs_active_low"`
+	// Debounce is how long the switch must stay unchanged to count. Default: panel.DefaultDebounce.
+	Debounce Duration `json:"debounce"`
 }
 
 // Defaults used when a Config field is zero.

@@ -1,6 +1,14 @@
 // Package appliance is Attesta's composition root: it opens the TPM, provisions the appliance's keys, opens the
 // evidence journal and the blob store, runs the start-up self-test, and checks itself periodically with TPM
-// attestation.
+// attestation. [Serve] runs it as the appliance runs: the touch UI and the public links, the jobs, the scheduler,
+// the front panel, and a graceful shutdown.
+//
+// # Parts
+//
+// An opened [Appliance] hands out its parts, each with one concern: [Appliance.Certify], the acquisition pipelines
+// (package certify: WhatsApp Web, Android backups, phones over ADB, deliveries); [Appliance.Desk], the cases, their
+// retention and the jobs; [Appliance.Screens], what the touch UI shows and journals; the front panel (package
+// panel), which [Serve] opens from [Config].Panel.
 //
 // # Start-up
 //
@@ -41,13 +49,13 @@
 // and duplicate or invalid ids; a new layout gets a new format string. Each case is registered for retention when
 // it is opened (service bought plus [Config].LegalMonths), and journaled as a "case-opened" leaf holding its id
 // and numbers only; the client's name, number and purpose stay in the register, and are emptied from it when the
-// case is erased. [Appliance.RunRetention] erases, through [Appliance.EraseCase], the cases whose retention has
+// case is erased. [Desk.RunRetention] erases, through [Appliance.EraseCase], the cases whose retention has
 // ended and that are not on legal hold; every retention change is a "retention" leaf.
 //
 // # Jobs
 //
-// A web session or an extraction runs as a job in the background ([Appliance.StartWebSession],
-// [Appliance.StartExtraction]), one of each kind at a time, under the context given to [Appliance.OpenJobs]. Each
+// A web session or an extraction runs as a job in the background ([Desk.StartWebSession],
+// [Desk.StartExtraction]), one of each kind at a time, under the context given to [Desk.OpenJobs]. Each
 // job has a record, jobs/<id>.json, replaced durably at every change of state and chat outcome (progress at most
 // once a second):
 //
@@ -60,7 +68,7 @@
 // carry numbers, the backup key, the phone's serial, the error text) is in "sealed": nonce ‖ AES-256-GCM of a JSON
 // object, with the format, id, kind and case as additional data, under a key that the TPM seals in
 // jobs/key.sealed. A record found "running" at start-up was cut short by a stop: it becomes "interrupted" (a
-// "job-interrupted" leaf) and [Appliance.ResumeJob] runs its undelivered lines again as a new job. Journal leaves
+// "job-interrupted" leaf) and [Desk.ResumeJob] runs its undelivered lines again as a new job. Journal leaves
 // "job-started", "job-ended", "job-interrupted" and "job-resumed" carry ids, kinds, states and counts only. A
 // reader refuses another format string, unknown fields and trailing data; such a record is listed as failed with
 // an error naming its file, and the other jobs are read on.

@@ -20,7 +20,7 @@ const LeafDeliveriesRemoved = "deliveries-removed"
 // they hold the chats in clear, and the case's retention has ended. A folder belongs to the case when its
 // proofs/delivery-leaf.json — the delivery's journal leaf, byte for byte — names the case. The removal is
 // journaled.
-func (a *Appliance) removeDeliveries(ctx context.Context, outDir, caseID string) error {
+func removeDeliveries(ctx context.Context, a *Appliance, outDir, caseID string) error {
 	entries, err := os.ReadDir(outDir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

@@ -20,7 +20,7 @@ func TestExportJournalProofsVerifyIndependently(t *testing.T) {
 	ctx := t.Context()
 	a := openSim(t, t.TempDir())
 	for range 3 {
-		acq, err := a.StartAcquisition(ctx, "case-1", "test", nil)
+		acq, err := a.Certify().StartAcquisition(ctx, "case-1", "test", nil)
 		if err != nil {
 			t.Fatal(err)
 		}

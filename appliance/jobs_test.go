@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/ui"
 )
 
@@ -59,17 +60,17 @@ func replicaListText(sc *webtest.Scenario) (string, []string) {
 func jobAppliance(t *testing.T, dir string, runCtx context.Context, out string, sink *testSink) *Appliance {
 	t.Helper()
 	a := openSim(t, dir)
-	if err := a.OpenJobs(runCtx); err != nil {
+	if err := a.Desk().OpenJobs(runCtx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.StopJobs) // runs before the appliance's Close
-	if err := a.setDeliveriesDir(out); err != nil {
+	t.Cleanup(a.Desk().StopJobs) // runs before the appliance's Close
+	if err := a.Desk().setDeliveriesDir(out); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.SetJobSinks(func(string) ProgressSink { return sink }); err != nil {
+	if err := a.Desk().SetJobSinks(func(string) ProgressSink { return sink }); err != nil {
 		t.Fatal(err)
 	}
-	d, _ := a.work(t.Context())
+	d, _ := a.Desk().work(t.Context())
 	d.jobs.linkTimeout = time.Minute
 	return a
 }
@@ -79,7 +80,7 @@ func waitJob(t *testing.T, a *Appliance, id string) ui.JobInfo {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
-		j, err := a.Job(t.Context(), id)
+		j, err := a.Desk().Job(t.Context(), id)
 		if err != nil {
 			t.Fatalf("Job(%s): %v", id, err)
 		}
@@ -124,7 +125,7 @@ func webCase(t *testing.T, a *Appliance) string {
 	t.Helper()
 	nc := goodCase()
 	nc.MaxMessages = 20
-	c, err := a.CreateCase(t.Context(), nc)
+	c, err := a.Desk().CreateCase(t.Context(), nc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,17 +146,17 @@ func TestWebJobRunsToDone(t *testing.T) {
 	caseID := webCase(t, a)
 	list, phones := replicaListText(sc)
 
-	j, err := a.StartWebSession(ctx, ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
+	j, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
 	if err != nil {
 		t.Fatalf("StartWebSession: %v", err)
 	}
 	if j.State != ui.JobRunning || j.Kind != JobWeb || j.Case != caseID || len(j.Chats) != len(phones) {
 		t.Fatalf("started job: %+v", j)
 	}
-	if _, err := a.StartWebSession(ctx, ui.WebSession{Case: caseID, List: list}); !errors.Is(err, ui.ErrBusy) {
+	if _, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: caseID, List: list}); !errors.Is(err, ui.ErrBusy) {
 		t.Fatalf("second web job while one runs: %v; want ui.ErrBusy", err)
 	}
-	if err := a.CancelJob(ctx, "j0000000000000000", "tecnico"); !errors.Is(err, ui.ErrNotFound) {
+	if err := a.Desk().CancelJob(ctx, "j0000000000000000", "tecnico"); !errors.Is(err, ui.ErrNotFound) {
 		t.Fatalf("cancel of an unknown job: %v", err)
 	}
 	j = waitJob(t, a, j.ID)
@@ -195,10 +196,10 @@ func TestWebJobRunsToDone(t *testing.T) {
 	if got := leavesOfType(t, a, LeafJobEnded); len(got) != 1 || got[0].Fields["state"] != ui.JobDone || got[0].Case != caseID {
 		t.Fatalf("job-ended leaves: %+v", got)
 	}
-	if _, err := a.ResumeJob(ctx, j.ID, "tecnico"); !errors.Is(err, ui.ErrInvalid) {
+	if _, err := a.Desk().ResumeJob(ctx, j.ID, "tecnico"); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("resume of a finished job: %v; want ui.ErrInvalid", err)
 	}
-	if c, _ := a.Case(ctx, caseID); len(c.Jobs) != 1 || c.Jobs[0].ID != j.ID {
+	if c, _ := a.Desk().Case(ctx, caseID); len(c.Jobs) != 1 || c.Jobs[0].ID != j.ID {
 		t.Fatalf("case's jobs: %+v", c.Jobs)
 	}
 }
@@ -212,7 +213,7 @@ func TestWebJobCancel(t *testing.T) {
 	a := jobAppliance(t, t.TempDir(), ctx, t.TempDir(), sink)
 	a.cfg.WhatsAppWebURL = srv.URL()
 	list, _ := replicaListText(sc)
-	j, err := a.StartWebSession(ctx, ui.WebSession{Case: webCase(t, a), List: list})
+	j, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: webCase(t, a), List: list})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,23 +222,23 @@ func TestWebJobCancel(t *testing.T) {
 		qrs = sink.qrs
 		sink.mu.Unlock()
 	}
-	if err := a.CancelJob(ctx, j.ID, "tecnico"); err != nil {
+	if err := a.Desk().CancelJob(ctx, j.ID, "tecnico"); err != nil {
 		t.Fatalf("CancelJob: %v", err)
 	}
 	if j = waitJob(t, a, j.ID); j.State != ui.JobCancelled {
 		t.Fatalf("cancelled job is %s (%s)", j.State, j.Error)
 	}
-	if err := a.CancelJob(ctx, j.ID, "tecnico"); !errors.Is(err, ui.ErrInvalid) {
+	if err := a.Desk().CancelJob(ctx, j.ID, "tecnico"); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("cancel of a cancelled job: %v", err)
 	}
-	if ends := leavesOfType(t, a, LeafAcquisitionEnd); len(ends) != 1 {
+	if ends := leavesOfType(t, a, certify.LeafAcquisitionEnd); len(ends) != 1 {
 		t.Fatalf("the cancelled acquisition is not closed in the journal: %+v", ends)
 	}
 	if got := leavesOfType(t, a, LeafJobEnded); len(got) != 1 || got[0].Fields["state"] != ui.JobCancelled {
 		t.Fatalf("job-ended leaves: %+v", got)
 	}
 	// The kind is free again.
-	if _, err := a.StartWebSession(ctx, ui.WebSession{Case: j.Case, List: list}); err != nil {
+	if _, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: j.Case, List: list}); err != nil {
 		t.Fatalf("web job after a cancelled one: %v", err)
 	}
 }
@@ -260,7 +261,7 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 	a.cfg.WhatsAppWebURL = srv.URL()
 	caseID := webCase(t, a)
 	list, phones := replicaListText(sc)
-	j, err := a.StartWebSession(t.Context(), ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
+	j, err := a.Desk().StartWebSession(t.Context(), ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,40 +269,40 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 		t.Fatalf("job after the stop: %s (%s)", j.State, j.Error)
 	}
 	// What was acquired until the stop stays journaled, and the acquisition is closed as failed.
-	ends := leavesOfType(t, a, LeafAcquisitionEnd)
-	if len(leavesOfType(t, a, LeafArtifact)) == 0 || len(ends) != 1 || !strings.HasPrefix(fmt.Sprint(ends[0].Fields["outcome"]), "failed") {
+	ends := leavesOfType(t, a, certify.LeafAcquisitionEnd)
+	if len(leavesOfType(t, a, certify.LeafArtifact)) == 0 || len(ends) != 1 || !strings.HasPrefix(fmt.Sprint(ends[0].Fields["outcome"]), "failed") {
 		t.Fatalf("after the stop: acquisition ends %+v", ends)
 	}
 	// A crash would leave the record saying running: restart must find it so and mark it interrupted.
-	d, _ := a.work(t.Context())
+	d, _ := a.Desk().work(t.Context())
 	d.jobs.mu.Lock()
 	d.jobs.jobs[j.ID].rec.State = ui.JobRunning
 	if err := d.jobs.save(d.jobs.jobs[j.ID], true); err != nil {
 		t.Fatal(err)
 	}
 	d.jobs.mu.Unlock()
-	a.StopJobs()
+	a.Desk().StopJobs()
 	a.Close()
 	srv.Unlink() // the stopped browser's link is gone: the client scans a new code
 
 	sink2 := &testSink{onQR: srv.Scan}
 	b := jobAppliance(t, dir, t.Context(), out, sink2)
 	b.cfg.WhatsAppWebURL = srv.URL()
-	got, err := b.Job(t.Context(), j.ID)
+	got, err := b.Desk().Job(t.Context(), j.ID)
 	if err != nil || got.State != ui.JobInterrupted {
 		t.Fatalf("after restart Job = %+v, %v; want interrupted", got, err)
 	}
 	if l := leavesOfType(t, b, LeafJobInterrupted); len(l) != 1 || l[0].Fields["job"] != j.ID {
 		t.Fatalf("job-interrupted leaves: %+v", l)
 	}
-	next, err := b.ResumeJob(t.Context(), j.ID, "tecnico 2")
+	next, err := b.Desk().ResumeJob(t.Context(), j.ID, "tecnico 2")
 	if err != nil {
 		t.Fatalf("ResumeJob: %v", err)
 	}
 	if next.ID == j.ID {
 		t.Fatal("the resumed job has the old id")
 	}
-	if _, err := b.ResumeJob(t.Context(), j.ID, "tecnico 2"); !errors.Is(err, ui.ErrInvalid) && !errors.Is(err, ui.ErrBusy) {
+	if _, err := b.Desk().ResumeJob(t.Context(), j.ID, "tecnico 2"); !errors.Is(err, ui.ErrInvalid) && !errors.Is(err, ui.ErrBusy) {
 		t.Fatalf("second resume: %v", err)
 	}
 	next = waitJob(t, b, next.ID)
@@ -317,7 +318,7 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 	if folders == 0 {
 		t.Fatalf("resumed job delivered nothing: %+v", next.Chats)
 	}
-	if old, _ := b.Job(t.Context(), j.ID); old.State != JobResumed || old.Resumable() {
+	if old, _ := b.Desk().Job(t.Context(), j.ID); old.State != JobResumed || old.Resumable() {
 		t.Fatalf("old job after resume: %+v", old)
 	}
 	resumed := leavesOfType(t, b, LeafJobResumed)
@@ -337,21 +338,21 @@ func TestADBJob(t *testing.T) {
 	a.cfg.ADB = addr
 	nc := goodCase()
 	nc.MaxMessages = 5
-	c, err := a.CreateCase(ctx, nc)
+	c, err := a.Desk().CreateCase(ctx, nc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3339998888;Non in rubrica;2026-01-10;2026-01-20\n"
-	if _, err := a.StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: "1234", List: list}); !errors.Is(err, ui.ErrInvalid) {
+	if _, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: "1234", List: list}); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("short key: %v; want ui.ErrInvalid", err)
 	}
-	if _, err := a.StartExtraction(ctx, ui.Extraction{Case: "AT-1999-0001", Serial: serial, Key: key.RootHex(), List: list}); !errors.Is(err, ui.ErrNotFound) {
+	if _, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: "AT-1999-0001", Serial: serial, Key: key.RootHex(), List: list}); !errors.Is(err, ui.ErrNotFound) {
 		t.Fatalf("unknown case: %v; want ui.ErrNotFound", err)
 	}
-	if _, err := a.StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: "numero;nominativo\nabc;x\n"}); !errors.Is(err, ui.ErrInvalid) {
+	if _, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: "numero;nominativo\nabc;x\n"}); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("bad list: %v; want ui.ErrInvalid", err)
 	}
-	j, err := a.StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})
+	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})
 	if err != nil {
 		t.Fatalf("StartExtraction: %v", err)
 	}
@@ -378,19 +379,19 @@ func TestCorruptJobRecord(t *testing.T) {
 	dir := t.TempDir()
 	a := jobAppliance(t, dir, ctx, t.TempDir(), &testSink{})
 	a.cfg.ADB = "127.0.0.1:1" // no adb server: the job fails at once
-	c, err := a.CreateCase(ctx, goodCase())
+	c, err := a.Desk().CreateCase(ctx, goodCase())
 	if err != nil {
 		t.Fatal(err)
 	}
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
-	j, err := a.StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32), List: list})
+	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32), List: list})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if j = waitJob(t, a, j.ID); j.State != ui.JobFailed || j.Error == "" {
 		t.Fatalf("job without adb server: %+v", j)
 	}
-	a.StopJobs()
+	a.Desk().StopJobs()
 	a.Close()
 
 	good, _ := os.ReadFile(filepath.Join(dir, "jobs", j.ID+".json"))
@@ -405,7 +406,7 @@ func TestCorruptJobRecord(t *testing.T) {
 		}
 	}
 	b := jobAppliance(t, dir, ctx, t.TempDir(), &testSink{})
-	jobs, err := b.ListJobs(ctx)
+	jobs, err := b.Desk().ListJobs(ctx)
 	if err != nil {
 		t.Fatalf("ListJobs: %v", err)
 	}
@@ -416,7 +417,7 @@ func TestCorruptJobRecord(t *testing.T) {
 		if bad.State != ui.JobFailed || !strings.Contains(bad.Error, filepath.Join(dir, "jobs", bad.ID+".json")) {
 			t.Errorf("unreadable record %s: %+v; want failed naming the file", bad.ID, bad)
 		}
-		if _, err := b.Job(ctx, bad.ID); !errors.Is(err, ErrJobRecord) {
+		if _, err := b.Desk().Job(ctx, bad.ID); !errors.Is(err, ErrJobRecord) {
 			t.Errorf("Job(%s) = %v; want ErrJobRecord", bad.ID, err)
 		}
 	}
@@ -444,10 +445,10 @@ func TestUIServerWiresJobsToFeeds(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	a := openSim(t, dir)
-	if err := a.OpenJobs(ctx); err != nil {
+	if err := a.Desk().OpenJobs(ctx); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(a.StopJobs)
+	t.Cleanup(a.Desk().StopJobs)
 	a.cfg.ADB = "127.0.0.1:1" // no adb server: the job fails at once
 	creds, err := LoadOrCreateCredentials(dir, "135790", "")
 	if err != nil {
@@ -457,11 +458,11 @@ func TestUIServerWiresJobsToFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UIServer: %v", err)
 	}
-	c, err := a.CreateCase(ctx, goodCase())
+	c, err := a.Desk().CreateCase(ctx, goodCase())
 	if err != nil {
 		t.Fatal(err)
 	}
-	j, err := a.StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32),
+	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"})
 	if err != nil {
 		t.Fatal(err)

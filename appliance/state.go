@@ -10,7 +10,7 @@ import (
 
 // readState recovers, from the newest leaves backwards, the certification lock and the newest TPM clock reading.
 // The journal is the only source of this state, so deleting a file cannot unlock the appliance.
-func (a *Appliance) readState(ctx context.Context) error {
+func readState(ctx context.Context, a *Appliance) error {
 	var haveLock, haveClock bool
 	for i := a.journal.Size(); i > 0 && !(haveLock && haveClock); i-- {
 		data, err := a.journal.LeafBytes(ctx, i-1)

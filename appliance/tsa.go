@@ -27,7 +27,7 @@ const tsaStampTimeout = 20 * time.Second
 
 // openTSA sets up the time-stamping authority when one is configured: its client, trusted by the roots in
 // cfg.TSACA, and a durable queue of pending requests in DataDir/tsa-queue.
-func (a *Appliance) openTSA() error {
+func openTSA(a *Appliance) error {
 	if a.cfg.TSAURL == "" {
 		return nil
 	}
@@ -46,7 +46,7 @@ func (a *Appliance) openTSA() error {
 	}
 	q.Logger = a.log
 	q.OnToken = func(id string, tok *tsa.Token) {
-		if err := a.journalToken(context.Background(), id, tok); err != nil {
+		if err := (reporter{a}).journalToken(context.Background(), id, tok); err != nil {
 			a.log.Error("time-stamp token not journaled", slog.String("id", id), slog.Any("error", err))
 		}
 	}
@@ -56,29 +56,29 @@ func (a *Appliance) openTSA() error {
 
 // stampCheckpoint is the bundle's time-stamp hook: a token over the checkpoint note from the TSA, journaled; when
 // the TSA cannot be reached in time the request is queued and no token is returned.
-func (a *Appliance) stampCheckpoint(ctx context.Context, note []byte) ([]byte, error) {
+func (r reporter) stampCheckpoint(ctx context.Context, note []byte) ([]byte, error) {
 	digest := sha256.Sum256(note)
 	id := "checkpoint-" + hex.EncodeToString(digest[:8])
 	sctx, cancel := context.WithTimeout(ctx, tsaStampTimeout)
 	defer cancel()
-	tok, err := a.tsa.Timestamp(sctx, digest[:])
+	tok, err := r.a.tsa.Timestamp(sctx, digest[:])
 	if err != nil {
-		a.log.WarnContext(ctx, "TSA unreachable: request queued", slog.String("id", id), slog.Any("error", err))
-		if qerr := a.tsaQueue.Enqueue(ctx, id, digest[:]); qerr != nil {
+		r.a.log.WarnContext(ctx, "TSA unreachable: request queued", slog.String("id", id), slog.Any("error", err))
+		if qerr := r.a.tsaQueue.Enqueue(ctx, id, digest[:]); qerr != nil {
 			return nil, fmt.Errorf("time-stamp: %w; and it could not be queued: %w", err, qerr)
 		}
 		return nil, nil
 	}
-	if err := a.journalToken(ctx, id, tok); err != nil {
+	if err := r.journalToken(ctx, id, tok); err != nil {
 		return nil, err
 	}
 	return tok.DER, nil
 }
 
 // journalToken records a token in the journal.
-func (a *Appliance) journalToken(ctx context.Context, id string, tok *tsa.Token) error {
-	_, err := a.record(ctx, journal.Entry{Type: LeafTimestamp, Fields: map[string]any{
-		"id": id, "gen_time": tok.GenTime.UTC().Format(time.RFC3339Nano), "tsa": a.cfg.TSAURL,
+func (r reporter) journalToken(ctx context.Context, id string, tok *tsa.Token) error {
+	_, err := r.a.record(ctx, journal.Entry{Type: LeafTimestamp, Fields: map[string]any{
+		"id": id, "gen_time": tok.GenTime.UTC().Format(time.RFC3339Nano), "tsa": r.a.cfg.TSAURL,
 		"token": base64.StdEncoding.EncodeToString(tok.DER),
 	}})
 	return err
@@ -103,13 +103,13 @@ func TimestampVerifier(caPEM []byte) (func(ctx context.Context, token, data []by
 
 // stampSignature is the report's PAdES time-stamp hook (B-T): a token over the signature value, or none when the
 // TSA cannot be reached in time; the delivery's checkpoint token is queued in that case anyway.
-func (a *Appliance) stampSignature(ctx context.Context, signature []byte) ([]byte, error) {
+func (r reporter) stampSignature(ctx context.Context, signature []byte) ([]byte, error) {
 	digest := sha256.Sum256(signature)
 	sctx, cancel := context.WithTimeout(ctx, tsaStampTimeout)
 	defer cancel()
-	tok, err := a.tsa.Timestamp(sctx, digest[:])
+	tok, err := r.a.tsa.Timestamp(sctx, digest[:])
 	if err != nil {
-		a.log.WarnContext(ctx, "TSA unreachable: report signed without a time-stamp", slog.Any("error", err))
+		r.a.log.WarnContext(ctx, "TSA unreachable: report signed without a time-stamp", slog.Any("error", err))
 		return nil, nil
 	}
 	return tok.DER, nil

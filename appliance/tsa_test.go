@@ -13,6 +13,7 @@ import (
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/bundle/tsa/tsatest"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -32,14 +33,14 @@ func TestDeliveryTimestampedByTheTSA(t *testing.T) {
 	ts := tsatest.New(t, tsatest.Options{})
 	a := openWithTSA(t, ts.URL, ts.CAPath)
 	backup, key := backupFixture(t)
-	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
+	outcomes, err := a.Certify().ExtractAndroidBackup(ctx, certify.AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
 		MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	folder := outcomes[0].Folder
 	ca, _ := os.ReadFile(ts.CAPath)
-	opts := VerifyOptions(a.Journal().VerifierKey())
+	opts := certify.VerifyOptions(a.Journal().VerifierKey())
 	if opts.VerifyTimestamp, err = TimestampVerifier(ca); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +74,7 @@ func TestTSADownQueuesThenJournals(t *testing.T) {
 	ts.SetDown(true)
 	a := openWithTSA(t, ts.URL, ts.CAPath)
 	backup, key := backupFixture(t)
-	outcomes, err := a.ExtractAndroidBackup(ctx, AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
+	outcomes, err := a.Certify().ExtractAndroidBackup(ctx, certify.AndroidBackupJob{Backup: backup, Key: key, List: testList(t),
 		MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("an unreachable TSA must not stop a delivery: %v", err)

@@ -22,24 +22,33 @@ import (
 // file. The visitor's address is personal data and stays out of the journal.
 const LeafShareAccess = "share-access"
 
+// Screens is what the touch UI shows of the appliance and records through it: its state on the home screen, the
+// journal and the attestation history, the phones on USB; the accesses through share links, the UI's security
+// events and a changed PIN go into the journal.
+type Screens struct{ a *Appliance }
+
+// Screens returns what the touch UI shows of the appliance and records through it.
+func (a *Appliance) Screens() *Screens { return &Screens{a} }
+
 var (
-	_ ui.State     = (*Appliance)(nil)
-	_ ui.AccessLog = (*Appliance)(nil)
+	_ ui.State     = (*Screens)(nil)
+	_ ui.AccessLog = (*Screens)(nil)
+	_ ui.Audit     = (*Screens)(nil)
 )
 
 // Status is the appliance's state for the home screen.
-func (a *Appliance) Status(ctx context.Context) ui.Status {
-	st := ui.Status{ApplianceID: a.ID(), Clock: time.Now()}
-	if res := a.lastAttestationSummary(); res != nil {
+func (s *Screens) Status(ctx context.Context) ui.Status {
+	st := ui.Status{ApplianceID: s.a.ID(), Clock: time.Now()}
+	if res := s.a.lastAttestationSummary(); res != nil {
 		st.AttestationOK, st.AttestedAt, st.Attestation = res.OK, res.At, res.Summary
 	}
-	if reason := a.lockReason(); reason != "" {
+	if reason := s.a.lockReason(); reason != "" {
 		st.AttestationOK = false
 		st.Attestation = "certificazione bloccata: " + reason
 		st.Tamper = strings.HasPrefix(reason, "case opened")
 	}
 	var fsStat unix.Statfs_t
-	if err := unix.Statfs(a.cfg.DataDir, &fsStat); err == nil {
+	if err := unix.Statfs(s.a.cfg.DataDir, &fsStat); err == nil {
 		st.DiskFree = fsStat.Bavail * uint64(fsStat.Bsize)
 		st.DiskTotal = fsStat.Blocks * uint64(fsStat.Bsize)
 	}
@@ -50,26 +59,30 @@ func (a *Appliance) Status(ctx context.Context) ui.Status {
 const LeafUIEvent = "ui-event"
 
 // UIEvent journals a security event of the touch UI.
-func (a *Appliance) UIEvent(ctx context.Context, kind string, fields map[string]any) error {
+func (s *Screens) UIEvent(ctx context.Context, kind string, fields map[string]any) error {
 	f := map[string]any{"event": kind}
 	for k, v := range fields {
 		f[k] = v
 	}
-	_, err := a.record(ctx, journal.Entry{Type: LeafUIEvent, Fields: f})
+	_, err := s.a.record(ctx, journal.Entry{Type: LeafUIEvent, Fields: f})
 	return err
 }
 
-// ShareAccess journals one access through a share link.
-func (a *Appliance) ShareAccess(ctx context.Context, tokenHash, path, _ string) error {
-	_, err := a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: map[string]any{
-		"token_sha256": tokenHash, "path": path,
-	}})
+// ShareAccess journals an access through a share link, or a count of accesses served without a leaf each
+// (coalesced_requests, coalesced_ranges). The visitor's address stays out of the journal.
+func (s *Screens) ShareAccess(ctx context.Context, rec ui.AccessRecord) error {
+	fields := map[string]any{"token_sha256": rec.Token, "path": rec.Path}
+	if rec.Coalesced {
+		fields["coalesced_requests"], fields["coalesced_ranges"] = rec.Requests, rec.Ranges
+	}
+	_, err := s.a.record(ctx, journal.Entry{Type: LeafShareAccess, Fields: fields})
 	return err
 }
 
 // UIServer builds the touch UI over the appliance: its state on the home screen, the cases and their jobs (which
 // write into deliveriesDir and show their progress on the UI's feeds), the phones on USB, the journal, the
-// delivery folders of deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled.
+// delivery folders of deliveriesDir, share links kept in DataDir/shares.json, every access through them journaled,
+// the wrong-PIN counts kept in DataDir/ui-lockout.json.
 func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Server, error) {
 	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
 		return nil, err
@@ -79,15 +92,17 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 		return nil, err
 	}
 	shares := journaledShares{ShareStore: fileShares, a: a, deliveries: deliveriesDir}
-	if err := a.setDeliveriesDir(deliveriesDir); err != nil {
+	if err := a.desk.setDeliveriesDir(deliveriesDir); err != nil {
 		return nil, err
 	}
-	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: a, State: a, Deliveries: ui.DirDeliveries(deliveriesDir),
-		Shares: shares, Access: a, Cases: a, Jobs: a, Phones: a, Journal: a, PublicURL: a.cfg.PublicURL, Audit: a, Logger: a.log})
+	screens := a.Screens()
+	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: screens, State: screens, Deliveries: ui.DirDeliveries(deliveriesDir),
+		Shares: shares, Access: screens, Cases: a.desk, Jobs: a.desk, Phones: screens, Journal: screens, PublicURL: a.cfg.PublicURL,
+		Audit: screens, Logger: a.log, LockoutFile: filepath.Join(a.cfg.DataDir, "ui-lockout.json")})
 	if err != nil {
 		return nil, err
 	}
-	if err := a.SetJobSinks(func(id string) ProgressSink { return srv.Feed(id) }); err != nil {
+	if err := a.desk.SetJobSinks(func(id string) ProgressSink { return srv.Feed(id) }); err != nil {
 		return nil, err
 	}
 	return srv, nil
@@ -107,7 +122,7 @@ const credentialsFormat = "attesta.ui.credentials/v1"
 var ErrNoPIN = errors.New("no technician PIN set: give one for the first start (ATTESTA_TECHNICIAN_PIN)")
 
 // LoadOrCreateCredentials reads the UI's PIN hashes from DataDir/ui-credentials.json. On first start it creates
-// them from the PINs given (the administrator PIN is optional); afterwards the PINs given are ignored: changing a
+// them from the PINs given (the administrator PIN is optional), refusing what [ui.CheckPINs] refuses; afterwards the PINs given are ignored: changing a
 // PIN is an administrator's act.
 func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Credentials, error) {
 	path := filepath.Join(dataDir, credentialsName)
@@ -122,8 +137,11 @@ func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Creden
 	if !errors.Is(err, fs.ErrNotExist) {
 		return ui.Credentials{}, err
 	}
-	if len(technicianPIN) < 6 {
-		return ui.Credentials{}, fmt.Errorf("appliance: %w, at least 6 digits", ErrNoPIN)
+	if technicianPIN == "" {
+		return ui.Credentials{}, fmt.Errorf("appliance: %w, 6 to 12 digits", ErrNoPIN)
+	}
+	if err := ui.CheckPINs(technicianPIN, adminPIN); err != nil { // the PIN-change screen's rules
+		return ui.Credentials{}, fmt.Errorf("appliance: first start: %w", err)
 	}
 	salt, err := ui.NewSalt()
 	if err != nil {

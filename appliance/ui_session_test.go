@@ -24,6 +24,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/ui"
 )
 
@@ -261,6 +262,10 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 	if code, body := p.get(phone, remote); code != http.StatusOK || strings.Contains(body, `href="/home"`) {
 		p.tb.Fatalf("client's link: %d, want 200 and a page without the technician's navigation", code)
 	}
+	// The page's button claims the link for this browser (a link preview's GET does not).
+	if resp, err := phone.PostForm(remote, nil); err != nil || resp.Body.Close() != nil || resp.StatusCode != http.StatusSeeOther {
+		p.tb.Fatalf("client claims the link: %v %v", resp, err)
+	}
 	if code, _ := p.get(phone, remote+"/qr.png"); code != http.StatusOK {
 		p.tb.Fatalf("client's QR: %d, want 200", code)
 	}
@@ -271,7 +276,7 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 	p.wa.Scan() // the client's phone scans the code
 	p.tb.Cleanup(func() {
 		if p.tb.Failed() {
-			j, err := p.a.Job(context.Background(), jobID)
+			j, err := p.a.Desk().Job(context.Background(), jobID)
 			p.tb.Logf("job %s: %s %q %q %v", jobID, j.State, j.Progress, j.Error, err)
 		}
 	})
@@ -307,7 +312,7 @@ func TestWholeSessionThroughTheUI(t *testing.T) {
 		t.Errorf("the progress stream carried %d events, want the session's steps and its end", len(lat))
 	}
 
-	job, err := p.a.Job(t.Context(), strings.TrimPrefix(jobPath, "/jobs/"))
+	job, err := p.a.Desk().Job(t.Context(), strings.TrimPrefix(jobPath, "/jobs/"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +352,7 @@ func TestWholeSessionThroughTheUI(t *testing.T) {
 			t.Errorf("share-created leaf %v holds the chat's number", l.Fields)
 		}
 	}
-	for _, typ := range []string{LeafCaseOpened, LeafJobStarted, LeafJobEnded, LeafAcquisitionEnd, bundle.LeafType,
+	for _, typ := range []string{LeafCaseOpened, LeafJobStarted, LeafJobEnded, certify.LeafAcquisitionEnd, bundle.LeafType,
 		LeafShareRevoked} {
 		if len(leavesOfType(t, p.a, typ)) == 0 {
 			t.Errorf("no %q leaf in the journal after the session", typ)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/appliance/panel"
+	"github.com/attesta/attesta/ui"
 )
 
 func TestUIStatusAndShareAccess(t *testing.T) {
@@ -15,11 +16,11 @@ func TestUIStatusAndShareAccess(t *testing.T) {
 	if _, err := a.CheckAttestation(ctx); err != nil {
 		t.Fatal(err)
 	}
-	st := a.Status(ctx)
+	st := a.Screens().Status(ctx)
 	if st.ApplianceID != a.ID() || !st.AttestationOK || st.Tamper || st.DiskTotal == 0 {
 		t.Fatalf("status of a healthy appliance: %+v", st)
 	}
-	if err := a.ShareAccess(ctx, strings.Repeat("ab", 32), "relazione.pdf", "192.0.2.7"); err != nil {
+	if err := a.Screens().ShareAccess(ctx, ui.AccessRecord{Token: strings.Repeat("ab", 32), Path: "relazione.pdf", Remote: "192.0.2.7", Requests: 1}); err != nil {
 		t.Fatal(err)
 	}
 	leaves := leavesOfType(t, a, LeafShareAccess)
@@ -34,7 +35,7 @@ func TestUIStatusAndShareAccess(t *testing.T) {
 	if err := a.Tamper(ctx, panel.Event{At: time.Now(), Count: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if st := a.Status(ctx); !st.Tamper || st.AttestationOK {
+	if st := a.Screens().Status(ctx); !st.Tamper || st.AttestationOK {
 		t.Fatalf("status after a case opening: %+v", st)
 	}
 }

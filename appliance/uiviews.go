@@ -24,20 +24,20 @@ import (
 const LeafPINChanged = "ui-pin-changed"
 
 var (
-	_ ui.JournalView     = (*Appliance)(nil)
-	_ ui.Phones          = (*Appliance)(nil)
-	_ ui.CredentialStore = (*Appliance)(nil)
+	_ ui.JournalView     = (*Screens)(nil)
+	_ ui.Phones          = (*Screens)(nil)
+	_ ui.CredentialStore = (*Screens)(nil)
 )
 
 // Leaves returns up to n leaves of the journal from index from on, and the journal's size.
-func (a *Appliance) Leaves(ctx context.Context, from uint64, n int) ([]ui.LeafInfo, uint64, error) {
-	size := a.journal.Size()
+func (s *Screens) Leaves(ctx context.Context, from uint64, n int) ([]ui.LeafInfo, uint64, error) {
+	size := s.a.journal.Size()
 	if from >= size || n <= 0 {
 		return nil, size, nil
 	}
 	to := min(size, from+uint64(n))
 	var out []ui.LeafInfo
-	for leaf, err := range a.journal.Entries(ctx, from, to) {
+	for leaf, err := range s.a.journal.Entries(ctx, from, to) {
 		if err != nil {
 			return out, size, fmt.Errorf("appliance: read journal leaves %d–%d: %w", from, to, err)
 		}
@@ -62,12 +62,12 @@ const attestationWindow = 4096
 
 // Attestations returns the latest n attestation checks, newest first, reading the journal backwards: the checks
 // run periodically, so the recent ones are near its end.
-func (a *Appliance) Attestations(ctx context.Context, n int) ([]ui.AttestationInfo, error) {
+func (s *Screens) Attestations(ctx context.Context, n int) ([]ui.AttestationInfo, error) {
 	var out []ui.AttestationInfo
-	for to := a.journal.Size(); to > 0 && len(out) < n; {
+	for to := s.a.journal.Size(); to > 0 && len(out) < n; {
 		from := to - min(to, attestationWindow)
 		var window []ui.AttestationInfo
-		for leaf, err := range a.journal.Entries(ctx, from, to) {
+		for leaf, err := range s.a.journal.Entries(ctx, from, to) {
 			if err != nil {
 				return out, fmt.Errorf("appliance: read attestation history at leaves %d–%d: %w", from, to, err)
 			}
@@ -104,12 +104,12 @@ func attestationInfo(l journal.Leaf) (ui.AttestationInfo, bool) {
 }
 
 // Phones lists the phones the adb server sees. No adb server is not an error: there is simply no phone.
-func (a *Appliance) Phones(ctx context.Context) ([]ui.Phone, error) {
+func (s *Screens) Phones(ctx context.Context) ([]ui.Phone, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	devs, err := usb.New(usb.Options{Addr: a.adbServer(), Logger: a.log}).Devices(ctx)
+	devs, err := usb.New(usb.Options{Addr: s.adbServer(), Logger: s.a.log}).Devices(ctx)
 	if err != nil {
-		a.log.DebugContext(ctx, "no adb server", "error", err)
+		s.a.log.DebugContext(ctx, "no adb server", "error", err)
 		return nil, nil
 	}
 	out := make([]ui.Phone, 0, len(devs))
@@ -120,16 +120,16 @@ func (a *Appliance) Phones(ctx context.Context) ([]ui.Phone, error) {
 }
 
 // adbServer is the adb server the appliance talks to.
-func (a *Appliance) adbServer() string { return a.cfg.ADB }
+func (s *Screens) adbServer() string { return s.a.cfg.ADB }
 
 // SaveCredentials replaces the UI's PIN hashes after an administrator changed a PIN, and journals which PINs
 // changed.
-func (a *Appliance) SaveCredentials(ctx context.Context, c ui.Credentials) error {
+func (s *Screens) SaveCredentials(ctx context.Context, c ui.Credentials) error {
 	if len(c.Salt) == 0 || len(c.Technician) == 0 {
 		return errors.New("appliance: save credentials: no salt or technician PIN")
 	}
-	path := filepath.Join(a.cfg.DataDir, credentialsName)
-	old, err := LoadOrCreateCredentials(a.cfg.DataDir, "", "")
+	path := filepath.Join(s.a.cfg.DataDir, credentialsName)
+	old, err := LoadOrCreateCredentials(s.a.cfg.DataDir, "", "")
 	if err != nil {
 		return fmt.Errorf("appliance: save credentials: %w", err)
 	}
@@ -141,7 +141,7 @@ func (a *Appliance) SaveCredentials(ctx context.Context, c ui.Credentials) error
 	if err := durable.Replace(path, append(data, '\n'), 0o600); err != nil {
 		return fmt.Errorf("appliance: save credentials: %w", err)
 	}
-	_, err = a.record(ctx, journal.Entry{Type: LeafPINChanged, Fields: map[string]any{
+	_, err = s.a.record(ctx, journal.Entry{Type: LeafPINChanged, Fields: map[string]any{
 		"technician": !bytes.Equal(old.Technician, c.Technician) || !bytes.Equal(old.Salt, c.Salt),
 		"admin":      !bytes.Equal(old.Admin, c.Admin) || !bytes.Equal(old.Salt, c.Salt),
 	}})

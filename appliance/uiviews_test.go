@@ -10,7 +10,7 @@ import (
 func TestLeavesShowStoredFields(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	size := a.Journal().Size()
-	leaves, got, err := a.Leaves(t.Context(), 0, 1000)
+	leaves, got, err := a.Screens().Leaves(t.Context(), 0, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,11 +25,11 @@ func TestLeavesShowStoredFields(t *testing.T) {
 	if leaves[0].Type != LeafProvision || !strings.HasPrefix(leaves[0].Fields, "{") {
 		t.Errorf("first leaf = %s %q, want the provisioning leaf as stored", leaves[0].Type, leaves[0].Fields)
 	}
-	tail, _, err := a.Leaves(t.Context(), size-1, 50)
+	tail, _, err := a.Screens().Leaves(t.Context(), size-1, 50)
 	if err != nil || len(tail) != 1 || tail[0].Index != size-1 {
 		t.Errorf("Leaves(last, 50) = %v, %v: want the last leaf only", tail, err)
 	}
-	if past, _, err := a.Leaves(t.Context(), size+5, 50); err != nil || len(past) != 0 {
+	if past, _, err := a.Screens().Leaves(t.Context(), size+5, 50); err != nil || len(past) != 0 {
 		t.Errorf("Leaves(past the end) = %v, %v: want none", past, err)
 	}
 }
@@ -44,7 +44,7 @@ func TestAttestationsNewestFirst(t *testing.T) {
 		}
 		want = append([]uint64{res.Leaf}, want...)
 	}
-	got, err := a.Attestations(t.Context(), 2)
+	got, err := a.Screens().Attestations(t.Context(), 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestSaveCredentialsJournalsWhichPINChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	next := ui.Credentials{Salt: old.Salt, Technician: ui.HashPIN(old.Salt, "551234"), Admin: old.Admin}
-	if err := a.SaveCredentials(t.Context(), next); err != nil {
+	if err := a.Screens().SaveCredentials(t.Context(), next); err != nil {
 		t.Fatal(err)
 	}
 	back, err := LoadOrCreateCredentials(dir, "", "")

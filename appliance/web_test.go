@@ -12,6 +12,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
 )
 
@@ -44,7 +45,7 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 
 	list := scenarioList(t, sc)
 	var qr web.QR
-	outcomes, err := a.CaptureWeb(ctx, WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "case-web",
+	outcomes, err := a.Certify().CaptureWeb(ctx, certify.WebJob{URL: srv.URL(), List: list, MaxMessages: 20, Case: "case-web",
 		Operator: "tecnico", OutDir: out, LinkTimeout: time.Minute,
 		OnQR: func(q web.QR) { qr = q; srv.Scan() }, // the client's phone scans the code
 	})
@@ -64,7 +65,7 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 			continue
 		}
 		delivered++
-		opts := VerifyOptions(a.Journal().VerifierKey())
+		opts := certify.VerifyOptions(a.Journal().VerifierKey())
 		opts.AK, opts.RequireAttestation = a.Identity().AK, true
 		if _, err := bundle.Verify(ctx, o.Folder, opts); err != nil {
 			t.Fatalf("delivery %s does not verify: %v", o.Folder, err)
@@ -84,7 +85,7 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 	b[len(b)/2] ^= 1
 	os.WriteFile(shots[0], b, 0o644)
 	folder := filepath.Dir(filepath.Dir(filepath.Dir(shots[0])))
-	if _, err := bundle.Verify(ctx, folder, VerifyOptions(a.Journal().VerifierKey())); !errors.Is(err, bundle.ErrInvalid) {
+	if _, err := bundle.Verify(ctx, folder, certify.VerifyOptions(a.Journal().VerifierKey())); !errors.Is(err, bundle.ErrInvalid) {
 		t.Fatalf("altered screenshot: Verify = %v, want ErrInvalid", err)
 	}
 }
@@ -126,7 +127,7 @@ func TestCaptureWebResumesAfterLinkLost(t *testing.T) {
 	t.Cleanup(srv.Close)
 	a := openSim(t, t.TempDir())
 	qrs, unlinked := 0, false
-	outcomes, err := a.CaptureWeb(ctx, WebJob{URL: srv.URL(), List: scenarioList(t, sc), MaxMessages: 20,
+	outcomes, err := a.Certify().CaptureWeb(ctx, certify.WebJob{URL: srv.URL(), List: scenarioList(t, sc), MaxMessages: 20,
 		Case: "case-web", OutDir: t.TempDir(), LinkTimeout: time.Minute,
 		OnQR: func(web.QR) { qrs++; srv.Scan() },
 		Progress: func(p web.Progress) {
@@ -148,7 +149,7 @@ func TestCaptureWebResumesAfterLinkLost(t *testing.T) {
 			continue
 		}
 		if o.Folder != "" {
-			if _, err := bundle.Verify(ctx, o.Folder, VerifyOptions(a.Journal().VerifierKey())); err != nil {
+			if _, err := bundle.Verify(ctx, o.Folder, certify.VerifyOptions(a.Journal().VerifierKey())); err != nil {
 				t.Errorf("%s: %v", o.Folder, err)
 			}
 		}

@@ -111,6 +111,11 @@ type Acquisition struct {
 	// SenderReadReceipts is the sender's own read-receipt privacy setting at the time of the acquisition. When it
 	// is off, WhatsApp shows the sender nobody's read receipts, so the read basis is out of reach.
 	SenderReadReceipts ReadReceipts `json:"sender_read_receipts,omitempty"`
+
+	// LinkedAccount is the number (E.164) of the WhatsApp account the acquisition read from, as the source itself
+	// reports it (WhatsApp Web's own id once linked): the proof that the chats are the sender's and not those of
+	// whoever scanned the code.
+	LinkedAccount string `json:"linked_account,omitempty"`
 }
 
 // ReadReceipts is the state of an account's read-receipt setting.

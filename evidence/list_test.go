@@ -400,3 +400,28 @@ func TestParseListDate(t *testing.T) {
 		}
 	}
 }
+
+// Dates outside a plausible window are refused with their line: nothing was sent on WhatsApp before 2009, and a
+// range cannot end more than a day after the day the list is read (listNow: 20 January 2026).
+func TestParseListDateWindow(t *testing.T) {
+	input := "numero;nominativo;dal;al\n" +
+		"3771151946;A;0001-01-01;2026-01-14\n" + // year 1
+		"3331234567;B;2008-12-31;2009-01-02\n" + // the day before 2009
+		"3341234567;C;2026-01-12;9999-12-31\n" + // year 9999
+		"3351234567;D;2026-01-12;2026-01-22\n" + // two days after the read date
+		"3361234567;E;01/01/1970;02/01/1970\n"
+	_, err := parse(t, input)
+	les := lineErrors(err)
+	if len(les) != 5 {
+		t.Fatalf("got %d line errors, want 5: %v", len(les), err)
+	}
+	for i, le := range les {
+		if le.Line != i+2 || !errors.Is(le, ErrDateWindow) {
+			t.Errorf("error %d = %v, want line %d and ErrDateWindow", i, le, i+2)
+		}
+	}
+	l := mustParse(t, "numero;nominativo;dal;al\n3771151946;A;2009-01-01;2026-01-21\n")
+	if got := l.Entries[0].Range; got.From != day(2009, 1, 1) || got.To != day(2026, 1, 21) {
+		t.Fatalf("the window's own ends: %v", got)
+	}
+}

@@ -133,13 +133,27 @@ func listRange(from, to listDate, now time.Time) (Range, error) {
 		}
 		return Range{}, fmt.Errorf("%w: %s > %s%s", ErrRange, f, t, hint)
 	}
-	if today := DateOf(now); f.Compare(today) > 0 {
+	today := DateOf(now)
+	if f.Compare(today) > 0 {
 		return Range{}, fmt.Errorf("%w: %s is after today %s (write the year?)", ErrFutureRange, f, today)
+	}
+	switch last := today.AddDays(1); {
+	case f.Compare(FirstListDay) < 0:
+		return Range{}, fmt.Errorf("%w: dal %s is before %s, when WhatsApp began", ErrDateWindow, f, FirstListDay)
+	case t.Compare(last) > 0:
+		return Range{}, fmt.Errorf("%w: al %s is more than a day after today %s", ErrDateWindow, t, today)
 	}
 	return r, nil
 }
 
+// FirstListDay is the earliest day a list may ask for: WhatsApp was launched in 2009.
+var FirstListDay = Date{Year: 2009, Month: time.January, Day: 1}
+
 // ErrFutureRange reports a range that starts after the day the list is read: there can be no messages in it yet.
 var ErrFutureRange = errors.New("range starts in the future")
+
+// ErrDateWindow reports a date outside the window a list may ask for: from [FirstListDay] to the day after the
+// day the list is read.
+var ErrDateWindow = errors.New("date outside the plausible window")
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }

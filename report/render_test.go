@@ -42,6 +42,7 @@ func TestRenderText(t *testing.T) {
 			"Ciascuna delle due parti può aver disattivato le conferme di lettura",
 			"La modifica di un messaggio azzera le sue conferme di lettura",
 			"Al momento dell'acquisizione le conferme di lettura del mittente risultavano attive.",
+			"Account collegato", "+393351234567",
 		}, []string{"8. Schermate", "Ok, vista la foto (N. 5)X"}},
 		{"it personalizzata", report.Options{Lang: "it", Kind: report.Personalizzata}, []string{
 			"Relazione personalizzata", "7. Schermate", "artifacts/screenshots/chat-001.png", shot,
@@ -59,6 +60,7 @@ func TestRenderText(t *testing.T) {
 			"\"Delivered\" means delivered to at least one of the recipient's devices",
 			"At the time of the acquisition the sender's read receipts were turned on.",
 			"Verdict: PROVEN (read): the recipient read the message at an unknown time.",
+			"Linked account",
 			"Ricevuto [U+1F44D U+1F3FD] grazie",
 		}, nil},
 	}

@@ -112,6 +112,7 @@ func (r *renderer) method() {
 	r.field(r.w.Finished, r.when(acq.FinishedAt.Time), false)
 	r.field(r.w.ToolVersion, acq.ToolVersion, false)
 	r.field(r.w.SourceVersion, acq.SourceVersion, false)
+	r.field(r.w.LinkedAccount, acq.LinkedAccount, false)
 	r.field(r.w.WebBuild, src.WebBuild, false)
 	r.field(r.w.Bridge, src.BridgeVersion, false)
 	r.field(r.w.Device, src.DeviceModel, false)

@@ -32,6 +32,7 @@ type words struct {
 	Device, OS           string
 	WhatsApp, Path       string
 	SenderReceipts       string
+	LinkedAccount        string
 	Chat, Range          string
 	RangeFmt             string // "%s" from, "%s" to
 	SecCustody           string
@@ -107,7 +108,7 @@ var italian = words{
 	Finished: "Fine", ToolVersion: "Versione dello strumento", SourceVersion: "Versione della sorgente",
 	WebBuild: "Build di WhatsApp Web", Bridge: "Versione del bridge di acquisizione", Device: "Modello del telefono",
 	OS: "Sistema operativo", WhatsApp: "Versione di WhatsApp", Path: "Percorso di estrazione",
-	SenderReceipts: "Conferme di lettura del mittente", Chat: "Chat", Range: "Intervallo",
+	SenderReceipts: "Conferme di lettura del mittente", LinkedAccount: "Account collegato", Chat: "Chat", Range: "Intervallo",
 	RangeFmt: "dal %s al %s (giorni interi, ora di Roma)",
 
 	SecCustody: "Catena di custodia", NoCustody: "Nessuna azione registrata oltre all'acquisizione.",
@@ -222,7 +223,7 @@ var english = words{
 	Finished: "Finished", ToolVersion: "Tool version", SourceVersion: "Source version",
 	WebBuild: "WhatsApp Web build", Bridge: "Capture bridge version", Device: "Phone model",
 	OS: "Operating system", WhatsApp: "WhatsApp version", Path: "Extraction path",
-	SenderReceipts: "Sender's read receipts", Chat: "Chat", Range: "Range",
+	SenderReceipts: "Sender's read receipts", LinkedAccount: "Linked account", Chat: "Chat", Range: "Range",
 	RangeFmt: "from %s to %s (whole days, Rome time)",
 
 	SecCustody: "Chain of custody", NoCustody: "No action recorded beyond the acquisition.",

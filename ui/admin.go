@@ -2,6 +2,7 @@ package ui
 
 import (
 	"crypto/subtle"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -63,6 +64,9 @@ func (s *Server) renderAdmin(w http.ResponseWriter, r *http.Request, code int, d
 	s.render(w, r, code, "admin", data)
 }
 
+// ErrBadPIN is what [CheckPINs] returns for a PIN the appliance does not accept.
+var ErrBadPIN = errors.New("PIN not accepted")
+
 // validPIN reports whether p is a PIN the lock screen can take: minPIN to maxPIN decimal digits.
 func validPIN(p string) bool {
 	if len(p) < minPIN || len(p) > maxPIN {
@@ -74,6 +78,24 @@ func validPIN(p string) bool {
 		}
 	}
 	return true
+}
+
+// CheckPINs applies the PIN-change screen's rules to the PINs given for the appliance's first start: each is 6 to
+// 12 decimal digits (what the lock screen's keypad types) and the two differ, since a shared PIN would let every
+// technician in as administrator. admin may be empty: then there is no administrator. The error wraps
+// [ErrBadPIN] and names the PIN, never its digits.
+func CheckPINs(technician, admin string) error {
+	switch {
+	case !validPIN(technician):
+		return fmt.Errorf("ui: technician PIN: %w: it must have %d to %d digits and nothing else", ErrBadPIN, minPIN, maxPIN)
+	case admin == "":
+		return nil
+	case !validPIN(admin):
+		return fmt.Errorf("ui: administrator PIN: %w: it must have %d to %d digits and nothing else", ErrBadPIN, minPIN, maxPIN)
+	case admin == technician:
+		return fmt.Errorf("ui: administrator PIN: %w: it must differ from the technician PIN", ErrBadPIN)
+	}
+	return nil
 }
 
 // changePIN replaces the technician's or the administrator's PIN. The administrator types their current PIN
@@ -115,12 +137,13 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 	}
 	creds := s.credentials()
 	if creds.check(current) != RoleAdmin {
-		s.lock.fail(client, now)
+		s.lockFail(r, client, now)
 		s.log.WarnContext(r.Context(), "PIN change: wrong administrator PIN", slog.String("remote", client))
+		s.audit(r.Context(), EventWrongPIN, map[string]any{"role": roleOf(r).String(), "screen": "pin-change"})
 		refuse(http.StatusUnauthorized, tr(r, "PIN dell'amministratore attuale errato."))
 		return
 	}
-	s.lock.succeed(client)
+	s.lockSucceed(r, client)
 	next, ok := withPIN(creds, data.Which, HashPIN(creds.Salt, pin))
 	if !ok {
 		refuse(http.StatusUnprocessableEntity,

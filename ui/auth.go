@@ -91,68 +91,6 @@ func (c Credentials) check(pin string) Role {
 	return RoleNone
 }
 
-// Lockout policy.
-const (
-	clientThreshold = 5  // wrong PINs in a row from one address before it is locked
-	globalThreshold = 15 // wrong PINs in a row from all addresses before everyone is locked
-	lockBase        = 30 * time.Second
-	lockMax         = time.Hour
-)
-
-type failures struct {
-	count int
-	until time.Time
-}
-
-// lockout counts wrong PINs per client address and overall; past a threshold each further failure doubles the
-// time to wait.
-type lockout struct {
-	mu      sync.Mutex
-	clients map[string]*failures
-	global  failures
-}
-
-func newLockout() *lockout { return &lockout{clients: map[string]*failures{}} }
-
-// allowed reports whether client may try a PIN at now, and if not until when it must wait.
-func (l *lockout) allowed(client string, now time.Time) (bool, time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	until := l.global.until
-	if f := l.clients[client]; f != nil && f.until.After(until) {
-		until = f.until
-	}
-	return !now.Before(until), until
-}
-
-func (l *lockout) fail(client string, now time.Time) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.clients[client]
-	if f == nil {
-		f = &failures{}
-		l.clients[client] = f
-	}
-	f.bump(now, clientThreshold)
-	l.global.bump(now, globalThreshold)
-}
-
-func (f *failures) bump(now time.Time, threshold int) {
-	f.count++
-	if f.count < threshold {
-		return
-	}
-	d := lockBase << min(f.count-threshold, 10)
-	f.until = now.Add(min(d, lockMax))
-}
-
-func (l *lockout) succeed(client string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.clients, client)
-	l.global = failures{}
-}
-
 // Session store.
 
 const sessionCookie = "attesta_session"
@@ -201,8 +139,9 @@ func (s *sessions) create(role Role, now time.Time) (string, error) {
 	return id, nil
 }
 
-// role returns the role of session id, RoleNone when it is unknown or idle too long, and refreshes it.
-func (s *sessions) role(id string, now time.Time) Role {
+// role returns the role of session id, RoleNone when it is unknown or idle too long; touch extends it (a
+// person's action; a page's background requests do not).
+func (s *sessions) role(id string, now time.Time, touch bool) Role {
 	h := tokenHash(id)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -214,7 +153,9 @@ func (s *sessions) role(id string, now time.Time) Role {
 		delete(s.m, h)
 		return RoleNone
 	}
-	ss.seen = now
+	if touch {
+		ss.seen = now
+	}
 	return ss.role
 }
 

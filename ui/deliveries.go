@@ -155,8 +155,16 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "shared", sharedData{Delivery: name, URL: u, Expires: sh.Expires})
 }
 
+// revokeShare revokes a link once: a link already revoked (a double tap, a second screen) is left as it is, so
+// that the revocation is journaled once.
 func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 	hash := r.PathValue("hash")
+	s.revokeMu.Lock()
+	defer s.revokeMu.Unlock()
+	if sh, err := s.cfg.Shares.Get(r.Context(), hash); err == nil && !sh.Revoked.IsZero() {
+		http.Redirect(w, r, "/deliveries", http.StatusSeeOther)
+		return
+	}
 	if err := s.cfg.Shares.Revoke(r.Context(), hash, s.now()); errors.Is(err, ErrShareNotFound) {
 		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
@@ -223,15 +231,6 @@ func (s *Server) shareIndex(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "share", shareIndexData{Delivery: sh.Delivery, Files: files})
-}
-
-// logAccess reports the access before anything is served: an access that cannot be recorded is refused.
-func (s *Server) logAccess(w http.ResponseWriter, r *http.Request, sh Share, p string) bool {
-	if err := s.cfg.Access.ShareAccess(r.Context(), sh.Hash, p, clientAddr(r)); err != nil {
-		s.fail(w, r, fmt.Errorf("record share access: %w", err))
-		return false
-	}
-	return true
 }
 
 // ErrBadPath means a share link asked for a path outside its delivery folder, or for something that is not a

@@ -19,14 +19,23 @@
 // Technicians and administrators log in with a PIN (an administrator changes either PIN, confirming with the
 // administrator PIN; a change ends the sessions it concerns), stored only as an Argon2id hash under a per-appliance salt.
 // Five wrong PINs from one client address lock that address out with exponential backoff; a higher global
-// threshold locks every address, so that rotating addresses does not help. Sessions are random 256-bit ids kept
-// server-side, carried in HttpOnly SameSite=Strict cookies and expired when idle. Every route states the role it
+// threshold locks every address, so that rotating addresses does not help; the counts and waits are kept in a
+// file (Config.LockoutFile), so that a restart gives no more tries. Sessions are random 256-bit ids kept
+// server-side, carried in HttpOnly SameSite=Strict cookies and expired when idle (only a person's requests extend a
+// session: polling, progress streams and a page's own reloads do not). Every route states the role it
 // needs and the server enforces it. State-changing requests pass [net/http.CrossOriginProtection]. Every response
 // carries a strict Content-Security-Policy (no inline script: the few lines of script are embedded files), denies
-// framing and is never cached; nothing serves a directory listing.
+// framing and is never cached; nothing serves a directory listing. The local handler answers only loopback names,
+// the address a connection came in on and the names configured (DNS rebinding).
 //
 // Share links and remote links are bearer tokens of 256 bits in base64url. Only their SHA-256 (hex) is stored and
 // reported, so a leaked store or journal does not leak a working link.
+//
+// A remote link is claimed in two steps: opening it (GET or HEAD, as a messenger's link preview does) shows a
+// button and uses nothing up; the button's POST, behind the cross-origin protection, gives the link to that
+// browser alone. Accesses through share links are journaled before they are served, but a download's Range and
+// repeated requests, and what comes past the limits per link and per address, are journaled as counts, once per
+// file and minute (accesslog.go), so that nobody can grow the journal at will.
 //
 // # Share store encoding
 //

@@ -62,6 +62,9 @@ func TestRemoteLink(t *testing.T) {
 	p, err := f.srv.NewRemoteLink("s2")
 	must(t, err)
 	client := f.client(t)
+	if resp, _ := f.do(t, client, http.MethodPost, p, nil); resp.StatusCode != http.StatusSeeOther { // the claim
+		t.Fatalf("claim: %s", resp.Status)
+	}
 	resp, body := f.do(t, client, http.MethodGet, p, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-base="`+p+`"`) {
 		t.Fatalf("remote page: %s\n%s", resp.Status, body)

@@ -27,15 +27,23 @@ func (f fixedState) Status(context.Context) Status { return Status(f) }
 
 // accessRecorder keeps every reported share access.
 type accessRecorder struct {
-	mu  sync.Mutex
-	got []string
+	mu   sync.Mutex
+	got  []string
+	recs []AccessRecord
 }
 
-func (a *accessRecorder) ShareAccess(_ context.Context, token, path, remote string) error {
+func (a *accessRecorder) ShareAccess(_ context.Context, rec AccessRecord) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.got = append(a.got, token+" "+path+" "+remote)
+	a.got = append(a.got, rec.Token+" "+rec.Path+" "+rec.Remote)
+	a.recs = append(a.recs, rec)
 	return nil
+}
+
+func (a *accessRecorder) records() []AccessRecord {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]AccessRecord(nil), a.recs...)
 }
 
 func (a *accessRecorder) list() []string {
@@ -77,7 +85,10 @@ const deliveryName = "3771151946-15-gennaio-2026"
 
 // newFixture starts a server over a real deliveries directory with one delivery and, beside it, a secret file
 // that no link may reach.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureWith(t, nil) }
+
+// newFixtureWith is newFixture with the server's configuration changed by mod first.
+func newFixtureWith(t *testing.T, mod func(*Config)) *fixture {
 	t.Helper()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
@@ -97,7 +108,7 @@ func newFixture(t *testing.T) *fixture {
 	f := &fixture{out: out, secret: secret, access: &accessRecorder{},
 		clock: &clock{t: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)}, shares: NewMemShareStore()}
 	f.back = newMemBackend(f.clock.now)
-	srv, err := New(Config{
+	cfg := Config{
 		Credentials: Credentials{Salt: salt, Technician: HashPIN(salt, techPIN), Admin: HashPIN(salt, adminPIN)},
 		State: fixedState{ApplianceID: "AT-0001", AttestationOK: true, AttestedAt: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC),
 			DiskFree: 412e9, DiskTotal: 500e9},
@@ -106,7 +117,11 @@ func newFixture(t *testing.T) *fixture {
 		Access:     f.access,
 		Cases:      f.back, Jobs: f.back, Phones: f.back, Journal: f.back, CredStore: f.back,
 		Now: f.clock.now,
-	})
+	}
+	if mod != nil {
+		mod(&cfg)
+	}
+	srv, err := New(cfg)
 	must(t, err)
 	f.srv = srv
 	f.ts = httptest.NewServer(srv.Handler())
@@ -139,7 +154,13 @@ func (f *fixture) login(t *testing.T, c *http.Client, pin string) int {
 
 func (f *fixture) do(t *testing.T, c *http.Client, method, path string, hdr map[string]string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), method, f.ts.URL+path, nil)
+	return doURL(t, c, method, f.ts.URL+path, hdr)
+}
+
+// doURL sends a request to an absolute URL and returns the answer and its body.
+func doURL(t *testing.T, c *http.Client, method, u string, hdr map[string]string) (*http.Response, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, u, nil)
 	must(t, err)
 	if method == http.MethodPost {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")

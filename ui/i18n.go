@@ -2,6 +2,7 @@ package ui
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -87,9 +88,21 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, localPath(r.PostFormValue("back")), http.StatusSeeOther)
 }
 
-// localPath returns p when it is a path on this server, "/" otherwise: a form field must not redirect elsewhere.
+// localPath returns p when it is an absolute path on this server, "/" otherwise: a form field must not redirect
+// elsewhere. Only printable ASCII without a backslash is allowed (browsers drop tabs and newlines from a URL, so
+// "/<tab>/evil" would become "//evil", and read "\" as "/"), "//" may not start it, and it must parse as a bare
+// path and query.
 func localPath(p string) string {
-	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsAny(p, "\\\r\n") {
+	if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") {
+		return "/"
+	}
+	for _, c := range []byte(p) {
+		if c <= ' ' || c >= 0x7f || c == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
 		return "/"
 	}
 	return p
@@ -167,6 +180,9 @@ var coreEnglish = map[string]string{
 	"Link per il cliente (mostrato una sola volta):": "Link for the client (shown only once):",
 	"Link per il cliente":                            "Link for the client",
 	"Collegamento WhatsApp":                          "Linking WhatsApp",
+	"Questo link vale per un solo browser: toccare il pulsante sul dispositivo che mostrerà il codice QR da inquadrare.": "This " +
+		"link works in one browser only: tap the button on the device that will show the QR code to scan.",
+	"Mostra il codice QR": "Show the QR code",
 	"Aprire WhatsApp sul telefono, Dispositivi collegati, Collega un dispositivo, e inquadrare il codice.": "Open " +
 		"WhatsApp on the phone, Linked devices, Link a device, and scan the code.",
 
@@ -186,4 +202,5 @@ var coreEnglish = map[string]string{
 	"link già usato":                          "link already used",
 	"nessun codice QR":                        "no QR code",
 	"non trovato":                             "not found",
+	"indirizzo non riconosciuto":              "address not recognised",
 }

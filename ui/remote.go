@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// remoteLink is a one-time link for the client of a remote session. The first browser to open it claims it with a
-// cookie; any other browser is refused. It dies when the session ends or expires.
+// remoteLink is a one-time link for the client of a remote session. Opening it shows a button; the first browser
+// to press it claims the link with a cookie; any other browser is refused. It dies when the session ends or expires.
 type remoteLink struct {
 	feed    string
 	expires time.Time
@@ -39,58 +39,87 @@ func (s *Server) NewRemoteLink(feedID string) (string, error) {
 }
 
 // remoteFor resolves a remote token and checks the claim: unknown → 404; ended, expired or claimed by another
-// browser → 410. claim reports whether this request may claim an unclaimed link.
-func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (*Feed, bool) {
+// browser → 410. It returns the session's feed and whether the link is still unclaimed (then only the claim page
+// and the claim itself are served). With claim set, an unclaimed link is claimed for this browser: the cookie is
+// set on w.
+func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (f *Feed, unclaimed bool, ok bool) {
 	token := r.PathValue("token")
-	hash := tokenHash(token)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	l := s.remotes[hash]
+	l := s.remotes[tokenHash(token)]
 	if l == nil {
 		httpError(w, r, "link sconosciuto", http.StatusNotFound)
-		return nil, false
+		return nil, false, false
 	}
-	f := s.feeds[l.feed]
+	f = s.feeds[l.feed]
 	if f == nil || f.Ended() || !s.now().Before(l.expires) {
 		// Kept, so that it keeps answering "gone" rather than "unknown".
 		httpError(w, r, "sessione terminata", http.StatusGone)
-		return nil, false
+		return nil, false, false
 	}
-	c, _ := r.Cookie(remoteCookie)
-	switch {
-	case l.claim == "" && claim:
+	if l.claim == "" && claim {
 		id, h, err := newToken()
 		if err != nil {
 			s.fail(w, r, err)
-			return nil, false
+			return nil, false, false
 		}
 		l.claim = h
 		// Lax, not Strict: the client opens the link from a message, a cross-site navigation.
 		http.SetCookie(w, &http.Cookie{Name: remoteCookie, Value: id, Path: "/r/" + token, HttpOnly: true,
-			Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
-	case l.claim == "" || c == nil || subtle.ConstantTimeCompare([]byte(tokenHash(c.Value)), []byte(l.claim)) != 1:
+			Secure: s.secureCookie(r), SameSite: http.SameSiteLaxMode})
+		return f, false, true
+	}
+	if l.claim == "" {
+		return f, true, true
+	}
+	c, _ := r.Cookie(remoteCookie)
+	if c == nil || subtle.ConstantTimeCompare([]byte(tokenHash(c.Value)), []byte(l.claim)) != 1 {
 		s.log.WarnContext(r.Context(), "remote link: refused to another browser", slog.String("remote", clientAddr(r)))
+		httpError(w, r, "link già usato", http.StatusGone)
+		return nil, false, false
+	}
+	return f, false, true
+}
+
+// remotePage shows an unclaimed link's button (a link preview's GET or HEAD uses nothing up), and the session's
+// progress to the browser that claimed it.
+func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
+	_, unclaimed, ok := s.remoteFor(w, r, false)
+	switch {
+	case !ok:
+	case unclaimed:
+		s.render(w, r, http.StatusOK, "remoteclaim", progressData{Base: r.URL.Path})
+	default:
+		s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path})
+	}
+}
+
+// remoteClaim is the button's POST (behind the cross-origin protection): the first browser to send it gets the
+// link, with a cookie scoped to it, and goes to its page.
+func (s *Server) remoteClaim(w http.ResponseWriter, r *http.Request) {
+	if _, _, ok := s.remoteFor(w, r, true); ok {
+		http.Redirect(w, r, "/r/"+r.PathValue("token"), http.StatusSeeOther)
+	}
+}
+
+// remoteClaimed resolves a link for what only its claimant may get: the QR code and the progress stream.
+func (s *Server) remoteClaimed(w http.ResponseWriter, r *http.Request) (*Feed, bool) {
+	f, unclaimed, ok := s.remoteFor(w, r, false)
+	if ok && unclaimed {
 		httpError(w, r, "link già usato", http.StatusGone)
 		return nil, false
 	}
-	return f, true
-}
-
-func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.remoteFor(w, r, true); !ok {
-		return
-	}
-	s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path})
+	return f, ok
 }
 
 func (s *Server) remoteQR(w http.ResponseWriter, r *http.Request) {
-	if f, ok := s.remoteFor(w, r, false); ok {
+	if f, ok := s.remoteClaimed(w, r); ok {
 		serveQR(w, r, f)
 	}
 }
 
 func (s *Server) remoteEvents(w http.ResponseWriter, r *http.Request) {
-	if f, ok := s.remoteFor(w, r, false); ok {
+	if f, ok := s.remoteClaimed(w, r); ok {
 		serveEvents(r.Context(), w, r, f)
 	}
 }

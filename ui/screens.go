@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"context"
+	"fmt"
 	"net/http"
+	"time"
 )
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -59,7 +62,37 @@ func (s *Server) feedEvents(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
-	serveEvents(r.Context(), w, r, f)
+	ctx, stop := context.WithCancel(r.Context())
+	defer stop()
+	expired := make(chan struct{})
+	go s.watchSession(ctx, r, stop, expired)
+	serveEvents(ctx, w, r, f)
+	select {
+	case <-expired:
+		// The idle lock: the page goes to the lock screen (job.js).
+		fmt.Fprint(w, "event: locked\ndata: {}\n\n")
+		http.NewResponseController(w).Flush()
+	default:
+	}
+}
+
+// watchSession ends a technician's progress stream (stop) when its session expires or ends, closing expired
+// first; the stream itself never extends the session.
+func (s *Server) watchSession(ctx context.Context, r *http.Request, stop context.CancelFunc, expired chan<- struct{}) {
+	t := time.NewTicker(s.sessionCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.session(r, false) < RoleTechnician {
+				close(expired)
+				stop()
+				return
+			}
+		}
+	}
 }
 
 func (s *Server) feedQR(w http.ResponseWriter, r *http.Request) {

@@ -70,7 +70,7 @@ func TestCreateShareRefusesBadInput(t *testing.T) {
 
 type failingLog struct{}
 
-func (failingLog) ShareAccess(context.Context, string, string, string) error {
+func (failingLog) ShareAccess(context.Context, AccessRecord) error {
 	return errors.New("journal full")
 }
 

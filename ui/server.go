@@ -48,7 +48,13 @@ type Config struct {
 	Audit Audit
 	// PublicURL is the address, as clients and recipients reach the appliance (e.g. "https://attesta.studio.it"),
 	// that remote and share links are built on. Default: the address the technician's screen was reached at.
-	PublicURL   string
+	PublicURL string
+	// Hosts are further names the local listener answers to (e.g. "attesta.local"). Loopback names and addresses
+	// and the address a connection came in on are always accepted; any other Host is refused (DNS rebinding).
+	Hosts []string
+	// LockoutFile, when set, keeps the wrong-PIN counts and waits across restarts (the appliance's data folder);
+	// default: in memory only.
+	LockoutFile string
 	Logger      *slog.Logger     // default: discard
 	IdleTimeout time.Duration    // session idle expiry; default 15 minutes
 	ShareTTL    time.Duration    // default lifetime of a share link; default 30 days
@@ -67,9 +73,14 @@ type Server struct {
 	handler  http.Handler
 	public   http.Handler
 	loginMu  sync.Mutex // one PIN check or change at a time
+	// sessionCheck is how often an open progress stream checks that its session is still open.
+	sessionCheck time.Duration
+	revokeMu     sync.Mutex // one share revocation at a time: each is journaled once
 
 	credMu sync.RWMutex
 	creds  Credentials // the PINs accepted now; an administrator may change them
+
+	access *accessLimiter // which share-link requests are journaled one by one
 
 	mu      sync.Mutex
 	feeds   map[string]*Feed
@@ -106,9 +117,15 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ui: static assets: %w", err)
 	}
+	lock := newLockout()
+	if cfg.LockoutFile != "" {
+		if lock, err = openLockout(cfg.LockoutFile); err != nil {
+			return nil, err
+		}
+	}
 	s := &Server{
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, creds: cfg.Credentials,
-		lock: newLockout(), sessions: newSessions(cfg.IdleTimeout),
+		lock: lock, sessions: newSessions(cfg.IdleTimeout), access: newAccessLimiter(), sessionCheck: 5 * time.Second,
 		tmpl: tmpl, static: static,
 		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
 	}
@@ -125,7 +142,8 @@ type Audit interface {
 // UI security events.
 const (
 	EventLogin    = "login"     // fields: role
-	EventWrongPIN = "wrong-pin" // fields: none; the lockout bounds how many there can be
+	EventWrongPIN = "wrong-pin" // fields: none at the lock screen; on the PIN-change screen, role and screen
+	// ("pin-change"). The lockout bounds how many there can be.
 )
 
 // audit records a security event; a failure is logged, not shown to the person at the lock screen.
@@ -147,17 +165,29 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) PublicHandler() http.Handler { return s.public }
 
 // publicRoutes are the routes PublicHandler serves.
-var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "GET /r/{token}/qr.png", "GET /r/{token}/events",
+var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "GET /r/{token}/qr.png", "GET /r/{token}/events",
 	"GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
+
+type publicKey struct{}
 
 func (s *Server) publicMux() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTable() {
 		if slices.Contains(publicRoutes, rt.pattern) {
-			mux.Handle(rt.pattern, rt.h)
+			h := rt.h
+			mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) {
+				h(w, r.WithContext(context.WithValue(r.Context(), publicKey{}, true)))
+			})
 		}
 	}
-	return securityHeaders(mux)
+	return securityHeaders(s.crossOrigin().Handler(mux))
+}
+
+// secureCookie reports whether a cookie set in answer to r must be Secure: r came over TLS, or through the public
+// listener whose address (PublicURL) is https, as behind a proxy that terminates TLS.
+func (s *Server) secureCookie(r *http.Request) bool {
+	public, _ := r.Context().Value(publicKey{}).(bool)
+	return r.TLS != nil || public && strings.HasPrefix(strings.ToLower(s.cfg.PublicURL), "https://")
 }
 
 // linkBase is the scheme and host that links for clients and recipients start with.
@@ -201,6 +231,7 @@ func (s *Server) coreRoutes() []route {
 		{"POST /lang", RoleNone, s.setLang},
 		{"POST /operator", RoleTechnician, s.setOperator},
 		{"GET /r/{token}", RoleNone, s.remotePage},
+		{"POST /r/{token}", RoleNone, s.remoteClaim},
 		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
 		{"GET /r/{token}/events", RoleNone, s.remoteEvents},
 		{"GET /s/{token}/{$}", RoleNone, s.shareIndex},
@@ -213,17 +244,22 @@ func (s *Server) routes() http.Handler {
 	for _, rt := range s.routeTable() {
 		h := http.Handler(rt.h)
 		if rt.role > RoleNone {
-			h = s.require(rt.role, h)
+			h = s.require(rt.role, h, slices.Contains(backgroundRoutes, rt.pattern))
 		}
 		mux.Handle(rt.pattern, h)
 	}
+	return securityHeaders(s.checkHost(s.crossOrigin().Handler(mux)))
+}
+
+// crossOrigin refuses state-changing requests from other origins, on both listeners.
+func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "cross-origin request refused", slog.String("path", r.URL.Path),
 			slog.String("origin", r.Header.Get("Origin")), slog.String("remote", r.RemoteAddr))
 		httpError(w, r, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
 	}))
-	return securityHeaders(cop.Handler(mux))
+	return cop
 }
 
 // csp allows only the appliance's own resources and no inline script or style.
@@ -247,15 +283,29 @@ func securityHeaders(next http.Handler) http.Handler {
 
 type ctxKey struct{}
 
+// backgroundRoutes are asked for by the pages' scripts on their own (polling, progress streams, the QR image a
+// stream leads to), not by a person: they never extend a session, so the idle lock fires on a screen left alone.
+var backgroundRoutes = []string{"GET /api/phones", "GET /progress/{feed}/events", "GET /progress/{feed}/qr.png"}
+
+// autoReload is the query parameter of a page that reloads itself (refresh.js): like a background route, it does
+// not extend the session.
+const autoReload = "auto"
+
+// personal reports whether r comes from a person's action, the only kind that extends a session: not a
+// background route, a progress stream or a page's own reload.
+func personal(r *http.Request, background bool) bool {
+	return !background && r.Header.Get("Accept") != "text/event-stream" && !r.URL.Query().Has(autoReload)
+}
+
 // require lets a request through only with a session of at least role. Pages send the browser to the lock
-// screen; everything else gets 401 or 403.
-func (s *Server) require(role Role, next http.Handler) http.Handler {
+// screen; everything else gets 401 or 403. background marks a route that does not extend the session.
+func (s *Server) require(role Role, next http.Handler, background bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := s.sessionRole(r)
+		got := s.session(r, personal(r, background))
 		switch {
 		case got >= role:
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, got)))
-		case got == RoleNone && r.Method == http.MethodGet && r.Header.Get("Accept") != "text/event-stream":
+		case got == RoleNone && r.Method == http.MethodGet && !background && r.Header.Get("Accept") != "text/event-stream":
 			http.Redirect(w, r, "/lock", http.StatusSeeOther)
 		case got == RoleNone:
 			httpError(w, r, "accesso richiesto", http.StatusUnauthorized)
@@ -265,12 +315,16 @@ func (s *Server) require(role Role, next http.Handler) http.Handler {
 	})
 }
 
-func (s *Server) sessionRole(r *http.Request) Role {
+// sessionRole returns the role of the request's session and extends the session: for a person's requests.
+func (s *Server) sessionRole(r *http.Request) Role { return s.session(r, true) }
+
+// session returns the role of the request's session, extending it only when touch is set.
+func (s *Server) session(r *http.Request, touch bool) Role {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil || c.Value == "" {
 		return RoleNone
 	}
-	return s.sessions.role(c.Value, s.now())
+	return s.sessions.role(c.Value, s.now(), touch)
 }
 
 func roleOf(r *http.Request) Role {
@@ -319,13 +373,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	role := s.credentials().check(pin)
 	if role == RoleNone {
-		s.lock.fail(client, now)
+		s.lockFail(r, client, now)
 		s.log.WarnContext(r.Context(), "wrong PIN", slog.String("remote", client))
 		s.audit(r.Context(), EventWrongPIN, nil)
 		s.render(w, r, http.StatusUnauthorized, "lock", lockData{Error: "errato"})
 		return
 	}
-	s.lock.succeed(client)
+	s.lockSucceed(r, client)
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		s.sessions.remove(c.Value) // a new session on every login: no fixation
 	}
@@ -349,6 +403,20 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, "/lock", http.StatusSeeOther)
+}
+
+// lockFail counts a wrong PIN; a count that cannot be kept on disk still holds until the next restart.
+func (s *Server) lockFail(r *http.Request, client string, now time.Time) {
+	if err := s.lock.fail(client, now); err != nil {
+		s.log.ErrorContext(r.Context(), "wrong PIN not kept across restarts", slog.Any("error", err))
+	}
+}
+
+// lockSucceed clears the counts after a right PIN.
+func (s *Server) lockSucceed(r *http.Request, client string) {
+	if err := s.lock.succeed(client); err != nil {
+		s.log.ErrorContext(r.Context(), "cleared PIN count not kept across restarts", slog.Any("error", err))
+	}
 }
 
 // credentials returns the PIN hashes accepted now.

@@ -39,10 +39,24 @@ type ShareStore interface {
 	Revoke(ctx context.Context, hash string, at time.Time) error
 }
 
-// AccessLog records every access through a share link; the appliance journals it. token is the link's hash, path
-// the file asked for (slash-separated, relative to the delivery folder) and remote the client's address.
+// AccessLog records the accesses through share links; the appliance journals them. The first request for a file
+// of a link from an address in a while is recorded before it is served (a refusal to record refuses the access);
+// the Range and repeated requests of the same download, and requests past the limits per link and per address,
+// are served and recorded later as counts (see accesslog.go), so that one link cannot grow the journal at will.
 type AccessLog interface {
-	ShareAccess(ctx context.Context, token, path, remote string) error
+	ShareAccess(ctx context.Context, rec AccessRecord) error
+}
+
+// AccessRecord is one record of access through a share link.
+type AccessRecord struct {
+	Token  string // the link's hash, never the token
+	Path   string // the file, slash-separated and relative to the delivery folder; empty for the link's index
+	Remote string // the client's address; empty in a count of requests from several
+	// Coalesced marks a count of requests that were served without a record of their own: Requests of them,
+	// Ranges of which asked for byte ranges. A record that is not coalesced stands for one request.
+	Coalesced bool
+	Requests  int
+	Ranges    int
 }
 
 var (

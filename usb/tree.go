@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"os"
 	"path"
@@ -48,7 +47,7 @@ func (c *Client) PullTree(ctx context.Context, serial, remoteDir, localDir strin
 	if err := checkRemotePath(remoteDir); err != nil {
 		return nil, fmt.Errorf("adb: device %s: pull tree %q: %w", serial, remoteDir, err)
 	}
-	if err := os.MkdirAll(localDir, 0o750); err != nil {
+	if err := durable.MkdirAll(localDir, 0o750); err != nil {
 		return nil, fmt.Errorf("adb: pull tree into %s: %w", localDir, err)
 	}
 	t := &treePull{c: c, serial: serial}
@@ -151,7 +150,7 @@ func (t *treePull) walk(ctx context.Context, remoteDir, localDir string, depth i
 		local := filepath.Join(localDir, d.Name)
 		switch {
 		case d.IsDir():
-			if err := os.Mkdir(local, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+			if err := durable.MkdirAll(local, 0o750); err != nil {
 				t.results = append(t.results, FileResult{Remote: remote, Err: fmt.Errorf("create %s: %w", local, err)})
 				continue
 			}
@@ -175,20 +174,14 @@ func (t *treePull) pullFile(ctx context.Context, remote, local string) FileResul
 		fr.Err = fmt.Errorf("pull %s: %w", remote, err)
 		return fr
 	}
-	dir := filepath.Dir(local)
-	prefix := filepath.Base(local)
-	if len(prefix) > 32 {
-		prefix = prefix[:32] // keep the temporary name within NAME_MAX
-	}
-	tmp, err := os.CreateTemp(dir, "."+prefix+".partial-*")
+	tmp, err := durable.Create(local, 0o600)
 	if err != nil {
 		fr.Err = fmt.Errorf("pull %s: %w", remote, err)
 		return fr
 	}
-	defer os.Remove(tmp.Name()) // after a successful link the final name keeps the data
+	defer tmp.Close() // after a commit the final name keeps the data
 	res, err := s.pull(ctx, remote, tmp)
 	if err != nil {
-		tmp.Close()
 		var re *syncproto.RemoteError
 		if !errors.As(err, &re) || errors.Is(err, ErrIncomplete) {
 			t.close() // the session may be mid-frame: start a fresh one for the next file
@@ -198,12 +191,11 @@ func (t *treePull) pullFile(ctx context.Context, remote, local string) FileResul
 		return fr
 	}
 	// The device's mtime goes on before the fsync, so it is durable too.
-	if err := os.Chtimes(tmp.Name(), res.MTime, res.MTime); err != nil {
-		tmp.Close()
-		fr.Err = fmt.Errorf("pull %s: set time of %s: %w", remote, tmp.Name(), err)
+	if err := os.Chtimes(tmp.TempName(), res.MTime, res.MTime); err != nil {
+		fr.Err = fmt.Errorf("pull %s: set time of %s: %w", remote, tmp.TempName(), err)
 		return fr
 	}
-	if err := commit(tmp, local); err != nil {
+	if err := tmp.Commit(); err != nil {
 		fr.Err = fmt.Errorf("pull %s: %w", remote, err)
 		return fr
 	}
@@ -211,19 +203,4 @@ func (t *treePull) pullFile(ctx context.Context, remote, local string) FileResul
 		slog.String("local", local), slog.Int64("size", res.Size), slog.String("sha256", hex.EncodeToString(res.SHA256[:])))
 	fr.Local, fr.PullResult = local, res
 	return fr
-}
-
-// commit makes tmp durable under the final name without overwriting.
-func commit(tmp *os.File, final string) error {
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
-	}
-	if err := os.Link(tmp.Name(), final); err != nil {
-		return fmt.Errorf("link %s: %w", final, err)
-	}
-	return durable.SyncDir(filepath.Dir(final))
 }

@@ -6,8 +6,9 @@
 //
 // A SHA-256 digest, never the data: the digest of a signed checkpoint note or
 // of a report signature. The TSA learns nothing but that digest. The codec
-// also reads SHA-384 and SHA-512 imprints (and SHA-1, to recognise it in old
-// tokens); the [Client] asks for SHA-256 only.
+// also reads SHA-384 and SHA-512 imprints; a request may name SHA-1, but a
+// token with a SHA-1 imprint or signature is refused. The [Client] asks for
+// SHA-256 only.
 //
 // # What a token proves (legal caveat)
 //
@@ -29,13 +30,16 @@
 // checks that the token answers the request (message imprint, nonce,
 // policy). [VerifyToken] checks a token on its own: the CMS SignedData
 // signature over the TSTInfo, the content-type and message-digest signed
-// attributes, the ESS signing-certificate(-v2) binding to the signer, the
-// stamped digest, a signer certificate whose only extended key usage is a
-// critical timeStamping, and a chain to the given roots at genTime.
-// Revocation is not checked.
+// attributes, the ESS signing-certificate(-v2) binding to the signer (hash,
+// and issuer and serial when given), the stamped digest, a signer
+// certificate whose only extended key usage is a critical timeStamping, and
+// a chain to the given roots at genTime. Revocation is not checked.
 //
-// The ASN.1 is this package's own, on encoding/asn1, and reads DER only: a
-// token in BER (indefinite lengths) is rejected as malformed.
+// The token's CMS and TSTInfo are read and checked by internal/cms, the
+// verifier the PAdES code shares, so a token is judged by the same rules in
+// a report's signature and in a delivery's proofs. Requests and responses
+// are this package's own, on encoding/asn1. Both read DER only: a token in
+// BER (indefinite lengths) is rejected as malformed.
 //
 // # Client
 //

@@ -38,7 +38,6 @@ const (
 	queueVersion     = "attesta.tsa-queue/v1\n"
 	requestExt       = ".tsq"
 	responseExt      = ".tsr"
-	tempPrefix       = ".tmp-"
 )
 
 // idPattern keeps ids usable as file names everywhere: no separators, no
@@ -98,7 +97,7 @@ func OpenQueue(dir string, c *Client) (*Queue, error) {
 	if c == nil {
 		return nil, fmt.Errorf("tsa: open queue %s: nil client", dir)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("tsa: open queue: %w", err)
 	}
 	if err := checkQueueVersion(dir); err != nil {
@@ -137,6 +136,11 @@ func checkQueueVersion(dir string) error {
 
 // load scans the directory: a .tsq without a .tsr is pending.
 func (q *Queue) load() error {
+	// A temporary file was never linked into place, or was linked and not yet
+	// removed: in both cases not the only copy of anything acknowledged.
+	if _, err := durable.RemoveTemps(q.dir); err != nil {
+		return err
+	}
 	entries, err := os.ReadDir(q.dir)
 	if err != nil {
 		return err
@@ -148,12 +152,8 @@ func (q *Queue) load() error {
 	for _, e := range entries {
 		name := e.Name()
 		switch {
-		case strings.HasPrefix(name, tempPrefix):
-			// Never linked into place, or linked and not yet removed: in
-			// both cases not the only copy of anything acknowledged.
-			if err := os.Remove(filepath.Join(q.dir, name)); err != nil {
-				return err
-			}
+		case strings.HasPrefix(name, durable.TempPrefix):
+			// not a regular file: not ours
 		case strings.HasSuffix(name, requestExt):
 			id := strings.TrimSuffix(name, requestExt)
 			q.loadRequest(id, names[id+responseExt])

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"math/big"
 	"time"
+
+	"github.com/attesta/attesta/internal/cms"
 )
 
 // Token is a decoded RFC 3161 TimeStampToken.
@@ -36,8 +38,7 @@ type Token struct {
 	Certs  []*x509.Certificate // certificates carried in the token
 	Signer *x509.Certificate   // the verified signer; set by [VerifyToken]
 
-	signed signedData
-	tst    []byte // TSTInfo DER, the signed content
+	signed *cms.SignedData // the TSTInfo is its content
 }
 
 // ParseToken decodes a TimeStampToken (a CMS ContentInfo). It checks the
@@ -51,103 +52,31 @@ func ParseToken(der []byte) (*Token, error) {
 }
 
 func parseToken(der []byte) (*Token, error) {
-	var ci contentInfo
-	rest, err := asn1.Unmarshal(der, &ci)
+	sd, info, err := cms.ParseTimestampToken(der)
 	if err != nil {
-		return nil, fmt.Errorf("%w: ContentInfo: %w", ErrMalformed, err)
+		return nil, cms.Mark(err, ErrMalformed)
 	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%w: ContentInfo: %d trailing bytes at offset %d", ErrMalformed, len(rest), len(der)-len(rest))
-	}
-	if !ci.ContentType.Equal(oidSignedData) {
-		return nil, fmt.Errorf("%w: ContentInfo: content type %v, want signedData", ErrMalformed, ci.ContentType)
-	}
-	t := &Token{DER: der}
-	if err := t.parseSignedData(ci.Content.Bytes); err != nil {
-		return nil, err
-	}
-	if err := t.parseTSTInfo(); err != nil {
-		return nil, fmt.Errorf("TSTInfo: %w", err)
-	}
-	return t, nil
+	return &Token{
+		DER:           der,
+		GenTime:       info.GenTime.UTC(),
+		Serial:        info.Serial,
+		Policy:        info.Policy,
+		TSAName:       tsaName(info.TSA),
+		Accuracy:      info.Accuracy,
+		Ordering:      info.Ordering,
+		Nonce:         info.Nonce,
+		Hash:          info.Hash,
+		Digest:        info.HashedMessage,
+		QTSTStatement: hasQTSTStatement(info.Extensions),
+		Certs:         sd.Certificates,
+		signed:        sd,
+	}, nil
 }
 
-func (t *Token) parseSignedData(der []byte) error {
-	sd := &t.signed
-	rest, err := asn1.Unmarshal(der, sd)
-	if err != nil {
-		return fmt.Errorf("%w: SignedData: %w", ErrMalformed, err)
-	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%w: SignedData: %d trailing bytes", ErrMalformed, len(rest))
-	}
-	if !sd.EncapContentInfo.EContentType.Equal(oidTSTInfo) {
-		return fmt.Errorf("%w: SignedData: content type %v, want id-ct-TSTInfo", ErrMalformed, sd.EncapContentInfo.EContentType)
-	}
-	if len(sd.EncapContentInfo.EContent) == 0 {
-		return fmt.Errorf("%w: SignedData: no encapsulated TSTInfo", ErrMalformed)
-	}
-	// RFC 3161 §2.4.2: the TSA's is the only signature.
-	if n := len(sd.SignerInfos); n != 1 {
-		return fmt.Errorf("%w: SignedData: %d signers, want exactly 1", ErrMalformed, n)
-	}
-	if len(sd.Certificates.Bytes) > 0 {
-		certs, err := x509.ParseCertificates(sd.Certificates.Bytes)
-		if err != nil {
-			return fmt.Errorf("%w: SignedData certificates: %w", ErrMalformed, err)
-		}
-		t.Certs = certs
-	}
-	t.tst = sd.EncapContentInfo.EContent
-	return nil
-}
-
-func (t *Token) parseTSTInfo() error {
-	var info tstInfo
-	rest, err := asn1.Unmarshal(t.tst, &info)
-	if err != nil {
-		return fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	if len(rest) != 0 {
-		return fmt.Errorf("%w: %d trailing bytes", ErrMalformed, len(rest))
-	}
-	if info.Version != 1 {
-		return fmt.Errorf("%w: version %d, want 1", ErrMalformed, info.Version)
-	}
-	if t.Hash, err = imprintHash(info.MessageImprint); err != nil {
-		return err
-	}
-	if info.SerialNumber == nil {
-		return fmt.Errorf("%w: no serial number", ErrMalformed)
-	}
-	acc, err := info.Accuracy.duration()
-	if err != nil {
-		return err
-	}
-	t.Digest = info.MessageImprint.HashedMessage
-	t.GenTime = info.GenTime.UTC()
-	t.Serial = info.SerialNumber
-	t.Policy = info.Policy
-	t.Accuracy = acc
-	t.Ordering = info.Ordering
-	t.Nonce = info.Nonce
-	t.TSAName = tsaName(info.TSA)
-	t.QTSTStatement = hasQTSTStatement(info.Extensions)
-	return nil
-}
-
-func (a accuracy) duration() (time.Duration, error) {
-	if a.Seconds < 0 || a.Seconds > 1<<30 || a.Millis < 0 || a.Millis > 999 || a.Micros < 0 || a.Micros > 999 {
-		return 0, fmt.Errorf("%w: accuracy out of range: %ds %dms %dµs", ErrMalformed, a.Seconds, a.Millis, a.Micros)
-	}
-	return time.Duration(a.Seconds)*time.Second + time.Duration(a.Millis)*time.Millisecond +
-		time.Duration(a.Micros)*time.Microsecond, nil
-}
-
-// tsaName unwraps TSTInfo's tsa [0] EXPLICIT GeneralName.
-func tsaName(tagged asn1.RawValue) string {
+// tsaName renders the DER GeneralName of TSTInfo's tsa member; nil gives "".
+func tsaName(der []byte) string {
 	var gn asn1.RawValue
-	if rest, err := asn1.Unmarshal(tagged.Bytes, &gn); err != nil || len(rest) != 0 {
+	if rest, err := asn1.Unmarshal(der, &gn); err != nil || len(rest) != 0 {
 		return ""
 	}
 	return generalName(gn)

@@ -133,29 +133,10 @@ func ExtractWhatsApp(ctx context.Context, r io.Reader, dir string, maxSize int64
 // and hashing. A returned Path means the file was created.
 func writeNewFile(dst string, r io.Reader, maxSize int64) (ExtractedFile, error) {
 	var f ExtractedFile
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return f, err
+	created, n, sum, err := copyNew(dst, r, maxSize, nil)
+	if created {
+		f.Path = dst
 	}
-	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return f, err
-	}
-	f.Path = dst
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(out, h), io.LimitReader(r, maxSize+1))
-	if serr := out.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	f.Size = n
-	h.Sum(f.SHA256[:0])
-	switch {
-	case err != nil:
-		return f, err
-	case n > maxSize:
-		return f, fmt.Errorf("more than %d bytes: %w", maxSize, ErrTooLarge)
-	}
-	return f, nil
+	f.Size, f.SHA256 = n, sum
+	return f, err
 }

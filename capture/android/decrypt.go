@@ -13,7 +13,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/attesta/attesta/internal/durable"
@@ -111,37 +110,19 @@ func (d *Decrypter) DecryptFile(ctx context.Context, src string, key Key, dst st
 		return Info{}, fmt.Errorf("decrypt %s: %w", src, err)
 	}
 	defer in.Close()
-	dir := filepath.Dir(dst)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(dst)+".tmp-*")
+	tmp, err := durable.Create(dst, 0o600)
 	if err != nil {
 		return Info{}, fmt.Errorf("decrypt %s: %w", src, err)
 	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
+	defer tmp.Close()
 	info, err := d.decrypt(ctx, bufio.NewReaderSize(in, chunkSize), key, tmp)
 	if err != nil {
 		return info, fmt.Errorf("decrypt %s: %w", src, err)
 	}
-	if err := commitFile(tmp, dst); err != nil {
-		return info, fmt.Errorf("decrypt %s: %w", src, err)
+	if err := tmp.Commit(); err != nil {
+		return info, fmt.Errorf("decrypt %s: publish payload: %w", src, err)
 	}
 	return info, nil
-}
-
-// commitFile makes tmp durable and links it at dst, never overwriting.
-func commitFile(tmp *os.File, dst string) error {
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
-	}
-	if err := os.Link(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("publish payload: %w", err)
-	}
-	return durable.SyncDir(filepath.Dir(dst))
 }
 
 // countingHash hashes and counts what it reads.

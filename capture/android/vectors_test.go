@@ -7,7 +7,7 @@ import (
 	"github.com/attesta/attesta/internal/testvectors"
 )
 
-// vector returns the path of a test vector under shared/testvectors.
+// vector returns the path of a test vector under the repository's testdata/.
 func vector(t testing.TB, parts ...string) string { return testvectors.Path(t, parts...) }
 
 func readVector(t testing.TB, parts ...string) []byte {

@@ -157,26 +157,12 @@ func extractMember(f *zip.File, m *ZipMember, maxFile, budget int64) (bool, int6
 		return false, 0, err
 	}
 	defer rc.Close()
-	if err := os.MkdirAll(filepath.Dir(m.Path), 0o700); err != nil {
-		return false, 0, err
-	}
-	out, err := os.OpenFile(m.Path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return false, 0, err
-	}
-	h := sha256.New()
 	sn := &sniffer{}
-	n, err := io.Copy(io.MultiWriter(out, h, sn), io.LimitReader(rc, limit+1))
-	if cerr := out.Close(); err == nil {
-		err = cerr
+	created, n, sum, err := copyNew(m.Path, rc, limit, sn)
+	if err != nil {
+		return created, n, err
 	}
-	switch {
-	case err != nil:
-		return true, n, err
-	case n > limit:
-		return true, n, fmt.Errorf("more than %d bytes: %w", limit, ErrTooLarge)
-	}
-	h.Sum(m.SHA256[:0])
+	m.SHA256 = sum
 	m.Kind = SniffPayload(sn.head)
 	return true, n, nil
 }

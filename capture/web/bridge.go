@@ -18,10 +18,6 @@ const BridgeVersion = 1
 //go:embed bridge.js
 var bridgeSource string
 
-// requiredModules are the WhatsApp Web modules bridge v1 reads; a build without one of them is not supported.
-var requiredModules = []string{"WAWebSocketModel", "WAWebConnModel", "WAWebCollections", "WAWebChatLoadMessages",
-	"WAWebApiMessageInfoStore", "WAWebDownloadManager", "WAWebApiContact", "WAWebSendNonMessageDataRequest"}
-
 // bridgeReply is the envelope of every bridge call: a value, or an error naming a missing module when that was the
 // cause.
 type bridgeReply struct {
@@ -104,6 +100,7 @@ type pageState struct {
 	Socket string `json:"socket"` // WAWebSocketModel Socket.state
 	Ref    string `json:"ref"`    // Conn.ref, the QR payload prefix
 	Wid    string `json:"wid"`    // own id once linked
+	Phone  string `json:"phone"`  // own id as a phone wid (<digits>@c.us) when the contact API maps a LID
 	Build  string `json:"build"`  // Debug.VERSION
 	UA     string `json:"ua"`
 	Now    int64  `json:"now"` // browser Date.now(), ms

@@ -58,10 +58,12 @@
 
     // state works before linking: only the socket and connection modules exist then.
     state() {
-      let socket = '', ref = '', wid = '';
+      let socket = '', ref = '', wid = '', phone = '';
       try { socket = mod('WAWebSocketModel').Socket.state || ''; } catch (e) { socket = ''; }
       try { const c = mod('WAWebConnModel').Conn; ref = c.ref || ''; wid = key(c.wid); } catch (e) { ref = ''; }
-      return { socket, ref, wid, build: build(), ua: navigator.userAgent, now: Date.now(),
+      // The own id may be a LID: its phone number comes from the contact API once the app has loaded.
+      try { phone = wid ? phoneOf(wid) : ''; } catch (e) { phone = ''; }
+      return { socket, ref, wid, phone, build: build(), ua: navigator.userAgent, now: Date.now(),
         pane: !!document.querySelector('#pane-side') };
     },
 

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // Recorder receives everything a capture acquires, as it is acquired, so that an interrupted session loses nothing
@@ -32,7 +34,7 @@ type Recorder interface {
 var _ Recorder = (*DirRecorder)(nil)
 
 // DirRecorder is a [Recorder] on a directory: artifacts under their names (written to a temp file, synced, then
-// renamed; an existing name is never overwritten) and events appended to events.jsonl, one JSON object per line
+// linked; an existing name is never overwritten) and events appended to events.jsonl, one JSON object per line
 // {"time", "kind", "fields"}.
 type DirRecorder struct {
 	Dir string
@@ -42,7 +44,7 @@ type DirRecorder struct {
 
 // NewDirRecorder creates dir if needed and returns a recorder on it.
 func NewDirRecorder(dir string) (*DirRecorder, error) {
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := durable.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("recorder: create %s: %w", dir, err)
 	}
 	return &DirRecorder{Dir: dir}, nil
@@ -58,29 +60,20 @@ func (d *DirRecorder) Artifact(ctx context.Context, kind, name string, r io.Read
 		return "", 0, fmt.Errorf("recorder: artifact name %q is not a clean relative path", name)
 	}
 	dst := filepath.Join(d.Dir, clean)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+	if err := durable.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return "", 0, fmt.Errorf("recorder: artifact %s: %w", name, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(dst), ".tmp-*")
+	tmp, err := durable.Create(dst, 0o600)
 	if err != nil {
 		return "", 0, fmt.Errorf("recorder: artifact %s: %w", name, err)
 	}
-	defer os.Remove(tmp.Name())
+	defer tmp.Close()
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(tmp, h), r)
 	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+		err = tmp.Commit()
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("recorder: artifact %s: %w", name, err)
-	}
-	if err := os.Link(tmp.Name(), dst); err != nil {
-		return "", 0, fmt.Errorf("recorder: artifact %s: %w", name, err)
-	}
-	if err := syncDir(filepath.Dir(dst)); err != nil {
 		return "", 0, fmt.Errorf("recorder: artifact %s: %w", name, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), n, nil
@@ -101,18 +94,7 @@ func (d *DirRecorder) Event(ctx context.Context, kind string, fields map[string]
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	f, err := os.OpenFile(filepath.Join(d.Dir, "events.jsonl"), os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("recorder: event %s: %w", kind, err)
-	}
-	_, err = f.Write(append(line, '\n'))
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
+	if err := durable.Append(filepath.Join(d.Dir, "events.jsonl"), append(line, '\n'), 0o600); err != nil {
 		return fmt.Errorf("recorder: event %s: %w", kind, err)
 	}
 	return nil
@@ -140,13 +122,4 @@ type RecordedEvent struct {
 	Time   time.Time      `json:"time"`
 	Kind   string         `json:"kind"`
 	Fields map[string]any `json:"fields"`
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
 }

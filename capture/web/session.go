@@ -91,6 +91,10 @@ type Options struct {
 	HistoryTimeout time.Duration
 	// Now is the appliance clock (default time.Now).
 	Now func() time.Time
+	// ExpectedAccount is the sender's number declared for the acquisition, in E.164 ("+393771151946"). When set,
+	// a link by any other account (or one whose number cannot be read) stops the session with [ErrWrongAccount]
+	// before anything is read. Empty: the linked account is recorded, not checked.
+	ExpectedAccount string
 }
 
 // ChatInfo describes a chat as the module layer shows it, before it is opened.
@@ -108,7 +112,8 @@ type Environment struct {
 	Chromium       string        // Browser.getVersion product, e.g. "Chrome/140.0.7339.185"
 	UserAgent      string        //
 	ClockOffset    time.Duration // browser Date.now() minus the appliance clock at the same instant
-	OwnWid         string        // the linked account
+	OwnWid         string        // the linked account's own id, as WhatsApp Web gives it
+	LinkedAccount  string        // the linked account's number in E.164; empty when it could not be read
 	SenderReceipts evidence.ReadReceipts
 }
 
@@ -127,6 +132,8 @@ type Session struct {
 	cancel context.CancelFunc
 	env    Environment
 	names  map[string]bool // artifact names used in this session
+	// refused is set when the linked account was refused: nothing is read from that session afterwards.
+	refused *AccountError
 }
 
 // artifactName makes name unique within the session: a chat captured again (a second list line, a resume) gets
@@ -324,14 +331,57 @@ func (s *Session) recordEnvironment(ctx context.Context) error {
 	}
 	mid := before.Add(after.Sub(before) / 2)
 	s.env.ClockOffset = time.UnixMilli(st.Now).Sub(mid)
-	s.env.OwnWid, s.env.UserAgent = st.Wid, st.UA
+	s.env.UserAgent = st.UA
 	// The module layer of bridge v1 does not expose the privacy setting: say so rather than guess.
 	s.env.SenderReceipts = evidence.ReadReceiptsUnknown
-	return s.event(ctx, "environment", map[string]any{
+	mismatch := s.linkAccount(st)
+	if err := s.event(ctx, "environment", map[string]any{
 		"bridge_version": BridgeVersion, "whatsapp_build": s.env.WhatsAppBuild, "chromium": s.env.Chromium,
 		"user_agent": s.env.UserAgent, "clock_offset_ms": s.env.ClockOffset.Milliseconds(),
 		"clock_uncertainty_ms": after.Sub(before).Milliseconds(), "own_wid": s.env.OwnWid,
-	})
+		"linked_account": s.env.LinkedAccount,
+	}); err != nil {
+		return err
+	}
+	if mismatch != nil {
+		s.refused = mismatch
+		_ = s.event(ctx, "anomaly", map[string]any{"code": "linked-account-mismatch",
+			"linked": mismatch.Linked, "expected": mismatch.Expected, "reason": mismatch.Reason})
+		return fmt.Errorf("whatsapp web: %w", mismatch)
+	}
+	return nil
+}
+
+// linkAccount records the account that linked the session and checks it: it must be the declared sender
+// (Options.ExpectedAccount) and, when the session links again after a lost link, the account linked first. A
+// capture of somebody else's WhatsApp as if it were the sender's is the one thing a certification must not do.
+func (s *Session) linkAccount(st pageState) *AccountError {
+	first := s.env.LinkedAccount
+	s.env.OwnWid, s.env.LinkedAccount = st.Wid, widPhone(st.Phone)
+	switch {
+	case first != "" && s.env.LinkedAccount != first:
+		return &AccountError{Linked: s.env.LinkedAccount, Expected: first, Reason: "linked again by another account"}
+	case s.opts.ExpectedAccount == "":
+		return nil
+	case s.env.LinkedAccount == "":
+		return &AccountError{Linked: st.Wid, Expected: s.opts.ExpectedAccount, Reason: "the linked account's number could not be read"}
+	case s.env.LinkedAccount != s.opts.ExpectedAccount:
+		return &AccountError{Linked: s.env.LinkedAccount, Expected: s.opts.ExpectedAccount, Reason: "not the declared sender"}
+	}
+	return nil
+}
+
+// widPhone turns a phone wid ("393771151946@c.us") into E.164; anything else (a LID the contact API did not map,
+// a group) has no number and gives "".
+func widPhone(wid string) string {
+	digits, ok := strings.CutSuffix(wid, "@c.us")
+	if !ok {
+		digits, ok = strings.CutSuffix(wid, "@s.whatsapp.net")
+	}
+	if !ok || digits == "" || len(digits) > 15 || strings.Trim(digits, "0123456789") != "" {
+		return ""
+	}
+	return "+" + digits
 }
 
 // callCtx is call on the session's tab, stopping with ctx.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/capture/web"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/internal/durable"
 )
 
@@ -35,8 +36,8 @@ func runCapture(ctx context.Context, e *env, args []string) error {
 		return usagef("--chromium: %v (scripts/setup installs Debian's chromium)", err)
 	}
 	intro := fmt.Sprintf("opening WhatsApp Web for %d chats", len(job.List.Entries))
-	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]appliance.ChatOutcome, error) {
-		return a.CaptureWeb(ctx, appliance.WebJob{
+	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
+		return a.Certify().CaptureWeb(ctx, certify.WebJob{
 			URL: *url, Chromium: *chromium, List: job.List, MaxMessages: job.MaxMessages, Case: job.Case,
 			Operator: job.Operator, OutDir: job.OutDir, LinkTimeout: *linkWait, Client: job.Client, Purpose: job.Purpose,
 			OnQR:     func(qr web.QR) { showQR(e, qr, job.OutDir) },

@@ -43,18 +43,6 @@ func (c *commonFlags) config() appliance.Config {
 	return appliance.Config{DataDir: c.data, TPM: c.tpm, TSAURL: c.tsa, TSACA: c.tsaCA, Version: version()}
 }
 
-func runDemo(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "demo", "demo [--dir DIR]")
-	dir := fs.String("dir", "demo", "directory for the demo's data (DIR/data) and deliveries (DIR/out)")
-	if _, err := parseFlags(fs, args, 0); err != nil {
-		return err
-	}
-	if *dir == "" {
-		return usagef("--dir must not be empty")
-	}
-	return appliance.Demo(ctx, *dir, version(), e.stdout)
-}
-
 func runAttest(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "attest", "attest [--nonce HEX] --out DIR [--data DIR] [--tpm SPEC]")
 	var c commonFlags

@@ -10,6 +10,7 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/capture/android"
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
 )
 
@@ -43,7 +44,7 @@ func (f *acqFlags) register(fs *flag.FlagSet) {
 }
 
 // job checks the flags and reads the list, before anything is opened or written.
-func (f *acqFlags) job() (appliance.AndroidBackupJob, error) {
+func (f *acqFlags) job() (certify.AndroidBackupJob, error) {
 	return listJobFor(f.list, f.out, f.maxMessages, f.caseID, f.operator, f.client, f.purpose)
 }
 
@@ -72,14 +73,14 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 	}
 	job.Backup = *backup
 	intro := fmt.Sprintf("extracting %d chats from %s", len(job.List.Entries), job.Backup)
-	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]appliance.ChatOutcome, error) {
-		return a.ExtractAndroidBackup(ctx, job)
+	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
+		return a.Certify().ExtractAndroidBackup(ctx, job)
 	})
 }
 
 // acquire opens the appliance, runs an acquisition on it, and prints what became of each line of the list.
 func acquire(ctx context.Context, e *env, c commonFlags, intro string,
-	run func(*appliance.Appliance) ([]appliance.ChatOutcome, error)) error {
+	run func(*appliance.Appliance) ([]certify.ChatOutcome, error)) error {
 	a, err := appliance.Open(ctx, c.config())
 	if err != nil {
 		return err
@@ -110,12 +111,12 @@ func runExtractADB(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	intro := fmt.Sprintf("extracting %d chats from the phone over %s", len(job.List.Entries), *adbAddr)
-	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]appliance.ChatOutcome, error) {
-		return a.ExtractADB(ctx, appliance.ADBJob{ADB: *adbAddr, Serial: *serial, AndroidBackupJob: job})
+	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
+		return a.Certify().ExtractADB(ctx, certify.ADBJob{ADB: *adbAddr, Serial: *serial, AndroidBackupJob: job})
 	})
 }
 
-func printOutcomes(e *env, outcomes []appliance.ChatOutcome) {
+func printOutcomes(e *env, outcomes []certify.ChatOutcome) {
 	for _, o := range outcomes {
 		if o.Folder != "" {
 			fmt.Fprintf(e.stdout, "  line %d %s: %d certified, %d in all → %s\n", o.Entry.Line, o.Entry.Phone, o.Certified, o.Messages, o.Folder)
@@ -127,9 +128,9 @@ func printOutcomes(e *env, outcomes []appliance.ChatOutcome) {
 }
 
 // androidJob checks every argument of an Android extraction before anything is opened or written.
-func androidJob(keyHex, keyFile string, af *acqFlags) (appliance.AndroidBackupJob, error) {
+func androidJob(keyHex, keyFile string, af *acqFlags) (certify.AndroidBackupJob, error) {
 	if (keyHex == "") == (keyFile == "") {
-		return appliance.AndroidBackupJob{}, usagef("give exactly one of --key and --key-file")
+		return certify.AndroidBackupJob{}, usagef("give exactly one of --key and --key-file")
 	}
 	job, err := af.job()
 	if err != nil {
@@ -140,8 +141,8 @@ func androidJob(keyHex, keyFile string, af *acqFlags) (appliance.AndroidBackupJo
 }
 
 // listJobFor checks what every acquisition takes: the list, the output, the plan, the case, who asked and why.
-func listJobFor(listFile, out string, maxMsgs int, caseID, operator, client, purpose string) (appliance.AndroidBackupJob, error) {
-	var job appliance.AndroidBackupJob
+func listJobFor(listFile, out string, maxMsgs int, caseID, operator, client, purpose string) (certify.AndroidBackupJob, error) {
+	var job certify.AndroidBackupJob
 	switch {
 	case listFile == "":
 		return job, usagef("--list is required")
@@ -164,7 +165,7 @@ func listJobFor(listFile, out string, maxMsgs int, caseID, operator, client, pur
 		base := filepath.Base(listFile)
 		caseID = fmt.Sprintf("%s-%s", time.Now().Format("20060102"), sanitizeID(base[:len(base)-len(filepath.Ext(base))]))
 	}
-	return appliance.AndroidBackupJob{List: list, MaxMessages: maxMsgs, Case: caseID, Operator: operator, OutDir: out,
+	return certify.AndroidBackupJob{List: list, MaxMessages: maxMsgs, Case: caseID, Operator: operator, OutDir: out,
 		Client: client, Purpose: purpose}, nil
 }
 

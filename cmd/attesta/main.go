@@ -1,6 +1,9 @@
 // Command attesta is the Attesta appliance's one binary: the demo, the auditor's attestation export, journal
 // inspection and offline verification.
 //
+// The demo exists only in the development build: the appliance image is built with the nosim tag, which leaves out
+// the TPM simulator (cgo), the demo and the fakes it drives.
+//
 // Exit codes are stable: 0 success (or "valid"), 1 failure (or "invalid"), 2 usage error. Errors name the input and
 // what is wrong with it, and a command that fails on bad input writes nothing.
 package main
@@ -43,7 +46,6 @@ type env struct {
 }
 
 var commands = map[string]command{
-	"demo":    {"run the whole product end to end on embedded defaults", runDemo},
 	"attest":  {"write fresh attestation evidence for an auditor", runAttest},
 	"journal": {"verify, show or export the evidence journal", runJournal},
 	"verify":  {"verify a journal offline (exit 0 valid, 1 invalid)", runVerify},

@@ -2,15 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/attesta/attesta/appliance"
 )
@@ -21,7 +16,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	c.register(fs)
 	cfgFile := fs.String("config", "", "JSON configuration file (flags given explicitly override it)")
 	every := fs.Duration("attest-every", appliance.DefaultAttestEvery, "period of the attestation self-check")
-	listen := fs.String("listen", "127.0.0.1:8080", "address of the touch UI (the local interface by default)")
+	listen := fs.String("listen", appliance.DefaultListen, "address of the touch UI (the local interface by default)")
 	deliveries := fs.String("deliveries", "", "folder of the delivery folders the UI lists and shares (default DATA/deliveries)")
 	waURL := fs.String("whatsapp-web-url", "", "WhatsApp Web for remote sessions (default "+appliance.DefaultWhatsAppWebURL+")")
 	publicListen := fs.String("public-listen", "", "address serving only clients' remote pages and recipients' share links (default: none)")
@@ -53,61 +48,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		cfg.PublicURL = *publicURL
 	}
 	cfg.Logger = slog.New(slog.NewJSONHandler(e.stderr, nil))
-
-	creds, err := appliance.LoadOrCreateCredentials(cfg.DataDir, os.Getenv("ATTESTA_TECHNICIAN_PIN"), os.Getenv("ATTESTA_ADMIN_PIN"))
-	if err != nil {
-		return err
-	}
-	a, err := appliance.Open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	// Jobs run under ctx: a stop interrupts them, and they are resumable. StopJobs, deferred after Close so that
-	// it runs before it, waits until each has recorded that.
-	if err := a.OpenJobs(ctx); err != nil {
-		return err
-	}
-	defer a.StopJobs()
-	if *deliveries == "" {
-		*deliveries = filepath.Join(cfg.DataDir, "deliveries")
-	}
-	uiSrv, err := a.UIServer(creds, *deliveries)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", *listen)
-	if err != nil {
-		return fmt.Errorf("touch UI: %w", err)
-	}
-	httpSrv := &http.Server{Handler: uiSrv.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go httpSrv.Serve(ln)
-	servers := []*http.Server{httpSrv}
-	public := ""
-	if cfg.PublicListen != "" {
-		pln, err := net.Listen("tcp", cfg.PublicListen)
-		if err != nil {
-			return fmt.Errorf("public links: %w", err)
-		}
-		pubSrv := &http.Server{Handler: uiSrv.PublicHandler(), ReadHeaderTimeout: 10 * time.Second}
-		go pubSrv.Serve(pln)
-		servers = append(servers, pubSrv)
-		public = "http://" + pln.Addr().String() + "/"
-	}
-	cfg.Logger.InfoContext(ctx, "appliance started", "id", a.ID(), "origin", a.Origin(), "leaves", a.Journal().Size(),
-		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil,
-		"ui", "http://"+ln.Addr().String()+"/", "public", public)
-	go a.RunTSAQueue(ctx)
-	go a.RunRetention(ctx)
-	a.RunAttestation(ctx) // until SIGINT or SIGTERM
-	cfg.Logger.Info("appliance stopping")
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var errs []error
-	for _, srv := range servers {
-		errs = append(errs, srv.Shutdown(shutdown))
-	}
-	return errors.Join(errs...)
+	return appliance.Serve(ctx, cfg, appliance.ServeOptions{Listen: *listen, Deliveries: *deliveries,
+		TechnicianPIN: os.Getenv("ATTESTA_TECHNICIAN_PIN"), AdminPIN: os.Getenv("ATTESTA_ADMIN_PIN")})
 }
 
 func runUnlock(ctx context.Context, e *env, args []string) error {

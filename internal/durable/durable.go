@@ -1,10 +1,30 @@
 // Package durable writes files so that a crash at any point leaves either no file (or the old one) or the complete
-// new one, never a torn one, and so that a write that returned is on disk.
+// new one, never a torn one, and so that a write that returned is on disk. It is the one place in Attesta that
+// fsyncs.
 //
-// Every write goes through a temporary file in the same directory, named TempPrefix + base name + random suffix,
-// which is fsynced, then linked (WriteNew: never replaces an existing file) or renamed (Replace) to its final name,
-// and the directory is fsynced so that the new name itself is durable. Stores that own a directory remove leftover
-// temporary files at start with RemoveTemps.
+// # Files
+//
+// Every write goes through a temporary file in the same directory as its target, named TempPrefix + (a prefix of)
+// the target's base name + a random suffix. [Create] opens one and returns a [File], an io.Writer; nothing is visible
+// under the target's name while it is written. [File.Commit] fsyncs the temporary file, links it to the target name
+// — never replacing an existing file: when the target exists it fails with an error matching fs.ErrExist and the
+// existing file is untouched — and fsyncs the directory, so that the new name itself is durable.
+// [File.CommitReplace] renames instead, atomically replacing a previous version: for state that legitimately
+// changes; evidence uses Commit. [File.Close] before a commit aborts: the temporary file is removed and the target
+// never appears. [WriteNew] and [Replace] do all of this for data already in memory. [Append] adds a record to the
+// end of a log file and fsyncs it.
+//
+// # Directories
+//
+// [MkdirAll] creates a directory and its missing parents and fsyncs the parent of every directory it created, so
+// that a file committed inside survives a crash together with the path that leads to it. [SyncDir] makes one
+// directory's entries durable.
+//
+// # Crash recovery
+//
+// A crash between Create and a commit leaves a temporary file. Stores that own a directory remove such leftovers at
+// start with [RemoveTemps]. A crash after the link but before the directory fsync leaves either the complete file or
+// none.
 package durable
 
 import (
@@ -18,6 +38,9 @@ import (
 
 // TempPrefix starts the name of every temporary file this package creates.
 const TempPrefix = ".tmp-"
+
+// maxTempBase bounds the part of the target's name that goes into a temporary name, keeping it within NAME_MAX.
+const maxTempBase = 64
 
 // SyncDir makes dir's entries (files created, linked, renamed or removed in it) durable.
 func SyncDir(dir string) error {
@@ -38,56 +61,59 @@ func SyncDir(dir string) error {
 // WriteNew creates path with data and mode. It never replaces an existing file: when path exists it fails with an
 // error matching fs.ErrExist, and the existing file is untouched.
 func WriteNew(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := writeTemp(path, data, mode)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	if err := os.Link(tmp, path); err != nil {
-		return fmt.Errorf("create %s: %w", path, err)
-	}
-	return SyncDir(filepath.Dir(path))
+	return writeWhole(path, data, mode, (*File).Commit)
 }
 
 // Replace writes path with data and mode, atomically replacing any previous version. For state that legitimately
 // changes; evidence uses WriteNew.
 func Replace(path string, data []byte, mode fs.FileMode) error {
-	tmp, err := writeTemp(path, data, mode)
+	return writeWhole(path, data, mode, (*File).CommitReplace)
+}
+
+func writeWhole(path string, data []byte, mode fs.FileMode, commit func(*File) error) error {
+	f, err := Create(path, mode)
 	if err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("replace %s: %w", path, err)
+	defer f.Close()
+	if _, err := f.Write(data); err != nil {
+		return err
 	}
-	return SyncDir(filepath.Dir(path))
+	return commit(f)
 }
 
-// writeTemp writes data to a new, fsynced temporary file beside path and returns its name.
-func writeTemp(path string, data []byte, mode fs.FileMode) (name string, err error) {
-	f, err := os.CreateTemp(filepath.Dir(path), TempPrefix+filepath.Base(path)+"-*")
-	if err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(f.Name())
+// MkdirAll creates dir and any missing parents with perm (before umask), like os.MkdirAll, and fsyncs the parent of
+// each directory it created. A dir that already exists is not an error; a non-directory in the way is.
+func MkdirAll(dir string, perm fs.FileMode) error {
+	dir = filepath.Clean(dir)
+	var missing []string // deepest first
+	for d := dir; ; d = filepath.Dir(d) {
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return fmt.Errorf("create directory %s: %s is not a directory", dir, d)
+			}
+			break
 		}
-	}()
-	if err = f.Chmod(mode); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("create directory %s: %w", dir, err)
+		}
+		missing = append(missing, d)
+		if filepath.Dir(d) == d {
+			break
+		}
 	}
-	if _, err = f.Write(data); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+	for i := len(missing) - 1; i >= 0; i-- {
+		d := missing[i]
+		if err := os.Mkdir(d, perm); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create directory %s: %w", dir, err)
+		}
+		// Also when another process won the race: its fsync may not have happened yet.
+		if err := SyncDir(filepath.Dir(d)); err != nil {
+			return fmt.Errorf("create directory %s: %w", dir, err)
+		}
 	}
-	if err = f.Sync(); err != nil {
-		return "", fmt.Errorf("write %s: fsync: %w", path, err)
-	}
-	if err = f.Close(); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Name(), nil
+	return nil
 }
 
 // RemoveTemps removes the temporary files a crash left in dir (not recursively) and returns how many it removed.
@@ -113,4 +139,33 @@ func RemoveTemps(dir string) (int, error) {
 		return n, SyncDir(dir)
 	}
 	return 0, nil
+}
+
+// Append appends data to the file at path, creating it with mode if missing, and returns once data is on disk (and,
+// for a new file, its name too). A crash during an append can leave a torn last record: readers of an appended file
+// must tolerate or detect one.
+func Append(path string, data []byte, mode fs.FileMode) error {
+	created := true
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE|os.O_EXCL, mode)
+	if errors.Is(err, fs.ErrExist) {
+		created = false
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	}
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("append to %s: %w", path, err)
+	}
+	if created {
+		return SyncDir(filepath.Dir(path))
+	}
+	return nil
 }

@@ -15,31 +15,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
-)
 
-// Object identifiers of the CMS (RFC 5652), ESS (RFC 5035), RFC 3161 and
-// algorithm (RFC 5754, RFC 5758) structures used here.
-var (
-	oidData               = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
-	oidSignedData         = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
-	oidAttrContentType    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
-	oidAttrMessageDigest  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
-	oidAttrSigningCert    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 12}
-	oidAttrSigningCertV2  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
-	oidAttrTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
-	oidTSTInfo            = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 1, 4}
-
-	oidSHA1   = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
-	oidSHA256 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
-	oidSHA384 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 2}
-	oidSHA512 = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 3}
-
-	oidECPublicKey   = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
-	oidECDSAWithSHA2 = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3} // .2 SHA-256, .3 SHA-384, .4 SHA-512
-	oidRSAEncryption = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
-	oidSHA256WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
-	oidSHA384WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 12}
-	oidSHA512WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 13}
+	"github.com/attesta/attesta/internal/cms"
 )
 
 var (
@@ -73,8 +50,8 @@ func buildCMS(ctx context.Context, s cmsSigner, digest []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sign attributes: %w", err)
 	}
-	if err := checkSignature(leaf, sigAlg, oidSHA256, attrs, sig); err != nil {
-		return nil, fmt.Errorf("signer produced a signature the certificate does not verify: %w", err)
+	if err := cms.CheckSignature(leaf, sigAlg, cms.OIDSHA256, attrs, sig); err != nil {
+		return nil, fmt.Errorf("signer produced a signature the certificate does not verify: %w", fromCMS(err))
 	}
 	var unsigned []byte
 	if s.timestamp != nil {
@@ -86,7 +63,7 @@ func buildCMS(ctx context.Context, s cmsSigner, digest []byte) ([]byte, error) {
 			if _, err := parseTimestampToken(token, sig); err != nil {
 				return nil, fmt.Errorf("time-stamp the signature: %w", err)
 			}
-			unsigned = attribute(oidAttrTimeStampToken, token)
+			unsigned = attribute(cms.OIDAttrTimeStampToken, token)
 		}
 	}
 	return contentInfo(s.chain, leaf, attrs, sigAlg, sig, unsigned)
@@ -95,9 +72,9 @@ func buildCMS(ctx context.Context, s cmsSigner, digest []byte) ([]byte, error) {
 func signatureAlgorithm(pub crypto.PublicKey) (asn1.ObjectIdentifier, error) {
 	switch pub.(type) {
 	case *ecdsa.PublicKey:
-		return append(slices.Clone(oidECDSAWithSHA2), 2), nil
+		return cms.OIDECDSAWithSHA256, nil
 	case *rsa.PublicKey:
-		return oidSHA256WithRSA, nil
+		return cms.OIDSHA256WithRSA, nil
 	}
 	return nil, fmt.Errorf("%w: signer key type %T (want ECDSA or RSA)", ErrUnsupported, pub)
 }
@@ -116,9 +93,9 @@ func signedAttributes(leaf *x509.Certificate, digest []byte) []byte {
 		return b.BytesOrPanic()
 	}
 	attrs := [][]byte{
-		attribute(oidAttrContentType, oid(oidData)),
-		attribute(oidAttrMessageDigest, octets(digest)),
-		attribute(oidAttrSigningCertV2, signingCertificateV2(leaf)),
+		attribute(cms.OIDAttrContentType, oid(cms.OIDData)),
+		attribute(cms.OIDAttrMessageDigest, octets(digest)),
+		attribute(cms.OIDAttrSigningCertV2, signingCertificateV2(leaf)),
 	}
 	slices.SortFunc(attrs, bytes.Compare)
 	b := cryptobyte.NewBuilder(nil)
@@ -165,7 +142,7 @@ func signingCertificateV2(leaf *x509.Certificate) []byte {
 func algorithmID(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 		b.AddASN1ObjectIdentifier(oid)
-		if oid.Equal(oidSHA256WithRSA) {
+		if oid.Equal(cms.OIDSHA256WithRSA) {
 			b.AddASN1NULL() // RSA algorithm identifiers carry NULL parameters
 		}
 	})
@@ -174,12 +151,12 @@ func algorithmID(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
 func contentInfo(chain []*x509.Certificate, leaf *x509.Certificate, attrs []byte, sigAlg asn1.ObjectIdentifier, sig, unsigned []byte) ([]byte, error) {
 	b := cryptobyte.NewBuilder(nil)
 	b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-		b.AddASN1ObjectIdentifier(oidSignedData)
+		b.AddASN1ObjectIdentifier(cms.OIDSignedData)
 		b.AddASN1(tagCtx0, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 				b.AddASN1Int64(1)
-				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algorithmID(b, oidSHA256) })
-				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
+				b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algorithmID(b, cms.OIDSHA256) })
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(cms.OIDData) })
 				b.AddASN1(tagCtx0, func(b *cryptobyte.Builder) {
 					for _, c := range chain {
 						b.AddBytes(c.Raw)
@@ -201,7 +178,7 @@ func signerInfo(b *cryptobyte.Builder, leaf *x509.Certificate, attrs []byte, sig
 			b.AddBytes(leaf.RawIssuer)
 			b.AddASN1BigInt(leaf.SerialNumber)
 		})
-		algorithmID(b, oidSHA256)
+		algorithmID(b, cms.OIDSHA256)
 		// [0] IMPLICIT SET OF Attribute: the signed SET with its tag replaced.
 		var body cryptobyte.String
 		s := cryptobyte.String(attrs)

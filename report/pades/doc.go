@@ -52,7 +52,9 @@
 //
 // [Verify] reads the xref chain from the last startxref, walks the
 // AcroForm fields to the signature dictionaries and checks each signature;
-// see its documentation for what is and is not checked. Cross-reference
+// see its documentation for what is and is not checked. The CMS rules
+// (signed attributes, allowed algorithms, ESS binding, time-stamp tokens)
+// are internal/cms's, shared with bundle/tsa. Cross-reference
 // streams and encrypted files are reported as [ErrUnsupported]: the
 // appliance never produces them.
 //

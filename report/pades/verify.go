@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/attesta/attesta/internal/cms"
 )
 
 // SignatureInfo is one verified signature.
@@ -44,11 +46,13 @@ type SignatureInfo struct {
 // Verify finds the signature fields of pdf and verifies each signature:
 // /ByteRange covers the whole signed revision except exactly its own
 // /Contents string, the CMS message digest matches those bytes, the
-// signature verifies with the signer certificate's key, the ESS
-// signing-certificate(-v2) attribute names that certificate, and a
-// signature time-stamp, when present, is over the signature value and
-// verifies with its TSA certificate. It checks no certificate trust and
-// no revocation.
+// signature verifies with the signer certificate's key (ECDSA or RSA
+// PKCS #1 v1.5 with SHA-256, -384 or -512), the ESS
+// signing-certificate(-v2) attribute names that certificate (hash, and
+// issuer and serial when given; required for ETSI.CAdES.detached), and a
+// signature time-stamp, when present, is over the signature value,
+// verifies with its TSA certificate and carries an ESS attribute naming
+// it. It checks no certificate trust and no revocation.
 //
 // It returns the signatures that verified, in signing order. A non-nil
 // error means the file could not be read (wrapping ErrMalformed or
@@ -243,30 +247,31 @@ func describe(sd *dict, info *SignatureInfo) {
 }
 
 func verifyCMS(pdf []byte, contents *str, info *SignatureInfo) error {
-	sd, rest, err := parseContentInfo(contents.b)
+	sd, rest, err := cms.ParseContentInfo(contents.b)
 	if err != nil {
-		return err
+		return fromCMS(err)
 	}
 	if len(bytes.Trim(rest, "\x00")) != 0 {
 		return fmt.Errorf("%w: non-zero bytes after the CMS in /Contents", ErrMalformed)
 	}
 	info.CMS = contents.b[:len(contents.b)-len(rest)]
-	if sd.eContent != nil || !sd.eContentType.Equal(oidData) {
+	if sd.Content != nil || !sd.ContentType.Equal(cms.OIDData) {
 		return fmt.Errorf("%w: CMS is not detached over id-data", ErrMalformed)
 	}
 	r := info.ByteRange
-	cert, err := sd.verifySigner(oidData, func(h crypto.Hash) []byte {
+	cert, attrs, err := sd.Verify(cms.OIDData, func(h crypto.Hash) []byte {
 		return digestOf(h, pdf[r[0]:r[0]+r[1]], pdf[r[2]:r[2]+r[3]])
 	})
 	if err != nil {
-		return err
+		return fromCMS(err)
 	}
-	if err := sd.checkESS(cert, info.SubFilter == "ETSI.CAdES.detached"); err != nil {
-		return err
+	if err := cms.CheckSigningCertificate(attrs, cert, info.SubFilter == "ETSI.CAdES.detached"); err != nil {
+		return fromCMS(err)
 	}
-	info.Signer, info.Certificates = cert, sd.certs
-	if token, ok := sd.signer.unsigned[oidAttrTimeStampToken.String()]; ok {
-		if info.Timestamp, err = parseTimestampToken(token, sd.signer.sig); err != nil {
+	info.Signer, info.Certificates = cert, sd.Certificates
+	si := sd.SignerInfos[0]
+	if token, ok := si.UnsignedAttrs[cms.OIDAttrTimeStampToken.String()]; ok {
+		if info.Timestamp, err = parseTimestampToken(token, si.Signature); err != nil {
 			return err
 		}
 	}

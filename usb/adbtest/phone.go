@@ -9,7 +9,6 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
-	"testing"
 
 	"github.com/attesta/attesta/usb/internal/aproto"
 )
@@ -142,22 +141,31 @@ func New(cfg Config) (*Phone, error) {
 	return p, nil
 }
 
-// Start is New plus Serve on a loopback port, for tests; the phone is closed
-// when the test ends.
-func Start(t testing.TB, cfg Config) *Phone {
-	t.Helper()
+// Listen is New plus Serve on a free loopback port: the phone answers at [Phone.Addr] as soon as Listen returns.
+// Close stops it.
+func Listen(cfg Config) (*Phone, error) {
 	p, err := New(cfg)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("adbtest: listen: %w", err)
 	}
 	p.mu.Lock()
-	p.ln = ln // so that Addr works as soon as Start returns
+	p.ln = ln // so that Addr works as soon as Listen returns
 	p.mu.Unlock()
 	go p.Serve(ln)
+	return p, nil
+}
+
+// Start is [Listen] for tests: it fails t on error and closes the phone when the test ends.
+func Start(t TB, cfg Config) *Phone {
+	t.Helper()
+	p, err := Listen(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() { p.Close() })
 	return p
 }

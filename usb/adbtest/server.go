@@ -10,7 +10,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"testing"
 	"time"
 )
 
@@ -25,7 +24,7 @@ type Server struct {
 
 // StartServer starts the real adb server (Debian package adb, or $ADB) on a free loopback port with a private HOME,
 // so that its RSA key is made at run time, and kills it when the test ends.
-func StartServer(t testing.TB) *Server {
+func StartServer(t TB) *Server {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

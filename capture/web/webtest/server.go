@@ -85,6 +85,7 @@ type Server struct {
 
 	mu       sync.Mutex
 	linked   bool
+	linkedAs string // the own id of the account that scanned, when not the scenario's (ScanAs)
 	refSlot  int64
 	ref      string
 	start    time.Time
@@ -103,12 +104,21 @@ type blob struct {
 // if sc is not valid, like httptest.NewServer on a listen failure: a test
 // scenario that does not validate is a bug in the test.
 func NewServer(sc *Scenario, opts ...Option) *Server {
+	s, err := StartServer(sc, opts...)
+	if err != nil {
+		panic(err.Error())
+	}
+	return s
+}
+
+// StartServer is [NewServer] returning an invalid scenario as an error instead of panicking.
+func StartServer(sc *Scenario, opts ...Option) (*Server, error) {
 	s, err := newServer(sc, opts...)
 	if err != nil {
-		panic("webtest: " + err.Error())
+		return nil, fmt.Errorf("webtest: %w", err)
 	}
 	s.ts = httptest.NewServer(s.handler())
-	return s
+	return s, nil
 }
 
 func newServer(sc *Scenario, opts ...Option) (*Server, error) {
@@ -180,10 +190,19 @@ func (s *Server) Close() {
 func (s *Server) Scenario() *Scenario { return s.sc }
 
 // Scan links the session, as the phone does when it scans the QR code.
-func (s *Server) Scan() {
+func (s *Server) Scan() { s.ScanAs("") }
+
+// ScanAs links the session as the phone of another account would (digits of its number, e.g. "393331234567"):
+// the page then reports that account as its own (Conn.wid) while showing the scenario's chats. Empty means the
+// scenario's account.
+func (s *Server) ScanAs(phone string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.linked = true
+	s.linkedAs = ""
+	if phone != "" {
+		s.linkedAs = phone + "@c.us"
+	}
 }
 
 // Unlink drops the link, as when the phone logs the device out mid-capture.
@@ -244,7 +263,10 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("POST /__app/receipt", s.postReceipt)
 	mux.HandleFunc("POST /__app/action", s.postAction)
 	mux.HandleFunc("GET /v/", s.serveMedia)
-	mux.HandleFunc("POST /__test/scan", func(w http.ResponseWriter, r *http.Request) { s.Scan(); writeJSON(w, map[string]bool{"linked": true}) })
+	mux.HandleFunc("POST /__test/scan", func(w http.ResponseWriter, r *http.Request) {
+		s.ScanAs(r.URL.Query().Get("as"))
+		writeJSON(w, map[string]bool{"linked": true})
+	})
 	mux.HandleFunc("POST /__test/unlink", func(w http.ResponseWriter, r *http.Request) {
 		s.Unlink()
 		writeJSON(w, map[string]bool{"linked": false})
@@ -290,7 +312,7 @@ func (s *Server) serveState(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	linked := s.linked
+	linked, linkedAs := s.linked, s.linkedAs
 	unread := make(map[string]int, len(s.unread))
 	for k, v := range s.unread {
 		unread[k] = v
@@ -304,6 +326,9 @@ func (s *Server) serveData(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
+	}
+	if linkedAs != "" {
+		pd.Me = linkedAs
 	}
 	writeJSON(w, pd)
 }

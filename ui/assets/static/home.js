@@ -7,7 +7,11 @@
   function look() {
     if (document.visibilityState !== "visible") return;
     fetch("/api/phones", { credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { return r.ok ? r.json() : []; })
+      .then(function (r) {
+        // The session ended (the idle lock, or a PIN change): show the lock screen. Polling never extends it.
+        if (r.status === 401) { location.replace("/lock"); return []; }
+        return r.ok ? r.json() : [];
+      })
       .then(function (phones) {
         var ready = phones.filter(function (p) { return p.ready; })[0];
         if (!ready) { banner.hidden = true; return; }

@@ -30,6 +30,11 @@
     qr.src = base + "/qr.png?v=" + e.seq;
     qr.hidden = false;
   });
+  // The technician's session expired (the idle lock) while the page streamed: show the lock screen.
+  es.addEventListener("locked", function () {
+    es.close();
+    location.replace("/lock");
+  });
   es.addEventListener("end", function (ev) {
     add(ev);
     es.close();

@@ -1,0 +1,127 @@
+package appliance
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
+	"github.com/attesta/attesta/appliance/panel"
+	"github.com/attesta/attesta/tpm"
+)
+
+// serveForTest runs Serve on the simulator TPM in dir until the returned stop is called, and returns the running
+// appliance once its listeners accept connections. stop returns Serve's result.
+func serveForTest(t *testing.T, dir string, opts ServeOptions) (a *Appliance, ui string, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	opts.Listen, opts.TechnicianPIN = "127.0.0.1:0", uiTechPIN
+	type running struct {
+		a  *Appliance
+		ui string
+	}
+	started := make(chan running, 1)
+	opts.Started = func(a *Appliance, ui, _ string) { started <- running{a, ui} }
+	done := make(chan error, 1)
+	go func() {
+		done <- Serve(ctx, Config{DataDir: dir, TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, opts)
+	}()
+	stop = sync.OnceValue(func() error { cancel(); return <-done })
+	select {
+	case r := <-started:
+		t.Cleanup(func() { stop() })
+		return r.a, r.ui, stop
+	case err := <-done:
+		cancel()
+		t.Fatalf("Serve ended before it started: %v", err)
+	case <-time.After(time.Minute):
+		stop()
+		t.Fatal("Serve did not start within a minute")
+	}
+	return nil, "", nil
+}
+
+// Opening the case on a served appliance, through the intrusion switch given to Serve: the application PCR is
+// extended (the signing key refuses to sign), the tamper is journaled, certification locks and the attention LED
+// lights.
+func TestServeIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
+	pin := &gpiotest.Pin{N: "INTRUSION", L: gpio.Low, EdgesChan: make(chan gpio.Level, 4)}
+	attention := &gpiotest.Pin{N: "ATTENTION", L: gpio.Low}
+	a, ui, stop := serveForTest(t, t.TempDir(), ServeOptions{Panel: panel.Config{Intrusion: pin,
+		Debounce: 5 * time.Millisecond, LEDs: map[panel.State]gpio.PinOut{panel.Attention: attention}}})
+	resp, err := http.Get(ui + "login")
+	if err != nil {
+		t.Fatalf("touch UI: %v", err)
+	}
+	resp.Body.Close()
+
+	pin.Lock()
+	pin.L = gpio.High // the case opens
+	pin.Unlock()
+	pin.EdgesChan <- gpio.High
+
+	deadline := time.After(10 * time.Second)
+	for a.CheckCertify() == nil || attention.Read() != gpio.High {
+		select {
+		case <-deadline:
+			t.Fatalf("the opening did not lock certification (%v) and light the attention LED (%v) within 10s",
+				a.CheckCertify(), attention.Read())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if got := leavesOfType(t, a, LeafTamper); len(got) != 1 || got[0].Fields["source"] != "intrusion-switch" {
+		t.Fatalf("tamper leaves = %+v, want one from the intrusion switch", got)
+	}
+	if !strings.Contains(a.CheckCertify().Error(), "case opened") {
+		t.Errorf("lock reason = %v, want the case opening", a.CheckCertify())
+	}
+	signer, err := a.TPM().Signer(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := signer.SignDigest(t.Context(), make([]byte, 32)); !errors.Is(err, tpm.ErrKeyUnusable) {
+		t.Errorf("signing after the opening: %v, want ErrKeyUnusable", err)
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Serve after a stop: %v, want nil", err)
+	}
+	if attention.Read() != gpio.Low {
+		t.Error("the attention LED stays lit after the stop")
+	}
+}
+
+// A listener that cannot open is Serve's error, naming the listener; an intrusion pin that no host driver
+// registers is an error wrapping panel.ErrPinNotFound. Neither leaves the appliance open: the next Serve starts.
+func TestServeRefusesWhatItCannotOpen(t *testing.T) {
+	dir := t.TempDir()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	cfg := Config{DataDir: dir, TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	err = Serve(t.Context(), cfg, ServeOptions{Listen: busy.Addr().String(), TechnicianPIN: uiTechPIN})
+	if err == nil || !strings.Contains(err.Error(), "touch UI") {
+		t.Errorf("Serve on a busy address: %v, want a touch UI error", err)
+	}
+	cfg.PublicListen = busy.Addr().String()
+	err = Serve(t.Context(), cfg, ServeOptions{Listen: "127.0.0.1:0"})
+	if err == nil || !strings.Contains(err.Error(), "public links") {
+		t.Errorf("Serve with a busy public address: %v, want a public links error", err)
+	}
+	cfg.PublicListen = ""
+	cfg.Panel = PanelConfig{Intrusion: "NO_SUCH_PIN_ON_ANY_BOARD"}
+	err = Serve(t.Context(), cfg, ServeOptions{Listen: "127.0.0.1:0"})
+	if !errors.Is(err, panel.ErrPinNotFound) || !strings.Contains(err.Error(), "NO_SUCH_PIN_ON_ANY_BOARD") {
+		t.Errorf("Serve with an unknown intrusion pin: %v, want ErrPinNotFound naming the pin", err)
+	}
+}

@@ -1,0 +1,320 @@
+package certify
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/capture/android"
+	"github.com/attesta/attesta/capture/android/msgstore"
+	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/report"
+)
+
+// LeafChatNotFound records that a chat on the acquisition list is not in the source. It names the list line, not
+// the number: numbers are personal data and stay out of the journal.
+const LeafChatNotFound = "chat-not-found"
+
+// AndroidBackupJob is an extraction from a WhatsApp Android backup (crypt12, crypt14 or crypt15).
+type AndroidBackupJob struct {
+	Backup      string        // the backup file the client handed over
+	Key         android.Key   // its key file, or the 64-digit end-to-end key
+	List        evidence.List // the chats to certify, with their ranges
+	MaxMessages int           // the plan bought: the last N messages the sender sent in each range
+	Case        string        // the case the evidence belongs to
+	Operator    string        // the technician
+	OutDir      string        // where the delivery folders go
+	Client      string        // who asked for the acquisition, for the report
+	Purpose     string        // what it is for, in the client's words
+	// Progress, when set, is told each step, in Italian (the touch UI translates): what is being done, and how
+	// many of the list's chats are done.
+	Progress func(text string, done, total int)
+
+	media mediaSource // where media files come from; nil when only the backup is at hand
+}
+
+// mediaSource fetches a media file by its path relative to WhatsApp's folder on the phone.
+type mediaSource interface {
+	fetch(ctx context.Context, phonePath string, w io.Writer) error
+}
+
+// ChatOutcome is what became of one line of the acquisition list.
+type ChatOutcome struct {
+	Entry     evidence.ListEntry
+	Folder    string // the delivery folder; empty when none was written
+	Messages  int    // messages in the delivery (certified and context)
+	Certified int    // messages certified
+	Problem   string // why there is no delivery, or what is missing from it
+}
+
+// ExtractAndroidBackup certifies the chats of a list from a WhatsApp backup. The backup itself and the database it
+// decrypts to are kept, encrypted under the case key, as artifacts of the acquisition; each delivery carries only
+// its chat's rows, never the whole database, which holds every other conversation of the phone too.
+func (p *Pipelines) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJob) ([]ChatOutcome, error) {
+	if err := evidence.Plan(job.MaxMessages).Validate(); err != nil {
+		return nil, err
+	}
+	started := time.Now().UTC()
+	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodAndroidBackup), map[string]any{"chats": len(job.List.Entries)})
+	if err != nil {
+		return nil, err
+	}
+	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	outcomes, err := p.certifyFromBackup(ctx, acq, job, source{method: evidence.MethodAndroidBackup, started: started})
+	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+}
+
+// source says where a backup came from, for the manifests and the report.
+type source struct {
+	method   evidence.Method
+	started  time.Time
+	device   string // "samsung SM-G991B, Android 14" for a phone; empty for a handed-over backup
+	model    string
+	os       string
+	whatsApp string
+}
+
+func (s source) report() report.Source {
+	// The report is in Italian; these phrases are printed as they are.
+	path := "backup WhatsApp consegnato dal cliente (crypt12/14/15) → msgstore.db"
+	if s.method == evidence.MethodADB {
+		path = "telefono via USB (ADB, sola lettura): backup locale cifrato end-to-end di WhatsApp → msgstore.db"
+	}
+	return report.Source{DeviceModel: s.model, OSVersion: s.os, WhatsAppVersion: s.whatsApp, ExtractionPath: path}
+}
+
+// finishExtraction writes the ZIPs and the index of the deliveries made, and journals the acquisition's end
+// with its outcome.
+func (p *Pipelines) finishExtraction(ctx context.Context, acq *Acquisition, outDir string, outcomes []ChatOutcome, err error) error {
+	if failedChats(outcomes) < len(outcomes) {
+		if ierr := p.finishSession(ctx, outDir, outcomes); ierr != nil {
+			err = errors.Join(err, ierr)
+		}
+	}
+	outcome := "complete"
+	if err != nil {
+		outcome = "failed: " + err.Error()
+	} else if n := failedChats(outcomes); n > 0 {
+		outcome = fmt.Sprintf("partial: %d of %d chats not delivered", n, len(outcomes))
+	}
+	if _, ferr := acq.Finish(context.WithoutCancel(ctx), outcome); ferr != nil { // a stopped acquisition is closed too
+		err = errors.Join(err, ferr)
+	}
+	return err
+}
+
+// step reports a step of the extraction when the job asked for it.
+func (job AndroidBackupJob) step(text string, done int) {
+	if job.Progress != nil {
+		job.Progress(text, done, len(job.List.Entries))
+	}
+}
+
+func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, src source) ([]ChatOutcome, error) {
+	job.step("conservazione del backup", 0)
+	if err := p.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
+		return nil, err
+	}
+	// The decrypted database is personal data in clear: it lives only in a private temporary directory of the data
+	// directory, and only until it is stored encrypted and parsed.
+	tmp, err := os.MkdirTemp(p.tempDir, ".extract-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	dbPath := filepath.Join(tmp, "msgstore.db")
+	job.step("decifratura del backup", 0)
+	info, err := android.DecryptFile(ctx, job.Backup, job.Key, dbPath)
+	if err != nil {
+		return nil, err // names the file and says plainly when the key is wrong
+	}
+	if err := p.addFileArtifact(ctx, acq, "database", dbPath); err != nil {
+		return nil, err
+	}
+	db, err := msgstore.Open(ctx, dbPath)
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+
+	src.whatsApp = info.Header.AppVersion
+	version := fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format)
+	if src.device != "" {
+		version += ", from " + src.device
+	}
+	base := evidence.Acquisition{
+		ID: acq.ID, Method: src.method, StartedAt: evidence.At(src.started), Operator: job.Operator,
+		ApplianceID: p.applianceID, ToolVersion: p.version, SourceVersion: version,
+	}
+	var outcomes []ChatOutcome
+	for i, entry := range job.List.Entries {
+		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(job.List.Entries)), i)
+		out, err := p.deliverChat(ctx, acq, db, base, entry, job, src)
+		if err != nil {
+			return outcomes, err
+		}
+		outcomes = append(outcomes, out)
+	}
+	return outcomes, nil
+}
+
+// deliverChat certifies one list line. A chat that is not in the database is an outcome, not an error.
+func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, db *msgstore.DB, base evidence.Acquisition,
+	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, error) {
+	out := ChatOutcome{Entry: entry}
+	chat, err := db.FindChat(ctx, entry.Phone)
+	if errors.Is(err, msgstore.ErrChatNotFound) {
+		out.Problem = "chat not found in the backup"
+		_, err = p.rec.Record(ctx, journal.Entry{Type: LeafChatNotFound, Case: acq.Case, Fields: map[string]any{
+			"acquisition": acq.ID, "list_line": entry.Line,
+		}})
+		return out, err
+	}
+	if err != nil {
+		return out, err
+	}
+	var history []evidence.Message
+	raw := map[string][]byte{}
+	media := map[string]*msgstore.Media{}
+	for rec, err := range db.Messages(ctx, chat, time.Time{}, time.Time{}) {
+		if err != nil {
+			return out, err
+		}
+		history = append(history, rec.Message)
+		raw[rec.Message.ID] = rec.RawRow
+		if rec.Media != nil {
+			media[rec.Message.ID] = rec.Media
+		}
+	}
+	echat := chat.Evidence(entry.Phone, entry.Name)
+	sel := evidence.Certify(echat, history, entry.Range, job.MaxMessages)
+	if len(sel.Certified) == 0 {
+		out.Problem = "no message sent by the studio in the range"
+	}
+	if job.media != nil {
+		for i := range sel.Messages {
+			if md := media[sel.Messages[i].ID]; md != nil && md.PhonePath != "" {
+				if err := p.attachMedia(ctx, acq, job.media, md, &sel.Messages[i]); err != nil {
+					return out, err
+				}
+			}
+		}
+	}
+
+	// The rows of exactly the delivered messages, one canonical JSON object per line.
+	var rows bytes.Buffer
+	for _, m := range sel.Messages {
+		rows.Write(raw[m.ID])
+		rows.WriteByte('\n')
+	}
+	art, err := acq.AddArtifact(ctx, "rows", &rows)
+	if err != nil {
+		return out, err
+	}
+	acqInfo := base
+	acqInfo.FinishedAt = evidence.At(time.Now().UTC())
+	m := &bundle.Manifest{
+		Format: bundle.Format, Acquisition: acqInfo, Chat: echat, Range: entry.Range, Messages: sel.Messages,
+		Artifacts: []evidence.Artifact{{Path: "artifacts/messages.jsonl", SHA256: art.Ref.SHA256, Size: art.Ref.Size,
+			Kind: evidence.ArtifactDatabase}},
+	}
+	folder, err := p.Deliver(ctx, acq, m, job.OutDir, src.report())
+	if err != nil {
+		return out, err
+	}
+	out.Folder, out.Messages, out.Certified = folder, len(sel.Messages), len(sel.Certified)
+	return out, nil
+}
+
+// addFileArtifact stores a file as an artifact of the acquisition.
+func (p *Pipelines) addFileArtifact(ctx context.Context, acq *Acquisition, kind, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = acq.AddArtifact(ctx, kind, f)
+	return err
+}
+
+func failedChats(outs []ChatOutcome) int {
+	n := 0
+	for _, o := range outs {
+		if o.Folder == "" {
+			n++
+		}
+	}
+	return n
+}
+
+// attachMedia fetches a message's media file, stores it as evidence and puts it in the message in place of the
+// "not extracted" placeholder, with the comparison against WhatsApp's own hash. A file the phone no longer holds
+// is recorded as such; only a failure of the appliance itself is an error.
+func (p *Pipelines) attachMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, m *evidence.Message) error {
+	att, err := p.fetchMedia(ctx, acq, src, md, m.ID)
+	if err != nil {
+		return err
+	}
+	m.Attachments = slices.Clone(m.Attachments)
+	for j := range m.Attachments {
+		if m.Attachments[j].Unavailable == msgstore.UnavailableNotExtracted {
+			m.Attachments[j] = att
+			return nil
+		}
+	}
+	m.Attachments = append(m.Attachments, att)
+	return nil
+}
+
+func (p *Pipelines) fetchMedia(ctx context.Context, acq *Acquisition, src mediaSource, md *msgstore.Media, msgID string) (evidence.Attachment, error) {
+	tmp, err := os.CreateTemp(p.tempDir, ".media-")
+	if err != nil {
+		return evidence.Attachment{}, err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	if err := src.fetch(ctx, md.PhonePath, tmp); err != nil {
+		if ctx.Err() != nil {
+			return evidence.Attachment{}, ctx.Err()
+		}
+		acq.note("media not obtained", fmt.Sprintf("%s: %v", md.PhonePath, err))
+		return md.Missing(msgstore.UnavailableNotOnPhone), nil
+	}
+	if _, err := tmp.Seek(0, io.SeekStart); err != nil {
+		return evidence.Attachment{}, err
+	}
+	art, err := acq.AddArtifact(ctx, "media", tmp)
+	if err != nil {
+		return evidence.Attachment{}, err
+	}
+	var sum [32]byte
+	hex.Decode(sum[:], []byte(art.Ref.SHA256))
+	name := "artifacts/media/" + safeName(msgID) + strings.ToLower(path.Ext(md.PhonePath))
+	return md.Attachment(name, sum, art.Ref.Size), nil
+}
+
+// safeName keeps the characters of an id that are safe in a file name; ids come from the phone's database.
+func safeName(id string) string {
+	var b strings.Builder
+	for _, r := range id {
+		if r < 128 && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '-' || r == '_') && b.Len() < 64 {
+			b.WriteRune(r)
+		}
+	}
+	if b.Len() == 0 {
+		return "media"
+	}
+	return b.String()
+}

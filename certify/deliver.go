@@ -1,0 +1,124 @@
+package certify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/verifycmd"
+	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/journal/blob"
+	"github.com/attesta/attesta/report"
+)
+
+// caseBlobs gives a delivery the bytes of one case's artifacts from the blob store.
+type caseBlobs struct {
+	store  *blob.Store
+	caseID string
+}
+
+func (c caseBlobs) Open(ctx context.Context, sha256hex string) (io.ReadCloser, error) {
+	return c.store.Open(ctx, c.caseID, sha256hex)
+}
+
+// Files opens the acquisition's artifacts by SHA-256, for the report's thumbnails and screenshot pages.
+func (acq *Acquisition) Files() report.Opener { return caseBlobs{acq.p.blobs, acq.Case} }
+
+// Deliver seals a manifest into the journal and writes its delivery folder in outDir: the manifest, its artifacts
+// from the case's blobs, the checkpoint and inclusion proof, a fresh TPM attestation whose nonce is the SHA-256 of
+// that checkpoint (so the attestation provably postdates it and certifies the key that signed it), and
+// relazione.pdf, the report in Italian, signed (PAdES) with the same TPM-resident key. The report is rendered
+// first, from the manifest before sealing, so that the manifest records its digest and the delivery leaf commits
+// to it. It returns the folder's path. An existing folder is never overwritten.
+func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Manifest, outDir string, src report.Source) (string, error) {
+	if err := p.gate.CheckCertify(); err != nil {
+		return "", err
+	}
+	opts, render, err := p.reporter.ReportOptions(ctx, acq, src, p.journal.VerifierKey())
+	if err != nil {
+		return "", err
+	}
+	var pdf bytes.Buffer
+	if err := render(ctx, m, &pdf); err != nil {
+		return "", fmt.Errorf("appliance: report of delivery of %s: %w", m.Chat.Phone, err)
+	}
+	bundle.AttachReport(m, pdf.Bytes())
+	sealed, err := bundle.Seal(ctx, p.journal, m, acq.Case)
+	if err != nil {
+		return "", fmt.Errorf("appliance: seal delivery of %s: %w", m.Chat.Phone, err)
+	}
+	acq.note("delivery sealed in the journal", fmt.Sprintf("leaf %d of %d", m.Journal.LeafIndex, m.Journal.TreeSize))
+	tmp, err := os.MkdirTemp(p.tempDir, ".attestation-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	nonce := sha256.Sum256(sealed.Checkpoint)
+	attDir := filepath.Join(tmp, "attestation")
+	if _, err := p.attester.WriteAttestation(ctx, attDir, nonce[:]); err != nil {
+		return "", fmt.Errorf("appliance: attestation for delivery of %s: %w", m.Chat.Phone, err)
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", err
+	}
+	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{p.blobs, acq.Case}, Attestation: attDir,
+		Report: pdf.Bytes()}
+	folder, err := bundle.WriteUnique(ctx, outDir, d, opts)
+	if err != nil {
+		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
+	}
+	return folder, nil
+}
+
+// VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too:
+// those of attesta verify and attesta-verify (bundle/verifycmd).
+func VerifyOptions(vkey string) bundle.VerifyOptions {
+	opts, _ := verifycmd.Options(vkey, nil) // fails only on TSA roots, and there are none
+	return opts
+}
+
+// finishSession writes the ZIP of each new delivery beside its folder, for sending as one file, and the session
+// index of outDir, which lists every delivery folder in it.
+func (p *Pipelines) finishSession(ctx context.Context, outDir string, outcomes []ChatOutcome) error {
+	for _, o := range outcomes {
+		if o.Folder != "" {
+			if err := bundle.WriteZipFile(ctx, o.Folder+".zip", o.Folder); err != nil {
+				return fmt.Errorf("appliance: zip %s: %w", o.Folder, err)
+			}
+		}
+	}
+	return writeIndex(outDir)
+}
+
+// writeIndex lists the delivery folders of dir (those with a manifest.json) in index.html and index.json.
+func writeIndex(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	var index []bundle.IndexEntry
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "manifest.json"))
+		if err != nil {
+			continue // not a delivery folder
+		}
+		m, err := bundle.DecodeManifest(b)
+		if err != nil {
+			return fmt.Errorf("appliance: index %s: %w", e.Name(), err)
+		}
+		index = append(index, bundle.IndexEntry{Folder: e.Name(), Phone: m.Chat.Phone, Name: m.Chat.Name,
+			Day: evidence.DateOf(m.Acquisition.StartedAt.Time)})
+	}
+	if len(index) == 0 {
+		return nil
+	}
+	return bundle.WriteIndex(dir, index)
+}

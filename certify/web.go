@@ -1,0 +1,275 @@
+package certify
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/capture/web"
+	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/report"
+)
+
+// LeafCaptureEvent records one event of a WhatsApp Web capture: its kind and the SHA-256 of its content. The
+// content names chats and numbers, so it goes into the acquisition's encrypted event log, not into the journal.
+const LeafCaptureEvent = "capture-event"
+
+// WebJob is a capture over WhatsApp Web.
+type WebJob struct {
+	URL         string        // WhatsApp Web, or the replica in tests
+	Chromium    string        // the browser binary; default web.DefaultChromium
+	List        evidence.List // the chats to certify, with their ranges
+	MaxMessages int           // the plan bought
+	Case        string
+	Operator    string
+	OutDir      string
+	Client      string // who asked for the acquisition, for the report
+	Purpose     string // what it is for, in the client's words
+	// OnQR is called with the QR code to show the client (touch UI, remote page, terminal), and again each time
+	// WhatsApp Web changes it until the phone links; required.
+	OnQR func(web.QR)
+	// Progress, when set, is called as the capture goes.
+	Progress func(web.Progress)
+	// LinkTimeout bounds the wait for the client to scan the code; zero means the capture's default.
+	LinkTimeout time.Duration
+}
+
+// CaptureWeb links a WhatsApp Web session by QR, captures the listed chats without causing any read or played
+// receipt, and writes one delivery folder per chat found. Every artifact is stored encrypted and journaled as it
+// is acquired; an interrupted session keeps what it acquired and says, per chat, what it did not.
+func (p *Pipelines) CaptureWeb(ctx context.Context, job WebJob) ([]ChatOutcome, error) {
+	if err := evidence.Plan(job.MaxMessages).Validate(); err != nil {
+		return nil, err
+	}
+	if job.OnQR == nil {
+		return nil, fmt.Errorf("appliance: capture web: nothing to show the QR code on")
+	}
+	started := time.Now().UTC()
+	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodWhatsAppWeb), map[string]any{"chats": len(job.List.Entries)})
+	if err != nil {
+		return nil, err
+	}
+	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	rec := &acqRecorder{p: p, acq: acq}
+	outcomes, err := p.captureWeb(ctx, acq, rec, job, started)
+	if lerr := rec.storeLog(ctx); lerr != nil && err == nil {
+		err = lerr
+	}
+	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+}
+
+func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRecorder, job WebJob, started time.Time) ([]ChatOutcome, error) {
+	chromium := job.Chromium
+	if chromium == "" {
+		chromium = web.DefaultChromium
+	}
+	browser, err := web.StartBrowser(ctx, chromium)
+	if err != nil {
+		return nil, err
+	}
+	defer browser.Close()
+	s, err := web.Open(ctx, browser, job.URL, web.Options{Recorder: rec, Logger: p.log, Progress: job.Progress,
+		LinkTimeout: job.LinkTimeout})
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	// The code on the client's screen is kept fresh until the phone links the session.
+	if err := s.WatchQR(ctx, job.OnQR); err != nil {
+		return nil, err
+	}
+	env := s.Environment()
+	acq.note("WhatsApp Web linked by QR", fmt.Sprintf("build %s, bridge v%d, %s, clock offset %v",
+		env.WhatsAppBuild, env.BridgeVersion, env.Chromium, env.ClockOffset))
+	res, err := s.Capture(ctx, web.TargetsFromList(job.List, job.MaxMessages))
+	if res == nil {
+		return nil, err
+	}
+	if errors.Is(err, web.ErrLinkLost) && len(res.Incomplete()) > 0 {
+		acq.note("WhatsApp Web link lost", fmt.Sprintf("%d chats not finished: a new QR code is shown to resume", len(res.Incomplete())))
+		res, err = p.resumeWeb(ctx, s, job, res)
+	}
+	outcomes, derr := p.deliverWeb(ctx, acq, job, res, started)
+	if err == nil {
+		err = derr
+	}
+	return outcomes, err
+}
+
+// resumeWeb links the session again with a new QR code and captures the chats that were not finished; what was
+// acquired before the link was lost is kept. One resume per capture: a second loss ends it, saying what is missing.
+func (p *Pipelines) resumeWeb(ctx context.Context, s *web.Session, job WebJob, prev *web.Result) (*web.Result, error) {
+	if err := s.WatchQR(ctx, job.OnQR); err != nil {
+		return prev, fmt.Errorf("resume after the link was lost: %w", err)
+	}
+	res, err := s.Resume(ctx, prev)
+	if res == nil {
+		return prev, err
+	}
+	return res, err
+}
+
+// deliverWeb writes a delivery per captured chat.
+func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob, res *web.Result, started time.Time) ([]ChatOutcome, error) {
+	env := res.Environment
+	base := evidence.Acquisition{
+		ID: acq.ID, Method: evidence.MethodWhatsAppWeb, StartedAt: evidence.At(started), Operator: job.Operator,
+		ApplianceID: p.applianceID, ToolVersion: p.version, SenderReadReceipts: env.SenderReceipts,
+		SourceVersion: fmt.Sprintf("WhatsApp Web %s, bridge v%d, %s", env.WhatsAppBuild, env.BridgeVersion, env.Chromium),
+	}
+	src := report.Source{WebBuild: env.WhatsAppBuild, BridgeVersion: fmt.Sprint(env.BridgeVersion),
+		ExtractionPath: "WhatsApp Web collegato tramite QR, lettura dal livello dei moduli (nessuna conferma di lettura inviata)"}
+	var outcomes []ChatOutcome
+	for i, cr := range res.Chats {
+		out := ChatOutcome{Entry: job.List.Entries[i]}
+		switch cr.Status {
+		case web.StatusNotFound, web.StatusPending:
+			out.Problem = fmt.Sprintf("%s: %s", cr.Status, cr.Reason)
+			outcomes = append(outcomes, out)
+			continue
+		case web.StatusPartial, web.StatusOutOfReach:
+			out.Problem = fmt.Sprintf("%s: %s", cr.Status, cr.Reason)
+		}
+		if len(cr.Selection.Certified) == 0 && out.Problem == "" {
+			out.Problem = "no message sent by the studio in the range"
+		}
+		acqInfo := base
+		acqInfo.FinishedAt = evidence.At(time.Now().UTC())
+		m := &bundle.Manifest{Format: bundle.Format, Acquisition: acqInfo, Chat: cr.Chat, Range: cr.Target.Range,
+			Messages: deliveryMessages(cr.Selection.Messages), Artifacts: deliveryArtifacts(cr.Artifacts)}
+		folder, err := p.Deliver(ctx, acq, m, job.OutDir, src)
+		if err != nil {
+			return outcomes, err
+		}
+		out.Folder, out.Messages, out.Certified = folder, len(cr.Selection.Messages), len(cr.Selection.Certified)
+		outcomes = append(outcomes, out)
+	}
+	return outcomes, nil
+}
+
+// deliveryPath maps a capture artifact name, chats/<digits>/<rest>, to its place in the delivery, artifacts/<rest>.
+func deliveryPath(name string) string {
+	if rest, ok := strings.CutPrefix(name, "chats/"); ok {
+		if _, after, ok := strings.Cut(rest, "/"); ok {
+			return "artifacts/" + after
+		}
+	}
+	return "artifacts/" + name
+}
+
+func deliveryArtifacts(arts []evidence.Artifact) []evidence.Artifact {
+	out := make([]evidence.Artifact, len(arts))
+	for i, a := range arts {
+		a.Path = deliveryPath(a.Path)
+		out[i] = a
+	}
+	return out
+}
+
+func deliveryMessages(msgs []evidence.Message) []evidence.Message {
+	out := make([]evidence.Message, len(msgs))
+	for i, m := range msgs {
+		atts := make([]evidence.Attachment, len(m.Attachments))
+		for j, att := range m.Attachments {
+			if att.Path != "" {
+				att.Path = deliveryPath(att.Path)
+			}
+			atts[j] = att
+		}
+		m.Attachments = atts
+		out[i] = m
+	}
+	return out
+}
+
+// acqRecorder is the capture's Recorder: artifacts go into the case's blob store and the journal through the
+// acquisition; events go into an event log that is stored, encrypted, at the end, while the journal gets each
+// event's kind and digest as it happens.
+type acqRecorder struct {
+	p   *Pipelines
+	acq *Acquisition
+	mu  sync.Mutex
+	log bytes.Buffer
+}
+
+var _ web.Recorder = (*acqRecorder)(nil)
+
+func (r *acqRecorder) Artifact(ctx context.Context, kind, name string, rd io.Reader) (string, int64, error) {
+	art, err := r.acq.AddArtifact(ctx, kind, rd)
+	return art.Ref.SHA256, art.Ref.Size, err
+}
+
+func (r *acqRecorder) Event(ctx context.Context, kind string, fields map[string]any) error {
+	line, err := json.Marshal(map[string]any{"time": time.Now().UTC(), "kind": kind, "fields": fields})
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(line)
+	r.mu.Lock()
+	r.log.Write(line)
+	r.log.WriteByte('\n')
+	r.mu.Unlock()
+	_, err = r.p.rec.Record(ctx, journal.Entry{Type: LeafCaptureEvent, Case: r.acq.Case, Fields: map[string]any{
+		"acquisition": r.acq.ID, "kind": kind, "sha256": hex.EncodeToString(sum[:]),
+	}})
+	if kind == "action" || kind == "anomaly" || kind == "consent" {
+		r.acq.note("capture: "+kind, summarize(fields))
+	}
+	return err
+}
+
+// storeLog stores the event log as an artifact of the acquisition.
+func (r *acqRecorder) storeLog(ctx context.Context) error {
+	r.mu.Lock()
+	data := bytes.Clone(r.log.Bytes())
+	r.mu.Unlock()
+	if len(data) == 0 {
+		return nil
+	}
+	_, err := r.acq.AddArtifact(ctx, "log", bytes.NewReader(data))
+	return err
+}
+
+// summarize renders event fields for the chain of custody as a short phrase ("download-media: id 3EB0…, state
+// reuploading"): the action or code first, then the other fields, without the chat, which the delivery names.
+func summarize(fields map[string]any) string {
+	var lead string
+	for _, k := range []string{"action", "code", "kind"} {
+		if v, ok := fields[k]; ok {
+			lead = fmt.Sprint(v)
+			break
+		}
+	}
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		switch k {
+		case "action", "code", "kind", "chat", "phone":
+		default:
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %v", k, fields[k]))
+	}
+	out := strings.Join(parts, ", ")
+	if lead != "" {
+		out = lead + ": " + out
+	}
+	if r := []rune(out); len(r) > 160 {
+		out = string(r[:160]) + "…"
+	}
+	return out
+}

@@ -1,0 +1,23 @@
+package demo
+
+import (
+	"bytes"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDemoRunsTwice(t *testing.T) {
+	dir := t.TempDir()
+	for run := 1; run <= 2; run++ {
+		var out bytes.Buffer
+		if err := Run(t.Context(), dir, "test", &out); err != nil {
+			t.Fatalf("run %d: %v\n%s", run, err, out.String())
+		}
+		for _, want := range []string{"ok: quote verified", "blobs verified", filepath.Join(dir, "out")} {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("run %d output lacks %q:\n%s", run, want, out.String())
+			}
+		}
+	}
+}
