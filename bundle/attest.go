@@ -91,6 +91,7 @@ func (v *verifier) certification() {
 	v.pass(CheckCertification, attestationDir+"/certify.msg",
 		"la chiave del checkpoint è residente nel TPM (fixedTPM, fixedParent) e certificata dalla chiave di attestazione, "+pinned,
 		"the checkpoint key is TPM-resident (fixedTPM, fixedParent) and certified by the attestation key, "+pinnedEN)
+	v.attestationBinding(ak, msg)
 }
 
 // checkAttestationSums checks that every file of proofs/attestation but SHA256SUMS is listed in it with its hash.

@@ -11,7 +11,7 @@ import (
 )
 
 // TestAttestation signs the journal with the signing key of the reference TPM simulator, ships the simulator's
-// attestation folder, and checks the certification both ways: with Verify and with VERIFICA.txt's commands.
+// attestation folder (made for the delivery's checkpoint), and checks the certification both ways: with Verify and with VERIFICA.txt's commands.
 func TestAttestation(t *testing.T) {
 	ctx := t.Context()
 	tp, err := tpm.Open(ctx, "sim", t.TempDir())
@@ -27,13 +27,8 @@ func TestAttestation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	att := filepath.Join(t.TempDir(), "attestation")
-	if _, err := tp.WriteAttestation(ctx, att, nil); err != nil {
-		t.Fatal(err)
-	}
 	f := newFixtureWithSigner(t, signer, nil)
-	m := f.chatManifest(t, 6, 10)
-	folder := f.deliver(t, m, Delivery{Attestation: att}, WriteOptions{})
+	folder, att := deliverAttested(t, f, tp, f.chatManifest(t, 6, 10)) // nonce: the SHA-256 of its checkpoint
 
 	r, err := Verify(ctx, folder, VerifyOptions{AK: id.AK, RequireAttestation: true})
 	if err != nil {

@@ -78,7 +78,10 @@
 // the manifest body; the journal block; SHA256SUMS and case.jsonld against the manifest; each artifact's size
 // and SHA-256; the legal-value verdicts recomputed with evidence.Judge over the manifest's messages and compared
 // with the claimed status and legal_value; the TPM certification of the checkpoint key (attest.VerifyCertification,
-// and that the certified key is the checkpoint key); the time-stamp through its hook; the report: that it is the
+// and that the certified key is the checkpoint key); the attestation's binding to this delivery (its quote and
+// certification carry the SHA-256 of proofs/checkpoint as nonce, the quote verifies under the AK over the PCRs it
+// reports, its signed TPM clock is the one clock.json gives, and it was made within an hour after the delivery
+// leaf's time); the time-stamp through its hook; the report: that it is the
 // one the manifest records, and (through the PDF hook, which returns the signer's key) that its signature is valid,
 // covers the whole file and is the checkpoint key's — a report without a record in the manifest, or signed by any
 // other key, fails; VERIFICA.txt against the text this delivery should carry; and extra files. An invalid delivery returns a

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"html/template"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // IndexFormat is the "format" of index.json.
@@ -89,27 +89,5 @@ func WriteIndex(dir string, entries []IndexEntry) error {
 	return nil
 }
 
-// replaceFile writes data to name atomically: temporary file in the same directory, fsync, rename, fsync dir.
-func replaceFile(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	f, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(name)+"-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if err := f.Chmod(0o644); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", name, err)
-	}
-	if err := closeSynced(f, name); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), name); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
+// replaceFile writes data to name atomically and durably (internal/durable), replacing an older index.
+func replaceFile(name string, data []byte) error { return durable.Replace(name, data, 0o644) }

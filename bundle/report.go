@@ -17,26 +17,27 @@ const (
 
 // Names of the checks Verify runs, stable for programs and tests.
 const (
-	CheckContainer     = "container"            // the folder or ZIP: regular files, safe names
-	CheckManifest      = "manifest"             // manifest.json decodes and follows attesta.manifest/v1
-	CheckPinnedKey     = "pinned-key"           // proofs/vkey is the key VerifyOptions.Key pins
-	CheckSignature     = "checkpoint-signature" // proofs/checkpoint is signed by the key
-	CheckProof         = "tlog-proof"           // proofs/delivery.tlog-proof parses and carries the checkpoint
-	CheckLeaf          = "delivery-leaf"        // proofs/delivery-leaf.json is a delivery leaf of this acquisition
-	CheckInclusion     = "inclusion"            // the leaf is in the checkpoint's tree
-	CheckBody          = "manifest-body"        // the leaf records manifest.json's body
-	CheckJournalBlock  = "journal-block"        // the journal block names this leaf and checkpoint
-	CheckSums          = "sha256sums"           // SHA256SUMS lists exactly the manifest's files; the leaf records it
-	CheckCaseLD        = "case-jsonld"          // case.jsonld describes this manifest
-	CheckArtifact      = "artifact"             // one file: present, size and SHA-256 as in the manifest
-	CheckExtraFile     = "extra-file"           // a file that no part of the delivery accounts for
-	CheckLegalValue    = "legal-value"          // the verdicts recomputed with the legal-value rule
-	CheckCertification = "key-certification"    // the TPM attestation key certified the checkpoint key
-	CheckTimestamp     = "timestamp"            // the RFC 3161 token over the checkpoint
-	CheckReport        = "report"               // relazione.pdf is the report the manifest records
-	CheckPDF           = "pdf-signature"        // the signature of relazione.pdf, by the checkpoint key
-	CheckInstructions  = "instructions"         // VERIFICA.txt is the text this delivery should carry
-	CheckFolderName    = "folder-name"          // the folder's name is the manifest's (informational)
+	CheckContainer          = "container"            // the folder or ZIP: regular files, safe names
+	CheckManifest           = "manifest"             // manifest.json decodes and follows attesta.manifest/v1
+	CheckPinnedKey          = "pinned-key"           // proofs/vkey is the key VerifyOptions.Key pins
+	CheckSignature          = "checkpoint-signature" // proofs/checkpoint is signed by the key
+	CheckProof              = "tlog-proof"           // proofs/delivery.tlog-proof parses and carries the checkpoint
+	CheckLeaf               = "delivery-leaf"        // proofs/delivery-leaf.json is a delivery leaf of this acquisition
+	CheckInclusion          = "inclusion"            // the leaf is in the checkpoint's tree
+	CheckBody               = "manifest-body"        // the leaf records manifest.json's body
+	CheckJournalBlock       = "journal-block"        // the journal block names this leaf and checkpoint
+	CheckSums               = "sha256sums"           // SHA256SUMS lists exactly the manifest's files; the leaf records it
+	CheckCaseLD             = "case-jsonld"          // case.jsonld describes this manifest
+	CheckArtifact           = "artifact"             // one file: present, size and SHA-256 as in the manifest
+	CheckExtraFile          = "extra-file"           // a file that no part of the delivery accounts for
+	CheckLegalValue         = "legal-value"          // the verdicts recomputed with the legal-value rule
+	CheckCertification      = "key-certification"    // the TPM attestation key certified the checkpoint key
+	CheckAttestationBinding = "attestation-binding"  // the attestation's quote is over this delivery's checkpoint
+	CheckTimestamp          = "timestamp"            // the RFC 3161 token over the checkpoint
+	CheckReport             = "report"               // relazione.pdf is the report the manifest records
+	CheckPDF                = "pdf-signature"        // the signature of relazione.pdf, by the checkpoint key
+	CheckInstructions       = "instructions"         // VERIFICA.txt is the text this delivery should carry
+	CheckFolderName         = "folder-name"          // the folder's name is the manifest's (informational)
 )
 
 // Check is one verification step, described in Italian and English.

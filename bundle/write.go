@@ -14,8 +14,8 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 
+	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal/format"
 )
 
@@ -409,14 +409,5 @@ func (w *folderWriter) syncDirs() error {
 	return syncDir(w.root)
 }
 
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) { // some file systems cannot sync directories
-		return fmt.Errorf("sync directory %s: %w", dir, err)
-	}
-	return nil
-}
+// syncDir makes dir's entries durable (internal/durable).
+func syncDir(dir string) error { return durable.SyncDir(dir) }

@@ -3,12 +3,15 @@ package bundle
 import (
 	"archive/zip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"time"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // zipTime is the modification time of every ZIP entry, so that the same folder always gives the same bytes.
@@ -57,30 +60,25 @@ func zipFile(ctx context.Context, zw *zip.Writer, t *dirTree, p string) error {
 	return err
 }
 
-// WriteZipFile writes the ZIP of folder to the file zipPath durably (temporary file, fsync, rename), refusing to
-// overwrite an existing file (ErrExists).
+// WriteZipFile writes the ZIP of folder to the file zipPath durably (internal/durable: temporary file, fsync, link),
+// refusing to overwrite an existing file (ErrExists).
 func WriteZipFile(ctx context.Context, zipPath, folder string) error {
 	if _, err := os.Lstat(zipPath); err == nil {
 		return fmt.Errorf("bundle: zip %s: %w", zipPath, ErrExists)
 	}
-	dir := filepath.Dir(zipPath)
-	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(zipPath)+"-")
+	f, err := durable.Create(zipPath, 0o644)
 	if err != nil {
 		return fmt.Errorf("bundle: zip %s: %w", zipPath, err)
 	}
-	defer os.Remove(tmp.Name())
-	if err := WriteZip(ctx, tmp, folder); err != nil {
-		tmp.Close()
+	defer f.Close()
+	if err := WriteZip(ctx, f, folder); err != nil {
 		return err
 	}
-	if err := closeSynced(tmp, zipPath); err != nil {
-		return fmt.Errorf("bundle: zip: %w", err)
-	}
-	if err := os.Link(tmp.Name(), zipPath); err != nil {
-		if os.IsExist(err) {
+	if err := f.Commit(); err != nil {
+		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("bundle: zip %s: %w", zipPath, ErrExists)
 		}
 		return fmt.Errorf("bundle: zip %s: %w", zipPath, err)
 	}
-	return syncDir(dir)
+	return nil
 }

@@ -43,6 +43,10 @@
 // Before bbolt maps a file, Open checks that it is not truncated and walks
 // its page graph from the file itself, so that a damaged or hostile file is
 // reported as [ErrCorrupt] instead of crashing or hanging the reader.
+// [CheckUnused] (journal verify --deep) also reads what bbolt leaves unused —
+// the standby meta page, the zeroed slack of pages, free pages, the space past
+// the pages in use — and reports a change there as "unused space altered":
+// not a loss of evidence, but a sign that something else wrote the file.
 //
 // # Durability and concurrency
 //

@@ -3,9 +3,7 @@ package journal
 import (
 	"context"
 	"encoding/binary"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -37,34 +35,27 @@ func (j *Journal) Export(ctx context.Context, dir string) error {
 	if err != nil {
 		return fmt.Errorf("journal: export to %s: %w", dir, err)
 	}
-	w := &durableWriter{top: filepath.Dir(filepath.Clean(dir)), dirs: map[string]bool{}}
 	tiles := tlog.NewTiles(TileHeight, 0, int64(cp.Size))
 	for _, t := range tiles {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("journal: export to %s: %w", dir, err)
 		}
-		if err := j.exportTile(w, dir, t); err != nil {
+		if err := j.exportTile(dir, t); err != nil {
 			return fmt.Errorf("journal: export to %s: tile %d/%d: %w", dir, t.L, t.N, err)
 		}
 	}
-	if err := w.write(filepath.Join(dir, "vkey"), []byte(j.vkey+"\n")); err != nil {
+	if err := writeExported(filepath.Join(dir, "vkey"), []byte(j.vkey+"\n")); err != nil {
 		return fmt.Errorf("journal: export to %s: %w", dir, err)
 	}
-	// The checkpoint goes last: a reader that finds it finds every tile too.
-	if err := w.sync(); err != nil {
-		return fmt.Errorf("journal: export to %s: %w", dir, err)
-	}
-	if err := w.write(filepath.Join(dir, "checkpoint"), cp.Note); err != nil {
-		return fmt.Errorf("journal: export to %s: %w", dir, err)
-	}
-	if err := w.sync(); err != nil {
+	// The checkpoint goes last: each file is durable before the next, so a reader that finds it finds every tile.
+	if err := writeExported(filepath.Join(dir, "checkpoint"), cp.Note); err != nil {
 		return fmt.Errorf("journal: export to %s: %w", dir, err)
 	}
 	return nil
 }
 
 // exportTile writes one hash tile and, at level 0, its entry bundle.
-func (j *Journal) exportTile(w *durableWriter, dir string, t tlog.Tile) error {
+func (j *Journal) exportTile(dir string, t tlog.Tile) error {
 	var hashes, bundle []byte
 	err := j.db.View(func(tx *bolt.Tx) error {
 		b, err := getBuckets(tx)
@@ -88,11 +79,11 @@ func (j *Journal) exportTile(w *durableWriter, dir string, t tlog.Tile) error {
 	if err != nil {
 		return err
 	}
-	if err := w.write(filepath.Join(dir, TilePath(t.L, t.N, t.W)), hashes); err != nil {
+	if err := writeExported(filepath.Join(dir, TilePath(t.L, t.N, t.W)), hashes); err != nil {
 		return err
 	}
 	if t.L == 0 {
-		return w.write(filepath.Join(dir, EntriesPath(t.N, t.W)), bundle)
+		return writeExported(filepath.Join(dir, EntriesPath(t.N, t.W)), bundle)
 	}
 	return nil
 }
@@ -128,50 +119,11 @@ func tileIndexPath(n int64, w int) string {
 	return filepath.ToSlash(sb.String())
 }
 
-// durableWriter writes files by temporary file, fsync and rename, and
-// remembers the directories to fsync afterwards, up to and including top.
-type durableWriter struct {
-	top  string
-	dirs map[string]bool
-}
-
-func (w *durableWriter) write(name string, data []byte) error {
-	dir := filepath.Dir(name)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+// writeExported writes an exported file durably (internal/durable: temporary file, fsync, rename, fsync of the
+// directory), creating its directories durably; an earlier export's file is replaced.
+func writeExported(name string, data []byte) error {
+	if err := durable.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), name)
-	}
-	if err != nil {
-		return errors.Join(fmt.Errorf("write %s: %w", name, err), os.Remove(tmp.Name()))
-	}
-	for d := dir; !w.dirs[d]; d = filepath.Dir(d) {
-		w.dirs[d] = true
-		if d == w.top || filepath.Dir(d) == d {
-			break
-		}
-	}
-	return nil
-}
-
-func (w *durableWriter) sync() error {
-	for d := range w.dirs {
-		if err := durable.SyncDir(d); err != nil {
-			return fmt.Errorf("sync directory %s: %w", d, err)
-		}
-	}
-	clear(w.dirs)
-	return nil
+	return durable.Replace(name, data, 0o600)
 }

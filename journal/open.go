@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -56,14 +55,12 @@ func boltOpenError(err error) error {
 // in the same directory, then links it into place, so that a crash never
 // leaves a half-initialized journal at path.
 func create(path, origin, vkey string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".new-*")
+	f, err := durable.Create(path, 0o600)
 	if err != nil {
 		return err
 	}
-	name := tmp.Name()
-	tmp.Close()
-	defer os.Remove(name)
-	db, err := bolt.Open(name, 0o600, &bolt.Options{Timeout: lockTimeout})
+	defer f.Close()
+	db, err := bolt.Open(f.TempName(), 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		return err
 	}
@@ -95,11 +92,8 @@ func create(path, origin, vkey string) error {
 	if err != nil {
 		return err
 	}
-	// Link, never rename: if path appeared meanwhile it is not overwritten.
-	if err := os.Link(name, path); err != nil {
-		return err
-	}
-	return durable.SyncDir(filepath.Dir(path))
+	// Commit links, never renames: if path appeared meanwhile it is not overwritten.
+	return f.Commit()
 }
 
 // probe opens the file read-only (which maps no page but the two meta pages)

@@ -41,6 +41,7 @@ const (
 	bucketLeafFlag  = 0x01
 	boltMagic       = 0xED0CDAED
 	maxTreeDepth    = 64
+	metaSize        = 64
 )
 
 var ne = binary.NativeEndian
@@ -50,35 +51,27 @@ type pageWalker struct {
 	pageSize uint64
 	hwm      uint64 // pages in use
 	seen     map[uint64]bool
+	used     map[uint64]int // when not nil: each live page's bytes in use (unused.go)
+
+	freelistID uint64 // the current meta's freelist page
 }
 
 // readMeta picks the valid meta page with the higher transaction id, as
-// bbolt does, and returns the root page of the root bucket.
+// bbolt does, and returns the root page of the root bucket. When meta page 0
+// is damaged, meta page 1 is looked for at each possible page size, as bbolt
+// falls back to it.
 func (w *pageWalker) readMeta() (uint64, error) {
-	var best []byte
-	for i := range 2 {
-		var page [4096 + pageHeaderSize + 64]byte
-		off := int64(0)
-		if i == 1 {
-			if w.pageSize == 0 {
-				continue
+	best, size := w.metaAt(0)
+	if best != nil {
+		w.pageSize = size
+		if m, _ := w.metaAt(int64(size)); m != nil && ne.Uint64(m[48:]) > ne.Uint64(best[48:]) {
+			best = m
+		}
+	} else {
+		for ps := uint64(1024); ps <= 1<<16 && best == nil; ps *= 2 {
+			if m, size := w.metaAt(int64(ps)); m != nil && size == ps {
+				best, w.pageSize = m, ps
 			}
-			off = int64(w.pageSize)
-		}
-		if _, err := w.f.ReadAt(page[:pageHeaderSize+64], off); err != nil {
-			continue
-		}
-		m := page[pageHeaderSize : pageHeaderSize+64]
-		h := fnv.New64a()
-		h.Write(m[:56])
-		if ne.Uint32(m[0:]) != boltMagic || ne.Uint32(m[4:]) != 2 || h.Sum64() != ne.Uint64(m[56:]) {
-			continue
-		}
-		if i == 0 || w.pageSize == 0 {
-			w.pageSize = uint64(ne.Uint32(m[8:]))
-		}
-		if best == nil || ne.Uint64(m[48:]) > ne.Uint64(best[48:]) {
-			best = append([]byte(nil), m...)
 		}
 	}
 	if best == nil {
@@ -88,7 +81,25 @@ func (w *pageWalker) readMeta() (uint64, error) {
 		return 0, fmt.Errorf("page size %d", w.pageSize)
 	}
 	w.hwm = ne.Uint64(best[40:])
+	w.freelistID = ne.Uint64(best[32:])
 	return ne.Uint64(best[16:]), nil
+}
+
+// metaAt reads the meta page at offset off and returns its meta and page
+// size when it is valid (magic, version 2, checksum), else nil.
+func (w *pageWalker) metaAt(off int64) ([]byte, uint64) {
+	m := make([]byte, metaSize)
+	if _, err := w.f.ReadAt(m, off+pageHeaderSize); err != nil || !validMeta(m) {
+		return nil, 0
+	}
+	return m, uint64(ne.Uint32(m[8:]))
+}
+
+// validMeta checks a meta's magic, version and FNV-64a checksum.
+func validMeta(m []byte) bool {
+	h := fnv.New64a()
+	h.Write(m[:56])
+	return ne.Uint32(m[0:]) == boltMagic && ne.Uint32(m[4:]) == 2 && h.Sum64() == ne.Uint64(m[56:])
 }
 
 // walk checks page id and everything below it.
@@ -116,6 +127,13 @@ func (w *pageWalker) walk(id uint64, depth int) error {
 	buf := make([]byte, (overflow+1)*w.pageSize)
 	if _, err := w.f.ReadAt(buf, int64(id*w.pageSize)); err != nil {
 		return fmt.Errorf("page %d: %w", id, err)
+	}
+	if w.used != nil {
+		n, ok := usedBytes(buf)
+		if !ok {
+			return fmt.Errorf("page %d: elements out of the page", id)
+		}
+		w.used[id] = n
 	}
 	return w.checkPage(buf, fmt.Sprintf("page %d", id), depth)
 }

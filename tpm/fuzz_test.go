@@ -37,7 +37,7 @@ func newRealArtifacts(f *testing.F) *realArtifacts {
 	if err != nil {
 		f.Fatal(err)
 	}
-	blob, err := readFile(dir, signingKeyFile)
+	blob, err := readFile(dir, SigningKeyFile)
 	if err != nil {
 		f.Fatal(err)
 	}

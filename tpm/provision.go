@@ -256,31 +256,31 @@ func (t *TPM) load(rec *provisionRecord, blob []byte) (*Identity, *loadedKey, er
 	akPub := tpm2.Marshal(ak.pub)
 	flush(t.tr, ak.handle)
 	if !bytes.Equal(akPub, id.AKTPMT) {
-		return nil, nil, fmt.Errorf("%w: attestation key differs from the one recorded in %s", ErrStateMismatch, filepath.Join(t.stateDir, provisionFile))
+		return nil, nil, fmt.Errorf("%w: attestation key differs from the one recorded in %s", ErrStateMismatch, filepath.Join(t.stateDir, ProvisionFile))
 	}
 	kb, _, err := decodeBlob(magicSigningKey, blob)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(t.stateDir, signingKeyFile), err)
+		return nil, nil, fmt.Errorf("%s: %w", filepath.Join(t.stateDir, SigningKeyFile), err)
 	}
 	obj, err := loadUnderSRK(t.tr, kb)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: %s: %w", ErrStateMismatch, filepath.Join(t.stateDir, signingKeyFile), err)
+		return nil, nil, fmt.Errorf("%w: %s: %w", ErrStateMismatch, filepath.Join(t.stateDir, SigningKeyFile), err)
 	}
 	return id, &loadedKey{handle: obj.handle, name: obj.name, pub: obj.pub, sel: id.PCRSelection.TPML()}, nil
 }
 
 // identityFromRecord decodes and cross-checks provision.json and the blob.
 func identityFromRecord(dir string, rec *provisionRecord, blob []byte) (*Identity, error) {
-	recPath := filepath.Join(dir, provisionFile)
+	recPath := filepath.Join(dir, ProvisionFile)
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: %s: %s", ErrCorruptState, recPath, fmt.Sprintf(format, args...))
 	}
 	kb, pub, err := decodeBlob(magicSigningKey, blob)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptState, filepath.Join(dir, signingKeyFile), err)
+		return nil, fmt.Errorf("%w: %s: %w", ErrCorruptState, filepath.Join(dir, SigningKeyFile), err)
 	}
 	if !bytes.Equal(kb.public, rec.SigningKeyPublic) {
-		return nil, bad("signing key public area differs from %s", signingKeyFile)
+		return nil, bad("signing key public area differs from %s", SigningKeyFile)
 	}
 	sel, err := ParsePCRSelection(rec.PCRSelection)
 	if err != nil {

@@ -13,11 +13,13 @@ import (
 	"github.com/attesta/attesta/internal/durable"
 )
 
-// State file names inside the state directory.
+// State file names inside the state directory. SigningKeyFile holds the
+// TPM-wrapped signing key and ProvisionFile the provisioning record; both are
+// written once, mode 0600.
 const (
 	simSeedFile    = "sim-seed"
-	signingKeyFile = "signing-key.blob"
-	provisionFile  = "provision.json"
+	SigningKeyFile = "signing-key.blob"
+	ProvisionFile  = "provision.json"
 	provisionFmt   = "attesta.tpm.provision/v1"
 )
 
@@ -57,7 +59,7 @@ type provisionRecord struct {
 
 // readState returns the persisted provisioning, or nil when there is none.
 func readState(dir string) (*provisionRecord, []byte, error) {
-	recPath := filepath.Join(dir, provisionFile)
+	recPath := filepath.Join(dir, ProvisionFile)
 	data, err := os.ReadFile(recPath)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, nil
@@ -72,7 +74,7 @@ func readState(dir string) (*provisionRecord, []byte, error) {
 	if rec.Format != provisionFmt {
 		return nil, nil, fmt.Errorf("%w: %s: format %q, want %q", ErrCorruptState, recPath, rec.Format, provisionFmt)
 	}
-	blobPath := filepath.Join(dir, signingKeyFile)
+	blobPath := filepath.Join(dir, SigningKeyFile)
 	blob, err := os.ReadFile(blobPath)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s present but %w", ErrCorruptState, recPath, err)
@@ -83,12 +85,12 @@ func readState(dir string) (*provisionRecord, []byte, error) {
 // writeState persists a new provisioning: the blob first, then the record
 // that marks provisioning complete.
 func writeState(dir string, rec *provisionRecord, blob []byte) error {
-	if err := durable.Replace(filepath.Join(dir, signingKeyFile), blob, 0o600); err != nil {
+	if err := durable.Replace(filepath.Join(dir, SigningKeyFile), blob, 0o600); err != nil {
 		return err
 	}
 	data, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}
-	return durable.Replace(filepath.Join(dir, provisionFile), append(data, '\n'), 0o600)
+	return durable.Replace(filepath.Join(dir, ProvisionFile), append(data, '\n'), 0o600)
 }

@@ -99,24 +99,24 @@ func TestProvisionBadState(t *testing.T) {
 		damage func(t *testing.T, dir string)
 		want   error
 	}{
-		{"provision.json not JSON", rewrite(provisionFile, func(b []byte) []byte { return b[:len(b)/2] }), ErrCorruptState},
-		{"unknown format", rewrite(provisionFile, func(b []byte) []byte {
+		{"provision.json not JSON", rewrite(ProvisionFile, func(b []byte) []byte { return b[:len(b)/2] }), ErrCorruptState},
+		{"unknown format", rewrite(ProvisionFile, func(b []byte) []byte {
 			return bytes.Replace(b, []byte("provision/v1"), []byte("provision/v9"), 1)
 		}), ErrCorruptState},
-		{"altered PCR value", rewrite(provisionFile, func(b []byte) []byte {
+		{"altered PCR value", rewrite(ProvisionFile, func(b []byte) []byte {
 			i := bytes.Index(b, []byte(`"pcr_values"`))
 			i += bytes.IndexByte(b[i:], '[')
 			i += bytes.IndexByte(b[i:], '"') + 1
 			b[i] = "10"[b[i]&1] // another hex digit: still valid JSON and hex
 			return b
 		}), ErrCorruptState},
-		{"altered certification", rewrite(provisionFile, func(b []byte) []byte {
+		{"altered certification", rewrite(ProvisionFile, func(b []byte) []byte {
 			i := bytes.Index(b, []byte(`"msg": "ff544347`)) + len(`"msg": "ff544347`) + 40
 			b[i] = "10"[b[i]&1]
 			return b
 		}), ErrCorruptState},
-		{"truncated blob", rewrite(signingKeyFile, func(b []byte) []byte { return b[:len(b)-3] }), ErrCorruptState},
-		{"missing blob", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, signingKeyFile)) }, ErrCorruptState},
+		{"truncated blob", rewrite(SigningKeyFile, func(b []byte) []byte { return b[:len(b)-3] }), ErrCorruptState},
+		{"missing blob", func(t *testing.T, dir string) { os.Remove(filepath.Join(dir, SigningKeyFile)) }, ErrCorruptState},
 		{"other simulator seed", rewrite(simSeedFile, func(b []byte) []byte { return []byte("42\n") }), ErrStateMismatch},
 	}
 	for _, tc := range tests {

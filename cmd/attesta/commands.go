@@ -98,10 +98,11 @@ func runJournal(ctx context.Context, e *env, args []string) error {
 }
 
 func runJournalVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "journal verify", "journal verify [--data DIR] [--tpm SPEC] [--checkpoint FILE]")
+	fs := newFlags(e, "journal verify", "journal verify [--data DIR] [--tpm SPEC] [--checkpoint FILE] [--deep]")
 	var c commonFlags
 	c.register(fs)
 	cpFile := fs.String("checkpoint", "", "newest checkpoint seen before (a rolled-back journal is detected against it)")
+	deep := fs.Bool("deep", false, "also scan the journal file's unused space (free pages, slack, standby meta) for changes")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -110,6 +111,15 @@ func runJournalVerify(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	rep, err := appliance.VerifyData(ctx, c.config(), latest)
+	if err == nil && *deep {
+		path, perr := appliance.JournalPath(c.data)
+		findings, serr := journal.CheckUnused(ctx, path)
+		if err = errors.Join(perr, serr); err == nil {
+			for _, f := range findings {
+				fmt.Fprintln(e.stdout, f)
+			}
+		}
+	}
 	return printVerdict(e, c.data, rep, err, true)
 }
 

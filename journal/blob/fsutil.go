@@ -11,50 +11,16 @@ import (
 	"github.com/attesta/attesta/internal/durable"
 )
 
-const tmpPrefix = ".tmp-"
+// tmpPrefix starts the names of temporary files: internal/durable's, which Put uses too.
+const tmpPrefix = durable.TempPrefix
 
-// mkdirDurable creates dir (and its parent, recursively) if missing and makes the new entries durable.
-func mkdirDurable(dir string) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
-	parent := filepath.Dir(dir)
-	if err := mkdirDurable(parent); err != nil {
-		return err
-	}
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("create directory: %w", err)
-	}
-	return durable.SyncDir(parent)
-}
+// mkdirDurable creates dir (and its parents) if missing and makes the new entries durable.
+func mkdirDurable(dir string) error { return durable.MkdirAll(dir, 0o700) }
 
 // writeFileOnce durably creates dir/name with content data. It never replaces an existing file: if the name
 // exists it returns an error wrapping fs.ErrExist and leaves the existing file alone.
-func writeFileOnce(dir, name string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(dir, tmpPrefix+"*")
-	if err != nil {
-		return fmt.Errorf("create temporary: %w", err)
-	}
-	defer func() {
-		if rerr := os.Remove(tmp.Name()); rerr != nil && err == nil {
-			err = fmt.Errorf("remove temporary: %w", rerr)
-		}
-	}()
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", tmp.Name(), err)
-	}
-	if err := os.Link(tmp.Name(), filepath.Join(dir, name)); err != nil {
-		return fmt.Errorf("link %s: %w", name, err)
-	}
-	return durable.SyncDir(dir)
+func writeFileOnce(dir, name string, data []byte) error {
+	return durable.WriteNew(filepath.Join(dir, name), data, 0o600)
 }
 
 // removeTemps deletes leftover temporaries in dir (a crash between create and link leaves them) and returns how

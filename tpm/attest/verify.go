@@ -211,3 +211,13 @@ func PublicKey(pub *tpm2.TPMTPublic) (*ecdsa.PublicKey, error) {
 	}
 	return ek, nil
 }
+
+// AttestClock returns the TPM clock signed inside a TPMS_ATTEST (Time is zero:
+// the attestation does not carry it).
+func AttestClock(msg []byte) (Clock, error) {
+	a, err := ParseAttest(msg, tpm2.TPMSTAttestCertify, tpm2.TPMSTAttestCreation, tpm2.TPMSTAttestQuote, tpm2.TPMSTAttestTime)
+	if err != nil {
+		return Clock{}, err
+	}
+	return ClockFrom(a.ClockInfo), nil
+}

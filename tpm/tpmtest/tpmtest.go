@@ -1,5 +1,8 @@
-// Package tpmtest starts software TPMs for tests: swtpm, manufactured with EK certificates from its own local CA in
-// a temporary directory, served on a Unix socket until the test ends.
+// Package tpmtest holds the conformance suite of the TPM transports, [TestTPM], which the simulator, swtpm and the
+// device (/dev/tpmrm0, when the machine has one) all run, as golang.org/x/mod/sumdb/storage.TestStorage does for
+// its storage: a new transport proves itself by passing it. It also starts software TPMs for tests: swtpm,
+// manufactured with EK certificates from its own local CA in a temporary directory, served on a Unix socket until
+// the test ends.
 //
 // Tests that need swtpm fail (never silently skip) when its tools are missing, telling to run scripts/setup; set
 // ATTESTA_SKIP_SWTPM=1 to skip them instead.
