@@ -5,8 +5,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -21,6 +19,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -62,9 +61,9 @@ type pki struct {
 
 func newPKI(t testing.TB) *pki {
 	t.Helper()
-	p := &pki{caKey: newKey(t), key: newKey(t)}
+	p := &pki{caKey: testpki.Key(t), key: testpki.Key(t)}
 	now := time.Now()
-	p.ca = issue(t, &x509.Certificate{
+	p.ca = testpki.Issue(t, &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Attesta Test CA", Organization: []string{"Attesta"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true,
@@ -77,36 +76,11 @@ func newPKI(t testing.TB) *pki {
 
 func issueLeaf(t testing.TB, p *pki, key crypto.Signer, serial *big.Int) *x509.Certificate {
 	now := time.Now()
-	return issue(t, &x509.Certificate{
+	return testpki.Issue(t, &x509.Certificate{
 		SerialNumber: serial, Subject: pkix.Name{CommonName: "Attesta appliance test", Organization: []string{"Attesta"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 	}, p.ca, key, p.caKey)
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func issue(t testing.TB, tmpl, parent *x509.Certificate, key crypto.Signer, parentKey crypto.Signer) *x509.Certificate {
-	t.Helper()
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func pemCert(c *x509.Certificate) []byte {

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -176,7 +177,7 @@ func TestVerifyWrongKey(t *testing.T) {
 	orig := fmt.Sprintf("%x", p.leaf.Raw)
 	var other string
 	for other == "" {
-		c := issueLeaf(t, p, newKey(t), p.leaf.SerialNumber)
+		c := issueLeaf(t, p, testpki.Key(t), p.leaf.SerialNumber)
 		if len(c.Raw) == len(p.leaf.Raw) {
 			other = fmt.Sprintf("%x", c.Raw)
 		}
@@ -231,7 +232,7 @@ func TestVerifyAppended(t *testing.T) {
 func TestSignRejects(t *testing.T) {
 	p := newPKI(t)
 	doc := samplePDF(t)
-	other := newKey(t)
+	other := testpki.Key(t)
 	for _, tc := range []struct {
 		name string
 		pdf  []byte
@@ -270,7 +271,7 @@ func TestSignCanceled(t *testing.T) {
 }
 
 func TestSelfSignedCert(t *testing.T) {
-	key := newKey(t)
+	key := testpki.Key(t)
 	now := time.Now().Truncate(time.Second)
 	c, err := pades.SelfSignedCert(key, pkix.Name{CommonName: "Attesta appliance A1"}, now, now.Add(time.Hour))
 	if err != nil {
