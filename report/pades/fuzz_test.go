@@ -24,7 +24,7 @@ func TestUpdateFuzzSeeds(t *testing.T) {
 	p := newPKI(t)
 	signed := signSample(t, p)
 	opts := p.options()
-	opts.Timestamp = newTSA(t.Context(), t).stamp
+	opts.Timestamp = newTSA(t).stamp
 	stamped, err := pades.Sign(t.Context(), samplePDF(t), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -112,7 +112,7 @@ func opensslCMSVerify(ctx context.Context, t testing.TB, pdf, caPEM []byte, alte
 func TestTimestampInterop(t *testing.T) {
 	ctx := t.Context()
 	p := newPKI(t)
-	ts := newTSA(ctx, t)
+	ts := newTSA(t)
 	opts := p.options()
 	opts.Timestamp = ts.stamp
 	signed, err := pades.Sign(ctx, samplePDF(t), opts)

@@ -304,7 +304,7 @@ func TestSelfSignedCert(t *testing.T) {
 
 func TestTimestampedVerify(t *testing.T) {
 	p := newPKI(t)
-	ts := newTSA(t.Context(), t)
+	ts := newTSA(t)
 	opts := p.options()
 	opts.Timestamp = ts.stamp
 	signed, err := pades.Sign(t.Context(), samplePDF(t), opts)
