@@ -70,16 +70,8 @@ type legacyBuilder struct {
 
 func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	m := parts[0]
-	rec := &Record{}
-	rec.RowID, _ = m.int("_id")
+	rec := newRecord(m, "key_from_me", "media_wa_type", legacyTypes)
 	msg := &rec.Message
-	msg.ID = nonEmpty(m, "key_id")
-	fromMe, _ := m.int("key_from_me")
-	msg.FromMe = fromMe == 1
-	msg.SentAt = msTime(m, "timestamp")
-	code, known := m.int("media_wa_type")
-	msg.SourceType = sourceType("media_wa_type", code, known)
-	msg.Type = mapType(legacyTypes, code, known)
 	status, sknown := m.int("status")
 	if sknown && status == statusControl {
 		msg.Type = evidence.TypeSystem
@@ -123,19 +115,16 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
 	chat := b.chat.person()
 	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat}
+	const delivered, read, played = "receipt_device_timestamp", "read_device_timestamp", "played_device_timestamp"
 	if !b.chat.multiParty() {
-		rs.add(chat, evidence.ReceiptDelivered, msTime(m, "receipt_device_timestamp"))
-		rs.add(chat, evidence.ReceiptRead, msTime(m, "read_device_timestamp"))
-		rs.add(chat, evidence.ReceiptPlayed, msTime(m, "played_device_timestamp"))
+		rs.addRow(chat, m, delivered, read, played)
 	}
 	for _, r := range rr {
 		p := chat
 		if who := nonEmpty(r, "remote_resource"); who != "" || b.chat.multiParty() {
 			p = personOfJID(who)
 		}
-		rs.add(p, evidence.ReceiptDelivered, msTime(r, "receipt_device_timestamp"))
-		rs.add(p, evidence.ReceiptRead, msTime(r, "read_device_timestamp"))
-		rs.add(p, evidence.ReceiptPlayed, msTime(r, "played_device_timestamp"))
+		rs.addRow(p, r, delivered, read, played)
 	}
 	rs.apply(msg)
 }

@@ -131,16 +131,8 @@ type modernBuilder struct {
 
 func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	m := parts[0]
-	rec := &Record{}
-	rec.RowID, _ = m.int("_id")
+	rec := newRecord(m, "from_me", "message_type", modernTypes)
 	msg := &rec.Message
-	msg.ID = nonEmpty(m, "key_id")
-	fromMe, _ := m.int("from_me")
-	msg.FromMe = fromMe == 1
-	msg.SentAt = msTime(m, "timestamp")
-	code, known := m.int("message_type")
-	msg.SourceType = sourceType("message_type", code, known)
-	msg.Type = mapType(modernTypes, code, known)
 
 	if media := b.q.part(parts, "message_media"); media.vals != nil {
 		rec.Media = modernMedia(media)
@@ -192,24 +184,24 @@ func (b *modernBuilder) author(msg *evidence.Message, m row) {
 func (b *modernBuilder) receipts(msg *evidence.Message, ru, rd []row) {
 	rs := receipts{oneToOne: !b.chat.multiParty(), chat: b.chat.person()}
 	for _, r := range ru {
-		id, _ := r.int("receipt_user_jid_row_id")
-		p, ok := b.ix.person(id)
-		if !ok {
-			p = person{jid: fmt.Sprintf("jid row %d (missing)", id)}
-		}
-		rs.add(p, evidence.ReceiptDelivered, msTime(r, "receipt_timestamp"))
-		rs.add(p, evidence.ReceiptRead, msTime(r, "read_timestamp"))
-		rs.add(p, evidence.ReceiptPlayed, msTime(r, "played_timestamp"))
+		rs.addRow(b.receiptPerson(r, "receipt_user_jid_row_id"), r, "receipt_timestamp", "read_timestamp",
+			"played_timestamp")
 	}
 	for _, r := range rd {
-		id, _ := r.int("receipt_device_jid_row_id")
-		p, ok := b.ix.person(id)
-		if !ok {
-			p = person{jid: fmt.Sprintf("jid row %d (missing)", id)}
-		}
-		rs.add(p, evidence.ReceiptDelivered, msTime(r, "receipt_device_timestamp"))
+		rs.add(b.receiptPerson(r, "receipt_device_jid_row_id"), evidence.ReceiptDelivered,
+			msTime(r, "receipt_device_timestamp"))
 	}
 	rs.apply(msg)
+}
+
+// receiptPerson is the person whose jid row id a receipt row holds in col; a dangling id is kept, named as such.
+func (b *modernBuilder) receiptPerson(r row, col string) person {
+	id, _ := r.int(col)
+	p, ok := b.ix.person(id)
+	if !ok {
+		p = person{jid: fmt.Sprintf("jid row %d (missing)", id)}
+	}
+	return p
 }
 
 func modernMedia(r row) *Media {

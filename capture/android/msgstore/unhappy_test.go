@@ -251,14 +251,8 @@ func TestWithoutOptionalTables(t *testing.T) {
 	if _, err := db.FindChat(t.Context(), phoneB); !errors.Is(err, msgstore.ErrChatNotFound) {
 		t.Errorf("LID chat found without jid_map: %v", err)
 	}
-	chat, err := db.FindChat(t.Context(), phoneA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	history, err := db.History(t.Context(), chat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chat := mustFindChat(t, db, phoneA)
+	history := mustHistory(t, db, chat)
 	for _, m := range history {
 		if m.ID == "A08" && m.Edited {
 			t.Error("A08 edited without message_edit_info")
