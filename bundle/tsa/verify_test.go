@@ -140,14 +140,7 @@ func TestVerifyTokenTampered(t *testing.T) {
 		}
 	})
 	t.Run("no certificate in token", func(t *testing.T) {
-		req, err := NewRequest(d, crypto.SHA256, big.NewInt(3), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := s.Reply(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, resp := openSSLReplyTo(t, s, d, crypto.SHA256, big.NewInt(3), false)
 		if _, err := VerifyToken(resp, d, s.Roots); !errors.Is(err, ErrBadSignature) {
 			t.Errorf("err = %v", err)
 		}
