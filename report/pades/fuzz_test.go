@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
+	"github.com/attesta/attesta/internal/fuzzseed"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -33,15 +31,8 @@ func TestUpdateFuzzSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzVerify")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for name, data := range map[string][]byte{"signed": signed, "timestamped": stamped, "signed-twice": twice} {
-		seed := fmt.Appendf(nil, "go test fuzz v1\n[]byte(%s)\n", strconv.Quote(string(data)))
-		if err := os.WriteFile(filepath.Join(dir, name), seed, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		fuzzseed.Write(t, fuzzseed.Dir("FuzzVerify"), name, data)
 	}
 }
 
