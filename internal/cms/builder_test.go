@@ -154,14 +154,7 @@ func (p *pki) signedAttrs(s spec) []byte {
 		}
 		attrs = append(attrs, attr(ess.oid, func(b *cryptobyte.Builder) { b.AddBytes(ess.der) }))
 	}
-	slices.SortFunc(attrs, bytes.Compare)
-	b := cryptobyte.NewBuilder(nil)
-	b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-		for _, a := range attrs {
-			b.AddBytes(a)
-		}
-	})
-	return b.BytesOrPanic()
+	return SignedAttributes(attrs...)
 }
 
 func attr(oid asn1.ObjectIdentifier, value cryptobyte.BuilderContinuation) []byte {
