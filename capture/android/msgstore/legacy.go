@@ -23,13 +23,9 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 		query += ", q.*"
 		from += " LEFT JOIN messages_quotes q ON q._id = m.quoted_row_id AND m.quoted_row_id > 0"
 	}
-	ncols := 0
-	for _, t := range tables {
-		ncols += len(t.cols)
-	}
-	main, err := openCursor(ctx, d.db, query+from+" WHERE "+where+" ORDER BY m._id", ncols, args...)
+	main, err := openJoined(ctx, d.db, query+from+" WHERE "+where+" ORDER BY m._id", tables, keys, args...)
 	if err != nil {
-		return fmt.Errorf("read table messages: %w", err)
+		return err
 	}
 	defer main.close()
 	var groupReceipts *child
@@ -44,24 +40,13 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 		defer groupReceipts.close()
 	}
 	b := legacyBuilder{chat: chat}
-	for {
-		ok, err := main.next()
-		if err != nil {
-			return fmt.Errorf("read table messages: %w", err)
-		}
-		if !ok {
-			return nil
-		}
-		parts := split(main.vals, tables, keys)
-		id, _ := parts[0].int("_id")
+	return main.each(func(id int64, parts []row) error {
 		rr, err := groupReceipts.take(id)
 		if err != nil {
 			return err
 		}
-		if err := emit(b.record(parts, rr)); err != nil {
-			return err
-		}
-	}
+		return emit(b.record(parts, rr))
+	})
 }
 
 type legacyBuilder struct {

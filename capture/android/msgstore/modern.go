@@ -64,13 +64,9 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	}
 	where, args := s.where("m.timestamp", "m.chat_row_id = ?", []any{chat.RowID})
 	q := d.modernQuery(where)
-	ncols := 0
-	for _, t := range q.tables {
-		ncols += len(t.cols)
-	}
-	main, err := openCursor(ctx, d.db, q.sql, ncols, args...)
+	main, err := openJoined(ctx, d.db, q.sql, q.tables, q.keys, args...)
 	if err != nil {
-		return fmt.Errorf("read table message: %w", err)
+		return err
 	}
 	defer main.close()
 	users, err := d.receiptChild(ctx, "receipt_user", where, args)
@@ -85,16 +81,7 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	defer devices.close()
 
 	b := modernBuilder{ix: ix, chat: chat, q: q}
-	for {
-		ok, err := main.next()
-		if err != nil {
-			return fmt.Errorf("read table message: %w", err)
-		}
-		if !ok {
-			return nil
-		}
-		parts := split(main.vals, q.tables, q.keys)
-		id, _ := parts[0].int("_id")
+	return main.each(func(id int64, parts []row) error {
 		ru, err := users.take(id)
 		if err != nil {
 			return err
@@ -103,10 +90,8 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 		if err != nil {
 			return err
 		}
-		if err := emit(b.record(parts, ru, rd)); err != nil {
-			return err
-		}
-	}
+		return emit(b.record(parts, ru, rd))
+	})
 }
 
 // receiptChild opens the merge-join cursor over a receipt table for the messages the main query selects.
