@@ -106,6 +106,16 @@ func signSample(t testing.TB, p *pki) []byte {
 	return out
 }
 
+// mustVerify verifies pdf's signatures, failing the test when Verify refuses them.
+func mustVerify(t testing.TB, pdf []byte) []pades.SignatureInfo {
+	t.Helper()
+	infos, err := pades.Verify(pdf)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return infos
+}
+
 func writeFile(t testing.TB, dir, name string, data []byte) string {
 	t.Helper()
 	path := filepath.Join(dir, name)
