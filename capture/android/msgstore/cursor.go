@@ -7,6 +7,26 @@ import (
 	"slices"
 )
 
+// scanRows runs query and, for each row, scans it into dest and calls row; what names the read in errors ("read
+// table chat").
+func scanRows(ctx context.Context, db *sql.DB, what, query string, args []any, dest []any, row func()) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		row()
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 // cursor scans a query whose result is one or more `t.*` column groups (optionally after a leading parent id),
 // reusing one buffer across rows.
 type cursor struct {
