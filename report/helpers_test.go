@@ -3,9 +3,6 @@ package report_test
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -27,6 +24,7 @@ import (
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report"
 )
 
@@ -150,10 +148,7 @@ func sample(tb testing.TB) (report.Input, memFiles) {
 		Journal: &bundle.JournalRef{Origin: "attesta/A1-0042", LeafIndex: 41, TreeSize: 42,
 			RootHash: strings.Repeat("ab", 32)},
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	key := testpki.Key(tb)
 	fp, err := report.Fingerprint(key.Public())
 	if err != nil {
 		tb.Fatal(err)

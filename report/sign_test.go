@@ -2,10 +2,7 @@ package report_test
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -17,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report"
 	"github.com/attesta/attesta/report/pades"
 )
@@ -31,13 +29,13 @@ type signer struct {
 
 func newSigner(tb testing.TB) *signer {
 	tb.Helper()
-	caKey, key := newKey(tb), newKey(tb)
+	caKey, key := testpki.Key(tb), testpki.Key(tb)
 	now := time.Now()
-	ca := issue(tb, &x509.Certificate{SerialNumber: big.NewInt(1),
+	ca := testpki.Issue(tb, &x509.Certificate{SerialNumber: big.NewInt(1),
 		Subject:   pkix.Name{CommonName: "Studio test CA", Organization: []string{"Attesta"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageCertSign, BasicConstraintsValid: true, IsCA: true}, nil, caKey, caKey)
-	leaf := issue(tb, &x509.Certificate{SerialNumber: big.NewInt(2),
+	leaf := testpki.Issue(tb, &x509.Certificate{SerialNumber: big.NewInt(2),
 		Subject:   pkix.Name{CommonName: "Attesta A1-0042", Organization: []string{"Attesta"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment}, ca, key, caKey)
@@ -47,31 +45,6 @@ func newSigner(tb testing.TB) *signer {
 
 func (s *signer) options() pades.Options {
 	return pades.Options{Signer: s.key, Chain: s.chain, Location: "Roma"}
-}
-
-func newKey(tb testing.TB) *ecdsa.PrivateKey {
-	tb.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return k
-}
-
-func issue(tb testing.TB, tmpl, parent *x509.Certificate, key, parentKey crypto.Signer) *x509.Certificate {
-	tb.Helper()
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
 }
 
 // pdfsig runs poppler's pdfsig with an NSS store that trusts the signer's CA.

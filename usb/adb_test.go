@@ -76,7 +76,13 @@ func newPhoneRoot(t *testing.T) (string, map[string][32]byte) {
 // connects them, waiting for want (StateDevice unless told otherwise).
 func startEnv(t *testing.T, cfg adbtest.Config, want string) *testEnv {
 	t.Helper()
-	e := &testEnv{server: adbtest.StartServer(t)}
+	return startEnvWith(t, adbtest.StartServer(t), cfg, want)
+}
+
+// startEnvWith is startEnv with a server already started (whose key cfg may name).
+func startEnvWith(t *testing.T, server *adbtest.Server, cfg adbtest.Config, want string) *testEnv {
+	t.Helper()
+	e := &testEnv{server: server}
 	e.root, e.sums = newPhoneRoot(t)
 	cfg.Root = e.root
 	e.phone = adbtest.Start(t, cfg)
@@ -381,34 +387,16 @@ func waitEvent(t *testing.T, next func() (DeviceEvent, error, bool), match func(
 func TestAuth(t *testing.T) {
 	t.Run("known key signs the token", func(t *testing.T) {
 		server := adbtest.StartServer(t)
-		pub := serverKey(t, server)
-		root, _ := newPhoneRoot(t)
-		phone := adbtest.Start(t, adbtest.Config{Root: root, Auth: adbtest.AuthKeyList, Keys: []*rsaPublicKey{pub}})
-		c := New(Options{Addr: server.Addr})
-		ctx := ctxFor(t, 30*time.Second)
-		if err := c.Connect(ctx, phone.Addr()); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.WaitForState(ctx, phone.Addr(), StateDevice); err != nil {
-			t.Fatal(err)
-		}
-		if phone.AuthPrompts() != 0 {
-			t.Errorf("a known key caused %d prompts", phone.AuthPrompts())
+		cfg := adbtest.Config{Auth: adbtest.AuthKeyList, Keys: []*rsaPublicKey{serverKey(t, server)}}
+		e := startEnvWith(t, server, cfg, StateDevice)
+		if e.phone.AuthPrompts() != 0 {
+			t.Errorf("a known key caused %d prompts", e.phone.AuthPrompts())
 		}
 	})
 	t.Run("unknown key stays unauthorized", func(t *testing.T) {
-		server := adbtest.StartServer(t)
-		root, _ := newPhoneRoot(t)
-		phone := adbtest.Start(t, adbtest.Config{Root: root, Auth: adbtest.AuthKeyList, Keys: []*rsaPublicKey{otherKey(t)}})
-		c := New(Options{Addr: server.Addr})
-		ctx := ctxFor(t, 30*time.Second)
-		if err := c.Connect(ctx, phone.Addr()); err != nil {
-			t.Fatal(err)
-		}
-		if err := c.WaitForState(ctx, phone.Addr(), StateUnauthorized); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.Shell(ctx, phone.Addr(), "id"); !errors.Is(err, ErrUnauthorized) {
+		e := startEnv(t, adbtest.Config{Auth: adbtest.AuthKeyList, Keys: []*rsaPublicKey{otherKey(t)}}, StateUnauthorized)
+		phone := e.phone
+		if _, err := e.client.Shell(ctxFor(t, 30*time.Second), e.serial, "id"); !errors.Is(err, ErrUnauthorized) {
 			t.Errorf("shell on an unauthorized phone: %v, want ErrUnauthorized", err)
 		}
 		// The server reports "unauthorized" as soon as its signature is refused; it offers its public key (the

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/fuzzseed"
 	"github.com/attesta/attesta/usb/adbtest"
 	"github.com/attesta/attesta/usb/internal/aproto"
 )
@@ -120,20 +121,6 @@ func splitPackets(t *testing.T, b []byte) [][]byte {
 	}
 }
 
-func seed(data []byte) []byte {
-	return fmt.Appendf(nil, "go test fuzz v1\n[]byte(%q)\n", data)
-}
-
-func writeSeed(t *testing.T, dir, name string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), seed(data), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // writePacketSeeds keeps the first two packets of each command and AUTH type,
 // and the whole session as one seed.
 func writePacketSeeds(t *testing.T, side string, pkts [][]byte) {
@@ -153,9 +140,9 @@ func writePacketSeeds(t *testing.T, side string, pkts [][]byte) {
 			continue
 		}
 		seen[kind]++
-		writeSeed(t, dir, fmt.Sprintf("%s-%s-%d", side, kind, seen[kind]), p)
+		fuzzseed.Write(t, dir, fmt.Sprintf("%s-%s-%d", side, kind, seen[kind]), p)
 	}
-	writeSeed(t, dir, side+"-session", all)
+	fuzzseed.Write(t, dir, side+"-session", all)
 }
 
 // writeStreamSeeds reassembles the sync and shell v2 streams from WRTE payloads.
@@ -188,10 +175,10 @@ func writeStreamSeeds(t *testing.T, hostPkts, devPkts [][]byte) {
 		switch {
 		case svc == "sync:":
 			dir := filepath.Join("internal", "syncproto", "testdata", "fuzz", "FuzzReader")
-			writeSeed(t, dir, fmt.Sprintf("requests-%d", n), req[id])
-			writeSeed(t, dir, fmt.Sprintf("replies-%d", n), rep[id])
+			fuzzseed.Write(t, dir, fmt.Sprintf("requests-%d", n), req[id])
+			fuzzseed.Write(t, dir, fmt.Sprintf("replies-%d", n), rep[id])
 		case strings.HasPrefix(svc, "shell,v2"):
-			writeSeed(t, filepath.Join("internal", "shellproto", "testdata", "fuzz", "FuzzRead"), fmt.Sprintf("shell-%d", n), rep[id])
+			fuzzseed.Write(t, filepath.Join("internal", "shellproto", "testdata", "fuzz", "FuzzRead"), fmt.Sprintf("shell-%d", n), rep[id])
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"crypto"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"fmt"
 	"math/big"
 
 	"github.com/attesta/attesta/internal/cms"
@@ -82,4 +83,16 @@ type timeStampResp struct {
 type qcStatement struct {
 	StatementID   asn1.ObjectIdentifier
 	StatementInfo asn1.RawValue `asn1:"optional"`
+}
+
+// unmarshalDER decodes der, a whole what, into v: an error or trailing bytes are ErrMalformed.
+func unmarshalDER(der []byte, v any, what string) error {
+	rest, err := asn1.Unmarshal(der, v)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrMalformed, what, err)
+	}
+	if len(rest) != 0 {
+		return fmt.Errorf("%w: %s: %d trailing bytes at offset %d", ErrMalformed, what, len(rest), len(der)-len(rest))
+	}
+	return nil
 }

@@ -1,32 +1,15 @@
 package tsa
 
 import (
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/attesta/attesta/internal/fuzzseed"
 )
 
 // readSeed returns the []byte values of a saved fuzz corpus file.
 func readSeed(tb testing.TB, target, name string) [][]byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	var out [][]byte
-	for _, line := range strings.Split(string(b), "\n")[1:] {
-		if line == "" {
-			continue
-		}
-		s, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(line, "[]byte("), ")"))
-		if err != nil {
-			tb.Fatalf("%s/%s: %v", target, name, err)
-		}
-		out = append(out, []byte(s))
-	}
-	return out
+	return fuzzseed.Read(tb, fuzzseed.Dir(target), name)
 }
 
 func BenchmarkParseToken(b *testing.B) {

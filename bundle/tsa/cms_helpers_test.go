@@ -2,6 +2,7 @@ package tsa
 
 import (
 	"crypto/x509"
+	"testing"
 
 	"github.com/attesta/attesta/internal/cms"
 )
@@ -21,4 +22,18 @@ func checkESS(attrs cms.Attributes, signer *x509.Certificate) error {
 		return fromCMS(err)
 	}
 	return nil
+}
+
+// mustTokenAttrs parses the token der and the signed attributes of its SignerInfo, failing the test on error.
+func mustTokenAttrs(t *testing.T, der []byte) (*Token, cms.Attributes) {
+	t.Helper()
+	tok, err := ParseToken(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attrs, err := parseSignedAttrs(tok.signed.SignerInfos[0].SignedAttrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok, attrs
 }

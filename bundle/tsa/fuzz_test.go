@@ -5,13 +5,11 @@ import (
 	"crypto"
 	"crypto/x509"
 	"flag"
-	"fmt"
 	"math/big"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/attesta/attesta/bundle/tsa/tsatest"
+	"github.com/attesta/attesta/internal/fuzzseed"
 )
 
 var update = flag.Bool("update", false, "regenerate the fuzz seed corpora in testdata/fuzz from a live openssl TSA")
@@ -108,25 +106,9 @@ func TestUpdateFuzzSeeds(t *testing.T) {
 	add("sha384", ec, d384.Sum(nil), crypto.SHA384, true)
 	add("rejected-sha1", ec, make([]byte, 20), crypto.SHA1, true)
 	for _, p := range pairs {
-		writeSeed(t, "FuzzParseResponse", p.name, p.resp, p.req)
+		fuzzseed.Write(t, fuzzseed.Dir("FuzzParseResponse"), p.name, p.resp, p.req)
 		if tok, err := ParseResponse(p.resp, p.req); err == nil {
-			writeSeed(t, "FuzzParseToken", p.name, tok.DER)
+			fuzzseed.Write(t, fuzzseed.Dir("FuzzParseToken"), p.name, tok.DER)
 		}
-	}
-}
-
-func writeSeed(t *testing.T, target, name string, values ...[]byte) {
-	t.Helper()
-	var b bytes.Buffer
-	b.WriteString("go test fuzz v1\n")
-	for _, v := range values {
-		fmt.Fprintf(&b, "[]byte(%q)\n", v)
-	}
-	dir := filepath.Join("testdata", "fuzz", target)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, name), b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
 	}
 }

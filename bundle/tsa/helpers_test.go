@@ -25,10 +25,17 @@ func newClient(t *testing.T, opt tsatest.Options) (*Client, *tsatest.TSA) {
 	return &Client{URL: s.URL, Roots: s.Roots}, s
 }
 
-// openSSLReply asks the test TSA, without HTTP, for a reply to a request.
+// openSSLReply asks the test TSA, without HTTP, for a reply to a SHA-256 request that asks for its certificate.
 func openSSLReply(t *testing.T, s *tsatest.TSA, digest []byte, nonce int64) (req, resp []byte) {
 	t.Helper()
-	req, err := NewRequest(digest, crypto.SHA256, big.NewInt(nonce), true)
+	return openSSLReplyTo(t, s, digest, crypto.SHA256, big.NewInt(nonce), true)
+}
+
+// openSSLReplyTo asks the test TSA, without HTTP, for a reply to the request NewRequest makes of the arguments.
+func openSSLReplyTo(t *testing.T, s *tsatest.TSA, digest []byte, hash crypto.Hash, nonce *big.Int,
+	certReq bool) (req, resp []byte) {
+	t.Helper()
+	req, err := NewRequest(digest, hash, nonce, certReq)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,4 +57,14 @@ func opensslVerify(t *testing.T, tsr []byte, caPath string, args ...string) (boo
 	all := append([]string{"ts", "-verify", "-in", p, "-CAfile", caPath}, args...)
 	out, err := exec.Command("openssl", all...).CombinedOutput()
 	return err == nil && strings.Contains(string(out), "Verification: OK"), string(out)
+}
+
+// mustOpenQueue opens the queue in dir, failing the test on error.
+func mustOpenQueue(t *testing.T, dir string, c *Client) *Queue {
+	t.Helper()
+	q, err := OpenQueue(dir, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return q
 }

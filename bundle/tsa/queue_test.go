@@ -47,10 +47,7 @@ func TestQueueRetriesUntilTSAIsBack(t *testing.T) {
 	s.SetDown(true)
 	dir := t.TempDir()
 	synctest.Test(t, func(t *testing.T) {
-		q, err := OpenQueue(dir, bubbleClient(s))
-		if err != nil {
-			t.Fatal(err)
-		}
+		q := mustOpenQueue(t, dir, bubbleClient(s))
 		q.Backoff = Backoff{Initial: 10 * time.Second, Max: 40 * time.Second, Factor: 2}
 		var log tokenLog
 		q.OnToken = log.add
@@ -107,10 +104,7 @@ func TestQueueRejectionIsRetried(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		c := bubbleClient(s)
 		c.Policy = []int{1, 2, 3, 4, 99} // not a policy the TSA serves
-		q, err := OpenQueue(dir, c)
-		if err != nil {
-			t.Fatal(err)
-		}
+		q := mustOpenQueue(t, dir, c)
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		go q.Run(ctx)
@@ -133,13 +127,9 @@ func TestQueueRejectionIsRetried(t *testing.T) {
 // TestQueueRestart: requests survive a restart; tokens are stored next to
 // them and verify with openssl.
 func TestQueueRestart(t *testing.T) {
-	s := tsatest.New(t, tsatest.Options{})
+	c, s := newClient(t, tsatest.Options{})
 	dir := t.TempDir()
-	c := &Client{URL: s.URL, Roots: s.Roots}
-	q, err := OpenQueue(dir, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := mustOpenQueue(t, dir, c)
 	ids := []string{"a", "b.report", "c_3"}
 	for _, id := range ids {
 		if err := q.Enqueue(t.Context(), id, digestOf(id)); err != nil {
@@ -147,10 +137,7 @@ func TestQueueRestart(t *testing.T) {
 		}
 	}
 	// Restart before anything was sent.
-	q, err = OpenQueue(dir, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q = mustOpenQueue(t, dir, c)
 	var got []string
 	for _, p := range q.Pending() {
 		got = append(got, p.ID)
@@ -173,10 +160,7 @@ func TestQueueRestart(t *testing.T) {
 	if len(log.got()) != len(ids) {
 		t.Fatalf("tokens for %v, want %v", log.got(), ids)
 	}
-	q, err = OpenQueue(dir, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q = mustOpenQueue(t, dir, c)
 	if p := q.Pending(); len(p) != 0 || len(q.Damaged()) != 0 {
 		t.Fatalf("after completion: pending %v damaged %v", p, q.Damaged())
 	}
@@ -205,12 +189,9 @@ func TestQueueRestart(t *testing.T) {
 }
 
 func TestQueueEnqueue(t *testing.T) {
-	s := tsatest.New(t, tsatest.Options{})
+	c, _ := newClient(t, tsatest.Options{})
 	dir := t.TempDir()
-	q, err := OpenQueue(dir, &Client{URL: s.URL, Roots: s.Roots})
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := mustOpenQueue(t, dir, c)
 	if err := q.Enqueue(t.Context(), "x", digestOf("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -243,13 +224,9 @@ func TestQueueEnqueue(t *testing.T) {
 // TestQueueDamagedFiles: unreadable files are reported, kept and never
 // overwritten; crash leftovers are cleaned.
 func TestQueueDamagedFiles(t *testing.T) {
-	s := tsatest.New(t, tsatest.Options{})
+	c, _ := newClient(t, tsatest.Options{})
 	dir := t.TempDir()
-	c := &Client{URL: s.URL, Roots: s.Roots}
-	q, err := OpenQueue(dir, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q := mustOpenQueue(t, dir, c)
 	for _, id := range []string{"truncated", "badtoken", "ok"} {
 		if err := q.Enqueue(t.Context(), id, digestOf(id)); err != nil {
 			t.Fatal(err)
@@ -267,10 +244,7 @@ func TestQueueDamagedFiles(t *testing.T) {
 	write("orphan.tsr", []byte("whatever"))
 	write(".tmp-ok.tsr-123", []byte("half written"))
 
-	q, err = OpenQueue(dir, c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	q = mustOpenQueue(t, dir, c)
 	var damaged []string
 	for _, d := range q.Damaged() {
 		damaged = append(damaged, filepath.Base(d.Path))

@@ -65,12 +65,8 @@ func ParseRequest(der []byte) (*Request, error) {
 
 func parseRequest(der []byte) (*Request, error) {
 	var req timeStampReq
-	rest, err := asn1.Unmarshal(der, &req)
-	if err != nil {
-		return nil, fmt.Errorf("%w: TimeStampReq: %w", ErrMalformed, err)
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%w: TimeStampReq: %d trailing bytes at offset %d", ErrMalformed, len(rest), len(der)-len(rest))
+	if err := unmarshalDER(der, &req, "TimeStampReq"); err != nil {
+		return nil, err
 	}
 	if req.Version != 1 {
 		return nil, fmt.Errorf("%w: TimeStampReq: version %d, want 1", ErrMalformed, req.Version)

@@ -43,12 +43,8 @@ func parseResponse(der, req []byte) (*Token, error) {
 // responseToken returns the TimeStampToken of a granted TimeStampResp.
 func responseToken(der []byte) ([]byte, error) {
 	var resp timeStampResp
-	rest, err := asn1.Unmarshal(der, &resp)
-	if err != nil {
-		return nil, fmt.Errorf("%w: TimeStampResp: %w", ErrMalformed, err)
-	}
-	if len(rest) != 0 {
-		return nil, fmt.Errorf("%w: TimeStampResp: %d trailing bytes at offset %d", ErrMalformed, len(rest), len(der)-len(rest))
+	if err := unmarshalDER(der, &resp, "TimeStampResp"); err != nil {
+		return nil, err
 	}
 	st := resp.Status
 	if st.Status != StatusGranted && st.Status != StatusGrantedWithMods {

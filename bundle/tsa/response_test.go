@@ -72,14 +72,7 @@ func TestParseResponse(t *testing.T) {
 
 	otherNonce, _ := openSSLReply(t, s, d, 999)
 	otherDigest, _ := openSSLReply(t, s, digestOf("other"), 1234)
-	noCert, err := NewRequest(d, crypto.SHA256, big.NewInt(1234), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	respNoCert, err := s.Reply(noCert)
-	if err != nil {
-		t.Fatal(err)
-	}
+	noCert, respNoCert := openSSLReplyTo(t, s, d, crypto.SHA256, big.NewInt(1234), false)
 	for _, tc := range []struct {
 		name      string
 		resp, req []byte
@@ -111,15 +104,8 @@ func TestParseResponseRejection(t *testing.T) {
 	s := tsatest.New(t, tsatest.Options{})
 	// The test TSA accepts SHA-2 only: OpenSSL rejects SHA-1 with badAlg.
 	h := sha1.Sum([]byte("x"))
-	req, err := NewRequest(h[:], crypto.SHA1, big.NewInt(5), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := s.Reply(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = ParseResponse(resp, req)
+	req, resp := openSSLReplyTo(t, s, h[:], crypto.SHA1, big.NewInt(5), true)
+	_, err := ParseResponse(resp, req)
 	var se *StatusError
 	if !errors.As(err, &se) || !errors.Is(err, ErrRejected) {
 		t.Fatalf("err = %v, want *StatusError", err)

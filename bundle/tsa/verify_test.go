@@ -3,9 +3,6 @@ package tsa
 import (
 	"bytes"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -19,6 +16,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/bundle/tsa/tsatest"
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 // TestOpenSSLInterop: tokens we accept, openssl accepts, and a wrong digest
@@ -126,14 +124,7 @@ func TestVerifyTokenTampered(t *testing.T) {
 		})
 	}
 	t.Run("signing certificate names another cert", func(t *testing.T) {
-		tok, err := ParseToken(good.DER)
-		if err != nil {
-			t.Fatal(err)
-		}
-		attrs, err := parseSignedAttrs(tok.signed.SignerInfos[0].SignedAttrs)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, attrs := mustTokenAttrs(t, good.DER)
 		if err := checkESS(attrs, s.Cert); err != nil {
 			t.Fatalf("ESS with the real signer: %v", err)
 		}
@@ -142,14 +133,7 @@ func TestVerifyTokenTampered(t *testing.T) {
 		}
 	})
 	t.Run("no certificate in token", func(t *testing.T) {
-		req, err := NewRequest(d, crypto.SHA256, big.NewInt(3), false)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := s.Reply(req)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, resp := openSSLReplyTo(t, s, d, crypto.SHA256, big.NewInt(3), false)
 		if _, err := VerifyToken(resp, d, s.Roots); !errors.Is(err, ErrBadSignature) {
 			t.Errorf("err = %v", err)
 		}
@@ -159,10 +143,7 @@ func TestVerifyTokenTampered(t *testing.T) {
 // TestCheckTSACert: RFC 3161 §2.3 wants exactly one, critical, timeStamping
 // extended key usage.
 func TestCheckTSACert(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testpki.Key(t)
 	ekuExt := func(critical bool, usages ...asn1.ObjectIdentifier) []pkix.Extension {
 		v, err := asn1.Marshal(usages)
 		if err != nil {
@@ -190,14 +171,7 @@ func TestCheckTSACert(t *testing.T) {
 				NotAfter:        time.Now().Add(time.Hour),
 				ExtraExtensions: tc.ext,
 			}
-			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			c, err := x509.ParseCertificate(der)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := testpki.Issue(t, tmpl, nil, key, key)
 			if err := checkTSACert(c); (err == nil) != tc.ok {
 				t.Errorf("checkTSACert = %v, want ok=%v", err, tc.ok)
 			}

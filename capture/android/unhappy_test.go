@@ -85,6 +85,13 @@ func TestDecryptWrongKey(t *testing.T) {
 	}
 }
 
+// encryptedVectors are the encrypted backups of wa-crypt-tools, one of each format, with their key files.
+var encryptedVectors = []struct{ file, key string }{
+	{"msgstore.db.crypt15", "encrypted_backup.key"},
+	{"msgstore.db.crypt14", "key"},
+	{"msgstore.db.crypt12", "key"},
+}
+
 func mustKey(t *testing.T, b []byte) Key {
 	t.Helper()
 	k, err := ParseKeyFile(b)
@@ -95,11 +102,7 @@ func mustKey(t *testing.T, b []byte) Key {
 }
 
 func TestDecryptTruncated(t *testing.T) {
-	for _, tt := range []struct{ file, key string }{
-		{"msgstore.db.crypt15", "encrypted_backup.key"},
-		{"msgstore.db.crypt14", "key"},
-		{"msgstore.db.crypt12", "key"},
-	} {
+	for _, tt := range encryptedVectors {
 		full := readVector(t, "wa-crypt-tools", tt.file)
 		h, err := ParseHeader(full)
 		if err != nil {
@@ -127,11 +130,7 @@ func TestDecryptTruncated(t *testing.T) {
 }
 
 func TestDecryptFlippedByte(t *testing.T) {
-	for _, tt := range []struct{ file, key string }{
-		{"msgstore.db.crypt15", "encrypted_backup.key"},
-		{"msgstore.db.crypt14", "key"},
-		{"msgstore.db.crypt12", "key"},
-	} {
+	for _, tt := range encryptedVectors {
 		full := readVector(t, "wa-crypt-tools", tt.file)
 		h, _ := ParseHeader(full)
 		trailer := 32
@@ -183,11 +182,7 @@ func TestDecryptEveryFlipDetected(t *testing.T) {
 		checkFlips(t, small.Bytes(), key, all, []byte{0x01, 0x80})
 	})
 	rng := mrand.New(mrand.NewPCG(7, 7))
-	for _, v := range []struct{ file, key string }{
-		{"msgstore.db.crypt15", "encrypted_backup.key"},
-		{"msgstore.db.crypt14", "key"},
-		{"msgstore.db.crypt12", "key"},
-	} {
+	for _, v := range encryptedVectors {
 		b := readVector(t, "wa-crypt-tools", v.file)
 		h, _ := ParseHeader(b)
 		var pos []int

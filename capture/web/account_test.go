@@ -72,9 +72,7 @@ func TestLinkedAccountIsChecked(t *testing.T) {
 // must be the one that linked first, declared sender or not.
 func TestRelinkByAnotherAccountIsRefused(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f := newFixture(t, sc, Options{LinkTimeout: time.Minute})
-	ctx := testCtx(t, 2*time.Minute)
-	f.link(ctx)
+	f, ctx := newLinked(t, sc, Options{LinkTimeout: time.Minute}, 2*time.Minute)
 	f.srv.Unlink()
 	for !errors.Is(f.s.ensureLinked(ctx), ErrLinkLost) {
 		if err := sleep(ctx, 50*time.Millisecond); err != nil {

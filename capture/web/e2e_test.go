@@ -33,9 +33,7 @@ func basicTargets(sc *webtest.Scenario) []Target {
 func TestCaptureBasicMatchesScenario(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	var progress []Progress
-	f := newFixture(t, sc, Options{Progress: func(p Progress) { progress = append(progress, p) }})
-	ctx := testCtx(t, 2*time.Minute)
-	f.link(ctx)
+	f, ctx := newLinked(t, sc, Options{Progress: func(p Progress) { progress = append(progress, p) }}, 2*time.Minute)
 
 	env := f.s.Environment()
 	if env.WhatsAppBuild != sc.Account.BuildVersion() || env.BridgeVersion != BridgeVersion ||
@@ -323,9 +321,7 @@ func deref(p *string) string {
 // TestCaptureEnglishUI checks the tick labels of the English UI agree with the acks.
 func TestCaptureEnglishUI(t *testing.T) {
 	sc := webtest.MustDefaultScenario("english")
-	f := newFixture(t, sc, Options{})
-	ctx := testCtx(t, time.Minute)
-	f.link(ctx)
+	f, ctx := newLinked(t, sc, Options{}, time.Minute)
 	c := sc.ChatByTitle("Emanuel Celano")
 	if c == nil {
 		t.Skip("english scenario has no such chat")
@@ -350,9 +346,7 @@ func TestCaptureEnglishUI(t *testing.T) {
 func TestConsentToOpenUnread(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	var asked []ChatInfo
-	f := newFixture(t, sc, Options{AllowOpenUnread: func(c ChatInfo) bool { asked = append(asked, c); return true }})
-	ctx := testCtx(t, time.Minute)
-	f.link(ctx)
+	f, ctx := newLinked(t, sc, Options{AllowOpenUnread: func(c ChatInfo) bool { asked = append(asked, c); return true }}, time.Minute)
 	c := sc.ChatByTitle("Sara Gallo")
 	res, err := f.s.Capture(ctx, []Target{target(c, "2026-01-14", "2026-01-14", 5)})
 	if err != nil {
@@ -379,9 +373,7 @@ func TestConsentToOpenUnread(t *testing.T) {
 // TestTickDisagreementRecorded: when the screen shows another tick than the ack, the record says so.
 func TestTickDisagreementRecorded(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f := newFixture(t, sc, Options{})
-	ctx := testCtx(t, time.Minute)
-	f.link(ctx)
+	f, ctx := newLinked(t, sc, Options{}, time.Minute)
 	// The page's own UI is altered to show "delivered" on a read message, as a stale or broken UI would.
 	const id = "3EB05713D1AE71EB316E"
 	if err := f.s.callEval(ctx, `new MutationObserver(() => {

@@ -68,9 +68,7 @@ func TestMissingModule(t *testing.T) {
 
 func TestChatNotFound(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f := newFixture(t, sc, Options{})
-	ctx := testCtx(t, time.Minute)
-	f.link(ctx)
+	f, ctx := newLinked(t, sc, Options{}, time.Minute)
 	res, err := f.s.Capture(ctx, []Target{
 		{Phone: "+390000000001", Name: "Nessuno", Range: rng("2026-01-12", "2026-01-14"), N: 5},
 		target(sc.ChatByTitle("Luca Ferri"), "2026-01-12", "2026-01-12", 5),
@@ -89,9 +87,7 @@ func TestChatNotFound(t *testing.T) {
 
 func TestHistoryRanges(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f := newFixture(t, sc, Options{})
-	ctx := testCtx(t, time.Minute)
-	f.link(ctx)
+	f, ctx := newLinked(t, sc, Options{}, time.Minute)
 	c := sc.ChatByTitle("Avv. Marta Rossi")
 	// Messages 5..10 come only after the on-demand request; 1..4 never reach the linked device.
 	res, err := f.s.Capture(ctx, []Target{target(c, "2025-10-14", "2025-10-31", 5)})

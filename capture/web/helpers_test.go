@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -64,6 +65,15 @@ func newFixture(t testing.TB, sc *webtest.Scenario, opts Options, srvOpts ...web
 	return &fixture{t: t, srv: srv, s: s, rec: rec, sc: sc}
 }
 
+// newLinked is newFixture with the session linked, and a context that ends the test's wait after d.
+func newLinked(t testing.TB, sc *webtest.Scenario, opts Options, d time.Duration) (*fixture, context.Context) {
+	t.Helper()
+	f := newFixture(t, sc, opts)
+	ctx := testCtx(t, d)
+	f.link(ctx)
+	return f, ctx
+}
+
 // link shows the QR, lets the replica's phone scan it and waits for the link.
 func (f *fixture) link(ctx context.Context) {
 	f.t.Helper()
@@ -84,7 +94,7 @@ func (f *fixture) link(ctx context.Context) {
 func target(c *webtest.Chat, from, to string, n int) Target {
 	digits := c.Phone
 	if digits == "" {
-		digits, _, _ = cut(c.ID, "@")
+		digits, _, _ = strings.Cut(c.ID, "@")
 	}
 	return Target{Phone: "+" + digits, Name: c.Title, Range: rng(from, to), N: n}
 }
@@ -98,15 +108,6 @@ func rng(from, to string) evidence.Range {
 		panic(err)
 	}
 	return r
-}
-
-func cut(s, sep string) (string, string, bool) {
-	for i := 0; i+len(sep) <= len(s); i++ {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "", false
 }
 
 func chatResult(t testing.TB, res *Result, phone string) *ChatResult {

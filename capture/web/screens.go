@@ -62,10 +62,8 @@ func (c *chatCapture) open(ctx context.Context, info ChatInfo) error {
 		return err
 	}
 	sel := `#pane-side span[title=` + cssString(info.Title) + `]`
-	tctx, cancel := c.s.run(ctx)
+	tctx, cancel := c.s.runFor(ctx, 15*time.Second)
 	defer cancel()
-	tctx, cancel2 := context.WithTimeout(tctx, 15*time.Second)
-	defer cancel2()
 	if err := chromedp.Do(tctx, chromedp.Click(chromedp.CSS(sel), chromedp.NodeVisible)); err != nil {
 		return fmt.Errorf("open chat %q: %w", info.Title, err)
 	}

@@ -210,6 +210,13 @@ func (s *Session) run(ctx context.Context) (context.Context, context.CancelFunc)
 	return c, func() { stop(); cancel() }
 }
 
+// runFor is run, bounded to d as well.
+func (s *Session) runFor(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	c, cancel := s.run(ctx)
+	c, cancel2 := context.WithTimeout(c, d)
+	return c, func() { cancel2(); cancel() }
+}
+
 func (s *Session) navigate(ctx context.Context) error {
 	c, cancel := s.run(ctx)
 	defer cancel()
@@ -221,10 +228,8 @@ func (s *Session) navigate(ctx context.Context) error {
 
 // state reads the page's link state.
 func (s *Session) state(ctx context.Context) (pageState, error) {
-	c, cancel := s.run(ctx)
+	c, cancel := s.runFor(ctx, 10*time.Second)
 	defer cancel()
-	c, cancel2 := context.WithTimeout(c, 10*time.Second)
-	defer cancel2()
 	var st pageState
 	err := call(c, &st, "state")
 	return st, err
@@ -263,10 +268,8 @@ func (s *Session) QR(ctx context.Context) (QR, error) {
 	}); err != nil {
 		return QR{}, fmt.Errorf("whatsapp web qr: %w", err)
 	}
-	c, cancel := s.run(ctx)
+	c, cancel := s.runFor(ctx, 15*time.Second)
 	defer cancel()
-	c, cancel2 := context.WithTimeout(c, 15*time.Second)
-	defer cancel2()
 	ref, err := chromedp.Run(c, chromedp.Evaluate[string](`(() => { const e = document.querySelector('[data-ref]'); return e ? e.getAttribute('data-ref') : ''; })()`))
 	if err != nil || ref == "" {
 		return QR{}, fmt.Errorf("whatsapp web qr: no element with data-ref (%v)", err)
@@ -404,10 +407,8 @@ func (s *Session) screenshot(ctx context.Context, box jsBox) ([]byte, error) {
 	if box.Width <= 0 || box.Height <= 0 {
 		return nil, fmt.Errorf("screenshot: empty region %+v", box)
 	}
-	c, cancel := s.run(ctx)
+	c, cancel := s.runFor(ctx, 15*time.Second)
 	defer cancel()
-	c, cancel2 := context.WithTimeout(c, 15*time.Second)
-	defer cancel2()
 	// PNG stays lossless; optimizing for speed only makes the file larger.
 	fast := true
 	res, err := chromedp.Call(c, page.CaptureScreenshot, page.CaptureScreenshotParams{Format: page.CaptureScreenshotFormatPng,

@@ -58,9 +58,7 @@ func (s *Session) reloadQR(ctx context.Context) error {
 	if err := s.event(ctx, "action", map[string]any{"action": "qr-reload"}); err != nil {
 		return err
 	}
-	c, cancel := s.run(ctx)
+	c, cancel := s.runFor(ctx, 10*time.Second)
 	defer cancel()
-	c, cancel2 := context.WithTimeout(c, 10*time.Second)
-	defer cancel2()
 	return chromedp.Do(c, chromedp.Click(chromedp.CSS(reloadQRButton)))
 }

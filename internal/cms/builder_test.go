@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -16,6 +15,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 // This file builds CMS SignedData and RFC 3161 tokens from parts, so that each test can break exactly one rule. The
@@ -39,30 +40,19 @@ func newPKI(t testing.TB) *pki {
 	return &pki{key: key, cert: cert, sibling: sibling, alien: alien}
 }
 
-// issue creates a P-256 key and a certificate for it, self-signed when parent is nil.
+// issue creates a P-256 key and a time-stamping certificate for it, self-signed when parent is nil.
 func issue(t testing.TB, cn string, serial int64, parentKey *ecdsa.PrivateKey, parent *x509.Certificate) (*ecdsa.PrivateKey, *x509.Certificate) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testpki.Key(t)
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}, SubjectKeyId: []byte(cn),
 	}
 	if parent == nil {
-		parent, parentKey = tmpl, key
+		parentKey = key
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, c
+	return key, testpki.Issue(t, tmpl, parent, key, parentKey)
 }
 
 // spec describes one SignedData; the zero value of each field means "as a well-behaved TSA writes it".
@@ -164,14 +154,7 @@ func (p *pki) signedAttrs(s spec) []byte {
 		}
 		attrs = append(attrs, attr(ess.oid, func(b *cryptobyte.Builder) { b.AddBytes(ess.der) }))
 	}
-	slices.SortFunc(attrs, bytes.Compare)
-	b := cryptobyte.NewBuilder(nil)
-	b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-		for _, a := range attrs {
-			b.AddBytes(a)
-		}
-	})
-	return b.BytesOrPanic()
+	return SignedAttributes(attrs...)
 }
 
 func attr(oid asn1.ObjectIdentifier, value cryptobyte.BuilderContinuation) []byte {

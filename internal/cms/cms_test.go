@@ -173,3 +173,15 @@ func TestMark(t *testing.T) {
 		t.Fatal("Mark(nil) is not nil")
 	}
 }
+
+// SET OF in DER is sorted by the encodings of its members (X.690 §11.6), whatever order the caller gives.
+func TestSignedAttributesSorted(t *testing.T) {
+	in := [][]byte{{0x30, 0x01, 0x02}, {0x30, 0x01, 0x01}}
+	want := []byte{0x31, 0x06, 0x30, 0x01, 0x01, 0x30, 0x01, 0x02}
+	if got := SignedAttributes(in...); !bytes.Equal(got, want) {
+		t.Errorf("SignedAttributes = %x, want %x", got, want)
+	}
+	if in[0][2] != 0x02 {
+		t.Error("SignedAttributes reordered the caller's slice")
+	}
+}

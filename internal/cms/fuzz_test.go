@@ -5,12 +5,10 @@ import (
 	"crypto"
 	"crypto/x509"
 	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/fuzzseed"
 )
 
 // The seed corpora in testdata/fuzz are real signatures produced by the tests of the two callers:
@@ -19,22 +17,10 @@ import (
 // signatures in report/pades/testdata/fuzz/FuzzVerify (signed, and signed with a time-stamp). Regenerate those with
 // their packages' -update flag and copy them over.
 
-// readSeed returns the single []byte value of a seed corpus file.
+// readSeed returns the first []byte value of a seed corpus file.
 func readSeed(t *testing.T, target, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "fuzz", target, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(string(b), "\n")
-	if len(lines) < 2 || lines[0] != "go test fuzz v1" {
-		t.Fatalf("%s/%s: not a seed corpus file", target, name)
-	}
-	v, err := strconv.Unquote(strings.TrimSuffix(strings.TrimPrefix(lines[1], "[]byte("), ")"))
-	if err != nil {
-		t.Fatalf("%s/%s: %v", target, name, err)
-	}
-	return []byte(v)
+	return fuzzseed.Read(t, fuzzseed.Dir(target), name)[0]
 }
 
 func TestOpenSSLTokens(t *testing.T) {

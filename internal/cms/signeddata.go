@@ -1,10 +1,12 @@
 package cms
 
 import (
+	"bytes"
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -233,4 +235,18 @@ func ParseAttributes(set []byte) (Attributes, error) {
 		m[oid.String()] = value
 	}
 	return m, nil
+}
+
+// SignedAttributes returns the DER SET OF attrs (each a DER Attribute), sorted by their encodings as DER requires of
+// a SET OF (X.690 §11.6): the bytes a SignerInfo's signature covers, before their tag becomes [0] IMPLICIT.
+func SignedAttributes(attrs ...[]byte) []byte {
+	sorted := slices.Clone(attrs)
+	slices.SortFunc(sorted, bytes.Compare)
+	b := cryptobyte.NewBuilder(nil)
+	b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+		for _, a := range sorted {
+			b.AddBytes(a)
+		}
+	})
+	return b.BytesOrPanic()
 }

@@ -19,13 +19,9 @@ func TestWriteNewNeverReplaces(t *testing.T) {
 	if !errors.Is(err, fs.ErrExist) {
 		t.Fatalf("second WriteNew = %v, want fs.ErrExist", err)
 	}
-	if b, _ := os.ReadFile(p); string(b) != "first" {
-		t.Fatalf("existing file changed to %q", b)
-	}
+	assertContent(t, p, "first", "after a refused WriteNew")
 	assertOnly(t, dir, "evidence")
-	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
-	}
+	assertMode(t, p, 0o600)
 }
 
 func TestReplace(t *testing.T) {
@@ -35,9 +31,7 @@ func TestReplace(t *testing.T) {
 		if err := Replace(p, []byte(v), 0o640); err != nil {
 			t.Fatal(err)
 		}
-		if b, _ := os.ReadFile(p); string(b) != v {
-			t.Fatalf("content = %q, want %q", b, v)
-		}
+		assertContent(t, p, v, "after Replace")
 	}
 	assertOnly(t, dir, "state")
 }
@@ -68,6 +62,21 @@ func TestRemoveTemps(t *testing.T) {
 	}
 }
 
+// assertContent checks that the file at p holds want; when says at which step.
+func assertContent(t *testing.T, p, want, when string) {
+	t.Helper()
+	if b, err := os.ReadFile(p); err != nil || string(b) != want {
+		t.Fatalf("%s: %s holds %q (%v), want %q", when, p, b, err, want)
+	}
+}
+
+func assertMode(t *testing.T, p string, want fs.FileMode) {
+	t.Helper()
+	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != want {
+		t.Errorf("%s: stat %v, %v; want mode %v", p, fi, err, want)
+	}
+}
+
 func assertOnly(t *testing.T, dir string, names ...string) {
 	t.Helper()
 	entries, _ := os.ReadDir(dir)
@@ -93,12 +102,8 @@ func TestAppend(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if b, _ := os.ReadFile(p); string(b) != "one\ntwo\n" {
-		t.Fatalf("content = %q", b)
-	}
-	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o600 {
-		t.Errorf("mode = %v, want 0600", fi.Mode().Perm())
-	}
+	assertContent(t, p, "one\ntwo\n", "after two Appends")
+	assertMode(t, p, 0o600)
 	missing := filepath.Join(dir, "missing", "log")
 	if err := Append(missing, []byte("x"), 0o600); !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), missing) {
 		t.Fatalf("Append into a missing directory = %v", err)

@@ -32,9 +32,7 @@ func TestCreateCommitStreams(t *testing.T) {
 	if string(b) != "chunk;chunk;chunk;" || sha256.Sum256(b) != [32]byte(h.Sum(nil)) {
 		t.Fatalf("content = %q", b)
 	}
-	if fi, _ := os.Stat(p); fi.Mode().Perm() != 0o640 {
-		t.Errorf("mode = %v, want 0640", fi.Mode().Perm())
-	}
+	assertMode(t, p, 0o640)
 	if err := f.Close(); err != nil {
 		t.Errorf("Close after Commit = %v", err)
 	}
@@ -60,9 +58,7 @@ func TestCommitAfterTargetAppears(t *testing.T) {
 	if err := f.Commit(); !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), p) {
 		t.Fatalf("Commit = %v, want fs.ErrExist naming %s", err, p)
 	}
-	if b, _ := os.ReadFile(p); string(b) != "theirs" {
-		t.Fatalf("existing file changed to %q", b)
-	}
+	assertContent(t, p, "theirs", "after a refused Commit")
 	assertOnly(t, dir, "evidence")
 }
 
@@ -72,15 +68,11 @@ func TestCommitReplace(t *testing.T) {
 	os.WriteFile(p, []byte("old"), 0o600)
 	f := mustCreate(t, p, 0o600)
 	f.Write([]byte("new"))
-	if b, _ := os.ReadFile(p); string(b) != "old" {
-		t.Fatalf("target changed before commit: %q", b)
-	}
+	assertContent(t, p, "old", "before CommitReplace")
 	if err := f.CommitReplace(); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := os.ReadFile(p); string(b) != "new" {
-		t.Fatalf("content = %q", b)
-	}
+	assertContent(t, p, "new", "after CommitReplace")
 	assertOnly(t, dir, "state")
 }
 

@@ -1,7 +1,6 @@
 package pades
 
 import (
-	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -11,7 +10,6 @@ import (
 	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
-	"slices"
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -92,19 +90,11 @@ func signedAttributes(leaf *x509.Certificate, digest []byte) []byte {
 		b.AddASN1ObjectIdentifier(o)
 		return b.BytesOrPanic()
 	}
-	attrs := [][]byte{
+	return cms.SignedAttributes(
 		attribute(cms.OIDAttrContentType, oid(cms.OIDData)),
 		attribute(cms.OIDAttrMessageDigest, octets(digest)),
 		attribute(cms.OIDAttrSigningCertV2, signingCertificateV2(leaf)),
-	}
-	slices.SortFunc(attrs, bytes.Compare)
-	b := cryptobyte.NewBuilder(nil)
-	b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-		for _, a := range attrs {
-			b.AddBytes(a)
-		}
-	})
-	return b.BytesOrPanic()
+	)
 }
 
 // attribute encodes Attribute ::= SEQUENCE { type, values SET OF value }.

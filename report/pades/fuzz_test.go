@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 
+	"github.com/attesta/attesta/internal/fuzzseed"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -24,7 +22,7 @@ func TestUpdateFuzzSeeds(t *testing.T) {
 	p := newPKI(t)
 	signed := signSample(t, p)
 	opts := p.options()
-	opts.Timestamp = newTSA(t.Context(), t).stamp
+	opts.Timestamp = newTSA(t).stamp
 	stamped, err := pades.Sign(t.Context(), samplePDF(t), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -33,15 +31,8 @@ func TestUpdateFuzzSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join("testdata", "fuzz", "FuzzVerify")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
 	for name, data := range map[string][]byte{"signed": signed, "timestamped": stamped, "signed-twice": twice} {
-		seed := fmt.Appendf(nil, "go test fuzz v1\n[]byte(%s)\n", strconv.Quote(string(data)))
-		if err := os.WriteFile(filepath.Join(dir, name), seed, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		fuzzseed.Write(t, fuzzseed.Dir("FuzzVerify"), name, data)
 	}
 }
 

@@ -5,12 +5,10 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
-	"fmt"
 	"math/big"
 	"os"
 	"os/exec"
@@ -21,6 +19,9 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/attesta/attesta/bundle/tsa"
+	"github.com/attesta/attesta/bundle/tsa/tsatest"
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -62,9 +63,9 @@ type pki struct {
 
 func newPKI(t testing.TB) *pki {
 	t.Helper()
-	p := &pki{caKey: newKey(t), key: newKey(t)}
+	p := &pki{caKey: testpki.Key(t), key: testpki.Key(t)}
 	now := time.Now()
-	p.ca = issue(t, &x509.Certificate{
+	p.ca = testpki.Issue(t, &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "Attesta Test CA", Organization: []string{"Attesta"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, BasicConstraintsValid: true, IsCA: true,
@@ -77,36 +78,11 @@ func newPKI(t testing.TB) *pki {
 
 func issueLeaf(t testing.TB, p *pki, key crypto.Signer, serial *big.Int) *x509.Certificate {
 	now := time.Now()
-	return issue(t, &x509.Certificate{
+	return testpki.Issue(t, &x509.Certificate{
 		SerialNumber: serial, Subject: pkix.Name{CommonName: "Attesta appliance test", Organization: []string{"Attesta"}},
 		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour),
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 	}, p.ca, key, p.caKey)
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func issue(t testing.TB, tmpl, parent *x509.Certificate, key crypto.Signer, parentKey crypto.Signer) *x509.Certificate {
-	t.Helper()
-	if parent == nil {
-		parent = tmpl
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
 }
 
 func pemCert(c *x509.Certificate) []byte {
@@ -128,6 +104,16 @@ func signSample(t testing.TB, p *pki) []byte {
 		t.Fatalf("sign: %v", err)
 	}
 	return out
+}
+
+// mustVerify verifies pdf's signatures, failing the test when Verify refuses them.
+func mustVerify(t testing.TB, pdf []byte) []pades.SignatureInfo {
+	t.Helper()
+	infos, err := pades.Verify(pdf)
+	if err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	return infos
 }
 
 func writeFile(t testing.TB, dir, name string, data []byte) string {
@@ -197,73 +183,32 @@ func assertContains(t testing.TB, out string, want ...string) {
 	}
 }
 
-// tsa is a local RFC 3161 time-stamping authority run with openssl ts.
-type tsa struct {
-	dir   string
-	caPEM []byte
+// timestamper asks a local RFC 3161 time-stamping authority (openssl ts, run by tsatest) for tokens the way the
+// appliance does, with tsa.Client.
+type timestamper struct {
+	client *tsa.Client
+	caPEM  []byte
 	// lastSignature is the signature value last time-stamped.
 	lastSignature []byte
 }
 
-const tsaConfig = `[ tsa ]
-default_tsa = tsa_config1
-[ tsa_config1 ]
-dir = %s
-serial = $dir/tsaserial
-crypto_device = builtin
-signer_cert = $dir/tsa.crt
-certs = $dir/ca.crt
-signer_key = $dir/tsa.key
-signer_digest = sha256
-default_policy = 1.2.3.4.1
-digests = sha256, sha384, sha512
-accuracy = secs:1
-clock_precision_digits = 0
-ordering = yes
-tsa_name = yes
-ess_cert_id_chain = no
-ess_cert_id_alg = sha256
-[ tsa_ext ]
-basicConstraints = critical,CA:false
-keyUsage = critical,digitalSignature
-extendedKeyUsage = critical,timeStamping
-`
-
-func newTSA(ctx context.Context, t testing.TB) *tsa {
+func newTSA(t testing.TB) *timestamper {
 	t.Helper()
-	requireTool(t, "openssl")
-	dir := t.TempDir()
-	writeFile(t, dir, "tsa.cnf", fmt.Appendf(nil, tsaConfig, dir))
-	writeFile(t, dir, "tsaserial", []byte("01\n"))
-	mustRun(ctx, t, dir, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-		"-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=Attesta Test TSA Root")
-	mustRun(ctx, t, dir, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-		"-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/CN=Attesta Test TSA")
-	mustRun(ctx, t, dir, "openssl", "x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-		"-CAcreateserial", "-out", "tsa.crt", "-days", "1", "-extfile", "tsa.cnf", "-extensions", "tsa_ext")
-	caPEM, err := os.ReadFile(filepath.Join(dir, "ca.crt"))
+	s := tsatest.New(t, tsatest.Options{})
+	caPEM, err := os.ReadFile(s.CAPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &tsa{dir: dir, caPEM: caPEM}
+	return &timestamper{client: &tsa.Client{URL: s.URL, Roots: s.Roots}, caPEM: caPEM}
 }
 
-// stamp is an Options.Timestamp: it asks openssl for a token over the
-// signature value.
-func (s *tsa) stamp(ctx context.Context, signature []byte) ([]byte, error) {
+// stamp is an Options.Timestamp: it asks the TSA for a token over the signature value.
+func (s *timestamper) stamp(ctx context.Context, signature []byte) ([]byte, error) {
 	s.lastSignature = bytes.Clone(signature)
-	if err := os.WriteFile(filepath.Join(s.dir, "sigvalue"), signature, 0o600); err != nil {
+	digest := sha256.Sum256(signature)
+	tok, err := s.client.Timestamp(ctx, digest[:])
+	if err != nil {
 		return nil, err
 	}
-	for _, args := range [][]string{
-		{"ts", "-query", "-data", "sigvalue", "-sha256", "-cert", "-out", "req.tsq"},
-		{"ts", "-reply", "-config", "tsa.cnf", "-queryfile", "req.tsq", "-token_out", "-out", "token.der"},
-	} {
-		cmd := exec.CommandContext(ctx, "openssl", args...)
-		cmd.Dir = s.dir
-		if out, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("openssl %s: %w\n%s", strings.Join(args, " "), err, out)
-		}
-	}
-	return os.ReadFile(filepath.Join(s.dir, "token.der"))
+	return tok.DER, nil
 }

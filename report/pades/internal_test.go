@@ -3,9 +3,6 @@ package pades
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
@@ -14,6 +11,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 func TestParsePDFDate(t *testing.T) {
@@ -54,10 +53,7 @@ func TestTextStringRoundTrip(t *testing.T) {
 // TestSignRetriesWithExactSize checks the second pass Sign makes when the
 // estimate was too small.
 func TestSignRetriesWithExactSize(t *testing.T) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	key := testpki.Key(t)
 	now := time.Now()
 	cert, err := SelfSignedCert(key, pkix.Name{CommonName: "retry"}, now, now.Add(time.Hour))
 	if err != nil {

@@ -26,10 +26,7 @@ func TestPdfsigAcceptsSignature(t *testing.T) {
 	p := newPKI(t)
 	nss := nssDB(ctx, t, p.caPEM, caTrust)
 	signed := signSample(t, p)
-	infos, err := pades.Verify(signed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	infos := mustVerify(t, signed)
 	br := infos[0].ByteRange
 
 	t.Run("valid", func(t *testing.T) {
@@ -91,10 +88,7 @@ func TestOpensslCMSVerify(t *testing.T) {
 func opensslCMSVerify(ctx context.Context, t testing.TB, pdf, caPEM []byte, alter bool) string {
 	t.Helper()
 	requireTool(t, "openssl")
-	infos, err := pades.Verify(pdf)
-	if err != nil {
-		t.Fatal(err)
-	}
+	infos := mustVerify(t, pdf)
 	br := infos[0].ByteRange
 	content := append(bytes.Clone(pdf[:br[1]]), pdf[br[2]:br[2]+br[3]]...)
 	if alter {
@@ -112,17 +106,14 @@ func opensslCMSVerify(ctx context.Context, t testing.TB, pdf, caPEM []byte, alte
 func TestTimestampInterop(t *testing.T) {
 	ctx := t.Context()
 	p := newPKI(t)
-	ts := newTSA(ctx, t)
+	ts := newTSA(t)
 	opts := p.options()
 	opts.Timestamp = ts.stamp
 	signed, err := pades.Sign(ctx, samplePDF(t), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	infos, err := pades.Verify(signed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	infos := mustVerify(t, signed)
 	dir := t.TempDir()
 	writeFile(t, dir, "token.der", infos[0].Timestamp.Token)
 	writeFile(t, dir, "sigvalue", ts.lastSignature)
@@ -151,10 +142,7 @@ func TestTPMSigner(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Sign with the TPM key: %v", err)
 	}
-	infos, err := pades.Verify(signed)
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
+	infos := mustVerify(t, signed)
 	if !infos[0].Signer.Equal(cert) {
 		t.Error("Verify names another signer")
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -27,10 +28,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	if !bytes.HasPrefix(signed, orig) {
 		t.Fatal("signed file does not start with the original bytes (not an incremental update)")
 	}
-	infos, err := pades.Verify(signed)
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
+	infos := mustVerify(t, signed)
 	if len(infos) != 1 {
 		t.Fatalf("Verify found %d signatures, want 1", len(infos))
 	}
@@ -65,10 +63,7 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 }
 
 func TestSignedCMSHasNoSigningTime(t *testing.T) {
-	infos, err := pades.Verify(signSample(t, newPKI(t)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	infos := mustVerify(t, signSample(t, newPKI(t)))
 	signingTime := []byte{0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x05} // OID 1.2.840.113549.1.9.5
 	signingCertV2 := []byte{0x06, 0x0b, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f}
 	if bytes.Contains(infos[0].CMS, signingTime) {
@@ -126,10 +121,7 @@ func appendInfoUpdate(t *testing.T, pdf []byte) []byte {
 func TestVerifyRejects(t *testing.T) {
 	p := newPKI(t)
 	signed := signSample(t, p)
-	infos, err := pades.Verify(signed)
-	if err != nil {
-		t.Fatal(err)
-	}
+	infos := mustVerify(t, signed)
 	br := infos[0].ByteRange
 	flip := func(off int64) []byte {
 		out := bytes.Clone(signed)
@@ -176,7 +168,7 @@ func TestVerifyWrongKey(t *testing.T) {
 	orig := fmt.Sprintf("%x", p.leaf.Raw)
 	var other string
 	for other == "" {
-		c := issueLeaf(t, p, newKey(t), p.leaf.SerialNumber)
+		c := issueLeaf(t, p, testpki.Key(t), p.leaf.SerialNumber)
 		if len(c.Raw) == len(p.leaf.Raw) {
 			other = fmt.Sprintf("%x", c.Raw)
 		}
@@ -231,7 +223,7 @@ func TestVerifyAppended(t *testing.T) {
 func TestSignRejects(t *testing.T) {
 	p := newPKI(t)
 	doc := samplePDF(t)
-	other := newKey(t)
+	other := testpki.Key(t)
 	for _, tc := range []struct {
 		name string
 		pdf  []byte
@@ -270,7 +262,7 @@ func TestSignCanceled(t *testing.T) {
 }
 
 func TestSelfSignedCert(t *testing.T) {
-	key := newKey(t)
+	key := testpki.Key(t)
 	now := time.Now().Truncate(time.Second)
 	c, err := pades.SelfSignedCert(key, pkix.Name{CommonName: "Attesta appliance A1"}, now, now.Add(time.Hour))
 	if err != nil {
@@ -296,24 +288,19 @@ func TestSelfSignedCert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pades.Verify(signed); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, signed)
 }
 
 func TestTimestampedVerify(t *testing.T) {
 	p := newPKI(t)
-	ts := newTSA(t.Context(), t)
+	ts := newTSA(t)
 	opts := p.options()
 	opts.Timestamp = ts.stamp
 	signed, err := pades.Sign(t.Context(), samplePDF(t), opts)
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
-	infos, err := pades.Verify(signed)
-	if err != nil {
-		t.Fatalf("Verify: %v", err)
-	}
+	infos := mustVerify(t, signed)
 	tok := infos[0].Timestamp
 	if tok == nil {
 		t.Fatal("no time-stamp reported")

@@ -24,9 +24,7 @@ func TestVisibleSignature(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := pades.Verify(signed); err != nil {
-		t.Fatal(err)
-	}
+	mustVerify(t, signed)
 	assertContains(t, pdfsig(ctx, t, nssDB(ctx, t, p.caPEM, caTrust), signed),
 		"Signature Validation: Signature is Valid.", "Total document signed")
 

@@ -101,52 +101,38 @@ func (d *DB) modernChats(ctx context.Context) ([]ChatInfo, error) {
 	if slices.Contains(d.schema.Tables["chat"], "subject") {
 		subject = "CAST(subject AS TEXT)"
 	}
-	rows, err := d.db.QueryContext(ctx, "SELECT _id, jid_row_id, "+subject+" FROM chat ORDER BY _id")
-	if err != nil {
-		return nil, fmt.Errorf("read table chat: %w", err)
-	}
-	defer rows.Close()
 	var chats []ChatInfo
-	for rows.Next() {
-		var id int64
-		var jidRowID sql.NullInt64
-		var subj sql.NullString
-		if err := rows.Scan(&id, &jidRowID, &subj); err != nil {
-			return nil, fmt.Errorf("read table chat: %w", err)
-		}
-		c := ChatInfo{RowID: id, Subject: subj.String, Kind: ChatUnknown}
-		if p, ok := ix.person(jidRowID.Int64); ok && jidRowID.Valid {
-			c.JID, c.Phone, c.PhoneJID, c.LID = p.jid, p.phone, p.phoneJID, p.lid
-			c.Kind = kindOf(ix.rows[jidRowID.Int64].server)
-		}
-		chats = append(chats, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read table chat: %w", err)
+	var id int64
+	var jidRowID sql.NullInt64
+	var subj sql.NullString
+	err = scanRows(ctx, d.db, "read table chat", "SELECT _id, jid_row_id, "+subject+" FROM chat ORDER BY _id", nil,
+		[]any{&id, &jidRowID, &subj}, func() {
+			c := ChatInfo{RowID: id, Subject: subj.String, Kind: ChatUnknown}
+			if p, ok := ix.person(jidRowID.Int64); ok && jidRowID.Valid {
+				c.JID, c.Phone, c.PhoneJID, c.LID = p.jid, p.phone, p.phoneJID, p.lid
+				c.Kind = kindOf(ix.rows[jidRowID.Int64].server)
+			}
+			chats = append(chats, c)
+		})
+	if err != nil {
+		return nil, err
 	}
 	return chats, nil
 }
 
 // legacyChats: the legacy layout keys every message by the chat's JID; the "-1" rows are WhatsApp's placeholders.
 func (d *DB) legacyChats(ctx context.Context) ([]ChatInfo, error) {
-	rows, err := d.db.QueryContext(ctx,
-		"SELECT DISTINCT CAST(key_remote_jid AS TEXT) FROM messages WHERE key_remote_jid <> '-1' ORDER BY 1")
-	if err != nil {
-		return nil, fmt.Errorf("read table messages: %w", err)
-	}
-	defer rows.Close()
 	var chats []ChatInfo
-	for rows.Next() {
-		var jid sql.NullString
-		if err := rows.Scan(&jid); err != nil {
-			return nil, fmt.Errorf("read table messages: %w", err)
-		}
-		p := personOfJID(jid.String)
-		chats = append(chats, ChatInfo{JID: jid.String, Kind: kindOf(splitJID(jid.String).server), Phone: p.phone,
-			PhoneJID: p.phoneJID, LID: p.lid})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read table messages: %w", err)
+	var jid sql.NullString
+	err := scanRows(ctx, d.db, "read table messages",
+		"SELECT DISTINCT CAST(key_remote_jid AS TEXT) FROM messages WHERE key_remote_jid <> '-1' ORDER BY 1", nil,
+		[]any{&jid}, func() {
+			p := personOfJID(jid.String)
+			chats = append(chats, ChatInfo{JID: jid.String, Kind: kindOf(splitJID(jid.String).server), Phone: p.phone,
+				PhoneJID: p.phoneJID, LID: p.lid})
+		})
+	if err != nil {
+		return nil, err
 	}
 	return chats, nil
 }

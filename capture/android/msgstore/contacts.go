@@ -62,23 +62,16 @@ func readContacts(ctx context.Context, sdb *sql.DB) ([]Contact, error) {
 	if slices.Contains(cols, "wa_name") {
 		waName = "CAST(wa_name AS TEXT)"
 	}
-	rows, err := sdb.QueryContext(ctx, "SELECT CAST(jid AS TEXT), CAST(number AS TEXT), CAST(display_name AS TEXT), "+
-		waName+" FROM wa_contacts ORDER BY _rowid_")
-	if err != nil {
-		return nil, fmt.Errorf("read table wa_contacts: %w", err)
-	}
-	defer rows.Close()
 	var out []Contact
-	for rows.Next() {
-		var jid, number, display, wa sql.NullString
-		if err := rows.Scan(&jid, &number, &display, &wa); err != nil {
-			return nil, fmt.Errorf("read table wa_contacts: %w", err)
-		}
-		out = append(out, Contact{JID: jid.String, Phone: personOfJID(jid.String).phone, Number: number.String,
-			DisplayName: display.String, WAName: wa.String})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read table wa_contacts: %w", err)
+	var jid, number, display, wa sql.NullString
+	err = scanRows(ctx, sdb, "read table wa_contacts", "SELECT CAST(jid AS TEXT), CAST(number AS TEXT), "+
+		"CAST(display_name AS TEXT), "+waName+" FROM wa_contacts ORDER BY _rowid_", nil,
+		[]any{&jid, &number, &display, &wa}, func() {
+			out = append(out, Contact{JID: jid.String, Phone: personOfJID(jid.String).phone, Number: number.String,
+				DisplayName: display.String, WAName: wa.String})
+		})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

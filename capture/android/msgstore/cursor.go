@@ -7,6 +7,26 @@ import (
 	"slices"
 )
 
+// scanRows runs query and, for each row, scans it into dest and calls row; what names the read in errors ("read
+// table chat").
+func scanRows(ctx context.Context, db *sql.DB, what, query string, args []any, dest []any, row func()) error {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		row()
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 // cursor scans a query whose result is one or more `t.*` column groups (optionally after a leading parent id),
 // reusing one buffer across rows.
 type cursor struct {
@@ -39,6 +59,46 @@ func (c *cursor) next() (bool, error) {
 }
 
 func (c *cursor) close() error { return c.rows.Close() }
+
+// joined is a cursor over a query that joins tables, the first the messages table, each found by its key column;
+// each row is cut into one row per table.
+type joined struct {
+	c      *cursor
+	tables []*table
+	keys   []string
+}
+
+func openJoined(ctx context.Context, db *sql.DB, query string, tables []*table, keys []string, args ...any) (*joined, error) {
+	ncols := 0
+	for _, t := range tables {
+		ncols += len(t.cols)
+	}
+	c, err := openCursor(ctx, db, query, ncols, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read table %s: %w", tables[0].name, err)
+	}
+	return &joined{c: c, tables: tables, keys: keys}, nil
+}
+
+// each calls f with the message row id and the parts of every row, in order, until the rows end or f fails.
+func (j *joined) each(f func(id int64, parts []row) error) error {
+	for {
+		ok, err := j.c.next()
+		if err != nil {
+			return fmt.Errorf("read table %s: %w", j.tables[0].name, err)
+		}
+		if !ok {
+			return nil
+		}
+		parts := split(j.c.vals, j.tables, j.keys)
+		id, _ := parts[0].int("_id")
+		if err := f(id, parts); err != nil {
+			return err
+		}
+	}
+}
+
+func (j *joined) close() error { return j.c.close() }
 
 // split cuts the current row into one row per table; a LEFT JOIN that found nothing (key column NULL) gives a row
 // with nil vals. The rows share the cursor's buffer and are valid until the next call to next.

@@ -201,14 +201,8 @@ func sortedReceipts(rs []evidence.Receipt) []evidence.Receipt {
 func TestCertifyVerdicts(t *testing.T) {
 	truth, _ := scripted()
 	db := openDB(t, writeFixture(t, msgstoretest.WriteModern, truth))
-	chat, err := db.FindChat(t.Context(), phoneA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	history, err := db.History(t.Context(), chat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chat := mustFindChat(t, db, phoneA)
+	history := mustHistory(t, db, chat)
 	day := evidence.DateOf(t0)
 	sel := evidence.Certify(chat.Evidence(phoneA, "Emanuel"), history, evidence.Range{From: day, To: day}, 5)
 	want := map[string]evidence.Basis{"A13": evidence.BasisNone, "A14": evidence.BasisRead,
@@ -296,10 +290,7 @@ func TestChatInfo(t *testing.T) {
 func TestMessagesRange(t *testing.T) {
 	truth, _ := scripted()
 	db := openDB(t, writeFixture(t, msgstoretest.WriteModern, truth))
-	chat, err := db.FindChat(t.Context(), phoneA)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chat := mustFindChat(t, db, phoneA)
 	var ids []string
 	for r, err := range db.Messages(t.Context(), chat, at(30), at(36)) {
 		if err != nil {
@@ -335,10 +326,7 @@ func TestRawRowCanonical(t *testing.T) {
 	path := writeFixture(t, msgstoretest.WriteModern, truth)
 	read := func() map[string][]byte {
 		db := openDB(t, path)
-		chat, err := db.FindChat(t.Context(), phoneA)
-		if err != nil {
-			t.Fatal(err)
-		}
+		chat := mustFindChat(t, db, phoneA)
 		out := map[string][]byte{}
 		for r, err := range db.Messages(t.Context(), chat, time.Time{}, time.Time{}) {
 			if err != nil {

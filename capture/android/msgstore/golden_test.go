@@ -19,10 +19,7 @@ func TestRawRowGolden(t *testing.T) {
 	var got bytes.Buffer
 	for _, lc := range layouts {
 		db := openDB(t, writeFixture(t, lc.write, truth))
-		chat, err := db.FindChat(t.Context(), phoneA)
-		if err != nil {
-			t.Fatal(err)
-		}
+		chat := mustFindChat(t, db, phoneA)
 		for r, err := range db.Messages(t.Context(), chat, time.Time{}, time.Time{}) {
 			if err != nil {
 				t.Fatal(err)

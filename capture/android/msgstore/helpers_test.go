@@ -10,6 +10,7 @@ import (
 
 	"github.com/attesta/attesta/capture/android/msgstore"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
+	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/testvectors"
 )
 
@@ -80,4 +81,24 @@ func writeFixture(t testing.TB, write func(context.Context, string, msgstoretest
 		t.Fatal(err)
 	}
 	return path
+}
+
+// mustFindChat finds the chat with phone, failing the test when there is none.
+func mustFindChat(t *testing.T, db *msgstore.DB, phone string) msgstore.ChatInfo {
+	t.Helper()
+	chat, err := db.FindChat(t.Context(), phone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chat
+}
+
+// mustHistory reads the whole history of chat, failing the test on error.
+func mustHistory(t *testing.T, db *msgstore.DB, chat msgstore.ChatInfo) []evidence.Message {
+	t.Helper()
+	history, err := db.History(t.Context(), chat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return history
 }

@@ -51,47 +51,34 @@ func (d *DB) jidIndex(ctx context.Context) (*jidIndex, error) {
 func loadJIDs(ctx context.Context, db *sql.DB, withMap bool) (*jidIndex, error) {
 	ix := &jidIndex{rows: map[int64]jidRow{}, users: map[jidRow]int64{}, lidPN: map[int64]int64{},
 		pnLID: map[int64]int64{}}
-	rows, err := db.QueryContext(ctx, "SELECT _id, CAST(user AS TEXT), CAST(server AS TEXT), device FROM jid ORDER BY _id")
+	var id int64
+	var user, server sql.NullString
+	var device sql.NullInt64
+	err := scanRows(ctx, db, "read table jid",
+		"SELECT _id, CAST(user AS TEXT), CAST(server AS TEXT), device FROM jid ORDER BY _id", nil,
+		[]any{&id, &user, &server, &device}, func() {
+			j := splitJID(user.String + "@" + server.String)
+			ix.rows[id] = j
+			if _, seen := ix.users[j]; !seen && device.Int64 == 0 {
+				ix.users[j] = id
+			}
+		})
 	if err != nil {
-		return nil, fmt.Errorf("read table jid: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var user, server sql.NullString
-		var device sql.NullInt64
-		if err := rows.Scan(&id, &user, &server, &device); err != nil {
-			return nil, fmt.Errorf("read table jid: %w", err)
-		}
-		j := splitJID(user.String + "@" + server.String)
-		ix.rows[id] = j
-		if _, seen := ix.users[j]; !seen && device.Int64 == 0 {
-			ix.users[j] = id
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read table jid: %w", err)
+		return nil, err
 	}
 	if !withMap {
 		return ix, nil
 	}
-	mrows, err := db.QueryContext(ctx, "SELECT lid_row_id, jid_row_id FROM jid_map ORDER BY lid_row_id")
+	var lid, pn sql.NullInt64
+	err = scanRows(ctx, db, "read table jid_map", "SELECT lid_row_id, jid_row_id FROM jid_map ORDER BY lid_row_id", nil,
+		[]any{&lid, &pn}, func() {
+			if lid.Valid && pn.Valid {
+				ix.lidPN[lid.Int64] = pn.Int64
+				ix.pnLID[pn.Int64] = lid.Int64
+			}
+		})
 	if err != nil {
-		return nil, fmt.Errorf("read table jid_map: %w", err)
-	}
-	defer mrows.Close()
-	for mrows.Next() {
-		var lid, pn sql.NullInt64
-		if err := mrows.Scan(&lid, &pn); err != nil {
-			return nil, fmt.Errorf("read table jid_map: %w", err)
-		}
-		if lid.Valid && pn.Valid {
-			ix.lidPN[lid.Int64] = pn.Int64
-			ix.pnLID[pn.Int64] = lid.Int64
-		}
-	}
-	if err := mrows.Err(); err != nil {
-		return nil, fmt.Errorf("read table jid_map: %w", err)
+		return nil, err
 	}
 	return ix, nil
 }

@@ -23,13 +23,9 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 		query += ", q.*"
 		from += " LEFT JOIN messages_quotes q ON q._id = m.quoted_row_id AND m.quoted_row_id > 0"
 	}
-	ncols := 0
-	for _, t := range tables {
-		ncols += len(t.cols)
-	}
-	main, err := openCursor(ctx, d.db, query+from+" WHERE "+where+" ORDER BY m._id", ncols, args...)
+	main, err := openJoined(ctx, d.db, query+from+" WHERE "+where+" ORDER BY m._id", tables, keys, args...)
 	if err != nil {
-		return fmt.Errorf("read table messages: %w", err)
+		return err
 	}
 	defer main.close()
 	var groupReceipts *child
@@ -44,24 +40,13 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 		defer groupReceipts.close()
 	}
 	b := legacyBuilder{chat: chat}
-	for {
-		ok, err := main.next()
-		if err != nil {
-			return fmt.Errorf("read table messages: %w", err)
-		}
-		if !ok {
-			return nil
-		}
-		parts := split(main.vals, tables, keys)
-		id, _ := parts[0].int("_id")
+	return main.each(func(id int64, parts []row) error {
 		rr, err := groupReceipts.take(id)
 		if err != nil {
 			return err
 		}
-		if err := emit(b.record(parts, rr)); err != nil {
-			return err
-		}
-	}
+		return emit(b.record(parts, rr))
+	})
 }
 
 type legacyBuilder struct {
@@ -70,16 +55,8 @@ type legacyBuilder struct {
 
 func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	m := parts[0]
-	rec := &Record{}
-	rec.RowID, _ = m.int("_id")
+	rec := newRecord(m, "key_from_me", "media_wa_type", legacyTypes)
 	msg := &rec.Message
-	msg.ID = nonEmpty(m, "key_id")
-	fromMe, _ := m.int("key_from_me")
-	msg.FromMe = fromMe == 1
-	msg.SentAt = msTime(m, "timestamp")
-	code, known := m.int("media_wa_type")
-	msg.SourceType = sourceType("media_wa_type", code, known)
-	msg.Type = mapType(legacyTypes, code, known)
 	status, sknown := m.int("status")
 	if sknown && status == statusControl {
 		msg.Type = evidence.TypeSystem
@@ -123,19 +100,16 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
 	chat := b.chat.person()
 	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat}
+	const delivered, read, played = "receipt_device_timestamp", "read_device_timestamp", "played_device_timestamp"
 	if !b.chat.multiParty() {
-		rs.add(chat, evidence.ReceiptDelivered, msTime(m, "receipt_device_timestamp"))
-		rs.add(chat, evidence.ReceiptRead, msTime(m, "read_device_timestamp"))
-		rs.add(chat, evidence.ReceiptPlayed, msTime(m, "played_device_timestamp"))
+		rs.addRow(chat, m, delivered, read, played)
 	}
 	for _, r := range rr {
 		p := chat
 		if who := nonEmpty(r, "remote_resource"); who != "" || b.chat.multiParty() {
 			p = personOfJID(who)
 		}
-		rs.add(p, evidence.ReceiptDelivered, msTime(r, "receipt_device_timestamp"))
-		rs.add(p, evidence.ReceiptRead, msTime(r, "read_device_timestamp"))
-		rs.add(p, evidence.ReceiptPlayed, msTime(r, "played_device_timestamp"))
+		rs.addRow(p, r, delivered, read, played)
 	}
 	rs.apply(msg)
 }

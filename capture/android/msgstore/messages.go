@@ -112,6 +112,22 @@ func setText(m *evidence.Message, s string) {
 	m.Text = &s
 }
 
+// newRecord starts the record of message row m with what both layouts store alike: the row id, the key id, the
+// direction (in fromMeCol), the time, and the type (the code in typeCol, mapped through table).
+func newRecord(m row, fromMeCol, typeCol string, table map[int64]evidence.MessageType) *Record {
+	rec := &Record{}
+	rec.RowID, _ = m.int("_id")
+	msg := &rec.Message
+	msg.ID = nonEmpty(m, "key_id")
+	fromMe, _ := m.int(fromMeCol)
+	msg.FromMe = fromMe == 1
+	msg.SentAt = msTime(m, "timestamp")
+	code, known := m.int(typeCol)
+	msg.SourceType = sourceType(typeCol, code, known)
+	msg.Type = mapType(table, code, known)
+	return rec
+}
+
 func sourceType(column string, code int64, known bool) string {
 	if !known {
 		return column + ":null"
@@ -149,6 +165,13 @@ func (rs *receipts) add(p person, kind evidence.ReceiptKind, at evidence.Time) {
 		}
 	}
 	rs.list = append(rs.list, r)
+}
+
+// addRow adds the delivered, read and played times that row r holds in the named columns.
+func (rs *receipts) addRow(p person, r row, delivered, read, played string) {
+	rs.add(p, evidence.ReceiptDelivered, msTime(r, delivered))
+	rs.add(p, evidence.ReceiptRead, msTime(r, read))
+	rs.add(p, evidence.ReceiptPlayed, msTime(r, played))
 }
 
 func (rs *receipts) apply(m *evidence.Message) {

@@ -64,13 +64,9 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	}
 	where, args := s.where("m.timestamp", "m.chat_row_id = ?", []any{chat.RowID})
 	q := d.modernQuery(where)
-	ncols := 0
-	for _, t := range q.tables {
-		ncols += len(t.cols)
-	}
-	main, err := openCursor(ctx, d.db, q.sql, ncols, args...)
+	main, err := openJoined(ctx, d.db, q.sql, q.tables, q.keys, args...)
 	if err != nil {
-		return fmt.Errorf("read table message: %w", err)
+		return err
 	}
 	defer main.close()
 	users, err := d.receiptChild(ctx, "receipt_user", where, args)
@@ -85,16 +81,7 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	defer devices.close()
 
 	b := modernBuilder{ix: ix, chat: chat, q: q}
-	for {
-		ok, err := main.next()
-		if err != nil {
-			return fmt.Errorf("read table message: %w", err)
-		}
-		if !ok {
-			return nil
-		}
-		parts := split(main.vals, q.tables, q.keys)
-		id, _ := parts[0].int("_id")
+	return main.each(func(id int64, parts []row) error {
 		ru, err := users.take(id)
 		if err != nil {
 			return err
@@ -103,10 +90,8 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 		if err != nil {
 			return err
 		}
-		if err := emit(b.record(parts, ru, rd)); err != nil {
-			return err
-		}
-	}
+		return emit(b.record(parts, ru, rd))
+	})
 }
 
 // receiptChild opens the merge-join cursor over a receipt table for the messages the main query selects.
@@ -131,16 +116,8 @@ type modernBuilder struct {
 
 func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	m := parts[0]
-	rec := &Record{}
-	rec.RowID, _ = m.int("_id")
+	rec := newRecord(m, "from_me", "message_type", modernTypes)
 	msg := &rec.Message
-	msg.ID = nonEmpty(m, "key_id")
-	fromMe, _ := m.int("from_me")
-	msg.FromMe = fromMe == 1
-	msg.SentAt = msTime(m, "timestamp")
-	code, known := m.int("message_type")
-	msg.SourceType = sourceType("message_type", code, known)
-	msg.Type = mapType(modernTypes, code, known)
 
 	if media := b.q.part(parts, "message_media"); media.vals != nil {
 		rec.Media = modernMedia(media)
@@ -192,24 +169,24 @@ func (b *modernBuilder) author(msg *evidence.Message, m row) {
 func (b *modernBuilder) receipts(msg *evidence.Message, ru, rd []row) {
 	rs := receipts{oneToOne: !b.chat.multiParty(), chat: b.chat.person()}
 	for _, r := range ru {
-		id, _ := r.int("receipt_user_jid_row_id")
-		p, ok := b.ix.person(id)
-		if !ok {
-			p = person{jid: fmt.Sprintf("jid row %d (missing)", id)}
-		}
-		rs.add(p, evidence.ReceiptDelivered, msTime(r, "receipt_timestamp"))
-		rs.add(p, evidence.ReceiptRead, msTime(r, "read_timestamp"))
-		rs.add(p, evidence.ReceiptPlayed, msTime(r, "played_timestamp"))
+		rs.addRow(b.receiptPerson(r, "receipt_user_jid_row_id"), r, "receipt_timestamp", "read_timestamp",
+			"played_timestamp")
 	}
 	for _, r := range rd {
-		id, _ := r.int("receipt_device_jid_row_id")
-		p, ok := b.ix.person(id)
-		if !ok {
-			p = person{jid: fmt.Sprintf("jid row %d (missing)", id)}
-		}
-		rs.add(p, evidence.ReceiptDelivered, msTime(r, "receipt_device_timestamp"))
+		rs.add(b.receiptPerson(r, "receipt_device_jid_row_id"), evidence.ReceiptDelivered,
+			msTime(r, "receipt_device_timestamp"))
 	}
 	rs.apply(msg)
+}
+
+// receiptPerson is the person whose jid row id a receipt row holds in col; a dangling id is kept, named as such.
+func (b *modernBuilder) receiptPerson(r row, col string) person {
+	id, _ := r.int(col)
+	p, ok := b.ix.person(id)
+	if !ok {
+		p = person{jid: fmt.Sprintf("jid row %d (missing)", id)}
+	}
+	return p
 }
 
 func modernMedia(r row) *Media {

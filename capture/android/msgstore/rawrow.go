@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -27,18 +28,8 @@ func newTable(name string, cols []string) *table {
 		t.keys[i] = append(appendString(nil, c), ':')
 		t.sorted = append(t.sorted, i)
 	}
-	slices.SortFunc(t.sorted, func(a, b int) int { return compareStrings(cols[a], cols[b]) })
+	slices.SortFunc(t.sorted, func(a, b int) int { return strings.Compare(cols[a], cols[b]) })
 	return t
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // row is one row of a table, as SQLite returned it: nil, int64, float64, string or []byte per column.
@@ -179,7 +170,7 @@ func (r *rawRow) bytes() []byte {
 			parts = append(parts, part{name: name, many: rows})
 		}
 	}
-	slices.SortFunc(parts, func(a, b part) int { return compareStrings(a.name, b.name) })
+	slices.SortFunc(parts, func(a, b part) int { return strings.Compare(a.name, b.name) })
 	b := make([]byte, 0, 1024)
 	b = append(b, `{"layout":`...)
 	b = appendString(b, string(r.layout))

@@ -152,42 +152,24 @@ func modernHasMessages(ctx context.Context, db *sql.DB) (bool, error) {
 }
 
 func tableNames(ctx context.Context, db *sql.DB) ([]string, error) {
-	rows, err := db.QueryContext(ctx, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-	if err != nil {
-		return nil, fmt.Errorf("list tables: %w", err)
-	}
-	defer rows.Close()
 	var names []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("list tables: %w", err)
-		}
-		names = append(names, n)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list tables: %w", err)
+	var n string
+	err := scanRows(ctx, db, "list tables", "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name", nil,
+		[]any{&n}, func() { names = append(names, n) })
+	if err != nil {
+		return nil, err
 	}
 	return names, nil
 }
 
 func tableColumns(ctx context.Context, db *sql.DB, table string) ([]string, error) {
 	// table comes from the fixed specs above, never from the database.
-	rows, err := db.QueryContext(ctx, "SELECT name FROM pragma_table_info(?)", table)
-	if err != nil {
-		return nil, fmt.Errorf("columns of %s: %w", table, err)
-	}
-	defer rows.Close()
 	var cols []string
-	for rows.Next() {
-		var c string
-		if err := rows.Scan(&c); err != nil {
-			return nil, fmt.Errorf("columns of %s: %w", table, err)
-		}
-		cols = append(cols, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	var c string
+	err := scanRows(ctx, db, "columns of "+table, "SELECT name FROM pragma_table_info(?)", []any{table},
+		[]any{&c}, func() { cols = append(cols, c) })
+	if err != nil {
+		return nil, err
 	}
 	return cols, nil
 }

@@ -49,6 +49,30 @@ func writeFile(t *testing.T, data []byte) string {
 
 func TestOpenRefuses(t *testing.T) {
 	fixture := func(t *testing.T) string { return writeFixture(t, msgstoretest.WriteModern, smallTruth()) }
+	// altered is the fixture changed by stmts; created, a database made of stmts alone; beside, the fixture with a
+	// sidecar file of that suffix.
+	altered := func(stmts ...string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			p := fixture(t)
+			alter(t, p, stmts...)
+			return p
+		}
+	}
+	created := func(stmts ...string) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			p := writeFile(t, nil)
+			os.Remove(p)
+			alter(t, p, stmts...)
+			return p
+		}
+	}
+	beside := func(suffix string, data []byte) func(t *testing.T) string {
+		return func(t *testing.T) string {
+			p := fixture(t)
+			os.WriteFile(p+suffix, data, 0o644)
+			return p
+		}
+	}
 	crypt15, err := os.ReadFile(testvectors.Path(t, "wa-crypt-tools", "msgstore.db.crypt15"))
 	if err != nil {
 		t.Fatal(err)
@@ -79,43 +103,17 @@ func TestOpenRefuses(t *testing.T) {
 		}, msgstore.ErrCorrupt, []string{"malformed"}},
 		{"directory", func(t *testing.T) string { return t.TempDir() }, msgstore.ErrNotSQLite, nil},
 		{"missing file", func(t *testing.T) string { return filepath.Join(t.TempDir(), "none.db") }, os.ErrNotExist, nil},
-		{"wal beside it", func(t *testing.T) string {
-			p := fixture(t)
-			os.WriteFile(p+"-wal", []byte("x"), 0o644)
-			return p
-		}, msgstore.ErrSidecar, []string{"msgstore.db-wal"}},
-		{"journal beside it", func(t *testing.T) string {
-			p := fixture(t)
-			os.WriteFile(p+"-journal", nil, 0o644)
-			return p
-		}, msgstore.ErrSidecar, []string{"msgstore.db-journal"}},
-		{"no message table", func(t *testing.T) string {
-			p := writeFile(t, nil)
-			os.Remove(p)
-			alter(t, p, "CREATE TABLE wa_contacts (jid TEXT)", "CREATE TABLE other (x)")
-			return p
-		}, msgstore.ErrUnknownSchema, []string{"neither a message nor a messages table", `"wa_contacts"`}},
-		{"no jid table", func(t *testing.T) string {
-			p := fixture(t)
-			alter(t, p, "DROP TABLE jid")
-			return p
-		}, msgstore.ErrUnknownSchema, []string{"without table jid"}},
-		{"no key_id column", func(t *testing.T) string {
-			p := fixture(t)
-			alter(t, p, "DROP INDEX message_key_index", "ALTER TABLE message DROP COLUMN key_id")
-			return p
-		}, msgstore.ErrUnknownSchema, []string{"table message has no column key_id"}},
-		{"receipt table of another shape", func(t *testing.T) string {
-			p := fixture(t)
-			alter(t, p, "ALTER TABLE receipt_user DROP COLUMN read_timestamp")
-			return p
-		}, msgstore.ErrUnknownSchema, []string{"receipt_user has no column read_timestamp"}},
-		{"legacy without key_remote_jid", func(t *testing.T) string {
-			p := writeFile(t, nil)
-			os.Remove(p)
-			alter(t, p, "CREATE TABLE messages (_id INTEGER PRIMARY KEY, key_id TEXT)")
-			return p
-		}, msgstore.ErrUnknownSchema, []string{"table messages has no column key_remote_jid"}},
+		{"wal beside it", beside("-wal", []byte("x")), msgstore.ErrSidecar, []string{"msgstore.db-wal"}},
+		{"journal beside it", beside("-journal", nil), msgstore.ErrSidecar, []string{"msgstore.db-journal"}},
+		{"no message table", created("CREATE TABLE wa_contacts (jid TEXT)", "CREATE TABLE other (x)"),
+			msgstore.ErrUnknownSchema, []string{"neither a message nor a messages table", `"wa_contacts"`}},
+		{"no jid table", altered("DROP TABLE jid"), msgstore.ErrUnknownSchema, []string{"without table jid"}},
+		{"no key_id column", altered("DROP INDEX message_key_index", "ALTER TABLE message DROP COLUMN key_id"),
+			msgstore.ErrUnknownSchema, []string{"table message has no column key_id"}},
+		{"receipt table of another shape", altered("ALTER TABLE receipt_user DROP COLUMN read_timestamp"),
+			msgstore.ErrUnknownSchema, []string{"receipt_user has no column read_timestamp"}},
+		{"legacy without key_remote_jid", created("CREATE TABLE messages (_id INTEGER PRIMARY KEY, key_id TEXT)"),
+			msgstore.ErrUnknownSchema, []string{"table messages has no column key_remote_jid"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -251,14 +249,8 @@ func TestWithoutOptionalTables(t *testing.T) {
 	if _, err := db.FindChat(t.Context(), phoneB); !errors.Is(err, msgstore.ErrChatNotFound) {
 		t.Errorf("LID chat found without jid_map: %v", err)
 	}
-	chat, err := db.FindChat(t.Context(), phoneA)
-	if err != nil {
-		t.Fatal(err)
-	}
-	history, err := db.History(t.Context(), chat)
-	if err != nil {
-		t.Fatal(err)
-	}
+	chat := mustFindChat(t, db, phoneA)
+	history := mustHistory(t, db, chat)
 	for _, m := range history {
 		if m.ID == "A08" && m.Edited {
 			t.Error("A08 edited without message_edit_info")

@@ -242,22 +242,12 @@ func (r *Reader) fail(start int64, n uint32) error {
 
 // ReadStatV1 reads a v1 STAT reply. A missing file reads as a zero Stat.
 func (r *Reader) ReadStatV1() (Stat, error) {
-	start := r.offset
-	id, v, err := r.header()
+	mode, err := r.statReply(IDStat, statV1Size)
 	if err != nil {
 		return Stat{}, err
 	}
-	if id == IDFail {
-		return Stat{}, r.fail(start, v)
-	}
-	if id != IDStat {
-		return Stat{}, fmt.Errorf("syncproto: STAT reply at offset %d: %w: id %q", start, ErrMalformed, id)
-	}
-	if err := r.full(r.buf[8:statV1Size]); err != nil {
-		return Stat{}, fmt.Errorf("syncproto: STAT reply at offset %d: %w", start, err)
-	}
 	return Stat{
-		Mode:  v,
+		Mode:  mode,
 		Size:  uint64(binary.LittleEndian.Uint32(r.buf[8:])),
 		MTime: int64(binary.LittleEndian.Uint32(r.buf[12:])),
 	}, nil
@@ -265,21 +255,30 @@ func (r *Reader) ReadStatV1() (Stat, error) {
 
 // ReadStatV2 reads a STA2 or LST2 reply (want names which).
 func (r *Reader) ReadStatV2(want string) (Stat, error) {
+	if _, err := r.statReply(want, statV2Size); err != nil {
+		return Stat{}, err
+	}
+	return parseStatV2(r.buf[4:statV2Size]), nil
+}
+
+// statReply reads a stat reply frame of the given id and size into r.buf and returns its u32; a FAIL frame is
+// returned as its *RemoteError.
+func (r *Reader) statReply(want string, size int) (uint32, error) {
 	start := r.offset
 	id, v, err := r.header()
 	if err != nil {
-		return Stat{}, err
+		return 0, err
 	}
 	if id == IDFail {
-		return Stat{}, r.fail(start, v)
+		return 0, r.fail(start, v)
 	}
 	if id != want {
-		return Stat{}, fmt.Errorf("syncproto: %s reply at offset %d: %w: id %q", want, start, ErrMalformed, id)
+		return 0, fmt.Errorf("syncproto: %s reply at offset %d: %w: id %q", want, start, ErrMalformed, id)
 	}
-	if err := r.full(r.buf[8:statV2Size]); err != nil {
-		return Stat{}, fmt.Errorf("syncproto: %s reply at offset %d: %w", want, start, err)
+	if err := r.full(r.buf[8:size]); err != nil {
+		return 0, fmt.Errorf("syncproto: %s reply at offset %d: %w", want, start, err)
 	}
-	return parseStatV2(r.buf[4:statV2Size]), nil
+	return v, nil
 }
 
 func parseStatV2(b []byte) Stat {
