@@ -19,7 +19,7 @@ import (
 
 // goodCase is a case a technician could open.
 func goodCase() ui.NewCase {
-	return ui.NewCase{Client: "Studio  Legale Rossi", ClientPhone: "377 115 1946", Purpose: "prova della disdetta",
+	return ui.NewCase{Client: "Studio  Legale Rossi", ClientPhone: "333 123 4567", Purpose: "prova della disdetta",
 		ServiceMonths: 3, MaxMessages: 20, Operator: "tecnico"}
 }
 
@@ -49,7 +49,7 @@ func TestCreateCaseValidation(t *testing.T) {
 				if err != nil {
 					t.Fatalf("CreateCase: %v", err)
 				}
-				if info.Client != "Studio Legale Rossi" || info.ClientPhone != "+393771151946" || info.ServiceMonths != 3 ||
+				if info.Client != "Studio Legale Rossi" || info.ClientPhone != "+393331234567" || info.ServiceMonths != 3 ||
 					info.MaxMessages != 20 || info.RetainUntil.Before(info.Created.AddDate(0, 3, 0)) {
 					t.Fatalf("case = %+v", info)
 				}
@@ -244,7 +244,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 		t.Fatalf("case on hold: %+v", got)
 	}
 	b, _ := os.ReadFile(filepath.Join(a.cfg.DataDir, "cases.json"))
-	if n := strings.Count(string(b), "1151946"); n != 1 { // only the case on hold keeps its client
+	if n := strings.Count(string(b), "1234567"); n != 1 { // only the case on hold keeps its client
 		t.Fatalf("register after erasure holds the number %d times:\n%s", n, b)
 	}
 	if got, _ := a.Desk().Job(ctx, j.ID); len(got.Chats) != 0 || got.Error != "" {

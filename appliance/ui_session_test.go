@@ -155,7 +155,7 @@ func (p *uiPanel) openCase() string {
 	p.do("open a case",
 		chromedp.Navigate(p.ts.URL+"/cases/new"), chromedp.WaitVisible(chromedp.CSS(`#newcase`)),
 		chromedp.SetValue(chromedp.CSS(`#client`), "Studio Legale Bianchi"),
-		chromedp.SetValue(chromedp.CSS(`#phone`), "3771151946"),
+		chromedp.SetValue(chromedp.CSS(`#phone`), "3331234567"), // the WhatsApp account the replica links
 		chromedp.SetValue(chromedp.CSS(`#purpose`), "Diffida al conduttore"),
 		chromedp.Click(chromedp.CSS(`input[name="plan"][value="20"]`)),
 		chromedp.Click(chromedp.CSS(`input[name="service"][value="6"]`)),
