@@ -5,13 +5,14 @@
 //
 // # The contract checked
 //
-//   - Listing: a plugged phone is listed under the serial its [Rig] returned, in [usb.StateDevice], with its
-//     model; a phone that has not accepted this host is listed [usb.StateUnauthorized] and every call on it
+//   - Listing: phones plugged at once are each listed once, under the serial their [Rig] returned; a usable
+//     one in [usb.StateDevice], with its model and device name; a phone that has not accepted this host is listed [usb.StateUnauthorized] and every call on it
 //     wraps [usb.ErrUnauthorized]; a phone unplugged leaves [usb.StateDevice] (listed [usb.StateOffline], or
 //     gone) and calls on it wrap [usb.ErrOffline] or [usb.ErrDeviceNotFound]; an unknown serial wraps
 //     [usb.ErrDeviceNotFound].
-//   - Hot-plug: TrackDevices reports a phone plugged in reaching [usb.StateDevice] and the same phone leaving
-//     it when unplugged, and ends with an error wrapping context.Canceled when its context is canceled.
+//   - Hot-plug: TrackDevices reports the phones present when it starts (OldState ""), a phone plugged in
+//     later reaching [usb.StateDevice] and the same phone leaving it when unplugged ([usb.StateOffline] or
+//     gone), and ends promptly with an error wrapping context.Canceled when its context is canceled.
 //   - Shell: output and exit status of read-only commands (exit status -1 allowed where the phone's protocol
 //     cannot report it, with stderr then merged into stdout); [usb.Identify] over the source.
 //   - Pull: bytes, size, SHA-256, permission bits and modification time of files of 0 bytes, less than one

@@ -140,21 +140,27 @@ func waitState(t *testing.T, ctx context.Context, src usb.PhoneSource, serial st
 
 func testDevices(t *testing.T, ctx context.Context, rig Rig) {
 	p := plug(t, ctx, rig, adbtest.Config{Model: "moto g54", Device: "cancunf"}, usb.StateDevice)
+	other := plug(t, ctx, rig, adbtest.Config{Auth: adbtest.AuthKeyList}, usb.StateUnauthorized)
 	devs, err := rig.Source.Devices(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found bool
+	found := map[string]bool{}
 	for _, d := range devs {
-		if d.Serial == p.serial {
-			found = true
+		found[d.Serial] = true
+		switch d.Serial {
+		case p.serial:
 			if d.State != usb.StateDevice || !sameName(d.Model, "moto g54") || !sameName(d.Device, "cancunf") {
 				t.Errorf("Devices lists %+v, want state device, model moto g54, device cancunf", d)
 			}
+		case other.serial:
+			if d.State != usb.StateUnauthorized {
+				t.Errorf("Devices lists %+v, want state unauthorized", d)
+			}
 		}
 	}
-	if !found {
-		t.Errorf("Devices = %+v, without %s", devs, p.serial)
+	if !found[p.serial] || !found[other.serial] || len(found) != len(devs) {
+		t.Errorf("Devices = %+v, want %s and %s, each once", devs, p.serial, other.serial)
 	}
 	for name, err := range map[string]error{
 		"Shell":    second(rig.Source.Shell(ctx, "no-such-phone", "id")),
@@ -214,6 +220,7 @@ func testUnplugged(t *testing.T, ctx context.Context, rig Rig) {
 }
 
 func testHotPlug(t *testing.T, ctx context.Context, rig Rig) {
+	p := plug(t, ctx, rig, adbtest.Config{}, usb.StateDevice) // present when tracking starts
 	tctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type item struct {
@@ -244,10 +251,11 @@ func testHotPlug(t *testing.T, ctx context.Context, rig Rig) {
 		}
 		t.Fatalf("tracking ended before %s's event", serial)
 	}
-	p := plug(t, ctx, rig, adbtest.Config{}, usb.StateDevice)
-	next(p.serial, func(ev usb.DeviceEvent) bool { return ev.State == usb.StateDevice && !ev.Gone() })
-	p.Close()
-	next(p.serial, func(ev usb.DeviceEvent) bool {
+	next(p.serial, func(ev usb.DeviceEvent) bool { return ev.State == usb.StateDevice && ev.OldState == "" })
+	later := plug(t, ctx, rig, adbtest.Config{}, usb.StateDevice)
+	next(later.serial, func(ev usb.DeviceEvent) bool { return ev.State == usb.StateDevice && !ev.Gone() })
+	later.Close()
+	next(later.serial, func(ev usb.DeviceEvent) bool {
 		if ev.State != "" && ev.State != usb.StateOffline {
 			t.Errorf("unplugged phone: event %+v, want offline or gone", ev)
 		}

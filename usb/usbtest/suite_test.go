@@ -10,7 +10,7 @@ import (
 )
 
 // Every phone source runs the same suite. The host client has one implementation, through the adb server; it
-// runs against a modern phone (shell v2, stat_v2, ls_v2, sendrecv_v2, as far as the server forwards them) and
+// runs against a modern phone (shell v2, stat_v2, ls_v2 and sendrecv_v2, which the server forwards) and
 // an old one that speaks only shell v1 and sync v1, which take other paths through the client and the server.
 
 func TestServerModernPhone(t *testing.T) {
