@@ -31,7 +31,8 @@ import (
 // once it is gone). A missing remote path wraps [io/fs.ErrNotExist] and the message names the path; a
 // transfer cut short (a cable pulled) wraps [ErrIncomplete]; a call stopped by its context returns promptly,
 // even when the phone has stopped answering, with an error that wraps the context's. No method writes to the
-// phone.
+// phone of its own accord (no sync SEND); Shell runs the command it is given, and callers give only reading
+// ones.
 type PhoneSource interface {
 	Devices(ctx context.Context) ([]DeviceInfo, error)
 	TrackDevices(ctx context.Context) iter.Seq2[DeviceEvent, error]

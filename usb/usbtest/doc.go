@@ -24,7 +24,7 @@
 //     or a temporary one.
 //   - Cancellation: a pull from a phone that has stopped answering returns promptly once its context is
 //     canceled, wrapping context.Canceled (and, for Pull, [usb.ErrIncomplete]); nothing partial is left.
-//   - No call writes to the phone (adbtest counts SEND and writing shell commands).
+//   - None of these calls writes to the phone (adbtest counts sync SEND and writing shell commands).
 //
 // [ServerRig] is the real path: Debian's adb server, started on a private port, connected to each fake phone
 // over TCP (`adb connect`).
