@@ -31,6 +31,14 @@
 // Names from the device containing "/", NUL, or equal to "." or ".." are refused
 // with [ErrHostileName].
 //
+// # The seam
+//
+// [PhoneSource] is what the rest of the product needs of phones: list them, follow hot-plug, run read-only
+// shell commands, pull files and folders. Its documentation states the contract, errors included;
+// usb/usbtest.TestPhoneSource checks it on every implementation, against the fake phones of usb/adbtest, and
+// only tests import usbtest. [*Client] is the implementation, through the adb server; [Identify] works over
+// any source.
+//
 // # Cancellation
 //
 // Every call takes a context; when it ends, the socket to the server is closed,

@@ -29,7 +29,13 @@ type Device struct {
 // Identify reads the phone's properties and the installed WhatsApp versions.
 // It only reads: getprop and dumpsys package.
 func (c *Client) Identify(ctx context.Context, serial string) (Device, error) {
-	props, err := c.shellOK(ctx, serial, "getprop")
+	return Identify(ctx, c, serial)
+}
+
+// Identify reads the properties and the installed WhatsApp versions of the phone serial from src, with the
+// read-only commands getprop and dumpsys package.
+func Identify(ctx context.Context, src PhoneSource, serial string) (Device, error) {
+	props, err := shellOK(ctx, src, serial, "getprop")
 	if err != nil {
 		return Device{}, fmt.Errorf("adb: identify %s: %w", serial, err)
 	}
@@ -48,7 +54,7 @@ func (c *Client) Identify(ctx context.Context, serial string) (Device, error) {
 		name string
 		dst  *string
 	}{{PackageWhatsApp, &d.WhatsAppVersion}, {PackageWhatsAppBusiness, &d.WhatsAppBusinessVersion}} {
-		out, err := c.shellOK(ctx, serial, "dumpsys package "+pkg.name)
+		out, err := shellOK(ctx, src, serial, "dumpsys package "+pkg.name)
 		if err != nil {
 			return Device{}, fmt.Errorf("adb: identify %s: %w", serial, err)
 		}
@@ -58,8 +64,8 @@ func (c *Client) Identify(ctx context.Context, serial string) (Device, error) {
 }
 
 // shellOK runs cmd and fails unless it exits 0 (when the exit code is known).
-func (c *Client) shellOK(ctx context.Context, serial, cmd string) (string, error) {
-	res, err := c.Shell(ctx, serial, cmd)
+func shellOK(ctx context.Context, src PhoneSource, serial, cmd string) (string, error) {
+	res, err := src.Shell(ctx, serial, cmd)
 	if err != nil {
 		return "", err
 	}

@@ -17,7 +17,8 @@
 //     neither ".." nor symlinks escape it. SEND/SND2 and writing shell commands
 //     are refused and counted: the phone is evidence and is never written.
 //   - Fault injection: [Phone.SetDisconnectAfter] drops the TCP connection after
-//     N bytes of file data, as a pulled cable would.
+//     N bytes of file data, as a pulled cable would; [Phone.StallAfter] stops sending file data after N bytes
+//     but keeps the stream open, as a hung phone does.
 //
 // [StartServer] runs the real adb server on a private port with a throw-away
 // HOME, so its RSA key is made at run time.

@@ -77,6 +77,10 @@ type Phone struct {
 	authPrompts     atomic.Int64
 	disconnectAfter atomic.Int64
 
+	stallMu sync.Mutex
+	stallAt int64         // > 0: armed by StallAfter
+	stalled chan struct{} // closed when the stall begins
+
 	mu       sync.Mutex
 	ln       net.Listener
 	conns    map[net.Conn]struct{}
@@ -250,6 +254,29 @@ func (p *Phone) AuthPrompts() int64 { return p.authPrompts.Load() }
 // SetDisconnectAfter makes the next file transfer drop the TCP connection after
 // n bytes of file data (n <= 0 disables it). It fires once.
 func (p *Phone) SetDisconnectAfter(n int64) { p.disconnectAfter.Store(n) }
+
+// StallAfter makes the first file transfer that reaches n bytes send exactly n bytes of file data and then
+// stop, holding the stream open as a hung phone does, until the host closes the stream or the connection ends
+// (n <= 0 disarms it). The returned channel is closed when the stall begins. It fires once.
+func (p *Phone) StallAfter(n int64) <-chan struct{} {
+	p.stallMu.Lock()
+	defer p.stallMu.Unlock()
+	p.stallAt, p.stalled = max(n, 0), make(chan struct{})
+	return p.stalled
+}
+
+// takeStall reports whether a transfer that has sent sent bytes and is about to send n more must stall, and
+// if so how many of the n go out first and the channel to close; it disarms StallAfter.
+func (p *Phone) takeStall(sent int64, n int) (allowed int, stalled chan struct{}) {
+	p.stallMu.Lock()
+	defer p.stallMu.Unlock()
+	if p.stallAt <= 0 || sent+int64(n) < p.stallAt {
+		return n, nil
+	}
+	allowed = int(max(p.stallAt-sent, 0))
+	p.stallAt = 0
+	return allowed, p.stalled
+}
 
 func (p *Phone) track(nc net.Conn) bool {
 	p.mu.Lock()

@@ -171,8 +171,13 @@ func (p *Phone) recv(s *stream, dp string) error {
 	s.c.wmu.Unlock()
 	buf := make([]byte, syncproto.DataMax)
 	out := make([]byte, 0, batch+8+syncproto.DataMax)
+	var sent int64
 	for {
 		n, rerr := io.ReadFull(f, buf)
+		if allowed, stalled := p.takeStall(sent, n); stalled != nil {
+			return p.stall(s, dp, syncproto.AppendData(out, buf[:allowed]), stalled)
+		}
+		sent += int64(n)
 		if n > 0 {
 			allowed, drop := s.c.maybeDisconnect(n)
 			if drop {
@@ -201,6 +206,17 @@ func (p *Phone) recv(s *stream, dp string) error {
 		_, err := s.Write(out)
 		return err
 	}
+}
+
+// stall sends out, the file data up to the stall point, then waits for the host to give up.
+func (p *Phone) stall(s *stream, dp string, out []byte, stalled chan struct{}) error {
+	if _, err := s.Write(out); err != nil {
+		return err
+	}
+	p.log.Info("adbtest: injected stall", slog.String("path", dp))
+	close(stalled)
+	<-s.done
+	return errStreamClosed
 }
 
 // errText is the strerror-like tail of err, without our root's host path.
