@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -166,11 +167,28 @@ func (v *verifier) run() {
 	v.pdf()
 	v.instructions()
 	v.extraFiles()
-	if !sameDayName(v.t.name(), v.m.FolderName()) {
-		v.skip(CheckFolderName, "", fmt.Sprintf("la cartella si chiama %q, il manifesto indica %q (rinominata?)", v.t.name(), v.m.FolderName()),
-			fmt.Sprintf("the folder is named %q, the manifest gives %q (renamed?)", v.t.name(), v.m.FolderName()))
+	v.folderName()
+}
+
+// folderName compares the folder's name with the chat and day of its manifest. A name that reads as another
+// delivery's (another number or day) would make a recipient believe the evidence concerns somebody else: it fails.
+// Any other name (a copy, an archive's own naming) is only noted: the manifest, not the name, is what is certified.
+func (v *verifier) folderName() {
+	name, want := v.t.name(), v.m.FolderName()
+	switch {
+	case sameDayName(name, want):
+	case deliveryNamePattern.MatchString(name):
+		v.fail(CheckFolderName, "", fmt.Sprintf("la cartella si chiama %q come la consegna di un'altra chat o di un altro giorno; il manifesto indica %q", name, want),
+			fmt.Sprintf("the folder is named %q, as another chat's or day's delivery; the manifest gives %q", name, want))
+	default:
+		v.skip(CheckFolderName, "", fmt.Sprintf("la cartella si chiama %q, il manifesto indica %q (rinominata?)", name, want),
+			fmt.Sprintf("the folder is named %q, the manifest gives %q (renamed?)", name, want))
 	}
 }
+
+// deliveryNamePattern matches the names that evidence.FolderName and WriteUnique give: digits, day, Italian month,
+// year, and a same-day suffix.
+var deliveryNamePattern = regexp.MustCompile(`^[0-9]{1,15}-[0-9]{1,2}-(gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)-[0-9]{4}(-[0-9]{1,2})?$`)
 
 func (v *verifier) manifest() bool {
 	data, ok := v.read(CheckManifest, manifestFile, MaxManifestSize)

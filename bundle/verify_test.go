@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -346,5 +347,46 @@ func TestSameDayName(t *testing.T) {
 		if got := sameDayName(name, base); got != want {
 			t.Errorf("sameDayName(%q) = %v, want %v", name, got, want)
 		}
+	}
+}
+
+// A delivery folder renamed as another chat's or day's delivery misleads its reader: verify fails it. Any other
+// name is a note, and the delivery stays valid.
+func TestFolderRenamed(t *testing.T) {
+	f := newFixture(t)
+	folder := f.deliver(t, f.chatManifest(t, 5, 10), Delivery{}, WriteOptions{})
+	base := filepath.Base(folder)
+	parts := strings.Split(base, "-") // digits, day, month, year
+	day, _ := strconv.Atoi(parts[1])
+	otherDay := strings.Join([]string{parts[0], strconv.Itoa(day%28 + 1), parts[2], parts[3]}, "-")
+	for _, tt := range []struct {
+		name  string
+		valid bool
+		note  bool
+	}{
+		{"1" + base, false, false},      // another number
+		{otherDay, false, false},        // another day
+		{otherDay + "-2", false, false}, // another day's second delivery
+		{"copia della consegna", true, true},
+		{base + "-2", true, false}, // a second delivery of the same chat and day
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), tt.name)
+			if err := os.Rename(folder, dst); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.Rename(dst, folder) })
+			rep, err := Verify(t.Context(), dst, VerifyOptions{})
+			checks := rep.Find(CheckFolderName)
+			if tt.valid && (err != nil || !rep.OK()) {
+				t.Fatalf("renamed to %q: %v, OK=%v, want valid", tt.name, err, rep.OK())
+			}
+			if !tt.valid && (!errors.Is(err, ErrInvalid) || len(checks) != 1 || checks[0].Outcome != Fail) {
+				t.Fatalf("renamed to %q: %v, checks %+v, want INVALID on the folder name", tt.name, err, checks)
+			}
+			if tt.valid && (len(checks) == 1) != tt.note {
+				t.Errorf("renamed to %q: folder-name checks %+v, want a note: %v", tt.name, checks, tt.note)
+			}
+		})
 	}
 }
