@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"os"
@@ -15,6 +14,7 @@ import (
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/usb"
 	"github.com/attesta/attesta/usb/adbtest"
 )
@@ -51,7 +51,7 @@ func phoneWithPhoto(t *testing.T, photo []byte) (string, string, *adbtest.Phone,
 	phone := adbtest.Start(t, adbtest.Config{Root: root, Model: "SM-G991B", Manufacturer: "samsung",
 		AndroidVersion: "14", SDK: "34", Serial: "R5CR1234XYZ", Packages: map[string]string{"com.whatsapp": "2.26.1.10"},
 		Auth: adbtest.AuthAcceptAny})
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	c := usb.New(usb.Options{Addr: server.Addr})
 	if err := c.Connect(ctx, phone.Addr()); err != nil {

@@ -152,7 +152,7 @@ func boot(ctx context.Context, a *Appliance) error {
 	if err != nil {
 		return fmt.Errorf("appliance: read TPM clock: %w", err)
 	}
-	cc := a.checkClock(clock)
+	cc := a.checkBootClock(clock)
 	fields := map[string]any{
 		"tool_version": a.cfg.Version,
 		"tpm":          tpmKind(a),

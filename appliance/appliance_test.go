@@ -17,6 +17,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/attesta/attesta/appliance/panel"
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
@@ -221,6 +222,7 @@ func TestCheckClock(t *testing.T) {
 		{"forward", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 3, RestartCount: 1, Safe: true}, "", ""},
 		{"reboot, clock forward", "swtpm:x", tpm.Clock{Clock: 6000, ResetCount: 4, Safe: true}, "", ""},
 		{"reboot after power loss, admitted", "swtpm:x", tpm.Clock{Clock: 375, ResetCount: 4, Safe: false}, "", "continuity broken"},
+		{"reboot after power loss, clock already past", "swtpm:x", tpm.Clock{Clock: 7000, ResetCount: 4, Safe: false}, "", "continuity broken"},
 		{"reboot, clock back but claims safe", "/dev/tpmrm0", tpm.Clock{Clock: 375, ResetCount: 4, Safe: true}, "while claiming to be safe", ""},
 		{"clock back without reset", "swtpm:x", tpm.Clock{Clock: 4000, ResetCount: 3, RestartCount: 1, Safe: false}, "without a reset", ""},
 		{"restart count back", "swtpm:x", tpm.Clock{Clock: 9000, ResetCount: 3, RestartCount: 0, Safe: true}, "without a reset", ""},
@@ -238,6 +240,14 @@ func TestCheckClock(t *testing.T) {
 				t.Errorf("note = %q, want %q", got.note, tt.wantNote)
 			}
 		})
+	}
+	// A boot on the simulator is a new epoch even when its fresh clock has run past the last reading (a slow start).
+	a := &Appliance{cfg: Config{TPM: "sim"}, lastClock: &last}
+	if got := a.checkBootClock(tpm.Clock{Clock: 9000, Safe: true}); !got.newEpoch || got.problem != "" {
+		t.Errorf("boot on the simulator with its clock past the last reading = %+v, want a new epoch", got)
+	}
+	if got := (&Appliance{cfg: Config{TPM: "sim"}}).checkBootClock(tpm.Clock{Clock: 9000}); got.newEpoch {
+		t.Errorf("first boot on the simulator = %+v, want no new epoch", got)
 	}
 }
 
@@ -261,14 +271,7 @@ func TestIntrusionSwitchLocksAndDisablesTheKey(t *testing.T) {
 	pin.Unlock()
 	pin.EdgesChan <- gpio.High
 
-	deadline := time.After(10 * time.Second)
-	for a.CheckCertify() == nil {
-		select {
-		case <-deadline:
-			t.Fatal("the opening did not lock certification within 10s")
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	testwait.Until(t, "the opening did not lock certification", func() bool { return a.CheckCertify() != nil })
 	cancel()
 	<-done
 

@@ -16,6 +16,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/attesta/attesta/appliance/panel"
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/tpm"
 )
 
@@ -36,6 +37,8 @@ func serveForTest(t *testing.T, dir string, opts ServeOptions) (a *Appliance, ui
 		done <- Serve(ctx, Config{DataDir: dir, TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, opts)
 	}()
 	stop = sync.OnceValue(func() error { cancel(); return <-done })
+	wait, cancelWait := testwait.Context(t)
+	defer cancelWait()
 	select {
 	case r := <-started:
 		t.Cleanup(func() { stop() })
@@ -43,9 +46,9 @@ func serveForTest(t *testing.T, dir string, opts ServeOptions) (a *Appliance, ui
 	case err := <-done:
 		cancel()
 		t.Fatalf("Serve ended before it started: %v", err)
-	case <-time.After(time.Minute):
+	case <-wait.Done():
 		stop()
-		t.Fatal("Serve did not start within a minute")
+		t.Fatal("Serve did not start before the test's deadline")
 	}
 	return nil, "", nil
 }
@@ -111,17 +114,10 @@ func TestServeLocksWhenTheSwitchCannotBeWatched(t *testing.T) {
 	resp.Body.Close()
 }
 
-// waitFor waits up to 10 s for cond, failing the test with what it waited for.
+// waitFor waits for cond until the test's deadline, failing the test with what it waited for.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.After(10 * time.Second)
-	for !cond() {
-		select {
-		case <-deadline:
-			t.Fatalf("no %s within 10s", what)
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
+	testwait.Until(t, "no "+what, cond)
 }
 
 // A listener that cannot open is Serve's error, naming the listener; an intrusion pin that no host driver

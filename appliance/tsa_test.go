@@ -14,6 +14,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/bundle/tsa/tsatest"
 	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -90,14 +91,8 @@ func TestTSADownQueuesThenJournals(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { a.RunTSAQueue(runCtx); close(done) }()
-	deadline := time.After(30 * time.Second)
-	for len(leavesOfType(t, a, LeafTimestamp)) == 0 {
-		select {
-		case <-deadline:
-			t.Fatal("the queued request was not stamped and journaled within 30s")
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	testwait.Until(t, "the queued request was not stamped and journaled",
+		func() bool { return len(leavesOfType(t, a, LeafTimestamp)) > 0 })
 	cancel()
 	<-done
 }

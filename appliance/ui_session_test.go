@@ -25,6 +25,7 @@ import (
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/ui"
 )
 
@@ -95,7 +96,7 @@ func panelBrowser(tb testing.TB) context.Context {
 func (p *uiPanel) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	p.tb.Helper()
 	p.tb.Logf("panel: %s", what)
-	ctx, cancel := context.WithTimeout(p.ctx, 2*time.Minute)
+	ctx, cancel := testwait.With(p.tb, p.ctx)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		p.tb.Fatalf("%s: %v", what, err)
@@ -104,7 +105,7 @@ func (p *uiPanel) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 
 func (p *uiPanel) text(sel string) string {
 	p.tb.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, time.Minute)
+	ctx, cancel := testwait.With(p.tb, p.ctx)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {
@@ -117,7 +118,7 @@ func (p *uiPanel) text(sel string) string {
 // set at all: /tmp/attesta-shots), there too, for a person to look at.
 func (p *uiPanel) shot(name string) {
 	p.tb.Helper()
-	ctx, cancel := context.WithTimeout(p.ctx, time.Minute)
+	ctx, cancel := testwait.With(p.tb, p.ctx)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -149,13 +150,14 @@ func (p *uiPanel) login(pin string) {
 	p.do("log in on the keypad", actions...)
 }
 
-// openCase fills in the new-case form and returns the case page's path.
+// openCase fills in the new-case form and returns the case page's path. The client's number is the replica's
+// own account, the one whose phone will scan the code: a session linked by another account stops.
 func (p *uiPanel) openCase() string {
 	p.tb.Helper()
 	p.do("open a case",
 		chromedp.Navigate(p.ts.URL+"/cases/new"), chromedp.WaitVisible(chromedp.CSS(`#newcase`)),
 		chromedp.SetValue(chromedp.CSS(`#client`), "Studio Legale Bianchi"),
-		chromedp.SetValue(chromedp.CSS(`#phone`), "3331234567"), // the WhatsApp account the replica links
+		chromedp.SetValue(chromedp.CSS(`#phone`), "+"+p.wa.Scenario().Account.Phone), // the account the replica links
 		chromedp.SetValue(chromedp.CSS(`#purpose`), "Diffida al conduttore"),
 		chromedp.Click(chromedp.CSS(`input[name="plan"][value="20"]`)),
 		chromedp.Click(chromedp.CSS(`input[name="service"][value="6"]`)),
@@ -170,10 +172,10 @@ func (p *uiPanel) openCase() string {
 }
 
 // httpClient is a browser of its own (the client's phone, a recipient, a second screen): its own cookies, no
-// redirects followed.
+// redirects followed, and no timeout shorter than the test's own: a slow machine makes a request slow, not wrong.
 func (p *uiPanel) httpClient() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
+	return &http.Client{Jar: jar, Timeout: testwait.Remaining(p.tb),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
@@ -249,7 +251,7 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 		wg      sync.WaitGroup
 		lat     []time.Duration
 		latErr  error
-		ctx, cf = context.WithTimeout(p.tb.Context(), 5*time.Minute)
+		ctx, cf = testwait.Context(p.tb)
 	)
 	defer cf()
 	wg.Go(func() { lat, latErr = p.streamLatencies(ctx, jobID) })
@@ -280,8 +282,12 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 			p.tb.Logf("job %s: %s %q %q %v", jobID, j.State, j.Progress, j.Error, err)
 		}
 	})
-	p.do("wait for the session's end", chromedp.WaitVisible(chromedp.CSS(`#job-state.done`)),
-		chromedp.WaitVisible(chromedp.CSS(`#results`)))
+	// However it ends: a failed job fails the test now, with its error, not at the test's deadline.
+	p.do("wait for the session's end", chromedp.WaitVisible(chromedp.CSS(`#job-state:not(.running)`)))
+	if j, err := p.a.Desk().Job(p.tb.Context(), jobID); err != nil || j.State != ui.JobDone {
+		p.tb.Fatalf("job %s ended %s (%q), want done (%v)", jobID, j.State, j.Error, err)
+	}
+	p.do("see the results", chromedp.WaitVisible(chromedp.CSS(`#job-state.done`)), chromedp.WaitVisible(chromedp.CSS(`#results`)))
 	wg.Wait()
 	if latErr != nil {
 		p.tb.Fatalf("progress stream: %v", latErr)

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/usb/adbtest"
 )
 
@@ -44,8 +45,9 @@ type testEnv struct {
 	sums   map[string][32]byte // by path relative to dbDir
 }
 
-func ctxFor(t *testing.T, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), d)
+// ctxFor is the test's context, bounded by its deadline (see testwait) rather than a fixed time.
+func ctxFor(t *testing.T) context.Context {
+	ctx, cancel := testwait.Context(t)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -88,7 +90,7 @@ func startEnvWith(t *testing.T, server *adbtest.Server, cfg adbtest.Config, want
 	e.phone = adbtest.Start(t, cfg)
 	e.serial = e.phone.Addr()
 	e.client = New(Options{Addr: e.server.Addr})
-	ctx := ctxFor(t, 30*time.Second)
+	ctx := ctxFor(t)
 	if err := e.client.Connect(ctx, e.serial); err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +103,7 @@ func startEnvWith(t *testing.T, server *adbtest.Server, cfg adbtest.Config, want
 func TestEndToEnd(t *testing.T) {
 	e := startEnv(t, adbtest.Config{Model: "SM-G991B", Manufacturer: "samsung", AndroidVersion: "13", SDK: "33", Serial: "R5CR1234XYZ",
 		Packages: map[string]string{"com.whatsapp": "2.25.1.75"}, Auth: adbtest.AuthAcceptAny}, StateDevice)
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 
 	if v, err := e.client.Version(ctx); err != nil || v < 31 {
 		t.Errorf("Version = %d, %v; want a server version ≥ 31", v, err)
@@ -190,7 +192,7 @@ func assertNoPartials(t *testing.T, dir string) {
 // sync streams untouched even when it does not know the features itself.
 func TestSyncV2(t *testing.T) {
 	e := startEnv(t, adbtest.Config{}, StateDevice)
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 	e.client.features = []string{"shell_v2", "stat_v2", "ls_v2", "sendrecv_v2"}
 	out := t.TempDir()
 	results, err := e.client.PullTree(ctx, e.serial, dbDir+"/", out)
@@ -209,7 +211,7 @@ func TestSyncV2(t *testing.T) {
 
 func TestStatListShell(t *testing.T) {
 	e := startEnv(t, adbtest.Config{}, StateDevice)
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 	if _, err := e.client.Stat(ctx, e.serial, "/sdcard/none"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("Stat of a missing file: %v, want fs.ErrNotExist", err)
 	}
@@ -255,7 +257,7 @@ func TestStatListShell(t *testing.T) {
 
 func TestShellV1(t *testing.T) {
 	e := startEnv(t, adbtest.Config{Features: []string{"cmd"}}, StateDevice)
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 	res, err := e.client.Shell(ctx, e.serial, "getprop ro.product.model; echo hi")
 	if err != nil {
 		t.Fatal(err)
@@ -272,7 +274,7 @@ func TestShellV1(t *testing.T) {
 // TestRealADBInterop checks the fake phone against the real adb client.
 func TestRealADBInterop(t *testing.T) {
 	e := startEnv(t, adbtest.Config{Model: "moto g54"}, StateDevice)
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 	out := t.TempDir()
 	remote := dbDir + "/msgstore-2026-01-14.1.db.crypt15"
 	if b, err := e.server.Run(ctx, "-s", e.serial, "pull", remote, out); err != nil {
@@ -318,7 +320,7 @@ func TestTrackDevices(t *testing.T) {
 	root, _ := newPhoneRoot(t)
 	phone := adbtest.Start(t, adbtest.Config{Root: root})
 	c := New(Options{Addr: server.Addr})
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 
 	next, stop := iterPull(c, ctx)
 	defer stop()
@@ -396,17 +398,12 @@ func TestAuth(t *testing.T) {
 	t.Run("unknown key stays unauthorized", func(t *testing.T) {
 		e := startEnv(t, adbtest.Config{Auth: adbtest.AuthKeyList, Keys: []*rsaPublicKey{otherKey(t)}}, StateUnauthorized)
 		phone := e.phone
-		if _, err := e.client.Shell(ctxFor(t, 30*time.Second), e.serial, "id"); !errors.Is(err, ErrUnauthorized) {
+		if _, err := e.client.Shell(ctxFor(t), e.serial, "id"); !errors.Is(err, ErrUnauthorized) {
 			t.Errorf("shell on an unauthorized phone: %v, want ErrUnauthorized", err)
 		}
 		// The server reports "unauthorized" as soon as its signature is refused; it offers its public key (the
 		// phone's "Allow USB debugging?" prompt) just after. Wait for that, bounded.
-		for deadline := time.Now().Add(10 * time.Second); phone.AuthPrompts() == 0; {
-			if time.Now().After(deadline) {
-				t.Fatal("the phone was never offered the host key")
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		testwait.Until(t, "the phone was never offered the host key", func() bool { return phone.AuthPrompts() > 0 })
 	})
 }
 
@@ -431,7 +428,7 @@ func TestCancelAndDialer(t *testing.T) {
 	e := startEnv(t, adbtest.Config{}, StateDevice)
 	d := &countingDialer{}
 	c := New(Options{Addr: e.server.Addr, Dialer: d})
-	ctx, cancel := context.WithCancel(ctxFor(t, time.Minute))
+	ctx, cancel := context.WithCancel(ctxFor(t))
 	_, err := c.Pull(ctx, e.serial, dbDir+"/msgstore-2026-01-14.1.db.crypt15", cancelWriter{cancel})
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrIncomplete) {
 		t.Errorf("Pull canceled mid-transfer: %v, want context.Canceled and ErrIncomplete", err)

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/attesta/attesta/internal/fuzzseed"
 	"github.com/attesta/attesta/usb/adbtest"
@@ -78,7 +77,7 @@ func TestCaptureSeeds(t *testing.T) {
 
 	serial := ln.Addr().String()
 	c := New(Options{Addr: server.Addr})
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 	if err := c.Connect(ctx, serial); err != nil {
 		t.Fatal(err)
 	}

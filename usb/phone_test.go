@@ -3,7 +3,6 @@ package usb
 import (
 	"flag"
 	"testing"
-	"time"
 )
 
 var realPhone = flag.String("phone", "", "serial of a real phone on the local adb server: run the read-only checks against it")
@@ -15,7 +14,7 @@ func TestRealPhone(t *testing.T) {
 		t.Skip("hardware test: run with -phone SERIAL (and an adb server on 127.0.0.1:5037)")
 	}
 	c := New(Options{})
-	ctx := ctxFor(t, 2*time.Minute)
+	ctx := ctxFor(t)
 	d, err := c.Identify(ctx, *realPhone)
 	if err != nil {
 		t.Fatal(err)

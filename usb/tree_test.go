@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/attesta/attesta/usb/adbtest"
 )
@@ -18,7 +17,7 @@ import (
 func TestPullDisconnect(t *testing.T) {
 	t.Run("Pull", func(t *testing.T) {
 		e := startEnv(t, adbtest.Config{}, StateDevice)
-		ctx := ctxFor(t, time.Minute)
+		ctx := ctxFor(t)
 		e.phone.SetDisconnectAfter(100 * 1024)
 		var buf bytes.Buffer
 		if _, err := e.client.Pull(ctx, e.serial, dbDir+"/msgstore.db.crypt15", &buf); !errors.Is(err, ErrIncomplete) {
@@ -27,7 +26,7 @@ func TestPullDisconnect(t *testing.T) {
 	})
 	t.Run("PullTree", func(t *testing.T) {
 		e := startEnv(t, adbtest.Config{}, StateDevice)
-		ctx := ctxFor(t, time.Minute)
+		ctx := ctxFor(t)
 		e.phone.SetDisconnectAfter(70 * 1024)
 		out := t.TempDir()
 		results, err := e.client.PullTree(ctx, e.serial, dbDir, out)
@@ -68,7 +67,7 @@ func TestHostileNames(t *testing.T) {
 		}
 		return ents
 	}}, StateDevice)
-	ctx := ctxFor(t, time.Minute)
+	ctx := ctxFor(t)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "out")
 	results, err := e.client.PullTree(ctx, e.serial, dbDir, out)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/bundle/tsa/tsatest"
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // bubbleClient returns a client usable inside a synctest bubble: without
@@ -151,10 +152,7 @@ func TestQueueRestart(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error)
 	go func() { done <- q.Run(ctx) }()
-	deadline := time.Now().Add(30 * time.Second)
-	for len(log.got()) < len(ids) && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(t, "the queue did not stamp every pending request", func() bool { return len(log.got()) >= len(ids) })
 	cancel()
 	<-done
 	if len(log.got()) != len(ids) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/journal/blob/blobtest"
 )
@@ -36,14 +37,9 @@ func TestCrashDuringPut(t *testing.T) {
 		t.Fatal(err)
 	}
 	marker := filepath.Join(f.dir, "writing")
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
-		if _, err := os.Stat(marker); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			t.Fatal("the child never started writing")
-		}
+	if err := testwait.UntilCtx(t, t.Context(), func() bool { _, err := os.Stat(marker); return err == nil }); err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("the child never started writing: %v", err)
 	}
 	cmd.Process.Kill()
 	cmd.Wait()

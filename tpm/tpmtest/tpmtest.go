@@ -16,7 +16,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
-	"time"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // RequireTools fails t when a tool is missing from PATH, unless ATTESTA_SKIP_SWTPM=1 asks to skip.
@@ -118,21 +119,21 @@ func (s *Swtpm) start(t testing.TB) {
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start swtpm: %v", err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		// The socket file appears at bind, before listen: wait until a connection succeeds.
-		if c, err := net.Dial("unix", s.sock); err == nil {
+	// The socket file appears at bind, before listen: wait until a connection succeeds, as long as the test may
+	// (a loaded machine starts swtpm slowly).
+	err := testwait.UntilCtx(t, t.Context(), func() bool {
+		c, err := net.Dial("unix", s.sock)
+		if err == nil {
 			c.Close()
-			s.proc = cmd
-			return
 		}
-		if time.Now().After(deadline) {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("swtpm did not create %s within 10s", s.sock)
-		}
-		time.Sleep(10 * time.Millisecond)
+		return err == nil
+	})
+	if err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("swtpm did not listen on %s: %v", s.sock, err)
 	}
+	s.proc = cmd
 }
 
 func (s *Swtpm) stop() {

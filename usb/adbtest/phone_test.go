@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/usb/internal/aproto"
 	"github.com/attesta/attesta/usb/internal/shellproto"
 	"github.com/attesta/attesta/usb/internal/syncproto"
@@ -36,7 +37,8 @@ func dialHost(t *testing.T, p *Phone) *host {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { nc.Close() })
-	nc.SetDeadline(time.Now().Add(20 * time.Second))
+	end, _ := testwait.Deadline(t) // none: the zero time, no deadline
+	nc.SetDeadline(end)
 	return &host{t: t, nc: nc, r: aproto.NewReader(nc), checksum: true}
 }
 
@@ -149,7 +151,8 @@ func expectSilence(t *testing.T, h *host) {
 	if n, err := h.nc.Read(b[:]); n > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("phone sent more before OKAY (n=%d, err=%v)", n, err)
 	}
-	h.nc.SetReadDeadline(time.Now().Add(20 * time.Second))
+	end, _ := testwait.Deadline(t)
+	h.nc.SetReadDeadline(end)
 }
 
 func TestAuth(t *testing.T) {

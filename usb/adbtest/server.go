@@ -26,7 +26,7 @@ type Server struct {
 // so that its RSA key is made at run time, and kills it when the test ends.
 func StartServer(t TB) *Server {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	ctx, cancel := startContext(t)
 	defer cancel()
 	s, err := NewServer(ctx, t.TempDir())
 	if err != nil {
@@ -70,6 +70,17 @@ func NewServer(ctx context.Context, home string) (*Server, error) {
 		}
 	}
 	return nil, errors.Join(errs...)
+}
+
+// startContext bounds the server's start by the test's deadline when t has one (a *testing.T under go test
+// -timeout), so that a loaded machine slows the start without failing it; by 30 s otherwise.
+func startContext(t TB) (context.Context, context.CancelFunc) {
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		if end, ok := d.Deadline(); ok {
+			return context.WithDeadline(context.Background(), end)
+		}
+	}
+	return context.WithTimeout(context.Background(), 30*time.Second)
 }
 
 // startAttempts bounds the ports NewServer tries.

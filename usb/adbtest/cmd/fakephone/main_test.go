@@ -2,14 +2,13 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/usb/adbtest"
 )
 
@@ -17,7 +16,7 @@ func TestRunWithRealADB(t *testing.T) {
 	root := t.TempDir()
 	os.MkdirAll(filepath.Join(root, "sdcard"), 0o755)
 	os.WriteFile(filepath.Join(root, "sdcard", "note.txt"), []byte("evidence\n"), 0o644)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	addrc := make(chan net.Addr, 1)
 	var logs bytes.Buffer
