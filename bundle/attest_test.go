@@ -1,12 +1,10 @@
 package bundle
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"path/filepath"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/tpm"
 )
 
@@ -45,7 +43,7 @@ func TestAttestation(t *testing.T) {
 	}
 
 	t.Run("other AK pinned", func(t *testing.T) {
-		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		k := testpki.Key(t)
 		r, err := Verify(ctx, folder, VerifyOptions{AK: &k.PublicKey})
 		failedCheck(t, r, err, CheckCertification, attestationDir+"/ak.pem")
 	})
