@@ -21,14 +21,6 @@ func benchJournal(b *testing.B, signer *countingSigner) *Journal {
 	return j
 }
 
-func sampleBatch(start, n int) []Entry {
-	batch := make([]Entry, n)
-	for i := range batch {
-		batch[i] = sampleEntry(start + i)
-	}
-	return batch
-}
-
 // BenchmarkAppend appends one leaf per durable commit.
 func BenchmarkAppend(b *testing.B) {
 	cs := &countingSigner{PrivateKey: testpki.Key(b)}

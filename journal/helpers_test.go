@@ -91,6 +91,29 @@ func (tj *testJournal) reopen(t testing.TB, every int) *Journal {
 	return j
 }
 
+// sampleBatch returns the sample entries start to start+n-1.
+func sampleBatch(start, n int) []Entry {
+	batch := make([]Entry, n)
+	for i := range batch {
+		batch[i] = sampleEntry(start + i)
+	}
+	return batch
+}
+
+// appendSamples appends n sample entries to j in batches of per and returns their leaves.
+func appendSamples(t testing.TB, j *Journal, n, per int) []Leaf {
+	t.Helper()
+	var leaves []Leaf
+	for len(leaves) < n {
+		got, err := j.AppendBatch(t.Context(), sampleBatch(len(leaves), min(per, n-len(leaves))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves = append(leaves, got...)
+	}
+	return leaves
+}
+
 // sampleEntry is an entry like the ones the product appends.
 func sampleEntry(i int) Entry {
 	switch i % 3 {

@@ -255,11 +255,7 @@ func TestSignaturesPer10000(t *testing.T) {
 	}
 	defer j.Close()
 	for range 100 {
-		batch := make([]Entry, 100)
-		for i := range batch {
-			batch[i] = sampleEntry(i)
-		}
-		if _, err := j.AppendBatch(t.Context(), batch); err != nil {
+		if _, err := j.AppendBatch(t.Context(), sampleBatch(0, 100)); err != nil {
 			t.Fatal(err)
 		}
 	}
