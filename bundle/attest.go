@@ -44,14 +44,11 @@ func (v *verifier) certification() {
 		v.failErr(CheckCertification, attestationDir+"/SHA256SUMS", "file dell'attestazione alterati", err)
 		return
 	}
-	file := func(name string) []byte {
-		data, _ := v.read(CheckCertification, attestationDir+"/"+name, maxSmallFile)
-		return data
-	}
-	akPEM, msg, sig, tpmt, skPEM := file("ak.pem"), file("certify.msg"), file("certify.sig"), file("signing-key.tpmt"), file("signing-key.pem")
-	if akPEM == nil || msg == nil || sig == nil || tpmt == nil || skPEM == nil {
+	f, ok := v.attestationFiles(CheckCertification, "ak.pem", "certify.msg", "certify.sig", "signing-key.tpmt", "signing-key.pem")
+	if !ok {
 		return
 	}
+	akPEM, msg, sig, tpmt, skPEM := f[0], f[1], f[2], f[3], f[4]
 	ak, err := parsePEMKey(akPEM)
 	if err != nil {
 		v.failErr(CheckCertification, attestationDir+"/ak.pem", "chiave di attestazione illeggibile", err)
@@ -154,4 +151,16 @@ func parseECDSA(der []byte) (*ecdsa.PublicKey, error) {
 		return nil, fmt.Errorf("%T is not an ECDSA key", k)
 	}
 	return ek, nil
+}
+
+// attestationFiles reads the named files of the attestation folder for check, each failure recorded; false when
+// any is missing or unreadable.
+func (v *verifier) attestationFiles(check string, names ...string) ([][]byte, bool) {
+	files := make([][]byte, len(names))
+	ok := true
+	for i, name := range names {
+		files[i], _ = v.read(check, attestationDir+"/"+name, maxSmallFile)
+		ok = ok && files[i] != nil
+	}
+	return files, ok
 }

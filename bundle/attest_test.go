@@ -1,33 +1,17 @@
 package bundle
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"path/filepath"
 	"testing"
 
-	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 // TestAttestation signs the journal with the signing key of the reference TPM simulator, ships the simulator's
 // attestation folder (made for the delivery's checkpoint), and checks the certification both ways: with Verify and with VERIFICA.txt's commands.
 func TestAttestation(t *testing.T) {
 	ctx := t.Context()
-	tp, err := tpm.Open(ctx, "sim", t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tp.Close()
-	id, err := tp.Provision(ctx, tpm.ProvisionOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := tp.Signer(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := newFixtureWithSigner(t, signer, nil)
+	f, tp, id := newSimFixture(t)
 	folder, att := deliverAttested(t, f, tp, f.chatManifest(t, 6, 10)) // nonce: the SHA-256 of its checkpoint
 
 	r, err := Verify(ctx, folder, VerifyOptions{AK: id.AK, RequireAttestation: true})
@@ -45,7 +29,7 @@ func TestAttestation(t *testing.T) {
 	}
 
 	t.Run("other AK pinned", func(t *testing.T) {
-		k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		k := testpki.Key(t)
 		r, err := Verify(ctx, folder, VerifyOptions{AK: &k.PublicKey})
 		failedCheck(t, r, err, CheckCertification, attestationDir+"/ak.pem")
 	})

@@ -40,14 +40,11 @@ func (v *verifier) attestationBinding(ak *ecdsa.PublicKey, certifyMsg []byte) {
 			"cannot be checked: checkpoint or leaf invalid")
 		return
 	}
-	file := func(name string) []byte {
-		data, _ := v.read(CheckAttestationBinding, attestationDir+"/"+name, maxSmallFile)
-		return data
-	}
-	qmsg, qsig, pcrs, infoJSON, clockJSON := file("quote.msg"), file("quote.sig"), file("pcrs.bin"), file("attestation.json"), file("clock.json")
-	if qmsg == nil || qsig == nil || pcrs == nil || infoJSON == nil || clockJSON == nil {
+	f, ok := v.attestationFiles(CheckAttestationBinding, "quote.msg", "quote.sig", "pcrs.bin", "attestation.json", "clock.json")
+	if !ok {
 		return
 	}
+	qmsg, qsig, pcrs, infoJSON, clockJSON := f[0], f[1], f[2], f[3], f[4]
 	nonce := sha256.Sum256(v.cp.Note)
 	var info attestationInfo
 	if err := json.Unmarshal(infoJSON, &info); err != nil || info.Format != attestationFormat || info.Nonce != hex.EncodeToString(nonce[:]) {

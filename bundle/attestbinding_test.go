@@ -29,16 +29,16 @@ func deliverAttested(t *testing.T, f *fixture, tp *tpm.TPM, m *Manifest) (string
 	return filepath.Join(f.out, m.FolderName()), att
 }
 
-// TestAttestationBoundToDelivery moves the attestation of one delivery into another delivery of the same appliance
-// (same TPM, same key: the certification alone still holds), and puts an auditor's attestation with its own nonce
-// in its place: the attestation must be rejected, its quote not being over this delivery's checkpoint.
-func TestAttestationBoundToDelivery(t *testing.T) {
+// newSimFixture opens and provisions the reference TPM simulator and returns a fixture whose journal its signing
+// key signs, with the TPM and its identity.
+func newSimFixture(t *testing.T) (*fixture, *tpm.TPM, *tpm.Identity) {
+	t.Helper()
 	ctx := t.Context()
 	tp, err := tpm.Open(ctx, "sim", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tp.Close()
+	t.Cleanup(func() { tp.Close() })
 	id, err := tp.Provision(ctx, tpm.ProvisionOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +47,15 @@ func TestAttestationBoundToDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := newFixtureWithSigner(t, signer, nil)
+	return newFixtureWithSigner(t, signer, nil), tp, id
+}
+
+// TestAttestationBoundToDelivery moves the attestation of one delivery into another delivery of the same appliance
+// (same TPM, same key: the certification alone still holds), and puts an auditor's attestation with its own nonce
+// in its place: the attestation must be rejected, its quote not being over this delivery's checkpoint.
+func TestAttestationBoundToDelivery(t *testing.T) {
+	ctx := t.Context()
+	f, tp, id := newSimFixture(t)
 	a, _ := deliverAttested(t, f, tp, f.chatManifest(t, 40, 10))
 	_, attB := deliverAttested(t, f, tp, f.chatManifest(t, 41, 10))
 	opts := VerifyOptions{AK: id.AK, RequireAttestation: true}

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
@@ -16,6 +13,7 @@ import (
 
 	"github.com/go-pdf/fpdf"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -61,10 +59,7 @@ func TestForgedReportIsInvalid(t *testing.T) {
 			t.Errorf("VERIFICA step failed on the genuine delivery:\n%s\n%s", c, out)
 		}
 	}
-	other, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	other := testpki.Key(t)
 	for name, pdf := range map[string][]byte{
 		"signed by another key":                signedPDF(t, other, "relazione falsa"),
 		"another delivery's report":            mustRead(t, filepath.Join(b, reportFile)),

@@ -4,13 +4,14 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 // TestHooks runs the optional parts through their seams: a report rendered before sealing (so that the manifest
@@ -18,10 +19,7 @@ import (
 // with a real ECDSA signature over the checkpoint (standing in for the RFC 3161 authority, which is another
 // package's job).
 func TestHooks(t *testing.T) {
-	tsaKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tsaKey := testpki.Key(t)
 	stamp := func(_ context.Context, data []byte) ([]byte, error) {
 		d := sha256.Sum256(data)
 		return ecdsa.SignASN1(rand.Reader, tsaKey, d[:])

@@ -3,9 +3,6 @@ package bundle
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/journal"
 )
 
@@ -80,10 +78,7 @@ func TestTamper(t *testing.T) {
 	m := f.chatManifest(t, 2, 20)
 	good := f.deliver(t, m, Delivery{}, WriteOptions{})
 	art := m.Artifacts[0].Path
-	otherKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	otherKey := testpki.Key(t)
 	otherVKey, err := journal.VerifierKey(testOrigin, &otherKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)

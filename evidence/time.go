@@ -2,6 +2,7 @@ package evidence
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"strings"
@@ -154,11 +155,11 @@ func (d Date) AddDays(n int) Date {
 func (d Date) Compare(e Date) int {
 	switch {
 	case d.Year != e.Year:
-		return cmpInt(d.Year, e.Year)
+		return cmp.Compare(d.Year, e.Year)
 	case d.Month != e.Month:
-		return cmpInt(int(d.Month), int(e.Month))
+		return cmp.Compare(int(d.Month), int(e.Month))
 	default:
-		return cmpInt(d.Day, e.Day)
+		return cmp.Compare(d.Day, e.Day)
 	}
 }
 
@@ -235,16 +236,6 @@ func (r Range) Contains(t time.Time) bool {
 
 // String returns "2026-01-12..2026-01-14".
 func (r Range) String() string { return r.From.String() + ".." + r.To.String() }
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
 
 // atoiDigits parses a string of ASCII digits only (no sign, no spaces).
 func atoiDigits(s string) (int, bool) {

@@ -4,6 +4,8 @@ import (
 	"flag"
 	"path/filepath"
 	"testing"
+
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 // verifyLeaves sizes BenchmarkVerify: go test -bench Verify -verify.leaves=1000000
@@ -19,17 +21,9 @@ func benchJournal(b *testing.B, signer *countingSigner) *Journal {
 	return j
 }
 
-func sampleBatch(start, n int) []Entry {
-	batch := make([]Entry, n)
-	for i := range batch {
-		batch[i] = sampleEntry(start + i)
-	}
-	return batch
-}
-
 // BenchmarkAppend appends one leaf per durable commit.
 func BenchmarkAppend(b *testing.B) {
-	cs := &countingSigner{PrivateKey: newKey(b)}
+	cs := &countingSigner{PrivateKey: testpki.Key(b)}
 	j := benchJournal(b, cs)
 	n := 0
 	for b.Loop() {
@@ -45,7 +39,7 @@ func BenchmarkAppend(b *testing.B) {
 // BenchmarkAppendBatch appends 100 leaves per durable commit.
 func BenchmarkAppendBatch(b *testing.B) {
 	const per = 100
-	cs := &countingSigner{PrivateKey: newKey(b)}
+	cs := &countingSigner{PrivateKey: testpki.Key(b)}
 	j := benchJournal(b, cs)
 	n := 0
 	for b.Loop() {
@@ -60,7 +54,7 @@ func BenchmarkAppendBatch(b *testing.B) {
 
 // BenchmarkCheckpoint measures signing a checkpoint (software key; a TPM is slower).
 func BenchmarkCheckpoint(b *testing.B) {
-	j := benchJournal(b, &countingSigner{PrivateKey: newKey(b)})
+	j := benchJournal(b, &countingSigner{PrivateKey: testpki.Key(b)})
 	n := 0
 	for b.Loop() {
 		if _, err := j.Append(b.Context(), sampleEntry(n)); err != nil {
@@ -75,7 +69,7 @@ func BenchmarkCheckpoint(b *testing.B) {
 
 // BenchmarkVerify runs the full verification of a journal of -verify.leaves leaves.
 func BenchmarkVerify(b *testing.B) {
-	key := newKey(b)
+	key := testpki.Key(b)
 	j := benchJournal(b, &countingSigner{PrivateKey: key})
 	const per = 1000
 	for n := 0; n < *verifyLeaves; n += per {

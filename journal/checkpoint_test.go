@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	flog "github.com/transparency-dev/formats/log"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
@@ -21,7 +22,7 @@ func signBody(t testing.TB, s note.Signer, body string) []byte {
 }
 
 func TestParseCheckpoint(t *testing.T) {
-	k := newKey(t)
+	k := testpki.Key(t)
 	s, _ := NewNoteSigner(testOrigin, k)
 	v := testVerifier(t, k)
 	root := tlog.RecordHash([]byte("x"))
@@ -40,7 +41,7 @@ func TestParseCheckpoint(t *testing.T) {
 		t.Fatalf("formats ParseCheckpoint: %+v, %v", fcp, err)
 	}
 
-	other, _ := NewNoteSigner(testOrigin, newKey(t))
+	other, _ := NewNoteSigner(testOrigin, testpki.Key(t))
 	tests := []struct {
 		name    string
 		note    []byte

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 // The crash test re-executes the test binary; these variables switch it into
@@ -82,7 +84,7 @@ func crashChild(dir, key64 string) int {
 // verifies. (SIGKILL keeps the page cache: this tests the atomicity of each
 // commit and the order of commit and acknowledgement, not power loss.)
 func TestCrashSafety(t *testing.T) {
-	key := newKey(t)
+	key := testpki.Key(t)
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		t.Fatal(err)

@@ -51,18 +51,7 @@ func TestTileIndexPath(t *testing.T) {
 func TestExport(t *testing.T) {
 	j := openTest(t, 0)
 	const n = 256*2 + 37 // two full level-0 tiles and a partial one
-	var leaves []Leaf
-	for len(leaves) < n {
-		batch := make([]Entry, min(100, n-len(leaves)))
-		for i := range batch {
-			batch[i] = sampleEntry(len(leaves) + i)
-		}
-		got, err := j.AppendBatch(t.Context(), batch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		leaves = append(leaves, got...)
-	}
+	leaves := appendSamples(t, j.Journal, n, 100)
 	dir := filepath.Join(t.TempDir(), "log")
 	if err := j.Export(t.Context(), dir); err != nil {
 		t.Fatal(err)

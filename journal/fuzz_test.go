@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -40,7 +41,7 @@ func FuzzDecodeLeaf(f *testing.F) {
 // and what it accepts formats back to the same body. Seeds:
 // testdata/fuzz/FuzzParseCheckpoint (bodies and notes).
 func FuzzParseCheckpoint(f *testing.F) {
-	k := newKey(f)
+	k := testpki.Key(f)
 	s, err := NewNoteSigner(testOrigin, k)
 	if err != nil {
 		f.Fatal(err)

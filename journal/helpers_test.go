@@ -3,27 +3,16 @@ package journal
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"golang.org/x/mod/sumdb/note"
 )
 
 const testOrigin = "attesta/test-appliance"
-
-// newKey makes a fresh software P-256 key; nothing secret is committed.
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
 
 func testVerifier(t testing.TB, k *ecdsa.PrivateKey) note.Verifier {
 	t.Helper()
@@ -58,7 +47,7 @@ type testJournal struct {
 // every test also checks the journal's invariants.
 func openTest(t testing.TB, every int) *testJournal {
 	t.Helper()
-	key := newKey(t)
+	key := testpki.Key(t)
 	path := filepath.Join(t.TempDir(), "journal.db")
 	j, err := Open(t.Context(), path, Options{Origin: testOrigin, Signer: key, CheckpointEvery: every, Now: fixedClock()})
 	if err != nil {
@@ -100,6 +89,29 @@ func (tj *testJournal) reopen(t testing.TB, every int) *Journal {
 	}
 	t.Cleanup(func() { j.Close() })
 	return j
+}
+
+// sampleBatch returns the sample entries start to start+n-1.
+func sampleBatch(start, n int) []Entry {
+	batch := make([]Entry, n)
+	for i := range batch {
+		batch[i] = sampleEntry(start + i)
+	}
+	return batch
+}
+
+// appendSamples appends n sample entries to j in batches of per and returns their leaves.
+func appendSamples(t testing.TB, j *Journal, n, per int) []Leaf {
+	t.Helper()
+	var leaves []Leaf
+	for len(leaves) < n {
+		got, err := j.AppendBatch(t.Context(), sampleBatch(len(leaves), min(per, n-len(leaves))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		leaves = append(leaves, got...)
+	}
+	return leaves
 }
 
 // sampleEntry is an entry like the ones the product appends.

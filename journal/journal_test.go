@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"golang.org/x/mod/sumdb/tlog"
 )
 
@@ -120,7 +121,7 @@ func TestOpenRefuses(t *testing.T) {
 	j.closeNow(t)
 	ctx := t.Context()
 
-	_, err := Open(ctx, j.path, Options{Origin: testOrigin, Signer: newKey(t)})
+	_, err := Open(ctx, j.path, Options{Origin: testOrigin, Signer: testpki.Key(t)})
 	if !errors.Is(err, ErrKeyMismatch) || !strings.Contains(err.Error(), j.path) {
 		t.Errorf("other key: %v, want ErrKeyMismatch naming the file", err)
 	}
@@ -192,7 +193,7 @@ func (c *countingSigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byt
 }
 
 func TestCheckpointSchedule(t *testing.T) {
-	cs := &countingSigner{PrivateKey: newKey(t)}
+	cs := &countingSigner{PrivateKey: testpki.Key(t)}
 	j, err := Open(t.Context(), filepath.Join(t.TempDir(), "j.db"), Options{Origin: testOrigin, Signer: cs, CheckpointEvery: 10})
 	if err != nil {
 		t.Fatal(err)
@@ -247,18 +248,14 @@ func TestSignaturesPer10000(t *testing.T) {
 	if testing.Short() {
 		t.Skip("appends 10,000 leaves in batches")
 	}
-	cs := &countingSigner{PrivateKey: newKey(t)}
+	cs := &countingSigner{PrivateKey: testpki.Key(t)}
 	j, err := Open(t.Context(), filepath.Join(t.TempDir(), "j.db"), Options{Origin: testOrigin, Signer: cs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
 	for range 100 {
-		batch := make([]Entry, 100)
-		for i := range batch {
-			batch[i] = sampleEntry(i)
-		}
-		if _, err := j.AppendBatch(t.Context(), batch); err != nil {
+		if _, err := j.AppendBatch(t.Context(), sampleBatch(0, 100)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -3,11 +3,11 @@ package journal
 import (
 	"errors"
 	"os"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/fuzzseed"
 )
 
 var leafTime = time.Date(2026, 1, 15, 8, 0, 0, 5, time.FixedZone("CET", 3600))
@@ -96,22 +96,14 @@ func TestDecodeLeafRefuses(t *testing.T) {
 // TestLeafSeeds checks the fuzz seed corpus itself: the "bad-" seeds are
 // refused and the others, samples of real leaves, are accepted.
 func TestLeafSeeds(t *testing.T) {
-	dir := filepath.Join("testdata", "fuzz", "FuzzDecodeLeaf")
+	dir := fuzzseed.Dir("FuzzDecodeLeaf")
 	files, err := os.ReadDir(dir)
 	if err != nil || len(files) == 0 {
 		t.Fatalf("seed corpus %s: %v", dir, err)
 	}
 	for _, f := range files {
-		raw, err := os.ReadFile(filepath.Join(dir, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		lit, ok := strings.CutPrefix(strings.TrimSpace(string(raw)), "go test fuzz v1\n[]byte(")
-		data, err := strconv.Unquote(strings.TrimSuffix(lit, ")"))
-		if !ok || err != nil {
-			t.Fatalf("%s: not a corpus file: %v", f.Name(), err)
-		}
-		_, _, err = DecodeLeaf([]byte(data))
+		data := fuzzseed.Read(t, dir, f.Name())[0]
+		_, _, err := DecodeLeaf(data)
 		if bad := strings.HasPrefix(f.Name(), "bad-"); bad != (err != nil) {
 			t.Errorf("%s: DecodeLeaf error = %v", f.Name(), err)
 		}

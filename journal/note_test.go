@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	fnote "github.com/transparency-dev/formats/note"
 	"golang.org/x/mod/sumdb/note"
 )
@@ -18,7 +19,7 @@ import (
 // TestNoteInterop signs a checkpoint with our signer and verifies it with
 // transparency-dev/formats' own ECDSA verifier, built from our verifier key.
 func TestNoteInterop(t *testing.T) {
-	k := newKey(t)
+	k := testpki.Key(t)
 	s, err := NewNoteSigner(testOrigin, k)
 	if err != nil {
 		t.Fatal(err)
@@ -54,7 +55,7 @@ func TestNoteInterop(t *testing.T) {
 }
 
 func TestVerifierKeyRefuses(t *testing.T) {
-	k := newKey(t)
+	k := testpki.Key(t)
 	good, _ := VerifierKey(testOrigin, &k.PublicKey)
 	name, rest, _ := strings.Cut(good, "+")
 	hash, key, _ := strings.Cut(rest, "+")
@@ -94,7 +95,7 @@ func (r rawSigner) Sign(rnd io.Reader, d []byte, _ crypto.SignerOpts) ([]byte, e
 }
 
 func TestNoteSignerRefusesBadSignatures(t *testing.T) {
-	s, err := NewNoteSigner(testOrigin, rawSigner{newKey(t)})
+	s, err := NewNoteSigner(testOrigin, rawSigner{testpki.Key(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,18 +22,7 @@ func hashSlices(hs []tlog.Hash) [][]byte {
 // small tree, and for a sample of a larger one.
 func TestProofsCrossCheck(t *testing.T) {
 	j := openTest(t, 0)
-	var leaves []Leaf
-	for range 5 {
-		batch := make([]Entry, 21)
-		for i := range batch {
-			batch[i] = sampleEntry(len(leaves) + i)
-		}
-		got, err := j.AppendBatch(t.Context(), batch)
-		if err != nil {
-			t.Fatal(err)
-		}
-		leaves = append(leaves, got...)
-	}
+	leaves := appendSamples(t, j.Journal, 5*21, 21)
 	ctx := t.Context()
 	size := uint64(len(leaves))
 	roots := make([][]byte, size+1)

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/tlog"
 )
@@ -218,7 +219,7 @@ func TestRollbackDetected(t *testing.T) {
 func TestVerifyWrongKey(t *testing.T) {
 	j := openTest(t, 4)
 	appendN(t, j.Journal, 5)
-	_, err := j.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, newKey(t))})
+	_, err := j.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, testpki.Key(t))})
 	if !errors.Is(err, ErrBadSignature) || !strings.Contains(err.Error(), "checkpoint at size 4: signature invalid") {
 		t.Fatalf("err = %v", err)
 	}

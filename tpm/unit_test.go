@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/google/go-tpm/tpm2"
 )
 
@@ -226,14 +227,7 @@ func TestSigner(t *testing.T) {
 			SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "attesta appliance"},
 			NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour),
 		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, s.Public(), s)
-		if err != nil {
-			t.Fatalf("CreateCertificate with the TPM signer: %v", err)
-		}
-		cert, err := x509.ParseCertificate(der)
-		if err != nil {
-			t.Fatal(err)
-		}
+		cert := testpki.Issue(t, tmpl, nil, s, s) // signed by the TPM
 		if err := cert.CheckSignature(cert.SignatureAlgorithm, cert.RawTBSCertificate, cert.Signature); err != nil {
 			t.Fatalf("certificate signed by the TPM does not verify: %v", err)
 		}

@@ -58,19 +58,7 @@ func TestChangeTechnicianPIN(t *testing.T) {
 	if !strings.Contains(body, "PIN del tecnico cambiato") || !strings.Contains(body, `id="sessions">1<`) {
 		t.Error("the admin page does not confirm the change, or still counts the ended sessions")
 	}
-	if got := f.login(t, f.client(t), techPIN); got != http.StatusUnauthorized {
-		t.Errorf("old technician PIN: %d, want 401", got)
-	}
-	c := f.client(t)
-	if got := f.login(t, c, newPIN); got != http.StatusSeeOther {
-		t.Fatalf("new technician PIN: %d", got)
-	}
-	if resp, _ := f.do(t, c, http.MethodGet, "/admin", nil); resp.StatusCode != http.StatusForbidden {
-		t.Errorf("new technician PIN opens /admin: %s", resp.Status)
-	}
-	if got := f.login(t, f.client(t), adminPIN); got != http.StatusSeeOther {
-		t.Errorf("admin PIN after a technician change: %d", got)
-	}
+	f.pinChanged(t, "technician", techPIN, newPIN, adminPIN, http.StatusForbidden)
 	saved := f.back.creds
 	if len(saved) != 1 || string(saved[0].Technician) != string(HashPIN(saved[0].Salt, newPIN)) ||
 		string(saved[0].Admin) != string(HashPIN(saved[0].Salt, adminPIN)) {
@@ -91,18 +79,25 @@ func TestChangeAdminPIN(t *testing.T) {
 	if !f.stillIn(t, admin) || f.stillIn(t, other) || f.stillIn(t, tech) {
 		t.Error("want only the changing administrator's session kept")
 	}
-	if got := f.login(t, f.client(t), adminPIN); got != http.StatusUnauthorized {
-		t.Errorf("old admin PIN: %d, want 401", got)
+	f.pinChanged(t, "admin", adminPIN, newPIN, techPIN, http.StatusOK)
+}
+
+// pinChanged checks the logins after role's PIN went from oldPIN to newPIN: the old PIN is refused, the new one
+// logs in and gets adminStatus from /admin, and the other role's PIN still logs in.
+func (f *fixture) pinChanged(t *testing.T, role, oldPIN, newPIN, otherPIN string, adminStatus int) {
+	t.Helper()
+	if got := f.login(t, f.client(t), oldPIN); got != http.StatusUnauthorized {
+		t.Errorf("old %s PIN: %d, want 401", role, got)
 	}
 	c := f.client(t)
 	if got := f.login(t, c, newPIN); got != http.StatusSeeOther {
-		t.Fatalf("new admin PIN: %d", got)
+		t.Fatalf("new %s PIN: %d", role, got)
 	}
-	if resp, _ := f.do(t, c, http.MethodGet, "/admin", nil); resp.StatusCode != http.StatusOK {
-		t.Errorf("new admin PIN does not open /admin: %s", resp.Status)
+	if resp, _ := f.do(t, c, http.MethodGet, "/admin", nil); resp.StatusCode != adminStatus {
+		t.Errorf("new %s PIN at /admin: %s, want %d", role, resp.Status, adminStatus)
 	}
-	if got := f.login(t, f.client(t), techPIN); got != http.StatusSeeOther {
-		t.Errorf("technician PIN after an admin change: %d", got)
+	if got := f.login(t, f.client(t), otherPIN); got != http.StatusSeeOther {
+		t.Errorf("the other PIN after a %s change: %d", role, got)
 	}
 }
 

@@ -176,6 +176,16 @@ func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/deliveries", http.StatusSeeOther)
 }
 
+// openShareDelivery opens the delivery a share link gives access to; when it is gone it answers 410 and returns false.
+func (s *Server) openShareDelivery(w http.ResponseWriter, r *http.Request, sh Share) (*os.Root, bool) {
+	root, err := s.cfg.Deliveries.Open(r.Context(), sh.Delivery)
+	if err != nil {
+		httpError(w, r, "consegna non più disponibile", http.StatusGone)
+		return nil, false
+	}
+	return root, true
+}
+
 // shareFor resolves a link token: unknown → 404, revoked or expired → 410.
 func (s *Server) shareFor(w http.ResponseWriter, r *http.Request) (Share, bool) {
 	sh, err := s.cfg.Shares.Get(r.Context(), tokenHash(r.PathValue("token")))
@@ -210,14 +220,13 @@ func (s *Server) shareIndex(w http.ResponseWriter, r *http.Request) {
 	if !s.logAccess(w, r, sh, "") {
 		return
 	}
-	root, err := s.cfg.Deliveries.Open(r.Context(), sh.Delivery)
-	if err != nil {
-		httpError(w, r, "consegna non più disponibile", http.StatusGone)
+	root, ok := s.openShareDelivery(w, r, sh)
+	if !ok {
 		return
 	}
 	defer root.Close()
 	var files []string
-	err = fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -282,9 +291,8 @@ func (s *Server) shareFile(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "percorso non consentito", http.StatusBadRequest)
 		return
 	}
-	root, err := s.cfg.Deliveries.Open(r.Context(), sh.Delivery)
-	if err != nil {
-		httpError(w, r, "consegna non più disponibile", http.StatusGone)
+	root, ok := s.openShareDelivery(w, r, sh)
+	if !ok {
 		return
 	}
 	defer root.Close()

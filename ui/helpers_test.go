@@ -136,6 +136,14 @@ func must(t *testing.T, err error) {
 	}
 }
 
+// public serves the public side (share and remote links) for the test.
+func (f *fixture) public(t *testing.T) *httptest.Server {
+	t.Helper()
+	pub := httptest.NewServer(f.srv.PublicHandler())
+	t.Cleanup(pub.Close)
+	return pub
+}
+
 // client returns a browser-like client with its own cookies that does not follow redirects.
 func (f *fixture) client(t *testing.T) *http.Client {
 	jar, err := cookiejar.New(nil)

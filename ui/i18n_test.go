@@ -25,15 +25,8 @@ var (
 func templateStrings(t *testing.T) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
-	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".tmpl") {
-			return err
-		}
-		src, err := fs.ReadFile(assets, p)
-		if err != nil {
-			return err
-		}
-		for _, action := range tmplAction.FindAllString(string(src), -1) {
+	eachTemplate(t, func(p, src string) {
+		for _, action := range tmplAction.FindAllString(src, -1) {
 			for _, m := range tCall.FindAllStringSubmatch(action, -1) {
 				s, err := strconv.Unquote(m[1])
 				if err != nil {
@@ -43,10 +36,25 @@ func templateStrings(t *testing.T) map[string][]string {
 				out[s] = append(out[s], p)
 			}
 		}
+	})
+	return out
+}
+
+// eachTemplate calls fn with the path and the source of every embedded template.
+func eachTemplate(t *testing.T, fn func(p, src string)) {
+	t.Helper()
+	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".tmpl") {
+			return err
+		}
+		src, err := fs.ReadFile(assets, p)
+		if err != nil {
+			return err
+		}
+		fn(p, string(src))
 		return nil
 	})
 	must(t, err)
-	return out
 }
 
 // codeStrings returns every string literal the package's Go code passes to tr or httpError, with where it is.
@@ -226,24 +234,15 @@ func TestTemplatesHaveNoBareText(t *testing.T) {
 	words := regexp.MustCompile(`[\p{L}]{2,}`)
 	attrs := regexp.MustCompile(`\b(alt|title|placeholder|aria-label)="([^"{]*\p{L}[^"{]*)"`)
 	same := map[string]bool{"Attesta": true, "EN": true, "IT": true, "OK": true}
-	err := fs.WalkDir(assets, "assets", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".tmpl") {
-			return err
-		}
-		src, err := fs.ReadFile(assets, p)
-		if err != nil {
-			return err
-		}
-		for _, m := range attrs.FindAllString(string(src), -1) {
+	eachTemplate(t, func(p, src string) {
+		for _, m := range attrs.FindAllString(src, -1) {
 			t.Errorf("%s: attribute without {{t}}: %s", p, m)
 		}
-		text := tags.ReplaceAllString(tmplAction.ReplaceAllString(string(src), " "), " ")
+		text := tags.ReplaceAllString(tmplAction.ReplaceAllString(src, " "), " ")
 		for _, w := range words.FindAllString(text, -1) {
 			if !same[w] {
 				t.Errorf("%s: text without {{t}}: %q", p, w)
 			}
 		}
-		return nil
 	})
-	must(t, err)
 }

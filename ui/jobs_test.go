@@ -118,39 +118,37 @@ func TestResumeJob(t *testing.T) {
 	f := newFixture(t)
 	c := f.tech(t)
 	f.back.putJob(sampleJob("J-0001", JobInterrupted))
-	resp, _ := f.do(t, c, http.MethodPost, "/jobs/J-0001/resume", nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/jobs/J-0001" {
-		t.Fatalf("resume: %s to %q", resp.Status, resp.Header.Get("Location"))
-	}
-	if j, _ := f.back.Job(t.Context(), "J-0001"); j.State != JobRunning {
-		t.Fatalf("state after resume: %s", j.State)
-	}
+	f.jobAction(t, c, "resume", JobRunning)
 	// A running job cannot be resumed: the page says why and keeps the job as it is.
 	resp, body := f.do(t, c, http.MethodPost, "/jobs/J-0001/resume", nil)
 	if resp.StatusCode != http.StatusConflict {
 		t.Fatalf("resume a running job: %s, want 409", resp.Status)
 	}
 	wantIn(t, "job page", body, `id="errors"`, "J-0001 is running")
-	if resp, _ := f.do(t, c, http.MethodPost, "/jobs/J-9999/resume", nil); resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("resume unknown job: %s", resp.Status)
-	}
 }
 
 func TestCancelJob(t *testing.T) {
 	f := newFixture(t)
 	c := f.tech(t)
 	f.back.putJob(sampleJob("J-0001", JobRunning))
-	resp, _ := f.do(t, c, http.MethodPost, "/jobs/J-0001/cancel", nil)
-	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/jobs/J-0001" {
-		t.Fatalf("cancel: %s to %q", resp.Status, resp.Header.Get("Location"))
-	}
-	if j, _ := f.back.Job(t.Context(), "J-0001"); j.State != JobCancelled {
-		t.Fatalf("state after cancel: %s", j.State)
-	}
+	f.jobAction(t, c, "cancel", JobCancelled)
 	_, body := f.do(t, c, http.MethodGet, "/jobs/J-0001", nil)
 	wantIn(t, "job page", body, "annullata")
-	if resp, _ := f.do(t, c, http.MethodPost, "/jobs/J-9999/cancel", nil); resp.StatusCode != http.StatusNotFound {
-		t.Fatalf("cancel unknown job: %s", resp.Status)
+}
+
+// jobAction posts action for job J-0001, which must redirect to the job's page and leave it in state want, and for
+// an unknown job, which must be 404.
+func (f *fixture) jobAction(t *testing.T, c *http.Client, action, want string) {
+	t.Helper()
+	resp, _ := f.do(t, c, http.MethodPost, "/jobs/J-0001/"+action, nil)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/jobs/J-0001" {
+		t.Fatalf("%s: %s to %q", action, resp.Status, resp.Header.Get("Location"))
+	}
+	if j, _ := f.back.Job(t.Context(), "J-0001"); j.State != want {
+		t.Fatalf("state after %s: %s", action, j.State)
+	}
+	if resp, _ := f.do(t, c, http.MethodPost, "/jobs/J-9999/"+action, nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("%s unknown job: %s", action, resp.Status)
 	}
 }
 

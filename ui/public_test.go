@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -13,8 +12,7 @@ import (
 func TestPublicHandlerServesOnlyLinks(t *testing.T) {
 	f := newFixture(t)
 	f.srv.cfg.PublicURL = "https://attesta.studio.example/"
-	pub := httptest.NewServer(f.srv.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := f.public(t)
 
 	tech := f.client(t)
 	f.login(t, tech, techPIN) // the cookie jar sends this session to the public side too: same host, other port

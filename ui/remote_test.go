@@ -2,7 +2,6 @@ package ui
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -12,8 +11,7 @@ import (
 func TestRemoteLinkTwoStep(t *testing.T) {
 	f := newFixture(t)
 	f.srv.cfg.PublicURL = "https://attesta.studio.example"
-	pub := httptest.NewServer(f.srv.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := f.public(t)
 	feed := f.srv.Feed("s3")
 	feed.SetQR([]byte("\x89PNG code"))
 	p, err := f.srv.NewRemoteLink("s3")
@@ -73,11 +71,9 @@ func TestRemoteLinkTwoStep(t *testing.T) {
 // went to the wrong person, and that person must lose the code at once.
 func TestNewRemoteLinkRevokesOlder(t *testing.T) {
 	f := newFixture(t)
-	pub := httptest.NewServer(f.srv.PublicHandler())
-	t.Cleanup(pub.Close)
+	pub := f.public(t)
 	f.srv.Feed("s5").SetQR([]byte("\x89PNG code"))
-	other := httptest.NewServer(f.srv.PublicHandler()) // a second session's link must survive
-	t.Cleanup(other.Close)
+	other := f.public(t) // a second session's link must survive
 	f.srv.Feed("s6").SetQR([]byte("\x89PNG other"))
 	keep, err := f.srv.NewRemoteLink("s6")
 	must(t, err)

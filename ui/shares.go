@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -134,19 +135,9 @@ func sortShares(s []Share) []Share {
 		if c := b.Created.Compare(a.Created); c != 0 {
 			return c
 		}
-		return compareStrings(a.Hash, b.Hash)
+		return strings.Compare(a.Hash, b.Hash)
 	})
 	return s
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // shareFileFormat is the format string of the share store file; see the package documentation.

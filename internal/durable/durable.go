@@ -10,7 +10,8 @@
 // — never replacing an existing file: when the target exists it fails with an error matching fs.ErrExist and the
 // existing file is untouched — and fsyncs the directory, so that the new name itself is durable.
 // [File.CommitReplace] renames instead, atomically replacing a previous version: for state that legitimately
-// changes; evidence uses Commit. [File.Close] before a commit aborts: the temporary file is removed and the target
+// changes; evidence uses Commit. [File.CommitAs] links under a name known only once the content is written (a
+// content address) and, when that name exists, keeps the content for another try. [File.Close] before a commit aborts: the temporary file is removed and the target
 // never appears. [WriteNew] and [Replace] do all of this for data already in memory. [Append] adds a record to the
 // end of a log file and fsyncs it.
 //

@@ -17,6 +17,7 @@ type File struct {
 	f      *os.File
 	path   string
 	failed error // the first write error: a file that lost bytes is never committed
+	synced bool  // the content is fsynced and the temporary closed; only naming it is left
 	done   bool
 }
 
@@ -49,13 +50,23 @@ func (f *File) TempName() string { return f.f.Name() }
 
 // Write writes p to the temporary file. After a failed write the file can only be closed.
 func (f *File) Write(p []byte) (int, error) {
-	if f.done {
+	return f.write(func() (int, error) { return f.f.Write(p) })
+}
+
+// WriteAt writes p at offset off of the temporary file, for a header whose content is known only at the end. After
+// a failed write the file can only be closed.
+func (f *File) WriteAt(p []byte, off int64) (int, error) {
+	return f.write(func() (int, error) { return f.f.WriteAt(p, off) })
+}
+
+func (f *File) write(w func() (int, error)) (int, error) {
+	if f.done || f.synced {
 		return 0, ErrFinished
 	}
 	if f.failed != nil {
 		return 0, f.failed
 	}
-	n, err := f.f.Write(p)
+	n, err := w()
 	if err != nil {
 		f.failed = fmt.Errorf("write %s: %w", f.path, err)
 		return n, f.failed
@@ -63,10 +74,35 @@ func (f *File) Write(p []byte) (int, error) {
 	return n, nil
 }
 
+// StartWriteback asks the kernel to begin writing [off, off+n) of the file to disk now, so that the commit's fsync
+// of a large file does not have to write all of it at once. It is only a hint, a no-op where the system has no such
+// call; the commit's fsync is what makes the content durable.
+func (f *File) StartWriteback(off, n int64) {
+	if !f.done && !f.synced {
+		startWriteback(f.f, off, n)
+	}
+}
+
+// CommitAs is Commit under a name known only once the content is written (a content address, for example), in the
+// directory of the name given to Create. When path exists CommitAs fails with an error matching fs.ErrExist, leaves
+// the existing file untouched and, unlike Commit, keeps the content: the caller may check the existing file, move it
+// aside and call CommitAs again, or Close.
+func (f *File) CommitAs(path string) error {
+	if filepath.Dir(path) != filepath.Dir(f.path) {
+		return fmt.Errorf("create %s: not in the directory of %s", path, f.path)
+	}
+	return f.commit(path, true, func(tmp string) error {
+		if err := os.Link(tmp, path); err != nil {
+			return fmt.Errorf("create %s: %w", path, err)
+		}
+		return nil
+	})
+}
+
 // Commit makes the content durable under the target name, which must not exist: when it does, Commit fails with an
 // error matching fs.ErrExist and leaves the existing file untouched. The temporary file is removed in every case.
 func (f *File) Commit() error {
-	return f.commit(func(tmp string) error {
+	return f.commit(f.path, false, func(tmp string) error {
 		if err := os.Link(tmp, f.path); err != nil {
 			return fmt.Errorf("create %s: %w", f.path, err)
 		}
@@ -76,7 +112,7 @@ func (f *File) Commit() error {
 
 // CommitReplace makes the content durable under the target name, atomically replacing any previous file there.
 func (f *File) CommitReplace() error {
-	return f.commit(func(tmp string) error {
+	return f.commit(f.path, false, func(tmp string) error {
 		if err := os.Rename(tmp, f.path); err != nil {
 			return fmt.Errorf("replace %s: %w", f.path, err)
 		}
@@ -84,13 +120,36 @@ func (f *File) CommitReplace() error {
 	})
 }
 
-func (f *File) commit(publish func(tmp string) error) error {
+// commit syncs the content, publishes it under target and syncs target's directory. With keepOnExist, a target
+// that exists leaves the file uncommitted, for another try.
+func (f *File) commit(target string, keepOnExist bool, publish func(tmp string) error) error {
 	if f.done {
 		return ErrFinished
 	}
-	f.done = true
 	tmp := f.f.Name()
+	if err := f.sync(); err != nil {
+		f.done = true
+		os.Remove(tmp)
+		return err
+	}
+	err := publish(tmp)
+	if keepOnExist && errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	f.done = true
 	defer os.Remove(tmp) // after a link the target keeps the data; after a rename tmp is gone already
+	if err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(target))
+}
+
+// sync fsyncs and closes the temporary file, once.
+func (f *File) sync() error {
+	if f.synced {
+		return nil
+	}
+	f.synced = true
 	if f.failed != nil {
 		f.f.Close()
 		return f.failed
@@ -102,10 +161,7 @@ func (f *File) commit(publish func(tmp string) error) error {
 	if err := f.f.Close(); err != nil {
 		return fmt.Errorf("write %s: %w", f.path, err)
 	}
-	if err := publish(tmp); err != nil {
-		return err
-	}
-	return SyncDir(filepath.Dir(f.path))
+	return nil
 }
 
 // Close aborts an uncommitted file: the temporary file is removed and the target is not touched. After a commit it

@@ -76,6 +76,56 @@ func TestCommitReplace(t *testing.T) {
 	assertOnly(t, dir, "state")
 }
 
+// A content-addressed store learns the name at the end, fills in a header last, and may find the name taken: the
+// refused CommitAs keeps the content for another try, and the existing file is untouched.
+func TestCommitAsNameKnownAtTheEnd(t *testing.T) {
+	dir := t.TempDir()
+	f := mustCreate(t, filepath.Join(dir, "blob"), 0o600)
+	defer f.Close()
+	f.Write([]byte("....body"))
+	if _, err := f.WriteAt([]byte("head"), 0); err != nil {
+		t.Fatal(err)
+	}
+	f.StartWriteback(0, 8)
+	taken := filepath.Join(dir, "taken")
+	os.WriteFile(taken, []byte("theirs"), 0o600)
+	if err := f.CommitAs(taken); !errors.Is(err, fs.ErrExist) || !strings.Contains(err.Error(), taken) {
+		t.Fatalf("CommitAs(existing) = %v, want fs.ErrExist naming %s", err, taken)
+	}
+	assertContent(t, taken, "theirs", "after a refused CommitAs")
+	if _, err := f.Write([]byte("more")); !errors.Is(err, ErrFinished) {
+		t.Errorf("Write after a refused CommitAs = %v, want ErrFinished", err)
+	}
+	if err := f.CommitAs(filepath.Join(t.TempDir(), "elsewhere")); err == nil {
+		t.Error("CommitAs into another directory succeeded")
+	}
+	final := filepath.Join(dir, "sha")
+	if err := f.CommitAs(final); err != nil {
+		t.Fatal(err)
+	}
+	assertContent(t, final, "headbody", "after CommitAs")
+	assertMode(t, final, 0o600)
+	if err := f.CommitAs(filepath.Join(dir, "again")); !errors.Is(err, ErrFinished) {
+		t.Errorf("second CommitAs = %v, want ErrFinished", err)
+	}
+	assertOnly(t, dir, "sha", "taken")
+}
+
+// Close after a refused CommitAs removes the temporary file.
+func TestCloseAfterRefusedCommitAs(t *testing.T) {
+	dir := t.TempDir()
+	f := mustCreate(t, filepath.Join(dir, "blob"), 0o600)
+	f.Write([]byte("mine"))
+	os.WriteFile(filepath.Join(dir, "taken"), []byte("theirs"), 0o600)
+	if err := f.CommitAs(filepath.Join(dir, "taken")); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("CommitAs(existing) = %v, want fs.ErrExist", err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	assertOnly(t, dir, "taken")
+}
+
 // Abort is what a crash before the commit amounts to, minus the leftover that RemoveTemps cleans.
 func TestCloseAbortsLeavingNothing(t *testing.T) {
 	dir := t.TempDir()

@@ -72,7 +72,7 @@ func (s *Store) erase(ctx context.Context, caseID string) (Erasure, error) {
 	if e.KeyDestroyed, err = shred(caseDir, keyFileName); err != nil {
 		return e, fmt.Errorf("destroy key: %w", err)
 	}
-	if e.Temporaries, err = removeTemps(caseDir); err != nil {
+	if e.Temporaries, err = durable.RemoveTemps(caseDir); err != nil {
 		return e, err
 	}
 	if err := deleteBlobs(s.blobsDir(caseID), &e); err != nil {

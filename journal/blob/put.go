@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
@@ -43,40 +44,28 @@ func (s *Store) put(ctx context.Context, caseID string, r io.Reader) (Ref, error
 	if err := mkdirDurable(dir); err != nil {
 		return Ref{}, err
 	}
-	tmp, err := os.CreateTemp(dir, tmpPrefix+"*")
+	f, err := durable.Create(filepath.Join(dir, "blob"), 0o600) // named by its digest once sealed
 	if err != nil {
-		return Ref{}, fmt.Errorf("create temporary: %w", err)
+		return Ref{}, err
 	}
-	defer os.Remove(tmp.Name()) // a leftover is removed by the next Open
-	h, err := seal(ctx, tmp, r, k)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	defer f.Close() // a leftover is removed by the next Open
+	h, err := seal(ctx, f, r, k)
 	if err != nil {
 		return Ref{}, err // names the input offset or the temporary
 	}
 	ref := Ref{Case: caseID, SHA256: hex.EncodeToString(h.sum[:]), Size: int64(h.size), KeyID: k.idHex()}
-	if err := s.link(ctx, tmp.Name(), k, ref); err != nil {
-		return Ref{}, err
-	}
-	if err := os.Remove(tmp.Name()); err != nil {
-		return Ref{}, fmt.Errorf("remove temporary: %w", err)
-	}
-	if err := durable.SyncDir(dir); err != nil {
+	if err := s.link(ctx, f, k, ref); err != nil {
 		return Ref{}, err
 	}
 	return ref, nil
 }
 
-// link gives the sealed temporary its final name, never replacing a good blob. A name already taken by a blob
-// that fails verification is set aside first.
-func (s *Store) link(ctx context.Context, tmp string, k *caseKey, ref Ref) error {
+// link gives the sealed file its final name, never replacing a good blob. A name already taken by a blob that
+// fails verification is set aside first; one taken by a good blob is kept, and f is left for the caller to close.
+func (s *Store) link(ctx context.Context, f *durable.File, k *caseKey, ref Ref) error {
 	final := s.blobPath(ref.Case, ref.SHA256)
 	for attempt := 0; ; attempt++ {
-		err := os.Link(tmp, final)
+		err := f.CommitAs(final)
 		if err == nil {
 			return nil
 		}
@@ -85,7 +74,7 @@ func (s *Store) link(ctx context.Context, tmp string, k *caseKey, ref Ref) error
 		}
 		cerr := checkFile(ctx, final, ref.SHA256, ref.Size, k)
 		if cerr == nil {
-			return nil
+			return durable.SyncDir(filepath.Dir(final)) // its name may come from a Put not yet returned
 		}
 		if !errors.Is(cerr, ErrCorrupt) || attempt > 0 {
 			return fmt.Errorf("verify existing blob: %w", cerr)

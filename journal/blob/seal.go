@@ -7,7 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 // Sealing runs as a two-stage pipeline so that hashing and encryption use two cores: a reader goroutine reads
@@ -36,7 +37,7 @@ type readResult struct {
 var errStopped = errors.New("sealing stopped")
 
 // seal writes r to f as a blob file encrypted under k and returns its header. f must be empty.
-func seal(ctx context.Context, f *os.File, r io.Reader, k *caseKey) (header, error) {
+func seal(ctx context.Context, f *durable.File, r io.Reader, k *caseKey) (header, error) {
 	h := header{keyID: k.id}
 	rand.Read(h.salt[:])
 	keys, err := deriveBlobKeys(k.key, h.salt[:])
@@ -123,7 +124,7 @@ func readAndHash(r io.Reader, out chan<- plainChunk, free chan []byte, stop <-ch
 }
 
 // encryptAndWrite is the writer stage: it seals each chunk and appends it to f until the reader stage closes chunks.
-func encryptAndWrite(ctx context.Context, f *os.File, keys blobKeys, chunks <-chan plainChunk, free chan<- []byte) error {
+func encryptAndWrite(ctx context.Context, f *durable.File, keys blobKeys, chunks <-chan plainChunk, free chan<- []byte) error {
 	out := make([]byte, 0, chunkSize+tagSize)
 	var nb [12]byte
 	flushed := int64(headerSize) // the header is rewritten at the end
@@ -139,7 +140,7 @@ func encryptAndWrite(ctx context.Context, f *os.File, keys blobKeys, chunks <-ch
 		}
 		i++
 		if written := chunkOffset(i); written-flushed >= writebackStep {
-			startWriteback(f, flushed, written-flushed)
+			f.StartWriteback(flushed, written-flushed)
 			flushed = written
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+
+	"github.com/attesta/attesta/internal/durable"
 )
 
 const (
@@ -87,7 +89,7 @@ func (s *Store) removeAllTemps() error {
 		}
 		caseDir := filepath.Join(s.dir, e.Name())
 		for _, d := range []string{caseDir, filepath.Join(caseDir, blobsDirName)} {
-			n, err := removeTemps(d)
+			n, err := durable.RemoveTemps(d)
 			if err != nil {
 				return err
 			}

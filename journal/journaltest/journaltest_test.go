@@ -1,30 +1,19 @@
 package journaltest_test
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"path/filepath"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/journaltest"
 )
 
 // Every journal runs the same suite: the bbolt one on disk, and the in-memory fake.
 
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
 func TestBboltJournal(t *testing.T) {
 	j, err := journal.Open(t.Context(), filepath.Join(t.TempDir(), "journal.db"),
-		journal.Options{Origin: "attesta/journaltest", Signer: newKey(t)})
+		journal.Options{Origin: "attesta/journaltest", Signer: testpki.Key(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +22,7 @@ func TestBboltJournal(t *testing.T) {
 }
 
 func TestMemoryJournal(t *testing.T) {
-	m, err := journaltest.NewMemory("attesta/journaltest", newKey(t))
+	m, err := journaltest.NewMemory("attesta/journaltest", testpki.Key(t))
 	if err != nil {
 		t.Fatal(err)
 	}

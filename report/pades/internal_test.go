@@ -6,12 +6,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"errors"
-	"os"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/internal/fuzzseed"
 	"github.com/attesta/attesta/internal/testpki"
 )
 
@@ -85,19 +83,7 @@ func TestSignRetriesWithExactSize(t *testing.T) {
 // seedPDF reads a signed sample from the fuzz corpus.
 func seedPDF(t testing.TB, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "fuzz", "FuzzVerify", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, quoted, ok := bytes.Cut(raw, []byte("[]byte("))
-	if !ok {
-		t.Fatalf("%s is not a fuzz corpus file", name)
-	}
-	s, err := unquote(string(bytes.TrimSuffix(bytes.TrimSpace(quoted), []byte(")"))))
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return []byte(s)
+	return fuzzseed.Read(t, fuzzseed.Dir("FuzzVerify"), name)[0]
 }
 
 // TestSeedCorpusVerifies keeps Verify accepting what earlier versions
@@ -149,5 +135,3 @@ func FuzzParseObject(f *testing.F) {
 		}
 	})
 }
-
-func unquote(s string) (string, error) { return strconv.Unquote(s) }

@@ -1,11 +1,10 @@
 package attest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"errors"
 	"testing"
+
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 func TestParsePCRSelection(t *testing.T) {
@@ -35,10 +34,7 @@ func TestParsePCRSelection(t *testing.T) {
 
 // TestRefusesGarbage feeds the verifiers what is not a TPM attestation: every failure wraps ErrAttestationInvalid.
 func TestRefusesGarbage(t *testing.T) {
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
+	k := testpki.Key(t)
 	generated := []byte{0xff, 0x54, 0x43, 0x47, 0x80, 0x18, 0, 0}
 	for name, msg := range map[string][]byte{"empty": nil, "not TPM_GENERATED": []byte("hello, world"), "truncated": generated} {
 		if _, err := ParseAttest(msg, 0x8018); !errors.Is(err, ErrAttestationInvalid) {

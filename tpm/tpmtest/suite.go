@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/journal/blob/blobtest"
 	"github.com/attesta/attesta/tpm"
 )
@@ -284,7 +285,7 @@ func testQuote(t *testing.T, b Backend) {
 		}
 	})
 
-	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	otherKey := testpki.Key(t)
 	alteredPCRs := cloneDigests(pcrs)
 	alteredPCRs[8][0] ^= 1
 	alteredMsg := *q

@@ -1,4 +1,4 @@
-package blob
+package durable
 
 import (
 	"os"
@@ -8,8 +8,8 @@ import (
 const syncFileRangeWrite = 0x2 // SYNC_FILE_RANGE_WRITE: start writeback, do not wait
 
 // startWriteback asks the kernel to begin writing [off, off+n) of f to disk now, so that the final fsync of a large
-// blob does not have to write the whole file at once and disk writes overlap hashing and encryption. It is only a
-// hint: errors are ignored, the final fsync is what makes the blob durable.
+// file does not have to write all of it at once and disk writes overlap the work that produces them. It is only a
+// hint: errors are ignored, the final fsync is what makes the file durable.
 func startWriteback(f *os.File, off, n int64) {
 	rc, err := f.SyscallConn()
 	if err != nil {
