@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // Share is one share link of a delivery folder. The token itself is never stored: Hash is its SHA-256 in hex.
@@ -186,11 +187,8 @@ func OpenFileShareStore(path string) (*FileShareStore, error) {
 // parseShareFile decodes a share store file and checks every entry.
 func parseShareFile(data []byte) ([]Share, error) {
 	var f shareFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
-	}
-	if f.Format != shareFileFormat {
-		return nil, fmt.Errorf("format %q, want %q", f.Format, shareFileFormat)
+	if err := strictjson.DecodeFormat("shares", data, shareFileFormat, &f); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, s := range f.Shares {

@@ -161,6 +161,8 @@ func TestFileShareStoreRejectsBadFiles(t *testing.T) {
 		"path delivery":   strings.Replace(good, `"delivery":"d"`, `"delivery":"../d"`, 1),
 		"repeated hash":   strings.Replace(good, "]}", ","+good[strings.Index(good, "[")+1:strings.LastIndex(good, "]")]+"]}", 1),
 		"not json at all": "\x00\x01",
+		"stray brace":     good + "}",
+		"unknown member":  strings.Replace(good, `"format"`, `"x":1,"format"`, 1),
 	}
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {
