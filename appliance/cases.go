@@ -380,7 +380,7 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	d.jobs.mu.Lock()
 	outDir := d.jobs.outDir
 	d.jobs.mu.Unlock()
-	if err := removeDeliveries(ctx, d.deps.rec, outDir, id); err != nil {
+	if err := removeDeliveries(ctx, d.deps.rec, d.deps.links, outDir, id); err != nil {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {

@@ -88,11 +88,11 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
 		return nil, err
 	}
-	fileShares, err := ui.OpenFileShareStore(filepath.Join(a.cfg.DataDir, "shares.json"))
+	fileShares, err := a.links.open()
 	if err != nil {
 		return nil, err
 	}
-	shares := journaledShares{ShareStore: fileShares, a: a, deliveries: deliveriesDir}
+	shares := journaledShares{ShareStore: fileShares, rec: a.links.rec, deliveries: deliveriesDir}
 	if err := a.desk.setDeliveriesDir(deliveriesDir); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -281,4 +282,39 @@ func (f *FileShareStore) Revoke(_ context.Context, hash string, at time.Time) er
 		return err
 	}
 	return nil
+}
+
+// ErasedDelivery is the delivery name that [FileShareStore.ForgetDelivery] gives the links of an erased delivery:
+// no folder can have it (the UI opens no folder whose name starts with a dot), and it holds no number.
+const ErasedDelivery = ".erased"
+
+// ForgetDelivery revokes at at every link of the delivery folder name that is not revoked yet, and renames the
+// delivery of each of its links [ErasedDelivery], so that the store keeps no trace of the folder's name (which
+// holds the chat's number) while the links still answer "gone". It returns the links it revoked now; links
+// revoked earlier are renamed but not returned. On failure the store is unchanged.
+func (f *FileShareStore) ForgetDelivery(_ context.Context, name string, at time.Time) ([]Share, error) {
+	f.mem.mu.Lock()
+	defer f.mem.mu.Unlock()
+	old := maps.Clone(f.mem.m)
+	var revoked []Share
+	changed := false
+	for h, s := range f.mem.m {
+		if s.Delivery != name {
+			continue
+		}
+		changed = true
+		if s.Revoked.IsZero() {
+			s.Revoked = at.UTC()
+			revoked = append(revoked, s)
+		}
+		s.Delivery = ErasedDelivery
+		f.mem.m[h] = s
+	}
+	if changed {
+		if err := f.save(); err != nil {
+			f.mem.m = old
+			return nil, err
+		}
+	}
+	return sortShares(revoked), nil
 }
