@@ -49,7 +49,8 @@ type Appliance struct {
 	logFile  *os.File    // the default log's file, closed with the appliance
 	tsa      *tsa.Client // nil when no TSA is configured
 	tsaQueue *tsa.Queue
-	desk     *Desk // cases and jobs, opened on first use (cases.go)
+	desk     *Desk       // cases and jobs, opened on first use (cases.go)
+	links    *shareLinks // the share links, opened on first use (shares.go)
 	certify  *certify.Pipelines
 
 	mu              sync.Mutex
@@ -95,6 +96,7 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 	if a.certify, err = newPipelines(a); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
 	}
+	a.links = &shareLinks{path: filepath.Join(a.cfg.DataDir, "shares.json"), rec: recorder{a}}
 	a.desk = newDesk(a)
 	if err := a.journal.SelfTest(ctx); err != nil {
 		return nil, fmt.Errorf("appliance: start-up self-test: %w", err)

@@ -20,6 +20,7 @@ import (
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/ui"
@@ -122,13 +123,10 @@ func readCases(path string) ([]caseRecord, error) {
 // parseCases parses the case register read from path.
 func parseCases(b []byte, path string) ([]caseRecord, error) {
 	var f casesFile
-	if err := decodeStrict(b, &f); errors.Is(err, errTrailingData) {
-		return nil, fmt.Errorf("appliance: case register %s: data after the register", path)
+	if err := strictjson.DecodeFormat(path, b, casesFormat, &f); errors.Is(err, strictjson.ErrTrailingData) {
+		return nil, fmt.Errorf("appliance: case register: data after the register: %w", err)
 	} else if err != nil {
-		return nil, fmt.Errorf("appliance: case register %s: %w", path, err)
-	}
-	if f.Format != casesFormat {
-		return nil, fmt.Errorf("appliance: case register %s: format %q, want %q", path, f.Format, casesFormat)
+		return nil, fmt.Errorf("appliance: case register: %w", err)
 	}
 	seen := map[string]bool{}
 	for i, c := range f.Cases {
@@ -382,7 +380,7 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	d.jobs.mu.Lock()
 	outDir := d.jobs.outDir
 	d.jobs.mu.Unlock()
-	if err := removeDeliveries(ctx, d.deps.rec, outDir, id); err != nil {
+	if err := removeDeliveries(ctx, d.deps.rec, d.deps.links, outDir, id); err != nil {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {

@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/capture/web"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // Config is the appliance's configuration. The zero value of each field means its documented default.
@@ -99,15 +99,12 @@ const (
 // back to a default.
 func LoadConfig(path string) (Config, error) {
 	var c Config
-	f, err := os.Open(path)
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return c, fmt.Errorf("appliance: config: %w", err)
 	}
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&c); err != nil {
-		return c, fmt.Errorf("appliance: config %s: %w", path, err)
+	if err := strictjson.Decode(path, b, &c); err != nil {
+		return c, fmt.Errorf("appliance: config: %w", err)
 	}
 	if c.LegalMonths < 0 || c.LegalMonths > retention.MaxLegalMonths {
 		return c, fmt.Errorf("appliance: config %s: legal_months %d: want 0 to %d", path, c.LegalMonths, retention.MaxLegalMonths)

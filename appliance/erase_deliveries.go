@@ -19,26 +19,32 @@ const LeafDeliveriesRemoved = "deliveries-removed"
 
 // removeDeliveries deletes, from the deliveries folder, every delivery folder of caseID and the ZIP beside it:
 // they hold the chats in clear, and the case's retention has ended. A folder belongs to the case when its
-// proofs/delivery-leaf.json — the delivery's journal leaf, byte for byte — names the case. The removal is
-// journaled.
-func removeDeliveries(ctx context.Context, rec certify.Recorder, outDir, caseID string) error {
+// proofs/delivery-leaf.json — the delivery's journal leaf, byte for byte — names the case. First the folders'
+// share links are revoked and forgotten (links answers for them), so that none serves a folder being removed;
+// last the session index is listed again without them, so that no index names them. The removal is journaled.
+func removeDeliveries(ctx context.Context, rec certify.Recorder, links deliveryLinks, outDir, caseID string) error {
 	entries, err := os.ReadDir(outDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("appliance: remove deliveries of %s: %w", caseID, err)
 	}
-	folders, zips := 0, 0
+	var names []string
 	for _, e := range entries {
-		if !e.IsDir() || !deliveryOfCase(filepath.Join(outDir, e.Name()), caseID) {
-			continue
+		if e.IsDir() && deliveryOfCase(filepath.Join(outDir, e.Name()), caseID) {
+			names = append(names, e.Name())
 		}
-		folder := filepath.Join(outDir, e.Name())
+	}
+	if err := links.ForgetDeliveries(ctx, caseID, outDir, names); err != nil {
+		return err
+	}
+	if entries == nil {
+		return nil // no deliveries folder
+	}
+	zips := 0
+	for _, name := range names {
+		folder := filepath.Join(outDir, name)
 		if err := os.RemoveAll(folder); err != nil {
 			return fmt.Errorf("appliance: remove delivery %s of %s: %w", folder, caseID, err)
 		}
-		folders++
 		switch err := os.Remove(folder + ".zip"); {
 		case err == nil:
 			zips++
@@ -46,11 +52,14 @@ func removeDeliveries(ctx context.Context, rec certify.Recorder, outDir, caseID 
 			return fmt.Errorf("appliance: remove delivery %s.zip of %s: %w", folder, caseID, err)
 		}
 	}
+	if err := certify.RewriteIndex(outDir); err != nil {
+		return fmt.Errorf("appliance: remove deliveries of %s: %w", caseID, err)
+	}
 	if err := durable.SyncDir(outDir); err != nil {
 		return fmt.Errorf("appliance: remove deliveries of %s: %w", caseID, err)
 	}
 	_, err = rec.Record(ctx, journal.Entry{Type: LeafDeliveriesRemoved, Case: caseID, Fields: map[string]any{
-		"folders": folders, "zips": zips,
+		"folders": len(names), "zips": zips,
 	}})
 	return err
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // identity is the content of DataDir/appliance.json. The id is made once, at random, and never changes: it names
@@ -32,8 +33,8 @@ func loadIdentity(dataDir string) (identity, error) {
 		return identity{}, fmt.Errorf("appliance: %w", err)
 	}
 	var id identity
-	if err := json.Unmarshal(b, &id); err != nil {
-		return id, fmt.Errorf("appliance: %s: %w", path, err)
+	if err := strictjson.Decode(path, b, &id); err != nil {
+		return id, fmt.Errorf("appliance: identity: %w", err)
 	}
 	if !validID.MatchString(id.ID) {
 		return id, fmt.Errorf("appliance: %s: id %q is not 16 lower-case hex digits", path, id.ID)

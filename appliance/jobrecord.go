@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/strictjson"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/ui"
 )
@@ -89,14 +90,12 @@ const maxJobRecord = 1 << 20
 // decodeJobRecord parses a job record and checks it is one of job id.
 func decodeJobRecord(b []byte, id string) (jobRecord, error) {
 	var rec jobRecord
-	if err := decodeStrict(b, &rec); errors.Is(err, errTrailingData) {
-		return rec, errors.New("data after the record")
+	if err := strictjson.DecodeFormat(id, b, jobFormat, &rec); errors.Is(err, strictjson.ErrTrailingData) {
+		return rec, fmt.Errorf("data after the record: %w", err)
 	} else if err != nil {
-		return rec, fmt.Errorf("not JSON of a job record: %w", err)
+		return rec, fmt.Errorf("not a job record: %w", err)
 	}
 	switch {
-	case rec.Format != jobFormat:
-		return rec, fmt.Errorf("format %q, want %q", rec.Format, jobFormat)
 	case rec.ID != id || !jobIDPattern.MatchString(id):
 		return rec, fmt.Errorf("names job %q, want %q", rec.ID, id)
 	case rec.Kind != JobWeb && rec.Kind != JobADB:

@@ -121,6 +121,9 @@ func checkJobLeaves(t *testing.T, a *Appliance, secrets []string) {
 	}
 }
 
+// clientAccount is the WhatsApp account of goodCase's client (digits), the one a web session must be linked with.
+const clientAccount = "393771151946"
+
 func webCase(t *testing.T, a *Appliance) string {
 	t.Helper()
 	nc := goodCase()
@@ -139,7 +142,7 @@ func TestWebJobRunsToDone(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	srv := webtest.NewServer(sc)
 	t.Cleanup(srv.Close)
-	sink := &testSink{onQR: srv.Scan}
+	sink := &testSink{onQR: func() { srv.ScanAs(clientAccount) }}
 	dir, out := t.TempDir(), t.TempDir()
 	a := jobAppliance(t, dir, ctx, out, sink)
 	a.cfg.WhatsAppWebURL = srv.URL()
@@ -251,7 +254,7 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 	t.Cleanup(srv.Close)
 	dir, out := t.TempDir(), t.TempDir()
 	runCtx, stop := context.WithCancel(t.Context())
-	sink := &testSink{onQR: srv.Scan}
+	sink := &testSink{onQR: func() { srv.ScanAs(clientAccount) }}
 	sink.onStep = func(text string) {
 		if strings.HasPrefix(text, "chat 2 di ") {
 			stop() // the appliance is stopped while the second chat is captured
@@ -285,7 +288,7 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 	a.Close()
 	srv.Unlink() // the stopped browser's link is gone: the client scans a new code
 
-	sink2 := &testSink{onQR: srv.Scan}
+	sink2 := &testSink{onQR: func() { srv.ScanAs(clientAccount) }}
 	b := jobAppliance(t, dir, t.Context(), out, sink2)
 	b.cfg.WhatsAppWebURL = srv.URL()
 	got, err := b.Desk().Job(t.Context(), j.ID)

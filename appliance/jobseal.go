@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // storeKey returns the AES-256 key of the job records' sealed parts, sealed by the TPM in DataDir/jobs/key.sealed
@@ -54,8 +55,8 @@ func (s *jobStore) open(rec jobRecord) (jobSecret, error) {
 	if err != nil {
 		return sec, errors.New("sealed part does not open: altered, or not written by this appliance")
 	}
-	if err := json.Unmarshal(plain, &sec); err != nil {
-		return sec, fmt.Errorf("sealed part: %w", err)
+	if err := strictjson.Decode("sealed part", plain, &sec); err != nil {
+		return sec, err
 	}
 	return sec, nil
 }

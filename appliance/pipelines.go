@@ -64,7 +64,7 @@ func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, s
 	}
 	sign := pades.Options{Signer: signer, Chain: []*x509.Certificate{cert}, Name: "Attesta " + a.ID(),
 		Reason: "Relazione tecnica di acquisizione forense"}
-	opts := bundle.WriteOptions{Logger: a.log}
+	var opts bundle.WriteOptions // no logger: bundle logs the folder's name, which holds the chat's number
 	if a.tsa != nil {
 		opts.Timestamp = r.stampCheckpoint
 		sign.Timestamp = r.stampSignature

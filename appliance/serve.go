@@ -45,8 +45,9 @@ const (
 // Serve runs the appliance until ctx ends: it opens it ([Open]) and its jobs, serves the touch UI on opts.Listen
 // and the public side (clients' remote pages, recipients' share links) on [Config].PublicListen, and runs the
 // scheduler: the attestation self-check every [Config].AttestEvery, the time-stamp queue and the retention check.
-// When ctx ends it shuts the listeners down gracefully, interrupts the jobs (they are resumable) and waits until
-// each has recorded that, then closes the appliance.
+// When ctx ends it shuts the listeners down gracefully, records the share-link accesses the UI was still
+// counting, interrupts the jobs (they are resumable) and waits until each has recorded that, then closes the
+// appliance.
 //
 // Serve returns nil after a stop through ctx, and otherwise the error that stopped it: a failure to open, or a
 // listener that failed while serving (which stops everything else too), joined with any shutdown error.
@@ -106,7 +107,13 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 	}
 	schedule(ctx, a, front)
 	a.log.Info("appliance stopping")
-	return l.shutdown()
+	err = l.shutdown()
+	// The UI holds the counts of share-link requests served without a leaf each for up to a minute: record
+	// them now that no request can come, while the journal is still open.
+	if ferr := uiSrv.FlushShareAccess(context.WithoutCancel(ctx)); ferr != nil {
+		err = errors.Join(err, fmt.Errorf("record share access counts: %w", ferr))
+	}
+	return err
 }
 
 // schedule runs the periodic work until ctx ends: the front panel when the box has one (front is nil otherwise),

@@ -2,11 +2,16 @@ package appliance
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,7 +22,9 @@ import (
 
 	"github.com/attesta/attesta/appliance/panel"
 	"github.com/attesta/attesta/internal/testwait"
+	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/ui"
 )
 
 // serveForTest runs Serve on the simulator TPM in dir until the returned stop is called, and returns the running
@@ -144,5 +151,53 @@ func TestServeRefusesWhatItCannotOpen(t *testing.T) {
 	err = Serve(t.Context(), cfg, ServeOptions{Listen: "127.0.0.1:0"})
 	if !errors.Is(err, panel.ErrPinNotFound) || !strings.Contains(err.Error(), "NO_SUCH_PIN_ON_ANY_BOARD") {
 		t.Errorf("Serve with an unknown intrusion pin: %v, want ErrPinNotFound naming the pin", err)
+	}
+}
+
+// The touch UI counts a download's repeated requests and records the count within a minute; a stop within that
+// minute records it too: after Serve returns, the journal holds the coalesced count.
+func TestServeRecordsShareAccessCountsOnStop(t *testing.T) {
+	dir := t.TempDir()
+	const folder = "3771151946-15-gennaio-2026"
+	deliveries := filepath.Join(dir, "deliveries")
+	if err := os.MkdirAll(filepath.Join(deliveries, folder), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(deliveries, folder, "relazione.pdf"), []byte("%PDF-1.7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	token := strings.Repeat("t", 43)
+	sum := sha256.Sum256([]byte(token))
+	shares, err := ui.OpenFileShareStore(filepath.Join(dir, "shares.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	if err := shares.Put(t.Context(), ui.Share{Hash: hex.EncodeToString(sum[:]), Delivery: folder, Created: now,
+		Expires: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	_, base, stop := serveForTest(t, dir, ServeOptions{})
+	for i := range 3 { // the first request is recorded as it comes, the two others are counted
+		resp, err := http.Get(base + "s/" + token + "/relazione.pdf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("request %d through the link: %s", i, resp.Status)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("Serve after a stop: %v", err)
+	}
+	var counted []journal.Entry
+	for _, e := range leavesOfType(t, openSim(t, dir), LeafShareAccess) {
+		if _, ok := e.Fields["coalesced_requests"]; ok {
+			counted = append(counted, e)
+		}
+	}
+	if len(counted) != 1 || fmt.Sprint(counted[0].Fields["coalesced_requests"]) != "2" {
+		t.Fatalf("coalesced share-access leaves after the stop: %+v, want one counting 2 requests", counted)
 	}
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
+	"slices"
+	"sync"
 	"time"
 
+	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
 )
@@ -18,10 +23,71 @@ const (
 	LeafShareRevoked = "share-revoked"
 )
 
+// shareLinks is the appliance's one store of share links, DataDir/shares.json, opened on first use: the touch UI
+// gives links out and revokes them through it, and the erasure of a case revokes and forgets its deliveries'.
+type shareLinks struct {
+	path string
+	rec  certify.Recorder
+
+	mu    sync.Mutex
+	store *ui.FileShareStore
+}
+
+func (l *shareLinks) open() (*ui.FileShareStore, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.store == nil {
+		st, err := ui.OpenFileShareStore(l.path)
+		if err != nil {
+			return nil, err
+		}
+		l.store = st
+	}
+	return l.store, nil
+}
+
+// ForgetDeliveries revokes every link of the delivery folders named (those of caseID, being erased) and of the
+// folders no longer in outDir, journals each revocation once (a link revoked earlier is not journaled again), and
+// renames their delivery [ui.ErasedDelivery], so that the store keeps no folder name.
+func (l *shareLinks) ForgetDeliveries(ctx context.Context, caseID, outDir string, folders []string) error {
+	st, err := l.open()
+	if err != nil {
+		return fmt.Errorf("appliance: forget the links of %s: %w", caseID, err)
+	}
+	links, err := st.List(ctx)
+	if err != nil {
+		return err
+	}
+	names := slices.Clone(folders)
+	for _, sh := range links {
+		if _, err := os.Lstat(filepath.Join(outDir, sh.Delivery)); sh.Delivery != ui.ErasedDelivery &&
+			errors.Is(err, fs.ErrNotExist) && !slices.Contains(names, sh.Delivery) {
+			names = append(names, sh.Delivery) // removed earlier: the link is dead, its name must go too
+		}
+	}
+	for _, name := range names {
+		revoked, err := st.ForgetDelivery(ctx, name, time.Now())
+		if err != nil {
+			return fmt.Errorf("appliance: forget the links of %s: %w", caseID, err)
+		}
+		e := journal.Entry{Type: LeafShareRevoked}
+		if slices.Contains(folders, name) {
+			e.Case = caseID
+		}
+		for _, sh := range revoked {
+			e.Fields = map[string]any{"token_sha256": sh.Hash, "reason": "delivery erased"}
+			if _, err := l.rec.Record(ctx, e); err != nil {
+				return fmt.Errorf("appliance: forget the links of %s: %w", caseID, err)
+			}
+		}
+	}
+	return nil
+}
+
 // journaledShares keeps the share links in a store and journals each one made or revoked.
 type journaledShares struct {
 	ui.ShareStore
-	a          *Appliance
+	rec        certify.Recorder
 	deliveries string
 }
 
@@ -37,18 +103,21 @@ func (s journaledShares) Put(ctx context.Context, sh ui.Share) error {
 	if seq, caseID, ok := deliveryLeaf(filepath.Join(s.deliveries, filepath.Base(sh.Delivery))); ok {
 		fields["delivery_leaf"], e.Case = seq, caseID
 	}
-	if _, err := s.a.record(ctx, e); err != nil {
+	if _, err := s.rec.Record(ctx, e); err != nil {
 		return fmt.Errorf("appliance: share link not journaled, so not given out: %w",
 			errors.Join(err, s.ShareStore.Revoke(context.WithoutCancel(ctx), sh.Hash, time.Now())))
 	}
 	return nil
 }
 
-// Revoke revokes a link and journals it.
+// Revoke revokes a link and journals it; a link already revoked is left as it is, and not journaled again.
 func (s journaledShares) Revoke(ctx context.Context, hash string, at time.Time) error {
+	if sh, err := s.ShareStore.Get(ctx, hash); err == nil && !sh.Revoked.IsZero() {
+		return nil
+	}
 	if err := s.ShareStore.Revoke(ctx, hash, at); err != nil {
 		return err
 	}
-	_, err := s.a.record(ctx, journal.Entry{Type: LeafShareRevoked, Fields: map[string]any{"token_sha256": hash}})
+	_, err := s.rec.Record(ctx, journal.Entry{Type: LeafShareRevoked, Fields: map[string]any{"token_sha256": hash}})
 	return err
 }

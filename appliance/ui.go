@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
 )
@@ -87,11 +88,11 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	if err := os.MkdirAll(deliveriesDir, 0o755); err != nil {
 		return nil, err
 	}
-	fileShares, err := ui.OpenFileShareStore(filepath.Join(a.cfg.DataDir, "shares.json"))
+	fileShares, err := a.links.open()
 	if err != nil {
 		return nil, err
 	}
-	shares := journaledShares{ShareStore: fileShares, a: a, deliveries: deliveriesDir}
+	shares := journaledShares{ShareStore: fileShares, rec: a.links.rec, deliveries: deliveriesDir}
 	if err := a.desk.setDeliveriesDir(deliveriesDir); err != nil {
 		return nil, err
 	}
@@ -129,8 +130,11 @@ func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Creden
 	b, err := os.ReadFile(path)
 	if err == nil {
 		var f credentialsFile
-		if err := json.Unmarshal(b, &f); err != nil || f.Format != credentialsFormat || len(f.Technician) == 0 {
-			return ui.Credentials{}, fmt.Errorf("appliance: %s: not a %s file", path, credentialsFormat)
+		if err := strictjson.DecodeFormat(path, b, credentialsFormat, &f); err != nil {
+			return ui.Credentials{}, fmt.Errorf("appliance: not a %s file: %w", credentialsFormat, err)
+		}
+		if len(f.Technician) == 0 {
+			return ui.Credentials{}, fmt.Errorf("appliance: %s: not a %s file: no technician PIN", path, credentialsFormat)
 		}
 		return ui.Credentials{Salt: f.Salt, Technician: f.Technician, Admin: f.Admin}, nil
 	}

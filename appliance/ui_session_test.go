@@ -275,7 +275,7 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 		p.tb.Fatalf("client's link opened by a second browser: %d, want 410", code)
 	}
 
-	p.wa.Scan() // the client's phone scans the code
+	p.wa.ScanAs(clientAccount) // the client's phone scans the code
 	p.tb.Cleanup(func() {
 		if p.tb.Failed() {
 			j, err := p.a.Desk().Job(context.Background(), jobID)

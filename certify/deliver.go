@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/report"
 )
@@ -72,6 +76,9 @@ func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	if err != nil {
 		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
 	}
+	// Not the folder: its name holds the chat's number, and the log outlives the case's erasure.
+	p.log.InfoContext(ctx, "delivery written", slog.String("case", acq.Case), slog.String("acquisition", m.Acquisition.ID),
+		slog.Uint64("leaf", m.Journal.LeafIndex))
 	return folder, nil
 }
 
@@ -92,8 +99,29 @@ func (p *Pipelines) finishSession(ctx context.Context, outDir string, outcomes [
 			}
 		}
 	}
-	return writeIndex(outDir)
+	if err := writeIndex(outDir); err != nil && !errors.Is(err, errNoDeliveries) {
+		return err
+	}
+	return nil
 }
+
+// RewriteIndex lists again the delivery folders left in dir in its index.html and index.json, after some were
+// removed (a case erased); when none is left it removes both, so that no index names a delivery that is gone.
+func RewriteIndex(dir string) error {
+	err := writeIndex(dir)
+	if !errors.Is(err, errNoDeliveries) {
+		return err
+	}
+	for _, name := range []string{"index.json", "index.html"} {
+		if err := os.Remove(filepath.Join(dir, name)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("appliance: remove index: %w", err)
+		}
+	}
+	return durable.SyncDir(dir)
+}
+
+// errNoDeliveries is writeIndex's answer for a folder without a delivery: it writes no index.
+var errNoDeliveries = errors.New("no delivery folder")
 
 // writeIndex lists the delivery folders of dir (those with a manifest.json) in index.html and index.json.
 func writeIndex(dir string) error {
@@ -118,7 +146,7 @@ func writeIndex(dir string) error {
 			Day: evidence.DateOf(m.Acquisition.StartedAt.Time)})
 	}
 	if len(index) == 0 {
-		return nil
+		return errNoDeliveries
 	}
 	return bundle.WriteIndex(dir, index)
 }

@@ -150,7 +150,8 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.InfoContext(r.Context(), "share link created", slog.String("delivery", name), slog.String("hash", hash))
+	// The folder's name holds the chat's number: the log, which outlives the delivery, names the link only.
+	s.log.InfoContext(r.Context(), "share link created", slog.String("hash", hash))
 	u := s.linkBase(r) + "/s/" + token + "/"
 	s.render(w, r, http.StatusOK, "shared", sharedData{Delivery: name, URL: u, Expires: sh.Expires})
 }
@@ -217,14 +218,14 @@ func (s *Server) shareIndex(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if !s.logAccess(w, r, sh, "") {
-		return
-	}
 	root, ok := s.openShareDelivery(w, r, sh)
-	if !ok {
+	if !ok { // erased or removed: nothing is served, so nothing is recorded
 		return
 	}
 	defer root.Close()
+	if !s.logAccess(w, r, sh, "") {
+		return
+	}
 	var files []string
 	err := fs.WalkDir(root.FS(), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

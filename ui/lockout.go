@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // Lockout policy.
@@ -61,11 +62,8 @@ func openLockout(path string) (*lockout, error) {
 		return nil, fmt.Errorf("ui: open lockout file: %w", err)
 	}
 	var f lockoutFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("ui: lockout file %s: %w", path, err)
-	}
-	if f.Format != lockoutFileFormat {
-		return nil, fmt.Errorf("ui: lockout file %s: format %q, want %q", path, f.Format, lockoutFileFormat)
+	if err := strictjson.DecodeFormat(path, data, lockoutFileFormat, &f); err != nil {
+		return nil, fmt.Errorf("ui: lockout file: %w", err)
 	}
 	if f.Global.Count < 0 {
 		return nil, fmt.Errorf("ui: lockout file %s: negative global count", path)

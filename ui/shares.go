@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // Share is one share link of a delivery folder. The token itself is never stored: Hash is its SHA-256 in hex.
@@ -177,11 +179,8 @@ func OpenFileShareStore(path string) (*FileShareStore, error) {
 // parseShareFile decodes a share store file and checks every entry.
 func parseShareFile(data []byte) ([]Share, error) {
 	var f shareFile
-	if err := json.Unmarshal(data, &f); err != nil {
-		return nil, fmt.Errorf("decode: %w", err)
-	}
-	if f.Format != shareFileFormat {
-		return nil, fmt.Errorf("format %q, want %q", f.Format, shareFileFormat)
+	if err := strictjson.DecodeFormat("shares", data, shareFileFormat, &f); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	for i, s := range f.Shares {
@@ -274,4 +273,39 @@ func (f *FileShareStore) Revoke(_ context.Context, hash string, at time.Time) er
 		return err
 	}
 	return nil
+}
+
+// ErasedDelivery is the delivery name that [FileShareStore.ForgetDelivery] gives the links of an erased delivery:
+// no folder can have it (the UI opens no folder whose name starts with a dot), and it holds no number.
+const ErasedDelivery = ".erased"
+
+// ForgetDelivery revokes at at every link of the delivery folder name that is not revoked yet, and renames the
+// delivery of each of its links [ErasedDelivery], so that the store keeps no trace of the folder's name (which
+// holds the chat's number) while the links still answer "gone". It returns the links it revoked now; links
+// revoked earlier are renamed but not returned. On failure the store is unchanged.
+func (f *FileShareStore) ForgetDelivery(_ context.Context, name string, at time.Time) ([]Share, error) {
+	f.mem.mu.Lock()
+	defer f.mem.mu.Unlock()
+	old := maps.Clone(f.mem.m)
+	var revoked []Share
+	changed := false
+	for h, s := range f.mem.m {
+		if s.Delivery != name {
+			continue
+		}
+		changed = true
+		if s.Revoked.IsZero() {
+			s.Revoked = at.UTC()
+			revoked = append(revoked, s)
+		}
+		s.Delivery = ErasedDelivery
+		f.mem.m[h] = s
+	}
+	if changed {
+		if err := f.save(); err != nil {
+			f.mem.m = old
+			return nil, err
+		}
+	}
+	return sortShares(revoked), nil
 }

@@ -161,6 +161,8 @@ func TestFileShareStoreRejectsBadFiles(t *testing.T) {
 		"path delivery":   strings.Replace(good, `"delivery":"d"`, `"delivery":"../d"`, 1),
 		"repeated hash":   strings.Replace(good, "]}", ","+good[strings.Index(good, "[")+1:strings.LastIndex(good, "]")]+"]}", 1),
 		"not json at all": "\x00\x01",
+		"stray brace":     good + "}",
+		"unknown member":  strings.Replace(good, `"format"`, `"x":1,"format"`, 1),
 	}
 	for name, content := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -208,4 +210,45 @@ func readEvents(t *testing.T, resp *http.Response) []Event {
 		}
 	}
 	return out
+}
+
+// An erased delivery's links are all revoked, those revoked earlier keep their time and are not returned again,
+// and the store, reopened, names the folder nowhere.
+func TestFileShareStoreForgetDelivery(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "shares.json")
+	st, err := OpenFileShareStore(path)
+	must(t, err)
+	now := time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)
+	var hashes []string
+	for i, d := range []string{deliveryName, deliveryName, "3331234567-15-gennaio-2026"} {
+		_, h, _ := newToken()
+		hashes = append(hashes, h)
+		must(t, st.Put(t.Context(), Share{Hash: h, Delivery: d, Created: now.Add(time.Duration(i) * time.Minute), Expires: now.Add(time.Hour)}))
+	}
+	must(t, st.Revoke(t.Context(), hashes[0], now))
+	revoked, err := st.ForgetDelivery(t.Context(), deliveryName, now.Add(time.Minute))
+	must(t, err)
+	if len(revoked) != 1 || revoked[0].Hash != hashes[1] {
+		t.Fatalf("revoked now: %+v, want only the link that was active", revoked)
+	}
+	if again, err := st.ForgetDelivery(t.Context(), deliveryName, now.Add(time.Hour)); err != nil || len(again) != 0 {
+		t.Fatalf("second forget: %+v, %v; want nothing revoked", again, err)
+	}
+	reopened, err := OpenFileShareStore(path)
+	must(t, err)
+	for i, h := range hashes[:2] {
+		sh, err := reopened.Get(t.Context(), h)
+		must(t, err)
+		if sh.Delivery != ErasedDelivery || sh.Active(now) || (i == 0 && !sh.Revoked.Equal(now)) {
+			t.Errorf("link %d of the erased delivery: %+v", i, sh)
+		}
+	}
+	if sh, _ := reopened.Get(t.Context(), hashes[2]); !sh.Active(now) {
+		t.Errorf("the other delivery's link: %+v, want it active", sh)
+	}
+	data, err := os.ReadFile(path)
+	must(t, err)
+	if strings.Contains(string(data), deliveryName) {
+		t.Fatalf("the store still names the erased folder:\n%s", data)
+	}
 }

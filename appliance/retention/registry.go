@@ -1,12 +1,10 @@
 package retention
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"log/slog"
 	"maps"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // Registry file identity; see the package doc.
@@ -134,14 +133,9 @@ func decode(data []byte) ([]Case, error) {
 	if head.Version != FileVersion {
 		return nil, fmt.Errorf("%w: version %d, this build reads %d", ErrVersion, head.Version, FileVersion)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var f fileV1
-	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("%w: offset %d: %w", ErrCorrupt, dec.InputOffset(), err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: data after the registry at offset %d", ErrCorrupt, dec.InputOffset())
+	if err := strictjson.Decode("registry", data, &f); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	seen := make(map[string]bool, len(f.Cases))
 	for i, c := range f.Cases {

@@ -229,6 +229,7 @@ func TestOpenCorruptRegistry(t *testing.T) {
 		{"future version", strings.Replace(valid, `"version":1`, `"version":2`, 1), ErrVersion},
 		{"unknown field", strings.Replace(valid, `"legal_months":0`, `"legal_months":0,"x":1`, 1), ErrCorrupt},
 		{"trailing data", valid + "{}", ErrCorrupt},
+		{"stray brace", valid + "\n}", ErrCorrupt},
 		{"invalid service", strings.Replace(valid, `"service_months":3`, `"service_months":4`, 1), ErrInvalidCase},
 		{"duplicate id", strings.Replace(valid, `]}`, `,{"id":"c","acquired":"2025-01-01T00:00:00Z","service_months":1,"legal_months":0}]}`, 1), ErrCorrupt},
 	}

@@ -29,6 +29,9 @@ import (
 // ErrFormat is matched by the error for a file whose "format" member is missing or not the expected one.
 var ErrFormat = errors.New("unexpected format")
 
+// ErrTrailingData is matched by the error for a value followed by anything but white space.
+var ErrTrailingData = errors.New("data after the JSON value")
+
 // Decode decodes data, the content of the file called name, into v: exactly one JSON value, no unknown members and
 // nothing but white space after it.
 func Decode(name string, data []byte, v any) error {
@@ -39,7 +42,7 @@ func Decode(name string, data []byte, v any) error {
 	}
 	off := dec.InputOffset()
 	if rest := bytes.TrimLeft(data[off:], " \t\r\n"); len(rest) > 0 {
-		return fmt.Errorf("%s: offset %d: data after the JSON value", name, len(data)-len(rest))
+		return fmt.Errorf("%s: offset %d: %w", name, len(data)-len(rest), ErrTrailingData)
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // Format is the version string every scenario file carries in its "format"
@@ -243,15 +245,11 @@ func LoadScenario(data []byte) (*Scenario, error) {
 	if len(data) > maxScenarioBytes {
 		return nil, fmt.Errorf("load scenario: %d bytes, limit %d: %w", len(data), maxScenarioBytes, ErrInvalidScenario)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
 	var sc Scenario
-	if err := dec.Decode(&sc); err != nil {
+	if err := strictjson.Decode("scenario", data, &sc); errors.Is(err, strictjson.ErrTrailingData) {
+		return nil, fmt.Errorf("load scenario: data after the scenario object (%w): %w", err, ErrInvalidScenario)
+	} else if err != nil {
 		return nil, fmt.Errorf("load scenario: %s: %w", describeJSONError(data, err), ErrInvalidScenario)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("load scenario: line %d: data after the scenario object: %w",
-			lineOf(data, dec.InputOffset()), ErrInvalidScenario)
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("load scenario: %w", err)

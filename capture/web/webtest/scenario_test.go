@@ -155,6 +155,7 @@ func TestLoadScenarioRejects(t *testing.T) {
 		{"type", []byte("{\n\"format\": \"attesta.waweb.scenario/v1\",\n\"chats\": 5}"), "line 3: field chats"},
 		{"unknown field", bytes.Replace(base, []byte(`"name"`), []byte(`"nome"`), 1), `unknown field "nome"`},
 		{"trailing data", append(bytes.Clone(base), "{}"...), "data after the scenario"},
+		{"stray brace", append(bytes.Clone(base), "\n}"...), "data after the scenario"},
 		{"format", mutate(func(sc *Scenario) { sc.Format = "attesta.waweb.scenario/v2" }), "format: \"attesta.waweb.scenario/v2\""},
 		{"phone", mutate(func(sc *Scenario) { sc.Account.Phone = "+39 333" }), "account.phone"},
 		{"language", mutate(func(sc *Scenario) { sc.Account.Language = "fr" }), "account.language"},
