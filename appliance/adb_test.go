@@ -7,65 +7,19 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/bundle"
-	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
-	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/usb"
 	"github.com/attesta/attesta/usb/adbtest"
 )
 
-// phoneWithBackup starts the real adb server and a fake phone whose WhatsApp Databases folder holds the sample
-// chat as a crypt15 backup (plus an older dated one), connects them, and returns the server address, the phone's
-// serial, the phone and the backup key.
-func phoneWithBackup(t *testing.T) (string, string, *adbtest.Phone, android.Key) {
-	return phoneWithPhoto(t, msgstoretest.SampleImage())
-}
-
-// phoneWithPhoto is phoneWithBackup with the given bytes as the photo's file on the phone.
-func phoneWithPhoto(t *testing.T, photo []byte) (string, string, *adbtest.Phone, android.Key) {
-	t.Helper()
-	root := t.TempDir()
-	photoPath := filepath.Join(root, filepath.FromSlash(certify.PhoneWhatsApp), filepath.FromSlash(msgstoretest.SampleImagePath))
-	if err := os.MkdirAll(filepath.Dir(photoPath), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(photoPath, photo, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dbDir := filepath.Join(root, filepath.FromSlash(certify.PhoneDatabases))
-	if err := os.MkdirAll(dbDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	key, err := msgstoretest.WriteCrypt15(t.Context(), filepath.Join(dbDir, "msgstore.db.crypt15"),
-		msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dbDir, "msgstore-2026-01-01.1.db.crypt15"), []byte("an older backup"), 0o644)
-	server := adbtest.StartServer(t)
-	phone := adbtest.Start(t, adbtest.Config{Root: root, Model: "SM-G991B", Manufacturer: "samsung",
-		AndroidVersion: "14", SDK: "34", Serial: "R5CR1234XYZ", Packages: map[string]string{"com.whatsapp": "2.26.1.10"},
-		Auth: adbtest.AuthAcceptAny})
-	ctx, cancel := testwait.Context(t)
-	defer cancel()
-	c := usb.New(usb.Options{Addr: server.Addr})
-	if err := c.Connect(ctx, phone.Addr()); err != nil {
-		t.Fatal(err)
-	}
-	if err := c.WaitForState(ctx, phone.Addr(), usb.StateDevice); err != nil {
-		t.Fatal(err)
-	}
-	return server.Addr, phone.Addr(), phone, key
-}
-
 func TestExtractADBEndToEnd(t *testing.T) {
 	ctx := t.Context()
-	addr, serial, phone, key := phoneWithBackup(t)
+	addr, serial, phone, key := appliancetest.WithBackup(t)
 	a := openSim(t, t.TempDir())
 	out := t.TempDir()
 	outcomes, err := a.Certify().ExtractADB(ctx, certify.ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: certify.AndroidBackupJob{
@@ -99,7 +53,7 @@ func TestExtractADBEndToEnd(t *testing.T) {
 
 func TestExtractADBDisconnectMidPull(t *testing.T) {
 	ctx := t.Context()
-	addr, serial, phone, key := phoneWithBackup(t)
+	addr, serial, phone, key := appliancetest.WithBackup(t)
 	phone.SetDisconnectAfter(500) // the phone drops the link partway through the first file
 	a := openSim(t, t.TempDir())
 	out := t.TempDir()
@@ -131,7 +85,7 @@ func TestExtractADBNoPhone(t *testing.T) {
 func TestExtractADBPhotoNotMatchingWhatsAppHash(t *testing.T) {
 	altered := msgstoretest.SampleImage()
 	altered[len(altered)/2] ^= 0xff
-	addr, serial, _, key := phoneWithPhoto(t, altered)
+	addr, serial, _, key := appliancetest.WithPhoto(t, altered)
 	a := openSim(t, t.TempDir())
 	outcomes, err := a.Certify().ExtractADB(t.Context(), certify.ADBJob{ADB: addr, Serial: serial, AndroidBackupJob: certify.AndroidBackupJob{
 		Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", OutDir: t.TempDir()}})

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/mod/sumdb/note"
 
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/bundle/tsa"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
@@ -49,7 +50,7 @@ type Appliance struct {
 	logFile  *os.File    // the default log's file, closed with the appliance
 	tsa      *tsa.Client // nil when no TSA is configured
 	tsaQueue *tsa.Queue
-	desk     *Desk       // cases and jobs, opened on first use (cases.go)
+	desk     *desk.Desk  // cases, retention and jobs (package desk)
 	links    *shareLinks // the share links, opened on first use (shares.go)
 	certify  *certify.Pipelines
 

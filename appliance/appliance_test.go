@@ -16,6 +16,7 @@ import (
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/appliance/panel"
 	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/journal"
@@ -38,20 +39,7 @@ func openSim(t *testing.T, dir string) *Appliance {
 // leavesOfType returns the decoded leaves of one type, in order.
 func leavesOfType(t *testing.T, a *Appliance, typ string) []journal.Entry {
 	t.Helper()
-	var out []journal.Entry
-	for leaf, err := range a.Journal().Entries(t.Context(), 0, a.Journal().Size()) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		e, err := leaf.Entry()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if e.Type == typ {
-			out = append(out, e)
-		}
-	}
-	return out
+	return appliancetest.Leaves(t, a.Journal(), typ)
 }
 
 func TestOpenProvisionsAndRecordsBoot(t *testing.T) {

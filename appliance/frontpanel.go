@@ -65,7 +65,7 @@ func showState(ctx context.Context, a *Appliance, p *panel.Panel) {
 	switch {
 	case a.CheckCertify() != nil:
 		s = panel.Attention
-	case a.desk.busy():
+	case a.desk.Busy():
 		s = panel.Working
 	}
 	if p.State() == s {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
@@ -74,4 +75,4 @@ func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, s
 }
 
 // Desk returns the studio's side of the appliance: cases, their retention, and the jobs that acquire evidence.
-func (a *Appliance) Desk() *Desk { return a.desk }
+func (a *Appliance) Desk() *desk.Desk { return a.desk }

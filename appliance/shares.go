@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
@@ -100,7 +101,7 @@ func (s journaledShares) Put(ctx context.Context, sh ui.Share) error {
 	}
 	fields := map[string]any{"token_sha256": sh.Hash, "expires": sh.Expires.UTC().Format(time.RFC3339)}
 	e := journal.Entry{Type: LeafShareCreated, Fields: fields}
-	if seq, caseID, ok := deliveryLeaf(filepath.Join(s.deliveries, filepath.Base(sh.Delivery))); ok {
+	if seq, caseID, ok := desk.DeliveryLeaf(filepath.Join(s.deliveries, filepath.Base(sh.Delivery))); ok {
 		fields["delivery_leaf"], e.Case = seq, caseID
 	}
 	if _, err := s.rec.Record(ctx, e); err != nil {

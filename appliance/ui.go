@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/internal/strictjson"
 	"github.com/attesta/attesta/journal"
@@ -93,7 +94,7 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 		return nil, err
 	}
 	shares := journaledShares{ShareStore: fileShares, rec: a.links.rec, deliveries: deliveriesDir}
-	if err := a.desk.setDeliveriesDir(deliveriesDir); err != nil {
+	if err := a.desk.SetDeliveriesDir(deliveriesDir); err != nil {
 		return nil, err
 	}
 	screens := a.Screens()
@@ -103,7 +104,7 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	if err != nil {
 		return nil, err
 	}
-	if err := a.desk.SetJobSinks(func(id string) ProgressSink { return srv.Feed(id) }); err != nil {
+	if err := a.desk.SetJobSinks(func(id string) desk.ProgressSink { return srv.Feed(id) }); err != nil {
 		return nil, err
 	}
 	return srv, nil

@@ -21,6 +21,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
@@ -157,7 +158,7 @@ func (p *uiPanel) openCase() string {
 	p.do("open a case",
 		chromedp.Navigate(p.ts.URL+"/cases/new"), chromedp.WaitVisible(chromedp.CSS(`#newcase`)),
 		chromedp.SetValue(chromedp.CSS(`#client`), "Studio Legale Bianchi"),
-		chromedp.SetValue(chromedp.CSS(`#phone`), "+"+p.wa.Scenario().Account.Phone), // the account the replica links
+		chromedp.SetValue(chromedp.CSS(`#phone`), "3771151946"), // the client, whose phone scans the code below
 		chromedp.SetValue(chromedp.CSS(`#purpose`), "Diffida al conduttore"),
 		chromedp.Click(chromedp.CSS(`input[name="plan"][value="20"]`)),
 		chromedp.Click(chromedp.CSS(`input[name="service"][value="6"]`)),
@@ -195,6 +196,7 @@ func (p *uiPanel) get(c *http.Client, u string) (int, string) {
 // returns how long each event took from publication to arrival.
 func (p *uiPanel) streamLatencies(ctx context.Context, jobID string) ([]time.Duration, error) {
 	c := p.httpClient()
+	c.Timeout = 0 // the stream lasts as long as the job: ctx bounds it, not a fixed client timeout
 	resp, err := c.PostForm(p.ts.URL+"/login", url.Values{"pin": {uiTechPIN}})
 	if err != nil {
 		return nil, err
@@ -275,7 +277,7 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 		p.tb.Fatalf("client's link opened by a second browser: %d, want 410", code)
 	}
 
-	p.wa.ScanAs(clientAccount) // the client's phone scans the code
+	p.wa.ScanAs("393771151946") // the client's phone (the case's, opened above) scans the code
 	p.tb.Cleanup(func() {
 		if p.tb.Failed() {
 			j, err := p.a.Desk().Job(context.Background(), jobID)
@@ -358,7 +360,7 @@ func TestWholeSessionThroughTheUI(t *testing.T) {
 			t.Errorf("share-created leaf %v holds the chat's number", l.Fields)
 		}
 	}
-	for _, typ := range []string{LeafCaseOpened, LeafJobStarted, LeafJobEnded, certify.LeafAcquisitionEnd, bundle.LeafType,
+	for _, typ := range []string{desk.LeafCaseOpened, desk.LeafJobStarted, desk.LeafJobEnded, certify.LeafAcquisitionEnd, bundle.LeafType,
 		LeafShareRevoked} {
 		if len(leavesOfType(t, p.a, typ)) == 0 {
 			t.Errorf("no %q leaf in the journal after the session", typ)

@@ -15,7 +15,8 @@ const module = "github.com/attesta/attesta/"
 // fails the test: a new package takes its place in the map on purpose.
 var layers = [][]string{
 	{"cmd/attesta", "cmd/attesta-verify", "internal/demo"},
-	{"appliance", "appliance/panel", "appliance/retention"},
+	{"appliance", "appliance/panel"},
+	{"appliance/desk", "appliance/retention"},
 	{"certify", "ui"},
 	{"capture/web", "capture/android", "capture/android/msgstore", "usb", "usb/internal/aproto",
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa"},
@@ -29,7 +30,7 @@ var helpers = map[string]bool{
 	"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
 	"bundle/tsa/tsatest": true, "bundle/bundletest": true, "tpm/tpmtest": true, "journal/journaltest": true,
 	"journal/blob/blobtest": true, "usb/usbtest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/fuzzseed": true,
-	"internal/archtest": true,
+	"internal/archtest": true, "appliance/internal/appliancetest": true,
 }
 
 var demoMayUse = map[string]bool{"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true}

@@ -1,4 +1,4 @@
-package appliance
+package desk
 
 import (
 	"context"
@@ -60,8 +60,8 @@ func (k *Desk) SetJobSinks(sinks func(jobID string) ProgressSink) error {
 	return nil
 }
 
-// setDeliveriesDir sets where jobs write their delivery folders.
-func (k *Desk) setDeliveriesDir(dir string) error {
+// SetDeliveriesDir sets where jobs write their delivery folders (default: DataDir/deliveries).
+func (k *Desk) SetDeliveriesDir(dir string) error {
 	d, err := k.work(context.Background())
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func (k *Desk) ResumeJob(ctx context.Context, id, operator string) (ui.JobInfo, 
 	if serr != nil {
 		return info, serr
 	}
-	if _, err := k.deps.rec.Record(ctx, journal.Entry{Type: LeafJobResumed, Case: rec.Case, Fields: map[string]any{
+	if _, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: LeafJobResumed, Case: rec.Case, Fields: map[string]any{
 		"job": info.ID, "previous_job": id, "kind": rec.Kind, "chats": len(only),
 	}}); err != nil {
 		return info, fmt.Errorf("appliance: resume job %s: %w", id, err)
@@ -199,13 +199,13 @@ func (k *Desk) CancelJob(ctx context.Context, id, operator string) error {
 	if j.rec.State != ui.JobRunning || j.cancel == nil {
 		return fmt.Errorf("%w: job %s is %s, not running", ui.ErrInvalid, id, j.rec.State)
 	}
-	k.deps.log.InfoContext(ctx, "job cancel asked", slog.String("job", id), slog.String("operator", operator))
+	k.deps.Log.InfoContext(ctx, "job cancel asked", slog.String("job", id), slog.String("operator", operator))
 	j.cancel(errCancelled)
 	return nil
 }
 
-// busy reports whether a job is running. A desk not opened yet runs none.
-func (k *Desk) busy() bool {
+// Busy reports whether a job is running. A desk not opened yet runs none.
+func (k *Desk) Busy() bool {
 	k.mu.Lock()
 	d := k.d
 	k.mu.Unlock()

@@ -1,4 +1,4 @@
-package appliance
+package desk
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func (s *jobStore) start(ctx context.Context, kind, caseID string, sec jobSecret
 	if len(list.Entries) == 0 {
 		return ui.JobInfo{}, fmt.Errorf("%w: the acquisition list has no chat", ui.ErrInvalid)
 	}
-	if err := s.deps.gate.CheckCertify(); err != nil {
+	if err := s.deps.Gate.CheckCertify(); err != nil {
 		return ui.JobInfo{}, err
 	}
 	var raw [8]byte
@@ -84,7 +84,7 @@ func (s *jobStore) start(ctx context.Context, kind, caseID string, sec jobSecret
 	if resumedFrom != "" {
 		fields["resumed_from"] = resumedFrom
 	}
-	if _, err := s.deps.rec.Record(ctx, journal.Entry{Type: LeafJobStarted, Case: caseID, Fields: fields}); err != nil {
+	if _, err := s.deps.Recorder.Record(ctx, journal.Entry{Type: LeafJobStarted, Case: caseID, Fields: fields}); err != nil {
 		os.Remove(filepath.Join(s.dir, j.rec.ID+".json"))
 		return ui.JobInfo{}, fmt.Errorf("appliance: start job: %w", err)
 	}
@@ -98,7 +98,7 @@ func (s *jobStore) start(ctx context.Context, kind, caseID string, sec jobSecret
 	j.cancel = cancel
 	s.wg.Add(1)
 	go s.run(jctx, j, c, list)
-	s.deps.log.InfoContext(ctx, "job started", slog.String("job", j.rec.ID), slog.String("kind", kind), slog.String("case", caseID))
+	s.deps.Log.InfoContext(ctx, "job started", slog.String("job", j.rec.ID), slog.String("kind", kind), slog.String("case", caseID))
 	return j.info(), nil
 }
 
@@ -114,13 +114,16 @@ func (nopSink) End(string) {}
 func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.List) {
 	defer s.wg.Done()
 	s.mu.Lock()
-	sec, outDir, linkTimeout := j.secret, s.outDir, s.linkTimeout
+	sec, outDir, linkTimeout := j.secret, s.outDir, s.deps.Config.LinkTimeout
+	if linkTimeout <= 0 {
+		linkTimeout = JobLinkTimeout
+	}
 	s.mu.Unlock()
 	var outcomes []certify.ChatOutcome
 	var err error
 	switch j.rec.Kind {
 	case JobWeb:
-		outcomes, err = s.deps.pipelines.CaptureWeb(ctx, certify.WebJob{URL: s.deps.cfg.WhatsAppWebURL, Chromium: s.deps.cfg.Chromium,
+		outcomes, err = s.deps.Pipelines.CaptureWeb(ctx, certify.WebJob{URL: s.deps.Config.WhatsAppWebURL, Chromium: s.deps.Config.Chromium,
 			List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
 			Client: c.Client, Purpose: c.Purpose, LinkTimeout: linkTimeout, Sender: c.ClientPhone,
 			OnQR: func(qr web.QR) {
@@ -136,7 +139,7 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 			break
 		}
 		s.progress(j, "estrazione dal telefono", 0, len(list.Entries), true)
-		outcomes, err = s.deps.pipelines.ExtractADB(ctx, certify.ADBJob{ADB: s.deps.cfg.ADB, Serial: sec.Serial, AndroidBackupJob: certify.AndroidBackupJob{
+		outcomes, err = s.deps.Pipelines.ExtractADB(ctx, certify.ADBJob{ADB: s.deps.Config.ADB, Serial: sec.Serial, AndroidBackupJob: certify.AndroidBackupJob{
 			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
 			Client: c.Client, Purpose: c.Purpose,
 			Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
@@ -149,7 +152,7 @@ func (s *jobStore) progress(j *job, text string, done, total int, force bool) {
 	s.mu.Lock()
 	j.rec.Progress, j.rec.Done, j.rec.Total = text, done, total
 	if err := s.save(j, force); err != nil {
-		s.deps.log.Error("job progress not recorded", slog.String("job", j.rec.ID), slog.Any("error", err))
+		s.deps.Log.Error("job progress not recorded", slog.String("job", j.rec.ID), slog.Any("error", err))
 	}
 	s.mu.Unlock()
 	j.sink.Progress(text, done, total)
@@ -226,8 +229,8 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []certify.ChatOu
 	if reason := endReason(err); reason != "" {
 		fields["reason"] = reason
 	}
-	if _, jerr := s.deps.rec.Record(rctx, journal.Entry{Type: LeafJobEnded, Case: j.rec.Case, Fields: fields}); jerr != nil {
-		s.deps.log.ErrorContext(rctx, "job end not journaled", slog.String("job", j.rec.ID), slog.Any("error", jerr))
+	if _, jerr := s.deps.Recorder.Record(rctx, journal.Entry{Type: LeafJobEnded, Case: j.rec.Case, Fields: fields}); jerr != nil {
+		s.deps.Log.ErrorContext(rctx, "job end not journaled", slog.String("job", j.rec.ID), slog.Any("error", jerr))
 	}
 	summary := fmt.Sprintf("%s: %d chat su %d consegnate", jobStateText[state], n, total)
 	if errors.Is(err, web.ErrWrongAccount) {
@@ -237,12 +240,12 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []certify.ChatOu
 	s.mu.Lock()
 	j.rec.State, j.rec.Progress, j.rec.Done, j.rec.Total = state, summary, len(outcomes), total
 	if serr := s.save(j, true); serr != nil {
-		s.deps.log.ErrorContext(rctx, "job end not recorded", slog.String("job", j.rec.ID), slog.Any("error", serr))
+		s.deps.Log.ErrorContext(rctx, "job end not recorded", slog.String("job", j.rec.ID), slog.Any("error", serr))
 	}
 	delete(s.running, j.rec.Kind)
 	s.mu.Unlock()
 	j.cancel(nil)
-	s.deps.log.InfoContext(rctx, "job ended", slog.String("job", j.rec.ID), slog.String("state", state),
+	s.deps.Log.InfoContext(rctx, "job ended", slog.String("job", j.rec.ID), slog.String("state", state),
 		slog.Int("delivered", n), slog.Int("chats", total))
 	j.sink.End(summary)
 }

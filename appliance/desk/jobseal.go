@@ -1,4 +1,4 @@
-package appliance
+package desk
 
 import (
 	"context"
@@ -20,7 +20,7 @@ func (s *jobStore) storeKey(ctx context.Context) ([]byte, error) {
 	path := filepath.Join(s.dir, "key.sealed")
 	sealed, err := os.ReadFile(path)
 	if err == nil {
-		key, err := s.deps.sealer.Unseal(ctx, sealed)
+		key, err := s.deps.Sealer.Unseal(ctx, sealed)
 		if err != nil || len(key) != 32 {
 			return nil, fmt.Errorf("appliance: jobs: unseal %s: the job records' key does not open with this TPM: %w", path, err)
 		}
@@ -31,7 +31,7 @@ func (s *jobStore) storeKey(ctx context.Context) ([]byte, error) {
 	}
 	key := make([]byte, 32)
 	rand.Read(key)
-	if sealed, err = s.deps.sealer.Seal(ctx, key); err != nil {
+	if sealed, err = s.deps.Sealer.Seal(ctx, key); err != nil {
 		return nil, fmt.Errorf("appliance: jobs: seal the job records' key: %w", err)
 	}
 	if err := durable.WriteNew(path, sealed, 0o600); err != nil {

@@ -1,4 +1,4 @@
-package appliance
+package desk
 
 import (
 	"context"
@@ -68,14 +68,14 @@ type caseRecord struct {
 // that acquire it (web sessions, extractions). It is what the touch UI's cases and jobs screens work on. Its state
 // is opened on first use: the commands that certify without cases never read it.
 type Desk struct {
-	deps deskDeps
+	deps Deps
 	mu   sync.Mutex
 	d    *desk // nil until opened
 }
 
 // desk is the studio's side of the appliance: the case register, the retention registry and the jobs.
 type desk struct {
-	deps      deskDeps
+	deps      Deps
 	casesPath string
 	reg       *retention.Registry
 
@@ -86,19 +86,19 @@ type desk struct {
 }
 
 // work returns the desk's state, opening it on first use: the case register, the retention registry and the
-// job records (see [Appliance.OpenJobs]).
+// job records (see [Desk.OpenJobs]).
 func (k *Desk) work(ctx context.Context) (*desk, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.d != nil {
 		return k.d, nil
 	}
-	d := &desk{deps: k.deps, casesPath: filepath.Join(k.deps.cfg.DataDir, "cases.json")}
+	d := &desk{deps: k.deps, casesPath: filepath.Join(k.deps.Config.DataDir, "cases.json")}
 	var err error
 	if d.cases, err = readCases(d.casesPath); err != nil {
 		return nil, err
 	}
-	if d.reg, err = retention.Open(filepath.Join(k.deps.cfg.DataDir, "retention.json"), journalAudit{k.deps.rec}, retention.Options{Logger: k.deps.log}); err != nil {
+	if d.reg, err = retention.Open(filepath.Join(k.deps.Config.DataDir, "retention.json"), journalAudit{k.deps.Recorder}, retention.Options{Logger: k.deps.Log}); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
 	}
 	if d.jobs, err = openJobStore(ctx, k.deps, d); err != nil {
@@ -233,7 +233,7 @@ func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, erro
 	if err := d.saveCases(cases); err != nil {
 		return ui.CaseInfo{}, err
 	}
-	rc := retention.Case{ID: c.ID, Acquired: c.Created, Service: retention.Months(c.ServiceMonths), LegalMonths: k.deps.cfg.LegalMonths}
+	rc := retention.Case{ID: c.ID, Acquired: c.Created, Service: retention.Months(c.ServiceMonths), LegalMonths: k.deps.Config.LegalMonths}
 	if err := d.reg.Add(ctx, rc); err != nil {
 		if rerr := d.saveCases(d.cases); rerr != nil { // the register must not hold a case retention does not know
 			err = errors.Join(err, rerr)
@@ -241,12 +241,12 @@ func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, erro
 		return ui.CaseInfo{}, fmt.Errorf("appliance: open case %s: %w", c.ID, err)
 	}
 	d.cases = cases
-	if _, err := k.deps.rec.Record(ctx, journal.Entry{Type: LeafCaseOpened, Case: c.ID, Fields: map[string]any{
-		"service_months": c.ServiceMonths, "legal_months": k.deps.cfg.LegalMonths, "max_messages": c.MaxMessages,
+	if _, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: LeafCaseOpened, Case: c.ID, Fields: map[string]any{
+		"service_months": c.ServiceMonths, "legal_months": k.deps.Config.LegalMonths, "max_messages": c.MaxMessages,
 	}}); err != nil {
 		return ui.CaseInfo{}, fmt.Errorf("appliance: open case %s: registered, but not journaled: %w", c.ID, err)
 	}
-	k.deps.log.InfoContext(ctx, "case opened", slog.String("case", c.ID))
+	k.deps.Log.InfoContext(ctx, "case opened", slog.String("case", c.ID))
 	return d.info(c), nil
 }
 
@@ -349,14 +349,14 @@ func (j journalAudit) Record(ctx context.Context, kind string, fields map[string
 // RunRetention erases, every Config.RetentionEvery until ctx ends, the cases whose retention has ended and that
 // are not on legal hold. The first round runs at once.
 func (k *Desk) RunRetention(ctx context.Context) error {
-	s, err := k.retentionScheduler(ctx, retention.Options{Logger: k.deps.log})
+	s, err := k.RetentionScheduler(ctx, retention.Options{Logger: k.deps.Log})
 	if err != nil {
 		return err
 	}
-	return s.Run(ctx, time.Duration(k.deps.cfg.RetentionEvery))
+	return s.Run(ctx, time.Duration(k.deps.Config.RetentionEvery))
 }
 
-func (k *Desk) retentionScheduler(ctx context.Context, opts retention.Options) (*retention.Scheduler, error) {
+func (k *Desk) RetentionScheduler(ctx context.Context, opts retention.Options) (*retention.Scheduler, error) {
 	d, err := k.work(ctx)
 	if err != nil {
 		return nil, err
@@ -368,9 +368,9 @@ func (k *Desk) retentionScheduler(ctx context.Context, opts retention.Options) (
 // the appliance's copies of its deliveries, then the personal data the register and the job records keep of it. A case that never acquired anything has
 // no key: its erasure is journaled all the same.
 func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
-	_, err := d.deps.erase(ctx, id, by, why)
+	_, err := d.deps.Erase(ctx, id, by, why)
 	if errors.Is(err, blob.ErrNotFound) {
-		_, err = d.deps.rec.Record(ctx, journal.Entry{Type: journal.TypeErasure, Case: id, Fields: map[string]any{
+		_, err = d.deps.Recorder.Record(ctx, journal.Entry{Type: journal.TypeErasure, Case: id, Fields: map[string]any{
 			"key_id": "", "blobs": 0, "bytes": 0, "requested_by": by, "reason": why + " (no evidence was acquired)",
 		}})
 	}
@@ -380,7 +380,7 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	d.jobs.mu.Lock()
 	outDir := d.jobs.outDir
 	d.jobs.mu.Unlock()
-	if err := removeDeliveries(ctx, d.deps.rec, d.deps.links, outDir, id); err != nil {
+	if err := removeDeliveries(ctx, d.deps.Recorder, d.deps.Links, outDir, id); err != nil {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {

@@ -1,4 +1,4 @@
-package appliance
+package desk_test
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/ui"
@@ -37,7 +39,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	t.Cleanup(wa.Close)
 	dir, out := t.TempDir(), t.TempDir()
 	// No Logger: the appliance logs to DataDir/attesta.log, which the search below reads too.
-	a, err := Open(ctx, Config{DataDir: dir, TPM: "sim", WhatsAppWebURL: wa.URL()})
+	a, err := appliance.Open(ctx, appliance.Config{DataDir: dir, TPM: "sim", WhatsAppWebURL: wa.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +48,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Desk().StopJobs)
-	creds, err := LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
+	creds, err := appliance.LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,11 +58,10 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	if err := a.Desk().SetJobSinks(func(string) ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
+	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
 		t.Fatal(err)
 	}
-	d, _ := a.Desk().work(ctx)
-	d.jobs.linkTimeout = time.Minute
+	a.Desk().Config().LinkTimeout = time.Minute
 
 	caseID := webCase(t, a)
 	list, phones := replicaListText(sc)
@@ -109,7 +110,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 	}
 
 	info, _ := a.Desk().Case(ctx, caseID)
-	s, err := a.Desk().retentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(time.Second) }})
+	s, err := a.Desk().RetentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(time.Second) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestErasureLeavesNoPersonalData(t *testing.T) {
 
 	// Every link of the case is revoked, once each; the administrator counts none active.
 	revoked := map[string]int{}
-	for _, e := range leavesOfType(t, a, LeafShareRevoked) {
+	for _, e := range leavesOfType(t, a, appliance.LeafShareRevoked) {
 		revoked[e.Fields["token_sha256"].(string)]++
 	}
 	for _, tok := range tokens {

@@ -1,4 +1,4 @@
-package appliance
+package desk
 
 import (
 	"context"
@@ -31,28 +31,27 @@ type job struct {
 
 // jobStore keeps the job records and runs the jobs.
 type jobStore struct {
-	deps deskDeps
+	deps Deps
 	d    *desk
 	dir  string
 	aead cipher.AEAD
 
-	mu          sync.Mutex
-	runCtx      context.Context
-	sinks       func(id string) ProgressSink
-	outDir      string
-	linkTimeout time.Duration // web sessions' wait for the client to scan the QR code
-	jobs        map[string]*job
-	bad         map[string]error // records that cannot be read, by id
-	running     map[string]*job  // by kind
-	wg          sync.WaitGroup
+	mu      sync.Mutex
+	runCtx  context.Context
+	sinks   func(id string) ProgressSink
+	outDir  string
+	jobs    map[string]*job
+	bad     map[string]error // records that cannot be read, by id
+	running map[string]*job  // by kind
+	wg      sync.WaitGroup
 }
 
 // openJobStore reads the job records. A record left running by a stop is marked interrupted and journaled; a
 // record that cannot be read is kept aside with the reason, naming its file, and the others are read on.
-func openJobStore(ctx context.Context, deps deskDeps, d *desk) (*jobStore, error) {
-	s := &jobStore{deps: deps, d: d, dir: filepath.Join(deps.cfg.DataDir, "jobs"), runCtx: context.Background(),
-		outDir: filepath.Join(deps.cfg.DataDir, "deliveries"), linkTimeout: JobLinkTimeout,
-		jobs: map[string]*job{}, bad: map[string]error{}, running: map[string]*job{}}
+func openJobStore(ctx context.Context, deps Deps, d *desk) (*jobStore, error) {
+	s := &jobStore{deps: deps, d: d, dir: filepath.Join(deps.Config.DataDir, "jobs"), runCtx: context.Background(),
+		outDir: filepath.Join(deps.Config.DataDir, "deliveries"),
+		jobs:   map[string]*job{}, bad: map[string]error{}, running: map[string]*job{}}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("appliance: jobs: %w", err)
 	}
@@ -82,7 +81,7 @@ func openJobStore(ctx context.Context, deps deskDeps, d *desk) (*jobStore, error
 		j, err := s.load(id)
 		if err != nil {
 			s.bad[id] = err
-			deps.log.WarnContext(ctx, "job record unreadable", slog.Any("error", err))
+			deps.Log.WarnContext(ctx, "job record unreadable", slog.Any("error", err))
 			continue
 		}
 		s.jobs[id] = j
@@ -154,7 +153,7 @@ func (s *jobStore) markInterrupted(ctx context.Context, j *job) error {
 	if err := s.save(j, true); err != nil {
 		return err
 	}
-	_, err := s.deps.rec.Record(ctx, journal.Entry{Type: LeafJobInterrupted, Case: j.rec.Case, Fields: map[string]any{
+	_, err := s.deps.Recorder.Record(ctx, journal.Entry{Type: LeafJobInterrupted, Case: j.rec.Case, Fields: map[string]any{
 		"job": j.rec.ID, "kind": j.rec.Kind, "chats": len(j.rec.Lines), "delivered": delivered(j.rec.Lines),
 	}})
 	if err != nil {

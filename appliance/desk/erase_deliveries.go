@@ -1,4 +1,4 @@
-package appliance
+package desk
 
 import (
 	"context"
@@ -22,7 +22,7 @@ const LeafDeliveriesRemoved = "deliveries-removed"
 // proofs/delivery-leaf.json — the delivery's journal leaf, byte for byte — names the case. First the folders'
 // share links are revoked and forgotten (links answers for them), so that none serves a folder being removed;
 // last the session index is listed again without them, so that no index names them. The removal is journaled.
-func removeDeliveries(ctx context.Context, rec certify.Recorder, links deliveryLinks, outDir, caseID string) error {
+func removeDeliveries(ctx context.Context, rec certify.Recorder, links DeliveryLinks, outDir, caseID string) error {
 	entries, err := os.ReadDir(outDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("appliance: remove deliveries of %s: %w", caseID, err)
@@ -66,13 +66,13 @@ func removeDeliveries(ctx context.Context, rec certify.Recorder, links deliveryL
 
 // deliveryOfCase reports whether folder is a delivery whose journal leaf names caseID.
 func deliveryOfCase(folder, caseID string) bool {
-	_, c, ok := deliveryLeaf(folder)
+	_, c, ok := DeliveryLeaf(folder)
 	return ok && c == caseID
 }
 
-// deliveryLeaf reads a delivery folder's journal leaf (proofs/delivery-leaf.json, byte for byte as journaled):
+// DeliveryLeaf reads a delivery folder's journal leaf (proofs/delivery-leaf.json, byte for byte as journaled):
 // its index and its case.
-func deliveryLeaf(folder string) (uint64, string, bool) {
+func DeliveryLeaf(folder string) (uint64, string, bool) {
 	data, err := os.ReadFile(filepath.Join(folder, "proofs", "delivery-leaf.json"))
 	if err != nil {
 		return 0, "", false

@@ -1,4 +1,4 @@
-package appliance
+package desk_test
 
 import (
 	"context"
@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/appliance/desk"
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/ui"
@@ -57,26 +60,25 @@ func replicaListText(sc *webtest.Scenario) (string, []string) {
 }
 
 // jobAppliance opens an appliance whose jobs run under runCtx, write into out, and show their progress on sink.
-func jobAppliance(t *testing.T, dir string, runCtx context.Context, out string, sink *testSink) *Appliance {
+func jobAppliance(t *testing.T, dir string, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
 	t.Helper()
 	a := openSim(t, dir)
 	if err := a.Desk().OpenJobs(runCtx); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Desk().StopJobs) // runs before the appliance's Close
-	if err := a.Desk().setDeliveriesDir(out); err != nil {
+	if err := a.Desk().SetDeliveriesDir(out); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Desk().SetJobSinks(func(string) ProgressSink { return sink }); err != nil {
+	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return sink }); err != nil {
 		t.Fatal(err)
 	}
-	d, _ := a.Desk().work(t.Context())
-	d.jobs.linkTimeout = time.Minute
+	a.Desk().Config().LinkTimeout = time.Minute
 	return a
 }
 
 // waitJob polls a job until it is no longer running.
-func waitJob(t *testing.T, a *Appliance, id string) ui.JobInfo {
+func waitJob(t *testing.T, a *appliance.Appliance, id string) ui.JobInfo {
 	t.Helper()
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
@@ -107,9 +109,9 @@ func checkNoDigits(t *testing.T, path string, secrets []string) {
 	}
 }
 
-func checkJobLeaves(t *testing.T, a *Appliance, secrets []string) {
+func checkJobLeaves(t *testing.T, a *appliance.Appliance, secrets []string) {
 	t.Helper()
-	for _, typ := range []string{LeafJobStarted, LeafJobEnded, LeafJobInterrupted, LeafJobResumed} {
+	for _, typ := range []string{desk.LeafJobStarted, desk.LeafJobEnded, desk.LeafJobInterrupted, desk.LeafJobResumed} {
 		for _, e := range leavesOfType(t, a, typ) {
 			s := fmt.Sprint(e.Fields)
 			for _, sec := range secrets {
@@ -124,7 +126,7 @@ func checkJobLeaves(t *testing.T, a *Appliance, secrets []string) {
 // clientAccount is the WhatsApp account of goodCase's client (digits), the one a web session must be linked with.
 const clientAccount = "393771151946"
 
-func webCase(t *testing.T, a *Appliance) string {
+func webCase(t *testing.T, a *appliance.Appliance) string {
 	t.Helper()
 	nc := goodCase()
 	nc.MaxMessages = 20
@@ -145,7 +147,7 @@ func TestWebJobRunsToDone(t *testing.T) {
 	sink := &testSink{onQR: func() { srv.ScanAs(clientAccount) }}
 	dir, out := t.TempDir(), t.TempDir()
 	a := jobAppliance(t, dir, ctx, out, sink)
-	a.cfg.WhatsAppWebURL = srv.URL()
+	a.Desk().Config().WhatsAppWebURL = srv.URL()
 	caseID := webCase(t, a)
 	list, phones := replicaListText(sc)
 
@@ -153,7 +155,7 @@ func TestWebJobRunsToDone(t *testing.T) {
 	if err != nil {
 		t.Fatalf("StartWebSession: %v", err)
 	}
-	if j.State != ui.JobRunning || j.Kind != JobWeb || j.Case != caseID || len(j.Chats) != len(phones) {
+	if j.State != ui.JobRunning || j.Kind != desk.JobWeb || j.Case != caseID || len(j.Chats) != len(phones) {
 		t.Fatalf("started job: %+v", j)
 	}
 	if _, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: caseID, List: list}); !errors.Is(err, ui.ErrBusy) {
@@ -196,7 +198,7 @@ func TestWebJobRunsToDone(t *testing.T) {
 	sink.mu.Unlock()
 	checkNoDigits(t, filepath.Join(dir, "jobs", j.ID+".json"), phones)
 	checkJobLeaves(t, a, phones)
-	if got := leavesOfType(t, a, LeafJobEnded); len(got) != 1 || got[0].Fields["state"] != ui.JobDone || got[0].Case != caseID {
+	if got := leavesOfType(t, a, desk.LeafJobEnded); len(got) != 1 || got[0].Fields["state"] != ui.JobDone || got[0].Case != caseID {
 		t.Fatalf("job-ended leaves: %+v", got)
 	}
 	if _, err := a.Desk().ResumeJob(ctx, j.ID, "tecnico"); !errors.Is(err, ui.ErrInvalid) {
@@ -214,7 +216,7 @@ func TestWebJobCancel(t *testing.T) {
 	t.Cleanup(srv.Close)
 	sink := &testSink{} // nobody scans: the job waits for the link until cancelled
 	a := jobAppliance(t, t.TempDir(), ctx, t.TempDir(), sink)
-	a.cfg.WhatsAppWebURL = srv.URL()
+	a.Desk().Config().WhatsAppWebURL = srv.URL()
 	list, _ := replicaListText(sc)
 	j, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: webCase(t, a), List: list})
 	if err != nil {
@@ -237,7 +239,7 @@ func TestWebJobCancel(t *testing.T) {
 	if ends := leavesOfType(t, a, certify.LeafAcquisitionEnd); len(ends) != 1 {
 		t.Fatalf("the cancelled acquisition is not closed in the journal: %+v", ends)
 	}
-	if got := leavesOfType(t, a, LeafJobEnded); len(got) != 1 || got[0].Fields["state"] != ui.JobCancelled {
+	if got := leavesOfType(t, a, desk.LeafJobEnded); len(got) != 1 || got[0].Fields["state"] != ui.JobCancelled {
 		t.Fatalf("job-ended leaves: %+v", got)
 	}
 	// The kind is free again.
@@ -261,7 +263,7 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 		}
 	}
 	a := jobAppliance(t, dir, runCtx, out, sink)
-	a.cfg.WhatsAppWebURL = srv.URL()
+	a.Desk().Config().WhatsAppWebURL = srv.URL()
 	caseID := webCase(t, a)
 	list, phones := replicaListText(sc)
 	j, err := a.Desk().StartWebSession(t.Context(), ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
@@ -277,25 +279,21 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 		t.Fatalf("after the stop: acquisition ends %+v", ends)
 	}
 	// A crash would leave the record saying running: restart must find it so and mark it interrupted.
-	d, _ := a.Desk().work(t.Context())
-	d.jobs.mu.Lock()
-	d.jobs.jobs[j.ID].rec.State = ui.JobRunning
-	if err := d.jobs.save(d.jobs.jobs[j.ID], true); err != nil {
+	if err := a.Desk().SetJobState(j.ID, ui.JobRunning); err != nil {
 		t.Fatal(err)
 	}
-	d.jobs.mu.Unlock()
 	a.Desk().StopJobs()
 	a.Close()
 	srv.Unlink() // the stopped browser's link is gone: the client scans a new code
 
 	sink2 := &testSink{onQR: func() { srv.ScanAs(clientAccount) }}
 	b := jobAppliance(t, dir, t.Context(), out, sink2)
-	b.cfg.WhatsAppWebURL = srv.URL()
+	b.Desk().Config().WhatsAppWebURL = srv.URL()
 	got, err := b.Desk().Job(t.Context(), j.ID)
 	if err != nil || got.State != ui.JobInterrupted {
 		t.Fatalf("after restart Job = %+v, %v; want interrupted", got, err)
 	}
-	if l := leavesOfType(t, b, LeafJobInterrupted); len(l) != 1 || l[0].Fields["job"] != j.ID {
+	if l := leavesOfType(t, b, desk.LeafJobInterrupted); len(l) != 1 || l[0].Fields["job"] != j.ID {
 		t.Fatalf("job-interrupted leaves: %+v", l)
 	}
 	next, err := b.Desk().ResumeJob(t.Context(), j.ID, "tecnico 2")
@@ -321,10 +319,10 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 	if folders == 0 {
 		t.Fatalf("resumed job delivered nothing: %+v", next.Chats)
 	}
-	if old, _ := b.Desk().Job(t.Context(), j.ID); old.State != JobResumed || old.Resumable() {
+	if old, _ := b.Desk().Job(t.Context(), j.ID); old.State != desk.JobResumed || old.Resumable() {
 		t.Fatalf("old job after resume: %+v", old)
 	}
-	resumed := leavesOfType(t, b, LeafJobResumed)
+	resumed := leavesOfType(t, b, desk.LeafJobResumed)
 	if len(resumed) != 1 || resumed[0].Fields["previous_job"] != j.ID || resumed[0].Fields["job"] != next.ID {
 		t.Fatalf("job-resumed leaves: %+v", resumed)
 	}
@@ -334,11 +332,11 @@ func TestWebJobInterruptedAndResumed(t *testing.T) {
 
 func TestADBJob(t *testing.T) {
 	ctx := t.Context()
-	addr, serial, _, key := phoneWithBackup(t)
+	addr, serial, _, key := appliancetest.WithBackup(t)
 	dir, out := t.TempDir(), t.TempDir()
 	sink := &testSink{}
 	a := jobAppliance(t, dir, ctx, out, sink)
-	a.cfg.ADB = addr
+	a.Desk().Config().ADB = addr
 	nc := goodCase()
 	nc.MaxMessages = 5
 	c, err := a.Desk().CreateCase(ctx, nc)
@@ -381,7 +379,7 @@ func TestCorruptJobRecord(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	a := jobAppliance(t, dir, ctx, t.TempDir(), &testSink{})
-	a.cfg.ADB = "127.0.0.1:1" // no adb server: the job fails at once
+	a.Desk().Config().ADB = "127.0.0.1:1" // no adb server: the job fails at once
 	c, err := a.Desk().CreateCase(ctx, goodCase())
 	if err != nil {
 		t.Fatal(err)
@@ -420,27 +418,10 @@ func TestCorruptJobRecord(t *testing.T) {
 		if bad.State != ui.JobFailed || !strings.Contains(bad.Error, filepath.Join(dir, "jobs", bad.ID+".json")) {
 			t.Errorf("unreadable record %s: %+v; want failed naming the file", bad.ID, bad)
 		}
-		if _, err := b.Desk().Job(ctx, bad.ID); !errors.Is(err, ErrJobRecord) {
-			t.Errorf("Job(%s) = %v; want ErrJobRecord", bad.ID, err)
+		if _, err := b.Desk().Job(ctx, bad.ID); !errors.Is(err, desk.ErrJobRecord) {
+			t.Errorf("Job(%s) = %v; want desk.ErrJobRecord", bad.ID, err)
 		}
 	}
-}
-
-func FuzzDecodeJobRecord(f *testing.F) {
-	f.Add([]byte(`{"format":"attesta.job/v1","id":"j0123456789abcdef","kind":"web","case":"AT-2026-0001",` +
-		`"state":"running","started":"2026-01-12T10:00:00Z","updated":"2026-01-12T10:00:01Z","progress":"chat 1 di 2: lettura dei messaggi",` +
-		`"done":0,"total":2,"lines":[{"line":2,"delivered":false,"certified":0}],"sealed":"AAAA"}`))
-	f.Add([]byte(`{"format":"attesta.job/v1","id":"j0123456789abcdef","kind":"adb","case":"../x","state":"done","started":"2026-01-12T10:00:00Z"}`))
-	f.Add([]byte(`{"format":"attesta.job/v1"}{}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		rec, err := decodeJobRecord(b, "j0123456789abcdef")
-		if err != nil {
-			return
-		}
-		if rec.ID != "j0123456789abcdef" || !knownState(rec.State) || len(rec.Lines) > 50 {
-			t.Fatalf("accepted %+v", rec)
-		}
-	})
 }
 
 // The touch UI gets the appliance's cases and jobs, and a job's progress goes to the UI's feed of the same id.
@@ -452,8 +433,8 @@ func TestUIServerWiresJobsToFeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Desk().StopJobs)
-	a.cfg.ADB = "127.0.0.1:1" // no adb server: the job fails at once
-	creds, err := LoadOrCreateCredentials(dir, "135790", "")
+	a.Desk().Config().ADB = "127.0.0.1:1" // no adb server: the job fails at once
+	creds, err := appliance.LoadOrCreateCredentials(dir, "135790", "")
 	if err != nil {
 		t.Fatal(err)
 	}

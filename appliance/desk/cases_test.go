@@ -1,4 +1,4 @@
-package appliance
+package desk_test
 
 import (
 	"encoding/json"
@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
@@ -19,7 +20,7 @@ import (
 
 // goodCase is a case a technician could open.
 func goodCase() ui.NewCase {
-	return ui.NewCase{Client: "Studio  Legale Rossi", ClientPhone: "333 123 4567", Purpose: "prova della disdetta",
+	return ui.NewCase{Client: "Studio  Legale Rossi", ClientPhone: "377 115 1946", Purpose: "prova della disdetta",
 		ServiceMonths: 3, MaxMessages: 20, Operator: "tecnico"}
 }
 
@@ -33,7 +34,7 @@ func TestCreateCaseValidation(t *testing.T) {
 		{"valid", func(*ui.NewCase) {}, ""},
 		{"no client", func(c *ui.NewCase) { c.Client = "  " }, "name is missing"},
 		{"control characters", func(c *ui.NewCase) { c.Purpose = "a\x00b" }, "control characters"},
-		{"long name", func(c *ui.NewCase) { c.Client = strings.Repeat("x", maxClientLen+1) }, "longer than"},
+		{"long name", func(c *ui.NewCase) { c.Client = strings.Repeat("x", desk.MaxClientLen+1) }, "longer than"},
 		{"bad phone", func(c *ui.NewCase) { c.ClientPhone = "37711519ab" }, "client's number"},
 		{"no phone", func(c *ui.NewCase) { c.ClientPhone = "" }, "client's number"},
 		{"plan not sold", func(c *ui.NewCase) { c.MaxMessages = 7 }, "plan of 7 messages"},
@@ -49,7 +50,7 @@ func TestCreateCaseValidation(t *testing.T) {
 				if err != nil {
 					t.Fatalf("CreateCase: %v", err)
 				}
-				if info.Client != "Studio Legale Rossi" || info.ClientPhone != "+393331234567" || info.ServiceMonths != 3 ||
+				if info.Client != "Studio Legale Rossi" || info.ClientPhone != "+393771151946" || info.ServiceMonths != 3 ||
 					info.MaxMessages != 20 || info.RetainUntil.Before(info.Created.AddDate(0, 3, 0)) {
 					t.Fatalf("case = %+v", info)
 				}
@@ -84,11 +85,11 @@ func TestCasesJournalNoPersonalDataAndSurviveRestart(t *testing.T) {
 	if first.ID == second.ID || !strings.HasSuffix(first.ID, "-0001") || !strings.HasSuffix(second.ID, "-0002") {
 		t.Fatalf("case ids %s, %s; want consecutive numbers", first.ID, second.ID)
 	}
-	opened := leavesOfType(t, a, LeafCaseOpened)
+	opened := leavesOfType(t, a, desk.LeafCaseOpened)
 	if len(opened) != 2 || opened[0].Case != first.ID || opened[0].Fields["service_months"] != int64(3) {
 		t.Fatalf("case-opened leaves: %+v", opened)
 	}
-	ret := leavesOfType(t, a, LeafRetention)
+	ret := leavesOfType(t, a, desk.LeafRetention)
 	if len(ret) != 2 || ret[0].Fields["kind"] != retention.KindCaseAdded || ret[0].Case != first.ID {
 		t.Fatalf("retention leaves: %+v", ret)
 	}
@@ -159,7 +160,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A job of the case keeps its list and key sealed until the case is erased.
-	a.cfg.ADB = "127.0.0.1:1" // no adb server: the job fails at once
+	a.Desk().Config().ADB = "127.0.0.1:1" // no adb server: the job fails at once
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: expired, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"})
 	if err != nil {
@@ -170,7 +171,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	}
 
 	// The appliance's copies of the cases' deliveries: a folder whose delivery leaf names the case, and its ZIP.
-	outDir := filepath.Join(a.cfg.DataDir, "deliveries")
+	outDir := filepath.Join(a.Desk().Config().DataDir, "deliveries")
 	deliveryCopy := func(caseID, name string) string {
 		var leaf []byte
 		for l, err := range a.Journal().Entries(ctx, 0, a.Journal().Size()) {
@@ -190,12 +191,12 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 
 	info, _ := a.Desk().Case(ctx, expired)
 	later := info.RetainUntil.Add(time.Second)
-	s, err := a.Desk().retentionScheduler(ctx, retention.Options{Now: func() time.Time { return later }})
+	s, err := a.Desk().RetentionScheduler(ctx, retention.Options{Now: func() time.Time { return later }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The day before the end of retention nothing is erased.
-	early, err := a.Desk().retentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(-24 * time.Hour) }})
+	early, err := a.Desk().RetentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(-24 * time.Hour) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +229,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 			t.Errorf("%s of the case on hold: %v", p, err)
 		}
 	}
-	removed := leavesOfType(t, a, LeafDeliveriesRemoved)
+	removed := leavesOfType(t, a, desk.LeafDeliveriesRemoved)
 	if len(removed) != 2 || removed[0].Case != expired || fmt.Sprint(removed[0].Fields["folders"], removed[0].Fields["zips"]) != "1 1" {
 		t.Errorf("deliveries-removed leaves = %+v, want one folder and one ZIP for %s, none for %s", removed, expired, empty)
 	}
@@ -243,64 +244,17 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	if got, _ := a.Desk().Case(ctx, held); !got.Erased.IsZero() || got.Client == "" {
 		t.Fatalf("case on hold: %+v", got)
 	}
-	b, _ := os.ReadFile(filepath.Join(a.cfg.DataDir, "cases.json"))
-	if n := strings.Count(string(b), "1234567"); n != 1 { // only the case on hold keeps its client
+	b, _ := os.ReadFile(filepath.Join(a.Desk().Config().DataDir, "cases.json"))
+	if n := strings.Count(string(b), "1151946"); n != 1 { // only the case on hold keeps its client
 		t.Fatalf("register after erasure holds the number %d times:\n%s", n, b)
 	}
 	if got, _ := a.Desk().Job(ctx, j.ID); len(got.Chats) != 0 || got.Error != "" {
 		t.Fatalf("job of the erased case still shows its chats: %+v", got)
 	}
-	if rec, _ := os.ReadFile(filepath.Join(a.cfg.DataDir, "jobs", j.ID+".json")); strings.Contains(string(rec), `"sealed"`) {
+	if rec, _ := os.ReadFile(filepath.Join(a.Desk().Config().DataDir, "jobs", j.ID+".json")); strings.Contains(string(rec), `"sealed"`) {
 		t.Fatalf("job record of the erased case keeps its sealed part:\n%s", rec)
 	}
 	if _, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: expired, List: "numero;nominativo;dal;al\n3331112222;x;2026-01-10;2026-01-20\n"}); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("job on an erased case: %v; want ui.ErrInvalid", err)
 	}
-}
-
-func TestLoadConfigLegalMonths(t *testing.T) {
-	for _, tt := range []struct {
-		json string
-		ok   bool
-	}{
-		{`{"legal_months": 24, "whatsapp_web_url": "http://127.0.0.1:1/", "adb": "127.0.0.1:5038"}`, true},
-		{`{"legal_months": -1}`, false},
-		{`{"legal_months": 1201}`, false},
-	} {
-		path := filepath.Join(t.TempDir(), "attesta.json")
-		os.WriteFile(path, []byte(tt.json), 0o600)
-		c, err := LoadConfig(path)
-		if (err == nil) != tt.ok {
-			t.Fatalf("LoadConfig(%s) = %v", tt.json, err)
-		}
-		if tt.ok {
-			if d := c.withDefaults(); d.LegalMonths != 24 || d.ADB != "127.0.0.1:5038" || d.Chromium == "" ||
-				time.Duration(d.RetentionEvery) != DefaultRetentionEvery {
-				t.Fatalf("config %+v", d)
-			}
-		}
-	}
-}
-
-func FuzzParseCases(f *testing.F) {
-	good, _ := json.Marshal(casesFile{Format: casesFormat, Cases: []caseRecord{{ID: "AT-2026-0001", Client: "x",
-		ClientPhone: "+393771151946", ServiceMonths: 3, MaxMessages: 20, Created: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}})
-	f.Add(good)
-	f.Add([]byte(`{"format":"attesta.cases/v1","cases":[{"id":"../x"}]}`))
-	f.Add([]byte(`{"format":"attesta.cases/v1","cases":[{"id":"a"},{"id":"a"}]}`))
-	f.Add([]byte(`{"format":"attesta.cases/v2","cases":[]}`))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		cases, err := parseCases(b, "cases.json")
-		if err != nil {
-			if !strings.Contains(err.Error(), "cases.json") {
-				t.Fatalf("error does not name the file: %v", err)
-			}
-			return
-		}
-		for _, c := range cases {
-			if err := blob.ValidCaseID(c.ID); err != nil {
-				t.Fatalf("accepted case id %q", c.ID)
-			}
-		}
-	})
 }

@@ -1,0 +1,59 @@
+package desk
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/tpm"
+)
+
+// Config is the part of the appliance's configuration the desk reads, at use.
+type Config struct {
+	DataDir        string        // cases.json, retention.json and jobs/ live here; deliveries/ by default
+	LegalMonths    int           // retention added to the service bought; see [retention.Case]
+	RetentionEvery time.Duration // how often [Desk.RunRetention] checks
+	WhatsAppWebURL string        // where web sessions open WhatsApp Web
+	Chromium       string        // the browser's executable; "" finds it
+	ADB            string        // the adb server extractions talk to
+	LinkTimeout    time.Duration // how long a web session waits for the QR code to be scanned; 0 is JobLinkTimeout
+}
+
+// Deps is what the desk (cases, retention, jobs) works with, passed in explicitly: the configuration, the log,
+// the journal, the certification gate, the TPM's sealing of the job records' key, the acquisition pipelines the
+// jobs run, and the erasure of a case's evidence and of its deliveries' share links when its retention ends.
+type Deps struct {
+	Config    *Config
+	Log       *slog.Logger
+	Recorder  certify.Recorder
+	Gate      certify.Gate
+	Sealer    Sealer
+	Pipelines *certify.Pipelines
+	// Erase destroys a case's key and blobs and journals it; it returns an error matching blob.ErrNotFound for a
+	// case that never acquired anything.
+	Erase func(ctx context.Context, caseID, by, why string) (journal.Leaf, error)
+	Links DeliveryLinks
+}
+
+// DeliveryLinks are the share links of the delivery folders. ForgetDeliveries revokes, journaled, every link of
+// the folders named (those of caseID, which is being erased) and of folders gone from outDir, and removes their
+// names from the store; it returns nil once that is durable.
+type DeliveryLinks interface {
+	ForgetDeliveries(ctx context.Context, caseID, outDir string, folders []string) error
+}
+
+// Sealer seals a secret to this appliance's TPM and opens it again; *tpm.TPM is one. Unseal fails for a secret
+// that another TPM sealed, or that was altered.
+type Sealer interface {
+	Seal(ctx context.Context, secret []byte) ([]byte, error)
+	Unseal(ctx context.Context, sealed []byte) ([]byte, error)
+}
+
+var _ Sealer = (*tpm.TPM)(nil)
+
+// New returns the desk over deps; its state is read on first use.
+func New(deps Deps) *Desk {
+	return &Desk{deps: deps}
+}
