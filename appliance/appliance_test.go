@@ -347,3 +347,28 @@ func TestEraseCaseKeepsJournalVerifiable(t *testing.T) {
 		t.Fatalf("verify report: %d blobs ok, %d erased; want 1 and 1", rep.BlobsOK, rep.BlobsErased)
 	}
 }
+
+// Opening the case disables the signing key, so the attestation check that follows fails and locks again: the lock
+// must still say the case was opened (the home screen's tamper flag reads it), now and after a restart.
+func TestTamperOutranksTheAttestationFailureItCauses(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	a := openSim(t, dir)
+	if err := a.Tamper(ctx, panel.Event{At: time.Now(), Count: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := a.CheckAttestation(ctx); err != nil || res.OK {
+		t.Fatalf("CheckAttestation after the case opened = %+v, %v; want a failure", res, err)
+	}
+	if err := a.CheckCertify(); err == nil || !strings.Contains(err.Error(), "case opened") {
+		t.Fatalf("lock after the failed attestation = %v, want the case opening", err)
+	}
+	if st := a.Screens().Status(ctx); !st.Tamper {
+		t.Errorf("home screen status %+v: tamper not shown", st)
+	}
+	a.Close()
+	b := openSim(t, dir)
+	if err := b.CheckCertify(); err == nil || !strings.Contains(err.Error(), "case opened") {
+		t.Fatalf("lock after a restart = %v, want the case opening", err)
+	}
+}

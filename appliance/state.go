@@ -3,6 +3,7 @@ package appliance
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/tpm"
@@ -24,7 +25,10 @@ func readState(ctx context.Context, a *Appliance) error {
 		if !haveLock {
 			switch e.Type {
 			case LeafLock:
-				a.lockedBy, haveLock = stringField(e, "reason"), true
+				a.lockedBy, haveLock = stringField(e, "lock_reason"), true
+				if a.lockedBy == "" {
+					a.lockedBy = stringField(e, "reason")
+				}
 			case LeafUnlock:
 				haveLock = true
 			case LeafBoot:
@@ -114,14 +118,28 @@ func (a *Appliance) lockReason() string {
 // fails: refusing to certify is always the safe side.
 func (a *Appliance) lockCertification(ctx context.Context, reason string) error {
 	a.mu.Lock()
-	a.lockedBy = reason
+	// The first cause stays the lock's reason, except that an opened case outranks anything: opening the case
+	// disables the signing key, so the attestation check that follows fails too, and must not hide the tamper.
+	if a.lockedBy == "" || isTamperReason(reason) && !isTamperReason(a.lockedBy) {
+		a.lockedBy = reason
+	}
+	effective := a.lockedBy
 	a.mu.Unlock()
 	a.log.ErrorContext(ctx, "certification locked", "reason", reason)
-	if _, err := a.record(ctx, journal.Entry{Type: LeafLock, Fields: map[string]any{"reason": reason}}); err != nil {
+	fields := map[string]any{"reason": reason}
+	if effective != reason {
+		fields["lock_reason"] = effective // what a restart restores
+	}
+	if _, err := a.record(ctx, journal.Entry{Type: LeafLock, Fields: fields}); err != nil {
 		return fmt.Errorf("appliance: journal certification lock (%s): %w", reason, err)
 	}
 	return nil
 }
+
+// tamperPrefix starts the lock reason of an opened case.
+const tamperPrefix = "case opened"
+
+func isTamperReason(reason string) bool { return strings.HasPrefix(reason, tamperPrefix) }
 
 // Unlock lifts the certification lock: an administrator's act, journaled with who did it and why. It refuses
 // while the TPM still fails the attestation check, so an unlock cannot paper over a live problem.

@@ -28,5 +28,5 @@ func (a *Appliance) Tamper(ctx context.Context, ev panel.Event) error {
 	}}); err != nil {
 		return fmt.Errorf("appliance: tamper: journal: %w", err)
 	}
-	return a.lockCertification(ctx, fmt.Sprintf("case opened at %s", ev.At.UTC().Format(time.RFC3339)))
+	return a.lockCertification(ctx, fmt.Sprintf("%s at %s", tamperPrefix, ev.At.UTC().Format(time.RFC3339)))
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -47,7 +46,7 @@ func (s *Screens) Status(ctx context.Context) ui.Status {
 	if reason := s.a.lockReason(); reason != "" {
 		st.AttestationOK = false
 		st.Attestation = "certificazione bloccata: " + reason
-		st.Tamper = strings.HasPrefix(reason, "case opened")
+		st.Tamper = isTamperReason(reason)
 	}
 	var fsStat unix.Statfs_t
 	if err := unix.Statfs(s.a.cfg.DataDir, &fsStat); err == nil {
