@@ -5,9 +5,10 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -75,13 +76,10 @@ func TestKioskLoginInChromium(t *testing.T) {
 	}
 	feed.End("acquisizione terminata")
 	var log []string
-	for range 100 {
+	testwait.Until(t, "the progress page did not show the six lines", func() bool {
 		log, err = chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#log li')].map(e => e.textContent)`))
-		if err != nil || len(log) == 6 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err != nil || len(log) == 6
+	})
 	want := []string{"chat 1", "chat 2", "chat 3", "chat 4", "chat 5", "acquisizione terminata"}
 	if err != nil || !slices.Equal(log, want) {
 		t.Fatalf("progress page shows %q (%v), want %q", log, err, want)

@@ -9,10 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 	"unicode"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // TestCaseScreensInChromium goes through the case screens in a real headless Chromium at the panel's size with
@@ -124,7 +125,7 @@ func newPanelBrowser(t *testing.T) context.Context {
 	)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(t.Context()), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := testwait.With(t, ctx)
 	t.Cleanup(func() { cancelT(); cancel(); cancelAlloc() })
 	return ctx
 }

@@ -1,12 +1,13 @@
 package ui
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // Background requests (the home screen's phone polling every 3 s, a page that reloads itself, a progress stream,
@@ -72,7 +73,7 @@ func TestProgressStreamEndsWhenSessionExpires(t *testing.T) {
 	f.srv.Feed("job-live").Progress("chat 1 di 2", 0, 2)
 	c := f.client(t)
 	f.login(t, c, techPIN)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.ts.URL+"/progress/job-live/events", nil)
 	must(t, err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // panelBrowser starts headless Chromium at the panel's size and returns a context for it.
@@ -33,7 +35,7 @@ func panelBrowser(t *testing.T) context.Context {
 	t.Cleanup(cancelAlloc)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	ctx, cancelT := testwait.With(t, ctx)
 	t.Cleanup(cancelT)
 	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
 		t.Fatalf("start Chromium: %v", err)
@@ -156,12 +158,10 @@ func TestScreensInChromium(t *testing.T) {
 	do("finish the key and start", append(tap(testKey[23:]), chromedp.Evaluate[chromedp.Void](
 		`document.getElementById("case").dispatchEvent(new Event("change"))`), chromedp.Click(chromedp.CSS(`#start`)))...)
 	var got []Extraction
-	for range 100 {
-		if got = jobs.requests(); len(got) > 0 {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testwait.Until(t, "the wizard asked for no extraction", func() bool {
+		got = jobs.requests()
+		return len(got) > 0
+	})
 	if len(got) != 1 || got[0].Key != testKey || got[0].Case != "C-0001" || !strings.Contains(got[0].List, "Anna Verdi") {
 		t.Fatalf("extraction from the wizard: %+v", got)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // TestLinkedAccountIsChecked: any WhatsApp account can scan the code on the client's screen. The session must name
@@ -28,8 +29,8 @@ func TestLinkedAccountIsChecked(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFixture(t, sc, Options{ExpectedAccount: tc.expected, LinkTimeout: time.Minute})
-			ctx := testCtx(t, 90*time.Second)
+			f := newFixture(t, sc, Options{ExpectedAccount: tc.expected, LinkTimeout: testwait.Remaining(t)})
+			ctx := testCtx(t)
 			if _, err := f.s.QR(ctx); err != nil {
 				t.Fatalf("qr: %v", err)
 			}
@@ -72,7 +73,7 @@ func TestLinkedAccountIsChecked(t *testing.T) {
 // must be the one that linked first, declared sender or not.
 func TestRelinkByAnotherAccountIsRefused(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f, ctx := newLinked(t, sc, Options{LinkTimeout: time.Minute}, 2*time.Minute)
+	f, ctx := newLinked(t, sc, Options{LinkTimeout: testwait.Remaining(t)})
 	f.srv.Unlink()
 	for !errors.Is(f.s.ensureLinked(ctx), ErrLinkLost) {
 		if err := sleep(ctx, 50*time.Millisecond); err != nil {

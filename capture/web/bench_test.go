@@ -25,7 +25,7 @@ func BenchmarkSession50x20(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		f := newFixture(b, sc, Options{})
-		ctx := testCtx(b, 10*time.Minute)
+		ctx := testCtx(b)
 		f.link(ctx)
 		b.StartTimer()
 		start := time.Now()

@@ -13,6 +13,7 @@ import (
 
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // basicTargets lists every chat of the basic scenario: the January days for all but the long chat, whose range
@@ -33,7 +34,7 @@ func basicTargets(sc *webtest.Scenario) []Target {
 func TestCaptureBasicMatchesScenario(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	var progress []Progress
-	f, ctx := newLinked(t, sc, Options{Progress: func(p Progress) { progress = append(progress, p) }}, 2*time.Minute)
+	f, ctx := newLinked(t, sc, Options{Progress: func(p Progress) { progress = append(progress, p) }})
 
 	env := f.s.Environment()
 	if env.WhatsAppBuild != sc.Account.BuildVersion() || env.BridgeVersion != BridgeVersion ||
@@ -321,7 +322,7 @@ func deref(p *string) string {
 // TestCaptureEnglishUI checks the tick labels of the English UI agree with the acks.
 func TestCaptureEnglishUI(t *testing.T) {
 	sc := webtest.MustDefaultScenario("english")
-	f, ctx := newLinked(t, sc, Options{}, time.Minute)
+	f, ctx := newLinked(t, sc, Options{})
 	c := sc.ChatByTitle("Emanuel Celano")
 	if c == nil {
 		t.Skip("english scenario has no such chat")
@@ -346,7 +347,7 @@ func TestCaptureEnglishUI(t *testing.T) {
 func TestConsentToOpenUnread(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	var asked []ChatInfo
-	f, ctx := newLinked(t, sc, Options{AllowOpenUnread: func(c ChatInfo) bool { asked = append(asked, c); return true }}, time.Minute)
+	f, ctx := newLinked(t, sc, Options{AllowOpenUnread: func(c ChatInfo) bool { asked = append(asked, c); return true }})
 	c := sc.ChatByTitle("Sara Gallo")
 	res, err := f.s.Capture(ctx, []Target{target(c, "2026-01-14", "2026-01-14", 5)})
 	if err != nil {
@@ -373,7 +374,7 @@ func TestConsentToOpenUnread(t *testing.T) {
 // TestTickDisagreementRecorded: when the screen shows another tick than the ack, the record says so.
 func TestTickDisagreementRecorded(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f, ctx := newLinked(t, sc, Options{}, time.Minute)
+	f, ctx := newLinked(t, sc, Options{})
 	// The page's own UI is altered to show "delivered" on a read message, as a stale or broken UI would.
 	const id = "3EB05713D1AE71EB316E"
 	if err := f.s.callEval(ctx, `new MutationObserver(() => {
@@ -400,11 +401,5 @@ func TestTickDisagreementRecorded(t *testing.T) {
 
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(t, "timed out waiting for "+what, cond)
 }

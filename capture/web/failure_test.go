@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // callEval runs a JS expression in the session's tab (tests alter the page with it).
@@ -24,7 +25,7 @@ func (s *Session) callEval(ctx context.Context, expr string) error {
 func TestQRNeverScanned(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	f := newFixture(t, sc, Options{LinkTimeout: 1500 * time.Millisecond})
-	ctx := testCtx(t, time.Minute)
+	ctx := testCtx(t)
 	qr, err := f.s.QR(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +48,7 @@ func TestMissingModule(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	const module = "WAWebApiMessageInfoStore"
 	f := newFixture(t, sc, Options{}, webtest.WithMissingModule(module))
-	ctx := testCtx(t, time.Minute)
+	ctx := testCtx(t)
 	if _, err := f.s.QR(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,7 @@ func TestMissingModule(t *testing.T) {
 
 func TestChatNotFound(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f, ctx := newLinked(t, sc, Options{}, time.Minute)
+	f, ctx := newLinked(t, sc, Options{})
 	res, err := f.s.Capture(ctx, []Target{
 		{Phone: "+390000000001", Name: "Nessuno", Range: rng("2026-01-12", "2026-01-14"), N: 5},
 		target(sc.ChatByTitle("Luca Ferri"), "2026-01-12", "2026-01-12", 5),
@@ -87,7 +88,7 @@ func TestChatNotFound(t *testing.T) {
 
 func TestHistoryRanges(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
-	f, ctx := newLinked(t, sc, Options{}, time.Minute)
+	f, ctx := newLinked(t, sc, Options{})
 	c := sc.ChatByTitle("Avv. Marta Rossi")
 	// Messages 5..10 come only after the on-demand request; 1..4 never reach the linked device.
 	res, err := f.s.Capture(ctx, []Target{target(c, "2025-10-14", "2025-10-31", 5)})
@@ -136,11 +137,15 @@ func TestLinkLostAndResume(t *testing.T) {
 		if p.Chat == 2 && p.Stage == "history" && !unlinked {
 			unlinked = true
 			f.srv.Unlink()
-			// Let the page notice and reload, as it does on the real site.
-			time.Sleep(700 * time.Millisecond)
+			// Let the page notice, as it does on the real site, however long a loaded machine takes.
+			if err := testwait.UntilCtx(t, t.Context(), func() bool {
+				return errors.Is(f.s.ensureLinked(t.Context()), ErrLinkLost)
+			}); err != nil {
+				t.Errorf("the page never noticed the lost link: %v", err)
+			}
 		}
 	}})
-	ctx := testCtx(t, 2*time.Minute)
+	ctx := testCtx(t)
 	f.link(ctx)
 	targets := basicTargets(sc)
 	res, err := f.s.Capture(ctx, targets)
@@ -211,7 +216,7 @@ func TestRecorderFailureStops(t *testing.T) {
 	sc := webtest.MustDefaultScenario("basic")
 	f := newFixture(t, sc, Options{})
 	f.s.opts.Recorder = &failingRecorder{DirRecorder: f.rec, left: 2}
-	ctx := testCtx(t, time.Minute)
+	ctx := testCtx(t)
 	f.link(ctx)
 	res, err := f.s.Capture(ctx, basicTargets(sc)[:2])
 	if err == nil || errors.Is(err, ErrLinkLost) || !strings.Contains(err.Error(), "no space left") {

@@ -7,10 +7,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // One Chromium serves every test of the package; each session gets its own tab and browser context.
@@ -55,7 +55,7 @@ func newFixture(t testing.TB, sc *webtest.Scenario, opts Options, srvOpts ...web
 		t.Fatal(err)
 	}
 	opts.Recorder = rec
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := testwait.With(t, context.Background())
 	defer cancel()
 	s, err := Open(ctx, testBrowser(t), srv.URL()+"/", opts)
 	if err != nil {
@@ -65,11 +65,11 @@ func newFixture(t testing.TB, sc *webtest.Scenario, opts Options, srvOpts ...web
 	return &fixture{t: t, srv: srv, s: s, rec: rec, sc: sc}
 }
 
-// newLinked is newFixture with the session linked, and a context that ends the test's wait after d.
-func newLinked(t testing.TB, sc *webtest.Scenario, opts Options, d time.Duration) (*fixture, context.Context) {
+// newLinked is newFixture with the session linked, and the test's context (see testCtx).
+func newLinked(t testing.TB, sc *webtest.Scenario, opts Options) (*fixture, context.Context) {
 	t.Helper()
 	f := newFixture(t, sc, opts)
-	ctx := testCtx(t, d)
+	ctx := testCtx(t)
 	f.link(ctx)
 	return f, ctx
 }
@@ -139,8 +139,10 @@ func hasAnomaly(m *evidence.Message, code string) bool {
 	return false
 }
 
-func testCtx(t testing.TB, d time.Duration) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
+// testCtx bounds a test's waits by its deadline (see testwait), not by a fixed time that a loaded machine exceeds.
+// It outlives t.Context() into the cleanups, as the session it drives does.
+func testCtx(t testing.TB) context.Context {
+	ctx, cancel := testwait.With(t, context.Background())
 	t.Cleanup(cancel)
 	return ctx
 }

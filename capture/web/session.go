@@ -263,17 +263,21 @@ func (s *Session) poll(ctx context.Context, timeout time.Duration, what string, 
 
 // QR waits for the logged-out page's QR code and returns it.
 func (s *Session) QR(ctx context.Context) (QR, error) {
+	// The page's state can name a code before the code is drawn (a reload after a lost link is still under way):
+	// both are waited for.
+	var ref string
+	var refErr error
 	if err := s.poll(ctx, 30*time.Second, "the QR code", func(st pageState) bool {
-		return st.Ref != "" && (st.Socket == "UNPAIRED" || st.Socket == "UNPAIRED_IDLE")
+		if st.Ref == "" || st.Socket != "UNPAIRED" && st.Socket != "UNPAIRED_IDLE" {
+			return false
+		}
+		ref, refErr = s.drawnRef(ctx)
+		return ref != ""
 	}); err != nil {
-		return QR{}, fmt.Errorf("whatsapp web qr: %w", err)
+		return QR{}, fmt.Errorf("whatsapp web qr: %w (element with data-ref: %q, %v)", err, ref, refErr)
 	}
 	c, cancel := s.runFor(ctx, 15*time.Second)
 	defer cancel()
-	ref, err := chromedp.Run(c, chromedp.Evaluate[string](`(() => { const e = document.querySelector('[data-ref]'); return e ? e.getAttribute('data-ref') : ''; })()`))
-	if err != nil || ref == "" {
-		return QR{}, fmt.Errorf("whatsapp web qr: no element with data-ref (%v)", err)
-	}
 	png, err := chromedp.Run(c, chromedp.Screenshot(chromedp.CSS(`[data-ref] canvas`)))
 	if err != nil {
 		return QR{}, fmt.Errorf("whatsapp web qr: screenshot of the canvas: %w", err)
@@ -287,6 +291,13 @@ func (s *Session) QR(ctx context.Context) (QR, error) {
 		return QR{}, err
 	}
 	return QR{Ref: ref, PNG: png}, nil
+}
+
+// drawnRef reads the ref of the QR code drawn on the page: "" while there is none.
+func (s *Session) drawnRef(ctx context.Context) (string, error) {
+	c, cancel := s.runFor(ctx, 15*time.Second)
+	defer cancel()
+	return chromedp.Run(c, chromedp.Evaluate[string](`(() => { const e = document.querySelector('[data-ref]'); return e ? e.getAttribute('data-ref') : ''; })()`))
 }
 
 // linkTimeout is how long to wait for the phone to link: Options.LinkTimeout, or less when ctx ends sooner.

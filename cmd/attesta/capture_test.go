@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/capture/web/webtest"
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while the command writes to it.
@@ -44,11 +45,12 @@ func TestCaptureWebPrintsQRThenDelivers(t *testing.T) {
 			"--whatsapp-url", srv.URL(), "--out", out, "--data", data, "--tpm", "sim", "--max-messages", "20"})
 	}()
 	// The client scans the code once the terminal shows it.
-	deadline := time.After(60 * time.Second)
+	wait, cancel := testwait.Context(t)
+	defer cancel()
 	for !strings.Contains(stdout.String(), "waiting for the link") {
 		select {
-		case <-deadline:
-			t.Fatalf("no QR code shown within 60s:\n%s%s", stdout.String(), stderr.String())
+		case <-wait.Done():
+			t.Fatalf("no QR code shown before the test's deadline:\n%s%s", stdout.String(), stderr.String())
 		case code := <-done:
 			t.Fatalf("capture ended with %d before showing a QR code:\n%s%s", code, stdout.String(), stderr.String())
 		case <-time.After(20 * time.Millisecond):

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // attesta runs one command line in-process and returns its exit code and output. The simulator TPM is one per
@@ -218,7 +219,7 @@ func fmtSscan(name string, n *int) (int, error) {
 func TestServeRunsAttestationAndTheUI(t *testing.T) {
 	t.Setenv("ATTESTA_TECHNICIAN_PIN", "246810")
 	dir := t.TempDir()
-	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	var stdout, stderr syncBuffer
 	done := make(chan int, 1)
@@ -276,14 +277,15 @@ func TestServeRunsAttestationAndTheUI(t *testing.T) {
 // waitForUI returns the touch UI's URL once serve has logged it.
 func waitForUI(t *testing.T, stderr *syncBuffer, done chan int) string {
 	t.Helper()
-	deadline := time.After(15 * time.Second)
+	wait, cancel := testwait.Context(t)
+	defer cancel()
 	for {
 		if i := strings.Index(stderr.String(), `"ui":"`); i >= 0 {
 			rest := stderr.String()[i+len(`"ui":"`):]
 			return rest[:strings.Index(rest, `"`)]
 		}
 		select {
-		case <-deadline:
+		case <-wait.Done():
 			t.Fatalf("serve did not start its UI:\n%s", stderr.String())
 		case code := <-done:
 			t.Fatalf("serve ended with %d:\n%s", code, stderr.String())

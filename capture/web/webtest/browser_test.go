@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // One Chromium serves every browser test of the package; each test opens
@@ -68,8 +70,9 @@ func openTab(t testing.TB, s *Server) *tab {
 	return tb
 }
 
+// timeout bounds a browser action by the test's deadline.
 func (tb *tab) timeout() context.Context {
-	ctx, cancel := context.WithTimeout(tb.ctx, 30*time.Second)
+	ctx, cancel := testwait.With(tb.t, tb.ctx)
 	tb.t.Cleanup(cancel)
 	return ctx
 }
@@ -96,24 +99,26 @@ func (tb *tab) evalErr(expr string) string {
 	return msg
 }
 
-// waitFor polls until the JS expression is truthy. Errors (a reload in
-// progress, a module not there yet) count as not yet.
+// waitFor polls until the JS expression is truthy, until the test's deadline. Errors (a reload in
+// progress, a module not there yet) count as not yet; one look that hangs through a reload is given up after
+// evalTry and tried again.
 func (tb *tab) waitFor(expr string) {
 	tb.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
 	var last error
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(tb.ctx, 2*time.Second)
+	err := testwait.UntilCtx(tb.t, tb.ctx, func() bool {
+		ctx, cancel := context.WithTimeout(tb.ctx, evalTry)
+		defer cancel()
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!(`+expr+`)`))
-		cancel()
-		if err == nil && ok {
-			return
-		}
 		last = err
-		time.Sleep(25 * time.Millisecond)
+		return err == nil && ok
+	})
+	if err != nil {
+		tb.t.Fatalf("wait for %s: %v (last error: %v)", short(expr), err, last)
 	}
-	tb.t.Fatalf("wait for %s: timed out (last error: %v)", short(expr), last)
 }
+
+// evalTry bounds one look of waitFor: long enough for a loaded machine, short enough to try again after a reload.
+const evalTry = 10 * time.Second
 
 // link scans the QR and waits for the app to load.
 func (tb *tab) link() {
@@ -158,13 +163,7 @@ func short(s string) string {
 // waitServer polls a condition on the server side.
 func waitServer(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testwait.Until(t, "timed out waiting for "+what, cond)
 }
 
 func newTestServer(t testing.TB, sc *Scenario, opts ...Option) *Server {

@@ -8,7 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // jsWid, jsMsg and jsChat are what the tests read back from the models.
@@ -336,12 +337,11 @@ func TestHistoryPagesAndOnDemand(t *testing.T) {
 	if n := eval[int](tb, load); n != 0 {
 		t.Errorf("on-demand history arrived at once (%d); the phone answers later", n)
 	}
-	deadline := time.Now().Add(20 * time.Second)
 	var first int
-	for first == 0 && time.Now().Before(deadline) {
-		time.Sleep(100 * time.Millisecond)
+	testwait.Until(t, "no on-demand history arrived", func() bool {
 		first = eval[int](tb, load)
-	}
+		return first != 0
+	})
 	if got, want := append([]int{first}, pages()...), []int{5, 1, 0}; !slices.Equal(got, want) {
 		t.Errorf("on-demand pages = %v, want %v", got, want)
 	}
