@@ -28,30 +28,16 @@ var statusNames = [...]string{"", "failed", "pending", "sent", "delivered", "rea
 var ErrStatus = errors.New("unknown status")
 
 // String returns the manifest name ("delivered"), or "unset".
-func (s Status) String() string {
-	if s == StatusUnset || int(s) >= len(statusNames) {
-		return "unset"
-	}
-	return statusNames[s]
-}
+func (s Status) String() string { return enumString(s, statusNames[:]) }
 
 // MarshalText writes the manifest name; an unset or unknown status is an error.
 func (s Status) MarshalText() ([]byte, error) {
-	if s == StatusUnset || int(s) >= len(statusNames) {
-		return nil, fmt.Errorf("evidence: marshal status %d: %w", s, ErrStatus)
-	}
-	return []byte(statusNames[s]), nil
+	return marshalEnum(s, statusNames[:], "status", ErrStatus)
 }
 
 // UnmarshalText reads a manifest name.
 func (s *Status) UnmarshalText(b []byte) error {
-	for i := StatusFailed; int(i) < len(statusNames); i++ {
-		if statusNames[i] == string(b) {
-			*s = i
-			return nil
-		}
-	}
-	return fmt.Errorf("evidence: status %q: %w", clip(string(b)), ErrStatus)
+	return unmarshalEnum(s, b, statusNames[:], "status", ErrStatus)
 }
 
 // Ack is WhatsApp's acknowledgement level of a message the sender sent, in WhatsApp Web's numbering: -7..-1
@@ -126,12 +112,7 @@ var receiptNames = [...]string{"", "delivered", "read", "played"}
 var ErrReceiptKind = errors.New("unknown receipt kind")
 
 // String returns "delivered", "read" or "played".
-func (k ReceiptKind) String() string {
-	if k == ReceiptUnset || int(k) >= len(receiptNames) {
-		return "unset"
-	}
-	return receiptNames[k]
-}
+func (k ReceiptKind) String() string { return enumString(k, receiptNames[:]) }
 
 // Status returns the status a receipt of this kind establishes.
 func (k ReceiptKind) Status() Status {
@@ -148,21 +129,12 @@ func (k ReceiptKind) Status() Status {
 
 // MarshalText writes the kind's name.
 func (k ReceiptKind) MarshalText() ([]byte, error) {
-	if k == ReceiptUnset || int(k) >= len(receiptNames) {
-		return nil, fmt.Errorf("evidence: marshal receipt kind %d: %w", k, ErrReceiptKind)
-	}
-	return []byte(receiptNames[k]), nil
+	return marshalEnum(k, receiptNames[:], "receipt kind", ErrReceiptKind)
 }
 
 // UnmarshalText reads a kind's name.
 func (k *ReceiptKind) UnmarshalText(b []byte) error {
-	for i := ReceiptDelivered; int(i) < len(receiptNames); i++ {
-		if receiptNames[i] == string(b) {
-			*k = i
-			return nil
-		}
-	}
-	return fmt.Errorf("evidence: receipt kind %q: %w", clip(string(b)), ErrReceiptKind)
+	return unmarshalEnum(k, b, receiptNames[:], "receipt kind", ErrReceiptKind)
 }
 
 // Basis is why a message is, or is not, proven to have reached the recipient.
@@ -214,3 +186,30 @@ var (
 	_ json.Unmarshaler         = (*Time)(nil)
 	_ json.Marshaler           = Attachments(nil)
 )
+
+// The enums written by name (Status, ReceiptKind) share these: names[v] is v's name, and the zero value, names[0],
+// is unset and is never written or read.
+
+func enumString[T ~uint8](v T, names []string) string {
+	if v == 0 || int(v) >= len(names) {
+		return "unset"
+	}
+	return names[v]
+}
+
+func marshalEnum[T ~uint8](v T, names []string, what string, unknown error) ([]byte, error) {
+	if v == 0 || int(v) >= len(names) {
+		return nil, fmt.Errorf("evidence: marshal %s %d: %w", what, v, unknown)
+	}
+	return []byte(names[v]), nil
+}
+
+func unmarshalEnum[T ~uint8](v *T, b []byte, names []string, what string, unknown error) error {
+	for i := 1; i < len(names); i++ {
+		if names[i] == string(b) {
+			*v = T(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("evidence: %s %q: %w", what, clip(string(b)), unknown)
+}

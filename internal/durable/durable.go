@@ -13,7 +13,7 @@
 // changes; evidence uses Commit. [File.CommitAs] links under a name known only once the content is written (a
 // content address) and, when that name exists, keeps the content for another try. [File.Close] before a commit aborts: the temporary file is removed and the target
 // never appears. [WriteNew] and [Replace] do all of this for data already in memory. [Append] adds a record to the
-// end of a log file and fsyncs it.
+// end of a log file and fsyncs it. [Shred] overwrites a secret before removing it.
 //
 // # Directories
 //
@@ -29,6 +29,7 @@
 package durable
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -140,6 +141,39 @@ func RemoveTemps(dir string) (int, error) {
 		return n, SyncDir(dir)
 	}
 	return 0, nil
+}
+
+// Shred overwrites the file at path with random bytes, fsyncs it, removes it and fsyncs its directory, for a
+// secret (a wrapped key) that must not survive its deletion. It reports whether there was a file; a missing one is
+// not an error. Overwriting is best effort: it defeats undelete on a plain file system, not flash wear levelling or
+// copy-on-write.
+func Shred(path string) (bool, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("shred %s: %w", path, err)
+	}
+	fi, err := f.Stat()
+	if err == nil {
+		junk := make([]byte, fi.Size())
+		rand.Read(junk)
+		_, err = f.WriteAt(junk, 0)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return false, fmt.Errorf("shred %s: overwrite: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil {
+		return false, fmt.Errorf("shred %s: %w", path, err)
+	}
+	return true, SyncDir(filepath.Dir(path))
 }
 
 // Append appends data to the file at path, creating it with mode if missing, and returns once data is on disk (and,

@@ -109,3 +109,30 @@ func TestAppend(t *testing.T) {
 		t.Fatalf("Append into a missing directory = %v", err)
 	}
 }
+
+// A second link to the file shows what Shred left in its blocks: not the secret.
+func TestShred(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "key")
+	secret := strings.Repeat("wrapped key ", 10)
+	if err := WriteNew(p, []byte(secret), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	peek := filepath.Join(t.TempDir(), "peek")
+	if err := os.Link(p, peek); err != nil {
+		t.Skipf("no hard link to look through: %v", err)
+	}
+	if found, err := Shred(p); !found || err != nil {
+		t.Fatalf("Shred = %v, %v; want true, nil", found, err)
+	}
+	assertOnly(t, dir)
+	if b, err := os.ReadFile(peek); err != nil || len(b) != len(secret) || strings.Contains(string(b), "wrapped") {
+		t.Fatalf("after Shred the blocks hold %q (%v), want %d random bytes", b, err, len(secret))
+	}
+	if found, err := Shred(p); found || err != nil {
+		t.Errorf("Shred of a missing file = %v, %v; want false, nil", found, err)
+	}
+	if _, err := Shred(dir); err == nil || !strings.Contains(err.Error(), dir) {
+		t.Errorf("Shred of a directory = %v, want an error naming it", err)
+	}
+}

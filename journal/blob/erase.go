@@ -2,7 +2,6 @@ package blob
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -69,7 +68,7 @@ func (s *Store) erase(ctx context.Context, caseID string) (Erasure, error) {
 	cs.keyMu.Lock()
 	cs.forgetKey()
 	cs.keyMu.Unlock()
-	if e.KeyDestroyed, err = shred(caseDir, keyFileName); err != nil {
+	if e.KeyDestroyed, err = durable.Shred(filepath.Join(caseDir, keyFileName)); err != nil {
 		return e, fmt.Errorf("destroy key: %w", err)
 	}
 	if e.Temporaries, err = durable.RemoveTemps(caseDir); err != nil {
@@ -109,38 +108,6 @@ func (s *Store) markErased(caseID string) (string, error) {
 		return "", fmt.Errorf("write tombstone: %w", err)
 	}
 	return t.KeyID, nil
-}
-
-// shred overwrites dir/name with random bytes, syncs it, removes it and syncs dir. Overwriting first is best
-// effort: it defeats undelete on a plain file system, not flash wear levelling or copy-on-write.
-func shred(dir, name string) (bool, error) {
-	path := filepath.Join(dir, name)
-	f, err := os.OpenFile(path, os.O_WRONLY, 0)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	fi, err := f.Stat()
-	if err == nil {
-		junk := make([]byte, fi.Size())
-		rand.Read(junk)
-		_, err = f.WriteAt(junk, 0)
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return false, fmt.Errorf("overwrite %s: %w", path, err)
-	}
-	if err := os.Remove(path); err != nil {
-		return false, err
-	}
-	return true, durable.SyncDir(dir)
 }
 
 // deleteBlobs removes every file in the blobs directory, then the directory, counting into e.

@@ -58,15 +58,7 @@ func FuzzOpenMutated(f *testing.F) {
 	f.Add(uint32(2*chunkSize+1), []byte{2, 0, 0, 0, 9})
 	f.Fuzz(func(t *testing.T, size uint32, edits []byte) {
 		data := randomBytes(uint64(size), int(size%(4*chunkSize)))
-		ref, err := fx.s.Put(context.Background(), "mut", bytes.NewReader(data))
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(fx.dir, "mut", "blobs", ref.SHA256)
-		orig, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
+		ref, path, orig := fx.put(t, "mut", data)
 		file := applyEdits(bytes.Clone(orig), edits)
 		if err := os.WriteFile(path, file, 0o600); err != nil {
 			t.Fatal(err)
@@ -130,14 +122,21 @@ func newFuzzStore(f *testing.F) *fuzzStore {
 
 // sealed stores data in a scratch case and returns the blob file's bytes.
 func (fx *fuzzStore) sealed(f *testing.F, data []byte) []byte {
-	ref, err := fx.s.Put(context.Background(), "fuzz", bytes.NewReader(data))
+	_, _, b := fx.put(f, "fuzz", data)
+	return b
+}
+
+// put stores data in caseID and returns its Ref, the path of its blob file and the file's bytes.
+func (fx *fuzzStore) put(tb testing.TB, caseID string, data []byte) (blob.Ref, string, []byte) {
+	tb.Helper()
+	ref, err := fx.s.Put(context.Background(), caseID, bytes.NewReader(data))
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	p := filepath.Join(fx.dir, "fuzz", "blobs", ref.SHA256)
+	p := filepath.Join(fx.dir, caseID, "blobs", ref.SHA256)
 	b, err := os.ReadFile(p)
 	if err != nil {
-		f.Fatal(err)
+		tb.Fatal(err)
 	}
-	return b
+	return ref, p, b
 }
