@@ -77,6 +77,29 @@ func TestForgedReportIsInvalid(t *testing.T) {
 	}
 }
 
+// A delivery made before the manifest recorded its report stays valid, its report noted as bound to nothing; a
+// report signed by another key still fails it.
+func TestUnrecordedReportOfAnEarlierVersion(t *testing.T) {
+	f := newFixture(t)
+	m := f.chatManifest(t, 41, 10)
+	folder := f.deliver(t, m, Delivery{}, WriteOptions{})
+	mustWrite(t, filepath.Join(folder, reportFile), signedPDF(t, f.key, "relazione "+m.Acquisition.ID))
+	opts := VerifyOptions{Key: f.j.VerifierKey(), VerifyPDF: checkReportPDF}
+	r, err := Verify(t.Context(), folder, opts)
+	if err != nil {
+		t.Fatalf("earlier delivery with its genuine report: %v\n%s", err, r.Text())
+	}
+	if c := r.Find(CheckReport); len(c) != 1 || c[0].Outcome != Skip {
+		t.Errorf("report check %v, want a note that nothing binds it", c)
+	}
+	if c := r.Find(CheckPDF); len(c) != 1 || c[0].Outcome != Pass {
+		t.Errorf("signer check %v, want pass", c)
+	}
+	mustWrite(t, filepath.Join(folder, reportFile), signedPDF(t, testpki.Key(t), "relazione falsa"))
+	r, err = Verify(t.Context(), folder, opts)
+	failedCheck(t, r, err, CheckPDF, reportFile)
+}
+
 // resign adds a valid signature by s, with a self-signed certificate of its key, to pdf.
 func resign(tb testing.TB, pdf []byte, s crypto.Signer) []byte {
 	tb.Helper()

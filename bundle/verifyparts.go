@@ -47,8 +47,11 @@ func (v *verifier) pdf() {
 	}
 	switch sum := sha256Hex(data); {
 	case r == nil:
-		v.fail(CheckReport, reportFile, "il manifesto non registra la relazione: non si può dire che appartenga a questa consegna",
-			"the manifest does not record the report: nothing ties it to this delivery")
+		// A delivery made before reports were recorded in the manifest: still valid evidence, whose PDF is checked
+		// for its signer below but is bound to nothing. A newer manifest cannot be stripped of its record (the
+		// journal leaf commits to the manifest), so this never weakens a delivery that has one.
+		v.skip(CheckReport, reportFile, "il manifesto non registra la relazione (consegna di una versione precedente): nulla la lega a questa consegna, fa fede manifest.json",
+			"the manifest does not record the report (a delivery of an earlier version): nothing ties it to this delivery, manifest.json is what counts")
 	case sum != r.SHA256 || int64(len(data)) != r.Size:
 		v.fail(CheckReport, reportFile, fmt.Sprintf("SHA-256 %s (%d byte), il manifesto registra %s (%d byte)", sum, len(data), r.SHA256, r.Size),
 			fmt.Sprintf("SHA-256 %s (%d bytes), the manifest records %s (%d bytes)", sum, len(data), r.SHA256, r.Size))
