@@ -161,7 +161,8 @@ var ruleAnomalies = map[string]bool{AnomalyAckUnknown: true, AnomalyAckBelowRece
 	AnomalyReceiptMissing: true, AnomalyReceiptOrder: true, AnomalyPlayedNotPlayable: true, AnomalyEdited: true}
 
 // Validate checks what a manifest message must satisfy: an id, a known time, a defined type and status, a legal
-// value consistent with itself (proven iff basis ≠ none, reply_id iff basis reply) and well-formed attachments.
+// value consistent with itself (proven iff basis ≠ none, reply_id iff basis reply), receipts of a known kind and
+// well-formed attachments.
 func (m *Message) Validate() error {
 	if err := m.validate(); err != nil {
 		return fmt.Errorf("evidence: message %q: %w", clip(m.ID), err)
@@ -186,6 +187,11 @@ func (m *Message) validate() error {
 		}
 		if !m.FromMe {
 			return errors.New("legal_value on an incoming message")
+		}
+	}
+	for i, r := range m.Receipts {
+		if _, err := r.Kind.MarshalText(); err != nil {
+			return fmt.Errorf("receipt %d: %w", i, err)
 		}
 	}
 	for i, a := range m.Attachments {
