@@ -162,6 +162,12 @@ func TestScreensInChromium(t *testing.T) {
 		got = jobs.requests()
 		return len(got) > 0
 	})
+	// The start's answer leads to the job's page: a navigation before that page has loaded would abort it.
+	testwait.Until(t, "the job's page did not load", func() bool {
+		loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](
+			`location.pathname.startsWith("/jobs/") && document.readyState === "complete"`))
+		return err == nil && loaded
+	})
 	if len(got) != 1 || got[0].Key != testKey || got[0].Case != "C-0001" || !strings.Contains(got[0].List, "Anna Verdi") {
 		t.Fatalf("extraction from the wizard: %+v", got)
 	}
