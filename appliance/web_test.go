@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -37,10 +36,7 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 		t.Fatalf("Chromium is needed at %s: run scripts/setup", web.DefaultChromium)
 	}
 	ctx := t.Context()
-	sc := webtest.MustDefaultScenario("basic")
-	srv := webtest.NewServer(sc)
-	t.Cleanup(srv.Close)
-	a := openSim(t, t.TempDir())
+	sc, srv, a := onReplica(t)
 	out := t.TempDir()
 
 	list := scenarioList(t, sc)
@@ -98,10 +94,7 @@ func TestCaptureWebEndToEnd(t *testing.T) {
 // account linked and which one was expected.
 func TestCaptureWebRefusesAnotherAccount(t *testing.T) {
 	ctx := t.Context()
-	sc := webtest.MustDefaultScenario("basic")
-	srv := webtest.NewServer(sc)
-	t.Cleanup(srv.Close)
-	a := openSim(t, t.TempDir())
+	sc, srv, a := onReplica(t)
 	out := t.TempDir()
 	outcomes, err := a.Certify().CaptureWeb(ctx, certify.WebJob{URL: srv.URL(), List: scenarioList(t, sc), MaxMessages: 20,
 		Case: "case-web", Operator: "tecnico", OutDir: out, LinkTimeout: time.Minute, Sender: "+" + sc.Account.Phone,
@@ -138,18 +131,20 @@ func readManifest(t *testing.T, folder string) *bundle.Manifest {
 	return m
 }
 
+// onReplica starts the WhatsApp Web replica with the basic scenario and an appliance on the simulator TPM.
+func onReplica(t *testing.T) (*webtest.Scenario, *webtest.Server, *Appliance) {
+	t.Helper()
+	sc := webtest.MustDefaultScenario("basic")
+	srv := webtest.NewServer(sc)
+	t.Cleanup(srv.Close)
+	return sc, srv, openSim(t, t.TempDir())
+}
+
 // checkAgainstScenario compares a delivery's messages with the scenario, the replica's ground truth: every
 // delivered message exists in the chat with the same direction, time and text.
 func checkAgainstScenario(t *testing.T, sc *webtest.Scenario, folder string) {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m bundle.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := readManifest(t, folder)
 	chat := sc.Chat(m.Chat.JID)
 	if chat == nil {
 		t.Fatalf("%s: chat %s is not in the scenario", folder, m.Chat.JID)
@@ -170,10 +165,7 @@ func checkAgainstScenario(t *testing.T, sc *webtest.Scenario, folder string) {
 // and the capture resumes the unfinished chats; every chat is delivered and verifies.
 func TestCaptureWebResumesAfterLinkLost(t *testing.T) {
 	ctx := t.Context()
-	sc := webtest.MustDefaultScenario("basic")
-	srv := webtest.NewServer(sc)
-	t.Cleanup(srv.Close)
-	a := openSim(t, t.TempDir())
+	sc, srv, a := onReplica(t)
 	qrs, unlinked := 0, false
 	outcomes, err := a.Certify().CaptureWeb(ctx, certify.WebJob{URL: srv.URL(), List: scenarioList(t, sc), MaxMessages: 20,
 		Case: "case-web", OutDir: t.TempDir(), LinkTimeout: time.Minute,
