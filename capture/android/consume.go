@@ -1,7 +1,6 @@
 package android
 
 import (
-	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"errors"
@@ -29,8 +28,9 @@ func (r payloadResult) complete() bool {
 	return r.kind == PayloadSQLite || r.zipEnd
 }
 
-// consumePayload inflates the decrypted stream into out, hashing it. It
-// always drains r so that the decrypting side never blocks.
+// consumePayload inflates the decrypted stream into out through a sink that
+// hashes and writes on its own goroutine. It always drains r so that the
+// decrypting side never blocks.
 func consumePayload(r io.Reader, out io.Writer, max int64) (res payloadResult) {
 	defer func() {
 		n, _ := io.Copy(io.Discard, r)
@@ -44,86 +44,47 @@ func consumePayload(r io.Reader, out io.Writer, max int64) (res payloadResult) {
 		return res
 	}
 	res.kind = kind
-	h := newAsyncHash()
-	bw := &errWriter{w: bufio.NewWriterSize(out, chunkSize)}
-	tw := &tailWriter{}
-	sink := io.MultiWriter(bw, h)
-	if kind == PayloadZIP {
-		sink = io.MultiWriter(bw, h, tw)
+	s := newSink(out, kind == PayloadZIP)
+	lr := io.LimitReader(pl, max+1)
+	var n int64
+	for {
+		b := s.get()
+		m, rerr := fill(lr, b)
+		n += int64(m)
+		s.put(b[:m])
+		if rerr != nil {
+			if rerr != io.EOF {
+				err = rerr
+			}
+			break
+		}
 	}
-	n, err := io.CopyBuffer(sink, io.LimitReader(pl, max+1), make([]byte, chunkSize))
-	res.size = n
-	res.sum = h.Sum()
+	sr := s.finish()
+	res.size, res.sum, res.zipEnd = n, sr.sum, kind == PayloadZIP && sr.zipEnd
 	switch {
-	case bw.err != nil:
-		res.writeErr = bw.err
+	case sr.writeErr != nil:
+		res.writeErr = sr.writeErr
 	case err != nil:
 		res.err = fmt.Errorf("decompress payload at byte %d: %w", n, err)
 	case n > max:
 		res.err = fmt.Errorf("decompressed payload exceeds %d bytes: %w", max, ErrTooLarge)
-	default:
-		res.writeErr = bw.w.Flush()
 	}
-	res.zipEnd = kind == PayloadZIP && tw.hasEOCD()
 	return res
 }
 
-// asyncHash computes SHA-256 on its own goroutine over what is written to
-// it, so that hashing the plaintext overlaps inflating it. Sum must be
-// called once, and ends the goroutine.
-type asyncHash struct {
-	full, free chan []byte
-	sum        chan [sha256.Size]byte
-}
-
-func newAsyncHash() *asyncHash {
-	const depth = 4
-	a := &asyncHash{full: make(chan []byte, depth), free: make(chan []byte, depth), sum: make(chan [sha256.Size]byte, 1)}
-	for range depth {
-		a.free <- make([]byte, 0, chunkSize)
-	}
-	go func() {
-		h := sha256.New()
-		for b := range a.full {
-			h.Write(b)
-			a.free <- b[:0]
+// fill reads into b until it is full or r fails. Unlike io.ReadFull it
+// keeps a cut stream (io.ErrUnexpectedEOF from the inflater) apart from a
+// clean end (io.EOF).
+func fill(r io.Reader, b []byte) (int, error) {
+	n := 0
+	for n < len(b) {
+		m, err := r.Read(b[n:])
+		n += m
+		if err != nil {
+			return n, err
 		}
-		var s [sha256.Size]byte
-		h.Sum(s[:0])
-		a.sum <- s
-	}()
-	return a
-}
-
-func (a *asyncHash) Write(p []byte) (int, error) {
-	total := len(p)
-	for len(p) > 0 {
-		b := <-a.free
-		n := min(len(p), cap(b))
-		a.full <- append(b, p[:n]...)
-		p = p[n:]
 	}
-	return total, nil
-}
-
-func (a *asyncHash) Sum() [sha256.Size]byte {
-	close(a.full)
-	return <-a.sum
-}
-
-// errWriter remembers a write error, so that a full disk is not taken for
-// a damaged backup.
-type errWriter struct {
-	w   *bufio.Writer
-	err error
-}
-
-func (e *errWriter) Write(p []byte) (int, error) {
-	n, err := e.w.Write(p)
-	if err != nil {
-		e.err = err
-	}
-	return n, err
+	return n, nil
 }
 
 // tailWriter remembers the last bytes written, to find a ZIP's

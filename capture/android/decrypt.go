@@ -1,9 +1,7 @@
 package android
 
 import (
-	"bufio"
 	"bytes"
-	"compress/flate"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -16,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/klauspost/compress/flate"
 )
 
 // Info describes a decrypted backup.
@@ -115,7 +114,7 @@ func (d *Decrypter) DecryptFile(ctx context.Context, src string, key Key, dst st
 		return Info{}, fmt.Errorf("decrypt %s: %w", src, err)
 	}
 	defer tmp.Close()
-	info, err := d.decrypt(ctx, bufio.NewReaderSize(in, chunkSize), key, tmp)
+	info, err := d.decrypt(ctx, in, key, tmp)
 	if err != nil {
 		return info, fmt.Errorf("decrypt %s: %w", src, err)
 	}
@@ -147,7 +146,7 @@ type decryption struct {
 	h       *Header
 	gcm     *gcmStream
 	md5     hash.Hash
-	pw      *io.PipeWriter
+	pipe    *chunkPipe
 	results chan payloadResult
 	// keyMismatch says why the key cannot fit, when the header tells.
 	keyMismatch string
@@ -177,13 +176,12 @@ func (d *Decrypter) decrypt(ctx context.Context, r io.Reader, key Key, out io.Wr
 	if x.gcm, err = newGCMStream(key.aesKey[:], x.h.IV); err != nil {
 		return info, fmt.Errorf("%s: %w", x.h.Format, err)
 	}
-	rd, pw := io.Pipe()
-	x.pw = pw
+	x.pipe = newChunkPipe()
 	x.results = make(chan payloadResult, 1)
-	go func() { x.results <- consumePayload(rd, out, d.maxPayload()) }()
+	go func() { x.results <- consumePayload(x.pipe, out, d.maxPayload()) }()
 	tail, err := x.body(ctx, head[x.h.Size:])
 	if err != nil {
-		pw.CloseWithError(err)
+		x.pipe.close(err)
 		<-x.results
 		return info, err
 	}
@@ -223,10 +221,13 @@ func (x *decryption) trailerSize() int {
 	return 16 + 16 // tag, MD5 (or, in multi-file backups, the last 16 bytes of ciphertext and the tag)
 }
 
-// body decrypts everything but the trailer and returns the trailer.
+// body decrypts everything but the trailer and returns the trailer. Each
+// chunk is read into a buffer of the pipe, decrypted in place and handed to
+// the inflater; the last trailerSize bytes read so far are held back and
+// start the next buffer.
 func (x *decryption) body(ctx context.Context, held []byte) ([]byte, error) {
 	t := x.trailerSize()
-	buf := make([]byte, chunkSize+t)
+	buf := x.pipe.get()[:chunkSize]
 	nh := copy(buf, held)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -238,10 +239,10 @@ func (x *decryption) body(ctx context.Context, held []byte) ([]byte, error) {
 			body := buf[:nh-t]
 			x.md5.Write(body)
 			x.gcm.decrypt(body, body)
-			if _, werr := x.pw.Write(body); werr != nil {
-				return nil, fmt.Errorf("%s: write payload: %w", x.h.Format, werr)
-			}
-			nh = copy(buf, buf[nh-t:nh])
+			next := x.pipe.get()[:chunkSize]
+			nh = copy(next, buf[nh-t:nh])
+			x.pipe.send(body)
+			buf = next
 		}
 		switch {
 		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
@@ -249,7 +250,7 @@ func (x *decryption) body(ctx context.Context, held []byte) ([]byte, error) {
 				return nil, fmt.Errorf("%s: file ends at offset %d, before the %d-byte trailer that follows the %d-byte header: %w",
 					x.h.Format, x.in.n, t, x.h.Size, ErrTruncated)
 			}
-			return buf[:t], nil
+			return append([]byte(nil), buf[:t]...), nil
 		case err != nil:
 			return nil, fmt.Errorf("%s: read at offset %d: %w", x.h.Format, x.in.n, err)
 		}
@@ -272,11 +273,12 @@ func (x *decryption) finish(tail []byte, info *Info) (Info, error) {
 		st.write(x.gcm.key, tail[:16])
 		if x.gcm.verify(st, tail[16:32]) {
 			multi, tagOK, md5OK = true, false, false
-			x.gcm.decrypt(tail[:16], tail[:16])
-			x.pw.Write(tail[:16])
+			last := append(x.pipe.get(), tail[:16]...)
+			x.gcm.decrypt(last, last)
+			x.pipe.send(last)
 		}
 	}
-	x.pw.Close()
+	x.pipe.close(nil)
 	res := <-x.results
 
 	info.InputSize = size
