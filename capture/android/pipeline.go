@@ -19,9 +19,9 @@ import (
 // or a slow inflate stalls the stages before it instead of growing memory.
 
 // pipeDepth is how many buffers each hand-over holds. At chunkSize each,
-// the pipeline owns 2·pipeDepth·chunkSize bytes (4 MiB) whatever the size of
+// the pipeline owns 2·pipeDepth·chunkSize bytes (2 MiB) whatever the size of
 // the backup.
-const pipeDepth = 8
+const pipeDepth = 4
 
 // writebackEvery is how much plaintext is written between two writeback
 // hints, so that the kernel writes the file out while it is produced and the

@@ -86,7 +86,7 @@ func TestDecryptMatchesStdlib(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plain := mixedPlaintext(t, 10<<20)
+	plain := mixedPlaintext(t, 4<<20)
 	levels := map[string]int{"best speed": zlib.BestSpeed, "default": zlib.DefaultCompression,
 		"best compression": zlib.BestCompression, "huffman only": zlib.HuffmanOnly, "stored": zlib.NoCompression}
 	for name, level := range levels {
@@ -131,7 +131,7 @@ func TestDecryptFileAuthFailureLeavesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc := encryptForTest(t, mixedPlaintext(t, 20<<20), key, zlib.BestSpeed)
+	enc := encryptForTest(t, mixedPlaintext(t, 12<<20), key, zlib.BestSpeed) // more than writebackEvery
 	h, err := ParseHeader(enc)
 	if err != nil {
 		t.Fatal(err)
