@@ -20,8 +20,10 @@ test: setup
 	$(GO) vet ./...
 	$(GO) test $(TEST_ARGS) ./...
 
+# The performance benchmarks of the Android path against the peers, on a generated backup of 1,000,000 messages
+# (minutes, a few GB in $$TMPDIR): writes BENCHMARKS.md. Not part of `make test`.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+	GO=$(GO) ./scripts/bench
 
 # The recipient's verifier, pure Go (no cgo), for the platforms recipients use: build/attesta-verify-<os>-<arch>.
 VERIFIER_PLATFORMS ?= linux/amd64 windows/amd64 darwin/arm64 darwin/amd64
