@@ -158,10 +158,25 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 		ID: acq.ID, Method: src.method, StartedAt: evidence.At(src.started), Operator: job.Operator,
 		ApplianceID: p.applianceID, ToolVersion: p.version, SourceVersion: version,
 	}
+	// Each chat's history is read from the database while the chat before it is delivered (report, signatures,
+	// files written and synced): reading is most of an extraction's work on a large backup, and it then runs on the
+	// other core. Only one chat is read ahead, so memory holds at most two histories; the journal sees the same
+	// leaves in the same order, since reading journals nothing.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	entries := job.List.Entries
+	next := readAhead(ctx, db, entries, 0)
+	defer func() {
+		cancel()
+		for range next { // the read in flight ends before the database is closed
+		}
+	}()
 	var outcomes []ChatOutcome
-	for i, entry := range job.List.Entries {
-		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(job.List.Entries)), i)
-		out, err := p.deliverChat(ctx, acq, db, base, entry, job, src)
+	for i, entry := range entries {
+		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(entries)), i)
+		h := <-next
+		next = readAhead(ctx, db, entries, i+1)
+		out, err := p.deliverChat(ctx, acq, h, base, entry, job, src)
 		if err != nil {
 			return outcomes, err
 		}
@@ -170,11 +185,58 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	return outcomes, nil
 }
 
+// chatHistory is a chat's whole history as read from the database, for deliverChat.
+type chatHistory struct {
+	chat    msgstore.ChatInfo
+	err     error // msgstore.ErrChatNotFound when the list line's number has no chat
+	history []evidence.Message
+	raw     map[string][]byte
+	media   map[string]*msgstore.Media
+}
+
+// readAhead reads the history of entries[i] on its own goroutine; the channel yields it once and is closed. Past
+// the last entry the channel is closed at once.
+func readAhead(ctx context.Context, db *msgstore.DB, entries []evidence.ListEntry, i int) chan chatHistory {
+	ch := make(chan chatHistory, 1)
+	if i >= len(entries) {
+		close(ch)
+		return ch
+	}
+	go func() {
+		defer close(ch)
+		ch <- readHistory(ctx, db, entries[i])
+	}()
+	return ch
+}
+
+// readHistory reads every message of the list line's chat, with its raw rows and media: the legal-value rule looks
+// at the whole history, replies after the range included.
+func readHistory(ctx context.Context, db *msgstore.DB, entry evidence.ListEntry) chatHistory {
+	var h chatHistory
+	h.chat, h.err = db.FindChat(ctx, entry.Phone)
+	if h.err != nil {
+		return h
+	}
+	h.raw, h.media = map[string][]byte{}, map[string]*msgstore.Media{}
+	for rec, err := range db.Messages(ctx, h.chat, time.Time{}, time.Time{}) {
+		if err != nil {
+			h.err = err
+			return h
+		}
+		h.history = append(h.history, rec.Message)
+		h.raw[rec.Message.ID] = rec.RawRow
+		if rec.Media != nil {
+			h.media[rec.Message.ID] = rec.Media
+		}
+	}
+	return h
+}
+
 // deliverChat certifies one list line. A chat that is not in the database is an outcome, not an error.
-func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, db *msgstore.DB, base evidence.Acquisition,
+func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHistory, base evidence.Acquisition,
 	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, error) {
 	out := ChatOutcome{Entry: entry}
-	chat, err := db.FindChat(ctx, entry.Phone)
+	chat, err := h.chat, h.err
 	if errors.Is(err, msgstore.ErrChatNotFound) {
 		out.Problem = "chat not found in the backup"
 		_, err = p.rec.Record(ctx, journal.Entry{Type: LeafChatNotFound, Case: acq.Case, Fields: map[string]any{
@@ -185,19 +247,7 @@ func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, db *msgst
 	if err != nil {
 		return out, err
 	}
-	var history []evidence.Message
-	raw := map[string][]byte{}
-	media := map[string]*msgstore.Media{}
-	for rec, err := range db.Messages(ctx, chat, time.Time{}, time.Time{}) {
-		if err != nil {
-			return out, err
-		}
-		history = append(history, rec.Message)
-		raw[rec.Message.ID] = rec.RawRow
-		if rec.Media != nil {
-			media[rec.Message.ID] = rec.Media
-		}
-	}
+	history, raw, media := h.history, h.raw, h.media
 	echat := chat.Evidence(entry.Phone, entry.Name)
 	sel := evidence.Certify(echat, history, entry.Range, job.MaxMessages)
 	if len(sel.Certified) == 0 {
