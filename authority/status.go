@@ -118,7 +118,7 @@ func (a *Authority) setState(applianceID, state, reason string, clk *ClockSeen) 
 	if !ok {
 		return fmt.Errorf("authority: %s: %w", applianceID, ErrUnknownAppliance)
 	}
-	now := a.now().UTC().Truncate(time.Second)
+	now := a.now().UTC() // full precision: deliveries are judged against it to the nanosecond
 	cur := ap.State()
 	if cur == StateRevoked {
 		return fmt.Errorf("authority: %s: revoked at %s; a revoked appliance enrolls again with a new key", applianceID, ap.History[len(ap.History)-1].At.Format(time.RFC3339))
