@@ -30,7 +30,14 @@ type box struct {
 func newBox(t *testing.T) *box {
 	t.Helper()
 	sw := tpmtest.Start(t)
-	tp, err := tpm.Open(t.Context(), sw.Spec, t.TempDir())
+	tp, id := openProvisioned(t, sw.Spec)
+	return &box{sw: sw, tp: tp, id: id}
+}
+
+// openProvisioned opens a TPM by spec (closed when the test ends) and provisions it.
+func openProvisioned(t *testing.T, spec string) (*tpm.TPM, *tpm.Identity) {
+	t.Helper()
+	tp, err := tpm.Open(t.Context(), spec, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,7 +46,7 @@ func newBox(t *testing.T) *box {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &box{sw: sw, tp: tp, id: id}
+	return tp, id
 }
 
 func (b *box) policy() authority.PCRPolicy {

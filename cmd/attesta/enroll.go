@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/x509/pkix"
 	"encoding/hex"
-	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/authority"
@@ -349,6 +351,70 @@ func authorityStatus(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
-var errNotYet = errors.New("not available yet")
+// authorityPoll asks one appliance for a fresh attestation (GET URL/attest?nonce=HEX), checks it and records the
+// result in the registry and the signed status list; with --every it keeps polling until interrupted.
+func authorityPoll(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "authority poll", "authority poll --dir DIR --passphrase-file FILE --appliance ID --url URL [--every DURATION]")
+	var f authorityFlags
+	f.register(fs)
+	id := fs.String("appliance", "", "the appliance id")
+	url := fs.String("url", "", "the appliance's address, e.g. http://box.studio.lan:8080")
+	every := fs.Duration("every", 0, "poll again at this interval until interrupted (default: once)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *id == "" || *url == "" {
+		return usagef("--appliance and --url are required")
+	}
+	a, err := f.open()
+	if err != nil {
+		return err
+	}
+	fetch := func(ctx context.Context, nonce []byte) ([]byte, error) {
+		return fetchAttestation(ctx, strings.TrimRight(*url, "/")+"/attest?nonce="+hex.EncodeToString(nonce))
+	}
+	for {
+		res, err := a.Poll(ctx, *id, fetch)
+		if err != nil {
+			return err
+		}
+		if res.OK {
+			fmt.Fprintf(e.stdout, "%s: attestation good\n", *id)
+		} else {
+			fmt.Fprintf(e.stdout, "%s: FAILING: %s\n", *id, res.Reason)
+		}
+		if *every <= 0 {
+			if !res.OK {
+				return fmt.Errorf("%w: appliance %s failed attestation (recorded in the status list)", errInvalid, *id)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(*every):
+		}
+	}
+}
 
-func authorityPoll(_ context.Context, _ *env, _ []string) error { return errNotYet }
+func fetchAttestation(ctx context.Context, url string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return body, nil
+}

@@ -138,3 +138,36 @@ func applianceID(t *testing.T, data string) string {
 	id, _, _ := strings.Cut(rest, `"`)
 	return id
 }
+
+func TestEnrollAndAuthorityUsage(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	existing := filepath.Join(dir, "exists")
+	os.WriteFile(existing, []byte("x"), 0o600)
+	delivery := filepath.Join(dir, "delivery")
+	os.Mkdir(delivery, 0o700)
+	os.WriteFile(filepath.Join(delivery, "manifest.json"), []byte("{}"), 0o600)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"enroll", "--data", data}, "--out is required"},
+		{[]string{"enroll", "--out", existing, "--data", data}, "never overwritten"},
+		{[]string{"enroll", "--install", existing, "--out", "x", "--data", data}, "--install takes neither"},
+		{[]string{"authority"}, "want a subcommand"},
+		{[]string{"authority", "sign"}, "unknown subcommand"},
+		{[]string{"authority", "init", "--dir", filepath.Join(dir, "ca")}, "--pcr-policy are required"},
+		{[]string{"authority", "challenge", "--dir", filepath.Join(dir, "ca")}, "--in and --out are required"},
+		{[]string{"authority", "revoke", "--dir", filepath.Join(dir, "ca"), "--appliance", "x"}, "--operator and --reason are required"},
+		{[]string{"verify", "--status", existing, delivery}, "--status needs --root"},
+		{[]string{"verify", "--root", existing, delivery}, "no PEM certificate"},
+	} {
+		code, _, errs := attesta(t, tc.args...)
+		if code != exitUsage || !strings.Contains(errs, tc.want) {
+			t.Errorf("attesta %v: exit %d, stderr %q; want 2 and %q", tc.args, code, errs, tc.want)
+		}
+	}
+	if _, err := os.Stat(data); err == nil {
+		t.Error("a refused command created the data directory")
+	}
+}

@@ -70,13 +70,6 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("quote verified, PCRs as provisioned, key certified by the AK, clock %d ms (leaf %d)", res.Clock.Clock, res.Leaf)
 
-	step.begin("Enroll with the studio's authority (a local one, in DIR/authority): EK, credential activation, certificate")
-	rootPEM, statusList, fresh, err := demoEnroll(ctx, a, dir, out)
-	if err != nil {
-		return step.fail(err)
-	}
-	step.ok("enrolled (this run: %v); reports now carry its chain; root %s, status list %s", fresh, rootPEM, statusList)
-
 	step.begin("Journal a sample acquisition")
 	acq, arts, err := demoAcquisition(ctx, a)
 	if err != nil {
@@ -117,6 +110,13 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		return step.fail(err)
 	}
 	step.ok("%s", expDir)
+
+	step.begin("Enroll with the studio's authority (a local one, in DIR/authority): EK, credential activation, certificate")
+	rootPEM, statusList, fresh, err := demoEnroll(ctx, a, dir, out)
+	if err != nil {
+		return step.fail(err)
+	}
+	step.ok("enrolled (this run: %v); reports now carry its chain; root %s, status list %s", fresh, rootPEM, statusList)
 
 	step.begin("Certify a chat from a phone on USB (a fake phone speaking ADB, through Debian's adb server)")
 	run := fmt.Sprint(a.Journal().Size())
