@@ -10,6 +10,7 @@ import (
 
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/report/pades"
+	"github.com/attesta/attesta/tpm/tpmtest"
 )
 
 // extractOnce makes one delivery into out and returns its folder and the command's output.
@@ -169,5 +170,38 @@ func TestEnrollAndAuthorityUsage(t *testing.T) {
 	}
 	if _, err := os.Stat(data); err == nil {
 		t.Error("a refused command created the data directory")
+	}
+}
+
+// TestEnrollSwtpmFromTheCommandLine runs the enrollment with commands only, on swtpm whose EK certificate comes
+// from a CA made at run time: the request carries the certificate, the authority trusts that CA and issues.
+func TestEnrollSwtpmFromTheCommandLine(t *testing.T) {
+	sw := tpmtest.Start(t)
+	dir := t.TempDir()
+	data, auth, pass := filepath.Join(dir, "data"), filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
+	os.WriteFile(pass, []byte("another long passphrase\n"), 0o600)
+	ekCAs := filepath.Join(dir, "ek-cas.pem")
+	os.WriteFile(ekCAs, sw.EKCAs(t), 0o644)
+	req, ch, ans, chain := filepath.Join(dir, "req.json"), filepath.Join(dir, "ch.json"), filepath.Join(dir, "ans.json"), filepath.Join(dir, "chain.pem")
+	if out := run0(t, "enroll", "--out", req, "--data", data, "--tpm", sw.Spec); !strings.Contains(out, "EK certificate included") {
+		t.Errorf("enroll: %s", out)
+	}
+	run0(t, "authority", "init", "--dir", auth, "--name", "Studio Test", "--passphrase-file", pass, "--pcr-policy", req, "--ek-roots", ekCAs)
+	run0(t, "authority", "challenge", "--dir", auth, "--passphrase-file", pass, "--in", req, "--out", ch)
+	run0(t, "enroll", "--activate", ch, "--out", ans, "--data", data, "--tpm", sw.Spec)
+	run0(t, "authority", "issue", "--dir", auth, "--passphrase-file", pass, "--in", ans, "--out", chain)
+	if out := run0(t, "authority", "status", "--dir", auth, "--passphrase-file", pass); !strings.Contains(out, "good") || !strings.Contains(out, "enrolled") {
+		t.Errorf("authority status: %s", out)
+	}
+	b, _ := exec.CommandContext(t.Context(), "openssl", "verify", "-CAfile", filepath.Join(auth, "root.pem"), "-untrusted", chain, chain).CombinedOutput()
+	if !strings.Contains(string(b), "OK") {
+		t.Errorf("openssl verify of the issued chain: %s", b)
+	}
+	// Without the TPM vendor's CA the same request is refused, with the reason.
+	other := filepath.Join(dir, "ca2")
+	run0(t, "authority", "init", "--dir", other, "--name", "Other", "--passphrase-file", pass, "--pcr-policy", req, "--ek-roots", filepath.Join(auth, "root.pem"))
+	code, _, errs := attesta(t, "authority", "challenge", "--dir", other, "--passphrase-file", pass, "--in", req, "--out", filepath.Join(dir, "ch2.json"))
+	if code != exitFailure || !strings.Contains(errs, "does not chain to a TPM manufacturer root") {
+		t.Errorf("challenge without the vendor CA: exit %d %s", code, errs)
 	}
 }
