@@ -35,7 +35,7 @@ func newBox(t *testing.T) *box {
 }
 
 // openProvisioned opens a TPM by spec (closed when the test ends) and provisions it.
-func openProvisioned(t *testing.T, spec string) (*tpm.TPM, *tpm.Identity) {
+func openProvisioned(t testing.TB, spec string) (*tpm.TPM, *tpm.Identity) {
 	t.Helper()
 	tp, err := tpm.Open(t.Context(), spec, t.TempDir())
 	if err != nil {
@@ -62,7 +62,7 @@ func (b *box) request(t *testing.T, applianceID string) *attest.Request {
 	return r
 }
 
-func newAuthority(t *testing.T, opts authority.InitOptions) *authority.Authority {
+func newAuthority(t testing.TB, opts authority.InitOptions) *authority.Authority {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "authority")
 	opts.Name, opts.Passphrase = "Studio Rossi", []byte(passphrase)

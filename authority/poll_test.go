@@ -28,7 +28,7 @@ type enrolledSim struct {
 
 const simID = "5151515151515151"
 
-func newEnrolledSim(t *testing.T) *enrolledSim {
+func newEnrolledSim(t testing.TB) *enrolledSim {
 	t.Helper()
 	tp, id := openProvisioned(t, "sim")
 	s := &enrolledSim{tp: tp, now: time.Now().UTC().Truncate(time.Second)}
