@@ -328,6 +328,9 @@ func (a *Authority) issue(r *registry, ans *attest.Answer) (*x509.Certificate, e
 		return nil, err
 	}
 	clk, _ := attest.AttestClock(q.Msg)
+	if old, ok := r.Appliances[req.ApplianceID]; ok {
+		r.Retired = append(r.Retired, old)
+	}
 	r.Appliances[req.ApplianceID] = &Appliance{
 		ID: req.ApplianceID, EnrolledAt: now, CertSerial: cert.SerialNumber.Text(16), Certificate: cert.Raw,
 		EKCertified: len(req.EKCert) > 0, EKPublic: req.EKPublic, AKPublic: req.AKPublic, SigningKeyPublic: req.SigningKeyPublic,

@@ -124,7 +124,7 @@ func TestPollFlagsFailureFromThenOn(t *testing.T) {
 			t.Errorf("delivery at %s: %v, want %q", tc.at.Format(time.RFC3339), err, tc.want)
 		}
 	}
-	if e := st.Find(simID); e == nil || e.State != authority.StateFailing || e.LastGood == nil || !e.LastGood.Equal(enrolled.Add(time.Hour)) {
+	if e := st.Find(simID, ""); e == nil || e.State != authority.StateFailing || e.LastGood == nil || !e.LastGood.Equal(enrolled.Add(time.Hour)) {
 		t.Errorf("status entry: %+v", e)
 	}
 }
@@ -170,5 +170,55 @@ func TestCheckAttestationRefuses(t *testing.T) {
 	}
 	if _, err := authority.ReadAttestationZip([]byte("not a zip")); err == nil {
 		t.Error("ReadAttestationZip accepted garbage")
+	}
+}
+
+// TestReenrollmentKeepsTheOldCertificateHistory: after a revocation the box enrolls again; deliveries under the
+// old certificate are judged by its history (good before the revocation, revoked after), under the new by its own.
+func TestReenrollmentKeepsTheOldCertificateHistory(t *testing.T) {
+	s := newEnrolledSim(t)
+	t0 := s.now
+	s.now = t0.Add(time.Hour)
+	if err := s.a.Revoke(simID, "", "x"); err == nil {
+		t.Error("a revocation without an operator was accepted")
+	}
+	if err := s.a.Revoke(simID, "Mario Bianchi", "TPM replaced"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.a.Revoke(simID, "Mario Bianchi", "again"); err == nil {
+		t.Error("revoked twice")
+	}
+	s.now = t0.Add(2 * time.Hour)
+	req, err := s.tp.Enroll(t.Context(), simID, subjectOf("box"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := s.a.Challenge(attest.EncodeFile(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := s.tp.ActivateCredential(t.Context(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newChain, err := s.a.Issue(attest.EncodeFile(ans))
+	if err != nil {
+		t.Fatalf("enrolling again after the revocation: %v", err)
+	}
+	st := s.status(t)
+	for _, tc := range []struct {
+		name  string
+		chain []*x509.Certificate
+		at    time.Time
+		want  string
+	}{
+		{"old certificate before the revocation", s.chain, t0.Add(30 * time.Minute), ""},
+		{"old certificate after the revocation", s.chain, t0.Add(3 * time.Hour), "was revoked since"},
+		{"new certificate after enrollment", newChain, t0.Add(3 * time.Hour), ""},
+	} {
+		_, err := authority.CheckSigner(tc.chain, s.roots, simID, tc.at, st)
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
 	}
 }

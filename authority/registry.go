@@ -67,6 +67,9 @@ type registry struct {
 	Format     string                      `json:"format"`
 	Appliances map[string]*Appliance       `json:"appliances"`
 	Challenges map[string]*challengeRecord `json:"challenges"`
+	// Retired are the earlier enrollments of appliances enrolled again (after a revocation, a new TPM): their
+	// certificates stay in the status list, so that deliveries signed under them are judged by their own history.
+	Retired []*Appliance `json:"retired,omitempty"`
 }
 
 func newRegistry() *registry {

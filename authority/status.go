@@ -30,7 +30,8 @@ type StatusList struct {
 	Signature []byte `json:"signature"`
 }
 
-// StatusBody is what a status list says: every enrolled appliance's certificate, state and state history.
+// StatusBody is what a status list says: every certificate issued to an appliance, with the appliance's state and
+// state history under it (an appliance enrolled again has one entry per enrollment, the current one last).
 type StatusBody struct {
 	Format     string        `json:"format"`
 	Authority  string        `json:"authority"`
@@ -64,9 +65,12 @@ func (e *StatusEntry) StateAt(t time.Time) (StateChange, bool) {
 // publishLocked signs and writes status.json from the registry; the caller holds a.mu.
 func (a *Authority) publishLocked(r *registry) error {
 	body := StatusBody{Format: statusBodyFormat, Authority: a.ca.Subject.CommonName, IssuedAt: a.now().UTC().Truncate(time.Second)}
+	all := append([]*Appliance(nil), r.Retired...)
 	for _, id := range sortedKeys(r.Appliances) {
-		ap := r.Appliances[id]
-		body.Appliances = append(body.Appliances, StatusEntry{ApplianceID: id, CertSerial: ap.CertSerial, EnrolledAt: ap.EnrolledAt,
+		all = append(all, r.Appliances[id])
+	}
+	for _, ap := range all {
+		body.Appliances = append(body.Appliances, StatusEntry{ApplianceID: ap.ID, CertSerial: ap.CertSerial, EnrolledAt: ap.EnrolledAt,
 			State: ap.State(), LastGood: ap.LastGood, History: ap.History})
 	}
 	payload, err := json.Marshal(body)
@@ -166,12 +170,14 @@ func ReadStatusList(name string, data []byte, roots *x509.CertPool) (*StatusBody
 	return &body, nil
 }
 
-// Find returns the entry of an appliance, or nil.
-func (b *StatusBody) Find(applianceID string) *StatusEntry {
+// Find returns the entry of an appliance's certificate (serial in hex; "" for its current one, listed last), or nil.
+func (b *StatusBody) Find(applianceID, serial string) *StatusEntry {
+	var found *StatusEntry
 	for i := range b.Appliances {
-		if b.Appliances[i].ApplianceID == applianceID {
-			return &b.Appliances[i]
+		e := &b.Appliances[i]
+		if e.ApplianceID == applianceID && (serial == "" || e.CertSerial == serial) {
+			found = e
 		}
 	}
-	return nil
+	return found
 }

@@ -64,8 +64,8 @@ func CheckSigner(chain []*x509.Certificate, roots *x509.CertPool, applianceID st
 	if status == nil {
 		return tr, nil
 	}
-	e := status.Find(ext.ApplianceID)
-	if e == nil || e.CertSerial != tr.Serial {
+	e := status.Find(ext.ApplianceID, tr.Serial)
+	if e == nil {
 		return nil, fmt.Errorf("%w: appliance %s with certificate %s is not in the status list of %s", ErrUntrusted, ext.ApplianceID, tr.Serial, status.IssuedAt.Format(time.RFC3339))
 	}
 	ch, ok := e.StateAt(at)
