@@ -116,6 +116,16 @@ func TestEnrollThenTrustedReports(t *testing.T) {
 		t.Errorf("openssl cms -verify -CAfile root.pem: %v\n%s", err, b)
 	}
 
+	// A poll of a box that does not answer flags it (exit 1), in the registry and the status list.
+	code, out, errs := attesta(t, "authority", "poll", "--dir", auth, "--passphrase-file", pass, "--appliance", applianceID(t, data),
+		"--url", "http://127.0.0.1:1")
+	if code != exitFailure || !strings.Contains(out, "FAILING") || !strings.Contains(out, "did not answer") {
+		t.Errorf("poll of a silent box: exit %d\n%s%s", code, out, errs)
+	}
+	if out := run0(t, "authority", "status", "--dir", auth, "--passphrase-file", pass); !strings.Contains(out, "failing") {
+		t.Errorf("authority status after a failed poll: %s", out)
+	}
+
 	// Revocation: deliveries after it are refused with the status list, those before are not.
 	run0(t, "authority", "revoke", "--dir", auth, "--passphrase-file", pass, "--appliance", applianceID(t, data),
 		"--operator", "Mario Bianchi", "--reason", "box stolen")
