@@ -23,11 +23,25 @@ import (
 // LeafCertificate records the certificate made for the signing key.
 const LeafCertificate = "certificate"
 
-// certificate returns the X.509 certificate of the TPM-resident signing key, which PAdES signatures carry. It is
-// self-signed by that key, made once and kept in DataDir/appliance-cert.pem; a certificate whose key is not the
+// certificate returns the certificate chain of the TPM-resident signing key, which PAdES signatures carry: the
+// chain an authority issued at enrollment (DataDir/appliance-chain.pem, see InstallCertificate) when there is one
+// for the current key, else a certificate self-signed by that key, made once and kept in DataDir/appliance-cert.pem; a certificate whose key is not the
 // current signing key is replaced. Trust in it comes from the TPM's certification of the key (proofs/attestation),
 // not from a certification authority; a studio that has a CA can issue its own certificate for the same key.
-func (r reporter) certificate(ctx context.Context) (*x509.Certificate, error) {
+func (r reporter) certificate(ctx context.Context) ([]*x509.Certificate, error) {
+	if chain, err := readChain(r.a.cfg.DataDir); err == nil && r.a.ident.SigningKey.Equal(chain[0].PublicKey) {
+		return chain, nil
+	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	cert, err := r.selfSigned(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return []*x509.Certificate{cert}, nil
+}
+
+func (r reporter) selfSigned(ctx context.Context) (*x509.Certificate, error) {
 	path := filepath.Join(r.a.cfg.DataDir, "appliance-cert.pem")
 	b, err := os.ReadFile(path)
 	if err == nil {

@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"context"
-	"crypto/x509"
 
 	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/bundle"
@@ -45,7 +44,7 @@ func (a *Appliance) Certify() *certify.Pipelines { return a.certify }
 // kind, of the manifest before sealing, signed with the TPM key.
 func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, src report.Source, vkey string) (bundle.WriteOptions, certify.RenderFunc, error) {
 	a := r.a
-	cert, err := r.certificate(ctx)
+	chain, err := r.certificate(ctx)
 	if err != nil {
 		return bundle.WriteOptions{}, nil, err
 	}
@@ -63,7 +62,7 @@ func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, s
 		Custody:     acq.Custody(),
 		Files:       acq.Files(),
 	}
-	sign := pades.Options{Signer: signer, Chain: []*x509.Certificate{cert}, Name: "Attesta " + a.ID(),
+	sign := pades.Options{Signer: signer, Chain: chain, Name: "Attesta " + a.ID(),
 		Reason: "Relazione tecnica di acquisizione forense"}
 	var opts bundle.WriteOptions // no logger: bundle logs the folder's name, which holds the chat's number
 	if a.tsa != nil {

@@ -86,13 +86,14 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 	}
 	var l listeners
 	defer l.close()
-	uiAddr, err := l.listen("touch UI", opts.Listen, uiSrv.Handler())
+	attestH := AttestHandler(a) // one rate limit for both listeners
+	uiAddr, err := l.listen("touch UI", opts.Listen, withAttest(attestH, uiSrv.Handler()))
 	if err != nil {
 		return err
 	}
 	public := ""
 	if cfg.PublicListen != "" {
-		addr, err := l.listen("public links", cfg.PublicListen, uiSrv.PublicHandler())
+		addr, err := l.listen("public links", cfg.PublicListen, withAttest(attestH, uiSrv.PublicHandler()))
 		if err != nil {
 			return err
 		}

@@ -49,6 +49,8 @@ type VerifyOptions struct {
 	VerifyPDF PDFVerifier
 	// VerifyTimestamp, when set, checks proofs/checkpoint.tsr; nil skips the check.
 	VerifyTimestamp TimestampVerifier
+	// Trust, when set, judges the report's signer against an authority (trust.go); nil leaves the check out.
+	Trust SignerTrust
 	// Logger receives the outcome; nil is silent.
 	Logger *slog.Logger
 }
@@ -165,6 +167,7 @@ func (v *verifier) run() {
 	v.certification()
 	v.timestamp()
 	v.pdf()
+	v.trust()
 	v.instructions()
 	v.extraFiles()
 	v.folderName()

@@ -1,6 +1,7 @@
 package tpm
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -264,4 +265,31 @@ func verifyText(att *Attestation, files []fileSpec) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes(), nil
+}
+
+// Zip returns the attestation folder as a ZIP (what GET /attest answers), its files in name order.
+func (att *Attestation) Zip() ([]byte, error) {
+	entries, err := os.ReadDir(att.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("tpm: attestation: %w", err)
+	}
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(att.Dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("tpm: attestation: %w", err)
+		}
+		f, err := zw.Create(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := f.Write(data); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }

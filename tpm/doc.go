@@ -36,6 +36,15 @@
 // offline verifiers link no TPM access. tpm2_checkquote and openssl check
 // them too.
 //
+// # Enrollment
+//
+// [TPM.Enroll] gathers what a registration authority (package authority) needs: the endorsement key, recreated from
+// the TCG RSA-2048 EK template, and its certificate from NV when it matches (else the EK is flagged uncertified),
+// the AK and its provisioning-time certifications of the signing key, the PCR policy, and a PKCS #10 request signed
+// by the signing key. [TPM.ActivateCredential] answers the authority's challenge: the EK (policy session
+// PolicySecret(endorsement)) releases the secret only for this TPM's AK, and a quote whose nonce derives from the
+// secret shows the PCRs at that moment. The exchanged files are defined in package attest.
+//
 // # Transports
 //
 // [Open] takes a spec:

@@ -16,15 +16,7 @@ import (
 // pcrPolicyDigest is the authPolicy of a key usable while the PCRs in sel
 // hold values.
 func pcrPolicyDigest(sel PCRSelection, values [][]byte) ([]byte, error) {
-	calc, err := tpm2.NewPolicyCalculator(tpm2.TPMAlgSHA256)
-	if err != nil {
-		return nil, err
-	}
-	pol := tpm2.PolicyPCR{PcrDigest: tpm2.TPM2BDigest{Buffer: attest.PCRDigest(values)}, Pcrs: sel.TPML()}
-	if err := pol.Update(calc); err != nil {
-		return nil, err
-	}
-	return calc.Hash().Digest, nil
+	return attest.PolicyPCRDigest(sel, values)
 }
 
 // ReadPCRs returns the SHA-256 values of the selected PCRs, in selection order.

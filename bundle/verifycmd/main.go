@@ -19,7 +19,7 @@ const (
 )
 
 // Usage is the synopsis of the stand-alone verifier.
-const Usage = "attesta-verify [--key VKEY] [--tsa-ca FILE] [--lang it|en] PATH"
+const Usage = "attesta-verify [--key VKEY] [--root CA.pem [--status FILE]] [--tsa-ca FILE] [--lang it|en] PATH"
 
 // Main runs the stand-alone verifier on a command line (without the program name) and returns its exit code. It
 // verifies a delivery folder or its ZIP; a journal is for `attesta verify`, which has the store.
@@ -33,6 +33,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	key := fs.String("key", "", "the checkpoint key to pin (vkey text, as in the report); default: the key in PATH itself")
 	tsaCA := fs.String("tsa-ca", "", "PEM roots to check the delivery's time-stamp token against")
 	lang := fs.String("lang", "it", "language of the details: it or en")
+	root := fs.String("root", "", "the enrollment authority's root certificate (PEM): the report's signer must chain to it")
+	status := fs.String("status", "", "the authority's signed status list: the appliance's state at the delivery's time")
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "attesta-verify: "+format+"\n", a...)
 		return ExitUsage
@@ -63,6 +65,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	opts, err := Options(*key, ca)
 	if err != nil {
 		return usage("--tsa-ca %s: %v", *tsaCA, err)
+	}
+	if err := TrustFiles(&opts, *root, *status); err != nil {
+		return usage("%v", err)
 	}
 	if err := Run(ctx, stdout, path, opts, *lang); err != nil {
 		fmt.Fprintf(stderr, "attesta-verify: %v\n", err)

@@ -12,29 +12,13 @@ import (
 
 func TestExtractAndroidThenVerifyDelivery(t *testing.T) {
 	dir := t.TempDir()
-	backup := filepath.Join(dir, "msgstore.db.crypt15")
-	key, err := msgstoretest.WriteCrypt15(t.Context(), backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
-	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
-
-	code, stdout, errs := attesta(t, "extract", "android", "--backup", backup, "--key", key.RootHex(), "--list", list,
-		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "5")
-	if code != 0 {
-		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
-	}
+	folder, stdout := extractOnce(t, filepath.Join(dir, "data"), filepath.Join(dir, "out"))
 	if !strings.Contains(stdout, "4 certified") {
 		t.Errorf("extract output lacks the certified count:\n%s", stdout)
 	}
-	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
-	if len(folders) != 1 {
-		t.Fatalf("delivery folders: %v", folders)
-	}
+	folders := []string{folder}
 
-	code, stdout, errs = attesta(t, "verify", folders[0])
+	code, stdout, errs := attesta(t, "verify", folders[0])
 	if code != 0 || !strings.Contains(stdout, "VALID") || !strings.Contains(stdout, "legal-value") {
 		t.Fatalf("verify delivery: exit %d\n%s%s", code, stdout, errs)
 	}

@@ -46,13 +46,15 @@ type env struct {
 }
 
 var commands = map[string]command{
-	"attest":  {"write fresh attestation evidence for an auditor", runAttest},
-	"journal": {"verify, show or export the evidence journal", runJournal},
-	"verify":  {"verify a journal offline (exit 0 valid, 1 invalid)", runVerify},
-	"serve":   {"run the appliance: start-up self-test, periodic attestation", runServe},
-	"extract": {"certify chats from a phone's data: extract android --backup …, extract adb", runExtract},
-	"capture": {"certify chats over WhatsApp Web, linked by QR: capture web --list …", runCapture},
-	"unlock":  {"lift the certification lock (administrator; journaled)", runUnlock},
+	"attest":    {"write fresh attestation evidence for an auditor", runAttest},
+	"journal":   {"verify, show or export the evidence journal", runJournal},
+	"verify":    {"verify a journal offline (exit 0 valid, 1 invalid)", runVerify},
+	"serve":     {"run the appliance: start-up self-test, periodic attestation", runServe},
+	"extract":   {"certify chats from a phone's data: extract android --backup …, extract adb", runExtract},
+	"capture":   {"certify chats over WhatsApp Web, linked by QR: capture web --list …", runCapture},
+	"unlock":    {"lift the certification lock (administrator; journaled)", runUnlock},
+	"enroll":    {"enroll with an authority: request, --activate its challenge, --install its certificate", runEnroll},
+	"authority": {"the studio's registration authority: init, challenge, issue, revoke, poll, status", runAuthority},
 }
 
 func main() {

@@ -19,7 +19,8 @@ var layers = [][]string{
 	{"appliance/desk", "appliance/retention"},
 	{"certify", "ui"},
 	{"capture/web", "capture/android", "capture/android/msgstore", "usb", "usb/internal/aproto",
-		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa"},
+		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
+		"authority"},
 	{"journal", "journal/blob", "tpm", "bundle"},
 	{"journal/format", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms"},
 }

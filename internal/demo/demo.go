@@ -23,6 +23,7 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
@@ -110,6 +111,13 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("%s", expDir)
 
+	step.begin("Enroll with the studio's authority (a local one, in DIR/authority): EK, credential activation, certificate")
+	rootPEM, statusList, fresh, err := demoEnroll(ctx, a, dir, out)
+	if err != nil {
+		return step.fail(err)
+	}
+	step.ok("enrolled (this run: %v); reports now carry its chain; root %s, status list %s", fresh, rootPEM, statusList)
+
 	step.begin("Certify a chat from a phone on USB (a fake phone speaking ADB, through Debian's adb server)")
 	run := fmt.Sprint(a.Journal().Size())
 	delivery, how, err := demoExtract(ctx, a, filepath.Join(dir, "samples", run), filepath.Join(out, "deliveries-"+run))
@@ -117,12 +125,16 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		return step.fail(err)
 	}
 	step.ok("%s: delivery folder %s", how, delivery)
-	drep, err := bundle.Verify(ctx, delivery, bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true})
+	vopts := bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true}
+	if err := verifycmd.TrustFiles(&vopts, rootPEM, statusList); err != nil {
+		return step.fail(err)
+	}
+	drep, err := bundle.Verify(ctx, delivery, vopts)
 	if err != nil {
 		return step.fail(err)
 	}
 	for _, c := range drep.Checks {
-		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof") {
+		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof" || c.Name == bundle.CheckTrust) {
 			step.detail("%s: %s", c.Name, c.EN)
 		}
 	}
@@ -154,6 +166,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	fmt.Fprintf(w, "\nData: %s (logs in attesta.log)\nDeliveries: %s\n", data, out)
 	fmt.Fprintf(w, "\nCheck it yourself:\n")
 	fmt.Fprintf(w, "  attesta verify %s\n", delivery)
+	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s\n", rootPEM, statusList, delivery)
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
 		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
 	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)

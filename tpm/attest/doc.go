@@ -12,6 +12,12 @@
 // [VerifyQuote] checks a PCR quote: signature, type, qualifying data (the nonce), PCR selection and PCR digest.
 // [ParseAttest] and [AttestExtraData] expose the signed fields (nonce, clock) for freshness and binding checks.
 //
+// # Enrollment
+//
+// The enrollment files ([Request], [Challenge], [Answer]) and what an authority needs to check them without a TPM:
+// [CheckEKPublic] and [EKFromCertificate] (only the TCG RSA-2048 EK template), [CheckAK], [MakeCredential]
+// (TPM2_MakeCredential in software, to the EK, bound to the AK's Name), [ActivationNonce], [PolicyPCRDigest].
+//
 // # Encodings
 //
 // A [Quote] is kept as tpm2-tools writes it: Msg the marshalled TPMS_ATTEST (tpm2_checkquote -m), Sig the

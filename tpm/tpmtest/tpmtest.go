@@ -40,6 +40,9 @@ type Swtpm struct {
 	Spec string
 	// StateDir holds swtpm's persistent state (NV, seeds, clock).
 	StateDir string
+	// LocalCA is the directory of the CA that swtpm_localca made, at run time, to sign this TPM's EK certificates:
+	// EKCAs reads its certificates.
+	LocalCA string
 
 	sock string
 	proc *exec.Cmd
@@ -61,6 +64,7 @@ func Start(t testing.TB) *Swtpm {
 	s := &Swtpm{StateDir: filepath.Join(dir, "state"), sock: filepath.Join(dir, "tpm.sock")}
 	s.Spec = "swtpm:" + s.sock
 	cfg := filepath.Join(dir, "cfg")
+	s.LocalCA = filepath.Join(cfg, "localca")
 	for _, d := range []string{s.StateDir, cfg} {
 		if err := os.Mkdir(d, 0o700); err != nil {
 			t.Fatal(err)
@@ -75,6 +79,21 @@ func Start(t testing.TB) *Swtpm {
 	s.start(t)
 	t.Cleanup(s.stop)
 	return s
+}
+
+// EKCAs returns the PEM certificates of the local CA that signed the EK certificates (its root and its issuing
+// certificate), as a TPM manufacturer publishes its EK CAs.
+func (s *Swtpm) EKCAs(t testing.TB) []byte {
+	t.Helper()
+	var out []byte
+	for _, name := range []string{"swtpm-localca-rootca-cert.pem", "issuercert.pem"} {
+		b, err := os.ReadFile(filepath.Join(s.LocalCA, name))
+		if err != nil {
+			t.Fatalf("swtpm local CA: %v", err)
+		}
+		out = append(out, b...)
+	}
+	return out
 }
 
 // PowerCycle stops swtpm without an orderly TPM2_Shutdown (as a power loss would) and starts it again on the same

@@ -1,0 +1,420 @@
+package main
+
+import (
+	"context"
+	"crypto/x509/pkix"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/authority"
+	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
+	"github.com/attesta/attesta/tpm/attest"
+)
+
+// runEnroll is the appliance's side of enrollment: the request, the answer to the authority's challenge, and the
+// installation of the certificate it issued.
+func runEnroll(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "enroll", "enroll (--out FILE | --activate CHALLENGE --out FILE | --install CHAIN.pem) [--data DIR] [--tpm SPEC]")
+	var c commonFlags
+	c.register(fs)
+	out := fs.String("out", "", "new file for the enrollment request, or with --activate for the answer")
+	activate := fs.String("activate", "", "the authority's challenge: answer it with TPM2_ActivateCredential")
+	install := fs.String("install", "", "the certificate chain the authority issued (PEM): sign reports with it from now on")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	var chainPEM, challenge []byte
+	var err error
+	switch {
+	case *install != "":
+		if *out != "" || *activate != "" {
+			return usagef("--install takes neither --out nor --activate")
+		}
+		if chainPEM, err = os.ReadFile(*install); err != nil {
+			return usagef("--install: %v", err)
+		}
+	case *out == "":
+		return usagef("--out is required")
+	default:
+		if _, err := os.Lstat(*out); err == nil {
+			return usagef("--out %s already exists; enrollment files are never overwritten", *out)
+		}
+		if *activate != "" {
+			if challenge, err = os.ReadFile(*activate); err != nil {
+				return usagef("--activate: %v", err)
+			}
+		}
+	}
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	switch {
+	case chainPEM != nil:
+		chain, err := appliance.InstallCertificate(ctx, a, chainPEM)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "certificate installed: %s, issued by %s (serial %s); reports are signed with it from now on\n",
+			chain[0].Subject.CommonName, chain[0].Issuer.CommonName, chain[0].SerialNumber.Text(16))
+		return nil
+	case challenge != nil:
+		ch, err := attest.DecodeChallenge(*activate, challenge)
+		if err != nil {
+			return err
+		}
+		if ch.ApplianceID != a.ID() {
+			return fmt.Errorf("%s: the challenge is for appliance %s, this is %s", *activate, ch.ApplianceID, a.ID())
+		}
+		ans, err := a.TPM().ActivateCredential(ctx, ch)
+		if err != nil {
+			return err
+		}
+		if err := durable.WriteNew(*out, attest.EncodeFile(ans), 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "challenge %s answered: %s (give it to the authority: attesta authority issue --in %s)\n", ch.ID, *out, *out)
+		return nil
+	}
+	req, err := a.TPM().Enroll(ctx, a.ID(), pkix.Name{CommonName: "Attesta " + a.ID()})
+	if err != nil {
+		return err
+	}
+	if err := durable.WriteNew(*out, attest.EncodeFile(req), 0o644); err != nil {
+		return err
+	}
+	ek := "EK certificate included"
+	if !req.EKCertified {
+		ek = "NO EK certificate in this TPM: the EK public key alone, flagged (the authority must accept uncertified EKs)"
+	}
+	fmt.Fprintf(e.stdout, "enrollment request of appliance %s written to %s; %s\n", a.ID(), *out, ek)
+	return nil
+}
+
+// authorityFlags are the flags every authority subcommand takes.
+type authorityFlags struct {
+	dir, passFile string
+}
+
+func (f *authorityFlags) register(fs interface {
+	StringVar(p *string, name, value, usage string)
+}) {
+	fs.StringVar(&f.dir, "dir", "", "the authority's directory (required)")
+	fs.StringVar(&f.passFile, "passphrase-file", "", "file whose first line is the CA keys' passphrase (default $ATTESTA_AUTHORITY_PASSPHRASE)")
+}
+
+func (f *authorityFlags) passphrase() ([]byte, error) {
+	if f.passFile == "" {
+		if p := os.Getenv("ATTESTA_AUTHORITY_PASSPHRASE"); p != "" {
+			return []byte(p), nil
+		}
+		return nil, usagef("--passphrase-file (or $ATTESTA_AUTHORITY_PASSPHRASE) is required")
+	}
+	b, err := os.ReadFile(f.passFile)
+	if err != nil {
+		return nil, usagef("--passphrase-file: %v", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	return []byte(strings.TrimRight(line, "\r")), nil
+}
+
+func (f *authorityFlags) open() (*authority.Authority, error) {
+	if f.dir == "" {
+		return nil, usagef("--dir is required")
+	}
+	pass, err := f.passphrase()
+	if err != nil {
+		return nil, err
+	}
+	return authority.Open(f.dir, pass)
+}
+
+var authoritySubcommands = map[string]func(ctx context.Context, e *env, args []string) error{
+	"init": authorityInit, "challenge": authorityChallenge, "issue": authorityIssue, "revoke": authorityRevoke,
+	"status": authorityStatus, "poll": authorityPoll,
+}
+
+// runAuthority is the registration authority, run on the studio's or provider's own machine.
+func runAuthority(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("want a subcommand: init, challenge, issue, revoke, poll or status")
+	}
+	sub, ok := authoritySubcommands[args[0]]
+	if !ok {
+		return usagef("unknown subcommand %q: want init, challenge, issue, revoke, poll or status", args[0])
+	}
+	return sub(ctx, e, args[1:])
+}
+
+// policyFile is a PCR policy as an operator writes it ("attesta.pcr-policy/v1", values in hex).
+type policyFile struct {
+	Format    string   `json:"format"`
+	Name      string   `json:"name"`
+	Selection string   `json:"selection"`
+	Values    []string `json:"values"`
+}
+
+// readPolicy reads a PCR policy file, or takes the policy of an enrollment request (the measured values of a
+// reference appliance of the image).
+func readPolicy(path string) (authority.PCRPolicy, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return authority.PCRPolicy{}, usagef("--pcr-policy: %v", err)
+	}
+	if req, err := attest.DecodeRequest(path, b); err == nil {
+		return authority.PCRPolicy{Name: "from enrollment of " + req.ApplianceID, Selection: req.PCRSelection, Values: req.PCRValues}, nil
+	}
+	var pf policyFile
+	if err := strictjson.DecodeFormat(path, b, "attesta.pcr-policy/v1", &pf); err != nil {
+		return authority.PCRPolicy{}, usagef("--pcr-policy: neither an enrollment request nor a policy: %v", err)
+	}
+	p := authority.PCRPolicy{Name: pf.Name, Selection: pf.Selection}
+	for i, v := range pf.Values {
+		raw, err := hex.DecodeString(v)
+		if err != nil {
+			return p, usagef("--pcr-policy %s: value %d: %v", path, i, err)
+		}
+		p.Values = append(p.Values, raw)
+	}
+	return p, nil
+}
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
+
+func authorityInit(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "authority init", "authority init --dir DIR --name NAME --passphrase-file FILE --pcr-policy FILE... [--ek-roots PEM] [--accept-uncertified-ek]")
+	var f authorityFlags
+	f.register(fs)
+	name := fs.String("name", "", "the authority's name (the studio or the provider), in its certificates")
+	ekRoots := fs.String("ek-roots", "", "PEM file of the TPM manufacturers' EK CA certificates to trust")
+	uncert := fs.Bool("accept-uncertified-ek", false, "also enroll TPMs without an EK certificate (flagged in their certificates)")
+	var policies multiFlag
+	fs.Var(&policies, "pcr-policy", "an image's PCR policy (attesta.pcr-policy/v1, or an enrollment request of a reference box); repeatable")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if f.dir == "" || *name == "" || len(policies) == 0 {
+		return usagef("--dir, --name and --pcr-policy are required")
+	}
+	pass, err := f.passphrase()
+	if err != nil {
+		return err
+	}
+	opts := authority.InitOptions{Name: *name, Passphrase: pass, AcceptUncertifiedEK: *uncert}
+	if *ekRoots != "" {
+		if opts.EKRoots, err = os.ReadFile(*ekRoots); err != nil {
+			return usagef("--ek-roots: %v", err)
+		}
+	}
+	for _, p := range policies {
+		pol, err := readPolicy(p)
+		if err != nil {
+			return err
+		}
+		opts.Policies = append(opts.Policies, pol)
+	}
+	if err := authority.Init(f.dir, opts); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "authority %q created in %s; its root certificate, for verifiers: %s\n", *name, f.dir, filepath.Join(f.dir, authority.RootCertFile))
+	return nil
+}
+
+// inOut parses the --in/--out pair of challenge and issue.
+func inOut(e *env, name, synopsis string, args []string) (*authorityFlags, []byte, string, error) {
+	fs := newFlags(e, name, synopsis)
+	var f authorityFlags
+	f.register(fs)
+	in := fs.String("in", "", "input file (required)")
+	out := fs.String("out", "", "new output file (required)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return nil, nil, "", err
+	}
+	if *in == "" || *out == "" {
+		return nil, nil, "", usagef("--in and --out are required")
+	}
+	if _, err := os.Lstat(*out); err == nil {
+		return nil, nil, "", usagef("--out %s already exists", *out)
+	}
+	b, err := os.ReadFile(*in)
+	if err != nil {
+		return nil, nil, "", usagef("--in: %v", err)
+	}
+	return &f, b, *out, nil
+}
+
+func authorityChallenge(_ context.Context, e *env, args []string) error {
+	f, req, out, err := inOut(e, "authority challenge", "authority challenge --dir DIR --passphrase-file FILE --in REQUEST --out CHALLENGE", args)
+	if err != nil {
+		return err
+	}
+	a, err := f.open()
+	if err != nil {
+		return err
+	}
+	ch, err := a.Challenge(req)
+	if err != nil {
+		return err
+	}
+	if err := durable.WriteNew(out, attest.EncodeFile(ch), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "request checked; challenge %s for appliance %s written to %s (answer: attesta enroll --activate %s --out ANSWER)\n",
+		ch.ID, ch.ApplianceID, out, out)
+	return nil
+}
+
+func authorityIssue(_ context.Context, e *env, args []string) error {
+	f, ans, out, err := inOut(e, "authority issue", "authority issue --dir DIR --passphrase-file FILE --in ANSWER --out CHAIN.pem", args)
+	if err != nil {
+		return err
+	}
+	a, err := f.open()
+	if err != nil {
+		return err
+	}
+	chain, err := a.Issue(ans)
+	if err != nil {
+		return err
+	}
+	if err := durable.WriteNew(out, authority.PEMChain(chain...), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "certificate issued: %s, serial %s; chain written to %s (install: attesta enroll --install %s)\n",
+		chain[0].Subject.CommonName, chain[0].SerialNumber.Text(16), out, out)
+	return nil
+}
+
+func authorityRevoke(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "authority revoke", "authority revoke --dir DIR --passphrase-file FILE --appliance ID --operator NAME --reason TEXT")
+	var f authorityFlags
+	f.register(fs)
+	id := fs.String("appliance", "", "the appliance id")
+	op := fs.String("operator", "", "who decides the revocation")
+	reason := fs.String("reason", "", "why")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *id == "" || *op == "" || *reason == "" {
+		return usagef("--appliance, --operator and --reason are required")
+	}
+	a, err := f.open()
+	if err != nil {
+		return err
+	}
+	if err := a.Revoke(*id, *op, *reason); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "appliance %s revoked; status list: %s\n", *id, filepath.Join(f.dir, authority.StatusFile))
+	return nil
+}
+
+func authorityStatus(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "authority status", "authority status --dir DIR --passphrase-file FILE")
+	var f authorityFlags
+	f.register(fs)
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	a, err := f.open()
+	if err != nil {
+		return err
+	}
+	aps, err := a.Appliances()
+	if err != nil {
+		return err
+	}
+	if len(aps) == 0 {
+		fmt.Fprintln(e.stdout, "no appliance enrolled")
+	}
+	for _, ap := range aps {
+		last := "never"
+		if ap.LastGood != nil {
+			last = ap.LastGood.Format("2006-01-02T15:04:05Z")
+		}
+		h := ap.History[len(ap.History)-1]
+		fmt.Fprintf(e.stdout, "%s  %-8s since %s (%s)  last good attestation %s  certificate %s\n",
+			ap.ID, ap.State(), h.At.Format("2006-01-02T15:04:05Z"), h.Reason, last, ap.CertSerial)
+	}
+	return nil
+}
+
+// authorityPoll asks one appliance for a fresh attestation (GET URL/attest?nonce=HEX), checks it and records the
+// result in the registry and the signed status list; with --every it keeps polling until interrupted.
+func authorityPoll(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "authority poll", "authority poll --dir DIR --passphrase-file FILE --appliance ID --url URL [--every DURATION]")
+	var f authorityFlags
+	f.register(fs)
+	id := fs.String("appliance", "", "the appliance id")
+	url := fs.String("url", "", "the appliance's address, e.g. http://box.studio.lan:8080")
+	every := fs.Duration("every", 0, "poll again at this interval until interrupted (default: once)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *id == "" || *url == "" {
+		return usagef("--appliance and --url are required")
+	}
+	a, err := f.open()
+	if err != nil {
+		return err
+	}
+	fetch := func(ctx context.Context, nonce []byte) ([]byte, error) {
+		return fetchAttestation(ctx, strings.TrimRight(*url, "/")+"/attest?nonce="+hex.EncodeToString(nonce))
+	}
+	for {
+		res, err := a.Poll(ctx, *id, fetch)
+		if err != nil {
+			return err
+		}
+		if res.OK {
+			fmt.Fprintf(e.stdout, "%s: attestation good\n", *id)
+		} else {
+			fmt.Fprintf(e.stdout, "%s: FAILING: %s\n", *id, res.Reason)
+		}
+		if *every <= 0 {
+			if !res.OK {
+				return fmt.Errorf("%w: appliance %s failed attestation (recorded in the status list)", errInvalid, *id)
+			}
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(*every):
+		}
+	}
+}
+
+func fetchAttestation(ctx context.Context, url string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 8<<20))
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+	}
+	return body, nil
+}
