@@ -74,12 +74,35 @@ func (p *Pipelines) ExtractIOSBackup(ctx context.Context, job IOSBackupJob) ([]C
 		return nil, err
 	}
 	defer bk.Close()
-	domain, files, err := whatsAppFiles(ctx, bk, job.Business)
+	job.step("estrazione del database di WhatsApp", 0)
+	wa, err := openWhatsApp(ctx, bk, job.Business, filepath.Join(tmp, "whatsapp"))
 	if err != nil {
 		return nil, err
 	}
-	job.step("estrazione del database di WhatsApp", 0)
-	work := filepath.Join(tmp, "whatsapp")
+	defer wa.db.Close()
+	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodIOSBackup), map[string]any{"chats": len(job.List.Entries), "encrypted": bk.Encrypted})
+	if err != nil {
+		return nil, err
+	}
+	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	outcomes, err := p.certifyFromIOS(ctx, acq, job, bk, wa, started)
+	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+}
+
+// whatsApp is WhatsApp's database copied out of a backup into a private working directory, and opened.
+type whatsApp struct {
+	domain string              // the app group it came from
+	files  map[string]ios.File // ChatStorage.sqlite, and its WAL and LID.sqlite when present
+	work   string              // the working directory holding the copies
+	db     *chatstorage.DB
+}
+
+// openWhatsApp finds WhatsApp's files in the backup, copies them into work (created) and opens the copy.
+func openWhatsApp(ctx context.Context, bk *ios.Backup, business bool, work string) (*whatsApp, error) {
+	domain, files, err := whatsAppFiles(ctx, bk, business)
+	if err != nil {
+		return nil, err
+	}
 	if err := os.Mkdir(work, 0o700); err != nil {
 		return nil, err
 	}
@@ -96,14 +119,7 @@ func (p *Pipelines) ExtractIOSBackup(ctx context.Context, job IOSBackupJob) ([]C
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
-	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodIOSBackup), map[string]any{"chats": len(job.List.Entries), "encrypted": bk.Encrypted})
-	if err != nil {
-		return nil, err
-	}
-	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
-	outcomes, err := p.certifyFromIOS(ctx, acq, job, bk, db, domain, files, work, started)
-	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+	return &whatsApp{domain: domain, files: files, work: work, db: db}, nil
 }
 
 // whatsAppFiles finds WhatsApp's database in the backup, with its WAL and LID.sqlite when present.
@@ -138,16 +154,16 @@ func whatsAppFiles(ctx context.Context, bk *ios.Backup, business bool) (string, 
 		"on the panel, or turn WhatsApp's end-to-end backup off and take a new backup", bk.Dir(), ErrNoChatStorage)
 }
 
-func (p *Pipelines) certifyFromIOS(ctx context.Context, acq *Acquisition, job IOSBackupJob, bk *ios.Backup, db *chatstorage.DB,
-	domain string, files map[string]ios.File, work string, started time.Time) ([]ChatOutcome, error) {
+func (p *Pipelines) certifyFromIOS(ctx context.Context, acq *Acquisition, job IOSBackupJob, bk *ios.Backup, wa *whatsApp,
+	started time.Time) ([]ChatOutcome, error) {
 	job.step("conservazione dell'indice del backup e del database", 0)
 	for _, name := range []string{"Info.plist", "Manifest.plist", "Status.plist", "Manifest.db"} {
 		if err := p.addFileArtifact(ctx, acq, "backup", filepath.Join(job.Backup, name)); err != nil {
 			return nil, err
 		}
 	}
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		if err := p.addFileArtifact(ctx, acq, "database", filepath.Join(work, name)); err != nil {
+	for _, name := range slices.Sorted(maps.Keys(wa.files)) {
+		if err := p.addFileArtifact(ctx, acq, "database", filepath.Join(wa.work, name)); err != nil {
 			return nil, err
 		}
 	}
@@ -157,7 +173,7 @@ func (p *Pipelines) certifyFromIOS(ctx context.Context, acq *Acquisition, job IO
 		enc = "encrypted"
 	}
 	app := "WhatsApp"
-	if domain == iosDomains[1] {
+	if wa.domain == iosDomains[1] {
 		app = "WhatsApp Business"
 	}
 	base := evidence.Acquisition{
@@ -170,7 +186,7 @@ func (p *Pipelines) certifyFromIOS(ctx context.Context, acq *Acquisition, job IO
 	var outcomes []ChatOutcome
 	for i, entry := range job.List.Entries {
 		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(job.List.Entries)), i)
-		out, err := p.deliverIOSChat(ctx, acq, bk, db, domain, base, entry, job, src)
+		out, err := p.deliverIOSChat(ctx, acq, bk, wa.db, wa.domain, base, entry, job, src)
 		if err != nil {
 			return outcomes, err
 		}
