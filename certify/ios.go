@@ -272,7 +272,7 @@ func (p *Pipelines) extractIOSMedia(ctx context.Context, acq *Acquisition, bk *i
 			return evidence.Attachment{}, nil, ctx.Err()
 		}
 		acq.note("media not obtained", err.Error())
-		return md.Missing(chatstorage.UnavailableNotInBackup), &evidence.Anomaly{Code: AnomalyIOSMediaDamaged,
+		return md.Missing(chatstorage.UnavailableDamaged), &evidence.Anomaly{Code: AnomalyIOSMediaDamaged,
 			Detail: "the backup's copy of the file is damaged or truncated (see the chain of custody)"}, nil
 	}
 	if _, err := tmp.Seek(0, 0); err != nil {

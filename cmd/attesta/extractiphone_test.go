@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/capture/ios"
 	"github.com/attesta/attesta/capture/ios/iostest"
 )
 
@@ -221,4 +222,42 @@ func TestExtractIOSBadBackups(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestExtractIOSDamagedMedia: a media file whose copy in the backup fails its checks is recorded as such, and the
+// chat is still delivered.
+func TestExtractIOSDamagedMedia(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup")
+	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{
+		BackupOptions: iostest.BackupOptions{Password: "segreta"}}); err != nil {
+		t.Fatal(err)
+	}
+	id := ios.FileID(iostest.DomainWhatsApp, "Message/Media/393331112222@s.whatsapp.net/c/d/photo-1.jpg")
+	p := filepath.Join(backup, id[:2], id)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, b[:len(b)-32], 0o600)
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("segreta"), 0o600)
+	list := filepath.Join(dir, "lista.csv")
+	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	out := filepath.Join(dir, "out")
+	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--password-file", pw, "--list", list,
+		"--out", out, "--data", filepath.Join(dir, "data"), "--tpm", "sim", "--max-messages", "20")
+	if code != 0 {
+		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+	}
+	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
+	if len(folders) != 1 {
+		t.Fatalf("delivery folders: %v", folders)
+	}
+	want := iostest.Expect()
+	photo := want["OUT-PHOTO"]
+	photo.Attachment = "damaged-in-backup"
+	photo.Anomalies = append(photo.Anomalies, "ios-media-damaged")
+	want["OUT-PHOTO"] = photo
+	checkManifest(t, folders[0], want)
 }

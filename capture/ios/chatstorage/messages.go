@@ -43,8 +43,9 @@ const (
 
 // Reasons an attachment's bytes are not in the delivery (evidence.Attachment.Unavailable).
 const (
-	UnavailableNotExtracted = "not-extracted" // the database names a file; the capture has not copied it yet
-	UnavailableNotInBackup  = "not-in-backup" // the database names no file, or the backup does not hold it
+	UnavailableNotExtracted = "not-extracted"     // the database names a file; the capture has not copied it yet
+	UnavailableNotInBackup  = "not-in-backup"     // the database names no file, or the backup does not hold it
+	UnavailableDamaged      = "damaged-in-backup" // the backup's copy fails its length or padding check
 )
 
 // Media is what ZWAMEDIAITEM says about a message's file.

@@ -182,7 +182,6 @@ func copyFile(src, dst string) error {
 type csWriter struct {
 	ctx context.Context
 	db  *sql.DB
-	pk  int64
 }
 
 func (w *csWriter) exec(q string, args ...any) (int64, error) {
