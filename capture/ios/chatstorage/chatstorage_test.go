@@ -97,7 +97,7 @@ func TestOneToOne(t *testing.T) {
 	if len(read.Message.Receipts) != 0 || read.Message.Ack != evidence.AckSent || len(read.Readings) != 2 || read.Readings[0].Established {
 		t.Errorf("OUT-READ: receipts %v, ack %v, readings %+v", read.Message.Receipts, read.Message.Ack, read.Readings)
 	}
-	if r := read.Readings[0]; r.Kind != evidence.ReceiptRead || !r.At.Equal(day.Add(5*time.Minute)) {
+	if r := read.Readings[0]; r.Kind != evidence.ReceiptUnset || !r.At.Equal(day.Add(5*time.Minute)) || read.Readings[1].Kind != evidence.ReceiptRead {
 		t.Errorf("OUT-READ reading: %+v", r)
 	}
 	if got["OUT-REPLIED"].Message.Ack != evidence.AckReceived || got["OUT-DELIVERED"].Message.Ack != evidence.AckSent {

@@ -33,6 +33,9 @@ const (
 	// AnomalyStatusAssumed: no established receipt: the status is "sent", assumed for a message in the sender's
 	// own database, and ZMESSAGESTATUS is kept raw.
 	AnomalyStatusAssumed = "ios-status-assumed"
+	// AnomalyUnquotedReply: the recipient wrote later in the chat without quoting the message; under the contract
+	// that does not establish this message's delivery, so it is shown and not used.
+	AnomalyUnquotedReply = "ios-unquoted-reply"
 	// AnomalyReceiptUnreadable: ZRECEIPTINFO or ZMETADATA is not well-formed protobuf; kept in RawRow.
 	AnomalyReceiptUnreadable = "ios-blob-unreadable"
 	// AnomalyMediaSize: the media file's size differs from ZWAMEDIAITEM.ZFILESIZE.
@@ -328,7 +331,7 @@ func (d *DB) readings(rec *Record, m, info row, chat Chat, client string) {
 			at = r.At.String()
 		}
 		msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyInferred,
-			Detail: fmt.Sprintf("%s: %s (%s); inferred, not established: not used by the rule", r.Source, r.Rule, at)})
+			Detail: fmt.Sprintf("%s (%s); inferred, not established: not used by the rule", r.Rule, at)})
 	}
 	if !established {
 		raw := "NULL"
@@ -370,6 +373,32 @@ func establishDelivery(recs []Record, chat Chat, client string) {
 		m.Anomalies = append(m.Anomalies, evidence.Anomaly{Code: AnomalyDeliveredByQuote, Detail: fmt.Sprintf(
 			"delivered: the recipient's message %s of %s quotes it; the delivery time is not recorded (at the latest %s)",
 			q.ID, q.SentAt, q.SentAt)})
+	}
+	noteUnquotedReplies(recs, chat, want)
+}
+
+// noteUnquotedReplies marks each message the owner sent whose delivery is not established but after which the
+// recipient wrote: the technician sees the candidate reply, the rule does not use it. recs are in time order.
+func noteUnquotedReplies(recs []Record, chat Chat, client string) {
+	next := -1 // the earliest message of the recipient after the one being looked at
+	for i := len(recs) - 1; i >= 0; i-- {
+		m := &recs[i].Message
+		if !m.FromMe {
+			if m.Type != evidence.TypeSystem && (!chat.Group || userDigits(m.Author) == client) {
+				next = i
+			}
+			continue
+		}
+		if next < 0 || m.Ack >= evidence.AckReceived || m.Revoked() || m.Type == evidence.TypeSystem {
+			continue
+		}
+		r := &recs[next].Message
+		if !r.SentAt.After(m.SentAt.Time) {
+			continue
+		}
+		m.Anomalies = append(m.Anomalies, evidence.Anomaly{Code: AnomalyUnquotedReply, Detail: fmt.Sprintf(
+			"the recipient wrote %s at %s without quoting this message: under the iPhone receipt contract that does "+
+				"not establish its delivery, so it is not a reply for the rule", r.ID, r.SentAt)})
 	}
 }
 

@@ -185,25 +185,27 @@ type Reading struct {
 }
 
 // rule is one row of the receipt contract (DESIGN.md "iOS receipts"). A row becomes established only when lab
-// phones have confirmed it; then the readings it makes count for the legal-value rule.
+// phones have confirmed it; then the readings it makes count for the legal-value rule. kind is ReceiptUnset while
+// the meaning itself is unknown.
 type rule struct {
 	kind        evidence.ReceiptKind
 	established bool
 	why         string
 }
 
-// receiptCodes reads ZRECEIPTINFO field 4, whose time is field 3. Consistent with the one public sample (code 2,
-// 2 s after sending, in a conversation that was read) and nothing else.
-var receiptCodes = map[uint64]rule{
-	1: {evidence.ReceiptDelivered, false, "ZRECEIPTINFO field 4 = 1 read as delivered at field 3 (unverified)"},
-	2: {evidence.ReceiptRead, false, "ZRECEIPTINFO field 4 = 2 read as read at field 3 (unverified; one public sample)"},
-	3: {evidence.ReceiptPlayed, false, "ZRECEIPTINFO field 4 = 3 read as played at field 3 (unverified)"},
+// receiptCode reads ZRECEIPTINFO field 4 with its time, field 3. On the public iOS 15 sample every message the
+// owner sent has field 4 = 2 and field 3 a second or two after sending, in a conversation that was read: that fits
+// a server acknowledgement (WhatsApp's protobuf status 2 is SERVER_ACK) as well as a delivery or a read. So no
+// code has an established meaning, and none is given one.
+func receiptCode(code uint64) rule {
+	return rule{evidence.ReceiptUnset, false, fmt.Sprintf("ZRECEIPTINFO field 4 = %d at field 3; meaning not established "+
+		"(server acknowledgement, delivery or read)", code)}
 }
 
-// statusCodes reads ZMESSAGESTATUS of a message the owner sent: a community query maps 8 to read; no source
-// establishes it.
+// statusCodes reads ZMESSAGESTATUS of a message the owner sent: a community query maps 8 to read (and the public
+// sample has 8 on every message, in both directions); no source establishes it.
 var statusCodes = map[int64]rule{
-	8: {evidence.ReceiptRead, false, "ZMESSAGESTATUS 8 read as read (community mapping, unverified)"},
+	8: {evidence.ReceiptRead, false, "ZMESSAGESTATUS 8, read by a community mapping (unverified)"},
 }
 
 // Readings applies the receipt contract to one message the owner sent: its ZRECEIPTINFO (may be nil) and its
@@ -211,13 +213,12 @@ var statusCodes = map[int64]rule{
 func Readings(ri *ReceiptInfo, status int64, hasStatus bool, recipient string) []Reading {
 	var out []Reading
 	if ri != nil && ri.HasCode {
-		if r, ok := receiptCodes[ri.Code]; ok {
-			rd := Reading{Source: "ZRECEIPTINFO", Kind: r.kind, Recipient: recipient, Established: r.established, Rule: r.why}
-			if !ri.Time.IsZero() {
-				rd.At = evidence.At(ri.Time)
-			}
-			out = append(out, rd)
+		r := receiptCode(ri.Code)
+		rd := Reading{Source: "ZRECEIPTINFO", Kind: r.kind, Recipient: recipient, Established: r.established, Rule: r.why}
+		if !ri.Time.IsZero() {
+			rd.At = evidence.At(ri.Time)
 		}
+		out = append(out, rd)
 	}
 	if hasStatus {
 		if r, ok := statusCodes[status]; ok {

@@ -96,20 +96,20 @@ func sum(b []byte) string {
 func Expect() map[string]Expected {
 	const (
 		inferred, assumed, quote = "ios-receipt-inferred", "ios-status-assumed", "ios-delivered-by-quote"
-		missing, size            = "receipt-time-missing", "ios-media-size"
+		missing, size, unquoted  = "receipt-time-missing", "ios-media-size", "ios-unquoted-reply"
 	)
 	none, sent, in := evidence.BasisNone, evidence.StatusSent, evidence.StatusDelivered
 	return map[string]Expected{
-		"OUT-READ":       {Status: sent, Basis: none, Anomalies: []string{inferred, inferred, assumed}},
-		"OUT-PLAYED":     {Status: sent, Basis: none, Anomalies: []string{inferred, inferred, assumed}, Attachment: sum(Photo(9))},
+		"OUT-READ":       {Status: sent, Basis: none, Anomalies: []string{inferred, inferred, assumed, unquoted}},
+		"OUT-PLAYED":     {Status: sent, Basis: none, Anomalies: []string{inferred, inferred, assumed, unquoted}, Attachment: sum(Photo(9))},
 		"OUT-REPLIED":    {Status: in, Basis: evidence.BasisReply, ReplyID: "IN-REPLY", Anomalies: []string{inferred, quote, missing}},
 		"OUT-PHOTO":      {Status: in, Basis: evidence.BasisReply, ReplyID: "IN-PHOTO-REPLY", Anomalies: []string{inferred, inferred, quote, missing}, Attachment: sum(Photo(1))},
 		"IN-REPLY":       {Status: in},
 		"IN-PHOTO-REPLY": {Status: in},
-		"OUT-DELIVERED":  {Status: sent, Basis: none, Anomalies: []string{inferred, assumed}},
+		"OUT-DELIVERED":  {Status: sent, Basis: none, Anomalies: []string{inferred, assumed, unquoted}},
 		"OUT-REVOKED":    {Status: sent, Basis: none, Anomalies: []string{inferred, assumed}},
-		"OUT-MISSING":    {Status: sent, Basis: none, Anomalies: []string{assumed}, Attachment: "not-in-backup"},
-		"OUT-ALTERED":    {Status: sent, Basis: none, Anomalies: []string{assumed, size}, Attachment: sum(Photo(3))},
+		"OUT-MISSING":    {Status: sent, Basis: none, Anomalies: []string{assumed, unquoted}, Attachment: "not-in-backup"},
+		"OUT-ALTERED":    {Status: sent, Basis: none, Anomalies: []string{assumed, unquoted, size}, Attachment: sum(Photo(3))},
 		"OUT-WAL":        {Status: in, Basis: evidence.BasisReply, ReplyID: "IN-WAL", Anomalies: []string{quote, missing}},
 		"IN-WAL":         {Status: in},
 	}
