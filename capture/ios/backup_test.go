@@ -20,6 +20,8 @@ func TestFileID(t *testing.T) {
 	// Known answers from the public sample (research notes §5.1) and pyiosbackup's test backup.
 	for _, tt := range []struct{ domain, path, want string }{
 		{domain, "ChatStorage.sqlite", "7c7fba66680ef796b916b067077cc246adacf01d"},
+		{domain, "LID.sqlite", "e794f6ffcc3c222535f47684a63d5178da3c4500"},
+		{domain, "ContactsV2.sqlite", "b8548dc30aa1030df0ce18ef08b882cf7ab5212f"},
 		{"AppDomainGroup-group.net.whatsapp.WhatsAppSMB.shared", "ChatStorage.sqlite", "724bd3b98b18518b455a87c1f3ac3a0d189c4466"},
 		{"MyTestDomain", "Media/Test.txt", "5727bd1c5fa1055e15d8b4a75a74793c84b5ffdc"},
 	} {
