@@ -52,9 +52,11 @@ func Open(ctx context.Context, dir string, password []byte, tempDir string) (*Ba
 		return nil, err
 	}
 	manifest := filepath.Join(dir, "Manifest.db")
-	if _, err := os.Stat(manifest); err != nil {
+	mf, err := openRegular(manifest)
+	if err != nil {
 		return nil, fmt.Errorf("ios: %s: %w: %v", manifest, ErrNotBackup, err)
 	}
+	mf.Close()
 	if err := b.openManifest(ctx, manifest, tempDir); err != nil {
 		b.Close()
 		return nil, err
@@ -141,7 +143,7 @@ func (b *Backup) readPlist(name string) (map[string]any, error) {
 }
 
 func readSmall(p string, limit int64) ([]byte, error) {
-	f, err := os.Open(p)
+	f, err := openRegular(p)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +194,7 @@ func (b *Backup) decryptManifest(manifest, tempDir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("ios: %s: ManifestKey: %w", b.path("Manifest.plist"), err)
 	}
-	in, err := os.Open(manifest)
+	in, err := openRegular(manifest)
 	if err != nil {
 		return "", fmt.Errorf("ios: %s: %w", manifest, err)
 	}
@@ -283,7 +285,7 @@ func (b *Backup) Path(f File) string { return filepath.Join(b.dir, f.ID[:2], f.I
 // index's Size ([ErrIncomplete] when not, [ErrCorrupt] for bad padding). Memory does not grow with the file.
 func (b *Backup) Extract(ctx context.Context, f File, w io.Writer) (int64, error) {
 	p := b.Path(f)
-	in, err := os.Open(p)
+	in, err := openRegular(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return 0, fmt.Errorf("ios: %s (%s %s): %w: the index lists it, the folder lacks it", p, f.Domain, f.RelativePath, ErrIncomplete)
 	}
@@ -322,4 +324,31 @@ func (b *Backup) ExtractTo(ctx context.Context, f File, dst string) error {
 		return err
 	}
 	return out.Close()
+}
+
+// errNotRegular: a path of the backup is a symbolic link, a device or a directory. A backup folder holds regular
+// files only; following a link could read the appliance's own files into the evidence.
+var errNotRegular = errors.New("not a regular file (a backup holds only regular files)")
+
+// openRegular opens a file of the backup, refusing anything that is not a regular file, or that is reached through
+// a symbolic link in its last two elements.
+func openRegular(p string) (*os.File, error) {
+	for _, q := range []string{filepath.Dir(p), p} {
+		fi, err := os.Lstat(q)
+		if err != nil {
+			return nil, err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 || (q == p && !fi.Mode().IsRegular()) {
+			return nil, errNotRegular
+		}
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if fi, err := f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		f.Close()
+		return nil, errNotRegular
+	}
+	return f, nil
 }

@@ -166,6 +166,29 @@ func TestBadBackups(t *testing.T) {
 			}
 		})
 	}
+	t.Run("symlink to a file outside", func(t *testing.T) {
+		dir := write(t, "", chat, iostest.BackupOptions{})
+		id := ios.FileID(domain, "ChatStorage.sqlite")
+		p := filepath.Join(dir, id[:2], id)
+		os.Remove(p)
+		outside := filepath.Join(t.TempDir(), "secret")
+		os.WriteFile(outside, bytes.Repeat([]byte("s"), 100), 0o600)
+		os.Symlink(outside, p)
+		b, err := ios.Open(ctx, dir, nil, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		f, _ := b.Stat(ctx, domain, "ChatStorage.sqlite")
+		if _, err := b.Extract(ctx, f, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "regular") {
+			t.Fatalf("Extract through a symlink: %v", err)
+		}
+		os.Remove(filepath.Join(dir, "Info.plist"))
+		os.Symlink(outside, filepath.Join(dir, "Info.plist"))
+		if _, err := ios.Open(ctx, dir, nil, t.TempDir()); !errors.Is(err, ios.ErrNotBackup) {
+			t.Fatalf("Open with a symlinked Info.plist: %v", err)
+		}
+	})
 	t.Run("damaged keybag", func(t *testing.T) {
 		dir := write(t, "pw", chat, iostest.BackupOptions{})
 		mp := filepath.Join(dir, "Manifest.plist")
