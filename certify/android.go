@@ -238,11 +238,7 @@ func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHis
 	out := ChatOutcome{Entry: entry}
 	chat, err := h.chat, h.err
 	if errors.Is(err, msgstore.ErrChatNotFound) {
-		out.Problem = "chat not found in the backup"
-		_, err = p.rec.Record(ctx, journal.Entry{Type: LeafChatNotFound, Case: acq.Case, Fields: map[string]any{
-			"acquisition": acq.ID, "list_line": entry.Line,
-		}})
-		return out, err
+		return p.chatNotFound(ctx, acq, out)
 	}
 	if err != nil {
 		return out, err
@@ -263,7 +259,22 @@ func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHis
 		}
 	}
 
-	// The rows of exactly the delivered messages, one canonical JSON object per line.
+	return p.deliverSelection(ctx, acq, base, echat, sel, raw, job.OutDir, src.report(), out)
+}
+
+// chatNotFound records that a list line's chat is not in the source: an outcome, not an error.
+func (p *Pipelines) chatNotFound(ctx context.Context, acq *Acquisition, out ChatOutcome) (ChatOutcome, error) {
+	out.Problem = "chat not found in the backup"
+	_, err := p.rec.Record(ctx, journal.Entry{Type: LeafChatNotFound, Case: acq.Case, Fields: map[string]any{
+		"acquisition": acq.ID, "list_line": out.Entry.Line,
+	}})
+	return out, err
+}
+
+// deliverSelection writes the delivery of a selection: the raw rows of exactly the delivered messages (one JSON
+// object per line, from raw by message id) as an artifact, and the manifest, sealed and delivered.
+func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base evidence.Acquisition, echat evidence.Chat,
+	sel evidence.Selection, raw map[string][]byte, outDir string, src report.Source, out ChatOutcome) (ChatOutcome, error) {
 	var rows bytes.Buffer
 	for _, m := range sel.Messages {
 		rows.Write(raw[m.ID])
@@ -276,11 +287,11 @@ func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHis
 	acqInfo := base
 	acqInfo.FinishedAt = evidence.At(time.Now().UTC())
 	m := &bundle.Manifest{
-		Format: bundle.Format, Acquisition: acqInfo, Chat: echat, Range: entry.Range, Messages: sel.Messages,
+		Format: bundle.Format, Acquisition: acqInfo, Chat: echat, Range: sel.Range, Messages: sel.Messages,
 		Artifacts: []evidence.Artifact{{Path: "artifacts/messages.jsonl", SHA256: art.Ref.SHA256, Size: art.Ref.Size,
 			Kind: evidence.ArtifactDatabase}},
 	}
-	folder, err := p.Deliver(ctx, acq, m, job.OutDir, src.report())
+	folder, err := p.Deliver(ctx, acq, m, outDir, src)
 	if err != nil {
 		return out, err
 	}

@@ -1,6 +1,6 @@
 // Package certify holds the acquisition pipelines: WhatsApp Web over a linked session ([Pipelines.CaptureWeb]), a
 // WhatsApp Android backup handed over by the client ([Pipelines.ExtractAndroidBackup]), a phone on USB through the
-// adb server ([Pipelines.ExtractADB]), and the delivery folders they end in ([Pipelines.Deliver]).
+// adb server ([Pipelines.ExtractADB]), an iPhone's iTunes/Finder backup ([Pipelines.ExtractIOSBackup]), and the delivery folders they end in ([Pipelines.Deliver]).
 //
 // Each pipeline records an [Acquisition] as it happens: a start leaf, one leaf per artifact (whose bytes go
 // encrypted into the case's blobs first), an end leaf and a signed checkpoint; then one delivery folder per chat of

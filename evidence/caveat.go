@@ -62,10 +62,24 @@ var (
 	}
 )
 
-// Caveats returns what a report on acq must state: the general caveats, then the one for the sender's read-receipt
-// setting (unknown when it was not recorded).
+// CaveatIOSReceiptsInferred is stated by every report on an iPhone backup: its receipt fields are not established.
+var CaveatIOSReceiptsInferred = Caveat{
+	Code: "ios-receipts-inferred",
+	IT: "Nei backup di iPhone le conferme di consegna e di lettura (ZRECEIPTINFO, ZMESSAGESTATUS) non hanno un " +
+		"significato accertato: sono riportate come «dedotte» e non fondano alcun esito. La consegna è accertata " +
+		"solo da una risposta del destinatario che cita il messaggio.",
+	EN: "In iPhone backups the delivery and read fields (ZRECEIPTINFO, ZMESSAGESTATUS) have no established meaning: " +
+		"they are shown as \"inferred\" and carry no verdict. Delivery is established only by a reply of the " +
+		"recipient that quotes the message.",
+}
+
+// Caveats returns what a report on acq must state: the general caveats, the one of the acquisition method (iPhone
+// backups), then the one for the sender's read-receipt setting (unknown when it was not recorded).
 func Caveats(acq Acquisition) []Caveat {
 	out := []Caveat{CaveatDeliveredAnyDevice, CaveatReadReceiptsOptional, CaveatEditResetsReceipts, CaveatRevoked}
+	if acq.Method == MethodIOSBackup {
+		out = append(out, CaveatIOSReceiptsInferred)
+	}
 	switch acq.SenderReadReceipts {
 	case ReadReceiptsOn:
 		return append(out, CaveatSenderReadReceiptsOn)

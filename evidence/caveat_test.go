@@ -36,3 +36,20 @@ func TestCaveats(t *testing.T) {
 		}
 	}
 }
+
+func TestCaveatsIOS(t *testing.T) {
+	has := func(cs []Caveat) bool {
+		for _, c := range cs {
+			if c == CaveatIOSReceiptsInferred {
+				return true
+			}
+		}
+		return false
+	}
+	if !has(Caveats(Acquisition{Method: MethodIOSBackup})) {
+		t.Error("an iPhone backup's report lacks the inferred-receipts caveat")
+	}
+	if has(Caveats(Acquisition{Method: MethodAndroidBackup})) {
+		t.Error("an Android backup's report states the iPhone caveat")
+	}
+}

@@ -93,3 +93,7 @@ func checkE164(d string) (string, error) {
 	}
 	return "+" + d, nil
 }
+
+// PhoneDigits reduces an E.164 number or a JID ("+39 333…", "393771151946:12@s.whatsapp.net", "123@lid") to its
+// digits, as the legal-value rule compares people.
+func PhoneDigits(s string) string { return phoneDigits(s) }

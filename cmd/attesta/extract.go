@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/attesta/attesta/appliance"
@@ -16,15 +17,17 @@ import (
 
 func runExtract(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a source: android (a backup file) or adb (a phone on USB)")
+		return usagef("want a source: android (a backup file), adb (a phone on USB) or ios (an iPhone backup folder)")
 	}
 	switch args[0] {
 	case "android":
 		return runExtractAndroid(ctx, e, args[1:])
 	case "adb":
 		return runExtractADB(ctx, e, args[1:])
+	case "ios":
+		return runExtractIOS(ctx, e, args[1:])
 	}
-	return usagef("unknown source %q: want android or adb", args[0])
+	return usagef("unknown source %q: want android, adb or ios", args[0])
 }
 
 // acqFlags are the flags of every acquisition command: the list, the output, the plan, the case, the people.
@@ -201,4 +204,46 @@ func sanitizeID(s string) string {
 		return "list"
 	}
 	return string(out)
+}
+
+func runExtractIOS(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "extract ios",
+		"extract ios --backup DIR [--password-file FILE] [--business] --list FILE --out DIR [--max-messages N] [--case ID]")
+	var c commonFlags
+	c.register(fs)
+	backup := fs.String("backup", "", "the iPhone's iTunes/Finder backup folder (the one holding Manifest.db)")
+	pwFile := fs.String("password-file", "", "a file holding the backup password (encrypted backups); one trailing newline is ignored")
+	business := fs.Bool("business", false, "read WhatsApp Business (default: WhatsApp, else WhatsApp Business)")
+	var af acqFlags
+	af.register(fs)
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *backup == "" {
+		return usagef("--backup is required")
+	}
+	if fi, err := os.Stat(filepath.Join(*backup, "Manifest.db")); err != nil || !fi.Mode().IsRegular() {
+		return usagef("--backup %s: not a backup folder (no Manifest.db)", *backup)
+	}
+	var password []byte
+	if *pwFile != "" {
+		b, err := os.ReadFile(*pwFile)
+		if err != nil {
+			return usagef("--password-file: %v", err)
+		}
+		password = []byte(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"))
+		if len(password) == 0 {
+			return usagef("--password-file %s is empty", *pwFile)
+		}
+	}
+	aj, err := af.job()
+	if err != nil {
+		return err
+	}
+	job := certify.IOSBackupJob{Backup: *backup, Password: password, Business: *business, List: aj.List,
+		MaxMessages: aj.MaxMessages, Case: aj.Case, Operator: aj.Operator, OutDir: aj.OutDir, Client: aj.Client, Purpose: aj.Purpose}
+	intro := fmt.Sprintf("extracting %d chats from the iPhone backup %s", len(job.List.Entries), job.Backup)
+	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
+		return a.Certify().ExtractIOSBackup(ctx, job)
+	})
 }

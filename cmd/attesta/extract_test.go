@@ -18,18 +18,24 @@ func TestExtractAndroidThenVerifyDelivery(t *testing.T) {
 	}
 	folders := []string{folder}
 
-	code, stdout, errs := attesta(t, "verify", folders[0])
+	verifyThenAlter(t, folders[0])
+}
+
+// verifyThenAlter checks that verify accepts a delivery, then that it rejects it once a verdict is changed.
+func verifyThenAlter(t *testing.T, folder string) {
+	t.Helper()
+	code, stdout, errs := attesta(t, "verify", folder)
 	if code != 0 || !strings.Contains(stdout, "VALID") || !strings.Contains(stdout, "legal-value") {
 		t.Fatalf("verify delivery: exit %d\n%s%s", code, stdout, errs)
 	}
-	manifest := filepath.Join(folders[0], "manifest.json")
+	manifest := filepath.Join(folder, "manifest.json")
 	b, _ := os.ReadFile(manifest)
 	altered := strings.Replace(string(b), `"basis": "none"`, `"basis": "read"`, 1)
 	if altered == string(b) {
 		t.Fatal("the manifest has no message with basis none to alter")
 	}
 	os.WriteFile(manifest, []byte(altered), 0o644)
-	code, stdout, errs = attesta(t, "verify", folders[0])
+	code, stdout, errs = attesta(t, "verify", folder)
 	if code != exitFailure || !strings.Contains(stdout, "FAIL") {
 		t.Fatalf("verify of an altered manifest: exit %d\n%s%s", code, stdout, errs)
 	}

@@ -18,7 +18,8 @@ var layers = [][]string{
 	{"appliance", "appliance/panel"},
 	{"appliance/desk", "appliance/retention"},
 	{"certify", "ui"},
-	{"capture/web", "capture/android", "capture/android/msgstore", "usb", "usb/internal/aproto",
+	{"capture/web", "capture/android", "capture/android/msgstore", "capture/ios", "capture/ios/plist",
+		"capture/ios/chatstorage", "usb", "usb/internal/aproto",
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
 		"authority"},
 	{"journal", "journal/blob", "tpm", "bundle"},
@@ -29,15 +30,16 @@ var layers = [][]string{
 // internal/demo may use the first group (it drives the fakes), nothing else in production may.
 var helpers = map[string]bool{
 	"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
-	"bundle/tsa/tsatest": true, "bundle/bundletest": true, "tpm/tpmtest": true, "journal/journaltest": true,
+	"capture/ios/iostest": true, "bundle/tsa/tsatest": true, "bundle/bundletest": true, "tpm/tpmtest": true, "journal/journaltest": true,
 	"journal/blob/blobtest": true, "usb/usbtest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/fuzzseed": true,
 	"internal/archtest": true, "appliance/internal/appliancetest": true,
 }
 
-var demoMayUse = map[string]bool{"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true}
+var demoMayUse = map[string]bool{"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
+	"capture/ios/iostest": true}
 
 // neverEachOther are groups whose members must not import a member of another group of the list.
-var neverEachOther = [][]string{{"capture/web"}, {"capture/android"}, {"usb"}, {"ui"}}
+var neverEachOther = [][]string{{"capture/web"}, {"capture/android"}, {"capture/ios"}, {"usb"}, {"ui"}}
 
 type pkg struct {
 	ImportPath string

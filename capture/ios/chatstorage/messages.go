@@ -1,0 +1,440 @@
+package chatstorage
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"path"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/attesta/attesta/evidence"
+)
+
+// Types maps ZWAMESSAGE.ZMESSAGETYPE onto the evidence types: the codes public tools read (WhatsApp-Chat-Exporter's
+// iOS handler: 14 deleted, 15 sticker, 6 group event) and the community's table for the rest. Type 3 is a voice
+// note when its file is Opus (.opus), else an audio file. Unlisted codes are TypeOther, the code kept in SourceType.
+var Types = map[int64]evidence.MessageType{
+	0: evidence.TypeText, 1: evidence.TypeImage, 2: evidence.TypeVideo, 3: evidence.TypeAudio,
+	4: evidence.TypeContact, 5: evidence.TypeLocation, 6: evidence.TypeSystem, 7: evidence.TypeText,
+	8: evidence.TypeDocument, 11: evidence.TypeVideo, 14: evidence.TypeRevoked, 15: evidence.TypeSticker,
+}
+
+// Capture anomaly codes of this package.
+const (
+	// AnomalyInferred: a receipt reading the contract does not establish (ZRECEIPTINFO, ZMESSAGESTATUS); shown,
+	// never used by the rule.
+	AnomalyInferred = "ios-receipt-inferred"
+	// AnomalyDeliveredByQuote: delivery is established by the recipient's later message quoting this one (its
+	// device held the message); the delivery time itself is not known.
+	AnomalyDeliveredByQuote = "ios-delivered-by-quote"
+	// AnomalyStatusAssumed: no established receipt: the status is "sent", assumed for a message in the sender's
+	// own database, and ZMESSAGESTATUS is kept raw.
+	AnomalyStatusAssumed = "ios-status-assumed"
+	// AnomalyUnquotedReply: the recipient wrote later in the chat without quoting the message; under the contract
+	// that does not establish this message's delivery, so it is shown and not used.
+	AnomalyUnquotedReply = "ios-unquoted-reply"
+	// AnomalyReceiptUnreadable: ZRECEIPTINFO or ZMETADATA is not well-formed protobuf; kept in RawRow.
+	AnomalyReceiptUnreadable = "ios-blob-unreadable"
+	// AnomalyMediaSize: the media file's size differs from ZWAMEDIAITEM.ZFILESIZE.
+	AnomalyMediaSize = "ios-media-size"
+	// AnomalyLIDUnmapped: an author known only by a LID the pairs do not map to a number.
+	AnomalyLIDUnmapped = "ios-lid-unmapped"
+)
+
+// Reasons an attachment's bytes are not in the delivery (evidence.Attachment.Unavailable).
+const (
+	UnavailableNotExtracted = "not-extracted"     // the database names a file; the capture has not copied it yet
+	UnavailableNotInBackup  = "not-in-backup"     // the database names no file, or the backup does not hold it
+	UnavailableDamaged      = "damaged-in-backup" // the backup's copy fails its length or padding check
+)
+
+// Media is what ZWAMEDIAITEM says about a message's file.
+type Media struct {
+	LocalPath string // ZMEDIALOCALPATH, relative to the app group's Message/ folder; "" when none
+	Size      int64  // ZFILESIZE; 0 when not recorded
+	MIME      string // from the file's extension
+}
+
+// BackupPath is the file's relativePath in the backup's app-group domain.
+func (m *Media) BackupPath() string { return "Message/" + strings.TrimPrefix(m.LocalPath, "/") }
+
+// Attachment is the evidence attachment for the file stored at relPath in the delivery, with SHA-256 sum and
+// length size, and an anomaly when the size is not what the database recorded. WhatsAppHashOK stays nil: the
+// database carries no documented hash of the file.
+func (m *Media) Attachment(relPath, sum string, size int64) (evidence.Attachment, *evidence.Anomaly) {
+	a := evidence.Attachment{Path: relPath, SHA256: sum, Size: size, MIME: m.MIME}
+	if m.Size > 0 && m.Size != size {
+		return a, &evidence.Anomaly{Code: AnomalyMediaSize,
+			Detail: fmt.Sprintf("the file has %d bytes, ZWAMEDIAITEM.ZFILESIZE says %d: altered, truncated or replaced", size, m.Size)}
+	}
+	return a, nil
+}
+
+// Missing is the attachment of a file that is not in the delivery.
+func (m *Media) Missing(reason string) evidence.Attachment {
+	return evidence.Attachment{MIME: m.MIME, Unavailable: reason}
+}
+
+var mimes = map[string]string{".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png", ".webp": "image/webp",
+	".mp4": "video/mp4", ".mov": "video/quicktime", ".opus": "audio/ogg; codecs=opus", ".m4a": "audio/mp4",
+	".mp3": "audio/mpeg", ".pdf": "application/pdf", ".vcf": "text/vcard"}
+
+// Record is one message with what it was read from.
+type Record struct {
+	PK       int64
+	Message  evidence.Message
+	Media    *Media
+	Readings []Reading
+	RawRow   []byte
+}
+
+// History reads every message of chat, in time order, and applies the receipt contract. client is the E.164
+// number whose replies and receipts count (the chat's person; in a group, the client among its members).
+func (d *DB) History(ctx context.Context, chat Chat, client string) ([]Record, error) {
+	rows, err := d.queryRows(ctx, "SELECT * FROM ZWAMESSAGE WHERE ZCHATSESSION = ? ORDER BY ZMESSAGEDATE, Z_PK", chat.PK)
+	if err != nil {
+		return nil, fmt.Errorf("chatstorage: %s: ZWAMESSAGE: %w", d.path, err)
+	}
+	recs := make([]Record, 0, len(rows))
+	for _, r := range rows {
+		rec, err := d.record(ctx, chat, r, client)
+		if err != nil {
+			return nil, fmt.Errorf("chatstorage: %s: message Z_PK %v: %w", d.path, r["Z_PK"], err)
+		}
+		recs = append(recs, rec)
+	}
+	establishDelivery(recs, chat, client)
+	return recs, nil
+}
+
+type row map[string]any
+
+func (r row) int(col string) (int64, bool) {
+	switch v := r[col].(type) {
+	case int64:
+		return v, true
+	case float64:
+		return int64(v), true
+	}
+	return 0, false
+}
+
+func (r row) str(col string) string {
+	switch v := r[col].(type) {
+	case string:
+		return v
+	case []byte:
+		return string(v)
+	}
+	return ""
+}
+
+func (d *DB) queryRows(ctx context.Context, q string, args ...any) ([]row, error) {
+	rs, err := d.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	cols, err := rs.Columns()
+	if err != nil {
+		return nil, err
+	}
+	var out []row
+	for rs.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rs.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		r := row{}
+		for i, c := range cols {
+			r[c] = vals[i]
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// related reads the row of table whose Z_PK is m[col], nil when there is none.
+func (d *DB) related(ctx context.Context, m row, col, table string) (row, error) {
+	pk, ok := m.int(col)
+	if !ok || !d.tables[table] {
+		return nil, nil
+	}
+	rows, err := d.queryRows(ctx, "SELECT * FROM "+table+" WHERE Z_PK = ?", pk)
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	return rows[0], nil
+}
+
+func (d *DB) record(ctx context.Context, chat Chat, m row, client string) (Record, error) {
+	media, err := d.related(ctx, m, "ZMEDIAITEM", "ZWAMEDIAITEM")
+	if err != nil {
+		return Record{}, err
+	}
+	info, err := d.related(ctx, m, "ZMESSAGEINFO", "ZWAMESSAGEINFO")
+	if err != nil {
+		return Record{}, err
+	}
+	member, err := d.related(ctx, m, "ZGROUPMEMBER", "ZWAGROUPMEMBER")
+	if err != nil {
+		return Record{}, err
+	}
+	rec := Record{}
+	rec.PK, _ = m.int("Z_PK")
+	msg := &rec.Message
+	msg.ID = m.str("ZSTANZAID")
+	if msg.ID == "" {
+		msg.ID = fmt.Sprintf("ios-pk-%d", rec.PK)
+	}
+	fromMe, _ := m.int("ZISFROMME")
+	msg.FromMe = fromMe == 1
+	if f, ok := m["ZMESSAGEDATE"].(float64); ok && !math.IsNaN(f) && math.Abs(f) < 1e11 {
+		msg.SentAt = evidence.At(time.UnixMilli(int64(math.Round((f + appleEpoch) * 1000))))
+	} else if n, ok := m["ZMESSAGEDATE"].(int64); ok && n > -appleEpoch && n < 1e11 {
+		msg.SentAt = evidence.At(time.Unix(n+appleEpoch, 0))
+	}
+	code, known := m.int("ZMESSAGETYPE")
+	msg.SourceType = fmt.Sprintf("ZMESSAGETYPE:%d", code)
+	msg.Type = evidence.TypeOther
+	if t, ok := Types[code]; ok && known {
+		msg.Type = t
+	}
+	if media != nil {
+		rec.Media = &Media{LocalPath: media.str("ZMEDIALOCALPATH"), MIME: mimes[strings.ToLower(path.Ext(media.str("ZMEDIALOCALPATH")))]}
+		rec.Media.Size, _ = media.int("ZFILESIZE")
+		if msg.Type == evidence.TypeAudio && strings.HasSuffix(strings.ToLower(rec.Media.LocalPath), ".opus") {
+			msg.Type = evidence.TypeVoice
+		}
+		q, err := QuotedID(asBytes(media["ZMETADATA"]))
+		if err != nil {
+			msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyReceiptUnreadable, Detail: "ZMETADATA: " + err.Error()})
+		} else if q != "" {
+			msg.QuotedID = &q
+		}
+	}
+	setText(msg, m, media)
+	if rec.Media != nil && rec.Media.LocalPath != "" || isMedia(msg.Type) {
+		md := rec.Media
+		if md == nil {
+			md = &Media{}
+			rec.Media = md
+		}
+		reason := UnavailableNotExtracted
+		if md.LocalPath == "" {
+			reason = UnavailableNotInBackup
+		}
+		msg.Attachments = evidence.Attachments{md.Missing(reason)}
+	}
+	if !msg.FromMe && chat.Group && member != nil {
+		msg.Author = d.person(member.str("ZMEMBERJID"), msg)
+	}
+	if msg.FromMe {
+		d.readings(&rec, m, info, chat, client)
+	}
+	rec.RawRow, err = rawRow(map[string]row{"ZWAMESSAGE": m, "ZWAMEDIAITEM": media, "ZWAMESSAGEINFO": info, "ZWAGROUPMEMBER": member})
+	return rec, err
+}
+
+func isMedia(t evidence.MessageType) bool {
+	switch t {
+	case evidence.TypeImage, evidence.TypeVideo, evidence.TypeAudio, evidence.TypeVoice, evidence.TypeDocument, evidence.TypeSticker:
+		return true
+	}
+	return false
+}
+
+func asBytes(v any) []byte {
+	switch x := v.(type) {
+	case []byte:
+		return x
+	case string:
+		return []byte(x)
+	}
+	return nil
+}
+
+// setText: ZTEXT for a text, the caption (ZWAMEDIAITEM.ZTITLE, else ZTEXT) for an image or a video; nothing else.
+func setText(msg *evidence.Message, m, media row) {
+	var s string
+	switch msg.Type {
+	case evidence.TypeText:
+		s = m.str("ZTEXT")
+	case evidence.TypeImage, evidence.TypeVideo:
+		if media != nil {
+			s = media.str("ZTITLE")
+		}
+		if s == "" {
+			s = m.str("ZTEXT")
+		}
+	}
+	if s == "" {
+		return
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	msg.Text = &s
+}
+
+// person returns the E.164 number of a JID, through the LID pairs for a LID; the JID itself when unmapped.
+func (d *DB) person(jid string, msg *evidence.Message) string {
+	digits := userDigits(jid)
+	switch {
+	case strings.HasSuffix(jid, "@s.whatsapp.net"):
+		return "+" + digits
+	case strings.HasSuffix(jid, "@lid"):
+		if p, ok := d.lids[digits]; ok {
+			return "+" + p
+		}
+		msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyLIDUnmapped,
+			Detail: "author " + jid + " is a LID that no ZWAPHONENUMBERLIDPAIR row maps to a number"})
+	}
+	return jid
+}
+
+// readings applies the receipt contract to a message the owner sent.
+func (d *DB) readings(rec *Record, m, info row, chat Chat, client string) {
+	msg := &rec.Message
+	var ri *ReceiptInfo
+	if info != nil {
+		if blob := asBytes(info["ZRECEIPTINFO"]); len(blob) > 0 {
+			v, err := DecodeReceiptInfo(blob)
+			if err != nil {
+				msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyReceiptUnreadable, Detail: "ZRECEIPTINFO: " + err.Error()})
+			} else {
+				ri = &v
+			}
+		}
+	}
+	status, hasStatus := m.int("ZMESSAGESTATUS")
+	recipient := client
+	if chat.Group {
+		recipient = "" // a group's ZRECEIPTINFO does not say whose time field 3 is
+	}
+	rec.Readings = Readings(ri, status, hasStatus, recipient)
+	msg.Ack = evidence.AckSent
+	established := false
+	for _, r := range rec.Readings {
+		if r.Established {
+			msg.Receipts = append(msg.Receipts, evidence.Receipt{Recipient: r.Recipient, Kind: r.Kind, At: r.At})
+			established = true
+			continue
+		}
+		at := "no time"
+		if r.At.Known() {
+			at = r.At.String()
+		}
+		msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyInferred,
+			Detail: fmt.Sprintf("%s (%s); inferred, not established: not used by the rule", r.Rule, at)})
+	}
+	if !established {
+		raw := "NULL"
+		if hasStatus {
+			raw = fmt.Sprint(status)
+		}
+		msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyStatusAssumed,
+			Detail: "ZMESSAGESTATUS " + raw + "; no established receipt: status sent is assumed for a message in the sender's own database"})
+	}
+}
+
+// establishDelivery marks as delivered each message the owner sent that a later message of the recipient quotes.
+func establishDelivery(recs []Record, chat Chat, client string) {
+	byID := map[string]int{}
+	for i := range recs {
+		if m := &recs[i].Message; m.FromMe {
+			byID[m.ID] = i
+		}
+	}
+	want := userDigits(client)
+	for i := range recs {
+		q := &recs[i].Message
+		if q.FromMe || q.QuotedID == nil || q.Type == evidence.TypeSystem {
+			continue
+		}
+		if chat.Group && userDigits(q.Author) != want {
+			continue
+		}
+		j, ok := byID[*q.QuotedID]
+		if !ok {
+			continue
+		}
+		m := &recs[j].Message
+		if !m.SentAt.Known() || !q.SentAt.Known() || q.SentAt.Before(m.SentAt.Time) || m.Ack >= evidence.AckReceived {
+			continue
+		}
+		m.Ack = evidence.AckReceived
+		m.Anomalies = dropCode(m.Anomalies, AnomalyStatusAssumed)
+		m.Anomalies = append(m.Anomalies, evidence.Anomaly{Code: AnomalyDeliveredByQuote, Detail: fmt.Sprintf(
+			"delivered: the recipient's message %s of %s quotes it; the delivery time is not recorded (at the latest %s)",
+			q.ID, q.SentAt, q.SentAt)})
+	}
+	noteUnquotedReplies(recs, chat, want)
+}
+
+// noteUnquotedReplies marks each message the owner sent whose delivery is not established but after which the
+// recipient wrote: the technician sees the candidate reply, the rule does not use it. recs are in time order.
+func noteUnquotedReplies(recs []Record, chat Chat, client string) {
+	next := -1 // the earliest message of the recipient after the one being looked at
+	for i := len(recs) - 1; i >= 0; i-- {
+		m := &recs[i].Message
+		if !m.FromMe {
+			if m.Type != evidence.TypeSystem && (!chat.Group || userDigits(m.Author) == client) {
+				next = i
+			}
+			continue
+		}
+		if next < 0 || m.Ack >= evidence.AckReceived || m.Revoked() || m.Type == evidence.TypeSystem {
+			continue
+		}
+		r := &recs[next].Message
+		if !r.SentAt.After(m.SentAt.Time) {
+			continue
+		}
+		m.Anomalies = append(m.Anomalies, evidence.Anomaly{Code: AnomalyUnquotedReply, Detail: fmt.Sprintf(
+			"the recipient wrote %s at %s without quoting this message: under the iPhone receipt contract that does "+
+				"not establish its delivery, so it is not a reply for the rule", r.ID, r.SentAt)})
+	}
+}
+
+func dropCode(an []evidence.Anomaly, code string) []evidence.Anomaly {
+	out := an[:0]
+	for _, a := range an {
+		if a.Code != code {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// rawRow encodes the rows a record came from (see the package documentation).
+func rawRow(tables map[string]row) ([]byte, error) {
+	out := map[string]map[string]any{}
+	for name, r := range tables {
+		if r == nil {
+			continue
+		}
+		enc := map[string]any{}
+		for c, v := range r {
+			switch x := v.(type) {
+			case []byte:
+				enc[c] = map[string]string{"blob_base64": base64Std(x)}
+			case string:
+				if !utf8.ValidString(x) {
+					enc[c] = map[string]string{"text_base64": base64Std([]byte(x))}
+				} else {
+					enc[c] = x
+				}
+			default:
+				enc[c] = x
+			}
+		}
+		out[name] = enc
+	}
+	return json.Marshal(map[string]any{"rows": out, "v": 1})
+}

@@ -1,0 +1,263 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/capture/ios"
+	"github.com/attesta/attesta/capture/ios/iostest"
+)
+
+var iosDay = time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)
+
+// TestExtractIOSThenVerifyDelivery runs every scenario of the generator through an encrypted backup: the manifest
+// says what the generator expects, verify accepts the delivery and rejects it changed.
+func TestExtractIOSThenVerifyDelivery(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup")
+	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{
+		BackupOptions: iostest.BackupOptions{Password: "segreta"}}); err != nil {
+		t.Fatal(err)
+	}
+	pw := filepath.Join(dir, "password")
+	os.WriteFile(pw, []byte("segreta\n"), 0o600)
+	list := filepath.Join(dir, "lista.csv")
+	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3334445555;Anna Bianchi;2026-01-10;2026-01-20\n3330000000;Nessuno;2026-01-10;2026-01-20\n"), 0o600)
+	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
+
+	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--password-file", pw, "--list", list,
+		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "20")
+	if code != 0 {
+		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+	}
+	if !strings.Contains(stdout, "chat not found") {
+		t.Errorf("the third line's missing chat is not reported:\n%s", stdout)
+	}
+	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
+	if len(folders) != 1 {
+		t.Fatalf("delivery folders: %v\n%s", folders, stdout)
+	}
+	checkManifest(t, folders[0], iostest.Expect())
+	lid := deliveryFolders(t, filepath.Join(out, "3334445555-*"))
+	if len(lid) != 1 {
+		t.Fatalf("LID chat: no delivery\n%s", stdout)
+	}
+	checkManifest(t, lid[0], map[string]iostest.Expected{
+		"LID-OUT": {Status: 4, Basis: "reply", ReplyID: "LID-IN", Anomalies: []string{"ios-delivered-by-quote", "receipt-time-missing"}},
+		"LID-IN":  {Status: 4},
+	})
+
+	verifyThenAlter(t, folders[0])
+}
+
+// checkManifest compares a delivery's messages with what the generator expects.
+func checkManifest(t *testing.T, folder string, want map[string]iostest.Expected) {
+	t.Helper()
+	var m struct {
+		Acquisition struct{ Method string }
+		Messages    []struct {
+			ID         string
+			Status     string
+			LegalValue *struct {
+				Basis   string
+				ReplyID *string `json:"reply_id"`
+			} `json:"legal_value"`
+			Attachments []struct{ SHA256, Unavailable string }
+			Anomalies   []struct{ Code string }
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	if m.Acquisition.Method != "ios-backup" {
+		t.Errorf("method %q", m.Acquisition.Method)
+	}
+	seen := map[string]bool{}
+	for _, msg := range m.Messages {
+		w, ok := want[msg.ID]
+		if !ok {
+			t.Errorf("unexpected message %s", msg.ID)
+			continue
+		}
+		seen[msg.ID] = true
+		if msg.Status != w.Status.String() {
+			t.Errorf("%s: status %s, want %s", msg.ID, msg.Status, w.Status)
+		}
+		var basis, reply string
+		if lv := msg.LegalValue; lv != nil {
+			basis = lv.Basis
+			if lv.ReplyID != nil {
+				reply = *lv.ReplyID
+			}
+		}
+		if basis != string(w.Basis) || reply != w.ReplyID {
+			t.Errorf("%s: basis %q reply %q, want %q %q", msg.ID, basis, reply, w.Basis, w.ReplyID)
+		}
+		var codes []string
+		for _, a := range msg.Anomalies {
+			codes = append(codes, a.Code)
+		}
+		if !slices.Equal(codes, w.Anomalies) {
+			t.Errorf("%s: anomalies %v, want %v", msg.ID, codes, w.Anomalies)
+		}
+		var att string
+		if len(msg.Attachments) == 1 {
+			att = msg.Attachments[0].SHA256 + msg.Attachments[0].Unavailable
+		}
+		if att != w.Attachment {
+			t.Errorf("%s: attachment %q, want %q", msg.ID, att, w.Attachment)
+		}
+	}
+	for id := range want {
+		if !seen[id] {
+			t.Errorf("message %s missing from the delivery", id)
+		}
+	}
+}
+
+// TestExtractIOSPlainBusiness: a plain backup of WhatsApp Business certifies as WhatsApp's does.
+func TestExtractIOSPlainBusiness(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup")
+	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{Business: true}); err != nil {
+		t.Fatal(err)
+	}
+	list := filepath.Join(dir, "lista.csv")
+	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	out := filepath.Join(dir, "out")
+	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--list", list, "--out", out,
+		"--data", filepath.Join(dir, "data"), "--tpm", "sim", "--max-messages", "20")
+	if code != 0 {
+		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+	}
+	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
+	if len(folders) != 1 {
+		t.Fatalf("delivery folders: %v", folders)
+	}
+	checkManifest(t, folders[0], iostest.Expect())
+	if code, stdout, errs := attesta(t, "verify", folders[0]); code != 0 {
+		t.Fatalf("verify: exit %d\n%s%s", code, stdout, errs)
+	}
+}
+
+// TestExtractIOSBadBackups: each bad backup is a clear error naming the file, and nothing is delivered.
+func TestExtractIOSBadBackups(t *testing.T) {
+	dir := t.TempDir()
+	list := filepath.Join(dir, "lista.csv")
+	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("segreta"), 0o600)
+	wrong := filepath.Join(dir, "wrong")
+	os.WriteFile(wrong, []byte("sbagliata"), 0o600)
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o600)
+	write := func(name string, opts iostest.WhatsAppOptions, damage func(string)) string {
+		b := filepath.Join(dir, name)
+		if err := iostest.WriteWhatsAppBackup(t.Context(), b, iostest.Sample(iosDay), opts); err != nil {
+			t.Fatal(err)
+		}
+		if damage != nil {
+			damage(b)
+		}
+		return b
+	}
+	enc := iostest.WhatsAppOptions{BackupOptions: iostest.BackupOptions{Password: "segreta"}}
+	chatStorage := func(b string) string {
+		id := "7c7fba66680ef796b916b067077cc246adacf01d"
+		return filepath.Join(b, id[:2], id)
+	}
+	for _, tt := range []struct {
+		name   string
+		backup string
+		args   []string
+		code   int
+		want   []string
+	}{
+		{"wrong password", write("enc1", enc, nil), []string{"--password-file", wrong}, exitFailure,
+			[]string{"wrong backup password", "Manifest.plist"}},
+		{"no password", write("enc2", enc, nil), nil, exitFailure, []string{"password is required"}},
+		{"empty password file", write("enc3", enc, nil), []string{"--password-file", empty}, exitUsage, []string{"empty"}},
+		{"no ChatStorage", write("e2e", iostest.WhatsAppOptions{NoChatStorage: true}, nil), nil, exitFailure,
+			[]string{"ChatStorage.sqlite", "end-to-end", "WhatsApp Web"}},
+		{"unfinished", write("unfinished", iostest.WhatsAppOptions{BackupOptions: iostest.BackupOptions{Unfinished: true}}, nil), nil, exitFailure,
+			[]string{"Status.plist", "incomplete"}},
+		{"truncated ChatStorage", write("trunc", enc, func(b string) {
+			p := chatStorage(b)
+			data, _ := os.ReadFile(p)
+			os.WriteFile(p, data[:len(data)/2], 0o600)
+		}), []string{"--password-file", pw}, exitFailure, []string{"7c7fba66680ef796b916b067077cc246adacf01d", "ChatStorage.sqlite"}},
+		{"damaged keybag", write("keybag", enc, func(b string) {
+			p := filepath.Join(b, "Manifest.plist")
+			data, _ := os.ReadFile(p)
+			i := strings.Index(string(data), "WPKY")
+			data[i+6] = 0x7f
+			os.WriteFile(p, data, 0o600)
+		}), []string{"--password-file", pw}, exitFailure, []string{"keybag", "Manifest.plist"}},
+		{"not a backup", dir, nil, exitUsage, []string{"Manifest.db"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			args := append([]string{"extract", "ios", "--backup", tt.backup, "--list", list, "--out", out,
+				"--data", filepath.Join(t.TempDir(), "data"), "--tpm", "sim"}, tt.args...)
+			code, stdout, errs := attesta(t, args...)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tt.code, stdout, errs)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errs, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, errs)
+				}
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("a failed extraction created %s", out)
+			}
+		})
+	}
+}
+
+// TestExtractIOSDamagedMedia: a media file whose copy in the backup fails its checks is recorded as such, and the
+// chat is still delivered.
+func TestExtractIOSDamagedMedia(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "backup")
+	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{
+		BackupOptions: iostest.BackupOptions{Password: "segreta"}}); err != nil {
+		t.Fatal(err)
+	}
+	id := ios.FileID(iostest.DomainWhatsApp, "Message/Media/393331112222@s.whatsapp.net/c/d/photo-1.jpg")
+	p := filepath.Join(backup, id[:2], id)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(p, b[:len(b)-32], 0o600)
+	pw := filepath.Join(dir, "pw")
+	os.WriteFile(pw, []byte("segreta"), 0o600)
+	list := filepath.Join(dir, "lista.csv")
+	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	out := filepath.Join(dir, "out")
+	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--password-file", pw, "--list", list,
+		"--out", out, "--data", filepath.Join(dir, "data"), "--tpm", "sim", "--max-messages", "20")
+	if code != 0 {
+		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+	}
+	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
+	if len(folders) != 1 {
+		t.Fatalf("delivery folders: %v", folders)
+	}
+	want := iostest.Expect()
+	photo := want["OUT-PHOTO"]
+	photo.Attachment = "damaged-in-backup"
+	photo.Anomalies = append(photo.Anomalies, "ios-media-damaged")
+	want["OUT-PHOTO"] = photo
+	checkManifest(t, folders[0], want)
+}
