@@ -161,6 +161,7 @@ func (v *verifier) run() {
 	v.journalBlock()
 	v.derivedFiles()
 	v.artifacts()
+	v.custody()
 	v.legalValues()
 	v.certification()
 	v.timestamp()

@@ -109,12 +109,13 @@ func scale(img image.Image, maxSide int) image.Image {
 	return dst
 }
 
-// pictureReason maps a loadPicture error to the sentinel the report explains.
-func pictureReason(err error) error {
-	for _, e := range []error{errPicMissing, errPicDigest, errPicTooLarge, errPicDecode} {
+// pictureReason maps a loadPicture error to the key (PictureWhy.<key>) of the reason the report prints.
+func pictureReason(err error) string {
+	for key, e := range map[string]error{"missing": errPicMissing, "digest": errPicDigest, "too-large": errPicTooLarge,
+		"decode": errPicDecode} {
 		if errors.Is(err, e) {
-			return e
+			return key
 		}
 	}
-	return errPicRead
+	return "read"
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/internal/i18n"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -35,7 +36,8 @@ func RenderSigned(ctx context.Context, in Input, opts Options, sign pades.Option
 		return nil, err
 	}
 	if sign.Reason == "" {
-		sign.Reason = wordsFor(opts.Lang).Title
+		lang, _ := i18n.Parse(opts.Lang) // checked by Render
+		sign.Reason = catalog.T(lang, "Title")
 	}
 	if sign.Name == "" && in.Appliance.ID != "" {
 		sign.Name = "Attesta " + in.Appliance.ID
@@ -82,13 +84,6 @@ func ManifestJSON(m *bundle.Manifest) ([]byte, error) {
 		return nil, fmt.Errorf("report: encode manifest: %w", err)
 	}
 	return buf.Bytes(), nil
-}
-
-func wordsFor(lang string) *words {
-	if lang == "en" {
-		return &english
-	}
-	return &italian
 }
 
 // build lays the whole report out in memory: fpdf needs every page before it writes the cross-references.
