@@ -87,6 +87,12 @@ func TestDemoChatGolden(t *testing.T) {
 			}
 			checkOneLanguage(t, lang, all, dataOf(in))
 			checkScreenshotsOnce(t, all, in.Manifest)
+			// The messages are framed on a copy of their screenshot, which says it is an illustration.
+			framed := map[i18n.Lang]string{i18n.IT: "Illustrazione: copia ridotta della schermata con evidenziati in rosso N. 1, N. 2, N. 3.",
+				i18n.EN: "Illustration: a reduced copy of the screenshot with No. 1, No. 2, No. 3 framed in red."}[lang]
+			if !strings.Contains(spaces.ReplaceAllString(all, " "), framed) {
+				t.Errorf("the report lacks %q", framed)
+			}
 			if *dump != "" {
 				dir := filepath.Join(*dump, "demo-"+string(lang))
 				if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -1,17 +1,30 @@
 package report
 
 import (
+	"fmt"
+	"image"
 	"path"
 	"strings"
 
+	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/evidence"
 )
+
+// refs names messages by number: "N. 1, N. 2".
+func (r *renderer) refs(messages []int) string {
+	out := make([]string, len(messages))
+	for i, m := range messages {
+		out[i] = r.t("MsgRef", m+1)
+	}
+	return strings.Join(out, ", ")
+}
 
 // shot is one distinct screenshot: its digest, the files that hold it, and the messages they show.
 type shot struct {
 	sha, path string
 	files     []string
 	messages  []int    // indexes into the manifest's messages
+	marked    []int    // those framed on the copy (their place on the screen is recorded)
 	pic       *picture // nil when it cannot be shown
 	why       string   // why it cannot be shown
 }
@@ -20,8 +33,10 @@ type shot struct {
 // it was taken for (artifacts/screenshots/<id>.png), and one screen often shows several messages.
 func (r *renderer) distinctShots() []*shot {
 	byID := r.byID()
+	bubbles := r.bubbles()
 	var shots []*shot
 	bySHA := map[string]*shot{}
+	marks := map[*shot][]image.Rectangle{}
 	for _, a := range r.in.Manifest.Artifacts {
 		if a.Kind != evidence.ArtifactScreenshot {
 			continue
@@ -32,16 +47,38 @@ func (r *renderer) distinctShots() []*shot {
 			bySHA[a.SHA256] = s
 			shots = append(shots, s)
 		}
-		if len(s.files) == 0 {
-			s.pic, s.why = r.picture(a.Path, a.SHA256, shotSide)
-		}
 		s.files = append(s.files, a.Path)
 		id := strings.TrimSuffix(path.Base(a.Path), path.Ext(a.Path))
 		if i, ok := byID[id]; ok {
 			s.messages = append(s.messages, i)
+			if b, ok := bubbles[id]; ok {
+				s.marked = append(s.marked, i)
+				marks[s] = append(marks[s], b)
+			}
 		}
 	}
+	for _, s := range shots {
+		s.pic, s.why = r.picture(s.path, s.sha, shotSide, marks[s])
+	}
 	return shots
+}
+
+// bubbles returns where each message was on its screenshot, from the chain of custody: the capture records the
+// message's box, in the screenshot's pixels, when it brings the message into view ("scroll-to", field "bubble":
+// "x,y,width,height").
+func (r *renderer) bubbles() map[string]image.Rectangle {
+	out := map[string]image.Rectangle{}
+	for _, a := range r.chatCustody() {
+		if a.Action != bundle.CustodyCapture || a.Fields["step"] != "scroll-to" || a.Fields["bubble"] == "" {
+			continue
+		}
+		var x, y, w, h int
+		if n, err := fmt.Sscanf(a.Fields["bubble"], "%d,%d,%d,%d", &x, &y, &w, &h); n != 4 || err != nil || w <= 0 || h <= 0 {
+			continue
+		}
+		out[a.Fields["id"]] = image.Rect(x, y, x+w, y+h)
+	}
+	return out
 }
 
 // screenshots prints each distinct screenshot once, with the messages it shows (shots is distinctShots, loaded
@@ -72,12 +109,12 @@ func (r *renderer) screenshots(shots []*shot) error {
 		r.pdf.MultiCell(bodyW, lineH, r.s(s.path), "", "L", false)
 		r.mono(0, 7.5, "SHA-256 "+s.sha)
 		if len(s.messages) > 0 {
-			refs := make([]string, len(s.messages))
-			for i, m := range s.messages {
-				refs[i] = r.t("MsgRef", m+1)
-			}
 			r.font("", 9)
-			r.pdf.MultiCell(bodyW, lineH, r.s(r.t("ShotShows", strings.Join(refs, ", "))), "", "L", false)
+			r.pdf.MultiCell(bodyW, lineH, r.s(r.t("ShotShows", r.refs(s.messages))), "", "L", false)
+		}
+		if p != nil && len(s.marked) > 0 {
+			r.font("I", 8)
+			r.pdf.MultiCell(bodyW, 3.8, r.s(r.t("ShotIllustration", r.refs(s.marked))), "", "L", false)
 		}
 		if len(s.files) > 1 {
 			r.font("", 8)
@@ -103,20 +140,20 @@ const (
 // loadPicture loads the image with the given digest for printing; when it cannot, it prints why, indented. It
 // returns nil when there are no files to open or no picture.
 func (r *renderer) loadPicture(path, sha string, indent float64, maxSide int) *picture {
-	p, why := r.picture(path, sha, maxSide)
+	p, why := r.picture(path, sha, maxSide, nil)
 	if why != "" {
 		r.noPicture(indent, why)
 	}
 	return p
 }
 
-// picture loads the image with the given digest, or says why it cannot, in the report's language, and lists the
+// picture loads the image with the given digest, with frames around frames (see loadMarked), or says why it cannot, in the report's language, and lists the
 // reason with the anomalies. Without files to open it returns neither.
-func (r *renderer) picture(path, sha string, maxSide int) (*picture, string) {
+func (r *renderer) picture(path, sha string, maxSide int, frames []image.Rectangle) (*picture, string) {
 	if r.in.Files == nil {
 		return nil, ""
 	}
-	p, err := loadPicture(r.ctx, r.in.Files, sha, maxSide)
+	p, err := loadMarked(r.ctx, r.in.Files, sha, maxSide, frames)
 	if err != nil {
 		why := r.t("PictureWhy." + pictureReason(err))
 		r.problems = append(r.problems, path+": "+why)

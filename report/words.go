@@ -809,6 +809,9 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Value.phone-file":       {IT: "file del telefono", EN: "phone file"},
 
 	// Screenshots.
+	"ShotIllustration": {
+		IT: "Illustrazione: copia ridotta della schermata con evidenziati in rosso %s. La copia non è una prova: la prova è il file originale, non modificato, con l'impronta indicata.",
+		EN: "Illustration: a reduced copy of the screenshot with %s framed in red. The copy is not evidence: the evidence is the original file, unaltered, with the digest shown."},
 	"ShotShows": {
 		IT: "Mostra: %s",
 		EN: "Shows: %s"},
