@@ -125,8 +125,7 @@ func (v *verifier) custody() {
 		listed = listed || a.Path == CustodyPath
 	}
 	if !listed {
-		v.skip(CheckCustody, CustodyPath, "nessun registro di custodia nella consegna (consegna precedente alla sua introduzione)",
-			"no custody log in the delivery (made before it was introduced)")
+		v.skip(CheckCustody, CustodyPath, "custody.no-custody-log-in-the")
 		return
 	}
 	data, ok := v.read(CheckCustody, CustodyPath, MaxCustodySize)
@@ -135,9 +134,8 @@ func (v *verifier) custody() {
 	}
 	actions, err := DecodeCustody(data)
 	if err != nil {
-		v.failErr(CheckCustody, CustodyPath, "registro di custodia non valido", err)
+		v.failErr(CheckCustody, CustodyPath, "custody.invalid-custody-log", err)
 		return
 	}
-	v.pass(CheckCustody, CustodyPath, fmt.Sprintf("%d azioni registrate, %s", len(actions), CustodyFormat),
-		fmt.Sprintf("%d actions recorded, %s", len(actions), CustodyFormat))
+	v.pass(CheckCustody, CustodyPath, "custody.ok", len(actions), CustodyFormat)
 }

@@ -22,22 +22,18 @@ func (v *verifier) legalValues() {
 		if !judged {
 			if msg.LegalValue != nil && msg.LegalValue.Proven {
 				bad++
-				v.fail(CheckLegalValue, manifestFile,
-					fmt.Sprintf("messaggio %s: dichiarato provato, ma la regola non lo valuta (non inviato dal mittente)", msg.ID),
-					fmt.Sprintf("message %s: claimed proven, but the rule does not judge it (not sent by the sender)", msg.ID))
+				v.fail(CheckLegalValue, manifestFile, "legalvalue.claimed-unjudged", msg.ID)
 			}
 			continue
 		}
 		checked++
 		if diff := verdictDiff(msg, vd); diff != "" {
 			bad++
-			v.fail(CheckLegalValue, manifestFile, fmt.Sprintf("messaggio %s: %s", msg.ID, diff), fmt.Sprintf("message %s: %s", msg.ID, diff))
+			v.fail(CheckLegalValue, manifestFile, "legalvalue.differs", msg.ID, diff)
 		}
 	}
 	if bad == 0 {
-		v.pass(CheckLegalValue, manifestFile,
-			fmt.Sprintf("valore legale ricalcolato per %d messaggi del mittente: coincide con il manifesto", checked),
-			fmt.Sprintf("legal value recomputed for %d messages of the sender: matches the manifest", checked))
+		v.pass(CheckLegalValue, manifestFile, "legalvalue.legal-value-recomputed-for-d", checked)
 	}
 }
 
