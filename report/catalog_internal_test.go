@@ -1,8 +1,6 @@
 package report
 
 import (
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +8,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // TestCatalogComplete fails when a text of the report lacks a language, when its two languages take different
@@ -21,19 +20,13 @@ func TestCatalogComplete(t *testing.T) {
 	keys := map[string]bool{}
 	// Keys written out in the code: r.t("Key", …), catalog.T(lang, "Key").
 	literal := regexp.MustCompile(`(?:r\.t|catalog\.T\([a-z]+,)\(?\s*"([A-Za-z.\-]+)"`)
-	files, _ := filepath.Glob("*.go")
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
-			if !strings.HasSuffix(m[1], ".") {
-				keys[m[1]] = true
-			}
+	found, err := i18n.KeysIn(".", literal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range found {
+		if !strings.HasSuffix(k, ".") {
+			keys[k] = true
 		}
 	}
 	if len(keys) < 50 {

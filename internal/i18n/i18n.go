@@ -22,6 +22,9 @@ package i18n
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -145,3 +148,26 @@ type Printer struct {
 
 // T prints key in the printer's language.
 func (p Printer) T(key string, args ...any) string { return p.C.T(p.Lang, key, args...) }
+
+// KeysIn lists the keys the Go source of the package in dir prints, as found by pattern (its first group is the
+// key), skipping test files: a package's test checks each against its catalog with [Catalog.Has].
+func KeysIn(dir string, pattern *regexp.Regexp) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("i18n: keys in %s: %w", f, err)
+		}
+		for _, m := range pattern.FindAllStringSubmatch(string(src), -1) {
+			keys = append(keys, m[1])
+		}
+	}
+	return keys, nil
+}

@@ -2,6 +2,9 @@ package i18n_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -78,5 +81,20 @@ func TestForeign(t *testing.T) {
 		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("Foreign(%s, %q) = %q, want %q", tt.lang, tt.text, got, tt.want)
 		}
+	}
+}
+
+func TestKeysIn(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, src string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("a.go", `package a; var _ = t("one"); var _ = t("two")`)
+	write("a_test.go", `package a; var _ = t("test-only")`)
+	keys, err := i18n.KeysIn(dir, regexp.MustCompile(`t\("([^"]+)"`))
+	if err != nil || strings.Join(keys, ",") != "one,two" {
+		t.Errorf("KeysIn = %v, %v, want one, two", keys, err)
 	}
 }
