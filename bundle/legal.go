@@ -27,9 +27,9 @@ func (v *verifier) legalValues() {
 			continue
 		}
 		checked++
-		if diff := verdictDiff(msg, vd); diff != "" {
+		if key, args := verdictDiff(msg, vd); key != "" {
 			bad++
-			v.fail(CheckLegalValue, manifestFile, "legalvalue.differs", msg.ID, diff)
+			v.fail(CheckLegalValue, manifestFile, key, append([]any{msg.ID}, args...)...)
 		}
 	}
 	if bad == 0 {
@@ -37,20 +37,21 @@ func (v *verifier) legalValues() {
 	}
 }
 
-// verdictDiff says how the manifest's claim about msg differs from the rule's verdict, or "" when it does not.
-func verdictDiff(msg *evidence.Message, vd evidence.Verdict) string {
+// verdictDiff says how the manifest's claim about msg differs from the rule's verdict: the catalog key of the
+// detail and its arguments after the message id, or "" when it does not differ.
+func verdictDiff(msg *evidence.Message, vd evidence.Verdict) (string, []any) {
 	want := vd.LegalValue
 	if msg.Status != vd.Status {
-		return fmt.Sprintf("status %q, the rule gives %q", msg.Status, vd.Status)
+		return "legalvalue.status-differs", []any{msg.Status.String(), vd.Status.String()}
 	}
 	got := msg.LegalValue
 	if got == nil {
-		return fmt.Sprintf("no legal_value, the rule gives %s", describeLegal(&want))
+		return "legalvalue.missing", []any{describeLegal(&want)}
 	}
 	if got.Proven != want.Proven || got.Basis != want.Basis || str(got.ReplyID) != str(want.ReplyID) {
-		return fmt.Sprintf("legal_value %s, the rule gives %s", describeLegal(got), describeLegal(&want))
+		return "legalvalue.differs", []any{describeLegal(got), describeLegal(&want)}
 	}
-	return ""
+	return "", nil
 }
 
 func describeLegal(l *evidence.LegalValue) string {

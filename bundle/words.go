@@ -181,8 +181,14 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 		IT: "messaggio %s: dichiarato provato, ma la regola non lo valuta (non inviato dal mittente)",
 		EN: "message %s: claimed proven, but the rule does not judge it (not sent by the sender)"},
 	"legalvalue.differs": {
-		IT: "messaggio %s: %s",
-		EN: "message %s: %s"},
+		IT: "messaggio %s: il manifesto dichiara legal_value %s, la regola dà %s",
+		EN: "message %s: the manifest claims legal_value %s, the rule gives %s"},
+	"legalvalue.status-differs": {
+		IT: "messaggio %s: il manifesto dichiara lo stato %q, la regola dà %q",
+		EN: "message %s: the manifest claims status %q, the rule gives %q"},
+	"legalvalue.missing": {
+		IT: "messaggio %s: il manifesto non dichiara legal_value, la regola dà %s",
+		EN: "message %s: the manifest claims no legal_value, the rule gives %s"},
 	"manifest.invalid-manifest": {
 		IT: "manifesto non valido",
 		EN: "invalid manifest"},

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/attesta/attesta/bundle"
@@ -132,7 +133,11 @@ func printChecks(w io.Writer, rep *bundle.Report, lang string) {
 				continue
 			}
 		}
-		fmt.Fprintf(w, "%s %-22s %s\n", marks[c.Outcome], c.Name, i18n.Text{IT: c.IT, EN: c.EN}.In(l))
+		detail := i18n.Text{IT: c.IT, EN: c.EN}.In(l)
+		if c.File != "" && !strings.Contains(detail, c.File) {
+			detail = c.File + ": " + detail
+		}
+		fmt.Fprintf(w, "%s %-22s %s\n", marks[c.Outcome], c.Name, detail)
 	}
 	if n := failed - MaxPrintedFailures; n > 0 {
 		fmt.Fprintln(w, catalog.T(l, "more-failed", n, failed))
