@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/evidence"
@@ -82,7 +84,7 @@ func (r *renderer) custodySentences(actions []Action) []string {
 	s.fill(s.media, r.t("Custody.media", s.media.ok, s.media.no))
 	s.fill(s.missing, r.t("Custody.media-missing", s.missing.ok))
 	if s.stored.at > 0 {
-		s.fill(s.stored.tally, r.t("Custody.stored", r.joinList(r.storedParts(s.stored)), r.leafRange(s.stored)))
+		s.fill(s.stored.tally, upperFirst(r.t("Custody.stored", r.joinList(r.storedParts(s.stored)), r.leafRange(s.stored))))
 	}
 	return slices.DeleteFunc(s.out, func(x string) bool { return x == "" })
 }
@@ -256,4 +258,10 @@ func (r *renderer) actionDetail(a Action) string {
 		parts = append(parts, r.lookup("Field", k)+": "+v)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// upperFirst makes a sentence start with a capital letter.
+func upperFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[n:]
 }

@@ -26,7 +26,7 @@
 // the embedded Go fonts (UTF-8 TrueType subsets with a ToUnicode map, so that text extraction returns what was
 // printed), images as JPEG thumbnails re-encoded from the originals, and the manifest.json of the delivery
 // embedded as a file attachment named "manifest.json", byte for byte as the delivery folder holds it
-// ([ManifestJSON]). A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
+// ([ManifestJSON]), beside the chat's custody log, "custody.jsonl", byte for byte as artifacts/custody.jsonl. A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
 // code point, "[U+1F600]", and a run of them as one bracket, "[U+1F44D U+1F3FD]". [RenderSigned] then appends a
 // PAdES signature with report/pades (an incremental update that covers the whole document). The layout may change
 // between versions; what the report states may not: a change in what it says is a change of the product.

@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"flag"
@@ -87,6 +88,7 @@ func TestDemoChatGolden(t *testing.T) {
 			}
 			checkOneLanguage(t, lang, all, dataOf(in))
 			checkScreenshotsOnce(t, all, in.Manifest)
+			checkCustodyEmbedded(t, path)
 			// The messages are framed on a copy of their screenshot, which says it is an illustration.
 			framed := map[i18n.Lang]string{i18n.IT: "Illustrazione: copia ridotta della schermata con evidenziati in rosso N. 1, N. 2, N. 3.",
 				i18n.EN: "Illustration: a reduced copy of the screenshot with No. 1, No. 2, No. 3 framed in red."}[lang]
@@ -176,5 +178,32 @@ func golden(t *testing.T, path, got string) {
 	}
 	if string(want) != got {
 		t.Errorf("%s differs from the rendered page 1 (run with -update after checking the change):\n%s", path, got)
+	}
+}
+
+// checkCustodyEmbedded checks that the PDF carries the chat's custody log byte for byte as the delivery does.
+func checkCustodyEmbedded(t *testing.T, path string) {
+	t.Helper()
+	list, err := tool(t, "pdfdetach", "-list", path)
+	if err != nil {
+		t.Fatalf("pdfdetach -list: %v\n%s", err, list)
+	}
+	n := ""
+	for _, line := range strings.Split(list, "\n") {
+		if num, name, ok := strings.Cut(strings.TrimSpace(line), ": "); ok && name == "custody.jsonl" {
+			n = num
+		}
+	}
+	if n == "" {
+		t.Fatalf("custody.jsonl is not embedded:\n%s", list)
+	}
+	saved := filepath.Join(t.TempDir(), "custody.jsonl")
+	if out, err := tool(t, "pdfdetach", "-save", n, "-o", saved, path); err != nil {
+		t.Fatalf("pdfdetach -save: %v\n%s", err, out)
+	}
+	got, _ := os.ReadFile(saved)
+	want, _ := os.ReadFile(filepath.Join(demoDir, filepath.FromSlash(bundle.CustodyPath)))
+	if !bytes.Equal(got, want) {
+		t.Error("the embedded custody.jsonl is not the delivery's")
 	}
 }

@@ -106,8 +106,19 @@ func build(ctx context.Context, in Input, opts Options) (*fpdf.Fpdf, error) {
 		return nil, err
 	}
 	r := newRenderer(ctx, in, opts, cov)
+	var files []fpdf.Attachment
 	if in.Manifest.Journal != nil {
-		r.pdf.SetAttachments([]fpdf.Attachment{{Content: mj, Filename: "manifest.json", Description: bundle.Format}})
+		files = append(files, fpdf.Attachment{Content: mj, Filename: "manifest.json", Description: bundle.Format})
+	}
+	if custody := r.chatCustody(); len(custody) > 0 {
+		log, err := bundle.EncodeCustody(custody)
+		if err != nil {
+			return nil, fmt.Errorf("report: acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+		}
+		files = append(files, fpdf.Attachment{Content: log, Filename: "custody.jsonl", Description: bundle.CustodyFormat})
+	}
+	if len(files) > 0 {
+		r.pdf.SetAttachments(files)
 	}
 	if err := r.document(); err != nil {
 		return nil, fmt.Errorf("report: acquisition %s: %w", in.Manifest.Acquisition.ID, err)

@@ -70,7 +70,7 @@ func TestRenderText(t *testing.T) {
 			// The chain of custody as sentences, then as the appendix table; the other chat's actions left out.
 			"Sessione WhatsApp Web collegata dal cliente tramite QR il 15/01/2026 10:00:20 CET (account +393351234567, build di WhatsApp Web 2.3000.1019).",
 			"9 messaggi letti dal livello dei moduli di WhatsApp Web, senza aprire la chat: nessuna conferma di lettura inviata.",
-			"un file multimediale, una schermata e una pagina MHTML conservati cifrati nell'archivio dell'apparecchio, foglie 38–40 del giornale.",
+			"Un file multimediale, una schermata e una pagina MHTML conservati cifrati nell'archivio dell'apparecchio, foglie 38–40 del giornale.",
 			"Il registro tecnico completo (15 operazioni) è nell'appendice A",
 			"lettura delle conferme errore: sì (testo originale nel file); trovato: no; messaggio: M9",
 		}, tableIT...), caveatsIT...), []string{"Giulia Neri", "No message info found", "map[", "gone"}},

@@ -630,6 +630,10 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Custody.info-all": {
 		IT: "Conferme per destinatario lette per %d messaggi.",
 		EN: "Per-recipient receipts read for %d messages."},
+	"Count.backup.1":     {IT: "un backup", EN: "one backup"},
+	"Count.backup":       {IT: "%d backup", EN: "%d backups"},
+	"Value.backup":       {IT: "backup", EN: "backup"},
+	"Value.database":     {IT: "database", EN: "database"},
 	"Count.screenshot.1": {IT: "una schermata", EN: "one screenshot"},
 	"Count.mhtml.1":      {IT: "una pagina MHTML", EN: "one MHTML page"},
 	"Count.media.1":      {IT: "un file multimediale", EN: "one media file"},
