@@ -59,6 +59,9 @@ func TestCatalogComplete(t *testing.T) {
 	for _, k := range []string{"missing", "digest", "too-large", "decode", "read"} {
 		keys["PictureWhy."+k] = true
 	}
+	for _, err := range []error{errNotOgg, errOggCodec, errOggCorrupt} {
+		keys[durationReason(err)] = true
+	}
 	for _, k := range []string{"Kind.0", "Kind.1", "Proven.0", "Proven.1", "Proven.2", "Proven.3", "Short.played",
 		"Short.read", "Short.reply", "Short.reply-outside", "Short.none"} {
 		keys[k] = true

@@ -153,6 +153,9 @@ func (r *renderer) attachment(msg *evidence.Message, a evidence.Attachment, full
 	}
 	r.labelled(r.t("Attachment"), fmt.Sprintf("%s (%s, %s %s) — %s", a.Path, a.MIME, groupDigits(a.Size, r.t("Thousands")), r.t("Bytes"), hash))
 	r.mono(4, 7.5, "SHA-256 "+a.SHA256)
+	if full && isOggAudio(msg, a) && r.in.Files != nil {
+		r.duration(a)
+	}
 	if full && isPicture(msg, a) {
 		r.pdf.Ln(1)
 		if p := r.loadPicture(a.Path, a.SHA256, 4, thumbSide); p != nil {

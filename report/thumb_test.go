@@ -49,3 +49,30 @@ func TestThumbnails(t *testing.T) {
 		})
 	}
 }
+
+// TestVoiceNoteDuration prints how long a voice note plays, from its Ogg container, and why when it cannot.
+func TestVoiceNoteDuration(t *testing.T) {
+	voice, err := os.ReadFile("testdata/audio/voice-7.4s.opus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		data []byte
+		want string
+	}{
+		{voice, "Durata: 0:07"},
+		{[]byte("not an ogg file at all"), "[durata non rilevabile: il file non è un flusso audio Ogg (manca l'intestazione «OggS»)]"},
+	} {
+		in, files := sample(t)
+		m := *in.Manifest
+		m.Messages = append([]evidence.Message(nil), m.Messages...)
+		sha, size := files.put(tt.data)
+		m.Messages[2].Attachments = evidence.Attachments{{Path: "artifacts/media/voice.opus", SHA256: sha, Size: size,
+			MIME: "audio/ogg; codecs=opus"}}
+		in.Manifest = &m
+		path, _ := render(t, in, report.Options{Kind: report.Personalizzata})
+		if text := pdfText(t, path); !strings.Contains(text, tt.want) {
+			t.Errorf("the report lacks %q", tt.want)
+		}
+	}
+}

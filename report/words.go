@@ -611,7 +611,20 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"LeafRange": {
 		IT: "%d–%d",
 		EN: "%d–%d"},
-	"Bytes": {IT: "byte", EN: "bytes"},
+	"Bytes":    {IT: "byte", EN: "bytes"},
+	"Duration": {IT: "Durata", EN: "Duration"},
+	"NoDuration": {
+		IT: "[durata non rilevabile: %s]",
+		EN: "[duration not available: %s]"},
+	"DurationWhy.not-ogg": {
+		IT: "il file non è un flusso audio Ogg (manca l'intestazione «OggS»)",
+		EN: "the file is not an Ogg audio stream (no “OggS” header)"},
+	"DurationWhy.codec": {
+		IT: "il flusso Ogg non contiene audio Opus né Vorbis",
+		EN: "the Ogg stream holds neither Opus nor Vorbis audio"},
+	"DurationWhy.corrupt": {
+		IT: "il flusso Ogg è danneggiato o troncato (una pagina non supera il controllo CRC o è incompleta)",
+		EN: "the Ogg stream is damaged or truncated (a page fails its CRC check or is incomplete)"},
 	"Paths.whatsapp-web-modules": {
 		IT: "WhatsApp Web collegato tramite QR, lettura dal livello dei moduli (nessuna conferma di lettura inviata)",
 		EN: "WhatsApp Web linked by QR, read from its module layer (no read receipt sent)"},
