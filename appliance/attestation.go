@@ -165,5 +165,7 @@ func (a *Appliance) lastAttestationSummary() *report.Attestation {
 	if !res.OK {
 		summary = strings.Join(res.Failures, "; ")
 	}
-	return &report.Attestation{At: res.At, OK: res.OK, Summary: fmt.Sprintf("%s (foglia %d del giornale)", summary, res.Leaf)}
+	leaf := res.Leaf
+	return &report.Attestation{At: res.At, OK: res.OK, Summary: fmt.Sprintf("%s (foglia %d del giornale)", summary, res.Leaf),
+		Leaf: &leaf}
 }

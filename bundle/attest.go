@@ -29,9 +29,9 @@ func (v *verifier) hasAttestation() bool {
 func (v *verifier) certification() {
 	if !v.hasAttestation() {
 		if v.opts.RequireAttestation {
-			v.fail(CheckCertification, attestationDir, "attestazione del TPM mancante", "TPM attestation missing")
+			v.fail(CheckCertification, attestationDir, "certification.tpm-attestation-missing")
 		} else {
-			v.skip(CheckCertification, "", "nessuna attestazione del TPM nella consegna", "no TPM attestation in the delivery")
+			v.skip(CheckCertification, "", "certification.no-tpm-attestation-in-the")
 		}
 		return
 	}
@@ -41,7 +41,7 @@ func (v *verifier) certification() {
 		}
 	}
 	if err := v.checkAttestationSums(); err != nil {
-		v.failErr(CheckCertification, attestationDir+"/SHA256SUMS", "file dell'attestazione alterati", err)
+		v.failErr(CheckCertification, attestationDir+"/SHA256SUMS", "certification.attestation-files-altered", err)
 		return
 	}
 	f, ok := v.attestationFiles(CheckCertification, "ak.pem", "certify.msg", "certify.sig", "signing-key.tpmt", "signing-key.pem")
@@ -51,43 +51,37 @@ func (v *verifier) certification() {
 	akPEM, msg, sig, tpmt, skPEM := f[0], f[1], f[2], f[3], f[4]
 	ak, err := parsePEMKey(akPEM)
 	if err != nil {
-		v.failErr(CheckCertification, attestationDir+"/ak.pem", "chiave di attestazione illeggibile", err)
+		v.failErr(CheckCertification, attestationDir+"/ak.pem", "certification.unreadable-attestation-key", err)
 		return
 	}
 	if v.opts.AK != nil && !ak.Equal(v.opts.AK) {
-		v.fail(CheckCertification, attestationDir+"/ak.pem", "la chiave di attestazione non è quella attesa",
-			"the attestation key is not the pinned one")
+		v.fail(CheckCertification, attestationDir+"/ak.pem", "certification.the-attestation-key-is-not")
 		return
 	}
 	if err := attest.VerifyCertification(ak, msg, sig, tpmt); err != nil {
-		v.failErr(CheckCertification, attestationDir+"/certify.msg", "certificazione della chiave non valida", err)
+		v.failErr(CheckCertification, attestationDir+"/certify.msg", "certification.invalid-key-certification", err)
 		return
 	}
 	certified, err := attest.CertifiedKey(tpmt)
 	if err != nil {
-		v.failErr(CheckCertification, attestationDir+"/signing-key.tpmt", "chiave certificata illeggibile", err)
+		v.failErr(CheckCertification, attestationDir+"/signing-key.tpmt", "certification.unreadable-certified-key", err)
 		return
 	}
 	pemKey, err := parsePEMKey(skPEM)
 	if err != nil || !pemKey.Equal(certified) {
-		v.fail(CheckCertification, attestationDir+"/signing-key.pem", "signing-key.pem non è la chiave certificata",
-			"signing-key.pem is not the certified key")
+		v.fail(CheckCertification, attestationDir+"/signing-key.pem", "certification.signing-key-pem-is-not")
 		return
 	}
 	cpKey, err := format.VerifierPublicKey(v.key)
 	if err != nil || !cpKey.Equal(certified) {
-		v.fail(CheckCertification, vkeyFile, "la chiave del checkpoint non è la chiave certificata dal TPM",
-			"the checkpoint key is not the key the TPM certified")
+		v.fail(CheckCertification, vkeyFile, "certification.the-checkpoint-key-is-not")
 		return
 	}
-	pinned := "non vincolata (confrontarla con la registrazione dell'apparecchio)"
-	pinnedEN := "not pinned (compare it with the appliance's enrolment)"
+	key := "certification.tpm-resident-unpinned"
 	if v.opts.AK != nil {
-		pinned, pinnedEN = "quella attesa", "the pinned one"
+		key = "certification.tpm-resident"
 	}
-	v.pass(CheckCertification, attestationDir+"/certify.msg",
-		"la chiave del checkpoint è residente nel TPM (fixedTPM, fixedParent) e certificata dalla chiave di attestazione, "+pinned,
-		"the checkpoint key is TPM-resident (fixedTPM, fixedParent) and certified by the attestation key, "+pinnedEN)
+	v.pass(CheckCertification, attestationDir+"/certify.msg", key)
 	v.attestationBinding(ak, msg)
 }
 

@@ -36,8 +36,7 @@ type attestationInfo struct {
 // and the attestation was made within maxAttestationDelay of the delivery leaf's time.
 func (v *verifier) attestationBinding(ak *ecdsa.PublicKey, certifyMsg []byte) {
 	if v.cp == nil || v.leaf == nil {
-		v.fail(CheckAttestationBinding, attestationDir, "non verificabile: checkpoint o foglia non validi",
-			"cannot be checked: checkpoint or leaf invalid")
+		v.fail(CheckAttestationBinding, attestationDir, "attestationbinding.cannot-be-checked")
 		return
 	}
 	f, ok := v.attestationFiles(CheckAttestationBinding, "quote.msg", "quote.sig", "pcrs.bin", "attestation.json", "clock.json")
@@ -48,34 +47,27 @@ func (v *verifier) attestationBinding(ak *ecdsa.PublicKey, certifyMsg []byte) {
 	nonce := sha256.Sum256(v.cp.Note)
 	var info attestationInfo
 	if err := json.Unmarshal(infoJSON, &info); err != nil || info.Format != attestationFormat || info.Nonce != hex.EncodeToString(nonce[:]) {
-		v.fail(CheckAttestationBinding, attestationDir+"/quote.msg",
-			"l'attestazione non è stata fatta per il checkpoint di questa consegna (attestation.json)",
-			"the attestation was not made for this delivery's checkpoint (attestation.json)")
+		v.fail(CheckAttestationBinding, attestationDir+"/quote.msg", "attestationbinding.the-attestation-was-not-made")
 		return
 	}
 	q := &attest.Quote{Msg: qmsg, Sig: qsig, PCRs: splitDigests(pcrs), Selection: info.PCRSelection}
 	if err := attest.VerifyQuote(ak, q, nonce[:], nil); err != nil {
-		v.failErr(CheckAttestationBinding, attestationDir+"/quote.msg", "la quote del TPM non è sul checkpoint di questa consegna", err)
+		v.failErr(CheckAttestationBinding, attestationDir+"/quote.msg", "attestationbinding.the-tpm-quote-is-not", err)
 		return
 	}
 	if got, err := attest.AttestExtraData(certifyMsg); err != nil || !bytes.Equal(got, nonce[:]) {
-		v.fail(CheckAttestationBinding, attestationDir+"/certify.msg", "la certificazione della chiave non è sul checkpoint di questa consegna",
-			"the key certification is not over this delivery's checkpoint")
+		v.fail(CheckAttestationBinding, attestationDir+"/certify.msg", "attestationbinding.the-key-certification-is-not")
 		return
 	}
 	if err := checkQuoteClock(qmsg, clockJSON); err != nil {
-		v.failErr(CheckAttestationBinding, attestationDir+"/clock.json", "orologio del TPM incoerente", err)
+		v.failErr(CheckAttestationBinding, attestationDir+"/clock.json", "attestationbinding.inconsistent-tpm-clock", err)
 		return
 	}
 	if at := info.CreatedAt; at.Before(v.leafTime.Add(-clockSkew)) || at.After(v.leafTime.Add(maxAttestationDelay)) {
-		v.fail(CheckAttestationBinding, attestationDir+"/attestation.json",
-			fmt.Sprintf("attestazione del %s, la foglia di consegna è del %s", at.UTC().Format(time.RFC3339), v.leafTime.UTC().Format(time.RFC3339)),
-			fmt.Sprintf("attestation made %s, the delivery leaf at %s", at.UTC().Format(time.RFC3339), v.leafTime.UTC().Format(time.RFC3339)))
+		v.fail(CheckAttestationBinding, attestationDir+"/attestation.json", "attestationbinding.attestation-made-s-the-delivery", at.UTC().Format(time.RFC3339), v.leafTime.UTC().Format(time.RFC3339))
 		return
 	}
-	v.pass(CheckAttestationBinding, attestationDir+"/quote.msg",
-		"quote e certificazione del TPM hanno come nonce lo SHA-256 del checkpoint: fatte dopo di esso, per questa consegna",
-		"the TPM's quote and certification carry the checkpoint's SHA-256 as nonce: made after it, for this delivery")
+	v.pass(CheckAttestationBinding, attestationDir+"/quote.msg", "attestationbinding.the-tpm-s-quote-and")
 }
 
 // checkQuoteClock compares the TPM clock signed in the quote with clock.json: its copy of that clock, and the

@@ -18,6 +18,8 @@
 //	                            sorted by path
 //	case.jsonld                 the acquisition as CASE/UCO JSON-LD (below)
 //	artifacts/…                 artifacts and message attachments, at the paths the manifest gives
+//	artifacts/custody.jsonl     optional (deliveries since attesta.custody/v1): the chain of custody as data, one
+//	                            action per line ([CustodyFormat]); an artifact of the manifest like the others
 //	proofs/delivery-leaf.json   the delivery leaf, byte for byte as in the journal
 //	proofs/delivery.tlog-proof  its inclusion proof, c2sp.org/tlog-proof@v1 ([Proof])
 //	proofs/checkpoint           the signed checkpoint the proof leads to (the same note as in the proof)
@@ -76,7 +78,8 @@
 // reports each as pass, fail or skip ([Check], in Italian and English): the container; the manifest; the pinned
 // key, when [VerifyOptions].Key is set; the checkpoint signature; the tlog-proof; the delivery leaf; inclusion;
 // the manifest body; the journal block; SHA256SUMS and case.jsonld against the manifest; each artifact's size
-// and SHA-256; the legal-value verdicts recomputed with evidence.Judge over the manifest's messages and compared
+// and SHA-256; the custody log, when the manifest lists one, read strictly (its absence is noted, not failed);
+// the legal-value verdicts recomputed with evidence.Judge over the manifest's messages and compared
 // with the claimed status and legal_value; the TPM certification of the checkpoint key (attest.VerifyCertification,
 // and that the certified key is the checkpoint key); the attestation's binding to this delivery (its quote and
 // certification carry the SHA-256 of proofs/checkpoint as nonce, the quote verifies under the AK over the PCRs it

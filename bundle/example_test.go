@@ -93,6 +93,7 @@ func Example() {
 	// pass sha256sums SHA256SUMS
 	// pass case-jsonld case.jsonld
 	// pass artifact artifacts/chat.png
+	// skip custody artifacts/custody.jsonl
 	// pass legal-value manifest.json
 	// skip key-certification
 	// skip timestamp

@@ -22,39 +22,36 @@ func (v *verifier) legalValues() {
 		if !judged {
 			if msg.LegalValue != nil && msg.LegalValue.Proven {
 				bad++
-				v.fail(CheckLegalValue, manifestFile,
-					fmt.Sprintf("messaggio %s: dichiarato provato, ma la regola non lo valuta (non inviato dal mittente)", msg.ID),
-					fmt.Sprintf("message %s: claimed proven, but the rule does not judge it (not sent by the sender)", msg.ID))
+				v.fail(CheckLegalValue, manifestFile, "legalvalue.claimed-unjudged", msg.ID)
 			}
 			continue
 		}
 		checked++
-		if diff := verdictDiff(msg, vd); diff != "" {
+		if key, args := verdictDiff(msg, vd); key != "" {
 			bad++
-			v.fail(CheckLegalValue, manifestFile, fmt.Sprintf("messaggio %s: %s", msg.ID, diff), fmt.Sprintf("message %s: %s", msg.ID, diff))
+			v.fail(CheckLegalValue, manifestFile, key, append([]any{msg.ID}, args...)...)
 		}
 	}
 	if bad == 0 {
-		v.pass(CheckLegalValue, manifestFile,
-			fmt.Sprintf("valore legale ricalcolato per %d messaggi del mittente: coincide con il manifesto", checked),
-			fmt.Sprintf("legal value recomputed for %d messages of the sender: matches the manifest", checked))
+		v.pass(CheckLegalValue, manifestFile, "legalvalue.legal-value-recomputed-for-d", checked)
 	}
 }
 
-// verdictDiff says how the manifest's claim about msg differs from the rule's verdict, or "" when it does not.
-func verdictDiff(msg *evidence.Message, vd evidence.Verdict) string {
+// verdictDiff says how the manifest's claim about msg differs from the rule's verdict: the catalog key of the
+// detail and its arguments after the message id, or "" when it does not differ.
+func verdictDiff(msg *evidence.Message, vd evidence.Verdict) (string, []any) {
 	want := vd.LegalValue
 	if msg.Status != vd.Status {
-		return fmt.Sprintf("status %q, the rule gives %q", msg.Status, vd.Status)
+		return "legalvalue.status-differs", []any{msg.Status.String(), vd.Status.String()}
 	}
 	got := msg.LegalValue
 	if got == nil {
-		return fmt.Sprintf("no legal_value, the rule gives %s", describeLegal(&want))
+		return "legalvalue.missing", []any{describeLegal(&want)}
 	}
 	if got.Proven != want.Proven || got.Basis != want.Basis || str(got.ReplyID) != str(want.ReplyID) {
-		return fmt.Sprintf("legal_value %s, the rule gives %s", describeLegal(got), describeLegal(&want))
+		return "legalvalue.differs", []any{describeLegal(got), describeLegal(&want)}
 	}
-	return ""
+	return "", nil
 }
 
 func describeLegal(l *evidence.LegalValue) string {

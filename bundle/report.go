@@ -29,6 +29,7 @@ const (
 	CheckSums               = "sha256sums"           // SHA256SUMS lists exactly the manifest's files; the leaf records it
 	CheckCaseLD             = "case-jsonld"          // case.jsonld describes this manifest
 	CheckArtifact           = "artifact"             // one file: present, size and SHA-256 as in the manifest
+	CheckCustody            = "custody"              // artifacts/custody.jsonl reads as attesta.custody/v1 (optional)
 	CheckExtraFile          = "extra-file"           // a file that no part of the delivery accounts for
 	CheckLegalValue         = "legal-value"          // the verdicts recomputed with the legal-value rule
 	CheckCertification      = "key-certification"    // the TPM attestation key certified the checkpoint key

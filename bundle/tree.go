@@ -45,8 +45,7 @@ func openDirTree(dir string) (*dirTree, error) {
 		case d.IsDir():
 			return nil
 		case !d.Type().IsRegular():
-			t.bad = append(t.bad, unsafeEntry(p, "not a regular file ("+d.Type().String()+")",
-				"non è un file regolare ("+d.Type().String()+")"))
+			t.bad = append(t.bad, unsafeEntry(p, "container.not-regular", d.Type().String()))
 			return nil
 		}
 		info, err := d.Info()
@@ -108,23 +107,21 @@ func (t *zipTree) add(f *zip.File) {
 		t.top = top
 	}
 	if evidence.ValidRelPath(strings.TrimSuffix(name, "/")) != nil || top != t.top {
-		t.bad = append(t.bad, unsafeEntry(name, "entry outside the delivery folder (zip-slip) or with an unsafe name",
-			"voce fuori dalla cartella di consegna (zip-slip) o con un nome non sicuro"))
+		t.bad = append(t.bad, unsafeEntry(name, "container.unsafe-name"))
 		return
 	}
 	if strings.HasSuffix(name, "/") || rest == "" {
 		if !f.Mode().IsDir() || f.UncompressedSize64 != 0 {
-			t.bad = append(t.bad, unsafeEntry(name, "directory entry with content", "voce di cartella con contenuto"))
+			t.bad = append(t.bad, unsafeEntry(name, "container.directory-content"))
 		}
 		return
 	}
 	if !f.Mode().IsRegular() {
-		t.bad = append(t.bad, unsafeEntry(rest, "not a regular file ("+f.Mode().String()+")",
-			"non è un file regolare ("+f.Mode().String()+")"))
+		t.bad = append(t.bad, unsafeEntry(rest, "container.not-regular", f.Mode().String()))
 		return
 	}
 	if _, dup := t.files[rest]; dup {
-		t.bad = append(t.bad, unsafeEntry(rest, "entry appears twice in the ZIP", "voce presente due volte nello ZIP"))
+		t.bad = append(t.bad, unsafeEntry(rest, "container.duplicate"))
 		return
 	}
 	t.files[rest] = f
@@ -143,7 +140,9 @@ func (t *zipTree) open(p string) (io.ReadCloser, error) {
 	return f.Open()
 }
 
-func unsafeEntry(p, en, it string) Check {
+// unsafeEntry is a failed container check on p, its detail the catalog's text of key with args.
+func unsafeEntry(p, key string, args ...any) Check {
+	it, en := texts(key, args...)
 	return Check{Name: CheckContainer, Outcome: Fail, File: p, EN: en, IT: it}
 }
 

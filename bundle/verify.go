@@ -71,8 +71,8 @@ func Verify(ctx context.Context, path string, opts VerifyOptions) (*Report, erro
 	}
 	if err != nil && !info.IsDir() {
 		r := &Report{Path: path, Folder: filepath.Base(path), Checks: []Check{{Name: CheckContainer, Outcome: Fail,
-			File: filepath.Base(path), IT: "non è una cartella né un file ZIP leggibile: " + err.Error(),
-			EN: "neither a folder nor a readable ZIP file: " + err.Error()}}}
+			File: filepath.Base(path)}}}
+		r.Checks[0].IT, r.Checks[0].EN = texts("container.unreadable", err.Error())
 		return r, &CheckError{Path: path, Check: r.Checks[0], Count: 1}
 	}
 	if err != nil {
@@ -117,29 +117,46 @@ type verifier struct {
 func (v *verifier) add(name string, o Outcome, file, it, en string) {
 	v.r.Checks = append(v.r.Checks, Check{Name: name, Outcome: o, File: file, IT: it, EN: en})
 }
-func (v *verifier) pass(name, file, it, en string) { v.add(name, Pass, file, it, en) }
-func (v *verifier) fail(name, file, it, en string) { v.add(name, Fail, file, it, en) }
-func (v *verifier) skip(name, file, it, en string) { v.add(name, Skip, file, it, en) }
-func (v *verifier) failErr(name, file, it string, err error) {
-	v.fail(name, file, it+": "+err.Error(), err.Error())
+
+// pass, fail and skip record a check whose detail is the catalog's text of key with args.
+func (v *verifier) pass(name, file, key string, args ...any) {
+	v.addText(name, Pass, file, key, args...)
+}
+func (v *verifier) fail(name, file, key string, args ...any) {
+	v.addText(name, Fail, file, key, args...)
+}
+func (v *verifier) skip(name, file, key string, args ...any) {
+	v.addText(name, Skip, file, key, args...)
+}
+
+func (v *verifier) addText(name string, o Outcome, file, key string, args ...any) {
+	it, en := texts(key, args...)
+	v.add(name, o, file, it, en)
+}
+
+// failErr records a failed check: the catalog's text of key with args, then the technical error.
+func (v *verifier) failErr(name, file, key string, args ...any) {
+	err, _ := args[len(args)-1].(error)
+	it, en := texts(key, args[:len(args)-1]...)
+	v.add(name, Fail, file, it+": "+err.Error(), en+": "+err.Error())
 }
 
 // read returns a file of the delivery, at most limit bytes; a missing file fails check.
 func (v *verifier) read(check, p string, limit int64) ([]byte, bool) {
 	v.seen[p] = true
 	if _, ok := v.t.sizes()[p]; !ok {
-		v.fail(check, p, "file mancante", "file missing")
+		v.fail(check, p, "check.file-missing")
 		return nil, false
 	}
 	rc, err := v.t.open(p)
 	if err != nil {
-		v.failErr(check, p, "lettura non riuscita", err)
+		v.failErr(check, p, "check.read-failed", err)
 		return nil, false
 	}
 	defer rc.Close()
 	data, err := readAllLimit(rc, limit, p)
 	if err != nil {
-		v.failErr(check, p, "lettura non riuscita", err)
+		v.failErr(check, p, "check.read-failed", err)
 		return nil, false
 	}
 	return data, true
@@ -163,6 +180,7 @@ func (v *verifier) run() {
 	v.journalBlock()
 	v.derivedFiles()
 	v.artifacts()
+	v.custody()
 	v.legalValues()
 	v.certification()
 	v.timestamp()
@@ -181,11 +199,9 @@ func (v *verifier) folderName() {
 	switch {
 	case sameDayName(name, want):
 	case deliveryNamePattern.MatchString(name):
-		v.fail(CheckFolderName, "", fmt.Sprintf("la cartella si chiama %q come la consegna di un'altra chat o di un altro giorno; il manifesto indica %q", name, want),
-			fmt.Sprintf("the folder is named %q, as another chat's or day's delivery; the manifest gives %q", name, want))
+		v.fail(CheckFolderName, "", "foldername.other-delivery", name, want)
 	default:
-		v.skip(CheckFolderName, "", fmt.Sprintf("la cartella si chiama %q, il manifesto indica %q (rinominata?)", name, want),
-			fmt.Sprintf("the folder is named %q, the manifest gives %q (renamed?)", name, want))
+		v.skip(CheckFolderName, "", "foldername.renamed", name, want)
 	}
 }
 
@@ -200,23 +216,21 @@ func (v *verifier) manifest() bool {
 	}
 	m, err := DecodeManifest(data)
 	if err != nil {
-		v.failErr(CheckManifest, manifestFile, "manifesto non valido", err)
+		v.failErr(CheckManifest, manifestFile, "manifest.invalid-manifest", err)
 		return false
 	}
 	n, err := splitManifest(data)
 	if err != nil {
-		v.failErr(CheckManifest, manifestFile, "manifesto non valido", err)
+		v.failErr(CheckManifest, manifestFile, "manifest.invalid-manifest", err)
 		return false
 	}
 	if m.Journal == nil {
-		v.fail(CheckManifest, manifestFile, "manca il blocco journal", "no journal block")
+		v.fail(CheckManifest, manifestFile, "manifest.no-journal-block")
 		return false
 	}
 	v.m, v.raw, v.bodyLen = m, data, n
 	v.r.Manifest = m
-	v.pass(CheckManifest, manifestFile,
-		fmt.Sprintf("%s: acquisizione %s, %d messaggi, %d reperti", Format, m.Acquisition.ID, len(m.Messages), len(m.Artifacts)),
-		fmt.Sprintf("%s: acquisition %s, %d messages, %d artifacts", Format, m.Acquisition.ID, len(m.Messages), len(m.Artifacts)))
+	v.pass(CheckManifest, manifestFile, "manifest.ok", Format, m.Acquisition.ID, len(m.Messages), len(m.Artifacts))
 	return true
 }
 
@@ -228,10 +242,9 @@ func (v *verifier) signature() {
 		switch {
 		case !ok:
 		case v.opts.Key != fileKey:
-			v.fail(CheckPinnedKey, vkeyFile, "la chiave della consegna non è quella attesa: "+fileKey,
-				"the delivery's key is not the pinned one: "+fileKey)
+			v.fail(CheckPinnedKey, vkeyFile, "pinnedkey.the-delivery-s-key-is", fileKey)
 		default:
-			v.pass(CheckPinnedKey, vkeyFile, "la chiave è quella attesa", "the key is the pinned one")
+			v.pass(CheckPinnedKey, vkeyFile, "pinnedkey.the-key-is-the-pinned")
 		}
 		v.key = v.opts.Key
 	} else if !ok {
@@ -239,7 +252,7 @@ func (v *verifier) signature() {
 	}
 	nv, err := format.NewNoteVerifier(v.key)
 	if err != nil {
-		v.failErr(CheckSignature, vkeyFile, "chiave di verifica non valida", err)
+		v.failErr(CheckSignature, vkeyFile, "signature.invalid-verifier-key", err)
 		return
 	}
 	note, ok := v.read(CheckSignature, checkpointFile, maxSmallFile)
@@ -248,13 +261,11 @@ func (v *verifier) signature() {
 	}
 	cp, err := format.ParseCheckpoint(note, nv)
 	if err != nil {
-		v.failErr(CheckSignature, checkpointFile, "firma del checkpoint non valida", err)
+		v.failErr(CheckSignature, checkpointFile, "signature.invalid-checkpoint-signature", err)
 		return
 	}
 	v.cp = cp
-	v.pass(CheckSignature, checkpointFile,
-		fmt.Sprintf("checkpoint di %s (%d foglie) firmato dalla chiave %s", cp.Origin, cp.Size, keyLabel(nv)),
-		fmt.Sprintf("checkpoint of %s (%d leaves) signed by key %s", cp.Origin, cp.Size, keyLabel(nv)))
+	v.pass(CheckSignature, checkpointFile, "signature.checkpoint-of-s-d-leaves", cp.Origin, cp.Size, keyLabel(nv))
 }
 
 // fileKey reads proofs/vkey: one line ending in a newline.
@@ -265,8 +276,7 @@ func (v *verifier) fileKey() (string, bool) {
 	}
 	key, ok := strings.CutSuffix(string(raw), "\n")
 	if !ok || strings.ContainsAny(key, "\n\r") {
-		v.fail(CheckSignature, vkeyFile, "la chiave deve essere una sola riga terminata da a capo",
-			"the key must be one line ending in a newline")
+		v.fail(CheckSignature, vkeyFile, "signature.the-key-must-be-one")
 		return "", false
 	}
 	return key, true
@@ -281,17 +291,15 @@ func (v *verifier) tlogProof() {
 	}
 	p, err := ParseProof(data)
 	if err != nil {
-		v.failErr(CheckProof, proofFile, "prova non valida", err)
+		v.failErr(CheckProof, proofFile, "proof.invalid-proof", err)
 		return
 	}
 	if v.cp != nil && !bytes.Equal(p.Checkpoint, v.cp.Note) {
-		v.fail(CheckProof, proofFile, "il checkpoint nella prova non è proofs/checkpoint",
-			"the checkpoint in the proof is not proofs/checkpoint")
+		v.fail(CheckProof, proofFile, "proof.the-checkpoint-in-the-proof")
 		return
 	}
 	v.proof = p
-	v.pass(CheckProof, proofFile, fmt.Sprintf("prova per la foglia %d, %d hash", p.Index, len(p.Hashes)),
-		fmt.Sprintf("proof for leaf %d, %d hashes", p.Index, len(p.Hashes)))
+	v.pass(CheckProof, proofFile, "proof.proof-for-leaf-d-d", p.Index, len(p.Hashes))
 }
 
 func (v *verifier) deliveryLeaf() {
@@ -301,102 +309,91 @@ func (v *verifier) deliveryLeaf() {
 	}
 	seq, e, err := format.DecodeLeaf(data)
 	if err != nil {
-		v.failErr(CheckLeaf, leafFile, "foglia non valida", err)
+		v.failErr(CheckLeaf, leafFile, "leaf.invalid-leaf", err)
 		return
 	}
 	if e.Type != LeafType {
-		v.fail(CheckLeaf, leafFile, fmt.Sprintf("foglia di tipo %q, non %q", e.Type, LeafType),
-			fmt.Sprintf("leaf of type %q, not %q", e.Type, LeafType))
+		v.fail(CheckLeaf, leafFile, "leaf.leaf-of-type-q-not", e.Type, LeafType)
 		return
 	}
 	d, err := format.DeliveryOf(e)
 	switch {
 	case err != nil:
-		v.failErr(CheckLeaf, leafFile, "la foglia non è una foglia di consegna "+format.DeliveryFormat, err)
+		v.failErr(CheckLeaf, leafFile, "leaf.the-leaf-is-not-a", format.DeliveryFormat, err)
 	case d.Acquisition != v.m.Acquisition.ID:
-		v.fail(CheckLeaf, leafFile, "la foglia registra un'altra acquisizione: "+d.Acquisition,
-			"the leaf records another acquisition: "+d.Acquisition)
+		v.fail(CheckLeaf, leafFile, "leaf.the-leaf-records-another-acquisition", d.Acquisition)
 	case v.proof != nil && seq != v.proof.Index:
-		v.fail(CheckLeaf, leafFile, fmt.Sprintf("la foglia ha seq %d, la prova indice %d", seq, v.proof.Index),
-			fmt.Sprintf("the leaf has seq %d, the proof index %d", seq, v.proof.Index))
+		v.fail(CheckLeaf, leafFile, "leaf.the-leaf-has-seq-d", seq, v.proof.Index)
 	default:
 		v.leaf, v.leafSeq, v.leafTime = &d, seq, e.Time
-		v.pass(CheckLeaf, leafFile, fmt.Sprintf("foglia %d di consegna dell'acquisizione %s, %s", seq, v.m.Acquisition.ID, e.Time.Format(time.RFC3339)),
-			fmt.Sprintf("delivery leaf %d of acquisition %s, %s", seq, v.m.Acquisition.ID, e.Time.Format(time.RFC3339)))
+		v.pass(CheckLeaf, leafFile, "leaf.delivery-leaf-d-of-acquisition", seq, v.m.Acquisition.ID, e.Time.Format(time.RFC3339))
 		v.leafBytes = data
 	}
 }
 
 func (v *verifier) inclusion() {
 	if v.cp == nil || v.proof == nil || v.leaf == nil {
-		v.fail(CheckInclusion, proofFile, "non verificabile: checkpoint, prova o foglia non validi",
-			"cannot be checked: checkpoint, proof or leaf invalid")
+		v.fail(CheckInclusion, proofFile, "inclusion.cannot-be-checked")
 		return
 	}
 	err := format.CheckInclusion(v.proof, v.cp, v.leafBytes)
 	if err != nil {
-		v.failErr(CheckInclusion, proofFile, "prova di inclusione non valida", err)
+		v.failErr(CheckInclusion, proofFile, "inclusion.invalid-inclusion-proof", err)
 		return
 	}
-	v.pass(CheckInclusion, proofFile, fmt.Sprintf("la foglia %d è nell'albero di %d foglie del checkpoint", v.proof.Index, v.cp.Size),
-		fmt.Sprintf("leaf %d is in the checkpoint's tree of %d leaves", v.proof.Index, v.cp.Size))
+	v.pass(CheckInclusion, proofFile, "inclusion.leaf-d-is-in-the", v.proof.Index, v.cp.Size)
 }
 
 func (v *verifier) body() {
 	if v.leaf == nil {
-		v.fail(CheckBody, manifestFile, "non verificabile: foglia non valida", "cannot be checked: leaf invalid")
+		v.fail(CheckBody, manifestFile, "body.cannot-be-checked")
 		return
 	}
 	sum := sha256Hex(v.raw[:v.bodyLen])
 	if v.leaf.ManifestSHA256 != sum || v.leaf.ManifestSize != int64(v.bodyLen) {
-		v.fail(CheckBody, manifestFile,
-			fmt.Sprintf("il corpo del manifesto (%d byte, SHA-256 %s) non è quello registrato nella foglia (%d byte, %s)", v.bodyLen, sum, v.leaf.ManifestSize, v.leaf.ManifestSHA256),
-			fmt.Sprintf("the manifest body (%d bytes, SHA-256 %s) is not the one the leaf records (%d bytes, %s)", v.bodyLen, sum, v.leaf.ManifestSize, v.leaf.ManifestSHA256))
+		v.fail(CheckBody, manifestFile, "body.the-manifest-body-d-bytes", v.bodyLen, sum, v.leaf.ManifestSize, v.leaf.ManifestSHA256)
 		return
 	}
-	v.pass(CheckBody, manifestFile, fmt.Sprintf("corpo del manifesto (%d byte) registrato nella foglia", v.bodyLen),
-		fmt.Sprintf("manifest body (%d bytes) recorded in the leaf", v.bodyLen))
+	v.pass(CheckBody, manifestFile, "body.manifest-body-d-bytes-recorded", v.bodyLen)
 }
 
 func (v *verifier) journalBlock() {
 	j := v.m.Journal
 	if v.cp == nil || v.proof == nil {
-		v.fail(CheckJournalBlock, manifestFile, "non verificabile: checkpoint o prova non validi", "cannot be checked: checkpoint or proof invalid")
+		v.fail(CheckJournalBlock, manifestFile, "journalblock.cannot-be-checked")
 		return
 	}
 	want := JournalRef{Origin: v.cp.Origin, LeafIndex: v.proof.Index, TreeSize: v.cp.Size, RootHash: hex.EncodeToString(v.cp.Root[:])}
 	if *j != want {
-		v.fail(CheckJournalBlock, manifestFile, fmt.Sprintf("il blocco journal %+v non corrisponde alle prove %+v", *j, want),
-			fmt.Sprintf("the journal block %+v does not match the proofs %+v", *j, want))
+		v.fail(CheckJournalBlock, manifestFile, "journalblock.mismatch", j.LeafIndex, j.TreeSize, j.RootHash,
+			want.LeafIndex, want.TreeSize, want.RootHash)
 		return
 	}
-	v.pass(CheckJournalBlock, manifestFile, "il blocco journal indica questa foglia e questo checkpoint",
-		"the journal block names this leaf and checkpoint")
+	v.pass(CheckJournalBlock, manifestFile, "journalblock.the-journal-block-names-this")
 }
 
 // derivedFiles checks SHA256SUMS and case.jsonld, which are functions of the manifest body.
 func (v *verifier) derivedFiles() {
 	d, err := derive(v.m)
 	if err != nil {
-		v.failErr(CheckSums, manifestFile, "manifesto non valido", err)
+		v.failErr(CheckSums, manifestFile, "sums.invalid-manifest", err)
 		return
 	}
 	if sums, ok := v.read(CheckSums, sumsFile, maxCaseLD); ok {
 		switch {
 		case !bytes.Equal(sums, d.sums):
-			v.fail(CheckSums, sumsFile, "SHA256SUMS non elenca esattamente i file del manifesto",
-				"SHA256SUMS does not list exactly the manifest's files")
+			v.fail(CheckSums, sumsFile, "sums.sha256sums-does-not-list-exactly")
 		case v.leaf != nil && v.leaf.SumsSHA256 != sha256Hex(sums):
-			v.fail(CheckSums, sumsFile, "SHA256SUMS non è quello registrato nella foglia", "SHA256SUMS is not the one the leaf records")
+			v.fail(CheckSums, sumsFile, "sums.sha256sums-is-not-the-one")
 		default:
-			v.pass(CheckSums, sumsFile, "SHA256SUMS elenca i file del manifesto", "SHA256SUMS lists the manifest's files")
+			v.pass(CheckSums, sumsFile, "sums.sha256sums-lists-the-manifest-s")
 		}
 	}
 	if cld, ok := v.read(CheckCaseLD, caseFile, maxCaseLD); ok {
 		if !bytes.Equal(cld, d.caseLD) {
-			v.fail(CheckCaseLD, caseFile, "case.jsonld non descrive questo manifesto", "case.jsonld does not describe this manifest")
+			v.fail(CheckCaseLD, caseFile, "caseld.case-jsonld-does-not-describe")
 		} else {
-			v.pass(CheckCaseLD, caseFile, "descrizione CASE/UCO coerente con il manifesto", "CASE/UCO description matches the manifest")
+			v.pass(CheckCaseLD, caseFile, "caseld.case-uco-description-matches-the")
 		}
 	}
 }
@@ -404,7 +401,7 @@ func (v *verifier) derivedFiles() {
 func (v *verifier) artifacts() {
 	files, err := v.m.files()
 	if err != nil {
-		v.failErr(CheckArtifact, manifestFile, "manifesto non valido", err)
+		v.failErr(CheckArtifact, manifestFile, "artifact.invalid-manifest", err)
 		return
 	}
 	for _, f := range files {
@@ -419,32 +416,30 @@ func (v *verifier) artifacts() {
 func (v *verifier) artifact(f file) {
 	size, ok := v.t.sizes()[f.Path]
 	if !ok {
-		v.fail(CheckArtifact, f.Path, "reperto mancante", "artifact missing")
+		v.fail(CheckArtifact, f.Path, "artifact.artifact-missing")
 		return
 	}
 	if size != f.Size {
-		v.fail(CheckArtifact, f.Path, fmt.Sprintf("dimensione %d byte, il manifesto indica %d", size, f.Size),
-			fmt.Sprintf("size %d bytes, the manifest says %d", size, f.Size))
+		v.fail(CheckArtifact, f.Path, "artifact.size-d-bytes-the-manifest", size, f.Size)
 		return
 	}
 	rc, err := v.t.open(f.Path)
 	if err != nil {
-		v.failErr(CheckArtifact, f.Path, "lettura non riuscita", err)
+		v.failErr(CheckArtifact, f.Path, "artifact.read-failed", err)
 		return
 	}
 	defer rc.Close()
 	h := sha256.New()
 	n, err := io.Copy(h, io.LimitReader(ctxReader{v.ctx, rc}, f.Size+1))
 	if err != nil {
-		v.failErr(CheckArtifact, f.Path, "lettura non riuscita", err)
+		v.failErr(CheckArtifact, f.Path, "artifact.read-failed", err)
 		return
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != f.SHA256 || n != f.Size {
-		v.fail(CheckArtifact, f.Path, fmt.Sprintf("SHA-256 %s (%d byte), il manifesto indica %s", got, n, f.SHA256),
-			fmt.Sprintf("SHA-256 %s (%d bytes), the manifest says %s", got, n, f.SHA256))
+		v.fail(CheckArtifact, f.Path, "artifact.digest-mismatch", got, n, f.SHA256)
 		return
 	}
-	v.pass(CheckArtifact, f.Path, fmt.Sprintf("%d byte, SHA-256 %s", f.Size, f.SHA256), fmt.Sprintf("%d bytes, SHA-256 %s", f.Size, f.SHA256))
+	v.pass(CheckArtifact, f.Path, "artifact.ok", f.Size, f.SHA256)
 }
 
 func (v *verifier) instructions() {
@@ -454,18 +449,16 @@ func (v *verifier) instructions() {
 	}
 	want, err := encodeVerifica(v.m, verificaParts{Attestation: v.hasAttestation(), Timestamp: v.has(tsrFile), Report: v.m.Report != nil})
 	if err != nil || !bytes.Equal(data, want) {
-		v.fail(CheckInstructions, verificaFile, "VERIFICA.txt non è il testo che questa consegna deve riportare",
-			"VERIFICA.txt is not the text this delivery should carry")
+		v.fail(CheckInstructions, verificaFile, "instructions.verifica-txt-is-not-the")
 		return
 	}
-	v.pass(CheckInstructions, verificaFile, "istruzioni di verifica integre", "verification instructions intact")
+	v.pass(CheckInstructions, verificaFile, "instructions.verification-instructions-intact")
 }
 
 func (v *verifier) extraFiles() {
 	for _, p := range sortedPaths(v.t.sizes()) {
 		if !v.seen[p] {
-			v.fail(CheckExtraFile, p, "file estraneo: il manifesto e le prove non lo prevedono",
-				"extra file: neither the manifest nor the proofs account for it")
+			v.fail(CheckExtraFile, p, "extrafile.extra-file")
 		}
 	}
 }

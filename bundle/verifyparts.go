@@ -1,7 +1,6 @@
 package bundle
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/attesta/attesta/journal/format"
@@ -11,12 +10,12 @@ import (
 
 func (v *verifier) timestamp() {
 	if !v.has(tsrFile) {
-		v.skip(CheckTimestamp, "", "nessuna marca temporale nella consegna", "no time-stamp in the delivery")
+		v.skip(CheckTimestamp, "", "timestamp.no-time-stamp-in-the")
 		return
 	}
 	v.seen[tsrFile] = true
 	if v.opts.VerifyTimestamp == nil {
-		v.skip(CheckTimestamp, tsrFile, "marca temporale presente, non verificata (nessun verificatore)", "time-stamp present, not checked (no verifier given)")
+		v.skip(CheckTimestamp, tsrFile, "timestamp.time-stamp-present-not-checked")
 		return
 	}
 	tok, ok := v.read(CheckTimestamp, tsrFile, maxSmallFile)
@@ -25,11 +24,10 @@ func (v *verifier) timestamp() {
 	}
 	at, err := v.opts.VerifyTimestamp(v.ctx, tok, v.cp.Note)
 	if err != nil {
-		v.failErr(CheckTimestamp, tsrFile, "marca temporale non valida", err)
+		v.failErr(CheckTimestamp, tsrFile, "timestamp.invalid-time-stamp", err)
 		return
 	}
-	v.pass(CheckTimestamp, tsrFile, "marca temporale valida sul checkpoint: "+at.UTC().Format(time.RFC3339),
-		"valid time-stamp over the checkpoint: "+at.UTC().Format(time.RFC3339))
+	v.pass(CheckTimestamp, tsrFile, "timestamp.valid-time-stamp-over-the", at.UTC().Format(time.RFC3339))
 }
 
 // pdf checks relazione.pdf: that it is the report the manifest records (and so the delivery leaf commits to), and
@@ -37,7 +35,7 @@ func (v *verifier) timestamp() {
 func (v *verifier) pdf() {
 	r := v.m.Report
 	if !v.has(reportFile) && r == nil {
-		v.skip(CheckPDF, "", "nessuna relazione PDF nella consegna", "no PDF report in the delivery")
+		v.skip(CheckPDF, "", "pdf.no-pdf-report-in-the")
 		return
 	}
 	v.seen[reportFile] = true
@@ -50,33 +48,29 @@ func (v *verifier) pdf() {
 		// A delivery made before reports were recorded in the manifest: still valid evidence, whose PDF is checked
 		// for its signer below but is bound to nothing. A newer manifest cannot be stripped of its record (the
 		// journal leaf commits to the manifest), so this never weakens a delivery that has one.
-		v.skip(CheckReport, reportFile, "il manifesto non registra la relazione (consegna di una versione precedente): nulla la lega a questa consegna, fa fede manifest.json",
-			"the manifest does not record the report (a delivery of an earlier version): nothing ties it to this delivery, manifest.json is what counts")
+		v.skip(CheckReport, reportFile, "report.the-manifest-does-not-record")
 	case sum != r.SHA256 || int64(len(data)) != r.Size:
-		v.fail(CheckReport, reportFile, fmt.Sprintf("SHA-256 %s (%d byte), il manifesto registra %s (%d byte)", sum, len(data), r.SHA256, r.Size),
-			fmt.Sprintf("SHA-256 %s (%d bytes), the manifest records %s (%d bytes)", sum, len(data), r.SHA256, r.Size))
+		v.fail(CheckReport, reportFile, "report.digest-mismatch", sum, len(data), r.SHA256, r.Size)
 	default:
-		v.pass(CheckReport, reportFile, "la relazione è quella registrata nel manifesto: "+r.SHA256,
-			"the report is the one the manifest records: "+r.SHA256)
+		v.pass(CheckReport, reportFile, "report.the-report-is-the-one", r.SHA256)
 	}
 	v.pdfSigner(data)
 }
 
 func (v *verifier) pdfSigner(data []byte) {
 	if v.opts.VerifyPDF == nil {
-		v.skip(CheckPDF, reportFile, "firma della relazione non verificata (nessun verificatore)", "report signature not checked (no verifier given)")
+		v.skip(CheckPDF, reportFile, "pdf.report-signature-not-checked-no")
 		return
 	}
 	signer, err := v.opts.VerifyPDF(v.ctx, data)
 	if err != nil {
-		v.failErr(CheckPDF, reportFile, "firma della relazione non valida", err)
+		v.failErr(CheckPDF, reportFile, "pdf.invalid-report-signature", err)
 		return
 	}
 	cpKey, err := format.VerifierPublicKey(v.key)
 	if err != nil || !cpKey.Equal(signer) {
-		v.fail(CheckPDF, reportFile, "la relazione non è firmata dalla chiave del checkpoint (la chiave dell'apparecchio)",
-			"the report is not signed by the checkpoint key (the appliance's key)")
+		v.fail(CheckPDF, reportFile, "pdf.the-report-is-not-signed")
 		return
 	}
-	v.pass(CheckPDF, reportFile, "firma della relazione valida, della chiave del checkpoint", "report signature valid, by the checkpoint key")
+	v.pass(CheckPDF, reportFile, "pdf.report-signature-valid-by-the")
 }

@@ -8,9 +8,11 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
+	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/report"
@@ -35,20 +37,25 @@ type Acquisition struct {
 	mu        sync.Mutex
 	artifacts int
 	done      bool
-	custody   []report.Action // every action on the evidence, for the report's chain of custody
+	custody   []bundle.CustodyAction // every action on the evidence: the report's chain of custody, custody.jsonl
 
 	// Request says who asked for the acquisition and why, for the report.
 	Request report.Request
 }
 
-// note adds an action to the chain of custody.
-func (acq *Acquisition) note(what, detail string) {
+// note adds an action (a bundle.Custody* code) to the chain of custody; chat is the chat it concerns (E.164), empty
+// for the whole acquisition. fields are key, value pairs.
+func (acq *Acquisition) note(action, chat string, fields ...string) {
+	f := make(map[string]string, len(fields)/2)
+	for i := 0; i+1 < len(fields); i += 2 {
+		f[fields[i]] = fields[i+1]
+	}
 	acq.mu.Lock()
-	acq.custody = append(acq.custody, report.Action{At: time.Now().UTC(), What: what, Detail: detail})
+	acq.custody = append(acq.custody, bundle.CustodyAction{At: time.Now().UTC(), Action: action, Chat: chat, Fields: f})
 	acq.mu.Unlock()
 }
 
-// Custody returns the chain of custody so far.
+// Custody returns the chain of custody so far, of every chat of the acquisition.
 func (acq *Acquisition) Custody() []report.Action {
 	acq.mu.Lock()
 	defer acq.mu.Unlock()
@@ -85,13 +92,18 @@ func (p *Pipelines) StartAcquisition(ctx context.Context, caseID, method string,
 	if err != nil {
 		return nil, fmt.Errorf("appliance: acquisition %s: %w", acq.ID, err)
 	}
-	acq.note("acquisition started ("+method+")", fmt.Sprintf("journal leaf %d", leaf.Index))
+	acq.note(bundle.CustodyStart, "", "method", method, "leaf", strconv.FormatUint(leaf.Index, 10))
 	return acq, nil
 }
 
 // AddArtifact stores r's bytes as an encrypted blob of the case and journals it. kind says what it is
 // ("screenshot", "mhtml", "media", "database", "messages"). The leaf is durable when AddArtifact returns.
 func (acq *Acquisition) AddArtifact(ctx context.Context, kind string, r io.Reader) (Artifact, error) {
+	return acq.addArtifact(ctx, kind, "", r)
+}
+
+// addArtifact is AddArtifact for an artifact of one chat (E.164), which its chain of custody names.
+func (acq *Acquisition) addArtifact(ctx context.Context, kind, chat string, r io.Reader) (Artifact, error) {
 	if err := acq.p.gate.CheckCertify(); err != nil {
 		return Artifact{}, err
 	}
@@ -108,7 +120,8 @@ func (acq *Acquisition) AddArtifact(ctx context.Context, kind string, r io.Reade
 	acq.mu.Lock()
 	acq.artifacts++
 	acq.mu.Unlock()
-	acq.note(kind+" stored, encrypted", fmt.Sprintf("SHA-256 %s, %d bytes, journal leaf %d", ref.SHA256, ref.Size, leaf.Index))
+	acq.note(bundle.CustodyArtifact, chat, "kind", kind, "sha256", ref.SHA256, "size", strconv.FormatInt(ref.Size, 10),
+		"leaf", strconv.FormatUint(leaf.Index, 10))
 	return Artifact{Kind: kind, Ref: ref, Leaf: leaf}, nil
 }
 

@@ -88,9 +88,9 @@ type source struct {
 
 func (s source) report() report.Source {
 	// The report is in Italian; these phrases are printed as they are.
-	path := "backup WhatsApp consegnato dal cliente (crypt12/14/15) → msgstore.db"
+	path := report.PathAndroidBackup
 	if s.method == evidence.MethodADB {
-		path = "telefono via USB (ADB, sola lettura): backup locale cifrato end-to-end di WhatsApp → msgstore.db"
+		path = report.PathADB
 	}
 	return report.Source{DeviceModel: s.model, OSVersion: s.os, WhatsAppVersion: s.whatsApp, ExtractionPath: path}
 }
@@ -350,7 +350,7 @@ func (p *Pipelines) fetchMedia(ctx context.Context, acq *Acquisition, src mediaS
 		if ctx.Err() != nil {
 			return evidence.Attachment{}, ctx.Err()
 		}
-		acq.note("media not obtained", fmt.Sprintf("%s: %v", md.PhonePath, err))
+		acq.note(bundle.CustodyMediaMissed, "", "path", md.PhonePath, "error", err.Error())
 		return md.Missing(msgstore.UnavailableNotOnPhone), nil
 	}
 	if _, err := tmp.Seek(0, io.SeekStart); err != nil {

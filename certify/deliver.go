@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/bundle/verifycmd"
@@ -47,6 +49,10 @@ func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	if err != nil {
 		return "", err
 	}
+	custody, err := attachCustody(m, acq.Custody())
+	if err != nil {
+		return "", err
+	}
 	var pdf bytes.Buffer
 	if err := render(ctx, m, &pdf); err != nil {
 		return "", fmt.Errorf("appliance: report of delivery of %s: %w", m.Chat.Phone, err)
@@ -56,7 +62,8 @@ func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	if err != nil {
 		return "", fmt.Errorf("appliance: seal delivery of %s: %w", m.Chat.Phone, err)
 	}
-	acq.note("delivery sealed in the journal", fmt.Sprintf("leaf %d of %d", m.Journal.LeafIndex, m.Journal.TreeSize))
+	acq.note(bundle.CustodySealed, m.Chat.Phone, "leaf", strconv.FormatUint(m.Journal.LeafIndex, 10),
+		"tree_size", strconv.FormatUint(m.Journal.TreeSize, 10))
 	tmp, err := os.MkdirTemp(p.tempDir, ".attestation-")
 	if err != nil {
 		return "", err
@@ -70,8 +77,8 @@ func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return "", err
 	}
-	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: caseBlobs{p.blobs, acq.Case}, Attestation: attDir,
-		Report: pdf.Bytes()}
+	d := bundle.Delivery{Manifest: m, Sealed: sealed, Artifacts: custody.over(caseBlobs{p.blobs, acq.Case}),
+		Attestation: attDir, Report: pdf.Bytes()}
 	folder, err := bundle.WriteUnique(ctx, outDir, d, opts)
 	if err != nil {
 		return "", fmt.Errorf("appliance: write delivery of %s: %w", m.Chat.Phone, err)
@@ -80,6 +87,43 @@ func (p *Pipelines) Deliver(ctx context.Context, acq *Acquisition, m *bundle.Man
 	p.log.InfoContext(ctx, "delivery written", slog.String("case", acq.Case), slog.String("acquisition", m.Acquisition.ID),
 		slog.Uint64("leaf", m.Journal.LeafIndex))
 	return folder, nil
+}
+
+// custodyLog is a delivery's artifacts/custody.jsonl: its bytes, served by their digest beside the case's blobs.
+type custodyLog struct {
+	sha  string
+	data []byte
+}
+
+// attachCustody writes the chain of custody of m's chat (bundle.CustodyFor) as custody.jsonl and lists it among
+// m's artifacts, so that the manifest, sealed next, commits to it. The report, rendered from the same actions,
+// prints the same log.
+func attachCustody(m *bundle.Manifest, actions []bundle.CustodyAction) (custodyLog, error) {
+	data, err := bundle.EncodeCustody(bundle.CustodyFor(actions, m.Chat.Phone))
+	if err != nil {
+		return custodyLog{}, fmt.Errorf("appliance: custody of delivery of %s: %w", m.Chat.Phone, err)
+	}
+	sum := sha256.Sum256(data)
+	c := custodyLog{sha: hex.EncodeToString(sum[:]), data: data}
+	m.Artifacts = append(m.Artifacts, evidence.Artifact{Path: bundle.CustodyPath, SHA256: c.sha, Size: int64(len(data)),
+		Kind: evidence.ArtifactLog})
+	return c, nil
+}
+
+func (c custodyLog) over(src bundle.ArtifactSource) bundle.ArtifactSource {
+	return custodySource{c, src}
+}
+
+type custodySource struct {
+	log custodyLog
+	src bundle.ArtifactSource
+}
+
+func (s custodySource) Open(ctx context.Context, sha256hex string) (io.ReadCloser, error) {
+	if sha256hex == s.log.sha {
+		return io.NopCloser(bytes.NewReader(s.log.data)), nil
+	}
+	return s.src.Open(ctx, sha256hex)
 }
 
 // VerifyOptions returns the options for checking a delivery offline, with the report's PAdES signature checked too:

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -95,14 +97,14 @@ func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 		return nil, err
 	}
 	env := s.Environment()
-	acq.note("WhatsApp Web linked by QR", fmt.Sprintf("account %s, build %s, bridge v%d, %s, clock offset %v",
-		orUnknown(env.LinkedAccount), env.WhatsAppBuild, env.BridgeVersion, env.Chromium, env.ClockOffset))
+	acq.note(bundle.CustodyLinked, "", "account", env.LinkedAccount, "build", env.WhatsAppBuild,
+		"bridge", strconv.Itoa(env.BridgeVersion), "browser", env.Chromium, "clock_offset", env.ClockOffset.String())
 	res, err := s.Capture(ctx, web.TargetsFromList(job.List, job.MaxMessages))
 	if res == nil {
 		return nil, err
 	}
 	if errors.Is(err, web.ErrLinkLost) && len(res.Incomplete()) > 0 {
-		acq.note("WhatsApp Web link lost", fmt.Sprintf("%d chats not finished: a new QR code is shown to resume", len(res.Incomplete())))
+		acq.note(bundle.CustodyLinkLost, "", "chats", strconv.Itoa(len(res.Incomplete())))
 		res, err = p.resumeWeb(ctx, acq, s, job, res)
 	}
 	outcomes, derr := p.deliverWeb(ctx, acq, job, res, started)
@@ -136,7 +138,7 @@ func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob
 		SourceVersion: fmt.Sprintf("WhatsApp Web %s, bridge v%d, %s", env.WhatsAppBuild, env.BridgeVersion, env.Chromium),
 	}
 	src := report.Source{WebBuild: env.WhatsAppBuild, BridgeVersion: fmt.Sprint(env.BridgeVersion),
-		ExtractionPath: "WhatsApp Web collegato tramite QR, lettura dal livello dei moduli (nessuna conferma di lettura inviata)"}
+		ExtractionPath: report.PathWhatsAppWeb}
 	var outcomes []ChatOutcome
 	for i, cr := range res.Chats {
 		out := ChatOutcome{Entry: job.List.Entries[i]}
@@ -213,7 +215,7 @@ type acqRecorder struct {
 var _ web.Recorder = (*acqRecorder)(nil)
 
 func (r *acqRecorder) Artifact(ctx context.Context, kind, name string, rd io.Reader) (string, int64, error) {
-	art, err := r.acq.AddArtifact(ctx, kind, rd)
+	art, err := r.acq.addArtifact(ctx, kind, chatOf(name), rd)
 	return art.Ref.SHA256, art.Ref.Size, err
 }
 
@@ -231,7 +233,7 @@ func (r *acqRecorder) Event(ctx context.Context, kind string, fields map[string]
 		"acquisition": r.acq.ID, "kind": kind, "sha256": hex.EncodeToString(sum[:]),
 	}})
 	if kind == "action" || kind == "anomaly" || kind == "consent" {
-		r.acq.note("capture: "+kind, summarize(fields))
+		r.acq.note(bundle.CustodyCapture, phoneOf(fields), custodyFields(kind, fields)...)
 	}
 	return err
 }
@@ -248,13 +250,32 @@ func (r *acqRecorder) storeLog(ctx context.Context) error {
 	return err
 }
 
-// summarize renders event fields for the chain of custody as a short phrase ("download-media: id 3EB0…, state
-// reuploading"): the action or code first, then the other fields, without the chat, which the delivery names.
-func summarize(fields map[string]any) string {
-	var lead string
+// chatOf is the chat (E.164) of a capture artifact named chats/<digits>/…, or "" for one of the whole session.
+func chatOf(name string) string {
+	if rest, ok := strings.CutPrefix(name, "chats/"); ok {
+		if digits, _, ok := strings.Cut(rest, "/"); ok && digits != "" {
+			return "+" + digits
+		}
+	}
+	return ""
+}
+
+// phoneOf is the chat (E.164) a capture event concerns, from its "phone" field; "" for the whole session.
+func phoneOf(fields map[string]any) string {
+	if p, ok := fields["phone"].(string); ok {
+		return p
+	}
+	return ""
+}
+
+// custodyFields turns a capture event into the key, value pairs of its custody action: the event's kind, its step
+// ("action", "code" or "kind" of the fields) and the other fields as text, without the chat, which the action
+// names. A value that is a map or a list is written out item by item, never as Go syntax.
+func custodyFields(kind string, fields map[string]any) []string {
+	out := []string{"event", kind}
 	for _, k := range []string{"action", "code", "kind"} {
 		if v, ok := fields[k]; ok {
-			lead = fmt.Sprint(v)
+			out = append(out, "step", flatten(v))
 			break
 		}
 	}
@@ -267,26 +288,60 @@ func summarize(fields map[string]any) string {
 		}
 	}
 	slices.Sort(keys)
-	parts := make([]string, 0, len(keys))
 	for _, k := range keys {
-		parts = append(parts, fmt.Sprintf("%s %v", k, fields[k]))
-	}
-	out := strings.Join(parts, ", ")
-	if lead != "" {
-		out = lead + ": " + out
-	}
-	if r := []rune(out); len(r) > 160 {
-		out = string(r[:160]) + "…"
+		out = append(out, k, flatten(fields[k]))
 	}
 	return out
+}
+
+// flatten writes a field value as text: maps as "key → value" pairs in key order, lists item by item, numbers
+// without exponent, anything else as JSON.
+func flatten(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case bool:
+		return strconv.FormatBool(x)
+	case fmt.Stringer:
+		return x.String()
+	}
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.Map:
+		keys := rv.MapKeys()
+		pairs := make([]string, 0, len(keys))
+		for _, k := range keys {
+			pairs = append(pairs, flatten(k.Interface())+" → "+flatten(rv.MapIndex(k).Interface()))
+		}
+		slices.Sort(pairs)
+		return strings.Join(pairs, ", ")
+	case reflect.Slice, reflect.Array:
+		items := make([]string, rv.Len())
+		for i := range items {
+			items[i] = flatten(rv.Index(i).Interface())
+		}
+		return strings.Join(items, ", ")
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(rv.Float(), 'f', -1, 64)
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("%T", v)
+	}
+	return string(b)
 }
 
 // noteWrongAccount puts a refused link in the chain of custody: which account linked, which one was expected.
 func noteWrongAccount(acq *Acquisition, err error) {
 	var ae *web.AccountError
 	if errors.As(err, &ae) {
-		acq.note("WhatsApp Web linked by another account: session stopped, nothing read",
-			fmt.Sprintf("linked %s, expected %s (%s)", orUnknown(ae.Linked), ae.Expected, ae.Reason))
+		acq.note(bundle.CustodyLinkRefused, "", "linked", orUnknown(ae.Linked), "expected", ae.Expected, "reason", ae.Reason)
 	}
 }
 

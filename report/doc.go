@@ -1,14 +1,24 @@
-// Package report renders relazione.pdf, the report a client's lawyer files in court: who asked for the
-// acquisition and why, the appliance that made it and its TPM identity, the method and the chain of custody, every
-// message with its receipts and the verdict of the legal-value rule with its basis and caveats, the screenshots,
-// the anomalies, the list of SHA-256 digests, and how to verify all of it offline.
+// Package report renders relazione.pdf, the report a client's lawyer files in court and a judge reads.
+//
+// # Order
+//
+// Page 1 is the answer: who asked and why, the sender, the chat, the period, and a table with one row per certified
+// message (number, date and time, type, first words, verdict: PROVATO by reading, playing or reply with its time,
+// or NON PROVATO with the reason) and the counts. Then the messages in full with their receipts and the verdict as
+// a sentence; the caveats and every anomaly, explained in the report's language (the technical values stay in
+// manifest.json); the method and the appliance with its TPM identity and last attestation; the chain of custody
+// as short sentences; each distinct screenshot once, with the messages it shows; how to verify, with the digest of
+// every file. Appendix A is the full technical log of the chat's chain of custody, with labels in the report's
+// language, as artifacts/custody.jsonl holds it (bundle.CustodyFormat).
 //
 // # Kinds and languages
 //
-// Two kinds are sold, with the same legal value: [Semplice] prints the essential data (the certified messages,
-// their verdicts, the replies they rely on, the digests) and [Personalizzata] the full detail (every message of
-// the delivery, per-recipient receipts, image thumbnails, the screenshots). Italian is the default language,
-// English is available ([Options].Lang). Times are shown in Europe/Rome (evidence.Location), with the zone.
+// Two kinds are sold, with the same legal value: [Semplice] is page 1, the caveats and anomalies, and how to
+// verify; [Personalizzata] adds everything else. Italian is the default language, English is available
+// ([Options].Lang): every word the report writes comes from one catalog (internal/i18n) that holds each text in
+// both, and a test fails when one lacks a language, or when a rendered Italian page holds a line that reads as
+// English (or the other way round). What the report quotes stays as written: the messages, the client's words.
+// Times are shown in Europe/Rome (evidence.Location), with the zone.
 //
 // # Encoding
 //
@@ -16,7 +26,7 @@
 // the embedded Go fonts (UTF-8 TrueType subsets with a ToUnicode map, so that text extraction returns what was
 // printed), images as JPEG thumbnails re-encoded from the originals, and the manifest.json of the delivery
 // embedded as a file attachment named "manifest.json", byte for byte as the delivery folder holds it
-// ([ManifestJSON]). A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
+// ([ManifestJSON]), beside the chat's custody log, "custody.jsonl", byte for byte as artifacts/custody.jsonl. A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
 // code point, "[U+1F600]", and a run of them as one bracket, "[U+1F44D U+1F3FD]". [RenderSigned] then appends a
 // PAdES signature with report/pades (an incremental update that covers the whole document). The layout may change
 // between versions; what the report states may not: a change in what it says is a change of the product.

@@ -161,16 +161,46 @@ func sample(tb testing.TB) (report.Input, memFiles) {
 			AK: strings.Repeat("cd", 32), VKey: "attesta/A1-0042+1a2b3c4d+AhkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE"},
 		Attestation: &report.Attestation{At: now.Add(-2 * time.Hour), OK: true,
 			Summary: "quote dei PCR 0-7 valida, chiave certificata dall'AK, orologio TPM monotono"},
-		Source: report.Source{WebBuild: "2.3000.1019", BridgeVersion: "bridge/3"},
-		Custody: []report.Action{
-			{At: now.Add(-30 * time.Minute), What: "Sessione WhatsApp Web collegata", Detail: "QR scansionato dal cliente"},
-			{At: now.Add(-20 * time.Minute), What: "Acquisizione avviata", Detail: "foglia 37"},
-			{At: now.Add(-5 * time.Minute), What: "Acquisizione conclusa", Detail: "foglia 40"},
-			{At: now.Add(-time.Minute), What: "Consegna sigillata", Detail: "foglia 41"},
-		},
-		Files: files,
+		Source:  report.Source{WebBuild: "2.3000.1019", BridgeVersion: "bridge/3"},
+		Custody: sampleCustody(chat.Phone),
+		Files:   files,
 	}
 	return in, files
+}
+
+// sampleCustody is the chain of custody of a WhatsApp Web capture of the chat phone and of another chat of the same
+// acquisition, which the report leaves out.
+func sampleCustody(phone string) []report.Action {
+	t0 := now.Add(-30 * time.Minute)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	f := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	other := "+393286664444"
+	return []report.Action{
+		{At: at(0), Action: bundle.CustodyStart, Fields: f("method", "whatsapp-web", "leaf", "37")},
+		{At: at(2), Action: bundle.CustodyCapture, Fields: f("event", "action", "step", "open", "chromium", "Chrome/156", "url", "https://web.whatsapp.com/")},
+		{At: at(3), Action: bundle.CustodyCapture, Fields: f("event", "action", "step", "qr", "ref_sha256", strings.Repeat("9c", 32))},
+		{At: at(20), Action: bundle.CustodyLinked, Fields: f("account", "+393351234567", "build", "2.3000.1019", "bridge", "3", "browser", "Chrome/156", "clock_offset", "-54µs")},
+		{At: at(21), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "resolve", "found", "true", "title", "Emanuel Celano", "unread", "0", "via", "phone")},
+		{At: at(22), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "read-messages", "loaded", "9", "edited", "M1 → M1b")},
+		{At: at(23), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "message-info", "id", "M1", "found", "true", "receipts", "2")},
+		{At: at(24), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "message-info", "id", "M9", "found", "false", "error", "No message info found for true_393771151946@c.us_M9")},
+		{At: at(25), Action: bundle.CustodyArtifact, Chat: phone, Fields: f("kind", "media", "sha256", strings.Repeat("ab", 32), "size", "20480", "leaf", "38")},
+		{At: at(26), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "download-media", "id", "M4", "ok", "true", "sha256", strings.Repeat("ab", 32), "size", "20480", "whatsapp_hash_ok", "true")},
+		{At: at(27), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "download-media", "id", "M3", "ok", "false", "state", "gone", "error", "media download failed: HTTP 404")},
+		{At: at(28), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "open-chat", "consent", "false", "title", "Emanuel Celano", "unread", "0")},
+		{At: at(29), Action: bundle.CustodyCapture, Chat: phone, Fields: f("event", "action", "step", "scroll-to", "id", "M1", "found", "true")},
+		{At: at(30), Action: bundle.CustodyArtifact, Chat: phone, Fields: f("kind", "screenshot", "sha256", strings.Repeat("cd", 32), "size", "44994", "leaf", "39")},
+		{At: at(31), Action: bundle.CustodyArtifact, Chat: phone, Fields: f("kind", "mhtml", "sha256", strings.Repeat("ef", 32), "size", "11126", "leaf", "40")},
+		{At: at(32), Action: bundle.CustodyCapture, Chat: other, Fields: f("event", "action", "step", "resolve", "found", "true", "title", "Giulia Neri")},
+		{At: at(33), Action: bundle.CustodyArtifact, Chat: other, Fields: f("kind", "screenshot", "sha256", strings.Repeat("12", 32), "size", "31649", "leaf", "41")},
+		{At: at(34), Action: bundle.CustodySealed, Chat: other, Fields: f("leaf", "42", "tree_size", "43")},
+	}
 }
 
 // render renders in with opts into a file in a temporary directory and returns its path and bytes.

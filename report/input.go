@@ -57,6 +57,9 @@ type Attestation struct {
 	At      time.Time
 	OK      bool
 	Summary string // what was checked or what failed, as the scheduler recorded it
+	// Leaf is the journal leaf that records the attestation; when set, the report describes the checks in its
+	// own language and refers to the leaf instead of printing Summary.
+	Leaf *uint64
 }
 
 // Source describes how the data was reached: the WhatsApp Web fields for a web capture, the device fields for a
@@ -67,15 +70,21 @@ type Source struct {
 	DeviceModel     string
 	OSVersion       string
 	WhatsAppVersion string
-	ExtractionPath  string // e.g. "ADB backup → msgstore.db", "crypt15 backup (64-digit key)"
+	// ExtractionPath is one of the Path* codes, which the report describes in its language, or a description
+	// printed as it is.
+	ExtractionPath string
 }
 
-// Action is one step of the chain of custody.
-type Action struct {
-	At     time.Time
-	What   string // the action ("phone connected", "acquisition started", "delivery sealed")
-	Detail string // whatever identifies it: a serial, a leaf index, a digest
-}
+// Extraction paths the report describes.
+const (
+	PathWhatsAppWeb   = "whatsapp-web-modules" // WhatsApp Web linked by QR, read from its module layer
+	PathAndroidBackup = "android-backup"       // a WhatsApp backup handed over by the client → msgstore.db
+	PathADB           = "adb-backup"           // a phone on USB through ADB, read-only → msgstore.db
+)
+
+// Action is one step of the chain of custody, as artifacts/custody.jsonl records it: a stable action code
+// (bundle.Custody*), the chat it concerns, and fields the report prints with labels in its language.
+type Action = bundle.CustodyAction
 
 // Opener gives the bytes of a file by the SHA-256 of its content. Open returns an error wrapping fs.ErrNotExist
 // when it has no such content; the report checks the bytes against the digest itself. It has the shape of

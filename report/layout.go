@@ -3,11 +3,12 @@ package report
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/go-pdf/fpdf"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // Page geometry in millimetres (A4 portrait).
@@ -27,7 +28,7 @@ type renderer struct {
 	pdf     *fpdf.Fpdf
 	in      Input
 	opts    Options
-	w       *words
+	lang    i18n.Lang
 	cov     *coverage
 	section int
 	images  int
@@ -36,7 +37,8 @@ type renderer struct {
 }
 
 func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *renderer {
-	r := &renderer{ctx: ctx, in: in, opts: opts, w: wordsFor(opts.Lang), cov: cov}
+	lang, _ := i18n.Parse(opts.Lang) // checked by Options.check
+	r := &renderer{ctx: ctx, in: in, opts: opts, lang: lang, cov: cov}
 	pdf := fpdf.New("P", "mm", "A4", "")
 	addFonts(pdf)
 	pdf.SetMargins(margin, margin, margin)
@@ -45,8 +47,8 @@ func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *re
 	pdf.SetCatalogSort(true) // fonts and images in a fixed order: equal input, equal bytes
 	pdf.SetCreationDate(opts.Now)
 	pdf.SetModificationDate(opts.Now)
-	pdf.SetTitle(r.w.Title, true)
-	pdf.SetSubject(r.w.Subtitle, true)
+	pdf.SetTitle(r.t("Title"), true)
+	pdf.SetSubject(r.t("Subtitle"), true)
 	pdf.SetCreator("Attesta "+in.Appliance.SoftwareVersion, true)
 	pdf.SetAuthor("Attesta "+in.Appliance.ID, true)
 	pdf.SetProducer("Attesta", true)
@@ -61,6 +63,17 @@ func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *re
 	return r
 }
 
+// t prints a text of the catalog in the report's language.
+func (r *renderer) t(key string, args ...any) string { return catalog.T(r.lang, key, args...) }
+
+// lookup prints the text of family.value ("Types.image"), or value itself when the catalog has none.
+func (r *renderer) lookup(family, value string) string {
+	if k := family + "." + value; catalog.Has(k) {
+		return r.t(k)
+	}
+	return value
+}
+
 // s makes text printable with the embedded fonts.
 func (r *renderer) s(text string) string { return r.cov.printable(text) }
 
@@ -72,7 +85,7 @@ func (r *renderer) header() {
 	}
 	r.font("", 7.5)
 	r.pdf.SetTextColor(110, 110, 110)
-	r.pdf.CellFormat(bodyW/2, 4, r.s(r.w.Title), "", 0, "L", false, 0, "")
+	r.pdf.CellFormat(bodyW/2, 4, r.s(r.t("Title")), "", 0, "L", false, 0, "")
 	r.pdf.CellFormat(bodyW/2, 4, r.s(r.in.Manifest.FolderName()), "", 1, "R", false, 0, "")
 	r.pdf.SetDrawColor(180, 180, 180)
 	r.pdf.Line(margin, r.pdf.GetY()+0.5, pageW-margin, r.pdf.GetY()+0.5)
@@ -86,7 +99,7 @@ func (r *renderer) footer() {
 	r.pdf.SetTextColor(110, 110, 110)
 	left := "Attesta · " + r.in.Manifest.Acquisition.ID
 	r.pdf.CellFormat(bodyW/2, 4, r.s(left), "", 0, "L", false, 0, "")
-	r.pdf.CellFormat(bodyW/2, 4, fmt.Sprintf(r.w.Page, r.pdf.PageNo()), "", 0, "R", false, 0, "")
+	r.pdf.CellFormat(bodyW/2, 4, r.t("Page", r.pdf.PageNo()), "", 0, "R", false, 0, "")
 	r.pdf.SetTextColor(0, 0, 0)
 }
 
@@ -110,6 +123,46 @@ func (r *renderer) heading(title string, room float64) {
 	r.pdf.Line(margin, r.pdf.GetY(), pageW-margin, r.pdf.GetY())
 	r.pdf.SetTextColor(0, 0, 0)
 	r.pdf.Ln(2)
+}
+
+// subheading prints a title inside a section (page 1 has no numbered section).
+func (r *renderer) subheading(title string) {
+	r.pdf.Ln(1)
+	r.need(18)
+	r.font("B", 11)
+	r.pdf.SetTextColor(20, 50, 90)
+	r.pdf.MultiCell(bodyW, 6, r.s(title), "", "L", false)
+	r.pdf.SetTextColor(0, 0, 0)
+	r.pdf.Ln(1)
+}
+
+// tableHead prints the header row of a table, on a grey band.
+func (r *renderer) tableHead(widths []float64, cells []string) {
+	r.need(12)
+	r.font("B", 8.5)
+	r.pdf.SetFillColor(225, 230, 238)
+	x := margin
+	y := r.pdf.GetY()
+	for i, c := range cells {
+		r.pdf.SetXY(x, y)
+		r.pdf.CellFormat(widths[i], 5.5, r.s(c), "", 0, "L", true, 0, "")
+		x += widths[i]
+	}
+	r.pdf.SetY(y + 6.5)
+}
+
+// rowColored is row with the cell at index colored, bold, in color.
+func (r *renderer) rowColored(widths []float64, cells []string, colored int, color [3]int) {
+	r.rowStyled(widths, cells, func(i int) {
+		if i == colored {
+			r.font("B", 8.5)
+			r.pdf.SetTextColor(color[0], color[1], color[2])
+		} else {
+			r.font("", 8.5)
+			r.pdf.SetTextColor(0, 0, 0)
+		}
+	})
+	r.pdf.SetTextColor(0, 0, 0)
 }
 
 // para prints a paragraph of body text.
@@ -169,18 +222,24 @@ func (r *renderer) field(label, value string, monoValue bool) {
 
 // row prints one row of a table whose columns have the given widths, kept on one page.
 func (r *renderer) row(widths []float64, cells []string, style string) {
-	r.font(style, 8.5)
+	r.rowStyled(widths, cells, func(int) { r.font(style, 8.5) })
+}
+
+// rowStyled prints one row of a table, setting each cell's font with style(i) first.
+func (r *renderer) rowStyled(widths []float64, cells []string, style func(i int)) {
 	lines := 1
 	for i, c := range cells {
+		style(i)
 		cells[i] = r.s(c)
-		lines = max(lines, len(r.pdf.SplitText(cells[i], widths[i])))
+		lines = max(lines, len(r.pdf.SplitText(cells[i], widths[i]-1)))
 	}
 	h := float64(lines) * 4.2
 	r.need(h + 1)
 	x, y := margin, r.pdf.GetY()
 	for i, c := range cells {
+		style(i)
 		r.pdf.SetXY(x, y)
-		r.pdf.MultiCell(widths[i], 4.2, c, "", "L", false)
+		r.pdf.MultiCell(widths[i]-1, 4.2, c, "", "L", false)
 		x += widths[i]
 	}
 	r.pdf.SetY(y + h)
@@ -209,7 +268,7 @@ func (r *renderer) image(p *picture, indent, widthMM, maxH float64) {
 // when formats a time, or says it is unknown.
 func (r *renderer) when(t time.Time) string {
 	if t.IsZero() {
-		return r.w.Unknown
+		return r.t("Unknown")
 	}
 	return date(t)
 }

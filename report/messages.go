@@ -18,35 +18,14 @@ const (
 
 func (r *renderer) messages() error {
 	m := r.in.Manifest
-	r.heading(r.w.SecMessages, 0)
+	r.heading(r.t("SecMessages"), 0)
 	full := r.opts.Kind == Personalizzata
-	if full {
-		r.para("", r.w.MessagesNoteFull)
-	} else {
-		r.para("", r.w.MessagesNoteSimple)
-	}
-	byID := make(map[string]int, len(m.Messages))
-	replies := map[string]bool{}
-	certified, proven := 0, 0
+	r.para("", r.t("MessagesNoteFull"))
+	byID := r.byID()
+	certified, proven := r.counts()
+	r.para("B", r.t("Counts", certified, proven, certified-proven, len(m.Messages)))
 	for i := range m.Messages {
 		msg := &m.Messages[i]
-		byID[msg.ID] = i
-		if lv := msg.LegalValue; lv != nil {
-			certified++
-			if lv.Proven {
-				proven++
-			}
-			if lv.ReplyID != nil {
-				replies[*lv.ReplyID] = true
-			}
-		}
-	}
-	r.para("B", fmt.Sprintf(r.w.Counts, certified, proven, certified-proven, len(m.Messages)))
-	for i := range m.Messages {
-		msg := &m.Messages[i]
-		if !full && msg.LegalValue == nil && !replies[msg.ID] {
-			continue
-		}
 		if i%50 == 0 {
 			if err := r.ctx.Err(); err != nil {
 				return err
@@ -64,25 +43,25 @@ func (r *renderer) message(i int, msg *evidence.Message, byID map[string]int, fu
 	r.pdf.SetDrawColor(150, 150, 150)
 	r.pdf.Line(margin, y, pageW-margin, y)
 	r.pdf.Ln(1)
-	dir := r.w.Incoming
+	dir := r.t("Incoming")
 	if msg.FromMe {
-		dir = r.w.FromMe
+		dir = r.t("FromMe")
 	}
 	if msg.Author != "" && !msg.FromMe {
 		dir += " (" + msg.Author + ")"
 	}
 	r.font("B", 9.5)
-	head := fmt.Sprintf("N. %d — %s — %s — %s", i+1, date(msg.SentAt.Time), dir, r.typeName(msg.Type))
+	head := fmt.Sprintf("%s — %s — %s — %s", r.t("MsgRef", i+1), date(msg.SentAt.Time), dir, r.typeName(msg.Type))
 	r.pdf.MultiCell(bodyW, lineH+0.4, r.s(head), "", "L", false)
 	r.mono(0, 7, "ID "+msg.ID)
 	r.pdf.Ln(0.5)
-	text := r.w.NoText
+	text := r.t("NoText")
 	if msg.Text != nil {
 		text = *msg.Text
 	}
-	r.labelled(r.w.Text, text)
+	r.labelled(r.t("Text"), text)
 	if q := msg.QuotedID; q != nil {
-		r.labelled(r.w.Quotes, r.ref(*q, byID))
+		r.labelled(r.t("Quotes"), r.ref(*q, byID))
 	}
 	for _, a := range msg.Attachments {
 		r.attachment(msg, a, full)
@@ -91,7 +70,7 @@ func (r *renderer) message(i int, msg *evidence.Message, byID map[string]int, fu
 		r.receipts(msg, full)
 	}
 	if msg.Edited {
-		r.para("I", r.w.Edited)
+		r.para("I", r.t("Edited"))
 	}
 	if lv := msg.LegalValue; lv != nil {
 		r.verdict(msg, lv, byID)
@@ -99,7 +78,7 @@ func (r *renderer) message(i int, msg *evidence.Message, byID map[string]int, fu
 	for _, a := range msg.Anomalies {
 		r.font("I", 8.5)
 		r.pdf.SetTextColor(150, 80, 0)
-		r.pdf.MultiCell(bodyW, 4, r.s(r.w.Anomaly+" "+a.Code+": "+a.Detail), "", "L", false)
+		r.pdf.MultiCell(bodyW, 4, r.s(r.t("Anomaly", a.Code)+": "+r.anomalyText(a.Code)), "", "L", false)
 		r.pdf.SetTextColor(0, 0, 0)
 	}
 	r.pdf.Ln(2)
@@ -133,17 +112,17 @@ func (r *renderer) estimate(msg *evidence.Message, full bool) float64 {
 // on says when something happened, as the verdict sentences put it.
 func (r *renderer) on(t evidence.Time) string {
 	if !t.Known() {
-		return r.w.AtUnknownTime
+		return r.t("AtUnknownTime")
 	}
-	return fmt.Sprintf(r.w.On, date(t.Time))
+	return r.t("On", date(t.Time))
 }
 
-func (r *renderer) typeName(t evidence.MessageType) string { return firstOf(r.w.Types[t], string(t)) }
+func (r *renderer) typeName(t evidence.MessageType) string { return r.lookup("Types", string(t)) }
 
 // ref names a message of the delivery by its number, or by its id alone when it is not in the delivery.
 func (r *renderer) ref(id string, byID map[string]int) string {
 	if i, ok := byID[id]; ok {
-		return fmt.Sprintf("N. %d (ID %s)", i+1, id)
+		return r.t("MsgRef", i+1) + " (ID " + id + ")"
 	}
 	return "ID " + id
 }
@@ -162,18 +141,21 @@ func (r *renderer) labelled(label, text string) {
 
 func (r *renderer) attachment(msg *evidence.Message, a evidence.Attachment, full bool) {
 	if a.Unavailable != "" {
-		r.labelled(r.w.Attachment, fmt.Sprintf("%s (%s)", r.w.Unavailable, a.Unavailable))
+		r.labelled(r.t("Attachment"), fmt.Sprintf("%s (%s)", r.t("Unavailable"), r.lookup("Value", a.Unavailable)))
 		return
 	}
-	hash := r.w.HashNone
+	hash := r.t("HashNone")
 	if ok := a.WhatsAppHashOK; ok != nil {
-		hash = r.w.HashBad
+		hash = r.t("HashBad")
 		if *ok {
-			hash = r.w.HashOK
+			hash = r.t("HashOK")
 		}
 	}
-	r.labelled(r.w.Attachment, fmt.Sprintf("%s (%s, %s byte) — %s", a.Path, a.MIME, groupDigits(a.Size, r.w.Thousands), hash))
+	r.labelled(r.t("Attachment"), fmt.Sprintf("%s (%s, %s %s) — %s", a.Path, a.MIME, groupDigits(a.Size, r.t("Thousands")), r.t("Bytes"), hash))
 	r.mono(4, 7.5, "SHA-256 "+a.SHA256)
+	if full && isOggAudio(msg, a) && r.in.Files != nil {
+		r.duration(a)
+	}
 	if full && isPicture(msg, a) {
 		r.pdf.Ln(1)
 		if p := r.loadPicture(a.Path, a.SHA256, 4, thumbSide); p != nil {
@@ -187,15 +169,15 @@ func isPicture(msg *evidence.Message, a evidence.Attachment) bool {
 }
 
 func (r *renderer) receipts(msg *evidence.Message, full bool) {
-	parts := []string{r.w.Status + ": " + firstOf(r.w.Statuses[msg.Status], msg.Status.String())}
+	parts := []string{r.t("Status") + ": " + r.lookup("Statuses", msg.Status.String())}
 	add := func(label string, t evidence.Time) {
 		if t.Known() {
 			parts = append(parts, label+": "+date(t.Time))
 		}
 	}
-	add(r.w.Delivered, msg.DeliveredAt)
-	add(r.w.Read, msg.ReadAt)
-	add(r.w.Played, msg.PlayedAt)
+	add(r.t("Delivered"), msg.DeliveredAt)
+	add(r.t("Read"), msg.ReadAt)
+	add(r.t("Played"), msg.PlayedAt)
 	r.font("", 9)
 	r.pdf.MultiCell(bodyW, lineH, r.s(strings.Join(parts, " — ")), "", "L", false)
 	if !full || len(msg.Receipts) == 0 {
@@ -203,9 +185,9 @@ func (r *renderer) receipts(msg *evidence.Message, full bool) {
 	}
 	var lines []string
 	for _, rc := range msg.Receipts {
-		lines = append(lines, fmt.Sprintf("%s: %s %s", rc.Recipient, firstOf(r.w.Statuses[rc.Kind.Status()], rc.Kind.String()), r.when(rc.At.Time)))
+		lines = append(lines, fmt.Sprintf("%s: %s %s", rc.Recipient, r.lookup("Statuses", rc.Kind.Status().String()), r.when(rc.At.Time)))
 	}
-	r.labelled(r.w.Receipts, strings.Join(lines, "; "))
+	r.labelled(r.t("Receipts"), strings.Join(lines, "; "))
 }
 
 // verdict prints the legal-value verdict as a sentence a judge reads: proven or not, on which basis, when.
@@ -213,13 +195,13 @@ func (r *renderer) verdict(msg *evidence.Message, lv *evidence.LegalValue, byID 
 	var s string
 	switch lv.Basis {
 	case evidence.BasisPlayed:
-		s = fmt.Sprintf(r.w.Proven[0], r.on(msg.PlayedAt))
+		s = r.t("Proven.0", r.on(msg.PlayedAt))
 	case evidence.BasisRead:
-		s = fmt.Sprintf(r.w.Proven[1], r.on(msg.ReadAt))
+		s = r.t("Proven.1", r.on(msg.ReadAt))
 	case evidence.BasisReply:
 		s = r.replySentence(msg, lv, byID)
 	default:
-		s = fmt.Sprintf(r.w.Proven[3], r.w.NotProven[notProvenReason(msg)])
+		s = r.t("Proven.3", r.t("NotProven."+string(notProvenReason(msg))))
 	}
 	r.need(2 * lineH)
 	r.font("B", 9.5)
@@ -228,7 +210,7 @@ func (r *renderer) verdict(msg *evidence.Message, lv *evidence.LegalValue, byID 
 	} else {
 		r.pdf.SetTextColor(170, 20, 20)
 	}
-	r.pdf.MultiCell(bodyW, lineH+0.2, r.s(r.w.Verdict+": "+s), "", "L", false)
+	r.pdf.MultiCell(bodyW, lineH+0.2, r.s(r.t("Verdict")+": "+s), "", "L", false)
 	r.pdf.SetTextColor(0, 0, 0)
 }
 
@@ -244,11 +226,11 @@ func (r *renderer) replySentence(msg *evidence.Message, lv *evidence.LegalValue,
 		if reply.Text != nil && *reply.Text != "" {
 			quote = clipText(*reply.Text, maxQuote)
 		} else {
-			quote = fmt.Sprintf(r.w.ReplyMedia, r.typeName(reply.Type))
+			quote = r.t("ReplyMedia", r.typeName(reply.Type))
 		}
-		quote += fmt.Sprintf(" (N. %d)", i+1)
+		quote += " (" + r.t("MsgRef", i+1) + ")"
 	}
-	return fmt.Sprintf(r.w.Proven[2], r.on(msg.DeliveredAt), when, quote)
+	return r.t("Proven.2", r.on(msg.DeliveredAt), when, quote)
 }
 
 // notProvenReason says why a message is not proven, from what the manifest records; it agrees with the reasons

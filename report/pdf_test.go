@@ -25,9 +25,9 @@ func TestPagesRender(t *testing.T) {
 		opts  report.Options
 		pages int
 	}{
-		{"semplice", report.Options{Kind: report.Semplice}, 3},
-		{"personalizzata", report.Options{Kind: report.Personalizzata}, 4},
-		{"personalizzata en", report.Options{Lang: "en", Kind: report.Personalizzata}, 4},
+		{"semplice", report.Options{Kind: report.Semplice}, 2},
+		{"personalizzata", report.Options{Kind: report.Personalizzata}, 6},
+		{"personalizzata en", report.Options{Lang: "en", Kind: report.Personalizzata}, 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

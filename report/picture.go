@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"image/jpeg"
 	"io"
 	"io/fs"
@@ -45,6 +46,12 @@ type picture struct {
 // loadPicture opens the file with the given digest, checks the digest, decodes it and scales it to fit maxSide
 // pixels. Only one original is held at a time: the caller places the small JPEG and lets the rest go.
 func loadPicture(ctx context.Context, files Opener, sha string, maxSide int) (*picture, error) {
+	return loadMarked(ctx, files, sha, maxSide, nil)
+}
+
+// loadMarked is loadPicture with frames drawn around marks (rectangles in the original's pixels) on the scaled
+// copy: the original is only read.
+func loadMarked(ctx context.Context, files Opener, sha string, maxSide int, marks []image.Rectangle) (*picture, error) {
 	data, err := readChecked(ctx, files, sha)
 	if err != nil {
 		return nil, err
@@ -61,6 +68,7 @@ func loadPicture(ctx context.Context, files Opener, sha string, maxSide int) (*p
 		return nil, fmt.Errorf("%w: %s: %w", errPicDecode, sha, err)
 	}
 	small := scale(img, maxSide)
+	frame(small, img.Bounds(), marks)
 	var out bytes.Buffer
 	if err := jpeg.Encode(&out, small, &jpeg.Options{Quality: 80}); err != nil {
 		return nil, fmt.Errorf("%w: %s: encode: %w", errPicDecode, sha, err)
@@ -92,8 +100,38 @@ func readChecked(ctx context.Context, files Opener, sha string) ([]byte, error) 
 	return data, nil
 }
 
+// Frames drawn on copies: their colour and their width in pixels of the copy.
+var frameColor = color.RGBA{220, 20, 60, 255}
+
+const frameWidth = 3
+
+// frame draws on dst, a scaled copy of an image whose bounds were orig, a frame around each of marks (in orig's
+// pixels), clipped to the picture.
+func frame(dst *image.RGBA, orig image.Rectangle, marks []image.Rectangle) {
+	if len(marks) == 0 || orig.Dx() == 0 || orig.Dy() == 0 {
+		return
+	}
+	b := dst.Bounds()
+	sx, sy := float64(b.Dx())/float64(orig.Dx()), float64(b.Dy())/float64(orig.Dy())
+	for _, m := range marks {
+		m = m.Sub(orig.Min)
+		r := image.Rect(int(float64(m.Min.X)*sx)-frameWidth, int(float64(m.Min.Y)*sy)-frameWidth,
+			int(float64(m.Max.X)*sx)+frameWidth, int(float64(m.Max.Y)*sy)+frameWidth).Intersect(b)
+		if r.Empty() {
+			continue
+		}
+		src := image.NewUniform(frameColor)
+		for _, edge := range []image.Rectangle{
+			image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Min.Y+frameWidth), image.Rect(r.Min.X, r.Max.Y-frameWidth, r.Max.X, r.Max.Y),
+			image.Rect(r.Min.X, r.Min.Y, r.Min.X+frameWidth, r.Max.Y), image.Rect(r.Max.X-frameWidth, r.Min.Y, r.Max.X, r.Max.Y),
+		} {
+			draw.Draw(dst, edge.Intersect(b), src, image.Point{}, draw.Src)
+		}
+	}
+}
+
 // scale returns img on a white background (JPEG has no transparency), no side longer than maxSide.
-func scale(img image.Image, maxSide int) image.Image {
+func scale(img image.Image, maxSide int) *image.RGBA {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	if w > maxSide || h > maxSide {
@@ -109,12 +147,13 @@ func scale(img image.Image, maxSide int) image.Image {
 	return dst
 }
 
-// pictureReason maps a loadPicture error to the sentinel the report explains.
-func pictureReason(err error) error {
-	for _, e := range []error{errPicMissing, errPicDigest, errPicTooLarge, errPicDecode} {
+// pictureReason maps a loadPicture error to the key (PictureWhy.<key>) of the reason the report prints.
+func pictureReason(err error) string {
+	for key, e := range map[string]error{"missing": errPicMissing, "digest": errPicDigest, "too-large": errPicTooLarge,
+		"decode": errPicDecode} {
 		if errors.Is(err, e) {
-			return e
+			return key
 		}
 	}
-	return errPicRead
+	return "read"
 }

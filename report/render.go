@@ -10,6 +10,7 @@ import (
 	"github.com/go-pdf/fpdf"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/internal/i18n"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -35,7 +36,8 @@ func RenderSigned(ctx context.Context, in Input, opts Options, sign pades.Option
 		return nil, err
 	}
 	if sign.Reason == "" {
-		sign.Reason = wordsFor(opts.Lang).Title
+		lang, _ := i18n.Parse(opts.Lang) // checked by Render
+		sign.Reason = catalog.T(lang, "Title")
 	}
 	if sign.Name == "" && in.Appliance.ID != "" {
 		sign.Name = "Attesta " + in.Appliance.ID
@@ -84,13 +86,6 @@ func ManifestJSON(m *bundle.Manifest) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func wordsFor(lang string) *words {
-	if lang == "en" {
-		return &english
-	}
-	return &italian
-}
-
 // build lays the whole report out in memory: fpdf needs every page before it writes the cross-references.
 func build(ctx context.Context, in Input, opts Options) (*fpdf.Fpdf, error) {
 	opts, err := opts.check()
@@ -111,8 +106,19 @@ func build(ctx context.Context, in Input, opts Options) (*fpdf.Fpdf, error) {
 		return nil, err
 	}
 	r := newRenderer(ctx, in, opts, cov)
+	var files []fpdf.Attachment
 	if in.Manifest.Journal != nil {
-		r.pdf.SetAttachments([]fpdf.Attachment{{Content: mj, Filename: "manifest.json", Description: bundle.Format}})
+		files = append(files, fpdf.Attachment{Content: mj, Filename: "manifest.json", Description: bundle.Format})
+	}
+	if custody := r.chatCustody(); len(custody) > 0 {
+		log, err := bundle.EncodeCustody(custody)
+		if err != nil {
+			return nil, fmt.Errorf("report: acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+		}
+		files = append(files, fpdf.Attachment{Content: log, Filename: "custody.jsonl", Description: bundle.CustodyFormat})
+	}
+	if len(files) > 0 {
+		r.pdf.SetAttachments(files)
 	}
 	if err := r.document(); err != nil {
 		return nil, fmt.Errorf("report: acquisition %s: %w", in.Manifest.Acquisition.ID, err)

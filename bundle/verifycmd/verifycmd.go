@@ -28,10 +28,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/bundle/tsa"
+	"github.com/attesta/attesta/internal/i18n"
 	"github.com/attesta/attesta/report/pades"
 )
 
@@ -96,13 +98,33 @@ func Run(ctx context.Context, w io.Writer, path string, opts bundle.VerifyOption
 		return err
 	}
 	if opts.Key == "" {
-		fmt.Fprintln(w, "note: the checkpoint key was taken from the delivery itself; pin it with --key to prove origin")
+		fmt.Fprintln(w, catalog.T(langOf(lang), "note.unpinned"))
 	}
 	fmt.Fprintln(w, "VALID")
 	return nil
 }
 
+// catalog is what the verifier prints besides the checks' own details (internal/i18n). The marks ("ok", "FAIL",
+// "--") and the verdict "VALID" are the same in both languages: scripts read them.
+var catalog = i18n.NewCatalog("verifycmd", map[string]i18n.Text{
+	"note.unpinned": {
+		IT: "nota: la chiave del checkpoint è stata presa dalla consegna stessa; fissarla con --key per provarne l'origine",
+		EN: "note: the checkpoint key was taken from the delivery itself; pin it with --key to prove origin"},
+	"more-failed": {
+		IT: "FAIL … e altri %d controlli falliti (%d in tutto)",
+		EN: "FAIL … and %d more failed checks (%d in all)"},
+})
+
+func langOf(lang string) i18n.Lang {
+	l, err := i18n.Parse(lang)
+	if err != nil {
+		return i18n.EN
+	}
+	return l
+}
+
 func printChecks(w io.Writer, rep *bundle.Report, lang string) {
+	l := langOf(lang)
 	marks := map[bundle.Outcome]string{bundle.Pass: "ok  ", bundle.Fail: "FAIL", bundle.Skip: "--  "}
 	failed := 0
 	for _, c := range rep.Checks {
@@ -111,17 +133,13 @@ func printChecks(w io.Writer, rep *bundle.Report, lang string) {
 				continue
 			}
 		}
-		detail := c.EN
-		if lang == "it" {
-			detail = c.IT
+		detail := i18n.Text{IT: c.IT, EN: c.EN}.In(l)
+		if c.File != "" && !strings.Contains(detail, c.File) {
+			detail = c.File + ": " + detail
 		}
 		fmt.Fprintf(w, "%s %-22s %s\n", marks[c.Outcome], c.Name, detail)
 	}
 	if n := failed - MaxPrintedFailures; n > 0 {
-		if lang == "it" {
-			fmt.Fprintf(w, "FAIL … e altri %d controlli falliti (%d in tutto)\n", n, failed)
-		} else {
-			fmt.Fprintf(w, "FAIL … and %d more failed checks (%d in all)\n", n, failed)
-		}
+		fmt.Fprintln(w, catalog.T(l, "more-failed", n, failed))
 	}
 }

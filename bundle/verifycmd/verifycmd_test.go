@@ -89,3 +89,14 @@ func writeZipWithExtras(t *testing.T, path string, good []byte, folder string, n
 		t.Fatal(err)
 	}
 }
+
+func TestCatalogComplete(t *testing.T) {
+	if err := catalog.Check(); err != nil {
+		t.Error(err)
+	}
+	for _, k := range []string{"note.unpinned", "more-failed"} {
+		if !catalog.Has(k) {
+			t.Errorf("catalog lacks %q", k)
+		}
+	}
+}

@@ -172,6 +172,9 @@ type jsReveal struct {
 	Label string `json:"label"`
 	Pre   string `json:"pre"`
 	Box   jsBox  `json:"box"` // the conversation pane, in page coordinates
+	// Bubble is the message's element relative to the pane: where it is on the screenshot, which the report
+	// frames on a copy.
+	Bubble jsBox `json:"bubble"`
 }
 
 type jsBox struct {

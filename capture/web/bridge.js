@@ -210,9 +210,11 @@
       const tick = row.closest('div[role="row"]') ? row.closest('div[role="row"]').querySelector('span[data-icon^="msg-"]') : null;
       const pre = row.querySelector('[data-pre-plain-text]');
       const box = document.querySelector('#main').getBoundingClientRect();
+      const b = row.getBoundingClientRect();
       return { found: true, icon: tick ? tick.getAttribute('data-icon') : '', label: tick ? tick.getAttribute('aria-label') || '' : '',
         pre: pre ? pre.getAttribute('data-pre-plain-text') : '',
-        box: { x: box.left + window.scrollX, y: box.top + window.scrollY, width: box.width, height: box.height } };
+        box: { x: box.left + window.scrollX, y: box.top + window.scrollY, width: box.width, height: box.height },
+        bubble: { x: b.left - box.left, y: b.top - box.top, width: b.width, height: b.height } };
     },
 
     openTitle() {

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,6 +83,7 @@ func TestCaptureBasicMatchesScenario(t *testing.T) {
 		t.Errorf("progress counts no messages: %+v", last)
 	}
 	checkEvents(t, f.rec, "environment", "capture-start", "action", "chat-status", "capture-end")
+	checkBubbles(t, f.rec)
 }
 
 // checkSelection compares a chat's capture with the scenario's ground truth.
@@ -125,6 +129,44 @@ func checkSelection(t *testing.T, f *fixture, sct *webtest.Chat, tg Target, got 
 		}
 	}
 }
+
+// checkBubbles checks that each message brought into view records where it is on its screenshot (the report
+// frames it on a copy): a box "x,y,width,height" inside the screenshot.
+func checkBubbles(t *testing.T, rec *DirRecorder) {
+	t.Helper()
+	evs, err := rec.Events()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range evs {
+		if e.Kind != "action" || e.Fields["action"] != "scroll-to" || e.Fields["found"] != true {
+			continue
+		}
+		n++
+		var x, y, w, h int
+		b, _ := e.Fields["bubble"].(string)
+		if k, err := fmt.Sscanf(b, "%d,%d,%d,%d", &x, &y, &w, &h); k != 4 || err != nil || w <= 0 || h <= 0 || x < 0 || y < 0 {
+			t.Errorf("scroll-to %v: bubble %q, want x,y,width,height", e.Fields["id"], b)
+			continue
+		}
+		digits := strings.TrimPrefix(fmt.Sprint(e.Fields["phone"]), "+")
+		png, err := os.ReadFile(filepath.Join(rec.Dir, "chats", digits, "screenshots", fmt.Sprint(e.Fields["id"])+".png"))
+		if err != nil {
+			t.Errorf("scroll-to %v: %v", e.Fields["id"], err)
+			continue
+		}
+		cfg, err := pngConfig(png)
+		if err != nil || x+w > cfg.Width+1 || y+h > cfg.Height+1 {
+			t.Errorf("scroll-to %v: bubble %q outside its %dx%d screenshot (%v)", e.Fields["id"], b, cfg.Width, cfg.Height, err)
+		}
+	}
+	if n == 0 {
+		t.Error("no message was brought into view")
+	}
+}
+
+func pngConfig(b []byte) (image.Config, error) { return png.DecodeConfig(bytes.NewReader(b)) }
 
 // truthSelection computes, from the scenario alone, the ids to certify and the incoming ids in the range.
 func truthSelection(c *webtest.Chat, tg Target) (certified, incoming []string) {

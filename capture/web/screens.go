@@ -94,7 +94,11 @@ func (c *chatCapture) shoot(ctx context.Context, id string) error {
 	if err := c.s.callCtx(ctx, &rv, "reveal", id); err != nil {
 		return err
 	}
-	if err := c.action(ctx, "scroll-to", map[string]any{"id": id, "found": rv.Found}); err != nil {
+	fields := map[string]any{"id": id, "found": rv.Found}
+	if b := rv.Bubble; rv.Found && b.Width > 0 && b.Height > 0 {
+		fields["bubble"] = fmt.Sprintf("%.0f,%.0f,%.0f,%.0f", b.X, b.Y, b.Width, b.Height)
+	}
+	if err := c.action(ctx, "scroll-to", fields); err != nil {
 		return err
 	}
 	if !rv.Found {

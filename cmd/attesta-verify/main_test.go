@@ -74,9 +74,13 @@ func TestBinary(t *testing.T) {
 			t.Fatalf("%s: exit %d, want 0\n%s%s", path, code, out, errOut)
 		}
 	}
-	code, out, _ := runBin(t, bin, folder)
-	if code != 0 || !strings.Contains(out, "pin it with --key") {
+	code, out, _ := runBin(t, bin, folder) // Italian by default, the note too
+	if code != 0 || !strings.Contains(out, "fissarla con --key") {
 		t.Errorf("without --key: exit %d\n%s", code, out)
+	}
+	code, out, _ = runBin(t, bin, "--lang", "en", folder)
+	if code != 0 || !strings.Contains(out, "pin it with --key") {
+		t.Errorf("without --key, in English: exit %d\n%s", code, out)
 	}
 
 	tampered := copyTree(t, folder)
