@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/attesta/attesta/appliance/gdpr"
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/internal/strictjson"
@@ -56,6 +57,10 @@ type Config struct {
 	// serve then loads no host drivers.
 	Panel PanelConfig `json:"panel"`
 
+	// Privacy is the studio's data protection: its name as controller, its information notice (Italian and
+	// English, with placeholders for the case) and the lawful bases a case may name. Empty fields take defaults.
+	Privacy gdpr.Settings `json:"privacy"`
+
 	// Logger receives structured logs. Default: JSON lines appended to DataDir/attesta.log.
 	Logger *slog.Logger `json:"-"`
 	// Version is the tool version recorded in the journal. Default: "dev".
@@ -105,6 +110,9 @@ func LoadConfig(path string) (Config, error) {
 	}
 	if err := strictjson.Decode(path, b, &c); err != nil {
 		return c, fmt.Errorf("appliance: config: %w", err)
+	}
+	if err := c.Privacy.Validate(); err != nil {
+		return c, fmt.Errorf("appliance: config %s: privacy: %w", path, err)
 	}
 	if c.LegalMonths < 0 || c.LegalMonths > retention.MaxLegalMonths {
 		return c, fmt.Errorf("appliance: config %s: legal_months %d: want 0 to %d", path, c.LegalMonths, retention.MaxLegalMonths)

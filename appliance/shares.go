@@ -85,17 +85,42 @@ func (l *shareLinks) ForgetDeliveries(ctx context.Context, caseID, outDir string
 	return nil
 }
 
+// CountLinks counts the links ever made to the delivery folders named, for the record of processing.
+func (l *shareLinks) CountLinks(ctx context.Context, folders []string) (int, error) {
+	st, err := l.open()
+	if err != nil {
+		return 0, err
+	}
+	links, err := st.List(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, sh := range links {
+		if slices.Contains(folders, sh.Delivery) {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // journaledShares keeps the share links in a store and journals each one made or revoked.
 type journaledShares struct {
 	ui.ShareStore
 	rec        certify.Recorder
 	deliveries string
+	// restricted reports a case a data subject's request restricted: its deliveries are not shared anew.
+	restricted func(ctx context.Context, caseID string) bool
 }
 
 var _ ui.ShareStore = journaledShares{}
 
 // Put stores a new link, then journals it; a link that cannot be journaled is revoked at once and not given out.
 func (s journaledShares) Put(ctx context.Context, sh ui.Share) error {
+	if _, caseID, ok := desk.DeliveryLeaf(filepath.Join(s.deliveries, filepath.Base(sh.Delivery))); ok &&
+		s.restricted != nil && s.restricted(ctx, caseID) {
+		return fmt.Errorf("%w: case %s is restricted by a data subject's request: its deliveries are not shared", ui.ErrInvalid, caseID)
+	}
 	if err := s.ShareStore.Put(ctx, sh); err != nil {
 		return err
 	}

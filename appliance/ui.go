@@ -92,13 +92,13 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	if err != nil {
 		return nil, err
 	}
-	shares := journaledShares{ShareStore: fileShares, rec: a.links.rec, deliveries: deliveriesDir}
+	shares := journaledShares{ShareStore: fileShares, rec: a.links.rec, deliveries: deliveriesDir, restricted: a.desk.Restricted}
 	if err := a.desk.SetDeliveriesDir(deliveriesDir); err != nil {
 		return nil, err
 	}
 	screens := a.Screens()
 	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: screens, State: screens, Deliveries: ui.DirDeliveries(deliveriesDir),
-		Shares: shares, Access: screens, Cases: a.desk, Jobs: a.desk, Phones: screens, Journal: screens, PublicURL: a.cfg.PublicURL,
+		Shares: shares, Access: screens, Cases: a.desk, Jobs: a.desk, Privacy: a.desk, Phones: screens, Journal: screens, PublicURL: a.cfg.PublicURL,
 		Audit: screens, Logger: a.log, LockoutFile: filepath.Join(a.cfg.DataDir, "ui-lockout.json")})
 	if err != nil {
 		return nil, err

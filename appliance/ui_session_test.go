@@ -237,6 +237,19 @@ func (p *uiPanel) streamLatencies(ctx context.Context, jobID string) ([]time.Dur
 // and the progress stream's latencies seen meanwhile by a second screen.
 func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 	p.tb.Helper()
+	// The session cannot start before the client accepted the information notice through the case's link.
+	p.do("make the case's link for the client", chromedp.Navigate(p.ts.URL+casePath),
+		chromedp.Click(chromedp.CSS(`#make-remote`)), chromedp.WaitVisible(chromedp.CSS(`#remote-link code`)))
+	p.shot("case-link")
+	first := p.text(`#remote-link code`)
+	early := p.httpClient()
+	if resp, err := early.PostForm(first, nil); err != nil || resp.Body.Close() != nil || resp.StatusCode != http.StatusSeeOther {
+		p.tb.Fatalf("client claims the case's link: %v %v", resp, err)
+	}
+	if code, _ := p.get(early, first+"/qr.png"); code != http.StatusForbidden {
+		p.tb.Fatalf("client's QR before the notice is accepted: %d, want 403", code)
+	}
+	p.acceptNotice(early, first)
 	p.do("import the list and start the session",
 		chromedp.Navigate(p.ts.URL+casePath), chromedp.WaitVisible(chromedp.CSS(`#import`)),
 		chromedp.SetValue(chromedp.CSS(`#list`), scenarioListText(p.wa.Scenario())),
@@ -270,6 +283,10 @@ func (p *uiPanel) runSession(casePath string) (string, []time.Duration) {
 	if resp, err := phone.PostForm(remote, nil); err != nil || resp.Body.Close() != nil || resp.StatusCode != http.StatusSeeOther {
 		p.tb.Fatalf("client claims the link: %v %v", resp, err)
 	}
+	if code, _ := p.get(phone, remote+"/qr.png"); code != http.StatusForbidden {
+		p.tb.Fatalf("client's QR before the notice is accepted: %d, want 403", code)
+	}
+	p.acceptNotice(phone, remote)
 	if code, _ := p.get(phone, remote+"/qr.png"); code != http.StatusOK {
 		p.tb.Fatalf("client's QR: %d, want 200", code)
 	}
@@ -451,4 +468,19 @@ func reportPercentiles(b *testing.B, d []time.Duration, name string) {
 	b.ReportMetric(at(0.99), name+"-p99-ms")
 	b.ReportMetric(float64(d[len(d)-1])/1e6, name+"-max-ms")
 	b.ReportMetric(float64(len(d)), name+"-samples")
+}
+
+// acceptNotice reads the notice on the client's page claimed by c and accepts it, as its button does.
+func (p *uiPanel) acceptNotice(c *http.Client, remote string) {
+	p.tb.Helper()
+	code, body := p.get(c, remote)
+	_, rest, ok := strings.Cut(body, `name="sha256" value="`)
+	sum, _, _ := strings.Cut(rest, `"`)
+	if code != http.StatusOK || !ok || len(sum) != 64 || !strings.Contains(body, "Informativa") {
+		p.tb.Fatalf("client's notice: %d, want the notice with its digest:\n%s", code, body)
+	}
+	resp, err := c.PostForm(remote+"/accept", url.Values{"sha256": {sum}, "lang": {"it"}})
+	if err != nil || resp.Body.Close() != nil || resp.StatusCode != http.StatusSeeOther {
+		p.tb.Fatalf("client accepts the notice: %v %v", resp, err)
+	}
 }

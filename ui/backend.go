@@ -36,6 +36,11 @@ type NewCase struct {
 	ServiceMonths int    // the service bought: 1, 3, 6 or 12 months
 	MaxMessages   int    // the plan bought: 5, 10, 20 or 50 consecutive messages per chat
 	Operator      string // the technician opening it
+	// The mandate: the proceeding it is for and the lawful bases, chosen from Privacy.Bases; empty takes the
+	// studio's defaults (the contract for the client, legal claims for the correspondents).
+	Proceeding    string
+	ClientBasis   string
+	SubjectsBasis string
 }
 
 // CaseInfo is a case as the screens show it.
@@ -52,6 +57,13 @@ type CaseInfo struct {
 	Hold          string    // the reason of the legal hold; empty when none
 	Erased        time.Time // zero while the evidence exists
 	Jobs          []JobInfo // newest first; filled by Case, not by ListCases
+
+	Proceeding     string    // the proceeding the mandate is for
+	ClientBasis    string    // the lawful basis for the client's data, labelled
+	SubjectsBasis  string    // for the correspondents' data, labelled
+	NoticeAccepted time.Time // when the client accepted the information notice; zero when not yet
+	PaperMandate   string    // SHA-256 of the signed paper mandate's scan; empty when none was recorded
+	Restricted     time.Time // when a data subject's restriction request froze the case; zero when not
 }
 
 // Jobs runs acquisitions in the background: they go on when the screen is reloaded or left, and one interrupted

@@ -65,13 +65,17 @@ type casesData struct {
 // newCaseData is the new-case form: what was typed, kept when the form comes back with errors.
 type newCaseData struct {
 	Client, Phone, Purpose string
+	Proceeding             string
+	ClientBasis            string
+	SubjectsBasis          string
+	Bases                  []Basis
 	Plan, Service          int
 	Errors                 []string
 	Plans, Services        []int
 }
 
 func (s *Server) newCaseForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "newcase", newCaseData{Plans: planChoices, Services: serviceChoices})
+	s.render(w, r, http.StatusOK, "newcase", newCaseData{Plans: planChoices, Services: serviceChoices, Bases: s.bases(r)})
 }
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
@@ -83,6 +87,8 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
 	d := newCaseData{
 		Client: strings.TrimSpace(r.PostFormValue("client")), Phone: strings.TrimSpace(r.PostFormValue("phone")),
 		Purpose: strings.TrimSpace(r.PostFormValue("purpose")), Plans: planChoices, Services: serviceChoices,
+		Proceeding: strings.TrimSpace(r.PostFormValue("proceeding")), ClientBasis: r.PostFormValue("client_basis"),
+		SubjectsBasis: r.PostFormValue("subjects_basis"), Bases: s.bases(r),
 	}
 	d.Plan, _ = choice(r.PostFormValue("plan"), planChoices)
 	d.Service, _ = choice(r.PostFormValue("service"), serviceChoices)
@@ -98,7 +104,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.cfg.Cases.CreateCase(r.Context(), NewCase{
 		Client: d.Client, ClientPhone: d.Phone, Purpose: d.Purpose, ServiceMonths: d.Service, MaxMessages: d.Plan,
-		Operator: s.operator(r),
+		Operator: s.operator(r), Proceeding: d.Proceeding, ClientBasis: d.ClientBasis, SubjectsBasis: d.SubjectsBasis,
 	})
 	if errors.Is(err, ErrInvalid) {
 		d.Errors = errorLines(err)
@@ -146,6 +152,9 @@ type casePageData struct {
 	List       string
 	ListErrors []string
 	Busy       string
+	// The client's one-time link, shown once when just made; what was wrong with the paper mandate's upload.
+	RemoteURL     string
+	MandateErrors []string
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
@@ -217,6 +226,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 	default:
+		s.attachSession(j.Case, j.ID)
 		http.Redirect(w, r, "/jobs/"+url.PathEscape(j.ID), http.StatusSeeOther)
 	}
 }

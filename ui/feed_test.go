@@ -59,11 +59,14 @@ func TestRemoteLink(t *testing.T) {
 	feed := f.srv.Feed("s2")
 	png := []byte("\x89PNG fake code")
 	feed.SetQR(png)
-	p, err := f.srv.NewRemoteLink("s2")
+	p, err := f.srv.NewRemoteLink("C-s2", "s2")
 	must(t, err)
 	client := f.client(t)
 	if resp, _ := f.do(t, client, http.MethodPost, p, nil); resp.StatusCode != http.StatusSeeOther { // the claim
 		t.Fatalf("claim: %s", resp.Status)
+	}
+	if resp := postAccept(t, client, f.ts.URL+p, digestOf(memNoticeText("C-s2", Italian))); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acceptance: %s", resp.Status)
 	}
 	resp, body := f.do(t, client, http.MethodGet, p, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `data-base="`+p+`"`) {
@@ -98,7 +101,7 @@ func TestRemoteLink(t *testing.T) {
 			t.Errorf("after the session ended %s: %s, want 410", q, resp.Status)
 		}
 	}
-	if _, err := f.srv.NewRemoteLink("s2"); err == nil {
+	if _, err := f.srv.NewRemoteLink("C-s2", "s2"); err == nil {
 		t.Error("new remote link for an ended session")
 	}
 }

@@ -115,7 +115,7 @@ func newFixtureWith(t *testing.T, mod func(*Config)) *fixture {
 		Deliveries: DirDeliveries(out),
 		Shares:     f.shares,
 		Access:     f.access,
-		Cases:      f.back, Jobs: f.back, Phones: f.back, Journal: f.back, CredStore: f.back,
+		Cases:      f.back, Jobs: f.back, Phones: f.back, Journal: f.back, CredStore: f.back, Privacy: &memPrivacy{},
 		Now: f.clock.now,
 	}
 	if mod != nil {

@@ -128,7 +128,8 @@ func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 // jobRemote makes the one-time link for the client and shows it on the job page, once.
 func (s *Server) jobRemote(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if _, err := s.cfg.Jobs.Job(r.Context(), id); errors.Is(err, ErrNotFound) {
+	j, err := s.cfg.Jobs.Job(r.Context(), id)
+	if errors.Is(err, ErrNotFound) {
 		httpError(w, r, "sessione sconosciuta", http.StatusNotFound)
 		return
 	} else if err != nil {
@@ -141,7 +142,7 @@ func (s *Server) jobRemote(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "sessione terminata", http.StatusGone)
 		return
 	}
-	p, err := s.NewRemoteLink(f.ID)
+	p, err := s.NewRemoteLink(j.Case, f.ID)
 	if err != nil {
 		httpError(w, r, "sessione terminata", http.StatusGone)
 		return

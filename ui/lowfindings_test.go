@@ -87,7 +87,7 @@ func TestRemoteCookieSecure(t *testing.T) {
 			f := newFixture(t)
 			f.srv.cfg.PublicURL = tc.public
 			f.srv.Feed("s4").Progress("in attesa del QR", 0, 1)
-			p, err := f.srv.NewRemoteLink("s4")
+			p, err := f.srv.NewRemoteLink("C-s4", "s4")
 			must(t, err)
 			var pub *httptest.Server
 			if tc.tls {

@@ -52,7 +52,7 @@ func TestPublicHandlerServesOnlyLinks(t *testing.T) {
 	}
 
 	f.srv.Feed("J-0001").Progress("chat 1 di 1: allegati", 0, 1)
-	remote, err := f.srv.NewRemoteLink("J-0001")
+	remote, err := f.srv.NewRemoteLink("C-J-0001", "J-0001")
 	if err != nil {
 		t.Fatal(err)
 	}

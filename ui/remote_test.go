@@ -14,7 +14,7 @@ func TestRemoteLinkTwoStep(t *testing.T) {
 	pub := f.public(t)
 	feed := f.srv.Feed("s3")
 	feed.SetQR([]byte("\x89PNG code"))
-	p, err := f.srv.NewRemoteLink("s3")
+	p, err := f.srv.NewRemoteLink("C-s3", "s3")
 	must(t, err)
 
 	preview := f.client(t)
@@ -51,6 +51,9 @@ func TestRemoteLinkTwoStep(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != p {
 		t.Fatalf("claim: %s to %q, want 303 to the page", resp.Status, resp.Header.Get("Location"))
 	}
+	if resp := postAccept(t, client, pub.URL+p, digestOf(memNoticeText("C-s3", Italian))); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acceptance: %s", resp.Status)
+	}
 	if resp, body := doURL(t, client, http.MethodGet, pub.URL+p, nil); resp.StatusCode != http.StatusOK ||
 		!strings.Contains(body, `data-base="`+p+`"`) {
 		t.Fatalf("claimed page: %s\n%s", resp.Status, body)
@@ -75,25 +78,28 @@ func TestNewRemoteLinkRevokesOlder(t *testing.T) {
 	f.srv.Feed("s5").SetQR([]byte("\x89PNG code"))
 	other := f.public(t) // a second session's link must survive
 	f.srv.Feed("s6").SetQR([]byte("\x89PNG other"))
-	keep, err := f.srv.NewRemoteLink("s6")
+	keep, err := f.srv.NewRemoteLink("C-s6", "s6")
 	must(t, err)
 
 	claim := func(c *http.Client, p string) *http.Response {
 		resp, _ := doURL(t, c, http.MethodPost, pub.URL+p, map[string]string{"Sec-Fetch-Site": "same-origin"})
 		return resp
 	}
-	first, err := f.srv.NewRemoteLink("s5")
+	first, err := f.srv.NewRemoteLink("C-s5", "s5")
 	must(t, err)
-	unclaimed, err := f.srv.NewRemoteLink("s5") // made and never opened
+	unclaimed, err := f.srv.NewRemoteLink("C-s5", "s5") // made and never opened
 	must(t, err)
 	wrong := f.client(t)
 	if resp := claim(wrong, unclaimed); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("claim of the second link: %s", resp.Status)
 	}
+	if resp := postAccept(t, wrong, pub.URL+unclaimed, digestOf(memNoticeText("C-s5", Italian))); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acceptance on the second link: %s", resp.Status)
+	}
 	if resp, _ := doURL(t, wrong, http.MethodGet, pub.URL+unclaimed+"/qr.png", nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("QR of the claimed link: %s", resp.Status)
 	}
-	newest, err := f.srv.NewRemoteLink("s5")
+	newest, err := f.srv.NewRemoteLink("C-s5", "s5")
 	must(t, err)
 
 	for _, p := range []string{first, unclaimed, unclaimed + "/qr.png"} {
@@ -104,6 +110,9 @@ func TestNewRemoteLinkRevokesOlder(t *testing.T) {
 	client := f.client(t)
 	if resp := claim(client, newest); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("claim of the newest link: %s", resp.Status)
+	}
+	if resp := postAccept(t, client, pub.URL+newest, digestOf(memNoticeText("C-s5", Italian))); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acceptance on the newest link: %s", resp.Status)
 	}
 	if resp, _ := doURL(t, client, http.MethodGet, pub.URL+newest+"/qr.png", nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("QR of the newest link: %s", resp.Status)

@@ -12,13 +12,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	if st.Clock.IsZero() {
 		st.Clock = s.now()
 	}
-	s.render(w, r, http.StatusOK, "home", homeData{Status: st, Jobs: s.openJobs(r), Operator: s.sessionOperator(r)})
+	s.render(w, r, http.StatusOK, "home", homeData{Status: st, Jobs: s.openJobs(r), Operator: s.sessionOperator(r),
+		Requests: s.dueRequests(r), Now: s.now()})
 }
 
 type homeData struct {
 	Status
-	Jobs     []jobView // running, or interrupted and waiting to be resumed
-	Operator string    // the name the technician gave for this session
+	Jobs     []jobView        // running, or interrupted and waiting to be resumed
+	Operator string           // the name the technician gave for this session
+	Requests []SubjectRequest // data-subject requests waiting for their answer, nearest deadline first
+	Now      time.Time
 }
 
 // openJobs lists the jobs that need the technician's eye: running or interrupted. The home screen still shows
@@ -111,7 +114,13 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "non trovato", http.StatusNotFound)
 		return
 	}
-	p, err := s.NewRemoteLink(f.ID)
+	// A remote page belongs to a case: its client accepts the case's notice before the code shows.
+	j, err := s.cfg.Jobs.Job(r.Context(), f.ID)
+	if err != nil {
+		httpError(w, r, "nessun caso per questa sessione", http.StatusNotFound)
+		return
+	}
+	p, err := s.NewRemoteLink(j.Case, f.ID)
 	if err != nil {
 		httpError(w, r, "sessione terminata", http.StatusGone)
 		return

@@ -43,6 +43,9 @@ type Config struct {
 	Jobs        Jobs
 	Phones      Phones
 	Journal     JournalView
+	// Privacy, when set, serves the client's information notice and the data-subject requests; without it a
+	// remote page never gets past the notice, so no QR code is shown.
+	Privacy Privacy
 	// Audit, when set, records the security events of the screens: each login (its role) and each wrong PIN. The
 	// appliance journals them; the client's address stays in the log, out of the journal.
 	Audit Audit
@@ -166,7 +169,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) PublicHandler() http.Handler { return s.public }
 
 // publicRoutes are the routes PublicHandler serves.
-var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "GET /r/{token}/qr.png",
+var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "POST /r/{token}/accept", "GET /r/{token}/qr.png",
 	"GET /r/{token}/events", "GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
 
 type publicKey struct{}
@@ -211,7 +214,7 @@ type route struct {
 
 // routeTable lists every route; each screen keeps its own routes beside its handlers.
 func (s *Server) routeTable() []route {
-	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes())
+	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes(), s.privacyRoutes())
 }
 
 func (s *Server) coreRoutes() []route {
@@ -233,6 +236,7 @@ func (s *Server) coreRoutes() []route {
 		{"POST /operator", RoleTechnician, s.setOperator},
 		{"GET /r/{token}", RoleNone, s.remotePage},
 		{"POST /r/{token}", RoleNone, s.remoteClaim},
+		{"POST /r/{token}/accept", RoleNone, s.remoteAccept},
 		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
 		{"GET /r/{token}/events", RoleNone, s.remoteEvents},
 		{"GET /s/{token}/{$}", RoleNone, s.shareIndex},

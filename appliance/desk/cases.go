@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/attesta/attesta/appliance/gdpr"
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
@@ -36,7 +37,12 @@ const (
 )
 
 // casesFormat names the case register's encoding; see the package documentation.
-const casesFormat = "attesta.cases/v1"
+// Version 2 added the mandate (proceeding, bases), the notice's acceptance, the paper mandate and the restriction;
+// a version 1 register reads as cases without them.
+const (
+	casesFormat   = "attesta.cases/v2"
+	casesFormatV1 = "attesta.cases/v1"
+)
 
 // Limits on what a technician types into a case, so that a pasted document cannot bloat the register.
 const (
@@ -62,6 +68,13 @@ type caseRecord struct {
 	MaxMessages   int       `json:"max_messages"`
 	Created       time.Time `json:"created"`
 	Operator      string    `json:"operator"`
+
+	Proceeding    string         `json:"proceeding,omitempty"`
+	ClientBasis   string         `json:"client_basis,omitempty"`
+	SubjectsBasis string         `json:"subjects_basis,omitempty"`
+	Notice        *noticeRecord  `json:"notice,omitempty"`
+	Mandate       *mandateRecord `json:"mandate,omitempty"`
+	Restricted    time.Time      `json:"restricted,omitzero"`
 }
 
 // Desk is the studio's side of the appliance: the case register, the retention of the cases' evidence, and the jobs
@@ -83,6 +96,7 @@ type desk struct {
 	cases []caseRecord
 
 	jobs *jobStore
+	reqs *gdpr.Requests // data-subject requests
 }
 
 // work returns the desk's state, opening it on first use: the case register, the retention registry and the
@@ -99,6 +113,9 @@ func (k *Desk) work(ctx context.Context) (*desk, error) {
 		return nil, err
 	}
 	if d.reg, err = retention.Open(filepath.Join(k.deps.Config.DataDir, "retention.json"), journalAudit{k.deps.Recorder}, retention.Options{Logger: k.deps.Log}); err != nil {
+		return nil, fmt.Errorf("appliance: %w", err)
+	}
+	if d.reqs, err = gdpr.OpenRequests(k.deps.Config.DataDir); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
 	}
 	if d.jobs, err = openJobStore(ctx, k.deps, d); err != nil {
@@ -123,7 +140,13 @@ func readCases(path string) ([]caseRecord, error) {
 // parseCases parses the case register read from path.
 func parseCases(b []byte, path string) ([]caseRecord, error) {
 	var f casesFile
-	if err := strictjson.DecodeFormat(path, b, casesFormat, &f); errors.Is(err, strictjson.ErrTrailingData) {
+	err := strictjson.DecodeFormat(path, b, casesFormat, &f)
+	if errors.Is(err, strictjson.ErrFormat) {
+		if err1 := strictjson.DecodeFormat(path, b, casesFormatV1, &f); err1 == nil || !errors.Is(err1, strictjson.ErrFormat) {
+			err = err1
+		}
+	}
+	if errors.Is(err, strictjson.ErrTrailingData) {
 		return nil, fmt.Errorf("appliance: case register: data after the register: %w", err)
 	} else if err != nil {
 		return nil, fmt.Errorf("appliance: case register: %w", err)
@@ -201,7 +224,9 @@ func (d *desk) lookup(id string) (caseRecord, bool) {
 // info joins a case with what retention knows of it.
 func (d *desk) info(c caseRecord) ui.CaseInfo {
 	info := ui.CaseInfo{ID: c.ID, Client: c.Client, ClientPhone: c.ClientPhone, Purpose: c.Purpose,
-		ServiceMonths: c.ServiceMonths, MaxMessages: c.MaxMessages, Created: c.Created}
+		ServiceMonths: c.ServiceMonths, MaxMessages: c.MaxMessages, Created: c.Created,
+		Proceeding: c.Proceeding, Restricted: c.Restricted}
+	d.privacyInfo(c, &info, ui.Italian)
 	if rc, err := d.reg.Get(c.ID); err == nil {
 		info.LegalMonths = rc.LegalMonths
 		info.RetainUntil = retention.RetainUntil(rc)
@@ -225,6 +250,9 @@ func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, erro
 	if err != nil {
 		return ui.CaseInfo{}, err
 	}
+	if err := k.checkBases(&c); err != nil {
+		return ui.CaseInfo{}, err
+	}
 	c.Created = time.Now().UTC()
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -243,6 +271,7 @@ func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, erro
 	d.cases = cases
 	if _, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: LeafCaseOpened, Case: c.ID, Fields: map[string]any{
 		"service_months": c.ServiceMonths, "legal_months": k.deps.Config.LegalMonths, "max_messages": c.MaxMessages,
+		"client_basis": c.ClientBasis, "subjects_basis": c.SubjectsBasis,
 	}}); err != nil {
 		return ui.CaseInfo{}, fmt.Errorf("appliance: open case %s: registered, but not journaled: %w", c.ID, err)
 	}
@@ -277,8 +306,13 @@ func validateCase(nc ui.NewCase) (caseRecord, error) {
 	if !retention.Months(nc.ServiceMonths).Valid() {
 		return bad("a service of %d months is not on sale: choose 1, 3, 6 or 12", nc.ServiceMonths)
 	}
+	proceeding := strings.TrimSpace(nc.Proceeding)
+	if !utf8.ValidString(proceeding) || utf8.RuneCountInString(proceeding) > maxClientLen || strings.ContainsFunc(proceeding, isControl) {
+		return bad("the proceeding: at most %d characters, no control characters", maxClientLen)
+	}
 	return caseRecord{Client: client, ClientPhone: phone, Purpose: purpose, ServiceMonths: nc.ServiceMonths,
-		MaxMessages: nc.MaxMessages, Operator: strings.TrimSpace(nc.Operator)}, nil
+		MaxMessages: nc.MaxMessages, Operator: strings.TrimSpace(nc.Operator), Proceeding: proceeding,
+		ClientBasis: nc.ClientBasis, SubjectsBasis: nc.SubjectsBasis}, nil
 }
 
 func isControl(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }
@@ -395,10 +429,10 @@ func (d *desk) scrubCase(id string) error {
 	defer d.mu.Unlock()
 	cases := slices.Clone(d.cases)
 	i := slices.IndexFunc(cases, func(c caseRecord) bool { return c.ID == id })
-	if i < 0 || cases[i].Client == "" && cases[i].ClientPhone == "" && cases[i].Purpose == "" {
+	if i < 0 || cases[i].Client == "" && cases[i].ClientPhone == "" && cases[i].Purpose == "" && cases[i].Proceeding == "" {
 		return nil
 	}
-	cases[i].Client, cases[i].ClientPhone, cases[i].Purpose = "", "", ""
+	cases[i].Client, cases[i].ClientPhone, cases[i].Purpose, cases[i].Proceeding = "", "", "", ""
 	if err := d.saveCases(cases); err != nil {
 		return err
 	}

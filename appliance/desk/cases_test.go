@@ -161,6 +161,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	}
 	// A job of the case keeps its list and key sealed until the case is erased.
 	a.Desk().Config().ADB = "127.0.0.1:1" // no adb server: the job fails at once
+	recordMandate(t, a, expired)
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: expired, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"})
 	if err != nil {

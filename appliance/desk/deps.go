@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/attesta/attesta/appliance/gdpr"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/tpm"
@@ -19,6 +20,7 @@ type Config struct {
 	Chromium       string        // the browser's executable; "" finds it
 	ADB            string        // the adb server extractions talk to
 	LinkTimeout    time.Duration // how long a web session waits for the QR code to be scanned; 0 is JobLinkTimeout
+	Privacy        gdpr.Settings // the studio's notice and bases; empty fields take the defaults
 }
 
 // Deps is what the desk (cases, retention, jobs) works with, passed in explicitly: the configuration, the log,
@@ -35,6 +37,8 @@ type Deps struct {
 	// case that never acquired anything.
 	Erase func(ctx context.Context, caseID, by, why string) (journal.Leaf, error)
 	Links DeliveryLinks
+	// Blobs keeps the paper mandates' scans among the case's encrypted blobs.
+	Blobs BlobPutter
 }
 
 // DeliveryLinks are the share links of the delivery folders. ForgetDeliveries revokes, journaled, every link of

@@ -8,6 +8,7 @@ import (
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/ui"
 )
 
 // uiTechPIN is the technician's PIN of the tests' touch UI.
@@ -28,4 +29,24 @@ func openSim(t *testing.T, dir string) *appliance.Appliance {
 func leavesOfType(t *testing.T, a *appliance.Appliance, typ string) []journal.Entry {
 	t.Helper()
 	return appliancetest.Leaves(t, a.Journal(), typ)
+}
+
+// acceptNotice records the client's acceptance of a case's notice, as the remote page does.
+func acceptNotice(t *testing.T, a *appliance.Appliance, caseID string) {
+	t.Helper()
+	n, err := a.Desk().Notice(t.Context(), caseID, ui.Italian)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Desk().AcceptNotice(t.Context(), caseID, ui.Acceptance{Lang: ui.Italian, SHA256: n.SHA256, Channel: "remote-link"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recordMandate records a signed paper mandate for a couriered phone's case.
+func recordMandate(t *testing.T, a *appliance.Appliance, caseID string) {
+	t.Helper()
+	if err := a.Desk().RecordMandate(t.Context(), caseID, ui.PaperMandate{Name: "mandato.pdf", Data: []byte("%PDF-1.4\nmandato firmato\n"), Operator: "tecnico"}); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -45,6 +45,9 @@ func (s *jobStore) start(ctx context.Context, kind, caseID string, sec jobSecret
 		return ui.JobInfo{}, fmt.Errorf("%w: case %s was erased on %s: it takes no more acquisitions", ui.ErrInvalid,
 			caseID, rc.Erased.In(evidence.Location()).Format(time.DateOnly))
 	}
+	if err := checkMandate(c, kind); err != nil {
+		return ui.JobInfo{}, err
+	}
 	if sec.ListRead.IsZero() {
 		sec.ListRead = time.Now().UTC()
 	}
@@ -125,7 +128,7 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 	case JobWeb:
 		outcomes, err = s.deps.Pipelines.CaptureWeb(ctx, certify.WebJob{URL: s.deps.Config.WhatsAppWebURL, Chromium: s.deps.Config.Chromium,
 			List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
-			Client: c.Client, Purpose: c.Purpose, LinkTimeout: linkTimeout, Sender: c.ClientPhone,
+			Client: c.Client, Purpose: s.d.processingNote(c), LinkTimeout: linkTimeout, Sender: c.ClientPhone,
 			OnQR: func(qr web.QR) {
 				j.sink.SetQR(qr.PNG)
 				s.progress(j, "inquadrare il codice QR con il telefono del cliente", 0, len(list.Entries), false)
@@ -141,7 +144,7 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 		s.progress(j, "estrazione dal telefono", 0, len(list.Entries), true)
 		outcomes, err = s.deps.Pipelines.ExtractADB(ctx, certify.ADBJob{ADB: s.deps.Config.ADB, Serial: sec.Serial, AndroidBackupJob: certify.AndroidBackupJob{
 			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
-			Client: c.Client, Purpose: c.Purpose,
+			Client: c.Client, Purpose: s.d.processingNote(c),
 			Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
 	}
 	s.finish(ctx, j, outcomes, err)

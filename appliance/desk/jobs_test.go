@@ -134,6 +134,7 @@ func webCase(t *testing.T, a *appliance.Appliance) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	acceptNotice(t, a, c.ID)
 	return c.ID
 }
 
@@ -344,6 +345,7 @@ func TestADBJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3339998888;Non in rubrica;2026-01-10;2026-01-20\n"
+	recordMandate(t, a, c.ID)
 	if _, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: "1234", List: list}); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("short key: %v; want ui.ErrInvalid", err)
 	}
@@ -385,6 +387,7 @@ func TestCorruptJobRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
+	recordMandate(t, a, c.ID)
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32), List: list})
 	if err != nil {
 		t.Fatal(err)
@@ -446,6 +449,7 @@ func TestUIServerWiresJobsToFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	recordMandate(t, a, c.ID)
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"})
 	if err != nil {

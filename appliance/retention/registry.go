@@ -380,3 +380,23 @@ func clone(c Case) Case {
 	c.PastHolds = slices.Clone(c.PastHolds)
 	return c
 }
+
+// claimNow marks case id as being erased whatever its retention, unless it is on hold, erased or being erased.
+func (r *Registry) claimNow(id string) (Case, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, ok := r.cases[id]
+	_, pending := r.unmarked[id]
+	switch {
+	case !ok:
+		return Case{}, fmt.Errorf("retention: case %s: %w", id, ErrNotFound)
+	case r.erasing[id]:
+		return Case{}, fmt.Errorf("retention: case %s: %w", id, ErrErasing)
+	case pending || !c.Erased.IsZero():
+		return Case{}, fmt.Errorf("retention: case %s: %w", id, ErrErased)
+	case c.Hold != nil:
+		return Case{}, fmt.Errorf("retention: case %s: %w", id, ErrOnHold)
+	}
+	r.erasing[id] = true
+	return clone(c), nil
+}

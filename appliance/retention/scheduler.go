@@ -138,3 +138,21 @@ func errID(err error) string {
 	}
 	return ""
 }
+
+// EraseNow erases case id at once, whatever its retention, for a data subject's erasure request: by and why say who
+// asked and which request. A case on legal hold is refused (ErrOnHold); an erased one is ErrErased.
+func (s *Scheduler) EraseNow(ctx context.Context, id, by, why string) error {
+	c, err := s.reg.claimNow(id)
+	if err != nil {
+		return err
+	}
+	if err := s.eraser.EraseCase(ctx, id, by, why); err != nil {
+		s.reg.finish(ctx, id, false, time.Time{})
+		return &caseError{id: id, err: fmt.Errorf("retention: erase case %s on request: %w", id, err)}
+	}
+	if err := s.reg.finish(ctx, id, true, s.now()); err != nil {
+		return &caseError{id: id, err: fmt.Errorf("retention: case %s erased but not marked; marked next round: %w", id, err)}
+	}
+	s.log.InfoContext(ctx, "case erased on request", slog.String("case", c.ID))
+	return nil
+}

@@ -108,8 +108,43 @@ func (s *serveProc) startSession(b *testing.B, c *http.Client, list string) stri
 	b.Helper()
 	casePath := s.post(b, c, "cases", url.Values{"client": {"Studio Legale Bianchi"}, "phone": {"3771151946"},
 		"purpose": {"Diffida"}, "plan": {"20"}, "service": {"6"}})
+	s.acceptNotice(b, c, casePath)
 	jobPath := s.post(b, c, casePath+"/session", url.Values{"list": {list}})
 	return strings.TrimPrefix(jobPath, "jobs/")
+}
+
+// acceptNotice makes the case's link for the client, and the client's browser claims it and accepts the notice:
+// a remote session starts only then.
+func (s *serveProc) acceptNotice(b *testing.B, c *http.Client, casePath string) {
+	b.Helper()
+	resp, err := c.PostForm(s.base+casePath+"/remote", nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	_, rest, ok := strings.Cut(string(body), "/r/")
+	token, _, _ := strings.Cut(rest, "<")
+	if !ok {
+		b.Fatalf("no client link on the case page: %s", resp.Status)
+	}
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, Timeout: time.Minute}
+	link := s.base + "r/" + token
+	if resp, err = client.PostForm(link, nil); err != nil { // the claim, then the notice page
+		b.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	_, rest, _ = strings.Cut(string(page), `name="sha256" value="`)
+	sum, _, _ := strings.Cut(rest, `"`)
+	if resp, err = client.PostForm(link+"/accept", url.Values{"sha256": {sum}, "lang": {"it"}}); err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b.Fatalf("the client's acceptance: %s", resp.Status)
+	}
 }
 
 // followSession lets the client's phone scan the code once it is shown, then samples memory until the job ends.

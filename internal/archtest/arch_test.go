@@ -16,7 +16,7 @@ const module = "github.com/attesta/attesta/"
 var layers = [][]string{
 	{"cmd/attesta", "cmd/attesta-verify", "internal/demo"},
 	{"appliance", "appliance/panel"},
-	{"appliance/desk", "appliance/retention"},
+	{"appliance/desk", "appliance/retention", "appliance/gdpr"},
 	{"certify", "ui"},
 	{"capture/web", "capture/android", "capture/android/msgstore", "capture/ios", "capture/ios/plist",
 		"capture/ios/chatstorage", "usb", "usb/internal/aproto",

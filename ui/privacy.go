@@ -1,0 +1,74 @@
+package ui
+
+// Data protection: the client's information notice and mandate before any acquisition, the paper mandate of a
+// couriered phone, and the data-subject requests with their deadlines.
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Privacy is the data-protection side of the appliance behind the screens.
+type Privacy interface {
+	// Bases lists the lawful bases a case may name, labelled in lang.
+	Bases(ctx context.Context, lang Lang) []Basis
+	// Notice returns the studio's information notice for the case, rendered in lang with the case's data, and the
+	// mandate it summarises.
+	Notice(ctx context.Context, caseID string, lang Lang) (Notice, error)
+	// AcceptNotice records that the client accepted the notice whose text has digest a.SHA256. It refuses, with
+	// an error wrapping ErrInvalid, a digest that is not the one of the case's notice in a.Lang now.
+	AcceptNotice(ctx context.Context, caseID string, a Acceptance) error
+	// RecordMandate keeps the scan of the signed paper mandate of a couriered phone, journaled as an artifact of
+	// the case: the extraction refuses to start without it.
+	RecordMandate(ctx context.Context, caseID string, m PaperMandate) error
+	// SubjectRequests lists the data-subject requests, newest first.
+	SubjectRequests(ctx context.Context) ([]SubjectRequest, error)
+}
+
+// Basis is a lawful basis as a form offers it.
+type Basis struct {
+	ID    string
+	Label string
+}
+
+// Notice is the information notice of a case as the client's page shows it.
+type Notice struct {
+	Text     string   // rendered: the placeholders filled
+	SHA256   string   // of Text: what the acceptance binds to
+	Case     CaseInfo // the mandate: client, proceeding, purpose, plan, service, bases, retention
+	Accepted time.Time
+}
+
+// Acceptance is the client's acceptance of a notice, as the page sent it. It carries no address.
+type Acceptance struct {
+	Lang    Lang
+	SHA256  string
+	Channel string // where it was given: "remote-link"
+	Link    string // the hash of the link's token: which link, not who
+}
+
+// PaperMandate is the scan or photo of a signed mandate, as uploaded from a USB stick.
+type PaperMandate struct {
+	Name     string // the file's name, as uploaded
+	Data     []byte
+	Operator string
+}
+
+// SubjectRequest is a data-subject request as the screens list it: no number, only its masked form.
+type SubjectRequest struct {
+	ID       string
+	Kind     string // "access", "erasure" or "restriction"
+	Masked   string
+	Received time.Time
+	Due      time.Time
+	Answered time.Time
+	Outcome  string
+}
+
+// Overdue reports whether the request is unanswered past its deadline at now.
+func (r SubjectRequest) Overdue(now time.Time) bool { return r.Answered.IsZero() && now.After(r.Due) }
+
+// ErrNoNotice is joined to ErrInvalid when an acquisition is refused because the client has not accepted the
+// notice, the paper mandate of a couriered phone is missing, or a data subject's request restricted the case.
+var ErrNoNotice = errors.New("no accepted notice, no mandate, or restricted")

@@ -1,0 +1,174 @@
+package ui
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+)
+
+// memPrivacy is the in-memory data-protection backend of the ui tests: a case's notice is a text naming the case;
+// an acceptance is kept when its digest is that text's.
+type memPrivacy struct {
+	mu       sync.Mutex
+	accepted []string // case ids, in order
+	mandates []PaperMandate
+}
+
+func memNoticeText(caseID string, lang Lang) string {
+	if lang == English {
+		return "Information notice for case " + caseID
+	}
+	return "Informativa per la pratica " + caseID
+}
+
+func digestOf(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
+
+func (p *memPrivacy) Bases(context.Context, Lang) []Basis {
+	return []Basis{{ID: "contract", Label: "contratto"}, {ID: "legal-claims", Label: "difesa in giudizio"}}
+}
+
+func (p *memPrivacy) Notice(_ context.Context, caseID string, lang Lang) (Notice, error) {
+	text := memNoticeText(caseID, lang)
+	return Notice{Text: text, SHA256: digestOf(text), Case: CaseInfo{ID: caseID, Client: "Cliente di prova", MaxMessages: 10, ServiceMonths: 3}}, nil
+}
+
+func (p *memPrivacy) AcceptNotice(_ context.Context, caseID string, a Acceptance) error {
+	if a.SHA256 != digestOf(memNoticeText(caseID, a.Lang)) {
+		return fmt.Errorf("%w: not the notice of %s", ErrInvalid, caseID)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.accepted = append(p.accepted, caseID)
+	return nil
+}
+
+func (p *memPrivacy) RecordMandate(_ context.Context, _ string, m PaperMandate) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.mandates = append(p.mandates, m)
+	return nil
+}
+
+func (p *memPrivacy) SubjectRequests(context.Context) ([]SubjectRequest, error) { return nil, nil }
+
+func (p *memPrivacy) acceptances() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.accepted...)
+}
+
+// claimLink claims a remote link for c and returns the answer of its page.
+func claimLink(t *testing.T, c *http.Client, base, p string) string {
+	t.Helper()
+	if resp, _ := doURL(t, c, http.MethodPost, base+p, nil); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim %s: %s", p, resp.Status)
+	}
+	_, body := doURL(t, c, http.MethodGet, base+p, nil)
+	return body
+}
+
+// acceptLink claims a remote link for c and accepts its case's notice in Italian.
+func acceptLink(t *testing.T, c *http.Client, base, p, caseID string) {
+	t.Helper()
+	claimLink(t, c, base, p)
+	if resp := postAccept(t, c, base+p, digestOf(memNoticeText(caseID, Italian))); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("accept %s: %s", p, resp.Status)
+	}
+}
+
+func postAccept(t *testing.T, c *http.Client, u, sum string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, u+"/accept",
+		strings.NewReader(url.Values{"sha256": {sum}, "lang": {"it"}}.Encode()))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	return resp
+}
+
+// The client sees the studio's notice and the mandate before anything else, and no QR code nor progress is
+// served before the notice is accepted through that link: not by asking for them directly, not with the digest of
+// another case's notice or of a changed text, not with another link's cookie, not before the claim.
+func TestRemoteNoticeBeforeQR(t *testing.T) {
+	f := newFixture(t)
+	pub := f.public(t)
+	priv := f.srv.cfg.Privacy.(*memPrivacy)
+	pa, err := f.srv.NewRemoteLink("AT-2026-0001", "")
+	must(t, err)
+	pb, err := f.srv.NewRemoteLink("AT-2026-0002", "")
+	must(t, err)
+
+	client := f.client(t)
+	// Before the claim: no acceptance, no code.
+	if resp := postAccept(t, client, pub.URL+pa, digestOf(memNoticeText("AT-2026-0001", Italian))); resp.StatusCode != http.StatusGone {
+		t.Errorf("acceptance before the claim: %s, want 410", resp.Status)
+	}
+	body := claimLink(t, client, pub.URL, pa)
+	for _, want := range []string{"Informativa per la pratica AT-2026-0001", "Cliente di prova", `action="` + pa + `/accept"`,
+		digestOf(memNoticeText("AT-2026-0001", Italian))} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the notice page does not show %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "data-base=") || strings.Contains(body, "qr.png") {
+		t.Errorf("the notice page leads to the code before the acceptance:\n%s", body)
+	}
+	f.srv.attachSession("AT-2026-0001", "J-A")
+	f.srv.Feed("J-A").SetQR([]byte("\x89PNG code A"))
+	for _, q := range []string{"/qr.png", "/events"} {
+		if resp, _ := doURL(t, client, http.MethodGet, pub.URL+pa+q, nil); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s before the acceptance: %s, want 403", q, resp.Status)
+		}
+	}
+	// Another case's digest, a changed text, an empty one: refused, nothing recorded.
+	for _, sum := range []string{digestOf(memNoticeText("AT-2026-0002", Italian)), digestOf("altro testo"), ""} {
+		if resp := postAccept(t, client, pub.URL+pa, sum); resp.StatusCode != http.StatusConflict {
+			t.Errorf("acceptance with digest %.8q: %s, want 409", sum, resp.Status)
+		}
+	}
+	// Link B's browser replays its acceptance on link A: the cookie is not A's.
+	other := f.client(t)
+	acceptLink(t, other, pub.URL, pb, "AT-2026-0002")
+	if resp := postAccept(t, other, pub.URL+pa, digestOf(memNoticeText("AT-2026-0001", Italian))); resp.StatusCode != http.StatusGone {
+		t.Errorf("another link's browser accepting A: %s, want 410", resp.Status)
+	}
+	if resp, _ := doURL(t, other, http.MethodGet, pub.URL+pa+"/qr.png", nil); resp.StatusCode != http.StatusGone {
+		t.Errorf("another link's browser asking A's code: %s, want 410", resp.Status)
+	}
+	if resp, _ := doURL(t, client, http.MethodGet, pub.URL+pa+"/qr.png", nil); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("A's code after the refused acceptances: %s, want 403", resp.Status)
+	}
+	if got := priv.acceptances(); len(got) != 1 || got[0] != "AT-2026-0002" {
+		t.Fatalf("acceptances recorded: %v, want only B's", got)
+	}
+
+	// Accepted: the code shows.
+	if resp := postAccept(t, client, pub.URL+pa, digestOf(memNoticeText("AT-2026-0001", Italian))); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acceptance: %s", resp.Status)
+	}
+	if _, body := doURL(t, client, http.MethodGet, pub.URL+pa, nil); !strings.Contains(body, `data-base="`+pa+`"`) {
+		t.Errorf("after the acceptance the page is not the session's:\n%s", body)
+	}
+	if resp, body := doURL(t, client, http.MethodGet, pub.URL+pa+"/qr.png", nil); resp.StatusCode != http.StatusOK || !bytes.Equal([]byte(body), []byte("\x89PNG code A")) {
+		t.Errorf("QR after the acceptance: %s", resp.Status)
+	}
+	// B was accepted but has no session yet: it waits.
+	if _, body := doURL(t, other, http.MethodGet, pub.URL+pb, nil); !strings.Contains(body, `id="wait"`) {
+		t.Errorf("accepted link without a session: not the waiting page:\n%s", body)
+	}
+	if resp, _ := doURL(t, other, http.MethodGet, pub.URL+pb+"/qr.png", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("QR without a session: %s, want 404", resp.Status)
+	}
+}
