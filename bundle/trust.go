@@ -21,8 +21,7 @@ func (v *verifier) trust() {
 		return
 	}
 	if !v.has(reportFile) {
-		v.fail(CheckTrust, "", "nessuna relazione firmata: nessun certificato da verificare rispetto all'autorità",
-			"no signed report: no certificate to check against the authority")
+		v.fail(CheckTrust, "", "signer-trust.no-signed-report")
 		return
 	}
 	data, ok := v.read(CheckTrust, reportFile, maxPDF)
@@ -39,8 +38,8 @@ func (v *verifier) trust() {
 	}
 	it, en, err := v.opts.Trust(v.ctx, data, id, at)
 	if err != nil {
-		v.failErr(CheckTrust, reportFile, "firmatario non riconosciuto dall'autorità", err)
+		v.failErr(CheckTrust, reportFile, "signer-trust.signer-not-recognized", err)
 		return
 	}
-	v.pass(CheckTrust, reportFile, it, en)
+	v.add(CheckTrust, Pass, reportFile, it, en)
 }

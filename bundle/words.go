@@ -6,6 +6,12 @@ import "github.com/attesta/attesta/internal/i18n"
 // "<check>.<what>"; the texts are fmt formats. Technical errors from the parsers and the crypto (English, machine
 // oriented, naming the input) follow the text after ": ".
 var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
+	"signer-trust.no-signed-report": {
+		IT: "nessuna relazione firmata: nessun certificato da verificare rispetto all'autorità",
+		EN: "no signed report: no certificate to check against the authority"},
+	"signer-trust.signer-not-recognized": {
+		IT: "firmatario non riconosciuto dall'autorità",
+		EN: "signer not recognized by the authority"},
 	"artifact.artifact-missing": {
 		IT: "reperto mancante",
 		EN: "artifact missing"},
