@@ -55,9 +55,9 @@ func (job IOSBackupJob) step(text string, done int) {
 
 // ExtractIOSBackup certifies the chats of a list from an iPhone backup. The backup is opened and unlocked, and
 // WhatsApp's database copied out of it and opened, before anything is journaled: a wrong password, a damaged
-// keybag, an unfinished or truncated backup, or one without WhatsApp's chats is an error that leaves no trace. The backup's index and WhatsApp's
-// database files are then kept, encrypted under the case key, as artifacts; each delivery carries only its chat's
-// rows and media.
+// keybag, an unfinished or truncated backup, or one without WhatsApp's chats is an error that leaves no trace.
+// The backup's index and WhatsApp's database files are then kept, encrypted under the case key, as artifacts;
+// each delivery carries only its chat's rows and media.
 func (p *Pipelines) ExtractIOSBackup(ctx context.Context, job IOSBackupJob) ([]ChatOutcome, error) {
 	if err := evidence.Plan(job.MaxMessages).Validate(); err != nil {
 		return nil, err
@@ -167,10 +167,25 @@ func (p *Pipelines) certifyFromIOS(ctx context.Context, acq *Acquisition, job IO
 			return nil, err
 		}
 	}
+	base, src := p.iosSource(acq, job, bk, wa, started)
+	var outcomes []ChatOutcome
+	for i, entry := range job.List.Entries {
+		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(job.List.Entries)), i)
+		out, err := p.deliverIOSChat(ctx, acq, bk, wa.db, wa.domain, base, entry, job, src)
+		if err != nil {
+			return outcomes, err
+		}
+		outcomes = append(outcomes, out)
+	}
+	return outcomes, nil
+}
+
+// iosSource describes the acquisition for the manifests and the report.
+func (p *Pipelines) iosSource(acq *Acquisition, job IOSBackupJob, bk *ios.Backup, wa *whatsApp, started time.Time) (evidence.Acquisition, report.Source) {
 	d := bk.Device
-	enc := "plain"
+	enc, encIT := "plain", "non cifrato"
 	if bk.Encrypted {
-		enc = "encrypted"
+		enc, encIT = "encrypted", "cifrato"
 	}
 	app := "WhatsApp"
 	if wa.domain == iosDomains[1] {
@@ -182,17 +197,8 @@ func (p *Pipelines) certifyFromIOS(ctx context.Context, acq *Acquisition, job IO
 		SourceVersion: fmt.Sprintf("%s ChatStorage.sqlite, %s iTunes/Finder backup of %s, iOS %s", app, enc, d.ProductType, d.ProductVersion),
 	}
 	src := report.Source{DeviceModel: d.ProductType, OSVersion: "iOS " + d.ProductVersion, WhatsAppVersion: app,
-		ExtractionPath: fmt.Sprintf("backup iTunes/Finder di iPhone (%s) → ChatStorage.sqlite", map[bool]string{true: "cifrato", false: "non cifrato"}[bk.Encrypted])}
-	var outcomes []ChatOutcome
-	for i, entry := range job.List.Entries {
-		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(job.List.Entries)), i)
-		out, err := p.deliverIOSChat(ctx, acq, bk, wa.db, wa.domain, base, entry, job, src)
-		if err != nil {
-			return outcomes, err
-		}
-		outcomes = append(outcomes, out)
-	}
-	return outcomes, nil
+		ExtractionPath: "backup iTunes/Finder di iPhone (" + encIT + ") → ChatStorage.sqlite"}
+	return base, src
 }
 
 func (p *Pipelines) deliverIOSChat(ctx context.Context, acq *Acquisition, bk *ios.Backup, db *chatstorage.DB, domain string,

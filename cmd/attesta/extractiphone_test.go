@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/sha256"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -29,11 +31,15 @@ func TestExtractIOSThenVerifyDelivery(t *testing.T) {
 	list := filepath.Join(dir, "lista.csv")
 	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3334445555;Anna Bianchi;2026-01-10;2026-01-20\n3330000000;Nessuno;2026-01-10;2026-01-20\n"), 0o600)
 	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
+	before := folderDigest(t, backup)
 
 	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--password-file", pw, "--list", list,
 		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "20")
 	if code != 0 {
 		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+	}
+	if after := folderDigest(t, backup); after != before {
+		t.Errorf("the extraction changed the backup folder:\n%s\n%s", before, after)
 	}
 	if !strings.Contains(stdout, "chat not found") {
 		t.Errorf("the third line's missing chat is not reported:\n%s", stdout)
@@ -53,6 +59,25 @@ func TestExtractIOSThenVerifyDelivery(t *testing.T) {
 	})
 
 	verifyThenAlter(t, folders[0])
+}
+
+// folderDigest lists every file below dir with its SHA-256, size and modification time.
+func folderDigest(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, _ := d.Info()
+		data, _ := os.ReadFile(p)
+		if d.IsDir() {
+			data = nil
+		}
+		fmt.Fprintf(&b, "%s %x %d %s\n", p, sha256.Sum256(data), fi.Size(), fi.ModTime())
+		return nil
+	})
+	return b.String()
 }
 
 // checkManifest compares a delivery's messages with what the generator expects.

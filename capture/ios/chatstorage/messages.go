@@ -187,38 +187,14 @@ func (d *DB) record(ctx context.Context, chat Chat, m row, client string) (Recor
 	if err != nil {
 		return Record{}, err
 	}
-	rec := Record{}
+	rec := Record{Message: messageOf(m)}
 	rec.PK, _ = m.int("Z_PK")
 	msg := &rec.Message
-	msg.ID = m.str("ZSTANZAID")
 	if msg.ID == "" {
 		msg.ID = fmt.Sprintf("ios-pk-%d", rec.PK)
 	}
-	fromMe, _ := m.int("ZISFROMME")
-	msg.FromMe = fromMe == 1
-	if f, ok := m["ZMESSAGEDATE"].(float64); ok && !math.IsNaN(f) && math.Abs(f) < 1e11 {
-		msg.SentAt = evidence.At(time.UnixMilli(int64(math.Round((f + appleEpoch) * 1000))))
-	} else if n, ok := m["ZMESSAGEDATE"].(int64); ok && n > -appleEpoch && n < 1e11 {
-		msg.SentAt = evidence.At(time.Unix(n+appleEpoch, 0))
-	}
-	code, known := m.int("ZMESSAGETYPE")
-	msg.SourceType = fmt.Sprintf("ZMESSAGETYPE:%d", code)
-	msg.Type = evidence.TypeOther
-	if t, ok := Types[code]; ok && known {
-		msg.Type = t
-	}
 	if media != nil {
-		rec.Media = &Media{LocalPath: media.str("ZMEDIALOCALPATH"), MIME: mimes[strings.ToLower(path.Ext(media.str("ZMEDIALOCALPATH")))]}
-		rec.Media.Size, _ = media.int("ZFILESIZE")
-		if msg.Type == evidence.TypeAudio && strings.HasSuffix(strings.ToLower(rec.Media.LocalPath), ".opus") {
-			msg.Type = evidence.TypeVoice
-		}
-		q, err := QuotedID(asBytes(media["ZMETADATA"]))
-		if err != nil {
-			msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyReceiptUnreadable, Detail: "ZMETADATA: " + err.Error()})
-		} else if q != "" {
-			msg.QuotedID = &q
-		}
+		rec.Media = mediaOf(msg, media)
 	}
 	setText(msg, m, media)
 	if rec.Media != nil && rec.Media.LocalPath != "" || isMedia(msg.Type) {
@@ -241,6 +217,42 @@ func (d *DB) record(ctx context.Context, chat Chat, m row, client string) (Recor
 	}
 	rec.RawRow, err = rawRow(map[string]row{"ZWAMESSAGE": m, "ZWAMEDIAITEM": media, "ZWAMESSAGEINFO": info, "ZWAGROUPMEMBER": member})
 	return rec, err
+}
+
+// messageOf maps what ZWAMESSAGE itself says: id, direction, time and type.
+func messageOf(m row) evidence.Message {
+	var msg evidence.Message
+	msg.ID = m.str("ZSTANZAID")
+	fromMe, _ := m.int("ZISFROMME")
+	msg.FromMe = fromMe == 1
+	if f, ok := m["ZMESSAGEDATE"].(float64); ok && !math.IsNaN(f) && math.Abs(f) < 1e11 {
+		msg.SentAt = evidence.At(time.UnixMilli(int64(math.Round((f + appleEpoch) * 1000))))
+	} else if n, ok := m["ZMESSAGEDATE"].(int64); ok && n > -appleEpoch && n < 1e11 {
+		msg.SentAt = evidence.At(time.Unix(n+appleEpoch, 0))
+	}
+	code, known := m.int("ZMESSAGETYPE")
+	msg.SourceType = fmt.Sprintf("ZMESSAGETYPE:%d", code)
+	msg.Type = evidence.TypeOther
+	if t, ok := Types[code]; ok && known {
+		msg.Type = t
+	}
+	return msg
+}
+
+// mediaOf reads a message's ZWAMEDIAITEM: the file, a voice note told from an audio file, the quoted message.
+func mediaOf(msg *evidence.Message, media row) *Media {
+	md := &Media{LocalPath: media.str("ZMEDIALOCALPATH"), MIME: mimes[strings.ToLower(path.Ext(media.str("ZMEDIALOCALPATH")))]}
+	md.Size, _ = media.int("ZFILESIZE")
+	if msg.Type == evidence.TypeAudio && strings.HasSuffix(strings.ToLower(md.LocalPath), ".opus") {
+		msg.Type = evidence.TypeVoice
+	}
+	q, err := QuotedID(asBytes(media["ZMETADATA"]))
+	if err != nil {
+		msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyReceiptUnreadable, Detail: "ZMETADATA: " + err.Error()})
+	} else if q != "" {
+		msg.QuotedID = &q
+	}
+	return md
 }
 
 func isMedia(t evidence.MessageType) bool {
