@@ -114,6 +114,20 @@ func (a *Authority) Appliances() ([]*Appliance, error) {
 
 // SetURL records where an appliance answers GET /attest, for later polls of the whole fleet.
 func (a *Authority) SetURL(applianceID, url string) error {
+	return a.updateAppliance(applianceID, func(r *registry, ap *Appliance) error {
+		if ap.URL == url {
+			return nil
+		}
+		ap.URL = url
+		if err := a.saveRegistry(r); err != nil {
+			return err
+		}
+		return a.event("url", map[string]any{"appliance_id": applianceID, "url": url})
+	})
+}
+
+// updateAppliance runs fn on an enrolled appliance's record, under the lock, with the registry it belongs to.
+func (a *Authority) updateAppliance(applianceID string, fn func(r *registry, ap *Appliance) error) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	r, err := a.loadRegistry()
@@ -124,12 +138,5 @@ func (a *Authority) SetURL(applianceID, url string) error {
 	if !ok {
 		return fmt.Errorf("authority: %s: %w", applianceID, ErrUnknownAppliance)
 	}
-	if ap.URL == url {
-		return nil
-	}
-	ap.URL = url
-	if err := a.saveRegistry(r); err != nil {
-		return err
-	}
-	return a.event("url", map[string]any{"appliance_id": applianceID, "url": url})
+	return fn(r, ap)
 }
