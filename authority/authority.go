@@ -156,6 +156,11 @@ func Init(dir string, opts InitOptions) error {
 			return fmt.Errorf("authority: init: %w", err)
 		}
 	}
+	// An empty status list from the start, so that verifiers can fetch one before any enrollment.
+	a := &Authority{dir: dir, root: root, ca: ca, caKey: caKey, now: func() time.Time { return now }}
+	if err := a.publishLocked(newRegistry()); err != nil {
+		return fmt.Errorf("authority: init: %w", err)
+	}
 	return nil
 }
 

@@ -22,6 +22,13 @@ func TestOpenRefusesWrongPassphrase(t *testing.T) {
 	if _, err := authority.Open(a.Dir(), []byte("not the passphrase")); !errors.Is(err, authority.ErrPassphrase) {
 		t.Errorf("Open with a wrong passphrase: %v", err)
 	}
+	roots := x509.NewCertPool()
+	roots.AddCert(a.Root())
+	if st, err := os.ReadFile(filepath.Join(a.Dir(), authority.StatusFile)); err != nil {
+		t.Errorf("no status list after init: %v", err)
+	} else if body, err := authority.ReadStatusList("status.json", st, roots); err != nil || len(body.Appliances) != 0 {
+		t.Errorf("status list after init: %v, %v", body, err)
+	}
 	key, _ := os.ReadFile(filepath.Join(a.Dir(), "ca.key"))
 	if bytes.Contains(key, []byte("PRIVATE KEY")) {
 		t.Error("the CA key is stored in clear")

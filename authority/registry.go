@@ -1,6 +1,7 @@
 package authority
 
 import (
+	"fmt"
 	"path/filepath"
 	"time"
 
@@ -37,6 +38,8 @@ type Appliance struct {
 	History          []StateChange `json:"history"`
 	LastGood         *time.Time    `json:"last_good,omitempty"`
 	LastClock        *ClockSeen    `json:"last_clock,omitempty"`
+	// URL is where the appliance answers GET /attest (its touch UI or public address), once an operator gave it.
+	URL string `json:"url,omitempty"`
 }
 
 // ClockSeen is the TPM clock of an appliance's last good attestation.
@@ -107,4 +110,33 @@ func (a *Authority) Appliances() ([]*Appliance, error) {
 		out = append(out, r.Appliances[id])
 	}
 	return out, nil
+}
+
+// SetURL records where an appliance answers GET /attest, for later polls of the whole fleet.
+func (a *Authority) SetURL(applianceID, url string) error {
+	return a.updateAppliance(applianceID, func(r *registry, ap *Appliance) error {
+		if ap.URL == url {
+			return nil
+		}
+		ap.URL = url
+		if err := a.saveRegistry(r); err != nil {
+			return err
+		}
+		return a.event("url", map[string]any{"appliance_id": applianceID, "url": url})
+	})
+}
+
+// updateAppliance runs fn on an enrolled appliance's record, under the lock, with the registry it belongs to.
+func (a *Authority) updateAppliance(applianceID string, fn func(r *registry, ap *Appliance) error) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	r, err := a.loadRegistry()
+	if err != nil {
+		return err
+	}
+	ap, ok := r.Appliances[applianceID]
+	if !ok {
+		return fmt.Errorf("authority: %s: %w", applianceID, ErrUnknownAppliance)
+	}
+	return fn(r, ap)
 }

@@ -112,33 +112,25 @@ func (a *Authority) Revoke(applianceID, operator, reason string) error {
 // setState appends a state change (when the state differs, or always for a revocation), updates last_good on a good
 // attestation, journals it and republishes.
 func (a *Authority) setState(applianceID, state, reason string, clk *ClockSeen) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	r, err := a.loadRegistry()
-	if err != nil {
-		return err
-	}
-	ap, ok := r.Appliances[applianceID]
-	if !ok {
-		return fmt.Errorf("authority: %s: %w", applianceID, ErrUnknownAppliance)
-	}
-	now := a.now().UTC() // full precision: deliveries are judged against it to the nanosecond
-	cur := ap.State()
-	if cur == StateRevoked {
-		return fmt.Errorf("authority: %s: revoked at %s; a revoked appliance enrolls again with a new key", applianceID, ap.History[len(ap.History)-1].At.Format(time.RFC3339))
-	}
-	if state == StateGood {
-		ap.LastGood = &now
-		ap.LastClock = clk
-	}
-	if state != cur {
-		ap.History = append(ap.History, StateChange{At: now, State: state, Reason: reason})
-	}
-	if err := a.saveRegistry(r); err != nil {
-		return err
-	}
-	a.event("state", map[string]any{"appliance_id": applianceID, "state": state, "reason": reason})
-	return a.publishLocked(r)
+	return a.updateAppliance(applianceID, func(r *registry, ap *Appliance) error {
+		now := a.now().UTC() // full precision: deliveries are judged against it to the nanosecond
+		cur := ap.State()
+		if cur == StateRevoked {
+			return fmt.Errorf("authority: %s: revoked at %s; a revoked appliance enrolls again with a new key", applianceID, ap.History[len(ap.History)-1].At.Format(time.RFC3339))
+		}
+		if state == StateGood {
+			ap.LastGood = &now
+			ap.LastClock = clk
+		}
+		if state != cur {
+			ap.History = append(ap.History, StateChange{At: now, State: state, Reason: reason})
+		}
+		if err := a.saveRegistry(r); err != nil {
+			return err
+		}
+		a.event("state", map[string]any{"appliance_id": applianceID, "state": state, "reason": reason})
+		return a.publishLocked(r)
+	})
 }
 
 // ReadStatusList checks a status list file against the authority roots (its signer must chain to one of them and

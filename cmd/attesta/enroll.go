@@ -351,41 +351,40 @@ func authorityStatus(_ context.Context, e *env, args []string) error {
 	return nil
 }
 
-// authorityPoll asks one appliance for a fresh attestation (GET URL/attest?nonce=HEX), checks it and records the
-// result in the registry and the signed status list; with --every it keeps polling until interrupted.
+// authorityPoll asks appliances for a fresh attestation (GET URL/attest?nonce=HEX), checks each and records the
+// result in the registry and the signed status list: one appliance (--appliance, at --url or at the address recorded
+// for it), or every enrolled, unrevoked appliance with a recorded address. With --every it keeps polling until
+// interrupted; otherwise it exits 1 when any appliance failed.
 func authorityPoll(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "authority poll", "authority poll --dir DIR --passphrase-file FILE --appliance ID --url URL [--every DURATION]")
+	fs := newFlags(e, "authority poll", "authority poll --dir DIR --passphrase-file FILE [--appliance ID [--url URL]] [--every DURATION]")
 	var f authorityFlags
 	f.register(fs)
-	id := fs.String("appliance", "", "the appliance id")
-	url := fs.String("url", "", "the appliance's address, e.g. http://box.studio.lan:8080")
+	id := fs.String("appliance", "", "the appliance id (default: every appliance whose address is recorded)")
+	url := fs.String("url", "", "the appliance's address, e.g. http://box.studio.lan:8080 (recorded for later polls)")
 	every := fs.Duration("every", 0, "poll again at this interval until interrupted (default: once)")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if *id == "" || *url == "" {
-		return usagef("--appliance and --url are required")
+	if *url != "" && *id == "" {
+		return usagef("--url needs --appliance")
 	}
 	a, err := f.open()
 	if err != nil {
 		return err
 	}
-	fetch := func(ctx context.Context, nonce []byte) ([]byte, error) {
-		return fetchAttestation(ctx, strings.TrimRight(*url, "/")+"/attest?nonce="+hex.EncodeToString(nonce))
+	if *url != "" {
+		if err := a.SetURL(*id, strings.TrimRight(*url, "/")); err != nil {
+			return err
+		}
 	}
 	for {
-		res, err := a.Poll(ctx, *id, fetch)
+		failed, err := pollRound(ctx, e, a, *id)
 		if err != nil {
 			return err
 		}
-		if res.OK {
-			fmt.Fprintf(e.stdout, "%s: attestation good\n", *id)
-		} else {
-			fmt.Fprintf(e.stdout, "%s: FAILING: %s\n", *id, res.Reason)
-		}
 		if *every <= 0 {
-			if !res.OK {
-				return fmt.Errorf("%w: appliance %s failed attestation (recorded in the status list)", errInvalid, *id)
+			if failed > 0 {
+				return fmt.Errorf("%w: %d appliance(s) failed attestation (recorded in the status list)", errInvalid, failed)
 			}
 			return nil
 		}
@@ -395,6 +394,48 @@ func authorityPoll(ctx context.Context, e *env, args []string) error {
 		case <-time.After(*every):
 		}
 	}
+}
+
+// pollRound polls one appliance (only, when not empty) or every one with a recorded address, and returns how many
+// failed.
+func pollRound(ctx context.Context, e *env, a *authority.Authority, only string) (int, error) {
+	aps, err := a.Appliances()
+	if err != nil {
+		return 0, err
+	}
+	failed, polled := 0, 0
+	for _, ap := range aps {
+		if only != "" && ap.ID != only || ap.State() == authority.StateRevoked {
+			continue
+		}
+		if ap.URL == "" {
+			if only != "" {
+				return 0, usagef("no address recorded for appliance %s: give --url", only)
+			}
+			continue
+		}
+		base := ap.URL
+		res, err := a.Poll(ctx, ap.ID, func(ctx context.Context, nonce []byte) ([]byte, error) {
+			return fetchAttestation(ctx, base+"/attest?nonce="+hex.EncodeToString(nonce))
+		})
+		if err != nil {
+			return 0, err
+		}
+		polled++
+		if res.OK {
+			fmt.Fprintf(e.stdout, "%s: attestation good\n", ap.ID)
+		} else {
+			failed++
+			fmt.Fprintf(e.stdout, "%s: FAILING: %s\n", ap.ID, res.Reason)
+		}
+	}
+	if polled == 0 {
+		if only != "" {
+			return 0, fmt.Errorf("appliance %s is not enrolled (or revoked)", only)
+		}
+		fmt.Fprintln(e.stdout, "no appliance to poll: give --appliance ID --url URL once")
+	}
+	return failed, nil
 }
 
 func fetchAttestation(ctx context.Context, url string) ([]byte, error) {

@@ -122,6 +122,10 @@ func TestEnrollThenTrustedReports(t *testing.T) {
 	if code != exitFailure || !strings.Contains(out, "FAILING") || !strings.Contains(out, "did not answer") {
 		t.Errorf("poll of a silent box: exit %d\n%s%s", code, out, errs)
 	}
+	// The address is recorded: a poll of the fleet asks it again.
+	if code, out, _ := attesta(t, "authority", "poll", "--dir", auth, "--passphrase-file", pass); code != exitFailure || !strings.Contains(out, "FAILING") {
+		t.Errorf("poll of the fleet: exit %d\n%s", code, out)
+	}
 	if out := run0(t, "authority", "status", "--dir", auth, "--passphrase-file", pass); !strings.Contains(out, "failing") {
 		t.Errorf("authority status after a failed poll: %s", out)
 	}
