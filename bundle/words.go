@@ -111,6 +111,12 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 	"container.duplicate": {
 		IT: "voce presente due volte nello ZIP",
 		EN: "entry appears twice in the ZIP"},
+	"custody.other-chat": {
+		IT: "il registro di custodia riguarda anche la chat %s, la consegna è della chat %s",
+		EN: "the custody log concerns chat %s too, the delivery is chat %s's"},
+	"custody.unaccounted": {
+		IT: "il registro di custodia non registra la conservazione di %s",
+		EN: "the custody log does not record storing %s"},
 	"container.unreadable": {
 		IT: "non è una cartella né un file ZIP leggibile: %s",
 		EN: "neither a folder nor a readable ZIP file: %s"},
