@@ -121,8 +121,8 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 		IT: "non è una cartella né un file ZIP leggibile: %s",
 		EN: "neither a folder nor a readable ZIP file: %s"},
 	"custody.ok": {
-		IT: "%d azioni registrate, %s",
-		EN: "%d actions recorded, %s"},
+		IT: "%d azioni registrate per questa chat, tra cui la conservazione di ogni file della consegna (%s)",
+		EN: "%d actions recorded for this chat, the storing of every file of the delivery among them (%s)"},
 	"custody.invalid-custody-log": {
 		IT: "registro di custodia non valido",
 		EN: "invalid custody log"},
