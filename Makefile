@@ -20,6 +20,12 @@ test: setup
 	$(GO) vet ./...
 	$(GO) test $(TEST_ARGS) ./...
 
+# The reports of the demo chat and of the sample chat, in both languages and kinds, with every page as a PNG to look
+# at: build/report-pages/<name>/{relazione.pdf,p-*.png}.
+.PHONY: report-pages
+report-pages:
+	$(GO) test -count=1 ./report -run 'TestDemoChatGolden|TestPagesRender' -args -dump $(CURDIR)/build/report-pages
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
