@@ -20,6 +20,12 @@ test: setup
 	$(GO) vet ./...
 	$(GO) test $(TEST_ARGS) ./...
 
+# The reports of the demo chat and of the sample chat, in both languages and kinds, with every page as a PNG to look
+# at: build/report-pages/<name>/{relazione.pdf,p-*.png}.
+.PHONY: report-pages
+report-pages:
+	$(GO) test -count=1 ./report -run 'TestDemoChatGolden|TestPagesRender' -args -dump $(CURDIR)/build/report-pages
+
 # The performance benchmarks of the Android path against the peers, on a generated backup of 1,000,000 messages
 # (minutes, a few GB in $$TMPDIR): writes BENCHMARKS.md. Not part of `make test`.
 bench:

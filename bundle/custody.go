@@ -118,7 +118,9 @@ func DecodeCustody(data []byte) ([]CustodyAction, error) {
 }
 
 // custody checks the custody log when the manifest lists it (its digest is the artifact check's): it must read as
-// [CustodyFormat]. A delivery without one is noted, not failed: it was made before the log was delivered.
+// [CustodyFormat], concern this delivery's chat only, and record the storing of every file of the manifest (an
+// "artifact" action with its SHA-256). A delivery without one is noted, not failed: it was made before the log was
+// delivered.
 func (v *verifier) custody() {
 	listed := false
 	for _, a := range v.m.Artifacts {
@@ -137,5 +139,44 @@ func (v *verifier) custody() {
 		v.failErr(CheckCustody, CustodyPath, "custody.invalid-custody-log", err)
 		return
 	}
+	if chat := otherChat(actions, v.m.Chat.Phone); chat != "" {
+		v.fail(CheckCustody, CustodyPath, "custody.other-chat", chat, v.m.Chat.Phone)
+		return
+	}
+	if path := unaccounted(actions, v.m); path != "" {
+		v.fail(CheckCustody, CustodyPath, "custody.unaccounted", path)
+		return
+	}
 	v.pass(CheckCustody, CustodyPath, "custody.ok", len(actions), CustodyFormat)
+}
+
+// otherChat returns a chat the log names that is not phone, or "".
+func otherChat(actions []CustodyAction, phone string) string {
+	for _, a := range actions {
+		if a.Chat != "" && a.Chat != phone {
+			return a.Chat
+		}
+	}
+	return ""
+}
+
+// unaccounted returns the path of a file of the manifest (but the log itself) whose content the log does not
+// record as stored by the appliance, or "".
+func unaccounted(actions []CustodyAction, m *Manifest) string {
+	stored := map[string]bool{}
+	for _, a := range actions {
+		if a.Action == CustodyArtifact {
+			stored[a.Fields["sha256"]] = true
+		}
+	}
+	files, err := m.files()
+	if err != nil {
+		return ""
+	}
+	for _, f := range files {
+		if f.Path != CustodyPath && !stored[f.SHA256] {
+			return f.Path
+		}
+	}
+	return ""
 }

@@ -64,30 +64,62 @@ func TestDecodeCustodyRefuses(t *testing.T) {
 	}
 }
 
-// TestDeliveryCustody delivers a custody log as an artifact: verify checks it, rejects a changed line, and still
-// accepts a delivery without one (made before it existed), noting its absence.
-func TestDeliveryCustody(t *testing.T) {
-	f := newFixture(t)
-	m := f.chatManifest(t, 1, 10)
-	data, err := EncodeCustody(CustodyFor(sampleCustody(), m.Chat.Phone))
+// withCustody lists in m a custody log of actions, plus one "artifact" action per file of m, and stores it.
+func (f *fixture) withCustody(t *testing.T, m *Manifest, actions []CustodyAction) []byte {
+	t.Helper()
+	files, err := m.files()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, file := range files {
+		actions = append(actions, CustodyAction{At: time.Date(2026, 1, 15, 8, 1, 0, 0, time.UTC), Action: CustodyArtifact,
+			Chat: m.Chat.Phone, Fields: map[string]string{"kind": "media", "sha256": file.SHA256, "leaf": "7"}})
+	}
+	data, err := EncodeCustody(actions)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ref := f.put(t, data)
 	m.Artifacts = append(m.Artifacts, evidence.Artifact{Path: CustodyPath, SHA256: ref.SHA256, Size: ref.Size, Kind: evidence.ArtifactLog})
+	return data
+}
+
+// TestDeliveryCustody delivers a custody log as an artifact: verify checks it, rejects a changed line, a log of
+// another chat and one that does not account for a file, and still accepts a delivery without one (made before it
+// existed), noting its absence.
+func TestDeliveryCustody(t *testing.T) {
+	f := newFixture(t)
+	m := f.chatManifest(t, 1, 10)
+	data := f.withCustody(t, m, CustodyFor(sampleCustody(), m.Chat.Phone))
 	folder := f.deliver(t, m, Delivery{}, WriteOptions{})
 	r, err := Verify(t.Context(), folder, VerifyOptions{})
 	if err != nil {
 		t.Fatalf("Verify: %v\n%s", err, r.Text())
 	}
-	if cs := r.Find(CheckCustody); len(cs) != 1 || cs[0].Outcome != Pass || !strings.Contains(cs[0].EN, "2 actions") {
-		t.Errorf("custody check %v, want a pass over 2 actions", cs)
+	if cs := r.Find(CheckCustody); len(cs) != 1 || cs[0].Outcome != Pass || !strings.Contains(cs[0].EN, "7 actions") {
+		t.Errorf("custody check %v, want a pass over 7 actions (2, and one per file)", cs)
 	}
 
 	bad := copyDir(t, folder)
 	replaceOnce(t, filepath.Join(bad, filepath.FromSlash(CustodyPath)), `"loaded":"11"`, `"loaded":"12"`)
 	r, err = Verify(t.Context(), bad, VerifyOptions{})
 	failedCheck(t, r, err, CheckArtifact, CustodyPath)
+
+	other := f.chatManifest(t, 3, 10)
+	f.withCustody(t, other, sampleCustody()) // the other chat's actions left in
+	r, err = Verify(t.Context(), f.deliver(t, other, Delivery{}, WriteOptions{}), VerifyOptions{})
+	failedCheck(t, r, err, CheckCustody, CustodyPath)
+
+	partial := f.chatManifest(t, 4, 10)
+	f.withCustody(t, partial, nil)
+	ref := f.put(t, []byte("a file the log does not record"))
+	partial.Artifacts = append(partial.Artifacts, evidence.Artifact{Path: "artifacts/late.bin", SHA256: ref.SHA256,
+		Size: ref.Size, Kind: evidence.ArtifactOther})
+	r, err = Verify(t.Context(), f.deliver(t, partial, Delivery{}, WriteOptions{}), VerifyOptions{})
+	failedCheck(t, r, err, CheckCustody, CustodyPath)
+	if cs := r.Find(CheckCustody); len(cs) != 1 || !strings.Contains(cs[0].IT, "artifacts/late.bin") {
+		t.Errorf("custody check %v, want it to name artifacts/late.bin", cs)
+	}
 
 	old := f.deliver(t, f.chatManifest(t, 2, 10), Delivery{}, WriteOptions{})
 	r, err = Verify(t.Context(), old, VerifyOptions{})

@@ -78,7 +78,8 @@
 // reports each as pass, fail or skip ([Check], in Italian and English): the container; the manifest; the pinned
 // key, when [VerifyOptions].Key is set; the checkpoint signature; the tlog-proof; the delivery leaf; inclusion;
 // the manifest body; the journal block; SHA256SUMS and case.jsonld against the manifest; each artifact's size
-// and SHA-256; the custody log, when the manifest lists one, read strictly (its absence is noted, not failed);
+// and SHA-256; the custody log, when the manifest lists one, read strictly, of this chat only, recording the storing
+// of every file of the manifest (its absence is noted, not failed);
 // the legal-value verdicts recomputed with evidence.Judge over the manifest's messages and compared
 // with the claimed status and legal_value; the TPM certification of the checkpoint key (attest.VerifyCertification,
 // and that the certified key is the checkpoint key); the attestation's binding to this delivery (its quote and

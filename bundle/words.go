@@ -117,12 +117,18 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 	"container.duplicate": {
 		IT: "voce presente due volte nello ZIP",
 		EN: "entry appears twice in the ZIP"},
+	"custody.other-chat": {
+		IT: "il registro di custodia riguarda anche la chat %s, la consegna è della chat %s",
+		EN: "the custody log concerns chat %s too, the delivery is chat %s's"},
+	"custody.unaccounted": {
+		IT: "il registro di custodia non registra la conservazione di %s",
+		EN: "the custody log does not record storing %s"},
 	"container.unreadable": {
 		IT: "non è una cartella né un file ZIP leggibile: %s",
 		EN: "neither a folder nor a readable ZIP file: %s"},
 	"custody.ok": {
-		IT: "%d azioni registrate, %s",
-		EN: "%d actions recorded, %s"},
+		IT: "%d azioni registrate per questa chat, tra cui la conservazione di ogni file della consegna (%s)",
+		EN: "%d actions recorded for this chat, the storing of every file of the delivery among them (%s)"},
 	"custody.invalid-custody-log": {
 		IT: "registro di custodia non valido",
 		EN: "invalid custody log"},

@@ -15,8 +15,8 @@ import (
 // Why the duration of an audio file is not shown; the report prints the reason in its language.
 var (
 	errNotOgg     = errors.New("not an Ogg stream")
-	errOggCorrupt = errors.New("Ogg stream damaged or truncated")
-	errOggCodec   = errors.New("Ogg stream holds neither Opus nor Vorbis")
+	errOggCorrupt = errors.New("ogg stream damaged or truncated")
+	errOggCodec   = errors.New("ogg stream holds neither Opus nor Vorbis")
 )
 
 // maxAudioSeconds bounds a plausible duration (a week): a granule position beyond it is damage, not audio.

@@ -62,6 +62,9 @@ func TestCatalogComplete(t *testing.T) {
 	for _, err := range []error{errNotOgg, errOggCodec, errOggCorrupt} {
 		keys[durationReason(err)] = true
 	}
+	for _, v := range []string{"gone", "reuploading", "not-extracted", "not-on-phone", "download-error"} {
+		keys["Value."+v] = true // evidence.Attachment.Unavailable, as the captures write it
+	}
 	for _, k := range []string{"Kind.0", "Kind.1", "Proven.0", "Proven.1", "Proven.2", "Proven.3", "Short.played",
 		"Short.read", "Short.reply", "Short.reply-outside", "Short.none"} {
 		keys[k] = true

@@ -207,11 +207,7 @@ func (r *renderer) appendix() {
 		if i%50 == 0 && r.ctx.Err() != nil {
 			return
 		}
-		if r.pdf.GetY()+10 > bottomEdge {
-			r.pdf.AddPage()
-			r.tableHead(appendixCols, head)
-		}
-		r.row(appendixCols, []string{a.At.In(evidence.Location()).Format("02/01 15:04:05"), r.actionLabel(a), r.actionDetail(a)}, "")
+		r.rowUnder(appendixCols, []string{a.At.In(evidence.Location()).Format("02/01 15:04:05"), r.actionLabel(a), r.actionDetail(a)}, head)
 	}
 }
 

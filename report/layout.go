@@ -151,9 +151,9 @@ func (r *renderer) tableHead(widths []float64, cells []string) {
 	r.pdf.SetY(y + 6.5)
 }
 
-// rowColored is row with the cell at index colored, bold, in color.
-func (r *renderer) rowColored(widths []float64, cells []string, colored int, color [3]int) {
-	r.rowStyled(widths, cells, func(i int) {
+// rowColored is row with the cell at index colored, bold, in color; a row that starts a new page repeats head.
+func (r *renderer) rowColored(widths []float64, cells, head []string, colored int, color [3]int) {
+	r.rowStyled(widths, cells, head, func(i int) {
 		if i == colored {
 			r.font("B", 8.5)
 			r.pdf.SetTextColor(color[0], color[1], color[2])
@@ -222,11 +222,17 @@ func (r *renderer) field(label, value string, monoValue bool) {
 
 // row prints one row of a table whose columns have the given widths, kept on one page.
 func (r *renderer) row(widths []float64, cells []string, style string) {
-	r.rowStyled(widths, cells, func(int) { r.font(style, 8.5) })
+	r.rowStyled(widths, cells, nil, func(int) { r.font(style, 8.5) })
 }
 
-// rowStyled prints one row of a table, setting each cell's font with style(i) first.
-func (r *renderer) rowStyled(widths []float64, cells []string, style func(i int)) {
+// rowUnder is row in a table with header head, which a row that starts a new page repeats.
+func (r *renderer) rowUnder(widths []float64, cells, head []string) {
+	r.rowStyled(widths, cells, head, func(int) { r.font("", 8.5) })
+}
+
+// rowStyled prints one row of a table, setting each cell's font with style(i) first; when the row starts a new
+// page, head (if any) is printed again above it.
+func (r *renderer) rowStyled(widths []float64, cells, head []string, style func(i int)) {
 	lines := 1
 	for i, c := range cells {
 		style(i)
@@ -234,6 +240,11 @@ func (r *renderer) rowStyled(widths []float64, cells []string, style func(i int)
 		lines = max(lines, len(r.pdf.SplitText(cells[i], widths[i]-1)))
 	}
 	h := float64(lines) * 4.2
+	if head != nil && r.pdf.GetY()+h+1 > bottomEdge {
+		r.pdf.AddPage()
+		r.tableHead(widths, head)
+		style(0)
+	}
 	r.need(h + 1)
 	x, y := margin, r.pdf.GetY()
 	for i, c := range cells {

@@ -141,7 +141,11 @@ func (r *renderer) labelled(label, text string) {
 
 func (r *renderer) attachment(msg *evidence.Message, a evidence.Attachment, full bool) {
 	if a.Unavailable != "" {
-		r.labelled(r.t("Attachment"), fmt.Sprintf("%s (%s)", r.t("Unavailable"), r.lookup("Value", a.Unavailable)))
+		why := r.lookup("Value", a.Unavailable)
+		if strings.HasPrefix(a.Unavailable, "error:") {
+			why = r.t("Value.download-error") // the downloader's own words stay in manifest.json
+		}
+		r.labelled(r.t("Attachment"), fmt.Sprintf("%s (%s)", r.t("Unavailable"), why))
 		return
 	}
 	hash := r.t("HashNone")

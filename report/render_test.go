@@ -1,6 +1,7 @@
 package report_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -194,5 +195,21 @@ lines:
 	}
 	for _, line := range i18n.Foreign(lang, strings.Join(own, "\n")) {
 		t.Errorf("a line of the %s report reads as the other language: %q", lang, line)
+	}
+}
+
+// TestVerdictTableAcrossPages renders a chat whose table of verdicts does not fit page 1: each page it continues on
+// starts with the table's header again.
+func TestVerdictTableAcrossPages(t *testing.T) {
+	in, _ := bigInput(t, 400, 0) // 80 certified messages
+	path, _ := render(t, in, report.Options{Kind: report.Semplice})
+	for page := 1; page <= 2; page++ {
+		out, err := tool(t, "pdftotext", "-f", fmt.Sprint(page), "-l", fmt.Sprint(page), "-enc", "UTF-8", path, "-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text := spaces.ReplaceAllString(out, " "); !strings.Contains(text, "N. Data e ora Tipo Inizio del testo Esito") {
+			t.Errorf("page %d lacks the table's header:\n%s", page, text)
+		}
 	}
 }

@@ -114,15 +114,11 @@ func (r *renderer) verdictTable() {
 		}
 		cells := []string{fmt.Sprint(i + 1), dateShort(msg.SentAt.Time), r.typeName(msg.Type), r.firstWords(msg),
 			r.shortVerdict(msg, lv, byID)}
-		if r.pdf.GetY()+10 > bottomEdge {
-			r.pdf.AddPage()
-			r.tableHead(verdictCols, head)
-		}
 		color := [3]int{0, 100, 40}
 		if !lv.Proven {
 			color = [3]int{170, 20, 20}
 		}
-		r.rowColored(verdictCols, cells, len(cells)-1, color)
+		r.rowColored(verdictCols, cells, head, len(cells)-1, color)
 	}
 	r.pdf.Ln(2)
 }

@@ -643,9 +643,14 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Custody.info-all": {
 		IT: "Conferme per destinatario lette per %d messaggi.",
 		EN: "Per-recipient receipts read for %d messages."},
-	"Count.backup.1":     {IT: "un backup", EN: "one backup"},
-	"Count.backup":       {IT: "%d backup", EN: "%d backups"},
-	"Value.backup":       {IT: "backup", EN: "backup"},
+	"Count.backup.1":      {IT: "un backup", EN: "one backup"},
+	"Count.backup":        {IT: "%d backup", EN: "%d backups"},
+	"Value.backup":        {IT: "backup", EN: "backup"},
+	"Value.not-extracted": {IT: "presente sul telefono, non copiato", EN: "on the phone, not copied"},
+	"Value.not-on-phone":  {IT: "assente dal telefono: mai scaricato o eliminato", EN: "not on the phone: never downloaded, or deleted"},
+	"Value.download-error": {
+		IT: "scaricamento non riuscito; il messaggio d'errore è in manifest.json",
+		EN: "download failed; the error message is in manifest.json"},
 	"Value.database":     {IT: "database", EN: "database"},
 	"Count.screenshot.1": {IT: "una schermata", EN: "one screenshot"},
 	"Count.mhtml.1":      {IT: "una pagina MHTML", EN: "one MHTML page"},
