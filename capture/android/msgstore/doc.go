@@ -53,7 +53,8 @@
 //
 // # Streaming
 //
-// [DB.Messages] streams: a chat's messages and its receipt tables are read by three cursors in row order and
-// merged, so memory does not grow with the chat. The jid and jid_map tables are held in memory (one row per
+// [DB.Messages] streams: in the modern layout a chat's messages, its receipt tables and the tables of at most one row
+// per message (media, quote, revocation, edit, system action) are read by one cursor each, in row order, and merged,
+// so memory does not grow with the chat and only rows that exist are read. The jid and jid_map tables are held in memory (one row per
 // contact and device).
 package msgstore

@@ -18,32 +18,29 @@ var modernJoins = []struct{ name, alias, key string }{
 	{"message_system", "ms", "message_row_id"},
 }
 
-// modernQuery is the SELECT of a chat's messages and its parts.
+// modernQuery is the SELECT of a chat's messages, and the tables that hold at most one row per message (media,
+// quote, revocation, edit, system action). Those are read as merge-joined children, like the receipts, rather than
+// LEFT JOINed: a LEFT JOIN hands every column of every table to the driver for every message, NULL or not (58
+// columns, mostly NULL), and that cost more than SQLite's own work.
 type modernQuery struct {
-	tables []*table
-	keys   []string
+	tables []*table       // message first, then the tables of modernJoins the database has
 	index  map[string]int // table name → position in tables
 	sql    string
 }
 
 func (d *DB) modernQuery(where string) modernQuery {
 	q := modernQuery{index: map[string]int{}}
-	add := func(name, key string) {
+	add := func(name string) {
 		q.index[name] = len(q.tables)
 		q.tables = append(q.tables, newTable(name, d.schema.Tables[name]))
-		q.keys = append(q.keys, key)
 	}
-	add("message", "_id")
-	sel, from := []string{"m.*"}, "message m"
+	add("message")
 	for _, j := range modernJoins {
-		if !d.schema.Has(j.name) {
-			continue
+		if d.schema.Has(j.name) {
+			add(j.name)
 		}
-		add(j.name, j.key)
-		sel = append(sel, j.alias+".*")
-		from += fmt.Sprintf(" LEFT JOIN %s %s ON %s.message_row_id = m._id", j.name, j.alias, j.alias)
 	}
-	q.sql = "SELECT " + strings.Join(sel, ", ") + " FROM " + from + " WHERE " + where + " ORDER BY m._id"
+	q.sql = "SELECT m.* FROM message m WHERE " + where + " ORDER BY m._id"
 	return q
 }
 
@@ -64,38 +61,47 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	}
 	where, args := s.where("m.timestamp", "m.chat_row_id = ?", []any{chat.RowID})
 	q := d.modernQuery(where)
-	main, err := openJoined(ctx, d.db, q.sql, q.tables, q.keys, args...)
+	main, err := openJoined(ctx, d.db, q.sql, q.tables[:1], []string{"_id"}, args...)
 	if err != nil {
 		return err
 	}
 	defer main.close()
-	users, err := d.receiptChild(ctx, "receipt_user", where, args)
-	if err != nil {
-		return err
+	// One child per joined table, then the two receipt tables.
+	names := []string{"receipt_user", "receipt_device"}
+	for _, t := range q.tables[1:] {
+		names = append(names, t.name)
 	}
-	defer users.close()
-	devices, err := d.receiptChild(ctx, "receipt_device", where, args)
-	if err != nil {
-		return err
+	children := make([]*child, len(names))
+	for i, name := range names {
+		if children[i], err = d.childOf(ctx, name, where, args); err != nil {
+			return err
+		}
+		defer children[i].close()
 	}
-	defer devices.close()
 
 	b := modernBuilder{ix: ix, chat: chat, q: q}
-	return main.each(func(id int64, parts []row) error {
-		ru, err := users.take(id)
-		if err != nil {
-			return err
+	taken := make([][]row, len(children))
+	parts := make([]row, len(q.tables))
+	return main.each(func(id int64, msg []row) error {
+		for i, ch := range children {
+			if taken[i], err = ch.take(id); err != nil {
+				return err
+			}
 		}
-		rd, err := devices.take(id)
-		if err != nil {
-			return err
+		parts[0] = msg[0]
+		for i, t := range q.tables[1:] {
+			parts[i+1] = row{t: t}
+			if rs := taken[i+2]; len(rs) > 0 {
+				parts[i+1] = rs[0]
+			}
 		}
-		return emit(b.record(parts, ru, rd))
+		return emit(b.record(parts, taken[0], taken[1]))
 	})
 }
 
-// receiptChild opens the merge-join cursor over a receipt table for the messages the main query selects.
-func (d *DB) receiptChild(ctx context.Context, name, where string, args []any) (*child, error) {
+// childOf opens the merge-join cursor over a table of rows that belong to messages (receipts, media, ...) for the
+// messages the main query selects.
+func (d *DB) childOf(ctx context.Context, name, where string, args []any) (*child, error) {
 	if !d.schema.Has(name) {
 		return nil, nil
 	}

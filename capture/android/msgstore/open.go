@@ -86,9 +86,10 @@ func openReadOnly(ctx context.Context, path string) (*sql.DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("msgstore: open %s: %w", path, err)
 	}
-	// Messages runs up to three cursors at once (messages, user receipts, device receipts).
-	sdb.SetMaxOpenConns(6)
-	sdb.SetMaxIdleConns(3)
+	// Messages runs up to eight cursors at once (messages; user and device receipts; media, quote, revocation,
+	// edit and system action), and keeps their connections for the next chat.
+	sdb.SetMaxOpenConns(12)
+	sdb.SetMaxIdleConns(8)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("msgstore: open %s: %w", path, classify(err))

@@ -38,7 +38,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: bigbackup gen|decrypt ...")
+		return fmt.Errorf("usage: bigbackup gen or decrypt, then their flags")
 	}
 	switch args[0] {
 	case "gen":
