@@ -243,16 +243,16 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var found []string
-	for _, c := range ans.Findings.Cases {
+	for _, c := range ans.Cases {
 		found = append(found, c.Case+"/"+c.Role)
 	}
 	if want := []string{caseID + "/correspondent", held.ID + "/correspondent"}; !slices.Equal(found, want) {
 		t.Errorf("access found cases %v, want %v", found, want)
 	}
-	if len(ans.Findings.Deliveries) != 1 || ans.Findings.Deliveries[0].Messages == 0 || ans.Findings.Deliveries[0].Case != caseID {
-		t.Fatalf("access found deliveries %+v, want the subject's one chat", ans.Findings.Deliveries)
+	if len(ans.Deliveries) != 1 || ans.Deliveries[0].Messages == 0 || ans.Deliveries[0].Case != caseID {
+		t.Fatalf("access found deliveries %+v, want the subject's one chat", ans.Deliveries)
 	}
-	folder := ans.Findings.Deliveries[0].Folder
+	folder := ans.Deliveries[0].Folder
 	var exp struct {
 		Format string `json:"format"`
 		Cases  []struct {

@@ -27,6 +27,7 @@ const (
 	LeafNoticeAccepted = "notice-accepted"
 	LeafSubjectRequest = "subject-request"
 	LeafSubjectAnswer  = "subject-answer"
+	LeafSubjectExport  = "subject-export"
 	LeafRestriction    = "restriction"
 	LeafAccessReason   = "access-reason"
 )

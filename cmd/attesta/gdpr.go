@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/appliance"
-	"github.com/attesta/attesta/appliance/desk"
-	"github.com/attesta/attesta/appliance/gdpr"
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/ui"
 )
 
 // gdprFlags are the flags every gdpr subcommand takes: the appliance's, its configuration and its deliveries.
@@ -102,7 +101,7 @@ func runGDPRRequest(ctx context.Context, e *env, kind string, args []string) err
 	}
 	defer a.Close()
 	k := a.Desk()
-	var ans desk.SubjectAnswer
+	var ans ui.SubjectAnswer
 	switch kind {
 	case "access":
 		ans, err = k.Access(ctx, *phone, *operator, *out)
@@ -117,10 +116,10 @@ func runGDPRRequest(ctx context.Context, e *env, kind string, args []string) err
 	q := ans.Request
 	fmt.Fprintf(e.stdout, "request %s (%s, %s): received %s, due %s, answered %s\n", q.ID, q.Kind, q.Masked,
 		q.Received.Format(time.RFC3339), q.Due.Format(time.DateOnly), q.Answered.Format(time.RFC3339))
-	for _, c := range ans.Findings.Cases {
+	for _, c := range ans.Cases {
 		fmt.Fprintf(e.stdout, "  case %s as %s, kept until %s\n", c.Case, c.Role, c.RetainUntil.Format(time.DateOnly))
 	}
-	for _, d := range ans.Findings.Deliveries {
+	for _, d := range ans.Deliveries {
 		fmt.Fprintf(e.stdout, "  delivery %s of %s (%s): %d messages, journal leaf %d\n", d.Folder, d.Case, d.Role, d.Messages, d.Leaf)
 	}
 	for _, id := range ans.Erased {
@@ -159,22 +158,13 @@ func runGDPRRegister(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	s, cases, err := a.Desk().ProcessingRecord(ctx)
-	if err != nil {
-		return err
-	}
 	var b bytes.Buffer
-	if ext == ".csv" {
-		err = gdpr.WriteRegisterCSV(&b, s, cases)
-	} else {
-		err = gdpr.WriteRegisterPDF(&b, s, cases, time.Now())
-	}
-	if err != nil {
+	if err := a.Desk().ProcessingRecord(ctx, ext[1:], &b); err != nil {
 		return err
 	}
 	if err := durable.WriteNew(*out, b.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "record of processing: %d cases written to %s\n", len(cases), *out)
+	fmt.Fprintf(e.stdout, "record of processing written to %s\n", *out)
 	return nil
 }
