@@ -32,6 +32,30 @@ type Privacy interface {
 	SubjectExport(ctx context.Context, id, phone string, w io.Writer) error
 	// ProcessingRecord writes the record of processing (GDPR art. 30) as "csv" or "pdf".
 	ProcessingRecord(ctx context.Context, format string, w io.Writer) error
+	// RecordAccessReason journals why a person viewed or exported a case's personal data; the case is the
+	// delivery's when only a delivery folder is named. An empty reason records nothing.
+	RecordAccessReason(ctx context.Context, a AccessReason) error
+	// AccessReport lists the accesses to a case's personal data the journal holds, oldest first, with the reasons
+	// given.
+	AccessReport(ctx context.Context, caseID string) ([]AccessEntry, error)
+}
+
+// AccessReason is why a person viewed or exported personal data.
+type AccessReason struct {
+	Case     string
+	Delivery string // a delivery folder's name, when the access was to one
+	What     string // "share", "subject-export", "view"
+	Role     string // who: "technician" or "admin"
+	Reason   string
+}
+
+// AccessEntry is one access to a case's data, as the journal records it.
+type AccessEntry struct {
+	Leaf   uint64
+	Time   time.Time
+	Type   string // the leaf's type
+	What   string // details without personal data: a kind, a role, a link's hash prefix
+	Reason string // the reason given; empty when none was
 }
 
 // SubjectAnswer is what a data-subject request found and did.

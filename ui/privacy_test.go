@@ -21,6 +21,7 @@ type memPrivacy struct {
 	accepted []string // case ids, in order
 	mandates []PaperMandate
 	requests []SubjectRequest
+	reasons  []AccessReason
 }
 
 func memNoticeText(caseID string, lang Lang) string {
@@ -267,5 +268,50 @@ func TestPrivacyAdminScreens(t *testing.T) {
 	if !strings.Contains(body, `id="requests"`) || !strings.Contains(body, "R-late") || !strings.Contains(body, "R-soon") ||
 		strings.Contains(body, "R-done") || !strings.Contains(body, `class="overdue">R-late`) {
 		t.Errorf("home does not list the requests due:\n%s", body)
+	}
+}
+
+func (p *memPrivacy) RecordAccessReason(_ context.Context, a AccessReason) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reasons = append(p.reasons, a)
+	return nil
+}
+
+func (p *memPrivacy) AccessReport(_ context.Context, caseID string) ([]AccessEntry, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []AccessEntry
+	for i, a := range p.reasons {
+		out = append(out, AccessEntry{Leaf: uint64(i), Type: "access-reason", What: a.What + " " + a.Delivery, Reason: a.Reason})
+	}
+	return out, nil
+}
+
+// A reason given when sharing a delivery is recorded with who gave it, and the case's access report shows it.
+func TestShareReasonRecordedAndReported(t *testing.T) {
+	f := newFixture(t)
+	tech := f.client(t)
+	f.login(t, tech, techPIN)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.ts.URL+"/deliveries/"+deliveryName+"/share",
+		strings.NewReader(url.Values{"reason": {"richiesta del CTU"}}.Encode()))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := tech.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("share: %s", resp.Status)
+	}
+	priv := f.srv.cfg.Privacy.(*memPrivacy)
+	if len(priv.reasons) != 1 || priv.reasons[0] != (AccessReason{Delivery: deliveryName, What: "share", Role: "technician", Reason: "richiesta del CTU"}) {
+		t.Fatalf("reasons recorded: %+v", priv.reasons)
+	}
+	f.newShare(t, tech) // without a reason: nothing recorded
+	if len(priv.reasons) != 1 {
+		t.Errorf("a share without a reason recorded one: %+v", priv.reasons)
+	}
+	if _, body := f.do(t, tech, http.MethodGet, "/cases/C-0001/accesses", nil); !strings.Contains(body, "richiesta del CTU") {
+		t.Errorf("the access report does not show the reason:\n%s", body)
 	}
 }

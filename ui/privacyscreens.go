@@ -18,6 +18,7 @@ func (s *Server) privacyRoutes() []route {
 	return []route{
 		{"POST /cases/{id}/remote", RoleTechnician, s.caseRemote},
 		{"POST /cases/{id}/mandate", RoleTechnician, s.caseMandate},
+		{"GET /cases/{id}/accesses", RoleTechnician, s.caseAccesses},
 		{"GET /admin/privacy", RoleAdmin, s.privacyPage},
 		{"GET /admin/privacy/register/{file}", RoleAdmin, s.privacyRegister},
 		{"POST /admin/privacy/request", RoleAdmin, s.privacyRequest},
@@ -190,6 +191,30 @@ func (s *Server) caseMandate(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// accessesData is the report of accesses to a case's personal data.
+type accessesData struct {
+	Case    string
+	Entries []AccessEntry
+}
+
+// caseAccesses shows the journal's record of the accesses to a case's personal data, with the reasons given.
+func (s *Server) caseAccesses(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Privacy == nil {
+		httpError(w, r, "non configurato", http.StatusServiceUnavailable)
+		return
+	}
+	id := r.PathValue("id")
+	entries, err := s.cfg.Privacy.AccessReport(r.Context(), id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		httpError(w, r, "caso sconosciuto", http.StatusNotFound)
+	case err != nil:
+		s.fail(w, r, err)
+	default:
+		s.render(w, r, http.StatusOK, "accesses", accessesData{Case: id, Entries: entries})
+	}
+}
+
 // bases lists the lawful bases for the forms; none without a privacy backend.
 func (s *Server) bases(r *http.Request) []Basis {
 	if s.cfg.Privacy == nil {
@@ -286,4 +311,15 @@ var privacyEnglish = map[string]string{
 	"Confermare la cancellazione: è definitiva.": "Confirm the erasure: it cannot be undone.",
 	"La richiesta non è stata registrata:":       "The request was not recorded:",
 	"Esito:":                                     "Outcome:",
+	"Condivisione non consentita: il caso è limitato su richiesta di un interessato.": "Sharing refused: the case is restricted at a data subject's request.",
+	"Motivo (facoltativo, registrato)":                                                "Reason (optional, recorded)",
+	"Registro degli accessi":                                                          "Access log",
+	"Accessi ai dati del caso":                                                        "Accesses to the case's data",
+	"Nessun accesso registrato.":                                                      "No access recorded.",
+	"Foglia":                                                                          "Leaf",
+	"Quando":                                                                          "When",
+	"Tipo":                                                                            "Type",
+	"Dettagli":                                                                        "Details",
+	"Motivo":                                                                          "Reason",
+	"Torna al caso":                                                                   "Back to the case",
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -310,5 +311,47 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 	// What the hold keeps stays: the held case's register entry.
 	if b, _ := os.ReadFile(filepath.Join(dir, "cases.json")); !bytes.Contains(b, []byte("Studio Verdi")) {
 		t.Error("the case on legal hold lost its register entry")
+	}
+}
+
+// A reason given for an access is journaled as a digest, kept in the register, and shown in the case's access
+// report beside the other accesses the journal holds (the notice accepted); another case's accesses are not.
+func TestAccessReasonsAndReport(t *testing.T) {
+	ctx := t.Context()
+	a := openSim(t, t.TempDir())
+	c, err := a.Desk().CreateCase(ctx, goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := a.Desk().CreateCase(ctx, goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acceptNotice(t, a, c.ID)
+	acceptNotice(t, a, other.ID)
+	if err := a.Desk().RecordAccessReason(ctx, ui.AccessReason{Case: c.ID, What: "view", Role: "admin", Reason: "  verifica   del DPO "}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Desk().RecordAccessReason(ctx, ui.AccessReason{Case: c.ID, What: "view", Reason: strings.Repeat("x", 501)}); !errors.Is(err, ui.ErrInvalid) {
+		t.Errorf("a 501-character reason: %v, want ErrInvalid", err)
+	}
+	if err := a.Desk().RecordAccessReason(ctx, ui.AccessReason{Case: "AT-1999-0001", What: "view", Reason: "x"}); !errors.Is(err, ui.ErrNotFound) {
+		t.Errorf("a reason for an unknown case: %v, want ErrNotFound", err)
+	}
+	rep, err := a.Desk().AccessReport(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range rep {
+		types = append(types, e.Type)
+	}
+	if !slices.Equal(types, []string{desk.LeafNoticeAccepted, desk.LeafAccessReason}) || rep[1].Reason != "verifica del DPO" ||
+		!strings.Contains(rep[1].What, "by_role: admin") {
+		t.Fatalf("access report: %+v", rep)
+	}
+	leaves := leavesOfType(t, a, desk.LeafAccessReason)
+	if len(leaves) != 1 || leaves[0].Fields["reason_sha256"] == nil || strings.Contains(fmt.Sprint(leaves[0].Fields), "DPO") {
+		t.Errorf("the reason's leaf: %+v, want its digest and not its text", leaves)
 	}
 }

@@ -3,8 +3,6 @@ package desk
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -260,16 +258,3 @@ type BlobPutter interface {
 }
 
 var _ BlobPutter = (*blob.Store)(nil)
-
-// RecordAccessReason journals why a person viewed or exported a case's personal data.
-func (k *Desk) RecordAccessReason(ctx context.Context, caseID, what, by, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return nil
-	}
-	sum := sha256.Sum256([]byte(reason))
-	_, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: LeafAccessReason, Case: caseID, Fields: map[string]any{
-		"what": what, "by_role": by, "reason_sha256": hex.EncodeToString(sum[:]),
-	}})
-	return err
-}

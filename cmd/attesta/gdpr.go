@@ -55,15 +55,17 @@ func (g *gdprFlags) open(ctx context.Context, fs *flag.FlagSet) (*appliance.Appl
 
 func runGDPR(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a subcommand: access, erase, restrict or register")
+		return usagef("want a subcommand: access, erase, restrict, register or accesses")
 	}
 	switch args[0] {
 	case "access", "erase", "restrict":
 		return runGDPRRequest(ctx, e, args[0], args[1:])
 	case "register":
 		return runGDPRRegister(ctx, e, args[1:])
+	case "accesses":
+		return runGDPRAccesses(ctx, e, args[1:])
 	}
-	return usagef("unknown subcommand %q: want access, erase, restrict or register", args[0])
+	return usagef("unknown subcommand %q: want access, erase, restrict, register or accesses", args[0])
 }
 
 // runGDPRRequest answers a data-subject request for a number: access (with --out), erasure or restriction.
@@ -166,5 +168,36 @@ func runGDPRRegister(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "record of processing written to %s\n", *out)
+	return nil
+}
+
+// runGDPRAccesses prints the report of accesses to a case's personal data, with the reasons given.
+func runGDPRAccesses(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "gdpr accesses", "gdpr accesses --case ID [--data DIR] [--deliveries DIR] [--config FILE]")
+	var g gdprFlags
+	g.register(fs)
+	caseID := fs.String("case", "", "the case (AT-YYYY-NNNN)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *caseID == "" {
+		return usagef("--case is required")
+	}
+	a, err := g.open(ctx, fs)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	entries, err := a.Desk().AccessReport(ctx, *caseID)
+	if err != nil {
+		return err
+	}
+	for _, en := range entries {
+		reason := en.Reason
+		if reason == "" {
+			reason = "-"
+		}
+		fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\t%s\n", en.Leaf, en.Time.UTC().Format(time.RFC3339), en.Type, en.What, reason)
+	}
 	return nil
 }

@@ -25,6 +25,7 @@ func TestGDPRUsage(t *testing.T) {
 		{[]string{"gdpr", "access", "--data", data, "--phone", "3771151946"}, "--out is required"},
 		{[]string{"gdpr", "erase", "--data", data, "--phone", "3771151946", "--out", filepath.Join(dir, "x")}, "access requests only"},
 		{[]string{"gdpr", "register", "--data", data}, "--out is required"},
+		{[]string{"gdpr", "accesses", "--data", data}, "--case is required"},
 		{[]string{"gdpr", "register", "--data", data, "--out", filepath.Join(dir, "r.txt")}, "want a .csv or .pdf"},
 		{[]string{"gdpr", "register", "--data", data, "--out", existing}, "already exists"},
 	} {

@@ -53,7 +53,7 @@ var commands = map[string]command{
 	"extract": {"certify chats from a phone's data: extract android --backup …, extract adb", runExtract},
 	"capture": {"certify chats over WhatsApp Web, linked by QR: capture web --list …", runCapture},
 	"unlock":  {"lift the certification lock (administrator; journaled)", runUnlock},
-	"gdpr":    {"data protection: access, erase, restrict --phone N; register --out FILE", runGDPR},
+	"gdpr":    {"data protection: access, erase, restrict --phone N; register --out FILE; accesses --case ID", runGDPR},
 }
 
 func main() {
