@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -313,5 +314,43 @@ func TestShareReasonRecordedAndReported(t *testing.T) {
 	}
 	if _, body := f.do(t, tech, http.MethodGet, "/cases/C-0001/accesses", nil); !strings.Contains(body, "richiesta del CTU") {
 		t.Errorf("the access report does not show the reason:\n%s", body)
+	}
+}
+
+// The paper mandate's scan uploaded on the case page reaches the backend with its name and who uploaded it; a
+// form without the file is answered with what to do.
+func TestCaseMandateUpload(t *testing.T) {
+	f := newFixture(t)
+	c, err := f.back.CreateCase(t.Context(), NewCase{Client: "Mario Rossi", ServiceMonths: 3, MaxMessages: 10})
+	must(t, err)
+	tech := f.client(t)
+	f.login(t, tech, techPIN)
+	upload := func(withFile bool) (*http.Response, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		if withFile {
+			fw, err := mw.CreateFormFile("mandate", "mandato.pdf")
+			must(t, err)
+			fw.Write([]byte("%PDF-1.4 firmato"))
+		}
+		mw.Close()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.ts.URL+"/cases/"+c.ID+"/mandate", &b)
+		must(t, err)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := tech.Do(req)
+		must(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	if resp, body := upload(false); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="mandate-errors"`) {
+		t.Errorf("upload without a file: %s", resp.Status)
+	}
+	if resp, _ := upload(true); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %s", resp.Status)
+	}
+	priv := f.srv.cfg.Privacy.(*memPrivacy)
+	if len(priv.mandates) != 1 || priv.mandates[0].Name != "mandato.pdf" || string(priv.mandates[0].Data) != "%PDF-1.4 firmato" {
+		t.Errorf("mandates recorded: %+v", priv.mandates)
 	}
 }
