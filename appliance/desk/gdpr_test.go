@@ -201,9 +201,16 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Desk().StopJobs)
-	if err := a.Desk().SetDeliveriesDir(out); err != nil {
+	creds, err := appliance.LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
+	if err != nil {
 		t.Fatal(err)
 	}
+	srv, err := a.UIServer(creds, out) // the deliveries folder and the share links of the touch UI
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
 	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
 		t.Fatal(err)
 	}
@@ -254,6 +261,20 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		t.Fatalf("access found deliveries %+v, want the subject's one chat", ans.Deliveries)
 	}
 	folder := ans.Deliveries[0].Folder
+	// The subject's delivery was shared, and the link opened, with a reason.
+	tech := uiClient(t, ts.URL, uiTechPIN)
+	resp, body := postForm(t, tech, ts.URL+"/deliveries/"+folder+"/share", url.Values{"reason": {"richiesta del CTU"}})
+	_, rest, ok := strings.Cut(body, "/s/")
+	if resp.StatusCode != http.StatusOK || !ok {
+		t.Fatalf("share %s: %s", folder, resp.Status)
+	}
+	token, _, _ := strings.Cut(rest, "/")
+	if resp, _ := uiDo(t, http.DefaultClient, http.MethodGet, ts.URL+"/s/"+token+"/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("share link: %s", resp.Status)
+	}
+	if err := srv.FlushShareAccess(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var exp struct {
 		Format string `json:"format"`
 		Cases  []struct {
@@ -275,6 +296,18 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		}
 	}
 
+	// A restriction, asked by the client: the case's deliveries are no longer shared.
+	if _, err := a.Desk().Restrict(ctx, "+"+clientAccount, "dpo"); err != nil {
+		t.Fatal(err)
+	}
+	before := len(leavesOfType(t, a, appliance.LeafShareCreated))
+	if resp, _ := postForm(t, tech, ts.URL+"/deliveries/"+folder+"/share", nil); resp.StatusCode != http.StatusConflict {
+		t.Errorf("sharing a restricted case's delivery: %s, want 409", resp.Status)
+	}
+	if n := len(leavesOfType(t, a, appliance.LeafShareCreated)); n != before {
+		t.Errorf("a refused share was journaled")
+	}
+
 	// Erasure.
 	ans, err = a.Desk().Erase(ctx, strings.TrimPrefix(subject, "39"), "dpo") // the national form, as a person writes it
 	if err != nil {
@@ -285,7 +318,7 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		t.Fatalf("erasure: erased %v, kept %+v; want %s erased and %s kept for its hold", ans.Erased, ans.Kept, caseID, held.ID)
 	}
 	reqs, err := a.Desk().SubjectRequests(ctx)
-	if err != nil || len(reqs) != 2 {
+	if err != nil || len(reqs) != 3 {
 		t.Fatalf("requests: %+v, %v", reqs, err)
 	}
 	for _, q := range reqs {
@@ -293,15 +326,15 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 			t.Errorf("request %+v: want answered, due a month after it was received", q)
 		}
 	}
-	if n, m := len(leavesOfType(t, a, desk.LeafSubjectRequest)), len(leavesOfType(t, a, desk.LeafSubjectAnswer)); n != 2 || m != 2 {
-		t.Errorf("journal: %d requests and %d answers, want 2 and 2", n, m)
+	if n, m := len(leavesOfType(t, a, desk.LeafSubjectRequest)), len(leavesOfType(t, a, desk.LeafSubjectAnswer)); n != 3 || m != 3 {
+		t.Errorf("journal: %d requests and %d answers, want 3 and 3", n, m)
 	}
 
 	var needles []string
 	for _, p := range append(slices.Clone(phones), clientAccount) {
 		needles = append(needles, "+"+p, p, strings.TrimPrefix(p, "39"))
 	}
-	needles = append(needles, folder, goodCase().Client, strings.Join(strings.Fields(goodCase().Client), " "))
+	needles = append(needles, folder, goodCase().Client, strings.Join(strings.Fields(goodCase().Client), " "), "richiesta del CTU")
 	a.Close()
 	for _, root := range []string{dir, out} {
 		for _, hit := range findPersonalData(t, root, needles) {
