@@ -146,9 +146,18 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now().UTC()
 	sh := Share{Hash: hash, Delivery: name, Created: now, Expires: now.Add(ttl)}
-	if err := s.cfg.Shares.Put(r.Context(), sh); err != nil {
+	if err := s.cfg.Shares.Put(r.Context(), sh); errors.Is(err, ErrInvalid) {
+		httpError(w, r, tr(r, "Condivisione non consentita: il caso è limitato su richiesta di un interessato."), http.StatusConflict)
+		return
+	} else if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if reason := r.PostFormValue("reason"); reason != "" && s.cfg.Privacy != nil {
+		if err := s.cfg.Privacy.RecordAccessReason(r.Context(), AccessReason{Delivery: name, What: "share",
+			Role: roleOf(r).String(), Reason: reason}); err != nil {
+			s.log.WarnContext(r.Context(), "share reason not recorded", slog.String("hash", hash), slog.Any("error", err))
+		}
 	}
 	// The folder's name holds the chat's number: the log, which outlives the delivery, names the link only.
 	s.log.InfoContext(r.Context(), "share link created", slog.String("hash", hash))

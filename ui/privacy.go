@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 )
 
@@ -24,6 +25,72 @@ type Privacy interface {
 	RecordMandate(ctx context.Context, caseID string, m PaperMandate) error
 	// SubjectRequests lists the data-subject requests, newest first.
 	SubjectRequests(ctx context.Context) ([]SubjectRequest, error)
+	// SubjectRequest registers and answers a data-subject request of kind "access", "erasure" or "restriction"
+	// for a number, journaled with its deadline; a number that is not one is ErrInvalid.
+	SubjectRequest(ctx context.Context, kind, phone, operator string) (SubjectAnswer, error)
+	// SubjectExport writes, as a ZIP, the export that answers access request id; phone must be the request's.
+	SubjectExport(ctx context.Context, id, phone string, w io.Writer) error
+	// ProcessingRecord writes the record of processing (GDPR art. 30) as "csv" or "pdf".
+	ProcessingRecord(ctx context.Context, format string, w io.Writer) error
+	// RecordAccessReason journals why a person viewed or exported a case's personal data; the case is the
+	// delivery's when only a delivery folder is named. An empty reason records nothing.
+	RecordAccessReason(ctx context.Context, a AccessReason) error
+	// AccessReport lists the accesses to a case's personal data the journal holds, oldest first, with the reasons
+	// given.
+	AccessReport(ctx context.Context, caseID string) ([]AccessEntry, error)
+}
+
+// AccessReason is why a person viewed or exported personal data.
+type AccessReason struct {
+	Case     string
+	Delivery string // a delivery folder's name, when the access was to one
+	What     string // "share", "subject-export", "view"
+	Role     string // who: "technician" or "admin"
+	Reason   string
+}
+
+// AccessEntry is one access to a case's data, as the journal records it.
+type AccessEntry struct {
+	Leaf   uint64
+	Time   time.Time
+	Type   string // the leaf's type
+	What   string // details without personal data: a kind, a role, a link's hash prefix
+	Reason string // the reason given; empty when none was
+}
+
+// SubjectAnswer is what a data-subject request found and did.
+type SubjectAnswer struct {
+	Request    SubjectRequest
+	Cases      []SubjectCase
+	Deliveries []SubjectDelivery
+	Erased     []string   // cases erased
+	Kept       []KeptCase // cases an erasure kept, each with its reason
+	Export     string     // where the access export was written, when it was
+}
+
+// SubjectCase is a case that concerns a data subject's number.
+type SubjectCase struct {
+	Case        string    `json:"case"`
+	Role        string    `json:"role"` // "client" or "correspondent"
+	RetainUntil time.Time `json:"retain_until"`
+	Hold        string    `json:"hold,omitempty"` // the legal hold's reason
+	Erased      time.Time `json:"erased,omitzero"`
+	Restricted  time.Time `json:"restricted,omitzero"`
+}
+
+// SubjectDelivery is a delivery folder that concerns a data subject's number.
+type SubjectDelivery struct {
+	Folder   string `json:"folder"`
+	Case     string `json:"case"`
+	Role     string `json:"role"`     // "client" (the sender) or "correspondent" (the chat)
+	Messages int    `json:"messages"` // messages of the chat, all of which concern the subject
+	Leaf     uint64 `json:"journal_leaf"`
+}
+
+// KeptCase is a case an erasure request did not erase, and why.
+type KeptCase struct {
+	Case   string `json:"case"`
+	Reason string `json:"reason"`
 }
 
 // Basis is a lawful basis as a form offers it.

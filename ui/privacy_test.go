@@ -6,6 +6,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -19,6 +21,8 @@ type memPrivacy struct {
 	mu       sync.Mutex
 	accepted []string // case ids, in order
 	mandates []PaperMandate
+	requests []SubjectRequest
+	reasons  []AccessReason
 }
 
 func memNoticeText(caseID string, lang Lang) string {
@@ -59,7 +63,11 @@ func (p *memPrivacy) RecordMandate(_ context.Context, _ string, m PaperMandate) 
 	return nil
 }
 
-func (p *memPrivacy) SubjectRequests(context.Context) ([]SubjectRequest, error) { return nil, nil }
+func (p *memPrivacy) SubjectRequests(context.Context) ([]SubjectRequest, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]SubjectRequest(nil), p.requests...), nil
+}
 
 func (p *memPrivacy) acceptances() []string {
 	p.mu.Lock()
@@ -170,5 +178,179 @@ func TestRemoteNoticeBeforeQR(t *testing.T) {
 	}
 	if resp, _ := doURL(t, other, http.MethodGet, pub.URL+pb+"/qr.png", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("QR without a session: %s, want 404", resp.Status)
+	}
+}
+
+func (p *memPrivacy) SubjectRequest(_ context.Context, kind, phone, _ string) (SubjectAnswer, error) {
+	if !strings.HasPrefix(strings.TrimPrefix(phone, "+"), "3") {
+		return SubjectAnswer{}, fmt.Errorf("%w: the number: %q is not one", ErrInvalid, phone)
+	}
+	q := SubjectRequest{ID: "R1", Kind: kind, Masked: "+39…946", Outcome: "done"}
+	ans := SubjectAnswer{Request: q, Cases: []SubjectCase{{Case: "AT-2026-0001", Role: "correspondent"}}}
+	if kind == "erasure" {
+		ans.Erased, ans.Kept = []string{"AT-2026-0001"}, []KeptCase{{Case: "AT-2026-0002", Reason: "legal hold: giudizio"}}
+	}
+	return ans, nil
+}
+
+func (p *memPrivacy) SubjectExport(_ context.Context, id, phone string, w io.Writer) error {
+	if id != "R1" {
+		return ErrNotFound
+	}
+	_, err := w.Write([]byte("PK export of " + phone))
+	return err
+}
+
+func (p *memPrivacy) ProcessingRecord(_ context.Context, format string, w io.Writer) error {
+	_, err := w.Write([]byte(format + " record"))
+	return err
+}
+
+// The administrator's data-protection page: the record of processing as CSV and PDF downloads, a request answered
+// on the page, an erasure only with its box ticked, the access export as a ZIP; a technician gets none of it. The
+// home screen lists the requests waiting for their answer, an overdue one marked.
+func TestPrivacyAdminScreens(t *testing.T) {
+	f := newFixture(t)
+	priv := f.srv.cfg.Privacy.(*memPrivacy)
+	tech := f.client(t)
+	f.login(t, tech, techPIN)
+	for _, p := range []string{"/admin/privacy", "/admin/privacy/register/registro-trattamenti.csv"} {
+		if resp, _ := f.do(t, tech, http.MethodGet, p, nil); resp.StatusCode == http.StatusOK {
+			t.Errorf("a technician opened %s", p)
+		}
+	}
+	admin := f.client(t)
+	f.login(t, admin, adminPIN)
+	resp, body := f.do(t, admin, http.MethodGet, "/admin/privacy/register/registro-trattamenti.pdf", nil)
+	if resp.StatusCode != http.StatusOK || body != "pdf record" || !strings.Contains(resp.Header.Get("Content-Disposition"), "registro-trattamenti.pdf") {
+		t.Errorf("register PDF: %s %q %q", resp.Status, body, resp.Header.Get("Content-Disposition"))
+	}
+	if resp, _ := f.do(t, admin, http.MethodGet, "/admin/privacy/register/registro-trattamenti.xls", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("register as xls: %s, want 404", resp.Status)
+	}
+	post := func(path string, v url.Values) (*http.Response, string) {
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.ts.URL+path, strings.NewReader(v.Encode()))
+		must(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := admin.Do(req)
+		must(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, string(b)
+	}
+	if resp, body := post("/admin/privacy/request", url.Values{"phone": {"3771151946"}, "kind": {"erasure"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Confermare") {
+		t.Errorf("erasure without confirmation: %s", resp.Status)
+	}
+	if resp, body := post("/admin/privacy/request", url.Values{"phone": {"abc"}, "kind": {"access"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "is not one") {
+		t.Errorf("a bad number: %s", resp.Status)
+	}
+	resp, body = post("/admin/privacy/request", url.Values{"phone": {"3771151946"}, "kind": {"erasure"}, "confirm": {"1"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="answer-kept"`) || !strings.Contains(body, "legal hold: giudizio") {
+		t.Errorf("erasure: %s\n%s", resp.Status, body)
+	}
+	resp, body = post("/admin/privacy/request", url.Values{"phone": {"3771151946"}, "kind": {"access"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="export"`) {
+		t.Errorf("access: %s\n%s", resp.Status, body)
+	}
+	resp, body = post("/admin/privacy/export", url.Values{"id": {"R1"}, "phone": {"3771151946"}})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" || !strings.HasPrefix(body, "PK") {
+		t.Errorf("export: %s %q", resp.Status, resp.Header.Get("Content-Type"))
+	}
+
+	now := f.clock.now()
+	priv.mu.Lock()
+	priv.requests = []SubjectRequest{
+		{ID: "R-late", Kind: "erasure", Masked: "+39…111", Received: now.AddDate(0, -2, 0), Due: now.AddDate(0, -1, 0)},
+		{ID: "R-soon", Kind: "access", Masked: "+39…222", Received: now, Due: now.AddDate(0, 1, 0)},
+		{ID: "R-done", Kind: "access", Masked: "+39…333", Received: now, Due: now.AddDate(0, 1, 0), Answered: now},
+	}
+	priv.mu.Unlock()
+	_, body = f.do(t, tech, http.MethodGet, "/home", nil)
+	if !strings.Contains(body, `id="requests"`) || !strings.Contains(body, "R-late") || !strings.Contains(body, "R-soon") ||
+		strings.Contains(body, "R-done") || !strings.Contains(body, `class="overdue">R-late`) {
+		t.Errorf("home does not list the requests due:\n%s", body)
+	}
+}
+
+func (p *memPrivacy) RecordAccessReason(_ context.Context, a AccessReason) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.reasons = append(p.reasons, a)
+	return nil
+}
+
+func (p *memPrivacy) AccessReport(_ context.Context, caseID string) ([]AccessEntry, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []AccessEntry
+	for i, a := range p.reasons {
+		out = append(out, AccessEntry{Leaf: uint64(i), Type: "access-reason", What: a.What + " " + a.Delivery, Reason: a.Reason})
+	}
+	return out, nil
+}
+
+// A reason given when sharing a delivery is recorded with who gave it, and the case's access report shows it.
+func TestShareReasonRecordedAndReported(t *testing.T) {
+	f := newFixture(t)
+	tech := f.client(t)
+	f.login(t, tech, techPIN)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.ts.URL+"/deliveries/"+deliveryName+"/share",
+		strings.NewReader(url.Values{"reason": {"richiesta del CTU"}}.Encode()))
+	must(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := tech.Do(req)
+	must(t, err)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("share: %s", resp.Status)
+	}
+	priv := f.srv.cfg.Privacy.(*memPrivacy)
+	if len(priv.reasons) != 1 || priv.reasons[0] != (AccessReason{Delivery: deliveryName, What: "share", Role: "technician", Reason: "richiesta del CTU"}) {
+		t.Fatalf("reasons recorded: %+v", priv.reasons)
+	}
+	f.newShare(t, tech) // without a reason: nothing recorded
+	if len(priv.reasons) != 1 {
+		t.Errorf("a share without a reason recorded one: %+v", priv.reasons)
+	}
+	if _, body := f.do(t, tech, http.MethodGet, "/cases/C-0001/accesses", nil); !strings.Contains(body, "richiesta del CTU") {
+		t.Errorf("the access report does not show the reason:\n%s", body)
+	}
+}
+
+// The paper mandate's scan uploaded on the case page reaches the backend with its name and who uploaded it; a
+// form without the file is answered with what to do.
+func TestCaseMandateUpload(t *testing.T) {
+	f := newFixture(t)
+	c, err := f.back.CreateCase(t.Context(), NewCase{Client: "Mario Rossi", ServiceMonths: 3, MaxMessages: 10})
+	must(t, err)
+	tech := f.client(t)
+	f.login(t, tech, techPIN)
+	upload := func(withFile bool) (*http.Response, string) {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		if withFile {
+			fw, err := mw.CreateFormFile("mandate", "mandato.pdf")
+			must(t, err)
+			fw.Write([]byte("%PDF-1.4 firmato"))
+		}
+		mw.Close()
+		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.ts.URL+"/cases/"+c.ID+"/mandate", &b)
+		must(t, err)
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		resp, err := tech.Do(req)
+		must(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, string(body)
+	}
+	if resp, body := upload(false); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `id="mandate-errors"`) {
+		t.Errorf("upload without a file: %s", resp.Status)
+	}
+	if resp, _ := upload(true); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("upload: %s", resp.Status)
+	}
+	priv := f.srv.cfg.Privacy.(*memPrivacy)
+	if len(priv.mandates) != 1 || priv.mandates[0].Name != "mandato.pdf" || string(priv.mandates[0].Data) != "%PDF-1.4 firmato" {
+		t.Errorf("mandates recorded: %+v", priv.mandates)
 	}
 }

@@ -75,6 +75,7 @@ type caseRecord struct {
 	Notice        *noticeRecord  `json:"notice,omitempty"`
 	Mandate       *mandateRecord `json:"mandate,omitempty"`
 	Restricted    time.Time      `json:"restricted,omitzero"`
+	Reasons       []reasonRecord `json:"reasons,omitempty"` // why people accessed the case's data
 }
 
 // Desk is the studio's side of the appliance: the case register, the retention of the cases' evidence, and the jobs
@@ -429,10 +430,12 @@ func (d *desk) scrubCase(id string) error {
 	defer d.mu.Unlock()
 	cases := slices.Clone(d.cases)
 	i := slices.IndexFunc(cases, func(c caseRecord) bool { return c.ID == id })
-	if i < 0 || cases[i].Client == "" && cases[i].ClientPhone == "" && cases[i].Purpose == "" && cases[i].Proceeding == "" {
+	if i < 0 || cases[i].Client == "" && cases[i].ClientPhone == "" && cases[i].Purpose == "" && cases[i].Proceeding == "" &&
+		cases[i].Reasons == nil {
 		return nil
 	}
 	cases[i].Client, cases[i].ClientPhone, cases[i].Purpose, cases[i].Proceeding = "", "", "", ""
+	cases[i].Reasons = nil
 	if err := d.saveCases(cases); err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/ui"
 )
 
 // Config is the part of the appliance's configuration the desk reads, at use.
@@ -39,6 +40,8 @@ type Deps struct {
 	Links DeliveryLinks
 	// Blobs keeps the paper mandates' scans among the case's encrypted blobs.
 	Blobs BlobPutter
+	// Journal reads the journal back, for the report of accesses to a case.
+	Journal ui.JournalView
 }
 
 // DeliveryLinks are the share links of the delivery folders. ForgetDeliveries revokes, journaled, every link of

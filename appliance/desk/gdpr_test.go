@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -200,9 +201,16 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Desk().StopJobs)
-	if err := a.Desk().SetDeliveriesDir(out); err != nil {
+	creds, err := appliance.LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
+	if err != nil {
 		t.Fatal(err)
 	}
+	srv, err := a.UIServer(creds, out) // the deliveries folder and the share links of the touch UI
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
 	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
 		t.Fatal(err)
 	}
@@ -243,16 +251,30 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var found []string
-	for _, c := range ans.Findings.Cases {
+	for _, c := range ans.Cases {
 		found = append(found, c.Case+"/"+c.Role)
 	}
 	if want := []string{caseID + "/correspondent", held.ID + "/correspondent"}; !slices.Equal(found, want) {
 		t.Errorf("access found cases %v, want %v", found, want)
 	}
-	if len(ans.Findings.Deliveries) != 1 || ans.Findings.Deliveries[0].Messages == 0 || ans.Findings.Deliveries[0].Case != caseID {
-		t.Fatalf("access found deliveries %+v, want the subject's one chat", ans.Findings.Deliveries)
+	if len(ans.Deliveries) != 1 || ans.Deliveries[0].Messages == 0 || ans.Deliveries[0].Case != caseID {
+		t.Fatalf("access found deliveries %+v, want the subject's one chat", ans.Deliveries)
 	}
-	folder := ans.Findings.Deliveries[0].Folder
+	folder := ans.Deliveries[0].Folder
+	// The subject's delivery was shared, and the link opened, with a reason.
+	tech := uiClient(t, ts.URL, uiTechPIN)
+	resp, body := postForm(t, tech, ts.URL+"/deliveries/"+folder+"/share", url.Values{"reason": {"richiesta del CTU"}})
+	_, rest, ok := strings.Cut(body, "/s/")
+	if resp.StatusCode != http.StatusOK || !ok {
+		t.Fatalf("share %s: %s", folder, resp.Status)
+	}
+	token, _, _ := strings.Cut(rest, "/")
+	if resp, _ := uiDo(t, http.DefaultClient, http.MethodGet, ts.URL+"/s/"+token+"/"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("share link: %s", resp.Status)
+	}
+	if err := srv.FlushShareAccess(ctx); err != nil {
+		t.Fatal(err)
+	}
 	var exp struct {
 		Format string `json:"format"`
 		Cases  []struct {
@@ -274,6 +296,18 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		}
 	}
 
+	// A restriction, asked by the client: the case's deliveries are no longer shared.
+	if _, err := a.Desk().Restrict(ctx, "+"+clientAccount, "dpo"); err != nil {
+		t.Fatal(err)
+	}
+	before := len(leavesOfType(t, a, appliance.LeafShareCreated))
+	if resp, _ := postForm(t, tech, ts.URL+"/deliveries/"+folder+"/share", nil); resp.StatusCode != http.StatusConflict {
+		t.Errorf("sharing a restricted case's delivery: %s, want 409", resp.Status)
+	}
+	if n := len(leavesOfType(t, a, appliance.LeafShareCreated)); n != before {
+		t.Errorf("a refused share was journaled")
+	}
+
 	// Erasure.
 	ans, err = a.Desk().Erase(ctx, strings.TrimPrefix(subject, "39"), "dpo") // the national form, as a person writes it
 	if err != nil {
@@ -284,7 +318,7 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 		t.Fatalf("erasure: erased %v, kept %+v; want %s erased and %s kept for its hold", ans.Erased, ans.Kept, caseID, held.ID)
 	}
 	reqs, err := a.Desk().SubjectRequests(ctx)
-	if err != nil || len(reqs) != 2 {
+	if err != nil || len(reqs) != 3 {
 		t.Fatalf("requests: %+v, %v", reqs, err)
 	}
 	for _, q := range reqs {
@@ -292,15 +326,15 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 			t.Errorf("request %+v: want answered, due a month after it was received", q)
 		}
 	}
-	if n, m := len(leavesOfType(t, a, desk.LeafSubjectRequest)), len(leavesOfType(t, a, desk.LeafSubjectAnswer)); n != 2 || m != 2 {
-		t.Errorf("journal: %d requests and %d answers, want 2 and 2", n, m)
+	if n, m := len(leavesOfType(t, a, desk.LeafSubjectRequest)), len(leavesOfType(t, a, desk.LeafSubjectAnswer)); n != 3 || m != 3 {
+		t.Errorf("journal: %d requests and %d answers, want 3 and 3", n, m)
 	}
 
 	var needles []string
 	for _, p := range append(slices.Clone(phones), clientAccount) {
 		needles = append(needles, "+"+p, p, strings.TrimPrefix(p, "39"))
 	}
-	needles = append(needles, folder, goodCase().Client, strings.Join(strings.Fields(goodCase().Client), " "))
+	needles = append(needles, folder, goodCase().Client, strings.Join(strings.Fields(goodCase().Client), " "), "richiesta del CTU")
 	a.Close()
 	for _, root := range []string{dir, out} {
 		for _, hit := range findPersonalData(t, root, needles) {
@@ -310,5 +344,47 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 	// What the hold keeps stays: the held case's register entry.
 	if b, _ := os.ReadFile(filepath.Join(dir, "cases.json")); !bytes.Contains(b, []byte("Studio Verdi")) {
 		t.Error("the case on legal hold lost its register entry")
+	}
+}
+
+// A reason given for an access is journaled as a digest, kept in the register, and shown in the case's access
+// report beside the other accesses the journal holds (the notice accepted); another case's accesses are not.
+func TestAccessReasonsAndReport(t *testing.T) {
+	ctx := t.Context()
+	a := openSim(t, t.TempDir())
+	c, err := a.Desk().CreateCase(ctx, goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := a.Desk().CreateCase(ctx, goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acceptNotice(t, a, c.ID)
+	acceptNotice(t, a, other.ID)
+	if err := a.Desk().RecordAccessReason(ctx, ui.AccessReason{Case: c.ID, What: "view", Role: "admin", Reason: "  verifica   del DPO "}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Desk().RecordAccessReason(ctx, ui.AccessReason{Case: c.ID, What: "view", Reason: strings.Repeat("x", 501)}); !errors.Is(err, ui.ErrInvalid) {
+		t.Errorf("a 501-character reason: %v, want ErrInvalid", err)
+	}
+	if err := a.Desk().RecordAccessReason(ctx, ui.AccessReason{Case: "AT-1999-0001", What: "view", Reason: "x"}); !errors.Is(err, ui.ErrNotFound) {
+		t.Errorf("a reason for an unknown case: %v, want ErrNotFound", err)
+	}
+	rep, err := a.Desk().AccessReport(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range rep {
+		types = append(types, e.Type)
+	}
+	if !slices.Equal(types, []string{desk.LeafNoticeAccepted, desk.LeafAccessReason}) || rep[1].Reason != "verifica del DPO" ||
+		!strings.Contains(rep[1].What, "by_role: admin") {
+		t.Fatalf("access report: %+v", rep)
+	}
+	leaves := leavesOfType(t, a, desk.LeafAccessReason)
+	if len(leaves) != 1 || leaves[0].Fields["reason_sha256"] == nil || strings.Contains(fmt.Sprint(leaves[0].Fields), "DPO") {
+		t.Errorf("the reason's leaf: %+v, want its digest and not its text", leaves)
 	}
 }

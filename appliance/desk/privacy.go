@@ -3,8 +3,6 @@ package desk
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,6 +25,7 @@ const (
 	LeafNoticeAccepted = "notice-accepted"
 	LeafSubjectRequest = "subject-request"
 	LeafSubjectAnswer  = "subject-answer"
+	LeafSubjectExport  = "subject-export"
 	LeafRestriction    = "restriction"
 	LeafAccessReason   = "access-reason"
 )
@@ -194,30 +193,50 @@ func (k *Desk) RecordMandate(ctx context.Context, caseID string, m ui.PaperManda
 	if err != nil {
 		return err
 	}
-	if len(m.Data) == 0 || len(m.Data) > maxMandateBytes {
-		return fmt.Errorf("%w: the mandate's scan is empty or larger than %d MB", ui.ErrInvalid, maxMandateBytes>>20)
-	}
-	mime := http.DetectContentType(m.Data)
-	if mime != "application/pdf" && !strings.HasPrefix(mime, "image/") {
-		return fmt.Errorf("%w: the mandate's scan is %s: upload a PDF or a photo (JPEG, PNG)", ui.ErrInvalid, mime)
-	}
-	if k.deps.Blobs == nil {
-		return fmt.Errorf("appliance: mandate of case %s: no blob store", caseID)
-	}
-	ref, err := k.deps.Blobs.Put(ctx, caseID, bytes.NewReader(m.Data))
+	ref, leaf, err := k.RecordMandateScan(ctx, caseID, m.Operator, m.Data)
 	if err != nil {
-		return fmt.Errorf("appliance: mandate of case %s: %w", caseID, err)
+		return err
 	}
-	leaf, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: journal.TypeArtifact, Case: caseID, Fields: map[string]any{
-		"sha256": ref.SHA256, "size": ref.Size, "kind": "mandate", "mime": mime, "operator": strings.TrimSpace(m.Operator),
-	}})
-	if err != nil {
-		return fmt.Errorf("appliance: mandate of case %s: stored, not journaled: %w", caseID, err)
-	}
-	k.deps.Log.InfoContext(ctx, "paper mandate recorded", slog.String("case", caseID), slog.Uint64("leaf", leaf.Index))
 	return d.update(caseID, func(c *caseRecord) {
 		c.Mandate = &mandateRecord{SHA256: ref.SHA256, Size: ref.Size, At: time.Now().UTC(), Leaf: leaf.Index}
 	})
+}
+
+// CheckMandateScan refuses what is not the scan or photo of a mandate: empty, larger than 20 MB, neither a PDF
+// nor an image. It returns the file's media type.
+func CheckMandateScan(data []byte) (string, error) {
+	if len(data) == 0 || len(data) > maxMandateBytes {
+		return "", fmt.Errorf("%w: the mandate's scan is empty or larger than %d MB", ui.ErrInvalid, maxMandateBytes>>20)
+	}
+	mime := http.DetectContentType(data)
+	if mime != "application/pdf" && !strings.HasPrefix(mime, "image/") {
+		return "", fmt.Errorf("%w: the mandate's scan is %s: a PDF or a photo (JPEG, PNG) is needed", ui.ErrInvalid, mime)
+	}
+	return mime, nil
+}
+
+// RecordMandateScan keeps a mandate's scan among caseID's encrypted blobs and journals it as an artifact of kind
+// "mandate", for a case of the register or one the command line names; the leaf comes before the acquisition's.
+func (k *Desk) RecordMandateScan(ctx context.Context, caseID, operator string, data []byte) (blob.Ref, journal.Leaf, error) {
+	mime, err := CheckMandateScan(data)
+	if err != nil {
+		return blob.Ref{}, journal.Leaf{}, err
+	}
+	if k.deps.Blobs == nil {
+		return blob.Ref{}, journal.Leaf{}, fmt.Errorf("appliance: mandate of case %s: no blob store", caseID)
+	}
+	ref, err := k.deps.Blobs.Put(ctx, caseID, bytes.NewReader(data))
+	if err != nil {
+		return ref, journal.Leaf{}, fmt.Errorf("appliance: mandate of case %s: %w", caseID, err)
+	}
+	leaf, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: journal.TypeArtifact, Case: caseID, Fields: map[string]any{
+		"sha256": ref.SHA256, "size": ref.Size, "kind": "mandate", "mime": mime, "operator": strings.TrimSpace(operator),
+	}})
+	if err != nil {
+		return ref, leaf, fmt.Errorf("appliance: mandate of case %s: stored, not journaled: %w", caseID, err)
+	}
+	k.deps.Log.InfoContext(ctx, "paper mandate recorded", slog.String("case", caseID), slog.Uint64("leaf", leaf.Index))
+	return ref, leaf, nil
 }
 
 // checkMandate refuses an acquisition the case's data protection does not allow: a restricted case takes none; a
@@ -259,16 +278,3 @@ type BlobPutter interface {
 }
 
 var _ BlobPutter = (*blob.Store)(nil)
-
-// RecordAccessReason journals why a person viewed or exported a case's personal data.
-func (k *Desk) RecordAccessReason(ctx context.Context, caseID, what, by, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return nil
-	}
-	sum := sha256.Sum256([]byte(reason))
-	_, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: LeafAccessReason, Case: caseID, Fields: map[string]any{
-		"what": what, "by_role": by, "reason_sha256": hex.EncodeToString(sum[:]),
-	}})
-	return err
-}

@@ -2,11 +2,15 @@ package desk
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/attesta/attesta/appliance/gdpr"
 	"github.com/attesta/attesta/appliance/retention"
+	"github.com/attesta/attesta/ui"
 )
 
 // LinkCounter counts the share links made to delivery folders; the appliance's share links are one. The record of
@@ -15,10 +19,25 @@ type LinkCounter interface {
 	CountLinks(ctx context.Context, folders []string) (int, error)
 }
 
-// ProcessingRecord returns the studio's data-protection settings and, per case, what the record of processing
+// ProcessingRecord writes the record of processing (GDPR art. 30), per case and aggregated, as "csv" or "pdf".
+func (k *Desk) ProcessingRecord(ctx context.Context, format string, w io.Writer) error {
+	s, cases, err := k.processingRecord(ctx)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case "csv":
+		return gdpr.WriteRegisterCSV(w, s, cases)
+	case "pdf":
+		return gdpr.WriteRegisterPDF(w, s, cases, time.Now())
+	}
+	return fmt.Errorf("%w: record of processing as %q: want csv or pdf", ui.ErrInvalid, format)
+}
+
+// processingRecord returns the studio's data-protection settings and, per case, what the record of processing
 // (GDPR art. 30) says of it: bases, dates, the chats acquired, the share links made, its state. Write it with
 // gdpr.WriteRegisterCSV or gdpr.WriteRegisterPDF.
-func (k *Desk) ProcessingRecord(ctx context.Context) (gdpr.Settings, []gdpr.RegisterCase, error) {
+func (k *Desk) processingRecord(ctx context.Context) (gdpr.Settings, []gdpr.RegisterCase, error) {
 	d, err := k.work(ctx)
 	if err != nil {
 		return gdpr.Settings{}, nil, err

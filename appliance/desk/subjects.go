@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -22,44 +23,10 @@ import (
 	"github.com/attesta/attesta/ui"
 )
 
-// SubjectCase is a case that concerns a data subject's number.
-type SubjectCase struct {
-	Case        string    `json:"case"`
-	Role        string    `json:"role"` // "client" or "correspondent"
-	RetainUntil time.Time `json:"retain_until"`
-	Hold        string    `json:"hold,omitempty"` // the legal hold's reason
-	Erased      time.Time `json:"erased,omitzero"`
-	Restricted  time.Time `json:"restricted,omitzero"`
-}
-
-// SubjectDelivery is a delivery folder that concerns a data subject's number.
-type SubjectDelivery struct {
-	Folder   string `json:"folder"`
-	Case     string `json:"case"`
-	Role     string `json:"role"`     // "client" (the sender) or "correspondent" (the chat)
-	Messages int    `json:"messages"` // messages of the chat, all of which concern the subject
-	Leaf     uint64 `json:"journal_leaf"`
-}
-
-// SubjectFindings is what the appliance holds about a number.
-type SubjectFindings struct {
-	Cases      []SubjectCase     `json:"cases"`
-	Deliveries []SubjectDelivery `json:"deliveries"`
-}
-
-// SubjectAnswer is the outcome of a data-subject request.
-type SubjectAnswer struct {
-	Request  gdpr.Request
-	Findings SubjectFindings
-	Erased   []string // cases erased
-	Kept     []Kept   // cases kept, each with its reason
-	Export   string   // the access request's export folder
-}
-
-// Kept is a case an erasure request did not erase, and why.
-type Kept struct {
-	Case   string `json:"case"`
-	Reason string `json:"reason"`
+// findings is what the appliance holds about a number.
+type findings struct {
+	Cases      []ui.SubjectCase
+	Deliveries []ui.SubjectDelivery
 }
 
 // SubjectRequests lists the data-subject requests, newest first.
@@ -70,53 +37,115 @@ func (k *Desk) SubjectRequests(ctx context.Context) ([]ui.SubjectRequest, error)
 	}
 	var out []ui.SubjectRequest
 	for _, q := range d.reqs.List() {
-		out = append(out, ui.SubjectRequest{ID: q.ID, Kind: q.Kind, Masked: q.Masked, Received: q.Received, Due: q.Due,
-			Answered: q.Answered, Outcome: q.Outcome})
+		out = append(out, requestInfo(q))
 	}
 	return out, nil
+}
+
+func requestInfo(q gdpr.Request) ui.SubjectRequest {
+	return ui.SubjectRequest{ID: q.ID, Kind: q.Kind, Masked: q.Masked, Received: q.Received, Due: q.Due,
+		Answered: q.Answered, Outcome: q.Outcome}
+}
+
+// SubjectRequest registers and answers a data-subject request of kind access (its export is then fetched with
+// SubjectExport), erasure or restriction.
+func (k *Desk) SubjectRequest(ctx context.Context, kind, phone, operator string) (ui.SubjectAnswer, error) {
+	switch kind {
+	case gdpr.KindAccess:
+		d, ans, err := k.request(ctx, kind, phone, operator)
+		if err != nil {
+			return ans, err
+		}
+		return ans, d.answer(ctx, &ans, fmt.Sprintf("found %d cases and %d deliveries; export on the screen",
+			len(ans.Cases), len(ans.Deliveries)))
+	case gdpr.KindErasure:
+		return k.Erase(ctx, phone, operator)
+	case gdpr.KindRestriction:
+		return k.Restrict(ctx, phone, operator)
+	}
+	return ui.SubjectAnswer{}, fmt.Errorf("%w: request %q: %w", ui.ErrInvalid, kind, gdpr.ErrKind)
+}
+
+// SubjectExport writes, as a ZIP, the export of access request id for phone, which must be the request's number:
+// the export is made in a temporary folder, streamed, and removed, so that the data folder keeps no copy of it.
+func (k *Desk) SubjectExport(ctx context.Context, id, phone string, w io.Writer) error {
+	d, err := k.work(ctx)
+	if err != nil {
+		return err
+	}
+	e164, err := evidence.NormalizePhone(phone, "39")
+	if err != nil {
+		return fmt.Errorf("%w: the number: %v", ui.ErrInvalid, err)
+	}
+	i := slices.IndexFunc(d.reqs.List(), func(q gdpr.Request) bool { return q.ID == id })
+	if i < 0 {
+		return fmt.Errorf("request %q: %w", id, ui.ErrNotFound)
+	}
+	q := d.reqs.List()[i]
+	if q.Kind != gdpr.KindAccess || q.Subject != d.reqs.SubjectID(e164) {
+		return fmt.Errorf("%w: request %s is not an access request for that number", ui.ErrInvalid, id)
+	}
+	f, err := d.find(e164)
+	if err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp("", "attesta-access-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	folder := filepath.Join(tmp, id)
+	if err := d.writeAccess(folder, ui.SubjectAnswer{Request: requestInfo(q), Cases: f.Cases, Deliveries: f.Deliveries}); err != nil {
+		return err
+	}
+	if _, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: LeafSubjectExport, Fields: map[string]any{
+		"request": id, "cases": len(f.Cases), "deliveries": len(f.Deliveries)}}); err != nil {
+		return fmt.Errorf("appliance: export of %s: %w", id, err)
+	}
+	return bundle.WriteZip(ctx, w, folder)
 }
 
 // Access answers an access request (GDPR art. 15) for phone: it registers and journals the request, finds every
 // case and delivery that concerns the number, and writes into outDir (created; it must not exist) access.json —
 // the cases' mandates, bases, purposes and retention, the deliveries and their journal leaves — and a copy of each
 // delivery's manifest and proofs, which verify offline. The answer is journaled.
-func (k *Desk) Access(ctx context.Context, phone, operator, outDir string) (SubjectAnswer, error) {
+func (k *Desk) Access(ctx context.Context, phone, operator, outDir string) (ui.SubjectAnswer, error) {
 	if _, err := os.Lstat(outDir); err == nil {
-		return SubjectAnswer{}, fmt.Errorf("%w: %s already exists: an export is never overwritten", ui.ErrInvalid, outDir)
+		return ui.SubjectAnswer{}, fmt.Errorf("%w: %s already exists: an export is never overwritten", ui.ErrInvalid, outDir)
 	}
 	d, ans, err := k.request(ctx, gdpr.KindAccess, phone, operator)
 	if err != nil {
 		return ans, err
 	}
-	if err := d.writeAccess(outDir, phone, ans.Findings); err != nil {
+	if err := d.writeAccess(outDir, ans); err != nil {
 		return ans, err
 	}
 	ans.Export = outDir
-	return ans, d.answer(ctx, &ans, fmt.Sprintf("export of %d cases and %d deliveries", len(ans.Findings.Cases), len(ans.Findings.Deliveries)))
+	return ans, d.answer(ctx, &ans, fmt.Sprintf("export of %d cases and %d deliveries", len(ans.Cases), len(ans.Deliveries)))
 }
 
 // Erase answers an erasure request (GDPR art. 17) for phone: every case that concerns the number is erased —
 // evidence, deliveries, share links, the register's and the job records' personal data — except a case on legal
 // hold, which is kept with the hold's reason (art. 17(3)(e)). The answer lists both and is journaled.
-func (k *Desk) Erase(ctx context.Context, phone, operator string) (SubjectAnswer, error) {
+func (k *Desk) Erase(ctx context.Context, phone, operator string) (ui.SubjectAnswer, error) {
 	d, ans, err := k.request(ctx, gdpr.KindErasure, phone, operator)
 	if err != nil {
 		return ans, err
 	}
 	s := retention.NewScheduler(d.reg, retention.EraserFunc(d.eraseCase), retention.Options{Logger: k.deps.Log})
 	var errs []error
-	for _, c := range ans.Findings.Cases {
+	for _, c := range ans.Cases {
 		switch {
 		case !c.Erased.IsZero():
 			continue
 		case c.Hold != "":
-			ans.Kept = append(ans.Kept, Kept{Case: c.Case, Reason: "legal hold: " + c.Hold})
+			ans.Kept = append(ans.Kept, ui.KeptCase{Case: c.Case, Reason: "legal hold: " + c.Hold})
 			continue
 		}
 		err := s.EraseNow(ctx, c.Case, "data subject", "erasure request "+ans.Request.ID)
 		if errors.Is(err, retention.ErrOnHold) {
 			rc, _ := d.reg.Get(c.Case)
-			ans.Kept = append(ans.Kept, Kept{Case: c.Case, Reason: "legal hold: " + rc.Hold.Reason})
+			ans.Kept = append(ans.Kept, ui.KeptCase{Case: c.Case, Reason: "legal hold: " + rc.Hold.Reason})
 			continue
 		}
 		if err != nil {
@@ -137,14 +166,14 @@ func (k *Desk) Erase(ctx context.Context, phone, operator string) (SubjectAnswer
 
 // Restrict answers a restriction request (GDPR art. 18) for phone: every case that concerns the number is marked
 // restricted, journaled; a restricted case starts no acquisition and makes no share link.
-func (k *Desk) Restrict(ctx context.Context, phone, operator string) (SubjectAnswer, error) {
+func (k *Desk) Restrict(ctx context.Context, phone, operator string) (ui.SubjectAnswer, error) {
 	d, ans, err := k.request(ctx, gdpr.KindRestriction, phone, operator)
 	if err != nil {
 		return ans, err
 	}
 	now := time.Now().UTC()
 	var marked []string
-	for _, c := range ans.Findings.Cases {
+	for _, c := range ans.Cases {
 		if !c.Erased.IsZero() || !c.Restricted.IsZero() {
 			continue
 		}
@@ -171,41 +200,42 @@ func (k *Desk) Restricted(ctx context.Context, caseID string) bool {
 }
 
 // request registers and journals a request for phone and finds what concerns it.
-func (k *Desk) request(ctx context.Context, kind, phone, operator string) (*desk, SubjectAnswer, error) {
+func (k *Desk) request(ctx context.Context, kind, phone, operator string) (*desk, ui.SubjectAnswer, error) {
+	ctx = context.WithoutCancel(ctx) // a request registered is answered, or stays open on the home screen
 	d, err := k.work(ctx)
 	if err != nil {
-		return nil, SubjectAnswer{}, err
+		return nil, ui.SubjectAnswer{}, err
 	}
 	e164, err := evidence.NormalizePhone(phone, "39")
 	if err != nil {
-		return nil, SubjectAnswer{}, fmt.Errorf("%w: the number: %v", ui.ErrInvalid, err)
+		return nil, ui.SubjectAnswer{}, fmt.Errorf("%w: the number: %v", ui.ErrInvalid, err)
 	}
 	q, err := d.reqs.Add(kind, e164, strings.TrimSpace(operator), time.Now())
 	if err != nil {
-		return nil, SubjectAnswer{}, err
+		return nil, ui.SubjectAnswer{}, err
 	}
 	if _, err := k.deps.Recorder.Record(ctx, journal.Entry{Type: LeafSubjectRequest, Fields: map[string]any{
 		"request": q.ID, "kind": kind, "due": q.Due.Format(time.RFC3339)}}); err != nil {
-		return nil, SubjectAnswer{}, fmt.Errorf("appliance: %s request: %w", kind, err)
+		return nil, ui.SubjectAnswer{}, fmt.Errorf("appliance: %s request: %w", kind, err)
 	}
 	f, err := d.find(e164)
 	if err != nil {
-		return nil, SubjectAnswer{}, err
+		return nil, ui.SubjectAnswer{}, err
 	}
 	k.deps.Log.InfoContext(ctx, "data-subject request", slog.String("request", q.ID), slog.String("kind", kind),
 		slog.Int("cases", len(f.Cases)), slog.Int("deliveries", len(f.Deliveries)))
-	return d, SubjectAnswer{Request: q, Findings: f}, nil
+	return d, ui.SubjectAnswer{Request: requestInfo(q), Cases: f.Cases, Deliveries: f.Deliveries}, nil
 }
 
 // answer records and journals the answer to a request.
-func (d *desk) answer(ctx context.Context, ans *SubjectAnswer, outcome string) error {
+func (d *desk) answer(ctx context.Context, ans *ui.SubjectAnswer, outcome string) error {
 	q, err := d.reqs.Answer(ans.Request.ID, outcome, time.Now())
 	if err != nil {
 		return err
 	}
-	ans.Request = q
-	fields := map[string]any{"request": q.ID, "kind": q.Kind, "cases": len(ans.Findings.Cases),
-		"deliveries": len(ans.Findings.Deliveries), "erased": len(ans.Erased), "kept": len(ans.Kept)}
+	ans.Request = requestInfo(q)
+	fields := map[string]any{"request": q.ID, "kind": q.Kind, "cases": len(ans.Cases),
+		"deliveries": len(ans.Deliveries), "erased": len(ans.Erased), "kept": len(ans.Kept)}
 	if _, err := d.deps.Recorder.Record(ctx, journal.Entry{Type: LeafSubjectAnswer, Fields: fields}); err != nil {
 		return fmt.Errorf("appliance: answer to %s: %w", q.ID, err)
 	}
@@ -214,7 +244,7 @@ func (d *desk) answer(ctx context.Context, ans *SubjectAnswer, outcome string) e
 
 // find returns the cases and deliveries that concern a number (E.164): the cases whose client it is, the cases
 // whose lists or deliveries name it as a chat, and every delivery of those cases.
-func (d *desk) find(phone string) (SubjectFindings, error) {
+func (d *desk) find(phone string) (findings, error) {
 	roles := map[string]string{}
 	d.mu.Lock()
 	for _, c := range d.cases {
@@ -233,7 +263,7 @@ func (d *desk) find(phone string) (SubjectFindings, error) {
 		}
 	}
 	d.jobs.mu.Unlock()
-	var out SubjectFindings
+	var out findings
 	entries, err := os.ReadDir(outDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return out, fmt.Errorf("appliance: search deliveries: %w", err)
@@ -263,12 +293,12 @@ func (d *desk) find(phone string) (SubjectFindings, error) {
 			role = "client"
 		}
 		if role != "" {
-			out.Deliveries = append(out.Deliveries, SubjectDelivery{Folder: e.Name(), Case: caseID, Role: role,
+			out.Deliveries = append(out.Deliveries, ui.SubjectDelivery{Folder: e.Name(), Case: caseID, Role: role,
 				Messages: len(m.Messages), Leaf: leaf})
 		}
 	}
 	for id, role := range roles {
-		sc := SubjectCase{Case: id, Role: role}
+		sc := ui.SubjectCase{Case: id, Role: role}
 		if rc, err := d.reg.Get(id); err == nil {
 			sc.RetainUntil, sc.Erased = retention.RetainUntil(rc), rc.Erased
 			if rc.Hold != nil {
@@ -280,7 +310,7 @@ func (d *desk) find(phone string) (SubjectFindings, error) {
 		}
 		out.Cases = append(out.Cases, sc)
 	}
-	slices.SortFunc(out.Cases, func(a, b SubjectCase) int { return strings.Compare(a.Case, b.Case) })
+	slices.SortFunc(out.Cases, func(a, b ui.SubjectCase) int { return strings.Compare(a.Case, b.Case) })
 	return out, nil
 }
 
@@ -292,16 +322,17 @@ func samePhone(written, e164 string) bool {
 
 // accessExport is access.json: what the studio holds about a number and on which basis.
 type accessExport struct {
-	Format     string            `json:"format"`
-	Subject    string            `json:"subject"`
-	Generated  time.Time         `json:"generated"`
-	Cases      []accessCase      `json:"cases"`
-	Deliveries []SubjectDelivery `json:"deliveries"`
-	Rights     string            `json:"rights"`
+	Format     string               `json:"format"`
+	Subject    string               `json:"subject"` // masked: the subject knows their number
+	Request    string               `json:"request"`
+	Generated  time.Time            `json:"generated"`
+	Cases      []accessCase         `json:"cases"`
+	Deliveries []ui.SubjectDelivery `json:"deliveries"`
+	Rights     string               `json:"rights"`
 }
 
 type accessCase struct {
-	SubjectCase
+	ui.SubjectCase
 	Client     string `json:"client,omitempty"` // only when the subject is the client
 	Purpose    string `json:"purpose"`
 	Proceeding string `json:"proceeding,omitempty"`
@@ -311,13 +342,13 @@ type accessCase struct {
 }
 
 // writeAccess writes an access request's export.
-func (d *desk) writeAccess(outDir, phone string, f SubjectFindings) error {
+func (d *desk) writeAccess(outDir string, ans ui.SubjectAnswer) error {
 	if err := durable.MkdirAll(outDir, 0o700); err != nil {
 		return fmt.Errorf("appliance: access export: %w", err)
 	}
-	exp := accessExport{Format: "attesta.gdpr.access/v1", Subject: phone, Generated: time.Now().UTC(),
-		Deliveries: f.Deliveries, Rights: "rettifica, cancellazione, limitazione, opposizione; reclamo al Garante (art. 77 GDPR)"}
-	for _, sc := range f.Cases {
+	exp := accessExport{Format: "attesta.gdpr.access/v1", Subject: ans.Request.Masked, Generated: time.Now().UTC(),
+		Request: ans.Request.ID, Deliveries: ans.Deliveries, Rights: "rettifica, cancellazione, limitazione, opposizione; reclamo al Garante (art. 77 GDPR)"}
+	for _, sc := range ans.Cases {
 		c, _ := d.lookup(sc.Case)
 		info := d.info(c)
 		ac := accessCase{SubjectCase: sc, Purpose: c.Purpose, Proceeding: c.Proceeding, Basis: info.SubjectsBasis,
@@ -337,7 +368,7 @@ func (d *desk) writeAccess(outDir, phone string, f SubjectFindings) error {
 	d.jobs.mu.Lock()
 	deliveries := d.jobs.outDir
 	d.jobs.mu.Unlock()
-	for _, dl := range f.Deliveries {
+	for _, dl := range ans.Deliveries {
 		if err := copyDeliveryProofs(filepath.Join(deliveries, dl.Folder), filepath.Join(outDir, dl.Folder)); err != nil {
 			return err
 		}

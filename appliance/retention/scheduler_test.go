@@ -209,3 +209,44 @@ func TestHoldDuringErasure(t *testing.T) {
 		t.Errorf("SetHold after erasure = %v, want ErrErased", err)
 	}
 }
+
+// EraseNow erases a case at a data subject's request whatever its retention, refuses a case on hold, an erased
+// one and an unknown one, and leaves a failed erasure to be tried again.
+func TestEraseNow(t *testing.T) {
+	ctx := t.Context()
+	reg, err := Open(filepath.Join(t.TempDir(), "retention.json"), &recorder{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, id := range []string{"running", "held", "flaky"} {
+		if err := reg.Add(ctx, Case{ID: id, Acquired: now, Service: 12}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := reg.SetHold(ctx, "held", "avv. Bianchi", "giudizio pendente"); err != nil {
+		t.Fatal(err)
+	}
+	er := &fakeEraser{calls: map[string]int{}, failures: map[string]int{"flaky": 1}}
+	s := NewScheduler(reg, er, Options{})
+	if err := s.EraseNow(ctx, "running", "data subject", "request R1"); err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := reg.Get("running"); c.Erased.IsZero() {
+		t.Error("the case erased on request is not marked erased")
+	}
+	for id, want := range map[string]error{"running": ErrErased, "held": ErrOnHold, "nope": ErrNotFound} {
+		if err := s.EraseNow(ctx, id, "data subject", "request R2"); !errors.Is(err, want) {
+			t.Errorf("EraseNow(%s): %v, want %v", id, err, want)
+		}
+	}
+	if err := s.EraseNow(ctx, "flaky", "data subject", "request R3"); err == nil {
+		t.Fatal("a failed erasure reported success")
+	}
+	if err := s.EraseNow(ctx, "flaky", "data subject", "request R3"); err != nil {
+		t.Fatalf("the retry: %v", err)
+	}
+	if erased, _ := er.snapshot(); !slices.Equal(erased, []string{"running", "flaky"}) {
+		t.Errorf("erased %v", erased)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/certify"
 	"github.com/attesta/attesta/evidence"
@@ -97,16 +98,21 @@ func acquire(ctx context.Context, e *env, c commonFlags, intro string,
 
 func runExtractADB(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "extract adb",
-		"extract adb [--serial S] [--adb HOST:PORT] (--key HEX | --key-file FILE) --list FILE --out DIR [--max-messages N]")
+		"extract adb --mandate FILE [--serial S] [--adb HOST:PORT] (--key HEX | --key-file FILE) --list FILE --out DIR [--max-messages N]")
 	var c commonFlags
 	c.register(fs)
 	serial := fs.String("serial", "", "the phone (default: the only phone ready)")
 	adbAddr := fs.String("adb", "127.0.0.1:5037", "the adb server")
 	keyHex := fs.String("key", "", "the 64-digit end-to-end backup key the client set on the phone")
 	keyFile := fs.String("key-file", "", "a backup key file")
+	mandateFile := fs.String("mandate", "", "the client's signed paper mandate for the couriered phone, a PDF or a photo (required)")
 	var af acqFlags
 	af.register(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	mandate, err := readMandate(*mandateFile)
+	if err != nil {
 		return err
 	}
 	job, err := androidJob(*keyHex, *keyFile, &af)
@@ -115,8 +121,27 @@ func runExtractADB(ctx context.Context, e *env, args []string) error {
 	}
 	intro := fmt.Sprintf("extracting %d chats from the phone over %s", len(job.List.Entries), *adbAddr)
 	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
+		// The mandate is journaled, as an artifact of the case, before the extraction starts.
+		if _, _, err := a.Desk().RecordMandateScan(ctx, job.Case, job.Operator, mandate); err != nil {
+			return nil, err
+		}
 		return a.Certify().ExtractADB(ctx, certify.ADBJob{ADB: *adbAddr, Serial: *serial, AndroidBackupJob: job})
 	})
+}
+
+// readMandate reads the signed paper mandate of a couriered phone: without it no extraction starts.
+func readMandate(path string) ([]byte, error) {
+	if path == "" {
+		return nil, usagef("--mandate is required: the client's signed mandate for the couriered phone (a PDF or a photo)")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--mandate: %v", err)
+	}
+	if _, err := desk.CheckMandateScan(data); err != nil {
+		return nil, usagef("--mandate %s: %v", path, err)
+	}
+	return data, nil
 }
 
 func printOutcomes(e *env, outcomes []certify.ChatOutcome) {

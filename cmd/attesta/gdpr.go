@@ -11,9 +11,8 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/appliance"
-	"github.com/attesta/attesta/appliance/desk"
-	"github.com/attesta/attesta/appliance/gdpr"
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/ui"
 )
 
 // gdprFlags are the flags every gdpr subcommand takes: the appliance's, its configuration and its deliveries.
@@ -56,15 +55,17 @@ func (g *gdprFlags) open(ctx context.Context, fs *flag.FlagSet) (*appliance.Appl
 
 func runGDPR(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a subcommand: access, erase, restrict or register")
+		return usagef("want a subcommand: access, erase, restrict, register or accesses")
 	}
 	switch args[0] {
 	case "access", "erase", "restrict":
 		return runGDPRRequest(ctx, e, args[0], args[1:])
 	case "register":
 		return runGDPRRegister(ctx, e, args[1:])
+	case "accesses":
+		return runGDPRAccesses(ctx, e, args[1:])
 	}
-	return usagef("unknown subcommand %q: want access, erase, restrict or register", args[0])
+	return usagef("unknown subcommand %q: want access, erase, restrict, register or accesses", args[0])
 }
 
 // runGDPRRequest answers a data-subject request for a number: access (with --out), erasure or restriction.
@@ -102,7 +103,7 @@ func runGDPRRequest(ctx context.Context, e *env, kind string, args []string) err
 	}
 	defer a.Close()
 	k := a.Desk()
-	var ans desk.SubjectAnswer
+	var ans ui.SubjectAnswer
 	switch kind {
 	case "access":
 		ans, err = k.Access(ctx, *phone, *operator, *out)
@@ -117,10 +118,10 @@ func runGDPRRequest(ctx context.Context, e *env, kind string, args []string) err
 	q := ans.Request
 	fmt.Fprintf(e.stdout, "request %s (%s, %s): received %s, due %s, answered %s\n", q.ID, q.Kind, q.Masked,
 		q.Received.Format(time.RFC3339), q.Due.Format(time.DateOnly), q.Answered.Format(time.RFC3339))
-	for _, c := range ans.Findings.Cases {
+	for _, c := range ans.Cases {
 		fmt.Fprintf(e.stdout, "  case %s as %s, kept until %s\n", c.Case, c.Role, c.RetainUntil.Format(time.DateOnly))
 	}
-	for _, d := range ans.Findings.Deliveries {
+	for _, d := range ans.Deliveries {
 		fmt.Fprintf(e.stdout, "  delivery %s of %s (%s): %d messages, journal leaf %d\n", d.Folder, d.Case, d.Role, d.Messages, d.Leaf)
 	}
 	for _, id := range ans.Erased {
@@ -159,22 +160,44 @@ func runGDPRRegister(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	s, cases, err := a.Desk().ProcessingRecord(ctx)
-	if err != nil {
-		return err
-	}
 	var b bytes.Buffer
-	if ext == ".csv" {
-		err = gdpr.WriteRegisterCSV(&b, s, cases)
-	} else {
-		err = gdpr.WriteRegisterPDF(&b, s, cases, time.Now())
-	}
-	if err != nil {
+	if err := a.Desk().ProcessingRecord(ctx, ext[1:], &b); err != nil {
 		return err
 	}
 	if err := durable.WriteNew(*out, b.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "record of processing: %d cases written to %s\n", len(cases), *out)
+	fmt.Fprintf(e.stdout, "record of processing written to %s\n", *out)
+	return nil
+}
+
+// runGDPRAccesses prints the report of accesses to a case's personal data, with the reasons given.
+func runGDPRAccesses(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "gdpr accesses", "gdpr accesses --case ID [--data DIR] [--deliveries DIR] [--config FILE]")
+	var g gdprFlags
+	g.register(fs)
+	caseID := fs.String("case", "", "the case (AT-YYYY-NNNN)")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *caseID == "" {
+		return usagef("--case is required")
+	}
+	a, err := g.open(ctx, fs)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	entries, err := a.Desk().AccessReport(ctx, *caseID)
+	if err != nil {
+		return err
+	}
+	for _, en := range entries {
+		reason := en.Reason
+		if reason == "" {
+			reason = "-"
+		}
+		fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\t%s\n", en.Leaf, en.Time.UTC().Format(time.RFC3339), en.Type, en.What, reason)
+	}
 	return nil
 }

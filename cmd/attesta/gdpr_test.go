@@ -25,6 +25,10 @@ func TestGDPRUsage(t *testing.T) {
 		{[]string{"gdpr", "access", "--data", data, "--phone", "3771151946"}, "--out is required"},
 		{[]string{"gdpr", "erase", "--data", data, "--phone", "3771151946", "--out", filepath.Join(dir, "x")}, "access requests only"},
 		{[]string{"gdpr", "register", "--data", data}, "--out is required"},
+		{[]string{"gdpr", "accesses", "--data", data}, "--case is required"},
+		{[]string{"extract", "adb", "--data", data, "--key", strings.Repeat("ab", 32), "--list", existing, "--out", filepath.Join(dir, "o")}, "--mandate is required"},
+		{[]string{"extract", "adb", "--data", data, "--mandate", existing, "--key", strings.Repeat("ab", 32), "--list", existing, "--out", filepath.Join(dir, "o")}, "a PDF or a photo"},
+		{[]string{"extract", "adb", "--data", data, "--mandate", filepath.Join(dir, "nope.pdf"), "--list", existing}, "no such file"},
 		{[]string{"gdpr", "register", "--data", data, "--out", filepath.Join(dir, "r.txt")}, "want a .csv or .pdf"},
 		{[]string{"gdpr", "register", "--data", data, "--out", existing}, "already exists"},
 	} {
