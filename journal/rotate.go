@@ -4,6 +4,7 @@ package journal
 // (format.Rotation); checkpoints continue under the same origin, signed by the new key.
 
 import (
+	"bytes"
 	"context"
 	"crypto"
 	"crypto/ecdsa"
@@ -211,4 +212,51 @@ func cmpOr(a, b error) error {
 		return a
 	}
 	return b
+}
+
+// KeyChain returns the chain of keys from the journal's first key to the key in force at treeSize: the rotation
+// leaves with index < treeSize, each with its inclusion proof in the tree of treeSize leaves. A delivery carries it
+// (proofs/keychain) so that a verifier pinned on the first key reaches the key of the delivery's checkpoint.
+func (j *Journal) KeyChain(ctx context.Context, treeSize uint64) (*format.KeyChain, error) {
+	type link struct {
+		index uint64
+		leaf  []byte
+	}
+	var first string
+	var links []link
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil || b.keys == nil {
+			return err
+		}
+		return b.keys.ForEach(func(k, v []byte) error {
+			from := u64(k)
+			switch {
+			case from == 0:
+				first = string(v)
+			case from <= treeSize:
+				data := b.leaves.Get(u64key(from - 1))
+				if data == nil {
+					return fmt.Errorf("rotation leaf %d: missing: %w", from-1, ErrCorrupt)
+				}
+				links = append(links, link{from - 1, bytes.Clone(data)})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: key chain of %s: %w", j.path, err)
+	}
+	if first == "" {
+		first = j.VerifierKey()
+	}
+	c := &format.KeyChain{First: first}
+	for _, l := range links {
+		p, err := j.InclusionProof(ctx, l.index, treeSize)
+		if err != nil {
+			return nil, fmt.Errorf("journal: key chain: %w", err)
+		}
+		c.Links = append(c.Links, format.ChainLink{Index: l.index, Leaf: l.leaf, Hashes: p})
+	}
+	return c, nil
 }
