@@ -77,5 +77,13 @@ func VerifyData(ctx context.Context, cfg Config, latest []byte) (*journal.Verify
 		return nil, err
 	}
 	defer blobs.Close()
-	return j.Verify(ctx, journal.VerifyOptions{Verifier: v, Latest: latest, Blobs: blobs})
+	first, err := firstKeyVerifier(ctx, j, v)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := j.Verify(ctx, journal.VerifyOptions{Verifier: first, Latest: latest, Blobs: blobs})
+	if err == nil {
+		err = chainEndsAt(rep, v)
+	}
+	return rep, err
 }

@@ -25,6 +25,10 @@ import (
 // signing key, one folder per key named by the time it was retired; nothing there is ever overwritten.
 const RetiredDir = "retired"
 
+// PendingDir holds the state of a pending key between NewSigningKey and CommitKey or DiscardKey, so that a rotation
+// interrupted after the journal recorded it is finished at the next start (PendingSigningKey).
+const PendingDir = "pending"
+
 // PendingKey is a new signing key, created and certified by the AK under the same PCR policy as the key in force,
 // loaded but not yet in force: it signs (crypto.Signer) so that the journal's rotation leaf carries the signatures
 // of both keys; CommitKey then makes it the key in force, DiscardKey forgets it.
@@ -33,7 +37,9 @@ type PendingKey struct {
 	id   *Identity
 	rec  *provisionRecord
 	blob []byte
-	key  *loadedKey
+	key  *loadedKey // nil once discarded
+	// committed: the key is the one in force; it still signs, as the journal that rotated to it holds it.
+	committed bool
 }
 
 var _ crypto.Signer = (*PendingKey)(nil)
@@ -64,6 +70,14 @@ func (t *TPM) NewSigningKey(ctx context.Context) (*PendingKey, error) {
 		return nil, fmt.Errorf("tpm: new signing key: %w", err)
 	}
 	id.EKCerts, id.EKCert = t.id.EKCerts, t.id.EKCert
+	pending := filepath.Join(t.stateDir, PendingDir)
+	if err := durable.MkdirAll(pending, 0o700); err == nil {
+		err = writeState(pending, rec, blob)
+	}
+	if err != nil {
+		flush(t.tr, key.handle)
+		return nil, fmt.Errorf("tpm: new signing key: save pending state: %w", err)
+	}
 	return &PendingKey{t: t, id: id, rec: rec, blob: blob,
 		key: &loadedKey{handle: key.handle, name: key.name, pub: key.pub, sel: sel.TPML()}}, nil
 }
@@ -87,8 +101,8 @@ func (p *PendingKey) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([
 		return nil, err
 	}
 	defer t.mu.Unlock()
-	if p.key == nil {
-		return nil, fmt.Errorf("tpm: sign with the new key: already committed or discarded")
+	if p.key == nil || p.committed && t.sig != p.key {
+		return nil, fmt.Errorf("tpm: sign with the new key: discarded, or no longer in force")
 	}
 	sig, err := signWithPolicy(t.tr, p.key, digest)
 	if err != nil {
@@ -105,7 +119,7 @@ func (t *TPM) CommitKey(ctx context.Context, p *PendingKey) error {
 		return err
 	}
 	defer t.mu.Unlock()
-	if p.key == nil || p.t != t {
+	if p.key == nil || p.committed || p.t != t {
 		return fmt.Errorf("tpm: commit signing key: not a pending key of this TPM")
 	}
 	if err := retireState(t.stateDir, time.Now()); err != nil {
@@ -117,7 +131,10 @@ func (t *TPM) CommitKey(ctx context.Context, p *PendingKey) error {
 	if t.sig != nil {
 		flush(t.tr, t.sig.handle)
 	}
-	t.id, t.sig, p.key = p.id, p.key, nil
+	t.id, t.sig, p.committed = p.id, p.key, true
+	if err := removePending(t.stateDir); err != nil {
+		return fmt.Errorf("tpm: commit signing key: %w", err)
+	}
 	return nil
 }
 
@@ -125,12 +142,58 @@ func (t *TPM) CommitKey(ctx context.Context, p *PendingKey) error {
 func (t *TPM) DiscardKey(p *PendingKey) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if p.key == nil || t.closed {
+	if p.key == nil || p.committed || t.closed {
 		return nil
 	}
 	err := flush(t.tr, p.key.handle)
 	p.key = nil
+	if rerr := removePending(t.stateDir); err == nil {
+		err = rerr
+	}
 	return err
+}
+
+func removePending(dir string) error {
+	if err := os.RemoveAll(filepath.Join(dir, PendingDir)); err != nil {
+		return err
+	}
+	return durable.SyncDir(dir)
+}
+
+// PendingSigningKey loads the key a rotation left pending (NewSigningKey without CommitKey or DiscardKey, as when
+// the appliance stopped in between), or returns nil when there is none. The caller commits it when the journal
+// already hands over to it, and discards it otherwise. It needs Provision.
+func (t *TPM) PendingSigningKey(ctx context.Context) (*PendingKey, error) {
+	if err := t.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer t.mu.Unlock()
+	if t.id == nil {
+		return nil, fmt.Errorf("tpm: pending signing key: %w", ErrNotProvisioned)
+	}
+	dir := filepath.Join(t.stateDir, PendingDir)
+	rec, blob, err := readState(dir)
+	if err != nil || rec == nil {
+		if err != nil {
+			err = fmt.Errorf("tpm: pending signing key: %w", err)
+		}
+		return nil, err
+	}
+	id, err := identityFromRecord(dir, rec, blob)
+	if err != nil {
+		return nil, fmt.Errorf("tpm: pending signing key: %w", err)
+	}
+	kb, _, err := decodeBlob(magicSigningKey, blob)
+	if err != nil {
+		return nil, fmt.Errorf("tpm: pending signing key: %w", err)
+	}
+	obj, err := loadUnderSRK(t.tr, kb)
+	if err != nil {
+		return nil, fmt.Errorf("tpm: pending signing key: %w: %w", ErrStateMismatch, err)
+	}
+	id.EKCerts, id.EKCert = t.id.EKCerts, t.id.EKCert
+	return &PendingKey{t: t, id: id, rec: rec, blob: blob,
+		key: &loadedKey{handle: obj.handle, name: obj.name, pub: obj.pub, sel: id.PCRSelection.TPML()}}, nil
 }
 
 // retireState copies the state of the key in force to dir/retired/<UTC time, nanoseconds>/.

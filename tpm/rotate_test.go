@@ -52,6 +52,12 @@ func TestRotateSigningKey(t *testing.T) {
 		t.Fatal("the TPM's signer does not sign with the new key after the commit")
 	}
 	signAndVerify(t, tp, "after the rotation")
+	if _, err := p.Sign(nil, make([]byte, 32), nil); err != nil {
+		t.Fatalf("the committed key no longer signs through its PendingKey: %v", err)
+	}
+	if err := tp.CommitKey(t.Context(), p); err == nil {
+		t.Fatal("a key was committed twice")
+	}
 	retired, err := os.ReadDir(filepath.Join(dir, RetiredDir))
 	if err != nil || len(retired) != 1 {
 		t.Fatalf("retired keys: %v, %v", retired, err)
@@ -87,4 +93,30 @@ func TestDiscardPendingKey(t *testing.T) {
 		t.Fatal("discarding changed the key in force")
 	}
 	signAndVerify(t, tp, "after discarding")
+}
+
+func TestPendingKeySurvivesARestart(t *testing.T) {
+	dir := t.TempDir()
+	tp := openT(t, simBackend(), dir)
+	old := provisionT(t, tp)
+	p, err := tp.NewSigningKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp.Close() // stopped between the journal's rotation leaf and the commit
+	tp = openT(t, simBackend(), dir)
+	if id := provisionT(t, tp); !id.SigningKey.Equal(old.SigningKey) {
+		t.Fatal("an uncommitted key came into force")
+	}
+	again, err := tp.PendingSigningKey(t.Context())
+	if err != nil || again == nil || !again.Identity().SigningKey.Equal(p.Identity().SigningKey) {
+		t.Fatalf("pending key after a restart: %v, %v", again, err)
+	}
+	if err := tp.CommitKey(t.Context(), again); err != nil {
+		t.Fatal(err)
+	}
+	signAndVerify(t, tp, "after finishing the rotation")
+	if none, err := tp.PendingSigningKey(t.Context()); none != nil || err != nil {
+		t.Fatalf("a pending key is left after the commit: %v, %v", none, err)
+	}
 }
