@@ -85,5 +85,8 @@ func VerifyData(ctx context.Context, cfg Config, latest []byte) (*journal.Verify
 	if err == nil {
 		err = chainEndsAt(rep, v)
 	}
+	if err == nil {
+		err = checkRotationCertifications(ctx, j, rep, ident.AKTPMT)
+	}
 	return rep, err
 }

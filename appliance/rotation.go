@@ -1,6 +1,7 @@
 package appliance
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/format"
+	"github.com/attesta/attesta/tpm"
 )
 
 // RotateKey rotates the signing key (which signs the journal's checkpoints, the reports and the manifests): the
@@ -116,6 +118,37 @@ func chainEndsAt(rep *journal.VerifyReport, tpmKey note.Verifier) error {
 	want, _ := format.VerifierKeyOf(tpmKey)
 	if got := rep.Keys[len(rep.Keys)-1]; got != want {
 		return fmt.Errorf("appliance: verify journal: the journal's chain of keys ends at %s, not at the TPM's key %s: %w", got, want, journal.ErrKeyMismatch)
+	}
+	return nil
+}
+
+// checkRotationCertifications checks, for each rotation the verification followed, that its new key was certified
+// by this TPM's attestation key (the leaf's "certification", tpm.CheckCertificationText).
+func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *journal.VerifyReport, akTPMT []byte) error {
+	for _, from := range rep.KeysFrom[1:] {
+		data, err := j.LeafBytes(ctx, from-1)
+		if err != nil {
+			return err
+		}
+		seq, e, err := journal.DecodeLeaf(data)
+		if err != nil {
+			return err
+		}
+		rot, err := format.RotationOf(seq, e)
+		if err != nil {
+			return err
+		}
+		pub, err := format.VerifierPublicKey(rot.NewKey)
+		if err != nil {
+			return err
+		}
+		ak, err := tpm.CheckCertificationText(rot.Certification, pub)
+		if err == nil && !bytes.Equal(ak, akTPMT) {
+			err = errors.New("certified by another attestation key than this TPM's")
+		}
+		if err != nil {
+			return fmt.Errorf("appliance: verify journal: rotation leaf %d: the new key's certification: %w", seq, err)
+		}
 	}
 	return nil
 }

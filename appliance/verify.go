@@ -26,6 +26,9 @@ func (a *Appliance) VerifyJournal(ctx context.Context, latest []byte) (*journal.
 	if err == nil {
 		err = chainEndsAt(rep, v)
 	}
+	if err == nil {
+		err = checkRotationCertifications(ctx, a.journal, rep, a.ident.AKTPMT)
+	}
 	return rep, err
 }
 
