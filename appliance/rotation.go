@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"golang.org/x/mod/sumdb/note"
 
@@ -151,4 +152,31 @@ func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *j
 		}
 	}
 	return nil
+}
+
+// RunKeyRotation rotates the signing key whenever it is cfg.RotateKeyEvery old, until ctx ends; it returns at once
+// when no schedule is configured. The key's age is checked hourly (or every period, if shorter), so a schedule
+// survives restarts: the age counts from the key's creation in the TPM.
+func RunKeyRotation(ctx context.Context, a *Appliance) {
+	period := time.Duration(a.cfg.RotateKeyEvery)
+	if period <= 0 {
+		return
+	}
+	every(ctx, min(period, time.Hour), func(ctx context.Context) {
+		if _, err := rotateIfDue(ctx, a, period, time.Now()); err != nil {
+			a.log.ErrorContext(ctx, "scheduled key rotation failed", slog.Any("error", err))
+		}
+	})
+}
+
+// rotateIfDue rotates the key when it is at least period old at now, and reports whether it did.
+func rotateIfDue(ctx context.Context, a *Appliance, period time.Duration, now time.Time) (bool, error) {
+	a.mu.Lock()
+	born := a.ident.ProvisionedAt
+	a.mu.Unlock()
+	if now.Sub(born) < period {
+		return false, nil
+	}
+	_, err := RotateKey(ctx, a)
+	return err == nil, err
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/attesta/attesta/tpm"
 )
@@ -81,5 +82,24 @@ func TestInterruptedRotationIsFinishedAtStart(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "tpm", tpm.PendingDir)); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("pending key left behind: %v", err)
+	}
+}
+
+func TestScheduledRotation(t *testing.T) {
+	ctx := t.Context()
+	a := openSim(t, t.TempDir())
+	first := a.Journal().VerifierKey()
+	born := a.Identity().ProvisionedAt
+	if did, err := rotateIfDue(ctx, a, 24*time.Hour, born.Add(23*time.Hour)); did || err != nil {
+		t.Fatalf("rotated a key younger than the period: %v %v", did, err)
+	}
+	if did, err := rotateIfDue(ctx, a, 24*time.Hour, born.Add(24*time.Hour)); !did || err != nil {
+		t.Fatalf("did not rotate a key as old as the period: %v %v", did, err)
+	}
+	if a.Journal().VerifierKey() == first {
+		t.Fatal("the key did not change")
+	}
+	if did, _ := rotateIfDue(ctx, a, 24*time.Hour, time.Now()); did {
+		t.Fatal("rotated the fresh key again")
 	}
 }
