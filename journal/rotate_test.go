@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -222,5 +223,53 @@ func TestRotationLeafFormat(t *testing.T) {
 	e2.Case = "c"
 	if _, err := EncodeLeaf(0, e2); !errors.Is(err, ErrInvalidLeaf) {
 		t.Errorf("rotation leaf with a case: %v", err)
+	}
+}
+
+// flakySigner signs n times, then fails.
+type flakySigner struct {
+	*ecdsa.PrivateKey
+	n int
+}
+
+func (s *flakySigner) Sign(r io.Reader, d []byte, o crypto.SignerOpts) ([]byte, error) {
+	if s.n == 0 {
+		return nil, errors.New("TPM busy")
+	}
+	s.n--
+	return s.PrivateKey.Sign(r, d, o)
+}
+
+// A rotation whose first checkpoint under the new key fails leaves the leaf durable; the journal reopens under the
+// new key (its newest checkpoint is still the old key's) and the next checkpoint is the new key's.
+func TestRotationInterruptedBeforeTheNewKeysCheckpoint(t *testing.T) {
+	tj := openTest(t, 1000)
+	appendN(t, tj.Journal, 2)
+	k2 := testpki.Key(t)
+	rot, cp, err := tj.Rotate(t.Context(), &flakySigner{k2, 1}, "")
+	if rot == nil || cp != nil || !errors.Is(err, ErrCheckpoint) {
+		t.Fatalf("Rotate: %v, %v, %v; want the leaf durable and ErrCheckpoint", rot, cp, err)
+	}
+	tj.closeNow(t)
+	if _, err := Open(t.Context(), tj.path, Options{Signer: tj.key}); !errors.Is(err, ErrKeyMismatch) {
+		t.Fatalf("open with the old key: %v", err)
+	}
+	j, err := Open(t.Context(), tj.path, Options{Signer: k2, Now: fixedClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.SelfTest(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	cp, err = j.Checkpoint(t.Context())
+	if err != nil || cp.Size != 3 {
+		t.Fatalf("checkpoint after reopening: %v, %v", cp, err)
+	}
+	if _, err := ParseCheckpoint(cp.Note, testVerifier(t, k2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, tj.key)}); err != nil {
+		t.Fatal(err)
 	}
 }
