@@ -128,7 +128,7 @@ func openStores(ctx context.Context, a *Appliance) error {
 	if err != nil {
 		return fmt.Errorf("appliance: signer: %w", err)
 	}
-	a.journal, err = journal.Open(ctx, filepath.Join(a.cfg.DataDir, "journal.db"), journal.Options{
+	a.journal, err = openJournal(ctx, a, journal.Options{
 		Origin:          a.Origin(),
 		Signer:          signer,
 		CheckpointEvery: a.cfg.CheckpointEvery,

@@ -25,6 +25,9 @@ type Config struct {
 	CheckpointEvery int `json:"checkpoint_every"`
 	// AttestEvery is the period of the attestation self-check. Default: one hour.
 	AttestEvery Duration `json:"attest_every"`
+	// RotateKeyEvery is the age at which serve rotates the signing key (RotateKey); 0, the default, rotates only on
+	// demand (attesta keys rotate).
+	RotateKeyEvery Duration `json:"rotate_key_every"`
 	// Operator names who runs the appliance, recorded in the boot leaf. Default: empty.
 	Operator string `json:"operator"`
 	// TSAURL is the RFC 3161 time-stamping authority (a qualified one, in production); empty means none: deliveries

@@ -77,5 +77,16 @@ func VerifyData(ctx context.Context, cfg Config, latest []byte) (*journal.Verify
 		return nil, err
 	}
 	defer blobs.Close()
-	return j.Verify(ctx, journal.VerifyOptions{Verifier: v, Latest: latest, Blobs: blobs})
+	first, err := firstKeyVerifier(ctx, j, v)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := j.Verify(ctx, journal.VerifyOptions{Verifier: first, Latest: latest, Blobs: blobs})
+	if err == nil {
+		err = chainEndsAt(rep, v)
+	}
+	if err == nil {
+		err = checkRotationCertifications(ctx, j, rep, ident.AKTPMT)
+	}
+	return rep, err
 }

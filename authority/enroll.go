@@ -319,7 +319,10 @@ func (a *Authority) issue(r *registry, ans *attest.Answer) (*x509.Certificate, e
 	if err := attest.VerifyQuote(ak, q, attest.ActivationNonce(ans.Secret), req.PCRValues); err != nil {
 		return nil, refuse("activation quote: the PCRs now are not those of the policy, or the quote is not fresh: %v", err)
 	}
-	if old, ok := r.Appliances[req.ApplianceID]; ok && old.State() != StateRevoked && !bytes.Equal(old.SigningKeyPublic, req.SigningKeyPublic) {
+	reason := "enrolled"
+	if old, ok := r.Appliances[req.ApplianceID]; ok && rotatedKey(old, req) {
+		reason = "re-enrolled after a rotation of the signing key"
+	} else if ok && old.State() != StateRevoked && !bytes.Equal(old.SigningKeyPublic, req.SigningKeyPublic) {
 		return nil, refuse("appliance %s is already enrolled with another signing key: revoke it first", req.ApplianceID)
 	}
 	sum := sha256.Sum256(rec.Request)
@@ -336,7 +339,7 @@ func (a *Authority) issue(r *registry, ans *attest.Answer) (*x509.Certificate, e
 		EKCertified: len(req.EKCert) > 0, EKPublic: req.EKPublic, AKPublic: req.AKPublic, SigningKeyPublic: req.SigningKeyPublic,
 		Policy: c.policy, EnrollmentSHA256: hex.EncodeToString(sum[:]), LastGood: &now,
 		LastClock: &ClockSeen{Clock: clk.Clock, ResetCount: clk.ResetCount, RestartCount: clk.RestartCount},
-		History:   []StateChange{{At: now, State: StateGood, Reason: "enrolled"}},
+		History:   []StateChange{{At: now, State: StateGood, Reason: reason}},
 	}
 	return cert, nil
 }

@@ -127,6 +127,35 @@ func TestEnrollSwtpm(t *testing.T) {
 		t.Errorf("certificate: key usage %b, subject %s", leaf.KeyUsage, leaf.Subject)
 	}
 
+	t.Run("re-enrollment after a key rotation", func(t *testing.T) {
+		pk, err := b.tp.NewSigningKey(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.tp.CommitKey(t.Context(), pk); err != nil {
+			t.Fatal(err)
+		}
+		ch, err := a.Challenge(attest.EncodeFile(b.request(t, id)))
+		if err != nil {
+			t.Fatalf("Challenge: %v", err)
+		}
+		ans, err := b.tp.ActivateCredential(t.Context(), ch)
+		if err != nil {
+			t.Fatalf("ActivateCredential: %v", err)
+		}
+		chain2, err := a.Issue(attest.EncodeFile(ans))
+		if err != nil {
+			t.Fatalf("Issue after the rotation: %v", err)
+		}
+		if !pk.Identity().SigningKey.Equal(chain2[0].PublicKey) {
+			t.Fatal("the new certificate is not for the rotated key")
+		}
+		for _, c := range [][]*x509.Certificate{chain, chain2} {
+			if _, err := authority.CheckSigner(c, roots, id, time.Now(), nil); err != nil {
+				t.Errorf("CheckSigner of %s: %v", c[0].SerialNumber.Text(16), err)
+			}
+		}
+	})
 	t.Run("replayed challenge", func(t *testing.T) {
 		_, err := a.Issue(ansFile)
 		wantRefused(t, err, "replayed challenge")

@@ -24,6 +24,9 @@
 //	proofs/delivery.tlog-proof  its inclusion proof, c2sp.org/tlog-proof@v1 ([Proof])
 //	proofs/checkpoint           the signed checkpoint the proof leads to (the same note as in the proof)
 //	proofs/vkey                 the checkpoint verifier key, one line: <origin>+<key hash>+<base64(0x02 || SPKI)>
+//	proofs/keychain             only after a rotation of the journal's key: the rotation leaves from the journal's
+//	                            first key to proofs/vkey, each with its inclusion proof in proofs/checkpoint
+//	                            ([format.KeyChain]); a verifier pinned on an earlier key follows it
 //	proofs/attestation/…        optional: the TPM attestation folder (quote, Certify of the signing key, keys)
 //	proofs/checkpoint.tsr       optional: an RFC 3161 time-stamp token over proofs/checkpoint
 //	relazione.pdf               optional: the report, signed (PAdES) by the checkpoint key; the manifest records it

@@ -35,6 +35,7 @@ type Sealed struct {
 	Checkpoint []byte // the signed checkpoint note (proofs/checkpoint)
 	Proof      []byte // the tlog-proof of the leaf in that checkpoint (proofs/delivery.tlog-proof)
 	VKey       string // the checkpoint verifier key (proofs/vkey)
+	KeyChain   []byte // the rotations from the journal's first key to VKey (proofs/keychain); nil when none
 }
 
 // derived is everything the delivery leaf commits to, computed from the manifest body.
@@ -128,5 +129,9 @@ func Seal(ctx context.Context, j Journal, m *Manifest, caseID string) (*Sealed, 
 	}
 	m.Journal = &JournalRef{Origin: cp.Origin, LeafIndex: leaf.Index, TreeSize: cp.Size, RootHash: hex.EncodeToString(cp.Root[:])}
 	p := Proof{Index: leaf.Index, Hashes: rp, Checkpoint: cp.Note}
-	return &Sealed{Leaf: leaf.Data, Checkpoint: cp.Note, Proof: p.Marshal(), VKey: j.VerifierKey()}, nil
+	chain, err := keyChainOf(ctx, j, cp)
+	if err != nil {
+		return fail(fmt.Sprintf("key chain to the checkpoint of size %d", cp.Size), err)
+	}
+	return &Sealed{Leaf: leaf.Data, Checkpoint: cp.Note, Proof: p.Marshal(), VKey: j.VerifierKey(), KeyChain: chain}, nil
 }

@@ -105,7 +105,8 @@ type verifier struct {
 	m         *Manifest
 	raw       []byte // manifest.json
 	bodyLen   int
-	key       string // the verifier key in force
+	key       string           // the verifier key in force
+	chain     *format.KeyChain // proofs/keychain, followed from the pinned key; nil when not needed
 	cp        *format.Checkpoint
 	proof     *Proof
 	leaf      *format.Delivery
@@ -242,13 +243,20 @@ func (v *verifier) signature() {
 		switch {
 		case !ok:
 		case v.opts.Key != fileKey:
-			v.fail(CheckPinnedKey, vkeyFile, "pinnedkey.the-delivery-s-key-is", fileKey)
+			if v.followKeyChain(v.opts.Key, fileKey) {
+				v.key = fileKey // reached from the pinned key through the rotations of proofs/keychain
+			}
 		default:
 			v.pass(CheckPinnedKey, vkeyFile, "pinnedkey.the-key-is-the-pinned")
+			v.seen[keychainFile] = true // the pinned key is the delivery's own: no chain is needed
 		}
-		v.key = v.opts.Key
+		if v.chain == nil {
+			v.key = v.opts.Key
+		}
 	} else if !ok {
 		return
+	} else if v.has(keychainFile) {
+		v.followKeyChain("", fileKey) // nothing pinned: the chain is checked for itself, from its own first key
 	}
 	nv, err := format.NewNoteVerifier(v.key)
 	if err != nil {
@@ -266,6 +274,7 @@ func (v *verifier) signature() {
 	}
 	v.cp = cp
 	v.pass(CheckSignature, checkpointFile, "signature.checkpoint-of-s-d-leaves", cp.Origin, cp.Size, keyLabel(nv))
+	v.keyChainIncluded()
 }
 
 // fileKey reads proofs/vkey: one line ending in a newline.

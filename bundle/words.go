@@ -228,6 +228,12 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 	"pinnedkey.the-delivery-s-key-is": {
 		IT: "la chiave della consegna non è quella attesa: %s",
 		EN: "the delivery's key is not the pinned one: %s"},
+	"pinnedkey.invalid-key-chain": {
+		IT: "la catena delle chiavi non porta dalla chiave attesa a quella della consegna",
+		EN: "the key chain does not lead from the pinned key to the delivery's key"},
+	"pinnedkey.followed-rotations": {
+		IT: "la chiave della consegna discende da quella attesa attraverso %d rotazioni registrate nel giornale",
+		EN: "the delivery's key descends from the pinned one through %d rotations recorded in the journal"},
 	"pinnedkey.the-key-is-the-pinned": {
 		IT: "la chiave è quella attesa",
 		EN: "the key is the pinned one"},

@@ -240,6 +240,12 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 		{checkpointFile, d.Sealed.Checkpoint}, {proofFile, d.Sealed.Proof}, {leafFile, d.Sealed.Leaf},
 		{vkeyFile, []byte(d.Sealed.VKey + "\n")},
 	}
+	if len(d.Sealed.KeyChain) > 0 {
+		put = append(put, struct {
+			name string
+			data []byte
+		}{keychainFile, d.Sealed.KeyChain})
+	}
 	if opts.Timestamp != nil {
 		tok, err := opts.Timestamp(ctx, d.Sealed.Checkpoint)
 		if err != nil {

@@ -27,13 +27,32 @@
 //
 // # Database layout, format "attesta.journal/v1"
 //
-// One bbolt file (never opened with NoSync), four buckets:
+// One bbolt file (never opened with NoSync), four buckets, and a fifth once
+// the key was rotated:
 //
 //	meta         "format" = "attesta.journal/v1", "origin", "vkey" (verifier
-//	             key text), "size" (tree size, 8-byte big-endian)
+//	             key text of the key in force), "size" (tree size, 8-byte
+//	             big-endian)
 //	leaves       8-byte big-endian leaf index → leaf bytes
 //	hashes       8-byte big-endian stored-hash index → 32-byte hash
 //	checkpoints  8-byte big-endian tree size → signed checkpoint note
+//	keys         8-byte big-endian first tree size a key signs → verifier
+//	             key text: 0 → the first key, r+1 → the new key of the
+//	             rotation leaf at index r (created by the first [Journal.Rotate])
+//
+// # Key rotation
+//
+// [Journal.Rotate] signs a last checkpoint with the old key, appends the
+// "key-rotation" leaf (package format: signed by the old and the new key over
+// the origin, the tree size and root before the leaf, its time, both keys and
+// the new key's TPM certification) in the same transaction that records the
+// new key, and signs the next checkpoint with the new key, under the same
+// origin. A checkpoint of size s is signed by the key in force at s. [Journal.Verify]
+// trusts the keys bucket for nothing: it follows the rotation leaves from the
+// pinned key, rejecting (with the leaf's index) a rotation that the key in
+// force did not sign, that the new key did not sign, or that names another
+// history. [Journal.KeyChain] gives the rotation leaves with their inclusion
+// proofs, which a delivery carries (proofs/keychain).
 //
 // [Open] refuses any other "format". A new layout gets a new format string
 // and a migration. The file records origin and verifier key so that a journal

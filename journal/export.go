@@ -27,7 +27,7 @@ const TileHeight = 8
 func (j *Journal) Export(ctx context.Context, dir string) error {
 	var cp *Checkpoint
 	var err error
-	if j.signer != nil {
+	if !j.readOnly {
 		cp, err = j.Checkpoint(ctx)
 	} else {
 		cp, err = j.Latest(ctx)
@@ -44,7 +44,7 @@ func (j *Journal) Export(ctx context.Context, dir string) error {
 			return fmt.Errorf("journal: export to %s: tile %d/%d: %w", dir, t.L, t.N, err)
 		}
 	}
-	if err := writeExported(filepath.Join(dir, "vkey"), []byte(j.vkey+"\n")); err != nil {
+	if err := writeExported(filepath.Join(dir, "vkey"), []byte(j.VerifierKey()+"\n")); err != nil {
 		return fmt.Errorf("journal: export to %s: %w", dir, err)
 	}
 	// The checkpoint goes last: each file is durable before the next, so a reader that finds it finds every tile.

@@ -15,6 +15,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/attesta/attesta/journal/format"
 )
 
 // DefaultCheckpointEvery is the number of new leaves after which Append signs
@@ -48,9 +50,7 @@ type Journal struct {
 	db       *bolt.DB
 	path     string
 	origin   string
-	vkey     string
-	verifier note.Verifier
-	signer   note.Signer // nil when read-only
+	readOnly bool
 	every    uint64
 	now      func() time.Time
 	log      *slog.Logger
@@ -61,6 +61,23 @@ type Journal struct {
 
 	latestMu sync.RWMutex
 	latest   *Checkpoint // newest stored checkpoint, verified; nil if none
+
+	keyMu sync.RWMutex // guards keys, which Rotate replaces
+	keys  keyState
+}
+
+// keyState is the checkpoint key in force.
+type keyState struct {
+	vkey     string
+	verifier note.Verifier
+	signer   note.Signer   // nil when read-only
+	key      crypto.Signer // the signer's crypto.Signer; nil when read-only
+}
+
+func (j *Journal) keyInForce() keyState {
+	j.keyMu.RLock()
+	defer j.keyMu.RUnlock()
+	return j.keys
 }
 
 // Open opens the journal database at path, creating it when it does not
@@ -71,7 +88,7 @@ func Open(ctx context.Context, path string, opts Options) (*Journal, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("journal: open %s: %w", path, err)
 	}
-	j := &Journal{path: path, now: opts.Now, log: opts.Logger, every: uint64(opts.CheckpointEvery)}
+	j := &Journal{path: path, now: opts.Now, log: opts.Logger, every: uint64(opts.CheckpointEvery), readOnly: opts.Signer == nil}
 	if j.now == nil {
 		j.now = time.Now
 	}
@@ -115,7 +132,7 @@ func Open(ctx context.Context, path string, opts Options) (*Journal, error) {
 		return nil, err
 	}
 	j.log.InfoContext(ctx, "journal opened", slog.String("path", path), slog.String("origin", j.origin),
-		slog.Uint64("size", j.size.Load()), slog.Bool("read_only", j.signer == nil))
+		slog.Uint64("size", j.size.Load()), slog.Bool("read_only", j.readOnly))
 	return j, nil
 }
 
@@ -143,9 +160,11 @@ func (j *Journal) Size() uint64 { return j.size.Load() }
 // Origin returns the log's origin, which is also the checkpoint key name.
 func (j *Journal) Origin() string { return j.origin }
 
-// VerifierKey returns the verifier key recorded in the database. A verifier
-// that must not trust the file alone pins the key from elsewhere instead.
-func (j *Journal) VerifierKey() string { return j.vkey }
+// VerifierKey returns the verifier key in force, as recorded in the database:
+// the key that signs the next checkpoint (after a rotation, the newest key).
+// A verifier that must not trust the file alone pins the key from elsewhere
+// instead, and follows the rotation leaves from it (Verify).
+func (j *Journal) VerifierKey() string { return j.keyInForce().vkey }
 
 // Path returns the database file name.
 func (j *Journal) Path() string { return j.path }
@@ -165,7 +184,7 @@ func (j *Journal) Append(ctx context.Context, e Entry) (Leaf, error) {
 // AppendBatch adds entries in one transaction: all of them or none. It
 // returns the leaves once durable; see Append for checkpoint errors.
 func (j *Journal) AppendBatch(ctx context.Context, es []Entry) ([]Leaf, error) {
-	if j.signer == nil {
+	if j.readOnly {
 		return nil, fmt.Errorf("journal: append to %s: %w", j.path, ErrReadOnly)
 	}
 	if err := ctx.Err(); err != nil {
@@ -173,6 +192,11 @@ func (j *Journal) AppendBatch(ctx context.Context, es []Entry) ([]Leaf, error) {
 	}
 	if len(es) == 0 {
 		return nil, nil
+	}
+	for i, e := range es {
+		if e.Type == format.TypeRotation {
+			return nil, fmt.Errorf("journal: append to %s: entry %d: a %q leaf is written only by Rotate: %w", j.path, i, e.Type, ErrInvalidLeaf)
+		}
 	}
 	leaves, err := j.commit(es)
 	if err != nil {
@@ -191,6 +215,11 @@ func (j *Journal) AppendBatch(ctx context.Context, es []Entry) ([]Leaf, error) {
 func (j *Journal) commit(es []Entry) ([]Leaf, error) {
 	j.writeMu.Lock()
 	defer j.writeMu.Unlock()
+	return j.commitLocked(es, nil)
+}
+
+// commitLocked is commit with writeMu held; also, when set, runs in the same transaction.
+func (j *Journal) commitLocked(es []Entry, also func(buckets) error) ([]Leaf, error) {
 	start := j.size.Load()
 	leaves := make([]Leaf, len(es))
 	now := j.now()
@@ -229,6 +258,11 @@ func (j *Journal) commit(es []Entry) ([]Leaf, error) {
 				if err := b.hashes.Put(u64key(uint64(base+int64(k))), h[:]); err != nil {
 					return fmt.Errorf("leaf %d: %w", n, err)
 				}
+			}
+		}
+		if also != nil {
+			if err := also(b); err != nil {
+				return err
 			}
 		}
 		return b.meta.Put(keySize, u64key(start+uint64(len(leaves))))

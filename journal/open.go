@@ -136,23 +136,25 @@ func (j *Journal) load(origin string, signer crypto.Signer) error {
 			return fmt.Errorf("unsupported format %q, want %q: %w", f, FormatVersion, ErrCorrupt)
 		}
 		j.origin = string(b.meta.Get(keyOrigin))
-		j.vkey = string(b.meta.Get(keyVKey))
+		k := &j.keys
+		k.vkey = string(b.meta.Get(keyVKey))
 		if origin != "" && origin != j.origin {
 			return fmt.Errorf("origin %q given, the journal's is %q: %w", origin, j.origin, ErrKeyMismatch)
 		}
-		if j.verifier, err = NewNoteVerifier(j.vkey); err != nil {
+		if k.verifier, err = NewNoteVerifier(k.vkey); err != nil {
 			return fmt.Errorf("recorded %w: %w", err, ErrCorrupt)
 		}
-		if j.verifier.Name() != j.origin {
-			return fmt.Errorf("recorded key name %q is not the origin %q: %w", j.verifier.Name(), j.origin, ErrCorrupt)
+		if k.verifier.Name() != j.origin {
+			return fmt.Errorf("recorded key name %q is not the origin %q: %w", k.verifier.Name(), j.origin, ErrCorrupt)
 		}
 		if signer != nil {
-			if j.signer, err = NewNoteSigner(j.origin, signer); err != nil {
+			if k.signer, err = NewNoteSigner(j.origin, signer); err != nil {
 				return err
 			}
-			if vk, _ := VerifierKey(j.origin, signer.Public().(*ecdsa.PublicKey)); vk != j.vkey {
-				return fmt.Errorf("signer key %s is not the journal's key %s: %w", vk, j.vkey, ErrKeyMismatch)
+			if vk, _ := VerifierKey(j.origin, signer.Public().(*ecdsa.PublicKey)); vk != k.vkey {
+				return fmt.Errorf("signer key %s is not the journal's key %s: %w", vk, k.vkey, ErrKeyMismatch)
 			}
+			k.key = signer
 		}
 		size, err := b.storedSize()
 		if err != nil {
@@ -199,7 +201,7 @@ func (j *Journal) loadLatest(b buckets, size uint64) (*Checkpoint, error) {
 	if k == nil {
 		return nil, nil
 	}
-	cp, err := j.storedCheckpoint(k, v)
+	cp, err := j.storedCheckpoint(b, k, v)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +211,15 @@ func (j *Journal) loadLatest(b buckets, size uint64) (*Checkpoint, error) {
 	return cp, nil
 }
 
-// storedCheckpoint parses a checkpoint from its bucket with the recorded key.
-func (j *Journal) storedCheckpoint(k, v []byte) (*Checkpoint, error) {
-	return parseStoredCheckpoint(k, v, j.verifier)
+// storedCheckpoint parses a checkpoint from its bucket with the recorded key
+// in force at its size (keyAt).
+func (j *Journal) storedCheckpoint(b buckets, k, v []byte) (*Checkpoint, error) {
+	if len(k) != 8 {
+		return nil, fmt.Errorf("checkpoint key %x: not 8 bytes: %w", k, ErrCorrupt)
+	}
+	kv, err := j.keyAt(b, u64(k))
+	if err != nil {
+		return nil, err
+	}
+	return parseStoredCheckpoint(k, v, kv)
 }

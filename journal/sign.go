@@ -88,18 +88,19 @@ func (j *Journal) signLocked(ctx context.Context) (*Checkpoint, error) {
 		return nil, fmt.Errorf("journal: checkpoint %s: empty journal: %w", j.path, ErrNoCheckpoint)
 	case prev != nil && prev.Size == size:
 		return prev, nil
-	case j.signer == nil:
+	case j.readOnly:
 		return nil, fmt.Errorf("journal: checkpoint %s at size %d: %w", j.path, size, ErrReadOnly)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("journal: checkpoint at size %d: %w", size, err)
 	}
 	began := time.Now()
-	signed, err := note.Sign(&note.Note{Text: checkpointBody(j.origin, size, root)}, j.signer)
+	keys := j.keyInForce()
+	signed, err := note.Sign(&note.Note{Text: checkpointBody(j.origin, size, root)}, keys.signer)
 	if err != nil {
 		return nil, fmt.Errorf("journal: sign checkpoint at size %d: %w", size, err)
 	}
-	cp, err := ParseCheckpoint(signed, j.verifier)
+	cp, err := ParseCheckpoint(signed, keys.verifier)
 	if err != nil {
 		return nil, fmt.Errorf("journal: sign checkpoint at size %d: %w", size, err)
 	}
@@ -152,7 +153,7 @@ func (j *Journal) Checkpoints(ctx context.Context) ([]*Checkpoint, error) {
 			return err
 		}
 		return b.checkpoints.ForEach(func(k, v []byte) error {
-			cp, err := j.storedCheckpoint(k, v)
+			cp, err := j.storedCheckpoint(b, k, v)
 			out = append(out, cp)
 			return err
 		})

@@ -32,6 +32,7 @@ func u64key(n uint64) []byte {
 // buckets are the four buckets of one transaction.
 type buckets struct {
 	meta, leaves, hashes, checkpoints *bolt.Bucket
+	keys                              *bolt.Bucket // nil until the first rotation
 }
 
 func getBuckets(tx *bolt.Tx) (buckets, error) {
@@ -40,6 +41,7 @@ func getBuckets(tx *bolt.Tx) (buckets, error) {
 		leaves:      tx.Bucket(bucketLeaves),
 		hashes:      tx.Bucket(bucketHashes),
 		checkpoints: tx.Bucket(bucketCheckpoints),
+		keys:        tx.Bucket(bucketKeys),
 	}
 	if b.meta == nil || b.leaves == nil || b.hashes == nil || b.checkpoints == nil {
 		return b, fmt.Errorf("missing bucket: %w", ErrCorrupt)

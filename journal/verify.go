@@ -27,6 +27,8 @@ type VerifyOptions struct {
 	// Verifier is the key every checkpoint must be signed by. Required. Pin
 	// it from outside the file (a report, the TPM) when the file itself is
 	// not trusted; NewNoteVerifier(j.VerifierKey()) trusts the file.
+	// After a rotation, the verifier follows the rotation leaves from this key (the first one the journal had)
+	// to each next key: a rotation leaf counts only when signed by the key in force and by its successor.
 	Verifier note.Verifier
 	// Latest is optionally the newest checkpoint note the verifier has seen
 	// before. A journal smaller than it, or not consistent with it, fails
@@ -49,7 +51,20 @@ type VerifyReport struct {
 	Types       map[string]uint64 // leaves per type
 	BlobsOK     int               // artifacts confirmed by VerifyOptions.Blobs
 	BlobsErased int               // artifacts skipped because their case was erased
-	Duration    time.Duration
+	// Keys are the verifier keys followed from the pinned one through the rotation leaves, oldest first, and
+	// KeysFrom the first tree size each signs (0 for the pinned key, r+1 after the rotation leaf at index r).
+	Keys     []string
+	KeysFrom []uint64
+	Duration time.Duration
+}
+
+// keyAtSize returns the verifier of the key in force for a checkpoint of that size, from rep's chain.
+func (rep *VerifyReport) keyAtSize(size uint64, chain []note.Verifier) note.Verifier {
+	i := len(chain) - 1
+	for i > 0 && rep.KeysFrom[i] > size {
+		i--
+	}
+	return chain[i]
 }
 
 // verifyChunk is how many leaves one read transaction of Verify covers, so
@@ -107,14 +122,17 @@ func (j *Journal) verify(ctx context.Context, opts VerifyOptions, rep *VerifyRep
 		return fmt.Errorf("journal: verify %s: %w", j.path, err)
 	}
 	rep.Size = size
-	arts, erased, err := j.verifyTree(ctx, size, opts.Blobs != nil, rep)
+	pinned, _ := format.VerifierKeyOf(opts.Verifier)
+	chain := []note.Verifier{opts.Verifier}
+	rep.Keys, rep.KeysFrom = []string{pinned}, []uint64{0}
+	arts, erased, err := j.verifyTree(ctx, size, opts.Blobs != nil, rep, &chain)
 	if err != nil {
 		return err
 	}
-	if err := j.verifyCheckpoints(opts.Verifier, size, rep); err != nil {
+	if err := j.verifyCheckpoints(chain, size, rep); err != nil {
 		return err
 	}
-	if err := j.verifySeenBefore(opts.Verifier, opts.Latest, size, rep); err != nil {
+	if err := j.verifySeenBefore(chain, opts.Latest, size, rep); err != nil {
 		return err
 	}
 	return j.verifyBlobs(ctx, opts.Blobs, arts, erased, rep)
@@ -170,7 +188,7 @@ func touchAll(tx *bolt.Tx) error {
 // verifyTree re-hashes leaves [0, size) chunk by chunk. Stored hash i is only
 // trusted once recomputed from the leaves, and the computation of later
 // hashes reads only such hashes, so one pass checks them all.
-func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts bool, rep *VerifyReport) ([]artifactRef, map[string]uint64, error) {
+func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts bool, rep *VerifyReport, chain *[]note.Verifier) ([]artifactRef, map[string]uint64, error) {
 	var arts []artifactRef
 	erased := map[string]uint64{} // case → index of its last erasure
 	for from := uint64(0); from < size || from == 0; {
@@ -215,6 +233,10 @@ func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts boo
 				}
 				rep.Types[e.Type]++
 				switch {
+				case e.Type == TypeRotation:
+					if err := followRotation(i, e, r, rep, chain); err != nil {
+						return err
+					}
 				case e.Type == TypeErasure:
 					erased[e.Case] = i
 				case e.Type == TypeArtifact && wantArtifacts:
@@ -258,9 +280,10 @@ func hashMismatch(leaf, idx uint64, stored []byte, computed tlog.Hash) error {
 		idx, level, n, leaf, stored, computed[:], ErrCorrupt)
 }
 
-// verifyCheckpoints checks every stored checkpoint against v and against the
-// verified tree. Matching the tree makes each consistent with every other.
-func (j *Journal) verifyCheckpoints(v note.Verifier, size uint64, rep *VerifyReport) error {
+// verifyCheckpoints checks every stored checkpoint against the key in force at
+// its size and against the verified tree. Matching the tree makes each
+// consistent with every other.
+func (j *Journal) verifyCheckpoints(chain []note.Verifier, size uint64, rep *VerifyReport) error {
 	err := j.db.View(func(tx *bolt.Tx) error {
 		b, err := getBuckets(tx)
 		if err != nil {
@@ -269,7 +292,10 @@ func (j *Journal) verifyCheckpoints(v note.Verifier, size uint64, rep *VerifyRep
 		r := hashReader{b.hashes}
 		var prev *Checkpoint
 		return b.checkpoints.ForEach(func(k, val []byte) error {
-			cp, err := parseStoredCheckpoint(k, val, v)
+			if len(k) != 8 {
+				return fmt.Errorf("checkpoint key %x: not 8 bytes: %w", k, ErrCorrupt)
+			}
+			cp, err := parseStoredCheckpoint(k, val, rep.keyAtSize(u64(k), chain))
 			if err != nil {
 				return err
 			}
@@ -322,11 +348,11 @@ func parseStoredCheckpoint(k, val []byte, v note.Verifier) (*Checkpoint, error) 
 }
 
 // verifySeenBefore compares the tree with a checkpoint given out earlier.
-func (j *Journal) verifySeenBefore(v note.Verifier, seen []byte, size uint64, rep *VerifyReport) error {
+func (j *Journal) verifySeenBefore(chain []note.Verifier, seen []byte, size uint64, rep *VerifyReport) error {
 	if seen == nil {
 		return nil
 	}
-	cp, err := ParseCheckpoint(seen, v)
+	cp, err := parseSeenBefore(seen, chain, rep)
 	if err != nil {
 		return fmt.Errorf("journal: verify %s: checkpoint seen before: %w", j.path, err)
 	}

@@ -140,11 +140,34 @@ func (t *TPM) create(ctx context.Context, opts ProvisionOptions) (*provisionReco
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	created, key, err := createSigningKey(t.tr, sel, policy)
+	rec, blob, key, err := t.makeSigningKey(sel, vals, policy)
 	if err != nil {
 		return nil, nil, err
 	}
-	defer flush(t.tr, key.handle)
+	flush(t.tr, key.handle)
+	if err := writeState(t.stateDir, rec, blob); err != nil {
+		return nil, nil, err
+	}
+	return rec, blob, nil
+}
+
+// makeSigningKey creates a signing key bound to the PCR policy (sel, vals, whose digest is policy), has the AK
+// certify it (TPM2_Certify and TPM2_CertifyCreation), and returns its record and blob, unsaved, with the key
+// left loaded: the caller flushes it.
+func (t *TPM) makeSigningKey(sel PCRSelection, vals [][]byte, policy []byte) (*provisionRecord, []byte, *object, error) {
+	created, key, err := createSigningKey(t.tr, sel, policy)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rec, blob, err := t.certifyNew(sel, vals, created, key)
+	if err != nil {
+		flush(t.tr, key.handle)
+		return nil, nil, nil, err
+	}
+	return rec, blob, key, nil
+}
+
+func (t *TPM) certifyNew(sel PCRSelection, vals [][]byte, created *tpm2.CreateResponse, key *object) (*provisionRecord, []byte, error) {
 	ak, err := createAK(t.tr)
 	if err != nil {
 		return nil, nil, err
@@ -182,9 +205,6 @@ func (t *TPM) create(ctx context.Context, opts ProvisionOptions) (*provisionReco
 	rec.CertifyCreation = certificationRecord{Msg: cc.CertifyInfo.Bytes(), Sig: tpm2.Marshal(cc.Signature)}
 
 	blob := encodeBlob(magicSigningKey, &keyBlob{public: rec.SigningKeyPublic, private: created.OutPrivate})
-	if err := writeState(t.stateDir, rec, blob); err != nil {
-		return nil, nil, err
-	}
 	return rec, blob, nil
 }
 

@@ -75,6 +75,17 @@
 // those that package bundle has always written. A change to a typed leaf's fields is a new "format" (delivery) or
 // a new type.
 //
+// # Key rotation leaves
+//
+// Type "key-rotation", format "attesta.rotation/v1" ([Rotation]), no "case", exactly the string fields "format",
+// "prev_root" (base64 of the root of the tree of the leaf's "seq" leaves before it), "old_key" and "new_key"
+// (verifier key texts of the same origin), "certification" (the new key's TPM certification, or empty) and
+// "old_sig"/"new_sig" (base64 of ASN.1 DER ECDSA P-256 signatures over SHA-256 of [Rotation.Statement]: the
+// lines "attesta.rotation/v1", origin, seq, prev_root, time, old key, new key and the hex SHA-256 of
+// "certification"). A checkpoint of size s is signed by the key in force at s: the first key, or the new key
+// of the last rotation leaf with index < s. A verifier follows the chain from the first key it pinned; a
+// rotation counts only when "old_key" is the key in force and both signatures verify ([Rotation.Check]).
+//
 // # Inclusion proofs, c2sp.org/tlog-proof@v1
 //
 // A [Proof] is the text

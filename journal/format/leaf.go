@@ -101,6 +101,9 @@ func checkEntry(e Entry) error {
 			return fmt.Errorf("field %q is reserved", k)
 		}
 	}
+	if e.Type == TypeRotation {
+		return checkRotationFields(e)
+	}
 	return checkTypeFields(e.Type, e.Case, field(e))
 }
 

@@ -1,0 +1,262 @@
+package journal
+
+// Key rotation: the journal hands its checkpoint key to a successor through a rotation leaf signed by both keys
+// (format.Rotation); checkpoints continue under the same origin, signed by the new key.
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"fmt"
+	"log/slog"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/attesta/attesta/journal/format"
+)
+
+// TypeRotation is [format.TypeRotation].
+const TypeRotation = format.TypeRotation
+
+// bucketKeys maps the first tree size a key signs (big-endian uint64) to its verifier key: 0 → the journal's
+// first key, and r+1 → the new key of the rotation leaf at index r. It is created by the first rotation. It is
+// the journal's own index, for opening and self-tests; Verify trusts only the rotation leaves.
+var bucketKeys = []byte("keys")
+
+// keyAt returns the recorded verifier of the key in force for a checkpoint of the given size.
+func (j *Journal) keyAt(b buckets, size uint64) (note.Verifier, error) {
+	cur := j.keyInForce()
+	if b.keys == nil {
+		return cur.verifier, nil
+	}
+	c := b.keys.Cursor()
+	k, v := c.Seek(u64key(size))
+	if k == nil || u64(k) != size {
+		k, v = c.Prev()
+	}
+	if k == nil {
+		return nil, fmt.Errorf("no key recorded for tree size %d: %w", size, ErrCorrupt)
+	}
+	if string(v) == cur.vkey {
+		return cur.verifier, nil
+	}
+	kv, err := NewNoteVerifier(string(v))
+	if err != nil {
+		return nil, fmt.Errorf("recorded key from tree size %d: %w: %w", u64(k), err, ErrCorrupt)
+	}
+	return kv, nil
+}
+
+// Keys returns the verifier keys the journal's checkpoints have been signed with, oldest first, as recorded in the
+// database: one key for a journal never rotated.
+func (j *Journal) Keys(ctx context.Context) ([]string, error) {
+	var out []string
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil || b.keys == nil {
+			return err
+		}
+		return b.keys.ForEach(func(_, v []byte) error { out = append(out, string(v)); return nil })
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: keys of %s: %w", j.path, err)
+	}
+	if len(out) == 0 {
+		out = []string{j.VerifierKey()}
+	}
+	return out, nil
+}
+
+// Rotate hands the journal to newKey (ECDSA P-256, TPM-resident in production). It first signs a checkpoint with
+// the old key over every leaf so far, then appends, in one transaction that also records newKey as the key in
+// force, the rotation leaf signed by both keys (format.NewRotation; certification is the new key's TPM
+// certification, see format.Rotation), and finally signs a checkpoint with the new key, which covers the leaf.
+// The journal must then be opened with newKey. If the last step fails, the leaf is durable and the error wraps
+// ErrCheckpoint; the next checkpoint is signed by the new key.
+func (j *Journal) Rotate(ctx context.Context, newKey crypto.Signer, certification string) (*format.Rotation, *Checkpoint, error) {
+	if j.readOnly {
+		return nil, nil, fmt.Errorf("journal: rotate %s: %w", j.path, ErrReadOnly)
+	}
+	pub, ok := newKey.Public().(*ecdsa.PublicKey)
+	if !ok {
+		return nil, nil, fmt.Errorf("journal: rotate %s: new key is %T, want ECDSA P-256", j.path, newKey.Public())
+	}
+	newVKey, err := VerifierKey(j.origin, pub)
+	if err != nil {
+		return nil, nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
+	}
+	newSigner, err := NewNoteSigner(j.origin, newKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
+	}
+	newVerifier, err := NewNoteVerifier(newVKey)
+	if err != nil {
+		return nil, nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
+	}
+	j.signMu.Lock()
+	defer j.signMu.Unlock()
+	if j.size.Load() > 0 {
+		if _, err := j.signLocked(ctx); err != nil {
+			return nil, nil, fmt.Errorf("journal: rotate %s: closing checkpoint under the old key: %w", j.path, err)
+		}
+	}
+	rot, err := j.appendRotation(ctx, newKey, newVKey, certification)
+	if err != nil {
+		return nil, nil, err
+	}
+	j.keyMu.Lock()
+	j.keys = keyState{vkey: newVKey, verifier: newVerifier, signer: newSigner, key: newKey}
+	j.keyMu.Unlock()
+	j.log.InfoContext(ctx, "checkpoint key rotated", slog.Uint64("leaf", rot.Seq), slog.String("old_key", rot.OldKey),
+		slog.String("new_key", rot.NewKey))
+	cp, err := j.signLocked(ctx)
+	if err != nil {
+		return rot, nil, fmt.Errorf("journal: rotation leaf %d is durable, but %w: %w", rot.Seq, ErrCheckpoint, err)
+	}
+	return rot, cp, nil
+}
+
+// appendRotation signs and commits the rotation leaf and records the new key, under writeMu so that the leaf's
+// index and previous root are those of the tree it is appended to.
+func (j *Journal) appendRotation(ctx context.Context, newKey crypto.Signer, newVKey, certification string) (*format.Rotation, error) {
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	old := j.keyInForce()
+	seq := j.size.Load()
+	var root tlog.Hash
+	if seq > 0 {
+		var err error
+		if root, err = j.TreeHash(ctx, seq); err != nil {
+			return nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
+		}
+	}
+	rot, err := format.NewRotation(j.origin, seq, root, j.now(), old.key, newKey, certification)
+	if err != nil {
+		return nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
+	}
+	_, err = j.commitLocked([]Entry{rot.Entry()}, func(b buckets) error {
+		keys := b.keys
+		if keys == nil {
+			var err error
+			if keys, err = b.meta.Tx().CreateBucket(bucketKeys); err != nil {
+				return err
+			}
+			if err := keys.Put(u64key(0), []byte(old.vkey)); err != nil {
+				return err
+			}
+		}
+		if err := keys.Put(u64key(seq+1), []byte(newVKey)); err != nil {
+			return err
+		}
+		return b.meta.Put(keyVKey, []byte(newVKey))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return rot, nil
+}
+
+// followRotation checks the rotation leaf at index i (decoded as e) against the key in force, which is the last of
+// chain, and the root of the tree before it (read through r, whose hashes below i are verified), then makes its new
+// key the key in force from tree size i+1 on.
+func followRotation(i uint64, e Entry, r tlog.HashReader, rep *VerifyReport, chain *[]note.Verifier) error {
+	rot, err := format.RotationOf(i, e)
+	if err != nil {
+		return fmt.Errorf("leaf %d: %w: %w", i, err, ErrCorrupt)
+	}
+	if err := rot.Check(rep.Keys[len(rep.Keys)-1]); err != nil {
+		return fmt.Errorf("leaf %d: forged or broken key rotation: %w: %w", i, err, ErrCorrupt)
+	}
+	var root tlog.Hash
+	if i > 0 {
+		if root, err = tlog.TreeHash(int64(i), r); err != nil {
+			return fmt.Errorf("leaf %d: %w", i, err)
+		}
+	}
+	if root != rot.PrevRoot {
+		return fmt.Errorf("leaf %d: forged or broken key rotation: it names the tree of %d leaves with root %x, the journal's is %x: %w",
+			i, i, rot.PrevRoot[:], root[:], ErrCorrupt)
+	}
+	v, err := NewNoteVerifier(rot.NewKey)
+	if err != nil {
+		return fmt.Errorf("leaf %d: %w: %w", i, err, ErrCorrupt)
+	}
+	*chain = append(*chain, v)
+	rep.Keys = append(rep.Keys, rot.NewKey)
+	rep.KeysFrom = append(rep.KeysFrom, i+1)
+	return nil
+}
+
+// parseSeenBefore parses a checkpoint given out earlier with the key that was in force at its size.
+func parseSeenBefore(seen []byte, chain []note.Verifier, rep *VerifyReport) (*Checkpoint, error) {
+	var first error
+	for k := len(chain) - 1; k >= 0; k-- {
+		cp, err := ParseCheckpoint(seen, chain[k])
+		if err != nil {
+			first = cmpOr(first, err)
+			continue
+		}
+		if rep.keyAtSize(cp.Size, chain) != chain[k] {
+			return nil, fmt.Errorf("signed by %s, which was not the key in force at tree size %d: %w", rep.Keys[k], cp.Size, ErrBadSignature)
+		}
+		return cp, nil
+	}
+	return nil, first
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+// KeyChain returns the chain of keys from the journal's first key to the key in force at treeSize: the rotation
+// leaves with index < treeSize, each with its inclusion proof in the tree of treeSize leaves. A delivery carries it
+// (proofs/keychain) so that a verifier pinned on the first key reaches the key of the delivery's checkpoint.
+func (j *Journal) KeyChain(ctx context.Context, treeSize uint64) (*format.KeyChain, error) {
+	type link struct {
+		index uint64
+		leaf  []byte
+	}
+	var first string
+	var links []link
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil || b.keys == nil {
+			return err
+		}
+		return b.keys.ForEach(func(k, v []byte) error {
+			from := u64(k)
+			switch {
+			case from == 0:
+				first = string(v)
+			case from <= treeSize:
+				data := b.leaves.Get(u64key(from - 1))
+				if data == nil {
+					return fmt.Errorf("rotation leaf %d: missing: %w", from-1, ErrCorrupt)
+				}
+				links = append(links, link{from - 1, bytes.Clone(data)})
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: key chain of %s: %w", j.path, err)
+	}
+	if first == "" {
+		first = j.VerifierKey()
+	}
+	c := &format.KeyChain{First: first}
+	for _, l := range links {
+		p, err := j.InclusionProof(ctx, l.index, treeSize)
+		if err != nil {
+			return nil, fmt.Errorf("journal: key chain: %w", err)
+		}
+		c.Links = append(c.Links, format.ChainLink{Index: l.index, Leaf: l.leaf, Hashes: p})
+	}
+	return c, nil
+}
