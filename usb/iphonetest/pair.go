@@ -1,9 +1,8 @@
 package iphonetest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -11,6 +10,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/attesta/attesta/capture/ios/plist"
@@ -33,16 +33,25 @@ func uuid() string {
 }
 
 type keyCert struct {
-	key  *ecdsa.PrivateKey
+	key  *rsa.PrivateKey
 	cert *x509.Certificate
 	der  []byte
 }
 
-func issue(cn string, parent *keyCert, ca bool) (*keyCert, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
+// keys are the three RSA keys of a pair record, made once per process at run time: 2048-bit RSA generation costs
+// about a second on a loaded machine, and every test phone would otherwise pay it three times.
+var keys = sync.OnceValues(func() ([3]*rsa.PrivateKey, error) {
+	var k [3]*rsa.PrivateKey
+	for i := range k {
+		var err error
+		if k[i], err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return k, err
+		}
 	}
+	return k, nil
+})
+
+func issue(cn string, key *rsa.PrivateKey, parent *keyCert, ca bool) (*keyCert, error) {
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{CommonName: cn},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(10, 0, 0),
@@ -68,22 +77,26 @@ func pemCert(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-func pemKey(k *ecdsa.PrivateKey) []byte {
-	b, _ := x509.MarshalPKCS8PrivateKey(k)
-	return pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b})
+func pemKey(k *rsa.PrivateKey) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})
 }
 
-// NewPairRecord makes a root CA, a host and a device certificate for udid.
+// NewPairRecord makes a root CA, a host and a device certificate for udid, with RSA keys as iOS pairing makes them
+// (libimobiledevice 1.3.0 reads the root key as an RSA key).
 func NewPairRecord(udid string) (*PairRecord, error) {
-	root, err := issue("Root Certification Authority", nil, true)
+	k, err := keys()
 	if err != nil {
 		return nil, fmt.Errorf("iphonetest: pair record: %w", err)
 	}
-	host, err := issue("Host", root, false)
+	root, err := issue("Root Certification Authority", k[0], nil, true)
 	if err != nil {
 		return nil, fmt.Errorf("iphonetest: pair record: %w", err)
 	}
-	dev, err := issue(udid, root, false)
+	host, err := issue("Host", k[1], root, false)
+	if err != nil {
+		return nil, fmt.Errorf("iphonetest: pair record: %w", err)
+	}
+	dev, err := issue(udid, k[2], root, false)
 	if err != nil {
 		return nil, fmt.Errorf("iphonetest: pair record: %w", err)
 	}

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"slices"
 	"sync"
 
 	"github.com/attesta/attesta/usb/usbmux"
@@ -16,6 +18,7 @@ type Config struct {
 	UDID           string // UniqueDeviceID; default a 40-hex-digit one
 	Name           string // DeviceName; default "iPhone di Mario"
 	ProductVersion string // default "17.5.1"
+	BackupPassword string // the backup password set on the phone; "" for unencrypted backups
 }
 
 // Phone is a running fake iPhone behind its own usbmuxd.
@@ -31,6 +34,10 @@ type Phone struct {
 	conns  map[net.Conn]bool
 	listen []chan bool // one per Listen client: true attached, false detached
 	gone   bool
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	password string // the backup password the phone holds ("" when backups are not encrypted)
 }
 
 const deviceID = 1
@@ -55,7 +62,9 @@ func New(ctx context.Context, cfg Config) (*Phone, error) {
 	if err != nil {
 		return nil, fmt.Errorf("iphonetest: %w", err)
 	}
-	p := &Phone{Config: cfg, Addr: ln.Addr().String(), BUID: pr.SystemBUID, Pair: pr, ln: ln, conns: map[net.Conn]bool{}}
+	p := &Phone{Config: cfg, Addr: ln.Addr().String(), BUID: pr.SystemBUID, Pair: pr, ln: ln, conns: map[net.Conn]bool{},
+		password: cfg.BackupPassword}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
 	go p.accept()
 	return p, nil
@@ -75,6 +84,7 @@ func Start(t TB, cfg Config) *Phone {
 // Close stops the daemon and drops every connection.
 func (p *Phone) Close() error {
 	err := p.ln.Close()
+	p.cancel()
 	p.mu.Lock()
 	for c := range p.conns {
 		c.Close()
@@ -192,7 +202,7 @@ func (p *Phone) serveMux(c net.Conn) error {
 				reply = result(req.Tag, usbmux.ResultBadDevice)
 				break
 			}
-			if port != usbmux.LockdownPort {
+			if port != usbmux.LockdownPort && !slices.Contains(slices.Collect(maps.Values(servicePorts)), port) {
 				reply = result(req.Tag, usbmux.ResultRefused)
 				break
 			}
@@ -239,6 +249,8 @@ func (p *Phone) serveListen(c net.Conn) error {
 
 // serveService carries the bytes of a phone service after a Connect.
 func (p *Phone) serveService(c net.Conn, port uint16) error {
-	_ = port
-	return p.serveLockdown(c)
+	if port == usbmux.LockdownPort {
+		return p.serveLockdown(c)
+	}
+	return fmt.Errorf("iphonetest: no service on port %d", port)
 }

@@ -109,3 +109,23 @@ func TestRealIdeviceIDListsTheFakePhone(t *testing.T) {
 		t.Fatalf("requests %v", p.Requests())
 	}
 }
+
+func TestRealIdeviceinfoReadsTheFakePhoneOverTLS(t *testing.T) {
+	p := Start(t, Config{Name: "iPhone di Anna", BackupPassword: ""})
+	out, err := tool(t, p, "ideviceinfo", "-u", p.UDID, "-k", "DeviceName")
+	if err != nil {
+		t.Fatalf("ideviceinfo: %v\n%s\nrequests %v", err, out, p.Requests())
+	}
+	if strings.TrimSpace(out) != "iPhone di Anna" {
+		t.Fatalf("ideviceinfo -k DeviceName printed %q; requests %v", out, p.Requests())
+	}
+	out, err = tool(t, p, "ideviceinfo", "-u", p.UDID, "-q", "com.apple.mobile.backup", "-k", "WillEncrypt")
+	if err != nil || strings.TrimSpace(out) != "false" {
+		t.Fatalf("WillEncrypt: %q, %v", out, err)
+	}
+	for _, want := range []string{"ReadPairRecord", "lockdown:QueryType", "lockdown:StartSession", "lockdown:tls"} {
+		if !slices.Contains(p.Requests(), want) {
+			t.Errorf("no %s in %v", want, p.Requests())
+		}
+	}
+}
