@@ -10,15 +10,19 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/attesta/attesta/capture/ios/iostest"
 	"github.com/attesta/attesta/usb/usbmux"
 )
 
 // Config says what the fake phone is.
 type Config struct {
-	UDID           string // UniqueDeviceID; default a 40-hex-digit one
-	Name           string // DeviceName; default "iPhone di Mario"
-	ProductVersion string // default "17.5.1"
+	UDID           string // UniqueDeviceID; default iostest.UDID, the generated backups' phone
+	Name           string // DeviceName; default iostest.DeviceName
+	ProductVersion string // default iostest.IOSVersion
 	BackupPassword string // the backup password set on the phone; "" for unencrypted backups
+	// Backup writes the phone's backup folder into dir, encrypted with password when it is not "" (a test passes
+	// an iostest generator); nil refuses backups.
+	Backup func(ctx context.Context, dir, password string) error
 }
 
 // Phone is a running fake iPhone behind its own usbmuxd.
@@ -37,7 +41,9 @@ type Phone struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	password string // the backup password the phone holds ("" when backups are not encrypted)
+	password        string // the backup password the phone holds ("" when backups are not encrypted)
+	passwordChanges int
+	uploaded        int64
 }
 
 const deviceID = 1
@@ -45,13 +51,13 @@ const deviceID = 1
 // New starts a fake iPhone's usbmuxd on a free loopback port.
 func New(ctx context.Context, cfg Config) (*Phone, error) {
 	if cfg.UDID == "" {
-		cfg.UDID = "00008110000A1B2C3D4E5F60718293A4B5C6D7E8"[:40]
+		cfg.UDID = iostest.UDID
 	}
 	if cfg.Name == "" {
-		cfg.Name = "iPhone di Mario"
+		cfg.Name = iostest.DeviceName
 	}
 	if cfg.ProductVersion == "" {
-		cfg.ProductVersion = "17.5.1"
+		cfg.ProductVersion = iostest.IOSVersion
 	}
 	pr, err := NewPairRecord(cfg.UDID)
 	if err != nil {
@@ -249,8 +255,15 @@ func (p *Phone) serveListen(c net.Conn) error {
 
 // serveService carries the bytes of a phone service after a Connect.
 func (p *Phone) serveService(c net.Conn, port uint16) error {
-	if port == usbmux.LockdownPort {
+	switch port {
+	case usbmux.LockdownPort:
 		return p.serveLockdown(c)
+	case PortNotificationProxy:
+		return p.serveNotificationProxy(c)
+	case PortAFC:
+		return p.serveAFC(c)
+	case PortMobileBackup2:
+		return p.serveBackup(c)
 	}
 	return fmt.Errorf("iphonetest: no service on port %d", port)
 }

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/attesta/attesta/capture/ios"
+	"github.com/attesta/attesta/capture/ios/iostest"
 
 	"github.com/attesta/attesta/usb/usbmux"
 )
@@ -127,5 +132,29 @@ func TestRealIdeviceinfoReadsTheFakePhoneOverTLS(t *testing.T) {
 		if !slices.Contains(p.Requests(), want) {
 			t.Errorf("no %s in %v", want, p.Requests())
 		}
+	}
+}
+
+var day = time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)
+
+func whatsAppBackup(ctx context.Context, dir, password string) error {
+	return iostest.WriteWhatsAppBackup(ctx, dir, iostest.Sample(day), iostest.WhatsAppOptions{
+		BackupOptions: iostest.BackupOptions{Password: password}})
+}
+
+func TestRealIdevicebackup2TakesAFullBackup(t *testing.T) {
+	p := Start(t, Config{Backup: whatsAppBackup})
+	out := t.TempDir()
+	log, err := tool(t, p, "idevicebackup2", "-u", p.UDID, "backup", "--full", out)
+	if err != nil {
+		t.Fatalf("idevicebackup2 backup: %v\n%s\nrequests %v", err, log, p.Requests())
+	}
+	b, err := ios.Open(t.Context(), filepath.Join(out, p.UDID), nil, t.TempDir())
+	if err != nil {
+		t.Fatalf("the backup idevicebackup2 wrote does not open: %v\n%s", err, log)
+	}
+	defer b.Close()
+	if b.Encrypted || b.Device.UDID != p.UDID || b.Device.Name != p.Name {
+		t.Fatalf("backup %+v", b.Device)
 	}
 }
