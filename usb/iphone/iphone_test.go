@@ -1,7 +1,6 @@
 package iphone
 
 import (
-	"context"
 	"errors"
 	"os/exec"
 	"slices"
@@ -10,16 +9,10 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/capture/ios"
-	"github.com/attesta/attesta/capture/ios/iostest"
 	"github.com/attesta/attesta/usb/iphonetest"
 )
 
-var day = time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)
-
-func whatsAppBackup(ctx context.Context, dir, password string) error {
-	return iostest.WriteWhatsAppBackup(ctx, dir, iostest.Sample(day), iostest.WhatsAppOptions{
-		BackupOptions: iostest.BackupOptions{Password: password}})
-}
+var whatsAppBackup = iphonetest.WhatsAppBackup(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC))
 
 func start(t *testing.T, cfg iphonetest.Config) (*iphonetest.Phone, Tools) {
 	t.Helper()

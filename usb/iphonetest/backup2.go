@@ -1,6 +1,7 @@
 package iphonetest
 
 import (
+	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -11,7 +12,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
+	"github.com/attesta/attesta/capture/ios/iostest"
 	"github.com/attesta/attesta/usb/lockdown"
 )
 
@@ -240,4 +243,13 @@ func (p *Phone) PasswordChanges() (n int, password string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.passwordChanges, p.password
+}
+
+// WhatsAppBackup is a Config.Backup writing iostest's sample WhatsApp chats around day (every scenario of the
+// generator), encrypted with the phone's password when it has one.
+func WhatsAppBackup(day time.Time) func(ctx context.Context, dir, password string) error {
+	return func(ctx context.Context, dir, password string) error {
+		return iostest.WriteWhatsAppBackup(ctx, dir, iostest.Sample(day), iostest.WhatsAppOptions{
+			BackupOptions: iostest.BackupOptions{Password: password}})
+	}
 }

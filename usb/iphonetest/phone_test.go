@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/capture/ios"
-	"github.com/attesta/attesta/capture/ios/iostest"
 
 	"github.com/attesta/attesta/usb/usbmux"
 )
@@ -135,12 +134,7 @@ func TestRealIdeviceinfoReadsTheFakePhoneOverTLS(t *testing.T) {
 	}
 }
 
-var day = time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)
-
-func whatsAppBackup(ctx context.Context, dir, password string) error {
-	return iostest.WriteWhatsAppBackup(ctx, dir, iostest.Sample(day), iostest.WhatsAppOptions{
-		BackupOptions: iostest.BackupOptions{Password: password}})
-}
+var whatsAppBackup = WhatsAppBackup(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC))
 
 func TestRealIdevicebackup2TakesAFullBackup(t *testing.T) {
 	p := Start(t, Config{Backup: whatsAppBackup})
