@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/attesta/attesta/capture/ios/iostest"
+	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/usb/iphone"
 	"github.com/attesta/attesta/usb/iphonetest"
 )
 
@@ -49,7 +51,53 @@ func TestExtractIPhoneOverUSBThenVerify(t *testing.T) {
 		t.Fatalf("delivery folders: %v\n%s", folders, stdout)
 	}
 	checkManifest(t, folders[0], iostest.Expect())
+	checkIPhoneJournal(t, phone, data, out, "set", "cleared")
 	verifyThenAlter(t, folders[0])
+}
+
+// checkIPhoneJournal checks that the journal names the pairing record by its hash and the password switches in
+// order, and that the record's private keys are nowhere in the journal or the deliveries.
+func checkIPhoneJournal(t *testing.T, phone *iphonetest.Phone, data, out string, actions ...string) {
+	t.Helper()
+	rec, err := phone.Pair.Plist()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pairing, err := iphone.ParsePairRecord(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, shown, _ := attesta(t, "journal", "show", "--data", data)
+	if !strings.Contains(shown, `"pair_record_sha256":"`+pairing.RecordSHA256+`"`) {
+		t.Errorf("the journal does not name the pairing record by its hash:\n%s", shown)
+	}
+	var seen []string
+	for _, line := range strings.Split(shown, "\n") {
+		if strings.Contains(line, certify.LeafIPhonePassword) {
+			for _, a := range []string{"set", "cleared", "clear-failed"} {
+				if strings.Contains(line, `"action":"`+a+`"`) {
+					seen = append(seen, a)
+				}
+			}
+		}
+	}
+	if !slices.Equal(seen, actions) {
+		t.Errorf("password leaves %v, want %v", seen, actions)
+	}
+	for _, key := range [][]byte{phone.Pair.HostKey, phone.Pair.RootKey} {
+		body := strings.Split(string(key), "\n")[1] // a line of the key's base64
+		if strings.Contains(shown, body) {
+			t.Errorf("a private key of the pairing record is in the journal")
+		}
+		filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				if b, _ := os.ReadFile(p); strings.Contains(string(b), body) {
+					t.Errorf("a private key of the pairing record is in %s", p)
+				}
+			}
+			return nil
+		})
+	}
 }
 
 func TestExtractIPhoneRefusals(t *testing.T) {
@@ -68,6 +116,22 @@ func TestExtractIPhoneRefusals(t *testing.T) {
 		if slices.Contains(phone.Requests(), "mb2:Backup") {
 			t.Fatal("a backup was taken without the owner's password")
 		}
+	})
+	t.Run("backup fails", func(t *testing.T) {
+		phone := iphonetest.Start(t, iphonetest.Config{FailBackup: "the iPhone is locked", Backup: iphonetest.WhatsAppBackup(iosDay)})
+		data, out := filepath.Join(dir, "data3"), filepath.Join(dir, "out3")
+		code, stdout, errs := attesta(t, "extract", "iphone", "--usbmuxd", phone.Addr, "--list", list,
+			"--out", out, "--data", data, "--tpm", "sim")
+		if code == 0 || !strings.Contains(errs, "the iPhone is locked") || !strings.Contains(errs, "nothing certified") {
+			t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+		}
+		if n, now := phone.PasswordChanges(); n != 2 || now != "" {
+			t.Errorf("after a failed backup: %d password changes, password now %q", n, now)
+		}
+		if f := deliveryFolders(t, filepath.Join(out, "3331112222-*")); len(f) != 0 {
+			t.Errorf("a failed backup delivered %v", f)
+		}
+		checkIPhoneJournal(t, phone, data, out, "set", "cleared")
 	})
 	t.Run("no iphone", func(t *testing.T) {
 		phone := iphonetest.Start(t, iphonetest.Config{})

@@ -129,6 +129,9 @@ func (p *Phone) backup(c net.Conn, d map[string]any) error {
 	if p.Backup == nil {
 		return fail("no backup configured")
 	}
+	if p.FailBackup != "" {
+		return fail(p.FailBackup)
+	}
 	tmp, err := os.MkdirTemp("", "iphonetest-backup-")
 	if err != nil {
 		return err

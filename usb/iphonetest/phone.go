@@ -23,6 +23,9 @@ type Config struct {
 	// Backup writes the phone's backup folder into dir, encrypted with password when it is not "" (a test passes
 	// an iostest generator); nil refuses backups.
 	Backup func(ctx context.Context, dir, password string) error
+	// FailBackup makes the phone end a Backup request with this error (ErrorCode 105) before sending anything,
+	// as a phone does when it is locked or runs out of space.
+	FailBackup string
 }
 
 // Phone is a running fake iPhone behind its own usbmuxd.
