@@ -325,3 +325,31 @@ func scanLinesOrCR(data []byte, atEOF bool) (int, []byte, error) {
 	}
 	return 0, nil, nil
 }
+
+// State is where an iPhone is on the way to a backup, as the touch UI's Telefono screen shows it.
+type State string
+
+// States before a backup; the backup's own are "backing up" with [Progress], then done or failed.
+const (
+	StateAbsent       State = "absent"        // no iPhone on USB
+	StateTrustPending State = "trust-pending" // attached, "Trust this computer" not answered yet (no pair record)
+	StatePaired       State = "paired"        // usbmuxd holds the pair record: ready for a backup
+)
+
+// Status says where udid (or the only iPhone, when udid is "") is, and its UDID when attached. usbmuxd asks the
+// phone to pair on its own when it is plugged in; the record appears once the owner trusts the appliance.
+func (t Tools) Status(ctx context.Context, udid string) (State, string, error) {
+	dev, err := t.Find(ctx, udid)
+	if errors.Is(err, ErrNoIPhone) {
+		return StateAbsent, "", nil
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if _, err := t.PairRecord(ctx, dev.UDID); errors.Is(err, ErrNotPaired) {
+		return StateTrustPending, dev.UDID, nil
+	} else if err != nil {
+		return "", dev.UDID, err
+	}
+	return StatePaired, dev.UDID, nil
+}

@@ -128,3 +128,23 @@ func FuzzParsePairRecord(f *testing.F) {
 		}
 	})
 }
+
+// TestStatusFollowsTheTelefonoScreensStates walks an iPhone from absent to paired as the UI shows it.
+func TestStatusFollowsTheTelefonoScreensStates(t *testing.T) {
+	p, tools := start(t, iphonetest.Config{Untrusted: true})
+	st, udid, err := tools.Status(t.Context(), "")
+	if err != nil || st != StateTrustPending || udid != p.UDID {
+		t.Fatalf("untrusted phone: %s %s %v", st, udid, err)
+	}
+	if _, err := tools.Identify(t.Context(), p.UDID); err == nil {
+		t.Fatal("an untrusted phone was identified over a lockdown session")
+	}
+	p.Trust()
+	if st, _, err := tools.Status(t.Context(), ""); err != nil || st != StatePaired {
+		t.Fatalf("trusted phone: %s %v", st, err)
+	}
+	p.Unplug()
+	if st, _, err := tools.Status(t.Context(), ""); err != nil || st != StateAbsent {
+		t.Fatalf("unplugged phone: %s %v", st, err)
+	}
+}

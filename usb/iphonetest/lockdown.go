@@ -95,7 +95,7 @@ func (p *Phone) serveLockdown(raw net.Conn) error {
 				reply["Error"] = "MissingValue"
 			}
 		case "StartSession":
-			if host, _ := d["HostID"].(string); host != p.Pair.HostID {
+			if host, _ := d["HostID"].(string); host != p.Pair.HostID || !p.isTrusted() {
 				reply["Error"] = "InvalidHostID"
 				break
 			}
@@ -132,6 +132,10 @@ func (p *Phone) serveLockdown(raw net.Conn) error {
 				reply["Port"] = port
 				reply["EnableServiceSSL"] = false
 			}
+		case "Pair":
+			// The phone shows "Trust this computer"; the computer retries until the owner answers. The fake never
+			// hands a new record over lockdown: [Phone.Trust] gives usbmuxd the one made at start.
+			reply["Error"] = "PairingDialogResponsePending"
 		case "Goodbye":
 			return lockdown.Write(rw, reply)
 		default:

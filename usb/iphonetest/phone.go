@@ -26,23 +26,27 @@ type Config struct {
 	// FailBackup makes the phone end a Backup request with this error (ErrorCode 105) before sending anything,
 	// as a phone does when it is locked or runs out of space.
 	FailBackup string
+	// Untrusted starts the phone with "Trust this computer" unanswered: usbmuxd has no pair record and lockdownd
+	// refuses sessions until [Phone.Trust].
+	Untrusted bool
 }
 
 // Phone is a running fake iPhone behind its own usbmuxd.
 type Phone struct {
 	Config
-	Addr   string // usbmuxd's loopback address, for USBMUXD_SOCKET_ADDRESS
-	BUID   string
-	Pair   *PairRecord
-	ln     net.Listener
-	wg     sync.WaitGroup
-	mu     sync.Mutex
-	reqs   []string
-	conns  map[net.Conn]bool
-	listen []chan bool // one per Listen client: true attached, false detached
-	gone   bool
-	ctx    context.Context
-	cancel context.CancelFunc
+	Addr    string // usbmuxd's loopback address, for USBMUXD_SOCKET_ADDRESS
+	BUID    string
+	Pair    *PairRecord
+	ln      net.Listener
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	reqs    []string
+	conns   map[net.Conn]bool
+	listen  []chan bool // one per Listen client: true attached, false detached
+	gone    bool
+	trusted bool
+	ctx     context.Context
+	cancel  context.CancelFunc
 
 	password        string // the backup password the phone holds ("" when backups are not encrypted)
 	passwordChanges int
@@ -72,7 +76,7 @@ func New(ctx context.Context, cfg Config) (*Phone, error) {
 		return nil, fmt.Errorf("iphonetest: %w", err)
 	}
 	p := &Phone{Config: cfg, Addr: ln.Addr().String(), BUID: pr.SystemBUID, Pair: pr, ln: ln, conns: map[net.Conn]bool{},
-		password: cfg.BackupPassword}
+		password: cfg.BackupPassword, trusted: !cfg.Untrusted}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.wg.Add(1)
 	go p.accept()
@@ -127,6 +131,19 @@ func (p *Phone) Unplug() {
 		default:
 		}
 	}
+}
+
+// Trust answers "Trust this computer": usbmuxd gets the pair record.
+func (p *Phone) Trust() {
+	p.mu.Lock()
+	p.trusted = true
+	p.mu.Unlock()
+}
+
+func (p *Phone) isTrusted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.trusted
 }
 
 func (p *Phone) attached() bool {
@@ -188,7 +205,7 @@ func (p *Phone) serveMux(c net.Conn) error {
 		case "ReadBUID":
 			reply = usbmux.Packet{Tag: req.Tag, Body: map[string]any{"BUID": p.BUID}}
 		case "ReadPairRecord":
-			if id, _ := req.Body["PairRecordID"].(string); id != p.UDID {
+			if id, _ := req.Body["PairRecordID"].(string); id != p.UDID || !p.isTrusted() {
 				reply = result(req.Tag, usbmux.ResultBadDevice)
 				break
 			}
