@@ -3,11 +3,15 @@ package certify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -136,6 +140,14 @@ func (p *Pipelines) extractIPhone(ctx context.Context, acq *Acquisition, job IPh
 	if err != nil {
 		return nil, fmt.Errorf("backup interrupted, nothing certified: keep the iPhone unlocked and connected and start again: %w", err)
 	}
+	job.step("impronte dei file del backup", 0)
+	listing, err := backupListing(ctx, dir)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := acq.AddArtifact(ctx, "backup-listing", bytes.NewReader(listing)); err != nil {
+		return nil, err
+	}
 	// The phone gets its setting back as soon as the backup is in: certification needs only the folder. A phone
 	// that refuses is journaled ("clear-failed") and the chats are still certified: the backup is whole.
 	if err := restore(); err != nil {
@@ -161,4 +173,33 @@ func (p *Pipelines) passwordLeaf(ctx context.Context, acq *Acquisition, action s
 	_, err := p.rec.Record(ctx, journal.Entry{Type: LeafIPhonePassword, Case: acq.Case,
 		Fields: map[string]any{"acquisition": acq.ID, "action": action}})
 	return err
+}
+
+// backupListing lists every file of the backup as it came off the phone: SHA-256, size and path, one a line,
+// sorted by path, so that the whole backup is fixed in the journal while only its index, WhatsApp's files and
+// the delivered media are kept.
+func backupListing(ctx context.Context, dir string) ([]byte, error) {
+	var b bytes.Buffer
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		if err != nil {
+			return fmt.Errorf("backup listing: %s: %w", path, err)
+		}
+		rel, _ := filepath.Rel(dir, path)
+		fmt.Fprintf(&b, "%x  %d  %s\n", h.Sum(nil), n, filepath.ToSlash(rel))
+		return nil
+	})
+	return b.Bytes(), err
 }

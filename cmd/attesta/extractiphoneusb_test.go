@@ -51,13 +51,14 @@ func TestExtractIPhoneOverUSBThenVerify(t *testing.T) {
 		t.Fatalf("delivery folders: %v\n%s", folders, stdout)
 	}
 	checkManifest(t, folders[0], iostest.Expect())
-	checkIPhoneJournal(t, phone, data, out, "set", "cleared")
+	checkIPhoneJournal(t, phone, data, out, true, "set", "cleared")
 	verifyThenAlter(t, folders[0])
 }
 
 // checkIPhoneJournal checks that the journal names the pairing record by its hash and the password switches in
 // order, and that the record's private keys are nowhere in the journal or the deliveries.
-func checkIPhoneJournal(t *testing.T, phone *iphonetest.Phone, data, out string, actions ...string) {
+// backedUp says whether a backup came in, whose every file's hash the journal then holds (backup-listing).
+func checkIPhoneJournal(t *testing.T, phone *iphonetest.Phone, data, out string, backedUp bool, actions ...string) {
 	t.Helper()
 	rec, err := phone.Pair.Plist()
 	if err != nil {
@@ -80,6 +81,9 @@ func checkIPhoneJournal(t *testing.T, phone *iphonetest.Phone, data, out string,
 				}
 			}
 		}
+	}
+	if strings.Contains(shown, `"kind":"backup-listing"`) != backedUp {
+		t.Errorf("backup-listing artifact in the journal: %v, want %v", !backedUp, backedUp)
 	}
 	if !slices.Equal(seen, actions) {
 		t.Errorf("password leaves %v, want %v", seen, actions)
@@ -131,7 +135,7 @@ func TestExtractIPhoneRefusals(t *testing.T) {
 		if f := deliveryFolders(t, filepath.Join(out, "3331112222-*")); len(f) != 0 {
 			t.Errorf("a failed backup delivered %v", f)
 		}
-		checkIPhoneJournal(t, phone, data, out, "set", "cleared")
+		checkIPhoneJournal(t, phone, data, out, false, "set", "cleared")
 	})
 	t.Run("no iphone", func(t *testing.T) {
 		phone := iphonetest.Start(t, iphonetest.Config{})
