@@ -104,7 +104,7 @@ func checkIPhoneJournal(t *testing.T, phone *iphonetest.Phone, data, out string,
 	}
 }
 
-func TestExtractIPhoneRefusals(t *testing.T) {
+func TestExtractIPhonePasswordsAndRefusals(t *testing.T) {
 	if _, err := exec.LookPath("idevicebackup2"); err != nil {
 		t.Skip("Debian libimobiledevice-utils not installed")
 	}
@@ -120,6 +120,24 @@ func TestExtractIPhoneRefusals(t *testing.T) {
 		if slices.Contains(phone.Requests(), "mb2:Backup") {
 			t.Fatal("a backup was taken without the owner's password")
 		}
+	})
+	t.Run("owner password given", func(t *testing.T) {
+		phone := iphonetest.Start(t, iphonetest.Config{BackupPassword: "owner", Backup: iphonetest.WhatsAppBackup(iosDay)})
+		pw := filepath.Join(dir, "pw")
+		os.WriteFile(pw, []byte("owner\n"), 0o600)
+		data, out := filepath.Join(dir, "data4"), filepath.Join(dir, "out4")
+		code, stdout, errs := attesta(t, "extract", "iphone", "--usbmuxd", phone.Addr, "--password-file", pw,
+			"--list", list, "--out", out, "--data", data, "--tpm", "sim")
+		if code != 0 {
+			t.Fatalf("exit %d\n%s%s", code, stdout, errs)
+		}
+		if n, now := phone.PasswordChanges(); n != 0 || now != "owner" {
+			t.Errorf("the owner's password was touched: %d changes, now %q", n, now)
+		}
+		if f := deliveryFolders(t, filepath.Join(out, "3331112222-*")); len(f) != 1 {
+			t.Errorf("deliveries %v", f)
+		}
+		checkIPhoneJournal(t, phone, data, out, true)
 	})
 	t.Run("backup fails", func(t *testing.T) {
 		phone := iphonetest.Start(t, iphonetest.Config{FailBackup: "the iPhone is locked", Backup: iphonetest.WhatsAppBackup(iosDay)})
