@@ -34,6 +34,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/attesta/attesta/capture/ios/plist"
 	"github.com/attesta/attesta/usb/usbmux"
@@ -45,6 +46,8 @@ var (
 	ErrSeveral   = errors.New("more than one iPhone on USB: name one with --udid")
 	ErrNotPaired = errors.New("the iPhone has not trusted this appliance: unlock it, tap \"Trust this computer\" " +
 		"and enter the passcode, then start again")
+	ErrUnplugged = errors.New("the iPhone was disconnected during the backup: nothing certified; reconnect it, " +
+		"keep it unlocked and start again")
 	ErrTools = errors.New("libimobiledevice tools missing (Debian packages libimobiledevice-utils and usbmuxd)")
 )
 
@@ -71,6 +74,7 @@ func (t Tools) command(ctx context.Context, name string, args ...string) (*exec.
 		return nil, fmt.Errorf("%w: %s: %v", ErrTools, name, err)
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.WaitDelay = 5 * time.Second // a killed tool's pipes are closed even if something inherited them
 	cmd.Env = os.Environ()
 	if t.Socket != "" {
 		cmd.Env = append(cmd.Env, "USBMUXD_SOCKET_ADDRESS="+t.Socket)
@@ -275,7 +279,13 @@ var percentRe = regexp.MustCompile(`(\d{1,3})% Finished`)
 
 // Backup takes a full backup of udid into dir (created by idevicebackup2 as dir/UDID) and reports progress. A
 // backup that does not end in "Backup Successful." is an error.
+//
+// libimobiledevice's tool keeps waiting when the phone goes away mid-backup, so Backup also listens to usbmuxd and
+// stops it with [ErrUnplugged] when the phone is detached.
 func (t Tools) Backup(ctx context.Context, udid, dir string, progress func(Progress)) (string, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	go t.watchDetach(ctx, udid, func() { cancel(ErrUnplugged) })
 	cmd, err := t.command(ctx, "idevicebackup2", "-u", udid, "backup", "--full", dir)
 	if err != nil {
 		return "", err
@@ -306,13 +316,38 @@ func (t Tools) Backup(ctx context.Context, udid, dir string, progress func(Progr
 		}
 	}
 	io.Copy(io.Discard, pr)
-	if err := <-done; err != nil || !ok {
+	err = <-done
+	if cause := context.Cause(ctx); errors.Is(cause, ErrUnplugged) {
+		return "", cause
+	}
+	if err != nil || !ok {
 		return "", fmt.Errorf("idevicebackup2 backup of %s failed: %v: %s", udid, err, strings.Join(tail, " / "))
 	}
 	if progress != nil {
 		progress(Progress{Percent: 100})
 	}
 	return dir + "/" + udid, nil
+}
+
+// watchDetach calls gone when usbmuxd reports udid detached, until ctx ends.
+func (t Tools) watchDetach(ctx context.Context, udid string, gone func()) {
+	c, err := t.dial(ctx)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	id := int64(-1)
+	stop := errors.New("detached")
+	c.Listen(ctx, func(ev usbmux.Event) error {
+		switch {
+		case ev.Attached && ev.Device.UDID == udid:
+			id = ev.Device.ID
+		case !ev.Attached && ev.Device.ID == id:
+			gone()
+			return stop
+		}
+		return nil
+	})
 }
 
 // scanLinesOrCR splits at \n or \r (the progress bar redraws itself with \r).

@@ -148,3 +148,11 @@ func TestStatusFollowsTheTelefonoScreensStates(t *testing.T) {
 		t.Fatalf("unplugged phone: %s %v", st, err)
 	}
 }
+
+func TestBackupCutShortIsAnError(t *testing.T) {
+	p, tools := start(t, iphonetest.Config{CutBackupAfter: 1})
+	_, err := tools.Backup(t.Context(), p.UDID, t.TempDir(), nil)
+	if !errors.Is(err, ErrUnplugged) {
+		t.Fatalf("a backup cut short: %v", err)
+	}
+}

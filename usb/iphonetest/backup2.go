@@ -195,6 +195,11 @@ func (p *Phone) backup(c net.Conn, d map[string]any) error {
 				return err
 			}
 			sent += n
+			if p.CutBackupAfter > 0 && sent >= p.CutBackupAfter {
+				p.note("mb2:cut")
+				p.Unplug()
+				return c.Close()
+			}
 		}
 		if _, err := c.Write([]byte{0, 0, 0, 0}); err != nil {
 			return err

@@ -26,6 +26,9 @@ type Config struct {
 	// FailBackup makes the phone end a Backup request with this error (ErrorCode 105) before sending anything,
 	// as a phone does when it is locked or runs out of space.
 	FailBackup string
+	// CutBackupAfter drops the backup's connection after this many bytes of file data, as a pulled cable does
+	// (0: never).
+	CutBackupAfter int64
 	// Untrusted starts the phone with "Trust this computer" unanswered: usbmuxd has no pair record and lockdownd
 	// refuses sessions until [Phone.Trust].
 	Untrusted bool
