@@ -68,17 +68,11 @@ func (p *Pipelines) ExtractIOSBackup(ctx context.Context, job IOSBackupJob) ([]C
 		return nil, err
 	}
 	defer os.RemoveAll(tmp)
-	job.step("apertura del backup", 0)
-	bk, err := ios.Open(ctx, job.Backup, job.Password, tmp)
+	bk, wa, err := openIOSBackup(ctx, job, tmp)
 	if err != nil {
 		return nil, err
 	}
 	defer bk.Close()
-	job.step("estrazione del database di WhatsApp", 0)
-	wa, err := openWhatsApp(ctx, bk, job.Business, filepath.Join(tmp, "whatsapp"))
-	if err != nil {
-		return nil, err
-	}
 	defer wa.db.Close()
 	acq, err := p.StartAcquisition(ctx, job.Case, string(evidence.MethodIOSBackup), map[string]any{"chats": len(job.List.Entries), "encrypted": bk.Encrypted})
 	if err != nil {
@@ -87,6 +81,22 @@ func (p *Pipelines) ExtractIOSBackup(ctx context.Context, job IOSBackupJob) ([]C
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
 	outcomes, err := p.certifyFromIOS(ctx, acq, job, bk, wa, started)
 	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
+}
+
+// openIOSBackup opens and unlocks job's backup and copies WhatsApp's database out of it into tmp.
+func openIOSBackup(ctx context.Context, job IOSBackupJob, tmp string) (*ios.Backup, *whatsApp, error) {
+	job.step("apertura del backup", 0)
+	bk, err := ios.Open(ctx, job.Backup, job.Password, tmp)
+	if err != nil {
+		return nil, nil, err
+	}
+	job.step("estrazione del database di WhatsApp", 0)
+	wa, err := openWhatsApp(ctx, bk, job.Business, filepath.Join(tmp, "whatsapp"))
+	if err != nil {
+		bk.Close()
+		return nil, nil, err
+	}
+	return bk, wa, nil
 }
 
 // whatsApp is WhatsApp's database copied out of a backup into a private working directory, and opened.

@@ -18,7 +18,7 @@ import (
 
 func runExtract(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a source: android (a backup file), adb (a phone on USB) or ios (an iPhone backup folder)")
+		return usagef("want a source: android (a backup file), adb (a phone on USB), ios (an iPhone backup folder) or iphone (an iPhone on USB)")
 	}
 	switch args[0] {
 	case "android":
@@ -27,8 +27,10 @@ func runExtract(ctx context.Context, e *env, args []string) error {
 		return runExtractADB(ctx, e, args[1:])
 	case "ios":
 		return runExtractIOS(ctx, e, args[1:])
+	case "iphone":
+		return runExtractIPhone(ctx, e, args[1:])
 	}
-	return usagef("unknown source %q: want android, adb or ios", args[0])
+	return usagef("unknown source %q: want android, adb, ios or iphone", args[0])
 }
 
 // acqFlags are the flags of every acquisition command: the list, the output, the plan, the case, the people.
@@ -250,25 +252,43 @@ func runExtractIOS(ctx context.Context, e *env, args []string) error {
 	if fi, err := os.Stat(filepath.Join(*backup, "Manifest.db")); err != nil || !fi.Mode().IsRegular() {
 		return usagef("--backup %s: not a backup folder (no Manifest.db)", *backup)
 	}
-	var password []byte
-	if *pwFile != "" {
-		b, err := os.ReadFile(*pwFile)
-		if err != nil {
-			return usagef("--password-file: %v", err)
-		}
-		password = []byte(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"))
-		if len(password) == 0 {
-			return usagef("--password-file %s is empty", *pwFile)
-		}
-	}
-	aj, err := af.job()
+	job, err := iosJob(&af, *pwFile, *business)
 	if err != nil {
 		return err
 	}
-	job := certify.IOSBackupJob{Backup: *backup, Password: password, Business: *business, List: aj.List,
-		MaxMessages: aj.MaxMessages, Case: aj.Case, Operator: aj.Operator, OutDir: aj.OutDir, Client: aj.Client, Purpose: aj.Purpose}
+	job.Backup = *backup
 	intro := fmt.Sprintf("extracting %d chats from the iPhone backup %s", len(job.List.Entries), job.Backup)
 	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
 		return a.Certify().ExtractIOSBackup(ctx, job)
 	})
+}
+
+// iosJob is an iPhone job of the acquisition flags, the backup password file and the app to read.
+func iosJob(af *acqFlags, pwFile string, business bool) (certify.IOSBackupJob, error) {
+	password, err := readPasswordFile(pwFile)
+	if err != nil {
+		return certify.IOSBackupJob{}, err
+	}
+	aj, err := af.job()
+	if err != nil {
+		return certify.IOSBackupJob{}, err
+	}
+	return certify.IOSBackupJob{Password: password, Business: business, List: aj.List, MaxMessages: aj.MaxMessages,
+		Case: aj.Case, Operator: aj.Operator, OutDir: aj.OutDir, Client: aj.Client, Purpose: aj.Purpose}, nil
+}
+
+// readPasswordFile reads a backup password file ("" gives none); one trailing newline is ignored.
+func readPasswordFile(path string) ([]byte, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("--password-file: %v", err)
+	}
+	password := []byte(strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"))
+	if len(password) == 0 {
+		return nil, usagef("--password-file %s is empty", path)
+	}
+	return password, nil
 }
