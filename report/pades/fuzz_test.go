@@ -12,7 +12,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the fuzz seed corpus in testdata/fuzz")
 
-// TestUpdateFuzzSeeds writes signed samples (B-B, B-T, signed twice) as
+// TestUpdateFuzzSeeds writes signed samples (B-B, B-T, signed twice, B-LTA) as
 // seeds of FuzzVerify when run with -update. They hold certificates and
 // signatures only; the keys existed only during the run.
 func TestUpdateFuzzSeeds(t *testing.T) {
@@ -22,8 +22,13 @@ func TestUpdateFuzzSeeds(t *testing.T) {
 	p := newPKI(t)
 	signed := signSample(t, p)
 	opts := p.options()
-	opts.Timestamp = newTSA(t).stamp
+	ts := newTSA(t)
+	opts.Timestamp = ts.stamp
 	stamped, err := pades.Sign(t.Context(), samplePDF(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	archived, err := pades.Archive(t.Context(), stamped, pades.ArchiveOptions{Timestamp: ts.stampDigest})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +36,7 @@ func TestUpdateFuzzSeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, data := range map[string][]byte{"signed": signed, "timestamped": stamped, "signed-twice": twice} {
+	for name, data := range map[string][]byte{"signed": signed, "timestamped": stamped, "signed-twice": twice, "archived": archived} {
 		fuzzseed.Write(t, fuzzseed.Dir("FuzzVerify"), name, data)
 	}
 }

@@ -66,18 +66,26 @@ func Sign(ctx context.Context, pdf []byte, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
 	}
-	size := opts.ContentsSize
-	if size == 0 {
-		size = estimateContents(opts)
-	}
-	out, needed, err := u.sign(ctx, size)
-	if errors.Is(err, ErrContentsTooSmall) && opts.ContentsSize == 0 {
-		out, _, err = u.sign(ctx, needed+64)
-	}
+	out, err := u.signFitting(ctx, opts.ContentsSize, estimateContents(opts))
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
 	}
 	return out, nil
+}
+
+// signFitting signs with size bytes reserved for /Contents or, when size
+// is zero, with estimate bytes and, should that prove too small, once more
+// with the exact size.
+func (u *update) signFitting(ctx context.Context, size, estimate int) ([]byte, error) {
+	if size != 0 {
+		out, _, err := u.sign(ctx, size)
+		return out, err
+	}
+	out, needed, err := u.sign(ctx, estimate)
+	if errors.Is(err, ErrContentsTooSmall) {
+		out, _, err = u.sign(ctx, needed+64)
+	}
+	return out, err
 }
 
 func checkOptions(opts Options) error {
@@ -116,8 +124,14 @@ type update struct {
 	field         *dict
 	pageRef       ref
 	claimed       time.Time
-	// extra holds the visible appearance's objects, by object number.
+	// extra holds the visible appearance's objects and the DSS's, by
+	// object number; next is the first object number not yet used.
 	extra map[int][]byte
+	next  int
+	// docTimestamp makes the signature dictionary a document time-stamp
+	// (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161) whose /Contents is
+	// the token stamp returns over the SHA-256 of the signed ranges.
+	docTimestamp func(ctx context.Context, digest []byte) ([]byte, error)
 }
 
 func newUpdate(doc *document, opts Options) (*update, error) {
@@ -139,7 +153,7 @@ func newUpdate(doc *document, opts Options) (*update, error) {
 	}
 	u := &update{
 		doc: doc, opts: opts, sigNum: next, fieldNum: next + 1, root: rootRef,
-		pageRef: pageRef, claimed: opts.Time,
+		pageRef: pageRef, claimed: opts.Time, next: next + 2, extra: map[int][]byte{},
 	}
 	if u.claimed.IsZero() {
 		u.claimed = time.Now()
@@ -269,12 +283,13 @@ func (u *update) addAppearance() error {
 	if len(lines) == 0 {
 		lines = defaultLines(u.opts, u.claimed)
 	}
-	fontNum, formNum := u.fieldNum+1, u.fieldNum+2
+	fontNum, formNum := u.next, u.next+1
 	font, form, err := appearanceObjects(a, lines, fontNum)
 	if err != nil {
 		return err
 	}
-	u.extra = map[int][]byte{fontNum: font, formNum: form}
+	u.extra[fontNum], u.extra[formNum] = font, form
+	u.next += 2
 	rect := make(array, 4)
 	for i, v := range a.Rect {
 		rect[i] = number(num(v))
@@ -304,7 +319,12 @@ func (u *update) sign(ctx context.Context, size int) (out []byte, needed int, er
 	h := sha256.New()
 	h.Write(out[:hole[0]])
 	h.Write(out[hole[1]:])
-	cms, err := buildCMS(ctx, cmsSigner{signer: u.opts.Signer, chain: u.opts.Chain, timestamp: u.opts.Timestamp}, h.Sum(nil))
+	var cms []byte
+	if u.docTimestamp != nil {
+		cms, err = documentTimestamp(ctx, u.docTimestamp, h.Sum(nil))
+	} else {
+		cms, err = buildCMS(ctx, cmsSigner{signer: u.opts.Signer, chain: u.opts.Chain, timestamp: u.opts.Timestamp}, h.Sum(nil))
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -328,7 +348,11 @@ func (u *update) layout(size int) (out []byte, byteRangeAt int, hole [2]int) {
 	offsets := map[int]xrefEntry{} // what the update's xref section lists
 
 	offsets[u.sigNum] = xrefEntry{off: int64(b.Len())}
-	fmt.Fprintf(&b, "%d 0 obj\n<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n/ByteRange ", u.sigNum)
+	kind := "/Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached"
+	if u.docTimestamp != nil {
+		kind = "/Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161"
+	}
+	fmt.Fprintf(&b, "%d 0 obj\n<<%s\n/ByteRange ", u.sigNum, kind)
 	byteRangeAt = b.Len()
 	b.WriteString(byteRangeHolder)
 	b.WriteString("\n/Contents ")
@@ -337,12 +361,14 @@ func (u *update) layout(size int) (out []byte, byteRangeAt int, hole [2]int) {
 	b.Write(bytes.Repeat([]byte("0"), 2*size))
 	b.WriteByte('>')
 	hole[1] = b.Len()
-	b.WriteString("\n/M ")
-	writeObject(&b, textString(pdfDate(u.claimed)))
-	for _, kv := range [][2]string{{"Name", u.opts.Name}, {"Reason", u.opts.Reason}, {"Location", u.opts.Location}} {
-		if kv[1] != "" {
-			fmt.Fprintf(&b, "\n/%s ", kv[0])
-			writeObject(&b, textString(kv[1]))
+	if u.docTimestamp == nil { // a document time-stamp's time is the token's
+		b.WriteString("\n/M ")
+		writeObject(&b, textString(pdfDate(u.claimed)))
+		for _, kv := range [][2]string{{"Name", u.opts.Name}, {"Reason", u.opts.Reason}, {"Location", u.opts.Location}} {
+			if kv[1] != "" {
+				fmt.Fprintf(&b, "\n/%s ", kv[0])
+				writeObject(&b, textString(kv[1]))
+			}
 		}
 	}
 	b.WriteString(">>\nendobj\n")
