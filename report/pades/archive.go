@@ -152,13 +152,7 @@ func rawCerts(certs []*x509.Certificate) [][]byte {
 }
 
 // streamObject is an unfiltered stream holding data.
-func streamObject(data []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "<</Length %d>>\nstream\n", len(data))
-	b.Write(data)
-	b.WriteString("\nendstream")
-	return b.Bytes()
-}
+func streamObject(data []byte) []byte { return streamObjectWith("", data) }
 
 // documentTimestamp asks for the token over digest and checks that it is
 // one, over that digest, before it goes into the file.

@@ -62,6 +62,15 @@
 // or /OCSPs unless the caller supplies them, and no /VRI (optional).
 // Archiving an archived file again is the B-LTA renewal.
 //
+// # PDF/A-3
+//
+// [PDFA3] turns the renderer's single-revision output into PDF/A-3B
+// before it is signed (header, /ID, XMP with pdfaid, an sRGB output intent
+// with the profile [SRGBProfile] computes, embedded files as associated
+// files with /AF and /AFRelationship, printable annotations); signing and
+// Archive then append incremental updates, which PDF/A allows. It lives
+// here because this package holds the PDF object reader and writer.
+//
 // # Verifying
 //
 // [Verify] reads the xref chain from the last startxref, walks the

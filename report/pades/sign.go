@@ -391,12 +391,16 @@ func (u *update) layout(size int) (out []byte, byteRangeAt int, hole [2]int) {
 }
 
 func (u *update) writeXref(b *bytes.Buffer, offsets map[int]xrefEntry) {
+	trailer := withoutKey(u.doc.trailer, "XRefStm")
+	trailer.set("Prev", number(strconv.FormatInt(u.doc.xrefOffset, 10)))
+	writeXrefTable(b, offsets, trailer, slices.Max(slices.Collect(maps.Keys(offsets)))+1)
+}
+
+// writeXrefTable writes an xref section listing offsets, in subsections
+// of consecutive numbers, then trailer with /Size size, and startxref.
+func writeXrefTable(b *bytes.Buffer, offsets map[int]xrefEntry, trailer *dict, size int) {
 	xrefAt := b.Len()
-	nums := make([]int, 0, len(offsets))
-	for n := range offsets {
-		nums = append(nums, n)
-	}
-	slices.Sort(nums)
+	nums := slices.Sorted(maps.Keys(offsets))
 	b.WriteString("xref\n")
 	for i := 0; i < len(nums); {
 		j := i + 1
@@ -405,15 +409,18 @@ func (u *update) writeXref(b *bytes.Buffer, offsets map[int]xrefEntry) {
 		}
 		fmt.Fprintf(b, "%d %d\n", nums[i], j-i)
 		for _, n := range nums[i:j] {
-			fmt.Fprintf(b, "%010d %05d n\r\n", offsets[n].off, offsets[n].gen)
+			kind := 'n'
+			if offsets[n].free {
+				kind = 'f'
+			}
+			fmt.Fprintf(b, "%010d %05d %c\r\n", offsets[n].off, offsets[n].gen, kind)
 		}
 		i = j
 	}
-	trailer := u.doc.trailer.clone()
-	trailer.set("Size", number(strconv.Itoa(nums[len(nums)-1]+1)))
-	trailer.set("Prev", number(strconv.FormatInt(u.doc.xrefOffset, 10)))
+	trailer = trailer.clone()
+	trailer.set("Size", number(strconv.Itoa(size)))
 	b.WriteString("trailer\n")
-	writeObject(b, withoutKey(trailer, "XRefStm"))
+	writeObject(b, trailer)
 	fmt.Fprintf(b, "\nstartxref\n%d\n%%%%EOF\n", xrefAt)
 }
 
