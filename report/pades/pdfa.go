@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"html"
-	"maps"
 	"slices"
 	"strings"
 )
@@ -43,8 +42,7 @@ type PDFAOptions struct {
 //     profile is [SRGBProfile] (§6.2.3);
 //   - each embedded file's specification gets /F and /UF (its name),
 //     /AFRelationship, and its stream /Subtype (the media type), and the
-//     catalog lists them all in /AF (§6.8); the /EmbeddedFiles name tree
-//     is keyed by the file names;
+//     catalog lists them all in /AF (§6.8), in the /EmbeddedFiles order;
 //   - annotations without /F get /F 4 (print) (§6.3.2).
 //
 // Fonts are the renderer's to embed (the report embeds its TrueType Go
@@ -195,7 +193,8 @@ func (w *rewrite) associateFiles(files map[string]AssociatedFile) error {
 		return fmt.Errorf("/EmbeddedFiles /Names: %w", err)
 	}
 	arr, _ := leaves.(array)
-	byName := map[string]ref{}
+	var af array
+	seen := map[string]bool{}
 	for i := 1; i < len(arr); i += 2 {
 		fsRef, ok := arr[i].(ref)
 		if !ok {
@@ -205,24 +204,11 @@ func (w *rewrite) associateFiles(files map[string]AssociatedFile) error {
 		if err != nil {
 			return fmt.Errorf("embedded file %d: %w", i/2, err)
 		}
-		if _, dup := byName[fileName]; dup {
+		if seen[fileName] {
 			return fmt.Errorf("%w: two embedded files named %q", ErrMalformed, fileName)
 		}
-		byName[fileName] = fsRef
-	}
-	var af, sorted array
-	for _, n := range slices.Sorted(maps.Keys(byName)) {
-		af = append(af, byName[n])
-		sorted = append(sorted, textString(n), byName[n])
-	}
-	newTree := &dict{}
-	newTree.set("Names", sorted)
-	names = names.clone()
-	names.set("EmbeddedFiles", newTree)
-	if r, ok := namesV.(ref); ok {
-		w.put(r, serialize(names))
-	} else {
-		w.catalog.set("Names", names)
+		seen[fileName] = true
+		af = append(af, fsRef)
 	}
 	w.catalog.set("AF", af)
 	return nil
