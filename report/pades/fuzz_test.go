@@ -65,3 +65,19 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPDFA3 feeds arbitrary bytes to PDFA3: it must never panic, and what
+// it accepts is a single revision that PDFA3 accepts again.
+func FuzzPDFA3(f *testing.F) {
+	f.Add(samplePDF(f))
+	f.Add([]byte("%PDF-1.3\nxref\n0 1\n0000000000 65535 f\r\ntrailer\n<</Size 1>>\nstartxref\n9\n%%EOF\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		out, err := pades.PDFA3(data, pades.PDFAOptions{})
+		if err != nil {
+			return
+		}
+		if _, err := pades.PDFA3(out, pades.PDFAOptions{}); err != nil {
+			t.Fatalf("PDFA3 refuses its own output: %v", err)
+		}
+	})
+}
