@@ -43,7 +43,8 @@ var associatedFiles = map[string]pades.AssociatedFile{
 	"custody.jsonl": {MIME: "application/jsonl", Relationship: "Data"},
 }
 
-// RenderSigned renders the report and signs it with pades.Sign (PAdES B-B, or B-T when sign.Timestamp is set).
+// RenderSigned renders the report and signs it with pades.Sign (PAdES B-B, or B-T when sign.Timestamp is set, and
+// B-LTA when sign.DocumentTimestamp is set too and the TSA answers both).
 // An empty sign.Reason, sign.Location or sign.Name is filled with the report's title, nothing and the appliance id.
 func RenderSigned(ctx context.Context, in Input, opts Options, sign pades.Options) ([]byte, error) {
 	var buf bytes.Buffer

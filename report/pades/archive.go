@@ -154,6 +154,9 @@ func rawCerts(certs []*x509.Certificate) [][]byte {
 // streamObject is an unfiltered stream holding data.
 func streamObject(data []byte) []byte { return streamObjectWith("", data) }
 
+// errNoToken: the time-stamp function gave no token and no error.
+var errNoToken = cms.Mark(errors.New("the time-stamping authority gave no token"), ErrTimestamp)
+
 // documentTimestamp asks for the token over digest and checks that it is
 // one, over that digest, before it goes into the file.
 func documentTimestamp(ctx context.Context, stamp func(context.Context, []byte) ([]byte, error), digest []byte) ([]byte, error) {
@@ -162,7 +165,7 @@ func documentTimestamp(ctx context.Context, stamp func(context.Context, []byte) 
 		return nil, fmt.Errorf("document time-stamp: %w", err)
 	}
 	if len(token) == 0 {
-		return nil, fmt.Errorf("document time-stamp: %w: the time-stamping authority gave no token", ErrTimestamp)
+		return nil, fmt.Errorf("document time-stamp: %w", errNoToken)
 	}
 	if _, err := checkDocumentTimestamp(token, digest); err != nil {
 		return nil, fmt.Errorf("document time-stamp: %w", err)

@@ -142,3 +142,41 @@ func TestArchiveRejects(t *testing.T) {
 		t.Errorf("renewed: %d signatures", len(infos))
 	}
 }
+
+// TestSignDocumentTimestamp: with both hooks, Sign goes on to B-LTA; a TSA that stops answering after the
+// signature time-stamp leaves the file at B-T, and without a signature time-stamp there is no document one.
+func TestSignDocumentTimestamp(t *testing.T) {
+	ctx := t.Context()
+	p, ts := newPKI(t), newTSA(t)
+	opts := p.options()
+	opts.Timestamp, opts.DocumentTimestamp = ts.stamp, ts.stampDigest
+	out, err := pades.Sign(ctx, samplePDF(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if infos := mustVerify(t, out); len(infos) != 2 || infos[0].Timestamp == nil || infos[1].SubFilter != "ETSI.RFC3161" {
+		t.Fatalf("want a B-T signature and a document time-stamp, got %d signatures", len(infos))
+	}
+
+	opts.DocumentTimestamp = func(context.Context, []byte) ([]byte, error) { return nil, nil }
+	out, err = pades.Sign(ctx, samplePDF(t), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if infos := mustVerify(t, out); len(infos) != 1 || infos[0].Timestamp == nil {
+		t.Errorf("TSA gone after the signature time-stamp: want one B-T signature, got %d", len(infos))
+	}
+
+	called := false
+	opts.Timestamp = func(context.Context, []byte) ([]byte, error) { return nil, nil }
+	opts.DocumentTimestamp = func(context.Context, []byte) ([]byte, error) { called = true; return nil, nil }
+	if _, err := pades.Sign(ctx, samplePDF(t), opts); err != nil || called {
+		t.Errorf("no signature time-stamp: err = %v, document time-stamp asked: %v", err, called)
+	}
+
+	opts.Timestamp = ts.stamp
+	opts.DocumentTimestamp = func(context.Context, []byte) ([]byte, error) { return nil, errors.New("tsa refused") }
+	if _, err := pades.Sign(ctx, samplePDF(t), opts); err == nil || !strings.Contains(err.Error(), "tsa refused") {
+		t.Errorf("document time-stamp error: err = %v", err)
+	}
+}

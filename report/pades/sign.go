@@ -35,6 +35,13 @@ type Options struct {
 	// A nil token with a nil error means none can be had now (the TSA is
 	// unreachable): the signature is then PAdES B-B.
 	Timestamp func(ctx context.Context, signature []byte) (tokenDER []byte, err error)
+	// DocumentTimestamp, when set, makes Sign go on to PAdES B-LT/B-LTA
+	// once the signature has its signature time-stamp: it returns the
+	// signed file extended by [Archive], with DocumentTimestamp as
+	// ArchiveOptions.Timestamp. A nil token with a nil error (the TSA
+	// stopped answering) leaves the file at B-T; without a signature
+	// time-stamp it is not called.
+	DocumentTimestamp func(ctx context.Context, digest []byte) (tokenDER []byte, err error)
 	// Appearance, when set, makes the signature visible on the last page;
 	// nil leaves it invisible (a zero-size widget).
 	Appearance *Appearance
@@ -58,6 +65,14 @@ func Sign(ctx context.Context, pdf []byte, opts Options) ([]byte, error) {
 	if err := checkOptions(opts); err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
 	}
+	stamped := false
+	if stamp := opts.Timestamp; stamp != nil {
+		opts.Timestamp = func(ctx context.Context, signature []byte) ([]byte, error) {
+			token, err := stamp(ctx, signature)
+			stamped = err == nil && len(token) > 0
+			return token, err
+		}
+	}
 	doc, err := parseDocument(pdf)
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: read document: %w", err)
@@ -70,7 +85,14 @@ func Sign(ctx context.Context, pdf []byte, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
 	}
-	return out, nil
+	if !stamped || opts.DocumentTimestamp == nil {
+		return out, nil
+	}
+	archived, err := Archive(ctx, out, ArchiveOptions{Timestamp: opts.DocumentTimestamp})
+	if errors.Is(err, errNoToken) {
+		return out, nil // B-T: the TSA answered the signature time-stamp but not the document time-stamp
+	}
+	return archived, err
 }
 
 // signFitting signs with size bytes reserved for /Contents or, when size
