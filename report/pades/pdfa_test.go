@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -95,4 +96,50 @@ func TestSRGBProfile(t *testing.T) {
 	if got := strings.Join(sigs, " "); got != "desc cprt wtpt rXYZ gXYZ bXYZ rTRC gTRC bTRC" {
 		t.Errorf("tags %s", got)
 	}
+}
+
+// TestSRGBProfileLoads hands the profile to lcms2 through poppler, as an ICCBased colour space: poppler warns about
+// a profile lcms2 cannot read (checked here with a broken copy) and says nothing about ours.
+func TestSRGBProfileLoads(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	good := iccPDF(pades.SRGBProfile())
+	broken := bytes.Replace(good, []byte("acsp"), []byte("xxxx"), 1)
+	for _, tc := range []struct {
+		name string
+		pdf  []byte
+		warn bool
+	}{{"srgb", good, false}, {"broken", broken, true}} {
+		out, err := run(ctx, t, dir, "pdftoppm", "-r", "10", "-png", writeFile(t, dir, tc.name+".pdf", tc.pdf), filepath.Join(dir, tc.name))
+		if err != nil {
+			t.Fatalf("%s: pdftoppm: %v\n%s", tc.name, err, out)
+		}
+		if got := strings.Contains(out, "ICC"); got != tc.warn {
+			t.Errorf("%s: poppler's ICC warnings: %v, want %v:\n%s", tc.name, got, tc.warn, out)
+		}
+	}
+}
+
+// iccPDF is a one-page PDF that paints in an ICCBased colour space with profile icc.
+func iccPDF(icc []byte) []byte {
+	var b bytes.Buffer
+	var offs []int
+	obj := func(s string) {
+		offs = append(offs, b.Len())
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), s)
+	}
+	b.WriteString("%PDF-1.7\n")
+	obj("<</Type /Catalog /Pages 2 0 R>>")
+	obj("<</Type /Pages /Kids [3 0 R] /Count 1>>")
+	obj("<</Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] /Contents 4 0 R /Resources <</ColorSpace <</CS0 [/ICCBased 5 0 R]>>>>>>")
+	c := "/CS0 cs 1 0 0 sc 0 0 50 100 re f 0 0 1 sc 50 0 50 100 re f"
+	obj(fmt.Sprintf("<</Length %d>>\nstream\n%s\nendstream", len(c), c))
+	obj(fmt.Sprintf("<</N 3 /Length %d>>\nstream\n%s\nendstream", len(icc), icc))
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f\r\n", len(offs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n\r\n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<</Size %d /Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, xref)
+	return b.Bytes()
 }
