@@ -22,11 +22,13 @@
 //
 // # Encoding
 //
-// The output is a PDF file (header %PDF-1.3) with classic cross-reference tables, as github.com/go-pdf/fpdf writes it: text in
+// The output is a PDF/A-3B file (header %PDF-1.7; pades.PDFA3 adds to what github.com/go-pdf/fpdf writes the XMP
+// metadata with pdfaid, an sRGB output intent and the associated-file entries) with classic cross-reference tables: text in
 // the embedded Go fonts (UTF-8 TrueType subsets with a ToUnicode map, so that text extraction returns what was
 // printed), images as JPEG thumbnails re-encoded from the originals, and the manifest.json of the delivery
 // embedded as a file attachment named "manifest.json", byte for byte as the delivery folder holds it
-// ([ManifestJSON]), beside the chat's custody log, "custody.jsonl", byte for byte as artifacts/custody.jsonl. A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
+// ([ManifestJSON]), beside the chat's custody log, "custody.jsonl", byte for byte as artifacts/custody.jsonl; both
+// are PDF/A-3 associated files of the document (/AF), manifest.json with /AFRelationship /Source, custody.jsonl /Data. A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
 // code point, "[U+1F600]", and a run of them as one bracket, "[U+1F44D U+1F3FD]". [RenderSigned] then appends a
 // PAdES signature with report/pades (an incremental update that covers the whole document). The layout may change
 // between versions; what the report states may not: a change in what it says is a change of the product.

@@ -213,7 +213,12 @@ func render(tb testing.TB, in report.Input, opts report.Options) (string, []byte
 	if err := report.Render(tb.Context(), &b, in, opts); err != nil {
 		tb.Fatalf("render: %v", err)
 	}
-	return writeTemp(tb, "relazione.pdf", b.Bytes()), b.Bytes()
+	path := writeTemp(tb, "relazione.pdf", b.Bytes())
+	// Every report the tests render is checked for well-formedness.
+	if out, err := tool(tb, "qpdf", "--check", path); err != nil || !strings.Contains(out, "No syntax or stream encoding errors found") {
+		tb.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
+	return path, b.Bytes()
 }
 
 func writeTemp(tb testing.TB, name string, data []byte) string {
@@ -229,7 +234,7 @@ func writeTemp(tb testing.TB, name string, data []byte) string {
 func tool(tb testing.TB, name string, args ...string) (string, error) {
 	tb.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		tb.Fatalf("%s not found: install poppler-utils (%v)", name, err)
+		tb.Fatalf("%s not found: install poppler-utils and qpdf (scripts/setup) (%v)", name, err)
 	}
 	out, err := exec.CommandContext(tb.Context(), name, args...).CombinedOutput()
 	return string(out), err

@@ -136,3 +136,35 @@ func TestDeterministic(t *testing.T) {
 			a[max(0, i-80):min(len(a), i+40)], b[max(0, i-80):min(len(b), i+40)])
 	}
 }
+
+// TestPDFA checks what PDF/A-3B asks of the report that poppler can see: the pdfaid metadata, every font
+// embedded, and manifest.json and custody.jsonl as associated files with their relationship and media type.
+func TestPDFA(t *testing.T) {
+	in, _ := sample(t)
+	path, data := render(t, in, report.Options{})
+	for _, want := range []string{
+		"<pdfaid:part>3</pdfaid:part>", "<pdfaid:conformance>B</pdfaid:conformance>", "/S /GTS_PDFA1", "/AF [",
+		"/UF (manifest.json)", "/AFRelationship /Source", "/Subtype /application#2Fjson",
+	} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if bytes.Contains(data, []byte("(custody.jsonl)")) &&
+		(!bytes.Contains(data, []byte("/AFRelationship /Data")) || !bytes.Contains(data, []byte("/Subtype /application#2Fjsonl"))) {
+		t.Error("custody.jsonl is embedded but not as an associated file of relationship Data")
+	}
+	fonts, err := tool(t, "pdffonts", path)
+	if err != nil {
+		t.Fatalf("pdffonts: %v\n%s", err, fonts)
+	}
+	lines := strings.Split(strings.TrimSpace(fonts), "\n")
+	if len(lines) < 3 {
+		t.Fatalf("pdffonts lists no font:\n%s", fonts)
+	}
+	for _, l := range lines[2:] {
+		if f := strings.Fields(l); len(f) < 6 || f[len(f)-5] != "yes" {
+			t.Errorf("font not embedded: %s", l)
+		}
+	}
+}

@@ -22,13 +22,29 @@ func Render(ctx context.Context, w io.Writer, in Input, opts Options) error {
 	if err != nil {
 		return err
 	}
-	if err := pdf.Output(w); err != nil {
+	var raw bytes.Buffer
+	if err := pdf.Output(&raw); err != nil {
+		return fmt.Errorf("report: write PDF of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+	}
+	out, err := pades.PDFA3(raw.Bytes(), pades.PDFAOptions{Files: associatedFiles})
+	if err != nil {
+		return fmt.Errorf("report: PDF/A-3 of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
+	}
+	if _, err := w.Write(out); err != nil {
 		return fmt.Errorf("report: write PDF of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
 	}
 	return nil
 }
 
-// RenderSigned renders the report and signs it with pades.Sign (PAdES B-B, or B-T when sign.Timestamp is set).
+// associatedFiles says what the embedded files are to the report (PDF/A-3 /AFRelationship): manifest.json is
+// the sealed record the report is printed from, custody.jsonl the data its custody table shows.
+var associatedFiles = map[string]pades.AssociatedFile{
+	"manifest.json": {MIME: "application/json", Relationship: "Source"},
+	"custody.jsonl": {MIME: "application/jsonl", Relationship: "Data"},
+}
+
+// RenderSigned renders the report and signs it with pades.Sign (PAdES B-B, or B-T when sign.Timestamp is set, and
+// B-LTA when sign.DocumentTimestamp is set too and the TSA answers both).
 // An empty sign.Reason, sign.Location or sign.Name is filled with the report's title, nothing and the appliance id.
 func RenderSigned(ctx context.Context, in Input, opts Options, sign pades.Options) ([]byte, error) {
 	var buf bytes.Buffer

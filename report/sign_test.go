@@ -3,6 +3,7 @@ package report_test
 import (
 	"context"
 	"crypto/ecdsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/bundle/tsa"
+	"github.com/attesta/attesta/bundle/tsa/tsatest"
 	"github.com/attesta/attesta/internal/testpki"
 	"github.com/attesta/attesta/report"
 	"github.com/attesta/attesta/report/pades"
@@ -116,5 +119,44 @@ func TestRenderSignedTimestampHook(t *testing.T) {
 	_, err := report.RenderSigned(t.Context(), in, report.Options{Now: now}, opts)
 	if !errors.Is(err, tsaDown) || calls != 1 {
 		t.Fatalf("RenderSigned with a failing time-stamp = %v after %d calls, want %v after 1", err, calls, tsaDown)
+	}
+}
+
+// TestRenderSignedArchived: with a TSA that answers both hooks, the signed report is PAdES B-LTA (the B-T signature,
+// the DSS and a document time-stamp), stays PDF/A-3 and well formed, and pdfsig validates the report's signature.
+func TestRenderSignedArchived(t *testing.T) {
+	in, _ := sample(t)
+	s := newSigner(t)
+	tsaURL, roots, _ := tsatest.Start(t)
+	client := &tsa.Client{URL: tsaURL, Roots: roots}
+	stamp := func(ctx context.Context, digest []byte) ([]byte, error) {
+		tok, err := client.Timestamp(ctx, digest)
+		if err != nil {
+			return nil, err
+		}
+		return tok.DER, nil
+	}
+	opts := s.options()
+	opts.Timestamp = func(ctx context.Context, sig []byte) ([]byte, error) {
+		d := sha256.Sum256(sig)
+		return stamp(ctx, d[:])
+	}
+	opts.DocumentTimestamp = stamp
+	signed, err := report.RenderSigned(t.Context(), in, report.Options{Now: now}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	infos, err := pades.Verify(signed)
+	if err != nil || len(infos) != 2 || infos[0].Timestamp == nil || infos[1].SubFilter != "ETSI.RFC3161" {
+		t.Fatalf("Verify: %v, %d signatures; want the B-T signature and a document time-stamp", err, len(infos))
+	}
+	path := writeTemp(t, "relazione.pdf", signed)
+	if out, err := tool(t, "qpdf", "--check", path); err != nil || !strings.Contains(out, "No syntax or stream encoding errors found") {
+		t.Errorf("qpdf --check: %v\n%s", err, out)
+	}
+	out := pdfsig(t, s, signed)
+	sig1, _, _ := strings.Cut(out, "Signature #2:")
+	if !strings.Contains(sig1, "Signature Validation: Signature is Valid.") || !strings.Contains(out, "Total document signed") {
+		t.Errorf("pdfsig:\n%s", out)
 	}
 }

@@ -73,8 +73,12 @@ func parseTimestampToken(token, signature []byte) (*TimestampInfo, error) {
 	if !bytes.Equal(ts.HashedMessage, digestOf(ts.Hash, signature)) {
 		return nil, fmt.Errorf("%w: the token's message imprint is not the hash of this signature value", ErrTimestamp)
 	}
+	return timestampInfo(ts, token), nil
+}
+
+func timestampInfo(ts *cms.Timestamp, token []byte) *TimestampInfo {
 	return &TimestampInfo{
 		Time: ts.GenTime, Hash: ts.Hash, Imprint: ts.HashedMessage, Serial: ts.Serial, Policy: ts.Policy,
 		TSA: ts.Signer, Certs: ts.SignedData.Certificates, Token: token,
-	}, nil
+	}
 }

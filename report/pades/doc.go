@@ -1,6 +1,8 @@
 // Package pades signs the report PDFs with the appliance's key (PAdES
-// baseline B-B, or B-T with a signature time-stamp) and verifies those
-// signatures offline in pure Go.
+// baseline B-B, or B-T with a signature time-stamp), extends them to B-LT
+// and B-LTA once the TSA answers ([Archive]: a DSS dictionary with the
+// validation data and a document time-stamp), and verifies those
+// signatures and time-stamps offline in pure Go.
 //
 // # Signing
 //
@@ -47,6 +49,27 @@
 // With [Options.Timestamp], the RFC 3161 TimeStampToken over the signature
 // value goes into the unsigned attribute id-aa-signatureTimeStampToken
 // (1.2.840.113549.1.9.16.2.14).
+//
+// # Long-term validation
+//
+// [Archive] appends a second incremental update: a /DSS dictionary in the
+// catalog (ETSI EN 319 142-1 §5.4.2) whose /Certs hold every certificate
+// of the signatures and of their time-stamp tokens, and a document
+// time-stamp (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161, §5.4.3) whose
+// /Contents is a bare RFC 3161 TimeStampToken over the SHA-256 of the
+// file but /Contents. The appliance's certificate chains name no CRL
+// distribution point and no OCSP responder, so the DSS carries no /CRLs
+// or /OCSPs unless the caller supplies them, and no /VRI (optional).
+// Archiving an archived file again is the B-LTA renewal.
+//
+// # PDF/A-3
+//
+// [PDFA3] turns the renderer's single-revision output into PDF/A-3B
+// before it is signed (header, /ID, XMP with pdfaid, an sRGB output intent
+// with the profile [SRGBProfile] computes, embedded files as associated
+// files with /AF and /AFRelationship, printable annotations); signing and
+// Archive then append incremental updates, which PDF/A allows. It lives
+// here because this package holds the PDF object reader and writer.
 //
 // # Verifying
 //

@@ -212,3 +212,12 @@ func (s *timestamper) stamp(ctx context.Context, signature []byte) ([]byte, erro
 	}
 	return tok.DER, nil
 }
+
+// stampDigest is an ArchiveOptions.Timestamp: it asks the TSA for a token over a SHA-256 digest.
+func (s *timestamper) stampDigest(ctx context.Context, digest []byte) ([]byte, error) {
+	tok, err := s.client.Timestamp(ctx, digest)
+	if err != nil {
+		return nil, err
+	}
+	return tok.DER, nil
+}

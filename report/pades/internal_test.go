@@ -93,7 +93,7 @@ func TestSeedCorpusVerifies(t *testing.T) {
 		name  string
 		sigs  int
 		stamp bool
-	}{{"signed", 1, false}, {"timestamped", 1, true}, {"signed-twice", 2, false}} {
+	}{{"signed", 1, false}, {"timestamped", 1, true}, {"signed-twice", 2, false}, {"archived", 2, true}} {
 		infos, err := Verify(seedPDF(t, tc.name))
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)

@@ -35,6 +35,13 @@ type Options struct {
 	// A nil token with a nil error means none can be had now (the TSA is
 	// unreachable): the signature is then PAdES B-B.
 	Timestamp func(ctx context.Context, signature []byte) (tokenDER []byte, err error)
+	// DocumentTimestamp, when set, makes Sign go on to PAdES B-LT/B-LTA
+	// once the signature has its signature time-stamp: it returns the
+	// signed file extended by [Archive], with DocumentTimestamp as
+	// ArchiveOptions.Timestamp. A nil token with a nil error (the TSA
+	// stopped answering) leaves the file at B-T; without a signature
+	// time-stamp it is not called.
+	DocumentTimestamp func(ctx context.Context, digest []byte) (tokenDER []byte, err error)
 	// Appearance, when set, makes the signature visible on the last page;
 	// nil leaves it invisible (a zero-size widget).
 	Appearance *Appearance
@@ -58,6 +65,14 @@ func Sign(ctx context.Context, pdf []byte, opts Options) ([]byte, error) {
 	if err := checkOptions(opts); err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
 	}
+	stamped := false
+	if stamp := opts.Timestamp; stamp != nil {
+		opts.Timestamp = func(ctx context.Context, signature []byte) ([]byte, error) {
+			token, err := stamp(ctx, signature)
+			stamped = err == nil && len(token) > 0
+			return token, err
+		}
+	}
 	doc, err := parseDocument(pdf)
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: read document: %w", err)
@@ -66,18 +81,33 @@ func Sign(ctx context.Context, pdf []byte, opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
 	}
-	size := opts.ContentsSize
-	if size == 0 {
-		size = estimateContents(opts)
-	}
-	out, needed, err := u.sign(ctx, size)
-	if errors.Is(err, ErrContentsTooSmall) && opts.ContentsSize == 0 {
-		out, _, err = u.sign(ctx, needed+64)
-	}
+	out, err := u.signFitting(ctx, opts.ContentsSize, estimateContents(opts))
 	if err != nil {
 		return nil, fmt.Errorf("pades: sign: %w", err)
 	}
-	return out, nil
+	if !stamped || opts.DocumentTimestamp == nil {
+		return out, nil
+	}
+	archived, err := Archive(ctx, out, ArchiveOptions{Timestamp: opts.DocumentTimestamp})
+	if errors.Is(err, errNoToken) {
+		return out, nil // B-T: the TSA answered the signature time-stamp but not the document time-stamp
+	}
+	return archived, err
+}
+
+// signFitting signs with size bytes reserved for /Contents or, when size
+// is zero, with estimate bytes and, should that prove too small, once more
+// with the exact size.
+func (u *update) signFitting(ctx context.Context, size, estimate int) ([]byte, error) {
+	if size != 0 {
+		out, _, err := u.sign(ctx, size)
+		return out, err
+	}
+	out, needed, err := u.sign(ctx, estimate)
+	if errors.Is(err, ErrContentsTooSmall) {
+		out, _, err = u.sign(ctx, needed+64)
+	}
+	return out, err
 }
 
 func checkOptions(opts Options) error {
@@ -116,8 +146,14 @@ type update struct {
 	field         *dict
 	pageRef       ref
 	claimed       time.Time
-	// extra holds the visible appearance's objects, by object number.
+	// extra holds the visible appearance's objects and the DSS's, by
+	// object number; next is the first object number not yet used.
 	extra map[int][]byte
+	next  int
+	// docTimestamp makes the signature dictionary a document time-stamp
+	// (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161) whose /Contents is
+	// the token stamp returns over the SHA-256 of the signed ranges.
+	docTimestamp func(ctx context.Context, digest []byte) ([]byte, error)
 }
 
 func newUpdate(doc *document, opts Options) (*update, error) {
@@ -139,7 +175,7 @@ func newUpdate(doc *document, opts Options) (*update, error) {
 	}
 	u := &update{
 		doc: doc, opts: opts, sigNum: next, fieldNum: next + 1, root: rootRef,
-		pageRef: pageRef, claimed: opts.Time,
+		pageRef: pageRef, claimed: opts.Time, next: next + 2, extra: map[int][]byte{},
 	}
 	if u.claimed.IsZero() {
 		u.claimed = time.Now()
@@ -269,12 +305,13 @@ func (u *update) addAppearance() error {
 	if len(lines) == 0 {
 		lines = defaultLines(u.opts, u.claimed)
 	}
-	fontNum, formNum := u.fieldNum+1, u.fieldNum+2
+	fontNum, formNum := u.next, u.next+1
 	font, form, err := appearanceObjects(a, lines, fontNum)
 	if err != nil {
 		return err
 	}
-	u.extra = map[int][]byte{fontNum: font, formNum: form}
+	u.extra[fontNum], u.extra[formNum] = font, form
+	u.next += 2
 	rect := make(array, 4)
 	for i, v := range a.Rect {
 		rect[i] = number(num(v))
@@ -304,7 +341,12 @@ func (u *update) sign(ctx context.Context, size int) (out []byte, needed int, er
 	h := sha256.New()
 	h.Write(out[:hole[0]])
 	h.Write(out[hole[1]:])
-	cms, err := buildCMS(ctx, cmsSigner{signer: u.opts.Signer, chain: u.opts.Chain, timestamp: u.opts.Timestamp}, h.Sum(nil))
+	var cms []byte
+	if u.docTimestamp != nil {
+		cms, err = documentTimestamp(ctx, u.docTimestamp, h.Sum(nil))
+	} else {
+		cms, err = buildCMS(ctx, cmsSigner{signer: u.opts.Signer, chain: u.opts.Chain, timestamp: u.opts.Timestamp}, h.Sum(nil))
+	}
 	if err != nil {
 		return nil, 0, err
 	}
@@ -328,7 +370,11 @@ func (u *update) layout(size int) (out []byte, byteRangeAt int, hole [2]int) {
 	offsets := map[int]xrefEntry{} // what the update's xref section lists
 
 	offsets[u.sigNum] = xrefEntry{off: int64(b.Len())}
-	fmt.Fprintf(&b, "%d 0 obj\n<</Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached\n/ByteRange ", u.sigNum)
+	kind := "/Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached"
+	if u.docTimestamp != nil {
+		kind = "/Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161"
+	}
+	fmt.Fprintf(&b, "%d 0 obj\n<<%s\n/ByteRange ", u.sigNum, kind)
 	byteRangeAt = b.Len()
 	b.WriteString(byteRangeHolder)
 	b.WriteString("\n/Contents ")
@@ -337,12 +383,14 @@ func (u *update) layout(size int) (out []byte, byteRangeAt int, hole [2]int) {
 	b.Write(bytes.Repeat([]byte("0"), 2*size))
 	b.WriteByte('>')
 	hole[1] = b.Len()
-	b.WriteString("\n/M ")
-	writeObject(&b, textString(pdfDate(u.claimed)))
-	for _, kv := range [][2]string{{"Name", u.opts.Name}, {"Reason", u.opts.Reason}, {"Location", u.opts.Location}} {
-		if kv[1] != "" {
-			fmt.Fprintf(&b, "\n/%s ", kv[0])
-			writeObject(&b, textString(kv[1]))
+	if u.docTimestamp == nil { // a document time-stamp's time is the token's
+		b.WriteString("\n/M ")
+		writeObject(&b, textString(pdfDate(u.claimed)))
+		for _, kv := range [][2]string{{"Name", u.opts.Name}, {"Reason", u.opts.Reason}, {"Location", u.opts.Location}} {
+			if kv[1] != "" {
+				fmt.Fprintf(&b, "\n/%s ", kv[0])
+				writeObject(&b, textString(kv[1]))
+			}
 		}
 	}
 	b.WriteString(">>\nendobj\n")
@@ -365,12 +413,16 @@ func (u *update) layout(size int) (out []byte, byteRangeAt int, hole [2]int) {
 }
 
 func (u *update) writeXref(b *bytes.Buffer, offsets map[int]xrefEntry) {
+	trailer := withoutKey(u.doc.trailer, "XRefStm")
+	trailer.set("Prev", number(strconv.FormatInt(u.doc.xrefOffset, 10)))
+	writeXrefTable(b, offsets, trailer, slices.Max(slices.Collect(maps.Keys(offsets)))+1)
+}
+
+// writeXrefTable writes an xref section listing offsets, in subsections
+// of consecutive numbers, then trailer with /Size size, and startxref.
+func writeXrefTable(b *bytes.Buffer, offsets map[int]xrefEntry, trailer *dict, size int) {
 	xrefAt := b.Len()
-	nums := make([]int, 0, len(offsets))
-	for n := range offsets {
-		nums = append(nums, n)
-	}
-	slices.Sort(nums)
+	nums := slices.Sorted(maps.Keys(offsets))
 	b.WriteString("xref\n")
 	for i := 0; i < len(nums); {
 		j := i + 1
@@ -379,15 +431,18 @@ func (u *update) writeXref(b *bytes.Buffer, offsets map[int]xrefEntry) {
 		}
 		fmt.Fprintf(b, "%d %d\n", nums[i], j-i)
 		for _, n := range nums[i:j] {
-			fmt.Fprintf(b, "%010d %05d n\r\n", offsets[n].off, offsets[n].gen)
+			kind := 'n'
+			if offsets[n].free {
+				kind = 'f'
+			}
+			fmt.Fprintf(b, "%010d %05d %c\r\n", offsets[n].off, offsets[n].gen, kind)
 		}
 		i = j
 	}
-	trailer := u.doc.trailer.clone()
-	trailer.set("Size", number(strconv.Itoa(nums[len(nums)-1]+1)))
-	trailer.set("Prev", number(strconv.FormatInt(u.doc.xrefOffset, 10)))
+	trailer = trailer.clone()
+	trailer.set("Size", number(strconv.Itoa(size)))
 	b.WriteString("trailer\n")
-	writeObject(b, withoutKey(trailer, "XRefStm"))
+	writeObject(b, trailer)
 	fmt.Fprintf(b, "\nstartxref\n%d\n%%%%EOF\n", xrefAt)
 }
 

@@ -18,7 +18,10 @@ type SignatureInfo struct {
 	// number of the signature dictionary.
 	Field  string
 	Object int
-	// SubFilter is ETSI.CAdES.detached or adbe.pkcs7.detached.
+	// SubFilter is ETSI.CAdES.detached or adbe.pkcs7.detached for a
+	// signature, ETSI.RFC3161 for a document time-stamp (PAdES B-LTA),
+	// whose Signer is the TSA's certificate, Time the token's genTime,
+	// Timestamp the token and CMS the token's DER.
 	SubFilter string
 	// Name, Reason, Location and Time come from the signature dictionary
 	// (/Name, /Reason, /Location, /M): what the signer claimed, not
@@ -187,7 +190,7 @@ func verifySignature(doc *document, f sigField) (*SignatureInfo, error) {
 	info := &SignatureInfo{Field: f.name, Object: f.sig.num}
 	sub, _ := sd.name("SubFilter")
 	info.SubFilter = string(sub)
-	if sub != "ETSI.CAdES.detached" && sub != "adbe.pkcs7.detached" {
+	if sub != "ETSI.CAdES.detached" && sub != "adbe.pkcs7.detached" && sub != "ETSI.RFC3161" {
 		return nil, fmt.Errorf("%w: /SubFilter /%s", ErrUnsupported, sub)
 	}
 	contents, err := signedRanges(doc.data, sd, info)
@@ -195,6 +198,9 @@ func verifySignature(doc *document, f sigField) (*SignatureInfo, error) {
 		return nil, err
 	}
 	describe(sd, info)
+	if sub == "ETSI.RFC3161" {
+		return info, verifyDocumentTimestamp(doc.data, contents, info)
+	}
 	if err := verifyCMS(doc.data, contents, info); err != nil {
 		return nil, err
 	}
@@ -275,6 +281,26 @@ func verifyCMS(pdf []byte, contents *str, info *SignatureInfo) error {
 			return err
 		}
 	}
+	return nil
+}
+
+// verifyDocumentTimestamp checks a document time-stamp (PAdES B-LTA):
+// /Contents is an RFC 3161 token over the signed ranges.
+func verifyDocumentTimestamp(pdf []byte, contents *str, info *SignatureInfo) error {
+	_, rest, err := cms.ParseContentInfo(contents.b)
+	if err != nil {
+		return cms.Mark(fromCMS(err), ErrTimestamp)
+	}
+	if len(bytes.Trim(rest, "\x00")) != 0 {
+		return fmt.Errorf("%w: non-zero bytes after the time-stamp token in /Contents", ErrMalformed)
+	}
+	info.CMS = contents.b[:len(contents.b)-len(rest)]
+	r := info.ByteRange
+	ts, err := checkDocumentTimestamp(info.CMS, nil, pdf[r[0]:r[0]+r[1]], pdf[r[2]:r[2]+r[3]])
+	if err != nil {
+		return err
+	}
+	info.Timestamp, info.Signer, info.Certificates, info.Time = ts, ts.TSA, ts.Certs, ts.Time
 	return nil
 }
 

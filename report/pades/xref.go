@@ -212,3 +212,41 @@ func (d *document) dictAt(v any, what string) (*dict, error) {
 	}
 	return dd, nil
 }
+
+// stream returns object num's stream dictionary and its raw (still
+// filtered) data.
+func (d *document) stream(num int) (*dict, []byte, error) {
+	e, ok := d.objects[num]
+	if !ok || e.free || e.off < 0 || e.off >= int64(len(d.data)) {
+		return nil, nil, fmt.Errorf("%w: stream object %d is not in the cross-reference table", ErrMalformed, num)
+	}
+	l := &lexer{data: d.data, pos: int(e.off)}
+	if n, _, ok := l.objHeader(); !ok || n != num {
+		return nil, nil, fmt.Errorf("%w: object %d: no \"%d 0 obj\" at offset %d", ErrMalformed, num, num, e.off)
+	}
+	v, err := l.object(0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("object %d: %w", num, err)
+	}
+	sd, ok := v.(*dict)
+	l.skipSpace()
+	if !ok || !l.keyword("stream") {
+		return nil, nil, fmt.Errorf("%w: object %d is not a stream", ErrMalformed, num)
+	}
+	if l.pos < len(d.data) && d.data[l.pos] == '\r' {
+		l.pos++
+	}
+	if l.pos < len(d.data) && d.data[l.pos] == '\n' {
+		l.pos++
+	}
+	lv, err := d.resolve(sd.get("Length"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("object %d /Length: %w", num, err)
+	}
+	n, ok := lv.(number)
+	length, ok2 := n.int()
+	if !ok || !ok2 || length < 0 || length > int64(len(d.data)-l.pos) {
+		return nil, nil, fmt.Errorf("%w: object %d: stream /Length missing or past the end of the file", ErrMalformed, num)
+	}
+	return sd, d.data[l.pos : l.pos+int(length)], nil
+}
