@@ -68,6 +68,7 @@ func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, s
 	if a.tsa != nil {
 		opts.Timestamp = r.stampCheckpoint
 		sign.Timestamp = r.stampSignature
+		sign.DocumentTimestamp = r.stampDocument
 	}
 	render := report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata, BeforeSeal: true}, &sign)
 	return opts, render, nil

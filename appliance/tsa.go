@@ -105,11 +105,22 @@ func TimestampVerifier(caPEM []byte) (func(ctx context.Context, token, data []by
 // TSA cannot be reached in time; the delivery's checkpoint token is queued in that case anyway.
 func (r reporter) stampSignature(ctx context.Context, signature []byte) ([]byte, error) {
 	digest := sha256.Sum256(signature)
+	return r.stamp(ctx, digest[:], "TSA unreachable: report signed without a time-stamp")
+}
+
+// stampDocument is the report's document time-stamp hook (B-LTA): a token over the digest of the signed file as
+// pades computed it, or none when the TSA stopped answering, which leaves the report at B-T.
+func (r reporter) stampDocument(ctx context.Context, digest []byte) ([]byte, error) {
+	return r.stamp(ctx, digest, "TSA unreachable: report kept at PAdES B-T, without a document time-stamp")
+}
+
+// stamp asks the TSA for a token over digest within tsaStampTimeout; an unreachable TSA is logged, not an error.
+func (r reporter) stamp(ctx context.Context, digest []byte, unreachable string) ([]byte, error) {
 	sctx, cancel := context.WithTimeout(ctx, tsaStampTimeout)
 	defer cancel()
-	tok, err := r.a.tsa.Timestamp(sctx, digest[:])
+	tok, err := r.a.tsa.Timestamp(sctx, digest)
 	if err != nil {
-		r.a.log.WarnContext(ctx, "TSA unreachable: report signed without a time-stamp", slog.Any("error", err))
+		r.a.log.WarnContext(ctx, unreachable, slog.Any("error", err))
 		return nil, nil
 	}
 	return tok.DER, nil

@@ -61,11 +61,16 @@ func TestDeliveryTimestampedByTheTSA(t *testing.T) {
 	if got := leavesOfType(t, a, LeafTimestamp); len(got) != 1 {
 		t.Fatalf("timestamp leaves = %d, want 1", len(got))
 	}
-	// The report's signature carries its own time-stamp (PAdES B-T).
+	// The report's signature carries its own time-stamp (PAdES B-T), and a document time-stamp over the whole file
+	// follows it (B-LTA), so that the report outlives the signing certificate.
 	pdf, _ := os.ReadFile(filepath.Join(folder, "relazione.pdf"))
 	sigs, err := pades.Verify(pdf)
-	if err != nil || len(sigs) != 1 || sigs[0].Timestamp == nil {
-		t.Fatalf("report signature: %+v, %v; want one signature with a time-stamp", sigs, err)
+	if err != nil || len(sigs) != 2 || sigs[0].Timestamp == nil {
+		t.Fatalf("report signatures: %+v, %v; want a signature with a time-stamp, then a document time-stamp", sigs, err)
+	}
+	if doc := sigs[1]; doc.SubFilter != "ETSI.RFC3161" || !doc.WholeDocument {
+		t.Errorf("second signature: SubFilter %q, whole document %v; want the document time-stamp over all of it",
+			doc.SubFilter, doc.WholeDocument)
 	}
 }
 

@@ -95,6 +95,16 @@ func TestUnrecordedReportOfAnEarlierVersion(t *testing.T) {
 	if c := r.Find(CheckPDF); len(c) != 1 || c[0].Outcome != Pass {
 		t.Errorf("signer check %v, want pass", c)
 	}
+	// Revisions appended after the signature (document time-stamps) are bound only by the manifest's record of the
+	// report, which this delivery lacks: anyone could have appended them.
+	extended := opts
+	extended.VerifyPDF = func(ctx context.Context, pdf []byte) (crypto.PublicKey, bool, error) {
+		key, _, err := checkReportPDF(ctx, pdf)
+		return key, true, err
+	}
+	r, err = Verify(t.Context(), folder, extended)
+	failedCheck(t, r, err, CheckPDF, reportFile)
+
 	mustWrite(t, filepath.Join(folder, reportFile), signedPDF(t, testpki.Key(t), "relazione falsa"))
 	r, err = Verify(t.Context(), folder, opts)
 	failedCheck(t, r, err, CheckPDF, reportFile)
@@ -117,13 +127,13 @@ func resign(tb testing.TB, pdf []byte, s crypto.Signer) []byte {
 
 // checkReportPDF is the report check that verifycmd wires in: a valid PAdES signature covering the whole file,
 // and its signer's key.
-func checkReportPDF(_ context.Context, pdf []byte) (crypto.PublicKey, error) {
+func checkReportPDF(_ context.Context, pdf []byte) (crypto.PublicKey, bool, error) {
 	sigs, err := pades.Verify(pdf)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if last := sigs[len(sigs)-1]; last.WholeDocument {
-		return last.Signer.PublicKey, nil
+		return last.Signer.PublicKey, false, nil
 	}
-	return nil, errors.New("bytes after the last signature")
+	return nil, false, errors.New("bytes after the last signature")
 }

@@ -36,11 +36,11 @@ func TestHooks(t *testing.T) {
 	m := f.chatManifest(t, 10, 10)
 	AttachReport(m, pdfOf(m))
 	folder := f.deliver(t, m, Delivery{Report: pdfOf(m)}, WriteOptions{Timestamp: stamp})
-	checkPDF := func(_ context.Context, pdf []byte) (crypto.PublicKey, error) {
+	checkPDF := func(_ context.Context, pdf []byte) (crypto.PublicKey, bool, error) {
 		if string(pdf) != string(pdfOf(m)) {
-			return nil, errors.New("signature does not cover the document")
+			return nil, false, errors.New("signature does not cover the document")
 		}
-		return f.key.Public(), nil
+		return f.key.Public(), false, nil
 	}
 
 	r, err := Verify(t.Context(), folder, VerifyOptions{})

@@ -119,16 +119,23 @@ $ D=$(mktemp -d) && cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.
 {{end}}{{if .Report}}
 8. La relazione (relazione.pdf) appartiene a questa consegna ed è firmata dalla chiave dell'apparecchio. La sua
    impronta è registrata nel manifesto (blocco "report") e in SHA256SUMS (passo 1), che la foglia del giornale
-   registra; la firma PAdES deve essere una sola, valida, e coprire l'intero documento (pdfsig, di
-   poppler-utils; l'emittente del certificato risulta sconosciuto perché il certificato è della chiave
-   dell'apparecchio); il certificato del firmatario, unico nella firma, deve avere la chiave di proofs/vkey,
-   cioè la chiave che firma il checkpoint{{if .Attestation}} e che il TPM ha certificato al passo 6{{end}}.
+   registra. La firma PAdES dell'apparecchio è la prima e deve essere valida; dopo di essa possono seguire
+   soltanto marche temporali del documento (ETSI.RFC3161, PAdES B-LTA), che l'impronta del manifesto vincola;
+   l'ultima firma copre l'intero documento (pdfsig, di poppler-utils; senza un'autorità configurata nel
+   sistema l'emittente del certificato risulta sconosciuto). Tra i certificati della firma, quello del
+   firmatario (il nome che pdfsig indica) deve avere la chiave di proofs/vkey, cioè la chiave che firma il
+   checkpoint{{if .Attestation}} e che il TPM ha certificato al passo 6{{end}}.
 $ sed -n '/^  "report": {$/,/^  }/p' manifest.json | grep -q "\"sha256\": \"$(sha256sum < relazione.pdf | cut -c1-64)\"" && echo "Relazione registrata nel manifesto: OK"
-$ pdfsig relazione.pdf | grep -q "Signature Validation: Signature is Valid" && pdfsig relazione.pdf | grep -q "Total document signed" && test "$(pdfsig relazione.pdf | grep -c '^Signature #')" -eq 1 && echo "Firma della relazione: OK"
+$ D=$(mktemp -d) && pdfsig relazione.pdf > "$D/sig.txt"; sed -n '/^Signature #1:/,/^Signature #2:/p' "$D/sig.txt" | grep -q "Signature Validation: Signature is Valid" && \
+> grep -q "Total document signed" "$D/sig.txt" && \
+> test "$(grep -c '^Signature #' "$D/sig.txt")" -eq "$((1 + $(grep -c 'Signature Type: ETSI.RFC3161' "$D/sig.txt")))" && echo "Firma della relazione: OK"
 $ D=$(mktemp -d) && cp relazione.pdf "$D/r.pdf" && (cd "$D" && pdfsig -dump r.pdf > /dev/null) && \
-> test "$(openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | grep -c 'BEGIN CERTIFICATE')" -eq 1 && \
 > cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.der" && \
-> openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | cmp - "$D/key.der" && echo "Firmatario della relazione: OK"
+> signer=$(pdfsig relazione.pdf | sed -n '/^Signature #1:/,/^Signature #2:/s/^  - Signer full Distinguished Name: //p') && \
+> openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | (cd "$D" && csplit -s -z -f cert - '/-----BEGIN CERTIFICATE-----/' '{*}') && \
+> for c in "$D"/cert*; do openssl x509 -in "$c" -noout -pubkey | openssl pkey -pubin -outform DER | cmp -s - "$D/key.der" && \
+> openssl x509 -in "$c" -noout -subject -nameopt RFC2253 | grep -qxF "subject=$signer" && echo "Firmatario della relazione: OK"; \
+> done | grep -x "Firmatario della relazione: OK"
 {{end}}`))
 
 func encodeVerifica(m *Manifest, parts verificaParts) ([]byte, error) {

@@ -28,9 +28,10 @@ const (
 )
 
 // PDFVerifier checks the signature of relazione.pdf (PAdES): it returns the public key of the signer's
-// certificate when the signature is valid and covers the whole document, and otherwise an error saying what is
-// wrong. Verify then requires that key to be the checkpoint key.
-type PDFVerifier func(ctx context.Context, pdf []byte) (signer crypto.PublicKey, err error)
+// certificate, which Verify compares with the checkpoint key, and whether revisions were appended after the
+// signature (document time-stamps, PAdES B-LTA). Such revisions are accepted only when the manifest records the
+// report's digest, which the journal commits to: the signature alone does not cover them.
+type PDFVerifier func(ctx context.Context, pdf []byte) (signer crypto.PublicKey, extended bool, err error)
 
 // TimestampVerifier checks an RFC 3161 time-stamp token over data and returns the time it certifies.
 type TimestampVerifier func(ctx context.Context, token, data []byte) (time.Time, error)

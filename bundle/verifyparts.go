@@ -62,9 +62,13 @@ func (v *verifier) pdfSigner(data []byte) {
 		v.skip(CheckPDF, reportFile, "pdf.report-signature-not-checked-no")
 		return
 	}
-	signer, err := v.opts.VerifyPDF(v.ctx, data)
+	signer, extended, err := v.opts.VerifyPDF(v.ctx, data)
 	if err != nil {
 		v.failErr(CheckPDF, reportFile, "pdf.invalid-report-signature", err)
+		return
+	}
+	if extended && v.m.Report == nil {
+		v.fail(CheckPDF, reportFile, "pdf.extended-unrecorded")
 		return
 	}
 	cpKey, err := format.VerifierPublicKey(v.key)

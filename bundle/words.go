@@ -6,6 +6,9 @@ import "github.com/attesta/attesta/internal/i18n"
 // "<check>.<what>"; the texts are fmt formats. Technical errors from the parsers and the crypto (English, machine
 // oriented, naming the input) follow the text after ": ".
 var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
+	"pdf.extended-unrecorded": {
+		IT: "alla relazione sono state aggiunte revisioni dopo la firma, e il manifesto non ne registra l'impronta",
+		EN: "revisions were added to the report after its signature, and the manifest does not record its digest"},
 	"signer-trust.no-signed-report": {
 		IT: "nessuna relazione firmata: nessun certificato da verificare rispetto all'autorità",
 		EN: "no signed report: no certificate to check against the authority"},

@@ -3,6 +3,7 @@ package verifycmd
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -58,8 +59,8 @@ func Trust(rootPEM, status []byte) (bundle.SignerTrust, error) {
 		if err != nil {
 			return "", "", err
 		}
-		if len(sigs) != 1 {
-			return "", "", fmt.Errorf("the report carries %d signatures, want 1", len(sigs))
+		if len(sigs) == 0 || sigs[0].SubFilter == docTimeStamp {
+			return "", "", errors.New("the report carries no signature of the appliance")
 		}
 		chain := []*x509.Certificate{sigs[0].Signer}
 		for _, c := range sigs[0].Certificates {

@@ -54,20 +54,32 @@ func Options(key string, tsaCA []byte) (bundle.VerifyOptions, error) {
 	return opts, nil
 }
 
-// VerifyReportPDF checks relazione.pdf's PAdES signature: exactly one, valid, covering the whole document; it
-// returns the signer's public key, which bundle.Verify compares with the checkpoint key.
-func VerifyReportPDF(_ context.Context, pdf []byte) (crypto.PublicKey, error) {
+// VerifyReportPDF checks relazione.pdf's PAdES signatures: first exactly one signature, valid, then nothing but
+// valid document time-stamps (PAdES B-LTA), so that together they cover the whole file. It returns the signer's
+// public key, which bundle.Verify compares with the checkpoint key, and whether time-stamps were appended.
+func VerifyReportPDF(_ context.Context, pdf []byte) (crypto.PublicKey, bool, error) {
 	sigs, err := pades.Verify(pdf)
 	switch {
 	case err != nil:
-		return nil, err
-	case len(sigs) != 1:
-		return nil, fmt.Errorf("the report carries %d signatures, want 1", len(sigs))
-	case !sigs[0].WholeDocument:
-		return nil, errors.New("bytes were added to the report after its signature")
+		return nil, false, err
+	case len(sigs) == 0:
+		return nil, false, errors.New("the report is not signed")
+	case sigs[0].SubFilter == docTimeStamp:
+		return nil, false, errors.New("the report's first signature is a document time-stamp, not the appliance's")
+	case !sigs[len(sigs)-1].WholeDocument:
+		return nil, false, errors.New("bytes were added to the report after its last signature")
 	}
-	return sigs[0].Signer.PublicKey, nil
+	for _, s := range sigs[1:] {
+		if s.SubFilter != docTimeStamp {
+			return nil, false, fmt.Errorf("the report carries a second signature (%s, field %q): want one, then only document time-stamps",
+				s.SubFilter, s.Field)
+		}
+	}
+	return sigs[0].Signer.PublicKey, len(sigs) > 1, nil
 }
+
+// docTimeStamp is the /SubFilter of a PAdES document time-stamp.
+const docTimeStamp = "ETSI.RFC3161"
 
 // TimestampVerifier returns a bundle.TimestampVerifier that checks RFC 3161 tokens over SHA-256 against the PEM
 // roots caPEM.
