@@ -133,7 +133,7 @@ $ D=$(mktemp -d) && cp relazione.pdf "$D/r.pdf" && (cd "$D" && pdfsig -dump r.pd
 > cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.der" && \
 > signer=$(pdfsig relazione.pdf | sed -n '/^Signature #1:/,/^Signature #2:/s/^  - Signer full Distinguished Name: //p') && \
 > openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | (cd "$D" && csplit -s -z -f cert - '/-----BEGIN CERTIFICATE-----/' '{*}') && \
-> for c in "$D"/cert*; do openssl x509 -in "$c" -noout -pubkey | openssl pkey -pubin -outform DER | cmp -s - "$D/key.der" && \
+> for c in "$D"/cert*; do openssl x509 -in "$c" -noout -pubkey 2>/dev/null | openssl pkey -pubin -outform DER | cmp -s - "$D/key.der" && \
 > openssl x509 -in "$c" -noout -subject -nameopt RFC2253 | grep -qxF "subject=$signer" && echo "Firmatario della relazione: OK"; \
 > done | grep -x "Firmatario della relazione: OK"
 {{end}}`))
