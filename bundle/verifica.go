@@ -120,7 +120,8 @@ $ D=$(mktemp -d) && cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.
 8. La relazione (relazione.pdf) appartiene a questa consegna ed è firmata dalla chiave dell'apparecchio. La sua
    impronta è registrata nel manifesto (blocco "report") e in SHA256SUMS (passo 1), che la foglia del giornale
    registra. La firma PAdES dell'apparecchio è la prima e deve essere valida; dopo di essa possono seguire
-   soltanto marche temporali del documento (ETSI.RFC3161, PAdES B-LTA), che l'impronta del manifesto vincola;
+   soltanto marche temporali del documento (ETSI.RFC3161, PAdES B-LTA: pdfsig le mostra di tipo "unknown" e
+   non le convalida; le verifica attesta verify), che l'impronta del manifesto vincola;
    l'ultima firma copre l'intero documento (pdfsig, di poppler-utils; senza un'autorità configurata nel
    sistema l'emittente del certificato risulta sconosciuto). Tra i certificati della firma, quello del
    firmatario (il nome che pdfsig indica) deve avere la chiave di proofs/vkey, cioè la chiave che firma il
@@ -128,7 +129,7 @@ $ D=$(mktemp -d) && cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.
 $ sed -n '/^  "report": {$/,/^  }/p' manifest.json | grep -q "\"sha256\": \"$(sha256sum < relazione.pdf | cut -c1-64)\"" && echo "Relazione registrata nel manifesto: OK"
 $ D=$(mktemp -d) && pdfsig relazione.pdf > "$D/sig.txt"; sed -n '/^Signature #1:/,/^Signature #2:/p' "$D/sig.txt" | grep -q "Signature Validation: Signature is Valid" && \
 > grep -q "Total document signed" "$D/sig.txt" && \
-> test "$(grep -c '^Signature #' "$D/sig.txt")" -eq "$((1 + $(grep -c 'Signature Type: ETSI.RFC3161' "$D/sig.txt")))" && echo "Firma della relazione: OK"
+> test "$(grep -cE 'Signature Type: (ETSI.CAdES.detached|adbe.pkcs7.detached)' "$D/sig.txt")" -eq 1 && echo "Firma della relazione: OK"
 $ D=$(mktemp -d) && cp relazione.pdf "$D/r.pdf" && (cd "$D" && pdfsig -dump r.pdf > /dev/null) && \
 > cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.der" && \
 > signer=$(pdfsig relazione.pdf | sed -n '/^Signature #1:/,/^Signature #2:/s/^  - Signer full Distinguished Name: //p') && \
