@@ -137,3 +137,36 @@ func checkReportPDF(_ context.Context, pdf []byte) (crypto.PublicKey, bool, erro
 	}
 	return nil, false, errors.New("bytes after the last signature")
 }
+
+// A delivery made before reports carried a certificate chain and document time-stamps keeps the first wording of
+// VERIFICA.txt's step 8: it stays valid; any other text still fails the instructions check.
+func TestEarlierVerificaWordingStaysValid(t *testing.T) {
+	f := newFixture(t)
+	m := f.chatManifest(t, 51, 10)
+	pdf := signedPDF(t, f.key, "relazione "+m.Acquisition.ID)
+	AttachReport(m, pdf)
+	folder := f.deliver(t, m, Delivery{Report: pdf}, WriteOptions{})
+	opts := VerifyOptions{Key: f.j.VerifierKey(), VerifyPDF: checkReportPDF}
+	r, err := Verify(t.Context(), folder, opts)
+	if err != nil {
+		t.Fatalf("delivery: %v\n%s", err, r.Text())
+	}
+	parts := verificaParts{Report: true, ReportV1: true}
+	if c := r.Find(CheckAttestationBinding); len(c) > 0 && c[0].Outcome != Skip {
+		parts.Attestation = true
+	}
+	earlier, err := encodeVerifica(r.Manifest, parts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(earlier, mustRead(t, filepath.Join(folder, verificaFile))) {
+		t.Fatal("the earlier wording is the current one: nothing to test")
+	}
+	mustWrite(t, filepath.Join(folder, verificaFile), earlier)
+	if r, err := Verify(t.Context(), folder, opts); err != nil {
+		t.Fatalf("delivery with the earlier VERIFICA.txt: %v\n%s", err, r.Text())
+	}
+	mustWrite(t, filepath.Join(folder, verificaFile), append(earlier, "\n$ echo ok\n"...))
+	r, err = Verify(t.Context(), folder, opts)
+	failedCheck(t, r, err, CheckInstructions, verificaFile)
+}

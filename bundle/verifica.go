@@ -11,6 +11,10 @@ type verificaParts struct {
 	Attestation bool // proofs/attestation
 	Timestamp   bool // proofs/checkpoint.tsr
 	Report      bool // relazione.pdf
+	// ReportV1 selects the first wording of step 8 (one signature, one certificate), which deliveries carried
+	// before reports could be enrolled (a certificate chain) and archived (document time-stamps): Verify accepts
+	// it, new deliveries carry the current one.
+	ReportV1 bool
 }
 
 // verificaTmpl is VERIFICA.txt. Every line starting with "$ " begins a command and the lines after it starting
@@ -117,7 +121,19 @@ $ D=$(mktemp -d) && cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.
    marcatura (TSA.pem, fornito dall'autorità, non da questa cartella):
      openssl ts -verify -token_in -in proofs/checkpoint.tsr -data proofs/checkpoint -CAfile TSA.pem
 {{end}}{{if .Report}}
-8. La relazione (relazione.pdf) appartiene a questa consegna ed è firmata dalla chiave dell'apparecchio. La sua
+{{if .ReportV1}}8. La relazione (relazione.pdf) appartiene a questa consegna ed è firmata dalla chiave dell'apparecchio. La sua
+   impronta è registrata nel manifesto (blocco "report") e in SHA256SUMS (passo 1), che la foglia del giornale
+   registra; la firma PAdES deve essere una sola, valida, e coprire l'intero documento (pdfsig, di
+   poppler-utils; l'emittente del certificato risulta sconosciuto perché il certificato è della chiave
+   dell'apparecchio); il certificato del firmatario, unico nella firma, deve avere la chiave di proofs/vkey,
+   cioè la chiave che firma il checkpoint{{if .Attestation}} e che il TPM ha certificato al passo 6{{end}}.
+$ sed -n '/^  "report": {$/,/^  }/p' manifest.json | grep -q "\"sha256\": \"$(sha256sum < relazione.pdf | cut -c1-64)\"" && echo "Relazione registrata nel manifesto: OK"
+$ pdfsig relazione.pdf | grep -q "Signature Validation: Signature is Valid" && pdfsig relazione.pdf | grep -q "Total document signed" && test "$(pdfsig relazione.pdf | grep -c '^Signature #')" -eq 1 && echo "Firma della relazione: OK"
+$ D=$(mktemp -d) && cp relazione.pdf "$D/r.pdf" && (cd "$D" && pdfsig -dump r.pdf > /dev/null) && \
+> test "$(openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | grep -c 'BEGIN CERTIFICATE')" -eq 1 && \
+> cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.der" && \
+> openssl pkcs7 -inform DER -in "$D/r.pdf.sig0" -print_certs | openssl x509 -noout -pubkey | openssl pkey -pubin -outform DER | cmp - "$D/key.der" && echo "Firmatario della relazione: OK"
+{{else}}8. La relazione (relazione.pdf) appartiene a questa consegna ed è firmata dalla chiave dell'apparecchio. La sua
    impronta è registrata nel manifesto (blocco "report") e in SHA256SUMS (passo 1), che la foglia del giornale
    registra. La firma PAdES dell'apparecchio è la prima e deve essere valida; dopo di essa possono seguire
    soltanto marche temporali del documento (ETSI.RFC3161, PAdES B-LTA: pdfsig le mostra di tipo "unknown" e
@@ -137,7 +153,7 @@ $ D=$(mktemp -d) && cp relazione.pdf "$D/r.pdf" && (cd "$D" && pdfsig -dump r.pd
 > for c in "$D"/cert*; do openssl x509 -in "$c" -noout -pubkey 2>/dev/null | openssl pkey -pubin -outform DER | cmp -s - "$D/key.der" && \
 > openssl x509 -in "$c" -noout -subject -nameopt RFC2253 | grep -qxF "subject=$signer" && echo "Firmatario della relazione: OK"; \
 > done | grep -x "Firmatario della relazione: OK"
-{{end}}`))
+{{end}}{{end}}`))
 
 func encodeVerifica(m *Manifest, parts verificaParts) ([]byte, error) {
 	var b bytes.Buffer

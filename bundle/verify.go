@@ -457,7 +457,12 @@ func (v *verifier) instructions() {
 	if !ok {
 		return
 	}
-	want, err := encodeVerifica(v.m, verificaParts{Attestation: v.hasAttestation(), Timestamp: v.has(tsrFile), Report: v.m.Report != nil})
+	parts := verificaParts{Attestation: v.hasAttestation(), Timestamp: v.has(tsrFile), Report: v.m.Report != nil}
+	want, err := encodeVerifica(v.m, parts)
+	if err == nil && !bytes.Equal(data, want) && parts.Report {
+		parts.ReportV1 = true
+		want, err = encodeVerifica(v.m, parts)
+	}
 	if err != nil || !bytes.Equal(data, want) {
 		v.fail(CheckInstructions, verificaFile, "instructions.verifica-txt-is-not-the")
 		return
