@@ -56,7 +56,13 @@ need() { command -v "$1" >/dev/null || { echo "image: $1 is missing (make setup-
 for t in mmdebstrap mksquashfs veritysetup sfdisk mkfs.fat mcopy mmd objcopy sbsign openssl cpio; do need "$t"; done
 [ "$(id -u)" -eq 0 ] || { echo "image: the build runs as root (mmdebstrap --mode=root)" >&2; exit 1; }
 
-rm -rf "$W"
+root=$W/root
+if [ "${IMAGE_REUSE_ROOT:-}" = 1 ] && [ -f "$W/packages.tsv" ]; then
+	reuse=1 # development only: the root of the last build, with image/rootfs laid over it again
+else
+	reuse=0
+	rm -rf "$W"
+fi
 mkdir -p "$W" "$DEBCACHE" "$KEYS"
 
 echo "image: attesta (-tags nosim, CGO_ENABLED=0), version $VERSION"
@@ -75,8 +81,11 @@ for k in PK KEK db; do
 	openssl x509 -in "$KEYS/$k.crt" -outform DER -out "$W/$k.der"
 done
 
+if [ $reuse = 1 ]; then
+	echo "image: root file system: the last build's (IMAGE_REUSE_ROOT=1, not for release)"
+	image/customize.sh "$root" "$W" "$VERSION" --overlay
+else
 echo "image: root file system (mmdebstrap $SUITE)"
-root=$W/root
 mmdebstrap --mode=root --variant=essential --format=directory --quiet \
 	--aptopt='APT::Install-Recommends "false"' --dpkgopt='path-exclude=/usr/share/man/*' \
 	--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
@@ -95,11 +104,13 @@ mmdebstrap --mode=root --variant=essential --format=directory --quiet \
 	--customize-hook="image/customize.sh \"\$1\" '$W' '$VERSION'" \
 	"$SUITE" "$root" "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" \
 	"deb ${MIRROR%/debian}/debian-security $SUITE-security main"
+fi
 
 kver=$(cat "$W/kernel.version")
 
 echo "image: initrd"
 ird=$W/initrd
+rm -rf "$ird"
 mkdir -p "$ird"/{bin,dev,proc,sys,root,etc,lib/modules}
 cp image/initrd/init "$ird/init"
 cp "$W/busybox" "$ird/bin/busybox"
@@ -109,7 +120,7 @@ find "$ird" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 	gzip -9n >"$W/initrd.img"
 
 echo "image: root slot (squashfs + dm-verity)"
-mksquashfs "$root" "$W/root.sqfs" -noappend -quiet -comp zstd -Xcompression-level 19 -b 1M \
+env -u SOURCE_DATE_EPOCH mksquashfs "$root" "$W/root.sqfs" -noappend -quiet -comp zstd -Xcompression-level 6 -b 1M \
 	-reproducible -mkfs-time "$SOURCE_DATE_EPOCH" -all-time "$SOURCE_DATE_EPOCH" -processors 2 \
 	-e "$root/proc" -e "$root/sys" -e "$root/dev" >/dev/null
 # The squashfs is padded to 4 KiB; the hash tree follows it in the same partition.
