@@ -114,6 +114,7 @@ rm -rf "$ird"
 mkdir -p "$ird"/{bin,dev,proc,sys,root,etc,lib/modules}
 cp image/initrd/init "$ird/init"
 cp "$W/busybox" "$ird/bin/busybox"
+ln -s busybox "$ird/bin/sh"
 cp -a "$W/initrd-extra/." "$ird/"
 find "$ird" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 (cd "$ird" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc --reproducible --owner=0:0) |
