@@ -112,6 +112,9 @@ wait_listener() {
 	done
 }
 
+# report: the boot report's lines, without the console's prefixes (time, unit).
+report() { tr -d '\r' <"$T/boot1.console" | grep -ao 'attesta-\(pcr\|root\|listen\) .*'; }
+
 console_tail() { echo "---- $1 console (last 30 lines)"; tail -n 30 "$T/$1.console" | tr -d '\r'; echo ----; }
 
 # 1. First boot.
@@ -126,17 +129,17 @@ else
 fi
 if wait_console boot1 'attesta-boot-report done' 300; then
 	for i in 4 7 11; do
-		got=$(grep -a "^attesta-pcr $i " "$T/boot1.console" | tr -d '\r' | awk '{print $3}' | head -1)
+		got=$(report | awk -v i="$i" '$1 == "attesta-pcr" && $2 == i {print tolower($3); exit}')
 		want=$(jq -r ".pcrs[\"$i\"]" "$OUT/attesta.pcrs.json")
 		if [ "$got" = "$want" ]; then pass "PCR $i is the predicted $want"; else fail "PCR $i is $got, predicted $want"; fi
 	done
-	rootline=$(grep -a '^attesta-root ' "$T/boot1.console" | tr -d '\r' | head -1)
+	rootline=$(report | grep '^attesta-root ' | head -1)
 	if [[ $rootline =~ ^attesta-root\ /dev/mapper/root\ squashfs\ ro[,\ ] ]]; then
 		pass "the root is read-only: $rootline"
 	else
 		fail "the root is not the read-only verity device: $rootline"
 	fi
-	others=$(grep -a '^attesta-listen ' "$T/boot1.console" | tr -d '\r' | awk '{print $2, $3}' |
+	others=$(report | grep '^attesta-listen ' | awk '{print $2, $3}' |
 		grep -Ev ' (127\.[0-9.]+|\[::1\]):[0-9]+$' | grep -Ev '^tcp (0\.0\.0\.0|\[::\]):8443$' |
 		grep -Ev '^udp [^ ]*:(68|546)$' || true)
 	if [ -z "$others" ]; then
