@@ -113,7 +113,7 @@ wait_listener() {
 }
 
 # report: the boot report's lines, without the console's prefixes (time, unit).
-report() { tr -d '\r' <"$T/boot1.console" | grep -ao 'attesta-\(pcr\|root\|listen\) .*'; }
+report() { tr -d '\r' <"$T/boot1.console" | grep -ao 'attesta-\(pcr\|root\|listen\|kiosk\) .*'; }
 
 console_tail() { echo "---- $1 console (last 30 lines)"; tail -n 30 "$T/$1.console" | tr -d '\r'; echo ----; }
 
@@ -127,7 +127,12 @@ else
 	fail "first boot: the public listener did not answer within ${BOOT_TIMEOUT}s"
 	console_tail boot1
 fi
-if wait_console boot1 'attesta-boot-report done' 300; then
+if wait_console boot1 'attesta-boot-report done' 600; then
+	if report | grep -q '^attesta-kiosk connected'; then
+		pass "the kiosk (cage + Chromium) is connected to the touch UI inside the box"
+	else
+		fail "the kiosk is not connected to the touch UI"
+	fi
 	for i in 4 7 11; do
 		got=$(report | awk -v i="$i" '$1 == "attesta-pcr" && $2 == i {print tolower($3); exit}')
 		want=$(jq -r ".pcrs[\"$i\"]" "$OUT/attesta.pcrs.json")
