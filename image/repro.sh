@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+export IMAGE_VERSION=${IMAGE_VERSION:-$(git describe --always --tags)}
 mkdir -p build/keys
 for r in a b; do
 	rm -rf "build/repro-$r"
