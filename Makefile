@@ -52,3 +52,19 @@ fuzz:
 # The short pass for CI: 5 s per target, nothing kept.
 fuzz-short:
 	GO=$(GO) FUZZTIME=5s FUZZTIME_PARSERS=5s FUZZ_KEEP=no ./scripts/fuzz
+
+# The appliance OS image (image/, README "Appliance image"): build/attesta.img and what comes with it, booted under
+# qemu (TCG) + swtpm with Secure Boot by image-test. Both run as root; setup-image installs their Debian packages.
+.PHONY: setup-image image image-repro image-test
+setup-image:
+	./scripts/setup --image
+
+image: setup-image
+	./image/build.sh
+
+# Two builds from the same commit (and keys) must give the same bytes.
+image-repro: setup-image
+	./image/repro.sh
+
+image-test: setup-image
+	./image/test.sh

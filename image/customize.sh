@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# mmdebstrap's customize hook for the appliance image (called by image/build.sh): ROOT is the root file system
+# being built, WORK the build's work folder, VERSION the image's version. It lays the appliance's own files over
+# the packages, locks the system down, and takes out what goes into the UKI (kernel, the initrd's pieces).
+{
+set -euo pipefail
+root=$1 work=$2 version=$3 only_overlay=${4:-}
+here=$(cd "$(dirname "$0")" && pwd)
+inroot() { chroot "$root" "$@"; }
+
+# The appliance's files and binary.
+cp -a "$here/rootfs/." "$root/"
+install -m 0755 "$work/attesta" "$root/usr/bin/attesta"
+
+# Users with fixed ids: the service, the kiosk; tss owns the TPM device.
+inroot getent group tss >/dev/null || inroot groupadd --system --gid 989 tss
+inroot id attesta >/dev/null 2>&1 ||
+	inroot useradd --system --uid 990 --user-group --home-dir /var/lib/attesta --no-create-home --shell /usr/sbin/nologin attesta
+inroot id kiosk >/dev/null 2>&1 || inroot useradd --system --uid 991 --user-group --home-dir /run/kiosk --no-create-home \
+	--shell /usr/sbin/nologin --groups video,render,input kiosk
+# No password works for anyone, root included (nobody logs in: there is no getty, no sshd).
+inroot usermod --lock root
+sed -i 's/^root:[^:]*:/root:!*:/' "$root/etc/shadow"
+
+# What runs, and what never does.
+inroot systemctl enable attesta.service attesta-kiosk.service attesta-boot-report.service nftables.service \
+	systemd-networkd.service systemd-resolved.service systemd-timesyncd.service >/dev/null
+inroot systemctl set-default graphical.target >/dev/null 2>&1
+inroot systemctl mask getty@.service serial-getty@.service autovt@.service console-getty.service \
+	container-getty@.service emergency.service rescue.service emergency.target rescue.target \
+	debug-shell.service ctrl-alt-del.target systemd-firstboot.service \
+	systemd-pcrphase.service systemd-pcrphase-sysinit.service systemd-pcrphase-initrd.service \
+	e2scrub_all.timer e2scrub_reap.service >/dev/null
+ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+echo attesta >"$root/etc/hostname"
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+if [ -n "${IMAGE_NTP:-}" ]; then
+	mkdir -p "$root/etc/systemd/timesyncd.conf.d"
+	printf '[Time]\nNTP=%s\n' "$IMAGE_NTP" >"$root/etc/systemd/timesyncd.conf.d/attesta.conf"
+fi
+
+# The initrd's pieces besides busybox: veritysetup with its libraries, the storage modules in load order.
+initrd_pieces() {
+	local kver extra
+	kver=$(basename "$(ls -d "$root"/lib/modules/*)")
+	extra=$work/initrd-extra
+	rm -rf "$extra"
+	mkdir -p "$extra/bin" "$extra/lib/modules" "$extra/etc"
+	cp -L "$root/usr/sbin/veritysetup" "$extra/bin/veritysetup"
+	inroot ldd /usr/sbin/veritysetup | grep -o '/[^ ]*' | LC_ALL=C sort -u | while read -r lib; do
+		mkdir -p "$extra$(dirname "$lib")"
+		cp -L "$root$lib" "$extra$lib"
+	done
+	: >"$extra/etc/modules.order"
+	inroot modprobe -a -S "$kver" --show-depends virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme dm_verity squashfs |
+		awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' | while read -r ko; do
+		cp "$root$ko" "$extra/lib/modules/"
+		basename "$ko" >>"$extra/etc/modules.order"
+	done
+}
+
+# (--overlay: a development rebuild on the root of the last build, IMAGE_REUSE_ROOT=1; the rest is done already.)
+if [ "$only_overlay" = --overlay ]; then
+	initrd_pieces
+	exit 0
+fi
+
+# The image's identity, also the UKI's .osrel.
+. "$root/usr/lib/os-release"
+cat >"$root/usr/lib/os-release.attesta" <<EOF
+PRETTY_NAME="Attesta appliance $version (Debian $VERSION_ID)"
+NAME="Attesta appliance"
+ID=attesta
+ID_LIKE=debian
+VERSION_ID=$VERSION_ID
+IMAGE_ID=attesta
+IMAGE_VERSION=$version
+HOME_URL="https://github.com/attesta/attesta"
+EOF
+mv "$root/usr/lib/os-release.attesta" "$root/usr/lib/os-release"
+
+# The kernel goes into the UKI; the initrd is built from busybox, veritysetup and the storage modules.
+kver=$(basename "$(ls -d "$root"/lib/modules/*)")
+echo "$kver" >"$work/kernel.version"
+# Kernel modules a studio's small x86 box cannot use (wireless, sound, cameras and TV, datacentre storage and
+# networks, other file systems, discrete GPUs other than Intel's): half the modules' size.
+mods=$root/lib/modules/$kver/kernel
+rm -rf "$mods"/sound "$mods"/drivers/media "$mods"/drivers/infiniband "$mods"/drivers/net/wireless \
+	"$mods"/drivers/staging "$mods"/drivers/isdn "$mods"/drivers/gpu/drm/amd "$mods"/drivers/gpu/drm/nouveau \
+	"$mods"/drivers/gpu/drm/radeon "$mods"/net/wireless "$mods"/net/mac80211 "$mods"/net/bluetooth \
+	"$mods"/drivers/bluetooth "$mods"/drivers/iio "$mods"/drivers/net/can "$mods"/net/ceph
+find "$mods/drivers/scsi" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
+find "$mods/drivers/net/ethernet" -mindepth 1 -maxdepth 1 -type d ! -name intel ! -name realtek -exec rm -rf {} +
+find "$mods/fs" -mindepth 1 -maxdepth 1 -type d ! -name ext4 ! -name jbd2 ! -name squashfs ! -name fat \
+	! -name nls ! -name erofs ! -name fuse ! -name isofs ! -name udf ! -name exfat -exec rm -rf {} +
+inroot depmod "$kver"
+cp "$root/boot/vmlinuz-$kver" "$work/vmlinuz"
+cp "$root/bin/busybox" "$work/busybox"
+initrd_pieces
+
+# The manifest: every package, its version and the SHA-256 of the .deb it came from.
+inroot dpkg --purge busybox-static >/dev/null
+inroot dpkg-query -W -f '${Package}\t${Version}\t${Architecture}\n' | LC_ALL=C sort | while IFS=$'\t' read -r p v a; do
+	deb=$(ls "$root/var/cache/apt/archives/${p}_${v//:/%3a}_${a}.deb" 2>/dev/null || true)
+	sum=-
+	[ -n "$deb" ] && sum=$(sha256sum <"$deb" | cut -d' ' -f1)
+	printf '%s\t%s\t%s\t%s\n' "$p" "$v" "$a" "$sum"
+done >"$work/packages.tsv"
+deb=$(ls "$root"/var/cache/apt/archives/busybox-static_*.deb)
+printf 'busybox-static (initrd only)\t%s\tamd64\t%s\n' "$(basename "$deb" | cut -d_ -f2)" \
+	"$(sha256sum <"$deb" | cut -d' ' -f1)" >>"$work/packages.tsv"
+
+# What the running system does not need, and what would differ from one build to the next.
+rm -rf "$root"/boot/* "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/* \
+	"$root"/var/cache/debconf/*-old "$root"/var/lib/dpkg/*-old "$root"/var/cache/ldconfig/aux-cache \
+	"$root"/etc/initramfs-tools "$root"/usr/share/initramfs-tools
+find "$root/var/cache" -mindepth 1 -maxdepth 1 ! -name apt -exec rm -rf {} +
+exit
+}
