@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/evidence"
@@ -74,7 +75,8 @@ func TestDemoChatGolden(t *testing.T) {
 	in := demoChat(t)
 	for _, lang := range []i18n.Lang{i18n.IT, i18n.EN} {
 		t.Run(string(lang), func(t *testing.T) {
-			path, _ := render(t, in, report.Options{Lang: string(lang), Kind: report.Personalizzata})
+			path, _ := render(t, in, report.Options{Lang: string(lang), Kind: report.Personalizzata,
+				Now: in.Manifest.Acquisition.FinishedAt.Time.Add(2 * time.Minute)})
 			page1, err := tool(t, "pdftotext", "-layout", "-enc", "UTF-8", "-f", "1", "-l", "1", path, "-")
 			if err != nil {
 				t.Fatal(err)
