@@ -145,6 +145,9 @@ objcopy \
 	--add-section .linux="$W/vmlinuz" --change-section-vma .linux=0x2000000 \
 	--add-section .initrd="$W/initrd.img" --change-section-vma .initrd=0x3000000 \
 	"$stub" "$W/attesta-a.unsigned.efi"
+# objcopy writes the current time into the PE header (it ignores SOURCE_DATE_EPOCH): set it, so that PCR 4 and the
+# image are the same for two builds of one commit.
+"$W/imagetool" stamp -epoch "$SOURCE_DATE_EPOCH" "$W/attesta-a.unsigned.efi"
 sbsign --key "$KEYS/db.key" --cert "$KEYS/db.crt" --output "$W/attesta-a.efi" "$W/attesta-a.unsigned.efi" 2>/dev/null
 # The PCR 4 prediction rests on imagetool's Authenticode hash: it must be the digest sbsign signed.
 sbattach --detach "$W/attesta-a.sig" "$W/attesta-a.efi" >/dev/null

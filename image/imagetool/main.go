@@ -4,6 +4,7 @@
 //	imagetool vars   -in OVMF_VARS_4M.fd -owner GUID -pk PK.der -kek KEK.der -db DB.der -out ovmf_vars.fd
 //	imagetool pcrs   -uki FILE.efi -owner GUID -pk PK.der -kek KEK.der -db DB.der -version V [-part NAME=FILE]... -out FILE.json
 //	imagetool authenticode FILE.efi
+//	imagetool stamp -epoch SECONDS FILE.efi
 //
 // esl writes an EFI_SIGNATURE_LIST holding one X.509 certificate. vars enrolls the Secure Boot keys (PK, KEK, db)
 // into a copy of OVMF's empty variable store by appending authenticated variables to it, so that the firmware boots
@@ -11,6 +12,7 @@
 // and the keys, the sha256 PCR values that a genuine boot of the image under that firmware produces: PCR 4 (the boot
 // application, measured by its Authenticode hash), PCR 7 (the Secure Boot state and the db entry that allowed the
 // image) and PCR 11 (the sections of the UKI, measured by systemd-stub), and records the SHA-256 of each partition.
+// stamp sets a PE file's build time to SOURCE_DATE_EPOCH (objcopy writes the current time), before it is signed.
 package main
 
 import (
@@ -30,7 +32,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: imagetool esl|vars|pcrs|authenticode ...")
+		fmt.Fprintln(os.Stderr, "usage: imagetool esl|vars|pcrs|authenticode|stamp ...")
 		os.Exit(2)
 	}
 	var err error
@@ -43,6 +45,8 @@ func main() {
 		err = runPCRs(os.Args[2:])
 	case "authenticode":
 		err = runAuthenticode(os.Args[2:])
+	case "stamp":
+		err = runStamp(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
@@ -410,4 +414,24 @@ func runPCRs(args []string) error {
 		return err
 	}
 	return os.WriteFile(*out, append(b, '\n'), 0o644)
+}
+
+func runStamp(args []string) error {
+	fs := flag.NewFlagSet("stamp", flag.ContinueOnError)
+	epoch := fs.Uint("epoch", 0, "the build time to write, in seconds since 1970 (SOURCE_DATE_EPOCH)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 || *epoch == 0 || *epoch > 0xffffffff {
+		return errors.New("usage: imagetool stamp -epoch SECONDS FILE.efi")
+	}
+	path := fs.Arg(0)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := stampPE(raw, uint32(*epoch)); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return os.WriteFile(path, raw, 0o644)
 }

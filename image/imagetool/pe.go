@@ -82,3 +82,36 @@ func (p *peImage) authenticode() []byte {
 	}
 	return h.Sum(nil)
 }
+
+// stampPE writes epoch into a PE file's COFF TimeDateStamp and recomputes its optional header's CheckSum. objcopy
+// (binutils 2.40) writes the current time there and ignores SOURCE_DATE_EPOCH, which made two builds of the same
+// commit differ in the UKI, and so in PCR 4 and the image.
+func stampPE(raw []byte, epoch uint32) error {
+	if len(raw) < 0x40 {
+		return fmt.Errorf("not a PE file: %d bytes", len(raw))
+	}
+	peOff := int(binary.LittleEndian.Uint32(raw[0x3c:]))
+	checksum := peOff + 4 + 20 + 64
+	if peOff < 0 || checksum+4 > len(raw) || string(raw[peOff:peOff+4]) != "PE\x00\x00" {
+		return fmt.Errorf("not a PE file: no PE signature at offset %#x", peOff)
+	}
+	binary.LittleEndian.PutUint32(raw[peOff+8:], epoch)
+	binary.LittleEndian.PutUint32(raw[checksum:], 0)
+	binary.LittleEndian.PutUint32(raw[checksum:], peChecksum(raw))
+	return nil
+}
+
+// peChecksum is the PE image checksum (as IMAGEHLP's CheckSumMappedFile computes it) of raw, whose CheckSum field
+// must be zero: the 16-bit little-endian words summed with end-around carry, plus the file's length.
+func peChecksum(raw []byte) uint32 {
+	var sum uint32
+	for i := 0; i < len(raw); i += 2 {
+		w := uint32(raw[i])
+		if i+1 < len(raw) {
+			w |= uint32(raw[i+1]) << 8
+		}
+		sum += w
+		sum = (sum & 0xffff) + (sum >> 16)
+	}
+	return sum + uint32(len(raw))
+}
