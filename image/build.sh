@@ -53,7 +53,7 @@ PACKAGES=(
 )
 
 need() { command -v "$1" >/dev/null || { echo "image: $1 is missing (make setup-image)" >&2; exit 1; }; }
-for t in mmdebstrap mksquashfs veritysetup sfdisk mkfs.fat mcopy mmd objcopy sbsign openssl cpio; do need "$t"; done
+for t in mmdebstrap mksquashfs veritysetup sfdisk mkfs.fat mcopy mmd objcopy sbsign faketime openssl cpio; do need "$t"; done
 [ "$(id -u)" -eq 0 ] || { echo "image: the build runs as root (mmdebstrap --mode=root)" >&2; exit 1; }
 
 root=$W/root
@@ -148,7 +148,9 @@ objcopy \
 # objcopy writes the current time into the PE header (it ignores SOURCE_DATE_EPOCH): set it, so that PCR 4 and the
 # image are the same for two builds of one commit.
 "$W/imagetool" stamp -epoch "$SOURCE_DATE_EPOCH" "$W/attesta-a.unsigned.efi"
-sbsign --key "$KEYS/db.key" --cert "$KEYS/db.crt" --output "$W/attesta-a.efi" "$W/attesta-a.unsigned.efi" 2>/dev/null
+# sbsign puts the current time in the signature (signingTime): a clock stopped at SOURCE_DATE_EPOCH keeps it fixed.
+TZ=UTC faketime "$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')" \
+	sbsign --key "$KEYS/db.key" --cert "$KEYS/db.crt" --output "$W/attesta-a.efi" "$W/attesta-a.unsigned.efi" 2>/dev/null
 # The PCR 4 prediction rests on imagetool's Authenticode hash: it must be the digest sbsign signed.
 sbattach --detach "$W/attesta-a.sig" "$W/attesta-a.efi" >/dev/null
 signed=$(openssl asn1parse -inform DER -in "$W/attesta-a.sig" | grep -m1 -o 'HEX DUMP\]:[0-9A-F]\{64\}$' | cut -d: -f2)
