@@ -220,11 +220,6 @@ func (r *renderer) field(label, value string, monoValue bool) {
 	}
 }
 
-// row prints one row of a table whose columns have the given widths, kept on one page.
-func (r *renderer) row(widths []float64, cells []string, style string) {
-	r.rowStyled(widths, cells, nil, func(int) { r.font(style, 8.5) })
-}
-
 // rowUnder is row in a table with header head, which a row that starts a new page repeats.
 func (r *renderer) rowUnder(widths []float64, cells, head []string) {
 	r.rowStyled(widths, cells, head, func(int) { r.font("", 8.5) })

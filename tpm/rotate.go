@@ -71,7 +71,8 @@ func (t *TPM) NewSigningKey(ctx context.Context) (*PendingKey, error) {
 	}
 	id.EKCerts, id.EKCert = t.id.EKCerts, t.id.EKCert
 	pending := filepath.Join(t.stateDir, PendingDir)
-	if err := durable.MkdirAll(pending, 0o700); err == nil {
+	err = durable.MkdirAll(pending, 0o700)
+	if err == nil {
 		err = writeState(pending, rec, blob)
 	}
 	if err != nil {

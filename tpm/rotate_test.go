@@ -120,3 +120,17 @@ func TestPendingKeySurvivesARestart(t *testing.T) {
 		t.Fatalf("a pending key is left after the commit: %v, %v", none, err)
 	}
 }
+
+// A new key whose pending state cannot be saved is refused: a key that a crash would lose is never handed out.
+func TestNewSigningKeyFailsWhenItsStateCannotBeSaved(t *testing.T) {
+	dir := t.TempDir()
+	tp := openT(t, simBackend(), dir)
+	provisionT(t, tp)
+	if err := os.WriteFile(filepath.Join(dir, PendingDir), []byte("not a folder"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := tp.NewSigningKey(t.Context()); err == nil || p != nil {
+		t.Fatalf("NewSigningKey with an unwritable pending folder: %v, %v; want an error", p, err)
+	}
+	signAndVerify(t, tp, "after the refused rotation")
+}
