@@ -93,6 +93,9 @@ func newRewrite(doc *document) (*rewrite, error) {
 	w := &rewrite{doc: doc, offsets: map[int]xrefEntry{}, next: doc.size}
 	delta := int64(len(pdfaHeader) - hdr)
 	for n, e := range doc.objects {
+		// New objects are numbered after every object the file has, whatever its trailer's /Size claims: a
+		// smaller /Size would make a new object take the number of one already referenced.
+		w.next = max(w.next, n+1)
 		if !e.free && e.off >= int64(hdr) {
 			w.offsets[n] = xrefEntry{off: e.off + delta, gen: e.gen}
 		}
