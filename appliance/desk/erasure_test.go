@@ -34,44 +34,9 @@ const erasureAdminPIN = "97531864"
 // none active), and opening one answers 410 Gone and journals nothing.
 func TestErasureLeavesNoPersonalData(t *testing.T) {
 	ctx := t.Context()
-	sc := webtest.MustDefaultScenario("basic")
-	wa := webtest.NewServer(sc)
-	t.Cleanup(wa.Close)
-	dir, out := t.TempDir(), t.TempDir()
 	// No Logger: the appliance logs to DataDir/attesta.log, which the search below reads too.
-	a, err := appliance.Open(ctx, appliance.Config{DataDir: dir, TPM: "sim", WhatsAppWebURL: wa.URL()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if err := a.Desk().OpenJobs(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Desk().StopJobs)
-	creds, err := appliance.LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := a.UIServer(creds, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
-		t.Fatal(err)
-	}
-	a.Desk().Config().LinkTimeout = time.Minute
-
-	caseID := webCase(t, a)
-	list, phones := replicaListText(sc)
-	j, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j = waitJob(t, a, j.ID); j.State != ui.JobDone {
-		t.Fatalf("session ended %s: %s", j.State, j.Error)
-	}
+	ws := webSessionThroughUI(t, "")
+	a, dir, out, ts, srv, caseID, j, phones, sc := ws.a, ws.dir, ws.out, ws.ts, ws.srv, ws.caseID, ws.job, ws.phones, ws.sc
 	var folders []string
 	for _, c := range j.Chats {
 		if c.Folder != "" {
@@ -240,4 +205,63 @@ func uiDo(t *testing.T, c *http.Client, method, u string) (*http.Response, strin
 func sha256Hex(token string) string {
 	sum := sha256.Sum256([]byte(token))
 	return hex.EncodeToString(sum[:])
+}
+
+// webSession is an appliance on the WhatsApp Web replica with its touch UI served, after one remote session of a
+// new case that the client's own phone linked.
+type webSession struct {
+	a      *appliance.Appliance
+	dir    string // the data folder
+	out    string // the deliveries folder
+	ts     *httptest.Server
+	srv    *ui.Server
+	caseID string
+	job    ui.JobInfo
+	phones []string // the numbers of the session's list
+	sc     *webtest.Scenario
+}
+
+// webSessionThroughUI opens the appliance (adb at adb, when given), serves its touch UI and runs the session to
+// its end.
+func webSessionThroughUI(t *testing.T, adb string) webSession {
+	t.Helper()
+	ctx := t.Context()
+	sc := webtest.MustDefaultScenario("basic")
+	wa := webtest.NewServer(sc)
+	t.Cleanup(wa.Close)
+	dir, out := t.TempDir(), t.TempDir()
+	a, err := appliance.Open(ctx, appliance.Config{DataDir: dir, TPM: "sim", WhatsAppWebURL: wa.URL(), ADB: adb})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if err := a.Desk().OpenJobs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Desk().StopJobs)
+	creds, err := appliance.LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := a.UIServer(creds, out) // the deliveries folder and the share links of the touch UI
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
+		t.Fatal(err)
+	}
+	a.Desk().Config().LinkTimeout = time.Minute
+
+	caseID := webCase(t, a)
+	list, phones := replicaListText(sc)
+	j, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = waitJob(t, a, j.ID); j.State != ui.JobDone {
+		t.Fatalf("session ended %s: %s", j.State, j.Error)
+	}
+	return webSession{a: a, dir: dir, out: out, ts: ts, srv: srv, caseID: caseID, job: j, phones: phones, sc: sc}
 }

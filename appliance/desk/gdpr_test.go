@@ -17,7 +17,6 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/appliance/desk"
-	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
 )
@@ -188,43 +187,8 @@ func TestNoAcquisitionBeforeNoticeOrMandate(t *testing.T) {
 // on, and its answer are journaled.
 func TestSubjectAccessThenErasure(t *testing.T) {
 	ctx := t.Context()
-	sc := webtest.MustDefaultScenario("basic")
-	wa := webtest.NewServer(sc)
-	t.Cleanup(wa.Close)
-	dir, out := t.TempDir(), t.TempDir()
-	a, err := appliance.Open(ctx, appliance.Config{DataDir: dir, TPM: "sim", WhatsAppWebURL: wa.URL(), ADB: "127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if err := a.Desk().OpenJobs(ctx); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Desk().StopJobs)
-	creds, err := appliance.LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := a.UIServer(creds, out) // the deliveries folder and the share links of the touch UI
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
-		t.Fatal(err)
-	}
-	a.Desk().Config().LinkTimeout = time.Minute
-
-	caseID := webCase(t, a)
-	list, phones := replicaListText(sc)
-	j, err := a.Desk().StartWebSession(ctx, ui.WebSession{Case: caseID, List: list, Operator: "tecnico"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j = waitJob(t, a, j.ID); j.State != ui.JobDone {
-		t.Fatalf("session ended %s: %s", j.State, j.Error)
-	}
+	ws := webSessionThroughUI(t, "127.0.0.1:1")
+	a, dir, out, ts, srv, caseID, phones := ws.a, ws.dir, ws.out, ws.ts, ws.srv, ws.caseID, ws.phones
 	subject := phones[slices.IndexFunc(phones, func(p string) bool { return p != clientAccount })] // a correspondent
 	// Another client's case names the same number in its list, and is on legal hold.
 	nc := goodCase()
