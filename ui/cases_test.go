@@ -365,8 +365,8 @@ func TestCaseStringsTranslated(t *testing.T) {
 		data, err := assets.ReadFile("assets/pages/" + name + ".tmpl")
 		must(t, err)
 		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
-			if _, ok := english[m[1]]; !ok {
-				t.Errorf("%s.tmpl: %q has no English", name, m[1])
+			if !texts.Has(m[1]) {
+				t.Errorf("%s.tmpl: %q has no text", name, m[1])
 			}
 		}
 	}

@@ -262,7 +262,7 @@ func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "cross-origin request refused", slog.String("path", r.URL.Path),
 			slog.String("origin", r.Header.Get("Origin")), slog.String("remote", r.RemoteAddr))
-		httpError(w, r, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
+		httpError(w, r, "core.request-from-another-origin", http.StatusForbidden)
 	}))
 	return cop
 }
@@ -313,9 +313,9 @@ func (s *Server) require(role Role, next http.Handler, background bool) http.Han
 		case got == RoleNone && r.Method == http.MethodGet && !background && r.Header.Get("Accept") != "text/event-stream":
 			http.Redirect(w, r, "/lock", http.StatusSeeOther)
 		case got == RoleNone:
-			httpError(w, r, "accesso richiesto", http.StatusUnauthorized)
+			httpError(w, r, "core.sign-in-required", http.StatusUnauthorized)
 		default:
-			httpError(w, r, "non consentito a questo ruolo", http.StatusForbidden)
+			httpError(w, r, "core.not-allowed-for-this", http.StatusForbidden)
 		}
 	})
 }
@@ -434,5 +434,5 @@ func (s *Server) credentials() Credentials {
 // fail logs an internal error and answers without its details.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
-	httpError(w, r, "errore interno", http.StatusInternalServerError)
+	httpError(w, r, "core.internal-error", http.StatusInternalServerError)
 }
