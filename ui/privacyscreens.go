@@ -345,13 +345,13 @@ var privacyTexts = map[string]i18n.Text{
 		IT: "Scegliere il file del mandato firmato (PDF o foto, fino a 20 MB).",
 		EN: "Choose the file of the signed mandate (PDF or photo, up to 20 MB)."},
 	"privacy.access": {
-		IT: "access",
+		IT: "accesso",
 		EN: "access"},
 	"privacy.erasure": {
-		IT: "erasure",
+		IT: "cancellazione",
 		EN: "erasure"},
 	"privacy.restriction": {
-		IT: "restriction",
+		IT: "limitazione",
 		EN: "restriction"},
 	"privacy.data-protection": {
 		IT: "Protezione dati",
