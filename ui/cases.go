@@ -165,12 +165,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 // renderCase shows the case named in the path with d's form state; an unknown case is a 404.
 func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, code int, d casePageData) {
 	c, err := s.cfg.Cases.Case(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "case.unknown-case", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-case") {
 		return
 	}
 	d.Case, d.MaxChats, d.Jobs = c, evidence.MaxListChats, nil
@@ -194,16 +189,9 @@ func (s *Server) setHold(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err := s.cfg.Cases.SetHold(r.Context(), r.PathValue("id"), hold, s.operator(r), reason)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "case.unknown-case", http.StatusNotFound)
-	case errors.Is(err, ErrInvalid):
+	s.done(w, r, err, "case.unknown-case", func(err error) {
 		s.renderCase(w, r, http.StatusUnprocessableEntity, casePageData{HoldErrors: errorLines(err), HoldReason: reason})
-	case err != nil:
-		s.fail(w, r, err)
-	default:
-		http.Redirect(w, r, "/cases/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
-	}
+	}, "/cases/"+url.PathEscape(r.PathValue("id")))
 }
 
 // startSession imports the acquisition list, typed or uploaded, and starts the remote session that captures it.

@@ -175,8 +175,7 @@ func TestPagesInEnglish(t *testing.T) {
 // TestLanguageSwitch chooses English with the layout's button and sees the home screen and an error in English.
 func TestLanguageSwitch(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	resp, err := c.PostForm(f.ts.URL+"/lang", map[string][]string{"lang": {"en"}, "back": {"/home"}})
 	must(t, err)
 	resp.Body.Close()
@@ -227,31 +226,17 @@ func TestCatalogsDoNotConflict(t *testing.T) {
 // format is Italian in both languages (its field names are the file's), so it is taken out first.
 func TestPagesSpeakOneLanguage(t *testing.T) {
 	listFormat := strings.NewReplacer("numero;nominativo;dal;al", "", "numero: …; nominativo: …; messaggi: dal … al …", "")
-	f := newFixture(t)
-	populate(t, f)
-	admin := f.client(t)
-	f.login(t, admin, adminPIN)
 	missingKey := regexp.MustCompile(`⟦[^⟧]*⟧`)
 	markup := regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
-	for _, lang := range langs {
-		for _, p := range []string{"/lock", "/home", "/phones", "/phones/R58M123ABC", "/phones/emulator-5556",
-			"/journal", "/journal?from=0", "/attestations", "/admin", "/deliveries", "/cases", "/cases/new", "/cases/C-0001",
-			"/cases/C-0001/accesses", "/jobs",
-			"/admin/privacy"} {
-			resp, body := f.do(t, admin, http.MethodGet, p, map[string]string{"Cookie": langCookie + "=" + string(lang)})
-			if resp.StatusCode != http.StatusOK {
-				t.Errorf("%s %s: %s", lang, p, resp.Status)
-				continue
-			}
-			if k := missingKey.FindString(body); k != "" {
-				t.Errorf("%s %s: a key without text: %s", lang, p, k)
-			}
-			text := listFormat.Replace(html.UnescapeString(markup.ReplaceAllString(body, "\n")))
-			for _, line := range i18n.Foreign(lang, text) {
-				t.Errorf("%s %s: reads as the other language: %q", lang, p, line)
-			}
+	eachScreen(t, func(lang Lang, p, body string) {
+		if k := missingKey.FindString(body); k != "" {
+			t.Errorf("%s %s: a key without text: %s", lang, p, k)
 		}
-	}
+		text := listFormat.Replace(html.UnescapeString(markup.ReplaceAllString(body, "\n")))
+		for _, line := range i18n.Foreign(lang, text) {
+			t.Errorf("%s %s: reads as the other language: %q", lang, p, line)
+		}
+	})
 }
 
 func FuzzLangOf(f *testing.F) {

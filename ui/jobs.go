@@ -79,12 +79,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
 // renderJob shows the job named in the path with d's messages; an unknown job is a 404.
 func (s *Server) renderJob(w http.ResponseWriter, r *http.Request, code int, d jobPageData) {
 	j, err := s.cfg.Jobs.Job(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "case.unknown-session", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-session") {
 		return
 	}
 	d.Job = newJobView(r, j)
@@ -113,27 +108,16 @@ func (s *Server) resumeJob(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 	err := s.cfg.Jobs.CancelJob(r.Context(), r.PathValue("id"), s.operator(r))
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "case.unknown-session", http.StatusNotFound)
-	case errors.Is(err, ErrInvalid):
+	s.done(w, r, err, "case.unknown-session", func(err error) {
 		s.renderJob(w, r, http.StatusConflict, jobPageData{Errors: errorLines(err)})
-	case err != nil:
-		s.fail(w, r, err)
-	default:
-		http.Redirect(w, r, "/jobs/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
-	}
+	}, "/jobs/"+url.PathEscape(r.PathValue("id")))
 }
 
 // jobRemote makes the one-time link for the client and shows it on the job page, once.
 func (s *Server) jobRemote(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	j, err := s.cfg.Jobs.Job(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "case.unknown-session", http.StatusNotFound)
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-session") {
 		return
 	}
 	// NewRemoteLink would create a missing feed: a job without one in memory has no QR code to show.

@@ -181,16 +181,9 @@ func (s *Server) caseMandate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	err = s.cfg.Privacy.RecordMandate(r.Context(), r.PathValue("id"), PaperMandate{Name: hdr.Filename, Data: data, Operator: s.operator(r)})
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "case.unknown-case", http.StatusNotFound)
-	case errors.Is(err, ErrInvalid):
+	s.done(w, r, err, "case.unknown-case", func(err error) {
 		s.renderCase(w, r, http.StatusUnprocessableEntity, casePageData{MandateErrors: errorLines(err)})
-	case err != nil:
-		s.fail(w, r, err)
-	default:
-		http.Redirect(w, r, "/cases/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
-	}
+	}, "/cases/"+url.PathEscape(r.PathValue("id")))
 }
 
 // accessesData is the report of accesses to a case's personal data.
@@ -207,12 +200,7 @@ func (s *Server) caseAccesses(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	entries, err := s.cfg.Privacy.AccessReport(r.Context(), id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "case.unknown-case", http.StatusNotFound)
-	case err != nil:
-		s.fail(w, r, err)
-	default:
+	if s.found(w, r, err, "case.unknown-case") {
 		s.render(w, r, http.StatusOK, "accesses", accessesData{Case: id, Entries: entries})
 	}
 }

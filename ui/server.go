@@ -436,3 +436,29 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
 	httpError(w, r, "core.internal-error", http.StatusInternalServerError)
 }
+
+// found says whether err, the backend's answer about the case or job named in the request, is nil; otherwise it
+// has answered: a 404 with the text of unknown when the backend does not know it, a 500 for any other error.
+func (s *Server) found(w http.ResponseWriter, r *http.Request, err error, unknown string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrNotFound):
+		httpError(w, r, unknown, http.StatusNotFound)
+	default:
+		s.fail(w, r, err)
+	}
+	return false
+}
+
+// done answers a form posted on the case or job named in the request, after the backend's err: what found answers
+// for an unknown one or a failure, invalid(err) for ErrInvalid, and on success back to the page at back.
+func (s *Server) done(w http.ResponseWriter, r *http.Request, err error, unknown string, invalid func(error), back string) {
+	if errors.Is(err, ErrInvalid) && !errors.Is(err, ErrNotFound) {
+		invalid(err)
+		return
+	}
+	if s.found(w, r, err, unknown) {
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
+}
