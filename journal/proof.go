@@ -15,7 +15,9 @@ func (j *Journal) InclusionProof(ctx context.Context, index, treeSize uint64) (t
 		return nil, fmt.Errorf("journal: inclusion proof of leaf %d in tree size %d: %w", index, treeSize, ErrOutOfRange)
 	}
 	return prove(j, treeSize, fmt.Sprintf("inclusion proof of leaf %d in tree size %d", index, treeSize),
-		func(r tlog.HashReader) (tlog.RecordProof, error) { return tlog.ProveRecord(int64(treeSize), int64(index), r) })
+		func(r tlog.HashReader) (tlog.RecordProof, error) {
+			return tlog.ProveRecord(int64(treeSize), int64(index), r)
+		})
 }
 
 // ConsistencyProof returns the RFC 6962 proof that the tree of size oldSize
@@ -25,7 +27,9 @@ func (j *Journal) ConsistencyProof(ctx context.Context, oldSize, newSize uint64)
 		return nil, fmt.Errorf("journal: consistency proof %d→%d: %w", oldSize, newSize, ErrOutOfRange)
 	}
 	return prove(j, newSize, fmt.Sprintf("consistency proof %d→%d", oldSize, newSize),
-		func(r tlog.HashReader) (tlog.TreeProof, error) { return tlog.ProveTree(int64(newSize), int64(oldSize), r) })
+		func(r tlog.HashReader) (tlog.TreeProof, error) {
+			return tlog.ProveTree(int64(newSize), int64(oldSize), r)
+		})
 }
 
 // prove runs fn over the stored hashes of the tree of size size; what names the proof in an error.
