@@ -142,4 +142,14 @@ func drive(pin *gpiotest.Pin, start time.Time, steps []step) {
 	}
 }
 
+// setStates sets the panel's states in turn; an error ends the test.
+func setStates(t *testing.T, p *Panel, states ...State) {
+	t.Helper()
+	for _, s := range states {
+		if err := p.SetState(s); err != nil {
+			t.Fatalf("SetState(%v): %v", s, err)
+		}
+	}
+}
+
 func level(p *gpiotest.Pin) gpio.Level { return p.Read() }

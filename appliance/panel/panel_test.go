@@ -88,11 +88,7 @@ func TestSetState(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, s := range tt.calls {
-				if err := p.SetState(s); err != nil {
-					t.Fatalf("SetState(%v): %v", s, err)
-				}
-			}
+			setStates(t, p, tt.calls...)
 			for i, s := range []State{Ready, Working, Attention, Tampered} {
 				if got := level(leds[s]); got != tt.want[i] {
 					t.Errorf("LED %v = %v, want %v", s, got, tt.want[i])
@@ -122,12 +118,7 @@ func TestClearTamper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SetState(Ready); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetState(Tampered); err != nil {
-		t.Fatal(err)
-	}
+	setStates(t, p, Ready, Tampered)
 	if !p.Tampered() || p.State() != Ready {
 		t.Fatalf("after Tampered: state %v, tampered %v", p.State(), p.Tampered())
 	}
@@ -189,11 +180,7 @@ func TestMissingLEDs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, s := range []State{Working, Tampered, Ready} {
-		if err := p.SetState(s); err != nil {
-			t.Fatalf("SetState(%v) with LEDs missing: %v", s, err)
-		}
-	}
+	setStates(t, p, Working, Tampered, Ready) // with LEDs missing
 	if level(ready) != on {
 		t.Fatal("ready LED off")
 	}
