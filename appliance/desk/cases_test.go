@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/appliance/desk"
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
@@ -143,18 +144,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	expired, held, empty := ids[0], ids[1], ids[2]
 	var refs = map[string]blob.Ref{}
 	for _, id := range []string{expired, held} {
-		acq, err := a.Certify().StartAcquisition(ctx, id, "test", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		art, err := acq.AddArtifact(ctx, "screenshot", strings.NewReader("pixels of "+id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		refs[id] = art.Ref
-		if _, err := acq.Finish(ctx, "complete"); err != nil {
-			t.Fatal(err)
-		}
+		refs[id] = appliancetest.Acquire(t, a.Certify(), id, "pixels of "+id).Ref
 	}
 	if err := a.Desk().SetHold(ctx, held, true, "avv. Bianchi", "giudizio pendente"); err != nil {
 		t.Fatal(err)
