@@ -75,14 +75,8 @@ func TestCasesJournalNoPersonalDataAndSurviveRestart(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	a := openSim(t, dir)
-	first, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := newCase(t, a)
+	second := newCase(t, a)
 	if first.ID == second.ID || !strings.HasSuffix(first.ID, "-0001") || !strings.HasSuffix(second.ID, "-0002") {
 		t.Fatalf("case ids %s, %s; want consecutive numbers", first.ID, second.ID)
 	}
@@ -135,10 +129,7 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	var ids []string
 	for range 3 {
-		c, err := a.Desk().CreateCase(ctx, goodCase())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := newCase(t, a)
 		ids = append(ids, c.ID)
 	}
 	expired, held, empty := ids[0], ids[1], ids[2]
