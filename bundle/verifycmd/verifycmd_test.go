@@ -19,16 +19,7 @@ import (
 // and the printed report stays a page long, naming the first failures and counting the rest.
 func TestManyExtraEntriesPrintAPage(t *testing.T) {
 	ctx := t.Context()
-	mk, err := bundletest.NewMaker(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mk.Close()
-	man, src := bundletest.Manifest(7)
-	folder, err := mk.Deliver(ctx, man, src, bundle.Delivery{}, bundle.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mk, folder := bundletest.Delivered(t, 7)
 	var good bytes.Buffer
 	if err := bundle.WriteZip(ctx, &good, folder); err != nil {
 		t.Fatal(err)
@@ -38,7 +29,7 @@ func TestManyExtraEntriesPrintAPage(t *testing.T) {
 	writeZipWithExtras(t, path, good.Bytes(), filepath.Base(folder), extra)
 
 	var out bytes.Buffer
-	err = Run(ctx, &out, path, bundle.VerifyOptions{Key: mk.VKey()}, "en")
+	err := Run(ctx, &out, path, bundle.VerifyOptions{Key: mk.VKey()}, "en")
 	if !errors.Is(err, bundle.ErrInvalid) {
 		t.Fatalf("Run: %v, want ErrInvalid", err)
 	}
