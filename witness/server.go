@@ -79,16 +79,26 @@ func NewServer(opts ServerOptions) (*Server, error) {
 		s.log = slog.New(slog.DiscardHandler)
 	}
 	for _, k := range opts.Logs {
-		v, err := fnote.NewVerifier(strings.TrimSpace(k))
-		if err != nil {
-			return nil, fmt.Errorf("witness: log key %q: %w", k, err)
+		if err := s.AddLog(k); err != nil {
+			return nil, err
 		}
-		if _, dup := s.logs[v.Name()]; dup {
-			return nil, fmt.Errorf("witness: two keys for the log %q", v.Name())
-		}
-		s.logs[v.Name()] = v
 	}
 	return s, nil
+}
+
+// AddLog makes the witness cosign the checkpoints of one more log, given its verifier key.
+func (s *Server) AddLog(vkey string) error {
+	v, err := fnote.NewVerifier(strings.TrimSpace(vkey))
+	if err != nil {
+		return fmt.Errorf("witness: log key %q: %w", vkey, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, dup := s.logs[v.Name()]; dup {
+		return fmt.Errorf("witness: two keys for the log %q", v.Name())
+	}
+	s.logs[v.Name()] = v
+	return nil
 }
 
 // VerifierKey is the witness's verifier key, to give to verifiers (attesta verify --witness).
@@ -179,7 +189,9 @@ func (s *Server) AddCheckpoint(body []byte) (status int, contentType string, ans
 		return http.StatusBadRequest, "", nil, err
 	}
 	origin, _, _ := bytes.Cut(req.Checkpoint, []byte("\n"))
+	s.mu.Lock()
 	v, ok := s.logs[string(origin)]
+	s.mu.Unlock()
 	if !ok {
 		return http.StatusNotFound, "", nil, fmt.Errorf("unknown log %q", truncate(string(origin)))
 	}
@@ -270,4 +282,12 @@ func truncate(s string) string {
 		return s[:80] + "…"
 	}
 	return s
+}
+
+// WriteVerifierKey writes the witness's verifier key, one line, to path (replacing it: it is public).
+func (s *Server) WriteVerifierKey(path string) error {
+	if err := durable.Replace(path, []byte(s.vkey+"\n"), 0o644); err != nil {
+		return fmt.Errorf("witness: verifier key: %w", err)
+	}
+	return nil
 }
