@@ -93,7 +93,7 @@ func NewClient(opts ClientOptions) (*Client, error) {
 	return c, nil
 }
 
-// IDOf names a witness key: "<name>+<key hash>".
+// IDOf names a witness key: "<name>+<key hash>", as cosig.Cosigners does.
 func IDOf(v note.Verifier) string { return fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash()) }
 
 // Result is what each witness answered to a submission.

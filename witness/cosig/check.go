@@ -54,7 +54,18 @@ func Check(file []byte, cp *format.Checkpoint, logV note.Verifier, witnesses []n
 			return nil, fmt.Errorf("%w: consistency %d→%d: %v", ErrNotWitnessed, cp.Size, wcp.Size, err)
 		}
 	}
-	w := &Witnessed{Checkpoint: wcp}
+	ids, err := Cosigners(req.Checkpoint, witnesses)
+	if err != nil {
+		return nil, err
+	}
+	return &Witnessed{Checkpoint: wcp, Witnesses: ids}, nil
+}
+
+// Cosigners returns which of witnesses cosigned the note (each key once, as "<name>+<key hash>"): a restore or an
+// auditor holding a cosigned checkpoint counts its witnesses with it. A line by one of witnesses that does not
+// verify is an error wrapping ErrNotWitnessed, not a missing cosignature.
+func Cosigners(noteText []byte, witnesses []note.Verifier) ([]string, error) {
+	var ids []string
 	seen := map[string]bool{}
 	for _, v := range witnesses {
 		id := fmt.Sprintf("%s+%08x", v.Name(), v.KeyHash())
@@ -62,15 +73,15 @@ func Check(file []byte, cp *format.Checkpoint, logV note.Verifier, witnesses []n
 			continue
 		}
 		seen[id] = true
-		_, err := note.Open(req.Checkpoint, note.VerifierList(v))
+		_, err := note.Open(noteText, note.VerifierList(v))
 		var unv *note.UnverifiedNoteError
 		switch {
 		case err == nil:
-			w.Witnesses = append(w.Witnesses, id)
+			ids = append(ids, id)
 		case errors.As(err, &unv):
 		default:
 			return nil, fmt.Errorf("%w: cosignature by %s: %v", ErrNotWitnessed, id, err)
 		}
 	}
-	return w, nil
+	return ids, nil
 }
