@@ -2,6 +2,8 @@ package appliance
 
 import (
 	"bytes"
+	"context"
+	"github.com/attesta/attesta/internal/testwait"
 	"io"
 	"log/slog"
 	"net/http"
@@ -132,4 +134,41 @@ func httptestPost(t *testing.T, url string, body []byte) (*http.Response, error)
 		return nil, err
 	}
 	return http.DefaultClient.Do(req)
+}
+
+// TestRunWitnessesSubmitsTheNewestCheckpoint: serve's loop submits the newest checkpoint at once, and the witness's
+// cosignature lands in the store.
+func TestRunWitnessesSubmitsTheNewestCheckpoint(t *testing.T) {
+	ws, err := witness.NewServer(witness.ServerOptions{Dir: t.TempDir(), Name: "witness.test/loop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(ws)
+	defer ts.Close()
+	a, err := Open(t.Context(), Config{DataDir: t.TempDir(), TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Witnesses: []WitnessConfig{{URL: ts.URL, VKey: ws.VerifierKey()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	if err := ws.AddLog(a.Journal().VerifierKey()); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := a.Journal().Checkpoint(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { a.RunWitnesses(ctx); close(done) }()
+	st, err := witness.OpenStore(filepath.Join(a.cfg.DataDir, "witness", "cosignatures"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	testwait.Until(t, "the newest checkpoint cosigned", func() bool {
+		c, err := st.Latest()
+		return err == nil && c.Size == cp.Size
+	})
+	cancel()
+	<-done
 }

@@ -40,7 +40,7 @@ type Server struct {
 	dir    string
 	signer note.Signer
 	vkey   string
-	logs   map[string]note.Verifier // by origin
+	logs   map[string][]note.Verifier // by origin: every key the log signed with (a rotation, a restored box)
 	log    *slog.Logger
 	mu     sync.Mutex
 }
@@ -74,7 +74,7 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{dir: opts.Dir, signer: signer, vkey: vkey, logs: map[string]note.Verifier{}, log: opts.Logger}
+	s := &Server{dir: opts.Dir, signer: signer, vkey: vkey, logs: map[string][]note.Verifier{}, log: opts.Logger}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -86,7 +86,9 @@ func NewServer(opts ServerOptions) (*Server, error) {
 	return s, nil
 }
 
-// AddLog makes the witness cosign the checkpoints of one more log, given its verifier key.
+// AddLog makes the witness cosign the checkpoints of one more log, given its verifier key; a second key for the
+// same origin (the log's key was rotated, or the box restored onto a new TPM) is accepted beside the first, and a
+// key already known changes nothing.
 func (s *Server) AddLog(vkey string) error {
 	v, err := fnote.NewVerifier(strings.TrimSpace(vkey))
 	if err != nil {
@@ -94,11 +96,28 @@ func (s *Server) AddLog(vkey string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, dup := s.logs[v.Name()]; dup {
-		return fmt.Errorf("witness: two keys for the log %q", v.Name())
+	for _, old := range s.logs[v.Name()] {
+		if old.KeyHash() == v.KeyHash() {
+			return nil
+		}
 	}
-	s.logs[v.Name()] = v
+	s.logs[v.Name()] = append(s.logs[v.Name()], v)
 	return nil
+}
+
+// parseCheckpoint verifies a checkpoint note under any of the log's keys.
+func parseCheckpoint(text []byte, keys []note.Verifier) (*format.Checkpoint, error) {
+	var err error
+	for _, v := range keys {
+		var cp *format.Checkpoint
+		if cp, err = format.ParseCheckpoint(text, v); err == nil {
+			return cp, nil
+		}
+		if !errors.Is(err, format.ErrBadSignature) {
+			return nil, err
+		}
+	}
+	return nil, err
 }
 
 // VerifierKey is the witness's verifier key, to give to verifiers (attesta verify --witness).
@@ -134,7 +153,8 @@ func LoadOrCreateKey(path, name string) (string, error) {
 	return skey, nil
 }
 
-// VerifierKeyOf returns the verifier key of an Ed25519 note signing key ("PRIVATE+KEY+<name>+<hash>+<base64>").
+// VerifierKeyOf returns the cosignature/v1 verifier key (type 0x04, c2sp.org/tlog-cosignature) of an Ed25519 note
+// signing key ("PRIVATE+KEY+<name>+<hash>+<base64>"): its key hash is the one cosignature lines carry.
 func VerifierKeyOf(skey string) (string, error) {
 	parts := strings.SplitN(strings.TrimSpace(skey), "+", 5)
 	if len(parts) != 5 || parts[0] != "PRIVATE" || parts[1] != "KEY" {
@@ -146,6 +166,9 @@ func VerifierKeyOf(skey string) (string, error) {
 	}
 	pub := ed25519.NewKeyFromSeed(raw[1:]).Public().(ed25519.PublicKey)
 	vkey, err := note.NewEd25519VerifierKey(parts[2], pub)
+	if err == nil {
+		vkey, err = fnote.VKeyToCosignatureV1(vkey)
+	}
 	if err != nil {
 		return "", fmt.Errorf("witness: signing key: %w", err)
 	}
@@ -190,12 +213,12 @@ func (s *Server) AddCheckpoint(body []byte) (status int, contentType string, ans
 	}
 	origin, _, _ := bytes.Cut(req.Checkpoint, []byte("\n"))
 	s.mu.Lock()
-	v, ok := s.logs[string(origin)]
+	keys := s.logs[string(origin)]
 	s.mu.Unlock()
-	if !ok {
+	if len(keys) == 0 {
 		return http.StatusNotFound, "", nil, fmt.Errorf("unknown log %q", truncate(string(origin)))
 	}
-	cp, err := format.ParseCheckpoint(req.Checkpoint, v)
+	cp, err := parseCheckpoint(req.Checkpoint, keys)
 	switch {
 	case errors.Is(err, format.ErrBadSignature):
 		return http.StatusForbidden, "", nil, err
@@ -209,7 +232,7 @@ func (s *Server) AddCheckpoint(body []byte) (status int, contentType string, ans
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	prev, err := s.latest(cp.Origin, v)
+	prev, err := s.latest(cp.Origin, keys)
 	if err != nil {
 		return http.StatusInternalServerError, "", nil, err
 	}
@@ -262,7 +285,7 @@ func (s *Server) statePath(origin string) string {
 }
 
 // latest returns the checkpoint last cosigned for origin, nil for none.
-func (s *Server) latest(origin string, v note.Verifier) (*format.Checkpoint, error) {
+func (s *Server) latest(origin string, keys []note.Verifier) (*format.Checkpoint, error) {
 	b, err := os.ReadFile(s.statePath(origin))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -270,7 +293,7 @@ func (s *Server) latest(origin string, v note.Verifier) (*format.Checkpoint, err
 	if err != nil {
 		return nil, fmt.Errorf("witness: state of %s: %w", origin, err)
 	}
-	cp, err := format.ParseCheckpoint(b, v)
+	cp, err := parseCheckpoint(b, keys)
 	if err != nil {
 		return nil, fmt.Errorf("witness: state of %s (%s): %w", origin, s.statePath(origin), err)
 	}

@@ -149,3 +149,26 @@ func (s *Store) LastSize(id string) (uint64, error) {
 	}
 	return 0, nil
 }
+
+// Latest returns the newest stored checkpoint with at least one cosignature (its note with every cosignature line),
+// fs.ErrNotExist when none is stored: what a mirror publishes beside the tiles, and what a restore checks the
+// rebuilt journal against.
+func (s *Store) Latest() (*Cosigned, error) {
+	sizes, err := s.Sizes()
+	if err != nil {
+		return nil, err
+	}
+	for i := len(sizes) - 1; i >= 0; i-- {
+		c, err := s.Get(sizes[i])
+		if err != nil {
+			return nil, err
+		}
+		if len(c.Witnesses) > 0 {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("witness: store %s: no cosigned checkpoint: %w", s.dir, fs.ErrNotExist)
+}
+
+// Dir is the store's directory (DataDir/witness/cosignatures on an appliance).
+func (s *Store) Dir() string { return s.dir }

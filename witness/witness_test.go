@@ -2,7 +2,9 @@ package witness
 
 import (
 	"errors"
+	"github.com/attesta/attesta/internal/testpki"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -46,6 +48,13 @@ func testCosign(t *testing.T, im impl) {
 	}
 	if n, err := c.store.LastSize(IDOf(wv)); err != nil || n != cp2.Size {
 		t.Fatalf("stored size for the witness: %d, %v; want %d", n, err, cp2.Size)
+	}
+	latest, err := c.store.Latest()
+	if err != nil || latest.Size != cp2.Size {
+		t.Fatalf("latest cosigned: %+v, %v; want size %d", latest, err, cp2.Size)
+	}
+	if ids, err := cosig.Cosigners(latest.Note, []note.Verifier{wv}); err != nil || len(ids) != 1 {
+		t.Fatalf("cosigners of the latest: %q, %v", ids, err)
 	}
 	// Each cosignature is journaled.
 	var journaled int
@@ -208,5 +217,38 @@ func testHostile(t *testing.T, im impl) {
 		t.Fatalf("honest checkpoint after hostile requests: HTTP %d %q", status, answer)
 	} else if _, err := cosig.ParseSignatures([]byte(answer)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestServerKeyRotation: our witness follows a log whose key was rotated (or a box restored onto a new TPM) once
+// the new key is added beside the old one; before that, the new key's checkpoint is refused (403).
+func TestServerKeyRotation(t *testing.T) {
+	ctx := t.Context()
+	b := newBox(t, nil)
+	s, err := NewServer(ServerOptions{Dir: t.TempDir(), Name: "witness.test/rot", Logs: []string{b.j.VerifierKey()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s)
+	defer ts.Close()
+	c := b.client(t, Peer{URL: ts.URL, VKey: s.VerifierKey()})
+	if _, err := c.Submit(ctx, b.grow(t, 10, "a")); err != nil {
+		t.Fatal(err)
+	}
+	_, cp, err := b.j.Rotate(ctx, testpki.Key(t), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Submit(ctx, cp); !errors.Is(err, ErrRefused) {
+		t.Fatalf("checkpoint under an unknown new key: %v, want ErrRefused", err)
+	}
+	if err := s.AddLog(b.j.VerifierKey()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddLog(b.j.VerifierKey()); err != nil { // twice: no change
+		t.Fatal(err)
+	}
+	if _, err := c.Submit(ctx, b.grow(t, 3, "b")); err != nil {
+		t.Fatalf("after the new key was added: %v", err)
 	}
 }

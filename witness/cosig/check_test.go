@@ -144,3 +144,27 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// TestVerifier: witness keys of type 0x01 and 0x04 with their right hashes are taken; a wrong hash, another type,
+// or a malformed key is refused.
+func TestVerifier(t *testing.T) {
+	_, vkey, err := note.GenerateKey(rand.Reader, "witness.test/k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v4, err := fnote.VKeyToCosignatureV1(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{vkey, v4, v4 + "\n"} {
+		if _, err := Verifier(k); err != nil {
+			t.Errorf("%q: %v", k, err)
+		}
+	}
+	wrongHash := func(k string) string { return k[:len("witness.test/k+")] + "00000000" + k[len("witness.test/k+00000000"):] }
+	for _, k := range []string{wrongHash(vkey), wrongHash(v4), "witness.test/k+00000000+AgAA", "nonsense", "a+b+c", ""} {
+		if _, err := Verifier(k); err == nil {
+			t.Errorf("%q accepted", k)
+		}
+	}
+}

@@ -213,9 +213,18 @@ func Verifier(vkey string) (note.Verifier, error) {
 	if raw[0] != 0x01 && raw[0] != 0x04 {
 		return nil, fmt.Errorf("cosig: witness key %q: type %#02x, want an Ed25519 cosignature key (0x01 or 0x04)", truncate(vkey), raw[0])
 	}
-	v, err := fnote.NewVerifierForCosignatureV1(strings.TrimSpace(vkey))
+	vkey = strings.TrimSpace(vkey)
+	if raw[0] == 0x01 {
+		if _, err := note.NewVerifier(vkey); err != nil { // checks the key hash
+			return nil, fmt.Errorf("cosig: witness key %q: %w", truncate(vkey), err)
+		}
+	}
+	v, err := fnote.NewVerifierForCosignatureV1(vkey)
 	if err != nil {
 		return nil, fmt.Errorf("cosig: witness key %q: %w", truncate(vkey), err)
+	}
+	if raw[0] == 0x04 && rest[:strings.IndexByte(rest, '+')] != fmt.Sprintf("%08x", v.KeyHash()) {
+		return nil, fmt.Errorf("cosig: witness key %q: key hash does not match the key (%08x)", truncate(vkey), v.KeyHash())
 	}
 	return v, nil
 }
