@@ -24,21 +24,7 @@ import (
 // the witness's key, and the cosignature is journaled.
 func TestWitnessedAndroidDelivery(t *testing.T) {
 	ctx := t.Context()
-	ws, err := witness.NewServer(witness.ServerOptions{Dir: t.TempDir(), Name: "witness.test/studio"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(ws)
-	defer ts.Close()
-	a, err := Open(ctx, Config{DataDir: t.TempDir(), TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Witnesses: []WitnessConfig{{URL: ts.URL, VKey: ws.VerifierKey()}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if err := ws.AddLog(a.Journal().VerifierKey()); err != nil {
-		t.Fatal(err)
-	}
+	a, ws := openWitnessed(t)
 	backup, key := backupFixture(t)
 	outcomes, err := a.Certify().ExtractAndroidBackup(ctx, certify.AndroidBackupJob{
 		Backup: backup, Key: key, List: testList(t), MaxMessages: 5, Case: "case-1", Operator: "tecnico", OutDir: t.TempDir(),
@@ -139,21 +125,7 @@ func httptestPost(t *testing.T, url string, body []byte) (*http.Response, error)
 // TestRunWitnessesSubmitsTheNewestCheckpoint: serve's loop submits the newest checkpoint at once, and the witness's
 // cosignature lands in the store.
 func TestRunWitnessesSubmitsTheNewestCheckpoint(t *testing.T) {
-	ws, err := witness.NewServer(witness.ServerOptions{Dir: t.TempDir(), Name: "witness.test/loop"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(ws)
-	defer ts.Close()
-	a, err := Open(t.Context(), Config{DataDir: t.TempDir(), TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Witnesses: []WitnessConfig{{URL: ts.URL, VKey: ws.VerifierKey()}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	if err := ws.AddLog(a.Journal().VerifierKey()); err != nil {
-		t.Fatal(err)
-	}
+	a, _ := openWitnessed(t)
 	cp, err := a.Journal().Checkpoint(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -171,4 +143,26 @@ func TestRunWitnessesSubmitsTheNewestCheckpoint(t *testing.T) {
 	})
 	cancel()
 	<-done
+}
+
+// openWitnessed opens an appliance on the simulator whose configuration names one witness (our server, on
+// loopback), which knows the appliance's key.
+func openWitnessed(t *testing.T) (*Appliance, *witness.Server) {
+	t.Helper()
+	ws, err := witness.NewServer(witness.ServerOptions{Dir: t.TempDir(), Name: "witness.test/studio"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(ws)
+	t.Cleanup(ts.Close)
+	a, err := Open(t.Context(), Config{DataDir: t.TempDir(), TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Witnesses: []WitnessConfig{{URL: ts.URL, VKey: ws.VerifierKey()}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if err := ws.AddLog(a.Journal().VerifierKey()); err != nil {
+		t.Fatal(err)
+	}
+	return a, ws
 }

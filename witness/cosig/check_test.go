@@ -161,7 +161,9 @@ func TestVerifier(t *testing.T) {
 			t.Errorf("%q: %v", k, err)
 		}
 	}
-	wrongHash := func(k string) string { return k[:len("witness.test/k+")] + "00000000" + k[len("witness.test/k+00000000"):] }
+	wrongHash := func(k string) string {
+		return k[:len("witness.test/k+")] + "00000000" + k[len("witness.test/k+00000000"):]
+	}
 	for _, k := range []string{wrongHash(vkey), wrongHash(v4), "witness.test/k+00000000+AgAA", "nonsense", "a+b+c", ""} {
 		if _, err := Verifier(k); err == nil {
 			t.Errorf("%q accepted", k)
