@@ -18,7 +18,11 @@
 // subject serialNumber = the appliance id, key usage digitalSignature and contentCommitment, extended key usage
 // documentSigning (RFC 9336) and emailProtection (what S/MIME and PDF validators ask of a CMS signer), and the
 // enrollment extension ([OIDEnrollment]: appliance id, SHA-256 of the enrollment request, whether the EK was
-// certified).
+// certified). With it, [Authority.Issue] issues the attestation key's certificate (extended key usage
+// tcg-kp-AIKCertificate, [OIDAttestationKey], the same subject and extension): the AK is restricted and cannot
+// sign a CSR, but the activation proved that it lives in the enrolled TPM. A delivery carries both chains
+// (proofs/chain.pem, proofs/ak-chain.pem), so that its checkpoint, which commits to its manifest, and the TPM's
+// certification of the checkpoint key are judged against the root ([CheckSigner], [CheckAK]) as its report is.
 //
 // # Files (the authority's directory, version 1)
 //

@@ -59,6 +59,10 @@ type WriteOptions struct {
 	// proofs/checkpoint.tsr; a nil func, or a nil token (the TSA could not be reached and the request is queued),
 	// writes none.
 	Timestamp func(ctx context.Context, data []byte) ([]byte, error)
+	// Chain is the PEM certificate chain of the checkpoint key (its certificate first, then its issuers), written
+	// to proofs/chain.pem; AKChain the attestation key's, written to proofs/ak-chain.pem with an attestation.
+	// Both nil for an appliance not enrolled with an authority.
+	Chain, AKChain []byte
 	// Logger receives one event per folder written; nil is silent.
 	Logger *slog.Logger
 }
@@ -259,12 +263,24 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 			hasTSR = true
 		}
 	}
+	hasAtt := d.Attestation != ""
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{chainFile, opts.Chain}, {akChainFile, opts.AKChain}} {
+		if c.data == nil || c.name == akChainFile && !hasAtt {
+			continue
+		}
+		if _, err := ParseChain(c.data); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		put = append(put, c)
+	}
 	for _, p := range put {
 		if err := w.writeFile(p.name, p.data); err != nil {
 			return err
 		}
 	}
-	hasAtt := d.Attestation != ""
 	if hasAtt {
 		if err := w.copyAttestation(d.Attestation); err != nil {
 			return err
@@ -276,7 +292,8 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 		}
 		hasReport = true
 	}
-	text, err := encodeVerifica(m, verificaParts{Attestation: hasAtt, Timestamp: hasTSR, Report: hasReport})
+	text, err := encodeVerifica(m, verificaParts{Attestation: hasAtt, Timestamp: hasTSR, Report: hasReport,
+		Chain: opts.Chain != nil, AKChain: opts.AKChain != nil && hasAtt})
 	if err != nil {
 		return err
 	}
