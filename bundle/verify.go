@@ -56,6 +56,9 @@ type VerifyOptions struct {
 	Trust SignerTrust
 	// ChainTrust, when set, judges the certificate chains the delivery carries against an authority (chain.go).
 	ChainTrust ChainTrust
+	// Roots are the authority's roots (verify --root): a key epoch in proofs/keychain (the journal handed to a
+	// replaced TPM's key) is followed only when the authority countersigned it under them (keychain.go).
+	Roots *x509.CertPool
 	// Logger receives the outcome; nil is silent.
 	Logger *slog.Logger
 }

@@ -15,6 +15,9 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 	"signer-trust.no-certificate": {
 		IT: "nessun certificato da verificare rispetto all'autorità (consegna di un apparecchio non arruolato)",
 		EN: "no certificate to check against the authority (a delivery of an appliance not enrolled)"},
+	"pinnedkey.epoch-not-anchored": {
+		IT: "la catena passa a una nuova chiave dopo la sostituzione del TPM, controfirmata da %q: la controfirma non è stata verificata rispetto alla radice dell'autorità (--root)",
+		EN: "the chain passes to a new key after the TPM was replaced, countersigned by %q: the countersignature was not checked against the authority's root (--root)"},
 	"certchain.ok": {
 		IT: "certificato %s di %q emesso da %q (la fiducia nella radice dell'autorità si verifica con --root)",
 		EN: "certificate %s of %q issued by %q (trust in the authority's root is checked with --root)"},

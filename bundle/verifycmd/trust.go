@@ -35,7 +35,7 @@ func TrustFiles(opts *bundle.VerifyOptions, rootPath, statusPath string) error {
 	if err != nil {
 		return fmt.Errorf("--root %s / --status %s: %w", rootPath, statusPath, err)
 	}
-	opts.Trust, opts.ChainTrust = j.report, j.chain
+	opts.Trust, opts.ChainTrust, opts.Roots = j.report, j.chain, j.roots
 	return nil
 }
 

@@ -207,6 +207,9 @@ func printVerdict(e *env, what string, rep *journal.VerifyReport, err error, blo
 	fmt.Fprintf(e.stdout, "journal %s: origin %s, %d leaves, %d checkpoints", what, rep.Origin, rep.Size, rep.Checkpoints)
 	if blobs {
 		fmt.Fprintf(e.stdout, ", %d blobs (%d of erased cases skipped)", rep.BlobsOK, rep.BlobsErased)
+		if rep.BlobsKeyLost > 0 {
+			fmt.Fprintf(e.stdout, " (%d of cases whose keys were lost with a replaced TPM skipped)", rep.BlobsKeyLost)
+		}
 	}
 	fmt.Fprintln(e.stdout)
 	if rep.Latest != nil {

@@ -14,7 +14,7 @@ import (
 )
 
 // extractOnce makes one delivery into out and returns its folder and the command's output.
-func extractOnce(t *testing.T, data, out string) (string, string) {
+func extractOnce(t *testing.T, data, out string, more ...string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	backup := filepath.Join(dir, "msgstore.db.crypt15")
@@ -24,8 +24,8 @@ func extractOnce(t *testing.T, data, out string) (string, string) {
 	}
 	list := filepath.Join(dir, "lista.csv")
 	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
-	code, stdout, errs := attesta(t, "extract", "android", "--backup", backup, "--key", key.RootHex(), "--list", list,
-		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "5")
+	code, stdout, errs := attesta(t, append([]string{"extract", "android", "--backup", backup, "--key", key.RootHex(), "--list", list,
+		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "5"}, more...)...)
 	if code != 0 {
 		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
 	}
