@@ -76,9 +76,10 @@ func splitChains(certs []*x509.Certificate, id *tpm.Identity) (*enrolledChains, 
 			signer = c
 		case id.AK != nil && id.AK.Equal(c.PublicKey) && ak == nil:
 			ak = c
-		default:
+		case c.IsCA:
 			issuers = append(issuers, c)
 		}
+		// Any other certificate is an earlier one of this box (its AK's before a rotation): not part of a chain.
 	}
 	if signer == nil {
 		return nil, errors.New("no certificate is for this appliance's signing key")

@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -124,10 +123,11 @@ func chainEndsAt(rep *journal.VerifyReport, tpmKey note.Verifier) error {
 }
 
 // checkRotationCertifications checks, for each rotation the verification followed, that its new key was certified
-// by a TPM's attestation key (the leaf's "certification", tpm.CheckCertificationText): by this TPM's AK for the
+// by a TPM's attestation key (the leaf's "certification", tpm.CheckCertificationText): by this TPM's AK (or one of
+// the AKs it rotated from) for the
 // rotations since the last key epoch, by the AK of the TPM of their epoch before it (a replaced TPM's AK, whose
 // link to this one is the epoch's countersignature, checked by the journal).
-func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *journal.VerifyReport, akTPMT []byte) error {
+func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *journal.VerifyReport, id *tpm.Identity) error {
 	type handOver struct {
 		seq   uint64
 		entry journal.Entry
@@ -161,7 +161,7 @@ func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *j
 			return err
 		}
 		ak, err := tpm.CheckCertificationText(rot.Certification, pub)
-		if err == nil && i > lastEpoch && !bytes.Equal(ak, akTPMT) {
+		if err == nil && i > lastEpoch && !knownAK(id, ak) {
 			err = errors.New("certified by another attestation key than this TPM's")
 		}
 		if err != nil {

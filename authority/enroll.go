@@ -328,6 +328,8 @@ func (a *Authority) issue(r *registry, ans *attest.Answer) (*x509.Certificate, *
 	reason := "enrolled"
 	if old, ok := r.Appliances[req.ApplianceID]; ok && rotatedKey(old, req) {
 		reason = "re-enrolled after a rotation of the signing key"
+	} else if ok && rotatedAK(old, req) {
+		reason = "re-enrolled after a rotation of the attestation key"
 	} else if ok && old.State() != StateRevoked && !bytes.Equal(old.SigningKeyPublic, req.SigningKeyPublic) {
 		return nil, nil, refuse("appliance %s is already enrolled with another signing key: revoke it first", req.ApplianceID)
 	}

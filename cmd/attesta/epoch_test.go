@@ -5,19 +5,27 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/attesta/attesta/tpm/tpmtest"
 )
 
-// enrollBox runs the enrollment round trip from the command line (request, challenge, activation, issue) and
-// returns the issued chain's file; it does not install it.
+// enrollBox runs the enrollment round trip from the command line (request, challenge, activation, issue) on the
+// simulator and returns the issued chain's file; it does not install it.
 func enrollBox(t *testing.T, dir, data, auth, pass, tag string) string {
 	t.Helper()
+	return enrollOn(t, "sim", dir, data, auth, pass, tag, "--accept-uncertified-ek")
+}
+
+// enrollOn is enrollBox on the TPM spec; the authority, when it does not exist yet, is made with initFlags.
+func enrollOn(t *testing.T, spec, dir, data, auth, pass, tag string, initFlags ...string) string {
+	t.Helper()
 	req, ch, ans, chain := filepath.Join(dir, tag+"-req.json"), filepath.Join(dir, tag+"-ch.json"), filepath.Join(dir, tag+"-ans.json"), filepath.Join(dir, tag+"-chain.pem")
-	run0(t, "enroll", "--out", req, "--data", data, "--tpm", "sim")
+	run0(t, "enroll", "--out", req, "--data", data, "--tpm", spec)
 	if _, err := os.Stat(filepath.Join(auth, "root.pem")); err != nil {
-		run0(t, "authority", "init", "--dir", auth, "--name", "Studio Test", "--passphrase-file", pass, "--pcr-policy", req, "--accept-uncertified-ek")
+		run0(t, append([]string{"authority", "init", "--dir", auth, "--name", "Studio Test", "--passphrase-file", pass, "--pcr-policy", req}, initFlags...)...)
 	}
 	run0(t, "authority", "challenge", "--dir", auth, "--passphrase-file", pass, "--in", req, "--out", ch)
-	run0(t, "enroll", "--activate", ch, "--out", ans, "--data", data, "--tpm", "sim")
+	run0(t, "enroll", "--activate", ch, "--out", ans, "--data", data, "--tpm", spec)
 	run0(t, "authority", "issue", "--dir", auth, "--passphrase-file", pass, "--in", ans, "--out", chain)
 	return chain
 }
@@ -105,4 +113,36 @@ func mustReadFile(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestRotateAKFromTheCommandLine rotates the attestation key of a box on swtpm (whose creation tickets outlive the
+// process, as a real TPM's do), then enrolls it again: the authority records the re-enrollment as an AK rotation.
+func TestRotateAKFromTheCommandLine(t *testing.T) {
+	sw := tpmtest.Start(t)
+	dir := t.TempDir()
+	data, auth, pass := filepath.Join(dir, "data"), filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
+	os.WriteFile(pass, []byte("another long passphrase\n"), 0o600)
+	ekCAs := filepath.Join(dir, "ek-cas.pem")
+	os.WriteFile(ekCAs, sw.EKCAs(t), 0o644)
+	enroll := func(tag string) {
+		run0(t, "enroll", "--install", enrollOn(t, sw.Spec, dir, data, auth, pass, tag, "--ek-roots", ekCAs), "--data", data, "--tpm", sw.Spec)
+	}
+	enroll("a")
+	if out := run0(t, "keys", "rotate-ak", "--data", data, "--tpm", sw.Spec); !strings.Contains(out, "generation 1") {
+		t.Errorf("keys rotate-ak: %s", out)
+	}
+	enroll("b")
+	if out := run0(t, "authority", "status", "--dir", auth, "--passphrase-file", pass); !strings.Contains(out, "good") {
+		t.Errorf("authority status after the AK's re-enrollment: %s", out)
+	}
+	events, _ := os.ReadFile(filepath.Join(auth, "events.jsonl"))
+	if strings.Count(string(events), `"event":"issued"`) != 2 {
+		t.Errorf("events: %s", events)
+	}
+	if reg, _ := os.ReadFile(filepath.Join(auth, "registry.json")); !strings.Contains(string(reg), "re-enrolled after a rotation of the attestation key") {
+		t.Error("the registry does not record the re-enrollment as an AK rotation")
+	}
+	if out := run0(t, "journal", "verify", "--data", data, "--tpm", sw.Spec); !strings.Contains(out, "VALID") {
+		t.Errorf("journal verify after the AK rotation: %s", out)
+	}
 }

@@ -10,16 +10,16 @@ import (
 )
 
 // runKeys manages the signing key's lifecycle: rotate puts a new TPM key in force, linked to the old one by a
-// rotation leaf both sign; epoch starts a new key epoch after the TPM was replaced; list prints the chain of keys
+// rotation leaf both sign; rotate-ak replaces the attestation key, certified by the old one; epoch starts a new key epoch after the TPM was replaced; list prints the chain of keys
 // the journal's checkpoints were signed with.
 func runKeys(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "epoch" {
 		return keysEpoch(ctx, e, args[1:])
 	}
-	if len(args) == 0 || args[0] != "rotate" && args[0] != "list" {
-		return usagef("want a subcommand: rotate or list (or epoch, after the TPM was replaced)")
+	if len(args) == 0 || args[0] != "rotate" && args[0] != "list" && args[0] != "rotate-ak" {
+		return usagef("want a subcommand: rotate or list (or rotate-ak for the attestation key, epoch after the TPM was replaced)")
 	}
-	fs := newFlags(e, "keys "+args[0], "keys (rotate | list) [--data DIR] [--tpm SPEC]")
+	fs := newFlags(e, "keys "+args[0], "keys (rotate | rotate-ak | list) [--data DIR] [--tpm SPEC]")
 	var c commonFlags
 	c.register(fs)
 	if _, err := parseFlags(fs, args[1:], 0); err != nil {
@@ -30,6 +30,16 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
+	if args[0] == "rotate-ak" {
+		rot, err := appliance.RotateAK(ctx, a)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "attestation key rotated (generation %d): old AK sha256 %s, new AK sha256 %s\n", rot.NewGeneration,
+			appliance.KeyDigestTPMT(rot.OldAKTPMT), appliance.KeyDigestTPMT(rot.NewAKTPMT))
+		fmt.Fprintln(e.stdout, "enroll again with the authority (attesta enroll --out ...): its polls accept the new AK only then")
+		return nil
+	}
 	if args[0] == "rotate" {
 		rot, err := appliance.RotateKey(ctx, a)
 		if err != nil {
