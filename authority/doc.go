@@ -24,6 +24,14 @@
 // (proofs/chain.pem, proofs/ak-chain.pem), so that its checkpoint, which commits to its manifest, and the TPM's
 // certification of the checkpoint key are judged against the root ([CheckSigner], [CheckAK]) as its report is.
 //
+// # Key lifecycle
+//
+// A box that rotated its signing key or its AK enrolls again (same EK; the activation proves the new AK is in that
+// TPM): the old enrollment is retired, its certificate stays in the status list with its own history, and polls
+// refuse the retired AK. A box whose TPM was replaced is revoked by an operator, enrolls its new TPM under the same
+// appliance id, and asks for a new key epoch: [Authority.Epoch] countersigns the record that links its new key to
+// the journal its old key signed. A revocation covers every certificate of the appliance.
+//
 // # Files (the authority's directory, version 1)
 //
 //	root.pem, ca.pem          the root and issuing CA certificates
