@@ -283,6 +283,11 @@ func runJournalExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "exported %d leaves of %s to %s\n", j.Size(), j.Origin(), *out)
+	if ok, err := appliance.ExportChain(c.data, j, *out); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintln(e.stdout, "with chain.pem, the authority's certificate of the checkpoint key")
+	}
 	return nil
 }
 

@@ -74,6 +74,19 @@ func TestEnrollThenTrustedReports(t *testing.T) {
 		t.Errorf("verify --root of an enrolled delivery:\n%s", out)
 	}
 	checkChainsWithOpenSSL(t, after, root)
+	// The exported journal carries the chain too: its newest checkpoint checks against the root with openssl.
+	exp := filepath.Join(dir, "export")
+	if out := run0(t, "journal", "export", "--out", exp, "--data", data); !strings.Contains(out, "chain.pem") {
+		t.Errorf("journal export of an enrolled box: %s", out)
+	}
+	cmd := exec.CommandContext(t.Context(), "sh", "-ec", `openssl verify -CAfile "$ROOT" -untrusted chain.pem chain.pem
+		D=$(mktemp -d); openssl x509 -in chain.pem -noout -pubkey > "$D/key.pem"
+		grep "^— $(sed -n 1p checkpoint) " checkpoint | cut -d' ' -f3 | base64 -d | tail -c +5 > "$D/sig"
+		head -n 3 checkpoint | openssl dgst -sha256 -verify "$D/key.pem" -signature "$D/sig"`)
+	cmd.Dir, cmd.Env = exp, append(os.Environ(), "ROOT="+root, "TMPDIR="+t.TempDir())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("the exported checkpoint against the root: %v\n%s", err, b)
+	}
 	if out := run0(t, "verify", "--root", root, "--lang", "en", after); !strings.Contains(out, "proofs/chain.pem") || !strings.Contains(out, "proofs/ak-chain.pem") {
 		t.Errorf("verify --root does not judge the delivery's chains:\n%s", out)
 	}
