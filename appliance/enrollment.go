@@ -101,7 +101,20 @@ func splitChains(certs []*x509.Certificate, id *tpm.Identity) (*enrolledChains, 
 // enrolled returns the installed chains when they are for the current signing key, nil when there are none or
 // they are for an earlier key (a rotation not yet enrolled).
 func (a *Appliance) enrolled() (*enrolledChains, error) {
-	b, err := os.ReadFile(filepath.Join(a.cfg.DataDir, ChainFile))
+	certs, err := installedCertificates(a.cfg.DataDir)
+	if certs == nil {
+		return nil, err
+	}
+	chains, err := splitChains(certs, a.ident)
+	if err != nil {
+		return nil, nil // for another key: reports fall back to the self-signed certificate
+	}
+	return chains, nil
+}
+
+// installedCertificates returns the certificates of DataDir/appliance-chain.pem, nil when none was installed.
+func installedCertificates(dataDir string) ([]*x509.Certificate, error) {
+	b, err := os.ReadFile(filepath.Join(dataDir, ChainFile))
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -112,9 +125,5 @@ func (a *Appliance) enrolled() (*enrolledChains, error) {
 	if err != nil {
 		return nil, fmt.Errorf("appliance: %s: %w", ChainFile, err)
 	}
-	chains, err := splitChains(certs, a.ident)
-	if err != nil {
-		return nil, nil // for another key: reports fall back to the self-signed certificate
-	}
-	return chains, nil
+	return certs, nil
 }

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -68,16 +66,9 @@ func ExportJournal(ctx context.Context, j *journal.Journal, dir string) error {
 // authority's root, an auditor checks the exported checkpoints with openssl alone, as a delivery's proofs/chain.pem.
 // It reports whether it wrote one.
 func ExportChain(dataDir string, j *journal.Journal, dir string) (bool, error) {
-	b, err := os.ReadFile(filepath.Join(dataDir, ChainFile))
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
+	certs, err := installedCertificates(dataDir)
+	if certs == nil {
 		return false, err
-	}
-	certs, err := authority.ParsePEMCertificates(b)
-	if err != nil {
-		return false, fmt.Errorf("appliance: %s: %w", ChainFile, err)
 	}
 	key, err := format.VerifierPublicKey(j.VerifierKey())
 	if err != nil {
