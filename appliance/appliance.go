@@ -73,9 +73,10 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, fmt.Errorf("appliance: data dir: %w", err)
 	}
 	a = &Appliance{cfg: cfg, sel: sel, log: cfg.Logger}
+	opened := a // a is nil once an error is returned: close what was opened
 	defer func() {
 		if err != nil {
-			a.Close()
+			opened.Close()
 		}
 	}()
 	if a.log == nil {
@@ -122,7 +123,9 @@ func openTPM(ctx context.Context, a *Appliance) error {
 		return fmt.Errorf("appliance: %w", err)
 	}
 	a.tpm = t
-	if a.ident, err = t.Provision(ctx, tpm.ProvisionOptions{PCRs: a.sel}); err != nil {
+	if a.ident, err = t.Provision(ctx, tpm.ProvisionOptions{PCRs: a.sel}); errors.Is(err, tpm.ErrStateMismatch) {
+		return fmt.Errorf("appliance: provision: %w (if the TPM was replaced or cleared, its key is lost: start a new key epoch with attesta keys epoch)", err)
+	} else if err != nil {
 		return fmt.Errorf("appliance: provision: %w", err)
 	}
 	return nil

@@ -63,6 +63,10 @@ type WriteOptions struct {
 	// by witnesses, or a later one with the proof of their consistency (witness.Client.Proof). It returns nil when
 	// no witness has cosigned yet: the delivery then carries none.
 	Witness func(ctx context.Context, checkpoint []byte) ([]byte, error)
+	// Chain is the PEM certificate chain of the checkpoint key (its certificate first, then its issuers), written
+	// to proofs/chain.pem; AKChain the attestation key's, written to proofs/ak-chain.pem with an attestation.
+	// Both nil for an appliance not enrolled with an authority.
+	Chain, AKChain []byte
 	// Logger receives one event per folder written; nil is silent.
 	Logger *slog.Logger
 }
@@ -275,12 +279,24 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 			}{witnessFile, wf})
 		}
 	}
+	hasAtt := d.Attestation != ""
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{chainFile, opts.Chain}, {akChainFile, opts.AKChain}} {
+		if c.data == nil || c.name == akChainFile && !hasAtt {
+			continue
+		}
+		if _, err := ParseChain(c.data); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		put = append(put, c)
+	}
 	for _, p := range put {
 		if err := w.writeFile(p.name, p.data); err != nil {
 			return err
 		}
 	}
-	hasAtt := d.Attestation != ""
 	if hasAtt {
 		if err := w.copyAttestation(d.Attestation); err != nil {
 			return err
@@ -292,7 +308,8 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 		}
 		hasReport = true
 	}
-	text, err := encodeVerifica(m, verificaParts{Attestation: hasAtt, Timestamp: hasTSR, Report: hasReport})
+	text, err := encodeVerifica(m, verificaParts{Attestation: hasAtt, Timestamp: hasTSR, Report: hasReport,
+		Chain: opts.Chain != nil, AKChain: opts.AKChain != nil && hasAtt})
 	if err != nil {
 		return err
 	}

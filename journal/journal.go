@@ -43,6 +43,11 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the journal's events; nil means silent.
 	Logger *slog.Logger
+	// Epoch starts a new key epoch when Signer's key is not the journal's key in force because that key was lost
+	// with its TPM (a replaced motherboard, a cleared TPM): an epoch record from the key in force to Signer's key
+	// at the journal's current size, countersigned by the authority (format.Epoch). Open appends it, then signs a
+	// checkpoint with the new key. Ignored when Signer's key is the key in force (the epoch was appended before).
+	Epoch *format.Epoch
 }
 
 // Journal is an open journal. Its methods are safe for concurrent use.
@@ -122,11 +127,14 @@ func Open(ctx context.Context, path string, opts Options) (*Journal, error) {
 	}
 	j.db = db
 	err = guard("open "+path, func() error {
-		if err := j.load(opts.Origin, opts.Signer); err != nil {
+		if err := j.load(opts.Origin, opts.Signer, opts.Epoch); err != nil {
 			return fmt.Errorf("journal: open %s: %w", path, err)
 		}
 		return nil
 	})
+	if err == nil && j.keyInForce().key == nil && opts.Signer != nil {
+		err = j.startEpoch(ctx, opts.Epoch, opts.Signer)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -194,8 +202,8 @@ func (j *Journal) AppendBatch(ctx context.Context, es []Entry) ([]Leaf, error) {
 		return nil, nil
 	}
 	for i, e := range es {
-		if e.Type == format.TypeRotation {
-			return nil, fmt.Errorf("journal: append to %s: entry %d: a %q leaf is written only by Rotate: %w", j.path, i, e.Type, ErrInvalidLeaf)
+		if e.Type == format.TypeRotation || e.Type == format.TypeEpoch {
+			return nil, fmt.Errorf("journal: append to %s: entry %d: a %q leaf is written only by Rotate or an epoch's Open: %w", j.path, i, e.Type, ErrInvalidLeaf)
 		}
 	}
 	leaves, err := j.commit(es)

@@ -211,6 +211,9 @@ func printVerdict(e *env, what string, rep *journal.VerifyReport, err error, blo
 	fmt.Fprintf(e.stdout, "journal %s: origin %s, %d leaves, %d checkpoints", what, rep.Origin, rep.Size, rep.Checkpoints)
 	if blobs {
 		fmt.Fprintf(e.stdout, ", %d blobs (%d of erased cases skipped)", rep.BlobsOK, rep.BlobsErased)
+		if rep.BlobsKeyLost > 0 {
+			fmt.Fprintf(e.stdout, " (%d of cases whose keys were lost with a replaced TPM skipped)", rep.BlobsKeyLost)
+		}
 	}
 	fmt.Fprintln(e.stdout)
 	if rep.Latest != nil {
@@ -284,6 +287,11 @@ func runJournalExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "exported %d leaves of %s to %s\n", j.Size(), j.Origin(), *out)
+	if ok, err := appliance.ExportChain(c.data, j, *out); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintln(e.stdout, "with chain.pem, the authority's certificate of the checkpoint key")
+	}
 	return nil
 }
 
