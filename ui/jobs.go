@@ -36,6 +36,8 @@ func newJobView(r *http.Request, j JobInfo) jobView {
 		v.KindLabel = tr(r, "sessione remota (WhatsApp Web)")
 	case "adb":
 		v.KindLabel = tr(r, "estrazione dal telefono")
+	case "upload":
+		v.KindLabel = tr(r, "backup caricato dal cliente")
 	}
 	return v
 }

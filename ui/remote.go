@@ -18,8 +18,9 @@ type remoteLink struct {
 	caseID   string
 	feed     string // the session's feed; empty until the technician starts the session
 	expires  time.Time
-	claim    string // hash of the claiming browser's cookie; empty until claimed
-	accepted bool   // the claimant accepted the notice through this link
+	claim    string         // hash of the claiming browser's cookie; empty until claimed
+	accepted bool           // the claimant accepted the notice through this link
+	backup   *backupRequest // the backup the link asks the client for; nil when none, or once it arrived
 }
 
 const remoteCookie = "attesta_remote"
@@ -72,6 +73,7 @@ type remoteView struct {
 	feed      *Feed // nil while no session is attached
 	unclaimed bool
 	accepted  bool
+	backup    *backupRequest
 }
 
 // remoteFor resolves a remote token and checks the claim: unknown → 404; ended, expired or claimed by another
@@ -97,7 +99,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 		httpError(w, r, "sessione terminata", http.StatusGone)
 		return remoteView{}, false
 	}
-	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted}
+	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted, backup: l.backup}
 	if l.claim == "" && claim {
 		id, h, err := newToken()
 		if err != nil {
@@ -141,6 +143,8 @@ func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "remoteclaim", progressData{Base: r.URL.Path})
 	case !v.accepted:
 		s.renderNotice(w, r, http.StatusOK, v.caseID, "")
+	case v.backup != nil:
+		s.renderBackupForm(w, r, http.StatusOK, "")
 	case v.feed == nil:
 		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path})
 	default:

@@ -46,6 +46,11 @@ type Config struct {
 	// Privacy, when set, serves the client's information notice and the data-subject requests; without it a
 	// remote page never gets past the notice, so no QR code is shown.
 	Privacy Privacy
+	// Backups, when set, receives the backups clients upload through their remote page (see [ClientBackups]);
+	// without it the technician cannot ask for one.
+	Backups ClientBackups
+	// MaxBackupUpload is the largest backup file a client may upload, in bytes; default [DefaultMaxBackupUpload].
+	MaxBackupUpload int64
 	// Audit, when set, records the security events of the screens: each login (its role) and each wrong PIN. The
 	// appliance journals them; the client's address stays in the log, out of the journal.
 	Audit Audit
@@ -169,7 +174,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) PublicHandler() http.Handler { return s.public }
 
 // publicRoutes are the routes PublicHandler serves.
-var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "POST /r/{token}/accept", "GET /r/{token}/qr.png",
+var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "POST /r/{token}/accept", "POST /r/{token}/backup", "GET /r/{token}/qr.png",
 	"GET /r/{token}/events", "GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
 
 type publicKey struct{}
@@ -237,6 +242,7 @@ func (s *Server) coreRoutes() []route {
 		{"GET /r/{token}", RoleNone, s.remotePage},
 		{"POST /r/{token}", RoleNone, s.remoteClaim},
 		{"POST /r/{token}/accept", RoleNone, s.remoteAccept},
+		{"POST /r/{token}/backup", RoleNone, s.remoteBackup},
 		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
 		{"GET /r/{token}/events", RoleNone, s.remoteEvents},
 		{"GET /s/{token}/{$}", RoleNone, s.shareIndex},

@@ -421,6 +421,9 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	if err := d.scrubCase(id); err != nil {
 		return err
 	}
+	if err := d.removeUploads(id); err != nil {
+		return err
+	}
 	return d.jobs.scrubCase(id)
 }
 

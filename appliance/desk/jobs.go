@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode"
 
 	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/journal"
@@ -88,12 +87,7 @@ func (k *Desk) StartExtraction(ctx context.Context, req ui.Extraction) (ui.JobIn
 	if err != nil {
 		return ui.JobInfo{}, err
 	}
-	key := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || r == '-' {
-			return -1
-		}
-		return r
-	}, req.Key)
+	key := normalizeKey(req.Key)
 	if _, err := android.ParseHexKey(key); err != nil {
 		return ui.JobInfo{}, fmt.Errorf("%w: the backup key: write the 64 digits WhatsApp showed when the "+
 			"end-to-end backup was turned on (%v)", ui.ErrInvalid, err)
@@ -159,7 +153,8 @@ func (k *Desk) ResumeJob(ctx context.Context, id, operator string) (ui.JobInfo, 
 	if len(only) == 0 {
 		return ui.JobInfo{}, fmt.Errorf("%w: every chat of job %s was delivered", ui.ErrInvalid, id)
 	}
-	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Serial: sec.Serial, Operator: strings.TrimSpace(operator)}
+	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Serial: sec.Serial, Backup: sec.Backup,
+		Received: sec.Received, Operator: strings.TrimSpace(operator)}
 	if next.Operator == "" {
 		next.Operator = sec.Operator
 	}
