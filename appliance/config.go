@@ -49,6 +49,10 @@ type Config struct {
 	Chromium string `json:"chromium"`
 	// ADB is the adb server that extractions from phones on USB go through. Default: 127.0.0.1:5037.
 	ADB string `json:"adb"`
+	// Usbmuxd is usbmuxd's address, as USBMUXD_SOCKET_ADDRESS spells it (UNIX:/path or HOST:PORT), for the iPhones
+	// the touch UI extracts (the cloud-backup path's lab iPhone). Default: $USBMUXD_SOCKET_ADDRESS, else
+	// libimobiledevice's own default socket.
+	Usbmuxd string `json:"usbmuxd"`
 	// MaxBackupUpload is the largest backup file, in bytes, a client may upload through the remote page (an
 	// Android end-to-end encrypted backup with its key). Default: ui.DefaultMaxBackupUpload (2 GiB).
 	MaxBackupUpload int64 `json:"max_backup_upload"`
@@ -133,6 +137,9 @@ func LoadConfig(path string) (Config, error) {
 func (c Config) withDefaults() Config {
 	if c.DataDir == "" {
 		c.DataDir = os.Getenv("ATTESTA_DATA")
+	}
+	if c.Usbmuxd == "" {
+		c.Usbmuxd = os.Getenv("USBMUXD_SOCKET_ADDRESS")
 	}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir

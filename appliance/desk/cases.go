@@ -96,8 +96,9 @@ type desk struct {
 	mu    sync.Mutex
 	cases []caseRecord
 
-	jobs *jobStore
-	reqs *gdpr.Requests // data-subject requests
+	jobs  *jobStore
+	reqs  *gdpr.Requests // data-subject requests
+	cloud *cloudStore    // the cloud-backup path's restores
 }
 
 // work returns the desk's state, opening it on first use: the case register, the retention registry and the
@@ -118,6 +119,9 @@ func (k *Desk) work(ctx context.Context) (*desk, error) {
 	}
 	if d.reqs, err = gdpr.OpenRequests(k.deps.Config.DataDir); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
+	}
+	if d.cloud, err = openCloudStore(k.deps.Config.DataDir); err != nil {
+		return nil, err
 	}
 	if d.jobs, err = openJobStore(ctx, k.deps, d); err != nil {
 		return nil, err
@@ -167,14 +171,19 @@ func parseCases(b []byte, path string) ([]caseRecord, error) {
 
 // saveCases replaces the register durably with cases. d.mu must be held.
 func (d *desk) saveCases(cases []caseRecord) error {
-	b, err := json.MarshalIndent(casesFile{Format: casesFormat, Cases: cases}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.Replace(d.casesPath, append(b, '\n'), 0o600); err != nil {
+	if err := replaceJSON(d.casesPath, casesFile{Format: casesFormat, Cases: cases}); err != nil {
 		return fmt.Errorf("appliance: save case register: %w", err)
 	}
 	return nil
+}
+
+// replaceJSON replaces the register at path, durably, with v as indented JSON.
+func replaceJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return durable.Replace(path, append(b, '\n'), 0o600)
 }
 
 // ListCases returns every case, newest first, erased ones included.

@@ -74,6 +74,7 @@ type jobSecret struct {
 	// Backup and Received are the uploaded backup's file and its receipt (a job of kind "upload").
 	Backup   string         `json:"backup,omitempty"`
 	Received *uploadReceipt `json:"received,omitempty"`
+	Cloud    string         `json:"cloud,omitempty"` // the cloud restore a job of kind "cloud" extracts
 	Operator string         `json:"operator"`
 	Chats    []jobChat      `json:"chats"`
 	Error    string         `json:"error,omitempty"`
@@ -103,7 +104,7 @@ func decodeJobRecord(b []byte, id string) (jobRecord, error) {
 	switch {
 	case rec.ID != id || !jobIDPattern.MatchString(id):
 		return rec, fmt.Errorf("names job %q, want %q", rec.ID, id)
-	case rec.Kind != JobWeb && rec.Kind != JobADB && rec.Kind != JobUpload:
+	case rec.Kind != JobWeb && rec.Kind != JobADB && rec.Kind != JobUpload && rec.Kind != JobCloud:
 		return rec, fmt.Errorf("kind %q", rec.Kind)
 	case !knownState(rec.State):
 		return rec, fmt.Errorf("state %q", rec.State)
@@ -128,7 +129,7 @@ func knownState(s string) bool {
 
 func isZeroSecret(s jobSecret) bool {
 	return s.List == "" && s.Key == "" && s.Serial == "" && s.Operator == "" && len(s.Chats) == 0 && s.Error == "" &&
-		s.Backup == "" && s.Received == nil
+		s.Backup == "" && s.Received == nil && s.Cloud == ""
 }
 
 func delivered(lines []jobLine) int {

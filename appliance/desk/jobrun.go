@@ -165,6 +165,8 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
 			Client: c.Client, Purpose: s.d.processingNote(c),
 			Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}))
+	case JobCloud:
+		outcomes, err = s.runCloud(ctx, j, c, list, sec, outDir)
 	case JobADB:
 		key, kerr := android.ParseHexKey(sec.Key)
 		if kerr != nil {

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 
-	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
 )
@@ -88,9 +87,8 @@ func (k *Desk) StartExtraction(ctx context.Context, req ui.Extraction) (ui.JobIn
 		return ui.JobInfo{}, err
 	}
 	key := normalizeKey(req.Key)
-	if _, err := android.ParseHexKey(key); err != nil {
-		return ui.JobInfo{}, fmt.Errorf("%w: the backup key: write the 64 digits WhatsApp showed when the "+
-			"end-to-end backup was turned on (%v)", ui.ErrInvalid, err)
+	if err := checkKey(key); err != nil {
+		return ui.JobInfo{}, err
 	}
 	sec := jobSecret{List: req.List, Key: key, Serial: strings.TrimSpace(req.Serial), Operator: strings.TrimSpace(req.Operator)}
 	return d.jobs.start(ctx, JobADB, req.Case, sec, nil, "")
@@ -154,7 +152,7 @@ func (k *Desk) ResumeJob(ctx context.Context, id, operator string) (ui.JobInfo, 
 		return ui.JobInfo{}, fmt.Errorf("%w: every chat of job %s was delivered", ui.ErrInvalid, id)
 	}
 	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Serial: sec.Serial, Backup: sec.Backup,
-		Received: sec.Received, Operator: strings.TrimSpace(operator)}
+		Received: sec.Received, Cloud: sec.Cloud, Operator: strings.TrimSpace(operator)}
 	if next.Operator == "" {
 		next.Operator = sec.Operator
 	}

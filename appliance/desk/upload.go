@@ -49,9 +49,8 @@ func (k *Desk) ReceiveBackup(ctx context.Context, req ui.BackupUpload, body io.R
 		return ui.JobInfo{}, err
 	}
 	key := normalizeKey(req.Key)
-	if _, err := android.ParseHexKey(key); err != nil {
-		return ui.JobInfo{}, fmt.Errorf("%w: the backup key: write the 64 digits WhatsApp showed when the "+
-			"end-to-end backup was turned on", ui.ErrInvalid)
+	if err := checkKey(key); err != nil {
+		return ui.JobInfo{}, err
 	}
 	sec := jobSecret{List: req.List, Key: key, Operator: strings.TrimSpace(req.Operator)}
 	if _, _, err := d.jobs.check(JobUpload, req.Case, &sec, nil); err != nil {
@@ -71,6 +70,15 @@ func (k *Desk) ReceiveBackup(ctx context.Context, req ui.BackupUpload, body io.R
 		return ui.JobInfo{}, err
 	}
 	return j, nil
+}
+
+// checkKey refuses what is not a 64-digit end-to-end backup key; the key is not in the error.
+func checkKey(key string) error {
+	if _, err := android.ParseHexKey(key); err != nil {
+		return fmt.Errorf("%w: the backup key: write the 64 digits WhatsApp showed when the end-to-end backup "+
+			"was turned on", ui.ErrInvalid)
+	}
+	return nil
 }
 
 // normalizeKey drops the spaces and dashes a person types between the key's groups of digits.
