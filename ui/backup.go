@@ -112,15 +112,9 @@ func (s *Server) renderBackupForm(w http.ResponseWriter, r *http.Request, code i
 // cut off while it streams when it turns out to be; the key must come before the file, so that a wrong key is
 // refused before any of the file is read.
 func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
-	v, ok := s.remoteFor(w, r, false)
+	v, ok := s.remoteAccepted(w, r)
 	switch {
 	case !ok:
-		return
-	case v.unclaimed:
-		httpError(w, r, "link già usato", http.StatusGone)
-		return
-	case !v.accepted:
-		httpError(w, r, "accettare prima l'informativa", http.StatusForbidden)
 		return
 	case v.backup == nil:
 		httpError(w, r, "nessun backup richiesto da questo link", http.StatusConflict)

@@ -316,7 +316,7 @@ func TestRemoteTokenOpensNoTechnicianScreen(t *testing.T) {
 	token := strings.TrimPrefix(p, "/r/")
 	paths := []string{"/home", "/cases", "/cases/C-1", "/jobs", "/deliveries", "/phones", "/journal", "/admin",
 		"/progress/u1", "/progress/u1/events", "/progress/u1/qr.png", "/?t=" + token, "/home?token=" + token,
-		p + "/../../home", "/r/" + token + "/../../cases"}
+		p + "/../../home", "/r/" + token + "/../../cases", "/cases/C-1/cloud", "/cloud/c0000000000000001"}
 	for _, base := range []string{f.ts.URL, pub.URL} {
 		for _, path := range paths {
 			for _, hdr := range []map[string]string{nil, {"Authorization": "Bearer " + token}} {
@@ -332,7 +332,9 @@ func TestRemoteTokenOpensNoTechnicianScreen(t *testing.T) {
 				}
 			}
 		}
-		for _, path := range []string{"/cases/C-1/backup-link", "/cases/C-1/session", "/jobs/u1/cancel", "/progress/u1/remote"} {
+		for _, path := range []string{"/cases/C-1/backup-link", "/cases/C-1/session", "/jobs/u1/cancel", "/progress/u1/remote",
+			"/cases/C-1/cloud", "/cloud/c0000000000000001/registering", "/cloud/c0000000000000001/restored",
+			"/cloud/c0000000000000001/extract"} {
 			resp, _ := postForm(t, client, base+path, url.Values{"list": {backupCaseList}})
 			if resp.StatusCode != http.StatusNotFound && resp.StatusCode != http.StatusUnauthorized {
 				t.Errorf("POST %s%s with the client's link: %s", base, path, resp.Status)
@@ -353,4 +355,40 @@ func TestCappedReader(t *testing.T) {
 			t.Errorf("%d bytes: read %d, %v; want at most 100 and ErrTooLarge", n, len(got), err)
 		}
 	}
+}
+
+// FuzzBackupForm feeds the upload's form reader any body under the page's boundary: it never panics, a key it
+// returns is at most maxKeyPart bytes, and the file it opens yields at most the limit before ErrTooLarge.
+func FuzzBackupForm(f *testing.F) {
+	const boundary = "fuzzboundary"
+	seed := func(parts ...string) []byte {
+		var b bytes.Buffer
+		mw := multipart.NewWriter(&b)
+		mw.SetBoundary(boundary)
+		for i := 0; i+1 < len(parts); i += 2 {
+			w, _ := mw.CreateFormField(parts[i])
+			w.Write([]byte(parts[i+1]))
+		}
+		mw.Close()
+		return b.Bytes()
+	}
+	f.Add(seed("key", backupKey, "backup", "crypt15 bytes"))
+	f.Add(seed("backup", "crypt15", "key", backupKey))
+	f.Add(seed("key", strings.Repeat("9", 300), "backup", ""))
+	f.Add([]byte("--" + boundary + "\r\nContent-Disposition: form-data; name=\"key\"\r\n\r\n1234"))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/r/x/backup", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "multipart/form-data; boundary="+boundary)
+		key, file, problem := backupParts(req)
+		if problem != "" {
+			return
+		}
+		if len(key) > maxKeyPart {
+			t.Fatalf("key of %d bytes", len(key))
+		}
+		n, err := io.Copy(io.Discard, &cappedReader{r: file, left: 64})
+		if n > 64 || n == 64 && err != nil && !errors.Is(err, ErrTooLarge) && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("read %d bytes past a limit of 64: %v", n, err)
+		}
+	})
 }

@@ -23,7 +23,7 @@ const langCookie = "attesta_lang"
 
 // english maps each Italian string to its English text. Each screen keeps its strings beside its code; this is
 // where they are joined.
-var english = joinCatalogs(coreEnglish, caseEnglish, phoneEnglish, journalEnglish, adminEnglish, operatorEnglish, privacyEnglish, backupEnglish)
+var english = joinCatalogs(coreEnglish, caseEnglish, phoneEnglish, journalEnglish, adminEnglish, operatorEnglish, privacyEnglish, backupEnglish, cloudEnglish)
 
 func joinCatalogs(cats ...map[string]string) map[string]string {
 	out := map[string]string{}

@@ -21,6 +21,8 @@ type remoteLink struct {
 	claim    string         // hash of the claiming browser's cookie; empty until claimed
 	accepted bool           // the claimant accepted the notice through this link
 	backup   *backupRequest // the backup the link asks the client for; nil when none, or once it arrived
+	cloud    string         // the cloud restore whose verification code the link asks for; "" once relayed
+	codeSent bool           // the client relayed the code through this link
 }
 
 const remoteCookie = "attesta_remote"
@@ -74,6 +76,8 @@ type remoteView struct {
 	unclaimed bool
 	accepted  bool
 	backup    *backupRequest
+	cloud     string
+	codeSent  bool
 }
 
 // remoteFor resolves a remote token and checks the claim: unknown → 404; ended, expired or claimed by another
@@ -99,7 +103,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 		httpError(w, r, "sessione terminata", http.StatusGone)
 		return remoteView{}, false
 	}
-	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted, backup: l.backup}
+	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted, backup: l.backup, cloud: l.cloud, codeSent: l.codeSent}
 	if l.claim == "" && claim {
 		id, h, err := newToken()
 		if err != nil {
@@ -145,6 +149,8 @@ func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
 		s.renderNotice(w, r, http.StatusOK, v.caseID, "")
 	case v.backup != nil:
 		s.renderBackupForm(w, r, http.StatusOK, "")
+	case v.cloud != "" || v.codeSent:
+		s.render(w, r, http.StatusOK, "remotecode", remoteCodeData{Base: r.URL.Path, Sent: v.codeSent})
 	case v.feed == nil:
 		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path})
 	default:
@@ -220,18 +226,29 @@ func (s *Server) remoteAccept(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/r/"+r.PathValue("token"), http.StatusSeeOther)
 }
 
-// remoteClaimed resolves a link for what only its claimant may get once the notice is accepted and a session
-// is attached: the QR code and the progress stream. Before that, 403.
-func (s *Server) remoteClaimed(w http.ResponseWriter, r *http.Request) (*Feed, bool) {
+// remoteAccepted resolves a link for what only its claimant may do once the notice is accepted: before the claim
+// 410, before the acceptance 403.
+func (s *Server) remoteAccepted(w http.ResponseWriter, r *http.Request) (remoteView, bool) {
 	v, ok := s.remoteFor(w, r, false)
 	switch {
 	case !ok:
-		return nil, false
+		return v, false
 	case v.unclaimed:
 		httpError(w, r, "link già usato", http.StatusGone)
-		return nil, false
+		return v, false
 	case !v.accepted:
 		httpError(w, r, "accettare prima l'informativa", http.StatusForbidden)
+		return v, false
+	}
+	return v, true
+}
+
+// remoteClaimed resolves a link for what only its claimant may get once the notice is accepted and a session
+// is attached: the QR code and the progress stream. Before that, 403.
+func (s *Server) remoteClaimed(w http.ResponseWriter, r *http.Request) (*Feed, bool) {
+	v, ok := s.remoteAccepted(w, r)
+	switch {
+	case !ok:
 		return nil, false
 	case v.feed == nil:
 		httpError(w, r, "nessun codice QR", http.StatusNotFound)
