@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/ui"
+	"github.com/attesta/attesta/usb/iphonetest"
 )
 
 // The cloud-backup path on Android, with the fake phone as the studio's lab phone: every step is journaled with
@@ -136,5 +138,68 @@ func TestCloudRestoreAndroid(t *testing.T) {
 	}
 	if _, err := b.Desk().CloudStep(ctx, r.ID, ui.CloudStepInput{Step: ui.CloudRegistering, Operator: "x"}); !errors.Is(err, ui.ErrInvalid) {
 		t.Fatalf("a step again: %v; want ui.ErrInvalid", err)
+	}
+}
+
+// The cloud-backup path on iPhone, with the fake iPhone as the lab phone: identified through usbmuxd at the first
+// step, then backed up over USB by the extraction, whose delivery starts its chain of custody with the restore
+// and whose report names iCloud.
+func TestCloudRestoreIPhone(t *testing.T) {
+	if _, err := exec.LookPath("idevicebackup2"); err != nil {
+		t.Skip("Debian libimobiledevice-utils not installed")
+	}
+	ctx := t.Context()
+	phone := iphonetest.Start(t, iphonetest.Config{Backup: iphonetest.WhatsAppBackup(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC))})
+	dir, out := t.TempDir(), t.TempDir()
+	a := jobAppliance(t, dir, ctx, out, &testSink{})
+	a.Desk().Config().Usbmuxd = phone.Addr
+	c, err := a.Desk().CreateCase(ctx, goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	acceptNotice(t, a, c.ID)
+	r, err := a.Desk().StartCloudRestore(ctx, ui.CloudStart{Case: c.ID, Platform: ui.CloudIPhone, Wiped: true, Operator: "Anna Tecnico"})
+	if err != nil {
+		t.Fatalf("StartCloudRestore: %v", err)
+	}
+	if r.Device == "" || !strings.Contains(r.DeviceModel, "iOS") {
+		t.Fatalf("lab iPhone: %+v", r)
+	}
+	for _, st := range []ui.CloudStepInput{{Step: ui.CloudRegistering, Operator: "Anna Tecnico"}, {Step: ui.CloudCodeRelayed, Link: "h"},
+		{Step: ui.CloudRestored, Operator: "Anna Tecnico", BackupDate: "2026-01-13"}} {
+		if _, err := a.Desk().CloudStep(ctx, r.ID, st); err != nil {
+			t.Fatalf("step %s: %v", st.Step, err)
+		}
+	}
+	j, err := a.Desk().ExtractCloud(ctx, r.ID, ui.CloudExtraction{List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n", Operator: "Anna Tecnico"})
+	if err != nil {
+		t.Fatalf("ExtractCloud: %v", err)
+	}
+	j = waitJob(t, a, j.ID)
+	if j.State != ui.JobDone || len(j.Chats) != 1 || j.Chats[0].Folder == "" {
+		t.Fatalf("cloud iPhone job: %+v\nphone: %v", j, phone.Requests())
+	}
+	folder := filepath.Join(out, j.Chats[0].Folder)
+	cust, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions, err := bundle.DecodeCustody(cust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if actions[0].Action != bundle.CustodyCloud || actions[0].Fields["platform"] != ui.CloudIPhone || !strings.Contains(actions[0].Fields["device"], r.Device) ||
+		actions[3].Fields["backup_date"] != "2026-01-13" {
+		t.Fatalf("custody:\n%s", cust)
+	}
+	text, err := exec.CommandContext(ctx, "pdftotext", "-l", "20", filepath.Join(folder, "relazione.pdf"), "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	flat := strings.Join(strings.Fields(string(text)), " ")
+	for _, s := range []string{"iCloud", "iPhone di laboratorio", "alla sua data (2026-01-13)"} {
+		if !strings.Contains(flat, s) {
+			t.Errorf("the report lacks %q", s)
+		}
 	}
 }
