@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // ClientBackups receives the backups clients upload through their remote page.
@@ -69,7 +70,7 @@ func (s *Server) caseBackupLink(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	list, problem := readList(w, r)
 	if problem == "" && strings.TrimSpace(list) == "" {
-		problem = tr(r, "Scrivere la lista o caricare il file.")
+		problem = tr(r, "case.type-the-list-or")
 	}
 	if problem == "" {
 		if _, err := evidence.ParseList(strings.NewReader(list), evidence.ListOptions{Now: s.now()}); err != nil {
@@ -81,7 +82,7 @@ func (s *Server) caseBackupLink(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if s.cfg.Backups == nil {
-		httpError(w, r, "caricamento dei backup non configurato", http.StatusServiceUnavailable)
+		httpError(w, r, "backup.backup-uploads-are-not-configured", http.StatusServiceUnavailable)
 		return
 	}
 	p, ok := s.newCaseLink(w, r, id)
@@ -117,10 +118,10 @@ func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		return
 	case v.backup == nil:
-		httpError(w, r, "nessun backup richiesto da questo link", http.StatusConflict)
+		httpError(w, r, "backup.this-link-asks-for-no", http.StatusConflict)
 		return
 	case s.cfg.Backups == nil:
-		httpError(w, r, "caricamento dei backup non configurato", http.StatusServiceUnavailable)
+		httpError(w, r, "backup.backup-uploads-are-not-configured", http.StatusServiceUnavailable)
 		return
 	}
 	limit := s.maxBackupUpload()
@@ -128,7 +129,7 @@ func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
 		// The rest of the body is not read: the connection closes after the answer.
 		w.Header().Set("Connection", "close")
 		s.renderBackupForm(w, r, http.StatusRequestEntityTooLarge,
-			fmt.Sprintf(tr(r, "Il file supera il limite di %d MB: non è stato conservato nulla."), limit>>20))
+			fmt.Sprintf(tr(r, "backup.the-file-is-larger-than"), limit>>20))
 	}
 	if r.ContentLength > limit+backupFormOverhead {
 		tooLarge()
@@ -150,9 +151,9 @@ func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrInvalid):
 		s.renderBackupForm(w, r, http.StatusUnprocessableEntity, strings.Join(errorLines(err), " "))
 	case errors.Is(err, ErrBusy):
-		s.renderBackupForm(w, r, http.StatusConflict, tr(r, "Lo studio sta già certificando un altro backup: riprovare tra qualche minuto."))
+		s.renderBackupForm(w, r, http.StatusConflict, tr(r, "backup.the-studio-is-already-certifying"))
 	case err != nil && body.err != nil:
-		s.renderBackupForm(w, r, http.StatusBadRequest, tr(r, "Il caricamento si è interrotto: non è stato conservato nulla. Riprovare."))
+		s.renderBackupForm(w, r, http.StatusBadRequest, tr(r, "backup.the-upload-was-cut-short"))
 	case err != nil:
 		s.fail(w, r, err)
 	default:
@@ -167,9 +168,9 @@ func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
 }
 
 // backupParts reads the upload form's key, then opens its file: the parts must come in that order, as the page's
-// form sends them. problem is set, in Italian, when the form is unusable.
+// form sends them. problem is set, the key of its text, when the form is unusable.
 func backupParts(r *http.Request) (key string, file io.Reader, problem string) {
-	const bad = "Modulo non valido: scrivere la chiave e scegliere il file del backup."
+	const bad = "backup.invalid-form-type-the-key"
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "multipart/form-data" {
 		return "", nil, bad
 	}
@@ -183,7 +184,7 @@ func backupParts(r *http.Request) (key string, file io.Reader, problem string) {
 	}
 	b, err := io.ReadAll(io.LimitReader(p, maxKeyPart+1))
 	if err != nil || len(b) > maxKeyPart {
-		return "", nil, "La chiave non è valida: sono 64 cifre."
+		return "", nil, "backup.the-key-is-not-valid"
 	}
 	if p, err = mr.NextPart(); err != nil || p.FormName() != "backup" {
 		return "", nil, bad
@@ -218,21 +219,54 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// backupEnglish holds these screens' strings.
-var backupEnglish = map[string]string{
-	"Il file supera il limite di %d MB: non è stato conservato nulla.":              "The file is larger than the %d MB limit: nothing was kept.",
-	"Modulo non valido: scrivere la chiave e scegliere il file del backup.":         "Invalid form: type the key and choose the backup file.",
-	"La chiave non è valida: sono 64 cifre.":                                        "The key is not valid: it has 64 digits.",
-	"Lo studio sta già certificando un altro backup: riprovare tra qualche minuto.": "The studio is already certifying another backup: try again in a few minutes.",
-	"Il caricamento si è interrotto: non è stato conservato nulla. Riprovare.":      "The upload was cut short: nothing was kept. Try again.",
-	"nessun backup richiesto da questo link":                                        "this link asks for no backup",
-	"caricamento dei backup non configurato":                                        "backup uploads are not configured",
-	"Backup di WhatsApp":                                                            "WhatsApp backup",
-	"Chiave di 64 cifre":                                                            "64-digit key",
-	"File del backup (msgstore.db.crypt15)":                                         "Backup file (msgstore.db.crypt15)",
-	"Invia il backup":                                                               "Send the backup",
-	"Link per il cliente: caricamento del backup":                                   "Link for the client: backup upload",
-	"backup caricato dal cliente":                                                   "backup uploaded by the client",
-	"In WhatsApp: Impostazioni, Chat, Backup delle chat, Backup crittografato end-to-end con la chiave di 64 cifre; poi copiare dal telefono il file msgstore.db.crypt15 (cartella Android/media/com.whatsapp/WhatsApp/Databases).": "In WhatsApp: Settings, Chats, Chat backup, End-to-end encrypted backup with the 64-digit key; then copy the file msgstore.db.crypt15 from the phone (folder Android/media/com.whatsapp/WhatsApp/Databases).",
-	"La chiave resta sull'apparecchio, cifrata; non viene mai registrata né mostrata.": "The key stays on the appliance, encrypted; it is never logged or shown.",
+// backupTexts holds these screens' texts.
+var backupTexts = map[string]i18n.Text{
+	"backup.up-to-mb": {
+		IT: "Fino a %d MB",
+		EN: "Up to %d MB"},
+	"backup.the-file-is-larger-than": {
+		IT: "Il file supera il limite di %d MB: non è stato conservato nulla.",
+		EN: "The file is larger than the %d MB limit: nothing was kept."},
+	"backup.invalid-form-type-the-key": {
+		IT: "Modulo non valido: scrivere la chiave e scegliere il file del backup.",
+		EN: "Invalid form: type the key and choose the backup file."},
+	"backup.the-key-is-not-valid": {
+		IT: "La chiave non è valida: sono 64 cifre.",
+		EN: "The key is not valid: it has 64 digits."},
+	"backup.the-studio-is-already-certifying": {
+		IT: "Lo studio sta già certificando un altro backup: riprovare tra qualche minuto.",
+		EN: "The studio is already certifying another backup: try again in a few minutes."},
+	"backup.the-upload-was-cut-short": {
+		IT: "Il caricamento si è interrotto: non è stato conservato nulla. Riprovare.",
+		EN: "The upload was cut short: nothing was kept. Try again."},
+	"backup.this-link-asks-for-no": {
+		IT: "nessun backup richiesto da questo link",
+		EN: "this link asks for no backup"},
+	"backup.backup-uploads-are-not-configured": {
+		IT: "caricamento dei backup non configurato",
+		EN: "backup uploads are not configured"},
+	"backup.whatsapp-backup": {
+		IT: "Backup di WhatsApp",
+		EN: "WhatsApp backup"},
+	"backup.64-digit-key": {
+		IT: "Chiave di 64 cifre",
+		EN: "64-digit key"},
+	"backup.backup-file-msgstore-db-crypt15": {
+		IT: "File del backup (msgstore.db.crypt15)",
+		EN: "Backup file (msgstore.db.crypt15)"},
+	"backup.send-the-backup": {
+		IT: "Invia il backup",
+		EN: "Send the backup"},
+	"backup.link-for-the-client-backup": {
+		IT: "Link per il cliente: caricamento del backup",
+		EN: "Link for the client: backup upload"},
+	"backup.backup-uploaded-by-the-client": {
+		IT: "backup caricato dal cliente",
+		EN: "backup uploaded by the client"},
+	"backup.in-whatsapp-settings-chats-chat": {
+		IT: "In WhatsApp: Impostazioni, Chat, Backup delle chat, Backup crittografato end-to-end con la chiave di 64 cifre; poi copiare dal telefono il file msgstore.db.crypt15 (cartella Android/media/com.whatsapp/WhatsApp/Databases).",
+		EN: "In WhatsApp: Settings, Chats, Chat backup, End-to-end encrypted backup with the 64-digit key; then copy the file msgstore.db.crypt15 from the phone (folder Android/media/com.whatsapp/WhatsApp/Databases)."},
+	"backup.the-key-stays-on-the": {
+		IT: "La chiave resta sull'apparecchio, cifrata; non viene mai registrata né mostrata.",
+		EN: "The key stays on the appliance, encrypted; it is never logged or shown."},
 }

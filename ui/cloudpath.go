@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 func (s *Server) cloudRoutes() []route {
@@ -47,7 +49,7 @@ type cloudCaseData struct {
 
 func (s *Server) cloudBackend(w http.ResponseWriter, r *http.Request) (CloudRestores, bool) {
 	if s.cfg.Cloud == nil {
-		httpError(w, r, "percorso del backup nel cloud non configurato", http.StatusServiceUnavailable)
+		httpError(w, r, "cloud.cloud-backup-path-not-configured", http.StatusServiceUnavailable)
 		return nil, false
 	}
 	return s.cfg.Cloud, true
@@ -64,7 +66,7 @@ func (s *Server) renderCloudCase(w http.ResponseWriter, r *http.Request, code in
 	}
 	c, err := s.cfg.Cases.Case(r.Context(), r.PathValue("id"))
 	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "caso sconosciuto", http.StatusNotFound)
+		httpError(w, r, "case.unknown-case", http.StatusNotFound)
 		return
 	}
 	if err != nil {
@@ -90,7 +92,7 @@ func (s *Server) cloudStart(w http.ResponseWriter, r *http.Request) {
 		Device: strings.TrimSpace(r.PostFormValue("device")), Wiped: r.PostFormValue("wiped") == "1", Operator: s.operator(r)})
 	switch {
 	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "caso sconosciuto", http.StatusNotFound)
+		httpError(w, r, "case.unknown-case", http.StatusNotFound)
 	case errors.Is(err, ErrInvalid):
 		s.renderCloudCase(w, r, http.StatusUnprocessableEntity, errorLines(err))
 	case err != nil:
@@ -103,7 +105,7 @@ func (s *Server) cloudStart(w http.ResponseWriter, r *http.Request) {
 func parseSmallForm(w http.ResponseWriter, r *http.Request) bool {
 	r.Body = http.MaxBytesReader(w, r.Body, maxCloudForm)
 	if err := r.ParseForm(); err != nil {
-		httpError(w, r, "modulo non valido o troppo grande", http.StatusRequestEntityTooLarge)
+		httpError(w, r, "case.invalid-or-too-large-form", http.StatusRequestEntityTooLarge)
 		return false
 	}
 	return true
@@ -131,7 +133,7 @@ func (s *Server) renderCloud(w http.ResponseWriter, r *http.Request, code int, d
 	}
 	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
 	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "ripristino sconosciuto", http.StatusNotFound)
+		httpError(w, r, "cloud.unknown-restore", http.StatusNotFound)
 		return
 	}
 	if err != nil {
@@ -178,7 +180,7 @@ func (s *Server) cloudStep(w http.ResponseWriter, r *http.Request, in CloudStepI
 	rs, err := cb.CloudStep(r.Context(), r.PathValue("rid"), in)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "ripristino sconosciuto", http.StatusNotFound)
+		httpError(w, r, "cloud.unknown-restore", http.StatusNotFound)
 	case errors.Is(err, ErrInvalid):
 		s.renderCloud(w, r, http.StatusUnprocessableEntity, cloudPageData{Errors: errorLines(err)})
 	case err != nil:
@@ -227,7 +229,7 @@ func (s *Server) cloudExtract(w http.ResponseWriter, r *http.Request) {
 	}
 	list, problem := readList(w, r)
 	if problem == "" && strings.TrimSpace(list) == "" {
-		problem = tr(r, "Scrivere la lista o caricare il file.")
+		problem = tr(r, "case.type-the-list-or")
 	}
 	if problem != "" {
 		s.renderCloud(w, r, http.StatusUnprocessableEntity, cloudPageData{List: list, Errors: []string{problem}})
@@ -236,7 +238,7 @@ func (s *Server) cloudExtract(w http.ResponseWriter, r *http.Request) {
 	j, err := cb.ExtractCloud(r.Context(), r.PathValue("rid"), CloudExtraction{List: list, Key: r.FormValue("key"), Operator: s.operator(r)})
 	switch {
 	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "ripristino sconosciuto", http.StatusNotFound)
+		httpError(w, r, "cloud.unknown-restore", http.StatusNotFound)
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrBusy):
 		s.renderCloud(w, r, http.StatusUnprocessableEntity, cloudPageData{List: list, Errors: errorLines(err)})
 	case err != nil:
@@ -261,27 +263,27 @@ func (s *Server) remoteCode(w http.ResponseWriter, r *http.Request) {
 	case !ok:
 		return
 	case v.cloud == "":
-		httpError(w, r, "nessun codice richiesto da questo link", http.StatusConflict)
+		httpError(w, r, "cloud.this-link-asks-for-no", http.StatusConflict)
 		return
 	case s.cfg.Cloud == nil:
-		httpError(w, r, "percorso del backup nel cloud non configurato", http.StatusServiceUnavailable)
+		httpError(w, r, "cloud.cloud-backup-path-not-configured", http.StatusServiceUnavailable)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxCloudForm)
 	if err := r.ParseForm(); err != nil {
-		httpError(w, r, "modulo non valido o troppo grande", http.StatusRequestEntityTooLarge)
+		httpError(w, r, "case.invalid-or-too-large-form", http.StatusRequestEntityTooLarge)
 		return
 	}
 	base := "/r/" + r.PathValue("token")
 	code, err := ParseVerificationCode(r.PostFormValue("code"))
 	if err != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, "remotecode", remoteCodeData{Base: base,
-			Error: tr(r, "Il codice di WhatsApp ha 6 cifre: riscriverlo.")})
+			Error: tr(r, "cloud.whatsapp-s-code-has-6")})
 		return
 	}
 	if _, err := s.cfg.Cloud.CloudStep(r.Context(), v.cloud, CloudStepInput{Step: CloudCodeRelayed, Link: tokenHash(r.PathValue("token"))}); err != nil {
 		if errors.Is(err, ErrInvalid) {
-			httpError(w, r, "codice già trasmesso", http.StatusConflict)
+			httpError(w, r, "cloud.code-already-relayed", http.StatusConflict)
 			return
 		}
 		s.fail(w, r, err)
@@ -321,49 +323,138 @@ func ParseVerificationCode(s string) (string, error) {
 	return b.String(), nil
 }
 
-// cloudEnglish holds these screens' strings.
-var cloudEnglish = map[string]string{
-	"percorso del backup nel cloud non configurato":  "cloud-backup path not configured",
-	"ripristino sconosciuto":                         "unknown restore",
-	"nessun codice richiesto da questo link":         "this link asks for no code",
-	"codice già trasmesso":                           "code already relayed",
-	"Il codice di WhatsApp ha 6 cifre: riscriverlo.": "WhatsApp's code has 6 digits: type it again.",
-	"Backup nel cloud":                               "Cloud backup",
-	"Backup nel cloud: ripristino":                   "Cloud backup: restore",
-	"Percorso del backup nel cloud":                  "Cloud-backup path",
-	"Quando la chat non compare su WhatsApp Web: un telefono di laboratorio dello studio, azzerato, registra WhatsApp con il numero del cliente; il cliente trasmette il codice di verifica dalla sua pagina; WhatsApp ripristina il backup nel cloud; poi l'estrazione via USB certifica le chat.": "When the chat does not show on WhatsApp Web: a lab phone of the studio, wiped, registers WhatsApp with the client's number; the client relays the verification code from their page; WhatsApp restores the cloud backup; then the extraction over USB certifies the chats.",
-	"Nuovo ripristino":                            "New restore",
-	"Android (Google Drive)":                      "Android (Google Drive)",
-	"iPhone (iCloud)":                             "iPhone (iCloud)",
-	"Telefono di laboratorio":                     "Lab phone",
-	"UDID dell'iPhone (vuoto: l'unico collegato)": "iPhone's UDID (empty: the only one attached)",
-	"Il telefono di laboratorio è stato azzerato (ripristino dati di fabbrica) prima di questo uso": "The lab phone was wiped (factory reset) before this use",
-	"Registra il telefono azzerato":      "Record the wiped phone",
-	"Ripristini":                         "Restores",
-	"Nessun ripristino per questo caso.": "No restore for this case.",
-	"Passaggi":                           "Steps",
-	"telefono di laboratorio azzerato":   "lab phone wiped",
-	"registrazione di WhatsApp avviata":  "WhatsApp registration started",
-	"codice trasmesso dal cliente":       "code relayed by the client",
-	"backup ripristinato":                "backup restored",
-	"estrazione avviata":                 "extraction started",
-	"il cliente":                         "the client",
-	"Sul telefono di laboratorio installare WhatsApp e avviare la registrazione con il numero del cliente; poi registrare il passaggio: il cliente riceverà il link per trasmettere il codice.": "On the lab phone install WhatsApp and start the registration with the client's number; then record the step: the client gets the link to relay the code.",
-	"Registrazione avviata": "Registration started",
-	"Link per il cliente (codice di verifica, valido una volta):":                                      "Link for the client (verification code, valid once):",
-	"In attesa del codice dal cliente…":                                                                "Waiting for the client's code…",
-	"Codice di verifica trasmesso dal cliente: digitarlo sul telefono di laboratorio.":                 "Verification code relayed by the client: type it on the lab phone.",
-	"Codice scaduto o non più in memoria: chiedere al cliente un nuovo link.":                          "Code expired or no longer in memory: give the client a new link.",
-	"Quando WhatsApp ha ripristinato il backup, scrivere la data del backup che WhatsApp ha mostrato.": "When WhatsApp has restored the backup, write the backup's date WhatsApp showed.",
-	"Data del backup":     "Backup date",
-	"Backup ripristinato": "Backup restored",
-	"Sul telefono attivare il backup crittografato end-to-end con una nuova chiave di 64 cifre ed eseguire il backup; poi avviare l'estrazione con quella chiave.": "On the phone turn on the end-to-end encrypted backup with a new 64-digit key and back up; then start the extraction with that key.",
-	"Lasciare l'iPhone collegato e sbloccato: l'estrazione ne fa il backup via USB.":                                                                               "Leave the iPhone attached and unlocked: the extraction backs it up over USB.",
-	"Estrazione:": "Extraction:",
-	"La copia ripristinata è il contenuto del backup nel cloud alla sua data.": "The restored copy is the cloud backup's content as of its date.",
-	"Codice di verifica di WhatsApp":                                           "WhatsApp verification code",
-	"Scrivere qui il codice di 6 cifre che WhatsApp ha inviato per SMS o chiamata al numero del cliente: comparirà solo sullo schermo del tecnico.": "Type here the 6-digit code WhatsApp sent by SMS or call to the client's number: it shows only on the technician's screen.",
-	"Invia il codice": "Send the code",
-	"Codice inviato: lo studio sta ripristinando il backup. Si può chiudere questa pagina.": "Code sent: the studio is restoring the backup. This page can be closed.",
-	"Chiave di 64 cifre del nuovo backup":                                                   "64-digit key of the new backup",
+// cloudTexts holds these screens' texts.
+var cloudTexts = map[string]i18n.Text{
+	"cloud.extraction-of-the-restored-backup": {
+		IT: "estrazione del backup nel cloud ripristinato",
+		EN: "extraction of the restored cloud backup"},
+	"cloud.cloud-backup-path-not-configured": {
+		IT: "percorso del backup nel cloud non configurato",
+		EN: "cloud-backup path not configured"},
+	"cloud.unknown-restore": {
+		IT: "ripristino sconosciuto",
+		EN: "unknown restore"},
+	"cloud.this-link-asks-for-no": {
+		IT: "nessun codice richiesto da questo link",
+		EN: "this link asks for no code"},
+	"cloud.code-already-relayed": {
+		IT: "codice già trasmesso",
+		EN: "code already relayed"},
+	"cloud.whatsapp-s-code-has-6": {
+		IT: "Il codice di WhatsApp ha 6 cifre: riscriverlo.",
+		EN: "WhatsApp's code has 6 digits: type it again."},
+	"cloud.cloud-backup": {
+		IT: "Backup nel cloud",
+		EN: "Cloud backup"},
+	"cloud.cloud-backup-restore": {
+		IT: "Backup nel cloud: ripristino",
+		EN: "Cloud backup: restore"},
+	"cloud.cloud-backup-path": {
+		IT: "Percorso del backup nel cloud",
+		EN: "Cloud-backup path"},
+	"cloud.when-the-chat-does-not": {
+		IT: "Quando la chat non compare su WhatsApp Web: un telefono di laboratorio dello studio, azzerato, registra WhatsApp con il numero del cliente; il cliente trasmette il codice di verifica dalla sua pagina; WhatsApp ripristina il backup nel cloud; poi l'estrazione via USB certifica le chat.",
+		EN: "When the chat does not show on WhatsApp Web: a lab phone of the studio, wiped, registers WhatsApp with the client's number; the client relays the verification code from their page; WhatsApp restores the cloud backup; then the extraction over USB certifies the chats."},
+	"cloud.new-restore": {
+		IT: "Nuovo ripristino",
+		EN: "New restore"},
+	"cloud.android-google-drive": {
+		IT: "Android (Google Drive)",
+		EN: "Android (Google Drive)"},
+	"cloud.iphone-icloud": {
+		IT: "iPhone (iCloud)",
+		EN: "iPhone (iCloud)"},
+	"cloud.lab-phone": {
+		IT: "Telefono di laboratorio",
+		EN: "Lab phone"},
+	"cloud.iphone-s-udid-empty-the": {
+		IT: "UDID dell'iPhone (vuoto: l'unico collegato)",
+		EN: "iPhone's UDID (empty: the only one attached)"},
+	"cloud.the-lab-phone-was-wiped": {
+		IT: "Il telefono di laboratorio è stato azzerato (ripristino dati di fabbrica) prima di questo uso",
+		EN: "The lab phone was wiped (factory reset) before this use"},
+	"cloud.record-the-wiped-phone": {
+		IT: "Registra il telefono azzerato",
+		EN: "Record the wiped phone"},
+	"cloud.restores": {
+		IT: "Ripristini",
+		EN: "Restores"},
+	"cloud.no-restore-for-this-case": {
+		IT: "Nessun ripristino per questo caso.",
+		EN: "No restore for this case."},
+	"cloud.steps": {
+		IT: "Passaggi",
+		EN: "Steps"},
+	"cloud.lab-phone-wiped": {
+		IT: "telefono di laboratorio azzerato",
+		EN: "lab phone wiped"},
+	"cloud.whatsapp-registration-started": {
+		IT: "registrazione di WhatsApp avviata",
+		EN: "WhatsApp registration started"},
+	"cloud.code-relayed-by-the-client": {
+		IT: "codice trasmesso dal cliente",
+		EN: "code relayed by the client"},
+	"cloud.backup-restored": {
+		IT: "backup ripristinato",
+		EN: "backup restored"},
+	"cloud.extraction-started": {
+		IT: "estrazione avviata",
+		EN: "extraction started"},
+	"cloud.the-client": {
+		IT: "il cliente",
+		EN: "the client"},
+	"cloud.on-the-lab-phone-install": {
+		IT: "Sul telefono di laboratorio installare WhatsApp e avviare la registrazione con il numero del cliente; poi registrare il passaggio: il cliente riceverà il link per trasmettere il codice.",
+		EN: "On the lab phone install WhatsApp and start the registration with the client's number; then record the step: the client gets the link to relay the code."},
+	"cloud.registration-started": {
+		IT: "Registrazione avviata",
+		EN: "Registration started"},
+	"cloud.link-for-the-client-verification": {
+		IT: "Link per il cliente (codice di verifica, valido una volta):",
+		EN: "Link for the client (verification code, valid once):"},
+	"cloud.waiting-for-the-client-s": {
+		IT: "In attesa del codice dal cliente…",
+		EN: "Waiting for the client's code…"},
+	"cloud.verification-code-relayed-by-the": {
+		IT: "Codice di verifica trasmesso dal cliente: digitarlo sul telefono di laboratorio.",
+		EN: "Verification code relayed by the client: type it on the lab phone."},
+	"cloud.code-expired-or-no-longer": {
+		IT: "Codice scaduto o non più in memoria: chiedere al cliente un nuovo link.",
+		EN: "Code expired or no longer in memory: give the client a new link."},
+	"cloud.when-whatsapp-has-restored-the": {
+		IT: "Quando WhatsApp ha ripristinato il backup, scrivere la data del backup che WhatsApp ha mostrato.",
+		EN: "When WhatsApp has restored the backup, write the backup's date WhatsApp showed."},
+	"cloud.backup-date": {
+		IT: "Data del backup",
+		EN: "Backup date"},
+	"cloud.backup-restored-2": {
+		IT: "Backup ripristinato",
+		EN: "Backup restored"},
+	"cloud.on-the-phone-turn-on": {
+		IT: "Sul telefono attivare il backup crittografato end-to-end con una nuova chiave di 64 cifre ed eseguire il backup; poi avviare l'estrazione con quella chiave.",
+		EN: "On the phone turn on the end-to-end encrypted backup with a new 64-digit key and back up; then start the extraction with that key."},
+	"cloud.leave-the-iphone-attached-and": {
+		IT: "Lasciare l'iPhone collegato e sbloccato: l'estrazione ne fa il backup via USB.",
+		EN: "Leave the iPhone attached and unlocked: the extraction backs it up over USB."},
+	"cloud.extraction": {
+		IT: "Estrazione:",
+		EN: "Extraction:"},
+	"cloud.the-restored-copy-is-the": {
+		IT: "La copia ripristinata è il contenuto del backup nel cloud alla sua data.",
+		EN: "The restored copy is the cloud backup's content as of its date."},
+	"cloud.whatsapp-verification-code": {
+		IT: "Codice di verifica di WhatsApp",
+		EN: "WhatsApp verification code"},
+	"cloud.type-here-the-6-digit": {
+		IT: "Scrivere qui il codice di 6 cifre che WhatsApp ha inviato per SMS o chiamata al numero del cliente: comparirà solo sullo schermo del tecnico.",
+		EN: "Type here the 6-digit code WhatsApp sent by SMS or call to the client's number: it shows only on the technician's screen."},
+	"cloud.send-the-code": {
+		IT: "Invia il codice",
+		EN: "Send the code"},
+	"cloud.code-sent-the-studio-is": {
+		IT: "Codice inviato: lo studio sta ripristinando il backup. Si può chiudere questa pagina.",
+		EN: "Code sent: the studio is restoring the backup. This page can be closed."},
+	"cloud.64-digit-key-of-the": {
+		IT: "Chiave di 64 cifre del nuovo backup",
+		EN: "64-digit key of the new backup"},
 }
