@@ -124,6 +124,12 @@ func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "backup.backup-uploads-are-not-configured", http.StatusServiceUnavailable)
 		return
 	}
+	// One upload at a time through a link: a second, sent meanwhile, is refused before it is read.
+	if !s.takeUpload(r.PathValue("token")) {
+		httpError(w, r, "backup.an-upload-is-already-under-way", http.StatusConflict)
+		return
+	}
+	defer s.releaseUpload(r.PathValue("token"))
 	limit := s.maxBackupUpload()
 	tooLarge := func() {
 		// The rest of the body is not read: the connection closes after the answer.
@@ -164,6 +170,26 @@ func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
 		}
 		s.mu.Unlock()
 		http.Redirect(w, r, "/r/"+url.PathEscape(r.PathValue("token")), http.StatusSeeOther)
+	}
+}
+
+// takeUpload marks the link of token as receiving an upload; false when it already is.
+func (s *Server) takeUpload(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l := s.remotes[tokenHash(token)]
+	if l == nil || l.uploading {
+		return false
+	}
+	l.uploading = true
+	return true
+}
+
+func (s *Server) releaseUpload(token string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l := s.remotes[tokenHash(token)]; l != nil {
+		l.uploading = false
 	}
 }
 
@@ -221,6 +247,9 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 
 // backupTexts holds these screens' texts.
 var backupTexts = map[string]i18n.Text{
+	"backup.an-upload-is-already-under-way": {
+		IT: "un caricamento è già in corso da questo link",
+		EN: "an upload is already under way through this link"},
 	"backup.up-to-mb": {
 		IT: "Fino a %d MB",
 		EN: "Up to %d MB"},

@@ -19,6 +19,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // memBackups is a ClientBackups that streams each upload into a temporary file of dir and keeps it only when whole,
@@ -391,4 +392,48 @@ func FuzzBackupForm(f *testing.F) {
 			t.Fatalf("read %d bytes past a limit of 64: %v", n, err)
 		}
 	})
+}
+
+// While a backup streams in through a link, a second upload through it is refused before it is read.
+func TestRemoteBackupOneAtATime(t *testing.T) {
+	_, mb, pub, client, p := backupFixture(t)
+	ct, form := uploadForm(t, backupKey, bytes.Repeat([]byte("z"), 4096), false)
+	pr, pw := io.Pipe()
+	done := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequestWithContext(t.Context(), http.MethodPost, pub.URL+p+"/backup", pr)
+		req.Header.Set("Content-Type", ct)
+		resp, err := client.Do(req)
+		if err != nil {
+			done <- nil
+			return
+		}
+		resp.Body.Close()
+		done <- resp
+	}()
+	pw.Write(form[:len(form)-100])
+	for {
+		mb.mu.Lock()
+		n := mb.calls
+		mb.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		select {
+		case <-t.Context().Done():
+			t.Fatal("the first upload never reached the backend")
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	if resp, _ := postUpload(t, client, pub.URL+p+"/backup", ct, bytes.NewReader(form), int64(len(form))); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("second upload meanwhile: %s, want 409", resp.Status)
+	}
+	pw.Write(form[len(form)-100:])
+	pw.Close()
+	if resp := <-done; resp == nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("first upload: %v", resp)
+	}
+	if mb.calls != 1 || len(mb.kept) != 1 {
+		t.Fatalf("backend: %d calls, kept %d", mb.calls, len(mb.kept))
+	}
 }

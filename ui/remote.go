@@ -15,14 +15,15 @@ import (
 // notice and the mandate, and accepts them (journaled by the backend); only then does the page wait for the remote
 // session, and show its QR code once the technician starts it. The link dies when its session ends or expires.
 type remoteLink struct {
-	caseID   string
-	feed     string // the session's feed; empty until the technician starts the session
-	expires  time.Time
-	claim    string         // hash of the claiming browser's cookie; empty until claimed
-	accepted bool           // the claimant accepted the notice through this link
-	backup   *backupRequest // the backup the link asks the client for; nil when none, or once it arrived
-	cloud    string         // the cloud restore whose verification code the link asks for; "" once relayed
-	codeSent bool           // the client relayed the code through this link
+	caseID    string
+	feed      string // the session's feed; empty until the technician starts the session
+	expires   time.Time
+	claim     string         // hash of the claiming browser's cookie; empty until claimed
+	accepted  bool           // the claimant accepted the notice through this link
+	backup    *backupRequest // the backup the link asks the client for; nil when none, or once it arrived
+	cloud     string         // the cloud restore whose verification code the link asks for; "" once relayed
+	codeSent  bool           // the client relayed the code through this link
+	uploading bool           // a backup is being received through this link
 }
 
 const remoteCookie = "attesta_remote"

@@ -13,13 +13,26 @@ import (
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/appliance/desk"
+	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/ui"
 )
 
 const uploadList = "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3339998888;Non in rubrica;2026-01-10;2026-01-20\n"
+
+// caseAppliance opens an appliance in dir whose jobs run for the test, with one case opened.
+func caseAppliance(t *testing.T, dir string) (*appliance.Appliance, ui.CaseInfo) {
+	t.Helper()
+	a := jobAppliance(t, dir, t.Context(), t.TempDir(), &testSink{})
+	c, err := a.Desk().CreateCase(t.Context(), goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, c
+}
 
 // unread is a body that fails the test when read: what is refused must be refused before the file is read.
 type unread struct{ t *testing.T }
@@ -137,11 +150,7 @@ func TestReceiveBackupCertifies(t *testing.T) {
 func TestReceiveBackupRefusedKeepsNothing(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
-	a := jobAppliance(t, dir, ctx, t.TempDir(), &testSink{})
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, c := caseAppliance(t, dir)
 	acceptNotice(t, a, c.ID)
 	key := strings.Repeat("ab", 32)
 	req := ui.BackupUpload{Case: c.ID, List: uploadList, Key: key, Link: "h"}
@@ -175,3 +184,29 @@ func TestReceiveBackupRefusedKeepsNothing(t *testing.T) {
 type iotestErr struct{ err error }
 
 func (e iotestErr) Read([]byte) (int, error) { return 0, e.err }
+
+// An uploaded backup still on disk when its case's retention ends (its job interrupted, never resumed) is erased
+// with the case.
+func TestErasureRemovesUploads(t *testing.T) {
+	ctx := t.Context()
+	dir := t.TempDir()
+	a, c := caseAppliance(t, dir)
+	left := filepath.Join(dir, "uploads", c.ID, "0123456789abcdef.crypt15")
+	if err := os.MkdirAll(filepath.Dir(left), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(left, []byte("a client's backup"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := a.Desk().Case(ctx, c.ID)
+	s, err := a.Desk().RetentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(time.Second) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if round, err := s.Check(ctx); err != nil || len(round.Erased) != 1 {
+		t.Fatalf("retention round: %+v, %v", round, err)
+	}
+	if files := uploadsLeft(t, dir); len(files) != 0 {
+		t.Fatalf("uploads left after the erasure: %v", files)
+	}
+}
