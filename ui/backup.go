@@ -166,7 +166,7 @@ func (s *Server) remoteBackup(w http.ResponseWriter, r *http.Request) {
 		s.Feed(j.ID)
 		s.mu.Lock()
 		if l := s.remotes[tokenHash(r.PathValue("token"))]; l != nil {
-			l.backup, l.feed = nil, j.ID
+			l.backup, l.feed, l.uploaded = nil, j.ID, true
 		}
 		s.mu.Unlock()
 		http.Redirect(w, r, "/r/"+url.PathEscape(r.PathValue("token")), http.StatusSeeOther)
@@ -247,6 +247,9 @@ func (c *cappedReader) Read(p []byte) (int, error) {
 
 // backupTexts holds these screens' texts.
 var backupTexts = map[string]i18n.Text{
+	"backup.received-being-certified": {
+		IT: "Backup ricevuto: lo studio lo sta certificando. Si può seguire qui l'avanzamento o chiudere la pagina.",
+		EN: "Backup received: the studio is certifying it. Follow the progress here, or close the page."},
 	"backup.an-upload-is-already-under-way": {
 		IT: "un caricamento è già in corso da questo link",
 		EN: "an upload is already under way through this link"},

@@ -24,6 +24,7 @@ type remoteLink struct {
 	cloud     string         // the cloud restore whose verification code the link asks for; "" once relayed
 	codeSent  bool           // the client relayed the code through this link
 	uploading bool           // a backup is being received through this link
+	uploaded  bool           // the link's feed is the job certifying the backup it received
 }
 
 const remoteCookie = "attesta_remote"
@@ -79,6 +80,7 @@ type remoteView struct {
 	backup    *backupRequest
 	cloud     string
 	codeSent  bool
+	uploaded  bool
 }
 
 // remoteFor resolves a remote token and checks the claim: unknown → 404; ended, expired or claimed by another
@@ -104,7 +106,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 		httpError(w, r, "core.session-ended", http.StatusGone)
 		return remoteView{}, false
 	}
-	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted, backup: l.backup, cloud: l.cloud, codeSent: l.codeSent}
+	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted, backup: l.backup, cloud: l.cloud, codeSent: l.codeSent, uploaded: l.uploaded}
 	if l.claim == "" && claim {
 		id, h, err := newToken()
 		if err != nil {
@@ -154,6 +156,8 @@ func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "remotecode", remoteCodeData{Base: r.URL.Path, Sent: v.codeSent})
 	case v.feed == nil:
 		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path})
+	case v.uploaded:
+		s.render(w, r, http.StatusOK, "remotebackupjob", progressData{Base: r.URL.Path})
 	default:
 		s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path})
 	}
