@@ -21,6 +21,7 @@ func (s *Server) cloudRoutes() []route {
 		{"POST /cases/{id}/cloud", RoleTechnician, s.cloudStart},
 		{"GET /cloud/{rid}", RoleTechnician, s.cloudPage},
 		{"POST /cloud/{rid}/registering", RoleTechnician, s.cloudRegistering},
+		{"POST /cloud/{rid}/link", RoleTechnician, s.cloudLink},
 		{"POST /cloud/{rid}/restored", RoleTechnician, s.cloudRestored},
 		{"POST /cloud/{rid}/extract", RoleTechnician, s.cloudExtract},
 		{"POST /r/{token}/code", RoleNone, s.remoteCode},
@@ -88,8 +89,12 @@ func (s *Server) cloudStart(w http.ResponseWriter, r *http.Request) {
 	if !ok || !parseSmallForm(w, r) {
 		return
 	}
+	device := r.PostFormValue("device")
+	if r.PostFormValue("platform") == CloudIPhone {
+		device = r.PostFormValue("udid")
+	}
 	rs, err := cb.StartCloudRestore(r.Context(), CloudStart{Case: r.PathValue("id"), Platform: r.PostFormValue("platform"),
-		Device: strings.TrimSpace(r.PostFormValue("device")), Wiped: r.PostFormValue("wiped") == "1", Operator: s.operator(r)})
+		Device: strings.TrimSpace(device), Wiped: r.PostFormValue("wiped") == "1", Operator: s.operator(r)})
 	switch {
 	case errors.Is(err, ErrNotFound):
 		httpError(w, r, "case.unknown-case", http.StatusNotFound)
@@ -194,17 +199,40 @@ func (s *Server) cloudStep(w http.ResponseWriter, r *http.Request, in CloudStepI
 // that relays the code, shown once.
 func (s *Server) cloudRegistering(w http.ResponseWriter, r *http.Request) {
 	s.cloudStep(w, r, CloudStepInput{Step: CloudRegistering, Operator: s.operator(r)}, func(rs CloudRestore) cloudPageData {
-		p, err := s.NewRemoteLink(rs.Case, "")
-		if err != nil {
-			return cloudPageData{Errors: []string{err.Error()}}
-		}
-		s.mu.Lock()
-		if l := s.remotes[tokenHash(strings.TrimPrefix(p, "/r/"))]; l != nil {
-			l.cloud = rs.ID
-		}
-		s.mu.Unlock()
-		return cloudPageData{RemoteURL: s.linkBase(r) + p}
+		return s.codeLink(r, rs)
 	})
+}
+
+// codeLink makes the client's one-time link that relays the code of restore rs; any older link of the case dies.
+func (s *Server) codeLink(r *http.Request, rs CloudRestore) cloudPageData {
+	p, err := s.NewRemoteLink(rs.Case, "")
+	if err != nil {
+		return cloudPageData{Errors: []string{err.Error()}}
+	}
+	s.mu.Lock()
+	if l := s.remotes[tokenHash(strings.TrimPrefix(p, "/r/"))]; l != nil {
+		l.cloud = rs.ID
+	}
+	s.mu.Unlock()
+	return cloudPageData{RemoteURL: s.linkBase(r) + p}
+}
+
+// cloudLink makes a new link for the code, while the restore waits for it: the client lost the first one, or it
+// went to the wrong person.
+func (s *Server) cloudLink(w http.ResponseWriter, r *http.Request) {
+	cb, ok := s.cloudBackend(w, r)
+	if !ok {
+		return
+	}
+	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
+	if !s.found(w, r, err, "cloud.unknown-restore") {
+		return
+	}
+	if nextCloudStep(rs.Last()) != CloudCodeRelayed {
+		s.renderCloud(w, r, http.StatusConflict, cloudPageData{})
+		return
+	}
+	s.renderCloud(w, r, http.StatusOK, s.codeLink(r, rs))
 }
 
 // cloudRestored records the restore, with the backup's date WhatsApp showed; the code is forgotten.
@@ -325,6 +353,9 @@ func ParseVerificationCode(s string) (string, error) {
 
 // cloudTexts holds these screens' texts.
 var cloudTexts = map[string]i18n.Text{
+	"cloud.new-link-for-the-code": {
+		IT: "Nuovo link per il codice (il precedente non vale più)",
+		EN: "New link for the code (the previous one stops working)"},
 	"cloud.extraction-of-the-restored-backup": {
 		IT: "estrazione del backup nel cloud ripristinato",
 		EN: "extraction of the restored cloud backup"},

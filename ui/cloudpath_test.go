@@ -145,15 +145,33 @@ func TestCloudWorkflowScreens(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || rid == "" {
 		t.Fatalf("start: %s", resp.Status)
 	}
+	// An iPhone is named by the UDID typed, not by the Android phone the list shows first.
+	postForm(t, tech, f.ts.URL+"/cases/"+c.ID+"/cloud", url.Values{"platform": {"iphone"}, "device": {"R5CR1234XYZ"}, "udid": {"00008110-000A"}, "wiped": {"1"}})
+	if len(mc.restores) != 2 || mc.restores[1].Device != "00008110-000A" || mc.restores[0].Device != "R5CR1234XYZ" {
+		t.Fatalf("lab phones: %+v", mc.restores)
+	}
 	resp, body := postForm(t, tech, f.ts.URL+"/cloud/"+rid+"/registering", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="remote-link"`) || !strings.Contains(body, `id="waiting-code"`) {
 		t.Fatalf("registering: %s\n%s", resp.Status, body)
 	}
-	_, rest, _ := strings.Cut(body, "/r/")
-	token, _, _ := strings.Cut(rest, "<")
+	linkIn := func(body string) string {
+		_, rest, _ := strings.Cut(body, "/r/")
+		token, _, _ := strings.Cut(rest, "<")
+		return token
+	}
+	first := linkIn(body)
+	// The client lost it: a new link replaces it.
+	resp, body = postForm(t, tech, f.ts.URL+"/cloud/"+rid+"/link", nil)
+	token := linkIn(body)
+	if resp.StatusCode != http.StatusOK || token == "" || token == first {
+		t.Fatalf("new link: %s", resp.Status)
+	}
 	p := "/r/" + token
 
 	pub := f.public(t)
+	if resp, _ := doURL(t, f.client(t), http.MethodGet, pub.URL+"/r/"+first, nil); resp.StatusCode != http.StatusGone {
+		t.Fatalf("the replaced link: %s, want 410", resp.Status)
+	}
 	client := f.client(t)
 	acceptLink(t, client, pub.URL, p, c.ID)
 	if _, body := doURL(t, client, http.MethodGet, pub.URL+p, nil); !strings.Contains(body, `action="`+p+`/code"`) || strings.Contains(body, technicianScreen) {
@@ -182,6 +200,9 @@ func TestCloudWorkflowScreens(t *testing.T) {
 	}
 	if resp, _ := postForm(t, client, pub.URL+p+"/code", url.Values{"code": {"111111"}}); resp.StatusCode != http.StatusConflict {
 		t.Errorf("a second code: %s, want 409", resp.Status)
+	}
+	if resp, _ := postForm(t, tech, f.ts.URL+"/cloud/"+rid+"/link", nil); resp.StatusCode != http.StatusConflict {
+		t.Errorf("a new link once the code came: %s, want 409", resp.Status)
 	}
 	_, body = f.do(t, tech, http.MethodGet, "/cloud/"+rid, nil)
 	if !strings.Contains(body, `<p class="big digest" id="code">123456</p>`) {

@@ -1,6 +1,7 @@
 package desk
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -38,8 +39,9 @@ import (
 //	 "operator": name, "backup_date": YYYY-MM-DD, "leaf": n}], "job": id}]}
 //
 // and each step is a "cloud-restore" leaf with the restore's id, the step, the platform, the operator, the lab
-// phone's model and the SHA-256 of its serial (the studio's phone, named in the chain of custody), and the
-// backup's date for "restored". Neither the client's number nor the verification code is kept anywhere.
+// phone's model and the SHA-256 of its serial (the studio's phone, named in the chain of custody), for "wiped" on
+// Android the WhatsApp version found on the phone then ("none" after a real wipe), and the backup's date for
+// "restored". Neither the client's number nor the verification code is kept anywhere.
 
 // LeafCloudRestore journals one step of a cloud restore.
 const LeafCloudRestore = "cloud-restore"
@@ -173,38 +175,49 @@ func (k *Desk) StartCloudRestore(ctx context.Context, req ui.CloudStart) (ui.Clo
 	if err := checkMandate(c, JobCloud); err != nil {
 		return ui.CloudRestore{}, err
 	}
-	serial, model, err := k.labPhone(ctx, req.Platform, strings.TrimSpace(req.Device))
+	lab, err := k.labPhone(ctx, req.Platform, strings.TrimSpace(req.Device))
 	if err != nil {
 		return ui.CloudRestore{}, fmt.Errorf("%w: the lab phone: %w", ui.ErrInvalid, err)
 	}
 	var raw [8]byte
 	rand.Read(raw[:])
-	r := cloudRestore{ID: "c" + hex.EncodeToString(raw[:]), Case: c.ID, Platform: req.Platform, Device: serial, DeviceModel: model}
-	return d.cloud.step(ctx, k.deps.Recorder, r, cloudStep{Step: ui.CloudWiped, Operator: strings.TrimSpace(req.Operator)}, true)
+	r := cloudRestore{ID: "c" + hex.EncodeToString(raw[:]), Case: c.ID, Platform: req.Platform, Device: lab.serial, DeviceModel: lab.model}
+	return d.cloud.step(ctx, k.deps.Recorder, r, cloudStep{Step: ui.CloudWiped, Operator: strings.TrimSpace(req.Operator)}, true,
+		"whatsapp_installed", lab.whatsApp)
 }
 
-// labPhone identifies the lab phone: its serial (or UDID) and model.
-func (k *Desk) labPhone(ctx context.Context, platform, device string) (string, string, error) {
+// labPhoneInfo is what the appliance reads of a lab phone when it is recorded as wiped.
+type labPhoneInfo struct {
+	serial, model string
+	// whatsApp is the WhatsApp version installed then ("none" when it is not: as after a wipe), for an Android
+	// phone; "" for an iPhone, whose apps lockdownd does not list.
+	whatsApp string
+}
+
+// labPhone identifies the lab phone: its serial (or UDID), its model and, on Android, whether WhatsApp is there.
+func (k *Desk) labPhone(ctx context.Context, platform, device string) (labPhoneInfo, error) {
 	if platform == ui.CloudIPhone {
 		t := iphone.Tools{Socket: k.deps.Config.Usbmuxd}
 		dev, err := t.Find(ctx, device)
 		if err != nil {
-			return "", "", err
+			return labPhoneInfo{}, err
 		}
 		id, err := t.Identify(ctx, dev.UDID)
 		if err != nil {
-			return "", "", err
+			return labPhoneInfo{}, err
 		}
-		return dev.UDID, strings.TrimSpace(id.ProductType + ", iOS " + id.ProductVersion), nil
+		return labPhoneInfo{serial: dev.UDID, model: strings.TrimSpace(id.ProductType + ", iOS " + id.ProductVersion)}, nil
 	}
 	if device == "" {
-		return "", "", errors.New("choose the lab phone among the phones on USB")
+		return labPhoneInfo{}, errors.New("choose the lab phone among the phones on USB")
 	}
 	dev, err := usb.New(usb.Options{Addr: k.deps.Config.ADB}).Identify(ctx, device)
 	if err != nil {
-		return "", "", err
+		return labPhoneInfo{}, err
 	}
-	return device, strings.TrimSpace(dev.Manufacturer + " " + dev.Model + ", Android " + dev.AndroidVersion), nil
+	wa := cmp.Or(dev.WhatsAppVersion, "none")
+	return labPhoneInfo{serial: device, model: strings.TrimSpace(dev.Manufacturer + " " + dev.Model + ", Android " + dev.AndroidVersion),
+		whatsApp: wa}, nil
 }
 
 // CloudStep records the next step of a cloud restore.

@@ -80,7 +80,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 	}
 	leaves := leavesOfType(t, a, desk.LeafCloudRestore)
 	if len(leaves) != 4 || leaves[0].Fields["step"] != ui.CloudWiped || leaves[0].Fields["operator"] != "Anna Tecnico" ||
-		leaves[0].Fields["device_model"] != "samsung SM-G991B, Android 14" || leaves[2].Fields["link"] != "linkhash" ||
+		leaves[0].Fields["device_model"] != "samsung SM-G991B, Android 14" || leaves[0].Fields["whatsapp_installed"] != "2.26.1.10" || leaves[2].Fields["link"] != "linkhash" ||
 		leaves[2].Fields["operator"] != nil || leaves[3].Fields["backup_date"] != "2026-01-14" {
 		t.Fatalf("cloud-restore leaves: %+v", leaves)
 	}
