@@ -667,6 +667,8 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Action.cloud-restore": {
 		IT: "ripristino del backup nel cloud",
 		EN: "cloud backup restore"},
+	"Value.client":      {IT: "il cliente", EN: "the client"},
+	"Value.remote-link": {IT: "pagina remota del cliente", EN: "the client's remote page"},
 	"Field.channel":     {IT: "canale", EN: "channel"},
 	"Field.operator":    {IT: "operatore", EN: "operator"},
 	"Field.platform":    {IT: "piattaforma", EN: "platform"},

@@ -404,9 +404,7 @@ func cloudPrior(r cloudRestore) certify.Prior {
 		}
 		f := map[string]string{"step": st.Step, "platform": r.Platform, "device": device,
 			"leaf": strconv.FormatUint(st.Leaf, 10)}
-		if st.Operator != "" {
-			f["operator"] = st.Operator
-		}
+		f["operator"] = cmp.Or(st.Operator, "client") // the client relays the code, through their link
 		if st.BackupDate != "" {
 			f["backup_date"] = st.BackupDate
 		}

@@ -112,7 +112,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 			t.Fatalf("custody line %d: %+v; want the step %s with its phone:\n%s", i+1, a, step, cust)
 		}
 	}
-	if actions[0].Fields["operator"] != "Anna Tecnico" || actions[3].Fields["operator"] != "Bruno Tecnico" ||
+	if actions[0].Fields["operator"] != "Anna Tecnico" || actions[2].Fields["operator"] != "client" || actions[3].Fields["operator"] != "Bruno Tecnico" ||
 		actions[3].Fields["backup_date"] != "2026-01-14" || actions[4].Action != bundle.CustodyStart {
 		t.Fatalf("custody:\n%s", cust)
 	}
