@@ -353,6 +353,9 @@ func ParseVerificationCode(s string) (string, error) {
 
 // cloudTexts holds these screens' texts.
 var cloudTexts = map[string]i18n.Text{
+	"cloud.android-lab-phone": {
+		IT: "Telefono Android di laboratorio",
+		EN: "Android lab phone"},
 	"cloud.new-link-for-the-code": {
 		IT: "Nuovo link per il codice (il precedente non vale più)",
 		EN: "New link for the code (the previous one stops working)"},
