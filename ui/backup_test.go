@@ -221,6 +221,11 @@ func TestRemoteBackupLimit(t *testing.T) {
 			resp, _ := postUpload(t, c, u, ct, bytes.NewReader(form), int64(len(form)))
 			return resp
 		}, http.StatusUnprocessableEntity, true},
+		{"huge key part", func(t *testing.T, c *http.Client, base, p string) *http.Response {
+			ct, form := uploadForm(t, strings.Repeat("0", testBackupLimit), []byte("crypt15"), false)
+			resp, _ := postUpload(t, c, base+p+"/backup", ct, bytes.NewReader(form), int64(len(form)))
+			return resp
+		}, http.StatusBadRequest, false},
 		{"not multipart", func(t *testing.T, c *http.Client, base, p string) *http.Response {
 			u := base + p + "/backup"
 			resp, _ := postUpload(t, c, u, "application/octet-stream", bytes.NewReader(over), int64(len(over)))
