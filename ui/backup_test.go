@@ -442,3 +442,40 @@ func TestRemoteBackupOneAtATime(t *testing.T) {
 		t.Fatalf("backend: %d calls, kept %d", mb.calls, len(mb.kept))
 	}
 }
+
+// discardBackups reads an upload to its end and keeps nothing: what the remote page costs on its own.
+type discardBackups struct{}
+
+func (discardBackups) ReceiveBackup(_ context.Context, req BackupUpload, body io.Reader) (JobInfo, error) {
+	if _, err := io.Copy(io.Discard, body); err != nil {
+		return JobInfo{}, err
+	}
+	return JobInfo{ID: "u1", Kind: "upload", Case: req.Case}, nil
+}
+
+// BenchmarkRemoteBackupUpload streams a 32 MiB backup through the remote page's form reader and limit: the bytes
+// allocated per upload stay far below its size, since nothing buffers the file.
+func BenchmarkRemoteBackupUpload(b *testing.B) {
+	const size = 32 << 20
+	file := bytes.Repeat([]byte("0123456789abcdef"), size/16)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("key", backupKey)
+	w, _ := mw.CreateFormFile("backup", "msgstore.db.crypt15")
+	w.Write(file)
+	mw.Close()
+	form := buf.Bytes()
+	b.SetBytes(size)
+	b.ReportAllocs()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodPost, "/r/x/backup", bytes.NewReader(form))
+		req.Header.Set("Content-Type", mw.FormDataContentType())
+		key, part, problem := backupParts(req)
+		if problem != "" || key != backupKey {
+			b.Fatal(problem)
+		}
+		if _, err := (discardBackups{}).ReceiveBackup(b.Context(), BackupUpload{}, &cappedReader{r: part, left: size}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
