@@ -54,6 +54,13 @@ type Config struct {
 	Chromium string `json:"chromium"`
 	// ADB is the adb server that extractions from phones on USB go through. Default: 127.0.0.1:5037.
 	ADB string `json:"adb"`
+	// Usbmuxd is usbmuxd's address, as USBMUXD_SOCKET_ADDRESS spells it (UNIX:/path or HOST:PORT), for the iPhones
+	// the touch UI extracts (the cloud-backup path's lab iPhone). Default: $USBMUXD_SOCKET_ADDRESS, else
+	// libimobiledevice's own default socket.
+	Usbmuxd string `json:"usbmuxd"`
+	// MaxBackupUpload is the largest backup file, in bytes, a client may upload through the remote page (an
+	// Android end-to-end encrypted backup with its key). Default: ui.DefaultMaxBackupUpload (2 GiB).
+	MaxBackupUpload int64 `json:"max_backup_upload"`
 	// PublicListen is the address on which serve answers clients' remote pages and recipients' share links, and
 	// nothing else; the technician's screens stay on the local interface. Default: empty, links are served on the
 	// technician's address only (a studio that sends links outside puts a TLS reverse proxy before this address).
@@ -128,6 +135,9 @@ func LoadConfig(path string) (Config, error) {
 	if c.LegalMonths < 0 || c.LegalMonths > retention.MaxLegalMonths {
 		return c, fmt.Errorf("appliance: config %s: legal_months %d: want 0 to %d", path, c.LegalMonths, retention.MaxLegalMonths)
 	}
+	if c.MaxBackupUpload < 0 {
+		return c, fmt.Errorf("appliance: config %s: max_backup_upload %d: want a size in bytes, or 0 for the default", path, c.MaxBackupUpload)
+	}
 	return c, nil
 }
 
@@ -135,6 +145,9 @@ func LoadConfig(path string) (Config, error) {
 func (c Config) withDefaults() Config {
 	if c.DataDir == "" {
 		c.DataDir = os.Getenv("ATTESTA_DATA")
+	}
+	if c.Usbmuxd == "" {
+		c.Usbmuxd = os.Getenv("USBMUXD_SOCKET_ADDRESS")
 	}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir

@@ -45,6 +45,8 @@ type IOSBackupJob struct {
 	Client      string
 	Purpose     string
 	Progress    func(text string, done, total int)
+	// Prior is how the iPhone came to hold the chats, when the chain of custody must say it.
+	Prior Prior
 }
 
 func (job IOSBackupJob) step(text string, done int) {
@@ -79,6 +81,7 @@ func (p *Pipelines) ExtractIOSBackup(ctx context.Context, job IOSBackupJob) ([]C
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	acq.prior(job.Prior)
 	outcomes, err := p.certifyFromIOS(ctx, acq, job, bk, wa, started)
 	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
@@ -207,7 +210,7 @@ func (p *Pipelines) iosSource(acq *Acquisition, job IOSBackupJob, bk *ios.Backup
 		SourceVersion: fmt.Sprintf("%s ChatStorage.sqlite, %s iTunes/Finder backup of %s, iOS %s", app, enc, d.ProductType, d.ProductVersion),
 	}
 	src := report.Source{DeviceModel: d.ProductType, OSVersion: "iOS " + d.ProductVersion, WhatsAppVersion: app,
-		ExtractionPath: "backup iTunes/Finder di iPhone (" + encIT + ") → ChatStorage.sqlite"}
+		ExtractionPath: job.Prior.pathOr("backup iTunes/Finder di iPhone (" + encIT + ") → ChatStorage.sqlite")}
 	return base, src
 }
 

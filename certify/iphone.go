@@ -81,6 +81,7 @@ func (p *Pipelines) ExtractIPhone(ctx context.Context, job IPhoneJob) ([]ChatOut
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	acq.prior(job.Prior)
 	outcomes, err := p.extractIPhone(ctx, acq, job, id, pairing, started)
 	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }

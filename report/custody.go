@@ -53,6 +53,10 @@ func (r *renderer) custodySentences(actions []Action) []string {
 			s.add(r.t("Custody.link-refused", date(a.At), f["linked"], f["expected"]))
 		case bundle.CustodySealed:
 			s.add(r.t("Custody.sealed", date(a.At), f["leaf"]))
+		case bundle.CustodyReceived:
+			s.add(r.t("Custody.backup-received", date(a.At), f["size"], f["sha256"], f["leaf"]))
+		case bundle.CustodyCloud:
+			s.add(r.cloudSentence(a))
 		case bundle.CustodyMediaMissed:
 			s.count(&s.missing, true)
 		case bundle.CustodyArtifact:
@@ -260,4 +264,31 @@ func (r *renderer) actionDetail(a Action) string {
 func upperFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// cloudSentence says one step of a cloud backup restored on the studio's lab phone: who, when, which phone.
+func (r *renderer) cloudSentence(a Action) string {
+	f := a.Fields
+	switch f["step"] {
+	case "wiped":
+		return r.t("Custody.cloud.wiped", date(a.At), f["operator"], f["device"], f["leaf"])
+	case "registering":
+		return r.t("Custody.cloud.registering", date(a.At), f["operator"], f["device"], f["leaf"])
+	case "code-relayed":
+		return r.t("Custody.cloud.code-relayed", date(a.At), f["device"], f["leaf"])
+	case "restored":
+		return r.t("Custody.cloud.restored", date(a.At), f["operator"], f["device"], f["backup_date"], f["leaf"])
+	}
+	return r.t("Action.unknown", a.Action+" "+f["step"])
+}
+
+// cloudBackupDate is the date of the cloud backup the chat's evidence was restored from, as the chain of custody
+// records it; "" when the evidence did not come from a cloud backup.
+func (r *renderer) cloudBackupDate() string {
+	for _, a := range r.chatCustody() {
+		if a.Action == bundle.CustodyCloud && a.Fields["step"] == "restored" {
+			return a.Fields["backup_date"]
+		}
+	}
+	return ""
 }

@@ -77,9 +77,14 @@ type Source struct {
 
 // Extraction paths the report describes.
 const (
-	PathWhatsAppWeb   = "whatsapp-web-modules" // WhatsApp Web linked by QR, read from its module layer
-	PathAndroidBackup = "android-backup"       // a WhatsApp backup handed over by the client → msgstore.db
-	PathADB           = "adb-backup"           // a phone on USB through ADB, read-only → msgstore.db
+	PathWhatsAppWeb   = "whatsapp-web-modules"  // WhatsApp Web linked by QR, read from its module layer
+	PathAndroidBackup = "android-backup"        // a WhatsApp backup handed over by the client → msgstore.db
+	PathADB           = "adb-backup"            // a phone on USB through ADB, read-only → msgstore.db
+	PathClientUpload  = "android-backup-upload" // the client's end-to-end encrypted backup, uploaded from their remote page
+	// The cloud-backup path: the client's cloud backup restored by WhatsApp on the studio's lab phone, registered
+	// with the client's number, then extracted over USB.
+	PathCloudAndroid = "cloud-restore-android" // Google Drive → lab Android phone → ADB
+	PathCloudIPhone  = "cloud-restore-iphone"  // iCloud → lab iPhone → its backup over USB
 )
 
 // Action is one step of the chain of custody, as artifacts/custody.jsonl records it: a stable action code

@@ -250,6 +250,9 @@ func (r *renderer) caveats() {
 		}
 		r.bullet(text)
 	}
+	if p := r.in.Source.ExtractionPath; p == PathCloudAndroid || p == PathCloudIPhone {
+		r.bullet(r.t("Caveat.cloud-restore", orUnknown(r.cloudBackupDate(), r.t("Unknown"))))
+	}
 	r.subheading(r.t("SecAnomalies"))
 	n := 0
 	for i := range r.in.Manifest.Messages {

@@ -634,6 +634,46 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Paths.adb-backup": {
 		IT: "telefono via USB (ADB, sola lettura): backup locale cifrato end-to-end di WhatsApp → msgstore.db",
 		EN: "phone on USB (ADB, read-only): WhatsApp's local end-to-end encrypted backup → msgstore.db"},
+	"Paths.android-backup-upload": {
+		IT: "backup di WhatsApp cifrato end-to-end (crypt15), esportato dal cliente con la sua chiave di 64 cifre e caricato dalla sua pagina remota → msgstore.db",
+		EN: "WhatsApp end-to-end encrypted backup (crypt15), exported by the client with their 64-digit key and uploaded from their remote page → msgstore.db"},
+	"Paths.cloud-restore-android": {
+		IT: "backup nel cloud (Google Drive) ripristinato da WhatsApp su un telefono Android di laboratorio dello studio, azzerato e registrato con il numero del cliente; poi via USB (ADB, sola lettura) → msgstore.db",
+		EN: "cloud backup (Google Drive) restored by WhatsApp on the studio's lab Android phone, wiped and registered with the client's number; then over USB (ADB, read-only) → msgstore.db"},
+	"Paths.cloud-restore-iphone": {
+		IT: "backup nel cloud (iCloud) ripristinato da WhatsApp su un iPhone di laboratorio dello studio, azzerato e registrato con il numero del cliente; poi il suo backup via USB → ChatStorage.sqlite",
+		EN: "cloud backup (iCloud) restored by WhatsApp on the studio's lab iPhone, wiped and registered with the client's number; then its backup over USB → ChatStorage.sqlite"},
+	"Caveat.cloud-restore": {
+		IT: "La copia ripristinata è il contenuto del backup nel cloud alla sua data (%s): messaggi, modifiche e conferme di consegna e lettura successivi non vi compaiono.",
+		EN: "The restored copy is the cloud backup's content as of its date (%s): later messages, edits and delivery and read receipts are not in it."},
+	"Custody.backup-received": {
+		IT: "Backup ricevuto dal cliente tramite la sua pagina remota il %s: %s byte, SHA-256 %s (foglia %s del giornale).",
+		EN: "Backup received from the client through their remote page on %s: %s bytes, SHA-256 %s (journal leaf %s)."},
+	"Custody.cloud.wiped": {
+		IT: "Il %s %s ha azzerato il telefono di laboratorio %s prima dell'uso (foglia %s del giornale).",
+		EN: "On %s %s wiped the lab phone %s before use (journal leaf %s)."},
+	"Custody.cloud.registering": {
+		IT: "Il %s %s ha avviato sul telefono di laboratorio %s la registrazione di WhatsApp con il numero del cliente (foglia %s del giornale).",
+		EN: "On %s %s started WhatsApp's registration with the client's number on the lab phone %s (journal leaf %s)."},
+	"Custody.cloud.code-relayed": {
+		IT: "Il %s il cliente ha trasmesso il codice di verifica dalla sua pagina remota, mostrato al tecnico per il telefono di laboratorio %s (foglia %s del giornale).",
+		EN: "On %s the client relayed the verification code from their remote page, shown to the technician for the lab phone %s (journal leaf %s)."},
+	"Custody.cloud.restored": {
+		IT: "Il %s %s ha constatato che WhatsApp ha ripristinato sul telefono di laboratorio %s il backup nel cloud del %s (foglia %s del giornale).",
+		EN: "On %s %s saw WhatsApp restore on the lab phone %s the cloud backup of %s (journal leaf %s)."},
+	"Action.backup-received": {
+		IT: "backup ricevuto dalla pagina remota del cliente",
+		EN: "backup received from the client's remote page"},
+	"Action.cloud-restore": {
+		IT: "ripristino del backup nel cloud",
+		EN: "cloud backup restore"},
+	"Value.client":      {IT: "il cliente", EN: "the client"},
+	"Value.remote-link": {IT: "pagina remota del cliente", EN: "the client's remote page"},
+	"Field.channel":     {IT: "canale", EN: "channel"},
+	"Field.operator":    {IT: "operatore", EN: "operator"},
+	"Field.platform":    {IT: "piattaforma", EN: "platform"},
+	"Field.device":      {IT: "telefono di laboratorio", EN: "lab phone"},
+	"Field.backup_date": {IT: "data del backup", EN: "backup date"},
 	"AttestChecks": {
 		IT: "quote dei PCR verificata rispetto ai valori registrati al provisioning; chiave di firma certificata dalla chiave di attestazione e in grado di firmare; orologio del TPM coerente (foglia %d del giornale)",
 		EN: "PCR quote checked against the values recorded at provisioning; signing key certified by the attestation key and able to sign; TPM clock consistent (journal leaf %d)"},

@@ -36,6 +36,10 @@ func newJobView(r *http.Request, j JobInfo) jobView {
 		v.KindLabel = tr(r, "case.remote-session-whatsapp-web")
 	case "adb":
 		v.KindLabel = tr(r, "case.extraction-from-the-phone")
+	case "upload":
+		v.KindLabel = tr(r, "backup.backup-uploaded-by-the-client")
+	case "cloud":
+		v.KindLabel = tr(r, "cloud.extraction-of-the-restored-backup")
 	}
 	return v
 }

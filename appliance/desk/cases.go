@@ -95,8 +95,9 @@ type desk struct {
 	mu    sync.Mutex
 	cases []caseRecord
 
-	jobs *jobStore
-	reqs *gdpr.Requests // data-subject requests
+	jobs  *jobStore
+	reqs  *gdpr.Requests // data-subject requests
+	cloud *cloudStore    // the cloud-backup path's restores
 }
 
 // work returns the desk's state, opening it on first use: the case register, the retention registry and the
@@ -117,6 +118,9 @@ func (k *Desk) work(ctx context.Context) (*desk, error) {
 	}
 	if d.reqs, err = gdpr.OpenRequests(k.deps.Config.DataDir); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
+	}
+	if d.cloud, err = openCloudStore(k.deps.Config.DataDir); err != nil {
+		return nil, err
 	}
 	if d.jobs, err = openJobStore(ctx, k.deps, d); err != nil {
 		return nil, err
@@ -414,6 +418,9 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {
+		return err
+	}
+	if err := d.removeUploads(id); err != nil {
 		return err
 	}
 	return d.jobs.scrubCase(id)

@@ -24,6 +24,8 @@ const (
 const (
 	JobWeb = "web" // a remote session over WhatsApp Web
 	JobADB = "adb" // an extraction from a phone on USB
+	// JobUpload certifies a backup the client uploaded through the remote page.
+	JobUpload = "upload"
 )
 
 // JobResumed is the state of an interrupted job once it has been resumed as another job (JobInfo.Progress names
@@ -69,9 +71,13 @@ type jobSecret struct {
 	ListRead time.Time `json:"list_read"` // the day the list was read: it dates the lines written without a year
 	Key      string    `json:"key,omitempty"`
 	Serial   string    `json:"serial,omitempty"`
-	Operator string    `json:"operator"`
-	Chats    []jobChat `json:"chats"`
-	Error    string    `json:"error,omitempty"`
+	// Backup and Received are the uploaded backup's file and its receipt (a job of kind "upload").
+	Backup   string         `json:"backup,omitempty"`
+	Received *uploadReceipt `json:"received,omitempty"`
+	Cloud    string         `json:"cloud,omitempty"` // the cloud restore a job of kind "cloud" extracts
+	Operator string         `json:"operator"`
+	Chats    []jobChat      `json:"chats"`
+	Error    string         `json:"error,omitempty"`
 }
 
 type jobChat struct {
@@ -98,7 +104,7 @@ func decodeJobRecord(b []byte, id string) (jobRecord, error) {
 	switch {
 	case rec.ID != id || !jobIDPattern.MatchString(id):
 		return rec, fmt.Errorf("names job %q, want %q", rec.ID, id)
-	case rec.Kind != JobWeb && rec.Kind != JobADB:
+	case rec.Kind != JobWeb && rec.Kind != JobADB && rec.Kind != JobUpload && rec.Kind != JobCloud:
 		return rec, fmt.Errorf("kind %q", rec.Kind)
 	case !knownState(rec.State):
 		return rec, fmt.Errorf("state %q", rec.State)
@@ -122,7 +128,8 @@ func knownState(s string) bool {
 }
 
 func isZeroSecret(s jobSecret) bool {
-	return s.List == "" && s.Key == "" && s.Serial == "" && s.Operator == "" && len(s.Chats) == 0 && s.Error == ""
+	return s.List == "" && s.Key == "" && s.Serial == "" && s.Operator == "" && len(s.Chats) == 0 && s.Error == "" &&
+		s.Backup == "" && s.Received == nil && s.Cloud == ""
 }
 
 func delivered(lines []jobLine) int {

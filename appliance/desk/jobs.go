@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode"
 
-	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
 )
@@ -86,15 +84,9 @@ func (k *Desk) StartExtraction(ctx context.Context, req ui.Extraction) (ui.JobIn
 	if err != nil {
 		return ui.JobInfo{}, err
 	}
-	key := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || r == '-' {
-			return -1
-		}
-		return r
-	}, req.Key)
-	if _, err := android.ParseHexKey(key); err != nil {
-		return ui.JobInfo{}, fmt.Errorf("%w: the backup key: write the 64 digits WhatsApp showed when the "+
-			"end-to-end backup was turned on (%v)", ui.ErrInvalid, err)
+	key := normalizeKey(req.Key)
+	if err := checkKey(key); err != nil {
+		return ui.JobInfo{}, err
 	}
 	sec := jobSecret{List: req.List, Key: key, Serial: strings.TrimSpace(req.Serial), Operator: strings.TrimSpace(req.Operator)}
 	return d.jobs.start(ctx, JobADB, req.Case, sec, nil, "")
@@ -157,7 +149,8 @@ func (k *Desk) ResumeJob(ctx context.Context, id, operator string) (ui.JobInfo, 
 	if len(only) == 0 {
 		return ui.JobInfo{}, fmt.Errorf("%w: every chat of job %s was delivered", ui.ErrInvalid, id)
 	}
-	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Serial: sec.Serial, Operator: strings.TrimSpace(operator)}
+	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Serial: sec.Serial, Backup: sec.Backup,
+		Received: sec.Received, Cloud: sec.Cloud, Operator: strings.TrimSpace(operator)}
 	if next.Operator == "" {
 		next.Operator = sec.Operator
 	}
