@@ -310,48 +310,5 @@ func WriteLID(ctx context.Context, path string, lids map[string]string) error {
 // WriteBulkChatStorage writes a ChatStorage.sqlite of n text messages spread over 100 chats of strangers, plus
 // Sample's client chat on day, for benchmarks: what the capture must find among many.
 func WriteBulkChatStorage(ctx context.Context, path string, n int, day time.Time) error {
-	truth := Sample(day)
-	truth.Chats = truth.Chats[:1]
-	for _, m := range truth.Chats[0].Messages {
-		if m.InWAL {
-			truth.Chats[0].Messages = truth.Chats[0].Messages[:len(truth.Chats[0].Messages)-2]
-			break
-		}
-	}
-	if _, err := WriteChatStorage(ctx, path, truth); err != nil {
-		return err
-	}
-	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(DELETE)&_pragma=synchronous(OFF)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for c := range 100 {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO ZWACHATSESSION (Z_PK, Z_ENT, Z_OPT, ZCONTACTJID, ZSESSIONTYPE) VALUES (?, 4, 1, ?, 0)",
-			c+10, fmt.Sprintf("39380%07d@s.whatsapp.net", c)); err != nil {
-			return err
-		}
-	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO ZWAMESSAGE (Z_ENT, Z_OPT, ZCHATSESSION, ZISFROMME, ZMESSAGEDATE, ZMESSAGETYPE,
-		ZMESSAGESTATUS, ZSTANZAID, ZTEXT) VALUES (9, 1, ?, ?, ?, 0, 8, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	base := appleSeconds(day.AddDate(0, -6, 0))
-	for i := range n {
-		if _, err := st.ExecContext(ctx, 10+i%100, i%2, base+float64(i), fmt.Sprintf("BULK%016X", i),
-			"Messaggio di prova numero "+fmt.Sprint(i)); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	return db.Close()
+	return writeBulk(ctx, path, n, 100, day, nil, 0)
 }
