@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,6 +43,11 @@ const (
 	AnomalyMediaSize = "ios-media-size"
 	// AnomalyLIDUnmapped: an author known only by a LID the pairs do not map to a number.
 	AnomalyLIDUnmapped = "ios-lid-unmapped"
+	// AnomalyEditInferred: the recipient's reply quotes this message with a text other than the one the database
+	// holds now: the message was edited after the recipient's device took the quoted version (an inferred
+	// reading: ChatStorage.sqlite has no edit marker that a public source documents; see the package
+	// documentation, "Edits").
+	AnomalyEditInferred = "ios-edit-inferred"
 )
 
 // Reasons an attachment's bytes are not in the delivery (evidence.Attachment.Unavailable).
@@ -89,6 +95,8 @@ type Record struct {
 	Media    *Media
 	Readings []Reading
 	RawRow   []byte
+	// QuotedText is the text of the quoted message as this reply's ZMETADATA carries it ("" when none).
+	QuotedText string
 }
 
 // History reads every message of chat, in time order, and applies the receipt contract. client is the E.164
@@ -107,7 +115,38 @@ func (d *DB) History(ctx context.Context, chat Chat, client string) ([]Record, e
 		recs = append(recs, rec)
 	}
 	establishDelivery(recs, chat, client)
+	noteEdits(recs)
 	return recs, nil
+}
+
+// noteEdits applies the edit rule: a message the owner sent that a later message quotes with another text than the
+// one it holds now is read as edited (inferred). Messages without a quoting reply have no edit reading at all.
+func noteEdits(recs []Record) {
+	byID := map[string]int{}
+	for i := range recs {
+		if m := &recs[i].Message; m.FromMe {
+			byID[m.ID] = i
+		}
+	}
+	for i := range recs {
+		q := &recs[i]
+		if q.Message.FromMe || q.Message.QuotedID == nil || q.QuotedText == "" {
+			continue
+		}
+		j, ok := byID[*q.Message.QuotedID]
+		if !ok {
+			continue
+		}
+		m := &recs[j].Message
+		if m.Text == nil || *m.Text == q.QuotedText || m.Revoked() || slices.ContainsFunc(m.Anomalies,
+			func(a evidence.Anomaly) bool { return a.Code == AnomalyEditInferred }) {
+			continue
+		}
+		m.Anomalies = append(m.Anomalies, evidence.Anomaly{Code: AnomalyEditInferred, Detail: fmt.Sprintf(
+			"the recipient's message %s of %s quotes this message as %q; the database now holds %q: edited after "+
+				"the recipient's device took the quoted version (inferred: no documented edit marker; receipts, "+
+				"if any, concern the last version)", q.Message.ID, q.Message.SentAt, q.QuotedText, *m.Text)})
+	}
 }
 
 type row map[string]any
@@ -194,7 +233,7 @@ func (d *DB) record(ctx context.Context, chat Chat, m row, client string) (Recor
 		msg.ID = fmt.Sprintf("ios-pk-%d", rec.PK)
 	}
 	if media != nil {
-		rec.Media = mediaOf(msg, media)
+		rec.Media, rec.QuotedText = mediaOf(msg, media)
 	}
 	setText(msg, m, media)
 	if rec.Media != nil && rec.Media.LocalPath != "" || isMedia(msg.Type) {
@@ -239,20 +278,21 @@ func messageOf(m row) evidence.Message {
 	return msg
 }
 
-// mediaOf reads a message's ZWAMEDIAITEM: the file, a voice note told from an audio file, the quoted message.
-func mediaOf(msg *evidence.Message, media row) *Media {
+// mediaOf reads a message's ZWAMEDIAITEM: the file, a voice note told from an audio file, the quoted message (and
+// the quoted text it carries).
+func mediaOf(msg *evidence.Message, media row) (*Media, string) {
 	md := &Media{LocalPath: media.str("ZMEDIALOCALPATH"), MIME: mimes[strings.ToLower(path.Ext(media.str("ZMEDIALOCALPATH")))]}
 	md.Size, _ = media.int("ZFILESIZE")
 	if msg.Type == evidence.TypeAudio && strings.HasSuffix(strings.ToLower(md.LocalPath), ".opus") {
 		msg.Type = evidence.TypeVoice
 	}
-	q, err := QuotedID(asBytes(media["ZMETADATA"]))
+	q, err := ParseQuote(asBytes(media["ZMETADATA"]))
 	if err != nil {
 		msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyReceiptUnreadable, Detail: "ZMETADATA: " + err.Error()})
-	} else if q != "" {
-		msg.QuotedID = &q
+	} else if q.ID != "" {
+		msg.QuotedID = &q.ID
 	}
-	return md
+	return md, q.Text
 }
 
 func isMedia(t evidence.MessageType) bool {
