@@ -49,6 +49,9 @@ type Config struct {
 	Chromium string `json:"chromium"`
 	// ADB is the adb server that extractions from phones on USB go through. Default: 127.0.0.1:5037.
 	ADB string `json:"adb"`
+	// Usbmuxd is usbmuxd's address for iPhones on USB, as USBMUXD_SOCKET_ADDRESS spells it (a unix socket path, or
+	// HOST:PORT). Default: empty, the system's /var/run/usbmuxd.
+	Usbmuxd string `json:"usbmuxd"`
 	// PublicListen is the address on which serve answers clients' remote pages and recipients' share links, and
 	// nothing else; the technician's screens stay on the local interface. Default: empty, links are served on the
 	// technician's address only (a studio that sends links outside puts a TLS reverse proxy before this address).

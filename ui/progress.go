@@ -43,6 +43,12 @@ func progressWord(s string) string {
 var progressEnglish = map[string]string{
 	"inquadrare il codice QR con il telefono del cliente":            "scan the QR code with the client's phone",
 	"estrazione dal telefono":                                        "extracting from the phone",
+	"impostazione della password temporanea del backup":              "setting the backup's one-time password",
+	"backup completo dell'iPhone":                                    "full backup of the iPhone",
+	"impronte dei file del backup":                                   "fingerprints of the backup's files",
+	"apertura del backup":                                            "opening the backup",
+	"estrazione del database di WhatsApp":                            "extracting WhatsApp's database",
+	"conservazione dell'indice del backup e del database":            "keeping the backup's index and the database",
 	"fallita: l'account WhatsApp collegato non è quello del cliente": "failed: the linked WhatsApp account is not the client's",
 	"ricerca della chat":                                             "finding the chat",
 	"caricamento della cronologia":                                   "loading the history",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -300,5 +301,50 @@ func TestParseQuoteSample(t *testing.T) {
 	}
 	if q, err := chatstorage.ParseQuote(iostest.QuoteMetadataText("", "a@s.whatsapp.net", "t")[2:]); err != nil || q != (chatstorage.Quote{}) {
 		t.Errorf("a blob without a quoted id: %+v %v", q, err)
+	}
+}
+
+// TestHistoryWithoutRows reads the same records as History, without their rows, and RawRows gives the rows back
+// as History has them.
+func TestHistoryWithoutRows(t *testing.T) {
+	db := open(t)
+	chat, err := db.FindChat(t.Context(), iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := db.History(t.Context(), chat, iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := db.HistoryWithoutRows(t.Context(), chat, iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lean) != len(full) {
+		t.Fatalf("%d records, want %d", len(lean), len(full))
+	}
+	var pks []int64
+	for i := range lean {
+		if lean[i].RawRow != nil {
+			t.Errorf("%s has a raw row", lean[i].Message.ID)
+		}
+		pks = append(pks, lean[i].PK)
+		f := full[i]
+		f.RawRow = nil
+		if !reflect.DeepEqual(f, lean[i]) {
+			t.Errorf("record %d differs:\n%+v\n%+v", i, f, lean[i])
+		}
+	}
+	rows, err := db.RawRows(t.Context(), pks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range full {
+		if string(rows[r.PK]) != string(r.RawRow) {
+			t.Errorf("%s: RawRows differs from History's", r.Message.ID)
+		}
+	}
+	if _, err := db.RawRows(t.Context(), []int64{1 << 40}); err == nil {
+		t.Error("RawRows of a message that does not exist")
 	}
 }
