@@ -8,6 +8,10 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // iphoneFixture is phoneFixture with an iPhone at each step of the Telefono screen.
@@ -157,4 +161,62 @@ func TestIPhoneWizard(t *testing.T) {
 	if strings.Contains(logs.String(), pw) {
 		t.Errorf("the password is in the log:\n%s", logs)
 	}
+}
+
+// TestIPhoneScreensInChromium walks the Telefono screen with iPhones at every step in a real Chromium at the
+// panel's size, in Italian and English: each fits the panel with 48 px targets, the backup's progress bar shows
+// the phone's percentage, and a paired iPhone's wizard starts an extraction with the backup password typed on
+// the page. With ATTESTA_SHOTS set the screenshots go to /tmp/attesta-shots/.
+func TestIPhoneScreensInChromium(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Chromium; skipped with -short")
+	}
+	f, jobs, _, _ := iphoneFixture(t)
+	ctx := panelBrowser(t)
+	shots := newShots(t)
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	var login []chromedp.Action[chromedp.Void]
+	for _, d := range techPIN {
+		login = append(login, chromedp.Click(chromedp.CSS(`.key[data-digit="`+string(d)+`"]`)))
+	}
+	do("log in", append(append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(f.ts.URL + "/"), chromedp.WaitVisible(chromedp.CSS(`.keypad`))},
+		login...), chromedp.Click(chromedp.CSS(`#enter`)), chromedp.WaitVisible(chromedp.CSS(`#home`)))...)
+	do("open phones", chromedp.Navigate(f.ts.URL+"/phones"), chromedp.WaitVisible(chromedp.CSS(`#phones`)))
+	checkLayout(t, ctx, "phones with iPhones")
+	shots.take(t, ctx, "phones-iphone")
+	do("scroll to the backup", chromedp.ScrollIntoView(chromedp.CSS(`[data-state="done"]`)))
+	shots.take(t, ctx, "phones-iphone-backup")
+	if v, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-state="backing-up"] progress').position`)); err != nil || v != 0.42 {
+		t.Errorf("the backup's progress bar: %v (%v), want 0.42", v, err)
+	}
+	do("open the paired iPhone's wizard", chromedp.Click(chromedp.CSS(`a[href="/phones/UDID-PAIRED"]`)), chromedp.WaitVisible(chromedp.CSS(`#password`)),
+		chromedp.SetValue(chromedp.CSS(`#case`), "C-0001"),
+		chromedp.SetValue(chromedp.CSS(`#list`), "3331112222;Mario Rossi;2026-01-10;2026-01-20"),
+		chromedp.SetValue(chromedp.CSS(`#password`), "segreta"))
+	checkLayout(t, ctx, "iPhone wizard")
+	if h, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.getElementById("password").getBoundingClientRect().height`)); err != nil || h < 48 {
+		t.Errorf("the password field is %v px high (%v): a touch target needs 48", h, err)
+	}
+	shots.take(t, ctx, "phone-wizard-iphone")
+	do("start", chromedp.Click(chromedp.CSS(`#start`)))
+	testwait.Until(t, "the wizard asked for no extraction", func() bool { return len(jobs.requests()) > 0 })
+	if got := jobs.requests(); len(got) != 1 || got[0].Kind != PhoneIPhone || got[0].Password != "segreta" || got[0].Serial != "UDID-PAIRED" {
+		t.Fatalf("extraction from the iPhone wizard: %+v", got)
+	}
+	testwait.Until(t, "the job's page did not load", func() bool {
+		loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`location.pathname.startsWith("/jobs/") && document.readyState === "complete"`))
+		return err == nil && loaded
+	})
+	do("switch to English", chromedp.Navigate(f.ts.URL+"/home"), chromedp.WaitVisible(chromedp.CSS(`#home`)),
+		chromedp.Click(chromedp.CSS(`.lang button`)), chromedp.WaitVisible(chromedp.CSS(`html[lang="en"] #home`)))
+	for _, p := range []string{"/phones", "/phones/UDID-PAIRED", "/phones/UDID-TRUST"} {
+		do("open "+p+" in English", chromedp.Navigate(f.ts.URL+p), chromedp.WaitVisible(chromedp.CSS(`main`)))
+		checkLayout(t, ctx, p+" (en)")
+	}
+	shots.take(t, ctx, "phone-iphone-trust-en")
 }
