@@ -34,19 +34,16 @@ func TestExtractIOSThenVerifyDelivery(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			backup := filepath.Join(dir, "backup")
-			if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{
-				Business: tt.business, BackupOptions: iostest.BackupOptions{Password: tt.password}}); err != nil {
-				t.Fatal(err)
-			}
+			backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{Business: tt.business,
+				BackupOptions: iostest.BackupOptions{Password: tt.password}})
 			var pwArgs []string
 			if tt.password != "" {
 				pw := filepath.Join(dir, "password")
 				os.WriteFile(pw, []byte(tt.password+"\n"), 0o600)
 				pwArgs = []string{"--password-file", pw}
 			}
-			list := filepath.Join(dir, "lista.csv")
-			os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3334445555;Anna Bianchi;2026-01-10;2026-01-20\n3330000000;Nessuno;2026-01-10;2026-01-20\n"), 0o600)
+			list := writeList(t, dir, "lista.csv", rossi, "3334445555;Anna Bianchi;2026-01-10;2026-01-20",
+				"3330000000;Nessuno;2026-01-10;2026-01-20")
 			data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
 			before := folderDigest(t, backup)
 
@@ -179,8 +176,7 @@ func checkManifest(t *testing.T, folder string, want map[string]iostest.Expected
 // TestExtractIOSBadBackups: each bad backup is a clear error naming the file, and nothing is delivered.
 func TestExtractIOSBadBackups(t *testing.T) {
 	dir := t.TempDir()
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	list := writeList(t, dir, "lista.csv", rossi)
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("segreta"), 0o600)
 	wrong := filepath.Join(dir, "wrong")
@@ -255,11 +251,7 @@ func TestExtractIOSBadBackups(t *testing.T) {
 // chat is still delivered.
 func TestExtractIOSDamagedMedia(t *testing.T) {
 	dir := t.TempDir()
-	backup := filepath.Join(dir, "backup")
-	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{
-		BackupOptions: iostest.BackupOptions{Password: "segreta"}}); err != nil {
-		t.Fatal(err)
-	}
+	backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{BackupOptions: iostest.BackupOptions{Password: "segreta"}})
 	id := ios.FileID(iostest.DomainWhatsApp, "Message/Media/393331112222@s.whatsapp.net/c/d/photo-1.jpg")
 	p := filepath.Join(backup, id[:2], id)
 	b, err := os.ReadFile(p)
@@ -269,8 +261,7 @@ func TestExtractIOSDamagedMedia(t *testing.T) {
 	os.WriteFile(p, b[:len(b)-32], 0o600)
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("segreta"), 0o600)
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	list := writeList(t, dir, "lista.csv", rossi)
 	out := filepath.Join(dir, "out")
 	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--password-file", pw, "--list", list,
 		"--out", out, "--data", filepath.Join(dir, "data"), "--tpm", "sim", "--max-messages", "20")
