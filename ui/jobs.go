@@ -126,10 +126,7 @@ func (s *Server) jobRemote(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "core.session-ended", http.StatusGone)
 		return
 	}
-	p, err := s.NewRemoteLink(j.Case, f.ID)
-	if err != nil {
-		httpError(w, r, "core.session-ended", http.StatusGone)
-		return
+	if link, ok := s.clientLink(w, r, j.Case, f.ID); ok {
+		s.renderJob(w, r, http.StatusOK, jobPageData{RemoteURL: link})
 	}
-	s.renderJob(w, r, http.StatusOK, jobPageData{RemoteURL: s.linkBase(r) + p})
 }
