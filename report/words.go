@@ -546,6 +546,33 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Anomalies.android-lid-unmapped": {
 		IT: "un identificativo anonimo (LID) del database non è stato ricondotto a un numero di telefono.",
 		EN: "an anonymous identifier (LID) of the database could not be mapped to a phone number."},
+	"Anomalies.ios-receipt-inferred": {
+		IT: "una conferma letta dal database dell'iPhone il cui significato non è accertato: è riportata, non usata per la valutazione.",
+		EN: "a receipt read from the iPhone's database whose meaning is not established: shown, not used for the verdict."},
+	"Anomalies.ios-delivered-by-quote": {
+		IT: "consegna accertata: un messaggio successivo del destinatario cita questo messaggio; l'orario della consegna non è registrato.",
+		EN: "delivery established: a later message of the recipient quotes this one; the delivery time is not recorded."},
+	"Anomalies.ios-status-assumed": {
+		IT: "nessuna conferma accertata: lo stato «inviato» è presunto per un messaggio presente nel database del mittente.",
+		EN: "no established receipt: the status “sent” is assumed for a message in the sender's own database."},
+	"Anomalies.ios-unquoted-reply": {
+		IT: "il destinatario ha scritto in seguito senza citare il messaggio: sull'iPhone ciò non ne accerta la consegna.",
+		EN: "the recipient wrote later without quoting the message: on an iPhone that does not establish its delivery."},
+	"Anomalies.ios-blob-unreadable": {
+		IT: "un campo binario del database dell'iPhone non è leggibile: è conservato così com'è nel manifesto.",
+		EN: "a binary field of the iPhone's database is unreadable: it is kept as it is in the manifest."},
+	"Anomalies.ios-media-size": {
+		IT: "la dimensione del file allegato differisce da quella registrata da WhatsApp.",
+		EN: "the attached file's size differs from the one WhatsApp recorded."},
+	"Anomalies.ios-media-damaged": {
+		IT: "la copia del file nel backup non supera i controlli del backup: il file non è consegnato.",
+		EN: "the backup's copy of the file fails the backup's own checks: the file is not delivered."},
+	"Anomalies.ios-lid-unmapped": {
+		IT: "l'autore è noto solo per un identificativo anonimo (LID) che il telefono non riconduce a un numero.",
+		EN: "the author is known only by an anonymous identifier (LID) the phone does not map to a number."},
+	"Anomalies.ios-edit-inferred": {
+		IT: "il destinatario ha citato questo messaggio con un testo diverso da quello attuale: risulta modificato dopo che il destinatario ne aveva ricevuto quella versione (lettura dedotta, non accertata).",
+		EN: "the recipient quoted this message with another text than the current one: it was edited after the recipient had received that version (an inferred reading, not established)."},
 	"Anomalies.ack-unknown": {
 		IT: "l'indicatore di stato del messaggio ha un valore che non corrisponde a nessun livello di conferma.",
 		EN: "the message's status indicator has a value that is no receipt level."},

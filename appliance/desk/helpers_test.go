@@ -17,7 +17,14 @@ const uiTechPIN = "135790"
 // openSim opens an appliance on the simulator TPM in dir, closed when the test ends.
 func openSim(t *testing.T, dir string) *appliance.Appliance {
 	t.Helper()
-	a, err := appliance.Open(t.Context(), appliance.Config{DataDir: dir, TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return openSimConfig(t, appliance.Config{DataDir: dir})
+}
+
+// openSimConfig opens an appliance on the simulator TPM with cfg (its TPM and log set here).
+func openSimConfig(t *testing.T, cfg appliance.Config) *appliance.Appliance {
+	t.Helper()
+	cfg.TPM, cfg.Logger = "sim", slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := appliance.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

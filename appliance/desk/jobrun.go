@@ -19,6 +19,7 @@ import (
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
+	"github.com/attesta/attesta/usb/iphone"
 )
 
 // errCancelled is the cause of a job's context cancelled by CancelJob, telling it apart from a shutdown.
@@ -178,6 +179,15 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
 			Client: c.Client, Purpose: s.d.processingNote(c),
 			Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
+	case JobIPhone:
+		s.progress(j, "estrazione dal telefono", 0, len(list.Entries), true)
+		outcomes, err = s.deps.Pipelines.ExtractIPhone(ctx, certify.IPhoneJob{Tools: iphone.Tools{Socket: s.deps.Config.Usbmuxd},
+			UDID: sec.Serial, Password: []byte(sec.Password),
+			BackupProgress: func(percent int) { s.backupProgress(j, percent, false) },
+			BackupDone:     func() { s.backupProgress(j, 100, true) },
+			IOSBackupJob: certify.IOSBackupJob{List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator,
+				OutDir: outDir, Client: c.Client, Purpose: s.d.processingNote(c),
+				Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
 	}
 	s.finish(ctx, j, outcomes, err)
 }
@@ -191,6 +201,18 @@ func (s *jobStore) progress(j *job, text string, done, total int, force bool) {
 	}
 	s.mu.Unlock()
 	j.sink.Progress(text, done, total)
+}
+
+// backupProgress records an iPhone job's backup progress as the phone counts it, and its end.
+func (s *jobStore) backupProgress(j *job, percent int, done bool) {
+	s.mu.Lock()
+	j.rec.Backup, j.rec.BackedUp = min(max(percent, 0), 100), j.rec.BackedUp || done
+	text, d, total := j.rec.Progress, j.rec.Done, j.rec.Total
+	if err := s.save(j, done); err != nil {
+		s.deps.Log.Error("job progress not recorded", slog.String("job", j.rec.ID), slog.Any("error", err))
+	}
+	s.mu.Unlock()
+	j.sink.Progress(text, d, total)
 }
 
 // The progress texts are in Italian, the screens' first language; the UI translates them (ui.ProgressText).

@@ -78,11 +78,16 @@ func (k *Desk) StartWebSession(ctx context.Context, req ui.WebSession) (ui.JobIn
 	return d.jobs.start(ctx, JobWeb, req.Case, jobSecret{List: req.List, Operator: strings.TrimSpace(req.Operator)}, nil, "")
 }
 
-// StartExtraction starts an extraction from a phone on USB for a case, with the phone's end-to-end backup key.
+// StartExtraction starts an extraction from a phone on USB for a case: from an Android phone with its end-to-end
+// backup key, from an iPhone through a full backup (with its owner's backup password when it has one).
 func (k *Desk) StartExtraction(ctx context.Context, req ui.Extraction) (ui.JobInfo, error) {
 	d, err := k.work(ctx)
 	if err != nil {
 		return ui.JobInfo{}, err
+	}
+	if req.Kind == ui.PhoneIPhone {
+		sec := jobSecret{List: req.List, Password: req.Password, Serial: strings.TrimSpace(req.Serial), Operator: strings.TrimSpace(req.Operator)}
+		return d.jobs.start(ctx, JobIPhone, req.Case, sec, nil, "")
 	}
 	key := normalizeKey(req.Key)
 	if err := checkKey(key); err != nil {
@@ -149,8 +154,8 @@ func (k *Desk) ResumeJob(ctx context.Context, id, operator string) (ui.JobInfo, 
 	if len(only) == 0 {
 		return ui.JobInfo{}, fmt.Errorf("%w: every chat of job %s was delivered", ui.ErrInvalid, id)
 	}
-	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Serial: sec.Serial, Backup: sec.Backup,
-		Received: sec.Received, Cloud: sec.Cloud, Operator: strings.TrimSpace(operator)}
+	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Password: sec.Password, Serial: sec.Serial,
+		Backup: sec.Backup, Received: sec.Received, Cloud: sec.Cloud, Operator: strings.TrimSpace(operator)}
 	if next.Operator == "" {
 		next.Operator = sec.Operator
 	}

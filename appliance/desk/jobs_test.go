@@ -62,7 +62,12 @@ func replicaListText(sc *webtest.Scenario) (string, []string) {
 // jobAppliance opens an appliance whose jobs run under runCtx, write into out, and show their progress on sink.
 func jobAppliance(t *testing.T, dir string, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
 	t.Helper()
-	a := openSim(t, dir)
+	return openJobs(t, openSim(t, dir), runCtx, out, sink)
+}
+
+// openJobs opens a's jobs under runCtx, writing into out and showing their progress on sink.
+func openJobs(t *testing.T, a *appliance.Appliance, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
+	t.Helper()
 	if err := a.Desk().OpenJobs(runCtx); err != nil {
 		t.Fatal(err)
 	}

@@ -250,7 +250,7 @@ func checkMandate(c caseRecord, kind string) error {
 	case (kind == JobWeb || kind == JobUpload || kind == JobCloud) && c.Notice == nil:
 		return fmt.Errorf("%w: case %s: the client has not accepted the information notice yet: give the client "+
 			"the case's link first (%w)", ui.ErrInvalid, c.ID, ui.ErrNoNotice)
-	case kind == JobADB && c.Mandate == nil:
+	case (kind == JobADB || kind == JobIPhone) && c.Mandate == nil:
 		return fmt.Errorf("%w: case %s: record the signed paper mandate (a scan or a photo) before the extraction (%w)",
 			ui.ErrInvalid, c.ID, ui.ErrNoNotice)
 	}
