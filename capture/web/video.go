@@ -307,7 +307,7 @@ func (v *Video) end(ctx context.Context) error {
 	}
 	return v.s.event(ctx, "action", map[string]any{"action": "video", "phone": seg.phone, "name": seg.name,
 		"sha256": sum, "bytes": size, "frames": frames, "fps": v.opts.FPS,
-		"size": fmt.Sprintf("%dx%d", v.opts.Width, v.opts.Height),
+		"size":        fmt.Sprintf("%dx%d", v.opts.Width, v.opts.Height),
 		"duration_ms": int64(float64(frames) / v.opts.FPS * 1000),
 		"started":     seg.started.UTC().Format(time.RFC3339Nano), "ended": ended.UTC().Format(time.RFC3339Nano)})
 }
