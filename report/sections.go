@@ -25,6 +25,7 @@ func (r *renderer) document() error {
 	if full {
 		shots = r.distinctShots()
 	}
+	vids, noVideo := r.sessionVideos(full)
 	r.caveats()
 	if full {
 		r.method()
@@ -32,6 +33,7 @@ func (r *renderer) document() error {
 		if err := r.screenshots(shots); err != nil {
 			return err
 		}
+		r.sessionVideoSection(vids, noVideo)
 	}
 	r.verification()
 	r.hashes()

@@ -41,8 +41,8 @@ const (
 type VideoOptions struct {
 	Tools ffmpeg.Tools
 	FPS   float64 // frames per second of the video (default 4)
-	// Width and Height are the video's size in pixels; zero means the size of the page as the browser shows it
-	// (its first screencast frame). The page is drawn at its own size, never enlarged.
+	// Width and Height bound the video's size in pixels (the browser scales its frames down to fit); zero means
+	// the page's own size. The video has the size of the first frame the browser sends.
 	Width, Height int
 }
 
@@ -60,6 +60,7 @@ type Video struct {
 
 	mu     sync.Mutex
 	canvas *image.RGBA
+	ref    image.Point // the size of the page's frames
 	seg    *segment
 	err    error // the first failure of the current segment
 }
@@ -115,11 +116,11 @@ func (s *Session) RecordVideo(ctx context.Context, opts VideoOptions) (*Video, e
 		v.pump(c)
 	}()
 	return v, s.event(ctx, "action", map[string]any{"action": "video-start", "fps": opts.FPS,
-		"size": fmt.Sprintf("%dx%d", v.opts.Width, v.opts.Height), "codec": "vp9", "container": "webm"})
+		"resolution": fmt.Sprintf("%dx%d", v.opts.Width, v.opts.Height), "codec": "vp9", "container": "webm"})
 }
 
-// size waits for the first screencast frame (the browser sends one as soon as the screencast starts) and, when
-// the options leave the size to the page, takes its size, rounded down to even numbers as VP9's 4:2:0 needs.
+// size waits for the first screencast frame (the browser sends one as soon as the screencast starts) and takes its
+// size as the video's, rounded down to even numbers as VP9's 4:2:0 needs.
 func (v *Video) size(ctx context.Context) error {
 	wait, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -133,10 +134,8 @@ func (v *Video) size(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("first screencast frame: %w", err)
 	}
-	if v.opts.Width <= 0 || v.opts.Height <= 0 {
-		v.opts.Width, v.opts.Height = cfg.Width, cfg.Height
-	}
-	v.opts.Width, v.opts.Height = v.opts.Width&^1, v.opts.Height&^1
+	v.ref = image.Pt(cfg.Width, cfg.Height)
+	v.opts.Width, v.opts.Height = cfg.Width&^1, cfg.Height&^1
 	if v.opts.Width < 2 || v.opts.Height < 2 {
 		return fmt.Errorf("screencast frame of %dx%d pixels", cfg.Width, cfg.Height)
 	}
@@ -204,24 +203,18 @@ func (v *Video) pump(ctx context.Context) {
 	}
 }
 
-// paint draws a screencast frame on the canvas, top left, on black; a frame larger than the canvas is scaled down.
+// paint draws a screencast frame on the canvas. A frame of another size than the page's (the browser sends the
+// region of a clipped screenshot as a frame of its own) or one that does not decode leaves the previous one.
 func (v *Video) paint(jpg []byte) {
-	img, err := jpeg.Decode(bytes.NewReader(jpg))
-	if err != nil {
-		return // a frame that does not decode: the previous one stays
-	}
-	dst := v.canvas.Bounds()
-	draw.Draw(v.canvas, dst, image.Black, image.Point{}, draw.Src)
-	b := img.Bounds()
-	if b.Dx() <= dst.Dx() && b.Dy() <= dst.Dy() {
-		draw.Draw(v.canvas, image.Rectangle{Max: b.Size()}, img, b.Min, draw.Src)
+	cfg, err := jpeg.DecodeConfig(bytes.NewReader(jpg))
+	if err != nil || image.Pt(cfg.Width, cfg.Height) != v.ref {
 		return
 	}
-	w, h := dst.Dx(), b.Dy()*dst.Dx()/b.Dx()
-	if h > dst.Dy() {
-		w, h = b.Dx()*dst.Dy()/b.Dy(), dst.Dy()
+	img, err := jpeg.Decode(bytes.NewReader(jpg))
+	if err != nil {
+		return
 	}
-	draw.ApproxBiLinear.Scale(v.canvas, image.Rect(0, 0, w, h), img, b, draw.Src, nil)
+	draw.Draw(v.canvas, v.canvas.Bounds(), img, img.Bounds().Min, draw.Src)
 }
 
 // write sends the canvas, with the time, to the segment's encoder: as many frames as the time since the segment
@@ -307,7 +300,7 @@ func (v *Video) end(ctx context.Context) error {
 	}
 	return v.s.event(ctx, "action", map[string]any{"action": "video", "phone": seg.phone, "name": seg.name,
 		"sha256": sum, "bytes": size, "frames": frames, "fps": v.opts.FPS,
-		"size":        fmt.Sprintf("%dx%d", v.opts.Width, v.opts.Height),
+		"resolution":  fmt.Sprintf("%dx%d", v.opts.Width, v.opts.Height),
 		"duration_ms": int64(float64(frames) / v.opts.FPS * 1000),
 		"started":     seg.started.UTC().Format(time.RFC3339Nano), "ended": ended.UTC().Format(time.RFC3339Nano)})
 }

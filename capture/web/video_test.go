@@ -64,7 +64,7 @@ func TestSessionVideo(t *testing.T) {
 	started, _ := time.Parse(time.RFC3339Nano, rec["started"].(string))
 	ended, _ := time.Parse(time.RFC3339Nano, rec["ended"].(string))
 	wall := ended.Sub(started)
-	size, _ := rec["size"].(string)
+	size, _ := rec["resolution"].(string)
 	if info.Codec != "vp9" || info.Width < 640 || info.Height < 480 {
 		t.Errorf("video %+v, want vp9 at the page's size", info)
 	}
