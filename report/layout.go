@@ -36,6 +36,8 @@ type renderer struct {
 	problems []string
 	// videos are the videos read so far, by digest (a forwarded video is read once).
 	videos map[string]*video
+	// pre holds the pictures and videos read ahead of the layout (see prefetch).
+	pre map[string]loaded
 }
 
 func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *renderer {

@@ -15,6 +15,7 @@ func (r *renderer) document() error {
 	r.pdf.AddPage()
 	r.answer()
 	full := r.opts.Kind == Personalizzata
+	r.prefetch()
 	if full {
 		r.pdf.AddPage()
 		if err := r.messages(); err != nil {

@@ -108,7 +108,14 @@ func (r *renderer) video(path, sha string, at time.Duration) *video {
 	if v, ok := r.videos[sha]; ok {
 		return v
 	}
-	info, poster, err := loadVideo(r.ctx, r.opts.FFmpeg, r.in.Files, sha, at)
+	var info ffmpeg.Info
+	var poster *picture
+	var err error
+	if l, ok := r.take(sha); ok && at < 0 {
+		info, poster, err = l.info, l.pic, l.err
+	} else {
+		info, poster, err = loadVideo(r.ctx, r.opts.FFmpeg, r.in.Files, sha, at)
+	}
 	v := &video{info: info, poster: poster}
 	if err != nil {
 		v.why = r.t(videoReason(err))

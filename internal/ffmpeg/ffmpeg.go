@@ -179,7 +179,8 @@ func (t Tools) Poster(ctx context.Context, file *os.File, at time.Duration, maxS
 		if _, err := file.Seek(0, io.SeekStart); err != nil {
 			return nil, fmt.Errorf("ffmpeg: rewind: %w", err)
 		}
-		out, err := run(ctx, t.ffmpeg(), file, "-nostdin", "-v", "error", "-ss", strconv.FormatFloat(ss.Seconds(), 'f', 3, 64),
+		out, err := run(ctx, t.ffmpeg(), file, "-nostdin", "-v", "error", "-threads", "1",
+			"-ss", strconv.FormatFloat(ss.Seconds(), 'f', 3, 64),
 			"-i", "/dev/fd/3", "-frames:v", "1", "-vf", scale, "-f", "image2pipe", "-c:v", "mjpeg", "-q:v", "4", "pipe:1")
 		if err != nil {
 			return nil, err
