@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -144,20 +142,7 @@ func bigChat(tb testing.TB, n int, want media) (report.Input, *heapProbe) {
 // phoneVideo is the i-th of a set of distinct videos as phones send them: H.264 in MP4, 848×480 at 30 frames per
 // second, 5 s.
 func phoneVideo(tb testing.TB, i int) []byte {
-	tb.Helper()
-	needFFmpeg(tb)
-	out := filepath.Join(tb.TempDir(), "video.mp4")
-	cmd := exec.CommandContext(tb.Context(), "ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-		"testsrc2=size=848x480:rate=30", "-t", "5", "-vf", fmt.Sprintf("hue=h=%d", i*17),
-		"-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-pix_fmt", "yuv420p", "-y", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("ffmpeg: %v\n%s", err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return b
+	return makeMP4(tb, 5, "testsrc2=size=848x480:rate=30", fmt.Sprintf("hue=h=%d", i*17))
 }
 
 // TestLargeChatBoundedMemory renders 2,000 messages with 100 photos of 1600×1200 pixels (5.5 MB each once

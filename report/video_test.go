@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,15 +23,19 @@ func needFFmpeg(tb testing.TB) {
 	}
 }
 
-// makeMP4 makes a video as phones send them: H.264 in MP4, 320×240, of the given length, its index at the end
-// (the MP4 default, which a reader must seek for).
-func makeMP4(tb testing.TB, seconds int, pattern string) []byte {
+// makeMP4 makes a video as phones send them: H.264 in MP4, its index at the end (the MP4 default, which a reader
+// must seek for), of the given length, from an ffmpeg test source ("testsrc=size=320x240:rate=10") through a
+// filter ("" for none).
+func makeMP4(tb testing.TB, seconds int, source, filter string) []byte {
 	tb.Helper()
+	needFFmpeg(tb)
 	out := filepath.Join(tb.TempDir(), "video.mp4")
-	cmd := exec.CommandContext(tb.Context(), "ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-		pattern+"=size=320x240:rate=10", "-t", strings.TrimSpace(time.Duration(seconds*int(time.Second)).String()),
-		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-y", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
+	args := []string{"-nostdin", "-v", "error", "-f", "lavfi", "-i", source, "-t", strconv.Itoa(seconds)}
+	if filter != "" {
+		args = append(args, "-vf", filter)
+	}
+	args = append(args, "-c:v", "libx264", "-preset", "ultrafast", "-threads", "1", "-pix_fmt", "yuv420p", "-y", out)
+	if b, err := exec.CommandContext(tb.Context(), "ffmpeg", args...).CombinedOutput(); err != nil {
 		tb.Fatalf("ffmpeg: %v\n%s", err, b)
 	}
 	b, err := os.ReadFile(out)
@@ -62,7 +67,7 @@ func withVideo(tb testing.TB, data []byte, mime string) report.Input {
 // language, when the file cannot be read.
 func TestVideoPoster(t *testing.T) {
 	needFFmpeg(t)
-	good := makeMP4(t, 3, "testsrc")
+	good := makeMP4(t, 3, "testsrc=size=320x240:rate=10", "")
 	tests := []struct {
 		name   string
 		data   []byte
@@ -105,7 +110,7 @@ func TestVideoPoster(t *testing.T) {
 // TestVideoPosterDigest: a video whose bytes are not those the manifest names is not read.
 func TestVideoPosterDigest(t *testing.T) {
 	needFFmpeg(t)
-	in := withVideo(t, makeMP4(t, 1, "testsrc"), "video/mp4")
+	in := withVideo(t, makeMP4(t, 1, "testsrc=size=320x240:rate=10", ""), "video/mp4")
 	files := in.Files.(memFiles)
 	for sha, b := range files {
 		if strings.HasPrefix(string(b[4:8]), "ftyp") {
@@ -124,7 +129,7 @@ func TestVideoPosterDigest(t *testing.T) {
 func TestSessionVideoSection(t *testing.T) {
 	needFFmpeg(t)
 	in, files := sample(t)
-	data := makeMP4(t, 12, "testsrc2")
+	data := makeMP4(t, 12, "testsrc2=size=320x240:rate=10", "")
 	sha, size := files.put(data)
 	m := *in.Manifest
 	m.Artifacts = append(append([]evidence.Artifact(nil), m.Artifacts...),
