@@ -100,6 +100,25 @@ func (t Tools) Probe(ctx context.Context, file *os.File) (Info, error) {
 	if err != nil {
 		return Info{}, err
 	}
+	info, err := ParseProbe(out)
+	if err != nil || info.Duration > 0 {
+		return info, err
+	}
+	if _, err := file.Seek(0, io.SeekStart); err != nil {
+		return Info{}, fmt.Errorf("ffprobe: rewind: %w", err)
+	}
+	if out, err = run(ctx, t.ffprobe(), file, "-v", "error", "-select_streams", "v:0", "-show_entries",
+		"packet=pts_time,duration_time", "-of", "csv=p=0", "/dev/fd/3"); err != nil {
+		return Info{}, err
+	}
+	info.Duration = PacketsEnd(out)
+	return info, nil
+}
+
+// ParseProbe reads ffprobe's JSON answer (-show_entries format=duration:stream=codec_type,codec_name,width,height,
+// duration -of json): the first video stream's size and codec, and the container's duration, else the stream's
+// (zero when neither is known). An answer with no video stream is [ErrNoVideo].
+func ParseProbe(out []byte) (Info, error) {
 	var p struct {
 		Streams []struct {
 			Type     string `json:"codec_type"`
@@ -115,41 +134,28 @@ func (t Tools) Probe(ctx context.Context, file *os.File) (Info, error) {
 	if err := json.Unmarshal(out, &p); err != nil {
 		return Info{}, fmt.Errorf("%w: ffprobe's answer: %w", ErrDecode, err)
 	}
-	var info Info
-	found := false
 	for _, s := range p.Streams {
-		if s.Type == "video" && s.Width > 0 && s.Height > 0 {
-			info, found = Info{Width: s.Width, Height: s.Height, Codec: s.Codec}, true
-			if d, ok := seconds(s.Duration); ok {
-				info.Duration = d
-			}
-			break
+		if s.Type != "video" || s.Width <= 0 || s.Height <= 0 || s.Width > 1<<16 || s.Height > 1<<16 {
+			continue
 		}
-	}
-	if !found {
-		return Info{}, ErrNoVideo
-	}
-	if d, ok := seconds(p.Format.Duration); ok {
-		info.Duration = d
-	}
-	if info.Duration == 0 {
-		if info.Duration, err = t.lastPacket(ctx, file); err != nil {
-			return Info{}, err
+		info := Info{Width: s.Width, Height: s.Height, Codec: s.Codec}
+		if len(info.Codec) > 32 || strings.Trim(info.Codec, "abcdefghijklmnopqrstuvwxyz0123456789_-.") != "" {
+			info.Codec = "?"
 		}
+		if d, ok := seconds(s.Duration); ok {
+			info.Duration = d
+		}
+		if d, ok := seconds(p.Format.Duration); ok {
+			info.Duration = d
+		}
+		return info, nil
 	}
-	return info, nil
+	return Info{}, ErrNoVideo
 }
 
-// lastPacket is the end of the last video packet: its time plus its duration.
-func (t Tools) lastPacket(ctx context.Context, file *os.File) (time.Duration, error) {
-	if _, err := file.Seek(0, io.SeekStart); err != nil {
-		return 0, fmt.Errorf("ffprobe: rewind: %w", err)
-	}
-	out, err := run(ctx, t.ffprobe(), file, "-v", "error", "-select_streams", "v:0", "-show_entries",
-		"packet=pts_time,duration_time", "-of", "csv=p=0", "/dev/fd/3")
-	if err != nil {
-		return 0, err
-	}
+// PacketsEnd reads ffprobe's packet list (-show_entries packet=pts_time,duration_time -of csv=p=0) and returns
+// the end of the last packet: its time plus its duration.
+func PacketsEnd(out []byte) time.Duration {
 	var end time.Duration
 	for line := range strings.Lines(string(out)) {
 		pts, dur, _ := strings.Cut(strings.TrimSpace(line), ",")
@@ -160,7 +166,7 @@ func (t Tools) lastPacket(ctx context.Context, file *os.File) (time.Duration, er
 		d, _ := seconds(dur)
 		end = max(end, p+d)
 	}
-	return end, nil
+	return end
 }
 
 func seconds(s string) (time.Duration, bool) {

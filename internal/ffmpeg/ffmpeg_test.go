@@ -146,3 +146,21 @@ func TestMissingAndTimeout(t *testing.T) {
 		t.Errorf("probe with an ended context: %v, want ErrTimeout", err)
 	}
 }
+
+// FuzzParseProbe: ffprobe's answers carry what a hostile file says of itself (codec names, sizes, durations).
+func FuzzParseProbe(f *testing.F) {
+	f.Add([]byte(`{"streams":[{"codec_name":"h264","codec_type":"video","width":848,"height":480,"duration":"5.000000"}],"format":{"duration":"5.000000"}}`),
+		[]byte("0.000000,0.033333\n4.966667,0.033333\n"))
+	f.Add([]byte(`{"programs":[],"streams":[{"codec_name":"vp9","codec_type":"video","width":1200,"height":656}],"format":{}}`),
+		[]byte("0.000000,\n0.250000,\n"))
+	f.Add([]byte(`{"streams":[{"codec_type":"audio"}]}`), []byte("N/A,N/A\n"))
+	f.Fuzz(func(t *testing.T, probe, packets []byte) {
+		info, err := ffmpeg.ParseProbe(probe)
+		if err == nil && (info.Width <= 0 || info.Height <= 0 || info.Duration < 0 || len(info.Codec) > 32) {
+			t.Fatalf("ParseProbe accepted %+v", info)
+		}
+		if d := ffmpeg.PacketsEnd(packets); d < 0 {
+			t.Fatalf("PacketsEnd = %v", d)
+		}
+	})
+}
