@@ -12,6 +12,7 @@ import (
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/ffmpeg"
+	"github.com/attesta/attesta/internal/i18n"
 	"github.com/attesta/attesta/report"
 )
 
@@ -43,6 +44,16 @@ func makeMP4(tb testing.TB, seconds int, source, filter string) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// oneLanguage checks that the report at path reads in lang only (see checkOneLanguage).
+func oneLanguage(t *testing.T, lang, path string, in report.Input) {
+	t.Helper()
+	out, err := tool(t, "pdftotext", "-enc", "UTF-8", path, "-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkOneLanguage(t, i18n.Lang(lang), out, dataOf(in))
 }
 
 // withVideo puts data as the video attachment of a received message of the sample.
@@ -90,6 +101,7 @@ func TestVideoPoster(t *testing.T) {
 			in := withVideo(t, tt.data, "video/mp4")
 			path, _ := render(t, in, report.Options{Kind: report.Personalizzata, Lang: tt.lang, FFmpeg: tt.tools})
 			text := pdfText(t, path)
+			oneLanguage(t, tt.lang, path, in)
 			for _, w := range tt.want {
 				if !strings.Contains(text, w) {
 					t.Errorf("the report does not say %q", w)
@@ -150,6 +162,7 @@ func TestSessionVideoSection(t *testing.T) {
 	for _, lang := range []string{"it", "en"} {
 		path, _ := render(t, in, report.Options{Kind: report.Personalizzata, Lang: lang})
 		text := pdfText(t, path)
+		oneLanguage(t, lang, path, in)
 		want := []string{"Video della sessione", "artifacts/video.webm", "SHA-256 " + sha, "al minuto 0:07 del video",
 			"Durata: 0:12", "4 fotogrammi al secondo", "Registrazione video della chat avviata il"}
 		if lang == "en" {
@@ -181,6 +194,7 @@ func TestNoSessionVideo(t *testing.T) {
 	} {
 		path, _ := render(t, in, report.Options{Kind: tt.kind, Lang: tt.lang})
 		text := pdfText(t, path)
+		oneLanguage(t, tt.lang, path, in)
 		if !strings.Contains(text, tt.want) {
 			t.Errorf("%s %v: the report does not say %q", tt.lang, tt.kind, tt.want)
 		}

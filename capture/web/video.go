@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -60,16 +61,26 @@ type Video struct {
 
 	mu     sync.Mutex
 	canvas *image.RGBA
+	out    *image.RGBA // the canvas with the time, as sent to ffmpeg
 	ref    image.Point // the size of the page's frames
 	seg    *segment
-	err    error // the first failure of the current segment
+
+	// Finished chats' videos are closed and stored on goroutines of their own, so that the capture does not
+	// wait for ffmpeg; Stop waits for them. recErr is the first record that could not be kept.
+	finishing sync.WaitGroup
+	errMu     sync.Mutex
+	recErr    error
 }
 
 type segment struct {
-	enc     *ffmpeg.Encoder
 	name    string
 	phone   string
 	started time.Time
+
+	mu     sync.Mutex // held while frames are written, and to close
+	enc    *ffmpeg.Encoder
+	err    error // the first failure to write a frame
+	closed bool
 }
 
 // RecordVideo starts the screencast of the session's tab. Nothing is encoded until [Video.Chat] names the chat
@@ -87,18 +98,27 @@ func (s *Session) RecordVideo(ctx context.Context, opts VideoOptions) (*Video, e
 	frames := chromedp.Events(c, page.ScreencastFrame)
 	quality := int64(80)
 	if _, err := chromedp.Call(c, page.StartScreencast, page.StartScreencastParams{Format: page.StartScreencastFormatJpeg,
-		Quality: &quality, MaxWidth: int64(opts.Width), MaxHeight: int64(opts.Height), EveryNthFrame: 1}); err != nil {
+		Quality: &quality, MaxWidth: int64(opts.Width), MaxHeight: int64(opts.Height), EveryNthFrame: 1,
+		MaxFramesInFlight: 1}); err != nil {
 		cancel()
 		return nil, s.unavailableErr(ctx, VideoNoScreencast, err)
 	}
 	v.done.Add(1)
+	// The browser sends the next frame once the last is acknowledged: acknowledging no faster than the video's
+	// rate keeps it from encoding frames nobody draws (and from slowing the capture down).
 	go func() {
 		defer v.done.Done()
+		interval := time.Duration(float64(time.Second) / opts.FPS)
+		var acked time.Time
 		for ev, err := range frames {
 			if err != nil {
 				return
 			}
 			latest(v.frame, ev.Data)
+			if err := sleep(c, time.Until(acked.Add(interval))); err != nil {
+				return
+			}
+			acked = time.Now()
 			if _, err := chromedp.Call(c, page.ScreencastFrameAck, page.ScreencastFrameAckParams{SessionID: ev.SessionID}); err != nil {
 				return
 			}
@@ -110,6 +130,7 @@ func (s *Session) RecordVideo(ctx context.Context, opts VideoOptions) (*Video, e
 		return nil, s.unavailableErr(ctx, VideoNoScreencast, err)
 	}
 	v.canvas = image.NewRGBA(image.Rect(0, 0, v.opts.Width, v.opts.Height))
+	v.out = image.NewRGBA(v.canvas.Bounds())
 	v.done.Add(1)
 	go func() {
 		defer v.done.Done()
@@ -198,8 +219,15 @@ func (v *Video) pump(ctx context.Context) {
 		if jpg != nil {
 			v.paint(jpg)
 		}
-		v.write()
+		seg := v.seg
+		if seg != nil {
+			copy(v.out.Pix, v.canvas.Pix)
+		}
 		v.mu.Unlock()
+		// ffmpeg may take its time to read: the capture can switch chats meanwhile.
+		if seg != nil {
+			seg.write(v.out, v.s.opts.Now(), v.opts.FPS)
+		}
 	}
 }
 
@@ -217,79 +245,100 @@ func (v *Video) paint(jpg []byte) {
 	draw.Draw(v.canvas, v.canvas.Bounds(), img, img.Bounds().Min, draw.Src)
 }
 
-// write sends the canvas, with the time, to the segment's encoder: as many frames as the time since the segment
-// started calls for (at most five seconds' worth at once).
-func (v *Video) write() {
-	seg := v.seg
-	if seg == nil || v.err != nil {
+// write stamps out with now and sends it to the segment's encoder: as many frames as the time since the segment
+// started calls for (at most five seconds' worth at once). out is the pump's own.
+func (seg *segment) write(out *image.RGBA, now time.Time, fps float64) {
+	seg.mu.Lock()
+	defer seg.mu.Unlock()
+	if seg.closed || seg.err != nil {
 		return
 	}
-	now := v.s.opts.Now()
-	if seg.started.IsZero() {
-		seg.started = now
-	}
-	due := int(now.Sub(seg.started).Seconds()*v.opts.FPS) + 1 - seg.enc.Frames()
+	due := int(now.Sub(seg.started).Seconds()*fps) + 1 - seg.enc.Frames()
 	if due <= 0 {
 		return
 	}
-	frame := image.NewRGBA(v.canvas.Bounds())
-	copy(frame.Pix, v.canvas.Pix)
-	stamp(frame, now)
-	for range min(due, int(5*v.opts.FPS)+1) {
-		if err := seg.enc.Write(frame.Pix); err != nil {
-			v.err = err
+	stamp(out, now)
+	for range min(due, int(5*fps)+1) {
+		if err := seg.enc.Write(out.Pix); err != nil {
+			seg.err = err
 			return
 		}
 	}
 }
 
-// Chat ends the current chat's video, if any, and starts the video of the chat with this phone number (E.164).
-// A video that cannot be encoded or kept is recorded as a "video-unavailable" action; the error is returned when
-// the recorder could not keep that record either (the capture then stops, as it does for any record lost).
+// Chat ends the current chat's video, if any (it is stored in the background), and starts the video of the chat
+// with this phone number (E.164). A video that cannot be encoded or kept is recorded as a "video-unavailable"
+// action; the error is returned when the recorder could not keep a record (the capture then stops, as it does for
+// any record lost). The Recorder is called from other goroutines than the capture's.
 func (v *Video) Chat(ctx context.Context, phone string) error {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	if err := v.end(ctx); err != nil {
+	v.end(ctx)
+	if err := v.firstErr(); err != nil {
 		return err
 	}
-	enc, err := v.opts.Tools.NewEncoder(ctx, v.opts.Width, v.opts.Height, v.opts.FPS)
+	// The encoder outlives a cancelled capture: Stop ends it and keeps the video of what was done.
+	enc, err := v.opts.Tools.NewEncoder(context.WithoutCancel(ctx), v.opts.Width, v.opts.Height, v.opts.FPS)
 	if err != nil {
 		return v.s.videoUnavailable(ctx, phone, VideoEncodeFailed, err)
 	}
 	name := v.s.artifactName(fmt.Sprintf("chats/%s/video.webm", strings.TrimPrefix(phone, "+")))
-	v.seg, v.err = &segment{enc: enc, name: name, phone: phone}, nil
-	v.write()
+	// The pump writes the frames from now on, while the capture goes on.
+	v.seg = &segment{enc: enc, name: name, phone: phone, started: v.s.opts.Now()}
 	return nil
 }
 
-// Stop ends the last chat's video, stores it, and stops the screencast.
+// Stop ends the last chat's video, stores it (also when ctx has ended: the video of an interrupted capture is
+// kept), and stops the screencast.
 func (v *Video) Stop(ctx context.Context) error {
 	v.mu.Lock()
-	err := v.end(ctx)
+	v.end(ctx)
 	v.mu.Unlock()
 	v.stop()
 	v.done.Wait()
+	v.finishing.Wait()
 	c, cancel := v.s.runFor(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	_, _ = chromedp.Call(c, page.StopScreencast, cdp.Empty{})
-	return err
+	return v.firstErr()
 }
 
-// end closes the current segment and stores its video (with v.mu held).
-func (v *Video) end(ctx context.Context) error {
+func (v *Video) firstErr() error {
+	v.errMu.Lock()
+	defer v.errMu.Unlock()
+	return v.recErr
+}
+
+// end detaches the current segment and closes and stores it on a goroutine of its own (with v.mu held).
+func (v *Video) end(ctx context.Context) {
 	seg := v.seg
 	if seg == nil {
-		return nil
+		return
 	}
 	v.seg = nil
-	if v.err != nil {
-		seg.enc.Abort()
-		return v.s.videoUnavailable(ctx, seg.phone, VideoEncodeFailed, v.err)
-	}
-	v.write() // the last frame, at the time the chat ends
 	ended := v.s.opts.Now()
+	ctx = context.WithoutCancel(ctx)
+	v.finishing.Go(func() {
+		if err := v.finish(ctx, seg, ended); err != nil {
+			v.errMu.Lock()
+			v.recErr = cmp.Or(v.recErr, err)
+			v.errMu.Unlock()
+		}
+	})
+}
+
+// finish closes a chat's video and stores it, or records why it cannot.
+func (v *Video) finish(ctx context.Context, seg *segment, ended time.Time) error {
+	seg.mu.Lock()
+	seg.closed = true
 	frames := seg.enc.Frames()
+	if seg.err != nil {
+		seg.enc.Abort()
+		seg.mu.Unlock()
+		return v.s.videoUnavailable(ctx, seg.phone, VideoEncodeFailed, seg.err)
+	}
 	f, err := seg.enc.Close()
+	seg.mu.Unlock()
 	if err != nil {
 		return v.s.videoUnavailable(ctx, seg.phone, VideoEncodeFailed, err)
 	}

@@ -22,8 +22,8 @@ type Encoder struct {
 	n    int
 }
 
-// NewEncoder starts ffmpeg to encode w×h frames at fps frames per second: VP9 in real-time mode (the encoder
-// keeps up on a busy core), constant quality, a key frame every ten seconds, into WebM in memory (seekable, so the
+// NewEncoder starts ffmpeg to encode w×h frames at fps frames per second: VP9 in real-time mode on one thread (the
+// encoder keeps up on a busy core and takes no more than one), constant quality, a key frame every ten seconds, into WebM in memory (seekable, so the
 // file records its duration and its cues). ctx ends the encoder (the video is then lost).
 func (t Tools) NewEncoder(ctx context.Context, w, h int, fps float64) (*Encoder, error) {
 	if w <= 0 || h <= 0 || w%2 != 0 || h%2 != 0 || fps <= 0 {
@@ -40,7 +40,7 @@ func (t Tools) NewEncoder(ctx context.Context, w, h int, fps float64) (*Encoder,
 	rate := strconv.FormatFloat(fps, 'f', -1, 64)
 	cmd := exec.CommandContext(ctx, prog, "-nostdin", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgba",
 		"-s", fmt.Sprintf("%dx%d", w, h), "-framerate", rate, "-i", "pipe:0",
-		"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-threads", "2", "-row-mt", "1",
+		"-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-threads", "1",
 		"-crf", "40", "-b:v", "0", "-g", strconv.Itoa(max(1, int(fps*10))), "-pix_fmt", "yuv420p",
 		"-f", "webm", "-y", "/dev/fd/3")
 	cmd.ExtraFiles = []*os.File{out}
