@@ -91,10 +91,15 @@ type Info struct {
 	Codec         string
 }
 
-// Probe reads the duration and the first video stream's size and codec of file (held open by the caller, read
-// through /dev/fd/3). When the container does not record its duration (a stream written to a pipe), it is taken
+// Probe reads the duration and the first video stream's size and codec of file (held open by the caller): from an
+// MP4's boxes when it is one ProbeMP4 reads, else with ffprobe through /dev/fd/3. When the container does not record its duration (a stream written to a pipe), it is taken
 // from the last packet's end.
 func (t Tools) Probe(ctx context.Context, file *os.File) (Info, error) {
+	if st, err := file.Stat(); err == nil {
+		if info, err := ProbeMP4(file, st.Size()); err == nil && info.Duration > 0 {
+			return info, nil
+		}
+	}
 	out, err := run(ctx, t.ffprobe(), file, "-v", "error", "-show_entries",
 		"format=duration:stream=codec_type,codec_name,width,height,duration", "-of", "json", "/dev/fd/3")
 	if err != nil {
