@@ -277,15 +277,7 @@ func (j *Journal) commitLocked(es []Entry, also func(buckets) error) ([]Leaf, er
 // LeafBytes returns the stored bytes of leaf i.
 func (j *Journal) LeafBytes(ctx context.Context, i uint64) ([]byte, error) {
 	var out []byte
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b, err := getBuckets(tx)
-		if err != nil {
-			return err
-		}
-		size, err := b.storedSize()
-		if err != nil {
-			return err
-		}
+	err := j.viewStored(func(b buckets, size uint64) error {
 		if i >= size {
 			return fmt.Errorf("tree size is %d: %w", size, ErrOutOfRange)
 		}
@@ -361,18 +353,25 @@ func (j *Journal) TreeHash(ctx context.Context, size uint64) (tlog.Hash, error) 
 // view runs fn with a reader of stored hashes after checking that the tree
 // has at least size leaves.
 func (j *Journal) view(size uint64, fn func(tlog.HashReader) error) error {
+	return j.viewStored(func(b buckets, have uint64) error {
+		if size > have {
+			return fmt.Errorf("tree size is %d: %w", have, ErrOutOfRange)
+		}
+		return fn(hashReader{b.hashes})
+	})
+}
+
+// viewStored runs fn in a read transaction with the journal's buckets and its stored size.
+func (j *Journal) viewStored(fn func(b buckets, size uint64) error) error {
 	return j.db.View(func(tx *bolt.Tx) error {
 		b, err := getBuckets(tx)
 		if err != nil {
 			return err
 		}
-		have, err := b.storedSize()
+		size, err := b.storedSize()
 		if err != nil {
 			return err
 		}
-		if size > have {
-			return fmt.Errorf("tree size is %d: %w", have, ErrOutOfRange)
-		}
-		return fn(hashReader{b.hashes})
+		return fn(b, size)
 	})
 }

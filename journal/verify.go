@@ -110,13 +110,9 @@ func (j *Journal) verify(ctx context.Context, opts VerifyOptions, rep *VerifyRep
 		return err
 	}
 	var size uint64
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b, err := getBuckets(tx)
-		if err != nil {
-			return err
-		}
-		size, err = b.storedSize()
-		return err
+	err := j.viewStored(func(_ buckets, stored uint64) error {
+		size = stored
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("journal: verify %s: %w", j.path, err)

@@ -53,7 +53,7 @@ type progressData struct {
 func (s *Server) progressPage(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, Ended: f.Ended()})
@@ -62,7 +62,7 @@ func (s *Server) progressPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) feedEvents(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	ctx, stop := context.WithCancel(r.Context())
@@ -101,7 +101,7 @@ func (s *Server) watchSession(ctx context.Context, r *http.Request, stop context
 func (s *Server) feedQR(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	serveQR(w, r, f)
@@ -111,19 +111,27 @@ func (s *Server) feedQR(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	// A remote page belongs to a case: its client accepts the case's notice before the code shows.
 	j, err := s.cfg.Jobs.Job(r.Context(), f.ID)
 	if err != nil {
-		httpError(w, r, "nessun caso per questa sessione", http.StatusNotFound)
+		httpError(w, r, "privacy.no-case-for-this", http.StatusNotFound)
 		return
 	}
-	p, err := s.NewRemoteLink(j.Case, f.ID)
+	if link, ok := s.clientLink(w, r, j.Case, f.ID); ok {
+		s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: link})
+	}
+}
+
+// clientLink makes the client's one-time link to the feed of the case's session, as a full URL; for a session that
+// has ended it answers 410 and ok is false.
+func (s *Server) clientLink(w http.ResponseWriter, r *http.Request, caseID, feedID string) (link string, ok bool) {
+	p, err := s.NewRemoteLink(caseID, feedID)
 	if err != nil {
-		httpError(w, r, "sessione terminata", http.StatusGone)
-		return
+		httpError(w, r, "core.session-ended", http.StatusGone)
+		return "", false
 	}
-	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: s.linkBase(r) + p})
+	return s.linkBase(r) + p, true
 }

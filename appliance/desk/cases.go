@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -167,11 +166,7 @@ func parseCases(b []byte, path string) ([]caseRecord, error) {
 
 // saveCases replaces the register durably with cases. d.mu must be held.
 func (d *desk) saveCases(cases []caseRecord) error {
-	b, err := json.MarshalIndent(casesFile{Format: casesFormat, Cases: cases}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.Replace(d.casesPath, append(b, '\n'), 0o600); err != nil {
+	if err := durable.ReplaceJSON(d.casesPath, casesFile{Format: casesFormat, Cases: cases}, 0o600); err != nil {
 		return fmt.Errorf("appliance: save case register: %w", err)
 	}
 	return nil

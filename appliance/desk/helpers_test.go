@@ -26,6 +26,16 @@ func openSim(t *testing.T, dir string) *appliance.Appliance {
 }
 
 // leavesOfType returns the decoded leaves of one type, in order.
+// newCase creates a case of goodCase on a's desk.
+func newCase(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
+	t.Helper()
+	c, err := a.Desk().CreateCase(t.Context(), goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func leavesOfType(t *testing.T, a *appliance.Appliance, typ string) []journal.Entry {
 	t.Helper()
 	return appliancetest.Leaves(t, a.Journal(), typ)

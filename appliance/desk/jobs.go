@@ -50,24 +50,22 @@ func (k *Desk) StopJobs() {
 // SetJobSinks sets where each job's progress is shown, by job id (the touch UI's progress feeds). Without it,
 // progress is only recorded.
 func (k *Desk) SetJobSinks(sinks func(jobID string) ProgressSink) error {
-	d, err := k.work(context.Background())
-	if err != nil {
-		return err
-	}
-	d.jobs.mu.Lock()
-	d.jobs.sinks = sinks
-	d.jobs.mu.Unlock()
-	return nil
+	return k.setJobs(func(j *jobStore) { j.sinks = sinks })
 }
 
 // SetDeliveriesDir sets where jobs write their delivery folders (default: DataDir/deliveries).
 func (k *Desk) SetDeliveriesDir(dir string) error {
+	return k.setJobs(func(j *jobStore) { j.outDir = dir })
+}
+
+// setJobs changes a setting of the jobs under their lock.
+func (k *Desk) setJobs(set func(*jobStore)) error {
 	d, err := k.work(context.Background())
 	if err != nil {
 		return err
 	}
 	d.jobs.mu.Lock()
-	d.jobs.outDir = dir
+	set(d.jobs)
 	d.jobs.mu.Unlock()
 	return nil
 }

@@ -382,10 +382,7 @@ func TestCorruptJobRecord(t *testing.T) {
 	dir := t.TempDir()
 	a := jobAppliance(t, dir, ctx, t.TempDir(), &testSink{})
 	a.Desk().Config().ADB = "127.0.0.1:1" // no adb server: the job fails at once
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
 	recordMandate(t, a, c.ID)
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32), List: list})
@@ -445,10 +442,7 @@ func TestUIServerWiresJobsToFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UIServer: %v", err)
 	}
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	recordMandate(t, a, c.ID)
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"})
