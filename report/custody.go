@@ -71,6 +71,12 @@ func (r *renderer) custodySentences(actions []Action) []string {
 				s.count(&s.info, f["found"] == "true")
 			case "download-media":
 				s.count(&s.media, f["ok"] == "true")
+			case "video":
+				if t, err := time.Parse(time.RFC3339Nano, f["started"]); err == nil {
+					s.add(r.t("Custody.video", date(t), f["fps"]))
+				}
+			case "video-unavailable":
+				s.add(r.t("Custody.no-video", r.lookup("VideoNot", f["reason"])))
 			case "open-chat":
 				if !s.opened {
 					s.opened = true
@@ -244,8 +250,12 @@ func (r *renderer) actionDetail(a Action) string {
 	for _, k := range keys {
 		v := a.Fields[k]
 		switch k {
-		case "error":
+		case "error", "detail":
 			v = r.t("ErrorKept")
+		case "started", "ended":
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				v = date(t)
+			}
 		case "method":
 			v = r.lookup("Methods", v)
 		case "oldest":

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/internal/ffmpeg"
 )
 
 // Input is everything a report prints: the sealed manifest of the delivery and what the manifest does not carry.
@@ -125,6 +126,9 @@ type Options struct {
 	Kind Kind
 	// Now is the time printed as the report's date and written as the PDF's creation date; zero means now.
 	Now time.Time
+	// FFmpeg names the programs that read videos (durations, poster frames); the zero value is ffmpeg and
+	// ffprobe on PATH. Without them the report says, for each video, that it could not be read and why.
+	FFmpeg ffmpeg.Tools
 	// BeforeSeal renders the report of a manifest that is not sealed yet, as a delivery does: the manifest then
 	// records the report's digest (bundle.AttachReport), so that the journal leaf commits to the report, and the
 	// report cannot in turn show the leaf or the root, nor embed manifest.json. It shows the verifier key and

@@ -638,8 +638,92 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"LeafRange": {
 		IT: "%d–%d",
 		EN: "%d–%d"},
-	"Bytes":    {IT: "byte", EN: "bytes"},
-	"Duration": {IT: "Durata", EN: "Duration"},
+	"VideoInfo": {
+		IT: "%s (%d×%d pixel, codifica %s)",
+		EN: "%s (%d×%d pixels, %s encoding)"},
+	"PosterNote": {
+		IT: "Fotogramma di anteprima estratto con ffmpeg (copia ridotta; il file originale è tra i reperti):",
+		EN: "Poster frame taken with ffmpeg (a reduced copy; the original file is among the artifacts):"},
+	"NoPoster": {
+		IT: "[anteprima del video non disponibile: %s]",
+		EN: "[video preview not available: %s]"},
+	"VideoWhy.ffmpeg-missing": {
+		IT: "il programma ffmpeg non è installato sul sistema che ha generato la relazione",
+		EN: "the ffmpeg program is not installed on the system that produced the report"},
+	"VideoWhy.timeout": {
+		IT: "la lettura del video ha superato il tempo massimo consentito",
+		EN: "reading the video took longer than the time allowed"},
+	"VideoWhy.no-video": {
+		IT: "il file non contiene alcuna traccia video",
+		EN: "the file holds no video track"},
+	"VideoWhy.decode": {
+		IT: "il file non è un video decodificabile (formato non riconosciuto, danneggiato o troncato)",
+		EN: "the file is not a decodable video (unknown format, damaged or truncated)"},
+	"SecVideo": {
+		IT: "Video della sessione",
+		EN: "Session video"},
+	"VideoIntro": {
+		IT: "La sessione di WhatsApp Web è stata registrata come video del browser, così come l'apparecchio la vedeva, con l'ora dell'apparecchio (ora di Roma, al millesimo di secondo) impressa in alto a destra su ogni fotogramma. Il video è un reperto: conservato cifrato, registrato nel giornale, elencato in manifest.json e verificato da «attesta verify».",
+		EN: "The WhatsApp Web session was recorded as a video of the browser, as the appliance saw it, with the appliance's time (Rome time, to the millisecond) printed in the top right corner of every frame. The video is an artifact: stored encrypted, recorded in the journal, listed in manifest.json and checked by “attesta verify”."},
+	"VideoNone": {
+		IT: "Il video della sessione non è stato registrato: %s. L'acquisizione è stata certificata ugualmente; le schermate e la pagina MHTML restano le prove visive.",
+		EN: "The session video was not recorded: %s. The acquisition was certified all the same; the screenshots and the MHTML page remain the visual evidence."},
+	"VideoSpan": {
+		IT: "Periodo registrato",
+		EN: "Period recorded"},
+	"VideoSpanText": {
+		IT: "dal %s al %s, %s fotogrammi al secondo",
+		EN: "from %s to %s, %s frames per second"},
+	"VideoOpened": {
+		IT: "Chat aperta sullo schermo",
+		EN: "Chat opened on screen"},
+	"VideoOpenedAt": {
+		IT: "il %s, al minuto %s del video",
+		EN: "on %s, at %s into the video"},
+	"VideoNot.ffmpeg-missing": {
+		IT: "il programma ffmpeg non era installato sull'apparecchio",
+		EN: "the ffmpeg program was not installed on the appliance"},
+	"VideoNot.screencast-failed": {
+		IT: "il browser non ha fornito le immagini dello schermo",
+		EN: "the browser did not provide the screen images"},
+	"VideoNot.encoder-failed": {
+		IT: "la codifica del video con ffmpeg non è riuscita",
+		EN: "encoding the video with ffmpeg failed"},
+	"Custody.video": {
+		IT: "Registrazione video della chat avviata il %s (%s fotogrammi al secondo, ora dell'apparecchio impressa su ogni fotogramma).",
+		EN: "Video recording of the chat started on %s (%s frames per second, the appliance's time printed on every frame)."},
+	"Custody.no-video": {
+		IT: "Video della sessione non registrato: %s.",
+		EN: "Session video not recorded: %s."},
+	"Count.video.1": {IT: "un video della sessione", EN: "one session video"},
+	"Count.video": {
+		IT: "%d video della sessione",
+		EN: "%d session videos"},
+	"Step.video-start": {
+		IT: "avvio della registrazione video",
+		EN: "video recording started"},
+	"Step.video": {
+		IT: "video della chat registrato",
+		EN: "chat video recorded"},
+	"Step.video-unavailable": {
+		IT: "video non registrato",
+		EN: "video not recorded"},
+	"Field.name":              {IT: "nome", EN: "name"},
+	"Field.bytes":             {IT: "byte", EN: "bytes"},
+	"Field.frames":            {IT: "fotogrammi", EN: "frames"},
+	"Field.fps":               {IT: "fotogrammi al secondo", EN: "frames per second"},
+	"Field.duration_ms":       {IT: "durata (ms)", EN: "duration (ms)"},
+	"Field.started":           {IT: "inizio", EN: "start"},
+	"Field.ended":             {IT: "fine", EN: "end"},
+	"Field.resolution":        {IT: "risoluzione", EN: "resolution"},
+	"Field.codec":             {IT: "codifica", EN: "encoding"},
+	"Field.container":         {IT: "formato", EN: "container"},
+	"Field.detail":            {IT: "dettaglio", EN: "detail"},
+	"Value.ffmpeg-missing":    {IT: "ffmpeg non installato", EN: "ffmpeg not installed"},
+	"Value.screencast-failed": {IT: "immagini dello schermo non fornite", EN: "no screen images"},
+	"Value.encoder-failed":    {IT: "codifica non riuscita", EN: "encoding failed"},
+	"Bytes":                   {IT: "byte", EN: "bytes"},
+	"Duration":                {IT: "Durata", EN: "Duration"},
 	"NoDuration": {
 		IT: "[durata non rilevabile: %s]",
 		EN: "[duration not available: %s]"},
