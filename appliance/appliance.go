@@ -53,6 +53,7 @@ type Appliance struct {
 	desk     *desk.Desk  // cases, retention and jobs (package desk)
 	links    *shareLinks // the share links, opened on first use (shares.go)
 	certify  *certify.Pipelines
+	mirror   mirrorState // the object-store mirror, opened on first use (mirror.go)
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
