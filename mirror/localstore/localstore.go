@@ -9,14 +9,17 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/mirror"
 )
 
@@ -63,18 +66,49 @@ type Server struct {
 	done chan struct{}
 }
 
-// New starts a server with its data in dir, credentials made at run time.
+// New starts a server with its data in dir/data. Its credentials are made at run time and kept in dir/credentials
+// (access key, secret key: the format of MirrorConfig.CredentialsFile), so that a server started again on the
+// same directory takes the same ones.
 func New(ctx context.Context, bin, dir string) (*Server, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Bin: bin, Dir: dir, Endpoint: fmt.Sprintf("127.0.0.1:%d", port),
-		AccessKey: "attesta-" + randHex(4), SecretKey: randHex(16)}
+	s := &Server{Bin: bin, Dir: dir, Endpoint: fmt.Sprintf("127.0.0.1:%d", port)}
+	cred := s.CredentialsFile()
+	if b, err := os.ReadFile(cred); err == nil {
+		f := strings.Fields(string(b))
+		if len(f) != 2 {
+			return nil, fmt.Errorf("localstore: %s: want two lines", cred)
+		}
+		s.AccessKey, s.SecretKey = f[0], f[1]
+	} else if errors.Is(err, fs.ErrNotExist) {
+		s.AccessKey, s.SecretKey = "attesta-"+randHex(4), randHex(16)
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, err
+		}
+		if err := durable.WriteNew(cred, []byte(s.AccessKey+"\n"+s.SecretKey+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("localstore: %w", err)
+		}
+	} else {
+		return nil, fmt.Errorf("localstore: %w", err)
+	}
 	if err := s.Restart(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// CredentialsFile is the file holding the server's access key and secret key, one a line.
+func (s *Server) CredentialsFile() string { return filepath.Join(s.Dir, "credentials") }
+
+// DataDir is where the server keeps the objects.
+func (s *Server) DataDir() string { return filepath.Join(s.Dir, "data") }
+
+// Command is the shell command that starts the server by hand on addr, its credentials read from their file.
+func (s *Server) Command(addr string) string {
+	c := s.CredentialsFile()
+	return fmt.Sprintf("MINIO_ROOT_USER=$(sed -n 1p %s) MINIO_ROOT_PASSWORD=$(sed -n 2p %s) %s server %s --address %s", c, c, s.Bin, s.DataDir(), addr)
 }
 
 // Remote is how a mirror reaches the server.
@@ -89,7 +123,7 @@ func (s *Server) Restart(ctx context.Context) error {
 	if s.cmd != nil {
 		return errors.New("s3test: server already running")
 	}
-	data := filepath.Join(s.Dir, "data")
+	data := s.DataDir()
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return err
 	}
