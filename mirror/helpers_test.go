@@ -28,10 +28,11 @@ import (
 
 const testOrigin = "attesta/0123456789abcdef"
 
-// policy is the retention register of the tests: a lock per case, else an hour from now.
+// policy is the retention register of the tests: a lock per case, else one until an hour after its first use.
 type policy struct {
 	mu    sync.Mutex
 	locks map[string]mirror.Lock
+	def   time.Time // the default lock's end, fixed at first use
 }
 
 func (p *policy) CaseLock(_ context.Context, id string) (mirror.Lock, error) {
@@ -40,7 +41,10 @@ func (p *policy) CaseLock(_ context.Context, id string) (mirror.Lock, error) {
 	if l, ok := p.locks[id]; ok {
 		return l, nil
 	}
-	return mirror.Lock{Until: time.Now().Add(time.Hour)}, nil
+	if p.def.IsZero() {
+		p.def = time.Now().Add(time.Hour)
+	}
+	return mirror.Lock{Until: p.def}, nil
 }
 
 func (p *policy) set(id string, l mirror.Lock) {

@@ -282,7 +282,7 @@ func (m *Mirror) Plan(ctx context.Context) (bool, error) {
 			m.log.WarnContext(ctx, "mirror: no retention for case", slog.String("case", id), slog.Any("error", err))
 			continue
 		}
-		if l.Hold != cs.Lock.Hold || l.Until.After(cs.Lock.Until) {
+		if l.Hold != cs.Lock.Hold || l.Until.After(cs.Lock.Until.Add(time.Second)) {
 			cs.Lock = l
 			cases[id] = cs
 			if prev[id].KeyID != "" { // objects queued in this very round get the lock when uploaded

@@ -360,10 +360,18 @@ func (b *Bucket) Remove(ctx context.Context, o Object) error {
 	if err == nil {
 		return nil
 	}
-	if r := minio.ToErrorResponse(err); r.StatusCode == http.StatusForbidden || r.Code == "AccessDenied" || r.Code == "ObjectLocked" {
+	if isLocked(err) {
 		return fmt.Errorf("mirror: remove %s (version %s): %w: %w", o.Key, o.Version, ErrLocked, err)
 	}
 	return fmt.Errorf("mirror: remove %s (version %s): %w", o.Key, o.Version, err)
+}
+
+// isLocked says whether the store refused for a retention or a legal hold: AWS answers 403 AccessDenied, MinIO 400
+// InvalidRequest "Object is WORM protected".
+func isLocked(err error) bool {
+	r := minio.ToErrorResponse(err)
+	return r.StatusCode == http.StatusForbidden || r.Code == "AccessDenied" || r.Code == "ObjectLocked" ||
+		r.Code == "InvalidRequest" && strings.Contains(r.Message, "WORM")
 }
 
 // ErrLocked is a deletion the object store refused because the object is under retention or legal hold.

@@ -19,6 +19,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/mirror"
 )
@@ -161,8 +164,10 @@ func (s *Server) Restart(ctx context.Context) error {
 	}
 }
 
+// live says whether the server answers S3 requests: its health check, then a signed ListBuckets (MinIO says it is
+// healthy a moment before it serves buckets).
 func (s *Server) live(ctx context.Context) bool {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.Endpoint+"/minio/health/live", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+s.Endpoint+"/minio/health/ready", nil)
 	if err != nil {
 		return false
 	}
@@ -171,7 +176,15 @@ func (s *Server) live(ctx context.Context) bool {
 		return false
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	c, err := minio.New(s.Endpoint, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), MaxRetries: 1})
+	if err != nil {
+		return false
+	}
+	_, err = c.ListBuckets(ctx)
+	return err == nil
 }
 
 // Kill stops the server at once (SIGKILL), as a power cut or a crash would.
