@@ -53,7 +53,7 @@ type Appliance struct {
 	desk     *desk.Desk  // cases, retention and jobs (package desk)
 	links    *shareLinks // the share links, opened on first use (shares.go)
 	certify  *certify.Pipelines
-	mirror   mirrorState // the object-store mirror, opened on first use (mirror.go)
+	mirror   Mirroring // the object-store mirror, opened on first use (mirror.go)
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
@@ -72,6 +72,7 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, fmt.Errorf("appliance: data dir: %w", err)
 	}
 	a = &Appliance{cfg: cfg, sel: sel, log: cfg.Logger}
+	a.mirror.a = a
 	defer func() {
 		if err != nil {
 			a.Close()

@@ -90,22 +90,27 @@ func (c MirrorConfig) bucket(ctx context.Context) (*mirror.Bucket, error) {
 	return b, nil
 }
 
-// mirrorState is the appliance's mirror, opened on first use.
-type mirrorState struct {
+// Mirroring is the appliance's mirror (package mirror), opened on first use.
+type Mirroring struct {
+	a  *Appliance
 	mu sync.Mutex
 	m  *mirror.Mirror
 }
 
-// Mirror opens the configured mirror's queue (DATA/mirror), once; nil, nil when none is configured.
-func (a *Appliance) Mirror(ctx context.Context) (*mirror.Mirror, error) {
+// Mirroring returns the appliance's mirror.
+func (a *Appliance) Mirroring() *Mirroring { return &a.mirror }
+
+// Open opens the configured mirror's queue (DATA/mirror), once; nil, nil when none is configured.
+func (g *Mirroring) Open(ctx context.Context) (*mirror.Mirror, error) {
+	a := g.a
 	c := a.cfg.Mirror
 	if c.To == "" {
 		return nil, nil
 	}
-	a.mirror.mu.Lock()
-	defer a.mirror.mu.Unlock()
-	if a.mirror.m != nil {
-		return a.mirror.m, nil
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m != nil {
+		return g.m, nil
 	}
 	rcpt, err := age.ParseX25519Recipient(c.RecoveryRecipient)
 	if err != nil {
@@ -120,13 +125,14 @@ func (a *Appliance) Mirror(ctx context.Context) (*mirror.Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.mirror.m = m
+	g.m = m
 	return m, nil
 }
 
-// RunMirror publishes to the mirror every MirrorConfig.Every until ctx ends (serve). It returns at once when no
-// mirror is configured; a mirror that cannot be opened is retried.
-func (a *Appliance) RunMirror(ctx context.Context) {
+// Run publishes to the mirror every MirrorConfig.Every until ctx ends (serve). It returns at once when no mirror is
+// configured; a mirror that cannot be opened is retried.
+func (g *Mirroring) Run(ctx context.Context) {
+	a := g.a
 	if a.cfg.Mirror.To == "" {
 		return
 	}
@@ -135,7 +141,7 @@ func (a *Appliance) RunMirror(ctx context.Context) {
 		every = DefaultMirrorEvery
 	}
 	for {
-		m, err := a.Mirror(ctx)
+		m, err := g.Open(ctx)
 		if err == nil {
 			m.Run(ctx, every)
 			return
@@ -149,11 +155,11 @@ func (a *Appliance) RunMirror(ctx context.Context) {
 	}
 }
 
-// MirrorStatus is the mirror's progress for the home screen; ok is false when no mirror is configured or opened.
-func (a *Appliance) MirrorStatus() (mirror.Status, bool) {
-	a.mirror.mu.Lock()
-	m := a.mirror.m
-	a.mirror.mu.Unlock()
+// Status is the mirror's progress for the home screen; ok is false when no mirror is configured or opened.
+func (g *Mirroring) Status() (mirror.Status, bool) {
+	g.mu.Lock()
+	m := g.m
+	g.mu.Unlock()
 	if m == nil {
 		return mirror.Status{}, false
 	}
