@@ -542,6 +542,9 @@ func noteSize(note []byte) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("checkpoint: size %q: %w", lines[1], err)
 	}
+	if strconv.FormatUint(n, 10) != string(lines[1]) {
+		return 0, fmt.Errorf("checkpoint: size %q is not in decimal without leading zeros", lines[1])
+	}
 	return n, nil
 }
 

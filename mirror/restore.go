@@ -202,6 +202,9 @@ func Fetch(ctx context.Context, b *Bucket, opts FetchOptions) (*Snapshot, error)
 func splitBundle(b []byte, w int) ([][]byte, int, error) {
 	var out [][]byte
 	for len(b) > 0 {
+		if len(out) == w {
+			return nil, w, fmt.Errorf("more than the tile's %d leaves", w)
+		}
 		if len(b) < 2 {
 			return nil, len(out), errors.New("ends inside a length")
 		}
@@ -213,7 +216,7 @@ func splitBundle(b []byte, w int) ([][]byte, int, error) {
 		b = b[2+l:]
 	}
 	if len(out) != w {
-		return nil, min(len(out), w), fmt.Errorf("%d leaves, the tile has %d", len(out), w)
+		return nil, len(out), fmt.Errorf("%d leaves, the tile has %d", len(out), w)
 	}
 	return out, 0, nil
 }
