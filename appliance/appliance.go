@@ -22,6 +22,7 @@ import (
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/witness"
 )
 
 // ErrLocked is returned by CheckCertify while certification is locked (failed attestation, clock rollback, tamper).
@@ -39,21 +40,22 @@ const (
 
 // Appliance is an opened appliance: its TPM, keys, journal and blob store.
 type Appliance struct {
-	cfg      Config
-	id       identity
-	sel      tpm.PCRSelection
-	tpm      *tpm.TPM
-	ident    *tpm.Identity
-	journal  *journal.Journal
-	blobs    *blob.Store
-	log      *slog.Logger
-	logFile  *os.File    // the default log's file, closed with the appliance
-	tsa      *tsa.Client // nil when no TSA is configured
-	tsaQueue *tsa.Queue
-	desk     *desk.Desk  // cases, retention and jobs (package desk)
-	links    *shareLinks // the share links, opened on first use (shares.go)
-	certify  *certify.Pipelines
-	mirror   Mirroring // the object-store mirror, opened on first use (mirror.go)
+	cfg       Config
+	id        identity
+	sel       tpm.PCRSelection
+	tpm       *tpm.TPM
+	ident     *tpm.Identity
+	journal   *journal.Journal
+	blobs     *blob.Store
+	log       *slog.Logger
+	logFile   *os.File    // the default log's file, closed with the appliance
+	tsa       *tsa.Client // nil when no TSA is configured
+	tsaQueue  *tsa.Queue
+	witnesses *witness.Client // nil when no witness is configured
+	desk      *desk.Desk      // cases, retention and jobs (package desk)
+	links     *shareLinks     // the share links, opened on first use (shares.go)
+	certify   *certify.Pipelines
+	mirror    Mirroring // the object-store mirror, opened on first use (mirror.go)
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
@@ -94,6 +96,9 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, err
 	}
 	if err := openTSA(a); err != nil {
+		return nil, err
+	}
+	if err := openWitnesses(a); err != nil {
 		return nil, err
 	}
 	if a.certify, err = newPipelines(a); err != nil {

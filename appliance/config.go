@@ -34,6 +34,11 @@ type Config struct {
 	// then carry no time-stamp. TSACA names a PEM file with the roots its tokens must chain to.
 	TSAURL string `json:"tsa_url"`
 	TSACA  string `json:"tsa_ca"`
+	// Witnesses cosign the journal's checkpoints (C2SP tlog-witness): each delivery asks them (for up to 20 s) and
+	// carries their cosignatures in proofs/witness; serve submits every new checkpoint. Default: none.
+	Witnesses []WitnessConfig `json:"witnesses"`
+	// WitnessRole makes serve a witness of the studio's other appliances. Default: off.
+	WitnessRole WitnessRoleConfig `json:"witness_role"`
 
 	// LegalMonths is the legal retention the studio adds, in whole months, to the service each case bought before
 	// the case's evidence is erased (see the retention package). Default: 0, no retention beyond the service:

@@ -29,6 +29,8 @@
 //	                            ([format.KeyChain]); a verifier pinned on an earlier key follows it
 //	proofs/attestation/…        optional: the TPM attestation folder (quote, Certify of the signing key, keys)
 //	proofs/checkpoint.tsr       optional: an RFC 3161 time-stamp token over proofs/checkpoint
+//	proofs/witness              optional: the checkpoint, or a later one with the proof of their consistency, cosigned
+//	                            by witnesses (c2sp.org/tlog-witness body, witness/cosig); checked with --witness
 //	relazione.pdf               optional: the report, signed (PAdES) by the checkpoint key; the manifest records it
 //	VERIFICA.txt                how to verify with standard tools, in Italian, step by step
 //

@@ -50,6 +50,12 @@ type VerifyOptions struct {
 	VerifyPDF PDFVerifier
 	// VerifyTimestamp, when set, checks proofs/checkpoint.tsr; nil skips the check.
 	VerifyTimestamp TimestampVerifier
+	// Witnesses are the verifier keys of the witnesses whose cosignatures proofs/witness is checked against
+	// (witness/cosig); none leaves the file unchecked.
+	Witnesses []string
+	// MinWitnesses is how many of Witnesses must have cosigned proofs/checkpoint or a later checkpoint consistent
+	// with it; with Witnesses given, at least 1. A delivery without proofs/witness then fails.
+	MinWitnesses int
 	// Trust, when set, judges the report's signer against an authority (trust.go); nil leaves the check out.
 	Trust SignerTrust
 	// Logger receives the outcome; nil is silent.
@@ -186,6 +192,7 @@ func (v *verifier) run() {
 	v.legalValues()
 	v.certification()
 	v.timestamp()
+	v.witness()
 	v.pdf()
 	v.trust()
 	v.instructions()

@@ -282,6 +282,27 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 	"sums.sha256sums-lists-the-manifest-s": {
 		IT: "SHA256SUMS elenca i file del manifesto",
 		EN: "SHA256SUMS lists the manifest's files"},
+	"witness.missing": {
+		IT: "nessun checkpoint controfirmato (proofs/witness): ne servono %d controfirme",
+		EN: "no cosigned checkpoint (proofs/witness): %d cosignatures are required"},
+	"witness.none": {
+		IT: "nessuna controfirma di testimoni nella consegna",
+		EN: "no witness cosignature in the delivery"},
+	"witness.present-not-checked": {
+		IT: "controfirme dei testimoni presenti, non verificate (nessuna chiave --witness)",
+		EN: "witness cosignatures present, not checked (no --witness key given)"},
+	"witness.invalid-key": {
+		IT: "chiave di testimone non valida",
+		EN: "invalid witness key"},
+	"witness.invalid": {
+		IT: "checkpoint controfirmato non valido",
+		EN: "invalid cosigned checkpoint"},
+	"witness.too-few": {
+		IT: "%d controfirme valide, ne servono %d (%s)",
+		EN: "%d valid cosignatures, %d required (%s)"},
+	"witness.ok": {
+		IT: "%d controfirme valide sul checkpoint di %d foglie, coerente con quello della consegna: %s",
+		EN: "%d valid cosignatures on the checkpoint of %d leaves, consistent with the delivery's: %s"},
 	"timestamp.invalid-time-stamp": {
 		IT: "marca temporale non valida",
 		EN: "invalid time-stamp"},

@@ -59,6 +59,10 @@ type WriteOptions struct {
 	// proofs/checkpoint.tsr; a nil func, or a nil token (the TSA could not be reached and the request is queued),
 	// writes none.
 	Timestamp func(ctx context.Context, data []byte) ([]byte, error)
+	// Witness, when set, is asked for proofs/witness once the checkpoint is known: the checkpoint note, cosigned
+	// by witnesses, or a later one with the proof of their consistency (witness.Client.Proof). It returns nil when
+	// no witness has cosigned yet: the delivery then carries none.
+	Witness func(ctx context.Context, checkpoint []byte) ([]byte, error)
 	// Logger receives one event per folder written; nil is silent.
 	Logger *slog.Logger
 }
@@ -257,6 +261,18 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 				data []byte
 			}{tsrFile, tok})
 			hasTSR = true
+		}
+	}
+	if opts.Witness != nil {
+		wf, err := opts.Witness(ctx, d.Sealed.Checkpoint)
+		if err != nil {
+			return fmt.Errorf("witnessed checkpoint: %w", err)
+		}
+		if len(wf) > 0 {
+			put = append(put, struct {
+				name string
+				data []byte
+			}{witnessFile, wf})
 		}
 	}
 	for _, p := range put {

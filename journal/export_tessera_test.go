@@ -1,9 +1,12 @@
 package journal
 
 import (
+	"flag"
+
 	"bytes"
 	"context"
 	"errors"
+	"github.com/attesta/attesta/internal/testpki"
 	"os"
 	"path/filepath"
 	"slices"
@@ -221,4 +224,42 @@ func TestExportSince(t *testing.T) {
 	if _, err := j.ExportSince(ctx, inc, since+1); !errors.Is(err, ErrRollback) {
 		t.Fatalf("export since a size beyond the journal: %v, want ErrRollback", err)
 	}
+}
+
+// exportLeaves sizes BenchmarkInclusionTileReads: go test -bench InclusionTileReads -export.leaves=1000000
+var exportLeaves = flag.Int("export.leaves", 100_000, "leaves in the journal BenchmarkInclusionTileReads exports")
+
+// BenchmarkInclusionTileReads exports a journal of -export.leaves leaves (as the mirror publishes it) and builds
+// inclusion proofs with tessera's client from the exported tiles, one fresh client per proof (a verifier that
+// holds nothing): it reports the tiles each proof reads (logarithmic: one per level of tiles, and the right
+// edge's partial tile) and the export's size.
+func BenchmarkInclusionTileReads(b *testing.B) {
+	ctx := b.Context()
+	j := benchJournal(b, &countingSigner{PrivateKey: testpki.Key(b)})
+	n := *exportLeaves
+	appendSamples(b, j, n, 1000)
+	dir := filepath.Join(b.TempDir(), "log")
+	ex, err := j.ExportSince(ctx, dir, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	f := &countingFetcher{FileFetcher: client.FileFetcher{Root: dir}}
+	size := ex.Checkpoint.Size
+	var proofs, most int
+	for b.Loop() {
+		i := uint64(proofs*7919) % size
+		before := f.tiles
+		pb, err := client.NewProofBuilder(ctx, size, f.ReadTile)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pb.InclusionProof(ctx, i); err != nil {
+			b.Fatal(err)
+		}
+		most = max(most, f.tiles-before)
+		proofs++
+	}
+	b.ReportMetric(float64(f.tiles)/float64(proofs), "tiles/proof")
+	b.ReportMetric(float64(most), "max-tiles/proof")
+	b.ReportMetric(float64(len(ex.Files)), "files/export")
 }

@@ -21,9 +21,9 @@ var layers = [][]string{
 	{"capture/web", "capture/android", "capture/android/msgstore", "capture/ios", "capture/ios/plist",
 		"capture/ios/chatstorage", "usb", "usb/internal/aproto", "usb/usbmux", "usb/lockdown", "usb/iphone",
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
-		"authority"},
+		"authority", "witness"},
 	{"journal", "journal/blob", "tpm", "bundle"},
-	{"journal/format", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n"},
+	{"journal/format", "witness/cosig", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n"},
 }
 
 // helpers are the packages that exist for tests: fakes that speak the real protocols, simulators' suites, vectors.

@@ -51,6 +51,18 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return err
 	}
+	step.begin("Start a local witness (C2SP tlog-witness) that cosigns the journal's checkpoints")
+	wit, err := startWitness(ctx, filepath.Join(dir, "witness"))
+	if err != nil {
+		return step.fail(err)
+	}
+	defer wit.close()
+	witnessKey := filepath.Join(out, "witness.vkey")
+	if err := wit.s.WriteVerifierKey(witnessKey); err != nil {
+		return step.fail(err)
+	}
+	step.ok("%s at %s; its key in %s", wit.s.VerifierKey(), wit.url, witnessKey)
+
 	store, mc, recoveryKey, err := demoStore(ctx, dir)
 	if err != nil {
 		return err
@@ -59,12 +71,16 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		defer store.Stop()
 	}
 	step.begin("Start the appliance (TPM: reference simulator, development only)")
-	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version, Mirror: mc}) // logs to data/attesta.log
+	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version, Mirror: mc, // logs to data/attesta.log
+		Witnesses: []appliance.WitnessConfig{{URL: wit.url, VKey: wit.s.VerifierKey()}}})
 	if err != nil {
 		return step.fail(err)
 	}
 	closeA := sync.OnceValue(a.Close)
 	defer closeA()
+	if err := wit.s.AddLog(a.Journal().VerifierKey()); err != nil {
+		return step.fail(err)
+	}
 	step.ok("appliance %s, journal %s with %d leaves", a.ID(), a.Origin(), a.Journal().Size())
 	step.detail("signing key (ECDSA P-256, in the TPM, PCR policy %s): sha256 %s", a.Identity().PCRSelection, appliance.KeyDigest(a.Identity().SigningKey))
 	step.detail("attestation key (restricted, endorsement hierarchy): sha256 %s", appliance.KeyDigest(a.Identity().AK))
@@ -134,7 +150,8 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		return step.fail(err)
 	}
 	step.ok("%s: delivery folder %s", how, delivery)
-	vopts := bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true}
+	vopts := bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true,
+		Witnesses: []string{wit.s.VerifierKey()}, MinWitnesses: 1}
 	if err := verifycmd.TrustFiles(&vopts, rootPEM, statusList); err != nil {
 		return step.fail(err)
 	}
@@ -143,7 +160,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		return step.fail(err)
 	}
 	for _, c := range drep.Checks {
-		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof" || c.Name == bundle.CheckTrust) {
+		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof" || c.Name == bundle.CheckTrust || c.Name == bundle.CheckWitness) {
 			step.detail("%s: %s", c.Name, c.EN)
 		}
 	}
@@ -205,6 +222,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	fmt.Fprintf(w, "\nCheck it yourself:\n")
 	fmt.Fprintf(w, "  attesta verify %s\n", delivery)
 	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s\n", rootPEM, statusList, delivery)
+	fmt.Fprintf(w, "  attesta verify --witness %s --min-witnesses 1 %s\n", witnessKey, delivery)
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
 		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
 	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)

@@ -29,31 +29,35 @@ import (
 // MinIOVersion is the module version of github.com/minio/minio that scripts/setup builds.
 const MinIOVersion = "v0.0.0-20260212201848-7aac2a2c5b7c"
 
-// ToolsDir is where scripts/setup puts the programs it builds: $ATTESTA_TOOLS, else $XDG_CACHE_HOME/attesta-tools,
-// else ~/.cache/attesta-tools.
+// ToolsDir is where scripts/setup puts the programs it builds: $ATTESTA_TOOLS, else attesta/tools under the
+// user's cache directory (~/.cache/attesta/tools).
 func ToolsDir() string {
 	if d := os.Getenv("ATTESTA_TOOLS"); d != "" {
 		return d
 	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "attesta-tools")
-	}
-	home, err := os.UserHomeDir()
+	cache, err := os.UserCacheDir()
 	if err != nil {
-		return filepath.Join(os.TempDir(), "attesta-tools")
+		return filepath.Join(os.TempDir(), "attesta", "tools")
 	}
-	return filepath.Join(home, ".cache", "attesta-tools")
+	return filepath.Join(cache, "attesta", "tools")
 }
 
-// Binary returns the MinIO server binary: $ATTESTA_MINIO, else ToolsDir()/minio-<version>/minio.
+// Binary returns the MinIO server binary: $ATTESTA_MINIO, else ToolsDir()/minio when its version stamp
+// (minio.version, written by scripts/setup) names MinIOVersion.
 func Binary() (string, error) {
-	p := os.Getenv("ATTESTA_MINIO")
-	if p == "" {
-		v := MinIOVersion[len(MinIOVersion)-12:]
-		p = filepath.Join(ToolsDir(), "minio-"+v, "minio")
+	if p := os.Getenv("ATTESTA_MINIO"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			return "", fmt.Errorf("MinIO server $ATTESTA_MINIO: %w", err)
+		}
+		return p, nil
 	}
+	p := filepath.Join(ToolsDir(), "minio")
 	if _, err := os.Stat(p); err != nil {
-		return "", fmt.Errorf("MinIO server %s: %w (build it with scripts/setup)", p, err)
+		return "", fmt.Errorf("MinIO server %s: %w (scripts/setup builds it)", p, err)
+	}
+	stamp, err := os.ReadFile(p + ".version")
+	if want := "github.com/minio/minio@" + MinIOVersion; err != nil || strings.TrimSpace(string(stamp)) != want {
+		return "", fmt.Errorf("MinIO server %s: not %s (scripts/setup builds it)", p, want)
 	}
 	return p, nil
 }
