@@ -84,7 +84,7 @@ func runMirror(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	m, err := a.Mirroring().Open(ctx)
+	m, err := appliance.MirroringOf(a).Open(ctx)
 	if err != nil {
 		return err
 	}
