@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"filippo.io/age"
 
 	"github.com/attesta/attesta/mirror"
+	"github.com/attesta/attesta/witness"
 )
 
 // MirrorConfig is where the appliance publishes its journal and sealed blobs (package mirror): an S3-compatible
@@ -120,8 +122,26 @@ func (g *Mirroring) Open(ctx context.Context) (*mirror.Mirror, error) {
 	if err != nil {
 		return nil, err
 	}
-	m, err := mirror.Open(mirror.Options{Dir: filepath.Join(a.cfg.DataDir, "mirror"), Journal: a.journal, Blobs: a.blobs,
-		Bucket: b, Recipient: rcpt, Policy: casePolicy{a}, JournalRetention: time.Duration(c.JournalRetention), Logger: a.log})
+	opts := mirror.Options{Dir: filepath.Join(a.cfg.DataDir, "mirror"), Journal: a.journal, Blobs: a.blobs,
+		Bucket: b, Recipient: rcpt, Policy: casePolicy{a}, JournalRetention: time.Duration(c.JournalRetention), Logger: a.log}
+	if len(a.cfg.Witnesses) > 0 {
+		// The witness client's store, read here: the newest cosigned checkpoint goes to the mirror each round.
+		st, err := witness.OpenStore(filepath.Join(a.cfg.DataDir, "witness", "cosignatures"))
+		if err != nil {
+			return nil, fmt.Errorf("appliance: mirror: %w", err)
+		}
+		opts.Witnessed = func() ([]byte, error) {
+			c, err := st.Latest()
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, nil
+			}
+			if err != nil {
+				return nil, err
+			}
+			return c.Note, nil
+		}
+	}
+	m, err := mirror.Open(opts)
 	if err != nil {
 		return nil, err
 	}

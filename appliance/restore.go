@@ -36,12 +36,17 @@ type RestoreOptions struct {
 	VerifierKeys []string
 	// Witnessed is the last witnessed (or otherwise kept) checkpoint note, which the mirror must contain.
 	Witnessed []byte
+	// Witnesses and MinWitnesses: the mirror must hold a checkpoint cosigned by MinWitnesses of these witness keys,
+	// and contain it (mirror.FetchOptions).
+	Witnesses    []string
+	MinWitnesses int
 }
 
 // RestoreResult is what a restore did.
 type RestoreResult struct {
 	Origin       string
 	LastMirrored *journal.Checkpoint // the mirror's newest checkpoint, verified
+	Witnessed    *journal.Checkpoint // the newest checkpoint cosigned by the witnesses required, when some were
 	First        *journal.Checkpoint // the restored box's first checkpoint, over the restore leaf
 	Report       mirror.RebuildReport
 	TileReads    int
@@ -64,7 +69,8 @@ func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (*RestoreResu
 	if err != nil {
 		return nil, err
 	}
-	snap, err := mirror.Fetch(ctx, b, mirror.FetchOptions{VerifierKeys: opts.VerifierKeys, Witnessed: opts.Witnessed})
+	snap, err := mirror.Fetch(ctx, b, mirror.FetchOptions{VerifierKeys: opts.VerifierKeys, Witnessed: opts.Witnessed,
+		Witnesses: opts.Witnesses, MinWitnesses: opts.MinWitnesses})
 	if err != nil {
 		return nil, fmt.Errorf("appliance: restore from %s: %w", opts.From, err)
 	}
@@ -78,7 +84,7 @@ func Restore(ctx context.Context, cfg Config, opts RestoreOptions) (*RestoreResu
 	if err := writeIdentity(cfg.DataDir, identity{ID: id, Created: time.Now().UTC()}); err != nil {
 		return nil, err
 	}
-	res := &RestoreResult{Origin: snap.Origin, LastMirrored: snap.Latest, TileReads: snap.TileReads}
+	res := &RestoreResult{Origin: snap.Origin, LastMirrored: snap.Latest, Witnessed: snap.Witnessed, TileReads: snap.TileReads}
 	if err := rebuild(ctx, cfg, b, snap, opts, res); err != nil {
 		return nil, err
 	}
@@ -154,7 +160,7 @@ func rebuild(ctx context.Context, cfg Config, b *mirror.Bucket, snap *mirror.Sna
 		"root_hash":          base64.StdEncoding.EncodeToString(snap.Latest.Root[:]),
 		"keys":               snap.Keys,
 		"signing_key_sha256": KeyDigest(a.ident.SigningKey),
-		"witnessed":          opts.Witnessed != nil,
+		"witnessed":          opts.Witnessed != nil || snap.Witnessed != nil,
 		"cases":              rep.Cases,
 		"blobs":              rep.Blobs,
 	}}); err != nil && !errors.Is(err, journal.ErrCheckpoint) {

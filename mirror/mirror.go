@@ -29,6 +29,7 @@ const (
 	keysDir        = "keys/"        // keys/<sha256 of the verifier key, 16 hex>: every checkpoint key
 	blobsDir       = "blobs/"       // blobs/<case>/<sha256 of the plaintext>: the sealed blob file as stored
 	escrowDir      = "escrow/"      // escrow/<case>/<key id>.age: the case key, encrypted to the recovery key
+	witnessedDir   = "witnessed/"   // witnessed/<size>-<16 hex>: a checkpoint with its witnesses' cosignatures
 )
 
 // DefaultJournalRetention is how long the journal's tiles and checkpoints are kept from the early deletion when
@@ -55,6 +56,9 @@ type Options struct {
 	// JournalRetention: see DefaultJournalRetention.
 	JournalRetention time.Duration
 	Logger           *slog.Logger
+	// Witnessed, when set, returns the newest checkpoint cosigned by witnesses (the note with its cosignature
+	// lines; nil when there is none yet): each round publishes it, for a restore to check the mirror against.
+	Witnessed func() ([]byte, error)
 }
 
 // Mirror publishes the journal and the sealed blobs to an object store with Object Lock, through a durable queue.
@@ -67,6 +71,7 @@ type Mirror struct {
 	policy Policy
 	keep   time.Duration
 	log    *slog.Logger
+	wit    func() ([]byte, error)
 
 	mu      sync.Mutex // serialises Plan and Upload
 	st      state
@@ -99,7 +104,7 @@ func Open(opts Options) (*Mirror, error) {
 		return nil, errors.New("mirror: open: journal, blobs, bucket, recipient and policy are all needed")
 	}
 	m := &Mirror{dir: opts.Dir, j: opts.Journal, blobs: opts.Blobs, bucket: opts.Bucket, rcpt: opts.Recipient,
-		policy: opts.Policy, keep: opts.JournalRetention, log: opts.Logger}
+		policy: opts.Policy, keep: opts.JournalRetention, log: opts.Logger, wit: opts.Witnessed}
 	if m.keep == 0 {
 		m.keep = DefaultJournalRetention
 	}
@@ -169,19 +174,15 @@ func (m *Mirror) Run(ctx context.Context, every time.Duration) {
 }
 
 // base is where the next round starts: after the last round queued, else after what was published.
-func (m *Mirror) base() (n, size uint64, cases map[string]caseState, err error) {
+func (m *Mirror) base() (*round, error) {
 	rounds, err := m.listRounds()
 	if err != nil {
-		return 0, 0, nil, err
+		return nil, err
 	}
 	if len(rounds) == 0 {
-		return m.st.Round, m.st.Published, m.st.Cases, nil
+		return &round{N: m.st.Round - 1, Size: m.st.Published, Cases: m.st.Cases, Witnessed: m.st.Witnessed}, nil
 	}
-	last, err := m.readRound(rounds[len(rounds)-1])
-	if err != nil {
-		return 0, 0, nil, err
-	}
-	return last.N + 1, last.Size, last.Cases, nil
+	return m.readRound(rounds[len(rounds)-1])
 }
 
 // Plan queues a round for what the journal gained since the last round (signing a checkpoint if the tree grew) and
@@ -189,16 +190,17 @@ func (m *Mirror) base() (n, size uint64, cases map[string]caseState, err error) 
 func (m *Mirror) Plan(ctx context.Context) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	n, since, prev, err := m.base()
+	last, err := m.base()
 	if err != nil {
 		return false, fmt.Errorf("mirror: plan: %w", err)
 	}
+	n, since, prev := last.N+1, last.Size, last.Cases
 	cases := make(map[string]caseState, len(prev))
 	for k, v := range prev {
 		cases[k] = v
 	}
 	var data bytes.Buffer
-	r := &round{N: n, Cases: cases}
+	r := &round{N: n, Cases: cases, Witnessed: last.Witnessed}
 	add := func(it item, content []byte) {
 		if content != nil {
 			it.Off, it.Len, it.SHA256 = int64(data.Len()), int64(len(content)), hashOf(content)
@@ -302,6 +304,11 @@ func (m *Mirror) Plan(ctx context.Context) (bool, error) {
 			add(item{Kind: kindObject, Key: checkpointsDir + strconv.FormatUint(c.Size, 10)}, c.Note)
 		}
 	}
+	if m.wit != nil {
+		if err := m.planWitnessed(r, cp.Size, add); err != nil {
+			m.log.WarnContext(ctx, "mirror: no cosigned checkpoint published this round", slog.Any("error", err))
+		}
+	}
 	if len(r.Items) == 0 && since == cp.Size && since != 0 {
 		return false, nil
 	}
@@ -312,6 +319,27 @@ func (m *Mirror) Plan(ctx context.Context) (bool, error) {
 	}
 	m.setStatus(func(s *Status) { s.Queued++ })
 	return true, nil
+}
+
+// planWitnessed queues the newest cosigned checkpoint when it is not the one published last.
+func (m *Mirror) planWitnessed(r *round, size uint64, add func(item, []byte)) error {
+	wn, err := m.wit()
+	if err != nil || wn == nil {
+		return err
+	}
+	ws, err := noteSize(wn)
+	if err != nil {
+		return err
+	}
+	if ws > size {
+		return fmt.Errorf("the cosigned checkpoint has size %d, the round's %d", ws, size)
+	}
+	key := witnessedDir + strconv.FormatUint(ws, 10) + "-" + hashOf(wn)[:16]
+	if key != r.Witnessed {
+		add(item{Kind: kindObject, Key: key}, wn)
+		r.Witnessed = key
+	}
+	return nil
 }
 
 // escrowRecord is what an escrow object holds, encrypted to the recovery key.

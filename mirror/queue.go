@@ -40,6 +40,7 @@ type state struct {
 	Round     uint64               `json:"round"`     // the next round to upload
 	Item      int                  `json:"item"`      // the next item of that round
 	Cases     map[string]caseState `json:"cases"`
+	Witnessed string               `json:"witnessed,omitempty"` // the key of the newest cosigned checkpoint published
 }
 
 // Item kinds.
@@ -73,6 +74,8 @@ type round struct {
 	Size   uint64               `json:"size"` // the tree size of its checkpoint: the published size once uploaded
 	Items  []item               `json:"items"`
 	Cases  map[string]caseState `json:"cases"` // the cases' state once the round is uploaded
+	// Witnessed is the key of the newest cosigned checkpoint once the round is uploaded.
+	Witnessed string `json:"witnessed,omitempty"`
 }
 
 func (m *Mirror) roundPath(n uint64, ext string) string {
@@ -191,7 +194,7 @@ func (m *Mirror) saveState() error {
 
 // finishRound records a round as uploaded and removes its files.
 func (m *Mirror) finishRound(r *round) error {
-	m.st.Round, m.st.Item, m.st.Published, m.st.Cases = r.N+1, 0, r.Size, r.Cases
+	m.st.Round, m.st.Item, m.st.Published, m.st.Cases, m.st.Witnessed = r.N+1, 0, r.Size, r.Cases, r.Witnessed
 	if err := m.saveState(); err != nil {
 		return err
 	}

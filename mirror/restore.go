@@ -20,6 +20,7 @@ import (
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/journal/format"
+	"github.com/attesta/attesta/witness/cosig"
 )
 
 // FetchOptions says what a mirror must agree with.
@@ -30,7 +31,12 @@ type FetchOptions struct {
 	// Witnessed is a checkpoint known from elsewhere (cosigned by witnesses, or kept by the studio): the mirror must
 	// contain it, and its tree at that size must have that root. Optional.
 	Witnessed []byte
-	Logger    *slog.Logger
+	// Witnesses are witness verifier keys (C2SP tlog-cosignature, as verify --witness takes them); with
+	// MinWitnesses > 0 the mirror must hold a checkpoint (under witnessed/) cosigned by that many of them, and the
+	// newest such is checked as Witnessed is.
+	Witnesses    []string
+	MinWitnesses int
+	Logger       *slog.Logger
 }
 
 // Snapshot is a verified copy of a mirror's journal.
@@ -41,6 +47,7 @@ type Snapshot struct {
 	Checkpoints []*journal.Checkpoint // every checkpoint, by size
 	Leaves      [][]byte              // every leaf, by index
 	TileReads   int                   // tiles fetched
+	Witnessed   *journal.Checkpoint   // the newest checkpoint cosigned by FetchOptions.MinWitnesses witnesses
 }
 
 // refused is an ErrRefused naming what is wrong.
@@ -134,13 +141,25 @@ func Fetch(ctx context.Context, b *Bucket, opts FetchOptions) (*Snapshot, error)
 		snap.Checkpoints = append(snap.Checkpoints, cp)
 	}
 	sort.Slice(snap.Checkpoints, func(i, j int) bool { return snap.Checkpoints[i].Size < snap.Checkpoints[j].Size })
-	var witnessed *journal.Checkpoint
+	var witnessed []*journal.Checkpoint
 	if opts.Witnessed != nil {
-		if witnessed, err = parse("the witnessed checkpoint", opts.Witnessed); err != nil {
+		cp, err := parse("the witnessed checkpoint", opts.Witnessed)
+		if err != nil {
 			return nil, err
 		}
-		if witnessed.Size > n {
-			return nil, refused("rewound: the witnessed checkpoint has size %d, the mirror's newest %d: first bad index %d", witnessed.Size, n, n)
+		witnessed = append(witnessed, cp)
+	}
+	if opts.MinWitnesses > 0 {
+		cp, err := cosigned(ctx, b, opts, parse)
+		if err != nil {
+			return nil, err
+		}
+		witnessed = append(witnessed, cp)
+		snap.Witnessed = cp
+	}
+	for _, w := range witnessed {
+		if w.Size > n {
+			return nil, refused("rewound: the witnessed checkpoint has size %d, the mirror's newest %d: first bad index %d", w.Size, n, n)
 		}
 	}
 
@@ -176,11 +195,8 @@ func Fetch(ctx context.Context, b *Bucket, opts FetchOptions) (*Snapshot, error)
 		snap.Leaves = append(snap.Leaves, leaves...)
 	}
 	good := uint64(0)
-	check := append([]*journal.Checkpoint{}, snap.Checkpoints...)
-	if witnessed != nil {
-		check = append(check, witnessed)
-		sort.SliceStable(check, func(i, j int) bool { return check[i].Size < check[j].Size })
-	}
+	check := append(append([]*journal.Checkpoint{}, snap.Checkpoints...), witnessed...)
+	sort.SliceStable(check, func(i, j int) bool { return check[i].Size < check[j].Size })
 	for _, cp := range check {
 		if cp.Size == 0 {
 			continue
@@ -196,6 +212,46 @@ func Fetch(ctx context.Context, b *Bucket, opts FetchOptions) (*Snapshot, error)
 	}
 	snap.TileReads = tr.reads
 	return snap, nil
+}
+
+// cosigned returns the newest checkpoint under witnessed/ that opts.MinWitnesses of opts.Witnesses cosigned.
+func cosigned(ctx context.Context, b *Bucket, opts FetchOptions, parse func(string, []byte) (*journal.Checkpoint, error)) (*journal.Checkpoint, error) {
+	var ws []note.Verifier
+	for _, k := range opts.Witnesses {
+		v, err := cosig.Verifier(k)
+		if err != nil {
+			return nil, fmt.Errorf("mirror: witness key %q: %w", k, err)
+		}
+		ws = append(ws, v)
+	}
+	var best *journal.Checkpoint
+	for o, err := range b.List(ctx, witnessedDir, false) {
+		if err != nil {
+			return nil, err
+		}
+		text, err := b.Get(ctx, o.Key, maxSmall)
+		if err != nil {
+			return nil, err
+		}
+		ids, err := cosig.Cosigners(text, ws)
+		if err != nil {
+			return nil, refused("%s: %v", o.Key, err)
+		}
+		if len(ids) < opts.MinWitnesses {
+			continue
+		}
+		cp, err := parse(o.Key, text)
+		if err != nil {
+			return nil, err
+		}
+		if best == nil || cp.Size > best.Size {
+			best = cp
+		}
+	}
+	if best == nil {
+		return nil, refused("no checkpoint in the mirror is cosigned by %d of the %d witnesses given", opts.MinWitnesses, len(ws))
+	}
+	return best, nil
 }
 
 // splitBundle reads an entry bundle of w leaves (each a big-endian uint16 length, then the leaf).

@@ -9,6 +9,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/verifycmd"
 )
 
 // mirrorFlags are the object store's flags, shared by mirror and restore; each overrides the config file's.
@@ -97,7 +99,7 @@ func runMirror(ctx context.Context, e *env, args []string) error {
 }
 
 func runRestore(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "restore", "restore --from s3://BUCKET/PREFIX --recovery-key FILE --data DIR [--endpoint HOST:PORT] [--insecure] [--credentials FILE] [--key VKEY]... [--witnessed FILE] [--tpm SPEC] [--config FILE]")
+	fs := newFlags(e, "restore", "restore --from s3://BUCKET/PREFIX --recovery-key FILE --data DIR [--endpoint HOST:PORT] [--insecure] [--credentials FILE] [--key VKEY]... [--witnessed FILE] [--witness VKEY... --min-witnesses N] [--tpm SPEC] [--config FILE]")
 	var c commonFlags
 	c.register(fs)
 	var mf mirrorFlags
@@ -107,6 +109,7 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	witnessed := fs.String("witnessed", "", "the last witnessed checkpoint (a signed note) that the mirror must contain")
 	var vkeys multiFlag
 	fs.Var(&vkeys, "key", "a checkpoint verifier key to trust (repeatable; default: the mirror's own keys, reported)")
+	witnessFlags := verifycmd.WitnessFlags(fs) // here: the mirror must hold a checkpoint so cosigned, and contain it
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -129,7 +132,11 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usagef("--recovery-key %s: %v", *keyFile, err)
 	}
-	opts := appliance.RestoreOptions{From: *from, Identities: ids, VerifierKeys: vkeys}
+	var w bundle.VerifyOptions
+	if err := witnessFlags(&w); err != nil {
+		return usagef("%v", err)
+	}
+	opts := appliance.RestoreOptions{From: *from, Identities: ids, VerifierKeys: vkeys, Witnesses: w.Witnesses, MinWitnesses: w.MinWitnesses}
 	if *witnessed != "" {
 		if opts.Witnessed, err = os.ReadFile(*witnessed); err != nil {
 			return usagef("--witnessed: %v", err)
@@ -141,6 +148,9 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "restored %s from %s into %s\n", res.Origin, *from, cfg.DataDir)
 	fmt.Fprintf(e.stdout, "  %d leaves verified against the mirror's checkpoint of size %d (%d tiles read)\n", res.Report.Leaves, res.LastMirrored.Size, res.TileReads)
+	if res.Witnessed != nil {
+		fmt.Fprintf(e.stdout, "  the mirror contains the checkpoint of size %d cosigned by %d witnesses\n", res.Witnessed.Size, w.MinWitnesses)
+	}
 	fmt.Fprintf(e.stdout, "  %d case keys from escrow, re-sealed to this TPM; %d blobs verified; %d erased cases left out\n", res.Report.Cases, res.Report.Blobs, res.Report.ErasedCases)
 	fmt.Fprintf(e.stdout, "  the restore is leaf %d; first checkpoint of this box: size %d, consistent with the mirrored one\n", res.First.Size-1, res.First.Size)
 	return nil
