@@ -119,6 +119,10 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if !isSet(fs, "data") && os.Getenv("ATTESTA_DATA") == "" {
 		return usagef("--data is required: the new box's data directory")
 	}
+	var w bundle.VerifyOptions
+	if err := witnessFlags(&w); err != nil {
+		return usagef("%v", err)
+	}
 	cfg, err := mf.config(fs, &c)
 	if err != nil {
 		return err
@@ -131,10 +135,6 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	f.Close()
 	if err != nil {
 		return usagef("--recovery-key %s: %v", *keyFile, err)
-	}
-	var w bundle.VerifyOptions
-	if err := witnessFlags(&w); err != nil {
-		return usagef("%v", err)
 	}
 	opts := appliance.RestoreOptions{From: *from, Identities: ids, VerifierKeys: vkeys, Witnesses: w.Witnesses, MinWitnesses: w.MinWitnesses}
 	if *witnessed != "" {
