@@ -75,6 +75,9 @@ func newKey(t testing.TB) *ecdsa.PrivateKey {
 // openBox opens (creating) the box in dir with key.
 func openBox(t testing.TB, ctx context.Context, dir string, key *ecdsa.PrivateKey, w blob.KeyWrapper) *box {
 	t.Helper()
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	j, err := journal.Open(ctx, filepath.Join(dir, "journal.db"), journal.Options{Origin: testOrigin, Signer: key, CheckpointEvery: 8})
 	if err != nil {
 		t.Fatal(err)
