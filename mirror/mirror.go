@@ -462,7 +462,8 @@ func (m *Mirror) uploadItem(ctx context.Context, r *round, it item, data []byte)
 			return err
 		}
 		defer m.counted()
-		return m.bucket.Put(ctx, it.Key, c, m.caseLock(ctx, r, it.Case))
+		// A box restored from this mirror escrows its keys again, under the same names (the key id is the key's).
+		return m.bucket.PutIfAbsent(ctx, it.Key, c, m.caseLock(ctx, r, it.Case))
 	case kindLatest:
 		c, err := content()
 		if err != nil {

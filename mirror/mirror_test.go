@@ -280,6 +280,18 @@ func TestMirrorAndRestore(t *testing.T) {
 	if err := tlog.CheckTree(proof, int64(first.Size), first.Root, int64(last.Size), last.Root); err != nil {
 		t.Fatalf("the restored box's first checkpoint is not consistent with the last mirrored one: %v", err)
 	}
+	// The restored box mirrors on, to the same place: nothing conflicts, and the mirror verifies across the two keys.
+	m2 := e.open(t, nb, time.Hour)
+	if err := m2.Sync(ctx); err != nil {
+		t.Fatalf("the restored box's first mirror round: %v", err)
+	}
+	snap2, err := mirror.Fetch(ctx, e.bucket, mirror.FetchOptions{Witnessed: last.Note})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if snap2.Latest.Size != nb.j.Size() || len(snap2.Keys) != 2 {
+		t.Fatalf("after the restored box's round: newest checkpoint %d (journal %d), %d keys", snap2.Latest.Size, nb.j.Size(), len(snap2.Keys))
+	}
 	nv, err := journal.NewNoteVerifier(nb.vkey(t))
 	if err != nil {
 		t.Fatal(err)

@@ -143,6 +143,16 @@ func (b *Bucket) Put(ctx context.Context, key string, data []byte, lock Lock) er
 	return b.put(ctx, key, func() (io.Reader, int64) { return bytes.NewReader(data), int64(len(data)) }, sum[:], lock, false)
 }
 
+// PutIfAbsent is Put for an object any copy of which will do (an escrowed key: each encryption differs, every one
+// holds the key its name says): a key the store already holds is left as it is, whatever its content.
+func (b *Bucket) PutIfAbsent(ctx context.Context, key string, data []byte, lock Lock) error {
+	err := b.Put(ctx, key, data, lock)
+	if errors.Is(err, ErrConflict) {
+		return nil
+	}
+	return err
+}
+
 // PutFile is Put for content read twice from open (first to learn its digest, then to upload it), for large files.
 func (b *Bucket) PutFile(ctx context.Context, key string, open func() (io.ReadCloser, int64, error), lock Lock) error {
 	rc, _, err := open()
