@@ -13,8 +13,10 @@ import (
 	"github.com/attesta/attesta/bundle/verifycmd"
 )
 
-// mirrorFlags are the object store's flags, shared by mirror and restore; each overrides the config file's.
+// mirrorFlags are the common flags and the object store's, shared by mirror and restore; each overrides the config
+// file's.
 type mirrorFlags struct {
+	commonFlags
 	cfgFile     string
 	endpoint    string
 	insecure    bool
@@ -22,6 +24,7 @@ type mirrorFlags struct {
 }
 
 func (m *mirrorFlags) register(fs *flag.FlagSet) {
+	m.commonFlags.register(fs)
 	fs.StringVar(&m.cfgFile, "config", "", "JSON configuration file with a \"mirror\" section (flags given explicitly override it)")
 	fs.StringVar(&m.endpoint, "endpoint", "", "the object store's S3 API, host:port")
 	fs.BoolVar(&m.insecure, "insecure", false, "plain HTTP to the endpoint (a store on loopback or the studio's network)")
@@ -29,8 +32,8 @@ func (m *mirrorFlags) register(fs *flag.FlagSet) {
 }
 
 // config merges the config file, the common flags and the mirror flags.
-func (m *mirrorFlags) config(fs *flag.FlagSet, c *commonFlags) (appliance.Config, error) {
-	cfg := c.config()
+func (m *mirrorFlags) config(fs *flag.FlagSet) (appliance.Config, error) {
+	cfg := m.commonFlags.config()
 	if m.cfgFile != "" {
 		fileCfg, err := appliance.LoadConfig(m.cfgFile)
 		if err != nil {
@@ -52,8 +55,6 @@ func (m *mirrorFlags) config(fs *flag.FlagSet, c *commonFlags) (appliance.Config
 
 func runMirror(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "mirror", "mirror [--to s3://BUCKET/PREFIX] [--endpoint HOST:PORT] [--insecure] [--credentials FILE] [--recovery-recipient age1…] [--create-bucket] [--config FILE] [--data DIR] [--tpm SPEC]")
-	var c commonFlags
-	c.register(fs)
 	var mf mirrorFlags
 	mf.register(fs)
 	to := fs.String("to", "", "the mirror, s3://BUCKET/PREFIX (default: the config's)")
@@ -62,7 +63,7 @@ func runMirror(ctx context.Context, e *env, args []string) error {
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	cfg, err := mf.config(fs, &c)
+	cfg, err := mf.config(fs)
 	if err != nil {
 		return err
 	}
@@ -100,8 +101,6 @@ func runMirror(ctx context.Context, e *env, args []string) error {
 
 func runRestore(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "restore", "restore --from s3://BUCKET/PREFIX --recovery-key FILE --data DIR [--endpoint HOST:PORT] [--insecure] [--credentials FILE] [--key VKEY]... [--witnessed FILE] [--witness VKEY... --min-witnesses N] [--tpm SPEC] [--config FILE]")
-	var c commonFlags
-	c.register(fs)
 	var mf mirrorFlags
 	mf.register(fs)
 	from := fs.String("from", "", "the mirror, s3://BUCKET/PREFIX (required)")
@@ -123,7 +122,7 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	if err := witnessFlags(&w); err != nil {
 		return usagef("%v", err)
 	}
-	cfg, err := mf.config(fs, &c)
+	cfg, err := mf.config(fs)
 	if err != nil {
 		return err
 	}
