@@ -114,8 +114,12 @@ func Open(opts Options) (*Mirror, error) {
 	if err := m.loadState(); err != nil {
 		return nil, fmt.Errorf("mirror: open %s: %w", opts.Dir, err)
 	}
+	rounds, err := m.listRounds()
+	if err != nil {
+		return nil, fmt.Errorf("mirror: open %s: %w", opts.Dir, err)
+	}
 	m.status.Target = opts.Bucket.Target().String()
-	m.status.Published = m.st.Published
+	m.status.Published, m.status.Queued = m.st.Published, len(rounds)
 	return m, nil
 }
 
