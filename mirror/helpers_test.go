@@ -214,10 +214,3 @@ func parsePEMKey(b []byte) (*ecdsa.PrivateKey, error) {
 	}
 	return k.(*ecdsa.PrivateKey), nil
 }
-
-func writeFile(t testing.TB, path string, data []byte) {
-	t.Helper()
-	if err := os.WriteFile(path, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
