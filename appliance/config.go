@@ -125,6 +125,9 @@ func LoadConfig(path string) (Config, error) {
 	if err := c.Privacy.Validate(); err != nil {
 		return c, fmt.Errorf("appliance: config %s: privacy: %w", path, err)
 	}
+	if err := c.validateWitnesses(); err != nil {
+		return c, fmt.Errorf("appliance: config %s: %w", path, err)
+	}
 	if c.LegalMonths < 0 || c.LegalMonths > retention.MaxLegalMonths {
 		return c, fmt.Errorf("appliance: config %s: legal_months %d: want 0 to %d", path, c.LegalMonths, retention.MaxLegalMonths)
 	}

@@ -6,13 +6,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"time"
+
+	fnote "github.com/transparency-dev/formats/note"
 
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/witness"
+	"github.com/attesta/attesta/witness/cosig"
 )
 
 // WitnessConfig is a witness of the journal's checkpoints (C2SP tlog-witness): where it listens, and its
@@ -30,6 +35,38 @@ type WitnessRoleConfig struct {
 	Listen string   `json:"listen"`
 	Name   string   `json:"name"`
 	Peers  []string `json:"peers"`
+}
+
+// validateWitnesses checks the witnesses of a configuration file: each with an http(s) URL and a cosignature key;
+// a witness role with a listen address, a name and peers' keys that parse.
+func (c Config) validateWitnesses() error {
+	for i, w := range c.Witnesses {
+		u, err := url.Parse(w.URL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("witnesses[%d]: url %q: want http(s)://host[:port][/path]", i, w.URL)
+		}
+		if _, err := cosig.Verifier(w.VKey); err != nil {
+			return fmt.Errorf("witnesses[%d]: vkey: %w", i, err)
+		}
+	}
+	r := c.WitnessRole
+	if r.Listen == "" && r.Name == "" && len(r.Peers) == 0 {
+		return nil
+	}
+	switch {
+	case r.Listen == "":
+		return errors.New("witness_role: listen missing")
+	case r.Name == "":
+		return errors.New("witness_role: name missing (the witness's key name, e.g. witness.studio.example/box-1)")
+	case len(r.Peers) == 0:
+		return errors.New("witness_role: no peers to witness")
+	}
+	for i, k := range r.Peers {
+		if _, err := fnote.NewVerifier(strings.TrimSpace(k)); err != nil {
+			return fmt.Errorf("witness_role: peers[%d]: %w", i, err)
+		}
+	}
+	return nil
 }
 
 // witnessTimeout bounds a delivery's wait for the witnesses; past it the delivery goes out with what it has, and
@@ -106,17 +143,13 @@ func (a *Appliance) RunWitnesses(ctx context.Context) {
 // witnessRole opens the witness role's state when serve is configured to witness its peers.
 func witnessRole(cfg Config, log *slog.Logger) (http.Handler, error) {
 	r := cfg.WitnessRole
-	if r.Listen == "" {
+	if r.Listen == "" && r.Name == "" && len(r.Peers) == 0 {
 		return nil, nil
 	}
-	if len(r.Peers) == 0 {
-		return nil, errors.New("appliance: witness_role: no peers to witness")
+	if err := (Config{WitnessRole: r}).validateWitnesses(); err != nil {
+		return nil, fmt.Errorf("appliance: %w", err)
 	}
-	name := r.Name
-	if name == "" {
-		return nil, errors.New("appliance: witness_role: name missing (the witness's key name, e.g. witness.studio.example/box-1)")
-	}
-	s, err := witness.NewServer(witness.ServerOptions{Dir: filepath.Join(cfg.DataDir, "witness-role"), Name: name, Logs: r.Peers, Logger: log})
+	s, err := witness.NewServer(witness.ServerOptions{Dir: filepath.Join(cfg.DataDir, "witness-role"), Name: r.Name, Logs: r.Peers, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("appliance: witness_role: %w", err)
 	}

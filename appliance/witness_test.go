@@ -166,3 +166,38 @@ func openWitnessed(t *testing.T) (*Appliance, *witness.Server) {
 	}
 	return a, ws
 }
+
+func TestLoadConfigWitnesses(t *testing.T) {
+	_, vkey, err := witness.GenerateKey("witness.test/cfg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer := "attesta/peer+12345678+AjBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABA=="
+	peerJ, err := journal.Open(t.Context(), filepath.Join(t.TempDir(), "p.db"), journal.Options{Origin: "attesta/peer", Signer: testpki.Key(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer peerJ.Close()
+	for _, tc := range []struct {
+		json string
+		ok   bool
+	}{
+		{`{"witnesses": [{"url": "http://127.0.0.1:9/", "vkey": "` + vkey + `"}]}`, true},
+		{`{"witness_role": {"listen": ":8443", "name": "w.example/1", "peers": ["` + peerJ.VerifierKey() + `"]}}`, true},
+		{`{"witnesses": [{"url": "127.0.0.1:9", "vkey": "` + vkey + `"}]}`, false},
+		{`{"witnesses": [{"url": "http://127.0.0.1:9/", "vkey": "nonsense"}]}`, false},
+		{`{"witnesses": [{"url": "http://127.0.0.1:9/", "vkey": "` + vkey + `", "name": "x"}]}`, false},
+		{`{"witness_role": {"listen": ":8443", "peers": ["` + peerJ.VerifierKey() + `"]}}`, false},
+		{`{"witness_role": {"listen": ":8443", "name": "w.example/1"}}`, false},
+		{`{"witness_role": {"listen": ":8443", "name": "w.example/1", "peers": ["` + peer + `"]}}`, false},
+		{`{"witness_role": {"name": "w.example/1", "peers": ["` + peerJ.VerifierKey() + `"]}}`, false},
+	} {
+		path := filepath.Join(t.TempDir(), "attesta.json")
+		if err := os.WriteFile(path, []byte(tc.json), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := LoadConfig(path); (err == nil) != tc.ok {
+			t.Errorf("LoadConfig(%s) = %v, want ok=%v", tc.json, err, tc.ok)
+		}
+	}
+}

@@ -104,7 +104,7 @@ type Result struct {
 
 // Submit sends cp to every witness and stores and journals each valid cosignature. It returns one result per
 // witness and the errors joined (nil when every witness cosigned). A witness that already cosigned cp is asked
-// again (it answers with a fresh timestamp; the stored cosignature is kept).
+// again (it answers with a fresh timestamp; the stored cosignature is kept, and not journaled twice).
 func (c *Client) Submit(ctx context.Context, cp *format.Checkpoint) ([]Result, error) {
 	var results []Result
 	var errs []error
@@ -196,14 +196,22 @@ func (c *Client) accept(ctx context.Context, p peer, cp *format.Checkpoint, body
 	if _, err := note.Open(cosig.Append(cp.Note, mine), note.VerifierList(p.v)); err != nil {
 		return fmt.Errorf("the cosignature does not verify: %w", err)
 	}
-	if err := c.store.Put(cp.Size, cp.Note, p.id, mine[0]); err != nil {
+	// Journaled first, stored second: a crash between the two journals it again on the next submission (at least
+	// once), never leaves a stored cosignature unjournaled. A checkpoint cosigned again is journaled once.
+	had, err := c.store.Has(cp.Size, p.id)
+	if err != nil {
 		return err
 	}
-	_, err = c.j.Append(ctx, format.Entry{Type: TypeCosignature, Fields: map[string]any{
-		"witness": p.id, "tree_size": int64(cp.Size), "cosignature": strings.TrimSuffix(mine[0].Line, "\n"),
-	}})
-	if err != nil {
-		return fmt.Errorf("journal the cosignature: %w", err)
+	if !had {
+		_, err = c.j.Append(ctx, format.Entry{Type: TypeCosignature, Fields: map[string]any{
+			"witness": p.id, "tree_size": int64(cp.Size), "cosignature": strings.TrimSuffix(mine[0].Line, "\n"),
+		}})
+		if err != nil {
+			return fmt.Errorf("journal the cosignature: %w", err)
+		}
+	}
+	if err := c.store.Put(cp.Size, cp.Note, p.id, mine[0]); err != nil {
+		return err
 	}
 	c.log.InfoContext(ctx, "witness: cosigned", slog.String("witness", p.id), slog.Uint64("size", cp.Size))
 	return nil

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/attesta/attesta/internal/testpki"
+	"github.com/attesta/attesta/internal/testtools"
 	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/journal"
 )
@@ -85,26 +86,11 @@ func startOurs(t *testing.T, logVKey string) Peer {
 	return Peer{URL: ts.URL, VKey: s.VerifierKey()}
 }
 
-// toolsDir is where scripts/setup builds the Go programs the tests run.
-func toolsDir() string {
-	if d := os.Getenv("ATTESTA_TOOLS"); d != "" {
-		return d
-	}
-	cache, err := os.UserCacheDir()
-	if err != nil {
-		return ""
-	}
-	return filepath.Join(cache, "attesta", "tools")
-}
-
 // startOmniwitness runs transparency-dev's omniwitness (built by scripts/setup) on loopback, with a key made now,
 // a SQLite state file, and our log added to its configuration.
 func startOmniwitness(t *testing.T, logVKey string) Peer {
 	t.Helper()
-	bin := filepath.Join(toolsDir(), "omniwitness")
-	if _, err := os.Stat(bin); err != nil {
-		t.Fatalf("transparency-dev's omniwitness is part of the test environment: run scripts/setup (%v)", err)
-	}
+	bin := testtools.Path(t, "omniwitness")
 	dir := t.TempDir()
 	skey, vkey, err := GenerateKey("witness.test/omniwitness")
 	if err != nil {

@@ -172,3 +172,15 @@ func (s *Store) Latest() (*Cosigned, error) {
 
 // Dir is the store's directory (DataDir/witness/cosignatures on an appliance).
 func (s *Store) Dir() string { return s.dir }
+
+// Has reports whether the witness id's cosignature over the checkpoint of tree size size is stored.
+func (s *Store) Has(size uint64, id string) (bool, error) {
+	_, err := os.Stat(filepath.Join(s.dir, strconv.FormatUint(size, 10), witnessFile(id)))
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("witness: store: %w", err)
+	}
+	return true, nil
+}

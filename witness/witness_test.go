@@ -5,6 +5,7 @@ import (
 	"github.com/attesta/attesta/internal/testpki"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/sumdb/note"
@@ -39,8 +40,10 @@ func testCosign(t *testing.T, im impl) {
 		t.Fatal(err)
 	}
 	cp2 := b.grow(t, 300, "b")
-	if _, err := c.Submit(ctx, cp2); err != nil {
-		t.Fatal(err)
+	for range 2 { // the second time the witness cosigns again; nothing new is journaled
+		if _, err := c.Submit(ctx, cp2); err != nil {
+			t.Fatal(err)
+		}
 	}
 	wv, err := cosig.Verifier(p.VKey)
 	if err != nil {
@@ -250,5 +253,53 @@ func TestServerKeyRotation(t *testing.T) {
 	}
 	if _, err := c.Submit(ctx, b.grow(t, 3, "b")); err != nil {
 		t.Fatalf("after the new key was added: %v", err)
+	}
+}
+
+// TestHostileWitness: a witness that answers garbage, too much, another witness's or a forged cosignature, a
+// cosignature over another checkpoint, or a 409 that is not a size, makes Submit fail, and nothing is stored or
+// journaled.
+func TestHostileWitness(t *testing.T) {
+	ctx := t.Context()
+	b := newBox(t, nil)
+	honest := startOurs(t, b.j.VerifierKey())
+	other := startOurs(t, b.j.VerifierKey())
+	cp := b.grow(t, 5, "a")
+	// Real answers to replay: the honest witness's cosignature over another checkpoint, the other witness's over cp.
+	_, otherLine := post(t, other, (&cosig.Request{Checkpoint: cp.Note}).Marshal())
+	stale := b.grow(t, 1, "b")
+	_, staleLine := post(t, honest, (&cosig.Request{Checkpoint: stale.Note}).Marshal())
+	forged := []byte(staleLine)
+	forged[len(forged)-4] ^= 1
+
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   string
+	}{
+		{"garbage", 200, "hello\n"},
+		{"empty", 200, ""},
+		{"too long", 200, strings.Repeat("— w AAAAAAAA\n", 5000)},
+		{"another witness's cosignature", 200, otherLine},
+		{"over another checkpoint", 200, staleLine},
+		{"forged", 200, string(forged)},
+		{"409 without a size", 409, "soon\n"},
+		{"500", 500, "down"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(tc.status)
+				_, _ = w.Write([]byte(tc.body))
+			}))
+			defer h.Close()
+			before := b.j.Size()
+			c := b.client(t, Peer{URL: h.URL, VKey: honest.VKey})
+			if _, err := c.Submit(ctx, cp); err == nil {
+				t.Fatal("Submit accepted the answer")
+			}
+			if sizes, _ := c.store.Sizes(); len(sizes) != 0 || b.j.Size() != before {
+				t.Fatalf("stored %v, journal %d → %d", sizes, before, b.j.Size())
+			}
+		})
 	}
 }
