@@ -210,7 +210,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		if err := closeA(); err != nil {
 			return step.fail(err)
 		}
-		if err := demoRestore(ctx, step, mc, recoveryKey, restored, vkey, last.Note); err != nil {
+		if err := demoRestore(ctx, step, mc, recoveryKey, restored, vkey, last.Note, wit.s.VerifierKey()); err != nil {
 			return err
 		}
 	} else {
@@ -229,8 +229,8 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	if store != nil {
 		fmt.Fprintf(w, "\nRestore the box from its mirror yourself (the demo's object store, started again by hand):\n")
 		fmt.Fprintf(w, "  %s &\n", store.Command("127.0.0.1:9000"))
-		fmt.Fprintf(w, "  attesta restore --from %s --recovery-key %s --data %s --endpoint 127.0.0.1:9000 --insecure --credentials %s --tpm sim\n",
-			mc.To, recoveryKey, restored+"-again", mc.CredentialsFile)
+		fmt.Fprintf(w, "  attesta restore --from %s --recovery-key %s --data %s --endpoint 127.0.0.1:9000 --insecure --credentials %s --witness %s --min-witnesses 1 --tpm sim\n",
+			mc.To, recoveryKey, restored+"-again", mc.CredentialsFile, witnessKey)
 	}
 	fmt.Fprintln(w, "\nThe touch UI (cases, remote sessions, phones, share links, journal): README.md, \"Try it against the WhatsApp Web replica\".")
 	return nil

@@ -26,7 +26,7 @@ func TestDemoRunsTwice(t *testing.T) {
 		}
 		// With the object store that scripts/setup builds (always in CI), the demo mirrors and restores.
 		if _, err := localstore.Binary(); err == nil || os.Getenv("CI") == "true" {
-			for _, want := range []string{"ok: s3://attesta-demo/box: tree size", "re-sealed to the new TPM", "extends the mirrored one",
+			for _, want := range []string{"ok: s3://attesta-demo/box: tree size", "re-sealed to the new TPM", "extends the mirrored one", "cosigned by the local witness",
 				"attesta restore --from s3://attesta-demo/box --recovery-key " + filepath.Join(dir, "recovery.key")} {
 				if !strings.Contains(out.String(), want) {
 					t.Errorf("run %d output lacks %q:\n%s", run, want, out.String())

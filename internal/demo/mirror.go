@@ -87,7 +87,7 @@ func demoMirror(ctx context.Context, step *stepper, a *appliance.Appliance) erro
 }
 
 // demoRestore rebuilds the box from the mirror in a second data directory, on a second simulated TPM.
-func demoRestore(ctx context.Context, step *stepper, mc appliance.MirrorConfig, keyFile, data, vkey string, witnessed []byte) error {
+func demoRestore(ctx context.Context, step *stepper, mc appliance.MirrorConfig, keyFile, data, vkey string, witnessed []byte, witnessVKey string) error {
 	step.begin("Restore the box from the mirror onto a second data directory and a second simulated TPM")
 	f, err := os.Open(keyFile)
 	if err != nil {
@@ -99,10 +99,12 @@ func demoRestore(ctx context.Context, step *stepper, mc appliance.MirrorConfig, 
 		return step.fail(err)
 	}
 	res, err := appliance.Restore(ctx, appliance.Config{DataDir: data, TPM: "sim", Mirror: mc},
-		appliance.RestoreOptions{From: mc.To, Identities: ids, VerifierKeys: []string{vkey}, Witnessed: witnessed})
+		appliance.RestoreOptions{From: mc.To, Identities: ids, VerifierKeys: []string{vkey}, Witnessed: witnessed,
+			Witnesses: []string{witnessVKey}, MinWitnesses: 1})
 	if err != nil {
 		return step.fail(err)
 	}
+	step.detail("the mirror holds the checkpoint of size %d cosigned by the local witness, and contains it", res.Witnessed.Size)
 	step.ok("%d leaves verified against every mirrored checkpoint (%d tiles read), %d case keys re-sealed to the new TPM, %d blobs verified; its first checkpoint (size %d) extends the mirrored one (size %d)",
 		res.Report.Leaves, res.TileReads, res.Report.Cases, res.Report.Blobs, res.First.Size, res.LastMirrored.Size)
 	return nil
