@@ -394,7 +394,31 @@ func (m *Mirror) Upload(ctx context.Context) error {
 			return err
 		}
 	}
-	return nil
+	return m.expire(ctx)
+}
+
+// expire removes the erased cases' objects whose retention has ended since the erasure.
+func (m *Mirror) expire(ctx context.Context) error {
+	var keep []expiring
+	now := time.Now()
+	for _, x := range m.st.Expiring {
+		if x.Until.After(now) {
+			keep = append(keep, x)
+			continue
+		}
+		err := m.bucket.Remove(ctx, Object{Key: x.Key, Version: x.Version})
+		switch {
+		case errors.Is(err, ErrLocked): // a legal hold, or a retention extended by someone else
+			keep = append(keep, x)
+		case err != nil && !isNotFound(err):
+			return err
+		}
+	}
+	if len(keep) == len(m.st.Expiring) {
+		return nil
+	}
+	m.st.Expiring = keep
+	return m.saveState()
 }
 
 func (m *Mirror) uploadRound(ctx context.Context, n uint64) error {
@@ -502,8 +526,13 @@ func (m *Mirror) uploadItem(ctx context.Context, r *round, it item, data []byte)
 		return m.forCase(ctx, it.Case, func(o Object) error {
 			err := m.bucket.Remove(ctx, o)
 			if errors.Is(err, ErrLocked) {
+				until, rerr := m.bucket.RetainUntil(ctx, o)
+				if rerr != nil {
+					return rerr
+				}
 				m.log.InfoContext(ctx, "mirror: erased case's object still under retention, left to expire",
-					slog.String("key", o.Key), slog.String("version", o.Version))
+					slog.String("key", o.Key), slog.String("version", o.Version), slog.Time("until", until))
+				m.st.Expiring = append(m.st.Expiring, expiring{Key: o.Key, Version: o.Version, Until: until})
 				return nil
 			}
 			return err

@@ -135,8 +135,8 @@ func TestObjectLockRefusedByServer(t *testing.T) {
 	})
 }
 
-// Retention follows the case: extended when the case's is, a legal hold set and lifted, and once the erasure is
-// journaled the objects whose retention has ended are removed.
+// Retention follows the case: extended when the case's is, a legal hold set, and once the erasure is journaled the
+// objects whose retention has ended are removed; those still under retention are removed when it ends.
 func TestRetentionFollowsCase(t *testing.T) {
 	ctx := t.Context()
 	e := newEnv(t)
@@ -144,11 +144,34 @@ func TestRetentionFollowsCase(t *testing.T) {
 	soon := time.Now().Add(3 * time.Second)
 	e.policy.set("short", mirror.Lock{Until: soon})
 	e.policy.set("long", mirror.Lock{Until: time.Now().Add(time.Hour)})
+	early := time.Now().Add(5 * time.Second)
+	e.policy.set("early", mirror.Lock{Until: early})
 	refShort := b.artifact(t, ctx, "short", []byte("short-lived"))
 	refLong := b.artifact(t, ctx, "long", []byte("kept"))
+	b.artifact(t, ctx, "early", []byte("erased before its retention ends"))
 	m := e.open(t, b, time.Hour)
 	if err := m.Sync(ctx); err != nil {
 		t.Fatal(err)
+	}
+	// Erased before its retention ends (a data subject's erasure): the store keeps the objects until then.
+	if _, err := b.blobs.EraseCase(ctx, "early"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.j.Append(ctx, journal.Entry{Type: journal.TypeErasure, Case: "early"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Sync(ctx); err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for _, err := range e.bucket.List(ctx, "blobs/early/", true) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept++
+	}
+	if kept != 1 {
+		t.Fatalf("the early-erased case's blob: %d versions kept, want 1 (still under retention)", kept)
 	}
 	longKey := e.key("blobs/long/" + refLong.SHA256)
 	later := time.Now().Add(48 * time.Hour)
@@ -166,7 +189,7 @@ func TestRetentionFollowsCase(t *testing.T) {
 	}
 
 	// The short case's retention ends; the box erases it and journals the erasure.
-	for time.Now().Before(soon.Add(1500 * time.Millisecond)) {
+	for time.Now().Before(early.Add(1500 * time.Millisecond)) {
 		select {
 		case <-ctx.Done():
 			t.Fatal(ctx.Err())
@@ -182,8 +205,10 @@ func TestRetentionFollowsCase(t *testing.T) {
 	if err := m.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for o, err := range e.bucket.List(ctx, "blobs/short/", true) {
-		t.Errorf("erased case's object still mirrored: %s (%v)", o.Key, err)
+	for _, c := range []string{"blobs/short/", "blobs/early/", "escrow/early/"} {
+		for o, err := range e.bucket.List(ctx, c, true) {
+			t.Errorf("erased case's object still mirrored: %s (%v)", o.Key, err)
+		}
 	}
 	for o, err := range e.bucket.List(ctx, "escrow/short/", true) {
 		t.Errorf("erased case's escrowed key still mirrored: %s (%v)", o.Key, err)

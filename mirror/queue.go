@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/internal/strictjson"
@@ -41,6 +42,16 @@ type state struct {
 	Item      int                  `json:"item"`      // the next item of that round
 	Cases     map[string]caseState `json:"cases"`
 	Witnessed string               `json:"witnessed,omitempty"` // the key of the newest cosigned checkpoint published
+	// Expiring are objects of erased cases the store kept (their retention had not ended, or a hold was on them):
+	// each round removes those whose retention has ended since.
+	Expiring []expiring `json:"expiring,omitempty"`
+}
+
+// expiring is an object version to remove once its retention has ended.
+type expiring struct {
+	Key     string    `json:"key"`
+	Version string    `json:"version"`
+	Until   time.Time `json:"until"`
 }
 
 // Item kinds.

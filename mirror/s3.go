@@ -358,6 +358,18 @@ func (b *Bucket) SetLock(ctx context.Context, o Object, lock Lock) error {
 	return nil
 }
 
+// RetainUntil is the end of an object version's retention; zero when it has none.
+func (b *Bucket) RetainUntil(ctx context.Context, o Object) (time.Time, error) {
+	_, until, err := b.c.GetObjectRetention(ctx, b.target.Bucket, b.key(o.Key), o.Version)
+	if err != nil && !isNoRetention(err) {
+		return time.Time{}, fmt.Errorf("mirror: retention of %s: %w", o.Key, err)
+	}
+	if until == nil {
+		return time.Time{}, nil
+	}
+	return *until, nil
+}
+
 func isNoRetention(err error) bool {
 	r := minio.ToErrorResponse(err)
 	return r.Code == "NoSuchObjectLockConfiguration" || r.StatusCode == http.StatusNotFound
