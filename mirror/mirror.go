@@ -436,6 +436,14 @@ func (m *Mirror) uploadRound(ctx context.Context, n uint64) error {
 	}
 	for i := start; i < len(r.Items); i++ {
 		if err := m.uploadItem(ctx, r, r.Items[i], data); err != nil {
+			// The items before i are in the mirror: the retry starts at i, so that a network that drops a request
+			// now and then still lets a long round through.
+			if i > start {
+				m.st.Round, m.st.Item = n, i
+				if serr := m.saveState(); serr != nil {
+					err = errors.Join(err, serr)
+				}
+			}
 			return fmt.Errorf("mirror: round %d item %d: %w", n, i, err)
 		}
 		if i%256 == 255 { // progress, so that a restart does not redo a long round from its start
