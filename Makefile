@@ -75,3 +75,21 @@ image-repro: setup-image
 
 image-test: setup-image
 	./image/test.sh
+
+# The mirror's scale benchmark (mirror/bench_test.go): 10 simulated appliances × 100,000 leaves and 10 GB of blobs
+# mirrored to one MinIO; writes build/bench-mirror.txt. Sizes: BENCH_MIRROR_APPLIANCES, _LEAVES, _BLOB_BYTES.
+# Minutes and ~25 GB in $$TMPDIR. Not part of `make test`.
+BENCH_MIRROR_APPLIANCES  ?= 10
+BENCH_MIRROR_LEAVES      ?= 100000
+BENCH_MIRROR_BLOB_BYTES  ?= 10737418240
+.PHONY: bench-mirror test-mirror-long
+bench-mirror: setup
+	@mkdir -p build
+	ATTESTA_BENCH_MIRROR=1 ATTESTA_BENCH_APPLIANCES=$(BENCH_MIRROR_APPLIANCES) ATTESTA_BENCH_LEAVES=$(BENCH_MIRROR_LEAVES) \
+		ATTESTA_BENCH_BLOB_BYTES=$(BENCH_MIRROR_BLOB_BYTES) ATTESTA_BENCH_OUT=$(CURDIR)/build/bench-mirror.txt \
+		$(GO) test -count=1 -timeout 2h -run '^TestScaleBenchmark$$' -v ./mirror/
+
+# The kill test's long version: the box SIGKILLed 200 times while mirroring, the object store stopped at random.
+MIRROR_KILLS ?= 200
+test-mirror-long: setup
+	ATTESTA_MIRROR_ROUNDS=$(MIRROR_KILLS) $(GO) test -count=1 -timeout 2h -run '^TestKillDuringMirroring$$' -v ./mirror/

@@ -55,6 +55,7 @@ type Appliance struct {
 	desk      *desk.Desk      // cases, retention and jobs (package desk)
 	links     *shareLinks     // the share links, opened on first use (shares.go)
 	certify   *certify.Pipelines
+	mirror    Mirroring // the object-store mirror, opened on first use (mirror.go)
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
@@ -74,6 +75,7 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 	}
 	a = &Appliance{cfg: cfg, sel: sel, log: cfg.Logger}
 	opened := a // a is nil once an error is returned: close what was opened
+	a.mirror.a = a
 	defer func() {
 		if err != nil {
 			opened.Close()

@@ -72,6 +72,9 @@ type Config struct {
 	// serve then loads no host drivers.
 	Panel PanelConfig `json:"panel"`
 
+	// Mirror publishes the journal and the sealed blobs to an object store with Object Lock (see MirrorConfig).
+	Mirror MirrorConfig `json:"mirror"`
+
 	// Privacy is the studio's data protection: its name as controller, its information notice (Italian and
 	// English, with placeholders for the case) and the lawful bases a case may name. Empty fields take defaults.
 	Privacy gdpr.Settings `json:"privacy"`

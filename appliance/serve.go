@@ -136,6 +136,7 @@ func schedule(ctx context.Context, a *Appliance, front *panel.Panel) {
 		wg.Go(func() { runPanel(ctx, a, front) })
 	}
 	wg.Go(func() { a.RunTSAQueue(ctx) })
+	wg.Go(func() { MirroringOf(a).Run(ctx) })
 	wg.Go(func() { a.RunWitnesses(ctx) })
 	wg.Go(func() { RunKeyRotation(ctx, a) })
 	wg.Go(func() {

@@ -35,6 +35,9 @@ func readState(ctx context.Context, a *Appliance) error {
 				a.lockedBy, haveLock = stringField(e, "lock_reason"), true
 			}
 		}
+		if !haveClock && e.Type == LeafRestore {
+			haveClock = true // the clock readings before a restore are the old box's TPM's
+		}
 		if !haveClock && (e.Type == LeafBoot || e.Type == LeafAttestation) {
 			if c, ok := clockFromFields(e.Fields["tpm_clock"]); ok {
 				a.lastClock, haveClock = &c, true

@@ -48,6 +48,9 @@ func (s *Screens) Status(ctx context.Context) ui.Status {
 		st.Attestation = "certificazione bloccata: " + reason
 		st.Tamper = isTamperReason(reason)
 	}
+	if m, ok := MirroringOf(s.a).Status(); ok {
+		st.Mirror = &ui.MirrorStatus{Target: m.Target, Behind: m.Behind(), LastOK: m.LastOK, LastError: m.LastError}
+	}
 	var fsStat unix.Statfs_t
 	if err := unix.Statfs(s.a.cfg.DataDir, &fsStat); err == nil {
 		st.DiskFree = fsStat.Bavail * uint64(fsStat.Bsize)

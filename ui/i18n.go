@@ -222,6 +222,18 @@ var coreTexts = map[string]i18n.Text{
 	"core.of-s": {
 		IT: "su %s",
 		EN: "of %s"},
+	"core.mirror": {
+		IT: "Copia esterna",
+		EN: "Off-site copy"},
+	"core.mirror-up-to-date": {
+		IT: "Allineata",
+		EN: "Up to date"},
+	"core.mirror-behind-d": {
+		IT: "Indietro di %d",
+		EN: "Behind by %d"},
+	"core.mirror-unreachable": {
+		IT: "non raggiungibile, riprova",
+		EN: "unreachable, retrying"},
 	"core.time": {
 		IT: "Ora",
 		EN: "Time"},

@@ -20,6 +20,8 @@ func TestHomeShowsState(t *testing.T) {
 		{"tamper", Status{AttestationOK: true, Tamper: true}, []string{"Manomissione", "Certificazione bloccata"}},
 		{"disk low", Status{AttestationOK: true, DiskFree: 10e9, DiskTotal: 500e9}, []string{"tile warn", "10.0 GB"}},
 		{"hostile text", Status{Attestation: "<script>alert(1)</script>"}, []string{"&lt;script&gt;"}},
+		{"mirror up to date", Status{AttestationOK: true, Mirror: &MirrorStatus{Target: "s3://evidence/box"}}, []string{"Copia esterna", "Allineata"}},
+		{"mirror behind", Status{AttestationOK: true, Mirror: &MirrorStatus{Behind: 1234, LastError: "connection refused"}}, []string{`id="mirror"`, "Indietro di 1234", "non raggiungibile"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

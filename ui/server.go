@@ -29,6 +29,16 @@ type Status struct {
 	DiskFree      uint64    // bytes
 	DiskTotal     uint64    // bytes
 	Clock         time.Time
+	// Mirror is the object-store mirror's progress; nil when no mirror is configured.
+	Mirror *MirrorStatus
+}
+
+// MirrorStatus is how far the mirror of the journal and blobs is behind the box.
+type MirrorStatus struct {
+	Target    string // s3://BUCKET/PREFIX
+	Behind    uint64 // leaves the mirror lacks
+	LastOK    time.Time
+	LastError string // the last failure, cleared by the next success
 }
 
 // Config configures a Server. Every field but the documented defaults is required.

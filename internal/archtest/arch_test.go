@@ -17,7 +17,7 @@ var layers = [][]string{
 	{"cmd/attesta", "cmd/attesta-verify", "internal/demo", "image/imagetool"},
 	{"appliance", "appliance/panel"},
 	{"appliance/desk", "appliance/retention", "appliance/gdpr"},
-	{"certify", "ui"},
+	{"certify", "ui", "mirror", "mirror/localstore"},
 	{"capture/web", "capture/android", "capture/android/msgstore", "capture/ios", "capture/ios/plist",
 		"capture/ios/chatstorage", "usb", "usb/internal/aproto", "usb/usbmux", "usb/lockdown", "usb/iphone",
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
@@ -32,7 +32,7 @@ var helpers = map[string]bool{
 	"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
 	"capture/ios/iostest": true, "bundle/tsa/tsatest": true, "bundle/bundletest": true, "tpm/tpmtest": true, "journal/journaltest": true,
 	"journal/blob/blobtest": true, "usb/usbtest": true, "usb/iphonetest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/testtools": true, "internal/fuzzseed": true, "internal/golden": true,
-	"internal/archtest": true, "appliance/internal/appliancetest": true,
+	"internal/archtest": true, "appliance/internal/appliancetest": true, "mirror/s3test": true,
 }
 
 var demoMayUse = map[string]bool{"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,

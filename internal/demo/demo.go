@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -62,13 +63,21 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("%s at %s; its key in %s", wit.s.VerifierKey(), wit.url, witnessKey)
 
+	store, mc, recoveryKey, err := demoStore(ctx, dir)
+	if err != nil {
+		return err
+	}
+	if store != nil {
+		defer store.Stop()
+	}
 	step.begin("Start the appliance (TPM: reference simulator, development only)")
-	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version, // logs to data/attesta.log
+	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version, Mirror: mc, // logs to data/attesta.log
 		Witnesses: []appliance.WitnessConfig{{URL: wit.url, VKey: wit.s.VerifierKey()}}})
 	if err != nil {
 		return step.fail(err)
 	}
-	defer a.Close()
+	closeA := sync.OnceValue(a.Close)
+	defer closeA()
 	if err := wit.s.AddLog(a.Journal().VerifierKey()); err != nil {
 		return step.fail(err)
 	}
@@ -188,6 +197,27 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("%d leaves, %d checkpoints, %d blobs verified in %v", rep.Size, rep.Checkpoints, rep.BlobsOK, rep.Duration.Round(time.Millisecond))
 
+	restored := filepath.Join(dir, "restored-"+run)
+	if store != nil {
+		if err := demoMirror(ctx, step, a); err != nil {
+			return err
+		}
+		last, err := a.Journal().Latest(ctx)
+		if err != nil {
+			return step.fail(err)
+		}
+		vkey := a.Journal().VerifierKey()
+		if err := closeA(); err != nil {
+			return step.fail(err)
+		}
+		if err := demoRestore(ctx, step, mc, recoveryKey, restored, vkey, last.Note, wit.s.VerifierKey()); err != nil {
+			return err
+		}
+	} else {
+		step.begin("Mirror to an object store with Object Lock")
+		step.detail("skipped: MinIO is not built (scripts/setup builds it once)")
+	}
+
 	fmt.Fprintf(w, "\nData: %s (logs in attesta.log)\nDeliveries: %s\n", data, out)
 	fmt.Fprintf(w, "\nCheck it yourself:\n")
 	fmt.Fprintf(w, "  attesta verify %s\n", delivery)
@@ -196,6 +226,12 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
 		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
 	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)
+	if store != nil {
+		fmt.Fprintf(w, "\nRestore the box from its mirror yourself (the demo's object store, started again by hand):\n")
+		fmt.Fprintf(w, "  %s &\n", store.Command("127.0.0.1:9000"))
+		fmt.Fprintf(w, "  attesta restore --from %s --recovery-key %s --data %s --endpoint 127.0.0.1:9000 --insecure --credentials %s --witness %s --min-witnesses 1 --tpm sim\n",
+			mc.To, recoveryKey, restored+"-again", mc.CredentialsFile, witnessKey)
+	}
 	fmt.Fprintln(w, "\nThe touch UI (cases, remote sessions, phones, share links, journal): README.md, \"Try it against the WhatsApp Web replica\".")
 	return nil
 }
