@@ -137,7 +137,7 @@ func schedule(ctx context.Context, a *Appliance, front *panel.Panel) {
 	}
 	wg.Go(func() { a.RunTSAQueue(ctx) })
 	wg.Go(func() { MirroringOf(a).Run(ctx) })
-	wg.Go(func() { a.RunWitnesses(ctx) })
+	wg.Go(func() { runWitnesses(ctx, a) })
 	wg.Go(func() { RunKeyRotation(ctx, a) })
 	wg.Go(func() {
 		if err := a.desk.RunRetention(ctx); err != nil && ctx.Err() == nil {

@@ -112,10 +112,10 @@ func openWitnesses(a *Appliance) error {
 // Witnesses returns the witness client, nil when no witness is configured.
 func (a *Appliance) Witnesses() *witness.Client { return a.witnesses }
 
-// RunWitnesses submits, every witnessEvery until ctx ends, the newest checkpoint to the witnesses when it is newer
+// runWitnesses submits, every witnessEvery until ctx ends, the newest checkpoint to the witnesses when it is newer
 // than the last one submitted. A witness that has cosigned a larger tree than the journal holds (witness.ErrAhead)
 // means the journal was rolled back or another box signs as this one: certification is locked.
-func (a *Appliance) RunWitnesses(ctx context.Context) {
+func runWitnesses(ctx context.Context, a *Appliance) {
 	if a.witnesses == nil {
 		return
 	}
