@@ -202,8 +202,8 @@ func (j *Journal) AppendBatch(ctx context.Context, es []Entry) ([]Leaf, error) {
 		return nil, nil
 	}
 	for i, e := range es {
-		if e.Type == format.TypeRotation || e.Type == format.TypeEpoch {
-			return nil, fmt.Errorf("journal: append to %s: entry %d: a %q leaf is written only by Rotate or an epoch's Open: %w", j.path, i, e.Type, ErrInvalidLeaf)
+		if e.Type == format.TypeRotation || e.Type == format.TypeEpoch || format.HasHandOver(e) {
+			return nil, fmt.Errorf("journal: append to %s: entry %d: a %q leaf is written only by Rotate, an epoch's Open or AppendRestore: %w", j.path, i, e.Type, ErrInvalidLeaf)
 		}
 	}
 	leaves, err := j.commit(es)

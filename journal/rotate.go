@@ -193,6 +193,20 @@ func followEpoch(i uint64, e Entry, r tlog.HashReader, rep *VerifyReport, chain 
 	return handOver(i, ep.PrevRoot, ep.NewKey, "key epoch", r, rep, chain)
 }
 
+// followRestore is followRotation for a restore leaf that names the restored box's key: the hand-over is backed
+// only when that key is one of restored, pinned from outside the journal (format.Restore.Check).
+func followRestore(i uint64, e Entry, r tlog.HashReader, restored []string, rep *VerifyReport, chain *[]note.Verifier) error {
+	rs, err := format.RestoreOf(i, e)
+	if err != nil {
+		return fmt.Errorf("leaf %d: %w: %w", i, err, ErrCorrupt)
+	}
+	if err := rs.Check(rep.Keys[len(rep.Keys)-1], restored); err != nil {
+		return fmt.Errorf("leaf %d: forged or unbacked restore: %w", i, err)
+	}
+	rep.Restores = append(rep.Restores, i)
+	return handOver(i, rs.Root, rs.NewKey, "restore", r, rep, chain)
+}
+
 // handOver checks that the leaf at index i names the tree before it (prevRoot) and makes newKey the key in force.
 func handOver(i uint64, prevRoot tlog.Hash, newKey, what string, r tlog.HashReader, rep *VerifyReport, chain *[]note.Verifier) error {
 	var root tlog.Hash
@@ -359,4 +373,120 @@ func (j *Journal) EpochRequest(ctx context.Context, newKey crypto.Signer) (*form
 		return nil, fmt.Errorf("journal: epoch request for %s: %w", j.path, err)
 	}
 	return ep, nil
+}
+
+// AppendRestore appends the restore leaf e (type format.TypeRestore) to a journal just rebuilt with ImportLeaves,
+// and records the keys of the imported history, so that the restored box's key chains and self-tests lead from the
+// journal's first key through the imported rotations and epochs and this leaf to its own key. e must name the tree
+// before it ("tree_size", "root_hash"), the key in force at its end ("old_key") and this journal's key
+// ("signing_key"), which signs from the leaf on. Verify follows the leaf only to a key pinned from outside
+// (VerifyOptions.Restored).
+func (j *Journal) AppendRestore(ctx context.Context, e Entry) (Leaf, error) {
+	if j.readOnly {
+		return Leaf{}, fmt.Errorf("journal: restore %s: %w", j.path, ErrReadOnly)
+	}
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	seq := j.size.Load()
+	rs, err := format.RestoreOf(seq, e)
+	if err != nil {
+		return Leaf{}, fmt.Errorf("journal: restore %s: %w", j.path, err)
+	}
+	cur := j.keyInForce()
+	if rs.NewKey != cur.vkey {
+		return Leaf{}, fmt.Errorf("journal: restore %s: the leaf hands over to %s, the journal signs with %s: %w", j.path, rs.NewKey, cur.vkey, ErrKeyMismatch)
+	}
+	if seq > 0 {
+		root, err := j.TreeHash(ctx, seq)
+		if err != nil {
+			return Leaf{}, fmt.Errorf("journal: restore %s: %w", j.path, err)
+		}
+		if root != rs.Root {
+			return Leaf{}, fmt.Errorf("journal: restore %s: the leaf names root %x, the rebuilt tree's is %x: %w", j.path, rs.Root[:], root[:], ErrInvalidLeaf)
+		}
+	}
+	hist, err := j.importedKeys(seq, rs.OldKey)
+	if err != nil {
+		return Leaf{}, fmt.Errorf("journal: restore %s: %w", j.path, err)
+	}
+	leaves, err := j.commitLocked([]Entry{e}, func(b buckets) error {
+		keys := b.keys
+		if keys == nil {
+			if keys, err = b.meta.Tx().CreateBucket(bucketKeys); err != nil {
+				return err
+			}
+		}
+		for _, h := range hist {
+			if err := keys.Put(u64key(h.from), []byte(h.vkey)); err != nil {
+				return err
+			}
+		}
+		return keys.Put(u64key(seq+1), []byte(rs.NewKey))
+	})
+	if err != nil {
+		return Leaf{}, err
+	}
+	return leaves[0], nil
+}
+
+type keyFrom struct {
+	from uint64
+	vkey string
+}
+
+// importedKeys reads the hand-over leaves among the first n leaves (imported, not yet verified by this journal)
+// and returns the keys in force from size 0 on; the last must be last, the restore leaf's old key.
+func (j *Journal) importedKeys(n uint64, last string) ([]keyFrom, error) {
+	var hist []keyFrom
+	err := j.db.View(func(tx *bolt.Tx) error {
+		b, err := getBuckets(tx)
+		if err != nil {
+			return err
+		}
+		c := b.leaves.Cursor()
+		for k, v := c.First(); k != nil && u64(k) < n; k, v = c.Next() {
+			seq, e, err := DecodeLeaf(v)
+			if err != nil {
+				return fmt.Errorf("leaf %d: %w", u64(k), err)
+			}
+			var oldKey, newKey string
+			switch {
+			case e.Type == format.TypeRotation:
+				r, err := format.RotationOf(seq, e)
+				if err != nil {
+					return err
+				}
+				oldKey, newKey = r.OldKey, r.NewKey
+			case e.Type == format.TypeEpoch:
+				ep, err := format.EpochOf(seq, e)
+				if err != nil {
+					return err
+				}
+				oldKey, newKey = ep.OldKey, ep.NewKey
+			case format.HasHandOver(e):
+				rs, err := format.RestoreOf(seq, e)
+				if err != nil {
+					return err
+				}
+				oldKey, newKey = rs.OldKey, rs.NewKey
+			default:
+				continue
+			}
+			if len(hist) == 0 {
+				hist = append(hist, keyFrom{0, oldKey})
+			}
+			hist = append(hist, keyFrom{seq + 1, newKey})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(hist) == 0 {
+		hist = []keyFrom{{0, last}}
+	}
+	if got := hist[len(hist)-1].vkey; got != last {
+		return nil, fmt.Errorf("the imported history ends with key %s, the restore leaf hands over from %s: %w", got, last, ErrInvalidLeaf)
+	}
+	return hist, nil
 }

@@ -38,6 +38,11 @@ type VerifyOptions struct {
 	// Blobs, when set, is asked about every artifact leaf whose case has not
 	// been erased after it.
 	Blobs BlobChecker
+	// Restored are verifier keys pinned from outside the journal (the restored box's TPM, a key the operator or
+	// the authority vouches for) to which a restore leaf may hand the journal over: a box rebuilt from its mirror
+	// has no signature of the lost key to hand over with, so a restore leaf naming any other key fails with
+	// format.ErrUnbackedRestore, naming the leaf.
+	Restored []string
 }
 
 // VerifyReport says what Verify checked.
@@ -60,8 +65,10 @@ type VerifyReport struct {
 	// KeysFrom the first tree size each signs (0 for the pinned key, r+1 after the rotation leaf at index r).
 	Keys     []string
 	KeysFrom []uint64
-	// Epochs are the indices of the key epoch leaves among those hand-overs (a TPM replaced).
+	// Epochs are the indices of the key epoch leaves among those hand-overs (a TPM replaced), Restores those of
+	// the restore leaves (a box rebuilt from its mirror).
 	Epochs   []uint64
+	Restores []uint64
 	Duration time.Duration
 }
 
@@ -128,7 +135,7 @@ func (j *Journal) verify(ctx context.Context, opts VerifyOptions, rep *VerifyRep
 	pinned, _ := format.VerifierKeyOf(opts.Verifier)
 	chain := []note.Verifier{opts.Verifier}
 	rep.Keys, rep.KeysFrom = []string{pinned}, []uint64{0}
-	arts, erased, err := j.verifyTree(ctx, size, opts.Blobs != nil, rep, &chain)
+	arts, erased, err := j.verifyTree(ctx, size, opts.Blobs != nil, opts.Restored, rep, &chain)
 	if err != nil {
 		return err
 	}
@@ -191,7 +198,7 @@ func touchAll(tx *bolt.Tx) error {
 // verifyTree re-hashes leaves [0, size) chunk by chunk. Stored hash i is only
 // trusted once recomputed from the leaves, and the computation of later
 // hashes reads only such hashes, so one pass checks them all.
-func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts bool, rep *VerifyReport, chain *[]note.Verifier) ([]artifactRef, map[string]uint64, error) {
+func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts bool, restored []string, rep *VerifyReport, chain *[]note.Verifier) ([]artifactRef, map[string]uint64, error) {
 	var arts []artifactRef
 	erased := map[string]uint64{} // case → index of its last erasure
 	for from := uint64(0); from < size || from == 0; {
@@ -242,6 +249,10 @@ func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts boo
 					}
 				case e.Type == format.TypeEpoch:
 					if err := followEpoch(i, e, r, rep, chain); err != nil {
+						return err
+					}
+				case format.HasHandOver(e):
+					if err := followRestore(i, e, r, restored, rep, chain); err != nil {
 						return err
 					}
 				case e.Type == TypeErasure:

@@ -143,6 +143,13 @@ type EpochJudge func(e *Epoch, inForce string) error
 // FollowEpochs is Follow for a chain that may also pass key epochs (a TPM replaced): each epoch leaf is judged by
 // judge; a nil judge refuses them (ErrUnanchoredEpoch).
 func (c *KeyChain) FollowEpochs(pinned string, judge EpochJudge) (string, error) {
+	return c.FollowPinned(pinned, judge, nil)
+}
+
+// FollowPinned is FollowEpochs for a chain that may also pass restores (a box rebuilt from its mirror onto a new
+// TPM): a restore leaf hands over only to one of restored, keys the verifier pinned from outside ([Restore.Check]);
+// any other fails with ErrUnbackedRestore, naming the leaf.
+func (c *KeyChain) FollowPinned(pinned string, judge EpochJudge, restored []string) (string, error) {
 	if c.First != pinned {
 		return "", fmt.Errorf("journal: key chain: %w: it starts from key %s, not from the pinned key %s", ErrBadSignature,
 			keyLabelOf(c.First), keyLabelOf(pinned))
@@ -163,6 +170,17 @@ func (c *KeyChain) FollowEpochs(pinned string, judge EpochJudge) (string, error)
 			if key, err = followEpoch(seq, e, key, judge); err != nil {
 				return "", fmt.Errorf("journal: key chain: %w", err)
 			}
+			continue
+		}
+		if e.Type == TypeRestore {
+			rs, err := RestoreOf(seq, e)
+			if err == nil {
+				err = rs.Check(key, restored)
+			}
+			if err != nil {
+				return "", fmt.Errorf("journal: key chain: %w", err)
+			}
+			key = rs.NewKey
 			continue
 		}
 		r, err := RotationOf(seq, e)
