@@ -81,7 +81,7 @@ func VerifyData(ctx context.Context, cfg Config, latest []byte) (*journal.Verify
 	if err != nil {
 		return nil, err
 	}
-	rep, err := j.Verify(ctx, journal.VerifyOptions{Verifier: first, Latest: latest, Blobs: blobs})
+	rep, err := j.Verify(ctx, journal.VerifyOptions{Verifier: first, Latest: latest, Blobs: blobs, Restored: pinnedByTPM(v)})
 	if err == nil {
 		err = chainEndsAt(rep, v)
 	}

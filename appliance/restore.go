@@ -17,14 +17,17 @@ import (
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
+	"github.com/attesta/attesta/journal/format"
 	"github.com/attesta/attesta/mirror"
 	"github.com/attesta/attesta/tpm"
 )
 
 // LeafRestore records that the box was rebuilt from its mirror: where from, the tree it found (size and root, the
 // last mirrored checkpoint, which the box's next checkpoints extend), the keys that signed it and the new signing
-// key. TPM clock readings before it are another TPM's.
-const LeafRestore = "restore"
+// key. TPM clock readings before it are another TPM's. It hands the journal from the key in force over the mirrored
+// tree ("old_key") to the new TPM's ("signing_key"): a verifier follows it only to a key it pinned from outside
+// (format.Restore, journal.VerifyOptions.Restored).
+const LeafRestore = format.TypeRestore
 
 // RestoreOptions says where a box is restored from.
 type RestoreOptions struct {
@@ -154,20 +157,40 @@ func rebuild(ctx context.Context, cfg Config, b *mirror.Bucket, snap *mirror.Sna
 		return fmt.Errorf("appliance: restore: %w", err)
 	}
 	res.Report = *rep
-	if _, err := j.Append(ctx, journal.Entry{Type: LeafRestore, Fields: map[string]any{
+	oldKey, err := keyOfNote(snap.Latest.Note, snap.Keys)
+	if err != nil {
+		return fmt.Errorf("appliance: restore: %w", err)
+	}
+	if _, err := j.AppendRestore(ctx, journal.Entry{Type: LeafRestore, Fields: map[string]any{
 		"from":               opts.From,
 		"tree_size":          snap.Latest.Size,
 		"root_hash":          base64.StdEncoding.EncodeToString(snap.Latest.Root[:]),
 		"keys":               snap.Keys,
 		"signing_key_sha256": KeyDigest(a.ident.SigningKey),
+		"old_key":            oldKey,
+		"signing_key":        j.VerifierKey(),
 		"witnessed":          opts.Witnessed != nil || snap.Witnessed != nil,
 		"cases":              rep.Cases,
 		"blobs":              rep.Blobs,
-	}}); err != nil && !errors.Is(err, journal.ErrCheckpoint) {
+	}}); err != nil {
 		return fmt.Errorf("appliance: restore: journal the restore: %w", err)
 	}
 	if res.First, err = j.Checkpoint(ctx); err != nil {
 		return fmt.Errorf("appliance: restore: first checkpoint: %w", err)
 	}
 	return nil
+}
+
+// keyOfNote returns the one of keys that signed the checkpoint note text: the key in force over the mirrored tree.
+func keyOfNote(text []byte, keys []string) (string, error) {
+	for _, k := range keys {
+		v, err := journal.NewNoteVerifier(k)
+		if err != nil {
+			return "", err
+		}
+		if _, err := journal.ParseCheckpoint(text, v); err == nil {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("the mirrored checkpoint is signed by none of the keys %q", keys)
 }

@@ -113,6 +113,13 @@ func firstKeyVerifier(ctx context.Context, j *journal.Journal, tpmKey note.Verif
 	return journal.NewNoteVerifier(keys[0])
 }
 
+// pinnedByTPM is the key a restore leaf may hand the journal to when the box checks itself: its TPM's, which holds
+// the key outside the journal file (a restore leaf naming any other key is refused).
+func pinnedByTPM(tpmKey note.Verifier) []string {
+	k, _ := format.VerifierKeyOf(tpmKey)
+	return []string{k}
+}
+
 // chainEndsAt checks that the chain of keys a verification followed ends at the TPM's key.
 func chainEndsAt(rep *journal.VerifyReport, tpmKey note.Verifier) error {
 	want, _ := format.VerifierKeyOf(tpmKey)
@@ -143,13 +150,13 @@ func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *j
 		if err != nil {
 			return err
 		}
-		if e.Type == format.TypeEpoch {
-			lastEpoch = len(hs)
+		if e.Type == format.TypeEpoch || e.Type == format.TypeRestore {
+			lastEpoch = len(hs) // a restore, like an epoch, starts another TPM's history
 		}
 		hs = append(hs, handOver{seq, e})
 	}
 	for i, h := range hs {
-		if h.entry.Type == format.TypeEpoch {
+		if h.entry.Type != format.TypeRotation {
 			continue
 		}
 		rot, err := format.RotationOf(h.seq, h.entry)

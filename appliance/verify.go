@@ -22,7 +22,7 @@ func (a *Appliance) VerifyJournal(ctx context.Context, latest []byte) (*journal.
 	if err != nil {
 		return nil, err
 	}
-	rep, err := a.journal.Verify(ctx, journal.VerifyOptions{Verifier: first, Latest: latest, Blobs: a.blobs})
+	rep, err := a.journal.Verify(ctx, journal.VerifyOptions{Verifier: first, Latest: latest, Blobs: a.blobs, Restored: pinnedByTPM(v)})
 	if err == nil {
 		err = chainEndsAt(rep, v)
 	}
@@ -34,8 +34,10 @@ func (a *Appliance) VerifyJournal(ctx context.Context, latest []byte) (*journal.
 
 // VerifyJournalFile checks a journal file offline, without a TPM: everything VerifyJournal checks except the
 // blobs, whose case keys only the appliance's TPM can unwrap. vkey pins the checkpoint key (as printed in a
-// report); empty means the key recorded in the file, which proves consistency but not origin: the report says so.
-func VerifyJournalFile(ctx context.Context, path, vkey string, latest []byte) (rep *journal.VerifyReport, pinned bool, err error) {
+// report; after rotations, the journal's first key); empty means the first key recorded in the file, which proves
+// consistency but not origin: the report says so. restored are keys pinned from outside for the restore leaves of
+// a box rebuilt from its mirror (journal.VerifyOptions.Restored); with vkey empty, the file's own keys are taken.
+func VerifyJournalFile(ctx context.Context, path, vkey string, latest []byte, restored ...string) (rep *journal.VerifyReport, pinned bool, err error) {
 	j, err := journal.Open(ctx, path, journal.Options{})
 	if err != nil {
 		return nil, false, err
@@ -43,9 +45,13 @@ func VerifyJournalFile(ctx context.Context, path, vkey string, latest []byte) (r
 	defer j.Close()
 	pinned = vkey != ""
 	var mismatch error
+	keys, err := j.Keys(ctx)
+	if err != nil {
+		return nil, pinned, err
+	}
 	if !pinned {
-		vkey = j.VerifierKey()
-	} else if keys, _ := j.Keys(ctx); !slices.Contains(keys, vkey) {
+		vkey, restored = keys[0], keys[1:] // the file's own key history, trusted as such
+	} else if !slices.Contains(keys, vkey) {
 		// Reported alongside the checkpoint failures it causes, since it explains them.
 		mismatch = fmt.Errorf("journal %s: the key recorded in the file is not the pinned key", path)
 	}
@@ -53,6 +59,6 @@ func VerifyJournalFile(ctx context.Context, path, vkey string, latest []byte) (r
 	if err != nil {
 		return nil, pinned, fmt.Errorf("verifier key: %w", err)
 	}
-	rep, err = j.Verify(ctx, journal.VerifyOptions{Verifier: v, Latest: latest})
+	rep, err = j.Verify(ctx, journal.VerifyOptions{Verifier: v, Latest: latest, Restored: restored})
 	return rep, pinned, errors.Join(mismatch, err)
 }

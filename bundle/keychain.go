@@ -5,7 +5,10 @@ package bundle
 // (VerifyOptions.Key) follows the chain instead of refusing the new key. After a TPM was replaced, the chain also
 // passes a key epoch (format.Epoch), which only the authority vouches for: a pinned key is followed through it
 // only with the authority's roots (VerifyOptions.Roots, verify --root); with nothing pinned and no roots, its
-// signatures are checked and the verifier notes that its countersignature was not judged against a root.
+// signatures are checked and the verifier notes that its countersignature was not judged against a root. After a
+// box was rebuilt from its mirror, the chain passes its restore leaf (format.Restore), which no old key signed: a
+// pinned key is followed through it only to a key also pinned from outside (VerifyOptions.Restored, verify
+// --restored-key); with nothing pinned, the verifier notes the restored key it did not judge.
 
 import (
 	"context"
@@ -74,7 +77,11 @@ func (v *verifier) followKeyChain(pinned, fileKey string) bool {
 		}
 		return err
 	}
-	last, err := c.FollowEpochs(pinned, judge)
+	restored := v.opts.Restored
+	if v.opts.Key == "" { // nothing pinned: a restore is checked for its form and noted, not backed
+		restored = c.RestoredKeys()
+	}
+	last, err := c.FollowPinned(pinned, judge, restored)
 	if err != nil {
 		v.failErr(CheckPinnedKey, keychainFile, "pinnedkey.invalid-key-chain", err)
 		return false
@@ -87,6 +94,11 @@ func (v *verifier) followKeyChain(pinned, fileKey string) bool {
 	v.chain = c
 	for _, name := range unanchored {
 		v.skip(CheckPinnedKey, keychainFile, "pinnedkey.epoch-not-anchored", name)
+	}
+	if v.opts.Key == "" {
+		for _, k := range c.RestoredKeys() {
+			v.skip(CheckPinnedKey, keychainFile, "pinnedkey.restore-not-pinned", k)
+		}
 	}
 	return true
 }

@@ -65,6 +65,10 @@ type VerifyOptions struct {
 	// Roots are the authority's roots (verify --root): a key epoch in proofs/keychain (the journal handed to a
 	// replaced TPM's key) is followed only when the authority countersigned it under them (keychain.go).
 	Roots *x509.CertPool
+	// Restored are keys pinned from outside the delivery (verify --restored-key: the key of a box rebuilt from its
+	// mirror, as its operator or the authority's enrollment vouches): a restore leaf in proofs/keychain hands the
+	// pinned Key over only to one of them (keychain.go).
+	Restored []string
 	// Logger receives the outcome; nil is silent.
 	Logger *slog.Logger
 }

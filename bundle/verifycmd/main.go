@@ -36,6 +36,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := fs.String("root", "", "the enrollment authority's root certificate (PEM): the report's signer must chain to it")
 	status := fs.String("status", "", "the authority's signed status list: the appliance's state at the delivery's time")
 	witnesses := WitnessFlags(fs)
+	restored := RestoredFlag(fs)
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "attesta-verify: "+format+"\n", a...)
 		return ExitUsage
@@ -73,6 +74,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := witnesses(&opts); err != nil {
 		return usage("%v", err)
 	}
+	opts.Restored = *restored
 	if err := Run(ctx, stdout, path, opts, *lang); err != nil {
 		fmt.Fprintf(stderr, "attesta-verify: %v\n", err)
 		return ExitInvalid

@@ -16,6 +16,15 @@ type keyList []string
 func (k *keyList) String() string     { return strings.Join(*k, ",") }
 func (k *keyList) Set(s string) error { *k = append(*k, s); return nil }
 
+// RestoredFlag declares on fs --restored-key VKEY (repeatable): the key of a box rebuilt from its mirror, pinned
+// from outside (its operator's word, the authority's enrollment), to which a restore leaf may hand the pinned key
+// over. It returns the keys given, read after fs.Parse.
+func RestoredFlag(fs *flag.FlagSet) *[]string {
+	var keys keyList
+	fs.Var(&keys, "restored-key", "the checkpoint key of a box restored from its mirror (vkey text), pinned from outside; repeatable")
+	return (*[]string)(&keys)
+}
+
 // WitnessFlags declares on fs the witness flags both verifiers share: --witness VKEY (repeatable: a witness's
 // verifier key, or a file holding keys one per line, such as the demo's out/witness.vkey) and --min-witnesses N.
 // The function it returns applies them to opts after fs.Parse; its errors are usage errors.

@@ -124,7 +124,7 @@ func runJournalVerify(ctx context.Context, e *env, args []string) error {
 }
 
 func runVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "verify", "verify [--key VKEY] [--root CA.pem [--status FILE]] [--witness VKEY... [--min-witnesses N]] [--checkpoint FILE] [--lang it|en] PATH")
+	fs := newFlags(e, "verify", "verify [--key VKEY [--restored-key VKEY...]] [--root CA.pem [--status FILE]] [--witness VKEY... [--min-witnesses N]] [--checkpoint FILE] [--lang it|en] PATH")
 	vkey := fs.String("key", "", "the checkpoint key to pin (vkey text, as in a report); default: the key in PATH itself")
 	cpFile := fs.String("checkpoint", "", "journal only: newest checkpoint seen before (rollback detection)")
 	lang := fs.String("lang", "it", "language of a delivery's verdict: it or en")
@@ -132,6 +132,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 	root := fs.String("root", "", "delivery only: the enrollment authority's root certificate (PEM) the report's signer must chain to")
 	status := fs.String("status", "", "delivery only: the authority's signed status list (the appliance's state at the delivery's time)")
 	witnesses := verifycmd.WitnessFlags(fs)
+	restored := verifycmd.RestoredFlag(fs)
 	pos, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -165,6 +166,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 		if err := witnesses(&opts); err != nil {
 			return usagef("%v", err)
 		}
+		opts.Restored = *restored
 		return verifyDelivery(ctx, e, path, opts, *lang)
 	}
 	if fi.IsDir() {
@@ -172,7 +174,7 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 			return usagef("%s: not a delivery folder (no manifest.json), nor a data directory (no journal.db)", pos[0])
 		}
 	}
-	rep, pinned, err := appliance.VerifyJournalFile(ctx, path, *vkey, latest)
+	rep, pinned, err := appliance.VerifyJournalFile(ctx, path, *vkey, latest, *restored...)
 	if err == nil && !pinned {
 		fmt.Fprintln(e.stdout, "note: the checkpoint key was taken from the file itself; pin it with --key to prove origin")
 	}
