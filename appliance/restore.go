@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -161,18 +160,18 @@ func rebuild(ctx context.Context, cfg Config, b *mirror.Bucket, snap *mirror.Sna
 	if err != nil {
 		return fmt.Errorf("appliance: restore: %w", err)
 	}
-	if _, err := j.AppendRestore(ctx, journal.Entry{Type: LeafRestore, Fields: map[string]any{
+	e, err := j.RestoreEntry(ctx, oldKey, map[string]any{
 		"from":               opts.From,
-		"tree_size":          snap.Latest.Size,
-		"root_hash":          base64.StdEncoding.EncodeToString(snap.Latest.Root[:]),
 		"keys":               snap.Keys,
 		"signing_key_sha256": KeyDigest(a.ident.SigningKey),
-		"old_key":            oldKey,
-		"signing_key":        j.VerifierKey(),
 		"witnessed":          opts.Witnessed != nil || snap.Witnessed != nil,
 		"cases":              rep.Cases,
 		"blobs":              rep.Blobs,
-	}}); err != nil {
+	})
+	if err == nil {
+		_, err = j.AppendRestore(ctx, e)
+	}
+	if err != nil {
 		return fmt.Errorf("appliance: restore: journal the restore: %w", err)
 	}
 	if res.First, err = j.Checkpoint(ctx); err != nil {

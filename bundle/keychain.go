@@ -13,6 +13,7 @@ package bundle
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/attesta/attesta/journal/format"
 )
@@ -78,8 +79,13 @@ func (v *verifier) followKeyChain(pinned, fileKey string) bool {
 		return err
 	}
 	restored := v.opts.Restored
-	if v.opts.Key == "" { // nothing pinned: a restore is checked for its form and noted, not backed
+	switch {
+	case v.opts.Key == "": // nothing pinned: a restore is checked for its form and noted, not backed
 		restored = c.RestoredKeys()
+	case v.opts.ChainTrust != nil && !slices.Contains(restored, fileKey) && slices.Contains(c.RestoredKeys(), fileKey):
+		// A restore to the delivery's own key, backed by the authority's certificate of it (restoreCertified).
+		restored = append(slices.Clone(restored), fileKey)
+		v.restoredByCert = fileKey
 	}
 	last, err := c.FollowPinned(pinned, judge, restored)
 	if err != nil {
@@ -113,4 +119,13 @@ func (v *verifier) keyChainIncluded() {
 		return
 	}
 	v.pass(CheckPinnedKey, keychainFile, "pinnedkey.followed-rotations", len(v.chain.Links))
+}
+
+// restoreCertified requires, when the chain passed a restore on the strength of the authority's certificate of the
+// delivery's key, that the delivery carries that certificate (proofs/chain.pem, checked against the key by
+// certChains and judged against the authority's root by trust).
+func (v *verifier) restoreCertified() {
+	if v.restoredByCert != "" && v.signerChain == nil {
+		v.fail(CheckPinnedKey, keychainFile, "pinnedkey.restore-not-certified", v.restoredByCert)
+	}
 }

@@ -68,6 +68,8 @@ type VerifyOptions struct {
 	// Restored are keys pinned from outside the delivery (verify --restored-key: the key of a box rebuilt from its
 	// mirror, as its operator or the authority's enrollment vouches): a restore leaf in proofs/keychain hands the
 	// pinned Key over only to one of them (keychain.go).
+	// With ChainTrust set (verify --root), a restore to the delivery's own key is also followed when the
+	// delivery carries the authority's certificate of that key (proofs/chain.pem), which ChainTrust then judges.
 	Restored []string
 	// Logger receives the outcome; nil is silent.
 	Logger *slog.Logger
@@ -120,18 +122,21 @@ type verifier struct {
 	r    *Report
 	seen map[string]bool // files some check accounts for
 
-	m         *Manifest
-	raw       []byte // manifest.json
-	bodyLen   int
-	key       string           // the verifier key in force
-	chain     *format.KeyChain // proofs/keychain, followed from the pinned key; nil when not needed
-	cp        *format.Checkpoint
-	proof     *Proof
-	leaf      *format.Delivery
-	leafSeq   uint64
-	leafTime  time.Time
-	leafBytes []byte
-	ak        *ecdsa.PublicKey // the attestation key that certified the checkpoint key; nil when none did
+	m       *Manifest
+	raw     []byte // manifest.json
+	bodyLen int
+	key     string           // the verifier key in force
+	chain   *format.KeyChain // proofs/keychain, followed from the pinned key; nil when not needed
+	// restoredByCert is the delivery's key when the chain reached it through a restore leaf on the strength of
+	// the authority's certificate of that key (proofs/chain.pem, judged by ChainTrust), which must then be there.
+	restoredByCert string
+	cp             *format.Checkpoint
+	proof          *Proof
+	leaf           *format.Delivery
+	leafSeq        uint64
+	leafTime       time.Time
+	leafBytes      []byte
+	ak             *ecdsa.PublicKey // the attestation key that certified the checkpoint key; nil when none did
 	// signerChain and akChain are proofs/chain.pem and proofs/ak-chain.pem once certChains checked them.
 	signerChain, akChain []*x509.Certificate
 }
@@ -206,6 +211,7 @@ func (v *verifier) run() {
 	v.legalValues()
 	v.certification()
 	v.certChains(v.ak)
+	v.restoreCertified()
 	v.timestamp()
 	v.witness()
 	v.pdf()

@@ -63,20 +63,14 @@ func newRestoreFixture(t *testing.T) *restoreFixture {
 	return f
 }
 
-// restoreEntry is the hand-over part of the restore leaf of a box rebuilt from leaves, whose key in force was
-// oldKey, onto newKey.
-func restoreEntry(t *testing.T, j *Journal, oldKey string, newKey *ecdsa.PrivateKey) Entry {
+// restoreEntry is the restore leaf of j, rebuilt from a journal whose key in force was oldKey.
+func restoreEntry(t *testing.T, j *Journal, oldKey string) Entry {
 	t.Helper()
-	root, err := j.TreeHash(t.Context(), j.Size())
+	e, err := j.RestoreEntry(t.Context(), oldKey, map[string]any{"from": "s3://test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	nk, err := VerifierKey(testOrigin, &newKey.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Entry{Type: format.TypeRestore, Fields: map[string]any{"tree_size": j.Size(),
-		"root_hash": base64.StdEncoding.EncodeToString(root[:]), "old_key": oldKey, "signing_key": nk, "from": "s3://test"}}
+	return e
 }
 
 // rebuilt imports leaves into a new journal signed by key (a new TPM's) and returns it, not yet restored.
@@ -97,10 +91,10 @@ func TestRestoreHandsOverToAPinnedKey(t *testing.T) {
 	f := newRestoreFixture(t)
 	tj, first, k2v, k3, k3v, leaves := f.tj, f.first, f.k2v, f.k3, f.k3v, f.leaves
 	j := rebuilt(t, leaves, k3)
-	if _, err := j.Append(t.Context(), restoreEntry(t, j, k2v, k3)); !errors.Is(err, ErrInvalidLeaf) {
+	if _, err := j.Append(t.Context(), restoreEntry(t, j, k2v)); !errors.Is(err, ErrInvalidLeaf) {
 		t.Fatalf("Append of a restore leaf that hands over: %v, want it refused (AppendRestore writes it)", err)
 	}
-	leaf, err := j.AppendRestore(t.Context(), restoreEntry(t, j, k2v, k3))
+	leaf, err := j.AppendRestore(t.Context(), restoreEntry(t, j, k2v))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +152,7 @@ func TestForgedRestoreIsRefused(t *testing.T) {
 	// refuses his restore leaf.
 	mallory := testpki.Key(t)
 	j := rebuilt(t, leaves, mallory)
-	if _, err := j.AppendRestore(t.Context(), restoreEntry(t, j, k2v, mallory)); err != nil {
+	if _, err := j.AppendRestore(t.Context(), restoreEntry(t, j, k2v)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := j.Checkpoint(t.Context()); err != nil {
@@ -177,7 +171,7 @@ func TestForgedRestoreIsRefused(t *testing.T) {
 		"wrong tree size": func(e Entry) { e.Fields["tree_size"] = 8 },
 		"another key":     func(e Entry) { e.Fields["signing_key"] = k2v },
 	} {
-		e := restoreEntry(t, j2, k2v, k3)
+		e := restoreEntry(t, j2, k2v)
 		mutate(e)
 		if _, err := j2.AppendRestore(t.Context(), e); err == nil {
 			t.Fatalf("%s: AppendRestore accepted it", name)
@@ -193,7 +187,7 @@ func TestForgedRestoreIsRefused(t *testing.T) {
 		"hands over from key": func(e Entry) { e.Fields["old_key"] = tj.VerifierKeyFirst(t) },
 	} {
 		j3 := rebuilt(t, leaves, k3)
-		e := restoreEntry(t, j3, k2v, k3)
+		e := restoreEntry(t, j3, k2v)
 		mutate(e)
 		j3.writeMu.Lock()
 		_, err := j3.commitLocked([]Entry{e}, nil)

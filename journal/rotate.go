@@ -8,8 +8,10 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
+	"maps"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/mod/sumdb/note"
@@ -373,6 +375,23 @@ func (j *Journal) EpochRequest(ctx context.Context, newKey crypto.Signer) (*form
 		return nil, fmt.Errorf("journal: epoch request for %s: %w", j.path, err)
 	}
 	return ep, nil
+}
+
+// RestoreEntry returns the restore leaf for AppendRestore on a journal just rebuilt with ImportLeaves: fields (the
+// appliance's) with the hand-over from oldKey, the key in force over the rebuilt tree, to this journal's key.
+func (j *Journal) RestoreEntry(ctx context.Context, oldKey string, fields map[string]any) (Entry, error) {
+	size := j.Size()
+	root, err := j.TreeHash(ctx, size)
+	if err != nil {
+		return Entry{}, fmt.Errorf("journal: restore %s: %w", j.path, err)
+	}
+	f := maps.Clone(fields)
+	if f == nil {
+		f = map[string]any{}
+	}
+	f["tree_size"], f["root_hash"] = size, base64.StdEncoding.EncodeToString(root[:])
+	f["old_key"], f["signing_key"] = oldKey, j.VerifierKey()
+	return Entry{Type: format.TypeRestore, Fields: f}, nil
 }
 
 // AppendRestore appends the restore leaf e (type format.TypeRestore) to a journal just rebuilt with ImportLeaves,
