@@ -79,13 +79,16 @@ func (v *verifier) followKeyChain(pinned, fileKey string) bool {
 		return err
 	}
 	restored := v.opts.Restored
-	switch {
-	case v.opts.Key == "": // nothing pinned: a restore is checked for its form and noted, not backed
-		restored = c.RestoredKeys()
-	case v.opts.ChainTrust != nil && !slices.Contains(restored, fileKey) && slices.Contains(c.RestoredKeys(), fileKey):
-		// A restore to the delivery's own key, backed by the authority's certificate of it (restoreCertified).
-		restored = append(slices.Clone(restored), fileKey)
-		v.restoredByCert = fileKey
+	restores := c.Restores()
+	for _, rs := range restores {
+		switch {
+		case v.opts.Key == "": // nothing pinned: a restore is checked for its form and noted, not backed
+			restored = append(restored, rs.NewKey)
+		case v.opts.ChainTrust != nil && rs.NewKey == fileKey && !slices.Contains(restored, fileKey):
+			// A restore to the delivery's own key, backed by the authority's certificate of it (restoreCertified).
+			restored = append(slices.Clone(restored), fileKey)
+			v.restoredByCert = rs
+		}
 	}
 	last, err := c.FollowPinned(pinned, judge, restored)
 	if err != nil {
@@ -102,8 +105,8 @@ func (v *verifier) followKeyChain(pinned, fileKey string) bool {
 		v.skip(CheckPinnedKey, keychainFile, "pinnedkey.epoch-not-anchored", name)
 	}
 	if v.opts.Key == "" {
-		for _, k := range c.RestoredKeys() {
-			v.skip(CheckPinnedKey, keychainFile, "pinnedkey.restore-not-pinned", k)
+		for _, rs := range restores {
+			v.skip(CheckPinnedKey, keychainFile, "pinnedkey.restore-not-pinned", rs.Seq, rs.NewKey)
 		}
 	}
 	return true
@@ -125,7 +128,7 @@ func (v *verifier) keyChainIncluded() {
 // delivery's key, that the delivery carries that certificate (proofs/chain.pem, checked against the key by
 // certChains and judged against the authority's root by trust).
 func (v *verifier) restoreCertified() {
-	if v.restoredByCert != "" && v.signerChain == nil {
-		v.fail(CheckPinnedKey, keychainFile, "pinnedkey.restore-not-certified", v.restoredByCert)
+	if rs := v.restoredByCert; rs != nil && v.signerChain == nil {
+		v.fail(CheckPinnedKey, keychainFile, "pinnedkey.restore-not-certified", rs.Seq, rs.NewKey)
 	}
 }

@@ -129,7 +129,7 @@ type verifier struct {
 	chain   *format.KeyChain // proofs/keychain, followed from the pinned key; nil when not needed
 	// restoredByCert is the delivery's key when the chain reached it through a restore leaf on the strength of
 	// the authority's certificate of that key (proofs/chain.pem, judged by ChainTrust), which must then be there.
-	restoredByCert string
+	restoredByCert *format.Restore
 	cp             *format.Checkpoint
 	proof          *Proof
 	leaf           *format.Delivery

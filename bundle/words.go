@@ -19,11 +19,11 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 		IT: "la catena passa a una nuova chiave dopo la sostituzione del TPM, controfirmata da %q: la controfirma non è stata verificata rispetto alla radice dell'autorità (--root)",
 		EN: "the chain passes to a new key after the TPM was replaced, countersigned by %q: the countersignature was not checked against the authority's root (--root)"},
 	"pinnedkey.restore-not-pinned": {
-		IT: "la catena passa, con il ripristino dell'apparecchio dalla copia remota, alla chiave %s: nessuna chiave fissata l'ha confermata (--key, --restored-key)",
-		EN: "the chain passes, with the appliance restored from its mirror, to key %s: no pinned key vouched for it (--key, --restored-key)"},
+		IT: "la catena passa, con il ripristino dell'apparecchio dalla copia remota (foglia %d), alla chiave %s: nessuna chiave fissata l'ha confermata (--key, --restored-key)",
+		EN: "the chain passes, with the appliance restored from its mirror (restore leaf %d), to key %s: no pinned key vouched for it (--key, --restored-key)"},
 	"pinnedkey.restore-not-certified": {
-		IT: "la catena passa, con il ripristino dell'apparecchio dalla copia remota, alla chiave %s, che né --restored-key né un certificato dell'autorità (proofs/chain.pem) confermano",
-		EN: "the chain passes, with the appliance restored from its mirror, to key %s, which neither --restored-key nor a certificate of the authority (proofs/chain.pem) vouches for"},
+		IT: "la catena passa, con il ripristino dell'apparecchio dalla copia remota (foglia %d), alla chiave %s, che né --restored-key né un certificato dell'autorità (proofs/chain.pem) confermano",
+		EN: "the chain passes, with the appliance restored from its mirror (restore leaf %d), to key %s, which neither --restored-key nor a certificate of the authority (proofs/chain.pem) vouches for"},
 	"certchain.ok": {
 		IT: "certificato %s di %q emesso da %q (la fiducia nella radice dell'autorità si verifica con --root)",
 		EN: "certificate %s of %q issued by %q (trust in the authority's root is checked with --root)"},

@@ -222,17 +222,17 @@ func (c *KeyChain) Included(cp *Checkpoint) error {
 	return nil
 }
 
-// RestoredKeys returns the keys the chain's restore leaves hand over to, in order (leaves that do not decode are
+// Restores returns the chain's restore leaves that hand over to a key, in order (leaves that do not decode are
 // left to FollowPinned to refuse).
-func (c *KeyChain) RestoredKeys() []string {
-	var out []string
+func (c *KeyChain) Restores() []*Restore {
+	var out []*Restore
 	for _, l := range c.Links {
 		seq, e, err := DecodeLeaf(l.Leaf)
 		if err != nil || !HasHandOver(e) {
 			continue
 		}
 		if rs, err := RestoreOf(seq, e); err == nil {
-			out = append(out, rs.NewKey)
+			out = append(out, rs)
 		}
 	}
 	return out
