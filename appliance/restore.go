@@ -50,8 +50,11 @@ type RestoreResult struct {
 	LastMirrored *journal.Checkpoint // the mirror's newest checkpoint, verified
 	Witnessed    *journal.Checkpoint // the newest checkpoint cosigned by the witnesses required, when some were
 	First        *journal.Checkpoint // the restored box's first checkpoint, over the restore leaf
-	Report       mirror.RebuildReport
-	TileReads    int
+	// SigningKey is the new TPM's checkpoint key, to which the restore leaf hands the journal over: recipients who
+	// pinned an earlier key accept it only pinned from outside (verify --restored-key) or certified by the authority.
+	SigningKey string
+	Report     mirror.RebuildReport
+	TileReads  int
 }
 
 // Restore rebuilds a box in cfg.DataDir, which must hold no journal, from its mirror: it verifies the mirror (every
@@ -174,6 +177,7 @@ func rebuild(ctx context.Context, cfg Config, b *mirror.Bucket, snap *mirror.Sna
 	if err != nil {
 		return fmt.Errorf("appliance: restore: journal the restore: %w", err)
 	}
+	res.SigningKey = j.VerifierKey()
 	if res.First, err = j.Checkpoint(ctx); err != nil {
 		return fmt.Errorf("appliance: restore: first checkpoint: %w", err)
 	}

@@ -317,6 +317,20 @@ func (m *Mirror) Plan(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	add(item{Kind: kindObject, Key: keysDir + hashOf(vkey)[:16]}, vkey)
+	// Every earlier key too (rotations, epochs, restores), so that a restore finds the keys of all checkpoints.
+	keys, err := m.j.Keys(ctx)
+	if err != nil {
+		return false, fmt.Errorf("mirror: plan: %w", err)
+	}
+	for _, k := range keys {
+		content := []byte(k) // written as the journal export writes its vkey file, with or without its newline
+		if bytes.HasSuffix(vkey, []byte("\n")) {
+			content = append(content, '\n')
+		}
+		if !bytes.Equal(content, vkey) {
+			add(item{Kind: kindObject, Key: keysDir + hashOf(content)[:16]}, content)
+		}
+	}
 	add(item{Kind: kindLatest, Key: KeyCheckpoint}, cp.Note)
 	if err := m.writeRound(r, data.Bytes()); err != nil {
 		return false, err

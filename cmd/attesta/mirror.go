@@ -152,5 +152,7 @@ func runRestore(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "  %d case keys from escrow, re-sealed to this TPM; %d blobs verified; %d erased cases left out\n", res.Report.Cases, res.Report.Blobs, res.Report.ErasedCases)
 	fmt.Fprintf(e.stdout, "  the restore is leaf %d; first checkpoint of this box: size %d, consistent with the mirrored one\n", res.First.Size-1, res.First.Size)
+	fmt.Fprintf(e.stdout, "  this box now signs with %s\n", res.SigningKey)
+	fmt.Fprintln(e.stdout, "  no old key can sign for it: publish it to recipients who pin an earlier key (verify --restored-key), or enroll the box with the authority (verify --root)")
 	return nil
 }

@@ -55,6 +55,9 @@ func TestMirrorThenRestoreCommands(t *testing.T) {
 	}
 	store := []string{"--endpoint", srv.Endpoint, "--insecure", "--credentials", srv.CredentialsFile()}
 	data := filepath.Join(dir, "box")
+	// The box's key is rotated before it is mirrored: the restored box's key must be handed over from the rotated one.
+	first, _ := strings.CutPrefix(strings.TrimSpace(run0(t, "keys", "list", "--data", data, "--tpm", "sim")), "0 ")
+	run0(t, "keys", "rotate", "--data", data, "--tpm", "sim")
 	args := append([]string{"mirror", "--data", data, "--tpm", "sim", "--to", "s3://evidence/box", "--create-bucket",
 		"--recovery-recipient", id.Recipient().String()}, store...)
 	code, out, errs := attesta(t, args...)
@@ -68,6 +71,19 @@ func TestMirrorThenRestoreCommands(t *testing.T) {
 	}
 	if code, out, errs := attesta(t, "journal", "verify", "--data", restored, "--tpm", "sim"); code != 0 {
 		t.Fatalf("journal verify of the restored box: exit %d\n%s\n%s", code, out, errs)
+	}
+	_, newKey, ok := strings.Cut(out, "this box now signs with ")
+	newKey, _, _ = strings.Cut(newKey, "\n")
+	if !ok || !strings.HasPrefix(newKey, "attesta/") {
+		t.Fatalf("restore does not print the new key:\n%s", out)
+	}
+	db := filepath.Join(restored, "journal.db")
+	if got := run0(t, "verify", "--key", first, "--restored-key", newKey, db); !strings.Contains(got, "VALID") {
+		t.Fatalf("verify --key FIRST --restored-key NEW of the restored journal:\n%s", got)
+	}
+	if code, out, errs := attesta(t, "verify", "--key", first, db); code != exitFailure || !strings.Contains(out+errs, "restore") ||
+		!strings.Contains(out+errs, "leaf ") {
+		t.Fatalf("verify --key FIRST of the restored journal, the restored key not pinned: exit %d\n%s\n%s", code, out, errs)
 	}
 	code, _, errs = attesta(t, append([]string{"restore", "--from", "s3://evidence/other", "--recovery-key", key, "--data", filepath.Join(dir, "r2"), "--tpm", "sim"}, store...)...)
 	if code != exitFailure || !strings.Contains(errs, "refused") {

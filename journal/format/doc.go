@@ -100,6 +100,12 @@
 // leaf with "authority_sig" and "authority_chain" empty is the appliance's request ([Epoch.Marshal], [ParseEpoch]).
 // A key chain carries epoch leaves on its "rotation" lines like rotation leaves ([KeyChain.FollowEpochs]).
 //
+// A box rebuilt from its mirror on a new TPM has neither the old key nor an authority's countersignature at hand:
+// its "restore" leaf ([Restore]) names the tree it rebuilt ("tree_size", "root_hash"), the key in force over it
+// ("old_key") and the new TPM's key ("signing_key"). Nothing in the leaf vouches for the new key, so verifiers
+// follow it only to a key they pinned from outside the journal ([Restore.Check], [KeyChain.FollowPinned]), and
+// otherwise fail with ErrUnbackedRestore naming the leaf. Key chains carry restore leaves like rotation leaves.
+//
 // # Inclusion proofs, c2sp.org/tlog-proof@v1
 //
 // A [Proof] is the text
