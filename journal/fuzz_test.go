@@ -94,6 +94,17 @@ func FuzzParseKeyChain(f *testing.F) {
 	}
 	f.Add(c.Marshal())
 	f.Add([]byte(format.KeyChainHeader + "\n" + c.First + "\n"))
+	// A chain through a rotation and a restore (a box rebuilt from its mirror).
+	rf := newRestoreFixture(f)
+	rj := rebuilt(f, rf.leaves, rf.k3)
+	if _, err := rj.AppendRestore(f.Context(), restoreEntry(f, rj, rf.k2v)); err != nil {
+		f.Fatal(err)
+	}
+	rc, err := rj.KeyChain(f.Context(), rj.Size())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(rc.Marshal())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := format.ParseKeyChain(data)
 		if err != nil {
@@ -103,6 +114,14 @@ func FuzzParseKeyChain(f *testing.F) {
 			t.Fatalf("round trip changed the key chain:\n in  %q\n out %q", data, again)
 		}
 		c.Follow(c.First)
+		var restored []string
+		for _, rs := range c.Restores() {
+			restored = append(restored, rs.NewKey)
+		}
+		if _, err := c.FollowPinned(c.First, nil, nil); err == nil && len(restored) > 0 {
+			t.Fatalf("a chain through restores to %q followed with no key pinned for them", restored)
+		}
+		c.FollowPinned(c.First, nil, restored)
 	})
 }
 

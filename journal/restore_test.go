@@ -16,7 +16,7 @@ import (
 
 // rotatedHistory returns a journal of 9 leaves whose key was rotated at leaf 4 from its first key to k2, with
 // checkpoints under both keys, closed, and its leaves as stored.
-func rotatedHistory(t *testing.T) (tj *testJournal, k2 *ecdsa.PrivateKey, leaves [][]byte) {
+func rotatedHistory(t testing.TB) (tj *testJournal, k2 *ecdsa.PrivateKey, leaves [][]byte) {
 	t.Helper()
 	tj = openTest(t, 1000)
 	appendN(t, tj.Journal, 4)
@@ -50,7 +50,7 @@ type restoreFixture struct {
 }
 
 // newRestoreFixture is a rotated history (rotatedHistory) and the key of the box it is restored onto.
-func newRestoreFixture(t *testing.T) *restoreFixture {
+func newRestoreFixture(t testing.TB) *restoreFixture {
 	tj, k2, leaves := rotatedHistory(t)
 	f := &restoreFixture{tj: tj, first: testVerifier(t, tj.key), k3: testpki.Key(t), leaves: leaves}
 	var err error
@@ -64,7 +64,7 @@ func newRestoreFixture(t *testing.T) *restoreFixture {
 }
 
 // restoreEntry is the restore leaf of j, rebuilt from a journal whose key in force was oldKey.
-func restoreEntry(t *testing.T, j *Journal, oldKey string) Entry {
+func restoreEntry(t testing.TB, j *Journal, oldKey string) Entry {
 	t.Helper()
 	e, err := j.RestoreEntry(t.Context(), oldKey, map[string]any{"from": "s3://test"})
 	if err != nil {
@@ -74,7 +74,7 @@ func restoreEntry(t *testing.T, j *Journal, oldKey string) Entry {
 }
 
 // rebuilt imports leaves into a new journal signed by key (a new TPM's) and returns it, not yet restored.
-func rebuilt(t *testing.T, leaves [][]byte, key *ecdsa.PrivateKey) *Journal {
+func rebuilt(t testing.TB, leaves [][]byte, key *ecdsa.PrivateKey) *Journal {
 	t.Helper()
 	j, err := Open(t.Context(), filepath.Join(t.TempDir(), "journal.db"), Options{Origin: testOrigin, Signer: key, CheckpointEvery: 1000, Now: fixedClock()})
 	if err != nil {
