@@ -60,6 +60,9 @@ type Config struct {
 	// serve then loads no host drivers.
 	Panel PanelConfig `json:"panel"`
 
+	// Drive is the Google Drive a case's deliveries may go to (the studio's, or the client's own). Default: none.
+	Drive DriveConfig `json:"drive"`
+
 	// Privacy is the studio's data protection: its name as controller, its information notice (Italian and
 	// English, with placeholders for the case) and the lawful bases a case may name. Empty fields take defaults.
 	Privacy gdpr.Settings `json:"privacy"`

@@ -18,7 +18,8 @@ func newDesk(a *Appliance) *desk.Desk {
 		RetentionEvery: time.Duration(a.cfg.RetentionEvery), WhatsAppWebURL: a.cfg.WhatsAppWebURL,
 		Chromium: a.cfg.Chromium, ADB: a.cfg.ADB, Privacy: a.cfg.Privacy}
 	return desk.New(desk.Deps{Config: cfg, Log: a.log, Recorder: recorder{a}, Gate: a, Sealer: a.tpm,
-		Pipelines: a.certify, Erase: a.EraseCase, Links: a.links, Blobs: lateBlobs{a}, Journal: a.Screens()})
+		Pipelines: a.certify, Erase: a.EraseCase, Links: a.links, Blobs: lateBlobs{a}, Journal: a.Screens(),
+		Drive: a.driveDesk()})
 }
 
 // lateBlobs is the appliance's blob store, which opens after the desk is made.

@@ -17,7 +17,14 @@ const uiTechPIN = "135790"
 // openSim opens an appliance on the simulator TPM in dir, closed when the test ends.
 func openSim(t *testing.T, dir string) *appliance.Appliance {
 	t.Helper()
-	a, err := appliance.Open(t.Context(), appliance.Config{DataDir: dir, TPM: "sim", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	return openSimWith(t, appliance.Config{DataDir: dir})
+}
+
+// openSimWith is openSim with more of the configuration.
+func openSimWith(t *testing.T, cfg appliance.Config) *appliance.Appliance {
+	t.Helper()
+	cfg.TPM, cfg.Logger = "sim", slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := appliance.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}

@@ -62,7 +62,13 @@ func replicaListText(sc *webtest.Scenario) (string, []string) {
 // jobAppliance opens an appliance whose jobs run under runCtx, write into out, and show their progress on sink.
 func jobAppliance(t *testing.T, dir string, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
 	t.Helper()
-	a := openSim(t, dir)
+	return jobApplianceWith(t, appliance.Config{DataDir: dir}, runCtx, out, sink)
+}
+
+// jobApplianceWith is jobAppliance with more of the configuration.
+func jobApplianceWith(t *testing.T, cfg appliance.Config, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
+	t.Helper()
+	a := openSimWith(t, cfg)
 	if err := a.Desk().OpenJobs(runCtx); err != nil {
 		t.Fatal(err)
 	}

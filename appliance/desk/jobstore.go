@@ -167,7 +167,8 @@ func (j *job) info() ui.JobInfo {
 	ji := ui.JobInfo{ID: j.rec.ID, Kind: j.rec.Kind, Case: j.rec.Case, State: j.rec.State, Started: j.rec.Started,
 		Updated: j.rec.Updated, Progress: j.rec.Progress, Done: j.rec.Done, Total: j.rec.Total, Error: j.secret.Error}
 	for _, c := range j.secret.Chats {
-		ji.Chats = append(ji.Chats, ui.ChatResult{Line: c.Line, Chat: c.Chat, Folder: c.Folder, Certified: c.Certified, Problem: c.Problem})
+		ji.Chats = append(ji.Chats, ui.ChatResult{Line: c.Line, Chat: c.Chat, Folder: c.Folder, Certified: c.Certified, Problem: c.Problem,
+			DriveLink: c.DriveLink})
 	}
 	if j.rec.ResumedAs != "" {
 		ji.Progress += " (ripresa come sessione " + j.rec.ResumedAs + ")"

@@ -1,0 +1,199 @@
+package desk_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
+	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/delivery/drive"
+	"github.com/attesta/attesta/delivery/drive/drivetest"
+	"github.com/attesta/attesta/ui"
+)
+
+func driveConfig(dir string, srv *drivetest.Server, wait time.Duration) appliance.Config {
+	return appliance.Config{DataDir: dir, Drive: appliance.DriveConfig{ClientID: "attesta-test.apps.googleusercontent.com",
+		ClientSecret: "test", Endpoint: srv.Endpoint(), DeviceAuthURL: srv.DeviceAuthURL(), TokenURL: srv.TokenURL(),
+		RevokeURL: srv.RevokeURL(), Wait: appliance.Duration(wait)}}
+}
+
+// authorizeStudio runs the device flow for the studio's Drive, the studio approving on the server.
+func authorizeStudio(t *testing.T, a *appliance.Appliance, srv *drivetest.Server) {
+	t.Helper()
+	dc, err := a.DriveTokens().Authorize(t.Context(), drive.StudioAccount, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Approve(dc.UserCode)
+	<-dc.Done
+	if dc.Err != nil {
+		t.Fatal(dc.Err)
+	}
+}
+
+// A session of a case whose deliveries go to the studio's Drive: the connection drops during an upload and the
+// Drive is full until the appliance restarts; after the restart the folder is complete on Drive, byte for byte
+// and verifiable, its link is in the session's index and with its chat, and every step is journaled with ids.
+func TestSessionToStudioDrive(t *testing.T) {
+	ctx := t.Context()
+	srv, err := drivetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	addr, serial, _, key := appliancetest.WithBackup(t)
+	dir, out := t.TempDir(), t.TempDir()
+	a := jobApplianceWith(t, driveConfig(dir, srv, 3*time.Second), ctx, out, &testSink{})
+	a.Desk().Config().ADB = addr
+	authorizeStudio(t, a, srv)
+	nc := goodCase()
+	nc.MaxMessages, nc.Delivery = 5, ui.DeliveryStudioDrive
+	c, err := a.Desk().CreateCase(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordMandate(t, a, c.ID)
+	srv.DropUpload(100)
+	srv.Fail(1, 503, "backendError", "1")
+	srv.SetQuota(2000) // the first files fit, the report does not
+	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
+	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = waitJob(t, a, j.ID)
+	if j.State != ui.JobDone || len(j.Chats) != 1 || j.Chats[0].Folder == "" || j.Chats[0].DriveLink != "" || !strings.Contains(j.Error, "Drive") {
+		t.Fatalf("job on a full Drive: %+v", j)
+	}
+	if len(leavesOfType(t, a, drive.LeafFolderDone)) != 0 {
+		t.Fatal("a half folder was announced")
+	}
+	a.Desk().StopJobs()
+	a.Close()
+
+	srv.SetQuota(0)
+	b := jobApplianceWith(t, driveConfig(dir, srv, 3*time.Second), ctx, out, &testSink{})
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if err := b.DriveQueue().Drain(dctx); err != nil {
+		t.Fatalf("after the restart: %v (%+v)", err, b.DriveQueue().Pending())
+	}
+	folder := filepath.Join(out, j.Chats[0].Folder)
+	links := b.DriveQueue().Links(out)
+	if len(links) != 1 || links[0].Name != j.Chats[0].Folder {
+		t.Fatalf("links %+v", links)
+	}
+	index, err := bundle.ReadIndex(out)
+	if err != nil || len(index) != 1 || index[0].DriveURL != links[0].URL {
+		t.Fatalf("index %+v, %v; want the Drive link", index, err)
+	}
+	html, _ := os.ReadFile(filepath.Join(out, "index.html"))
+	if !bytes.Contains(html, []byte(links[0].URL)) {
+		t.Error("index.html does not print the Drive link")
+	}
+	id, _ := srv.FolderOfLink(links[0].URL)
+	got := filepath.Join(t.TempDir(), j.Chats[0].Folder)
+	if err := srv.Export(id, got); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := bundle.Verify(ctx, got, bundle.VerifyOptions{Key: b.Journal().VerifierKey()})
+	if err != nil || !rep.OK() {
+		t.Fatalf("the delivery downloaded from Drive: %v %+v", err, rep)
+	}
+	files := 0
+	filepath.Walk(folder, func(p string, info os.FileInfo, err error) error {
+		if err == nil && !info.IsDir() {
+			files++
+			rel, _ := filepath.Rel(folder, p)
+			want, _ := os.ReadFile(p)
+			if have, err := os.ReadFile(filepath.Join(got, rel)); err != nil || !bytes.Equal(want, have) {
+				t.Errorf("%s: not the same bytes on Drive", rel)
+			}
+		}
+		return err
+	})
+	for typ, want := range map[string]int{drive.LeafFolder: 1, drive.LeafUpload: files, drive.LeafLink: 1, drive.LeafFolderDone: 1} {
+		if got := leavesOfType(t, b, typ); len(got) != want {
+			t.Errorf("%d %s leaves, want %d", len(got), typ, want)
+		}
+	}
+	checkJobLeaves(t, b, []string{"3331112222"})
+	for _, typ := range []string{drive.LeafFolder, drive.LeafUpload, drive.LeafLink, drive.LeafFolderDone} {
+		for _, e := range leavesOfType(t, b, typ) {
+			if e.Case != c.ID || strings.Contains(fmt.Sprint(e.Fields), "1112222") || strings.Contains(fmt.Sprint(e.Fields), "gennaio") {
+				t.Errorf("%s leaf: case %q, fields %v", typ, e.Case, e.Fields)
+			}
+		}
+	}
+	if c := srv.Counts(); c.Dropped != 1 || c.Multipart != 0 {
+		t.Errorf("server counts %+v: want one dropped upload and only resumable ones", c)
+	}
+}
+
+// A case's deliveries to the client's own Drive wait for the client's authorization (device flow), which the
+// studio can revoke; the case's erasure leaves the folders to the client and revokes the appliance's access.
+func TestClientDriveAuthorization(t *testing.T) {
+	ctx := t.Context()
+	srv, err := drivetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	a := openSimWith(t, driveConfig(t.TempDir(), srv, time.Second))
+	nc := goodCase()
+	nc.Delivery, nc.DeliveryEmails = ui.DeliveryClientDrive, "Avvocato@Example.it, cliente@example.com"
+	c, err := a.Desk().CreateCase(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Delivery != ui.DeliveryClientDrive || len(c.DeliveryEmails) != 2 || c.DeliveryEmails[0] != "avvocato@example.it" || c.DriveAuthorized {
+		t.Fatalf("case %+v", c)
+	}
+	code, err := a.Desk().AuthorizeDrive(ctx, c.ID)
+	if err != nil || code.UserCode == "" || !strings.HasPrefix(code.URL, srv.URL()) {
+		t.Fatalf("AuthorizeDrive: %+v, %v", code, err)
+	}
+	if info, _ := a.Desk().Case(ctx, c.ID); info.DriveCode == nil || info.DriveCode.UserCode != code.UserCode {
+		t.Fatalf("the pending code is not on the case: %+v", info.DriveCode)
+	}
+	srv.Approve(code.UserCode)
+	deadline := time.Now().Add(30 * time.Second)
+	for !a.DriveTokens().Authorized(c.ID) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if info, _ := a.Desk().Case(ctx, c.ID); !info.DriveAuthorized {
+		t.Fatal("not authorized after the client approved")
+	}
+	if err := a.Desk().RevokeDrive(ctx, c.ID, "tecnico"); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := a.Desk().Case(ctx, c.ID); info.DriveAuthorized || len(leavesOfType(t, a, drive.LeafRevoked)) != 1 {
+		t.Fatal("revocation not effective or not journaled")
+	}
+	for _, bad := range []ui.NewCase{{Delivery: "dropbox"}, {Delivery: ui.DeliveryStudioDrive, DeliveryEmails: "not-an-address"},
+		{Delivery: ui.DeliveryAppliance, DeliveryEmails: "a@b.it"}} {
+		nc := goodCase()
+		nc.Delivery, nc.DeliveryEmails = bad.Delivery, bad.DeliveryEmails
+		if _, err := a.Desk().CreateCase(ctx, nc); !errors.Is(err, ui.ErrInvalid) {
+			t.Errorf("case with delivery %q %q: %v", bad.Delivery, bad.DeliveryEmails, err)
+		}
+	}
+}
+
+// An appliance without a Drive refuses a case that delivers to one.
+func TestDriveCaseNeedsDrive(t *testing.T) {
+	a := openSim(t, t.TempDir())
+	nc := goodCase()
+	nc.Delivery = ui.DeliveryStudioDrive
+	if _, err := a.Desk().CreateCase(t.Context(), nc); !errors.Is(err, ui.ErrInvalid) {
+		t.Errorf("a Drive case on an appliance without Drive: %v", err)
+	}
+}
