@@ -2,7 +2,9 @@ package journal
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -88,6 +90,24 @@ func (tj *testJournal) reopen(t testing.TB, every int) *Journal {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
+	return j
+}
+
+// reopenRotated opens the closed journal of tj again after a rotation to newKey: the retired key may no longer
+// open it for writing (ErrKeyMismatch), the new one does, and the journal passes its self-test.
+func (tj *testJournal) reopenRotated(t testing.TB, newKey crypto.Signer) *Journal {
+	t.Helper()
+	if _, err := Open(t.Context(), tj.path, Options{Signer: tj.key}); !errors.Is(err, ErrKeyMismatch) {
+		t.Fatalf("open with the retired key: %v, want ErrKeyMismatch", err)
+	}
+	j, err := Open(t.Context(), tj.path, Options{Signer: newKey, Now: fixedClock()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	if err := j.SelfTest(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	return j
 }
 

@@ -14,15 +14,10 @@ func (j *Journal) InclusionProof(ctx context.Context, index, treeSize uint64) (t
 	if index >= treeSize {
 		return nil, fmt.Errorf("journal: inclusion proof of leaf %d in tree size %d: %w", index, treeSize, ErrOutOfRange)
 	}
-	var p tlog.RecordProof
-	err := j.view(treeSize, func(r tlog.HashReader) (err error) {
-		p, err = tlog.ProveRecord(int64(treeSize), int64(index), r)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("journal: inclusion proof of leaf %d in tree size %d: %w", index, treeSize, err)
-	}
-	return p, nil
+	return prove(j, treeSize, fmt.Sprintf("inclusion proof of leaf %d in tree size %d", index, treeSize),
+		func(r tlog.HashReader) (tlog.RecordProof, error) {
+			return tlog.ProveRecord(int64(treeSize), int64(index), r)
+		})
 }
 
 // ConsistencyProof returns the RFC 6962 proof that the tree of size oldSize
@@ -31,13 +26,22 @@ func (j *Journal) ConsistencyProof(ctx context.Context, oldSize, newSize uint64)
 	if oldSize == 0 || oldSize > newSize {
 		return nil, fmt.Errorf("journal: consistency proof %d→%d: %w", oldSize, newSize, ErrOutOfRange)
 	}
-	var p tlog.TreeProof
-	err := j.view(newSize, func(r tlog.HashReader) (err error) {
-		p, err = tlog.ProveTree(int64(newSize), int64(oldSize), r)
+	return prove(j, newSize, fmt.Sprintf("consistency proof %d→%d", oldSize, newSize),
+		func(r tlog.HashReader) (tlog.TreeProof, error) {
+			return tlog.ProveTree(int64(newSize), int64(oldSize), r)
+		})
+}
+
+// prove runs fn over the stored hashes of the tree of size size; what names the proof in an error.
+func prove[P any](j *Journal, size uint64, what string, fn func(tlog.HashReader) (P, error)) (P, error) {
+	var p P
+	err := j.view(size, func(r tlog.HashReader) (err error) {
+		p, err = fn(r)
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("journal: consistency proof %d→%d: %w", oldSize, newSize, err)
+		var zero P
+		return zero, fmt.Errorf("journal: %s: %w", what, err)
 	}
 	return p, nil
 }

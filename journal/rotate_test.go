@@ -62,17 +62,7 @@ func TestRotateContinuesUnderTheSameOrigin(t *testing.T) {
 	tj.closeNow(t)
 
 	// Reopened: only the new key may write; read-only opening checks every stored checkpoint with its own key.
-	if _, err := Open(t.Context(), tj.path, Options{Signer: tj.key}); !errors.Is(err, ErrKeyMismatch) {
-		t.Fatalf("open with the retired key: %v, want ErrKeyMismatch", err)
-	}
-	j, err := Open(t.Context(), tj.path, Options{Signer: k2, Now: fixedClock()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	if err := j.SelfTest(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	j := tj.reopenRotated(t, k2)
 	cps, err := j.Checkpoints(t.Context())
 	if err != nil || len(cps) != 3 {
 		t.Fatalf("checkpoints after reopening: %d, %v", len(cps), err)
@@ -251,17 +241,7 @@ func TestRotationInterruptedBeforeTheNewKeysCheckpoint(t *testing.T) {
 		t.Fatalf("Rotate: %v, %v, %v; want the leaf durable and ErrCheckpoint", rot, cp, err)
 	}
 	tj.closeNow(t)
-	if _, err := Open(t.Context(), tj.path, Options{Signer: tj.key}); !errors.Is(err, ErrKeyMismatch) {
-		t.Fatalf("open with the old key: %v", err)
-	}
-	j, err := Open(t.Context(), tj.path, Options{Signer: k2, Now: fixedClock()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	if err := j.SelfTest(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	j := tj.reopenRotated(t, k2)
 	cp, err = j.Checkpoint(t.Context())
 	if err != nil || cp.Size != 3 {
 		t.Fatalf("checkpoint after reopening: %v, %v", cp, err)

@@ -11,8 +11,7 @@ import (
 // every time but grows the journal by a bounded number of records, which together count every request.
 func TestShareAccessJournalBounded(t *testing.T) {
 	f := newFixture(t)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	token := f.newShare(t, tech)
 	rcpt := f.client(t)
 	ranges := 0
@@ -66,8 +65,7 @@ func TestShareAccessJournalBounded(t *testing.T) {
 // are counted, not recorded one by one.
 func TestShareAccessLimitsPerLinkAndAddress(t *testing.T) {
 	f := newFixture(t)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	token := f.newShare(t, tech)
 	h := f.srv.Handler()
 	get := func(tok, addr string) {

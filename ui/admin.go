@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // The administrator's screens.
@@ -40,9 +42,9 @@ func (s *Server) admin(w http.ResponseWriter, r *http.Request) {
 func doneMessage(r *http.Request) string {
 	switch r.URL.Query().Get("done") {
 	case "technician":
-		return tr(r, "PIN del tecnico cambiato: le sessioni dei tecnici sono state chiuse.")
+		return tr(r, "admin.technician-pin-changed-the")
 	case "admin":
-		return tr(r, "PIN dell'amministratore cambiato: le altre sessioni sono state chiuse.")
+		return tr(r, "admin.administrator-pin-changed-the")
 	}
 	return ""
 }
@@ -107,7 +109,7 @@ func CheckPINs(technician, admin string) error {
 func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4096)
 	if err := r.ParseForm(); err != nil {
-		httpError(w, r, "modulo non leggibile o troppo grande", http.StatusBadRequest)
+		httpError(w, r, "phone.form-unreadable-or-too", http.StatusBadRequest)
 		return
 	}
 	data := adminData{Which: r.PostFormValue("which")}
@@ -116,16 +118,16 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 		s.renderAdmin(w, r, code, data)
 	}
 	if data.Which != "technician" && data.Which != "admin" {
-		refuse(http.StatusBadRequest, tr(r, "Scegliere quale PIN cambiare."))
+		refuse(http.StatusBadRequest, tr(r, "admin.choose-which-pin-to"))
 		return
 	}
 	current, pin, again := r.PostFormValue("current"), r.PostFormValue("pin"), r.PostFormValue("again")
 	switch {
 	case !validPIN(pin):
-		refuse(http.StatusUnprocessableEntity, tr(r, "Il nuovo PIN deve avere da 6 a 12 cifre."))
+		refuse(http.StatusUnprocessableEntity, tr(r, "admin.the-new-pin-must"))
 		return
 	case pin != again:
-		refuse(http.StatusUnprocessableEntity, tr(r, "I due nuovi PIN non coincidono."))
+		refuse(http.StatusUnprocessableEntity, tr(r, "admin.the-two-new-pins"))
 		return
 	}
 
@@ -134,7 +136,7 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 	client, now := clientAddr(r), s.now()
 	if ok, until := s.lock.allowed(client, now); !ok {
 		w.Header().Set("Retry-After", fmt.Sprint(int(until.Sub(now).Seconds())+1))
-		refuse(http.StatusTooManyRequests, fmt.Sprintf(tr(r, "Troppi tentativi errati: riprovare dopo le %s."),
+		refuse(http.StatusTooManyRequests, fmt.Sprintf(tr(r, "core.too-many-wrong-attempts"),
 			until.In(rome).Format("15:04:05")))
 		return
 	}
@@ -143,14 +145,14 @@ func (s *Server) changePIN(w http.ResponseWriter, r *http.Request) {
 		s.lockFail(r, client, now)
 		s.log.WarnContext(r.Context(), "PIN change: wrong administrator PIN", slog.String("remote", client))
 		s.audit(r.Context(), EventWrongPIN, map[string]any{"role": roleOf(r).String(), "screen": "pin-change"})
-		refuse(http.StatusUnauthorized, tr(r, "PIN dell'amministratore attuale errato."))
+		refuse(http.StatusUnauthorized, tr(r, "admin.wrong-current-administrator-pin"))
 		return
 	}
 	s.lockSucceed(r, client)
 	next, ok := withPIN(creds, data.Which, HashPIN(creds.Salt, pin))
 	if !ok {
 		refuse(http.StatusUnprocessableEntity,
-			tr(r, "Il PIN del tecnico e quello dell'amministratore devono essere diversi."))
+			tr(r, "admin.the-technicians-and-the"))
 		return
 	}
 	if err := s.cfg.CredStore.SaveCredentials(r.Context(), next); err != nil {
@@ -193,26 +195,57 @@ func withPIN(creds Credentials, which string, h []byte) (Credentials, bool) {
 	return creds, true
 }
 
-// adminEnglish holds the administrator screens' strings.
-var adminEnglish = map[string]string{
-	"Sessioni aperte":                 "Open sessions",
-	"Link di condivisione attivi":     "Active share links",
-	"Cambio PIN":                      "Change PIN",
-	"PIN del tecnico":                 "Technician PIN",
-	"PIN dell'amministratore":         "Administrator PIN",
-	"PIN attuale dell'amministratore": "Current administrator PIN",
-	"Nuovo PIN":                       "New PIN",
-	"Ripetere il nuovo PIN":           "Repeat the new PIN",
-	"Da %d a %d cifre. Toccare un campo, poi digitare.": "%d to %d digits. Tap a field, then type.",
-	"Cambia il PIN":                            "Change the PIN",
-	"Scegliere quale PIN cambiare.":            "Choose which PIN to change.",
-	"Il nuovo PIN deve avere da 6 a 12 cifre.": "The new PIN must have 6 to 12 digits.",
-	"I due nuovi PIN non coincidono.":          "The two new PINs differ.",
-	"PIN dell'amministratore attuale errato.":  "Wrong current administrator PIN.",
-	"Il PIN del tecnico e quello dell'amministratore devono essere diversi.": "The technician's and the " +
-		"administrator's PINs must differ.",
-	"PIN del tecnico cambiato: le sessioni dei tecnici sono state chiuse.": "Technician PIN changed: the " +
-		"technicians' sessions have been closed.",
-	"PIN dell'amministratore cambiato: le altre sessioni sono state chiuse.": "Administrator PIN changed: the " +
-		"other sessions have been closed.",
+// adminTexts holds the administrator screens' strings.
+var adminTexts = map[string]i18n.Text{
+	"admin.open-sessions": {
+		IT: "Sessioni aperte",
+		EN: "Open sessions"},
+	"admin.active-share-links": {
+		IT: "Link di condivisione attivi",
+		EN: "Active share links"},
+	"admin.change-pin": {
+		IT: "Cambio PIN",
+		EN: "Change PIN"},
+	"admin.technician-pin": {
+		IT: "PIN del tecnico",
+		EN: "Technician PIN"},
+	"admin.administrator-pin": {
+		IT: "PIN dell'amministratore",
+		EN: "Administrator PIN"},
+	"admin.current-administrator-pin": {
+		IT: "PIN attuale dell'amministratore",
+		EN: "Current administrator PIN"},
+	"admin.new-pin": {
+		IT: "Nuovo PIN",
+		EN: "New PIN"},
+	"admin.repeat-the-new-pin": {
+		IT: "Ripetere il nuovo PIN",
+		EN: "Repeat the new PIN"},
+	"admin.d-to-d-digits": {
+		IT: "Da %d a %d cifre. Toccare un campo, poi digitare.",
+		EN: "%d to %d digits. Tap a field, then type."},
+	"admin.change-the-pin": {
+		IT: "Cambia il PIN",
+		EN: "Change the PIN"},
+	"admin.choose-which-pin-to": {
+		IT: "Scegliere quale PIN cambiare.",
+		EN: "Choose which PIN to change."},
+	"admin.the-new-pin-must": {
+		IT: "Il nuovo PIN deve avere da 6 a 12 cifre.",
+		EN: "The new PIN must have 6 to 12 digits."},
+	"admin.the-two-new-pins": {
+		IT: "I due nuovi PIN non coincidono.",
+		EN: "The two new PINs differ."},
+	"admin.wrong-current-administrator-pin": {
+		IT: "PIN dell'amministratore attuale errato.",
+		EN: "Wrong current administrator PIN."},
+	"admin.the-technicians-and-the": {
+		IT: "Il PIN del tecnico e quello dell'amministratore devono essere diversi.",
+		EN: "The technician's and the administrator's PINs must differ."},
+	"admin.technician-pin-changed-the": {
+		IT: "PIN del tecnico cambiato: le sessioni dei tecnici sono state chiuse.",
+		EN: "Technician PIN changed: the technicians' sessions have been closed."},
+	"admin.administrator-pin-changed-the": {
+		IT: "PIN dell'amministratore cambiato: le altre sessioni sono state chiuse.",
+		EN: "Administrator PIN changed: the other sessions have been closed."},
 }

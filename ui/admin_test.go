@@ -22,8 +22,7 @@ func (f *fixture) stillIn(t *testing.T, c *http.Client) bool {
 
 func TestAdminPage(t *testing.T) {
 	f := newFixture(t)
-	admin := f.client(t)
-	f.login(t, admin, adminPIN)
+	admin := f.signedIn(t, adminPIN)
 	f.login(t, f.client(t), techPIN)
 	f.newShare(t, admin)
 	resp, body := f.do(t, admin, http.MethodGet, "/admin", nil)
@@ -39,10 +38,7 @@ func TestAdminPage(t *testing.T) {
 
 func TestChangeTechnicianPIN(t *testing.T) {
 	f := newFixture(t)
-	admin, tech, tech2 := f.client(t), f.client(t), f.client(t)
-	f.login(t, admin, adminPIN)
-	f.login(t, tech, techPIN)
-	f.login(t, tech2, techPIN)
+	admin, tech, tech2 := f.signedIn(t, adminPIN), f.signedIn(t, techPIN), f.signedIn(t, techPIN)
 	const newPIN = "55551234"
 	resp, _ := f.post(t, admin, "/admin/pin", pinForm("technician", adminPIN, newPIN, newPIN))
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/admin?done=technician" {
@@ -68,10 +64,7 @@ func TestChangeTechnicianPIN(t *testing.T) {
 
 func TestChangeAdminPIN(t *testing.T) {
 	f := newFixture(t)
-	admin, other, tech := f.client(t), f.client(t), f.client(t)
-	f.login(t, admin, adminPIN)
-	f.login(t, other, adminPIN)
-	f.login(t, tech, techPIN)
+	admin, other, tech := f.signedIn(t, adminPIN), f.signedIn(t, adminPIN), f.signedIn(t, techPIN)
 	const newPIN = "123987654"
 	if resp, _ := f.post(t, admin, "/admin/pin", pinForm("admin", adminPIN, newPIN, newPIN)); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("change: %s", resp.Status)
@@ -147,8 +140,7 @@ func TestChangePINRefused(t *testing.T) {
 // as the lock screen.
 func TestChangePINWrongCurrentLocksOut(t *testing.T) {
 	f := newFixture(t)
-	admin := f.client(t)
-	f.login(t, admin, adminPIN)
+	admin := f.signedIn(t, adminPIN)
 	for i := range clientThreshold {
 		if resp, _ := f.post(t, admin, "/admin/pin", pinForm("technician", "00000"+string(rune('0'+i)), "246810", "246810")); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("guess %d: %s", i+1, resp.Status)

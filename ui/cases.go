@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/attesta/attesta/evidence"
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 func (s *Server) caseRoutes() []route {
@@ -81,7 +82,7 @@ func (s *Server) newCaseForm(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxCaseForm)
 	if err := r.ParseForm(); err != nil {
-		httpError(w, r, "modulo non valido o troppo grande", http.StatusRequestEntityTooLarge)
+		httpError(w, r, "case.invalid-or-too-large-form", http.StatusRequestEntityTooLarge)
 		return
 	}
 	d := newCaseData{
@@ -93,10 +94,10 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
 	d.Plan, _ = choice(r.PostFormValue("plan"), planChoices)
 	d.Service, _ = choice(r.PostFormValue("service"), serviceChoices)
 	if d.Plan == 0 {
-		d.Errors = append(d.Errors, tr(r, "Scegliere il piano: 5, 10, 20 o 50 messaggi per chat."))
+		d.Errors = append(d.Errors, tr(r, "case.choose-the-plan-5"))
 	}
 	if d.Service == 0 {
-		d.Errors = append(d.Errors, tr(r, "Scegliere la durata del servizio: 1, 3, 6 o 12 mesi."))
+		d.Errors = append(d.Errors, tr(r, "case.choose-the-service-duration"))
 	}
 	if d.Errors != nil {
 		s.render(w, r, http.StatusUnprocessableEntity, "newcase", d)
@@ -164,12 +165,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {
 // renderCase shows the case named in the path with d's form state; an unknown case is a 404.
 func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, code int, d casePageData) {
 	c, err := s.cfg.Cases.Case(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "caso sconosciuto", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-case") {
 		return
 	}
 	d.Case, d.MaxChats, d.Jobs = c, evidence.MaxListChats, nil
@@ -182,34 +178,27 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, code int, d 
 func (s *Server) setHold(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxHoldForm)
 	if err := r.ParseForm(); err != nil {
-		httpError(w, r, "modulo non valido o troppo grande", http.StatusRequestEntityTooLarge)
+		httpError(w, r, "case.invalid-or-too-large-form", http.StatusRequestEntityTooLarge)
 		return
 	}
 	hold := r.PostFormValue("hold") == "1"
 	reason := strings.TrimSpace(r.PostFormValue("reason"))
 	if reason == "" {
 		s.renderCase(w, r, http.StatusUnprocessableEntity, casePageData{
-			HoldErrors: []string{tr(r, "Indicare il motivo.")}})
+			HoldErrors: []string{tr(r, "case.state-the-reason")}})
 		return
 	}
 	err := s.cfg.Cases.SetHold(r.Context(), r.PathValue("id"), hold, s.operator(r), reason)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "caso sconosciuto", http.StatusNotFound)
-	case errors.Is(err, ErrInvalid):
+	s.done(w, r, err, "case.unknown-case", func(err error) {
 		s.renderCase(w, r, http.StatusUnprocessableEntity, casePageData{HoldErrors: errorLines(err), HoldReason: reason})
-	case err != nil:
-		s.fail(w, r, err)
-	default:
-		http.Redirect(w, r, "/cases/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
-	}
+	}, "/cases/"+url.PathEscape(r.PathValue("id")))
 }
 
 // startSession imports the acquisition list, typed or uploaded, and starts the remote session that captures it.
 func (s *Server) startSession(w http.ResponseWriter, r *http.Request) {
 	list, problem := readList(w, r)
 	if problem == "" && strings.TrimSpace(list) == "" {
-		problem = tr(r, "Scrivere la lista o caricare il file.")
+		problem = tr(r, "case.type-the-list-or")
 	}
 	if problem != "" {
 		s.renderCase(w, r, http.StatusUnprocessableEntity, casePageData{List: list, ListErrors: []string{problem}})
@@ -218,7 +207,7 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request) {
 	j, err := s.cfg.Jobs.StartWebSession(r.Context(), WebSession{Case: r.PathValue("id"), List: list, Operator: s.operator(r)})
 	switch {
 	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "caso sconosciuto", http.StatusNotFound)
+		httpError(w, r, "case.unknown-case", http.StatusNotFound)
 	case errors.Is(err, ErrInvalid):
 		s.renderCase(w, r, http.StatusUnprocessableEntity, casePageData{List: list, ListErrors: errorLines(err)})
 	case errors.Is(err, ErrBusy):
@@ -238,17 +227,17 @@ func readList(w http.ResponseWriter, r *http.Request) (list, problem string) {
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {
 		if err := r.ParseForm(); err != nil {
-			return "", tr(r, "Modulo non valido o troppo grande.")
+			return "", tr(r, "case.invalid-or-too-large")
 		}
 		typed := strings.ToValidUTF8(r.PostFormValue("list"), "\uFFFD")
 		if len(typed) > maxListBytes {
-			return "", tr(r, "La lista supera 64 KiB.")
+			return "", tr(r, "case.the-list-is-larger")
 		}
 		return typed, ""
 	}
 	mr, err := r.MultipartReader()
 	if err != nil {
-		return "", tr(r, "Modulo non valido o troppo grande.")
+		return "", tr(r, "case.invalid-or-too-large")
 	}
 	var typed, file string
 	for {
@@ -257,24 +246,24 @@ func readList(w http.ResponseWriter, r *http.Request) (list, problem string) {
 			break
 		}
 		if err != nil {
-			return pick(file, typed), tr(r, "Modulo non valido o troppo grande.")
+			return pick(file, typed), tr(r, "case.invalid-or-too-large")
 		}
 		data, err := io.ReadAll(io.LimitReader(p, maxListBytes+1))
 		if err != nil {
-			return pick(file, typed), tr(r, "Modulo non valido o troppo grande.")
+			return pick(file, typed), tr(r, "case.invalid-or-too-large")
 		}
 		if len(data) > maxListBytes {
 			if p.FormName() == "file" {
-				return typed, tr(r, "Il file supera 64 KiB: non è una lista.")
+				return typed, tr(r, "case.the-file-is-larger")
 			}
-			return "", tr(r, "La lista supera 64 KiB.")
+			return "", tr(r, "case.the-list-is-larger")
 		}
 		switch p.FormName() {
 		case "list":
 			typed = string(bytes.ToValidUTF8(data, []byte("\uFFFD")))
 		case "file":
 			if bytes.IndexByte(data, 0) >= 0 {
-				return typed, tr(r, "Il file non è una lista di testo (CSV).")
+				return typed, tr(r, "case.the-file-is-not")
 			}
 			file = decodeUpload(data)
 		}
@@ -318,102 +307,264 @@ var cp1252 = [32]rune{
 	'\uFFFD', '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', '\uFFFD', 'ž', 'Ÿ',
 }
 
-// caseEnglish holds these screens' strings.
-var caseEnglish = map[string]string{
-	"Aggiornata":                           "Updated",
-	"Annulla":                              "Cancel",
-	"Annulla la sessione":                  "Cancel the session",
-	"Aperto il":                            "Opened on",
-	"Apri il caso":                         "Open the case",
-	"Attivo:":                              "Active:",
-	"Avanzamento":                          "Progress",
-	"Avvia sessione remota":                "Start remote session",
-	"Blocco legale":                        "Legal hold",
-	"Cancellato":                           "Erased",
-	"Cancellato il":                        "Erased on",
-	"Carica file CSV (chiavetta USB)":      "Upload CSV file (USB stick)",
-	"Casi":                                 "Cases",
-	"Caso":                                 "Case",
-	"Certificati":                          "Certified",
-	"Chat":                                 "Chat",
-	"Cliente":                              "Client",
-	"Codice QR da inquadrare con WhatsApp": "QR code to scan with WhatsApp",
-	"Conferma l'annullamento":              "Confirm cancellation",
-	"Consegna":                             "Delivery",
-	"Conservato fino al":                   "Kept until",
-	"Finché il blocco è attivo, le prove non vengono cancellate alla scadenza.": "While the hold is active, the evidence is not erased when it expires.",
-	"Fine":                        "Done",
-	"Fino a":                      "Up to",
-	"Il caso non è stato aperto:": "The case was not opened:",
-	"Il cliente apre WhatsApp, Dispositivi collegati, Collega un dispositivo, e inquadra il codice.": "The client opens WhatsApp, Linked devices, Link a device, and scans the code.",
-	"Il file non è una lista di testo (CSV).":                                                        "The file is not a text list (CSV).",
-	"Il file supera 64 KiB: non è una lista.":                                                        "The file is larger than 64 KiB: it is not a list.",
-	"Impossibile riprendere ora: un'altra sessione usa ciò che serve. Riprovare quando è finita.":    "Cannot resume now: another session is using what it needs. Try again when it has finished.",
-	"Imposta il blocco":   "Set the hold",
-	"In attesa…":          "Waiting…",
-	"Indicare il motivo.": "State the reason.",
-	"Iniziata":            "Started",
-	"L'avanzamento dal vivo non è disponibile: l'apparecchio è stato riavviato dopo l'avvio della sessione.": "Live progress is not available: the appliance restarted after the session began.",
-	"La lista non è stata importata:": "The list was not imported:",
-	"La lista supera 64 KiB.":         "The list is larger than 64 KiB.",
-	"La sessione si è interrotta perché l'apparecchio si è fermato. Riprendendola si acquisiscono le chat non ancora consegnate.": "The session was interrupted because the appliance stopped. Resuming it acquires the chats not yet delivered.",
-	"Link per il cliente":                            "Link for the client",
-	"Link per il cliente (mostrato una sola volta):": "Link for the client (shown only once):",
-	"Lista di acquisizione":                          "Acquisition list",
-	"Modulo non valido o troppo grande.":             "Invalid or too large form.",
-	"Mostra i risultati":                             "Show the results",
-	"Motivo":                                         "Reason",
-	"Nessun blocco: alla scadenza le prove vengono cancellate.": "No hold: the evidence is erased when it expires.",
-	"Nessun caso.":                             "No cases.",
-	"Nessuna sessione per questo caso.":        "No sessions for this case.",
-	"Nessuna sessione.":                        "No sessions.",
-	"Nome del cliente":                         "Client's name",
-	"Numero WhatsApp del cliente":              "Client's WhatsApp number",
-	"Nuovo caso":                               "New case",
-	"Piano":                                    "Plan",
-	"Piano: messaggi certificati per chat":     "Plan: messages certified per chat",
-	"Quanto già acquisito resta nel registro.": "What was already acquired stays in the journal.",
-	"Revoca il blocco":                         "Release the hold",
-	"Riga":                                     "Line",
-	"Riprendi":                                 "Resume",
-	"Risultati per chat":                       "Results per chat",
-	"Scegliere il piano: 5, 10, 20 o 50 messaggi per chat.": "Choose the plan: 5, 10, 20 or 50 messages per chat.",
-	"Scegliere la durata del servizio: 1, 3, 6 o 12 mesi.":  "Choose the service duration: 1, 3, 6 or 12 months.",
-	"Scopo":                                 "Purpose",
-	"Scopo della certificazione":            "Purpose of the certification",
-	"Scrivere la lista o caricare il file.": "Type the list or upload the file.",
-	"Servizio":                              "Service",
-	"Servizio: durata della conservazione":  "Service: how long the evidence is kept",
-	"Sessione":                              "Session",
-	"Sessioni":                              "Sessions",
-	"Stato":                                 "Status",
-	"Tastiera":                              "Keyboard",
-	"Telefono":                              "Phone",
-	"Tipo":                                  "Type",
-	"Tutte le sessioni":                     "All sessions",
-	"Ultimo passo":                          "Last step",
-	"Un'altra sessione è in corso: attendere che finisca, poi riprovare.":                                                   "Another session is running: wait for it to finish, then try again.",
-	"Una riga per chat: numero;nominativo;dal;al (con intestazione), oppure numero: …; nominativo: …; messaggi: dal … al …": "One line per chat: numero;nominativo;dal;al (with the header), or numero: …; nominativo: …; messaggi: dal … al …",
-	"a capo":                            "new line",
-	"annullata":                         "cancelled",
-	"caso sconosciuto":                  "unknown case",
-	"chat":                              "chats",
-	"completata":                        "done",
-	"di conservazione legale":           "of legal retention",
-	"estrazione dal telefono":           "extraction from the phone",
-	"fallita":                           "failed",
-	"in corso":                          "running",
-	"interrotta":                        "interrupted",
-	"inviati nel periodo indicato.":     "sent in the period given.",
-	"mese":                              "month",
-	"mesi":                              "months",
-	"messaggi":                          "messages",
-	"messaggi per chat":                 "messages per chat",
-	"modulo non valido o troppo grande": "invalid or too large form",
-	"per lista; per ogni chat si certificano gli ultimi": "per list; for each chat the appliance certifies the last",
-	"sessione remota (WhatsApp Web)":                     "remote session (WhatsApp Web)",
-	"sessione sconosciuta":                               "unknown session",
-	"sessione terminata":                                 "session ended",
-	"spazio":                                             "space",
-	"sì":                                                 "yes",
+// caseTexts holds these screens' strings.
+var caseTexts = map[string]i18n.Text{
+	"case.updated": {
+		IT: "Aggiornata",
+		EN: "Updated"},
+	"case.cancel": {
+		IT: "Annulla",
+		EN: "Cancel"},
+	"case.cancel-the-session": {
+		IT: "Annulla la sessione",
+		EN: "Cancel the session"},
+	"case.opened-on": {
+		IT: "Aperto il",
+		EN: "Opened on"},
+	"case.open-the-case": {
+		IT: "Apri il caso",
+		EN: "Open the case"},
+	"case.active": {
+		IT: "Attivo:",
+		EN: "Active:"},
+	"case.start-remote-session": {
+		IT: "Avvia sessione remota",
+		EN: "Start remote session"},
+	"case.legal-hold": {
+		IT: "Blocco legale",
+		EN: "Legal hold"},
+	"case.erased": {
+		IT: "Cancellato",
+		EN: "Erased"},
+	"case.erased-on": {
+		IT: "Cancellato il",
+		EN: "Erased on"},
+	"case.upload-csv-file-usb": {
+		IT: "Carica file CSV (chiavetta USB)",
+		EN: "Upload CSV file (USB stick)"},
+	"case.case": {
+		IT: "Caso",
+		EN: "Case"},
+	"case.certified": {
+		IT: "Certificati",
+		EN: "Certified"},
+	"case.chat": {
+		IT: "Chat",
+		EN: "Chat"},
+	"case.client": {
+		IT: "Cliente",
+		EN: "Client"},
+	"case.confirm-cancellation": {
+		IT: "Conferma l'annullamento",
+		EN: "Confirm cancellation"},
+	"case.kept-until": {
+		IT: "Conservato fino al",
+		EN: "Kept until"},
+	"case.while-the-hold-is": {
+		IT: "Finché il blocco è attivo, le prove non vengono cancellate alla scadenza.",
+		EN: "While the hold is active, the evidence is not erased when it expires."},
+	"case.done": {
+		IT: "Fine",
+		EN: "Done"},
+	"case.up-to": {
+		IT: "Fino a",
+		EN: "Up to"},
+	"case.the-case-was-not": {
+		IT: "Il caso non è stato aperto:",
+		EN: "The case was not opened:"},
+	"case.the-client-opens-whatsapp": {
+		IT: "Il cliente apre WhatsApp, Dispositivi collegati, Collega un dispositivo, e inquadra il codice.",
+		EN: "The client opens WhatsApp, Linked devices, Link a device, and scans the code."},
+	"case.the-file-is-not": {
+		IT: "Il file non è una lista di testo (CSV).",
+		EN: "The file is not a text list (CSV)."},
+	"case.the-file-is-larger": {
+		IT: "Il file supera 64 KiB: non è una lista.",
+		EN: "The file is larger than 64 KiB: it is not a list."},
+	"case.cannot-resume-now-another": {
+		IT: "Impossibile riprendere ora: un'altra sessione usa ciò che serve. Riprovare quando è finita.",
+		EN: "Cannot resume now: another session is using what it needs. Try again when it has finished."},
+	"case.set-the-hold": {
+		IT: "Imposta il blocco",
+		EN: "Set the hold"},
+	"case.state-the-reason": {
+		IT: "Indicare il motivo.",
+		EN: "State the reason."},
+	"case.started": {
+		IT: "Iniziata",
+		EN: "Started"},
+	"case.live-progress-is-not": {
+		IT: "L'avanzamento dal vivo non è disponibile: l'apparecchio è stato riavviato dopo l'avvio della sessione.",
+		EN: "Live progress is not available: the appliance restarted after the session began."},
+	"case.the-list-was-not": {
+		IT: "La lista non è stata importata:",
+		EN: "The list was not imported:"},
+	"case.the-list-is-larger": {
+		IT: "La lista supera 64 KiB.",
+		EN: "The list is larger than 64 KiB."},
+	"case.the-session-was-interrupted": {
+		IT: "La sessione si è interrotta perché l'apparecchio si è fermato. Riprendendola si acquisiscono le chat non ancora consegnate.",
+		EN: "The session was interrupted because the appliance stopped. Resuming it acquires the chats not yet delivered."},
+	"case.acquisition-list": {
+		IT: "Lista di acquisizione",
+		EN: "Acquisition list"},
+	"case.invalid-or-too-large": {
+		IT: "Modulo non valido o troppo grande.",
+		EN: "Invalid or too large form."},
+	"case.show-the-results": {
+		IT: "Mostra i risultati",
+		EN: "Show the results"},
+	"case.reason": {
+		IT: "Motivo",
+		EN: "Reason"},
+	"case.no-hold-the-evidence": {
+		IT: "Nessun blocco: alla scadenza le prove vengono cancellate.",
+		EN: "No hold: the evidence is erased when it expires."},
+	"case.no-cases": {
+		IT: "Nessun caso.",
+		EN: "No cases."},
+	"case.no-sessions-for-this": {
+		IT: "Nessuna sessione per questo caso.",
+		EN: "No sessions for this case."},
+	"case.no-sessions": {
+		IT: "Nessuna sessione.",
+		EN: "No sessions."},
+	"case.clients-name": {
+		IT: "Nome del cliente",
+		EN: "Client's name"},
+	"case.clients-whatsapp-number": {
+		IT: "Numero WhatsApp del cliente",
+		EN: "Client's WhatsApp number"},
+	"case.new-case": {
+		IT: "Nuovo caso",
+		EN: "New case"},
+	"case.plan": {
+		IT: "Piano",
+		EN: "Plan"},
+	"case.plan-messages-certified-per": {
+		IT: "Piano: messaggi certificati per chat",
+		EN: "Plan: messages certified per chat"},
+	"case.what-was-already-acquired": {
+		IT: "Quanto già acquisito resta nel registro.",
+		EN: "What was already acquired stays in the journal."},
+	"case.release-the-hold": {
+		IT: "Revoca il blocco",
+		EN: "Release the hold"},
+	"case.line": {
+		IT: "Riga",
+		EN: "Line"},
+	"case.resume": {
+		IT: "Riprendi",
+		EN: "Resume"},
+	"case.results-per-chat": {
+		IT: "Risultati per chat",
+		EN: "Results per chat"},
+	"case.choose-the-plan-5": {
+		IT: "Scegliere il piano: 5, 10, 20 o 50 messaggi per chat.",
+		EN: "Choose the plan: 5, 10, 20 or 50 messages per chat."},
+	"case.choose-the-service-duration": {
+		IT: "Scegliere la durata del servizio: 1, 3, 6 o 12 mesi.",
+		EN: "Choose the service duration: 1, 3, 6 or 12 months."},
+	"case.purpose": {
+		IT: "Scopo",
+		EN: "Purpose"},
+	"case.purpose-of-the-certification": {
+		IT: "Scopo della certificazione",
+		EN: "Purpose of the certification"},
+	"case.type-the-list-or": {
+		IT: "Scrivere la lista o caricare il file.",
+		EN: "Type the list or upload the file."},
+	"case.service": {
+		IT: "Servizio",
+		EN: "Service"},
+	"case.service-how-long-the": {
+		IT: "Servizio: durata della conservazione",
+		EN: "Service: how long the evidence is kept"},
+	"case.session": {
+		IT: "Sessione",
+		EN: "Session"},
+	"case.sessions": {
+		IT: "Sessioni",
+		EN: "Sessions"},
+	"case.keyboard": {
+		IT: "Tastiera",
+		EN: "Keyboard"},
+	"case.type": {
+		IT: "Tipo",
+		EN: "Type"},
+	"case.all-sessions": {
+		IT: "Tutte le sessioni",
+		EN: "All sessions"},
+	"case.last-step": {
+		IT: "Ultimo passo",
+		EN: "Last step"},
+	"case.another-session-is-running": {
+		IT: "Un'altra sessione è in corso: attendere che finisca, poi riprovare.",
+		EN: "Another session is running: wait for it to finish, then try again."},
+	"case.one-line-per-chat": {
+		IT: "Una riga per chat: numero;nominativo;dal;al (con intestazione), oppure numero: …; nominativo: …; messaggi: dal … al …",
+		EN: "One line per chat: numero;nominativo;dal;al (with the header), or numero: …; nominativo: …; messaggi: dal … al …"},
+	"case.new-line": {
+		IT: "a capo",
+		EN: "new line"},
+	"case.cancelled": {
+		IT: "annullata",
+		EN: "cancelled"},
+	"case.unknown-case": {
+		IT: "caso sconosciuto",
+		EN: "unknown case"},
+	"case.chats": {
+		IT: "chat",
+		EN: "chats"},
+	"case.done-2": {
+		IT: "completata",
+		EN: "done"},
+	"case.of-legal-retention": {
+		IT: "di conservazione legale",
+		EN: "of legal retention"},
+	"case.extraction-from-the-phone": {
+		IT: "estrazione dal telefono",
+		EN: "extraction from the phone"},
+	"case.failed": {
+		IT: "fallita",
+		EN: "failed"},
+	"case.running": {
+		IT: "in corso",
+		EN: "running"},
+	"case.interrupted": {
+		IT: "interrotta",
+		EN: "interrupted"},
+	"case.sent-in-the-period": {
+		IT: "inviati nel periodo indicato.",
+		EN: "sent in the period given."},
+	"case.month": {
+		IT: "mese",
+		EN: "month"},
+	"case.months": {
+		IT: "mesi",
+		EN: "months"},
+	"case.messages": {
+		IT: "messaggi",
+		EN: "messages"},
+	"case.messages-per-chat": {
+		IT: "messaggi per chat",
+		EN: "messages per chat"},
+	"case.invalid-or-too-large-form": {
+		IT: "modulo non valido o troppo grande",
+		EN: "invalid or too large form"},
+	"case.per-list-for-each": {
+		IT: "per lista; per ogni chat si certificano gli ultimi",
+		EN: "per list; for each chat the appliance certifies the last"},
+	"case.remote-session-whatsapp-web": {
+		IT: "sessione remota (WhatsApp Web)",
+		EN: "remote session (WhatsApp Web)"},
+	"case.unknown-session": {
+		IT: "sessione sconosciuta",
+		EN: "unknown session"},
+	"case.space": {
+		IT: "spazio",
+		EN: "space"},
+	"case.yes": {
+		IT: "sì",
+		EN: "yes"},
 }

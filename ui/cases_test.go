@@ -55,14 +55,7 @@ func send(t *testing.T, c *http.Client, req *http.Request) (*http.Response, stri
 }
 
 // tech returns a client logged in as a technician.
-func (f *fixture) tech(t *testing.T) *http.Client {
-	t.Helper()
-	c := f.client(t)
-	if got := f.login(t, c, techPIN); got != http.StatusSeeOther {
-		t.Fatalf("technician login: %d", got)
-	}
-	return c
-}
+func (f *fixture) tech(t *testing.T) *http.Client { t.Helper(); return f.signedIn(t, techPIN) }
 
 func validCase() url.Values {
 	return url.Values{"client": {"Emanuel Celano"}, "phone": {"3771151946"}, "purpose": {"causa di lavoro"},
@@ -169,6 +162,17 @@ func TestCreateCaseRefusesHugeForm(t *testing.T) {
 	}
 }
 
+// postListOnNewCase makes a case as a technician in a new fixture and posts an acquisition list to start its
+// session, typed or as the file lista.csv.
+func postListOnNewCase(t *testing.T, typed string, file []byte) (*fixture, *http.Client, string, *http.Response, string) {
+	t.Helper()
+	f := newFixture(t)
+	c := f.tech(t)
+	id := f.newCase(t, c)
+	resp, body := f.postList(t, c, "/cases/"+id+"/session", typed, "lista.csv", file)
+	return f, c, id, resp, body
+}
+
 func TestImportListStartsSession(t *testing.T) {
 	cp1252 := []byte("numero;nominativo;dal;al\r\n3331234567;Niccol\xf2 Rossi;10/01/2026;11/01/2026\r\n")
 	tests := []struct {
@@ -185,10 +189,7 @@ func TestImportListStartsSession(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			c := f.tech(t)
-			id := f.newCase(t, c)
-			resp, body := f.postList(t, c, "/cases/"+id+"/session", tt.typed, "lista.csv", tt.file)
+			f, c, id, resp, body := postListOnNewCase(t, tt.typed, tt.file)
 			if resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("start: %s\n%s", resp.Status, body)
 			}
@@ -230,10 +231,7 @@ func TestImportListRefusesBadLists(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newFixture(t)
-			c := f.tech(t)
-			id := f.newCase(t, c)
-			resp, body := f.postList(t, c, "/cases/"+id+"/session", tt.typed, "lista.csv", tt.file)
+			f, _, _, resp, body := postListOnNewCase(t, tt.typed, tt.file)
 			if resp.StatusCode != tt.code {
 				t.Fatalf("status %s, want %d\n%s", resp.Status, tt.code, body)
 			}
@@ -365,8 +363,8 @@ func TestCaseStringsTranslated(t *testing.T) {
 		data, err := assets.ReadFile("assets/pages/" + name + ".tmpl")
 		must(t, err)
 		for _, m := range re.FindAllStringSubmatch(string(data), -1) {
-			if _, ok := english[m[1]]; !ok {
-				t.Errorf("%s.tmpl: %q has no English", name, m[1])
+			if !texts.Has(m[1]) {
+				t.Errorf("%s.tmpl: %q has no text", name, m[1])
 			}
 		}
 	}

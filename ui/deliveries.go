@@ -96,12 +96,12 @@ func (s *Server) deliveries(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	byName := map[string][]shareRow{}
 	for _, sh := range shares {
-		row := shareRow{Share: sh, Short: sh.Hash[:12], Active: sh.Active(now), Status: tr(r, "attivo")}
+		row := shareRow{Share: sh, Short: sh.Hash[:12], Active: sh.Active(now), Status: tr(r, "core.active")}
 		switch {
 		case !sh.Revoked.IsZero():
-			row.Status = tr(r, "revocato")
+			row.Status = tr(r, "core.revoked")
 		case !now.Before(sh.Expires):
-			row.Status = tr(r, "scaduto")
+			row.Status = tr(r, "core.expired")
 		}
 		byName[sh.Delivery] = append(byName[sh.Delivery], row)
 	}
@@ -126,7 +126,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("name")
 	root, err := s.cfg.Deliveries.Open(r.Context(), name)
 	if err != nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	root.Close()
@@ -134,7 +134,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	if days := r.PostFormValue("days"); days != "" {
 		var n int
 		if _, err := fmt.Sscan(days, &n); err != nil || !slices.Contains(shareDays, n) {
-			httpError(w, r, "durata non valida", http.StatusBadRequest)
+			httpError(w, r, "core.invalid-lifetime", http.StatusBadRequest)
 			return
 		}
 		ttl = time.Duration(n) * 24 * time.Hour
@@ -147,7 +147,7 @@ func (s *Server) createShare(w http.ResponseWriter, r *http.Request) {
 	now := s.now().UTC()
 	sh := Share{Hash: hash, Delivery: name, Created: now, Expires: now.Add(ttl)}
 	if err := s.cfg.Shares.Put(r.Context(), sh); errors.Is(err, ErrInvalid) {
-		httpError(w, r, tr(r, "Condivisione non consentita: il caso è limitato su richiesta di un interessato."), http.StatusConflict)
+		httpError(w, r, "privacy.sharing-refused-the-case", http.StatusConflict)
 		return
 	} else if err != nil {
 		s.fail(w, r, err)
@@ -176,7 +176,7 @@ func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.cfg.Shares.Revoke(r.Context(), hash, s.now()); errors.Is(err, ErrShareNotFound) {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	} else if err != nil {
 		s.fail(w, r, err)
@@ -190,7 +190,7 @@ func (s *Server) revokeShare(w http.ResponseWriter, r *http.Request) {
 func (s *Server) openShareDelivery(w http.ResponseWriter, r *http.Request, sh Share) (*os.Root, bool) {
 	root, err := s.cfg.Deliveries.Open(r.Context(), sh.Delivery)
 	if err != nil {
-		httpError(w, r, "consegna non più disponibile", http.StatusGone)
+		httpError(w, r, "core.delivery-no-longer-available", http.StatusGone)
 		return nil, false
 	}
 	return root, true
@@ -201,16 +201,16 @@ func (s *Server) shareFor(w http.ResponseWriter, r *http.Request) (Share, bool) 
 	sh, err := s.cfg.Shares.Get(r.Context(), tokenHash(r.PathValue("token")))
 	switch {
 	case errors.Is(err, ErrShareNotFound):
-		httpError(w, r, "link sconosciuto", http.StatusNotFound)
+		httpError(w, r, "core.unknown-link", http.StatusNotFound)
 		return Share{}, false
 	case err != nil:
 		s.fail(w, r, err)
 		return Share{}, false
 	case !sh.Revoked.IsZero():
-		httpError(w, r, "link revocato", http.StatusGone)
+		httpError(w, r, "core.link-revoked", http.StatusGone)
 		return Share{}, false
 	case !s.now().Before(sh.Expires):
-		httpError(w, r, "link scaduto", http.StatusGone)
+		httpError(w, r, "core.link-expired", http.StatusGone)
 		return Share{}, false
 	}
 	return sh, true
@@ -298,7 +298,7 @@ func (s *Server) shareFile(w http.ResponseWriter, r *http.Request) {
 	p, err := cleanSharePath(r.PathValue("path"))
 	if err != nil {
 		s.log.WarnContext(r.Context(), "share link: path refused", slog.String("hash", sh.Hash), slog.Any("error", err))
-		httpError(w, r, "percorso non consentito", http.StatusBadRequest)
+		httpError(w, r, "core.path-not-allowed", http.StatusBadRequest)
 		return
 	}
 	root, ok := s.openShareDelivery(w, r, sh)
@@ -309,7 +309,7 @@ func (s *Server) shareFile(w http.ResponseWriter, r *http.Request) {
 	f, info, err := openShared(root, p)
 	if err != nil {
 		s.log.WarnContext(r.Context(), "share link: file refused", slog.String("hash", sh.Hash), slog.Any("error", err))
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	defer f.Close()

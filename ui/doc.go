@@ -9,10 +9,11 @@
 // CredentialStore, State, Deliveries, ShareStore, AccessLog. Jobs run in the appliance, not in a request: a reload
 // or another screen never stops one, and a job's progress reaches every screen through its Feed.
 //
-// The screens are written in Italian and translated into English by a catalog keyed by the Italian text
-// (i18n.go); a test fails for any string without English. The panel's choice is kept in a cookie; the pages of
-// clients and recipients follow their browser's Accept-Language. Progress lines from the appliance are
-// translated by ProgressText.
+// The screens speak Italian and English through internal/i18n: every text is a key of one catalog (i18n.go)
+// holding it in both languages; a test fails for a key without text, a text without a language, and a rendered
+// page with a line of the other language. The panel's choice is kept in a cookie; the pages of
+// clients and recipients follow their browser's Accept-Language. Progress lines from the appliance arrive in
+// Italian and are looked up in the catalog by ProgressText.
 //
 // # Security
 //

@@ -11,8 +11,7 @@ import (
 
 func TestSSEDeliversEventsInOrder(t *testing.T) {
 	f := newFixture(t)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	feed := f.srv.Feed("s1")
 	feed.Progress("avvio", 0, 100)
 	const n = 200

@@ -160,6 +160,16 @@ func (f *fixture) login(t *testing.T, c *http.Client, pin string) int {
 	return resp.StatusCode
 }
 
+// signedIn returns a new client logged in with pin.
+func (f *fixture) signedIn(t *testing.T, pin string) *http.Client {
+	t.Helper()
+	c := f.client(t)
+	if got := f.login(t, c, pin); got != http.StatusSeeOther {
+		t.Fatalf("login: %d", got)
+	}
+	return c
+}
+
 func (f *fixture) do(t *testing.T, c *http.Client, method, path string, hdr map[string]string) (*http.Response, string) {
 	t.Helper()
 	return doURL(t, c, method, f.ts.URL+path, hdr)

@@ -52,7 +52,7 @@ func (s *Server) checkHost(next http.Handler) http.Handler {
 		if !allowedHost(r.Host, localAddr(r), names) {
 			s.log.WarnContext(r.Context(), "request for another host refused", slog.String("host", r.Host),
 				slog.String("path", r.URL.Path), slog.String("remote", r.RemoteAddr))
-			httpError(w, r, "indirizzo non riconosciuto", http.StatusMisdirectedRequest)
+			httpError(w, r, "core.address-not-recognised", http.StatusMisdirectedRequest)
 			return
 		}
 		next.ServeHTTP(w, r)

@@ -33,8 +33,7 @@ func TestForeignHostGetsNoSession(t *testing.T) {
 		}
 	}
 	// A session made on the right name does not work through a foreign one either.
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, f.ts.URL+"/home", nil)
 	must(t, err)
 	req.Host = "evil.example:" + port

@@ -1,46 +1,71 @@
 package ui
 
 import (
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
-// The screens are written in Italian; English is a translation keyed by the Italian text. A string without an
-// English entry shows in Italian, and a test fails for every such string the templates use.
+// The screens speak through internal/i18n, the product's one translation mechanism: every text a screen shows is
+// a key of [texts], an i18n.Text in Italian and English. Each screen keeps its texts beside its code (coreTexts
+// here, caseTexts in cases.go, …); texts joins them into one catalog. Templates print a key with {{t "key"}}, Go
+// code with tr(r, "key"); a test fails for a key the catalog lacks, a text missing a language or a translation whose
+// fmt verbs differ, and for a rendered page with a line of the other language (i18n.Foreign).
 
 // Lang is a language the screens speak.
-type Lang string
+type Lang = i18n.Lang
 
+// The languages: Italian first.
 const (
-	Italian Lang = "it"
-	English Lang = "en"
+	Italian Lang = i18n.IT
+	English Lang = i18n.EN
 )
 
-var langs = []Lang{Italian, English}
+var langs = i18n.Langs
 
 const langCookie = "attesta_lang"
 
-// english maps each Italian string to its English text. Each screen keeps its strings beside its code; this is
-// where they are joined.
-var english = joinCatalogs(coreEnglish, caseEnglish, phoneEnglish, journalEnglish, adminEnglish, operatorEnglish, privacyEnglish)
+// texts is every text the screens show, by key.
+var texts = i18n.NewCatalog("ui", joinTexts(coreTexts, caseTexts, phoneTexts, journalTexts, adminTexts, operatorTexts,
+	privacyTexts, progressTexts))
 
-func joinCatalogs(cats ...map[string]string) map[string]string {
-	out := map[string]string{}
+func joinTexts(cats ...map[string]i18n.Text) map[string]i18n.Text {
+	out := map[string]i18n.Text{}
 	for _, c := range cats {
-		for k, v := range c {
-			out[k] = v
-		}
+		maps.Copy(out, c)
 	}
 	return out
 }
 
-// translate returns s in lang.
-func translate(lang Lang, s string) string {
-	if lang == English {
-		if e, ok := english[s]; ok {
-			return e
+// translate returns the text of key in lang, as a fmt format; a key the catalog lacks shows as "⟦key⟧".
+func translate(lang Lang, key string) string { return texts.T(lang, key) }
+
+// italianKeys finds the key of a text that arrives in Italian from the appliance (progress lines): the progress
+// vocabulary first, then every other text. Built once from the catalog.
+var italianKeys = sync.OnceValue(func() map[string]string {
+	out := map[string]string{}
+	keys := texts.Keys()
+	for _, progress := range []bool{true, false} {
+		for _, k := range keys {
+			if strings.HasPrefix(k, "progress.") != progress {
+				continue
+			}
+			if it := texts.T(Italian, k); out[it] == "" {
+				out[it] = k
+			}
 		}
+	}
+	return out
+})
+
+// fromItalian returns the Italian text s in lang, or s as it came when the catalog does not hold it.
+func fromItalian(lang Lang, s string) string {
+	if k, ok := italianKeys()[s]; ok {
+		return translate(lang, k)
 	}
 	return s
 }
@@ -67,12 +92,12 @@ func langOf(r *http.Request) Lang {
 	return Italian
 }
 
-// tr translates s into the request's language.
-func tr(r *http.Request, s string) string { return translate(langOf(r), s) }
+// tr returns the text of key in the request's language.
+func tr(r *http.Request, key string) string { return translate(langOf(r), key) }
 
-// httpError answers with a plain-text message in the request's language.
-func httpError(w http.ResponseWriter, r *http.Request, msg string, code int) {
-	http.Error(w, tr(r, msg), code)
+// httpError answers with the plain-text message of key in the request's language.
+func httpError(w http.ResponseWriter, r *http.Request, key string, code int) {
+	http.Error(w, tr(r, key), code)
 }
 
 // setLang switches the screens' language and goes back to the page it was chosen on.
@@ -80,7 +105,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 1024)
 	l := Lang(r.PostFormValue("lang"))
 	if l != Italian && l != English {
-		httpError(w, r, "lingua non disponibile", http.StatusBadRequest)
+		httpError(w, r, "core.language-not-available", http.StatusBadRequest)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(l), Path: "/", HttpOnly: true,
@@ -108,99 +133,246 @@ func localPath(p string) string {
 	return p
 }
 
-// coreEnglish holds the strings of the lock, home, deliveries, share, progress and remote screens.
-var coreEnglish = map[string]string{
-	"Da verificare": "Not checked yet",
+// coreTexts holds the strings of the lock, home, deliveries, share, progress and remote screens.
+var coreTexts = map[string]i18n.Text{
+	"core.not-checked-yet": {
+		IT: "Da verificare",
+		EN: "Not checked yet"},
 	// Layout and navigation.
-	"Stato":           "Status",
-	"Casi":            "Cases",
-	"Telefono":        "Phone",
-	"Consegne":        "Deliveries",
-	"Registro":        "Journal",
-	"Attestazioni":    "Attestations",
-	"Amministrazione": "Administration",
-	"Blocca":          "Lock",
-	"Lingua":          "Language",
-
+	"core.status": {
+		IT: "Stato",
+		EN: "Status"},
+	"core.cases": {
+		IT: "Casi",
+		EN: "Cases"},
+	"core.phone": {
+		IT: "Telefono",
+		EN: "Phone"},
+	"core.deliveries": {
+		IT: "Consegne",
+		EN: "Deliveries"},
+	"core.journal": {
+		IT: "Registro",
+		EN: "Journal"},
+	"core.attestations": {
+		IT: "Attestazioni",
+		EN: "Attestations"},
+	"core.administration": {
+		IT: "Amministrazione",
+		EN: "Administration"},
+	"core.lock": {
+		IT: "Blocca",
+		EN: "Lock"},
+	"core.language": {
+		IT: "Lingua",
+		EN: "Language"},
 	// Lock screen.
-	"Accesso":         "Sign in",
-	"Inserire il PIN": "Enter the PIN",
-	"PIN errato.":     "Wrong PIN.",
-	"Troppi tentativi errati: riprovare dopo le %s.": "Too many wrong attempts: try again after %s.",
-	"PIN":      "PIN",
-	"Cancella": "Delete",
-	"Entra":    "Enter",
-
+	"core.sign-in": {
+		IT: "Accesso",
+		EN: "Sign in"},
+	"core.enter-the-pin": {
+		IT: "Inserire il PIN",
+		EN: "Enter the PIN"},
+	"core.wrong-pin": {
+		IT: "PIN errato.",
+		EN: "Wrong PIN."},
+	"core.too-many-wrong-attempts": {
+		IT: "Troppi tentativi errati: riprovare dopo le %s.",
+		EN: "Too many wrong attempts: try again after %s."},
+	"core.pin": {
+		IT: "PIN",
+		EN: "PIN"},
+	"core.delete": {
+		IT: "Cancella",
+		EN: "Delete"},
+	"core.enter": {
+		IT: "Entra",
+		EN: "Enter"},
 	// Home.
-	"Attestazione":            "Attestation",
-	"Valida":                  "Valid",
-	"Non valida":              "Not valid",
-	"ultima:":                 "last:",
-	"Integrità":               "Integrity",
-	"Manomissione":            "Tampered",
-	"Integro":                 "Intact",
-	"Certificazione bloccata": "Certification locked",
-	"Contenitore chiuso":      "Enclosure closed",
-	"Spazio libero":           "Free space",
-	"su %s":                   "of %s",
-	"Ora":                     "Time",
-	"Sessioni in corso":       "Sessions running",
-	"Sessione %s":             "Session %s",
-
+	"core.attestation": {
+		IT: "Attestazione",
+		EN: "Attestation"},
+	"core.valid": {
+		IT: "Valida",
+		EN: "Valid"},
+	"core.not-valid": {
+		IT: "Non valida",
+		EN: "Not valid"},
+	"core.last": {
+		IT: "ultima:",
+		EN: "last:"},
+	"core.integrity": {
+		IT: "Integrità",
+		EN: "Integrity"},
+	"core.tampered": {
+		IT: "Manomissione",
+		EN: "Tampered"},
+	"core.intact": {
+		IT: "Integro",
+		EN: "Intact"},
+	"core.certification-locked": {
+		IT: "Certificazione bloccata",
+		EN: "Certification locked"},
+	"core.enclosure-closed": {
+		IT: "Contenitore chiuso",
+		EN: "Enclosure closed"},
+	"core.free-space": {
+		IT: "Spazio libero",
+		EN: "Free space"},
+	"core.of-s": {
+		IT: "su %s",
+		EN: "of %s"},
+	"core.time": {
+		IT: "Ora",
+		EN: "Time"},
+	"core.sessions-running": {
+		IT: "Sessioni in corso",
+		EN: "Sessions running"},
+	"core.session-s": {
+		IT: "Sessione %s",
+		EN: "Session %s"},
 	// Deliveries and share links.
-	"Nessuna consegna.":    "No deliveries.",
-	"Creata il":            "Created on",
-	"Durata":               "Lifetime",
-	"1 giorno":             "1 day",
-	"7 giorni":             "7 days",
-	"30 giorni":            "30 days",
-	"90 giorni":            "90 days",
-	"Nuovo link":           "New link",
-	"Link":                 "Link",
-	"Creato":               "Created",
-	"Scade":                "Expires",
-	"Revoca":               "Revoke",
-	"attivo":               "active",
-	"revocato":             "revoked",
-	"scaduto":              "expired",
-	"Link di condivisione": "Share link",
-	"Link per %s":          "Link for %s",
-	"Copiare ora il link: non sarà più mostrato. Scade il %s.": "Copy the link now: it will not be shown again. " +
-		"It expires on %s.",
-	"Torna alle consegne": "Back to deliveries",
-	"Consegna":            "Delivery",
-	"Consegna %s":         "Delivery %s",
-	"Il file VERIFICA.txt spiega come verificare tutto senza rete.": "The file VERIFICA.txt explains how to " +
-		"verify everything without a network.",
-
+	"core.no-deliveries": {
+		IT: "Nessuna consegna.",
+		EN: "No deliveries."},
+	"core.created-on": {
+		IT: "Creata il",
+		EN: "Created on"},
+	"core.lifetime": {
+		IT: "Durata",
+		EN: "Lifetime"},
+	"core.1-day": {
+		IT: "1 giorno",
+		EN: "1 day"},
+	"core.7-days": {
+		IT: "7 giorni",
+		EN: "7 days"},
+	"core.30-days": {
+		IT: "30 giorni",
+		EN: "30 days"},
+	"core.90-days": {
+		IT: "90 giorni",
+		EN: "90 days"},
+	"core.new-link": {
+		IT: "Nuovo link",
+		EN: "New link"},
+	"core.link": {
+		IT: "Link",
+		EN: "Link"},
+	"core.created": {
+		IT: "Creato",
+		EN: "Created"},
+	"core.expires": {
+		IT: "Scade",
+		EN: "Expires"},
+	"core.revoke": {
+		IT: "Revoca",
+		EN: "Revoke"},
+	"core.active": {
+		IT: "attivo",
+		EN: "active"},
+	"core.revoked": {
+		IT: "revocato",
+		EN: "revoked"},
+	"core.expired": {
+		IT: "scaduto",
+		EN: "expired"},
+	"core.share-link": {
+		IT: "Link di condivisione",
+		EN: "Share link"},
+	"core.link-for-s": {
+		IT: "Link per %s",
+		EN: "Link for %s"},
+	"core.copy-the-link-now": {
+		IT: "Copiare ora il link: non sarà più mostrato. Scade il %s.",
+		EN: "Copy the link now: it will not be shown again. It expires on %s."},
+	"core.back-to-deliveries": {
+		IT: "Torna alle consegne",
+		EN: "Back to deliveries"},
+	"core.delivery": {
+		IT: "Consegna",
+		EN: "Delivery"},
+	"core.delivery-s": {
+		IT: "Consegna %s",
+		EN: "Delivery %s"},
+	"core.the-file-verifica-txt": {
+		IT: "Il file VERIFICA.txt spiega come verificare tutto senza rete.",
+		EN: "The file VERIFICA.txt explains how to verify everything without a network."},
 	// Progress and the remote page.
-	"Avanzamento":                          "Progress",
-	"Codice QR da inquadrare con WhatsApp": "QR code to scan with WhatsApp",
-	"In attesa…":                           "Waiting…",
-	"Link per il cliente (mostrato una sola volta):": "Link for the client (shown only once):",
-	"Link per il cliente":                            "Link for the client",
-	"Collegamento WhatsApp":                          "Linking WhatsApp",
-	"Questo link vale per un solo browser: toccare il pulsante sul dispositivo che mostrerà il codice QR da inquadrare.": "This " +
-		"link works in one browser only: tap the button on the device that will show the QR code to scan.",
-	"Mostra il codice QR": "Show the QR code",
-	"Aprire WhatsApp sul telefono, Dispositivi collegati, Collega un dispositivo, e inquadrare il codice.": "Open " +
-		"WhatsApp on the phone, Linked devices, Link a device, and scan the code.",
-
+	"core.progress": {
+		IT: "Avanzamento",
+		EN: "Progress"},
+	"core.qr-code-to-scan": {
+		IT: "Codice QR da inquadrare con WhatsApp",
+		EN: "QR code to scan with WhatsApp"},
+	"core.waiting": {
+		IT: "In attesa…",
+		EN: "Waiting…"},
+	"core.link-for-the-client": {
+		IT: "Link per il cliente (mostrato una sola volta):",
+		EN: "Link for the client (shown only once):"},
+	"core.link-for-the-client-2": {
+		IT: "Link per il cliente",
+		EN: "Link for the client"},
+	"core.linking-whatsapp": {
+		IT: "Collegamento WhatsApp",
+		EN: "Linking WhatsApp"},
+	"core.this-link-works-in": {
+		IT: "Questo link vale per un solo browser: toccare il pulsante sul dispositivo che mostrerà il codice QR da inquadrare.",
+		EN: "This link works in one browser only: tap the button on the device that will show the QR code to scan."},
+	"core.show-the-qr-code": {
+		IT: "Mostra il codice QR",
+		EN: "Show the QR code"},
+	"core.open-whatsapp-on-the": {
+		IT: "Aprire WhatsApp sul telefono, Dispositivi collegati, Collega un dispositivo, e inquadrare il codice.",
+		EN: "Open WhatsApp on the phone, Linked devices, Link a device, and scan the code."},
 	// Plain-text answers.
-	"richiesta da un'altra origine rifiutata": "request from another origin refused",
-	"accesso richiesto":                       "sign-in required",
-	"non consentito a questo ruolo":           "not allowed for this role",
-	"errore interno":                          "internal error",
-	"lingua non disponibile":                  "language not available",
-	"durata non valida":                       "invalid lifetime",
-	"link sconosciuto":                        "unknown link",
-	"link revocato":                           "link revoked",
-	"link scaduto":                            "link expired",
-	"consegna non più disponibile":            "delivery no longer available",
-	"percorso non consentito":                 "path not allowed",
-	"sessione terminata":                      "session ended",
-	"link già usato":                          "link already used",
-	"nessun codice QR":                        "no QR code",
-	"non trovato":                             "not found",
-	"indirizzo non riconosciuto":              "address not recognised",
+	"core.request-from-another-origin": {
+		IT: "richiesta da un'altra origine rifiutata",
+		EN: "request from another origin refused"},
+	"core.sign-in-required": {
+		IT: "accesso richiesto",
+		EN: "sign-in required"},
+	"core.not-allowed-for-this": {
+		IT: "non consentito a questo ruolo",
+		EN: "not allowed for this role"},
+	"core.internal-error": {
+		IT: "errore interno",
+		EN: "internal error"},
+	"core.language-not-available": {
+		IT: "lingua non disponibile",
+		EN: "language not available"},
+	"core.invalid-lifetime": {
+		IT: "durata non valida",
+		EN: "invalid lifetime"},
+	"core.unknown-link": {
+		IT: "link sconosciuto",
+		EN: "unknown link"},
+	"core.link-revoked": {
+		IT: "link revocato",
+		EN: "link revoked"},
+	"core.link-expired": {
+		IT: "link scaduto",
+		EN: "link expired"},
+	"core.delivery-no-longer-available": {
+		IT: "consegna non più disponibile",
+		EN: "delivery no longer available"},
+	"core.path-not-allowed": {
+		IT: "percorso non consentito",
+		EN: "path not allowed"},
+	"core.session-ended": {
+		IT: "sessione terminata",
+		EN: "session ended"},
+	"core.link-already-used": {
+		IT: "link già usato",
+		EN: "link already used"},
+	"core.no-qr-code": {
+		IT: "nessun codice QR",
+		EN: "no QR code"},
+	"core.not-found": {
+		IT: "non trovato",
+		EN: "not found"},
+	"core.address-not-recognised": {
+		IT: "indirizzo non riconosciuto",
+		EN: "address not recognised"},
 }

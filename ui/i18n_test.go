@@ -4,6 +4,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"html"
 	"io/fs"
 	"maps"
 	"net/http"
@@ -13,15 +14,17 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
-// tCall finds the literal argument of the template function t, alone ({{t "…"}}) or in a pipeline ((t "…")).
+// tCall finds the literal argument of the template function t, alone ({{t "key"}}) or in a pipeline ((t "key")).
 var (
 	tmplAction = regexp.MustCompile(`(?s)\{\{.*?\}\}`)
 	tCall      = regexp.MustCompile(`(?:^\{\{-?\s*|[\s(|])t\s+("(?:[^"\\]|\\.)*")`)
 )
 
-// templateStrings returns every string the templates pass to t, with the file it is in.
+// templateStrings returns every key the templates pass to t, with the file it is in.
 func templateStrings(t *testing.T) map[string][]string {
 	t.Helper()
 	out := map[string][]string{}
@@ -57,7 +60,8 @@ func eachTemplate(t *testing.T, fn func(p, src string)) {
 	must(t, err)
 }
 
-// codeStrings returns every string literal the package's Go code passes to tr or httpError, with where it is.
+// codeStrings returns every string literal the package's Go code passes as a key to tr, httpError or a screen's
+// bad, with where it is.
 func codeStrings(t *testing.T) map[string][]string {
 	t.Helper()
 	fset := token.NewFileSet()
@@ -79,7 +83,7 @@ func codeStrings(t *testing.T) map[string][]string {
 			if !ok {
 				return true
 			}
-			arg := map[string]int{"tr": 1, "httpError": 2}
+			arg := map[string]int{"tr": 1, "httpError": 2, "bad": 0}
 			i, ok := arg[id.Name]
 			if !ok || len(call.Args) <= i {
 				return true
@@ -95,35 +99,42 @@ func codeStrings(t *testing.T) map[string][]string {
 	return out
 }
 
-// TestEveryStringHasEnglish fails naming each string a screen shows without an English translation.
-func TestEveryStringHasEnglish(t *testing.T) {
+// TestEveryKeyHasText fails naming each key a screen shows that the catalog lacks.
+func TestEveryKeyHasText(t *testing.T) {
 	for kind, found := range map[string]map[string][]string{"template": templateStrings(t), "code": codeStrings(t)} {
 		if len(found) < 10 {
 			t.Fatalf("only %d %s strings found: the scan is broken", len(found), kind)
 		}
 		var missing []string
 		for s, where := range found {
-			if _, ok := english[s]; !ok {
+			if !texts.Has(s) {
 				missing = append(missing, strconv.Quote(s)+" in "+strings.Join(slices.Compact(slices.Sorted(slices.Values(where))), ", "))
 			}
 		}
 		slices.Sort(missing)
 		for _, m := range missing {
-			t.Errorf("no English for %s", m)
+			t.Errorf("no text for %s", m)
+		}
+	}
+	// The templates print a data-subject request's kind as the key "privacy.<kind>".
+	for _, kind := range []string{"access", "erasure", "restriction"} {
+		if !texts.Has("privacy." + kind) {
+			t.Errorf("no text for the request kind %q", kind)
 		}
 	}
 }
 
-// TestCatalogsAgreeOnPlaceholders checks that a translation keeps its printf verbs.
-func TestCatalogsAgreeOnPlaceholders(t *testing.T) {
-	verbs := regexp.MustCompile(`%[a-z%]`)
-	for it, en := range english {
-		if a, b := verbs.FindAllString(it, -1), verbs.FindAllString(en, -1); !slices.Equal(a, b) {
-			t.Errorf("%q → %q: verbs %v, want %v", it, en, b, a)
-		}
-		if strings.TrimSpace(en) == "" {
-			t.Errorf("%q has an empty translation", it)
-		}
+// TestCatalogComplete fails for a text missing a language, or whose Italian and English take different fmt verbs.
+func TestCatalogComplete(t *testing.T) {
+	if err := texts.Check(); err != nil {
+		t.Error(err)
+	}
+	broken := i18n.NewCatalog("ui", map[string]i18n.Text{
+		"x.no-english": {IT: "solo italiano"},
+		"x.verbs":      {IT: "Foglie %d–%d di %d", EN: "Leaves %d of %d"},
+	})
+	if err := broken.Check(); err == nil || !strings.Contains(err.Error(), "x.no-english") || !strings.Contains(err.Error(), "x.verbs") {
+		t.Errorf("Check of a broken catalog = %v", err)
 	}
 }
 
@@ -164,8 +175,7 @@ func TestPagesInEnglish(t *testing.T) {
 // TestLanguageSwitch chooses English with the layout's button and sees the home screen and an error in English.
 func TestLanguageSwitch(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	resp, err := c.PostForm(f.ts.URL+"/lang", map[string][]string{"lang": {"en"}, "back": {"/home"}})
 	must(t, err)
 	resp.Body.Close()
@@ -195,20 +205,38 @@ func TestLanguageSwitch(t *testing.T) {
 	}
 }
 
-// TestCatalogsDoNotConflict: two screens giving the same Italian string different English would see one of them
-// silently replaced.
+// TestCatalogsDoNotConflict: two screens defining the same key would see one of their texts silently replaced.
 func TestCatalogsDoNotConflict(t *testing.T) {
-	cats := map[string]map[string]string{"core": coreEnglish, "case": caseEnglish, "phone": phoneEnglish,
-		"journal": journalEnglish, "admin": adminEnglish}
-	seen := map[string]string{} // Italian → catalog
+	cats := map[string]map[string]i18n.Text{"core": coreTexts, "case": caseTexts, "phone": phoneTexts,
+		"journal": journalTexts, "admin": adminTexts, "operator": operatorTexts, "privacy": privacyTexts,
+		"progress": progressTexts}
+	seen := map[string]string{} // key → catalog
 	for _, name := range slices.Sorted(maps.Keys(cats)) {
-		for it, en := range cats[name] {
-			if prev, ok := seen[it]; ok && cats[prev][it] != en {
-				t.Errorf("%q is %q in %s and %q in %s", it, cats[prev][it], prev, en, name)
+		for key := range cats[name] {
+			if prev, ok := seen[key]; ok {
+				t.Errorf("%q is in %s and %s", key, prev, name)
 			}
-			seen[it] = name
+			seen[key] = name
 		}
 	}
+}
+
+// TestPagesSpeakOneLanguage renders the screens with data in each language: no line of a page may read as the
+// other language (i18n.Foreign), and no key may be missing from the catalog ("⟦key⟧"). The acquisition list's
+// format is Italian in both languages (its field names are the file's), so it is taken out first.
+func TestPagesSpeakOneLanguage(t *testing.T) {
+	listFormat := strings.NewReplacer("numero;nominativo;dal;al", "", "numero: …; nominativo: …; messaggi: dal … al …", "")
+	missingKey := regexp.MustCompile(`⟦[^⟧]*⟧`)
+	markup := regexp.MustCompile(`(?s)<script.*?</script>|<style.*?</style>|<[^>]*>`)
+	eachScreen(t, func(lang Lang, p, body string) {
+		if k := missingKey.FindString(body); k != "" {
+			t.Errorf("%s %s: a key without text: %s", lang, p, k)
+		}
+		text := listFormat.Replace(html.UnescapeString(markup.ReplaceAllString(body, "\n")))
+		for _, line := range i18n.Foreign(lang, text) {
+			t.Errorf("%s %s: reads as the other language: %q", lang, p, line)
+		}
+	})
 }
 
 func FuzzLangOf(f *testing.F) {

@@ -16,8 +16,7 @@ func TestIdleLockFiresDespiteBackgroundPolling(t *testing.T) {
 	f := newFixture(t)
 	feed := f.srv.Feed("job-idle")
 	feed.End("fine")
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	sse := map[string]string{"Accept": "text/event-stream"}
 	polls := []struct {
 		path string
@@ -55,8 +54,7 @@ func TestIdleLockFiresDespiteBackgroundPolling(t *testing.T) {
 // A person's requests do extend the session: a page opened every 10 minutes keeps it for an hour.
 func TestPersonsRequestsExtendSession(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	for range 6 {
 		f.clock.advance(10 * time.Minute)
 		if resp, _ := f.do(t, c, http.MethodGet, "/phones", nil); resp.StatusCode != http.StatusOK {
@@ -71,8 +69,7 @@ func TestProgressStreamEndsWhenSessionExpires(t *testing.T) {
 	f := newFixture(t)
 	f.srv.sessionCheck = 10 * time.Millisecond
 	f.srv.Feed("job-live").Progress("chat 1 di 2", 0, 2)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	ctx, cancel := testwait.Context(t)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, f.ts.URL+"/progress/job-live/events", nil)

@@ -21,21 +21,21 @@ func newJobView(r *http.Request, j JobInfo) jobView {
 	v := jobView{JobInfo: j, StateLabel: j.State, KindLabel: j.Kind}
 	switch j.State {
 	case JobRunning:
-		v.StateLabel = tr(r, "in corso")
+		v.StateLabel = tr(r, "case.running")
 	case JobDone:
-		v.StateLabel = tr(r, "completata")
+		v.StateLabel = tr(r, "case.done-2")
 	case JobFailed:
-		v.StateLabel = tr(r, "fallita")
+		v.StateLabel = tr(r, "case.failed")
 	case JobInterrupted:
-		v.StateLabel = tr(r, "interrotta")
+		v.StateLabel = tr(r, "case.interrupted")
 	case JobCancelled:
-		v.StateLabel = tr(r, "annullata")
+		v.StateLabel = tr(r, "case.cancelled")
 	}
 	switch j.Kind {
 	case "web":
-		v.KindLabel = tr(r, "sessione remota (WhatsApp Web)")
+		v.KindLabel = tr(r, "case.remote-session-whatsapp-web")
 	case "adb":
-		v.KindLabel = tr(r, "estrazione dal telefono")
+		v.KindLabel = tr(r, "case.extraction-from-the-phone")
 	}
 	return v
 }
@@ -79,12 +79,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) {
 // renderJob shows the job named in the path with d's messages; an unknown job is a 404.
 func (s *Server) renderJob(w http.ResponseWriter, r *http.Request, code int, d jobPageData) {
 	j, err := s.cfg.Jobs.Job(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "sessione sconosciuta", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-session") {
 		return
 	}
 	d.Job = newJobView(r, j)
@@ -98,10 +93,10 @@ func (s *Server) resumeJob(w http.ResponseWriter, r *http.Request) {
 	j, err := s.cfg.Jobs.ResumeJob(r.Context(), r.PathValue("id"), s.operator(r))
 	switch {
 	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "sessione sconosciuta", http.StatusNotFound)
+		httpError(w, r, "case.unknown-session", http.StatusNotFound)
 	case errors.Is(err, ErrBusy):
 		s.renderJob(w, r, http.StatusConflict, jobPageData{Errors: []string{
-			tr(r, "Impossibile riprendere ora: un'altra sessione usa ciò che serve. Riprovare quando è finita."), err.Error()}})
+			tr(r, "case.cannot-resume-now-another"), err.Error()}})
 	case errors.Is(err, ErrInvalid):
 		s.renderJob(w, r, http.StatusConflict, jobPageData{Errors: errorLines(err)})
 	case err != nil:
@@ -113,38 +108,27 @@ func (s *Server) resumeJob(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) cancelJob(w http.ResponseWriter, r *http.Request) {
 	err := s.cfg.Jobs.CancelJob(r.Context(), r.PathValue("id"), s.operator(r))
-	switch {
-	case errors.Is(err, ErrNotFound):
-		httpError(w, r, "sessione sconosciuta", http.StatusNotFound)
-	case errors.Is(err, ErrInvalid):
+	s.done(w, r, err, "case.unknown-session", func(err error) {
 		s.renderJob(w, r, http.StatusConflict, jobPageData{Errors: errorLines(err)})
-	case err != nil:
-		s.fail(w, r, err)
-	default:
-		http.Redirect(w, r, "/jobs/"+url.PathEscape(r.PathValue("id")), http.StatusSeeOther)
-	}
+	}, "/jobs/"+url.PathEscape(r.PathValue("id")))
 }
 
 // jobRemote makes the one-time link for the client and shows it on the job page, once.
 func (s *Server) jobRemote(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	j, err := s.cfg.Jobs.Job(r.Context(), id)
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "sessione sconosciuta", http.StatusNotFound)
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-session") {
 		return
 	}
 	// NewRemoteLink would create a missing feed: a job without one in memory has no QR code to show.
 	f := s.lookupFeed(id)
 	if f == nil || f.Ended() {
-		httpError(w, r, "sessione terminata", http.StatusGone)
+		httpError(w, r, "core.session-ended", http.StatusGone)
 		return
 	}
 	p, err := s.NewRemoteLink(j.Case, f.ID)
 	if err != nil {
-		httpError(w, r, "sessione terminata", http.StatusGone)
+		httpError(w, r, "core.session-ended", http.StatusGone)
 		return
 	}
 	s.renderJob(w, r, http.StatusOK, jobPageData{RemoteURL: s.linkBase(r) + p})

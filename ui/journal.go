@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // The journal browser and the attestation history.
@@ -58,7 +60,7 @@ func journalFrom(r *http.Request) (from uint64, given bool, err error) {
 func (s *Server) journal(w http.ResponseWriter, r *http.Request) {
 	from, given, err := journalFrom(r)
 	if err != nil {
-		httpError(w, r, "indice del registro non valido", http.StatusBadRequest)
+		httpError(w, r, "journal.invalid-journal-index", http.StatusBadRequest)
 		return
 	}
 	// The size first, so that the newest page can be found; a second read fetches the page itself.
@@ -125,27 +127,69 @@ func (s *Server) attestations(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "attestations", data)
 }
 
-// journalEnglish holds these screens' strings.
-var journalEnglish = map[string]string{
-	"indice del registro non valido":       "invalid journal index",
-	"Il registro è vuoto.":                 "The journal is empty.",
-	"Foglie %d–%d di %d":                   "Leaves %d–%d of %d",
-	"Indice":                               "Index",
-	"Tipo di voce":                         "Entry type",
-	"Data e ora":                           "Date and time",
-	"Campi":                                "Fields",
-	"hash della foglia":                    "leaf hash",
-	"← Più recenti":                        "← Newer",
-	"Più vecchie →":                        "Older →",
-	"Le più recenti":                       "Newest",
-	"Storico delle attestazioni":           "Attestation history",
-	"Nessuna attestazione registrata.":     "No attestation recorded.",
-	"Esito":                                "Result",
-	"Riepilogo":                            "Summary",
-	"Foglia":                               "Leaf",
-	"Riuscita":                             "Passed",
-	"Fallita":                              "Failed",
-	"Verifiche fallite: %d su %d.":         "Failed checks: %d of %d.",
-	"Tutte le %d verifiche sono riuscite.": "All %d checks passed.",
-	"Orari in Europe/Rome.":                "Times in Europe/Rome.",
+// journalTexts holds these screens' strings.
+var journalTexts = map[string]i18n.Text{
+	"journal.invalid-journal-index": {
+		IT: "indice del registro non valido",
+		EN: "invalid journal index"},
+	"journal.the-journal-is-empty": {
+		IT: "Il registro è vuoto.",
+		EN: "The journal is empty."},
+	"journal.leaves-d-d-of": {
+		IT: "Foglie %d–%d di %d",
+		EN: "Leaves %d–%d of %d"},
+	"journal.index": {
+		IT: "Indice",
+		EN: "Index"},
+	"journal.entry-type": {
+		IT: "Tipo di voce",
+		EN: "Entry type"},
+	"journal.date-and-time": {
+		IT: "Data e ora",
+		EN: "Date and time"},
+	"journal.fields": {
+		IT: "Campi",
+		EN: "Fields"},
+	"journal.leaf-hash": {
+		IT: "hash della foglia",
+		EN: "leaf hash"},
+	"journal.newer": {
+		IT: "← Più recenti",
+		EN: "← Newer"},
+	"journal.older": {
+		IT: "Più vecchie →",
+		EN: "Older →"},
+	"journal.newest": {
+		IT: "Le più recenti",
+		EN: "Newest"},
+	"journal.attestation-history": {
+		IT: "Storico delle attestazioni",
+		EN: "Attestation history"},
+	"journal.no-attestation-recorded": {
+		IT: "Nessuna attestazione registrata.",
+		EN: "No attestation recorded."},
+	"journal.result": {
+		IT: "Esito",
+		EN: "Result"},
+	"journal.summary": {
+		IT: "Riepilogo",
+		EN: "Summary"},
+	"journal.leaf": {
+		IT: "Foglia",
+		EN: "Leaf"},
+	"journal.passed": {
+		IT: "Riuscita",
+		EN: "Passed"},
+	"journal.failed": {
+		IT: "Fallita",
+		EN: "Failed"},
+	"journal.failed-checks-d-of": {
+		IT: "Verifiche fallite: %d su %d.",
+		EN: "Failed checks: %d of %d."},
+	"journal.all-d-checks-passed": {
+		IT: "Tutte le %d verifiche sono riuscite.",
+		EN: "All %d checks passed."},
+	"journal.times-in-europe-rome": {
+		IT: "Orari in Europe/Rome.",
+		EN: "Times in Europe/Rome."},
 }

@@ -20,8 +20,7 @@ func journalFixture(t *testing.T, n int) (*fixture, *http.Client) {
 		f.back.leaves = append(f.back.leaves, LeafInfo{Index: uint64(i), Type: "artifact", Time: start.Add(time.Duration(i) * time.Minute),
 			Fields: fmt.Sprintf(`{"seq":%d,"sha256":"ab%02d"}`, i, i%100), Hash: fmt.Sprintf("%064x", i+1)})
 	}
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	return f, c
 }
 

@@ -54,8 +54,7 @@ func (c *countingShares) Revoke(ctx context.Context, hash string, at time.Time) 
 func TestRevokeTwiceRecordsOnce(t *testing.T) {
 	shares := &countingShares{ShareStore: NewMemShareStore()}
 	f := newFixtureWith(t, func(c *Config) { c.Shares = shares })
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	token := f.newShare(t, tech)
 	var wg sync.WaitGroup
 	for range 4 {
@@ -116,8 +115,7 @@ func TestChangePINWrongCurrentAudited(t *testing.T) {
 	f := newFixture(t)
 	rec := &auditRecorder{}
 	f.srv.cfg.Audit = rec
-	admin := f.client(t)
-	f.login(t, admin, adminPIN)
+	admin := f.signedIn(t, adminPIN)
 	rec.events = nil
 	if resp, _ := f.post(t, admin, "/admin/pin", pinForm("technician", "000000", "246810", "246810")); resp.StatusCode != http.StatusUnauthorized {
 		t.Fatalf("wrong current PIN: %s", resp.Status)

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"unicode"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // Who works at the panel. A PIN says which role a person has, not who they are; the chain of custody and the
@@ -28,13 +30,23 @@ func (s *Server) sessionOperator(r *http.Request) string {
 	return ""
 }
 
-// operatorEnglish holds the operator form's strings.
-var operatorEnglish = map[string]string{
-	"Operatore:": "Operator:",
-	"Chi sta operando? Il nome va nel registro e nelle relazioni.": "Who is operating? The name goes into the journal and the reports.",
-	"Cambia":                         "Change",
-	"Conferma":                       "Confirm",
-	"nome dell'operatore non valido": "invalid operator name",
+// operatorTexts holds the operator form's strings.
+var operatorTexts = map[string]i18n.Text{
+	"operator.operator": {
+		IT: "Operatore:",
+		EN: "Operator:"},
+	"operator.who-is-operating-the": {
+		IT: "Chi sta operando? Il nome va nel registro e nelle relazioni.",
+		EN: "Who is operating? The name goes into the journal and the reports."},
+	"operator.change": {
+		IT: "Cambia",
+		EN: "Change"},
+	"operator.confirm": {
+		IT: "Conferma",
+		EN: "Confirm"},
+	"operator.invalid-operator-name": {
+		IT: "nome dell'operatore non valido",
+		EN: "invalid operator name"},
 }
 
 // cleanOperator trims a typed name and refuses control characters and overlong names.
@@ -52,7 +64,7 @@ func (s *Server) setOperator(w http.ResponseWriter, r *http.Request) {
 	name, ok := cleanOperator(r.PostFormValue("operator"))
 	c, err := r.Cookie(sessionCookie)
 	if !ok || err != nil || !s.sessions.setOperator(c.Value, name) {
-		httpError(w, r, "nome dell'operatore non valido", http.StatusBadRequest)
+		httpError(w, r, "operator.invalid-operator-name", http.StatusBadRequest)
 		return
 	}
 	s.log.InfoContext(r.Context(), "operator named", "role", roleOf(r).String())

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // The extraction wizard: a phone plugged in over USB, its backup key, the list.
@@ -43,7 +45,7 @@ func (s *Server) phones(w http.ResponseWriter, r *http.Request) {
 	ps, err := s.cfg.Phones.Phones(r.Context())
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "list phones", slog.Any("error", err))
-		data.Error = tr(r, "Impossibile leggere i telefoni collegati: riprovare tra poco.")
+		data.Error = tr(r, "phone.cannot-read-the-connected")
 	}
 	data.Phones = ps
 	s.render(w, r, http.StatusOK, "phones", data)
@@ -95,7 +97,7 @@ func (s *Server) phonePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
-		httpError(w, r, "telefono non collegato", http.StatusNotFound)
+		httpError(w, r, "phone.phone-not-connected", http.StatusNotFound)
 		return
 	}
 	cases, err := s.openCases(r)
@@ -132,7 +134,7 @@ func normalizeKey(k string) (string, bool) {
 func (s *Server) extract(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxExtractForm)
 	if err := r.ParseForm(); err != nil {
-		httpError(w, r, "modulo non leggibile o troppo grande", http.StatusBadRequest)
+		httpError(w, r, "phone.form-unreadable-or-too", http.StatusBadRequest)
 		return
 	}
 	serial := r.PathValue("serial")
@@ -151,12 +153,12 @@ func (s *Server) extract(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	case !ok:
-		refuse(http.StatusConflict, tr(r, "Il telefono non è più collegato: ricollegarlo e riprovare."))
+		refuse(http.StatusConflict, tr(r, "phone.the-phone-is-no"))
 		return
 	}
 	data.Phone = p
 	if !p.Ready() {
-		refuse(http.StatusConflict, tr(r, "Il telefono non è pronto: seguire le istruzioni qui sotto."))
+		refuse(http.StatusConflict, tr(r, "phone.the-phone-is-not"))
 		return
 	}
 	key, ok := normalizeKey(r.PostFormValue("key"))
@@ -168,11 +170,11 @@ func (s *Server) extract(w http.ResponseWriter, r *http.Request) {
 		List: data.List, Operator: s.operator(r)})
 	switch {
 	case errors.Is(err, ErrBusy):
-		refuse(http.StatusConflict, tr(r, "Un'altra acquisizione è in corso: attendere che finisca."))
+		refuse(http.StatusConflict, tr(r, "phone.another-acquisition-is-running"))
 		return
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound):
 		// The backend's words, without the key should they ever quote it.
-		refuse(http.StatusUnprocessableEntity, tr(r, "Estrazione rifiutata:")+" "+redact(err.Error(), key))
+		refuse(http.StatusUnprocessableEntity, tr(r, "phone.extraction-refused")+" "+redact(err.Error(), key))
 		return
 	case err != nil:
 		s.fail(w, r, errors.New(redact(err.Error(), key)))
@@ -186,11 +188,11 @@ func (s *Server) extract(w http.ResponseWriter, r *http.Request) {
 // checkExtraction returns what is wrong with the form, in the request's language, or "".
 func (s *Server) checkExtraction(r *http.Request, caseID, list string, keyOK bool) string {
 	if caseID == "" {
-		return tr(r, "Scegliere il caso.")
+		return tr(r, "phone.choose-the-case")
 	}
 	cs, err := s.openCases(r)
 	if err != nil {
-		return tr(r, "Impossibile leggere i casi: riprovare.")
+		return tr(r, "phone.cannot-read-the-cases")
 	}
 	found := false
 	for _, c := range cs {
@@ -198,11 +200,11 @@ func (s *Server) checkExtraction(r *http.Request, caseID, list string, keyOK boo
 	}
 	switch {
 	case !found:
-		return tr(r, "Il caso scelto non esiste o i suoi dati sono stati cancellati.")
+		return tr(r, "phone.the-chosen-case-does")
 	case !keyOK:
-		return tr(r, "La chiave di backup deve avere esattamente 64 cifre: inserirla di nuovo.")
+		return tr(r, "phone.the-backup-key-must")
 	case strings.TrimSpace(list) == "":
-		return tr(r, "L'elenco delle chat da acquisire è vuoto.")
+		return tr(r, "phone.the-list-of-chats")
 	}
 	return ""
 }
@@ -215,61 +217,128 @@ func redact(msg, key string) string {
 	return strings.ReplaceAll(msg, key, "[…]")
 }
 
-// phoneEnglish holds these screens' strings.
-var phoneEnglish = map[string]string{
-	"Telefono collegato:": "Phone plugged in:",
-	"avvia l'estrazione":  "start the extraction",
-	"Telefoni collegati":  "Connected phones",
-	"Impossibile leggere i telefoni collegati: riprovare tra poco.": "Cannot read the connected phones: try " +
-		"again shortly.",
-	"Aggiorna":                   "Refresh",
-	"Nessun telefono collegato.": "No phone connected.",
-	"Come collegare il telefono": "How to connect the phone",
-	"Collegare il telefono con un cavo dati e sbloccarlo.": "Connect the phone with a data cable and unlock it.",
-	"In Impostazioni → Info sul telefono toccare sette volte Numero build per attivare le Opzioni sviluppatore.": "" +
-		"In Settings → About phone tap Build number seven times to enable Developer options.",
-	"In Impostazioni → Opzioni sviluppatore attivare Debug USB.": "In Settings → Developer options turn on " +
-		"USB debugging.",
-	"Sul telefono accettare «Consentire il debug USB?».": "On the phone accept “Allow USB debugging?”.",
-	"Sul telefono sbloccato accettare «Consentire il debug USB?». Spuntare «Consenti sempre da questo computer» " +
-		"solo se la politica dello studio lo permette.": "On the unlocked phone accept “Allow USB debugging?”. " +
-		"Tick “Always allow from this computer” only if the studio's policy allows it.",
-	"Telefono non raggiungibile: scollegare e ricollegare il cavo.": "Phone not reachable: unplug the cable and " +
-		"plug it in again.",
-	"Pronto":                  "Ready",
-	"Da autorizzare":          "To authorize",
-	"Non raggiungibile":       "Not reachable",
-	"Estrai":                  "Extract",
-	"Modello sconosciuto":     "Unknown model",
-	"Estrazione dal telefono": "Extraction from the phone",
-	"Caso":                    "Case",
-	"Scegliere…":              "Choose…",
-	"Nessun caso aperto: aprirne uno in Casi.": "No open case: open one in Cases.",
-	"Elenco delle chat da acquisire":           "List of chats to acquire",
-	"Una chat per riga, o il CSV numero;nominativo;dal;al.": "One chat per line, or the CSV " +
-		"numero;nominativo;dal;al.",
-	"Chiave di backup end-to-end":                        "End-to-end backup key",
-	"Le 64 cifre come le mostra WhatsApp, 4 per gruppo.": "The 64 digits as WhatsApp shows them, 4 per group.",
-	"cifre":                                "digits",
-	"Cancella tutto":                       "Clear all",
-	"Avvia l'estrazione":                   "Start the extraction",
-	"Chiave di backup":                     "Backup key",
-	"telefono non collegato":               "phone not connected",
-	"modulo non leggibile o troppo grande": "form unreadable or too large",
-	"Il telefono non è più collegato: ricollegarlo e riprovare.": "The phone is no longer connected: plug it " +
-		"in again and retry.",
-	"Il telefono non è pronto: seguire le istruzioni qui sotto.": "The phone is not ready: follow the " +
-		"instructions below.",
-	"Un'altra acquisizione è in corso: attendere che finisca.": "Another acquisition is running: wait for it " +
-		"to finish.",
-	"Estrazione rifiutata:":                  "Extraction refused:",
-	"Scegliere il caso.":                     "Choose the case.",
-	"Impossibile leggere i casi: riprovare.": "Cannot read the cases: try again.",
-	"Il caso scelto non esiste o i suoi dati sono stati cancellati.": "The chosen case does not exist or its " +
-		"data has been erased.",
-	"La chiave di backup deve avere esattamente 64 cifre: inserirla di nuovo.": "The backup key must have " +
-		"exactly 64 digits: enter it again.",
-	"L'elenco delle chat da acquisire è vuoto.": "The list of chats to acquire is empty.",
+// phoneTexts holds these screens' strings.
+var phoneTexts = map[string]i18n.Text{
+	"phone.phone-plugged-in": {
+		IT: "Telefono collegato:",
+		EN: "Phone plugged in:"},
+	"phone.start-the-extraction": {
+		IT: "avvia l'estrazione",
+		EN: "start the extraction"},
+	"phone.connected-phones": {
+		IT: "Telefoni collegati",
+		EN: "Connected phones"},
+	"phone.cannot-read-the-connected": {
+		IT: "Impossibile leggere i telefoni collegati: riprovare tra poco.",
+		EN: "Cannot read the connected phones: try again shortly."},
+	"phone.refresh": {
+		IT: "Aggiorna",
+		EN: "Refresh"},
+	"phone.no-phone-connected": {
+		IT: "Nessun telefono collegato.",
+		EN: "No phone connected."},
+	"phone.how-to-connect-the": {
+		IT: "Come collegare il telefono",
+		EN: "How to connect the phone"},
+	"phone.connect-the-phone-with": {
+		IT: "Collegare il telefono con un cavo dati e sbloccarlo.",
+		EN: "Connect the phone with a data cable and unlock it."},
+	"phone.in-settings-about-phone": {
+		IT: "In Impostazioni → Info sul telefono toccare sette volte Numero build per attivare le Opzioni sviluppatore.",
+		EN: "In Settings → About phone tap Build number seven times to enable Developer options."},
+	"phone.in-settings-developer-options": {
+		IT: "In Impostazioni → Opzioni sviluppatore attivare Debug USB.",
+		EN: "In Settings → Developer options turn on USB debugging."},
+	"phone.on-the-phone-accept": {
+		IT: "Sul telefono accettare «Consentire il debug USB?».",
+		EN: "On the phone accept “Allow USB debugging?”."},
+	"phone.on-the-unlocked-phone": {
+		IT: "Sul telefono sbloccato accettare «Consentire il debug USB?». Spuntare «Consenti sempre da questo computer» solo se la politica dello studio lo permette.",
+		EN: "On the unlocked phone accept “Allow USB debugging?”. Tick “Always allow from this computer” only if the studio's policy allows it."},
+	"phone.phone-not-reachable-unplug": {
+		IT: "Telefono non raggiungibile: scollegare e ricollegare il cavo.",
+		EN: "Phone not reachable: unplug the cable and plug it in again."},
+	"phone.ready": {
+		IT: "Pronto",
+		EN: "Ready"},
+	"phone.to-authorize": {
+		IT: "Da autorizzare",
+		EN: "To authorize"},
+	"phone.not-reachable": {
+		IT: "Non raggiungibile",
+		EN: "Not reachable"},
+	"phone.extract": {
+		IT: "Estrai",
+		EN: "Extract"},
+	"phone.unknown-model": {
+		IT: "Modello sconosciuto",
+		EN: "Unknown model"},
+	"phone.extraction-from-the-phone": {
+		IT: "Estrazione dal telefono",
+		EN: "Extraction from the phone"},
+	"phone.choose": {
+		IT: "Scegliere…",
+		EN: "Choose…"},
+	"phone.no-open-case-open": {
+		IT: "Nessun caso aperto: aprirne uno in Casi.",
+		EN: "No open case: open one in Cases."},
+	"phone.list-of-chats-to": {
+		IT: "Elenco delle chat da acquisire",
+		EN: "List of chats to acquire"},
+	"phone.one-chat-per-line": {
+		IT: "Una chat per riga, o il CSV numero;nominativo;dal;al.",
+		EN: "One chat per line, or the CSV numero;nominativo;dal;al."},
+	"phone.end-to-end-backup": {
+		IT: "Chiave di backup end-to-end",
+		EN: "End-to-end backup key"},
+	"phone.the-64-digits-as": {
+		IT: "Le 64 cifre come le mostra WhatsApp, 4 per gruppo.",
+		EN: "The 64 digits as WhatsApp shows them, 4 per group."},
+	"phone.digits": {
+		IT: "cifre",
+		EN: "digits"},
+	"phone.clear-all": {
+		IT: "Cancella tutto",
+		EN: "Clear all"},
+	"phone.start-the-extraction-2": {
+		IT: "Avvia l'estrazione",
+		EN: "Start the extraction"},
+	"phone.backup-key": {
+		IT: "Chiave di backup",
+		EN: "Backup key"},
+	"phone.phone-not-connected": {
+		IT: "telefono non collegato",
+		EN: "phone not connected"},
+	"phone.form-unreadable-or-too": {
+		IT: "modulo non leggibile o troppo grande",
+		EN: "form unreadable or too large"},
+	"phone.the-phone-is-no": {
+		IT: "Il telefono non è più collegato: ricollegarlo e riprovare.",
+		EN: "The phone is no longer connected: plug it in again and retry."},
+	"phone.the-phone-is-not": {
+		IT: "Il telefono non è pronto: seguire le istruzioni qui sotto.",
+		EN: "The phone is not ready: follow the instructions below."},
+	"phone.another-acquisition-is-running": {
+		IT: "Un'altra acquisizione è in corso: attendere che finisca.",
+		EN: "Another acquisition is running: wait for it to finish."},
+	"phone.extraction-refused": {
+		IT: "Estrazione rifiutata:",
+		EN: "Extraction refused:"},
+	"phone.choose-the-case": {
+		IT: "Scegliere il caso.",
+		EN: "Choose the case."},
+	"phone.cannot-read-the-cases": {
+		IT: "Impossibile leggere i casi: riprovare.",
+		EN: "Cannot read the cases: try again."},
+	"phone.the-chosen-case-does": {
+		IT: "Il caso scelto non esiste o i suoi dati sono stati cancellati.",
+		EN: "The chosen case does not exist or its data has been erased."},
+	"phone.the-backup-key-must": {
+		IT: "La chiave di backup deve avere esattamente 64 cifre: inserirla di nuovo.",
+		EN: "The backup key must have exactly 64 digits: enter it again."},
+	"phone.the-list-of-chats": {
+		IT: "L'elenco delle chat da acquisire è vuoto.",
+		EN: "The list of chats to acquire is empty."},
 }
 
 // phoneJSON is a phone as the home screen's watcher sees it.

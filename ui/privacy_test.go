@@ -212,15 +212,13 @@ func (p *memPrivacy) ProcessingRecord(_ context.Context, format string, w io.Wri
 func TestPrivacyAdminScreens(t *testing.T) {
 	f := newFixture(t)
 	priv := f.srv.cfg.Privacy.(*memPrivacy)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	for _, p := range []string{"/admin/privacy", "/admin/privacy/register/registro-trattamenti.csv"} {
 		if resp, _ := f.do(t, tech, http.MethodGet, p, nil); resp.StatusCode == http.StatusOK {
 			t.Errorf("a technician opened %s", p)
 		}
 	}
-	admin := f.client(t)
-	f.login(t, admin, adminPIN)
+	admin := f.signedIn(t, adminPIN)
 	resp, body := f.do(t, admin, http.MethodGet, "/admin/privacy/register/registro-trattamenti.pdf", nil)
 	if resp.StatusCode != http.StatusOK || body != "pdf record" || !strings.Contains(resp.Header.Get("Content-Disposition"), "registro-trattamenti.pdf") {
 		t.Errorf("register PDF: %s %q %q", resp.Status, body, resp.Header.Get("Content-Disposition"))
@@ -292,8 +290,7 @@ func (p *memPrivacy) AccessReport(_ context.Context, caseID string) ([]AccessEnt
 // A reason given when sharing a delivery is recorded with who gave it, and the case's access report shows it.
 func TestShareReasonRecordedAndReported(t *testing.T) {
 	f := newFixture(t)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.ts.URL+"/deliveries/"+deliveryName+"/share",
 		strings.NewReader(url.Values{"reason": {"richiesta del CTU"}}.Encode()))
 	must(t, err)
@@ -323,8 +320,7 @@ func TestCaseMandateUpload(t *testing.T) {
 	f := newFixture(t)
 	c, err := f.back.CreateCase(t.Context(), NewCase{Client: "Mario Rossi", ServiceMonths: 3, MaxMessages: 10})
 	must(t, err)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	upload := func(withFile bool) (*http.Response, string) {
 		var b bytes.Buffer
 		mw := multipart.NewWriter(&b)

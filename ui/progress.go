@@ -3,6 +3,8 @@ package ui
 import (
 	"fmt"
 	"regexp"
+
+	"github.com/attesta/attesta/internal/i18n"
 )
 
 // The appliance reports a job's progress in Italian, in a small fixed vocabulary: a step ("chat 2 di 7: lettura
@@ -32,33 +34,68 @@ func ProgressText(lang Lang, s string) string {
 	return progressWord(s)
 }
 
-func progressWord(s string) string {
-	if e, ok := progressEnglish[s]; ok {
-		return e
-	}
-	return translate(English, s)
-}
+func progressWord(s string) string { return fromItalian(English, s) }
 
-// progressEnglish is the appliance's progress vocabulary in English.
-var progressEnglish = map[string]string{
-	"inquadrare il codice QR con il telefono del cliente":            "scan the QR code with the client's phone",
-	"estrazione dal telefono":                                        "extracting from the phone",
-	"fallita: l'account WhatsApp collegato non è quello del cliente": "failed: the linked WhatsApp account is not the client's",
-	"ricerca della chat":                                             "finding the chat",
-	"caricamento della cronologia":                                   "loading the history",
-	"lettura dei messaggi":                                           "reading the messages",
-	"conferme di consegna e lettura":                                 "delivery and read receipts",
-	"allegati":                                                       "attachments",
-	"schermate":                                                      "screenshots",
-	"fatto":                                                          "done",
-	"completa":                                                       "complete",
-	"parziale":                                                       "partial",
-	"non trovata":                                                    "not found",
-	"fuori dalla cronologia raggiungibile":                           "beyond the reachable history",
-	"non iniziata":                                                   "not started",
-	"nuovo codice QR":                                                "new QR code",
-	"copia dei backup dal telefono":                                  "copying the backups from the phone",
-	"conservazione del backup":                                       "storing the backup",
-	"decifratura del backup":                                         "decrypting the backup",
-	"consegna":                                                       "delivery",
+// progressTexts is the appliance's progress vocabulary (the appliance sends its Italian texts).
+var progressTexts = map[string]i18n.Text{
+	"progress.scan-the-qr-code": {
+		IT: "inquadrare il codice QR con il telefono del cliente",
+		EN: "scan the QR code with the client's phone"},
+	"progress.extracting-from-the-phone": {
+		IT: "estrazione dal telefono",
+		EN: "extracting from the phone"},
+	"progress.failed-the-linked-whatsapp": {
+		IT: "fallita: l'account WhatsApp collegato non è quello del cliente",
+		EN: "failed: the linked WhatsApp account is not the client's"},
+	"progress.finding-the-chat": {
+		IT: "ricerca della chat",
+		EN: "finding the chat"},
+	"progress.loading-the-history": {
+		IT: "caricamento della cronologia",
+		EN: "loading the history"},
+	"progress.reading-the-messages": {
+		IT: "lettura dei messaggi",
+		EN: "reading the messages"},
+	"progress.delivery-and-read-receipts": {
+		IT: "conferme di consegna e lettura",
+		EN: "delivery and read receipts"},
+	"progress.attachments": {
+		IT: "allegati",
+		EN: "attachments"},
+	"progress.screenshots": {
+		IT: "schermate",
+		EN: "screenshots"},
+	"progress.done": {
+		IT: "fatto",
+		EN: "done"},
+	"progress.complete": {
+		IT: "completa",
+		EN: "complete"},
+	"progress.partial": {
+		IT: "parziale",
+		EN: "partial"},
+	"progress.not-found": {
+		IT: "non trovata",
+		EN: "not found"},
+	"progress.beyond-the-reachable-history": {
+		IT: "fuori dalla cronologia raggiungibile",
+		EN: "beyond the reachable history"},
+	"progress.not-started": {
+		IT: "non iniziata",
+		EN: "not started"},
+	"progress.new-qr-code": {
+		IT: "nuovo codice QR",
+		EN: "new QR code"},
+	"progress.copying-the-backups-from": {
+		IT: "copia dei backup dal telefono",
+		EN: "copying the backups from the phone"},
+	"progress.storing-the-backup": {
+		IT: "conservazione del backup",
+		EN: "storing the backup"},
+	"progress.decrypting-the-backup": {
+		IT: "decifratura del backup",
+		EN: "decrypting the backup"},
+	"progress.delivery": {
+		IT: "consegna",
+		EN: "delivery"},
 }

@@ -16,8 +16,7 @@ func TestPublicHandlerServesOnlyLinks(t *testing.T) {
 
 	tech := f.client(t)
 	f.login(t, tech, techPIN) // the cookie jar sends this session to the public side too: same host, other port
-	admin := f.client(t)
-	f.login(t, admin, adminPIN)
+	admin := f.signedIn(t, adminPIN)
 	for _, rt := range f.srv.routeTable() {
 		if slices.Contains(publicRoutes, rt.pattern) {
 			continue
@@ -68,8 +67,7 @@ func TestPublicHandlerServesOnlyLinks(t *testing.T) {
 func TestLinksUsePublicURL(t *testing.T) {
 	f := newFixture(t)
 	f.srv.cfg.PublicURL = "https://attesta.studio.example/"
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	resp, body := f.do(t, tech, http.MethodPost, "/deliveries/"+deliveryName+"/share", nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "https://attesta.studio.example/s/") {
 		t.Fatalf("share page: %s, want a link on the public address:\n%s", resp.Status, body)

@@ -82,7 +82,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 	defer s.mu.Unlock()
 	l := s.remotes[tokenHash(token)]
 	if l == nil {
-		httpError(w, r, "link sconosciuto", http.StatusNotFound)
+		httpError(w, r, "core.unknown-link", http.StatusNotFound)
 		return remoteView{}, false
 	}
 	var f *Feed
@@ -94,7 +94,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 	}
 	if !s.now().Before(l.expires) {
 		// Kept, so that it keeps answering "gone" rather than "unknown".
-		httpError(w, r, "sessione terminata", http.StatusGone)
+		httpError(w, r, "core.session-ended", http.StatusGone)
 		return remoteView{}, false
 	}
 	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted}
@@ -117,7 +117,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 	c, _ := r.Cookie(remoteCookie)
 	if c == nil || subtle.ConstantTimeCompare([]byte(tokenHash(c.Value)), []byte(l.claim)) != 1 {
 		s.log.WarnContext(r.Context(), "remote link: refused to another browser", slog.String("remote", clientAddr(r)))
-		httpError(w, r, "link già usato", http.StatusGone)
+		httpError(w, r, "core.link-already-used", http.StatusGone)
 		return remoteView{}, false
 	}
 	return v, true
@@ -150,12 +150,12 @@ func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) renderNotice(w http.ResponseWriter, r *http.Request, code int, caseID, problem string) {
 	if s.cfg.Privacy == nil {
-		httpError(w, r, "informativa non configurata", http.StatusServiceUnavailable)
+		httpError(w, r, "privacy.information-notice-not-configured", http.StatusServiceUnavailable)
 		return
 	}
 	n, err := s.cfg.Privacy.Notice(r.Context(), caseID, langOf(r))
 	if err != nil {
-		httpError(w, r, "sessione terminata", http.StatusGone)
+		httpError(w, r, "core.session-ended", http.StatusGone)
 		return
 	}
 	s.render(w, r, code, "remotenotice", remoteNoticeData{Base: "/r/" + r.PathValue("token"), Notice: n,
@@ -182,16 +182,16 @@ func (s *Server) remoteAccept(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if v.unclaimed {
-		httpError(w, r, "link già usato", http.StatusGone)
+		httpError(w, r, "core.link-already-used", http.StatusGone)
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxAcceptForm)
 	if err := r.ParseForm(); err != nil {
-		httpError(w, r, "modulo non valido o troppo grande", http.StatusRequestEntityTooLarge)
+		httpError(w, r, "case.invalid-or-too-large-form", http.StatusRequestEntityTooLarge)
 		return
 	}
 	if s.cfg.Privacy == nil {
-		httpError(w, r, "informativa non configurata", http.StatusServiceUnavailable)
+		httpError(w, r, "privacy.information-notice-not-configured", http.StatusServiceUnavailable)
 		return
 	}
 	lang := Italian
@@ -202,7 +202,7 @@ func (s *Server) remoteAccept(w http.ResponseWriter, r *http.Request) {
 		Channel: "remote-link", Link: tokenHash(r.PathValue("token"))})
 	switch {
 	case errors.Is(err, ErrInvalid):
-		s.renderNotice(w, r, http.StatusConflict, v.caseID, tr(r, "L'informativa è cambiata: rileggerla e accettarla di nuovo."))
+		s.renderNotice(w, r, http.StatusConflict, v.caseID, tr(r, "privacy.the-notice-has-changed"))
 		return
 	case err != nil:
 		s.fail(w, r, err)
@@ -224,13 +224,13 @@ func (s *Server) remoteClaimed(w http.ResponseWriter, r *http.Request) (*Feed, b
 	case !ok:
 		return nil, false
 	case v.unclaimed:
-		httpError(w, r, "link già usato", http.StatusGone)
+		httpError(w, r, "core.link-already-used", http.StatusGone)
 		return nil, false
 	case !v.accepted:
-		httpError(w, r, "accettare prima l'informativa", http.StatusForbidden)
+		httpError(w, r, "privacy.accept-the-information-notice", http.StatusForbidden)
 		return nil, false
 	case v.feed == nil:
-		httpError(w, r, "nessun codice QR", http.StatusNotFound)
+		httpError(w, r, "core.no-qr-code", http.StatusNotFound)
 		return nil, false
 	}
 	return v.feed, true
@@ -251,7 +251,7 @@ func (s *Server) remoteEvents(w http.ResponseWriter, r *http.Request) {
 func serveQR(w http.ResponseWriter, r *http.Request, f *Feed) {
 	png := f.qrPNG()
 	if png == nil {
-		httpError(w, r, "nessun codice QR", http.StatusNotFound)
+		httpError(w, r, "core.no-qr-code", http.StatusNotFound)
 		return
 	}
 	w.Header().Set("Content-Type", "image/png")

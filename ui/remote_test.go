@@ -89,16 +89,21 @@ func TestNewRemoteLinkRevokesOlder(t *testing.T) {
 	must(t, err)
 	unclaimed, err := f.srv.NewRemoteLink("C-s5", "s5") // made and never opened
 	must(t, err)
+	// open claims the link p for c, accepts the notice and sees the QR code.
+	open := func(c *http.Client, p, which string) {
+		t.Helper()
+		if resp := claim(c, p); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("claim of the %s link: %s", which, resp.Status)
+		}
+		if resp := postAccept(t, c, pub.URL+p, digestOf(memNoticeText("C-s5", Italian))); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("acceptance on the %s link: %s", which, resp.Status)
+		}
+		if resp, _ := doURL(t, c, http.MethodGet, pub.URL+p+"/qr.png", nil); resp.StatusCode != http.StatusOK {
+			t.Fatalf("QR of the %s link: %s", which, resp.Status)
+		}
+	}
 	wrong := f.client(t)
-	if resp := claim(wrong, unclaimed); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("claim of the second link: %s", resp.Status)
-	}
-	if resp := postAccept(t, wrong, pub.URL+unclaimed, digestOf(memNoticeText("C-s5", Italian))); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("acceptance on the second link: %s", resp.Status)
-	}
-	if resp, _ := doURL(t, wrong, http.MethodGet, pub.URL+unclaimed+"/qr.png", nil); resp.StatusCode != http.StatusOK {
-		t.Fatalf("QR of the claimed link: %s", resp.Status)
-	}
+	open(wrong, unclaimed, "second")
 	newest, err := f.srv.NewRemoteLink("C-s5", "s5")
 	must(t, err)
 
@@ -107,16 +112,7 @@ func TestNewRemoteLinkRevokesOlder(t *testing.T) {
 			t.Errorf("older link %s after a new one: %s, want 410", p, resp.Status)
 		}
 	}
-	client := f.client(t)
-	if resp := claim(client, newest); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("claim of the newest link: %s", resp.Status)
-	}
-	if resp := postAccept(t, client, pub.URL+newest, digestOf(memNoticeText("C-s5", Italian))); resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("acceptance on the newest link: %s", resp.Status)
-	}
-	if resp, _ := doURL(t, client, http.MethodGet, pub.URL+newest+"/qr.png", nil); resp.StatusCode != http.StatusOK {
-		t.Errorf("QR of the newest link: %s", resp.Status)
-	}
+	open(f.client(t), newest, "newest")
 	if resp, _ := doURL(t, f.client(t), http.MethodGet, other.URL+keep, nil); resp.StatusCode != http.StatusOK {
 		t.Errorf("another session's link: %s, want 200", resp.Status)
 	}

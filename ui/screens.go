@@ -53,7 +53,7 @@ type progressData struct {
 func (s *Server) progressPage(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, Ended: f.Ended()})
@@ -62,7 +62,7 @@ func (s *Server) progressPage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) feedEvents(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	ctx, stop := context.WithCancel(r.Context())
@@ -101,7 +101,7 @@ func (s *Server) watchSession(ctx context.Context, r *http.Request, stop context
 func (s *Server) feedQR(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	serveQR(w, r, f)
@@ -111,18 +111,18 @@ func (s *Server) feedQR(w http.ResponseWriter, r *http.Request) {
 func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 	f := s.lookupFeed(r.PathValue("feed"))
 	if f == nil {
-		httpError(w, r, "non trovato", http.StatusNotFound)
+		httpError(w, r, "core.not-found", http.StatusNotFound)
 		return
 	}
 	// A remote page belongs to a case: its client accepts the case's notice before the code shows.
 	j, err := s.cfg.Jobs.Job(r.Context(), f.ID)
 	if err != nil {
-		httpError(w, r, "nessun caso per questa sessione", http.StatusNotFound)
+		httpError(w, r, "privacy.no-case-for-this", http.StatusNotFound)
 		return
 	}
 	p, err := s.NewRemoteLink(j.Case, f.ID)
 	if err != nil {
-		httpError(w, r, "sessione terminata", http.StatusGone)
+		httpError(w, r, "core.session-ended", http.StatusGone)
 		return
 	}
 	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: s.linkBase(r) + p})

@@ -25,8 +25,7 @@ func TestHomeShowsState(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
 			f.srv.cfg.State = fixedState(tt.state)
-			c := f.client(t)
-			f.login(t, c, techPIN)
+			c := f.signedIn(t, techPIN)
 			resp, body := f.do(t, c, http.MethodGet, "/home", nil)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("home: %s", resp.Status)
@@ -45,8 +44,7 @@ func TestHomeShowsState(t *testing.T) {
 
 func TestCreateShareRefusesBadInput(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	for path, want := range map[string]int{
 		"/deliveries/nope/share":                        http.StatusNotFound,
 		"/deliveries/..%2fout/share":                    http.StatusNotFound,
@@ -76,8 +74,7 @@ func (failingLog) ShareAccess(context.Context, AccessRecord) error {
 
 func TestShareAccessUnrecordedIsRefused(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	token := f.newShare(t, c)
 	f.srv.cfg.Access = failingLog{}
 	resp, body := f.do(t, f.client(t), http.MethodGet, "/s/"+token+"/relazione.pdf", nil)
@@ -95,8 +92,7 @@ func BenchmarkHashPIN(b *testing.B) {
 
 func TestStatusClockDefaultsToNow(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	_, body := f.do(t, c, http.MethodGet, "/home", nil)
 	if want := f.clock.now().In(rome).Format("15:04"); !strings.Contains(body, want) {
 		t.Errorf("home lacks the clock %s", want)

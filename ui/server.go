@@ -262,7 +262,7 @@ func (s *Server) crossOrigin() *http.CrossOriginProtection {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.WarnContext(r.Context(), "cross-origin request refused", slog.String("path", r.URL.Path),
 			slog.String("origin", r.Header.Get("Origin")), slog.String("remote", r.RemoteAddr))
-		httpError(w, r, "richiesta da un'altra origine rifiutata", http.StatusForbidden)
+		httpError(w, r, "core.request-from-another-origin", http.StatusForbidden)
 	}))
 	return cop
 }
@@ -313,9 +313,9 @@ func (s *Server) require(role Role, next http.Handler, background bool) http.Han
 		case got == RoleNone && r.Method == http.MethodGet && !background && r.Header.Get("Accept") != "text/event-stream":
 			http.Redirect(w, r, "/lock", http.StatusSeeOther)
 		case got == RoleNone:
-			httpError(w, r, "accesso richiesto", http.StatusUnauthorized)
+			httpError(w, r, "core.sign-in-required", http.StatusUnauthorized)
 		default:
-			httpError(w, r, "non consentito a questo ruolo", http.StatusForbidden)
+			httpError(w, r, "core.not-allowed-for-this", http.StatusForbidden)
 		}
 	})
 }
@@ -434,5 +434,31 @@ func (s *Server) credentials() Credentials {
 // fail logs an internal error and answers without its details.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	s.log.ErrorContext(r.Context(), "request failed", slog.String("path", r.URL.Path), slog.Any("error", err))
-	httpError(w, r, "errore interno", http.StatusInternalServerError)
+	httpError(w, r, "core.internal-error", http.StatusInternalServerError)
+}
+
+// found says whether err, the backend's answer about the case or job named in the request, is nil; otherwise it
+// has answered: a 404 with the text of unknown when the backend does not know it, a 500 for any other error.
+func (s *Server) found(w http.ResponseWriter, r *http.Request, err error, unknown string) bool {
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, ErrNotFound):
+		httpError(w, r, unknown, http.StatusNotFound)
+	default:
+		s.fail(w, r, err)
+	}
+	return false
+}
+
+// done answers a form posted on the case or job named in the request, after the backend's err: what found answers
+// for an unknown one or a failure, invalid(err) for ErrInvalid, and on success back to the page at back.
+func (s *Server) done(w http.ResponseWriter, r *http.Request, err error, unknown string, invalid func(error), back string) {
+	if errors.Is(err, ErrInvalid) && !errors.Is(err, ErrNotFound) {
+		invalid(err)
+		return
+	}
+	if s.found(w, r, err, unknown) {
+		http.Redirect(w, r, back, http.StatusSeeOther)
+	}
 }

@@ -139,8 +139,7 @@ func TestGlobalLockout(t *testing.T) {
 
 func TestSessionIdleExpiry(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	if resp, _ := f.do(t, c, http.MethodGet, "/home", nil); resp.StatusCode != http.StatusOK {
 		t.Fatalf("home: %s", resp.Status)
 	}
@@ -152,8 +151,7 @@ func TestSessionIdleExpiry(t *testing.T) {
 
 func TestCrossOriginPOSTRefused(t *testing.T) {
 	f := newFixture(t)
-	c := f.client(t)
-	f.login(t, c, techPIN)
+	c := f.signedIn(t, techPIN)
 	token := f.newShare(t, c)
 	hash := tokenHash(token)
 	forged := []map[string]string{

@@ -14,8 +14,7 @@ import (
 
 func TestShareLinkLifecycle(t *testing.T) {
 	f := newFixture(t)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	token := f.newShare(t, tech)
 	if len(token) < 22 {
 		t.Fatalf("token %q shorter than 128 bits", token)
@@ -67,8 +66,7 @@ func TestShareLinkLifecycle(t *testing.T) {
 
 func TestShareRejectsTraversal(t *testing.T) {
 	f := newFixture(t)
-	tech := f.client(t)
-	f.login(t, tech, techPIN)
+	tech := f.signedIn(t, techPIN)
 	token := f.newShare(t, tech)
 	paths := []string{
 		"../secret.txt", "..%2fsecret.txt", "%2e%2e/secret.txt", "%2e%2e%2fsecret.txt", "artifacts/../../secret.txt",

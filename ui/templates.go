@@ -36,7 +36,7 @@ var funcs = template.FuncMap{
 	"gb":    func(b uint64) string { return fmt.Sprintf("%.1f GB", float64(b)/1e9) },
 }
 
-// templates holds every page, parsed once per language: {{t "…"}} in a template is bound to its language.
+// templates holds every page, parsed once per language: {{t "key"}} in a template is bound to its language.
 type templates map[Lang]map[string]*template.Template
 
 // parseTemplates parses every page together with the shared layout, once per language.

@@ -34,10 +34,7 @@ func TestBeepPatterns(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				buzzer := newRecordingPin("BUZZER")
-				p, err := New(Config{Intrusion: newSwitch(closed), Buzzer: buzzer, OutputsActiveLow: tt.activeLow})
-				if err != nil {
-					t.Fatal(err)
-				}
+				p := newPanel(t, Config{Intrusion: newSwitch(closed), Buzzer: buzzer, OutputsActiveLow: tt.activeLow})
 				if err := p.Beep(t.Context(), tt.pattern); err != nil {
 					t.Fatal(err)
 				}
@@ -62,13 +59,10 @@ func alarmSteps() []step {
 func TestBeepCancelled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		buzzer := newRecordingPin("BUZZER")
-		p, err := New(Config{Intrusion: newSwitch(closed), Buzzer: buzzer})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPanel(t, Config{Intrusion: newSwitch(closed), Buzzer: buzzer})
 		ctx, cancel := context.WithTimeout(t.Context(), 1200*ms)
 		defer cancel()
-		err = p.Beep(ctx, BeepAlarm)
+		err := p.Beep(ctx, BeepAlarm)
 		if !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("got %v, want context.DeadlineExceeded", err)
 		}
@@ -83,10 +77,7 @@ func TestBeepCancelled(t *testing.T) {
 func TestBeepSerialized(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		buzzer := newRecordingPin("BUZZER")
-		p, err := New(Config{Intrusion: newSwitch(closed), Buzzer: buzzer})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPanel(t, Config{Intrusion: newSwitch(closed), Buzzer: buzzer})
 		var wg sync.WaitGroup
 		for range 2 {
 			wg.Go(func() {
@@ -104,10 +95,7 @@ func TestBeepSerialized(t *testing.T) {
 }
 
 func TestBeepErrors(t *testing.T) {
-	p, err := New(Config{Intrusion: newSwitch(closed)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newPanel(t, Config{Intrusion: newSwitch(closed)})
 	if err := p.Beep(t.Context(), BeepAlarm); err != nil {
 		t.Errorf("Beep without a buzzer: %v", err)
 	}
@@ -117,10 +105,7 @@ func TestBeepErrors(t *testing.T) {
 
 	broken := &brokenPin{}
 	broken.N = "BUZZER"
-	p, err = New(Config{Intrusion: newSwitch(closed), Buzzer: broken})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p = newPanel(t, Config{Intrusion: newSwitch(closed), Buzzer: broken})
 	if err := p.Beep(t.Context(), BeepOK); !errors.Is(err, errPinGone) || !strings.Contains(err.Error(), "BUZZER") {
 		t.Errorf("broken buzzer: got %v, want an error naming the pin", err)
 	}

@@ -28,10 +28,7 @@ func FuzzWatch(f *testing.F) {
 		want := modelOpenings(start, edges, DefaultDebounce)
 		synctest.Test(t, func(t *testing.T) {
 			sw := newSwitch(start)
-			p, err := New(Config{Intrusion: sw})
-			if err != nil {
-				t.Fatal(err)
-			}
+			p := newPanel(t, Config{Intrusion: sw})
 			w := startWatch(t, p)
 			drive(sw, w.start, edges)
 			time.Sleep(time.Second)

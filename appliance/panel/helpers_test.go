@@ -142,4 +142,24 @@ func drive(pin *gpiotest.Pin, start time.Time, steps []step) {
 	}
 }
 
+// newPanel returns the panel of c; an error ends the test.
+func newPanel(t *testing.T, c Config) *Panel {
+	t.Helper()
+	p, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// setStates sets the panel's states in turn; an error ends the test.
+func setStates(t *testing.T, p *Panel, states ...State) {
+	t.Helper()
+	for _, s := range states {
+		if err := p.SetState(s); err != nil {
+			t.Fatalf("SetState(%v): %v", s, err)
+		}
+	}
+}
+
 func level(p *gpiotest.Pin) gpio.Level { return p.Read() }

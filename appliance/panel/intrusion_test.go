@@ -79,10 +79,7 @@ func TestWatchDebounce(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				sw := newSwitch(tt.start)
-				p, err := New(Config{Intrusion: sw, ActiveLow: tt.activeLow})
-				if err != nil {
-					t.Fatal(err)
-				}
+				p := newPanel(t, Config{Intrusion: sw, ActiveLow: tt.activeLow})
 				w := startWatch(t, p)
 				drive(sw, w.start, tt.edges)
 				time.Sleep(time.Second)
@@ -108,10 +105,7 @@ func TestWatchDebounce(t *testing.T) {
 func TestWatchCustomDebounce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sw := newSwitch(closed)
-		p, err := New(Config{Intrusion: sw, Debounce: 500 * ms})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPanel(t, Config{Intrusion: sw, Debounce: 500 * ms})
 		w := startWatch(t, p)
 		// 400 ms of open level is a glitch at a 500 ms debounce; 600 ms is an opening.
 		drive(sw, w.start, []step{{0, open}, {400 * ms, closed}, {1000 * ms, open}, {1600 * ms, closed}})
@@ -128,10 +122,7 @@ func TestWatchCustomDebounce(t *testing.T) {
 func TestWatchMissedEdge(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sw := newSwitch(closed)
-		p, err := New(Config{Intrusion: sw})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPanel(t, Config{Intrusion: sw})
 		w := startWatch(t, p)
 		time.Sleep(10 * ms)
 		sw.Out(open) // the level moves, no edge is reported
@@ -158,17 +149,14 @@ func TestWatchCancelIsPrompt(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				p, err := New(Config{Intrusion: newSwitch(closed)})
-				if err != nil {
-					t.Fatal(err)
-				}
+				p := newPanel(t, Config{Intrusion: newSwitch(closed)})
 				ctx, cancel := context.WithCancel(t.Context())
 				done := make(chan error)
 				go func() { done <- tt.run(ctx, p) }()
 				time.Sleep(1234 * ms)
 				cancelled := time.Now()
 				cancel()
-				err = <-done
+				err := <-done
 				if !errors.Is(err, context.Canceled) {
 					t.Fatalf("got %v, want context.Canceled", err)
 				}
@@ -185,10 +173,7 @@ func nopTamper(context.Context, Event) error { return nil }
 
 func TestWatchBusy(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		p, err := New(Config{Intrusion: newSwitch(closed)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPanel(t, Config{Intrusion: newSwitch(closed)})
 		w := startWatch(t, p)
 		if err := p.Watch(t.Context(), func(context.Context, Event) {}); !errors.Is(err, ErrBusy) {
 			t.Errorf("second Watch: got %v, want ErrBusy", err)
@@ -206,11 +191,8 @@ func TestWatchBusy(t *testing.T) {
 func TestWatchWithoutEdgeDetection(t *testing.T) {
 	// A pin whose driver cannot detect edges (gpiotest without an edge channel refuses them).
 	pin := &gpiotest.Pin{N: "GPIO4", Num: 4}
-	p, err := New(Config{Intrusion: pin})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = p.Watch(t.Context(), func(context.Context, Event) { t.Error("opening reported") })
+	p := newPanel(t, Config{Intrusion: pin})
+	err := p.Watch(t.Context(), func(context.Context, Event) { t.Error("opening reported") })
 	if err == nil || !strings.Contains(err.Error(), "GPIO4") || !strings.Contains(err.Error(), "edge") {
 		t.Fatalf("got %v, want an error naming the pin and edge detection", err)
 	}
@@ -237,10 +219,7 @@ func (d *deafPin) WaitForEdge(time.Duration) bool {
 func TestWatchDeafPin(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pin := &deafPin{Pin: gpiotest.Pin{N: "GPIO17", EdgesChan: make(chan gpio.Level)}}
-		p, err := New(Config{Intrusion: pin})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPanel(t, Config{Intrusion: pin})
 		w := startWatch(t, p)
 		time.Sleep(250 * ms)
 		pin.Out(open)

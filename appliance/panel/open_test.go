@@ -44,12 +44,7 @@ func TestOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := p.SetState(Ready); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetState(Tampered); err != nil {
-		t.Fatal(err)
-	}
+	setStates(t, p, Ready, Tampered)
 	if level(ready) != on || level(tampered) != on {
 		t.Fatal("LEDs resolved by Open not driven")
 	}

@@ -84,15 +84,8 @@ func TestSetState(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			leds := newLEDs()
-			p, err := New(Config{Intrusion: newSwitch(closed), LEDs: asOutputs(leds), OutputsActiveLow: tt.activeLow})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, s := range tt.calls {
-				if err := p.SetState(s); err != nil {
-					t.Fatalf("SetState(%v): %v", s, err)
-				}
-			}
+			p := newPanel(t, Config{Intrusion: newSwitch(closed), LEDs: asOutputs(leds), OutputsActiveLow: tt.activeLow})
+			setStates(t, p, tt.calls...)
 			for i, s := range []State{Ready, Working, Attention, Tampered} {
 				if got := level(leds[s]); got != tt.want[i] {
 					t.Errorf("LED %v = %v, want %v", s, got, tt.want[i])
@@ -103,10 +96,7 @@ func TestSetState(t *testing.T) {
 }
 
 func TestSetStateUnknown(t *testing.T) {
-	p, err := New(Config{Intrusion: newSwitch(closed)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newPanel(t, Config{Intrusion: newSwitch(closed)})
 	if err := p.SetState(State(42)); err == nil || !strings.Contains(err.Error(), "unknown state") {
 		t.Fatalf("got %v, want unknown state", err)
 	}
@@ -118,16 +108,8 @@ func TestSetStateUnknown(t *testing.T) {
 func TestClearTamper(t *testing.T) {
 	leds := newLEDs()
 	sw := newSwitch(closed)
-	p, err := New(Config{Intrusion: sw, LEDs: asOutputs(leds)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetState(Ready); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.SetState(Tampered); err != nil {
-		t.Fatal(err)
-	}
+	p := newPanel(t, Config{Intrusion: sw, LEDs: asOutputs(leds)})
+	setStates(t, p, Ready, Tampered)
 	if !p.Tampered() || p.State() != Ready {
 		t.Fatalf("after Tampered: state %v, tampered %v", p.State(), p.Tampered())
 	}
@@ -150,10 +132,7 @@ func TestClearTamper(t *testing.T) {
 
 func TestActiveLowClearTamper(t *testing.T) {
 	sw := newSwitch(gpio.Low) // open, with an active-low switch
-	p, err := New(Config{Intrusion: sw, ActiveLow: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newPanel(t, Config{Intrusion: sw, ActiveLow: true})
 	p.SetState(Tampered)
 	if err := p.ClearTamper(); !errors.Is(err, ErrCaseOpen) {
 		t.Fatalf("got %v, want ErrCaseOpen", err)
@@ -168,11 +147,8 @@ func TestSetStateBrokenPin(t *testing.T) {
 	leds := newLEDs()
 	outs := asOutputs(leds)
 	outs[Working] = &brokenPin{gpiotest.Pin{N: "LED_WORKING"}}
-	p, err := New(Config{Intrusion: newSwitch(closed), LEDs: outs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = p.SetState(Ready)
+	p := newPanel(t, Config{Intrusion: newSwitch(closed), LEDs: outs})
+	err := p.SetState(Ready)
 	if !errors.Is(err, errPinGone) || !strings.Contains(err.Error(), "LED_WORKING") ||
 		!strings.Contains(err.Error(), "led working") {
 		t.Fatalf("got %v, want an error naming the working LED's pin", err)
@@ -185,15 +161,8 @@ func TestSetStateBrokenPin(t *testing.T) {
 
 func TestMissingLEDs(t *testing.T) {
 	ready := &gpiotest.Pin{N: "LED_READY"}
-	p, err := New(Config{Intrusion: newSwitch(closed), LEDs: map[State]gpio.PinOut{Ready: ready, Working: nil}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range []State{Working, Tampered, Ready} {
-		if err := p.SetState(s); err != nil {
-			t.Fatalf("SetState(%v) with LEDs missing: %v", s, err)
-		}
-	}
+	p := newPanel(t, Config{Intrusion: newSwitch(closed), LEDs: map[State]gpio.PinOut{Ready: ready, Working: nil}})
+	setStates(t, p, Working, Tampered, Ready) // with LEDs missing
 	if level(ready) != on {
 		t.Fatal("ready LED off")
 	}
@@ -202,10 +171,7 @@ func TestMissingLEDs(t *testing.T) {
 func TestHalt(t *testing.T) {
 	leds := newLEDs()
 	buzzer := &gpiotest.Pin{N: "BUZZER", L: on}
-	p, err := New(Config{Intrusion: newSwitch(closed), LEDs: asOutputs(leds), Buzzer: buzzer})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newPanel(t, Config{Intrusion: newSwitch(closed), LEDs: asOutputs(leds), Buzzer: buzzer})
 	p.SetState(Working)
 	p.SetState(Tampered)
 	if err := p.Halt(); err != nil {

@@ -70,10 +70,7 @@ func (r *runner) stop() error {
 func newTestPanel(t *testing.T, retry time.Duration) (*Panel, *gpiotest.Pin, map[State]*gpiotest.Pin) {
 	t.Helper()
 	sw, leds := newSwitch(closed), newLEDs()
-	p, err := New(Config{Intrusion: sw, LEDs: asOutputs(leds), RetryInterval: retry})
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := newPanel(t, Config{Intrusion: sw, LEDs: asOutputs(leds), RetryInterval: retry})
 	return p, sw, leds
 }
 
@@ -235,10 +232,7 @@ func TestRunOpeningsWhileDelivering(t *testing.T) {
 func TestRunBrokenTamperedLED(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sw := newSwitch(open)
-		p, err := New(Config{Intrusion: sw, LEDs: map[State]gpio.PinOut{Tampered: &brokenPin{}}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := newPanel(t, Config{Intrusion: sw, LEDs: map[State]gpio.PinOut{Tampered: &brokenPin{}}})
 		sink := &journalSink{start: time.Now()}
 		r := startRun(t, p, sink)
 		time.Sleep(time.Second)

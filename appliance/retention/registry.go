@@ -211,28 +211,34 @@ func (r *Registry) Add(ctx context.Context, c Case) error {
 
 // SetHold puts case id on legal hold, recording who asked and why.
 func (r *Registry) SetHold(ctx context.Context, id, by, reason string) error {
-	what := "set hold on case " + id
-	if by == "" || reason == "" {
-		return fmt.Errorf("retention: %s: who asked and why are required", what)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, err := r.mutable(id, what)
-	if err != nil {
-		return err
-	}
-	if c.OnHold() {
-		return fmt.Errorf("retention: %s: %w since %s", what, ErrOnHold, date(c.Hold.Since))
-	}
-	now := r.now()
-	c.Hold = &Hold{Since: now, By: by, Reason: reason}
-	return r.change(ctx, what, c, KindHoldSet, map[string]any{"case": id, "since": date(now)})
+	return r.changeHold(ctx, "set hold on case "+id, id, by, reason, func(c *Case, now time.Time) (string, map[string]any, error) {
+		if c.OnHold() {
+			return "", nil, fmt.Errorf("%w since %s", ErrOnHold, date(c.Hold.Since))
+		}
+		c.Hold = &Hold{Since: now, By: by, Reason: reason}
+		return KindHoldSet, map[string]any{"case": id, "since": date(now)}, nil
+	})
 }
 
 // ReleaseHold lifts the legal hold on case id, recording who asked and why. A case whose retention has passed is
 // erased at the scheduler's next round.
 func (r *Registry) ReleaseHold(ctx context.Context, id, by, reason string) error {
-	what := "release hold on case " + id
+	return r.changeHold(ctx, "release hold on case "+id, id, by, reason, func(c *Case, now time.Time) (string, map[string]any, error) {
+		if !c.OnHold() {
+			return "", nil, ErrNotHeld
+		}
+		past := *c.Hold
+		past.Released, past.ReleasedBy, past.ReleaseReason = now, by, reason
+		c.Hold = nil
+		c.PastHolds = append(c.PastHolds, past)
+		return KindHoldReleased, map[string]any{"case": id, "since": date(past.Since), "released": date(now)}, nil
+	})
+}
+
+// changeHold applies a change of the legal hold of case id that by asked for with reason (both required): apply
+// changes a copy of the case, or says why it may not, and names the audit record of the change.
+func (r *Registry) changeHold(ctx context.Context, what, id, by, reason string,
+	apply func(c *Case, now time.Time) (kind string, fields map[string]any, err error)) error {
 	if by == "" || reason == "" {
 		return fmt.Errorf("retention: %s: who asked and why are required", what)
 	}
@@ -242,17 +248,11 @@ func (r *Registry) ReleaseHold(ctx context.Context, id, by, reason string) error
 	if err != nil {
 		return err
 	}
-	if !c.OnHold() {
-		return fmt.Errorf("retention: %s: %w", what, ErrNotHeld)
+	kind, fields, err := apply(&c, r.now())
+	if err != nil {
+		return fmt.Errorf("retention: %s: %w", what, err)
 	}
-	now := r.now()
-	past := *c.Hold
-	past.Released, past.ReleasedBy, past.ReleaseReason = now, by, reason
-	c.Hold = nil
-	c.PastHolds = append(c.PastHolds, past)
-	return r.change(ctx, what, c, KindHoldReleased, map[string]any{
-		"case": id, "since": date(past.Since), "released": date(now),
-	})
+	return r.change(ctx, what, c, kind, fields)
 }
 
 // MarkErased records that case id was erased at the given time, for an erasure made outside the scheduler (a data

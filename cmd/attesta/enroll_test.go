@@ -6,9 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/report/pades"
 	"github.com/attesta/attesta/tpm/tpmtest"
 )
@@ -17,13 +15,8 @@ import (
 func extractOnce(t *testing.T, data, out string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
-	backup := filepath.Join(dir, "msgstore.db.crypt15")
-	key, err := msgstoretest.WriteCrypt15(t.Context(), backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	backup, key := androidBackup(t, dir)
+	list := writeList(t, dir, "lista.csv", rossi)
 	code, stdout, errs := attesta(t, "extract", "android", "--backup", backup, "--key", key.RootHex(), "--list", list,
 		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "5")
 	if code != 0 {

@@ -5,9 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 )
 
 func TestExtractAndroidThenVerifyDelivery(t *testing.T) {
@@ -43,15 +40,9 @@ func verifyThenAlter(t *testing.T, folder string) {
 
 func TestExtractAndroidBadInputWritesNothing(t *testing.T) {
 	dir := t.TempDir()
-	backup := filepath.Join(dir, "msgstore.db.crypt15")
-	key, err := msgstoretest.WriteCrypt15(t.Context(), backup, msgstoretest.Sample(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	good := filepath.Join(dir, "good.csv")
-	os.WriteFile(good, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
-	bad := filepath.Join(dir, "bad.csv")
-	os.WriteFile(bad, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\nabc;X;2026-01-10;2026-01-20\n"), 0o600)
+	backup, key := androidBackup(t, dir)
+	good := writeList(t, dir, "good.csv", rossi)
+	bad := writeList(t, dir, "bad.csv", rossi, "abc;X;2026-01-10;2026-01-20")
 	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
 	common := []string{"--backup", backup, "--out", out, "--data", data, "--tpm", "sim"}
 	for _, tt := range []struct {

@@ -39,9 +39,8 @@ func BenchmarkExtractIOSBulk(b *testing.B) {
 	}
 	size := int64(len(db))
 	db = nil
-	pw, list := filepath.Join(dir, "pw"), filepath.Join(dir, "list.csv")
+	pw, list := filepath.Join(dir, "pw"), writeList(b, dir, "list.csv", rossi)
 	os.WriteFile(pw, []byte("pw"), 0o600)
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
 	runtime.GC()
 	debug.FreeOSMemory()
 	os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) // resets VmHWM (Linux)

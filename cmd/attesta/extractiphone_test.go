@@ -21,15 +21,11 @@ var iosDay = time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)
 // says what the generator expects, verify accepts the delivery and rejects it changed.
 func TestExtractIOSThenVerifyDelivery(t *testing.T) {
 	dir := t.TempDir()
-	backup := filepath.Join(dir, "backup")
-	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{
-		BackupOptions: iostest.BackupOptions{Password: "segreta"}}); err != nil {
-		t.Fatal(err)
-	}
+	backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{BackupOptions: iostest.BackupOptions{Password: "segreta"}})
 	pw := filepath.Join(dir, "password")
 	os.WriteFile(pw, []byte("segreta\n"), 0o600)
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3334445555;Anna Bianchi;2026-01-10;2026-01-20\n3330000000;Nessuno;2026-01-10;2026-01-20\n"), 0o600)
+	list := writeList(t, dir, "lista.csv", rossi, "3334445555;Anna Bianchi;2026-01-10;2026-01-20",
+		"3330000000;Nessuno;2026-01-10;2026-01-20")
 	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
 	before := folderDigest(t, backup)
 
@@ -152,12 +148,8 @@ func checkManifest(t *testing.T, folder string, want map[string]iostest.Expected
 // TestExtractIOSPlainBusiness: a plain backup of WhatsApp Business certifies as WhatsApp's does.
 func TestExtractIOSPlainBusiness(t *testing.T) {
 	dir := t.TempDir()
-	backup := filepath.Join(dir, "backup")
-	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{Business: true}); err != nil {
-		t.Fatal(err)
-	}
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{Business: true})
+	list := writeList(t, dir, "lista.csv", rossi)
 	out := filepath.Join(dir, "out")
 	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--list", list, "--out", out,
 		"--data", filepath.Join(dir, "data"), "--tpm", "sim", "--max-messages", "20")
@@ -177,8 +169,7 @@ func TestExtractIOSPlainBusiness(t *testing.T) {
 // TestExtractIOSBadBackups: each bad backup is a clear error naming the file, and nothing is delivered.
 func TestExtractIOSBadBackups(t *testing.T) {
 	dir := t.TempDir()
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	list := writeList(t, dir, "lista.csv", rossi)
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("segreta"), 0o600)
 	wrong := filepath.Join(dir, "wrong")
@@ -253,11 +244,7 @@ func TestExtractIOSBadBackups(t *testing.T) {
 // chat is still delivered.
 func TestExtractIOSDamagedMedia(t *testing.T) {
 	dir := t.TempDir()
-	backup := filepath.Join(dir, "backup")
-	if err := iostest.WriteWhatsAppBackup(t.Context(), backup, iostest.Sample(iosDay), iostest.WhatsAppOptions{
-		BackupOptions: iostest.BackupOptions{Password: "segreta"}}); err != nil {
-		t.Fatal(err)
-	}
+	backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{BackupOptions: iostest.BackupOptions{Password: "segreta"}})
 	id := ios.FileID(iostest.DomainWhatsApp, "Message/Media/393331112222@s.whatsapp.net/c/d/photo-1.jpg")
 	p := filepath.Join(backup, id[:2], id)
 	b, err := os.ReadFile(p)
@@ -267,8 +254,7 @@ func TestExtractIOSDamagedMedia(t *testing.T) {
 	os.WriteFile(p, b[:len(b)-32], 0o600)
 	pw := filepath.Join(dir, "pw")
 	os.WriteFile(pw, []byte("segreta"), 0o600)
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
+	list := writeList(t, dir, "lista.csv", rossi)
 	out := filepath.Join(dir, "out")
 	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--password-file", pw, "--list", list,
 		"--out", out, "--data", filepath.Join(dir, "data"), "--tpm", "sim", "--max-messages", "20")

@@ -16,9 +16,7 @@ import (
 
 func iphoneList(t *testing.T, dir string) string {
 	t.Helper()
-	list := filepath.Join(dir, "lista.csv")
-	os.WriteFile(list, []byte("numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"), 0o600)
-	return list
+	return writeList(t, dir, "lista.csv", rossi)
 }
 
 // TestExtractIPhoneOverUSBThenVerify takes a full backup of the fake iPhone through Debian's usbmuxd protocol

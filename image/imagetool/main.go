@@ -118,13 +118,18 @@ type keys struct {
 	owner, pk, kek, db []byte
 }
 
-func keyFlags(fs *flag.FlagSet) func() (keys, error) {
+// keyFlags adds the key flags to fs and returns the function that parses the command's arguments and reads the
+// keys they name.
+func keyFlags(fs *flag.FlagSet) func(args []string) (keys, error) {
 	owner := fs.String("owner", "", "owner GUID of the signature lists")
 	pk := fs.String("pk", "", "PK certificate (DER)")
 	kek := fs.String("kek", "", "KEK certificate (DER)")
 	db := fs.String("db", "", "db certificate (DER)")
-	return func() (keys, error) {
+	return func(args []string) (keys, error) {
 		var k keys
+		if err := fs.Parse(args); err != nil {
+			return k, err
+		}
 		var err error
 		if k.owner, err = guidBytes(*owner); err != nil {
 			return k, fmt.Errorf("-owner: %w", err)
@@ -229,11 +234,8 @@ func runVars(args []string) error {
 	fs := flag.NewFlagSet("vars", flag.ContinueOnError)
 	in := fs.String("in", "/usr/share/OVMF/OVMF_VARS_4M.fd", "OVMF's empty variable store")
 	out := fs.String("out", "", "output file")
-	getKeys := keyFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	k, err := getKeys()
+	parse := keyFlags(fs)
+	k, err := parse(args)
 	if err != nil {
 		return err
 	}
@@ -365,11 +367,8 @@ func runPCRs(args []string) error {
 	out := fs.String("out", "", "output file")
 	var parts multiFlag
 	fs.Var(&parts, "part", "NAME=FILE: a partition whose SHA-256 is recorded (repeatable)")
-	getKeys := keyFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	k, err := getKeys()
+	parse := keyFlags(fs)
+	k, err := parse(args)
 	if err != nil {
 		return err
 	}

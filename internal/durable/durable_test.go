@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -84,13 +85,8 @@ func assertOnly(t *testing.T, dir string, names ...string) {
 	for _, e := range entries {
 		got = append(got, e.Name())
 	}
-	if len(got) != len(names) {
+	if !slices.Equal(got, names) {
 		t.Fatalf("dir holds %v, want %v", got, names)
-	}
-	for i := range names {
-		if got[i] != names[i] {
-			t.Fatalf("dir holds %v, want %v", got, names)
-		}
 	}
 }
 

@@ -1,5 +1,5 @@
 // Package i18n is the one translation mechanism of what a person reads: the report, the verifier's printed output
-// and (to come) the touch UI. Italian is the first language, English the second; every text exists in both.
+// and the touch UI. Italian is the first language, English the second; every text exists in both.
 //
 // # Catalogs
 //

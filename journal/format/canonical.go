@@ -390,30 +390,20 @@ func (d *canonicalDecoder) string() (string, error) {
 	}
 }
 
+// shortEscapes maps the letter of each two-character escape to the byte it stands for.
+var shortEscapes = map[byte]byte{'"': '"', '\\': '\\', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
 // escape decodes one escape sequence, accepting only the canonical ones.
 func (d *canonicalDecoder) escape() (byte, error) {
 	if d.pos+1 >= len(d.data) {
 		return 0, d.errorf("unterminated escape")
 	}
-	switch e := d.data[d.pos+1]; e {
-	case '"', '\\':
+	e := d.data[d.pos+1]
+	if c, ok := shortEscapes[e]; ok {
 		d.pos += 2
-		return e, nil
-	case 'b':
-		d.pos += 2
-		return '\b', nil
-	case 'f':
-		d.pos += 2
-		return '\f', nil
-	case 'n':
-		d.pos += 2
-		return '\n', nil
-	case 'r':
-		d.pos += 2
-		return '\r', nil
-	case 't':
-		d.pos += 2
-		return '\t', nil
+		return c, nil
+	}
+	switch e {
 	case 'u':
 		if d.pos+6 > len(d.data) {
 			return 0, d.errorf("unterminated escape")
