@@ -19,7 +19,6 @@ import (
 	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/bundle/tsa"
 	"github.com/attesta/attesta/certify"
-	"github.com/attesta/attesta/delivery/drive"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
@@ -51,12 +50,10 @@ type Appliance struct {
 	logFile  *os.File    // the default log's file, closed with the appliance
 	tsa      *tsa.Client // nil when no TSA is configured
 	tsaQueue *tsa.Queue
-	// driveTokens and driveQueue deposit deliveries on Google Drive; nil when none is configured (drive.go).
-	driveTokens *drive.Tokens
-	driveQueue  *drive.Queue
-	desk        *desk.Desk  // cases, retention and jobs (package desk)
-	links       *shareLinks // the share links, opened on first use (shares.go)
-	certify     *certify.Pipelines
+	drive    *DriveDelivery // deliveries on Google Drive; nil when none is configured (drive.go)
+	desk     *desk.Desk     // cases, retention and jobs (package desk)
+	links    *shareLinks    // the share links, opened on first use (shares.go)
+	certify  *certify.Pipelines
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked

@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -64,90 +63,86 @@ func openDrive(a *Appliance) error {
 			a.log.Error("Drive link not listed in the session index", slog.Any("error", err))
 		}
 	}
-	a.driveTokens, a.driveQueue = tokens, q
+	a.drive = &DriveDelivery{log: a.log, wait: time.Duration(c.Wait), tokens: tokens, queue: q}
 	return nil
 }
 
-// ErrNoDrive: no Google Drive is configured.
-var ErrNoDrive = errors.New("appliance: no Google Drive configured (drive.client_id)")
+// DriveDelivery deposits delivery folders on Google Drive: the token store (sealed by the TPM) and the durable
+// upload queue of package delivery/drive. It is the desk's desk.Drive.
+type DriveDelivery struct {
+	log    *slog.Logger
+	wait   time.Duration
+	tokens *drive.Tokens
+	queue  *drive.Queue
+}
 
-// DriveTokens is the Drive token store; nil when no Drive is configured.
-func (a *Appliance) DriveTokens() *drive.Tokens { return a.driveTokens }
+var _ desk.Drive = (*DriveDelivery)(nil)
 
-// DriveQueue is the Drive upload queue; nil when no Drive is configured.
-func (a *Appliance) DriveQueue() *drive.Queue { return a.driveQueue }
+// Drive is the appliance's Google Drive; nil when none is configured.
+func (a *Appliance) Drive() *DriveDelivery { return a.drive }
 
-// RunDriveQueue uploads the pending delivery folders until ctx ends; it returns at once without a Drive.
-func (a *Appliance) RunDriveQueue(ctx context.Context) {
-	if a.driveQueue == nil {
+// Tokens is the Drive token store.
+func (d *DriveDelivery) Tokens() *drive.Tokens { return d.tokens }
+
+// Queue is the Drive upload queue.
+func (d *DriveDelivery) Queue() *drive.Queue { return d.queue }
+
+// Run uploads the pending delivery folders until ctx ends; it returns at once on a nil DriveDelivery.
+func (d *DriveDelivery) Run(ctx context.Context) {
+	if d == nil {
 		return
 	}
-	if err := a.driveQueue.Run(ctx); err != nil && ctx.Err() == nil {
-		a.log.ErrorContext(ctx, "Drive queue stopped", slog.Any("error", err))
+	if err := d.queue.Run(ctx); err != nil && ctx.Err() == nil {
+		d.log.ErrorContext(ctx, "Drive queue stopped", slog.Any("error", err))
 	}
 }
 
-// DeliverToDrive puts a session's delivery folders (all in one folder) on a Drive account (drive.StudioAccount, or
-// the case id for the client's own), restricted to emails when there are any, waits until they are all there
-// (or Drive.Wait passes: the rest stays queued) and lists the links of that session folder's deliveries in its
-// index. It returns the links of the folders done.
-func (a *Appliance) DeliverToDrive(ctx context.Context, caseID, account string, folders, emails []string) ([]drive.Link, error) {
-	if a.driveQueue == nil {
-		return nil, ErrNoDrive
-	}
+// Deliver puts a session's delivery folders (all in one folder) on a Drive account (drive.StudioAccount, or the
+// case id for the client's own), restricted to emails when there are any, and waits until they are all there (or
+// DriveConfig.Wait passes: the rest stays queued, and each folder's link reaches the session's index when it is
+// done). It returns the links of that session folder's deliveries done.
+func (d *DriveDelivery) Deliver(ctx context.Context, caseID, account string, folders, emails []string) ([]drive.Link, error) {
 	if len(folders) == 0 {
 		return nil, nil
 	}
 	for _, f := range folders {
-		if err := a.driveQueue.Enqueue(ctx, drive.Job{Case: caseID, Account: account, Folder: f, Emails: emails}); err != nil {
+		if err := d.queue.Enqueue(ctx, drive.Job{Case: caseID, Account: account, Folder: f, Emails: emails}); err != nil {
 			return nil, fmt.Errorf("appliance: %w", err)
 		}
 	}
-	wait := time.Duration(a.cfg.Drive.Wait)
+	wait := d.wait
 	if wait <= 0 {
 		wait = 10 * time.Minute
 	}
 	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
-	derr := a.driveQueue.Drain(wctx)
-	links := a.driveQueue.Links(filepath.Dir(folders[0]))
+	derr := d.queue.Drain(wctx)
+	links := d.queue.Links(filepath.Dir(folders[0]))
 	if derr != nil && ctx.Err() == nil {
 		return links, fmt.Errorf("appliance: Drive upload still under way after %v: %w", wait, derr)
 	}
 	return links, derr
 }
 
-// driveDesk is the Drive as the desk uses it; nil without a Drive.
-func (a *Appliance) driveDesk() desk.Drive {
-	if a.driveQueue == nil {
-		return nil
-	}
-	return driveTarget{a}
+// Authorize starts the device flow for account.
+func (d *DriveDelivery) Authorize(ctx context.Context, account, caseID string) (*drive.DeviceCode, error) {
+	return d.tokens.Authorize(ctx, account, caseID)
 }
 
-// driveTarget implements desk.Drive over the appliance's token store and queue.
-type driveTarget struct{ a *Appliance }
-
-var _ desk.Drive = driveTarget{}
-
-func (d driveTarget) Deliver(ctx context.Context, caseID, account string, folders, emails []string) ([]drive.Link, error) {
-	return d.a.DeliverToDrive(ctx, caseID, account, folders, emails)
+// Pending returns the device code account waits on.
+func (d *DriveDelivery) Pending(account string) (*drive.DeviceCode, bool) {
+	return d.tokens.Pending(account)
 }
 
-func (d driveTarget) Authorize(ctx context.Context, account, caseID string) (*drive.DeviceCode, error) {
-	return d.a.driveTokens.Authorize(ctx, account, caseID)
+// Authorized reports whether account has a token.
+func (d *DriveDelivery) Authorized(account string) bool { return d.tokens.Authorized(account) }
+
+// Revoke revokes and destroys account's token, journaled.
+func (d *DriveDelivery) Revoke(ctx context.Context, account, caseID, reason string) error {
+	return d.tokens.Revoke(ctx, account, caseID, reason)
 }
 
-func (d driveTarget) Pending(account string) (*drive.DeviceCode, bool) {
-	return d.a.driveTokens.Pending(account)
-}
-
-func (d driveTarget) Authorized(account string) bool { return d.a.driveTokens.Authorized(account) }
-
-func (d driveTarget) Revoke(ctx context.Context, account, caseID, reason string) error {
-	return d.a.driveTokens.Revoke(ctx, account, caseID, reason)
-}
-
-func (d driveTarget) ForgetCase(ctx context.Context, caseID string) ([]string, error) {
-	return d.a.driveQueue.ForgetCase(ctx, caseID)
+// ForgetCase ends what the appliance keeps on Drive for an erased case (drive.Queue.ForgetCase).
+func (d *DriveDelivery) ForgetCase(ctx context.Context, caseID string) ([]string, error) {
+	return d.queue.ForgetCase(ctx, caseID)
 }

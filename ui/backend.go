@@ -97,6 +97,8 @@ type DriveAccess interface {
 	AuthorizeDrive(ctx context.Context, caseID string) (DriveCode, error)
 	// RevokeDrive revokes the appliance's access to the client's Drive, journaled.
 	RevokeDrive(ctx context.Context, caseID, by string) error
+	// DriveEnabled reports whether a Google Drive is configured at all.
+	DriveEnabled() bool
 }
 
 // Jobs runs acquisitions in the background: they go on when the screen is reloaded or left, and one interrupted

@@ -142,9 +142,9 @@ func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
 	case !v.accepted:
 		s.renderNotice(w, r, http.StatusOK, v.caseID, "")
 	case v.feed == nil:
-		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path})
+		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path, Drive: s.remoteDriveCode(r, v.caseID)})
 	default:
-		s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path})
+		s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path, Drive: s.remoteDriveCode(r, v.caseID)})
 	}
 }
 

@@ -69,6 +69,9 @@ func (d *desk) driveInfo(c caseRecord, info *ui.CaseInfo) {
 	}
 }
 
+// DriveEnabled reports whether the appliance has a Google Drive configured.
+func (k *Desk) DriveEnabled() bool { return k.deps.Drive != nil }
+
 // AuthorizeDrive starts the device flow for the client of a case whose deliveries go to the client's Drive.
 func (k *Desk) AuthorizeDrive(ctx context.Context, caseID string) (ui.DriveCode, error) {
 	d, err := k.work(ctx)

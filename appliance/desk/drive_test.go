@@ -28,7 +28,7 @@ func driveConfig(dir string, srv *drivetest.Server, wait time.Duration) applianc
 // authorizeStudio runs the device flow for the studio's Drive, the studio approving on the server.
 func authorizeStudio(t *testing.T, a *appliance.Appliance, srv *drivetest.Server) {
 	t.Helper()
-	dc, err := a.DriveTokens().Authorize(t.Context(), drive.StudioAccount, "")
+	dc, err := a.Drive().Tokens().Authorize(t.Context(), drive.StudioAccount, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,11 +83,11 @@ func TestSessionToStudioDrive(t *testing.T) {
 	b := jobApplianceWith(t, driveConfig(dir, srv, 3*time.Second), ctx, out, &testSink{})
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := b.DriveQueue().Drain(dctx); err != nil {
-		t.Fatalf("after the restart: %v (%+v)", err, b.DriveQueue().Pending())
+	if err := b.Drive().Queue().Drain(dctx); err != nil {
+		t.Fatalf("after the restart: %v (%+v)", err, b.Drive().Queue().Pending())
 	}
 	folder := filepath.Join(out, j.Chats[0].Folder)
-	links := b.DriveQueue().Links(out)
+	links := b.Drive().Queue().Links(out)
 	if len(links) != 1 || links[0].Name != j.Chats[0].Folder {
 		t.Fatalf("links %+v", links)
 	}
@@ -166,7 +166,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 	}
 	srv.Approve(code.UserCode)
 	deadline := time.Now().Add(30 * time.Second)
-	for !a.DriveTokens().Authorized(c.ID) && time.Now().Before(deadline) {
+	for !a.Drive().Tokens().Authorized(c.ID) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if info, _ := a.Desk().Case(ctx, c.ID); !info.DriveAuthorized {

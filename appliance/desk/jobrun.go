@@ -225,14 +225,9 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []certify.ChatOu
 	if err != nil {
 		j.secret.Error = err.Error()
 	}
-	n, total, certified, onDrive := delivered(j.rec.Lines), len(j.rec.Lines), 0, 0
+	n, total, certified := delivered(j.rec.Lines), len(j.rec.Lines), 0
 	for _, l := range j.rec.Lines {
 		certified += l.Certified
-	}
-	for _, c := range j.secret.Chats {
-		if c.DriveLink != "" {
-			onDrive++
-		}
 	}
 	s.mu.Unlock()
 
@@ -247,9 +242,6 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []certify.ChatOu
 		s.deps.Log.ErrorContext(rctx, "job end not journaled", slog.String("job", j.rec.ID), slog.Any("error", jerr))
 	}
 	summary := fmt.Sprintf("%s: %d chat su %d consegnate", jobStateText[state], n, total)
-	if onDrive > 0 {
-		summary += fmt.Sprintf(", %d su Google Drive", onDrive)
-	}
 	if errors.Is(err, web.ErrWrongAccount) {
 		// The client sees why: somebody else's WhatsApp scanned the code.
 		summary = wrongAccountSummary
