@@ -13,7 +13,9 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/appliance/internal/appliancetest"
+	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/bundle/verifycmd"
 	"github.com/attesta/attesta/delivery/drive"
 	"github.com/attesta/attesta/delivery/drive/drivetest"
 	"github.com/attesta/attesta/ui"
@@ -104,9 +106,14 @@ func TestSessionToStudioDrive(t *testing.T) {
 	if err := srv.Export(id, got); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := bundle.Verify(ctx, got, bundle.VerifyOptions{Key: b.Journal().VerifierKey()})
-	if err != nil || !rep.OK() {
-		t.Fatalf("the delivery downloaded from Drive: %v %+v", err, rep)
+	// What `attesta verify --key VKEY FOLDER` runs (cmd/attesta's verifyDelivery), the signed report included.
+	opts, err := verifycmd.Options(b.Journal().VerifierKey(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verdict bytes.Buffer
+	if err := verifycmd.Run(ctx, &verdict, got, opts, "it"); err != nil {
+		t.Fatalf("attesta verify of the delivery downloaded from Drive: %v\n%s", err, verdict.String())
 	}
 	files := 0
 	filepath.Walk(folder, func(p string, info os.FileInfo, err error) error {
@@ -135,6 +142,22 @@ func TestSessionToStudioDrive(t *testing.T) {
 	}
 	if c := srv.Counts(); c.Dropped != 1 || c.Multipart != 0 {
 		t.Errorf("server counts %+v: want one dropped upload and only resumable ones", c)
+	}
+
+	// The case's retention ends: what the appliance put on the studio's Drive is deleted, journaled.
+	info, _ := b.Desk().Case(ctx, c.ID)
+	sched, err := b.Desk().RetentionScheduler(ctx, retention.Options{Now: func() time.Time { return info.RetainUntil.Add(time.Second) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if round, err := sched.Check(ctx); err != nil || len(round.Erased) != 1 {
+		t.Fatalf("retention round: %+v, %v", round, err)
+	}
+	if _, ok := srv.File(id); ok {
+		t.Error("the folder is still on the studio's Drive after the case's erasure")
+	}
+	if l := leavesOfType(t, b, drive.LeafDeleted); len(l) != 1 || l[0].Fields["folder_id"] != id {
+		t.Errorf("drive-deleted leaves: %+v", l)
 	}
 }
 
