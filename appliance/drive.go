@@ -142,6 +142,9 @@ func (d *DriveDelivery) Revoke(ctx context.Context, account, caseID, reason stri
 	return d.tokens.Revoke(ctx, account, caseID, reason)
 }
 
+// Links returns the links of the delivery folders in dir that are on Drive.
+func (d *DriveDelivery) Links(dir string) []drive.Link { return d.queue.Links(dir) }
+
 // ForgetCase ends what the appliance keeps on Drive for an erased case (drive.Queue.ForgetCase).
 func (d *DriveDelivery) ForgetCase(ctx context.Context, caseID string) ([]string, error) {
 	return d.queue.ForgetCase(ctx, caseID)

@@ -59,6 +59,8 @@ type Drive interface {
 	Authorized(account string) bool
 	// Revoke revokes and destroys account's token, journaled.
 	Revoke(ctx context.Context, account, caseID, reason string) error
+	// Links returns the links of the folders of dir that are done (on Drive and shared).
+	Links(dir string) []drive.Link
 	// ForgetCase deletes the case's folders from the studio's Drive, or leaves them to the client and revokes the
 	// appliance's access, journaled; it returns the folders left on the client's Drive.
 	ForgetCase(ctx context.Context, caseID string) ([]string, error)

@@ -164,3 +164,25 @@ func (s *jobStore) toDrive(ctx context.Context, j *job, c caseRecord, outcomes [
 	}
 	return err
 }
+
+// withDriveLinks fills in the Drive link of each chat whose folder reached Drive after its job ended (in the
+// background, or after a restart). s.mu must be held.
+func (s *jobStore) withDriveLinks(ji ui.JobInfo) ui.JobInfo {
+	if s.deps.Drive == nil || s.outDir == "" {
+		return ji
+	}
+	var links map[string]string
+	for i, c := range ji.Chats {
+		if c.Folder == "" || c.DriveLink != "" {
+			continue
+		}
+		if links == nil {
+			links = map[string]string{}
+			for _, l := range s.deps.Drive.Links(s.outDir) {
+				links[l.Name] = l.URL
+			}
+		}
+		ji.Chats[i].DriveLink = links[c.Folder]
+	}
+	return ji
+}

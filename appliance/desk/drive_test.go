@@ -93,6 +93,9 @@ func TestSessionToStudioDrive(t *testing.T) {
 	if len(links) != 1 || links[0].Name != j.Chats[0].Folder {
 		t.Fatalf("links %+v", links)
 	}
+	if after, err := b.Desk().Job(ctx, j.ID); err != nil || after.Chats[0].DriveLink != links[0].URL {
+		t.Fatalf("the job's chat after the restart: %+v, %v; want its Drive link", after.Chats, err)
+	}
 	index, err := bundle.ReadIndex(out)
 	if err != nil || len(index) != 1 || index[0].DriveURL != links[0].URL {
 		t.Fatalf("index %+v, %v; want the Drive link", index, err)

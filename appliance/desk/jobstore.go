@@ -183,7 +183,7 @@ func (s *jobStore) list() []ui.JobInfo {
 	defer s.mu.Unlock()
 	out := make([]ui.JobInfo, 0, len(s.jobs)+len(s.bad))
 	for _, j := range s.jobs {
-		out = append(out, j.info())
+		out = append(out, s.withDriveLinks(j.info()))
 	}
 	slices.SortFunc(out, func(a, b ui.JobInfo) int {
 		if c := b.Started.Compare(a.Started); c != 0 {

@@ -201,6 +201,8 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	fmt.Fprintf(w, "\nCheck it yourself:\n")
 	fmt.Fprintf(w, "  attesta verify %s\n", delivery)
 	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s\n", rootPEM, statusList, delivery)
+	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s   # downloaded back from Drive\n", rootPEM, statusList,
+		filepath.Join(out, "from-drive-"+run, links[0].Name))
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
 		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
 	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)
