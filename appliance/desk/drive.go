@@ -160,7 +160,7 @@ func (s *jobStore) toDrive(ctx context.Context, j *job, c caseRecord, outcomes [
 	}
 	s.mu.Unlock()
 	if errors.Is(err, drive.ErrNotAuthorized) {
-		return fmt.Errorf("Google Drive: the client has not authorized the appliance yet: the folders wait for it")
+		return fmt.Errorf("appliance: the client has not authorized the appliance on their Google Drive yet: the folders wait for it: %w", err)
 	}
 	return err
 }
