@@ -119,14 +119,30 @@ func (d *DriveDelivery) Deliver(ctx context.Context, caseID, account string, fol
 	derr := d.queue.Drain(wctx)
 	links := d.queue.Links(filepath.Dir(folders[0]))
 	if derr != nil && ctx.Err() == nil {
+		for _, p := range d.queue.Pending() {
+			if p.LastErr != nil {
+				derr = p.LastErr // why the folders wait: a token, a full Drive, the network
+				break
+			}
+		}
 		return links, fmt.Errorf("appliance: Drive upload still under way after %v: %w", wait, derr)
 	}
 	return links, derr
 }
 
-// Authorize starts the device flow for account.
+// Authorize starts the device flow for account; once it is granted, the folders waiting for it go at once.
 func (d *DriveDelivery) Authorize(ctx context.Context, account, caseID string) (*drive.DeviceCode, error) {
-	return d.tokens.Authorize(ctx, account, caseID)
+	dc, err := d.tokens.Authorize(ctx, account, caseID)
+	if err != nil {
+		return nil, err
+	}
+	go func() {
+		<-dc.Done
+		if dc.Err == nil {
+			d.queue.RetryNow()
+		}
+	}()
+	return dc, nil
 }
 
 // Pending returns the device code account waits on.

@@ -223,3 +223,60 @@ func TestDriveCaseNeedsDrive(t *testing.T) {
 		t.Errorf("a Drive case on an appliance without Drive: %v", err)
 	}
 }
+
+// A session of a case whose deliveries go to the client's own Drive, restricted to two addresses: at its end the
+// client has not authorized yet, and the job says so; once the client authorizes on their phone, the folder goes
+// to their Drive, readable by those addresses only, and the job shows its link.
+func TestSessionToClientDrive(t *testing.T) {
+	ctx := t.Context()
+	srv, err := drivetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	addr, serial, _, key := appliancetest.WithBackup(t)
+	out := t.TempDir()
+	a := jobApplianceWith(t, driveConfig(t.TempDir(), srv, time.Second), ctx, out, &testSink{})
+	a.Desk().Config().ADB = addr
+	nc := goodCase()
+	nc.MaxMessages, nc.Delivery, nc.DeliveryEmails = 5, ui.DeliveryClientDrive, "avvocato@example.it cliente@example.com"
+	c, err := a.Desk().CreateCase(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordMandate(t, a, c.ID)
+	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
+	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j = waitJob(t, a, j.ID)
+	if j.State != ui.JobDone || j.Chats[0].Folder == "" || !strings.Contains(j.Error, "not authorized") {
+		t.Fatalf("job before the client's authorization: %+v", j)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go a.Drive().Run(runCtx) // as serve does
+	code, err := a.Desk().AuthorizeDrive(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Approve(code.UserCode)
+	deadline := time.Now().Add(time.Minute)
+	for len(a.Drive().Links(out)) == 0 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	after, err := a.Desk().Job(ctx, j.ID)
+	if err != nil || after.Chats[0].DriveLink == "" {
+		t.Fatalf("after the authorization: %+v, %v", after.Chats, err)
+	}
+	id, _ := srv.FolderOfLink(after.Chats[0].DriveLink)
+	f, _ := srv.File(id)
+	var readers []string
+	for _, p := range f.Permissions {
+		readers = append(readers, p.Type+":"+p.Email)
+	}
+	if strings.Join(readers, " ") != "user:avvocato@example.it user:cliente@example.com" {
+		t.Errorf("the folder's readers: %v", readers)
+	}
+}

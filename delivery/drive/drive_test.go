@@ -386,3 +386,17 @@ func TestDeviceFlowDenied(t *testing.T) {
 		t.Errorf("bad account: %v", err)
 	}
 }
+
+// TestDrainBesideRun: a session's Drain works beside the queue's Run (serve's), each job on one of them at a time.
+func TestDrainBesideRun(t *testing.T) {
+	e := newEnv(t, 2)
+	ctx, stop := context.WithCancel(t.Context())
+	defer stop()
+	go e.q.Run(ctx)
+	e.enqueueAll(t, StudioAccount)
+	e.drain(t, e.q)
+	e.checkOnDrive(t, "anyone")
+	if got, want := len(e.rec.leaves(t, LeafUpload)), countFiles(t, e.folders); got != want {
+		t.Errorf("%d upload leaves, want %d", got, want)
+	}
+}

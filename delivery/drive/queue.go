@@ -122,8 +122,8 @@ type Queue struct {
 	mu    sync.Mutex
 	jobs  map[string]*jobRecord
 	state map[string]*retryState
+	busy  map[string]bool // jobs a loop (Run's or a Drain's) is working on
 	wake  chan struct{}
-	run   sync.Mutex // one processing loop at a time
 }
 
 type retryState struct {
@@ -147,7 +147,7 @@ func OpenQueue(dir string, deps Deps) (*Queue, error) {
 		deps.Parent = "root"
 	}
 	q := &Queue{Backoff: tsa.DefaultBackoff, deps: deps, dir: dir, log: deps.Logger, jobs: map[string]*jobRecord{},
-		state: map[string]*retryState{}, wake: make(chan struct{}, 1)}
+		state: map[string]*retryState{}, busy: map[string]bool{}, wake: make(chan struct{}, 1)}
 	if q.log == nil {
 		q.log = slog.New(slog.DiscardHandler)
 	}
@@ -317,7 +317,10 @@ func (q *Queue) save(rec *jobRecord, fresh bool) error {
 func (q *Queue) update(id string, f func(*jobRecord)) error {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	rec := q.jobs[id]
+	rec, ok := q.jobs[id]
+	if !ok {
+		return fmt.Errorf("drive: job %s: removed meanwhile", id)
+	}
 	c := *rec
 	c.Folders = maps(rec.Folders)
 	c.Files, c.Permissions = slices.Clone(rec.Files), slices.Clone(rec.Permissions)
@@ -340,7 +343,10 @@ func maps(m map[string]string) map[string]string {
 func (q *Queue) snapshot(id string) jobRecord {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return *q.jobs[id]
+	if rec, ok := q.jobs[id]; ok {
+		return *rec
+	}
+	return jobRecord{ID: id} // removed meanwhile (ForgetCase): the next step fails
 }
 
 // Pending lists the jobs not done yet, oldest first.
@@ -395,6 +401,20 @@ func (q *Queue) Links(dir string) []Link {
 	return out
 }
 
+// RetryNow makes every pending job due at once (an account was just authorized, the network came back) and wakes
+// Run.
+func (q *Queue) RetryNow() {
+	q.mu.Lock()
+	for _, rs := range q.state {
+		rs.next = time.Time{}
+	}
+	q.mu.Unlock()
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
 // Run uploads the pending jobs until ctx ends, retrying failures with q.Backoff (or the Retry-After Drive asked
 // for, when longer); jobs enqueued meanwhile are picked up at once. It returns ctx's error.
 func (q *Queue) Run(ctx context.Context) error {
@@ -402,14 +422,15 @@ func (q *Queue) Run(ctx context.Context) error {
 }
 
 // Drain uploads the pending jobs, retrying as Run does, and returns once none is left (nil) or ctx ends (its
-// error, the jobs left pending for Run).
+// error, the jobs left pending for Run). It may run beside Run: each job is worked on by one of them at a time.
 func (q *Queue) Drain(ctx context.Context) error {
 	return q.loop(ctx, true)
 }
 
+// busyPoll is how often a loop looks again while another loop works on the only jobs left.
+const busyPoll = 100 * time.Millisecond
+
 func (q *Queue) loop(ctx context.Context, drain bool) error {
-	q.run.Lock()
-	defer q.run.Unlock()
 	for {
 		id, wait := q.due(time.Now())
 		if id != "" {
@@ -434,7 +455,7 @@ func (q *Queue) loop(ctx context.Context, drain bool) error {
 	}
 }
 
-// due returns the job to try now, or else how long until the next one is due (-1: none pending).
+// due returns the job to try now, marked busy, or else how long until the next one is due (-1: none pending).
 func (q *Queue) due(now time.Time) (string, time.Duration) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -443,8 +464,15 @@ func (q *Queue) due(now time.Time) (string, time.Duration) {
 		if !rec.Done.IsZero() {
 			continue
 		}
+		if q.busy[rec.ID] {
+			if wait < 0 || busyPoll < wait {
+				wait = busyPoll
+			}
+			continue
+		}
 		rs := q.state[rec.ID]
 		if rs == nil || !rs.next.After(now) {
+			q.busy[rec.ID] = true
 			return rec.ID, 0
 		}
 		if d := rs.next.Sub(now); wait < 0 || d < wait {
@@ -459,6 +487,7 @@ func (q *Queue) attempt(ctx context.Context, id string) {
 	err := q.process(ctx, id)
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	delete(q.busy, id)
 	if err == nil {
 		delete(q.state, id)
 		return
