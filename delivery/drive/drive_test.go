@@ -400,3 +400,36 @@ func TestDrainBesideRun(t *testing.T) {
 		t.Errorf("%d upload leaves, want %d", got, want)
 	}
 }
+
+// TestSameNameTwice: two sessions' folders of the same chat and day get distinct names on Drive (name, name-2), as
+// on the appliance, and the list of links names them so.
+func TestSameNameTwice(t *testing.T) {
+	e := newEnv(t, 1)
+	other := filepath.Join(t.TempDir(), "session-2", filepath.Base(e.folders[0]))
+	if err := os.CopyFS(other, os.DirFS(e.folders[0])); err != nil {
+		t.Fatal(err)
+	}
+	e.folders = append(e.folders, other)
+	e.enqueueAll(t, StudioAccount)
+	e.drain(t, e.q)
+	links := e.q.Links("")
+	base := filepath.Base(other)
+	if len(links) != 2 || links[0].Name != base || links[1].Name != base {
+		t.Fatalf("links %+v", links)
+	}
+	want := map[string]bool{base: true, base + "-2": true}
+	for _, l := range links {
+		if !want[l.DriveName] {
+			t.Errorf("Drive name %q", l.DriveName)
+		}
+		delete(want, l.DriveName)
+		id, _ := e.srv.FolderOfLink(l.URL)
+		if f, _ := e.srv.File(id); f.Name != l.DriveName {
+			t.Errorf("folder %s is named %q on Drive, listed as %q", id, f.Name, l.DriveName)
+		}
+	}
+	if lines := strings.Split(strings.TrimSpace(FormatLinks(links)), "\n"); len(lines) != 2 || lines[0] == lines[1] ||
+		strings.Split(lines[0], "\t")[0] == strings.Split(lines[1], "\t")[0] {
+		t.Errorf("links list:\n%s", FormatLinks(links))
+	}
+}

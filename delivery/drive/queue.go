@@ -70,6 +70,7 @@ type jobRecord struct {
 	Files       []fileRecord      `json:"files"`
 	Permissions []Permission      `json:"permissions"`
 	Link        string            `json:"link"`
+	DriveName   string            `json:"drive_name,omitempty"` // the Drive folder's name, when not Name (taken)
 	Done        time.Time         `json:"done,omitzero"`
 }
 
@@ -84,9 +85,11 @@ type fileRecord struct {
 // Link is a delivery folder on Drive and its direct link.
 type Link struct {
 	Case   string
-	Name   string // the folder's name, as the delivery folder's (3771151946-15-gennaio-2026)
+	Name   string // the delivery folder's name on the appliance (3771151946-15-gennaio-2026)
 	Folder string // the delivery folder on the appliance
 	URL    string
+	// DriveName is the folder's name on Drive: Name, or Name-2 … when the Drive folder had one of that name.
+	DriveName string
 }
 
 // Status is a job still under way, for the screens.
@@ -394,7 +397,7 @@ func (q *Queue) Links(dir string) []Link {
 	var out []Link
 	for _, rec := range q.jobs {
 		if !rec.Done.IsZero() && rec.Link != "" && (dir == "" || filepath.Dir(rec.Dir) == filepath.Clean(dir)) {
-			out = append(out, Link{Case: rec.Case, Name: rec.Name, Folder: rec.Dir, URL: rec.Link})
+			out = append(out, rec.link())
 		}
 	}
 	slices.SortFunc(out, func(a, b Link) int { return strings.Compare(a.Name, b.Name) })
@@ -595,7 +598,7 @@ func (q *Queue) upload(ctx context.Context, r *remote, id string) error {
 	q.log.InfoContext(ctx, "delivery on Drive", slog.String("case", rec.Case), slog.String("folder_id", top),
 		slog.Int("files", len(rec.Files)))
 	if q.OnDone != nil {
-		q.OnDone(Link{Case: rec.Case, Name: rec.Name, Folder: rec.Dir, URL: link})
+		q.OnDone(q.snapshot(id).link())
 	}
 	return nil
 }
@@ -624,7 +627,7 @@ func (q *Queue) folder(ctx context.Context, r *remote, id, path string) (string,
 		}
 		name = pathBase(path)
 	}
-	fid, err := r.folder(ctx, name, parent, id, path)
+	fid, driveName, err := r.folder(ctx, name, parent, id, path)
 	if err != nil {
 		return "", err
 	}
@@ -635,7 +638,12 @@ func (q *Queue) folder(ctx context.Context, r *remote, id, path string) (string,
 			return "", err
 		}
 	}
-	if err := q.update(id, func(c *jobRecord) { c.Folders[path] = fid }); err != nil {
+	if err := q.update(id, func(c *jobRecord) {
+		c.Folders[path] = fid
+		if path == "" && driveName != c.Name {
+			c.DriveName = driveName
+		}
+	}); err != nil {
 		return "", err
 	}
 	return fid, nil
@@ -662,4 +670,13 @@ func (q *Queue) shareFolder(ctx context.Context, r *remote, id, top string) erro
 		}
 	}
 	return nil
+}
+
+// link is the job's folder and its direct link.
+func (rec jobRecord) link() Link {
+	l := Link{Case: rec.Case, Name: rec.Name, Folder: rec.Dir, URL: rec.Link, DriveName: rec.DriveName}
+	if l.DriveName == "" {
+		l.DriveName = rec.Name
+	}
+	return l
 }

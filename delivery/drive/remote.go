@@ -65,26 +65,52 @@ func quote(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
 
-// folder returns the Drive folder of job at path under parent, creating it when no earlier attempt did.
-func (r *remote) folder(ctx context.Context, name, parent, job, path string) (string, error) {
+// folder returns the Drive folder of job at path under parent and its name, creating it when no earlier attempt
+// did. A delivery folder (path "") whose name another folder of parent has already takes the first free name
+// name-2 … name-99, as delivery folders on the appliance do.
+func (r *remote) folder(ctx context.Context, name, parent, job, path string) (string, string, error) {
 	q := fmt.Sprintf("%s in parents and trashed = false and mimeType = %s and appProperties has { key=%s and value=%s } and appProperties has { key=%s and value=%s }",
 		quote(parent), quote(FolderMimeType), quote(propJob), quote(job), quote(propPath), quote(path))
-	list, err := r.svc.Files.List().Q(q).Fields("files(id)").Context(ctx).Do()
+	list, err := r.svc.Files.List().Q(q).Fields("files(id,name)").Context(ctx).Do()
 	if err != nil {
-		return "", classify("list folders", err)
+		return "", "", classify("list folders", err)
 	}
 	if len(list.Files) > 0 && list.Files[0].Id != "" {
-		return list.Files[0].Id, nil
+		return list.Files[0].Id, list.Files[0].Name, nil
+	}
+	if path == "" {
+		if name, err = r.freeName(ctx, parent, name); err != nil {
+			return "", "", err
+		}
 	}
 	f, err := r.svc.Files.Create(&gdrive.File{Name: name, MimeType: FolderMimeType, Parents: []string{parent},
 		AppProperties: map[string]string{propJob: job, propPath: path}}).Fields("id").Context(ctx).Do()
 	if err != nil {
-		return "", classify("create folder", err)
+		return "", "", classify("create folder", err)
 	}
 	if f.Id == "" {
-		return "", errors.New("drive: create folder: no id in Drive's answer")
+		return "", "", errors.New("drive: create folder: no id in Drive's answer")
 	}
-	return f.Id, nil
+	return f.Id, name, nil
+}
+
+// freeName returns base, or the first of base-2 … base-99 that no folder of parent is named.
+func (r *remote) freeName(ctx context.Context, parent, base string) (string, error) {
+	for n := 1; n < 100; n++ {
+		name := base
+		if n > 1 {
+			name = fmt.Sprintf("%s-%d", base, n)
+		}
+		q := fmt.Sprintf("%s in parents and trashed = false and mimeType = %s and name = %s", quote(parent), quote(FolderMimeType), quote(name))
+		list, err := r.svc.Files.List().Q(q).Fields("files(id)").Context(ctx).Do()
+		if err != nil {
+			return "", classify("list folders", err)
+		}
+		if len(list.Files) == 0 {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("drive: 99 folders are named %s already", base)
 }
 
 // Uploaded is a file as Drive reports it after an upload.

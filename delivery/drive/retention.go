@@ -78,11 +78,16 @@ func (q *Queue) ForgetCase(ctx context.Context, caseID string) (released []strin
 	return released, nil
 }
 
-// FormatLinks is the list of links as the service sends it: one line per folder, its name, a tab, its link.
+// FormatLinks is the list of links as the service sends it: one line per folder, its name on Drive, a tab, its
+// link.
 func FormatLinks(links []Link) string {
 	var b strings.Builder
 	for _, l := range links {
-		fmt.Fprintf(&b, "%s\t%s\n", l.Name, l.URL)
+		name := l.DriveName
+		if name == "" {
+			name = l.Name
+		}
+		fmt.Fprintf(&b, "%s\t%s\n", name, l.URL)
 	}
 	return b.String()
 }
