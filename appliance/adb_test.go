@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -101,15 +100,7 @@ func TestExtractADBPhotoNotMatchingWhatsAppHash(t *testing.T) {
 // photoAttachment returns the attachment of the sample's photo message in a delivery's manifest.
 func photoAttachment(t *testing.T, folder string) evidence.Attachment {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var m bundle.Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
-	for _, msg := range m.Messages {
+	for _, msg := range readManifest(t, folder).Messages {
 		if msg.ID == "OUT-PHOTO" && len(msg.Attachments) == 1 {
 			return msg.Attachments[0]
 		}

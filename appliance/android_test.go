@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -64,14 +63,7 @@ func TestExtractAndroidBackupEndToEnd(t *testing.T) {
 	}
 
 	// The manifest says what the scripted chat proves.
-	var m bundle.Manifest
-	b, err := os.ReadFile(filepath.Join(folder, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &m); err != nil {
-		t.Fatal(err)
-	}
+	m := readManifest(t, folder)
 	if m.Chat.Phone != msgstoretest.SamplePhone || m.Acquisition.Method != evidence.MethodAndroidBackup {
 		t.Errorf("manifest chat %+v, method %s", m.Chat, m.Acquisition.Method)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/witness"
 )
 
 // ErrLocked is returned by CheckCertify while certification is locked (failed attestation, clock rollback, tamper).
@@ -39,21 +40,22 @@ const (
 
 // Appliance is an opened appliance: its TPM, keys, journal and blob store.
 type Appliance struct {
-	cfg      Config
-	id       identity
-	sel      tpm.PCRSelection
-	tpm      *tpm.TPM
-	ident    *tpm.Identity
-	journal  *journal.Journal
-	blobs    *blob.Store
-	log      *slog.Logger
-	logFile  *os.File    // the default log's file, closed with the appliance
-	tsa      *tsa.Client // nil when no TSA is configured
-	tsaQueue *tsa.Queue
-	drive    *DriveDelivery // deliveries on Google Drive; nil when none is configured (drive.go)
-	desk     *desk.Desk     // cases, retention and jobs (package desk)
-	links    *shareLinks    // the share links, opened on first use (shares.go)
-	certify  *certify.Pipelines
+	cfg       Config
+	id        identity
+	sel       tpm.PCRSelection
+	tpm       *tpm.TPM
+	ident     *tpm.Identity
+	journal   *journal.Journal
+	blobs     *blob.Store
+	log       *slog.Logger
+	logFile   *os.File    // the default log's file, closed with the appliance
+	tsa       *tsa.Client // nil when no TSA is configured
+	tsaQueue  *tsa.Queue
+	witnesses *witness.Client // nil when no witness is configured
+	drive     *DriveDelivery  // deliveries on Google Drive; nil when none is configured (drive.go)
+	desk      *desk.Desk      // cases, retention and jobs (package desk)
+	links     *shareLinks     // the share links, opened on first use (shares.go)
+	certify   *certify.Pipelines
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
@@ -72,9 +74,10 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, fmt.Errorf("appliance: data dir: %w", err)
 	}
 	a = &Appliance{cfg: cfg, sel: sel, log: cfg.Logger}
+	opened := a // a is nil once an error is returned: close what was opened
 	defer func() {
 		if err != nil {
-			a.Close()
+			opened.Close()
 		}
 	}()
 	if a.log == nil {
@@ -96,6 +99,9 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, err
 	}
 	if err := openDrive(a); err != nil {
+		return nil, err
+	}
+	if err := openWitnesses(a); err != nil {
 		return nil, err
 	}
 	if a.certify, err = newPipelines(a); err != nil {
@@ -121,7 +127,9 @@ func openTPM(ctx context.Context, a *Appliance) error {
 		return fmt.Errorf("appliance: %w", err)
 	}
 	a.tpm = t
-	if a.ident, err = t.Provision(ctx, tpm.ProvisionOptions{PCRs: a.sel}); err != nil {
+	if a.ident, err = t.Provision(ctx, tpm.ProvisionOptions{PCRs: a.sel}); errors.Is(err, tpm.ErrStateMismatch) {
+		return fmt.Errorf("appliance: provision: %w (if the TPM was replaced or cleared, its key is lost: start a new key epoch with attesta keys epoch)", err)
+	} else if err != nil {
 		return fmt.Errorf("appliance: provision: %w", err)
 	}
 	return nil

@@ -137,17 +137,7 @@ func TestRestartKeepsKeysAndJournal(t *testing.T) {
 	a := openSim(t, dir)
 	key := KeyDigest(a.Identity().SigningKey)
 	id := a.ID()
-	acq, err := a.Certify().StartAcquisition(ctx, "case-1", "test", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	art, err := acq.AddArtifact(ctx, "screenshot", strings.NewReader("pixels"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := acq.Finish(ctx, "complete"); err != nil {
-		t.Fatal(err)
-	}
+	art := appliancetest.Acquire(t, a.Certify(), "case-1", "pixels")
 	size := a.Journal().Size()
 	a.Close()
 
@@ -312,18 +302,7 @@ func TestEraseCaseKeepsJournalVerifiable(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	var refs []string
 	for _, c := range []string{"case-erased", "case-kept"} {
-		acq, err := a.Certify().StartAcquisition(ctx, c, "test", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		art, err := acq.AddArtifact(ctx, "screenshot", strings.NewReader("evidence of "+c))
-		if err != nil {
-			t.Fatal(err)
-		}
-		refs = append(refs, art.Ref.SHA256)
-		if _, err := acq.Finish(ctx, "complete"); err != nil {
-			t.Fatal(err)
-		}
+		refs = append(refs, appliancetest.Acquire(t, a.Certify(), c, "evidence of "+c).Ref.SHA256)
 	}
 	if _, err := a.EraseCase(ctx, "case-erased", "", ""); err == nil {
 		t.Fatal("erasure without who and why succeeded")

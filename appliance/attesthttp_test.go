@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"context"
+	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
@@ -21,31 +22,8 @@ import (
 // bad nonces and limits its rate; every answer is journaled.
 func TestAttestEndpointPolledByAuthority(t *testing.T) {
 	a := openSim(t, t.TempDir())
-	req, err := a.TPM().Enroll(t.Context(), a.ID(), pkix.Name{CommonName: "Attesta " + a.ID()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "authority")
-	if err := authority.Init(dir, authority.InitOptions{Name: "Studio", Passphrase: []byte("passphrase!"), AcceptUncertifiedEK: true,
-		Policies: []authority.PCRPolicy{{Name: "image", Selection: req.PCRSelection, Values: req.PCRValues}}}); err != nil {
-		t.Fatal(err)
-	}
-	auth, err := authority.Open(dir, []byte("passphrase!"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ch, err := auth.Challenge(attest.EncodeFile(req))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ans, err := a.TPM().ActivateCredential(t.Context(), ch)
-	if err != nil {
-		t.Fatal(err)
-	}
-	chain, err := auth.Issue(attest.EncodeFile(ans))
-	if err != nil {
-		t.Fatal(err)
-	}
+	auth := newTestAuthority(t, a)
+	chain := enrollAt(t, a, auth)
 	if _, err := InstallCertificate(t.Context(), a, authority.PEMChain(chain...)); err != nil {
 		t.Fatalf("InstallCertificate: %v", err)
 	}
@@ -56,21 +34,7 @@ func TestAttestEndpointPolledByAuthority(t *testing.T) {
 		t.Error("installed a certificate that is not for the signing key")
 	}
 
-	srv := httptest.NewServer(withAttest(AttestHandler(a), http.NotFoundHandler()))
-	defer srv.Close()
-	fetch := func(ctx context.Context, nonce []byte) ([]byte, error) {
-		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/attest?nonce="+hex.EncodeToString(nonce), nil)
-		resp, err := http.DefaultClient.Do(r)
-		if err != nil {
-			return nil, err
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("%s: %s", resp.Status, b)
-		}
-		return b, nil
-	}
+	fetch, url := attestFetcher(t, a)
 	before := len(leavesOfType(t, a, LeafAttestationExport))
 	res, err := auth.Poll(t.Context(), a.ID(), fetch)
 	if err != nil || !res.OK {
@@ -87,7 +51,7 @@ func TestAttestEndpointPolledByAuthority(t *testing.T) {
 		t.Errorf("%d attestation leaves journaled, want 2", got)
 	}
 	for _, q := range []string{"", "nonce=xyz", "nonce=" + strings.Repeat("ab", 65)} {
-		resp, err := http.Get(srv.URL + "/attest?" + q)
+		resp, err := http.Get(url + "/attest?" + q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -109,4 +73,63 @@ func TestAttestEndpointPolledByAuthority(t *testing.T) {
 	if codes[len(codes)-1] != http.StatusTooManyRequests {
 		t.Errorf("no rate limit: %v", codes)
 	}
+}
+
+// newTestAuthority makes an authority that accepts a's image policy and uncertified EKs (the simulator has none).
+func newTestAuthority(t *testing.T, a *Appliance) *authority.Authority {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "authority")
+	pol := authority.PCRPolicy{Name: "image", Selection: a.Identity().PCRSelection.String(), Values: a.Identity().PCRValues}
+	if err := authority.Init(dir, authority.InitOptions{Name: "Studio", Passphrase: []byte("passphrase!"), AcceptUncertifiedEK: true,
+		Policies: []authority.PCRPolicy{pol}}); err != nil {
+		t.Fatal(err)
+	}
+	auth, err := authority.Open(dir, []byte("passphrase!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return auth
+}
+
+// enrollAt runs a's enrollment with auth (request, challenge, activation, issue) and returns the issued chain.
+func enrollAt(t *testing.T, a *Appliance, auth *authority.Authority) []*x509.Certificate {
+	t.Helper()
+	req, err := a.TPM().Enroll(t.Context(), a.ID(), pkix.Name{CommonName: "Attesta " + a.ID()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch, err := auth.Challenge(attest.EncodeFile(req))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans, err := a.TPM().ActivateCredential(t.Context(), ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain, err := auth.Issue(attest.EncodeFile(ans))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chain
+}
+
+// attestFetcher serves a's GET /attest on a test server and returns the authority's fetch over HTTP, and the
+// server's URL.
+func attestFetcher(t *testing.T, a *Appliance) (func(ctx context.Context, nonce []byte) ([]byte, error), string) {
+	t.Helper()
+	srv := httptest.NewServer(withAttest(AttestHandler(a), http.NotFoundHandler()))
+	t.Cleanup(srv.Close)
+	return func(ctx context.Context, nonce []byte) ([]byte, error) {
+		r, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+"/attest?nonce="+hex.EncodeToString(nonce), nil)
+		resp, err := http.DefaultClient.Do(r)
+		if err != nil {
+			return nil, err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return nil, fmt.Errorf("%s: %s", resp.Status, b)
+		}
+		return b, nil
+	}, srv.URL
 }

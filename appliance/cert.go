@@ -29,10 +29,10 @@ const LeafCertificate = "certificate"
 // current signing key is replaced. Trust in it comes from the TPM's certification of the key (proofs/attestation),
 // not from a certification authority; a studio that has a CA can issue its own certificate for the same key.
 func (r reporter) certificate(ctx context.Context) ([]*x509.Certificate, error) {
-	if chain, err := readChain(r.a.cfg.DataDir); err == nil && r.a.ident.SigningKey.Equal(chain[0].PublicKey) {
-		return chain, nil
-	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if chains, err := r.a.enrolled(); err != nil {
 		return nil, err
+	} else if chains != nil {
+		return chains.signer, nil
 	}
 	cert, err := r.selfSigned(ctx)
 	if err != nil {

@@ -34,6 +34,11 @@ type Config struct {
 	// then carry no time-stamp. TSACA names a PEM file with the roots its tokens must chain to.
 	TSAURL string `json:"tsa_url"`
 	TSACA  string `json:"tsa_ca"`
+	// Witnesses cosign the journal's checkpoints (C2SP tlog-witness): each delivery asks them (for up to 20 s) and
+	// carries their cosignatures in proofs/witness; serve submits every new checkpoint. Default: none.
+	Witnesses []WitnessConfig `json:"witnesses"`
+	// WitnessRole makes serve a witness of the studio's other appliances. Default: off.
+	WitnessRole WitnessRoleConfig `json:"witness_role"`
 
 	// LegalMonths is the legal retention the studio adds, in whole months, to the service each case bought before
 	// the case's evidence is erased (see the retention package). Default: 0, no retention beyond the service:
@@ -49,6 +54,13 @@ type Config struct {
 	Chromium string `json:"chromium"`
 	// ADB is the adb server that extractions from phones on USB go through. Default: 127.0.0.1:5037.
 	ADB string `json:"adb"`
+	// Usbmuxd is usbmuxd's address, as USBMUXD_SOCKET_ADDRESS spells it (UNIX:/path or HOST:PORT), for the iPhones
+	// the touch UI extracts (the cloud-backup path's lab iPhone). Default: $USBMUXD_SOCKET_ADDRESS, else
+	// libimobiledevice's own default socket.
+	Usbmuxd string `json:"usbmuxd"`
+	// MaxBackupUpload is the largest backup file, in bytes, a client may upload through the remote page (an
+	// Android end-to-end encrypted backup with its key). Default: ui.DefaultMaxBackupUpload (2 GiB).
+	MaxBackupUpload int64 `json:"max_backup_upload"`
 	// PublicListen is the address on which serve answers clients' remote pages and recipients' share links, and
 	// nothing else; the technician's screens stay on the local interface. Default: empty, links are served on the
 	// technician's address only (a studio that sends links outside puts a TLS reverse proxy before this address).
@@ -120,8 +132,14 @@ func LoadConfig(path string) (Config, error) {
 	if err := c.Privacy.Validate(); err != nil {
 		return c, fmt.Errorf("appliance: config %s: privacy: %w", path, err)
 	}
+	if err := c.validateWitnesses(); err != nil {
+		return c, fmt.Errorf("appliance: config %s: %w", path, err)
+	}
 	if c.LegalMonths < 0 || c.LegalMonths > retention.MaxLegalMonths {
 		return c, fmt.Errorf("appliance: config %s: legal_months %d: want 0 to %d", path, c.LegalMonths, retention.MaxLegalMonths)
+	}
+	if c.MaxBackupUpload < 0 {
+		return c, fmt.Errorf("appliance: config %s: max_backup_upload %d: want a size in bytes, or 0 for the default", path, c.MaxBackupUpload)
 	}
 	return c, nil
 }
@@ -130,6 +148,9 @@ func LoadConfig(path string) (Config, error) {
 func (c Config) withDefaults() Config {
 	if c.DataDir == "" {
 		c.DataDir = os.Getenv("ATTESTA_DATA")
+	}
+	if c.Usbmuxd == "" {
+		c.Usbmuxd = os.Getenv("USBMUXD_SOCKET_ADDRESS")
 	}
 	if c.DataDir == "" {
 		c.DataDir = DefaultDataDir

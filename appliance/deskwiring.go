@@ -16,7 +16,7 @@ import (
 func newDesk(a *Appliance) *desk.Desk {
 	cfg := &desk.Config{DataDir: a.cfg.DataDir, LegalMonths: a.cfg.LegalMonths,
 		RetentionEvery: time.Duration(a.cfg.RetentionEvery), WhatsAppWebURL: a.cfg.WhatsAppWebURL,
-		Chromium: a.cfg.Chromium, ADB: a.cfg.ADB, Privacy: a.cfg.Privacy}
+		Chromium: a.cfg.Chromium, ADB: a.cfg.ADB, Usbmuxd: a.cfg.Usbmuxd, Privacy: a.cfg.Privacy}
 	return desk.New(desk.Deps{Config: cfg, Log: a.log, Recorder: recorder{a}, Gate: a, Sealer: a.tpm,
 		Pipelines: a.certify, Erase: a.EraseCase, Links: a.links, Blobs: lateBlobs{a}, Journal: a.Screens(),
 		Drive: deskDrive(a)})

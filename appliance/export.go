@@ -2,14 +2,17 @@ package appliance
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/attesta/attesta/authority"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/journal/format"
 )
 
 // ConsistencyFormat is the first line of an exported consistency proof.
@@ -56,4 +59,34 @@ func ExportJournal(ctx context.Context, j *journal.Journal, dir string) error {
 		}
 	}
 	return nil
+}
+
+// ExportChain writes dir/chain.pem, the certificate chain an authority issued for the journal's key in force (its
+// certificate, then the issuing CAs), when the appliance in dataDir is enrolled with that key: with the
+// authority's root, an auditor checks the exported checkpoints with openssl alone, as a delivery's proofs/chain.pem.
+// It reports whether it wrote one.
+func ExportChain(dataDir string, j *journal.Journal, dir string) (bool, error) {
+	certs, err := installedCertificates(dataDir)
+	if certs == nil {
+		return false, err
+	}
+	key, err := format.VerifierPublicKey(j.VerifierKey())
+	if err != nil {
+		return false, err
+	}
+	var chain []*x509.Certificate
+	for _, c := range certs {
+		if key.Equal(c.PublicKey) && chain == nil {
+			chain = []*x509.Certificate{c}
+		}
+	}
+	if chain == nil {
+		return false, nil // enrolled with an earlier key: the key in force has no certificate yet
+	}
+	for _, c := range certs {
+		if c.IsCA {
+			chain = append(chain, c)
+		}
+	}
+	return true, durable.WriteNew(filepath.Join(dir, "chain.pem"), authority.PEMChain(chain...), 0o644)
 }

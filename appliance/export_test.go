@@ -11,6 +11,7 @@ import (
 	"github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/merkle/rfc6962"
 
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/journal"
 )
 
@@ -20,13 +21,7 @@ func TestExportJournalProofsVerifyIndependently(t *testing.T) {
 	ctx := t.Context()
 	a := openSim(t, t.TempDir())
 	for range 3 {
-		acq, err := a.Certify().StartAcquisition(ctx, "case-1", "test", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := acq.Finish(ctx, "complete"); err != nil {
-			t.Fatal(err)
-		}
+		appliancetest.Acquire(t, a.Certify(), "case-1", "")
 	}
 	dir := filepath.Join(t.TempDir(), "export")
 	if err := ExportJournal(ctx, a.Journal(), dir); err != nil {

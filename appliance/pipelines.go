@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"context"
+	"github.com/attesta/attesta/authority"
 
 	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/bundle"
@@ -65,10 +66,21 @@ func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, s
 	sign := pades.Options{Signer: signer, Chain: chain, Name: "Attesta " + a.ID(),
 		Reason: "Relazione tecnica di acquisizione forense"}
 	var opts bundle.WriteOptions // no logger: bundle logs the folder's name, which holds the chat's number
+	if chains, err := a.enrolled(); err != nil {
+		return bundle.WriteOptions{}, nil, err
+	} else if chains != nil {
+		opts.Chain = authority.PEMChain(chains.signer...)
+		if chains.ak != nil {
+			opts.AKChain = authority.PEMChain(chains.ak...)
+		}
+	}
 	if a.tsa != nil {
 		opts.Timestamp = r.stampCheckpoint
 		sign.Timestamp = r.stampSignature
 		sign.DocumentTimestamp = r.stampDocument
+	}
+	if a.witnesses != nil {
+		opts.Witness = a.witnesses.DeliveryHook(witnessTimeout)
 	}
 	render := report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata, BeforeSeal: true}, &sign)
 	return opts, render, nil

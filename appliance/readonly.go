@@ -86,7 +86,7 @@ func VerifyData(ctx context.Context, cfg Config, latest []byte) (*journal.Verify
 		err = chainEndsAt(rep, v)
 	}
 	if err == nil {
-		err = checkRotationCertifications(ctx, j, rep, ident.AKTPMT)
+		err = checkRotationCertifications(ctx, j, rep, ident)
 	}
 	return rep, err
 }

@@ -1,7 +1,6 @@
 package appliance
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -85,7 +84,7 @@ func openJournal(ctx context.Context, a *Appliance, opts journal.Options) (*jour
 		ro.Close()
 		done, ferr := finishRotation(ctx, a, recorded)
 		if ferr != nil || !done {
-			return nil, errors.Join(err, ferr)
+			return nil, errors.Join(fmt.Errorf("%w (if the TPM was replaced or cleared, its key is lost: start a new key epoch with attesta keys epoch)", err), ferr)
 		}
 		signer, serr := a.tpm.Signer(ctx)
 		if serr != nil {
@@ -124,8 +123,17 @@ func chainEndsAt(rep *journal.VerifyReport, tpmKey note.Verifier) error {
 }
 
 // checkRotationCertifications checks, for each rotation the verification followed, that its new key was certified
-// by this TPM's attestation key (the leaf's "certification", tpm.CheckCertificationText).
-func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *journal.VerifyReport, akTPMT []byte) error {
+// by a TPM's attestation key (the leaf's "certification", tpm.CheckCertificationText): by this TPM's AK (or one of
+// the AKs it rotated from) for the
+// rotations since the last key epoch, by the AK of the TPM of their epoch before it (a replaced TPM's AK, whose
+// link to this one is the epoch's countersignature, checked by the journal).
+func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *journal.VerifyReport, id *tpm.Identity) error {
+	type handOver struct {
+		seq   uint64
+		entry journal.Entry
+	}
+	var hs []handOver
+	lastEpoch := -1
 	for _, from := range rep.KeysFrom[1:] {
 		data, err := j.LeafBytes(ctx, from-1)
 		if err != nil {
@@ -135,7 +143,16 @@ func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *j
 		if err != nil {
 			return err
 		}
-		rot, err := format.RotationOf(seq, e)
+		if e.Type == format.TypeEpoch {
+			lastEpoch = len(hs)
+		}
+		hs = append(hs, handOver{seq, e})
+	}
+	for i, h := range hs {
+		if h.entry.Type == format.TypeEpoch {
+			continue
+		}
+		rot, err := format.RotationOf(h.seq, h.entry)
 		if err != nil {
 			return err
 		}
@@ -144,11 +161,11 @@ func checkRotationCertifications(ctx context.Context, j *journal.Journal, rep *j
 			return err
 		}
 		ak, err := tpm.CheckCertificationText(rot.Certification, pub)
-		if err == nil && !bytes.Equal(ak, akTPMT) {
+		if err == nil && i > lastEpoch && !knownAK(id, ak) {
 			err = errors.New("certified by another attestation key than this TPM's")
 		}
 		if err != nil {
-			return fmt.Errorf("appliance: verify journal: rotation leaf %d: the new key's certification: %w", seq, err)
+			return fmt.Errorf("appliance: verify journal: rotation leaf %d: the new key's certification: %w", h.seq, err)
 		}
 	}
 	return nil

@@ -99,6 +99,15 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 		}
 		public = "http://" + addr + "/"
 	}
+	wrole, err := witnessRole(cfg, a.log)
+	if err != nil {
+		return err
+	}
+	if wrole != nil {
+		if _, err := l.listen("witness", cfg.WitnessRole.Listen, wrole); err != nil {
+			return err
+		}
+	}
 	l.serve(stop)
 	a.log.InfoContext(ctx, "appliance started", "id", a.ID(), "origin", a.Origin(), "leaves", a.Journal().Size(),
 		"attest_every", time.Duration(cfg.AttestEvery).String(), "locked", a.CheckCertify() != nil,
@@ -128,6 +137,7 @@ func schedule(ctx context.Context, a *Appliance, front *panel.Panel) {
 	}
 	wg.Go(func() { a.RunTSAQueue(ctx) })
 	wg.Go(func() { a.drive.Run(ctx) })
+	wg.Go(func() { a.RunWitnesses(ctx) })
 	wg.Go(func() { RunKeyRotation(ctx, a) })
 	wg.Go(func() {
 		if err := a.desk.RunRetention(ctx); err != nil && ctx.Err() == nil {

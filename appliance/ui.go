@@ -98,7 +98,7 @@ func (a *Appliance) UIServer(creds ui.Credentials, deliveriesDir string) (*ui.Se
 	}
 	screens := a.Screens()
 	srv, err := ui.New(ui.Config{Credentials: creds, CredStore: screens, State: screens, Deliveries: ui.DirDeliveries(deliveriesDir),
-		Shares: shares, Access: screens, Cases: a.desk, Jobs: a.desk, Privacy: a.desk, Phones: screens, Journal: screens, PublicURL: a.cfg.PublicURL,
+		Shares: shares, Access: screens, Cases: a.desk, Jobs: a.desk, Privacy: a.desk, Backups: a.desk, Cloud: a.desk, MaxBackupUpload: a.cfg.MaxBackupUpload, Phones: screens, Journal: screens, PublicURL: a.cfg.PublicURL,
 		Audit: screens, Logger: a.log, LockoutFile: filepath.Join(a.cfg.DataDir, "ui-lockout.json")})
 	if err != nil {
 		return nil, err

@@ -8,13 +8,16 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/attesta/attesta/appliance/desk"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
 	"github.com/attesta/attesta/usb"
+	"github.com/attesta/attesta/usb/iphone"
 )
 
 // What the touch UI reads from the appliance beyond its state: the journal, the attestation history, the phones on
@@ -103,20 +106,56 @@ func attestationInfo(l journal.Leaf) (ui.AttestationInfo, bool) {
 	return info, true
 }
 
-// Phones lists the phones the adb server sees. No adb server is not an error: there is simply no phone.
+// Phones lists the phones on USB: those the adb server sees, then the iPhones usbmuxd sees, each iPhone where it is
+// on the way to its backup (trust pending, paired, backing up, backed up). No adb server or no usbmuxd is not an
+// error: there is simply no phone of that kind.
 func (s *Screens) Phones(ctx context.Context) ([]ui.Phone, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
+	var out []ui.Phone
 	devs, err := usb.New(usb.Options{Addr: s.adbServer(), Logger: s.a.log}).Devices(ctx)
 	if err != nil {
 		s.a.log.DebugContext(ctx, "no adb server", "error", err)
-		return nil, nil
 	}
-	out := make([]ui.Phone, 0, len(devs))
 	for _, d := range devs {
 		out = append(out, ui.Phone{Serial: d.Serial, Model: strings.ReplaceAll(d.Model, "_", " "), State: d.State})
 	}
-	return out, nil
+	iphones, err := iphone.Tools{Socket: s.a.cfg.Usbmuxd}.Attached(ctx)
+	if err != nil {
+		return out, fmt.Errorf("appliance: iPhones on USB: %w", err)
+	}
+	if len(iphones) == 0 {
+		return out, nil
+	}
+	jobs, err := s.a.desk.ListJobs(ctx)
+	if err != nil {
+		return out, err
+	}
+	return append(out, iphoneStates(iphones, jobs)...), nil
+}
+
+// iphoneStates gives each attached iPhone its Telefono screen's state: a paired iPhone is backing up while its
+// newest job takes the backup, backed up once that backup is complete (while the job certifies, and after a job
+// that ended done), else paired. jobs are newest first.
+func iphoneStates(attached []iphone.Attached, jobs []ui.JobInfo) []ui.Phone {
+	out := make([]ui.Phone, 0, len(attached))
+	for _, at := range attached {
+		p := ui.Phone{Serial: at.UDID, Model: "iPhone", Kind: ui.PhoneIPhone, State: ui.PhoneTrustPending}
+		if at.State == iphone.StatePaired {
+			p.State = ui.PhonePaired
+			if i := slices.IndexFunc(jobs, func(j ui.JobInfo) bool { return j.Kind == desk.JobIPhone && j.Phone == at.UDID }); i >= 0 {
+				j := jobs[i]
+				switch {
+				case j.BackedUp && (j.State == ui.JobRunning || j.State == ui.JobDone):
+					p.State = ui.PhoneBackedUp
+				case j.State == ui.JobRunning:
+					p.State, p.Percent = ui.PhoneBackingUp, j.Backup
+				}
+			}
+		}
+		out = append(out, p)
+	}
+	return out
 }
 
 // adbServer is the adb server the appliance talks to.

@@ -27,7 +27,7 @@ func (a *Appliance) VerifyJournal(ctx context.Context, latest []byte) (*journal.
 		err = chainEndsAt(rep, v)
 	}
 	if err == nil {
-		err = checkRotationCertifications(ctx, a.journal, rep, a.ident.AKTPMT)
+		err = checkRotationCertifications(ctx, a.journal, rep, a.ident)
 	}
 	return rep, err
 }

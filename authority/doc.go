@@ -18,7 +18,19 @@
 // subject serialNumber = the appliance id, key usage digitalSignature and contentCommitment, extended key usage
 // documentSigning (RFC 9336) and emailProtection (what S/MIME and PDF validators ask of a CMS signer), and the
 // enrollment extension ([OIDEnrollment]: appliance id, SHA-256 of the enrollment request, whether the EK was
-// certified).
+// certified). With it, [Authority.Issue] issues the attestation key's certificate (extended key usage
+// tcg-kp-AIKCertificate, [OIDAttestationKey], the same subject and extension): the AK is restricted and cannot
+// sign a CSR, but the activation proved that it lives in the enrolled TPM. A delivery carries both chains
+// (proofs/chain.pem, proofs/ak-chain.pem), so that its checkpoint, which commits to its manifest, and the TPM's
+// certification of the checkpoint key are judged against the root ([CheckSigner], [CheckAK]) as its report is.
+//
+// # Key lifecycle
+//
+// A box that rotated its signing key or its AK enrolls again (same EK; the activation proves the new AK is in that
+// TPM): the old enrollment is retired, its certificate stays in the status list with its own history, and polls
+// refuse the retired AK. A box whose TPM was replaced is revoked by an operator, enrolls its new TPM under the same
+// appliance id, and asks for a new key epoch: [Authority.Epoch] countersigns the record that links its new key to
+// the journal its old key signed. A revocation covers every certificate of the appliance.
 //
 // # Files (the authority's directory, version 1)
 //

@@ -35,7 +35,11 @@ var (
 	OIDEnrollment = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1, 1}
 	// OIDDocumentSigning is id-kp-documentSigning (RFC 9336).
 	OIDDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
-	oidSerialNumber    = asn1.ObjectIdentifier{2, 5, 4, 5}
+	// OIDAttestationKey is tcg-kp-AIKCertificate (TCG EK Credential Profile, 2.23.133.8.3): the extended key
+	// usage of the attestation key's certificate, which the authority issues once credential activation proved
+	// that the AK lives in the TPM of the enrolled EK.
+	OIDAttestationKey = asn1.ObjectIdentifier{2, 23, 133, 8, 3}
+	oidSerialNumber   = asn1.ObjectIdentifier{2, 5, 4, 5}
 )
 
 // EnrollmentExtension is the content of OIDEnrollment.
@@ -253,7 +257,8 @@ func (a *Authority) Challenge(requestFile []byte) (*attest.Challenge, error) {
 // Issue checks an answer to a challenge — the challenge exists, is unused and unexpired; the secret is the one the
 // TPM could release only with the EK and the AK together; the quote, under that AK with the secret's nonce, shows
 // the PCR values of the registered policy — re-checks the request, and issues the signing key's certificate. It
-// returns the chain: the certificate, then the issuing CA.
+// returns the signing key's certificate, then the issuing CA, then the attestation key's certificate (see
+// [Authority.certificate]): PEM-encoded in this order ([PEMChain]) they are the file an appliance installs.
 func (a *Authority) Issue(answerFile []byte) ([]*x509.Certificate, error) {
 	ans, err := attest.DecodeAnswer("enrollment answer", answerFile)
 	if err != nil {
@@ -265,7 +270,7 @@ func (a *Authority) Issue(answerFile []byte) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, err := a.issue(r, ans)
+	cert, akCert, err := a.issue(r, ans)
 	if err != nil {
 		a.event("enrollment-refused", map[string]any{"appliance_id": ans.ApplianceID, "challenge": ans.ChallengeID, "reason": err.Error()})
 		return nil, err
@@ -273,62 +278,69 @@ func (a *Authority) Issue(answerFile []byte) ([]*x509.Certificate, error) {
 	if err := a.saveRegistry(r); err != nil {
 		return nil, err
 	}
-	a.event("issued", map[string]any{"appliance_id": ans.ApplianceID, "challenge": ans.ChallengeID, "serial": cert.SerialNumber.Text(16)})
+	a.event("issued", map[string]any{"appliance_id": ans.ApplianceID, "challenge": ans.ChallengeID, "serial": cert.SerialNumber.Text(16),
+		"ak_serial": akCert.SerialNumber.Text(16)})
 	if err := a.publishLocked(r); err != nil {
 		return nil, err
 	}
-	return []*x509.Certificate{cert, a.ca}, nil
+	return []*x509.Certificate{cert, a.ca, akCert}, nil
 }
 
-func (a *Authority) issue(r *registry, ans *attest.Answer) (*x509.Certificate, error) {
+func (a *Authority) issue(r *registry, ans *attest.Answer) (*x509.Certificate, *x509.Certificate, error) {
 	rec, ok := r.Challenges[ans.ChallengeID]
 	now := a.now().UTC().Truncate(time.Second)
 	switch {
 	case !ok:
-		return nil, refuse("challenge %q was never issued by this authority", ans.ChallengeID)
+		return nil, nil, refuse("challenge %q was never issued by this authority", ans.ChallengeID)
 	case rec.UsedAt != nil:
-		return nil, refuse("replayed challenge: challenge %s was already answered at %s", ans.ChallengeID, rec.UsedAt.Format(time.RFC3339))
+		return nil, nil, refuse("replayed challenge: challenge %s was already answered at %s", ans.ChallengeID, rec.UsedAt.Format(time.RFC3339))
 	case now.After(rec.ExpiresAt):
-		return nil, refuse("challenge %s expired at %s", ans.ChallengeID, rec.ExpiresAt.Format(time.RFC3339))
+		return nil, nil, refuse("challenge %s expired at %s", ans.ChallengeID, rec.ExpiresAt.Format(time.RFC3339))
 	case rec.ApplianceID != ans.ApplianceID:
-		return nil, refuse("challenge %s was made for appliance %s, the answer names %s", ans.ChallengeID, rec.ApplianceID, ans.ApplianceID)
+		return nil, nil, refuse("challenge %s was made for appliance %s, the answer names %s", ans.ChallengeID, rec.ApplianceID, ans.ApplianceID)
 	}
 	// The challenge is spent whatever happens next: a wrong answer cannot be retried with another guess.
 	rec.UsedAt = &now
 	if err := a.saveRegistry(r); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ssum := sha256.Sum256(ans.Secret)
 	if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(ssum[:])), []byte(rec.SecretSHA256)) != 1 {
-		return nil, refuse("credential activation failed: the secret returned is not the one encrypted to the EK for this AK " +
+		return nil, nil, refuse("credential activation failed: the secret returned is not the one encrypted to the EK for this AK " +
 			"(the attestation key does not live in the TPM of that endorsement key)")
 	}
 	req, err := attest.DecodeRequest("enrollment request", rec.Request)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c, err := a.checkRequest(req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ak, _ := attest.CertifiedKey(req.AKPublic)
 	q := &attest.Quote{Msg: ans.Quote.Msg, Sig: ans.Quote.Sig, Selection: ans.Quote.Selection, PCRs: ans.Quote.PCRs}
 	if q.Selection != req.PCRSelection {
-		return nil, refuse("the activation quote covers %s, the policy %s", q.Selection, req.PCRSelection)
+		return nil, nil, refuse("the activation quote covers %s, the policy %s", q.Selection, req.PCRSelection)
 	}
 	if err := attest.VerifyQuote(ak, q, attest.ActivationNonce(ans.Secret), req.PCRValues); err != nil {
-		return nil, refuse("activation quote: the PCRs now are not those of the policy, or the quote is not fresh: %v", err)
+		return nil, nil, refuse("activation quote: the PCRs now are not those of the policy, or the quote is not fresh: %v", err)
 	}
 	reason := "enrolled"
 	if old, ok := r.Appliances[req.ApplianceID]; ok && rotatedKey(old, req) {
 		reason = "re-enrolled after a rotation of the signing key"
+	} else if ok && rotatedAK(old, req) {
+		reason = "re-enrolled after a rotation of the attestation key"
 	} else if ok && old.State() != StateRevoked && !bytes.Equal(old.SigningKeyPublic, req.SigningKeyPublic) {
-		return nil, refuse("appliance %s is already enrolled with another signing key: revoke it first", req.ApplianceID)
+		return nil, nil, refuse("appliance %s is already enrolled with another signing key: revoke it first", req.ApplianceID)
 	}
 	sum := sha256.Sum256(rec.Request)
 	cert, err := a.certificate(c, sum[:], now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	akCert, err := a.akCertificate(c, sum[:], now)
+	if err != nil {
+		return nil, nil, err
 	}
 	clk, _ := attest.AttestClock(q.Msg)
 	if old, ok := r.Appliances[req.ApplianceID]; ok {
@@ -337,33 +349,61 @@ func (a *Authority) issue(r *registry, ans *attest.Answer) (*x509.Certificate, e
 	r.Appliances[req.ApplianceID] = &Appliance{
 		ID: req.ApplianceID, EnrolledAt: now, CertSerial: cert.SerialNumber.Text(16), Certificate: cert.Raw,
 		EKCertified: len(req.EKCert) > 0, EKPublic: req.EKPublic, AKPublic: req.AKPublic, SigningKeyPublic: req.SigningKeyPublic,
+		AKCertSerial: akCert.SerialNumber.Text(16), AKCertificate: akCert.Raw,
 		Policy: c.policy, EnrollmentSHA256: hex.EncodeToString(sum[:]), LastGood: &now,
 		LastClock: &ClockSeen{Clock: clk.Clock, ResetCount: clk.ResetCount, RestartCount: clk.RestartCount},
 		History:   []StateChange{{At: now, State: StateGood, Reason: reason}},
 	}
-	return cert, nil
+	return cert, akCert, nil
 }
 
+// certificate issues the signing key's certificate: subject serialNumber = the appliance id, key usage
+// digitalSignature and contentCommitment, extended key usage documentSigning and emailProtection, the enrollment
+// extension.
 func (a *Authority) certificate(c *checked, enrollmentSum []byte, now time.Time) (*x509.Certificate, error) {
-	ext, err := asn1.Marshal(EnrollmentExtension{ApplianceID: c.req.ApplianceID, EnrollmentSHA256: enrollmentSum, EKCertified: len(c.req.EKCert) > 0})
-	if err != nil {
-		return nil, err
-	}
-	subject := pkix.Name{CommonName: "Attesta appliance " + c.req.ApplianceID, Organization: a.ca.Subject.Organization,
-		ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidSerialNumber, Value: c.req.ApplianceID}}}
-	tmpl := &x509.Certificate{
-		Subject: subject, NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(5, 0, 0),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
-		UnknownExtKeyUsage:    []asn1.ObjectIdentifier{OIDDocumentSigning},
-		BasicConstraintsValid: true,
-		ExtraExtensions:       []pkix.Extension{{Id: OIDEnrollment, Value: ext}},
-	}
+	tmpl := a.applianceTemplate(c, enrollmentSum, now, "Attesta appliance ")
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment
+	tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}
+	tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDDocumentSigning}
 	cert, err := issueCert(tmpl, a.ca, c.csr.PublicKey, a.caKey)
 	if err != nil {
 		return nil, fmt.Errorf("authority: issue certificate: %w", err)
 	}
 	return cert, nil
+}
+
+// akCertificate issues the attestation key's certificate (what the TCG calls an AK certificate, and a privacy CA
+// issues after credential activation): the same subject and enrollment extension as the signing key's, key usage
+// digitalSignature, extended key usage tcg-kp-AIKCertificate only. The AK is a restricted key and cannot sign a
+// CSR; the activation proved that it lives in the enrolled TPM. With it, a verifier that trusts the root also
+// trusts the AK's TPM2_Certify of the signing key and its quotes, which a delivery carries.
+func (a *Authority) akCertificate(c *checked, enrollmentSum []byte, now time.Time) (*x509.Certificate, error) {
+	ak, err := attest.CertifiedKey(c.req.AKPublic)
+	if err != nil {
+		return nil, refuse("attestation key: %v", err)
+	}
+	tmpl := a.applianceTemplate(c, enrollmentSum, now, "Attesta attestation key ")
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
+	tmpl.UnknownExtKeyUsage = []asn1.ObjectIdentifier{OIDAttestationKey}
+	cert, err := issueCert(tmpl, a.ca, ak, a.caKey)
+	if err != nil {
+		return nil, fmt.Errorf("authority: issue the attestation key's certificate: %w", err)
+	}
+	return cert, nil
+}
+
+func (a *Authority) applianceTemplate(c *checked, enrollmentSum []byte, now time.Time, cn string) *x509.Certificate {
+	ext, err := asn1.Marshal(EnrollmentExtension{ApplianceID: c.req.ApplianceID, EnrollmentSHA256: enrollmentSum, EKCertified: len(c.req.EKCert) > 0})
+	if err != nil {
+		panic(err) // a struct of a string, bytes and a bool always marshals
+	}
+	return &x509.Certificate{
+		Subject: pkix.Name{CommonName: cn + c.req.ApplianceID, Organization: a.ca.Subject.Organization,
+			ExtraNames: []pkix.AttributeTypeAndValue{{Type: oidSerialNumber, Value: c.req.ApplianceID}}},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.AddDate(5, 0, 0),
+		BasicConstraintsValid: true,
+		ExtraExtensions:       []pkix.Extension{{Id: OIDEnrollment, Value: ext}},
+	}
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -126,6 +126,23 @@ func TestEnrollSwtpm(t *testing.T) {
 	if leaf.KeyUsage&x509.KeyUsageContentCommitment == 0 || leaf.Subject.SerialNumber != id {
 		t.Errorf("certificate: key usage %b, subject %s", leaf.KeyUsage, leaf.Subject)
 	}
+	// The attestation key's certificate, third: for the AK, chaining to the root, an AK certificate only.
+	if len(chain) != 3 || !b.id.AK.Equal(chain[2].PublicKey) {
+		t.Fatalf("Issue returned %d certificates; the third is not the AK's", len(chain))
+	}
+	akChain := []*x509.Certificate{chain[2], chain[1]}
+	if tr, err := authority.CheckAK(akChain, roots, id, time.Now()); err != nil || tr.ApplianceID != id {
+		t.Errorf("CheckAK: %+v, %v", tr, err)
+	}
+	if _, err := authority.CheckAK(akChain, roots, "ffffffffffffffff", time.Now()); err == nil || !strings.Contains(err.Error(), "names appliance ffffffffffffffff") {
+		t.Errorf("CheckAK for another appliance: %v", err)
+	}
+	if _, err := authority.CheckAK(chain[:2], roots, id, time.Now()); err == nil || !strings.Contains(err.Error(), "not an appliance attestation-key certificate") {
+		t.Errorf("CheckAK of the signing key's certificate: %v", err)
+	}
+	if _, err := authority.CheckSigner(akChain, roots, id, time.Now(), nil); err == nil || !strings.Contains(err.Error(), "not an appliance document-signing certificate") {
+		t.Errorf("CheckSigner of the AK's certificate: %v", err)
+	}
 
 	t.Run("re-enrollment after a key rotation", func(t *testing.T) {
 		pk, err := b.tp.NewSigningKey(t.Context())

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"time"
 
 	"github.com/attesta/attesta/tpm/attest"
 )
@@ -79,6 +80,12 @@ func (a *Authority) CheckAttestation(applianceID string, nonce []byte, files map
 		}
 	}
 	if !bytes.Equal(files["ak.tpmt"], ap.AKPublic) {
+		for _, ret := range r.Retired {
+			if ret.ID == applianceID && bytes.Equal(files["ak.tpmt"], ret.AKPublic) {
+				return nil, fail("the attestation key is a retired one (enrollment of %s, superseded by the enrollment of %s: the AK was rotated or the TPM replaced)",
+					ret.EnrolledAt.Format(time.RFC3339), ap.EnrolledAt.Format(time.RFC3339))
+			}
+		}
 		return nil, fail("the attestation key is not the enrolled one")
 	}
 	if !bytes.Equal(files["signing-key.tpmt"], ap.SigningKeyPublic) {

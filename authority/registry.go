@@ -25,10 +25,13 @@ type StateChange struct {
 
 // Appliance is an enrolled appliance as the registry records it.
 type Appliance struct {
-	ID               string        `json:"id"`
-	EnrolledAt       time.Time     `json:"enrolled_at"`
-	CertSerial       string        `json:"certificate_serial"` // hex
-	Certificate      []byte        `json:"certificate"`        // DER
+	ID          string    `json:"id"`
+	EnrolledAt  time.Time `json:"enrolled_at"`
+	CertSerial  string    `json:"certificate_serial"` // hex
+	Certificate []byte    `json:"certificate"`        // DER
+	// AKCertSerial and AKCertificate are the attestation key's certificate (enrollments since AK certificates).
+	AKCertSerial     string        `json:"ak_certificate_serial,omitempty"`
+	AKCertificate    []byte        `json:"ak_certificate,omitempty"`
 	EKCertified      bool          `json:"ek_certified"`
 	EKPublic         []byte        `json:"ek_tpmt_public"`
 	AKPublic         []byte        `json:"ak_tpmt_public"`

@@ -14,3 +14,11 @@ func rotatedKey(old *Appliance, req *attest.Request) bool {
 	return old.State() != StateRevoked && !bytes.Equal(old.SigningKeyPublic, req.SigningKeyPublic) &&
 		bytes.Equal(old.AKPublic, req.AKPublic) && bytes.Equal(old.EKPublic, req.EKPublic)
 }
+
+// rotatedAK reports whether req re-enrolls an appliance after a rotation of its attestation key: the same EK and
+// the same signing key, certified by a new AK that this enrollment's credential activation proves to be in the
+// TPM of that EK. The old enrollment is retired; polls then refuse the old AK (CheckAttestation).
+func rotatedAK(old *Appliance, req *attest.Request) bool {
+	return old.State() != StateRevoked && bytes.Equal(old.SigningKeyPublic, req.SigningKeyPublic) &&
+		!bytes.Equal(old.AKPublic, req.AKPublic) && bytes.Equal(old.EKPublic, req.EKPublic)
+}

@@ -125,6 +125,15 @@ func (a *Authority) setState(applianceID, state, reason string, clk *ClockSeen) 
 		if state != cur {
 			ap.History = append(ap.History, StateChange{At: now, State: state, Reason: reason})
 		}
+		if state == StateRevoked {
+			// A revocation is the appliance's: the certificates of its earlier enrollments (the same signing key
+			// after an AK rotation, or keys it rotated from) are revoked from now on too.
+			for _, ret := range r.Retired {
+				if ret.ID == applianceID && ret.State() != StateRevoked {
+					ret.History = append(ret.History, StateChange{At: now, State: state, Reason: reason})
+				}
+			}
+		}
 		if err := a.saveRegistry(r); err != nil {
 			return err
 		}

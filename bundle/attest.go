@@ -82,6 +82,7 @@ func (v *verifier) certification() {
 		key = "certification.tpm-resident"
 	}
 	v.pass(CheckCertification, attestationDir+"/certify.msg", key)
+	v.ak = ak
 	v.attestationBinding(ak, msg)
 }
 

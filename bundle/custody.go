@@ -37,6 +37,11 @@ const (
 	CustodyArtifact    = "artifact"          // an artifact stored encrypted and journaled; fields: kind, sha256, size, leaf
 	CustodyMediaMissed = "media-missing"     // a media file not obtained; fields: path, error
 	CustodySealed      = "delivery-sealed"   // fields: leaf, tree_size
+	// CustodyReceived: a backup the client uploaded through the remote page; fields: channel, sha256, size, leaf.
+	CustodyReceived = "backup-received"
+	// CustodyCloud: one step of a cloud backup restored on the studio's lab phone; fields: step, operator,
+	// platform, device, leaf, and the step's own (backup_date for "restored").
+	CustodyCloud = "cloud-restore"
 )
 
 // CustodyAction is one action of the chain of custody.

@@ -28,7 +28,13 @@
 //	                            first key to proofs/vkey, each with its inclusion proof in proofs/checkpoint
 //	                            ([format.KeyChain]); a verifier pinned on an earlier key follows it
 //	proofs/attestation/…        optional: the TPM attestation folder (quote, Certify of the signing key, keys)
+//	proofs/chain.pem            optional (appliances enrolled with an authority): the PEM certificate of the
+//	                            checkpoint key issued by the authority, then its issuers ([ParseChain])
+//	proofs/ak-chain.pem         optional, with proofs/attestation: the authority's certificate of the attestation
+//	                            key (extended key usage tcg-kp-AIKCertificate), then its issuers
 //	proofs/checkpoint.tsr       optional: an RFC 3161 time-stamp token over proofs/checkpoint
+//	proofs/witness              optional: the checkpoint, or a later one with the proof of their consistency, cosigned
+//	                            by witnesses (c2sp.org/tlog-witness body, witness/cosig); checked with --witness
 //	relazione.pdf               optional: the report, signed (PAdES) by the checkpoint key; the manifest records it
 //	VERIFICA.txt                how to verify with standard tools, in Italian, step by step
 //
@@ -85,7 +91,9 @@
 // of every file of the manifest (its absence is noted, not failed);
 // the legal-value verdicts recomputed with evidence.Judge over the manifest's messages and compared
 // with the claimed status and legal_value; the TPM certification of the checkpoint key (attest.VerifyCertification,
-// and that the certified key is the checkpoint key); the attestation's binding to this delivery (its quote and
+// and that the certified key is the checkpoint key); the certificate chains, when present (each certificate signed
+// by the next, the first for the checkpoint key or for the AK that certified it), and, through the ChainTrust hook
+// (verify --root), that they lead to the authority's root; the attestation's binding to this delivery (its quote and
 // certification carry the SHA-256 of proofs/checkpoint as nonce, the quote verifies under the AK over the PCRs it
 // reports, its signed TPM clock is the one clock.json gives, and it was made within an hour after the delivery
 // leaf's time); the time-stamp through its hook; the report: that it is the

@@ -97,6 +97,7 @@ func Example() {
 	// pass legal-value manifest.json
 	// skip key-certification
 	// skip timestamp
+	// skip witness
 	// skip pdf-signature
 	// pass instructions VERIFICA.txt
 }

@@ -3,11 +3,14 @@ package bundle
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/transparency-dev/formats/proof"
+
+	"github.com/attesta/attesta/internal/testpki"
 )
 
 // sampleDelivery writes one real delivery and returns its folder; the fuzz targets seed from its files.
@@ -120,4 +123,33 @@ func TestStrictJSON(t *testing.T) {
 			t.Errorf("checkStrictJSON(%q) = %v, want ok=%t", tt.in, err, tt.ok)
 		}
 	}
+}
+
+// FuzzParseChain feeds proofs/chain.pem and proofs/ak-chain.pem as a recipient may be handed them: whatever
+// ParseChain accepts is one to MaxChainCerts certificates, each signed by the next.
+func FuzzParseChain(f *testing.F) {
+	ca := newTestCA(f, "Studio Appliance CA")
+	good := ca.chainFor(f, &testpki.Key(f).PublicKey, "Attesta appliance 0123456789abcdef")
+	f.Add(good)
+	f.Add(pemOf(ca.cert))
+	f.Add(append(append([]byte{}, good...), good...))
+	f.Add(bytes.ReplaceAll(good, []byte("CERTIFICATE"), []byte("X509 CRL")))
+	f.Add([]byte("-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		chain, err := ParseChain(data)
+		if err != nil {
+			if !errors.Is(err, ErrChain) {
+				t.Fatalf("error does not wrap ErrChain: %v", err)
+			}
+			return
+		}
+		if len(chain) == 0 || len(chain) > MaxChainCerts {
+			t.Fatalf("%d certificates accepted", len(chain))
+		}
+		for i := 0; i+1 < len(chain); i++ {
+			if chain[i].CheckSignatureFrom(chain[i+1]) != nil {
+				t.Fatalf("certificate %d accepted without its issuer's signature", i+1)
+			}
+		}
+	})
 }

@@ -2,7 +2,10 @@ package bundle
 
 // Key rotation: a delivery made after the journal's checkpoint key was rotated carries proofs/keychain, the rotation
 // leaves from the journal's first key to the key of proofs/checkpoint, so that a verifier that pinned the first key
-// (VerifyOptions.Key) follows the chain instead of refusing the new key.
+// (VerifyOptions.Key) follows the chain instead of refusing the new key. After a TPM was replaced, the chain also
+// passes a key epoch (format.Epoch), which only the authority vouches for: a pinned key is followed through it
+// only with the authority's roots (VerifyOptions.Roots, verify --root); with nothing pinned and no roots, its
+// signatures are checked and the verifier notes that its countersignature was not judged against a root.
 
 import (
 	"context"
@@ -60,7 +63,18 @@ func (v *verifier) followKeyChain(pinned, fileKey string) bool {
 	if pinned == "" {
 		pinned = c.First
 	}
-	last, err := c.Follow(pinned)
+	var unanchored []string
+	judge := func(e *format.Epoch, inForce string) error {
+		if v.opts.Roots != nil || v.opts.Key != "" {
+			return e.Check(inForce, v.opts.Roots) // without roots, a pinned key is not extended to a new TPM's key
+		}
+		signer, err := e.CheckSignatures(inForce)
+		if err == nil {
+			unanchored = append(unanchored, signer.Subject.CommonName)
+		}
+		return err
+	}
+	last, err := c.FollowEpochs(pinned, judge)
 	if err != nil {
 		v.failErr(CheckPinnedKey, keychainFile, "pinnedkey.invalid-key-chain", err)
 		return false
@@ -71,6 +85,9 @@ func (v *verifier) followKeyChain(pinned, fileKey string) bool {
 		return false
 	}
 	v.chain = c
+	for _, name := range unanchored {
+		v.skip(CheckPinnedKey, keychainFile, "pinnedkey.epoch-not-anchored", name)
+	}
 	return true
 }
 

@@ -39,6 +39,7 @@ const (
 	CheckPDF                = "pdf-signature"        // the signature of relazione.pdf, by the checkpoint key
 	CheckInstructions       = "instructions"         // VERIFICA.txt is the text this delivery should carry
 	CheckFolderName         = "folder-name"          // the folder's name is the manifest's (informational)
+	CheckWitness            = "witness"              // proofs/witness: enough witnesses cosigned the checkpoint or a later one
 )
 
 // Check is one verification step, described in Italian and English.

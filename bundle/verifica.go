@@ -11,6 +11,8 @@ type verificaParts struct {
 	Attestation bool // proofs/attestation
 	Timestamp   bool // proofs/checkpoint.tsr
 	Report      bool // relazione.pdf
+	Chain       bool // proofs/chain.pem
+	AKChain     bool // proofs/ak-chain.pem
 	// ReportV1 selects the first wording of step 8 (one signature, one certificate), which deliveries carried
 	// before reports could be enrolled (a certificate chain) and archived (document time-stamps): Verify accepts
 	// it, new deliveries carry the current one.
@@ -42,7 +44,8 @@ I comandi leggono ogni valore dai file che controllano, mai da questo testo.
 
 La catena di fiducia è: i file → SHA256SUMS e manifest.json → la foglia "delivery" del giornale → la prova di
 inclusione → il checkpoint firmato → la chiave dell'apparecchio{{if .Attestation}} → la certificazione di
-quella chiave da parte del TPM{{end}}.
+quella chiave da parte del TPM{{end}}{{if .Chain}} → il certificato di quella chiave rilasciato dall'autorità di
+registrazione (passo 9){{end}}.
 Confrontare la chiave in proofs/vkey con quella che lo studio pubblica o stampa nella relazione: una
 consegna è autentica solo se è firmata da quella chiave.
 
@@ -153,7 +156,23 @@ $ D=$(mktemp -d) && cp relazione.pdf "$D/r.pdf" && (cd "$D" && pdfsig -dump r.pd
 > for c in "$D"/cert*; do openssl x509 -in "$c" -noout -pubkey 2>/dev/null | openssl pkey -pubin -outform DER | cmp -s - "$D/key.der" && \
 > openssl x509 -in "$c" -noout -subject -nameopt RFC2253 | grep -qxF "subject=$signer" && echo "Firmatario della relazione: OK"; \
 > done | grep -x "Firmatario della relazione: OK"
-{{end}}{{end}}`))
+{{end}}{{end}}{{if .Chain}}
+9. La chiave dell'apparecchio è certificata dall'autorità di registrazione dello studio o del fornitore, presso
+   la quale l'apparecchio è stato arruolato (certificato EK, attivazione della credenziale, certificazione TPM).
+   proofs/chain.pem contiene il certificato della chiave che firma il checkpoint, e quindi il manifesto, seguito
+   dal certificato dell'autorità emittente; il certificato deve avere la chiave di proofs/vkey.{{if .AKChain}}
+   proofs/ak-chain.pem contiene il certificato della chiave di attestazione (AK) del TPM, che al passo 6 ha
+   certificato la chiave di firma; deve avere la chiave di proofs/attestation/ak.pem.{{end}}
+$ D=$(mktemp -d) && cut -d+ -f3- proofs/vkey | base64 -d | tail -c +2 > "$D/key.der" && \
+> openssl x509 -in proofs/chain.pem -noout -pubkey | openssl pkey -pubin -outform DER | cmp - "$D/key.der" && echo "Certificato della chiave: OK"
+{{if .AKChain}}$ D=$(mktemp -d) && openssl pkey -pubin -in proofs/attestation/ak.pem -outform DER > "$D/ak.der" && \
+> openssl x509 -in proofs/ak-chain.pem -noout -pubkey | openssl pkey -pubin -outform DER | cmp - "$D/ak.der" && echo "Certificato dell'AK: OK"
+{{end}}   Con il certificato radice dell'autorità (AUTORITA.pem, fornito dall'autorità, non da questa cartella):
+     openssl verify -CAfile AUTORITA.pem -untrusted proofs/chain.pem proofs/chain.pem{{if .AKChain}}
+     openssl verify -CAfile AUTORITA.pem -untrusted proofs/ak-chain.pem proofs/ak-chain.pem{{end}}
+   Lo stato dell'apparecchio all'ora della consegna (revoca, attestazioni periodiche fallite) è nella lista di
+   stato firmata dall'autorità: attesta verify --root AUTORITA.pem --status STATO.json <questa cartella>
+{{end}}`))
 
 func encodeVerifica(m *Manifest, parts verificaParts) ([]byte, error) {
 	var b bytes.Buffer

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -50,8 +52,19 @@ type VerifyOptions struct {
 	VerifyPDF PDFVerifier
 	// VerifyTimestamp, when set, checks proofs/checkpoint.tsr; nil skips the check.
 	VerifyTimestamp TimestampVerifier
+	// Witnesses are the verifier keys of the witnesses whose cosignatures proofs/witness is checked against
+	// (witness/cosig); none leaves the file unchecked.
+	Witnesses []string
+	// MinWitnesses is how many of Witnesses must have cosigned proofs/checkpoint or a later checkpoint consistent
+	// with it; with Witnesses given, at least 1. A delivery without proofs/witness then fails.
+	MinWitnesses int
 	// Trust, when set, judges the report's signer against an authority (trust.go); nil leaves the check out.
 	Trust SignerTrust
+	// ChainTrust, when set, judges the certificate chains the delivery carries against an authority (chain.go).
+	ChainTrust ChainTrust
+	// Roots are the authority's roots (verify --root): a key epoch in proofs/keychain (the journal handed to a
+	// replaced TPM's key) is followed only when the authority countersigned it under them (keychain.go).
+	Roots *x509.CertPool
 	// Logger receives the outcome; nil is silent.
 	Logger *slog.Logger
 }
@@ -114,6 +127,9 @@ type verifier struct {
 	leafSeq   uint64
 	leafTime  time.Time
 	leafBytes []byte
+	ak        *ecdsa.PublicKey // the attestation key that certified the checkpoint key; nil when none did
+	// signerChain and akChain are proofs/chain.pem and proofs/ak-chain.pem once certChains checked them.
+	signerChain, akChain []*x509.Certificate
 }
 
 func (v *verifier) add(name string, o Outcome, file, it, en string) {
@@ -185,7 +201,9 @@ func (v *verifier) run() {
 	v.custody()
 	v.legalValues()
 	v.certification()
+	v.certChains(v.ak)
 	v.timestamp()
+	v.witness()
 	v.pdf()
 	v.trust()
 	v.instructions()
@@ -457,7 +475,8 @@ func (v *verifier) instructions() {
 	if !ok {
 		return
 	}
-	parts := verificaParts{Attestation: v.hasAttestation(), Timestamp: v.has(tsrFile), Report: v.m.Report != nil}
+	parts := verificaParts{Attestation: v.hasAttestation(), Timestamp: v.has(tsrFile), Report: v.m.Report != nil,
+		Chain: v.has(chainFile), AKChain: v.has(akChainFile)}
 	want, err := encodeVerifica(v.m, parts)
 	if err == nil && !bytes.Equal(data, want) && parts.Report {
 		parts.ReportV1 = true

@@ -12,6 +12,27 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 	"signer-trust.no-signed-report": {
 		IT: "nessuna relazione firmata: nessun certificato da verificare rispetto all'autorità",
 		EN: "no signed report: no certificate to check against the authority"},
+	"signer-trust.no-certificate": {
+		IT: "nessun certificato da verificare rispetto all'autorità (consegna di un apparecchio non arruolato)",
+		EN: "no certificate to check against the authority (a delivery of an appliance not enrolled)"},
+	"pinnedkey.epoch-not-anchored": {
+		IT: "la catena passa a una nuova chiave dopo la sostituzione del TPM, controfirmata da %q: la controfirma non è stata verificata rispetto alla radice dell'autorità (--root)",
+		EN: "the chain passes to a new key after the TPM was replaced, countersigned by %q: the countersignature was not checked against the authority's root (--root)"},
+	"certchain.ok": {
+		IT: "certificato %s di %q emesso da %q (la fiducia nella radice dell'autorità si verifica con --root)",
+		EN: "certificate %s of %q issued by %q (trust in the authority's root is checked with --root)"},
+	"certchain.unreadable": {
+		IT: "catena di certificati non valida",
+		EN: "invalid certificate chain"},
+	"certchain.not-the-checkpoint-key": {
+		IT: "il certificato non è della chiave che firma il checkpoint (proofs/vkey)",
+		EN: "the certificate is not for the key that signs the checkpoint (proofs/vkey)"},
+	"certchain.not-the-ak": {
+		IT: "il certificato non è della chiave di attestazione che ha certificato la chiave di firma (proofs/attestation/ak.pem)",
+		EN: "the certificate is not for the attestation key that certified the signing key (proofs/attestation/ak.pem)"},
+	"certchain.ak-without-attestation": {
+		IT: "certificato di una chiave di attestazione senza una certificazione TPM valida della chiave di firma (proofs/attestation)",
+		EN: "certificate of an attestation key without a valid TPM certification of the signing key (proofs/attestation)"},
 	"signer-trust.signer-not-recognized": {
 		IT: "firmatario non riconosciuto dall'autorità",
 		EN: "signer not recognized by the authority"},
@@ -282,6 +303,27 @@ var catalog = i18n.NewCatalog("bundle", map[string]i18n.Text{
 	"sums.sha256sums-lists-the-manifest-s": {
 		IT: "SHA256SUMS elenca i file del manifesto",
 		EN: "SHA256SUMS lists the manifest's files"},
+	"witness.missing": {
+		IT: "nessun checkpoint controfirmato (proofs/witness): ne servono %d controfirme",
+		EN: "no cosigned checkpoint (proofs/witness): %d cosignatures are required"},
+	"witness.none": {
+		IT: "nessuna controfirma di testimoni nella consegna",
+		EN: "no witness cosignature in the delivery"},
+	"witness.present-not-checked": {
+		IT: "controfirme dei testimoni presenti, non verificate (nessuna chiave --witness)",
+		EN: "witness cosignatures present, not checked (no --witness key given)"},
+	"witness.invalid-key": {
+		IT: "chiave di testimone non valida",
+		EN: "invalid witness key"},
+	"witness.invalid": {
+		IT: "checkpoint controfirmato non valido",
+		EN: "invalid cosigned checkpoint"},
+	"witness.too-few": {
+		IT: "%d controfirme valide, ne servono %d (%s)",
+		EN: "%d valid cosignatures, %d required (%s)"},
+	"witness.ok": {
+		IT: "%d controfirme valide sul checkpoint di %d foglie, coerente con quello della consegna: %s",
+		EN: "%d valid cosignatures on the checkpoint of %d leaves, consistent with the delivery's: %s"},
 	"timestamp.invalid-time-stamp": {
 		IT: "marca temporale non valida",
 		EN: "invalid time-stamp"},

@@ -59,6 +59,14 @@ type WriteOptions struct {
 	// proofs/checkpoint.tsr; a nil func, or a nil token (the TSA could not be reached and the request is queued),
 	// writes none.
 	Timestamp func(ctx context.Context, data []byte) ([]byte, error)
+	// Witness, when set, is asked for proofs/witness once the checkpoint is known: the checkpoint note, cosigned
+	// by witnesses, or a later one with the proof of their consistency (witness.Client.Proof). It returns nil when
+	// no witness has cosigned yet: the delivery then carries none.
+	Witness func(ctx context.Context, checkpoint []byte) ([]byte, error)
+	// Chain is the PEM certificate chain of the checkpoint key (its certificate first, then its issuers), written
+	// to proofs/chain.pem; AKChain the attestation key's, written to proofs/ak-chain.pem with an attestation.
+	// Both nil for an appliance not enrolled with an authority.
+	Chain, AKChain []byte
 	// Logger receives one event per folder written; nil is silent.
 	Logger *slog.Logger
 }
@@ -259,12 +267,36 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 			hasTSR = true
 		}
 	}
+	if opts.Witness != nil {
+		wf, err := opts.Witness(ctx, d.Sealed.Checkpoint)
+		if err != nil {
+			return fmt.Errorf("witnessed checkpoint: %w", err)
+		}
+		if len(wf) > 0 {
+			put = append(put, struct {
+				name string
+				data []byte
+			}{witnessFile, wf})
+		}
+	}
+	hasAtt := d.Attestation != ""
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{chainFile, opts.Chain}, {akChainFile, opts.AKChain}} {
+		if c.data == nil || c.name == akChainFile && !hasAtt {
+			continue
+		}
+		if _, err := ParseChain(c.data); err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		put = append(put, c)
+	}
 	for _, p := range put {
 		if err := w.writeFile(p.name, p.data); err != nil {
 			return err
 		}
 	}
-	hasAtt := d.Attestation != ""
 	if hasAtt {
 		if err := w.copyAttestation(d.Attestation); err != nil {
 			return err
@@ -276,7 +308,8 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 		}
 		hasReport = true
 	}
-	text, err := encodeVerifica(m, verificaParts{Attestation: hasAtt, Timestamp: hasTSR, Report: hasReport})
+	text, err := encodeVerifica(m, verificaParts{Attestation: hasAtt, Timestamp: hasTSR, Report: hasReport,
+		Chain: opts.Chain != nil, AKChain: opts.AKChain != nil && hasAtt})
 	if err != nil {
 		return err
 	}

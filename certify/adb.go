@@ -92,6 +92,7 @@ func (p *Pipelines) ExtractADB(ctx context.Context, job ADBJob) ([]ChatOutcome, 
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	acq.prior(job.Prior)
 	outcomes, err := p.extractFromPhone(ctx, acq, c, serial, dev, job, started)
 	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }

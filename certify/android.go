@@ -41,6 +41,8 @@ type AndroidBackupJob struct {
 	// Progress, when set, is told each step, in Italian (the touch UI translates): what is being done, and how
 	// many of the list's chats are done.
 	Progress func(text string, done, total int)
+	// Prior is how the backup reached the appliance, when the chain of custody must say it.
+	Prior Prior
 
 	media mediaSource // where media files come from; nil when only the backup is at hand
 }
@@ -72,6 +74,7 @@ func (p *Pipelines) ExtractAndroidBackup(ctx context.Context, job AndroidBackupJ
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	acq.prior(job.Prior)
 	outcomes, err := p.certifyFromBackup(ctx, acq, job, source{method: evidence.MethodAndroidBackup, started: started})
 	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
@@ -84,6 +87,7 @@ type source struct {
 	model    string
 	os       string
 	whatsApp string
+	prior    Prior
 }
 
 func (s source) report() report.Source {
@@ -92,7 +96,7 @@ func (s source) report() report.Source {
 	if s.method == evidence.MethodADB {
 		path = report.PathADB
 	}
-	return report.Source{DeviceModel: s.model, OSVersion: s.os, WhatsAppVersion: s.whatsApp, ExtractionPath: path}
+	return report.Source{DeviceModel: s.model, OSVersion: s.os, WhatsAppVersion: s.whatsApp, ExtractionPath: s.prior.pathOr(path)}
 }
 
 // finishExtraction writes the ZIPs and the index of the deliveries made, and journals the acquisition's end
@@ -149,7 +153,7 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	}
 	defer db.Close()
 
-	src.whatsApp = info.Header.AppVersion
+	src.whatsApp, src.prior = info.Header.AppVersion, job.Prior
 	version := fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format)
 	if src.device != "" {
 		version += ", from " + src.device

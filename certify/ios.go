@@ -45,6 +45,8 @@ type IOSBackupJob struct {
 	Client      string
 	Purpose     string
 	Progress    func(text string, done, total int)
+	// Prior is how the iPhone came to hold the chats, when the chain of custody must say it.
+	Prior Prior
 }
 
 func (job IOSBackupJob) step(text string, done int) {
@@ -79,6 +81,7 @@ func (p *Pipelines) ExtractIOSBackup(ctx context.Context, job IOSBackupJob) ([]C
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	acq.prior(job.Prior)
 	outcomes, err := p.certifyFromIOS(ctx, acq, job, bk, wa, started)
 	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
@@ -207,7 +210,7 @@ func (p *Pipelines) iosSource(acq *Acquisition, job IOSBackupJob, bk *ios.Backup
 		SourceVersion: fmt.Sprintf("%s ChatStorage.sqlite, %s iTunes/Finder backup of %s, iOS %s", app, enc, d.ProductType, d.ProductVersion),
 	}
 	src := report.Source{DeviceModel: d.ProductType, OSVersion: "iOS " + d.ProductVersion, WhatsAppVersion: app,
-		ExtractionPath: "backup iTunes/Finder di iPhone (" + encIT + ") → ChatStorage.sqlite"}
+		ExtractionPath: job.Prior.pathOr("backup iTunes/Finder di iPhone (" + encIT + ") → ChatStorage.sqlite")}
 	return base, src
 }
 
@@ -221,24 +224,38 @@ func (p *Pipelines) deliverIOSChat(ctx context.Context, acq *Acquisition, bk *io
 	if err != nil {
 		return out, err
 	}
-	recs, err := db.History(ctx, chat, entry.Phone)
+	recs, err := db.HistoryWithoutRows(ctx, chat, entry.Phone)
 	if err != nil {
 		return out, err
 	}
 	history := make([]evidence.Message, len(recs))
-	raw := map[string][]byte{}
+	pks := make(map[string]int64, len(recs))
 	media := map[string]*chatstorage.Media{}
 	for i, r := range recs {
 		history[i] = r.Message
-		raw[r.Message.ID] = r.RawRow
+		pks[r.Message.ID] = r.PK
 		if r.Media != nil {
 			media[r.Message.ID] = r.Media
 		}
 	}
+	recs = nil
 	echat := chat.Evidence(entry.Phone, entry.Name)
 	sel := evidence.Certify(echat, history, entry.Range, job.MaxMessages)
 	if len(sel.Certified) == 0 {
 		out.Problem = "no message sent by the studio in the range"
+	}
+	// The rows as stored, read again for the messages delivered only: a long chat's rows are never all in memory.
+	kept := make([]int64, 0, len(sel.Messages))
+	for _, m := range sel.Messages {
+		kept = append(kept, pks[m.ID])
+	}
+	rows, err := db.RawRows(ctx, kept)
+	if err != nil {
+		return out, err
+	}
+	raw := make(map[string][]byte, len(rows))
+	for _, m := range sel.Messages {
+		raw[m.ID] = rows[pks[m.ID]]
 	}
 	for i := range sel.Messages {
 		if md := media[sel.Messages[i].ID]; md != nil {

@@ -41,6 +41,8 @@ type IPhoneJob struct {
 	Password []byte
 	// BackupProgress receives the backup's progress as the phone counts it, 0..100.
 	BackupProgress func(percent int)
+	// BackupDone is called once the backup is complete, before the chats are certified from it.
+	BackupDone func()
 	IOSBackupJob
 }
 
@@ -81,6 +83,7 @@ func (p *Pipelines) ExtractIPhone(ctx context.Context, job IPhoneJob) ([]ChatOut
 		return nil, err
 	}
 	acq.Request = report.Request{Client: job.Client, Case: job.Case, Purpose: job.Purpose}
+	acq.prior(job.Prior)
 	outcomes, err := p.extractIPhone(ctx, acq, job, id, pairing, started)
 	return outcomes, p.finishExtraction(ctx, acq, job.OutDir, outcomes, err)
 }
@@ -139,6 +142,9 @@ func (p *Pipelines) extractIPhone(ctx context.Context, acq *Acquisition, job IPh
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backup interrupted, nothing certified: keep the iPhone unlocked and connected and start again: %w", err)
+	}
+	if job.BackupDone != nil {
+		job.BackupDone()
 	}
 	job.step("impronte dei file del backup", 0)
 	listing, err := backupListing(ctx, dir)

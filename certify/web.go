@@ -49,6 +49,11 @@ type WebJob struct {
 	Progress func(web.Progress)
 	// LinkTimeout bounds the wait for the client to scan the code; zero means the capture's default.
 	LinkTimeout time.Duration
+	// Video configures the recording of the session (one video per chat, in its delivery); NoVideo turns it
+	// off. When the recording cannot be made (ffmpeg missing), the session certifies without it and the chain of
+	// custody and the report say why.
+	Video   web.VideoOptions
+	NoVideo bool
 }
 
 // CaptureWeb links a WhatsApp Web session by QR, captures the listed chats without causing any read or played
@@ -85,7 +90,19 @@ func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 		return nil, err
 	}
 	defer browser.Close()
-	s, err := web.Open(ctx, browser, job.URL, web.Options{Recorder: rec, Logger: p.log, Progress: job.Progress,
+	var video *web.Video
+	progress := func(pr web.Progress) {
+		if video != nil && pr.Stage == "resolve" {
+			// Each chat gets its own video; a video that cannot be made is recorded as such by the capture.
+			if err := video.Chat(ctx, pr.Phone); err != nil {
+				p.log.ErrorContext(ctx, "session video", "chat", pr.Chat, "error", err)
+			}
+		}
+		if job.Progress != nil {
+			job.Progress(pr)
+		}
+	}
+	s, err := web.Open(ctx, browser, job.URL, web.Options{Recorder: rec, Logger: p.log, Progress: progress,
 		LinkTimeout: job.LinkTimeout, ExpectedAccount: job.Sender})
 	if err != nil {
 		return nil, err
@@ -95,6 +112,12 @@ func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 	if err := s.WatchQR(ctx, job.OnQR); err != nil {
 		noteWrongAccount(acq, err)
 		return nil, err
+	}
+	if !job.NoVideo {
+		if video, err = s.RecordVideo(ctx, job.Video); err != nil {
+			p.log.WarnContext(ctx, "session video not recorded", "error", err)
+			video = nil
+		}
 	}
 	env := s.Environment()
 	acq.note(bundle.CustodyLinked, "", "account", env.LinkedAccount, "build", env.WhatsAppBuild,
@@ -107,7 +130,12 @@ func (p *Pipelines) captureWeb(ctx context.Context, acq *Acquisition, rec *acqRe
 		acq.note(bundle.CustodyLinkLost, "", "chats", strconv.Itoa(len(res.Incomplete())))
 		res, err = p.resumeWeb(ctx, acq, s, job, res)
 	}
-	outcomes, derr := p.deliverWeb(ctx, acq, job, res, started)
+	if video != nil {
+		if verr := video.Stop(ctx); verr != nil && err == nil {
+			err = verr
+		}
+	}
+	outcomes, derr := p.deliverWeb(ctx, acq, job, res, rec.videoArtifacts(), started)
 	if err == nil {
 		err = derr
 	}
@@ -129,7 +157,8 @@ func (p *Pipelines) resumeWeb(ctx context.Context, acq *Acquisition, s *web.Sess
 }
 
 // deliverWeb writes a delivery per captured chat.
-func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob, res *web.Result, started time.Time) ([]ChatOutcome, error) {
+func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob, res *web.Result,
+	videos map[string][]evidence.Artifact, started time.Time) ([]ChatOutcome, error) {
 	env := res.Environment
 	base := evidence.Acquisition{
 		ID: acq.ID, Method: evidence.MethodWhatsAppWeb, StartedAt: evidence.At(started), Operator: job.Operator,
@@ -156,7 +185,8 @@ func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob
 		acqInfo := base
 		acqInfo.FinishedAt = evidence.At(time.Now().UTC())
 		m := &bundle.Manifest{Format: bundle.Format, Acquisition: acqInfo, Chat: cr.Chat, Range: cr.Target.Range,
-			Messages: deliveryMessages(cr.Selection.Messages), Artifacts: deliveryArtifacts(cr.Artifacts)}
+			Messages:  deliveryMessages(cr.Selection.Messages),
+			Artifacts: deliveryArtifacts(append(slices.Clone(cr.Artifacts), videos[cr.Target.Phone]...))}
 		folder, err := p.Deliver(ctx, acq, m, job.OutDir, src)
 		if err != nil {
 			return outcomes, err
@@ -206,17 +236,40 @@ func deliveryMessages(msgs []evidence.Message) []evidence.Message {
 // acquisition; events go into an event log that is stored, encrypted, at the end, while the journal gets each
 // event's kind and digest as it happens.
 type acqRecorder struct {
-	p   *Pipelines
-	acq *Acquisition
-	mu  sync.Mutex
-	log bytes.Buffer
+	p      *Pipelines
+	acq    *Acquisition
+	mu     sync.Mutex
+	log    bytes.Buffer
+	videos map[string][]evidence.Artifact // the session's videos by chat (E.164)
 }
 
 var _ web.Recorder = (*acqRecorder)(nil)
 
 func (r *acqRecorder) Artifact(ctx context.Context, kind, name string, rd io.Reader) (string, int64, error) {
 	art, err := r.acq.addArtifact(ctx, kind, chatOf(name), rd)
+	if err == nil && kind == string(evidence.ArtifactVideo) {
+		r.mu.Lock()
+		if r.videos == nil {
+			r.videos = make(map[string][]evidence.Artifact)
+		}
+		chat := chatOf(name)
+		r.videos[chat] = append(r.videos[chat], evidence.Artifact{Path: name, SHA256: art.Ref.SHA256, Size: art.Ref.Size,
+			Kind: evidence.ArtifactVideo})
+		r.mu.Unlock()
+	}
 	return art.Ref.SHA256, art.Ref.Size, err
+}
+
+// videoArtifacts returns the session's videos by chat: the capture's results list screenshots and snapshots,
+// while the videos are made beside the capture.
+func (r *acqRecorder) videoArtifacts() map[string][]evidence.Artifact {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string][]evidence.Artifact, len(r.videos))
+	for k, v := range r.videos {
+		out[k] = slices.Clone(v)
+	}
+	return out
 }
 
 func (r *acqRecorder) Event(ctx context.Context, kind string, fields map[string]any) error {

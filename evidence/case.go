@@ -87,12 +87,7 @@ var ErrMethod = errors.New("unknown acquisition method")
 
 // UnmarshalText reads a method name, refusing unknown ones.
 func (m *Method) UnmarshalText(b []byte) error {
-	switch v := Method(b); v {
-	case MethodWhatsAppWeb, MethodADB, MethodAndroidBackup, MethodIOSBackup:
-		*m = v
-		return nil
-	}
-	return fmt.Errorf("evidence: acquisition method %q: %w", clip(string(b)), ErrMethod)
+	return unmarshalName(m, b, "acquisition method", ErrMethod, MethodWhatsAppWeb, MethodADB, MethodAndroidBackup, MethodIOSBackup)
 }
 
 // Acquisition is one run of a capture: who, when, with what, from what.

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -67,25 +69,18 @@ func TestGoldenJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = append(got, '\n')
-	golden := filepath.Join("testdata", "messages.golden")
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
+	path := filepath.Join("testdata", "messages.golden")
+	golden.Check(t, path, got, *update)
+	want, err := os.ReadFile(path)
 	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("JSON differs from %s (run go test -update if the change is meant):\n%s", golden, got)
+		t.Fatal(err)
 	}
 
 	var back sampleDelivery
 	dec := json.NewDecoder(bytes.NewReader(want))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&back); err != nil {
-		t.Fatalf("read back %s: %v", golden, err)
+		t.Fatalf("read back %s: %v", path, err)
 	}
 	again, err := json.MarshalIndent(back, "", "  ")
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Status is how far a message got, as the manifest reports it. Values are ordered by strength, failed weakest, so
@@ -153,12 +154,7 @@ var ErrBasis = errors.New("unknown legal basis")
 
 // UnmarshalText reads a basis name.
 func (b *Basis) UnmarshalText(t []byte) error {
-	switch v := Basis(t); v {
-	case BasisPlayed, BasisRead, BasisReply, BasisNone:
-		*b = v
-		return nil
-	}
-	return fmt.Errorf("evidence: basis %q: %w", clip(string(t)), ErrBasis)
+	return unmarshalName(b, t, "basis", ErrBasis, BasisPlayed, BasisRead, BasisReply, BasisNone)
 }
 
 // MarshalText writes the basis name; an empty or unknown basis is an error.
@@ -202,6 +198,15 @@ func marshalEnum[T ~uint8](v T, names []string, what string, unknown error) ([]b
 		return nil, fmt.Errorf("evidence: marshal %s %d: %w", what, v, unknown)
 	}
 	return []byte(names[v]), nil
+}
+
+// unmarshalName sets *v to the name b when it is one of names; otherwise it is an error naming what, matching unknown.
+func unmarshalName[T ~string](v *T, b []byte, what string, unknown error, names ...T) error {
+	if !slices.Contains(names, T(b)) {
+		return fmt.Errorf("evidence: %s %q: %w", what, clip(string(b)), unknown)
+	}
+	*v = T(b)
+	return nil
 }
 
 func unmarshalEnum[T ~uint8](v *T, b []byte, names []string, what string, unknown error) error {

@@ -54,6 +54,18 @@
 // history. [Journal.KeyChain] gives the rotation leaves with their inclusion
 // proofs, which a delivery carries (proofs/keychain).
 //
+// # Key epochs
+//
+// When the key in force is lost with its TPM (replaced or cleared), it cannot
+// sign a rotation. [Journal.EpochRequest] (on a journal opened read-only)
+// makes a "key-epoch" leaf signed by the new key; the registration authority
+// countersigns it (package format, [format.Epoch]); [Open] with the new key as
+// Signer and the countersigned record as [Options].Epoch appends it, records
+// the new key in force and signs a checkpoint with it. The record must name
+// the journal as it is (size and root). [Journal.Verify] follows epoch leaves
+// like rotation leaves, checking the new key's signature and the
+// countersignature (not the authority's root, which recipients pin).
+//
 // [Open] refuses any other "format". A new layout gets a new format string
 // and a migration. The file records origin and verifier key so that a journal
 // can be verified from the file alone; a verifier that does not trust the file

@@ -23,8 +23,58 @@ const TileHeight = 8
 // prefixed with its length as a big-endian uint16), and dir/vkey (the
 // verifier key, one line). A writable journal first signs a checkpoint if
 // the tree grew. Files are written durably: temporary file, fsync, rename,
-// fsync of the directory.
+// fsync of the directory. The layout is the one tessera's client reads
+// (checked by TestExportTesseraClient).
 func (j *Journal) Export(ctx context.Context, dir string) error {
+	_, err := j.ExportSince(ctx, dir, 0)
+	return err
+}
+
+// Exported is what an incremental export wrote.
+type Exported struct {
+	// Checkpoint is the checkpoint the export ends at (its note is the file
+	// "checkpoint").
+	Checkpoint *Checkpoint
+	// Files are the paths written, relative to the export's root and
+	// slash-separated, in the order written: hash tiles and entry bundles
+	// first, then "vkey", then "checkpoint" last.
+	Files []string
+}
+
+// ExportSince is the incremental Export for a mirror: it writes to dir only
+// what a copy of the export at tree size since lacks (the tiles and entry
+// bundles, full or partial, that tree sizes since+1 … N add, as
+// tlog.NewTiles(TileHeight, since, N) lists them), then vkey, then the
+// checkpoint of size N, the newest (signed first by a writable journal if the
+// tree grew). since = 0 is a full export. A since larger than the newest
+// checkpoint is refused with ErrRollback: the copy is ahead of the journal.
+//
+// Upload the returned Files in order: each tile is immutable once written
+// (a partial tile gets a new name, <N>.p/<W>, when it grows), only vkey and
+// checkpoint are replaced, and the checkpoint goes last so that a reader who
+// finds it finds every tile it needs. Call ExportSince again with
+// Exported.Checkpoint.Size as since for the next round.
+func (j *Journal) ExportSince(ctx context.Context, dir string, since uint64) (*Exported, error) {
+	ex := &Exported{}
+	cp, err := j.ExportTo(ctx, since, func(_ context.Context, name string, data []byte) error {
+		if err := writeExported(filepath.Join(dir, filepath.FromSlash(name)), data); err != nil {
+			return err
+		}
+		ex.Files = append(ex.Files, name)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("journal: export to %s: %w", dir, err)
+	}
+	ex.Checkpoint = cp
+	return ex, nil
+}
+
+// ExportTo is ExportSince without a directory: it hands each file (its
+// slash-separated path in the tlog-tiles layout and its content) to put, in
+// the order ExportSince writes them, so that a mirror can upload straight
+// from the journal. It stops at put's first error.
+func (j *Journal) ExportTo(ctx context.Context, since uint64, put func(ctx context.Context, name string, data []byte) error) (*Checkpoint, error) {
 	var cp *Checkpoint
 	var err error
 	if !j.readOnly {
@@ -33,31 +83,41 @@ func (j *Journal) Export(ctx context.Context, dir string) error {
 		cp, err = j.Latest(ctx)
 	}
 	if err != nil {
-		return fmt.Errorf("journal: export to %s: %w", dir, err)
+		return nil, err
 	}
-	tiles := tlog.NewTiles(TileHeight, 0, int64(cp.Size))
-	for _, t := range tiles {
+	if since > cp.Size {
+		return nil, fmt.Errorf("export since tree size %d: the newest checkpoint has size %d: %w", since, cp.Size, ErrRollback)
+	}
+	for _, t := range tlog.NewTiles(TileHeight, int64(since), int64(cp.Size)) {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("journal: export to %s: %w", dir, err)
+			return nil, err
 		}
-		if err := j.exportTile(dir, t); err != nil {
-			return fmt.Errorf("journal: export to %s: tile %d/%d: %w", dir, t.L, t.N, err)
+		hashes, bundle, err := j.readTile(t)
+		if err != nil {
+			return nil, fmt.Errorf("tile %d/%d: %w", t.L, t.N, err)
+		}
+		if err := put(ctx, TilePath(t.L, t.N, t.W), hashes); err != nil {
+			return nil, fmt.Errorf("tile %d/%d: %w", t.L, t.N, err)
+		}
+		if t.L == 0 {
+			if err := put(ctx, EntriesPath(t.N, t.W), bundle); err != nil {
+				return nil, fmt.Errorf("entry bundle %d: %w", t.N, err)
+			}
 		}
 	}
-	if err := writeExported(filepath.Join(dir, "vkey"), []byte(j.VerifierKey()+"\n")); err != nil {
-		return fmt.Errorf("journal: export to %s: %w", dir, err)
+	if err := put(ctx, "vkey", []byte(j.VerifierKey()+"\n")); err != nil {
+		return nil, err
 	}
-	// The checkpoint goes last: each file is durable before the next, so a reader that finds it finds every tile.
-	if err := writeExported(filepath.Join(dir, "checkpoint"), cp.Note); err != nil {
-		return fmt.Errorf("journal: export to %s: %w", dir, err)
+	// The checkpoint goes last: a reader that finds it finds every tile.
+	if err := put(ctx, "checkpoint", cp.Note); err != nil {
+		return nil, err
 	}
-	return nil
+	return cp, nil
 }
 
-// exportTile writes one hash tile and, at level 0, its entry bundle.
-func (j *Journal) exportTile(dir string, t tlog.Tile) error {
-	var hashes, bundle []byte
-	err := j.db.View(func(tx *bolt.Tx) error {
+// readTile reads one hash tile and, at level 0, its entry bundle.
+func (j *Journal) readTile(t tlog.Tile) (hashes, bundle []byte, err error) {
+	err = j.db.View(func(tx *bolt.Tx) error {
 		b, err := getBuckets(tx)
 		if err != nil {
 			return err
@@ -76,16 +136,7 @@ func (j *Journal) exportTile(dir string, t tlog.Tile) error {
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	if err := writeExported(filepath.Join(dir, TilePath(t.L, t.N, t.W)), hashes); err != nil {
-		return err
-	}
-	if t.L == 0 {
-		return writeExported(filepath.Join(dir, EntriesPath(t.N, t.W)), bundle)
-	}
-	return nil
+	return hashes, bundle, err
 }
 
 // TilePath returns the C2SP tlog-tiles path of the hash tile at level l,

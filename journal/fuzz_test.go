@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"crypto/x509"
 	"testing"
 
 	"github.com/attesta/attesta/internal/testpki"
@@ -102,5 +103,40 @@ func FuzzParseKeyChain(f *testing.F) {
 			t.Fatalf("round trip changed the key chain:\n in  %q\n out %q", data, again)
 		}
 		c.Follow(c.First)
+	})
+}
+
+// FuzzParseEpoch feeds epoch files (the request an appliance whose TPM was replaced sends its authority, and the
+// countersigned record it gets back) to ParseEpoch and the checks: whatever parses re-encodes to the same bytes,
+// and no input passes Check against a root that countersigned nothing.
+func FuzzParseEpoch(f *testing.F) {
+	tj := openTest(f, 1000)
+	appendN(f, tj.Journal, 3)
+	ep, err := tj.EpochRequest(f.Context(), testpki.Key(f))
+	if err != nil {
+		f.Fatal(err)
+	}
+	req, _ := ep.Marshal()
+	f.Add(req)
+	auth := newTestAuthority(f, "Studio")
+	if err := ep.Countersign(auth.caKey, []*x509.Certificate{auth.ca, auth.root}); err != nil {
+		f.Fatal(err)
+	}
+	signed, _ := ep.Marshal()
+	f.Add(signed)
+	inForce := tj.VerifierKey()
+	stranger := newTestAuthority(f, "Stranger")
+	f.Fuzz(func(t *testing.T, data []byte) {
+		e, err := format.ParseEpoch(data)
+		if err != nil {
+			return
+		}
+		if again, err := e.Marshal(); err != nil || !bytes.Equal(again, data) {
+			t.Fatalf("round trip changed the epoch: %v\n in  %q\n out %q", err, data, again)
+		}
+		if e.Check(inForce, stranger.roots) == nil {
+			t.Fatal("an epoch passed Check against a root that countersigned nothing")
+		}
+		e.Check(inForce, auth.roots)
 	})
 }

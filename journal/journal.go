@@ -43,6 +43,11 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives the journal's events; nil means silent.
 	Logger *slog.Logger
+	// Epoch starts a new key epoch when Signer's key is not the journal's key in force because that key was lost
+	// with its TPM (a replaced motherboard, a cleared TPM): an epoch record from the key in force to Signer's key
+	// at the journal's current size, countersigned by the authority (format.Epoch). Open appends it, then signs a
+	// checkpoint with the new key. Ignored when Signer's key is the key in force (the epoch was appended before).
+	Epoch *format.Epoch
 }
 
 // Journal is an open journal. Its methods are safe for concurrent use.
@@ -122,11 +127,14 @@ func Open(ctx context.Context, path string, opts Options) (*Journal, error) {
 	}
 	j.db = db
 	err = guard("open "+path, func() error {
-		if err := j.load(opts.Origin, opts.Signer); err != nil {
+		if err := j.load(opts.Origin, opts.Signer, opts.Epoch); err != nil {
 			return fmt.Errorf("journal: open %s: %w", path, err)
 		}
 		return nil
 	})
+	if err == nil && j.keyInForce().key == nil && opts.Signer != nil {
+		err = j.startEpoch(ctx, opts.Epoch, opts.Signer)
+	}
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -194,8 +202,8 @@ func (j *Journal) AppendBatch(ctx context.Context, es []Entry) ([]Leaf, error) {
 		return nil, nil
 	}
 	for i, e := range es {
-		if e.Type == format.TypeRotation {
-			return nil, fmt.Errorf("journal: append to %s: entry %d: a %q leaf is written only by Rotate: %w", j.path, i, e.Type, ErrInvalidLeaf)
+		if e.Type == format.TypeRotation || e.Type == format.TypeEpoch {
+			return nil, fmt.Errorf("journal: append to %s: entry %d: a %q leaf is written only by Rotate or an epoch's Open: %w", j.path, i, e.Type, ErrInvalidLeaf)
 		}
 	}
 	leaves, err := j.commit(es)
@@ -277,15 +285,7 @@ func (j *Journal) commitLocked(es []Entry, also func(buckets) error) ([]Leaf, er
 // LeafBytes returns the stored bytes of leaf i.
 func (j *Journal) LeafBytes(ctx context.Context, i uint64) ([]byte, error) {
 	var out []byte
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b, err := getBuckets(tx)
-		if err != nil {
-			return err
-		}
-		size, err := b.storedSize()
-		if err != nil {
-			return err
-		}
+	err := j.viewStored(func(b buckets, size uint64) error {
 		if i >= size {
 			return fmt.Errorf("tree size is %d: %w", size, ErrOutOfRange)
 		}
@@ -361,18 +361,25 @@ func (j *Journal) TreeHash(ctx context.Context, size uint64) (tlog.Hash, error) 
 // view runs fn with a reader of stored hashes after checking that the tree
 // has at least size leaves.
 func (j *Journal) view(size uint64, fn func(tlog.HashReader) error) error {
+	return j.viewStored(func(b buckets, have uint64) error {
+		if size > have {
+			return fmt.Errorf("tree size is %d: %w", have, ErrOutOfRange)
+		}
+		return fn(hashReader{b.hashes})
+	})
+}
+
+// viewStored runs fn in a read transaction with the journal's buckets and its stored size.
+func (j *Journal) viewStored(fn func(b buckets, size uint64) error) error {
 	return j.db.View(func(tx *bolt.Tx) error {
 		b, err := getBuckets(tx)
 		if err != nil {
 			return err
 		}
-		have, err := b.storedSize()
+		size, err := b.storedSize()
 		if err != nil {
 			return err
 		}
-		if size > have {
-			return fmt.Errorf("tree size is %d: %w", have, ErrOutOfRange)
-		}
-		return fn(hashReader{b.hashes})
+		return fn(b, size)
 	})
 }

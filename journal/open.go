@@ -16,6 +16,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/journal/format"
 )
 
 // ensureFile creates the journal if path does not exist, and refuses an
@@ -126,7 +127,7 @@ func probe(path string, st fs.FileInfo) error {
 }
 
 // load reads and checks the meta bucket and the newest checkpoint.
-func (j *Journal) load(origin string, signer crypto.Signer) error {
+func (j *Journal) load(origin string, signer crypto.Signer, epoch *format.Epoch) error {
 	return j.db.View(func(tx *bolt.Tx) error {
 		b, err := getBuckets(tx)
 		if err != nil {
@@ -151,10 +152,15 @@ func (j *Journal) load(origin string, signer crypto.Signer) error {
 			if k.signer, err = NewNoteSigner(j.origin, signer); err != nil {
 				return err
 			}
-			if vk, _ := VerifierKey(j.origin, signer.Public().(*ecdsa.PublicKey)); vk != k.vkey {
+			vk, _ := VerifierKey(j.origin, signer.Public().(*ecdsa.PublicKey))
+			switch {
+			case vk == k.vkey:
+				k.key = signer
+			case epoch != nil && epoch.OldKey == k.vkey && epoch.NewKey == vk:
+				k.signer = nil // no key signs until the epoch's leaf is appended (startEpoch)
+			default:
 				return fmt.Errorf("signer key %s is not the journal's key %s: %w", vk, k.vkey, ErrKeyMismatch)
 			}
-			k.key = signer
 		}
 		size, err := b.storedSize()
 		if err != nil {

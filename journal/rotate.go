@@ -137,14 +137,23 @@ func (j *Journal) appendRotation(ctx context.Context, newKey crypto.Signer, newV
 	if err != nil {
 		return nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
 	}
-	_, err = j.commitLocked([]Entry{rot.Entry()}, func(b buckets) error {
+	if _, err = j.commitLocked([]Entry{rot.Entry()}, recordKey(old.vkey, seq, newVKey)); err != nil {
+		return nil, err
+	}
+	return rot, nil
+}
+
+// recordKey returns the part of a hand-over leaf's transaction that records newVKey as the key in force from tree
+// size seq+1 on (creating the keys bucket, with oldVKey from size 0, at the first hand-over).
+func recordKey(oldVKey string, seq uint64, newVKey string) func(b buckets) error {
+	return func(b buckets) error {
 		keys := b.keys
 		if keys == nil {
 			var err error
 			if keys, err = b.meta.Tx().CreateBucket(bucketKeys); err != nil {
 				return err
 			}
-			if err := keys.Put(u64key(0), []byte(old.vkey)); err != nil {
+			if err := keys.Put(u64key(0), []byte(oldVKey)); err != nil {
 				return err
 			}
 		}
@@ -152,11 +161,7 @@ func (j *Journal) appendRotation(ctx context.Context, newKey crypto.Signer, newV
 			return err
 		}
 		return b.meta.Put(keyVKey, []byte(newVKey))
-	})
-	if err != nil {
-		return nil, err
 	}
-	return rot, nil
 }
 
 // followRotation checks the rotation leaf at index i (decoded as e) against the key in force, which is the last of
@@ -170,22 +175,43 @@ func followRotation(i uint64, e Entry, r tlog.HashReader, rep *VerifyReport, cha
 	if err := rot.Check(rep.Keys[len(rep.Keys)-1]); err != nil {
 		return fmt.Errorf("leaf %d: forged or broken key rotation: %w: %w", i, err, ErrCorrupt)
 	}
+	return handOver(i, rot.PrevRoot, rot.NewKey, "key rotation", r, rep, chain)
+}
+
+// followEpoch is followRotation for an epoch leaf: its new key's signature and the authority's countersignature
+// must verify (format.Epoch.CheckSignatures). The journal checks its own records, not the authority's root, which
+// it does not hold; a recipient anchors the countersignature (format.Epoch.Check).
+func followEpoch(i uint64, e Entry, r tlog.HashReader, rep *VerifyReport, chain *[]note.Verifier) error {
+	ep, err := format.EpochOf(i, e)
+	if err != nil {
+		return fmt.Errorf("leaf %d: %w: %w", i, err, ErrCorrupt)
+	}
+	if _, err := ep.CheckSignatures(rep.Keys[len(rep.Keys)-1]); err != nil {
+		return fmt.Errorf("leaf %d: forged or broken key epoch: %w: %w", i, err, ErrCorrupt)
+	}
+	rep.Epochs = append(rep.Epochs, i)
+	return handOver(i, ep.PrevRoot, ep.NewKey, "key epoch", r, rep, chain)
+}
+
+// handOver checks that the leaf at index i names the tree before it (prevRoot) and makes newKey the key in force.
+func handOver(i uint64, prevRoot tlog.Hash, newKey, what string, r tlog.HashReader, rep *VerifyReport, chain *[]note.Verifier) error {
 	var root tlog.Hash
 	if i > 0 {
+		var err error
 		if root, err = tlog.TreeHash(int64(i), r); err != nil {
 			return fmt.Errorf("leaf %d: %w", i, err)
 		}
 	}
-	if root != rot.PrevRoot {
-		return fmt.Errorf("leaf %d: forged or broken key rotation: it names the tree of %d leaves with root %x, the journal's is %x: %w",
-			i, i, rot.PrevRoot[:], root[:], ErrCorrupt)
+	if root != prevRoot {
+		return fmt.Errorf("leaf %d: forged or broken %s: it names the tree of %d leaves with root %x, the journal's is %x: %w",
+			i, what, i, prevRoot[:], root[:], ErrCorrupt)
 	}
-	v, err := NewNoteVerifier(rot.NewKey)
+	v, err := NewNoteVerifier(newKey)
 	if err != nil {
 		return fmt.Errorf("leaf %d: %w: %w", i, err, ErrCorrupt)
 	}
 	*chain = append(*chain, v)
-	rep.Keys = append(rep.Keys, rot.NewKey)
+	rep.Keys = append(rep.Keys, newKey)
 	rep.KeysFrom = append(rep.KeysFrom, i+1)
 	return nil
 }
@@ -259,4 +285,78 @@ func (j *Journal) KeyChain(ctx context.Context, treeSize uint64) (*format.KeyCha
 		c.Links = append(c.Links, format.ChainLink{Index: l.index, Leaf: l.leaf, Hashes: p})
 	}
 	return c, nil
+}
+
+// startEpoch appends the epoch record ep, which hands the journal from its key in force (lost with its TPM) to
+// newKey at the journal's current size, and signs a checkpoint with newKey. The record must be for this journal
+// as it is now (its size and root), from its key in force, signed by newKey and countersigned (CheckSignatures):
+// a journal that grew since the record was made needs a new one. If the checkpoint fails, the leaf is durable and
+// the error wraps ErrCheckpoint; the next checkpoint is signed by the new key.
+func (j *Journal) startEpoch(ctx context.Context, ep *format.Epoch, newKey crypto.Signer) error {
+	newSigner, err := NewNoteSigner(j.origin, newKey)
+	if err != nil {
+		return fmt.Errorf("journal: epoch of %s: %w", j.path, err)
+	}
+	newVerifier, err := NewNoteVerifier(ep.NewKey)
+	if err != nil {
+		return fmt.Errorf("journal: epoch of %s: %w", j.path, err)
+	}
+	j.signMu.Lock()
+	defer j.signMu.Unlock()
+	if err := j.appendEpoch(ctx, ep); err != nil {
+		return fmt.Errorf("journal: epoch of %s: %w", j.path, err)
+	}
+	j.keyMu.Lock()
+	j.keys = keyState{vkey: ep.NewKey, verifier: newVerifier, signer: newSigner, key: newKey}
+	j.keyMu.Unlock()
+	j.log.InfoContext(ctx, "new key epoch", slog.Uint64("leaf", ep.Seq), slog.String("old_key", ep.OldKey), slog.String("new_key", ep.NewKey))
+	if _, err := j.signLocked(ctx); err != nil {
+		return fmt.Errorf("journal: epoch leaf %d is durable, but %w: %w", ep.Seq, ErrCheckpoint, err)
+	}
+	return nil
+}
+
+func (j *Journal) appendEpoch(ctx context.Context, ep *format.Epoch) error {
+	j.writeMu.Lock()
+	defer j.writeMu.Unlock()
+	old := j.keyInForce()
+	seq := j.size.Load()
+	if ep.Seq != seq {
+		return fmt.Errorf("the epoch record is for a journal of %d leaves, this one has %d (it grew since the record was made: make a new one): %w",
+			ep.Seq, seq, ErrKeyMismatch)
+	}
+	var root tlog.Hash
+	if seq > 0 {
+		var err error
+		if root, err = j.TreeHash(ctx, seq); err != nil {
+			return err
+		}
+	}
+	if root != ep.PrevRoot {
+		return fmt.Errorf("the epoch record names a tree of %d leaves with root %x, the journal's is %x: %w", seq, ep.PrevRoot[:], root[:], ErrKeyMismatch)
+	}
+	if _, err := ep.CheckSignatures(old.vkey); err != nil {
+		return err
+	}
+	_, err := j.commitLocked([]Entry{ep.Entry()}, recordKey(old.vkey, seq, ep.NewKey))
+	return err
+}
+
+// EpochRequest returns the epoch record that hands the journal, at its current size, from its key in force (lost
+// with its TPM) to newKey, signed by newKey and not yet countersigned: the request an appliance whose TPM was
+// replaced sends to its authority. The journal may be read-only.
+func (j *Journal) EpochRequest(ctx context.Context, newKey crypto.Signer) (*format.Epoch, error) {
+	seq := j.size.Load()
+	var root tlog.Hash
+	if seq > 0 {
+		var err error
+		if root, err = j.TreeHash(ctx, seq); err != nil {
+			return nil, fmt.Errorf("journal: epoch request for %s: %w", j.path, err)
+		}
+	}
+	ep, err := format.NewEpoch(j.origin, seq, root, j.now(), j.VerifierKey(), newKey)
+	if err != nil {
+		return nil, fmt.Errorf("journal: epoch request for %s: %w", j.path, err)
+	}
+	return ep, nil
 }

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
+	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/journal/format"
 )
 
@@ -51,10 +52,16 @@ type VerifyReport struct {
 	Types       map[string]uint64 // leaves per type
 	BlobsOK     int               // artifacts confirmed by VerifyOptions.Blobs
 	BlobsErased int               // artifacts skipped because their case was erased
+	// BlobsKeyLost counts the artifacts stored before a key epoch (a TPM replaced) whose case key was wrapped by
+	// the lost TPM and cannot be unwrapped on this one (blob.ErrKeyUnavailable): their leaves are verified, their
+	// contents are in the deliveries made from them and in the case keys' escrow.
+	BlobsKeyLost int
 	// Keys are the verifier keys followed from the pinned one through the rotation leaves, oldest first, and
 	// KeysFrom the first tree size each signs (0 for the pinned key, r+1 after the rotation leaf at index r).
 	Keys     []string
 	KeysFrom []uint64
+	// Epochs are the indices of the key epoch leaves among those hand-overs (a TPM replaced).
+	Epochs   []uint64
 	Duration time.Duration
 }
 
@@ -110,13 +117,9 @@ func (j *Journal) verify(ctx context.Context, opts VerifyOptions, rep *VerifyRep
 		return err
 	}
 	var size uint64
-	err := j.db.View(func(tx *bolt.Tx) error {
-		b, err := getBuckets(tx)
-		if err != nil {
-			return err
-		}
-		size, err = b.storedSize()
-		return err
+	err := j.viewStored(func(_ buckets, stored uint64) error {
+		size = stored
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("journal: verify %s: %w", j.path, err)
@@ -235,6 +238,10 @@ func (j *Journal) verifyTree(ctx context.Context, size uint64, wantArtifacts boo
 				switch {
 				case e.Type == TypeRotation:
 					if err := followRotation(i, e, r, rep, chain); err != nil {
+						return err
+					}
+				case e.Type == format.TypeEpoch:
+					if err := followEpoch(i, e, r, rep, chain); err != nil {
 						return err
 					}
 				case e.Type == TypeErasure:
@@ -381,7 +388,12 @@ func (j *Journal) verifyBlobs(ctx context.Context, blobs BlobChecker, arts []art
 			rep.BlobsErased++
 			continue
 		}
-		if err := blobs.CheckBlob(ctx, a.caseID, a.sha256, a.size); err != nil {
+		err := blobs.CheckBlob(ctx, a.caseID, a.sha256, a.size)
+		if err != nil && errors.Is(err, blob.ErrKeyUnavailable) && len(rep.Epochs) > 0 && a.index < rep.Epochs[len(rep.Epochs)-1] {
+			rep.BlobsKeyLost++
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("journal: leaf %d: artifact %s of case %q: %w", a.index, a.sha256, a.caseID, err)
 		}
 		rep.BlobsOK++

@@ -53,7 +53,8 @@ func TestCatalogComplete(t *testing.T) {
 		keys["Anomalies."+code] = true
 	}
 	for _, a := range []string{bundle.CustodyStart, bundle.CustodyLinked, bundle.CustodyLinkLost,
-		bundle.CustodyLinkRefused, bundle.CustodyArtifact, bundle.CustodyMediaMissed, bundle.CustodySealed} {
+		bundle.CustodyLinkRefused, bundle.CustodyArtifact, bundle.CustodyMediaMissed, bundle.CustodySealed,
+		bundle.CustodyReceived, bundle.CustodyCloud} {
 		keys["Action."+a] = true
 	}
 	for _, k := range []string{"missing", "digest", "too-large", "decode", "read"} {

@@ -53,6 +53,10 @@ func (r *renderer) custodySentences(actions []Action) []string {
 			s.add(r.t("Custody.link-refused", date(a.At), f["linked"], f["expected"]))
 		case bundle.CustodySealed:
 			s.add(r.t("Custody.sealed", date(a.At), f["leaf"]))
+		case bundle.CustodyReceived:
+			s.add(r.t("Custody.backup-received", date(a.At), f["size"], f["sha256"], f["leaf"]))
+		case bundle.CustodyCloud:
+			s.add(r.cloudSentence(a))
 		case bundle.CustodyMediaMissed:
 			s.count(&s.missing, true)
 		case bundle.CustodyArtifact:
@@ -67,6 +71,12 @@ func (r *renderer) custodySentences(actions []Action) []string {
 				s.count(&s.info, f["found"] == "true")
 			case "download-media":
 				s.count(&s.media, f["ok"] == "true")
+			case "video":
+				if t, err := time.Parse(time.RFC3339Nano, f["started"]); err == nil {
+					s.add(r.t("Custody.video", date(t), f["fps"]))
+				}
+			case "video-unavailable":
+				s.add(r.t("Custody.no-video", r.lookup("VideoNot", f["reason"])))
 			case "open-chat":
 				if !s.opened {
 					s.opened = true
@@ -240,8 +250,12 @@ func (r *renderer) actionDetail(a Action) string {
 	for _, k := range keys {
 		v := a.Fields[k]
 		switch k {
-		case "error":
+		case "error", "detail":
 			v = r.t("ErrorKept")
+		case "started", "ended":
+			if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+				v = date(t)
+			}
 		case "method":
 			v = r.lookup("Methods", v)
 		case "oldest":
@@ -260,4 +274,31 @@ func (r *renderer) actionDetail(a Action) string {
 func upperFirst(s string) string {
 	r, n := utf8.DecodeRuneInString(s)
 	return string(unicode.ToUpper(r)) + s[n:]
+}
+
+// cloudSentence says one step of a cloud backup restored on the studio's lab phone: who, when, which phone.
+func (r *renderer) cloudSentence(a Action) string {
+	f := a.Fields
+	switch f["step"] {
+	case "wiped":
+		return r.t("Custody.cloud.wiped", date(a.At), f["operator"], f["device"], f["leaf"])
+	case "registering":
+		return r.t("Custody.cloud.registering", date(a.At), f["operator"], f["device"], f["leaf"])
+	case "code-relayed":
+		return r.t("Custody.cloud.code-relayed", date(a.At), f["device"], f["leaf"])
+	case "restored":
+		return r.t("Custody.cloud.restored", date(a.At), f["operator"], f["device"], f["backup_date"], f["leaf"])
+	}
+	return r.t("Action.unknown", a.Action+" "+f["step"])
+}
+
+// cloudBackupDate is the date of the cloud backup the chat's evidence was restored from, as the chain of custody
+// records it; "" when the evidence did not come from a cloud backup.
+func (r *renderer) cloudBackupDate() string {
+	for _, a := range r.chatCustody() {
+		if a.Action == bundle.CustodyCloud && a.Fields["step"] == "restored" {
+			return a.Fields["backup_date"]
+		}
+	}
+	return ""
 }

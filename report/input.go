@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/bundle"
+	"github.com/attesta/attesta/internal/ffmpeg"
 )
 
 // Input is everything a report prints: the sealed manifest of the delivery and what the manifest does not carry.
@@ -77,9 +78,14 @@ type Source struct {
 
 // Extraction paths the report describes.
 const (
-	PathWhatsAppWeb   = "whatsapp-web-modules" // WhatsApp Web linked by QR, read from its module layer
-	PathAndroidBackup = "android-backup"       // a WhatsApp backup handed over by the client → msgstore.db
-	PathADB           = "adb-backup"           // a phone on USB through ADB, read-only → msgstore.db
+	PathWhatsAppWeb   = "whatsapp-web-modules"  // WhatsApp Web linked by QR, read from its module layer
+	PathAndroidBackup = "android-backup"        // a WhatsApp backup handed over by the client → msgstore.db
+	PathADB           = "adb-backup"            // a phone on USB through ADB, read-only → msgstore.db
+	PathClientUpload  = "android-backup-upload" // the client's end-to-end encrypted backup, uploaded from their remote page
+	// The cloud-backup path: the client's cloud backup restored by WhatsApp on the studio's lab phone, registered
+	// with the client's number, then extracted over USB.
+	PathCloudAndroid = "cloud-restore-android" // Google Drive → lab Android phone → ADB
+	PathCloudIPhone  = "cloud-restore-iphone"  // iCloud → lab iPhone → its backup over USB
 )
 
 // Action is one step of the chain of custody, as artifacts/custody.jsonl records it: a stable action code
@@ -120,6 +126,9 @@ type Options struct {
 	Kind Kind
 	// Now is the time printed as the report's date and written as the PDF's creation date; zero means now.
 	Now time.Time
+	// FFmpeg names the programs that read videos (durations, poster frames); the zero value is ffmpeg and
+	// ffprobe on PATH. Without them the report says, for each video, that it could not be read and why.
+	FFmpeg ffmpeg.Tools
 	// BeforeSeal renders the report of a manifest that is not sealed yet, as a delivery does: the manifest then
 	// records the report's digest (bundle.AttachReport), so that the journal leaf commits to the report, and the
 	// report cannot in turn show the leaf or the root, nor embed manifest.json. It shows the verifier key and

@@ -34,11 +34,15 @@ type renderer struct {
 	images  int
 	// problems are what went wrong while printing (pictures not shown), listed with the anomalies.
 	problems []string
+	// videos are the videos read so far, by digest (a forwarded video is read once).
+	videos map[string]*video
+	// pre holds the pictures and videos read ahead of the layout (see prefetch).
+	pre map[string]loaded
 }
 
 func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *renderer {
 	lang, _ := i18n.Parse(opts.Lang) // checked by Options.check
-	r := &renderer{ctx: ctx, in: in, opts: opts, lang: lang, cov: cov}
+	r := &renderer{ctx: ctx, in: in, opts: opts, lang: lang, cov: cov, videos: map[string]*video{}}
 	pdf := fpdf.New("P", "mm", "A4", "")
 	addFonts(pdf)
 	pdf.SetMargins(margin, margin, margin)

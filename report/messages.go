@@ -160,6 +160,9 @@ func (r *renderer) attachment(msg *evidence.Message, a evidence.Attachment, full
 	if full && isOggAudio(msg, a) && r.in.Files != nil {
 		r.duration(a)
 	}
+	if full && isVideo(msg, a) {
+		r.videoAttachment(a)
+	}
 	if full && isPicture(msg, a) {
 		r.pdf.Ln(1)
 		if p := r.loadPicture(a.Path, a.SHA256, 4, thumbSide); p != nil {

@@ -78,26 +78,36 @@ func loadMarked(ctx context.Context, files Opener, sha string, maxSide int, mark
 }
 
 func readChecked(ctx context.Context, files Opener, sha string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := copyChecked(ctx, files, sha, &buf, maxPictureBytes); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// copyChecked copies the file with the given digest to w, at most limit bytes, and checks the digest: w holds
+// the file only when it returns nil.
+func copyChecked(ctx context.Context, files Opener, sha string, w io.Writer, limit int64) error {
 	rc, err := files.Open(ctx, sha)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%w: %s: %w", errPicMissing, sha, err)
+			return fmt.Errorf("%w: %s: %w", errPicMissing, sha, err)
 		}
-		return nil, fmt.Errorf("%w: %s: %w", errPicRead, sha, err)
+		return fmt.Errorf("%w: %s: %w", errPicRead, sha, err)
 	}
 	defer rc.Close()
 	h := sha256.New()
-	data, err := io.ReadAll(io.TeeReader(io.LimitReader(rc, maxPictureBytes+1), h))
+	n, err := io.Copy(io.MultiWriter(w, h), io.LimitReader(rc, limit+1))
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %w", errPicRead, sha, err)
+		return fmt.Errorf("%w: %s: %w", errPicRead, sha, err)
 	}
-	if len(data) > maxPictureBytes {
-		return nil, fmt.Errorf("%w: %s: more than %d bytes", errPicTooLarge, sha, maxPictureBytes)
+	if n > limit {
+		return fmt.Errorf("%w: %s: more than %d bytes", errPicTooLarge, sha, limit)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
-		return nil, fmt.Errorf("%w: %s: content has SHA-256 %s", errPicDigest, sha, got)
+		return fmt.Errorf("%w: %s: content has SHA-256 %s", errPicDigest, sha, got)
 	}
-	return data, nil
+	return nil
 }
 
 // Frames drawn on copies: their colour and their width in pixels of the copy.

@@ -15,6 +15,7 @@ func (r *renderer) document() error {
 	r.pdf.AddPage()
 	r.answer()
 	full := r.opts.Kind == Personalizzata
+	r.prefetch()
 	if full {
 		r.pdf.AddPage()
 		if err := r.messages(); err != nil {
@@ -25,6 +26,7 @@ func (r *renderer) document() error {
 	if full {
 		shots = r.distinctShots()
 	}
+	vids, noVideo := r.sessionVideos(full)
 	r.caveats()
 	if full {
 		r.method()
@@ -32,6 +34,7 @@ func (r *renderer) document() error {
 		if err := r.screenshots(shots); err != nil {
 			return err
 		}
+		r.sessionVideoSection(vids, noVideo)
 	}
 	r.verification()
 	r.hashes()
@@ -249,6 +252,9 @@ func (r *renderer) caveats() {
 			text = c.EN
 		}
 		r.bullet(text)
+	}
+	if p := r.in.Source.ExtractionPath; p == PathCloudAndroid || p == PathCloudIPhone {
+		r.bullet(r.t("Caveat.cloud-restore", orUnknown(r.cloudBackupDate(), r.t("Unknown"))))
 	}
 	r.subheading(r.t("SecAnomalies"))
 	n := 0

@@ -153,7 +153,13 @@ func (r *renderer) picture(path, sha string, maxSide int, frames []image.Rectang
 	if r.in.Files == nil {
 		return nil, ""
 	}
-	p, err := loadMarked(r.ctx, r.in.Files, sha, maxSide, frames)
+	var p *picture
+	var err error
+	if l, ok := r.take(prefetchKey(path, sha)); ok && maxSide == thumbSide && len(frames) == 0 {
+		p, err = l.pic, l.err
+	} else {
+		p, err = loadMarked(r.ctx, r.in.Files, sha, maxSide, frames)
+	}
 	if err != nil {
 		why := r.t("PictureWhy." + pictureReason(err))
 		r.problems = append(r.problems, path+": "+why)

@@ -546,6 +546,33 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Anomalies.android-lid-unmapped": {
 		IT: "un identificativo anonimo (LID) del database non è stato ricondotto a un numero di telefono.",
 		EN: "an anonymous identifier (LID) of the database could not be mapped to a phone number."},
+	"Anomalies.ios-receipt-inferred": {
+		IT: "una conferma letta dal database dell'iPhone il cui significato non è accertato: è riportata, non usata per la valutazione.",
+		EN: "a receipt read from the iPhone's database whose meaning is not established: shown, not used for the verdict."},
+	"Anomalies.ios-delivered-by-quote": {
+		IT: "consegna accertata: un messaggio successivo del destinatario cita questo messaggio; l'orario della consegna non è registrato.",
+		EN: "delivery established: a later message of the recipient quotes this one; the delivery time is not recorded."},
+	"Anomalies.ios-status-assumed": {
+		IT: "nessuna conferma accertata: lo stato «inviato» è presunto per un messaggio presente nel database del mittente.",
+		EN: "no established receipt: the status “sent” is assumed for a message in the sender's own database."},
+	"Anomalies.ios-unquoted-reply": {
+		IT: "il destinatario ha scritto in seguito senza citare il messaggio: sull'iPhone ciò non ne accerta la consegna.",
+		EN: "the recipient wrote later without quoting the message: on an iPhone that does not establish its delivery."},
+	"Anomalies.ios-blob-unreadable": {
+		IT: "un campo binario del database dell'iPhone non è leggibile: è conservato così com'è nel manifesto.",
+		EN: "a binary field of the iPhone's database is unreadable: it is kept as it is in the manifest."},
+	"Anomalies.ios-media-size": {
+		IT: "la dimensione del file allegato differisce da quella registrata da WhatsApp.",
+		EN: "the attached file's size differs from the one WhatsApp recorded."},
+	"Anomalies.ios-media-damaged": {
+		IT: "la copia del file nel backup non supera i controlli del backup: il file non è consegnato.",
+		EN: "the backup's copy of the file fails the backup's own checks: the file is not delivered."},
+	"Anomalies.ios-lid-unmapped": {
+		IT: "l'autore è noto solo per un identificativo anonimo (LID) che il telefono non riconduce a un numero.",
+		EN: "the author is known only by an anonymous identifier (LID) the phone does not map to a number."},
+	"Anomalies.ios-edit-inferred": {
+		IT: "il destinatario ha citato questo messaggio con un testo diverso da quello attuale: risulta modificato dopo che il destinatario ne aveva ricevuto quella versione (lettura dedotta, non accertata).",
+		EN: "the recipient quoted this message with another text than the current one: it was edited after the recipient had received that version (an inferred reading, not established)."},
 	"Anomalies.ack-unknown": {
 		IT: "l'indicatore di stato del messaggio ha un valore che non corrisponde a nessun livello di conferma.",
 		EN: "the message's status indicator has a value that is no receipt level."},
@@ -611,8 +638,92 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"LeafRange": {
 		IT: "%d–%d",
 		EN: "%d–%d"},
-	"Bytes":    {IT: "byte", EN: "bytes"},
-	"Duration": {IT: "Durata", EN: "Duration"},
+	"VideoInfo": {
+		IT: "%s (%d×%d pixel, codifica %s)",
+		EN: "%s (%d×%d pixels, %s encoding)"},
+	"PosterNote": {
+		IT: "Fotogramma di anteprima estratto con ffmpeg (copia ridotta; il file originale è tra i reperti):",
+		EN: "Poster frame taken with ffmpeg (a reduced copy; the original file is among the artifacts):"},
+	"NoPoster": {
+		IT: "[anteprima del video non disponibile: %s]",
+		EN: "[video preview not available: %s]"},
+	"VideoWhy.ffmpeg-missing": {
+		IT: "il programma ffmpeg non è installato sul sistema che ha generato la relazione",
+		EN: "the ffmpeg program is not installed on the system that produced the report"},
+	"VideoWhy.timeout": {
+		IT: "la lettura del video ha superato il tempo massimo consentito",
+		EN: "reading the video took longer than the time allowed"},
+	"VideoWhy.no-video": {
+		IT: "il file non contiene alcuna traccia video",
+		EN: "the file holds no video track"},
+	"VideoWhy.decode": {
+		IT: "il file non è un video decodificabile (formato non riconosciuto, danneggiato o troncato)",
+		EN: "the file is not a decodable video (unknown format, damaged or truncated)"},
+	"SecVideo": {
+		IT: "Video della sessione",
+		EN: "Session video"},
+	"VideoIntro": {
+		IT: "La sessione di WhatsApp Web è stata registrata come video del browser, così come l'apparecchio la vedeva, con l'ora dell'apparecchio (ora di Roma, al millesimo di secondo) impressa in alto a destra su ogni fotogramma. Il video è un reperto: conservato cifrato, registrato nel giornale, elencato in manifest.json e verificato da «attesta verify».",
+		EN: "The WhatsApp Web session was recorded as a video of the browser, as the appliance saw it, with the appliance's time (Rome time, to the millisecond) printed in the top right corner of every frame. The video is an artifact: stored encrypted, recorded in the journal, listed in manifest.json and checked by “attesta verify”."},
+	"VideoNone": {
+		IT: "Il video della sessione non è stato registrato: %s. L'acquisizione è stata certificata ugualmente; le schermate e la pagina MHTML restano le prove visive.",
+		EN: "The session video was not recorded: %s. The acquisition was certified all the same; the screenshots and the MHTML page remain the visual evidence."},
+	"VideoSpan": {
+		IT: "Periodo registrato",
+		EN: "Period recorded"},
+	"VideoSpanText": {
+		IT: "dal %s al %s, %s fotogrammi al secondo",
+		EN: "from %s to %s, %s frames per second"},
+	"VideoOpened": {
+		IT: "Chat aperta sullo schermo",
+		EN: "Chat opened on screen"},
+	"VideoOpenedAt": {
+		IT: "il %s, al minuto %s del video",
+		EN: "on %s, at %s into the video"},
+	"VideoNot.ffmpeg-missing": {
+		IT: "il programma ffmpeg non era installato sull'apparecchio",
+		EN: "the ffmpeg program was not installed on the appliance"},
+	"VideoNot.screencast-failed": {
+		IT: "il browser non ha fornito le immagini dello schermo",
+		EN: "the browser did not provide the screen images"},
+	"VideoNot.encoder-failed": {
+		IT: "la codifica del video con ffmpeg non è riuscita",
+		EN: "encoding the video with ffmpeg failed"},
+	"Custody.video": {
+		IT: "Registrazione video della chat avviata il %s (%s fotogrammi al secondo, ora dell'apparecchio impressa su ogni fotogramma).",
+		EN: "Video recording of the chat started on %s (%s frames per second, the appliance's time printed on every frame)."},
+	"Custody.no-video": {
+		IT: "Video della sessione non registrato: %s.",
+		EN: "Session video not recorded: %s."},
+	"Count.video.1": {IT: "un video della sessione", EN: "one session video"},
+	"Count.video": {
+		IT: "%d video della sessione",
+		EN: "%d session videos"},
+	"Step.video-start": {
+		IT: "avvio della registrazione video",
+		EN: "video recording started"},
+	"Step.video": {
+		IT: "video della chat registrato",
+		EN: "chat video recorded"},
+	"Step.video-unavailable": {
+		IT: "video non registrato",
+		EN: "video not recorded"},
+	"Field.name":              {IT: "nome", EN: "name"},
+	"Field.bytes":             {IT: "byte", EN: "bytes"},
+	"Field.frames":            {IT: "fotogrammi", EN: "frames"},
+	"Field.fps":               {IT: "fotogrammi al secondo", EN: "frames per second"},
+	"Field.duration_ms":       {IT: "durata (ms)", EN: "duration (ms)"},
+	"Field.started":           {IT: "inizio", EN: "start"},
+	"Field.ended":             {IT: "fine", EN: "end"},
+	"Field.resolution":        {IT: "risoluzione", EN: "resolution"},
+	"Field.codec":             {IT: "codifica", EN: "encoding"},
+	"Field.container":         {IT: "formato", EN: "container"},
+	"Field.detail":            {IT: "dettaglio", EN: "detail"},
+	"Value.ffmpeg-missing":    {IT: "ffmpeg non installato", EN: "ffmpeg not installed"},
+	"Value.screencast-failed": {IT: "immagini dello schermo non fornite", EN: "no screen images"},
+	"Value.encoder-failed":    {IT: "codifica non riuscita", EN: "encoding failed"},
+	"Bytes":                   {IT: "byte", EN: "bytes"},
+	"Duration":                {IT: "Durata", EN: "Duration"},
 	"NoDuration": {
 		IT: "[durata non rilevabile: %s]",
 		EN: "[duration not available: %s]"},
@@ -634,6 +745,46 @@ var catalog = i18n.NewCatalog("report", map[string]i18n.Text{
 	"Paths.adb-backup": {
 		IT: "telefono via USB (ADB, sola lettura): backup locale cifrato end-to-end di WhatsApp → msgstore.db",
 		EN: "phone on USB (ADB, read-only): WhatsApp's local end-to-end encrypted backup → msgstore.db"},
+	"Paths.android-backup-upload": {
+		IT: "backup di WhatsApp cifrato end-to-end (crypt15), esportato dal cliente con la sua chiave di 64 cifre e caricato dalla sua pagina remota → msgstore.db",
+		EN: "WhatsApp end-to-end encrypted backup (crypt15), exported by the client with their 64-digit key and uploaded from their remote page → msgstore.db"},
+	"Paths.cloud-restore-android": {
+		IT: "backup nel cloud (Google Drive) ripristinato da WhatsApp su un telefono Android di laboratorio dello studio, azzerato e registrato con il numero del cliente; poi via USB (ADB, sola lettura) → msgstore.db",
+		EN: "cloud backup (Google Drive) restored by WhatsApp on the studio's lab Android phone, wiped and registered with the client's number; then over USB (ADB, read-only) → msgstore.db"},
+	"Paths.cloud-restore-iphone": {
+		IT: "backup nel cloud (iCloud) ripristinato da WhatsApp su un iPhone di laboratorio dello studio, azzerato e registrato con il numero del cliente; poi il suo backup via USB → ChatStorage.sqlite",
+		EN: "cloud backup (iCloud) restored by WhatsApp on the studio's lab iPhone, wiped and registered with the client's number; then its backup over USB → ChatStorage.sqlite"},
+	"Caveat.cloud-restore": {
+		IT: "La copia ripristinata è il contenuto del backup nel cloud alla sua data (%s): messaggi, modifiche e conferme di consegna e lettura successivi non vi compaiono.",
+		EN: "The restored copy is the cloud backup's content as of its date (%s): later messages, edits and delivery and read receipts are not in it."},
+	"Custody.backup-received": {
+		IT: "Backup ricevuto dal cliente tramite la sua pagina remota il %s: %s byte, SHA-256 %s (foglia %s del giornale).",
+		EN: "Backup received from the client through their remote page on %s: %s bytes, SHA-256 %s (journal leaf %s)."},
+	"Custody.cloud.wiped": {
+		IT: "Il %s %s ha azzerato il telefono di laboratorio %s prima dell'uso (foglia %s del giornale).",
+		EN: "On %s %s wiped the lab phone %s before use (journal leaf %s)."},
+	"Custody.cloud.registering": {
+		IT: "Il %s %s ha avviato sul telefono di laboratorio %s la registrazione di WhatsApp con il numero del cliente (foglia %s del giornale).",
+		EN: "On %s %s started WhatsApp's registration with the client's number on the lab phone %s (journal leaf %s)."},
+	"Custody.cloud.code-relayed": {
+		IT: "Il %s il cliente ha trasmesso il codice di verifica dalla sua pagina remota, mostrato al tecnico per il telefono di laboratorio %s (foglia %s del giornale).",
+		EN: "On %s the client relayed the verification code from their remote page, shown to the technician for the lab phone %s (journal leaf %s)."},
+	"Custody.cloud.restored": {
+		IT: "Il %s %s ha constatato che WhatsApp ha ripristinato sul telefono di laboratorio %s il backup nel cloud del %s (foglia %s del giornale).",
+		EN: "On %s %s saw WhatsApp restore on the lab phone %s the cloud backup of %s (journal leaf %s)."},
+	"Action.backup-received": {
+		IT: "backup ricevuto dalla pagina remota del cliente",
+		EN: "backup received from the client's remote page"},
+	"Action.cloud-restore": {
+		IT: "ripristino del backup nel cloud",
+		EN: "cloud backup restore"},
+	"Value.client":      {IT: "il cliente", EN: "the client"},
+	"Value.remote-link": {IT: "pagina remota del cliente", EN: "the client's remote page"},
+	"Field.channel":     {IT: "canale", EN: "channel"},
+	"Field.operator":    {IT: "operatore", EN: "operator"},
+	"Field.platform":    {IT: "piattaforma", EN: "platform"},
+	"Field.device":      {IT: "telefono di laboratorio", EN: "lab phone"},
+	"Field.backup_date": {IT: "data del backup", EN: "backup date"},
 	"AttestChecks": {
 		IT: "quote dei PCR verificata rispetto ai valori registrati al provisioning; chiave di firma certificata dalla chiave di attestazione e in grado di firmare; orologio del TPM coerente (foglia %d del giornale)",
 		EN: "PCR quote checked against the values recorded at provisioning; signing key certified by the attestation key and able to sign; TPM clock consistent (journal leaf %d)"},

@@ -93,7 +93,7 @@ func (t *TPM) gatherAttestation(ctx context.Context, nonce []byte) (*Attestation
 	if err != nil {
 		return nil, nil, fmt.Errorf("quote: %w", err)
 	}
-	ak, err := createAK(t.tr)
+	ak, err := createAK(t.tr, t.akGen)
 	if err != nil {
 		return nil, nil, err
 	}

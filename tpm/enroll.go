@@ -93,7 +93,7 @@ func (t *TPM) ActivateCredential(ctx context.Context, ch *attest.Challenge) (*at
 	if t.id == nil {
 		return nil, fmt.Errorf("tpm: activate credential: %w", ErrNotProvisioned)
 	}
-	secret, err := activate(t.tr, ch.CredentialBlob, ch.EncryptedSecret)
+	secret, err := activate(t.tr, t.akGen, ch.CredentialBlob, ch.EncryptedSecret)
 	if err != nil {
 		return nil, fmt.Errorf("tpm: activate credential: %w", err)
 	}
@@ -105,13 +105,13 @@ func (t *TPM) ActivateCredential(ctx context.Context, ch *attest.Challenge) (*at
 		Quote: attest.AnswerQuote{Msg: q.Msg, Sig: q.Sig, Selection: q.Selection, PCRs: q.PCRs}}, nil
 }
 
-func activate(tr transport.TPM, credBlob, encSecret []byte) ([]byte, error) {
+func activate(tr transport.TPM, akGen uint32, credBlob, encSecret []byte) ([]byte, error) {
 	ek, err := createPrimary(tr, tpm2.TPMRHEndorsement, tpm2.RSAEKTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("create endorsement key: %w", err)
 	}
 	defer flush(tr, ek.handle)
-	ak, err := createAK(tr)
+	ak, err := createAK(tr, akGen)
 	if err != nil {
 		return nil, err
 	}

@@ -1,7 +1,9 @@
 package tpm
 
 import (
+	"crypto/sha256"
 	"fmt"
+	"strconv"
 
 	"github.com/google/go-tpm/tpm2"
 	"github.com/google/go-tpm/tpm2/transport"
@@ -96,9 +98,19 @@ func createSRK(tr transport.TPM) (*object, error) {
 	return srk, nil
 }
 
-// createAK recreates the attestation key in the endorsement hierarchy.
-func createAK(tr transport.TPM) (*object, error) {
-	ak, err := createPrimary(tr, tpm2.TPMRHEndorsement, eccSigningTemplate(true, nil))
+// createAK recreates the attestation key of generation gen in the endorsement hierarchy: generation 0 is the
+// first AK (the template's unique field zero), generation n > 0 the AK after n rotations (RotateAK), whose unique
+// field is SHA-256("attesta attestation key generation <n>"), so that each generation is another primary key.
+func createAK(tr transport.TPM, gen uint32) (*object, error) {
+	tmpl := eccSigningTemplate(true, nil)
+	if gen > 0 {
+		x := sha256.Sum256([]byte("attesta attestation key generation " + strconv.FormatUint(uint64(gen), 10)))
+		tmpl.Unique = tpm2.NewTPMUPublicID(tpm2.TPMAlgECC, &tpm2.TPMSECCPoint{
+			X: tpm2.TPM2BECCParameter{Buffer: x[:]},
+			Y: tpm2.TPM2BECCParameter{Buffer: make([]byte, 32)},
+		})
+	}
+	ak, err := createPrimary(tr, tpm2.TPMRHEndorsement, tmpl)
 	if err != nil {
 		return nil, fmt.Errorf("create attestation key: %w", err)
 	}

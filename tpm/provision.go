@@ -44,8 +44,12 @@ type Identity struct {
 	// parsed, nil when there is none (the simulator has none).
 	EKCerts []EKCert
 	EKCert  *x509.Certificate
+	// AKGeneration counts the rotations of the AK (RotateAK); PreviousAKTPMT are the TPMT_PUBLIC of the AKs
+	// this TPM used before, oldest first, each of which certified its successor.
+	AKGeneration   uint32
+	PreviousAKTPMT [][]byte
 	// Certify and CertifyCreation: the AK's statements about the signing
-	// key, made at provisioning.
+	// key, made at provisioning (or at the AK's last rotation).
 	Certify         Certification
 	CertifyCreation Certification
 	// CreationData (TPMS_CREATION_DATA), CreationHash and CreationTicket
@@ -98,7 +102,7 @@ func (t *TPM) Provision(ctx context.Context, opts ProvisionOptions) (*Identity, 
 			break
 		}
 	}
-	t.id, t.sig = id, key
+	t.id, t.sig, t.akGen = id, key, id.AKGeneration
 	return id, nil
 }
 
@@ -168,7 +172,7 @@ func (t *TPM) makeSigningKey(sel PCRSelection, vals [][]byte, policy []byte) (*p
 }
 
 func (t *TPM) certifyNew(sel PCRSelection, vals [][]byte, created *tpm2.CreateResponse, key *object) (*provisionRecord, []byte, error) {
-	ak, err := createAK(t.tr)
+	ak, err := createAK(t.tr, t.akGen)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -183,6 +187,8 @@ func (t *TPM) certifyNew(sel PCRSelection, vals [][]byte, created *tpm2.CreateRe
 		CreationData:     created.CreationData.Bytes(),
 		CreationHash:     created.CreationHash.Buffer,
 		CreationTicket:   tpm2.Marshal(created.CreationTicket),
+		AKGeneration:     t.akGen,
+		PreviousAKs:      t.previousAKs(),
 	}
 	for _, v := range vals {
 		rec.PCRValues = append(rec.PCRValues, v)
@@ -269,7 +275,7 @@ func (t *TPM) load(rec *provisionRecord, blob []byte) (*Identity, *loadedKey, er
 	if err != nil {
 		return nil, nil, err
 	}
-	ak, err := createAK(t.tr)
+	ak, err := createAK(t.tr, rec.AKGeneration)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -335,7 +341,10 @@ func identityFromRecord(dir string, rec *provisionRecord, blob []byte) (*Identit
 	id := &Identity{
 		SigningKey: sk, SigningKeyTPMT: rec.SigningKeyPublic, AK: ak, AKTPMT: rec.AKPublic,
 		CreationData: rec.CreationData, CreationHash: rec.CreationHash, CreationTicket: rec.CreationTicket,
-		PCRSelection: sel, PCRValues: vals, ProvisionedAt: rec.ProvisionedAt,
+		PCRSelection: sel, PCRValues: vals, ProvisionedAt: rec.ProvisionedAt, AKGeneration: rec.AKGeneration,
+	}
+	for _, p := range rec.PreviousAKs {
+		id.PreviousAKTPMT = append(id.PreviousAKTPMT, p)
 	}
 	for _, c := range []struct {
 		in  certificationRecord

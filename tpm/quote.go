@@ -45,7 +45,7 @@ func (t *TPM) quote(ctx context.Context, nonce []byte, sel PCRSelection) (*Quote
 	if err != nil {
 		return nil, err
 	}
-	ak, err := createAK(t.tr)
+	ak, err := createAK(t.tr, t.akGen)
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,9 @@ type provisionRecord struct {
 	CreationTicket   hexBytes            `json:"creation_ticket"`
 	Certify          certificationRecord `json:"certify"`
 	CertifyCreation  certificationRecord `json:"certify_creation"`
+	// AKGeneration and PreviousAKs: see Identity (absent in records made before AK rotation: generation 0).
+	AKGeneration uint32     `json:"ak_generation,omitempty"`
+	PreviousAKs  []hexBytes `json:"previous_aks,omitempty"`
 }
 
 // readState returns the persisted provisioning, or nil when there is none.

@@ -25,8 +25,9 @@ type TPM struct {
 	closed   bool
 
 	// Set by Provision.
-	id  *Identity
-	sig *loadedKey
+	id    *Identity
+	sig   *loadedKey
+	akGen uint32 // the AK's generation (id.AKGeneration), kept for the functions that recreate it
 }
 
 // loadedKey is the signing key while it is loaded in the TPM.

@@ -125,7 +125,9 @@ type WebSession struct {
 type Extraction struct {
 	Case     string
 	Serial   string // the phone, as Phones lists it
-	Key      string // the 64-digit end-to-end backup key
+	Kind     string // the phone's Kind: PhoneIPhone, or "" for an Android phone
+	Key      string // an Android phone's 64-digit end-to-end backup key
+	Password string // an iPhone's backup password, when its owner encrypts its backups ("" otherwise)
 	List     string
 	Operator string
 }
@@ -142,7 +144,7 @@ const (
 // JobInfo is a job as the screens show it. Its ID is also the id of its progress feed (Server.Feed).
 type JobInfo struct {
 	ID       string
-	Kind     string // "web" or "adb"
+	Kind     string // "web", "adb" or "iphone"
 	Case     string
 	State    string
 	Started  time.Time
@@ -152,6 +154,9 @@ type JobInfo struct {
 	Total    int
 	Chats    []ChatResult
 	Error    string
+	Phone    string // the phone a job from a phone on USB reads (serial or UDID)
+	Backup   int    // an iPhone job's backup progress as the phone counts it, 0..100
+	BackedUp bool   // an iPhone job's backup is complete
 }
 
 // Resumable reports whether the job can be started again.
@@ -174,13 +179,35 @@ type Phones interface {
 
 // Phone is a phone the appliance sees on USB.
 type Phone struct {
-	Serial string
+	Serial string // adb's serial; an iPhone's UDID
 	Model  string
-	State  string // "device" (ready), "unauthorized", "offline", …
+	State  string // an Android phone's: "device" (ready), "unauthorized", "offline", …; an iPhone's: Phone* below
+	Kind   string // PhoneIPhone for an iPhone, "" for an Android phone
+	// Percent is an iPhone's backup progress as the phone counts it, 0..100, while State is PhoneBackingUp.
+	Percent int
 }
 
+// PhoneIPhone is the Kind of an iPhone.
+const PhoneIPhone = "iphone"
+
+// An iPhone's states, in the order the Telefono screen walks them.
+const (
+	PhoneTrustPending = "trust-pending" // plugged in, "Trust this computer" not answered yet
+	PhonePaired       = "paired"        // trusted: ready for a backup
+	PhoneBackingUp    = "backing-up"    // its backup is being taken (Percent)
+	PhoneBackedUp     = "done"          // its backup is taken (the chats are certified from it)
+)
+
+// IPhone reports whether the phone is an iPhone.
+func (p Phone) IPhone() bool { return p.Kind == PhoneIPhone }
+
 // Ready reports whether the phone can be read.
-func (p Phone) Ready() bool { return p.State == "device" }
+func (p Phone) Ready() bool {
+	if p.IPhone() {
+		return p.State == PhonePaired || p.State == PhoneBackedUp
+	}
+	return p.State == "device"
+}
 
 // JournalView reads the journal for the journal browser and the attestation history.
 type JournalView interface {

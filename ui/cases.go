@@ -26,6 +26,7 @@ func (s *Server) caseRoutes() []route {
 		{"GET /cases/{id}", RoleTechnician, s.casePage},
 		{"POST /cases/{id}/hold", RoleTechnician, s.setHold},
 		{"POST /cases/{id}/session", RoleTechnician, s.startSession},
+		{"POST /cases/{id}/backup-link", RoleTechnician, s.caseBackupLink},
 		{"GET /jobs", RoleTechnician, s.jobList},
 		{"GET /jobs/{id}", RoleTechnician, s.jobPage},
 		{"POST /jobs/{id}/resume", RoleTechnician, s.resumeJob},

@@ -79,6 +79,7 @@ type fixture struct {
 	clock  *clock
 	shares ShareStore
 	back   *memBackend
+	cloud  *memCloud
 }
 
 const deliveryName = "3771151946-15-gennaio-2026"
@@ -108,6 +109,7 @@ func newFixtureWith(t *testing.T, mod func(*Config)) *fixture {
 	f := &fixture{out: out, secret: secret, access: &accessRecorder{},
 		clock: &clock{t: time.Date(2026, 1, 15, 10, 0, 0, 0, time.UTC)}, shares: NewMemShareStore()}
 	f.back = newMemBackend(f.clock.now)
+	f.cloud = &memCloud{now: f.clock.now}
 	cfg := Config{
 		Credentials: Credentials{Salt: salt, Technician: HashPIN(salt, techPIN), Admin: HashPIN(salt, adminPIN)},
 		State: fixedState{ApplianceID: "AT-0001", AttestationOK: true, AttestedAt: time.Date(2026, 1, 15, 9, 0, 0, 0, time.UTC),
@@ -116,7 +118,8 @@ func newFixtureWith(t *testing.T, mod func(*Config)) *fixture {
 		Shares:     f.shares,
 		Access:     f.access,
 		Cases:      f.back, Jobs: f.back, Phones: f.back, Journal: f.back, CredStore: f.back, Privacy: &memPrivacy{},
-		Now: f.clock.now,
+		Cloud: f.cloud,
+		Now:   f.clock.now,
 	}
 	if mod != nil {
 		mod(&cfg)

@@ -36,6 +36,10 @@ func newJobView(r *http.Request, j JobInfo) jobView {
 		v.KindLabel = tr(r, "case.remote-session-whatsapp-web")
 	case "adb":
 		v.KindLabel = tr(r, "case.extraction-from-the-phone")
+	case "upload":
+		v.KindLabel = tr(r, "backup.backup-uploaded-by-the-client")
+	case "cloud":
+		v.KindLabel = tr(r, "cloud.extraction-of-the-restored-backup")
 	}
 	return v
 }
@@ -126,10 +130,7 @@ func (s *Server) jobRemote(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "core.session-ended", http.StatusGone)
 		return
 	}
-	p, err := s.NewRemoteLink(j.Case, f.ID)
-	if err != nil {
-		httpError(w, r, "core.session-ended", http.StatusGone)
-		return
+	if link, ok := s.clientLink(w, r, j.Case, f.ID); ok {
+		s.renderJob(w, r, http.StatusOK, jobPageData{RemoteURL: link})
 	}
-	s.renderJob(w, r, http.StatusOK, jobPageData{RemoteURL: s.linkBase(r) + p})
 }

@@ -30,6 +30,14 @@ func sampleJob(id, state string) JobInfo {
 		}}
 }
 
+// withJob is a new fixture whose backend holds the sample job J-0001 in state, and a technician's client.
+func withJob(t *testing.T, state string) (*fixture, *http.Client) {
+	t.Helper()
+	f := newFixture(t)
+	f.back.putJob(sampleJob("J-0001", state))
+	return f, f.tech(t)
+}
+
 func TestJobPageWithoutFeed(t *testing.T) {
 	tests := []struct {
 		state   string
@@ -45,9 +53,7 @@ func TestJobPageWithoutFeed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.state, func(t *testing.T) {
-			f := newFixture(t)
-			c := f.tech(t)
-			f.back.putJob(sampleJob("J-0001", tt.state))
+			f, c := withJob(t, tt.state)
 			resp, body := f.do(t, c, http.MethodGet, "/jobs/J-0001", nil)
 			if resp.StatusCode != http.StatusOK {
 				t.Fatalf("job page: %s", resp.Status)
@@ -66,9 +72,7 @@ func TestJobPageWithoutFeed(t *testing.T) {
 }
 
 func TestJobPageFollowsFeed(t *testing.T) {
-	f := newFixture(t)
-	c := f.tech(t)
-	f.back.putJob(sampleJob("J-0001", JobRunning))
+	f, c := withJob(t, JobRunning)
 	f.srv.Feed("J-0001").Progress("in attesa del QR", 0, 2)
 	_, body := f.do(t, c, http.MethodGet, "/jobs/J-0001", nil)
 	wantIn(t, "job page", body, `id="feed"`, `data-base="/progress/J-0001"`, `data-live="1"`,
@@ -100,9 +104,7 @@ func TestJobPageFollowsFeed(t *testing.T) {
 }
 
 func TestJobRemoteWithoutFeed(t *testing.T) {
-	f := newFixture(t)
-	c := f.tech(t)
-	f.back.putJob(sampleJob("J-0001", JobRunning))
+	f, c := withJob(t, JobRunning)
 	if resp, _ := f.do(t, c, http.MethodPost, "/jobs/J-0001/remote", nil); resp.StatusCode != http.StatusGone {
 		t.Fatalf("client link without a feed: %s, want 410", resp.Status)
 	}
@@ -115,9 +117,7 @@ func TestJobRemoteWithoutFeed(t *testing.T) {
 }
 
 func TestResumeJob(t *testing.T) {
-	f := newFixture(t)
-	c := f.tech(t)
-	f.back.putJob(sampleJob("J-0001", JobInterrupted))
+	f, c := withJob(t, JobInterrupted)
 	f.jobAction(t, c, "resume", JobRunning)
 	// A running job cannot be resumed: the page says why and keeps the job as it is.
 	resp, body := f.do(t, c, http.MethodPost, "/jobs/J-0001/resume", nil)
@@ -128,9 +128,7 @@ func TestResumeJob(t *testing.T) {
 }
 
 func TestCancelJob(t *testing.T) {
-	f := newFixture(t)
-	c := f.tech(t)
-	f.back.putJob(sampleJob("J-0001", JobRunning))
+	f, c := withJob(t, JobRunning)
 	f.jobAction(t, c, "cancel", JobCancelled)
 	_, body := f.do(t, c, http.MethodGet, "/jobs/J-0001", nil)
 	wantIn(t, "job page", body, "annullata")

@@ -9,7 +9,7 @@ import (
 // screens are the technician's and the administrator's pages, as populate fills them.
 var screens = []string{"/lock", "/home", "/phones", "/phones/R58M123ABC", "/phones/emulator-5556", "/journal",
 	"/journal?from=0", "/attestations", "/admin", "/deliveries", "/cases", "/cases/new", "/cases/C-0001",
-	"/cases/C-0001/accesses", "/jobs", "/admin/privacy"}
+	"/cases/C-0001/accesses", "/jobs", "/admin/privacy", "/cases/C-0001/cloud", "/cloud/c0000000000000001"}
 
 // eachScreen renders every screen with data in each language as an administrator, and calls check with the body of
 // each; a screen that does not load is an error.

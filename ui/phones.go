@@ -14,7 +14,7 @@ import (
 //
 // The end-to-end backup key opens every chat of the phone's owner: it goes from the form to Jobs.StartExtraction
 // and nowhere else. It is never logged, never written back into a page (a refused form comes back with the key
-// empty) and never shown inside an error.
+// empty) and never shown inside an error. An iPhone's backup password is held to the same rules.
 
 func (s *Server) phoneRoutes() []route {
 	return []route{
@@ -161,23 +161,28 @@ func (s *Server) extract(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusConflict, tr(r, "phone.the-phone-is-not"))
 		return
 	}
-	key, ok := normalizeKey(r.PostFormValue("key"))
-	if msg := s.checkExtraction(r, data.Case, data.List, ok); msg != "" {
+	req := Extraction{Case: data.Case, Serial: serial, Kind: p.Kind, List: data.List, Operator: s.operator(r)}
+	keyOK := true // an iPhone has no key: its backup password, when it has one, is checked by the phone
+	if p.IPhone() {
+		req.Password = r.PostFormValue("password")
+	} else {
+		req.Key, keyOK = normalizeKey(r.PostFormValue("key"))
+	}
+	if msg := s.checkExtraction(r, data.Case, data.List, keyOK); msg != "" {
 		refuse(http.StatusUnprocessableEntity, msg)
 		return
 	}
-	job, err := s.cfg.Jobs.StartExtraction(r.Context(), Extraction{Case: data.Case, Serial: serial, Key: key,
-		List: data.List, Operator: s.operator(r)})
+	job, err := s.cfg.Jobs.StartExtraction(r.Context(), req)
 	switch {
 	case errors.Is(err, ErrBusy):
 		refuse(http.StatusConflict, tr(r, "phone.another-acquisition-is-running"))
 		return
 	case errors.Is(err, ErrInvalid), errors.Is(err, ErrNotFound):
-		// The backend's words, without the key should they ever quote it.
-		refuse(http.StatusUnprocessableEntity, tr(r, "phone.extraction-refused")+" "+redact(err.Error(), key))
+		// The backend's words, without the key or the password should they ever quote them.
+		refuse(http.StatusUnprocessableEntity, tr(r, "phone.extraction-refused")+" "+redact(redact(err.Error(), req.Key), req.Password))
 		return
 	case err != nil:
-		s.fail(w, r, errors.New(redact(err.Error(), key)))
+		s.fail(w, r, errors.New(redact(redact(err.Error(), req.Key), req.Password)))
 		return
 	}
 	s.log.InfoContext(r.Context(), "extraction started", slog.String("job", job.ID), slog.String("case", data.Case),
@@ -219,6 +224,34 @@ func redact(msg, key string) string {
 
 // phoneTexts holds these screens' strings.
 var phoneTexts = map[string]i18n.Text{
+	// iPhones.
+	"phone.iphone-trust": {
+		IT: "Sull'iPhone sbloccato toccare «Autorizza» alla domanda «Autorizzare questo computer?» e inserire il codice del telefono.",
+		EN: "On the unlocked iPhone tap “Trust” when asked “Trust This Computer?” and enter the phone's passcode."},
+	"phone.iphone-paired": {
+		IT: "Associato: pronto per il backup",
+		EN: "Paired: ready for the backup"},
+	"phone.iphone-backing-up": {
+		IT: "Backup in corso",
+		EN: "Backup in progress"},
+	"phone.iphone-backed-up": {
+		IT: "Backup completato",
+		EN: "Backup complete"},
+	"phone.iphone-keep-connected": {
+		IT: "Il telefono conta il backup da sé; non scollegarlo e tenerlo sbloccato.",
+		EN: "The phone counts the backup itself; do not unplug it and keep it unlocked."},
+	"phone.iphone-how-to-connect": {
+		IT: "iPhone: collegarlo con un cavo dati, sbloccarlo e toccare «Autorizza».",
+		EN: "iPhone: connect it with a data cable, unlock it and tap “Trust”."},
+	"phone.iphone-password": {
+		IT: "Password del backup dell'iPhone",
+		EN: "iPhone backup password"},
+	"phone.iphone-password-hint": {
+		IT: "Solo se il proprietario cifra già i backup dell'iPhone (non è il codice del telefono); altrimenti lasciare vuoto: l'apparecchio ne imposta una temporanea e la toglie alla fine.",
+		EN: "Only if the owner already encrypts the iPhone's backups (it is not the phone's passcode); otherwise leave it empty: the appliance sets a one-time one and removes it at the end."},
+	"phone.iphone-password-short": {
+		IT: "Password del backup",
+		EN: "Backup password"},
 	"phone.phone-plugged-in": {
 		IT: "Telefono collegato:",
 		EN: "Phone plugged in:"},
@@ -343,9 +376,12 @@ var phoneTexts = map[string]i18n.Text{
 
 // phoneJSON is a phone as the home screen's watcher sees it.
 type phoneJSON struct {
-	Serial string `json:"serial"`
-	Model  string `json:"model"`
-	Ready  bool   `json:"ready"`
+	Serial  string `json:"serial"`
+	Model   string `json:"model"`
+	Ready   bool   `json:"ready"`
+	Kind    string `json:"kind"`  // "iphone", or "android"
+	State   string `json:"state"` // as Phone.State
+	Percent int    `json:"percent,omitempty"`
 }
 
 // phonesJSON lists the phones on USB for the home screen, which offers the extraction wizard as soon as one is
@@ -358,7 +394,11 @@ func (s *Server) phonesJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]phoneJSON, 0, len(ps))
 	for _, p := range ps {
-		out = append(out, phoneJSON{Serial: p.Serial, Model: p.Model, Ready: p.Ready()})
+		kind := "android"
+		if p.IPhone() {
+			kind = PhoneIPhone
+		}
+		out = append(out, phoneJSON{Serial: p.Serial, Model: p.Model, Ready: p.Ready(), Kind: kind, State: p.State, Percent: p.Percent})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(out)

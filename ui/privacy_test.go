@@ -226,16 +226,7 @@ func TestPrivacyAdminScreens(t *testing.T) {
 	if resp, _ := f.do(t, admin, http.MethodGet, "/admin/privacy/register/registro-trattamenti.xls", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("register as xls: %s, want 404", resp.Status)
 	}
-	post := func(path string, v url.Values) (*http.Response, string) {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodPost, f.ts.URL+path, strings.NewReader(v.Encode()))
-		must(t, err)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, err := admin.Do(req)
-		must(t, err)
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp, string(b)
-	}
+	post := func(path string, v url.Values) (*http.Response, string) { return f.post(t, admin, path, v) }
 	if resp, body := post("/admin/privacy/request", url.Values{"phone": {"3771151946"}, "kind": {"erasure"}}); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Confermare") {
 		t.Errorf("erasure without confirmation: %s", resp.Status)
 	}

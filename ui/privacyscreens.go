@@ -143,20 +143,22 @@ const maxMandateUpload = 20<<20 + 8<<10
 // caseRemote makes the client's one-time link of a case and shows it on the case page, once: the client reads and
 // accepts the notice there, then sees the QR code when the session starts.
 func (s *Server) caseRemote(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("id")
-	if _, err := s.cfg.Cases.Case(r.Context(), id); errors.Is(err, ErrNotFound) {
-		httpError(w, r, "case.unknown-case", http.StatusNotFound)
-		return
-	} else if err != nil {
-		s.fail(w, r, err)
-		return
+	if p, ok := s.newCaseLink(w, r, r.PathValue("id")); ok {
+		s.renderCase(w, r, http.StatusOK, casePageData{RemoteURL: s.linkBase(r) + p})
+	}
+}
+
+// newCaseLink makes a new one-time link for the client of case id ("/r/<token>"); an unknown case gets 404.
+func (s *Server) newCaseLink(w http.ResponseWriter, r *http.Request, id string) (string, bool) {
+	if _, err := s.cfg.Cases.Case(r.Context(), id); !s.found(w, r, err, "case.unknown-case") {
+		return "", false
 	}
 	p, err := s.NewRemoteLink(id, "")
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return "", false
 	}
-	s.renderCase(w, r, http.StatusOK, casePageData{RemoteURL: s.linkBase(r) + p})
+	return p, true
 }
 
 // caseMandate records the scan of the signed paper mandate, uploaded from a USB stick.

@@ -44,6 +44,24 @@ var progressTexts = map[string]i18n.Text{
 	"progress.extracting-from-the-phone": {
 		IT: "estrazione dal telefono",
 		EN: "extracting from the phone"},
+	"progress.iphone-one-time-password": {
+		IT: "impostazione della password temporanea del backup",
+		EN: "setting the backup's one-time password"},
+	"progress.iphone-full-backup": {
+		IT: "backup completo dell'iPhone",
+		EN: "full backup of the iPhone"},
+	"progress.iphone-fingerprints": {
+		IT: "impronte dei file del backup",
+		EN: "fingerprints of the backup's files"},
+	"progress.iphone-opening": {
+		IT: "apertura del backup",
+		EN: "opening the backup"},
+	"progress.iphone-whatsapp-database": {
+		IT: "estrazione del database di WhatsApp",
+		EN: "extracting WhatsApp's database"},
+	"progress.iphone-keeping-index": {
+		IT: "conservazione dell'indice del backup e del database",
+		EN: "keeping the backup's index and the database"},
 	"progress.failed-the-linked-whatsapp": {
 		IT: "fallita: l'account WhatsApp collegato non è quello del cliente",
 		EN: "failed: the linked WhatsApp account is not the client's"},

@@ -15,11 +15,16 @@ import (
 // notice and the mandate, and accepts them (journaled by the backend); only then does the page wait for the remote
 // session, and show its QR code once the technician starts it. The link dies when its session ends or expires.
 type remoteLink struct {
-	caseID   string
-	feed     string // the session's feed; empty until the technician starts the session
-	expires  time.Time
-	claim    string // hash of the claiming browser's cookie; empty until claimed
-	accepted bool   // the claimant accepted the notice through this link
+	caseID    string
+	feed      string // the session's feed; empty until the technician starts the session
+	expires   time.Time
+	claim     string         // hash of the claiming browser's cookie; empty until claimed
+	accepted  bool           // the claimant accepted the notice through this link
+	backup    *backupRequest // the backup the link asks the client for; nil when none, or once it arrived
+	cloud     string         // the cloud restore whose verification code the link asks for; "" once relayed
+	codeSent  bool           // the client relayed the code through this link
+	uploading bool           // a backup is being received through this link
+	uploaded  bool           // the link's feed is the job certifying the backup it received
 }
 
 const remoteCookie = "attesta_remote"
@@ -72,6 +77,10 @@ type remoteView struct {
 	feed      *Feed // nil while no session is attached
 	unclaimed bool
 	accepted  bool
+	backup    *backupRequest
+	cloud     string
+	codeSent  bool
+	uploaded  bool
 }
 
 // remoteFor resolves a remote token and checks the claim: unknown → 404; ended, expired or claimed by another
@@ -97,7 +106,7 @@ func (s *Server) remoteFor(w http.ResponseWriter, r *http.Request, claim bool) (
 		httpError(w, r, "core.session-ended", http.StatusGone)
 		return remoteView{}, false
 	}
-	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted}
+	v := remoteView{caseID: l.caseID, feed: f, accepted: l.accepted, backup: l.backup, cloud: l.cloud, codeSent: l.codeSent, uploaded: l.uploaded}
 	if l.claim == "" && claim {
 		id, h, err := newToken()
 		if err != nil {
@@ -141,8 +150,14 @@ func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "remoteclaim", progressData{Base: r.URL.Path})
 	case !v.accepted:
 		s.renderNotice(w, r, http.StatusOK, v.caseID, "")
+	case v.backup != nil:
+		s.renderBackupForm(w, r, http.StatusOK, "")
+	case v.cloud != "" || v.codeSent:
+		s.render(w, r, http.StatusOK, "remotecode", remoteCodeData{Base: r.URL.Path, Sent: v.codeSent})
 	case v.feed == nil:
 		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path, Drive: s.remoteDriveCode(r, v.caseID)})
+	case v.uploaded:
+		s.render(w, r, http.StatusOK, "remotebackupjob", progressData{Base: r.URL.Path})
 	default:
 		s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path, Drive: s.remoteDriveCode(r, v.caseID)})
 	}
@@ -216,18 +231,29 @@ func (s *Server) remoteAccept(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/r/"+r.PathValue("token"), http.StatusSeeOther)
 }
 
-// remoteClaimed resolves a link for what only its claimant may get once the notice is accepted and a session
-// is attached: the QR code and the progress stream. Before that, 403.
-func (s *Server) remoteClaimed(w http.ResponseWriter, r *http.Request) (*Feed, bool) {
+// remoteAccepted resolves a link for what only its claimant may do once the notice is accepted: before the claim
+// 410, before the acceptance 403.
+func (s *Server) remoteAccepted(w http.ResponseWriter, r *http.Request) (remoteView, bool) {
 	v, ok := s.remoteFor(w, r, false)
 	switch {
 	case !ok:
-		return nil, false
+		return v, false
 	case v.unclaimed:
 		httpError(w, r, "core.link-already-used", http.StatusGone)
-		return nil, false
+		return v, false
 	case !v.accepted:
 		httpError(w, r, "privacy.accept-the-information-notice", http.StatusForbidden)
+		return v, false
+	}
+	return v, true
+}
+
+// remoteClaimed resolves a link for what only its claimant may get once the notice is accepted and a session
+// is attached: the QR code and the progress stream. Before that, 403.
+func (s *Server) remoteClaimed(w http.ResponseWriter, r *http.Request) (*Feed, bool) {
+	v, ok := s.remoteAccepted(w, r)
+	switch {
+	case !ok:
 		return nil, false
 	case v.feed == nil:
 		httpError(w, r, "core.no-qr-code", http.StatusNotFound)

@@ -121,10 +121,18 @@ func (s *Server) createRemote(w http.ResponseWriter, r *http.Request) {
 		httpError(w, r, "privacy.no-case-for-this", http.StatusNotFound)
 		return
 	}
-	p, err := s.NewRemoteLink(j.Case, f.ID)
+	if link, ok := s.clientLink(w, r, j.Case, f.ID); ok {
+		s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: link})
+	}
+}
+
+// clientLink makes the client's one-time link to the feed of the case's session, as a full URL; for a session that
+// has ended it answers 410 and ok is false.
+func (s *Server) clientLink(w http.ResponseWriter, r *http.Request, caseID, feedID string) (link string, ok bool) {
+	p, err := s.NewRemoteLink(caseID, feedID)
 	if err != nil {
 		httpError(w, r, "core.session-ended", http.StatusGone)
-		return
+		return "", false
 	}
-	s.render(w, r, http.StatusOK, "progress", progressData{Feed: f.ID, Base: "/progress/" + f.ID, RemoteURL: s.linkBase(r) + p})
+	return s.linkBase(r) + p, true
 }

@@ -71,6 +71,12 @@ func populate(t *testing.T, f *fixture) {
 			OK: i != 5, Summary: "quote valida, chiave certificata, orologio TPM monotono"})
 	}
 	f.back.atts[5].Summary = "PCR 7 diverso dal valore atteso"
+	r, err := f.cloud.StartCloudRestore(t.Context(), CloudStart{Case: "C-0001", Platform: CloudAndroid, Device: "R58M123ABC", Wiped: true, Operator: "Anna"})
+	must(t, err)
+	for _, st := range []CloudStepInput{{Step: CloudRegistering, Operator: "Anna"}, {Step: CloudCodeRelayed}} {
+		_, err := f.cloud.CloudStep(t.Context(), r.ID, st)
+		must(t, err)
+	}
 }
 
 // TestScreensInChromium walks the technician's screens in a real Chromium at 1280×800 as an administrator: the

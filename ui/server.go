@@ -46,6 +46,13 @@ type Config struct {
 	// Privacy, when set, serves the client's information notice and the data-subject requests; without it a
 	// remote page never gets past the notice, so no QR code is shown.
 	Privacy Privacy
+	// Backups, when set, receives the backups clients upload through their remote page (see [ClientBackups]);
+	// without it the technician cannot ask for one.
+	Backups ClientBackups
+	// Cloud, when set, runs the cloud-backup path's guided workflow (see [CloudRestores]).
+	Cloud CloudRestores
+	// MaxBackupUpload is the largest backup file a client may upload, in bytes; default [DefaultMaxBackupUpload].
+	MaxBackupUpload int64
 	// Audit, when set, records the security events of the screens: each login (its role) and each wrong PIN. The
 	// appliance journals them; the client's address stays in the log, out of the journal.
 	Audit Audit
@@ -88,6 +95,7 @@ type Server struct {
 	mu      sync.Mutex
 	feeds   map[string]*Feed
 	remotes map[string]*remoteLink // by token hash
+	codes   map[string]relayedCode // verification codes the clients relayed, by cloud restore
 }
 
 // New returns a Server for cfg.
@@ -130,7 +138,7 @@ func New(cfg Config) (*Server, error) {
 		cfg: cfg, log: cfg.Logger, now: cfg.Now, creds: cfg.Credentials,
 		lock: lock, sessions: newSessions(cfg.IdleTimeout), access: newAccessLimiter(), sessionCheck: 5 * time.Second,
 		tmpl: tmpl, static: static,
-		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{},
+		feeds: map[string]*Feed{}, remotes: map[string]*remoteLink{}, codes: map[string]relayedCode{},
 	}
 	s.handler = s.routes()
 	s.public = s.publicMux()
@@ -169,7 +177,7 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) PublicHandler() http.Handler { return s.public }
 
 // publicRoutes are the routes PublicHandler serves.
-var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "POST /r/{token}/accept", "GET /r/{token}/qr.png",
+var publicRoutes = []string{"GET /static/{file}", "GET /r/{token}", "POST /r/{token}", "POST /r/{token}/accept", "POST /r/{token}/backup", "POST /r/{token}/code", "GET /r/{token}/qr.png",
 	"GET /r/{token}/events", "GET /s/{token}/{$}", "GET /s/{token}/{path...}"}
 
 type publicKey struct{}
@@ -214,7 +222,7 @@ type route struct {
 
 // routeTable lists every route; each screen keeps its own routes beside its handlers.
 func (s *Server) routeTable() []route {
-	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes(), s.privacyRoutes(),
+	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes(), s.privacyRoutes(), s.cloudRoutes(),
 		s.driveRoutes())
 }
 
@@ -238,6 +246,7 @@ func (s *Server) coreRoutes() []route {
 		{"GET /r/{token}", RoleNone, s.remotePage},
 		{"POST /r/{token}", RoleNone, s.remoteClaim},
 		{"POST /r/{token}/accept", RoleNone, s.remoteAccept},
+		{"POST /r/{token}/backup", RoleNone, s.remoteBackup},
 		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
 		{"GET /r/{token}/events", RoleNone, s.remoteEvents},
 		{"GET /s/{token}/{$}", RoleNone, s.shareIndex},

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -225,11 +224,7 @@ func containsAny(s, chars string) bool {
 
 // save writes the whole store; the caller holds mem.mu.
 func (f *FileShareStore) save() error {
-	data, err := json.MarshalIndent(shareFile{Format: shareFileFormat, Shares: sortShares(f.mem.all())}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.Replace(f.path, append(data, '\n'), 0o600); err != nil {
+	if err := durable.ReplaceJSON(f.path, shareFile{Format: shareFileFormat, Shares: sortShares(f.mem.all())}, 0o600); err != nil {
 		return fmt.Errorf("ui: save share store %s: %w", f.path, err)
 	}
 	return nil

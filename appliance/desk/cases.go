@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -99,8 +98,9 @@ type desk struct {
 	mu    sync.Mutex
 	cases []caseRecord
 
-	jobs *jobStore
-	reqs *gdpr.Requests // data-subject requests
+	jobs  *jobStore
+	reqs  *gdpr.Requests // data-subject requests
+	cloud *cloudStore    // the cloud-backup path's restores
 }
 
 // work returns the desk's state, opening it on first use: the case register, the retention registry and the
@@ -121,6 +121,9 @@ func (k *Desk) work(ctx context.Context) (*desk, error) {
 	}
 	if d.reqs, err = gdpr.OpenRequests(k.deps.Config.DataDir); err != nil {
 		return nil, fmt.Errorf("appliance: %w", err)
+	}
+	if d.cloud, err = openCloudStore(k.deps.Config.DataDir); err != nil {
+		return nil, err
 	}
 	if d.jobs, err = openJobStore(ctx, k.deps, d); err != nil {
 		return nil, err
@@ -170,11 +173,7 @@ func parseCases(b []byte, path string) ([]caseRecord, error) {
 
 // saveCases replaces the register durably with cases. d.mu must be held.
 func (d *desk) saveCases(cases []caseRecord) error {
-	b, err := json.MarshalIndent(casesFile{Format: casesFormat, Cases: cases}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.Replace(d.casesPath, append(b, '\n'), 0o600); err != nil {
+	if err := durable.ReplaceJSON(d.casesPath, casesFile{Format: casesFormat, Cases: cases}, 0o600); err != nil {
 		return fmt.Errorf("appliance: save case register: %w", err)
 	}
 	return nil
@@ -436,6 +435,9 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 		return err
 	}
 	if err := d.scrubCase(id); err != nil {
+		return err
+	}
+	if err := d.removeUploads(id); err != nil {
 		return err
 	}
 	return d.jobs.scrubCase(id)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/appliance/desk"
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
@@ -74,14 +75,8 @@ func TestCasesJournalNoPersonalDataAndSurviveRestart(t *testing.T) {
 	ctx := t.Context()
 	dir := t.TempDir()
 	a := openSim(t, dir)
-	first, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
-	second, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	first := newCase(t, a)
+	second := newCase(t, a)
 	if first.ID == second.ID || !strings.HasSuffix(first.ID, "-0001") || !strings.HasSuffix(second.ID, "-0002") {
 		t.Fatalf("case ids %s, %s; want consecutive numbers", first.ID, second.ID)
 	}
@@ -134,27 +129,13 @@ func TestRetentionRoundErasesExpiredCaseButNotHeld(t *testing.T) {
 	a := openSim(t, t.TempDir())
 	var ids []string
 	for range 3 {
-		c, err := a.Desk().CreateCase(ctx, goodCase())
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := newCase(t, a)
 		ids = append(ids, c.ID)
 	}
 	expired, held, empty := ids[0], ids[1], ids[2]
 	var refs = map[string]blob.Ref{}
 	for _, id := range []string{expired, held} {
-		acq, err := a.Certify().StartAcquisition(ctx, id, "test", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		art, err := acq.AddArtifact(ctx, "screenshot", strings.NewReader("pixels of "+id))
-		if err != nil {
-			t.Fatal(err)
-		}
-		refs[id] = art.Ref
-		if _, err := acq.Finish(ctx, "complete"); err != nil {
-			t.Fatal(err)
-		}
+		refs[id] = appliancetest.Acquire(t, a.Certify(), id, "pixels of "+id).Ref
 	}
 	if err := a.Desk().SetHold(ctx, held, true, "avv. Bianchi", "giudizio pendente"); err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ type Config struct {
 	WhatsAppWebURL string        // where web sessions open WhatsApp Web
 	Chromium       string        // the browser's executable; "" finds it
 	ADB            string        // the adb server extractions talk to
+	Usbmuxd        string        // usbmuxd's address as USBMUXD_SOCKET_ADDRESS spells it; "" its default socket
 	LinkTimeout    time.Duration // how long a web session waits for the QR code to be scanned; 0 is JobLinkTimeout
 	Privacy        gdpr.Settings // the studio's notice and bases; empty fields take the defaults
 }

@@ -11,6 +11,8 @@
 //	cases.json       the case register
 //	retention.json   the retention registry (see package retention)
 //	jobs/            one record per job, and key.sealed, the records' key sealed by the TPM
+//	cloud.json       the cloud-backup path's restores on the studio's lab phones (see [Desk.StartCloudRestore])
+//	uploads/<case>/  the backups clients uploaded through their remote page, until the job certifying each ends
 //
 // # Cases and retention
 //
@@ -29,12 +31,13 @@
 //
 // # Jobs
 //
-// A web session or an extraction runs as a job in the background ([Desk.StartWebSession],
+// A web session, an extraction, a client's uploaded backup ([Desk.ReceiveBackup]) or a cloud restore's extraction
+// ([Desk.ExtractCloud]) runs as a job in the background ([Desk.StartWebSession],
 // [Desk.StartExtraction]), one of each kind at a time, under the context given to [Desk.OpenJobs]. Each
 // job has a record, jobs/<id>.json, replaced durably at every change of state and chat outcome (progress at most
 // once a second):
 //
-//	{"format": "attesta.job/v1", "id": "j" + 16 hex digits, "kind": "web"|"adb", "case": id,
+//	{"format": "attesta.job/v1", "id": "j" + 16 hex digits, "kind": "web"|"adb"|"upload"|"cloud", "case": id,
 //	 "state": "running"|"done"|"failed"|"interrupted"|"cancelled"|"resumed", "started", "updated": RFC 3339,
 //	 "progress": text, "done", "total": n, "resumed_from", "resumed_as": job ids (optional),
 //	 "lines": [{"line": n, "delivered": bool, "certified": n}], "sealed": base64}

@@ -173,7 +173,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	a := openSimWith(t, driveConfig(t.TempDir(), srv, time.Second))
+	a := openSimConfig(t, driveConfig(t.TempDir(), srv, time.Second))
 	nc := goodCase()
 	nc.Delivery, nc.DeliveryEmails = ui.DeliveryClientDrive, "Avvocato@Example.it, cliente@example.com"
 	c, err := a.Desk().CreateCase(ctx, nc)
@@ -279,4 +279,10 @@ func TestSessionToClientDrive(t *testing.T) {
 	if strings.Join(readers, " ") != "user:avvocato@example.it user:cliente@example.com" {
 		t.Errorf("the folder's readers: %v", readers)
 	}
+}
+
+// jobApplianceWith is jobAppliance with more of the configuration.
+func jobApplianceWith(t *testing.T, cfg appliance.Config, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
+	t.Helper()
+	return openJobs(t, openSimConfig(t, cfg), runCtx, out, sink)
 }

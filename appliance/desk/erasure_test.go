@@ -221,25 +221,20 @@ type webSession struct {
 	sc     *webtest.Scenario
 }
 
-// webSessionThroughUI opens the appliance (adb at adb, when given), serves its touch UI and runs the session to
-// its end.
-func webSessionThroughUI(t *testing.T, adb string) webSession {
+// uiAppliance opens the appliance of cfg with its jobs running for the test and serves its touch UI, whose
+// deliveries go to out; the technician's PIN is uiTechPIN, the administrator's erasureAdminPIN.
+func uiAppliance(t *testing.T, cfg appliance.Config, out string) (*appliance.Appliance, *ui.Server, *httptest.Server) {
 	t.Helper()
-	ctx := t.Context()
-	sc := webtest.MustDefaultScenario("basic")
-	wa := webtest.NewServer(sc)
-	t.Cleanup(wa.Close)
-	dir, out := t.TempDir(), t.TempDir()
-	a, err := appliance.Open(ctx, appliance.Config{DataDir: dir, TPM: "sim", WhatsAppWebURL: wa.URL(), ADB: adb})
+	a, err := appliance.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { a.Close() })
-	if err := a.Desk().OpenJobs(ctx); err != nil {
+	if err := a.Desk().OpenJobs(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(a.Desk().StopJobs)
-	creds, err := appliance.LoadOrCreateCredentials(dir, uiTechPIN, erasureAdminPIN)
+	creds, err := appliance.LoadOrCreateCredentials(cfg.DataDir, uiTechPIN, erasureAdminPIN)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,6 +244,19 @@ func webSessionThroughUI(t *testing.T, adb string) webSession {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
+	return a, srv, ts
+}
+
+// webSessionThroughUI opens the appliance (adb at adb, when given), serves its touch UI and runs the session to
+// its end.
+func webSessionThroughUI(t *testing.T, adb string) webSession {
+	t.Helper()
+	ctx := t.Context()
+	sc := webtest.MustDefaultScenario("basic")
+	wa := webtest.NewServer(sc)
+	t.Cleanup(wa.Close)
+	dir, out := t.TempDir(), t.TempDir()
+	a, srv, ts := uiAppliance(t, appliance.Config{DataDir: dir, TPM: "sim", WhatsAppWebURL: wa.URL(), ADB: adb}, out)
 	if err := a.Desk().SetJobSinks(func(string) desk.ProgressSink { return &testSink{onQR: func() { wa.ScanAs(clientAccount) }} }); err != nil {
 		t.Fatal(err)
 	}

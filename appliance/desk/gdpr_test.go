@@ -65,10 +65,7 @@ func TestNoAcquisitionBeforeNoticeOrMandate(t *testing.T) {
 	t.Cleanup(ts.Close)
 	pub := httptest.NewServer(srv.PublicHandler())
 	t.Cleanup(pub.Close)
-	caseA, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	caseA := newCase(t, a)
 	other := goodCase()
 	other.Client, other.ClientPhone = "Studio Verdi", "333 999 0000"
 	caseB, err := a.Desk().CreateCase(ctx, other)
@@ -316,14 +313,8 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 func TestAccessReasonsAndReport(t *testing.T) {
 	ctx := t.Context()
 	a := openSim(t, t.TempDir())
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
+	other := newCase(t, a)
 	acceptNotice(t, a, c.ID)
 	acceptNotice(t, a, other.ID)
 	if err := a.Desk().RecordAccessReason(ctx, ui.AccessReason{Case: c.ID, What: "view", Role: "admin", Reason: "  verifica   del DPO "}); err != nil {

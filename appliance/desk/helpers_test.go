@@ -17,11 +17,11 @@ const uiTechPIN = "135790"
 // openSim opens an appliance on the simulator TPM in dir, closed when the test ends.
 func openSim(t *testing.T, dir string) *appliance.Appliance {
 	t.Helper()
-	return openSimWith(t, appliance.Config{DataDir: dir})
+	return openSimConfig(t, appliance.Config{DataDir: dir})
 }
 
-// openSimWith is openSim with more of the configuration.
-func openSimWith(t *testing.T, cfg appliance.Config) *appliance.Appliance {
+// openSimConfig opens an appliance on the simulator TPM with cfg (its TPM and log set here).
+func openSimConfig(t *testing.T, cfg appliance.Config) *appliance.Appliance {
 	t.Helper()
 	cfg.TPM, cfg.Logger = "sim", slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := appliance.Open(t.Context(), cfg)
@@ -33,6 +33,16 @@ func openSimWith(t *testing.T, cfg appliance.Config) *appliance.Appliance {
 }
 
 // leavesOfType returns the decoded leaves of one type, in order.
+// newCase creates a case of goodCase on a's desk.
+func newCase(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
+	t.Helper()
+	c, err := a.Desk().CreateCase(t.Context(), goodCase())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func leavesOfType(t *testing.T, a *appliance.Appliance, typ string) []journal.Entry {
 	t.Helper()
 	return appliancetest.Leaves(t, a.Journal(), typ)

@@ -22,8 +22,11 @@ const (
 
 // Job kinds.
 const (
-	JobWeb = "web" // a remote session over WhatsApp Web
-	JobADB = "adb" // an extraction from a phone on USB
+	JobWeb    = "web"    // a remote session over WhatsApp Web
+	JobADB    = "adb"    // an extraction from a phone on USB
+	JobIPhone = "iphone" // an extraction from an iPhone on USB, through a full backup
+	// JobUpload certifies a backup the client uploaded through the remote page.
+	JobUpload = "upload"
 )
 
 // JobResumed is the state of an interrupted job once it has been resumed as another job (JobInfo.Progress names
@@ -52,6 +55,8 @@ type jobRecord struct {
 	Total       int       `json:"total"`
 	ResumedFrom string    `json:"resumed_from,omitempty"`
 	ResumedAs   string    `json:"resumed_as,omitempty"`
+	Backup      int       `json:"backup,omitempty"`    // an iPhone job's backup progress as the phone counts it, 0..100
+	BackedUp    bool      `json:"backed_up,omitempty"` // an iPhone job's backup is complete
 	Lines       []jobLine `json:"lines"`
 	Sealed      []byte    `json:"sealed,omitempty"`
 }
@@ -68,10 +73,15 @@ type jobSecret struct {
 	List     string    `json:"list"`
 	ListRead time.Time `json:"list_read"` // the day the list was read: it dates the lines written without a year
 	Key      string    `json:"key,omitempty"`
+	Password string    `json:"password,omitempty"` // an iPhone's backup password given by its owner
 	Serial   string    `json:"serial,omitempty"`
-	Operator string    `json:"operator"`
-	Chats    []jobChat `json:"chats"`
-	Error    string    `json:"error,omitempty"`
+	// Backup and Received are the uploaded backup's file and its receipt (a job of kind "upload").
+	Backup   string         `json:"backup,omitempty"`
+	Received *uploadReceipt `json:"received,omitempty"`
+	Cloud    string         `json:"cloud,omitempty"` // the cloud restore a job of kind "cloud" extracts
+	Operator string         `json:"operator"`
+	Chats    []jobChat      `json:"chats"`
+	Error    string         `json:"error,omitempty"`
 }
 
 type jobChat struct {
@@ -99,13 +109,13 @@ func decodeJobRecord(b []byte, id string) (jobRecord, error) {
 	switch {
 	case rec.ID != id || !jobIDPattern.MatchString(id):
 		return rec, fmt.Errorf("names job %q, want %q", rec.ID, id)
-	case rec.Kind != JobWeb && rec.Kind != JobADB:
+	case rec.Kind != JobWeb && rec.Kind != JobADB && rec.Kind != JobIPhone && rec.Kind != JobUpload && rec.Kind != JobCloud:
 		return rec, fmt.Errorf("kind %q", rec.Kind)
 	case !knownState(rec.State):
 		return rec, fmt.Errorf("state %q", rec.State)
 	case rec.Started.IsZero():
 		return rec, errors.New("no start time")
-	case len(rec.Lines) > evidence.MaxListChats || rec.Done < 0 || rec.Total < 0:
+	case len(rec.Lines) > evidence.MaxListChats || rec.Done < 0 || rec.Total < 0 || rec.Backup < 0 || rec.Backup > 100:
 		return rec, errors.New("counts out of range")
 	}
 	if err := blob.ValidCaseID(rec.Case); err != nil {
@@ -123,7 +133,8 @@ func knownState(s string) bool {
 }
 
 func isZeroSecret(s jobSecret) bool {
-	return s.List == "" && s.Key == "" && s.Serial == "" && s.Operator == "" && len(s.Chats) == 0 && s.Error == ""
+	return s.List == "" && s.Key == "" && s.Serial == "" && s.Operator == "" && len(s.Chats) == 0 && s.Error == "" &&
+		s.Backup == "" && s.Received == nil && s.Cloud == ""
 }
 
 func delivered(lines []jobLine) int {

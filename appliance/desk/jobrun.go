@@ -19,6 +19,7 @@ import (
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
+	"github.com/attesta/attesta/usb/iphone"
 )
 
 // errCancelled is the cause of a job's context cancelled by CancelJob, telling it apart from a shutdown.
@@ -35,33 +36,53 @@ type ProgressSink interface {
 // phone needs minutes to open WhatsApp's Linked devices, and the code shown stays fresh meanwhile.
 const JobLinkTimeout = 10 * time.Minute
 
-// start checks a job and starts it. only, when not nil, restricts the list to those lines (a resumed job).
-func (s *jobStore) start(ctx context.Context, kind, caseID string, sec jobSecret, only map[int]bool, resumedFrom string) (ui.JobInfo, error) {
+// check checks that a job of kind may start for caseID with sec's list (restricted to the lines of only, when
+// not nil), and returns the case and the list. sec.ListRead is set when it was not.
+func (s *jobStore) check(kind, caseID string, sec *jobSecret, only map[int]bool) (caseRecord, evidence.List, error) {
 	c, ok := s.d.lookup(caseID)
 	if !ok {
-		return ui.JobInfo{}, fmt.Errorf("case %q: %w", caseID, ui.ErrNotFound)
+		return c, evidence.List{}, fmt.Errorf("case %q: %w", caseID, ui.ErrNotFound)
 	}
 	if rc, err := s.d.reg.Get(caseID); err == nil && !rc.Erased.IsZero() {
-		return ui.JobInfo{}, fmt.Errorf("%w: case %s was erased on %s: it takes no more acquisitions", ui.ErrInvalid,
+		return c, evidence.List{}, fmt.Errorf("%w: case %s was erased on %s: it takes no more acquisitions", ui.ErrInvalid,
 			caseID, rc.Erased.In(evidence.Location()).Format(time.DateOnly))
 	}
 	if err := checkMandate(c, kind); err != nil {
-		return ui.JobInfo{}, err
+		return c, evidence.List{}, err
 	}
 	if sec.ListRead.IsZero() {
 		sec.ListRead = time.Now().UTC()
 	}
 	list, err := evidence.ParseList(strings.NewReader(sec.List), evidence.ListOptions{Now: sec.ListRead})
 	if err != nil {
-		return ui.JobInfo{}, fmt.Errorf("%w: the acquisition list: %w", ui.ErrInvalid, err)
+		return c, list, fmt.Errorf("%w: the acquisition list: %w", ui.ErrInvalid, err)
 	}
 	if only != nil {
 		list.Entries = slices.DeleteFunc(list.Entries, func(e evidence.ListEntry) bool { return !only[e.Line] })
 	}
 	if len(list.Entries) == 0 {
-		return ui.JobInfo{}, fmt.Errorf("%w: the acquisition list has no chat", ui.ErrInvalid)
+		return c, list, fmt.Errorf("%w: the acquisition list has no chat", ui.ErrInvalid)
 	}
 	if err := s.deps.Gate.CheckCertify(); err != nil {
+		return c, list, err
+	}
+	return c, list, nil
+}
+
+// busy returns ErrBusy when a job of kind is running.
+func (s *jobStore) busy(kind string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r := s.running[kind]; r != nil {
+		return fmt.Errorf("%w: job %s (%s) is running: wait for it to end or cancel it", ui.ErrBusy, r.rec.ID, kind)
+	}
+	return nil
+}
+
+// start checks a job and starts it. only, when not nil, restricts the list to those lines (a resumed job).
+func (s *jobStore) start(ctx context.Context, kind, caseID string, sec jobSecret, only map[int]bool, resumedFrom string) (ui.JobInfo, error) {
+	c, list, err := s.check(kind, caseID, &sec, only)
+	if err != nil {
 		return ui.JobInfo{}, err
 	}
 	var raw [8]byte
@@ -135,6 +156,18 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 			},
 			Progress: func(p web.Progress) { s.webProgress(j, p) },
 		})
+	case JobUpload:
+		key, kerr := android.ParseHexKey(sec.Key)
+		if kerr != nil {
+			err = kerr
+			break
+		}
+		outcomes, err = s.deps.Pipelines.ExtractAndroidBackup(ctx, uploadJob(sec, certify.AndroidBackupJob{
+			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
+			Client: c.Client, Purpose: s.d.processingNote(c),
+			Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}))
+	case JobCloud:
+		outcomes, err = s.runCloud(ctx, j, c, list, sec, outDir)
 	case JobADB:
 		key, kerr := android.ParseHexKey(sec.Key)
 		if kerr != nil {
@@ -146,6 +179,15 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 			Key: key, List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator, OutDir: outDir,
 			Client: c.Client, Purpose: s.d.processingNote(c),
 			Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
+	case JobIPhone:
+		s.progress(j, "estrazione dal telefono", 0, len(list.Entries), true)
+		outcomes, err = s.deps.Pipelines.ExtractIPhone(ctx, certify.IPhoneJob{Tools: iphone.Tools{Socket: s.deps.Config.Usbmuxd},
+			UDID: sec.Serial, Password: []byte(sec.Password),
+			BackupProgress: func(percent int) { s.backupProgress(j, percent, false) },
+			BackupDone:     func() { s.backupProgress(j, 100, true) },
+			IOSBackupJob: certify.IOSBackupJob{List: list, MaxMessages: c.MaxMessages, Case: c.ID, Operator: sec.Operator,
+				OutDir: outDir, Client: c.Client, Purpose: s.d.processingNote(c),
+				Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
 	}
 	if derr := s.toDrive(ctx, j, c, outcomes); derr != nil {
 		s.deps.Log.WarnContext(ctx, "deliveries not (yet) on Google Drive", slog.String("job", j.rec.ID), slog.Any("error", derr))
@@ -165,6 +207,18 @@ func (s *jobStore) progress(j *job, text string, done, total int, force bool) {
 	}
 	s.mu.Unlock()
 	j.sink.Progress(text, done, total)
+}
+
+// backupProgress records an iPhone job's backup progress as the phone counts it, and its end.
+func (s *jobStore) backupProgress(j *job, percent int, done bool) {
+	s.mu.Lock()
+	j.rec.Backup, j.rec.BackedUp = min(max(percent, 0), 100), j.rec.BackedUp || done
+	text, d, total := j.rec.Progress, j.rec.Done, j.rec.Total
+	if err := s.save(j, done); err != nil {
+		s.deps.Log.Error("job progress not recorded", slog.String("job", j.rec.ID), slog.Any("error", err))
+	}
+	s.mu.Unlock()
+	j.sink.Progress(text, d, total)
 }
 
 // The progress texts are in Italian, the screens' first language; the UI translates them (ui.ProgressText).
@@ -252,6 +306,7 @@ func (s *jobStore) finish(ctx context.Context, j *job, outcomes []certify.ChatOu
 		s.deps.Log.ErrorContext(rctx, "job end not recorded", slog.String("job", j.rec.ID), slog.Any("error", serr))
 	}
 	delete(s.running, j.rec.Kind)
+	s.removeUpload(j, state)
 	s.mu.Unlock()
 	j.cancel(nil)
 	s.deps.Log.InfoContext(rctx, "job ended", slog.String("job", j.rec.ID), slog.String("state", state),

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"unicode"
 
-	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/ui"
 )
@@ -50,24 +48,22 @@ func (k *Desk) StopJobs() {
 // SetJobSinks sets where each job's progress is shown, by job id (the touch UI's progress feeds). Without it,
 // progress is only recorded.
 func (k *Desk) SetJobSinks(sinks func(jobID string) ProgressSink) error {
-	d, err := k.work(context.Background())
-	if err != nil {
-		return err
-	}
-	d.jobs.mu.Lock()
-	d.jobs.sinks = sinks
-	d.jobs.mu.Unlock()
-	return nil
+	return k.setJobs(func(j *jobStore) { j.sinks = sinks })
 }
 
 // SetDeliveriesDir sets where jobs write their delivery folders (default: DataDir/deliveries).
 func (k *Desk) SetDeliveriesDir(dir string) error {
+	return k.setJobs(func(j *jobStore) { j.outDir = dir })
+}
+
+// setJobs changes a setting of the jobs under their lock.
+func (k *Desk) setJobs(set func(*jobStore)) error {
 	d, err := k.work(context.Background())
 	if err != nil {
 		return err
 	}
 	d.jobs.mu.Lock()
-	d.jobs.outDir = dir
+	set(d.jobs)
 	d.jobs.mu.Unlock()
 	return nil
 }
@@ -82,21 +78,20 @@ func (k *Desk) StartWebSession(ctx context.Context, req ui.WebSession) (ui.JobIn
 	return d.jobs.start(ctx, JobWeb, req.Case, jobSecret{List: req.List, Operator: strings.TrimSpace(req.Operator)}, nil, "")
 }
 
-// StartExtraction starts an extraction from a phone on USB for a case, with the phone's end-to-end backup key.
+// StartExtraction starts an extraction from a phone on USB for a case: from an Android phone with its end-to-end
+// backup key, from an iPhone through a full backup (with its owner's backup password when it has one).
 func (k *Desk) StartExtraction(ctx context.Context, req ui.Extraction) (ui.JobInfo, error) {
 	d, err := k.work(ctx)
 	if err != nil {
 		return ui.JobInfo{}, err
 	}
-	key := strings.Map(func(r rune) rune {
-		if unicode.IsSpace(r) || r == '-' {
-			return -1
-		}
-		return r
-	}, req.Key)
-	if _, err := android.ParseHexKey(key); err != nil {
-		return ui.JobInfo{}, fmt.Errorf("%w: the backup key: write the 64 digits WhatsApp showed when the "+
-			"end-to-end backup was turned on (%v)", ui.ErrInvalid, err)
+	if req.Kind == ui.PhoneIPhone {
+		sec := jobSecret{List: req.List, Password: req.Password, Serial: strings.TrimSpace(req.Serial), Operator: strings.TrimSpace(req.Operator)}
+		return d.jobs.start(ctx, JobIPhone, req.Case, sec, nil, "")
+	}
+	key := normalizeKey(req.Key)
+	if err := checkKey(key); err != nil {
+		return ui.JobInfo{}, err
 	}
 	sec := jobSecret{List: req.List, Key: key, Serial: strings.TrimSpace(req.Serial), Operator: strings.TrimSpace(req.Operator)}
 	return d.jobs.start(ctx, JobADB, req.Case, sec, nil, "")
@@ -159,7 +154,8 @@ func (k *Desk) ResumeJob(ctx context.Context, id, operator string) (ui.JobInfo, 
 	if len(only) == 0 {
 		return ui.JobInfo{}, fmt.Errorf("%w: every chat of job %s was delivered", ui.ErrInvalid, id)
 	}
-	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Serial: sec.Serial, Operator: strings.TrimSpace(operator)}
+	next := jobSecret{List: sec.List, ListRead: sec.ListRead, Key: sec.Key, Password: sec.Password, Serial: sec.Serial,
+		Backup: sec.Backup, Received: sec.Received, Cloud: sec.Cloud, Operator: strings.TrimSpace(operator)}
 	if next.Operator == "" {
 		next.Operator = sec.Operator
 	}

@@ -62,13 +62,12 @@ func replicaListText(sc *webtest.Scenario) (string, []string) {
 // jobAppliance opens an appliance whose jobs run under runCtx, write into out, and show their progress on sink.
 func jobAppliance(t *testing.T, dir string, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
 	t.Helper()
-	return jobApplianceWith(t, appliance.Config{DataDir: dir}, runCtx, out, sink)
+	return openJobs(t, openSim(t, dir), runCtx, out, sink)
 }
 
-// jobApplianceWith is jobAppliance with more of the configuration.
-func jobApplianceWith(t *testing.T, cfg appliance.Config, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
+// openJobs opens a's jobs under runCtx, writing into out and showing their progress on sink.
+func openJobs(t *testing.T, a *appliance.Appliance, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
 	t.Helper()
-	a := openSimWith(t, cfg)
 	if err := a.Desk().OpenJobs(runCtx); err != nil {
 		t.Fatal(err)
 	}
@@ -388,10 +387,7 @@ func TestCorruptJobRecord(t *testing.T) {
 	dir := t.TempDir()
 	a := jobAppliance(t, dir, ctx, t.TempDir(), &testSink{})
 	a.Desk().Config().ADB = "127.0.0.1:1" // no adb server: the job fails at once
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
 	recordMandate(t, a, c.ID)
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32), List: list})
@@ -451,10 +447,7 @@ func TestUIServerWiresJobsToFeeds(t *testing.T) {
 	if err != nil {
 		t.Fatalf("UIServer: %v", err)
 	}
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	recordMandate(t, a, c.ID)
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"})

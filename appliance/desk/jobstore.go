@@ -165,7 +165,8 @@ func (s *jobStore) markInterrupted(ctx context.Context, j *job) error {
 // info is the job as the screens show it. s.mu must be held, or the job not running.
 func (j *job) info() ui.JobInfo {
 	ji := ui.JobInfo{ID: j.rec.ID, Kind: j.rec.Kind, Case: j.rec.Case, State: j.rec.State, Started: j.rec.Started,
-		Updated: j.rec.Updated, Progress: j.rec.Progress, Done: j.rec.Done, Total: j.rec.Total, Error: j.secret.Error}
+		Updated: j.rec.Updated, Progress: j.rec.Progress, Done: j.rec.Done, Total: j.rec.Total, Error: j.secret.Error,
+		Phone: j.secret.Serial, Backup: j.rec.Backup, BackedUp: j.rec.BackedUp}
 	for _, c := range j.secret.Chats {
 		ji.Chats = append(ji.Chats, ui.ChatResult{Line: c.Line, Chat: c.Chat, Folder: c.Folder, Certified: c.Certified, Problem: c.Problem,
 			DriveLink: c.DriveLink})

@@ -247,10 +247,10 @@ func checkMandate(c caseRecord, kind string) error {
 	case !c.Restricted.IsZero():
 		return fmt.Errorf("%w: case %s is restricted by a data subject's request since %s: nothing new is acquired (%w)",
 			ui.ErrInvalid, c.ID, c.Restricted.In(evidence.Location()).Format(time.DateOnly), ui.ErrNoNotice)
-	case kind == JobWeb && c.Notice == nil:
+	case (kind == JobWeb || kind == JobUpload || kind == JobCloud) && c.Notice == nil:
 		return fmt.Errorf("%w: case %s: the client has not accepted the information notice yet: give the client "+
 			"the case's link first (%w)", ui.ErrInvalid, c.ID, ui.ErrNoNotice)
-	case kind == JobADB && c.Mandate == nil:
+	case (kind == JobADB || kind == JobIPhone) && c.Mandate == nil:
 		return fmt.Errorf("%w: case %s: record the signed paper mandate (a scan or a photo) before the extraction (%w)",
 			ui.ErrInvalid, c.ID, ui.ErrNoNotice)
 	}

@@ -2,7 +2,6 @@ package desk
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -358,11 +357,7 @@ func (d *desk) writeAccess(outDir string, ans ui.SubjectAnswer) error {
 		}
 		exp.Cases = append(exp.Cases, ac)
 	}
-	b, err := json.MarshalIndent(exp, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.WriteNew(filepath.Join(outDir, "access.json"), append(b, '\n'), 0o600); err != nil {
+	if err := durable.WriteNewJSON(filepath.Join(outDir, "access.json"), exp, 0o600); err != nil {
 		return fmt.Errorf("appliance: access export: %w", err)
 	}
 	d.jobs.mu.Lock()

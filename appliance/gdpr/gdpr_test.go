@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -26,21 +28,9 @@ func threeCases() []RegisterCase {
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
+func checkGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file:\n--- got\n%s\n--- want\n%s", name, got, want)
-	}
+	golden.Check(t, filepath.Join("testdata", name), got, *update)
 }
 
 // The record of processing of three cases, as CSV and as PDF, matches the golden files; the PDF is a real PDF
@@ -51,7 +41,7 @@ func TestRegisterGolden(t *testing.T) {
 	if err := WriteRegisterCSV(&csvOut, s, threeCases()); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "register.csv", csvOut.Bytes())
+	checkGolden(t, "register.csv", csvOut.Bytes())
 
 	at := time.Date(2026, 4, 10, 12, 0, 0, 0, time.UTC)
 	var p1, p2 bytes.Buffer
@@ -72,7 +62,7 @@ func TestRegisterGolden(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
 	}
-	golden(t, "register.txt", out)
+	checkGolden(t, "register.txt", out)
 	text := strings.Join(strings.Fields(string(out)), " ")
 	for _, want := range []string{"AT-2026-0001", "AT-2026-0002", "AT-2026-0003", "blocco legale", "cancellato",
 		"9(2)(f) GDPR", "totale: 3 casi", "TPM", "Studio Legale Esempio"} {

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -164,11 +163,7 @@ func (r *Requests) List() []Request {
 
 // save replaces the register with reqs. r.mu must be held.
 func (r *Requests) save(reqs []Request) error {
-	b, err := json.MarshalIndent(requestsFile{Format: requestsFormat, Requests: reqs}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.Replace(r.path, append(b, '\n'), 0o600); err != nil {
+	if err := durable.ReplaceJSON(r.path, requestsFile{Format: requestsFormat, Requests: reqs}, 0o600); err != nil {
 		return fmt.Errorf("gdpr: save request register: %w", err)
 	}
 	r.reqs = reqs

@@ -15,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"testing"
 	"time"
 
 	"github.com/attesta/attesta/bundle"
@@ -52,6 +53,23 @@ func NewMaker(ctx context.Context, dir string) (*Maker, error) {
 
 // Close closes the journal.
 func (m *Maker) Close() error { return m.Journal.Close() }
+
+// Delivered makes a maker in a temporary folder of t and with it one delivery of the Manifest of n messages, and
+// returns the maker (closed when the test ends) and the delivery's folder.
+func Delivered(t testing.TB, n int) (*Maker, string) {
+	t.Helper()
+	m, err := NewMaker(t.Context(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	man, src := Manifest(n)
+	folder, err := m.Deliver(t.Context(), man, src, bundle.Delivery{}, bundle.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, folder
+}
 
 // VKey is the checkpoint verifier key of the deliveries.
 func (m *Maker) VKey() string { return m.Journal.VerifierKey() }

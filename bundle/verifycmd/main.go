@@ -19,7 +19,7 @@ const (
 )
 
 // Usage is the synopsis of the stand-alone verifier.
-const Usage = "attesta-verify [--key VKEY] [--root CA.pem [--status FILE]] [--tsa-ca FILE] [--lang it|en] PATH"
+const Usage = "attesta-verify [--key VKEY] [--root CA.pem [--status FILE]] [--witness VKEY... [--min-witnesses N]] [--tsa-ca FILE] [--lang it|en] PATH"
 
 // Main runs the stand-alone verifier on a command line (without the program name) and returns its exit code. It
 // verifies a delivery folder or its ZIP; a journal is for `attesta verify`, which has the store.
@@ -35,6 +35,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	lang := fs.String("lang", "it", "language of the details: it or en")
 	root := fs.String("root", "", "the enrollment authority's root certificate (PEM): the report's signer must chain to it")
 	status := fs.String("status", "", "the authority's signed status list: the appliance's state at the delivery's time")
+	witnesses := WitnessFlags(fs)
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "attesta-verify: "+format+"\n", a...)
 		return ExitUsage
@@ -67,6 +68,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return usage("--tsa-ca %s: %v", *tsaCA, err)
 	}
 	if err := TrustFiles(&opts, *root, *status); err != nil {
+		return usage("%v", err)
+	}
+	if err := witnesses(&opts); err != nil {
 		return usage("%v", err)
 	}
 	if err := Run(ctx, stdout, path, opts, *lang); err != nil {

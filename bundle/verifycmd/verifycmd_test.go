@@ -3,6 +3,7 @@ package verifycmd
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -13,22 +14,14 @@ import (
 
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/bundle/bundletest"
+	"golang.org/x/mod/sumdb/note"
 )
 
 // TestManyExtraEntriesPrintAPage verifies a delivery ZIP carrying 200,000 stray entries: the verdict is INVALID,
 // and the printed report stays a page long, naming the first failures and counting the rest.
 func TestManyExtraEntriesPrintAPage(t *testing.T) {
 	ctx := t.Context()
-	mk, err := bundletest.NewMaker(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mk.Close()
-	man, src := bundletest.Manifest(7)
-	folder, err := mk.Deliver(ctx, man, src, bundle.Delivery{}, bundle.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mk, folder := bundletest.Delivered(t, 7)
 	var good bytes.Buffer
 	if err := bundle.WriteZip(ctx, &good, folder); err != nil {
 		t.Fatal(err)
@@ -38,7 +31,7 @@ func TestManyExtraEntriesPrintAPage(t *testing.T) {
 	writeZipWithExtras(t, path, good.Bytes(), filepath.Base(folder), extra)
 
 	var out bytes.Buffer
-	err = Run(ctx, &out, path, bundle.VerifyOptions{Key: mk.VKey()}, "en")
+	err := Run(ctx, &out, path, bundle.VerifyOptions{Key: mk.VKey()}, "en")
 	if !errors.Is(err, bundle.ErrInvalid) {
 		t.Fatalf("Run: %v, want ErrInvalid", err)
 	}
@@ -97,6 +90,54 @@ func TestCatalogComplete(t *testing.T) {
 	for _, k := range []string{"note.unpinned", "more-failed"} {
 		if !catalog.Has(k) {
 			t.Errorf("catalog lacks %q", k)
+		}
+	}
+}
+
+// TestWitnessFlags: --witness takes keys or files of keys; a bad key, a file without one, or more required than
+// given is a usage error (exit 2) before anything is verified.
+func TestWitnessFlags(t *testing.T) {
+	ctx := t.Context()
+	mk, err := bundletest.NewMaker(ctx, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mk.Close()
+	man, src := bundletest.Manifest(3)
+	folder, err := mk.Deliver(ctx, man, src, bundle.Delivery{}, bundle.WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, vkey, err := note.GenerateKey(rand.Reader, "witness.test/w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "witness.vkey")
+	if err := os.WriteFile(file, []byte("# the studio's witness\n"+vkey+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--witness", "nonsense"}, ExitUsage},
+		{[]string{"--witness", "a+b+c"}, ExitUsage},
+		{[]string{"--witness", empty}, ExitUsage},
+		{[]string{"--min-witnesses", "1"}, ExitUsage},
+		{[]string{"--witness", file, "--min-witnesses", "2"}, ExitUsage},
+		{[]string{"--witness", file, "--min-witnesses", "-1"}, ExitUsage},
+		// Well-formed: the delivery has no proofs/witness, so it is invalid.
+		{[]string{"--witness", file}, ExitInvalid},
+		{[]string{"--witness", vkey, "--min-witnesses", "1"}, ExitInvalid},
+		{nil, ExitValid},
+	} {
+		var out, errb bytes.Buffer
+		if got := Main(ctx, append(tc.args, folder), &out, &errb); got != tc.want {
+			t.Errorf("%q: exit %d, want %d\n%s%s", tc.args, got, tc.want, out.String(), errb.String())
 		}
 	}
 }

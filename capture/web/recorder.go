@@ -25,7 +25,8 @@ import (
 // "media/3EB0….jpg") of a kind (an [evidence.ArtifactKind] value) and returns their SHA-256 in lower-case hex and
 // their size; it must have stored them durably when it returns nil. Event records one entry of the session's log
 // (kind such as "action", "anomaly", "environment", "chat-status"; fields JSON-encodable). Both return an error only
-// when the record could not be kept; the capture then stops, since it cannot prove what it did.
+// when the record could not be kept; the capture then stops, since it cannot prove what it did. Both may be called
+// from more than one goroutine at once (a chat's session video is stored while the next chat is captured).
 type Recorder interface {
 	Artifact(ctx context.Context, kind, name string, r io.Reader) (sha256hex string, size int64, err error)
 	Event(ctx context.Context, kind string, fields map[string]any) error

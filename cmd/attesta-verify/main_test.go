@@ -53,16 +53,7 @@ func TestBinary(t *testing.T) {
 	}
 	ctx := t.Context()
 	bin := buildVerifier(t)
-	mk, err := bundletest.NewMaker(ctx, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mk.Close()
-	man, src := bundletest.Manifest(1)
-	folder, err := mk.Deliver(ctx, man, src, bundle.Delivery{}, bundle.WriteOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	mk, folder := bundletest.Delivered(t, 1)
 	zip := folder + ".zip"
 	if err := bundle.WriteZipFile(ctx, zip, folder); err != nil {
 		t.Fatal(err)

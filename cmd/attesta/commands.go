@@ -124,13 +124,14 @@ func runJournalVerify(ctx context.Context, e *env, args []string) error {
 }
 
 func runVerify(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "verify", "verify [--key VKEY] [--root CA.pem [--status FILE]] [--checkpoint FILE] [--lang it|en] PATH")
+	fs := newFlags(e, "verify", "verify [--key VKEY] [--root CA.pem [--status FILE]] [--witness VKEY... [--min-witnesses N]] [--checkpoint FILE] [--lang it|en] PATH")
 	vkey := fs.String("key", "", "the checkpoint key to pin (vkey text, as in a report); default: the key in PATH itself")
 	cpFile := fs.String("checkpoint", "", "journal only: newest checkpoint seen before (rollback detection)")
 	lang := fs.String("lang", "it", "language of a delivery's verdict: it or en")
 	tsaCA := fs.String("tsa-ca", "", "delivery only: PEM roots to check its time-stamp token against")
 	root := fs.String("root", "", "delivery only: the enrollment authority's root certificate (PEM) the report's signer must chain to")
 	status := fs.String("status", "", "delivery only: the authority's signed status list (the appliance's state at the delivery's time)")
+	witnesses := verifycmd.WitnessFlags(fs)
 	pos, err := parseFlags(fs, args, 1)
 	if err != nil {
 		return err
@@ -159,6 +160,9 @@ func runVerify(ctx context.Context, e *env, args []string) error {
 			return usagef("--tsa-ca %s: %v", *tsaCA, err)
 		}
 		if err := verifycmd.TrustFiles(&opts, *root, *status); err != nil {
+			return usagef("%v", err)
+		}
+		if err := witnesses(&opts); err != nil {
 			return usagef("%v", err)
 		}
 		return verifyDelivery(ctx, e, path, opts, *lang)
@@ -207,6 +211,9 @@ func printVerdict(e *env, what string, rep *journal.VerifyReport, err error, blo
 	fmt.Fprintf(e.stdout, "journal %s: origin %s, %d leaves, %d checkpoints", what, rep.Origin, rep.Size, rep.Checkpoints)
 	if blobs {
 		fmt.Fprintf(e.stdout, ", %d blobs (%d of erased cases skipped)", rep.BlobsOK, rep.BlobsErased)
+		if rep.BlobsKeyLost > 0 {
+			fmt.Fprintf(e.stdout, " (%d of cases whose keys were lost with a replaced TPM skipped)", rep.BlobsKeyLost)
+		}
 	}
 	fmt.Fprintln(e.stdout)
 	if rep.Latest != nil {
@@ -280,6 +287,11 @@ func runJournalExport(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "exported %d leaves of %s to %s\n", j.Size(), j.Origin(), *out)
+	if ok, err := appliance.ExportChain(c.data, j, *out); err != nil {
+		return err
+	} else if ok {
+		fmt.Fprintln(e.stdout, "with chain.pem, the authority's certificate of the checkpoint key")
+	}
 	return nil
 }
 

@@ -53,13 +53,12 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	a, err := appliance.Open(ctx, c.config())
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	switch {
-	case chainPEM != nil:
+	if chainPEM != nil {
+		a, err := appliance.Open(ctx, c.config())
+		if err != nil {
+			return err
+		}
+		defer a.Close()
 		chain, err := appliance.InstallCertificate(ctx, a, chainPEM)
 		if err != nil {
 			return err
@@ -67,15 +66,23 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "certificate installed: %s, issued by %s (serial %s); reports are signed with it from now on\n",
 			chain[0].Subject.CommonName, chain[0].Issuer.CommonName, chain[0].SerialNumber.Text(16))
 		return nil
-	case challenge != nil:
+	}
+	// The request and the activation need the TPM alone: they also work while the journal waits for a new key
+	// epoch (a replaced TPM: attesta keys epoch).
+	t, id, err := appliance.OpenTPM(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	if challenge != nil {
 		ch, err := attest.DecodeChallenge(*activate, challenge)
 		if err != nil {
 			return err
 		}
-		if ch.ApplianceID != a.ID() {
-			return fmt.Errorf("%s: the challenge is for appliance %s, this is %s", *activate, ch.ApplianceID, a.ID())
+		if ch.ApplianceID != id {
+			return fmt.Errorf("%s: the challenge is for appliance %s, this is %s", *activate, ch.ApplianceID, id)
 		}
-		ans, err := a.TPM().ActivateCredential(ctx, ch)
+		ans, err := t.ActivateCredential(ctx, ch)
 		if err != nil {
 			return err
 		}
@@ -85,7 +92,7 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "challenge %s answered: %s (give it to the authority: attesta authority issue --in %s)\n", ch.ID, *out, *out)
 		return nil
 	}
-	req, err := a.TPM().Enroll(ctx, a.ID(), pkix.Name{CommonName: "Attesta " + a.ID()})
+	req, err := t.Enroll(ctx, id, pkix.Name{CommonName: "Attesta " + id})
 	if err != nil {
 		return err
 	}
@@ -96,7 +103,7 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	if !req.EKCertified {
 		ek = "NO EK certificate in this TPM: the EK public key alone, flagged (the authority must accept uncertified EKs)"
 	}
-	fmt.Fprintf(e.stdout, "enrollment request of appliance %s written to %s; %s\n", a.ID(), *out, ek)
+	fmt.Fprintf(e.stdout, "enrollment request of appliance %s written to %s; %s\n", id, *out, ek)
 	return nil
 }
 
@@ -140,17 +147,17 @@ func (f *authorityFlags) open() (*authority.Authority, error) {
 
 var authoritySubcommands = map[string]func(ctx context.Context, e *env, args []string) error{
 	"init": authorityInit, "challenge": authorityChallenge, "issue": authorityIssue, "revoke": authorityRevoke,
-	"status": authorityStatus, "poll": authorityPoll,
+	"status": authorityStatus, "poll": authorityPoll, "epoch": authorityEpoch,
 }
 
 // runAuthority is the registration authority, run on the studio's or provider's own machine.
 func runAuthority(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a subcommand: init, challenge, issue, revoke, poll or status")
+		return usagef("want a subcommand: init, challenge, issue, revoke, epoch, poll or status")
 	}
 	sub, ok := authoritySubcommands[args[0]]
 	if !ok {
-		return usagef("unknown subcommand %q: want init, challenge, issue, revoke, poll or status", args[0])
+		return usagef("unknown subcommand %q: want init, challenge, issue, revoke, epoch, poll or status", args[0])
 	}
 	return sub(ctx, e, args[1:])
 }
@@ -294,6 +301,27 @@ func authorityIssue(_ context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "certificate issued: %s, serial %s; chain written to %s (install: attesta enroll --install %s)\n",
 		chain[0].Subject.CommonName, chain[0].SerialNumber.Text(16), out, out)
+	return nil
+}
+
+// authorityEpoch countersigns a new key epoch of an appliance whose TPM was replaced (authority.Epoch).
+func authorityEpoch(_ context.Context, e *env, args []string) error {
+	f, req, out, err := inOut(e, "authority epoch", "authority epoch --dir DIR --passphrase-file FILE --in EPOCH-REQUEST --out EPOCH", args)
+	if err != nil {
+		return err
+	}
+	a, err := f.open()
+	if err != nil {
+		return err
+	}
+	ep, err := a.Epoch(req)
+	if err != nil {
+		return err
+	}
+	if err := durable.WriteNew(out, ep, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "new key epoch countersigned: %s (install on the appliance: attesta keys epoch --install %s)\n", out, out)
 	return nil
 }
 

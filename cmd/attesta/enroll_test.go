@@ -12,13 +12,13 @@ import (
 )
 
 // extractOnce makes one delivery into out and returns its folder and the command's output.
-func extractOnce(t *testing.T, data, out string) (string, string) {
+func extractOnce(t *testing.T, data, out string, more ...string) (string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	backup, key := androidBackup(t, dir)
 	list := writeList(t, dir, "lista.csv", rossi)
-	code, stdout, errs := attesta(t, "extract", "android", "--backup", backup, "--key", key.RootHex(), "--list", list,
-		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "5")
+	code, stdout, errs := attesta(t, append([]string{"extract", "android", "--backup", backup, "--key", key.RootHex(), "--list", list,
+		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "5"}, more...)...)
 	if code != 0 {
 		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
 	}
@@ -73,7 +73,29 @@ func TestEnrollThenTrustedReports(t *testing.T) {
 	if out := run0(t, "verify", "--root", root, "--lang", "en", after); !strings.Contains(out, "signer-trust") || !strings.Contains(out, "VALID") {
 		t.Errorf("verify --root of an enrolled delivery:\n%s", out)
 	}
+	checkChainsWithOpenSSL(t, after, root)
+	// The exported journal carries the chain too: its newest checkpoint checks against the root with openssl.
+	exp := filepath.Join(dir, "export")
+	if out := run0(t, "journal", "export", "--out", exp, "--data", data); !strings.Contains(out, "chain.pem") {
+		t.Errorf("journal export of an enrolled box: %s", out)
+	}
+	cmd := exec.CommandContext(t.Context(), "sh", "-ec", `openssl verify -CAfile "$ROOT" -untrusted chain.pem chain.pem
+		D=$(mktemp -d); openssl x509 -in chain.pem -noout -pubkey > "$D/key.pem"
+		grep "^— $(sed -n 1p checkpoint) " checkpoint | cut -d' ' -f3 | base64 -d | tail -c +5 > "$D/sig"
+		head -n 3 checkpoint | openssl dgst -sha256 -verify "$D/key.pem" -signature "$D/sig"`)
+	cmd.Dir, cmd.Env = exp, append(os.Environ(), "ROOT="+root, "TMPDIR="+t.TempDir())
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("the exported checkpoint against the root: %v\n%s", err, b)
+	}
+	if out := run0(t, "verify", "--root", root, "--lang", "en", after); !strings.Contains(out, "proofs/chain.pem") || !strings.Contains(out, "proofs/ak-chain.pem") {
+		t.Errorf("verify --root does not judge the delivery's chains:\n%s", out)
+	}
 	run0(t, "verify", before) // made before enrollment: valid as it was
+	for _, f := range []string{"proofs/chain.pem", "proofs/ak-chain.pem"} {
+		if _, err := os.Stat(filepath.Join(before, f)); err == nil {
+			t.Errorf("a delivery made before enrollment carries %s", f)
+		}
+	}
 	if code, out, _ := attesta(t, "verify", "--root", root, "--lang", "en", before); code != exitFailure || !strings.Contains(out, "does not chain to the authority's root") {
 		t.Errorf("verify --root of a delivery of the unenrolled box: exit %d\n%s", code, out)
 	}
@@ -134,6 +156,30 @@ func TestEnrollThenTrustedReports(t *testing.T) {
 	if code, out, _ := attesta(t, "verify", "--root", root, "--status", status, "--lang", "en", revoked); code != exitFailure || !strings.Contains(out, "was revoked since") {
 		t.Errorf("verify --status of a delivery after the revocation: exit %d\n%s", code, out)
 	}
+}
+
+// checkChainsWithOpenSSL checks a delivery's chains against the authority's root with openssl alone, as a third
+// party would: both certificates chain to the root; the checkpoint (which commits to the manifest through the
+// delivery leaf) verifies under the key of proofs/chain.pem; the TPM's certification of that key verifies under
+// the key of proofs/ak-chain.pem.
+func checkChainsWithOpenSSL(t *testing.T, delivery, root string) {
+	t.Helper()
+	sh := func(script string) {
+		t.Helper()
+		cmd := exec.CommandContext(t.Context(), "sh", "-ec", script)
+		cmd.Dir = delivery
+		cmd.Env = append(os.Environ(), "ROOT="+root, "TMPDIR="+t.TempDir())
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("%s: %v\n%s", script, err, b)
+		}
+	}
+	sh(`openssl verify -CAfile "$ROOT" -untrusted proofs/chain.pem proofs/chain.pem`)
+	sh(`openssl verify -CAfile "$ROOT" -untrusted proofs/ak-chain.pem proofs/ak-chain.pem`)
+	sh(`D=$(mktemp -d); openssl x509 -in proofs/chain.pem -noout -pubkey > "$D/key.pem"
+		grep "^— $(sed -n 1p proofs/checkpoint) " proofs/checkpoint | cut -d' ' -f3 | base64 -d | tail -c +5 > "$D/sig"
+		head -n 3 proofs/checkpoint | openssl dgst -sha256 -verify "$D/key.pem" -signature "$D/sig"`)
+	sh(`D=$(mktemp -d); openssl x509 -in proofs/ak-chain.pem -noout -pubkey > "$D/ak.pem"
+		openssl dgst -sha256 -verify "$D/ak.pem" -signature proofs/attestation/certify.sig proofs/attestation/certify.msg`)
 }
 
 func applianceID(t *testing.T, data string) string {

@@ -17,44 +17,60 @@ import (
 
 var iosDay = time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC)
 
-// TestExtractIOSThenVerifyDelivery runs every scenario of the generator through an encrypted backup: the manifest
-// says what the generator expects, verify accepts the delivery and rejects it changed.
+// TestExtractIOSThenVerifyDelivery runs every scenario of the generator through a backup of each kind (plain and
+// encrypted, WhatsApp and WhatsApp Business): each delivery's manifest says what the generator expects (ids, times,
+// statuses, verdicts, anomalies, attachment hashes), verify accepts it and rejects it changed, and the backup
+// folder is left as it was.
 func TestExtractIOSThenVerifyDelivery(t *testing.T) {
-	dir := t.TempDir()
-	backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{BackupOptions: iostest.BackupOptions{Password: "segreta"}})
-	pw := filepath.Join(dir, "password")
-	os.WriteFile(pw, []byte("segreta\n"), 0o600)
-	list := writeList(t, dir, "lista.csv", rossi, "3334445555;Anna Bianchi;2026-01-10;2026-01-20",
-		"3330000000;Nessuno;2026-01-10;2026-01-20")
-	data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
-	before := folderDigest(t, backup)
+	for _, tt := range []struct {
+		name     string
+		password string
+		business bool
+	}{
+		{"encrypted WhatsApp", "segreta", false},
+		{"plain WhatsApp", "", false},
+		{"encrypted Business", "segreta", true},
+		{"plain Business", "", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{Business: tt.business,
+				BackupOptions: iostest.BackupOptions{Password: tt.password}})
+			var pwArgs []string
+			if tt.password != "" {
+				pw := filepath.Join(dir, "password")
+				os.WriteFile(pw, []byte(tt.password+"\n"), 0o600)
+				pwArgs = []string{"--password-file", pw}
+			}
+			list := writeList(t, dir, "lista.csv", rossi, "3334445555;Anna Bianchi;2026-01-10;2026-01-20",
+				"3330000000;Nessuno;2026-01-10;2026-01-20")
+			data, out := filepath.Join(dir, "data"), filepath.Join(dir, "out")
+			before := folderDigest(t, backup)
 
-	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--password-file", pw, "--list", list,
-		"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "20")
-	if code != 0 {
-		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+			code, stdout, errs := attesta(t, append([]string{"extract", "ios", "--backup", backup, "--list", list,
+				"--out", out, "--data", data, "--tpm", "sim", "--max-messages", "20"}, pwArgs...)...)
+			if code != 0 {
+				t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
+			}
+			if after := folderDigest(t, backup); after != before {
+				t.Errorf("the extraction changed the backup folder:\n%s\n%s", before, after)
+			}
+			if !strings.Contains(stdout, "chat not found") {
+				t.Errorf("the third line's missing chat is not reported:\n%s", stdout)
+			}
+			folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
+			if len(folders) != 1 {
+				t.Fatalf("delivery folders: %v\n%s", folders, stdout)
+			}
+			checkManifest(t, folders[0], iostest.Expect(iosDay))
+			lid := deliveryFolders(t, filepath.Join(out, "3334445555-*"))
+			if len(lid) != 1 {
+				t.Fatalf("LID chat: no delivery\n%s", stdout)
+			}
+			checkManifest(t, lid[0], iostest.ExpectLID(iosDay))
+			verifyThenAlter(t, folders[0])
+		})
 	}
-	if after := folderDigest(t, backup); after != before {
-		t.Errorf("the extraction changed the backup folder:\n%s\n%s", before, after)
-	}
-	if !strings.Contains(stdout, "chat not found") {
-		t.Errorf("the third line's missing chat is not reported:\n%s", stdout)
-	}
-	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
-	if len(folders) != 1 {
-		t.Fatalf("delivery folders: %v\n%s", folders, stdout)
-	}
-	checkManifest(t, folders[0], iostest.Expect())
-	lid := deliveryFolders(t, filepath.Join(out, "3334445555-*"))
-	if len(lid) != 1 {
-		t.Fatalf("LID chat: no delivery\n%s", stdout)
-	}
-	checkManifest(t, lid[0], map[string]iostest.Expected{
-		"LID-OUT": {Status: 4, Basis: "reply", ReplyID: "LID-IN", Anomalies: []string{"ios-delivered-by-quote", "receipt-time-missing"}},
-		"LID-IN":  {Status: 4},
-	})
-
-	verifyThenAlter(t, folders[0])
 }
 
 // folderDigest lists every file below dir with its SHA-256, size and modification time.
@@ -83,6 +99,11 @@ func checkManifest(t *testing.T, folder string, want map[string]iostest.Expected
 		Acquisition struct{ Method string }
 		Messages    []struct {
 			ID         string
+			FromMe     bool   `json:"from_me"`
+			SentAt     string `json:"sent_at"`
+			Delivered  string `json:"delivered_at"`
+			Read       string `json:"read_at"`
+			Played     string `json:"played_at"`
 			Status     string
 			LegalValue *struct {
 				Basis   string
@@ -110,6 +131,13 @@ func checkManifest(t *testing.T, folder string, want map[string]iostest.Expected
 			continue
 		}
 		seen[msg.ID] = true
+		if got, err := time.Parse(time.RFC3339, msg.SentAt); err != nil || !got.Equal(w.SentAt.Truncate(time.Second)) || msg.FromMe != w.FromMe {
+			t.Errorf("%s: sent_at %q from_me %v, want %s %v", msg.ID, msg.SentAt, msg.FromMe, w.SentAt.Format(time.RFC3339), w.FromMe)
+		}
+		// No receipt time is established on iOS: the contract leaves them unknown.
+		if msg.Delivered+msg.Read+msg.Played != "" {
+			t.Errorf("%s: receipt times %q %q %q, want none", msg.ID, msg.Delivered, msg.Read, msg.Played)
+		}
 		if msg.Status != w.Status.String() {
 			t.Errorf("%s: status %s, want %s", msg.ID, msg.Status, w.Status)
 		}
@@ -142,27 +170,6 @@ func checkManifest(t *testing.T, folder string, want map[string]iostest.Expected
 		if !seen[id] {
 			t.Errorf("message %s missing from the delivery", id)
 		}
-	}
-}
-
-// TestExtractIOSPlainBusiness: a plain backup of WhatsApp Business certifies as WhatsApp's does.
-func TestExtractIOSPlainBusiness(t *testing.T) {
-	dir := t.TempDir()
-	backup := iphoneBackup(t, dir, iostest.WhatsAppOptions{Business: true})
-	list := writeList(t, dir, "lista.csv", rossi)
-	out := filepath.Join(dir, "out")
-	code, stdout, errs := attesta(t, "extract", "ios", "--backup", backup, "--list", list, "--out", out,
-		"--data", filepath.Join(dir, "data"), "--tpm", "sim", "--max-messages", "20")
-	if code != 0 {
-		t.Fatalf("extract: exit %d\n%s%s", code, stdout, errs)
-	}
-	folders := deliveryFolders(t, filepath.Join(out, "3331112222-*"))
-	if len(folders) != 1 {
-		t.Fatalf("delivery folders: %v", folders)
-	}
-	checkManifest(t, folders[0], iostest.Expect())
-	if code, stdout, errs := attesta(t, "verify", folders[0]); code != 0 {
-		t.Fatalf("verify: exit %d\n%s%s", code, stdout, errs)
 	}
 }
 
@@ -265,7 +272,7 @@ func TestExtractIOSDamagedMedia(t *testing.T) {
 	if len(folders) != 1 {
 		t.Fatalf("delivery folders: %v", folders)
 	}
-	want := iostest.Expect()
+	want := iostest.Expect(iosDay)
 	photo := want["OUT-PHOTO"]
 	photo.Attachment = "damaged-in-backup"
 	photo.Anomalies = append(photo.Anomalies, "ios-media-damaged")

@@ -48,7 +48,7 @@ func TestExtractIPhoneOverUSBThenVerify(t *testing.T) {
 	if len(folders) != 1 {
 		t.Fatalf("delivery folders: %v\n%s", folders, stdout)
 	}
-	checkManifest(t, folders[0], iostest.Expect())
+	checkManifest(t, folders[0], iostest.Expect(iosDay))
 	checkIPhoneJournal(t, phone, data, out, true, "set", "cleared")
 	verifyThenAlter(t, folders[0])
 }

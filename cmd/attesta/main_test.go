@@ -144,13 +144,20 @@ func TestDemoThenVerifyShowExportAttest(t *testing.T) {
 	}
 }
 
-func TestVerifyDetectsTamperedLeaf(t *testing.T) {
-	dir := demoDir(t)
-	db := filepath.Join(dir, "data", "journal.db")
-	b, err := os.ReadFile(db)
+// demoJournal runs the demo and returns its folder, the path of its journal and the journal file's bytes.
+func demoJournal(t *testing.T) (dir, db string, data []byte) {
+	t.Helper()
+	dir = demoDir(t)
+	db = filepath.Join(dir, "data", "journal.db")
+	data, err := os.ReadFile(db)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return dir, db, data
+}
+
+func TestVerifyDetectsTamperedLeaf(t *testing.T) {
+	_, db, b := demoJournal(t)
 	// Change what a leaf says in the file itself: the acquisition's method. bbolt copies pages on write, so the
 	// file may hold stale copies of the leaf in free pages: change every copy.
 	n := bytes.Count(b, []byte(`"method":"demo"`))
@@ -171,12 +178,7 @@ func TestVerifyDetectsTamperedLeaf(t *testing.T) {
 }
 
 func TestVerifyDetectsRollback(t *testing.T) {
-	dir := demoDir(t)
-	db := filepath.Join(dir, "data", "journal.db")
-	old, err := os.ReadFile(db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, db, old := demoJournal(t)
 	if code, out, errs := attesta(t, "demo", "--dir", dir); code != 0 {
 		t.Fatalf("second demo: exit %d\n%s%s", code, out, errs)
 	}

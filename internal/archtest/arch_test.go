@@ -21,9 +21,9 @@ var layers = [][]string{
 	{"capture/web", "capture/android", "capture/android/msgstore", "capture/ios", "capture/ios/plist",
 		"capture/ios/chatstorage", "usb", "usb/internal/aproto", "usb/usbmux", "usb/lockdown", "usb/iphone",
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
-		"authority", "delivery/drive"},
+		"authority", "witness", "delivery/drive"},
 	{"journal", "journal/blob", "tpm", "bundle"},
-	{"journal/format", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n"},
+	{"journal/format", "witness/cosig", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n", "internal/ffmpeg"},
 }
 
 // helpers are the packages that exist for tests: fakes that speak the real protocols, simulators' suites, vectors.
@@ -31,7 +31,7 @@ var layers = [][]string{
 var helpers = map[string]bool{
 	"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
 	"capture/ios/iostest": true, "bundle/tsa/tsatest": true, "bundle/bundletest": true, "tpm/tpmtest": true, "journal/journaltest": true,
-	"journal/blob/blobtest": true, "usb/usbtest": true, "usb/iphonetest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/fuzzseed": true,
+	"journal/blob/blobtest": true, "usb/usbtest": true, "usb/iphonetest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/testtools": true, "internal/fuzzseed": true, "internal/golden": true,
 	"internal/archtest": true, "appliance/internal/appliancetest": true, "delivery/drive/drivetest": true,
 }
 

@@ -57,12 +57,28 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		return err
 	}
 	defer gdrive.Close()
+	step.begin("Start a local witness (C2SP tlog-witness) that cosigns the journal's checkpoints")
+	wit, err := startWitness(ctx, filepath.Join(dir, "witness"))
+	if err != nil {
+		return step.fail(err)
+	}
+	defer wit.close()
+	witnessKey := filepath.Join(out, "witness.vkey")
+	if err := wit.s.WriteVerifierKey(witnessKey); err != nil {
+		return step.fail(err)
+	}
+	step.ok("%s at %s; its key in %s", wit.s.VerifierKey(), wit.url, witnessKey)
+
 	step.begin("Start the appliance (TPM: reference simulator, development only)")
-	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version, Drive: demoDriveConfig(gdrive)}) // logs to data/attesta.log
+	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version, // logs to data/attesta.log
+		Witnesses: []appliance.WitnessConfig{{URL: wit.url, VKey: wit.s.VerifierKey()}}, Drive: demoDriveConfig(gdrive)})
 	if err != nil {
 		return step.fail(err)
 	}
 	defer a.Close()
+	if err := wit.s.AddLog(a.Journal().VerifierKey()); err != nil {
+		return step.fail(err)
+	}
 	step.ok("appliance %s, journal %s with %d leaves", a.ID(), a.Origin(), a.Journal().Size())
 	step.detail("signing key (ECDSA P-256, in the TPM, PCR policy %s): sha256 %s", a.Identity().PCRSelection, appliance.KeyDigest(a.Identity().SigningKey))
 	step.detail("attestation key (restricted, endorsement hierarchy): sha256 %s", appliance.KeyDigest(a.Identity().AK))
@@ -133,7 +149,8 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("%s: delivery folder %s", how, delivery)
 	delivered := []string{delivery}
-	vopts := bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true}
+	vopts := bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true,
+		Witnesses: []string{wit.s.VerifierKey()}, MinWitnesses: 1}
 	if err := verifycmd.TrustFiles(&vopts, rootPEM, statusList); err != nil {
 		return step.fail(err)
 	}
@@ -142,7 +159,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		return step.fail(err)
 	}
 	for _, c := range drep.Checks {
-		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof" || c.Name == bundle.CheckTrust) {
+		if c.Outcome == bundle.Pass && (c.Name == "legal-value" || c.Name == "key-certification" || c.Name == "tlog-proof" || c.Name == bundle.CheckTrust || c.Name == bundle.CheckWitness) {
 			step.detail("%s: %s", c.Name, c.EN)
 		}
 	}
@@ -201,6 +218,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	fmt.Fprintf(w, "\nCheck it yourself:\n")
 	fmt.Fprintf(w, "  attesta verify %s\n", delivery)
 	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s\n", rootPEM, statusList, delivery)
+	fmt.Fprintf(w, "  attesta verify --witness %s --min-witnesses 1 %s\n", witnessKey, delivery)
 	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s   # downloaded back from Drive\n", rootPEM, statusList,
 		filepath.Join(out, "from-drive-"+run, links[0].Name))
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",

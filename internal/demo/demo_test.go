@@ -16,7 +16,8 @@ func TestDemoRunsTwice(t *testing.T) {
 		if err := Run(t.Context(), dir, "test", &out); err != nil {
 			t.Fatalf("run %d: %v\n%s", run, err, out.String())
 		}
-		for _, want := range []string{"ok: quote verified", "blobs verified", "ok: iPhone backup", filepath.Join(dir, "out"), "folders on Drive", "downloaded back from Drive verifies", "signer-trust: signed with certificate",
+		for _, want := range []string{"ok: quote verified", "blobs verified", "ok: iPhone backup", filepath.Join(dir, "out"), "signer-trust: signed with certificate", "witness: 1 valid cosignatures", "folders on Drive", "downloaded back from Drive verifies",
+			"attesta verify --witness " + filepath.Join(dir, "out", "witness.vkey") + " --min-witnesses 1 ",
 			"attesta verify --root " + filepath.Join(dir, "out", "authority-root.pem") + " --status " + filepath.Join(dir, "out", "status.json")} {
 			if !strings.Contains(out.String(), want) {
 				t.Errorf("run %d output lacks %q:\n%s", run, want, out.String())

@@ -30,6 +30,7 @@ package durable
 
 import (
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -70,6 +71,24 @@ func WriteNew(path string, data []byte, mode fs.FileMode) error {
 // changes; evidence uses WriteNew.
 func Replace(path string, data []byte, mode fs.FileMode) error {
 	return writeWhole(path, data, mode, (*File).CommitReplace)
+}
+
+// WriteNewJSON is WriteNew of v as indented JSON with a final newline, the form of the appliance's JSON files.
+func WriteNewJSON(path string, v any, mode fs.FileMode) error {
+	return writeJSON(path, v, mode, (*File).Commit)
+}
+
+// ReplaceJSON is Replace of v as indented JSON with a final newline, the form of the appliance's registers.
+func ReplaceJSON(path string, v any, mode fs.FileMode) error {
+	return writeJSON(path, v, mode, (*File).CommitReplace)
+}
+
+func writeJSON(path string, v any, mode fs.FileMode, commit func(*File) error) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	return writeWhole(path, append(data, '\n'), mode, commit)
 }
 
 func writeWhole(path string, data []byte, mode fs.FileMode, commit func(*File) error) error {

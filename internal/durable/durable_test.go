@@ -132,3 +132,26 @@ func TestShred(t *testing.T) {
 		t.Errorf("Shred of a directory = %v, want an error naming it", err)
 	}
 }
+
+func TestJSON(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "register.json")
+	v := map[string]any{"format": "register-v1", "cases": []string{"C-1"}}
+	if err := WriteNewJSON(p, v, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	assertContent(t, p, "{\n  \"cases\": [\n    \"C-1\"\n  ],\n  \"format\": \"register-v1\"\n}\n", "after WriteNewJSON")
+	assertMode(t, p, 0o600)
+	if err := WriteNewJSON(p, v, 0o600); !errors.Is(err, fs.ErrExist) {
+		t.Fatalf("second WriteNewJSON = %v, want fs.ErrExist", err)
+	}
+	if err := ReplaceJSON(p, []int{1}, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	assertContent(t, p, "[\n  1\n]\n", "after ReplaceJSON")
+	if err := ReplaceJSON(p, map[string]any{"bad": make(chan int)}, 0o600); err == nil || !strings.Contains(err.Error(), p) {
+		t.Fatalf("ReplaceJSON of an unencodable value = %v, want an error naming %s", err, p)
+	}
+	assertContent(t, p, "[\n  1\n]\n", "after a refused ReplaceJSON")
+	assertOnly(t, dir, "register.json")
+}

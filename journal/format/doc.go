@@ -86,6 +86,20 @@
 // of the last rotation leaf with index < s. A verifier follows the chain from the first key it pinned; a
 // rotation counts only when "old_key" is the key in force and both signatures verify ([Rotation.Check]).
 //
+// # Key epoch leaves
+//
+// Type "key-epoch", format "attesta.epoch/v1" ([Epoch]), no "case", exactly the string fields "format",
+// "prev_root", "old_key", "new_key" (as in a rotation leaf), "new_sig" (the new key's signature over SHA-256 of
+// [Epoch.Statement]: the lines "attesta.epoch/v1", origin, seq, prev_root, time, old key, new key),
+// "authority_sig" (the authority's issuing CA's signature over the same digest) and "authority_chain" (the base64
+// DER certificates of that CA and its issuers, separated by single spaces; at most 4). The old key is lost with its
+// TPM and does not sign: the countersignature is the link. A verifier accepts the hand-over only when the old key
+// is the key in force, the new key's signature verifies, and the countersigning certificate is a CA's whose key
+// signed the statement and which chains to an authority root the verifier trusts ([Epoch.Check]); the journal
+// checks its own epochs without the root ([Epoch.CheckSignatures]). Before the authority countersigns, the same
+// leaf with "authority_sig" and "authority_chain" empty is the appliance's request ([Epoch.Marshal], [ParseEpoch]).
+// A key chain carries epoch leaves on its "rotation" lines like rotation leaves ([KeyChain.FollowEpochs]).
+//
 // # Inclusion proofs, c2sp.org/tlog-proof@v1
 //
 // A [Proof] is the text

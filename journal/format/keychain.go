@@ -29,7 +29,9 @@ type ChainLink struct {
 	Hashes []tlog.Hash
 }
 
-// KeyChain leads from the journal's first verifier key to the key that signed a checkpoint. Its text is
+// KeyChain leads from the journal's first verifier key to the key that signed a checkpoint, through rotation
+// leaves and key epochs (an epoch leaf stands on a "rotation" line like a rotation leaf; its type tells them
+// apart). Its text is
 //
 //	attesta.keychain/v1
 //	<the first verifier key>
@@ -128,8 +130,19 @@ func ParseKeyChain(data []byte) (*KeyChain, error) {
 // Follow walks the chain from pinned, which must be its first key: each rotation leaf must decode, sit at its
 // index, follow the previous one, and pass [Rotation.Check] against the key in force. It returns the last key.
 // The caller then checks the checkpoint with that key, and the links' inclusion in it with [KeyChain.Included].
-// Errors name the leaf index at fault.
+// A key epoch ([Epoch]) in the chain fails with ErrUnanchoredEpoch: see FollowEpochs. Errors name the leaf index
+// at fault.
 func (c *KeyChain) Follow(pinned string) (string, error) {
+	return c.FollowEpochs(pinned, nil)
+}
+
+// EpochJudge decides whether an epoch leaf of a key chain hands over from inForce; typically [Epoch.Check] with
+// the authority roots the verifier trusts.
+type EpochJudge func(e *Epoch, inForce string) error
+
+// FollowEpochs is Follow for a chain that may also pass key epochs (a TPM replaced): each epoch leaf is judged by
+// judge; a nil judge refuses them (ErrUnanchoredEpoch).
+func (c *KeyChain) FollowEpochs(pinned string, judge EpochJudge) (string, error) {
 	if c.First != pinned {
 		return "", fmt.Errorf("journal: key chain: %w: it starts from key %s, not from the pinned key %s", ErrBadSignature,
 			keyLabelOf(c.First), keyLabelOf(pinned))
@@ -146,6 +159,12 @@ func (c *KeyChain) Follow(pinned string) (string, error) {
 		if seq != l.Index {
 			return "", fmt.Errorf("journal: key chain: %w: rotation leaf %d: its seq is %d", ErrInvalidLeaf, l.Index, seq)
 		}
+		if e.Type == TypeEpoch {
+			if key, err = followEpoch(seq, e, key, judge); err != nil {
+				return "", fmt.Errorf("journal: key chain: %w", err)
+			}
+			continue
+		}
 		r, err := RotationOf(seq, e)
 		if err != nil {
 			return "", fmt.Errorf("journal: key chain: %w", err)
@@ -156,6 +175,20 @@ func (c *KeyChain) Follow(pinned string) (string, error) {
 		key = r.NewKey
 	}
 	return key, nil
+}
+
+func followEpoch(seq uint64, e Entry, inForce string, judge EpochJudge) (string, error) {
+	ep, err := EpochOf(seq, e)
+	if err != nil {
+		return "", err
+	}
+	if judge == nil {
+		judge = func(ep *Epoch, inForce string) error { return ep.Check(inForce, nil) }
+	}
+	if err := judge(ep, inForce); err != nil {
+		return "", err
+	}
+	return ep.NewKey, nil
 }
 
 // Included checks that every rotation leaf of the chain is in the tree of cp. Errors wrap ErrProof and name the leaf.

@@ -101,8 +101,11 @@ func checkEntry(e Entry) error {
 			return fmt.Errorf("field %q is reserved", k)
 		}
 	}
-	if e.Type == TypeRotation {
+	switch e.Type {
+	case TypeRotation:
 		return checkRotationFields(e)
+	case TypeEpoch:
+		return checkEpochFields(e)
 	}
 	return checkTypeFields(e.Type, e.Case, field(e))
 }

@@ -187,19 +187,8 @@ func RotationOf(seq uint64, e Entry) (*Rotation, error) {
 
 // checkRotationFields checks a rotation leaf's fields; EncodeLeaf and DecodeLeaf apply it to every such leaf.
 func checkRotationFields(e Entry) error {
-	if e.Case != "" {
-		return fmt.Errorf("rotation: \"case\" is not allowed")
-	}
-	if f := e.Fields["format"]; f != RotationFormat {
-		return fmt.Errorf("rotation: field \"format\" is %v, want %q", f, RotationFormat)
-	}
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	if !slices.Equal(keys, rotationFields) {
-		return fmt.Errorf("rotation: fields %q, want %q", keys, rotationFields)
+	if err := checkFieldSet(e, "rotation", RotationFormat, rotationFields); err != nil {
+		return err
 	}
 	for _, k := range rotationFields {
 		s, ok := e.Fields[k].(string)
@@ -236,4 +225,23 @@ func VerifierKeyOf(v note.Verifier) (string, bool) {
 		return x.vkey, true
 	}
 	return "", false
+}
+
+// checkFieldSet checks that a typed leaf (what) has no case, "format" f and exactly the fields want (sorted).
+func checkFieldSet(e Entry, what, f string, want []string) error {
+	if e.Case != "" {
+		return fmt.Errorf("%s: \"case\" is not allowed", what)
+	}
+	if got := e.Fields["format"]; got != f {
+		return fmt.Errorf("%s: field \"format\" is %v, want %q", what, got, f)
+	}
+	keys := make([]string, 0, len(e.Fields))
+	for k := range e.Fields {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if !slices.Equal(keys, want) {
+		return fmt.Errorf("%s: fields %q, want %q", what, keys, want)
+	}
+	return nil
 }

@@ -371,6 +371,48 @@ const (
 	StatePaired       State = "paired"        // usbmuxd holds the pair record: ready for a backup
 )
 
+// Attached is an iPhone on USB and where it is on the way to a backup.
+type Attached struct {
+	UDID  string
+	State State // StateTrustPending or StatePaired
+}
+
+// Attached lists the iPhones on USB, in usbmuxd's order, each with its state. No usbmuxd is no iPhone, not an
+// error: the appliance may have none running.
+func (t Tools) Attached(ctx context.Context) ([]Attached, error) {
+	c, err := t.dial(ctx)
+	if err != nil {
+		return nil, nil
+	}
+	defer c.Close()
+	devs, err := c.ListDevices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []Attached
+	for _, d := range devs {
+		if d.ConnectionType != "USB" {
+			continue
+		}
+		st, err := t.pairState(ctx, d.UDID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Attached{UDID: d.UDID, State: st})
+	}
+	return out, nil
+}
+
+// pairState is StatePaired when usbmuxd holds udid's pair record, StateTrustPending when it has none yet.
+func (t Tools) pairState(ctx context.Context, udid string) (State, error) {
+	if _, err := t.PairRecord(ctx, udid); errors.Is(err, ErrNotPaired) {
+		return StateTrustPending, nil
+	} else if err != nil {
+		return "", err
+	}
+	return StatePaired, nil
+}
+
 // Status says where udid (or the only iPhone, when udid is "") is, and its UDID when attached. usbmuxd asks the
 // phone to pair on its own when it is plugged in; the record appears once the owner trusts the appliance.
 func (t Tools) Status(ctx context.Context, udid string) (State, string, error) {
@@ -381,10 +423,6 @@ func (t Tools) Status(ctx context.Context, udid string) (State, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if _, err := t.PairRecord(ctx, dev.UDID); errors.Is(err, ErrNotPaired) {
-		return StateTrustPending, dev.UDID, nil
-	} else if err != nil {
-		return "", dev.UDID, err
-	}
-	return StatePaired, dev.UDID, nil
+	st, err := t.pairState(ctx, dev.UDID)
+	return st, dev.UDID, err
 }

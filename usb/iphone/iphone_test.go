@@ -139,13 +139,26 @@ func TestStatusFollowsTheTelefonoScreensStates(t *testing.T) {
 	if _, err := tools.Identify(t.Context(), p.UDID); err == nil {
 		t.Fatal("an untrusted phone was identified over a lockdown session")
 	}
+	if at, err := tools.Attached(t.Context()); err != nil || len(at) != 1 || at[0] != (Attached{UDID: p.UDID, State: StateTrustPending}) {
+		t.Fatalf("Attached, untrusted: %+v %v", at, err)
+	}
 	p.Trust()
 	if st, _, err := tools.Status(t.Context(), ""); err != nil || st != StatePaired {
 		t.Fatalf("trusted phone: %s %v", st, err)
 	}
+	if at, err := tools.Attached(t.Context()); err != nil || len(at) != 1 || at[0].State != StatePaired {
+		t.Fatalf("Attached, trusted: %+v %v", at, err)
+	}
 	p.Unplug()
 	if st, _, err := tools.Status(t.Context(), ""); err != nil || st != StateAbsent {
 		t.Fatalf("unplugged phone: %s %v", st, err)
+	}
+	if at, err := tools.Attached(t.Context()); err != nil || len(at) != 0 {
+		t.Fatalf("Attached, unplugged: %+v %v", at, err)
+	}
+	// No usbmuxd: no iPhone, no error.
+	if at, err := (Tools{Socket: "127.0.0.1:1"}).Attached(t.Context()); err != nil || len(at) != 0 {
+		t.Fatalf("Attached without usbmuxd: %+v %v", at, err)
 	}
 }
 

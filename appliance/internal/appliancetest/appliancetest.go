@@ -1,11 +1,12 @@
 // Package appliancetest holds what the tests of the appliance and its desk share: a phone on USB to extract from
 // (the real adb server connected to a fake phone, usb/adbtest, that holds the sample WhatsApp chat as an
-// end-to-end encrypted backup) and the journal's leaves of one type.
+// end-to-end encrypted backup), a complete test acquisition, and the journal's leaves of one type.
 package appliancetest
 
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,26 @@ import (
 	"github.com/attesta/attesta/usb"
 	"github.com/attesta/attesta/usb/adbtest"
 )
+
+// Acquire makes a complete test acquisition for caseID through p, with a screenshot of the given content unless it
+// is empty, and returns the screenshot's artifact.
+func Acquire(t *testing.T, p *certify.Pipelines, caseID, screenshot string) certify.Artifact {
+	t.Helper()
+	acq, err := p.StartAcquisition(t.Context(), caseID, "test", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var art certify.Artifact
+	if screenshot != "" {
+		if art, err = acq.AddArtifact(t.Context(), "screenshot", strings.NewReader(screenshot)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := acq.Finish(t.Context(), "complete"); err != nil {
+		t.Fatal(err)
+	}
+	return art
+}
 
 // WithBackup starts the real adb server and a fake phone whose WhatsApp Databases folder holds the sample
 // chat as a crypt15 backup (plus an older dated one), connects them, and returns the server address, the phone's

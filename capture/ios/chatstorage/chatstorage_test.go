@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -189,5 +191,160 @@ func TestReceiptInfo(t *testing.T) {
 	}
 	if q, err := chatstorage.QuotedID(iostest.QuoteMetadata("3A1B2C")); q != "3A1B2C" || err != nil {
 		t.Errorf("QuotedID: %q %v", q, err)
+	}
+}
+
+// TestGroupManifest certifies the group chat for the client as a delivery would: ids, times, statuses, verdicts
+// and anomalies are what the generator expects (iostest.ExpectGroup).
+func TestGroupManifest(t *testing.T) {
+	db := open(t)
+	chat, err := db.FindGroup(t.Context(), iostest.GroupJID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := db.History(t.Context(), chat, iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	history := make([]evidence.Message, len(recs))
+	for i, r := range recs {
+		history[i] = r.Message
+	}
+	rng := evidence.Range{From: evidence.DateOf(day.AddDate(0, 0, -1)), To: evidence.DateOf(day.AddDate(0, 0, 1))}
+	sel := evidence.Certify(chat.Evidence(iostest.ClientPhone, "Condominio"), history, rng, 20)
+	want := iostest.ExpectGroup(day)
+	if len(sel.Messages) != len(want) {
+		t.Fatalf("%d messages, want %d", len(sel.Messages), len(want))
+	}
+	for _, m := range sel.Messages {
+		w, ok := want[m.ID]
+		if !ok {
+			t.Errorf("unexpected %s", m.ID)
+			continue
+		}
+		var basis evidence.Basis
+		var reply string
+		if lv := m.LegalValue; lv != nil {
+			basis = lv.Basis
+			if lv.ReplyID != nil {
+				reply = *lv.ReplyID
+			}
+		}
+		var codes []string
+		for _, a := range m.Anomalies {
+			codes = append(codes, a.Code)
+		}
+		if m.Status != w.Status || basis != w.Basis || reply != w.ReplyID || !slices.Equal(codes, w.Anomalies) ||
+			!m.SentAt.Equal(w.SentAt) || m.FromMe != w.FromMe {
+			t.Errorf("%s: %s %q %q %v at %v, want %s %q %q %v at %v", m.ID, m.Status, basis, reply, codes, m.SentAt,
+				w.Status, w.Basis, w.ReplyID, w.Anomalies, w.SentAt)
+		}
+	}
+}
+
+// TestEditReading: a reply whose quote carries another text than the quoted message now holds makes that message
+// read as edited, as an inferred anomaly naming both texts; a quote of the same text, or no quote, reads nothing.
+func TestEditReading(t *testing.T) {
+	db := open(t)
+	chat, err := db.FindChat(t.Context(), iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := history(t, db, chat, iostest.ClientPhone)
+	codes := func(id string) (out []string, detail string) {
+		for _, a := range got[id].Message.Anomalies {
+			out = append(out, a.Code)
+			if a.Code == chatstorage.AnomalyEditInferred {
+				detail = a.Detail
+			}
+		}
+		return out, detail
+	}
+	c, detail := codes("OUT-EDITED")
+	if !slices.Contains(c, chatstorage.AnomalyEditInferred) || got["OUT-EDITED"].Message.Edited {
+		t.Fatalf("OUT-EDITED: %v, edited %v (the reading is inferred: Edited stays false)", c, got["OUT-EDITED"].Message.Edited)
+	}
+	for _, w := range []string{"500 euro al mese", "550 euro al mese", "IN-EDITED", "inferred"} {
+		if !strings.Contains(detail, w) {
+			t.Errorf("detail lacks %q: %s", w, detail)
+		}
+	}
+	if got["IN-EDITED"].QuotedText != "Il canone è di 500 euro al mese." {
+		t.Errorf("quoted text: %q", got["IN-EDITED"].QuotedText)
+	}
+	for _, id := range []string{"OUT-REPLIED", "OUT-PHOTO", "OUT-READ", "OUT-WAL"} {
+		if c, _ := codes(id); slices.Contains(c, chatstorage.AnomalyEditInferred) {
+			t.Errorf("%s read as edited: %v", id, c)
+		}
+	}
+}
+
+// TestParseQuoteSample reads the public iOS 15 sample's reply (Z_PK 16): its quote carries the quoted message's
+// stanza id, author and text, and that text is Z_PK 15's ZTEXT, which is what the edit rule relies on.
+func TestParseQuoteSample(t *testing.T) {
+	b, err := os.ReadFile("testdata/metadata/ileapp-zpk1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := chatstorage.ParseQuote(b)
+	if err != nil || q.ID != "3A26649A0A496377CB01" || q.Author != "19198887386@s.whatsapp.net" ||
+		q.Text != "Makes sense with all the test data you generate." {
+		t.Fatalf("ParseQuote = %+v, %v", q, err)
+	}
+	for _, bad := range [][]byte{
+		append(iostest.QuoteMetadata("X"), 0x9a, 0x01, 0x03, 0x0a, 0x05, 'a'),  // field 19's text runs past its end
+		append(iostest.QuoteMetadata("X"), 0x9a, 0x01, 0x03, 0x0a, 0x01, 0xff), // not UTF-8
+	} {
+		if _, err := chatstorage.ParseQuote(bad); !errors.Is(err, chatstorage.ErrProtobuf) {
+			t.Errorf("ParseQuote(%x) = %v, want ErrProtobuf", bad, err)
+		}
+	}
+	if q, err := chatstorage.ParseQuote(iostest.QuoteMetadataText("", "a@s.whatsapp.net", "t")[2:]); err != nil || q != (chatstorage.Quote{}) {
+		t.Errorf("a blob without a quoted id: %+v %v", q, err)
+	}
+}
+
+// TestHistoryWithoutRows reads the same records as History, without their rows, and RawRows gives the rows back
+// as History has them.
+func TestHistoryWithoutRows(t *testing.T) {
+	db := open(t)
+	chat, err := db.FindChat(t.Context(), iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := db.History(t.Context(), chat, iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lean, err := db.HistoryWithoutRows(t.Context(), chat, iostest.ClientPhone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lean) != len(full) {
+		t.Fatalf("%d records, want %d", len(lean), len(full))
+	}
+	var pks []int64
+	for i := range lean {
+		if lean[i].RawRow != nil {
+			t.Errorf("%s has a raw row", lean[i].Message.ID)
+		}
+		pks = append(pks, lean[i].PK)
+		f := full[i]
+		f.RawRow = nil
+		if !reflect.DeepEqual(f, lean[i]) {
+			t.Errorf("record %d differs:\n%+v\n%+v", i, f, lean[i])
+		}
+	}
+	rows, err := db.RawRows(t.Context(), pks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range full {
+		if string(rows[r.PK]) != string(r.RawRow) {
+			t.Errorf("%s: RawRows differs from History's", r.Message.ID)
+		}
+	}
+	if _, err := db.RawRows(t.Context(), []int64{1 << 40}); err == nil {
+		t.Error("RawRows of a message that does not exist")
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/attesta/attesta/capture/ios/chatstorage"
 	"github.com/attesta/attesta/capture/ios/iostest"
@@ -43,13 +44,23 @@ func FuzzDecodeReceiptInfo(f *testing.F) {
 	})
 }
 
-// FuzzQuotedID: ZMETADATA decodes or fails with ErrProtobuf.
+// FuzzQuotedID: ZMETADATA decodes or fails with ErrProtobuf; a quote without an id carries nothing else, and the
+// quoted text is valid UTF-8.
 func FuzzQuotedID(f *testing.F) {
 	f.Add(iostest.QuoteMetadata("3EB0C767D26A1D8F0F2B"))
+	f.Add(iostest.QuoteMetadataText("3EB0C767D26A1D8F0F2B", "393331112222@s.whatsapp.net", "Il canone è di 500 euro."))
 	seeds(f, "metadata")
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, err := chatstorage.QuotedID(b); err != nil && !errors.Is(err, chatstorage.ErrProtobuf) {
+		id, err := chatstorage.QuotedID(b)
+		if err != nil && !errors.Is(err, chatstorage.ErrProtobuf) {
 			t.Fatalf("error without ErrProtobuf: %v", err)
+		}
+		q, qerr := chatstorage.ParseQuote(b)
+		if (qerr == nil) != (err == nil) || q.ID != id {
+			t.Fatalf("ParseQuote %+v, %v disagrees with QuotedID %q, %v", q, qerr, id, err)
+		}
+		if q.ID == "" && q != (chatstorage.Quote{}) || !utf8.ValidString(q.Text) {
+			t.Fatalf("quote %+v", q)
 		}
 	})
 }

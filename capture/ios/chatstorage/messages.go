@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -42,6 +43,11 @@ const (
 	AnomalyMediaSize = "ios-media-size"
 	// AnomalyLIDUnmapped: an author known only by a LID the pairs do not map to a number.
 	AnomalyLIDUnmapped = "ios-lid-unmapped"
+	// AnomalyEditInferred: the recipient's reply quotes this message with a text other than the one the database
+	// holds now: the message was edited after the recipient's device took the quoted version (an inferred
+	// reading: ChatStorage.sqlite has no edit marker that a public source documents; see the package
+	// documentation, "Edits").
+	AnomalyEditInferred = "ios-edit-inferred"
 )
 
 // Reasons an attachment's bytes are not in the delivery (evidence.Attachment.Unavailable).
@@ -89,25 +95,99 @@ type Record struct {
 	Media    *Media
 	Readings []Reading
 	RawRow   []byte
+	// QuotedText is the text of the quoted message as this reply's ZMETADATA carries it ("" when none).
+	QuotedText string
 }
 
 // History reads every message of chat, in time order, and applies the receipt contract. client is the E.164
 // number whose replies and receipts count (the chat's person; in a group, the client among its members).
 func (d *DB) History(ctx context.Context, chat Chat, client string) ([]Record, error) {
-	rows, err := d.queryRows(ctx, "SELECT * FROM ZWAMESSAGE WHERE ZCHATSESSION = ? ORDER BY ZMESSAGEDATE, Z_PK", chat.PK)
-	if err != nil {
-		return nil, fmt.Errorf("chatstorage: %s: ZWAMESSAGE: %w", d.path, err)
-	}
-	recs := make([]Record, 0, len(rows))
-	for _, r := range rows {
-		rec, err := d.record(ctx, chat, r, client)
+	return d.history(ctx, chat, client, true)
+}
+
+// HistoryWithoutRows is History without the records' RawRow, for a caller that delivers a few of a long chat's
+// messages: memory then follows the chat's messages, not their rows; [DB.RawRows] gives the rows of those kept.
+func (d *DB) HistoryWithoutRows(ctx context.Context, chat Chat, client string) ([]Record, error) {
+	return d.history(ctx, chat, client, false)
+}
+
+// historyPage is how many ZWAMESSAGE rows are held at a time while a chat is read.
+const historyPage = 1000
+
+func (d *DB) history(ctx context.Context, chat Chat, client string, raw bool) ([]Record, error) {
+	var recs []Record
+	for off := 0; ; off += historyPage {
+		rows, err := d.queryRows(ctx, "SELECT * FROM ZWAMESSAGE WHERE ZCHATSESSION = ? ORDER BY ZMESSAGEDATE, Z_PK LIMIT ? OFFSET ?",
+			chat.PK, historyPage, off)
 		if err != nil {
-			return nil, fmt.Errorf("chatstorage: %s: message Z_PK %v: %w", d.path, r["Z_PK"], err)
+			return nil, fmt.Errorf("chatstorage: %s: ZWAMESSAGE: %w", d.path, err)
 		}
-		recs = append(recs, rec)
+		for _, r := range rows {
+			rec, err := d.record(ctx, chat, r, client, raw)
+			if err != nil {
+				return nil, fmt.Errorf("chatstorage: %s: message Z_PK %v: %w", d.path, r["Z_PK"], err)
+			}
+			recs = append(recs, rec)
+		}
+		if len(rows) < historyPage {
+			break
+		}
 	}
 	establishDelivery(recs, chat, client)
+	noteEdits(recs)
 	return recs, nil
+}
+
+// RawRows returns the RawRow of each message by its Z_PK (the rows as stored, see the package documentation).
+func (d *DB) RawRows(ctx context.Context, pks []int64) (map[int64][]byte, error) {
+	out := make(map[int64][]byte, len(pks))
+	for _, pk := range pks {
+		rows, err := d.queryRows(ctx, "SELECT * FROM ZWAMESSAGE WHERE Z_PK = ?", pk)
+		if err != nil {
+			return nil, fmt.Errorf("chatstorage: %s: ZWAMESSAGE: %w", d.path, err)
+		}
+		if len(rows) == 0 {
+			return nil, fmt.Errorf("chatstorage: %s: no message Z_PK %d", d.path, pk)
+		}
+		media, info, member, err := d.relatedRows(ctx, rows[0])
+		if err != nil {
+			return nil, fmt.Errorf("chatstorage: %s: message Z_PK %d: %w", d.path, pk, err)
+		}
+		if out[pk], err = rawRow(map[string]row{"ZWAMESSAGE": rows[0], "ZWAMEDIAITEM": media, "ZWAMESSAGEINFO": info, "ZWAGROUPMEMBER": member}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// noteEdits applies the edit rule: a message the owner sent that a later message quotes with another text than the
+// one it holds now is read as edited (inferred). Messages without a quoting reply have no edit reading at all.
+func noteEdits(recs []Record) {
+	byID := map[string]int{}
+	for i := range recs {
+		if m := &recs[i].Message; m.FromMe {
+			byID[m.ID] = i
+		}
+	}
+	for i := range recs {
+		q := &recs[i]
+		if q.Message.FromMe || q.Message.QuotedID == nil || q.QuotedText == "" {
+			continue
+		}
+		j, ok := byID[*q.Message.QuotedID]
+		if !ok {
+			continue
+		}
+		m := &recs[j].Message
+		if m.Text == nil || *m.Text == q.QuotedText || m.Revoked() || slices.ContainsFunc(m.Anomalies,
+			func(a evidence.Anomaly) bool { return a.Code == AnomalyEditInferred }) {
+			continue
+		}
+		m.Anomalies = append(m.Anomalies, evidence.Anomaly{Code: AnomalyEditInferred, Detail: fmt.Sprintf(
+			"the recipient's message %s of %s quotes this message as %q; the database now holds %q: edited after "+
+				"the recipient's device took the quoted version (inferred: no documented edit marker; receipts, "+
+				"if any, concern the last version)", q.Message.ID, q.Message.SentAt, q.QuotedText, *m.Text)})
+	}
 }
 
 type row map[string]any
@@ -174,16 +254,20 @@ func (d *DB) related(ctx context.Context, m row, col, table string) (row, error)
 	return rows[0], nil
 }
 
-func (d *DB) record(ctx context.Context, chat Chat, m row, client string) (Record, error) {
-	media, err := d.related(ctx, m, "ZMEDIAITEM", "ZWAMEDIAITEM")
-	if err != nil {
-		return Record{}, err
+// relatedRows reads a message's media item, info and group member rows (nil when it has none).
+func (d *DB) relatedRows(ctx context.Context, m row) (media, info, member row, err error) {
+	if media, err = d.related(ctx, m, "ZMEDIAITEM", "ZWAMEDIAITEM"); err != nil {
+		return nil, nil, nil, err
 	}
-	info, err := d.related(ctx, m, "ZMESSAGEINFO", "ZWAMESSAGEINFO")
-	if err != nil {
-		return Record{}, err
+	if info, err = d.related(ctx, m, "ZMESSAGEINFO", "ZWAMESSAGEINFO"); err != nil {
+		return nil, nil, nil, err
 	}
-	member, err := d.related(ctx, m, "ZGROUPMEMBER", "ZWAGROUPMEMBER")
+	member, err = d.related(ctx, m, "ZGROUPMEMBER", "ZWAGROUPMEMBER")
+	return media, info, member, err
+}
+
+func (d *DB) record(ctx context.Context, chat Chat, m row, client string, raw bool) (Record, error) {
+	media, info, member, err := d.relatedRows(ctx, m)
 	if err != nil {
 		return Record{}, err
 	}
@@ -194,7 +278,7 @@ func (d *DB) record(ctx context.Context, chat Chat, m row, client string) (Recor
 		msg.ID = fmt.Sprintf("ios-pk-%d", rec.PK)
 	}
 	if media != nil {
-		rec.Media = mediaOf(msg, media)
+		rec.Media, rec.QuotedText = mediaOf(msg, media)
 	}
 	setText(msg, m, media)
 	if rec.Media != nil && rec.Media.LocalPath != "" || isMedia(msg.Type) {
@@ -215,7 +299,9 @@ func (d *DB) record(ctx context.Context, chat Chat, m row, client string) (Recor
 	if msg.FromMe {
 		d.readings(&rec, m, info, chat, client)
 	}
-	rec.RawRow, err = rawRow(map[string]row{"ZWAMESSAGE": m, "ZWAMEDIAITEM": media, "ZWAMESSAGEINFO": info, "ZWAGROUPMEMBER": member})
+	if raw {
+		rec.RawRow, err = rawRow(map[string]row{"ZWAMESSAGE": m, "ZWAMEDIAITEM": media, "ZWAMESSAGEINFO": info, "ZWAGROUPMEMBER": member})
+	}
 	return rec, err
 }
 
@@ -239,20 +325,21 @@ func messageOf(m row) evidence.Message {
 	return msg
 }
 
-// mediaOf reads a message's ZWAMEDIAITEM: the file, a voice note told from an audio file, the quoted message.
-func mediaOf(msg *evidence.Message, media row) *Media {
+// mediaOf reads a message's ZWAMEDIAITEM: the file, a voice note told from an audio file, the quoted message (and
+// the quoted text it carries).
+func mediaOf(msg *evidence.Message, media row) (*Media, string) {
 	md := &Media{LocalPath: media.str("ZMEDIALOCALPATH"), MIME: mimes[strings.ToLower(path.Ext(media.str("ZMEDIALOCALPATH")))]}
 	md.Size, _ = media.int("ZFILESIZE")
 	if msg.Type == evidence.TypeAudio && strings.HasSuffix(strings.ToLower(md.LocalPath), ".opus") {
 		msg.Type = evidence.TypeVoice
 	}
-	q, err := QuotedID(asBytes(media["ZMETADATA"]))
+	q, err := ParseQuote(asBytes(media["ZMETADATA"]))
 	if err != nil {
 		msg.Anomalies = append(msg.Anomalies, evidence.Anomaly{Code: AnomalyReceiptUnreadable, Detail: "ZMETADATA: " + err.Error()})
-	} else if q != "" {
-		msg.QuotedID = &q
+	} else if q.ID != "" {
+		msg.QuotedID = &q.ID
 	}
-	return md
+	return md, q.Text
 }
 
 func isMedia(t evidence.MessageType) bool {

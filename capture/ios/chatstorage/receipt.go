@@ -70,22 +70,59 @@ func walk(b []byte) ([]field, error) {
 
 // QuotedID reads the quoted message's stanza id from ZWAMEDIAITEM.ZMETADATA (field 5); "" when there is none.
 func QuotedID(metadata []byte) (string, error) {
+	q, err := ParseQuote(metadata)
+	return q.ID, err
+}
+
+// Quote is what a reply's ZWAMEDIAITEM.ZMETADATA says about the message it quotes.
+type Quote struct {
+	ID     string // field 5: the quoted message's stanza id
+	Author string // field 6: the quoted message's author JID, when present
+	// Text is field 19.1: the quoted message's text as the replying device held it when the reply was written
+	// (on the public iOS 15 sample, Z_PK 16 quotes Z_PK 15 and this field equals Z_PK 15's ZTEXT); "" when absent.
+	Text string
+}
+
+// ParseQuote reads ZMETADATA's quote fields; a zero Quote when the blob quotes nothing. Malformed protobuf, or a
+// quoted id or text that is not UTF-8, is [ErrProtobuf].
+func ParseQuote(metadata []byte) (Quote, error) {
+	var q Quote
 	if len(metadata) == 0 {
-		return "", nil
+		return q, nil
 	}
 	fields, err := walk(metadata)
 	if err != nil {
-		return "", err
+		return q, err
 	}
 	for _, f := range fields {
-		if f.num == 5 && f.wire == 2 {
+		switch {
+		case f.num == 5 && f.wire == 2 && q.ID == "":
 			if !utf8.Valid(f.bytes) || len(f.bytes) == 0 {
-				return "", fmt.Errorf("%w: quoted id is not text", ErrProtobuf)
+				return Quote{}, fmt.Errorf("%w: quoted id is not text", ErrProtobuf)
 			}
-			return string(f.bytes), nil
+			q.ID = string(f.bytes)
+		case f.num == 6 && f.wire == 2 && q.Author == "" && utf8.Valid(f.bytes):
+			q.Author = string(f.bytes)
+		case f.num == 19 && f.wire == 2 && q.Text == "":
+			sub, err := walk(f.bytes)
+			if err != nil {
+				return Quote{}, fmt.Errorf("quoted message: %w", err)
+			}
+			for _, s := range sub {
+				if s.num == 1 && s.wire == 2 {
+					if !utf8.Valid(s.bytes) {
+						return Quote{}, fmt.Errorf("%w: quoted text is not UTF-8", ErrProtobuf)
+					}
+					q.Text = string(s.bytes)
+					break
+				}
+			}
 		}
 	}
-	return "", nil
+	if q.ID == "" {
+		return Quote{}, nil
+	}
+	return q, nil
 }
 
 // ReceiptInfo is ZWAMESSAGEINFO.ZRECEIPTINFO as decoded: the fields seen on the public sample (research notes

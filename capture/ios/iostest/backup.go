@@ -4,8 +4,11 @@
 package iostest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/sha1"
@@ -13,6 +16,7 @@ import (
 	"database/sql"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -31,6 +35,9 @@ type BackupFile struct {
 	Alter []byte
 	// Missing leaves the file out of the folder while the index lists it.
 	Missing bool
+	// Open, when set, streams the content in place of Data (Size bytes): for files too large to hold in memory.
+	Open func() (io.ReadCloser, error)
+	Size int64
 }
 
 // BackupOptions says how to write a backup.
@@ -223,19 +230,25 @@ func writeManifestDB(ctx context.Context, dir string, files []BackupFile, keys *
 func addFile(ctx context.Context, db *sql.DB, dir string, f BackupFile, keys *classKeys, at time.Time) error {
 	id := ios.FileID(f.Domain, f.RelativePath)
 	fi := ios.FileInfo{Size: int64(len(f.Data)), Mode: 0o100644, LastModified: at.Unix(), ProtectionClass: fileClass}
+	if f.Open != nil {
+		fi.Size = f.Size
+	}
 	stored := f.Data
 	if f.Alter != nil {
 		stored = f.Alter
 	}
+	var key []byte
 	if keys != nil {
-		key := random(32)
+		key = random(32)
 		wrapped, err := ios.Wrap(keys.keys[fileClass], key)
 		if err != nil {
 			return err
 		}
 		fi.WrappedKey = wrapped
-		if stored, err = ios.EncryptCBC(key, stored); err != nil {
-			return err
+		if f.Open == nil {
+			if stored, err = ios.EncryptCBC(key, stored); err != nil {
+				return err
+			}
 		}
 	}
 	mb, err := ios.MarshalMBFile(fi, f.RelativePath)
@@ -251,5 +264,84 @@ func addFile(ctx context.Context, db *sql.DB, dir string, f BackupFile, keys *cl
 	if err := os.MkdirAll(filepath.Join(dir, id[:2]), 0o700); err != nil {
 		return err
 	}
+	if f.Open != nil {
+		return writeStream(filepath.Join(dir, id[:2], id), f, key)
+	}
 	return os.WriteFile(filepath.Join(dir, id[:2], id), stored, 0o600)
+}
+
+// writeStream writes f's streamed content at p, encrypted under key when key is set (AES-256-CBC, zero IV, PKCS#7),
+// a megabyte at a time, and checks that it was f.Size bytes.
+func writeStream(p string, f BackupFile, key []byte) error {
+	in, err := f.Open()
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer out.Close()
+	bw := bufio.NewWriterSize(out, 1<<20)
+	var w io.Writer = bw
+	var enc *cbcWriter
+	if key != nil {
+		if enc, err = newCBCWriter(bw, key); err != nil {
+			return err
+		}
+		w = enc
+	}
+	n, err := io.Copy(w, in)
+	if err != nil {
+		return err
+	}
+	if n != f.Size {
+		return fmt.Errorf("streamed %d bytes, Size says %d", n, f.Size)
+	}
+	if enc != nil {
+		if err := enc.Close(); err != nil {
+			return err
+		}
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	return out.Close()
+}
+
+// cbcWriter encrypts what is written to it with AES-256-CBC (zero IV) and pads it with PKCS#7 on Close.
+type cbcWriter struct {
+	w    io.Writer
+	mode cipher.BlockMode
+	held []byte // fewer than a block's bytes not yet encrypted
+	buf  []byte
+}
+
+func newCBCWriter(w io.Writer, key []byte) (*cbcWriter, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	return &cbcWriter{w: w, mode: cipher.NewCBCEncrypter(block, make([]byte, aes.BlockSize))}, nil
+}
+
+func (c *cbcWriter) Write(p []byte) (int, error) {
+	c.buf = append(append(c.buf[:0], c.held...), p...)
+	whole := len(c.buf) - len(c.buf)%aes.BlockSize
+	c.held = append(c.held[:0], c.buf[whole:]...)
+	c.mode.CryptBlocks(c.buf[:whole], c.buf[:whole])
+	if _, err := c.w.Write(c.buf[:whole]); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// Close writes the last block with its padding (it does not close the underlying writer).
+func (c *cbcWriter) Close() error {
+	pad := aes.BlockSize - len(c.held)
+	last := append(c.held, bytes.Repeat([]byte{byte(pad)}, pad)...)
+	c.mode.CryptBlocks(last, last)
+	_, err := c.w.Write(last)
+	return err
 }

@@ -57,6 +57,10 @@ type Message struct {
 	Receipt *Receipt
 	// InWAL leaves the message in the write-ahead log only (written after the last checkpoint).
 	InWAL bool
+	// EditedFrom is the text the message had before the owner edited it ("" for a message never edited): Text is
+	// the last version, as the database keeps it, and a reply quoting the message carries EditedFrom as the quoted
+	// text (what the recipient's device held when it quoted).
+	EditedFrom string
 }
 
 // Media is a scripted media item; Data is the file's content in the backup (nil: not in the backup).
@@ -95,6 +99,19 @@ func (r *Receipt) Blob() []byte {
 
 // QuoteMetadata encodes ZMETADATA for a reply quoting stanza id.
 func QuoteMetadata(id string) []byte { return appendBytes(nil, 5, []byte(id)) }
+
+// QuoteMetadataText encodes ZMETADATA as the public iOS 15 sample has it for a reply: field 5 the quoted stanza
+// id, field 6 the quoted author's JID, field 19 {1: the quoted text} (omitted when text is "").
+func QuoteMetadataText(id, author, text string) []byte {
+	b := QuoteMetadata(id)
+	if author != "" {
+		b = appendBytes(b, 6, []byte(author))
+	}
+	if text != "" {
+		b = appendBytes(b, 19, appendBytes(nil, 1, []byte(text)))
+	}
+	return b
+}
 
 func appendVarint(b []byte, field int, v uint64) []byte {
 	b = uvarint(b, uint64(field)<<3)
@@ -252,7 +269,7 @@ func (w *csWriter) message(chat int64, c Chat, m Message) error {
 		}
 		var meta []byte
 		if m.Quoted != "" {
-			meta = QuoteMetadata(m.Quoted)
+			meta = quoteOf(c, m.Quoted)
 		}
 		mpk, err := w.exec("INSERT INTO ZWAMEDIAITEM (Z_ENT, Z_OPT, ZMESSAGE, ZMEDIALOCALPATH, ZFILESIZE, ZTITLE, ZMETADATA) VALUES (7, 1, ?, ?, ?, ?, ?)",
 			id, nullable(md.LocalPath), size, nullable(md.Title), meta)
@@ -273,6 +290,28 @@ func (w *csWriter) message(chat int64, c Chat, m Message) error {
 		}
 	}
 	return nil
+}
+
+// quoteOf is the ZMETADATA of a reply in c quoting id: the quoted message's text as the replying device held it
+// (before any edit), and its author.
+func quoteOf(c Chat, id string) []byte {
+	for _, q := range c.Messages {
+		if q.ID != id {
+			continue
+		}
+		text := q.Text
+		if q.EditedFrom != "" {
+			text = q.EditedFrom
+		}
+		author := q.Author
+		if q.FromMe {
+			author = OwnerJID
+		} else if author == "" {
+			author = c.JID
+		}
+		return QuoteMetadataText(id, author, text)
+	}
+	return QuoteMetadata(id)
 }
 
 func b2i(b bool) int {
@@ -310,48 +349,5 @@ func WriteLID(ctx context.Context, path string, lids map[string]string) error {
 // WriteBulkChatStorage writes a ChatStorage.sqlite of n text messages spread over 100 chats of strangers, plus
 // Sample's client chat on day, for benchmarks: what the capture must find among many.
 func WriteBulkChatStorage(ctx context.Context, path string, n int, day time.Time) error {
-	truth := Sample(day)
-	truth.Chats = truth.Chats[:1]
-	for _, m := range truth.Chats[0].Messages {
-		if m.InWAL {
-			truth.Chats[0].Messages = truth.Chats[0].Messages[:len(truth.Chats[0].Messages)-2]
-			break
-		}
-	}
-	if _, err := WriteChatStorage(ctx, path, truth); err != nil {
-		return err
-	}
-	db, err := sql.Open("sqlite", path+"?_pragma=journal_mode(DELETE)&_pragma=synchronous(OFF)")
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	for c := range 100 {
-		if _, err := tx.ExecContext(ctx, "INSERT INTO ZWACHATSESSION (Z_PK, Z_ENT, Z_OPT, ZCONTACTJID, ZSESSIONTYPE) VALUES (?, 4, 1, ?, 0)",
-			c+10, fmt.Sprintf("39380%07d@s.whatsapp.net", c)); err != nil {
-			return err
-		}
-	}
-	st, err := tx.PrepareContext(ctx, `INSERT INTO ZWAMESSAGE (Z_ENT, Z_OPT, ZCHATSESSION, ZISFROMME, ZMESSAGEDATE, ZMESSAGETYPE,
-		ZMESSAGESTATUS, ZSTANZAID, ZTEXT) VALUES (9, 1, ?, ?, ?, 0, 8, ?, ?)`)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	base := appleSeconds(day.AddDate(0, -6, 0))
-	for i := range n {
-		if _, err := st.ExecContext(ctx, 10+i%100, i%2, base+float64(i), fmt.Sprintf("BULK%016X", i),
-			"Messaggio di prova numero "+fmt.Sprint(i)); err != nil {
-			return err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return err
-	}
-	return db.Close()
+	return writeBulk(ctx, path, n, 100, day, nil, 0)
 }

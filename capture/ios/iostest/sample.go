@@ -34,6 +34,8 @@ func Photo(n int) []byte { return bytes.Repeat([]byte{0xFF, 0xD8, byte(n), 0x42}
 
 // Expected is what the manifest must say about one message of Sample.
 type Expected struct {
+	SentAt    time.Time
+	FromMe    bool
 	Status    evidence.Status
 	Basis     evidence.Basis // "" for an incoming message
 	ReplyID   string
@@ -43,8 +45,8 @@ type Expected struct {
 }
 
 // Sample is the scripted phone of the tests and the demo, on day: a one-to-one chat with the client with every
-// scenario (read, played, replied, delivered only, revoked, media present, missing and altered; one message only in
-// the WAL), a chat with a second client known by a LID, and a group. Expect gives the manifest each message must
+// scenario (read, played, replied, delivered only, edited, revoked, media present, missing and altered; one message
+// only in the WAL), a chat with a second client known by a LID, and a group. Expect gives the manifest each message must
 // get under the receipt contract: readings of ZRECEIPTINFO and ZMESSAGESTATUS are inferred and never carry a
 // verdict; a reply quoting the message establishes its delivery and proves it.
 func Sample(day time.Time) Truth {
@@ -70,6 +72,9 @@ func Sample(day time.Time) Truth {
 					Media: &Media{LocalPath: "Media/393331112222@s.whatsapp.net/e/f/photo-2.jpg", Size: 5000}},
 				{ID: "OUT-ALTERED", FromMe: true, Time: at(46), Type: 1, Status: 6,
 					Media: &Media{LocalPath: "Media/393331112222@s.whatsapp.net/e/f/photo-3.jpg", Size: 999, Data: Photo(3)}},
+				{ID: "OUT-EDITED", FromMe: true, Time: at(47), Status: 8, Text: "Il canone è di 550 euro al mese.",
+					EditedFrom: "Il canone è di 500 euro al mese.", Receipt: rcpt(48, 2)},
+				{ID: "IN-EDITED", Time: at(49), Text: "D'accordo, 500 euro.", Quoted: "OUT-EDITED"},
 				{ID: "OUT-WAL", FromMe: true, Time: at(50), Status: 6, Text: "Ultimo avviso.", InWAL: true},
 				{ID: "IN-WAL", Time: at(55), Text: "Ok, ultimo avviso ricevuto", Quoted: "OUT-WAL", InWAL: true},
 			}},
@@ -92,14 +97,15 @@ func sum(b []byte) string {
 	return hex.EncodeToString(s[:])
 }
 
-// Expect is the manifest each message of Sample's one-to-one chat with the client must get, by id.
-func Expect() map[string]Expected {
+// Expect is the manifest each message of Sample's one-to-one chat with the client must get, by id, on day.
+func Expect(day time.Time) map[string]Expected {
 	const (
 		inferred, assumed, quote = "ios-receipt-inferred", "ios-status-assumed", "ios-delivered-by-quote"
 		missing, size, unquoted  = "receipt-time-missing", "ios-media-size", "ios-unquoted-reply"
+		edited                   = "ios-edit-inferred"
 	)
 	none, sent, in := evidence.BasisNone, evidence.StatusSent, evidence.StatusDelivered
-	return map[string]Expected{
+	return withTimes(Sample(day).Chats[0], map[string]Expected{
 		"OUT-READ":       {Status: sent, Basis: none, Anomalies: []string{inferred, inferred, assumed, unquoted}},
 		"OUT-PLAYED":     {Status: sent, Basis: none, Anomalies: []string{inferred, inferred, assumed, unquoted}, Attachment: sum(Photo(9))},
 		"OUT-REPLIED":    {Status: in, Basis: evidence.BasisReply, ReplyID: "IN-REPLY", Anomalies: []string{inferred, quote, missing}},
@@ -110,9 +116,43 @@ func Expect() map[string]Expected {
 		"OUT-REVOKED":    {Status: sent, Basis: none, Anomalies: []string{inferred, assumed}},
 		"OUT-MISSING":    {Status: sent, Basis: none, Anomalies: []string{assumed, unquoted}, Attachment: "not-in-backup"},
 		"OUT-ALTERED":    {Status: sent, Basis: none, Anomalies: []string{assumed, unquoted, size}, Attachment: sum(Photo(3))},
+		"OUT-EDITED":     {Status: in, Basis: evidence.BasisReply, ReplyID: "IN-EDITED", Anomalies: []string{inferred, inferred, quote, edited, missing}},
+		"IN-EDITED":      {Status: in},
 		"OUT-WAL":        {Status: in, Basis: evidence.BasisReply, ReplyID: "IN-WAL", Anomalies: []string{quote, missing}},
 		"IN-WAL":         {Status: in},
+	})
+}
+
+// ExpectLID is the manifest of Sample's chat with the client known by a LID, on day.
+func ExpectLID(day time.Time) map[string]Expected {
+	return withTimes(Sample(day).Chats[1], map[string]Expected{
+		"LID-OUT": {Status: evidence.StatusDelivered, Basis: evidence.BasisReply, ReplyID: "LID-IN",
+			Anomalies: []string{"ios-delivered-by-quote", "receipt-time-missing"}},
+		"LID-IN": {Status: evidence.StatusDelivered},
+	})
+}
+
+// ExpectGroup is the manifest of Sample's group chat certified for the client (ClientPhone), on day: the other
+// member's quote establishes nothing for the client; the client's own quote does.
+func ExpectGroup(day time.Time) map[string]Expected {
+	none := evidence.BasisNone
+	return withTimes(Sample(day).Chats[2], map[string]Expected{
+		"GRP-OUT":    {Status: evidence.StatusSent, Basis: none, Anomalies: []string{"ios-status-assumed", "ios-unquoted-reply"}},
+		"GRP-OTHER":  {Status: evidence.StatusDelivered},
+		"GRP-OUT2":   {Status: evidence.StatusDelivered, Basis: evidence.BasisReply, ReplyID: "GRP-CLIENT", Anomalies: []string{"ios-delivered-by-quote", "receipt-time-missing"}},
+		"GRP-CLIENT": {Status: evidence.StatusDelivered},
+	})
+}
+
+// withTimes fills each expectation's time and direction from the scripted chat.
+func withTimes(c Chat, want map[string]Expected) map[string]Expected {
+	for _, m := range c.Messages {
+		if w, ok := want[m.ID]; ok {
+			w.SentAt, w.FromMe = m.Time, m.FromMe
+			want[m.ID] = w
+		}
 	}
+	return want
 }
 
 // WhatsAppOptions says how to write a WhatsApp backup.
