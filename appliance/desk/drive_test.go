@@ -46,32 +46,14 @@ func authorizeStudio(t *testing.T, a *appliance.Appliance, srv *drivetest.Server
 // and verifiable, its link is in the session's index and with its chat, and every step is journaled with ids.
 func TestSessionToStudioDrive(t *testing.T) {
 	ctx := t.Context()
-	srv, err := drivetest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	addr, serial, _, key := appliancetest.WithBackup(t)
+	srv := startDrive(t)
 	dir, out := t.TempDir(), t.TempDir()
 	a := jobApplianceWith(t, driveConfig(dir, srv, 3*time.Second), ctx, out, &testSink{})
-	a.Desk().Config().ADB = addr
 	authorizeStudio(t, a, srv)
-	nc := goodCase()
-	nc.MaxMessages, nc.Delivery = 5, ui.DeliveryStudioDrive
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recordMandate(t, a, c.ID)
 	srv.DropUpload(100)
 	srv.Fail(1, 503, "backendError", "1")
 	srv.SetQuota(2000) // the first files fit, the report does not
-	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
-	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j = waitJob(t, a, j.ID)
+	c, j := driveSession(t, a, ui.DeliveryStudioDrive, "")
 	if j.State != ui.JobDone || len(j.Chats) != 1 || j.Chats[0].Folder == "" || j.Chats[0].DriveLink != "" || !strings.Contains(j.Error, "Drive") {
 		t.Fatalf("job on a full Drive: %+v", j)
 	}
@@ -168,11 +150,7 @@ func TestSessionToStudioDrive(t *testing.T) {
 // studio can revoke; the case's erasure leaves the folders to the client and revokes the appliance's access.
 func TestClientDriveAuthorization(t *testing.T) {
 	ctx := t.Context()
-	srv, err := drivetest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startDrive(t)
 	a := openSimConfig(t, driveConfig(t.TempDir(), srv, time.Second))
 	nc := goodCase()
 	nc.Delivery, nc.DeliveryEmails = ui.DeliveryClientDrive, "Avvocato@Example.it, cliente@example.com"
@@ -229,28 +207,10 @@ func TestDriveCaseNeedsDrive(t *testing.T) {
 // to their Drive, readable by those addresses only, and the job shows its link.
 func TestSessionToClientDrive(t *testing.T) {
 	ctx := t.Context()
-	srv, err := drivetest.Start()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	addr, serial, _, key := appliancetest.WithBackup(t)
+	srv := startDrive(t)
 	out := t.TempDir()
 	a := jobApplianceWith(t, driveConfig(t.TempDir(), srv, time.Second), ctx, out, &testSink{})
-	a.Desk().Config().ADB = addr
-	nc := goodCase()
-	nc.MaxMessages, nc.Delivery, nc.DeliveryEmails = 5, ui.DeliveryClientDrive, "avvocato@example.it cliente@example.com"
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recordMandate(t, a, c.ID)
-	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
-	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	j = waitJob(t, a, j.ID)
+	c, j := driveSession(t, a, ui.DeliveryClientDrive, "avvocato@example.it cliente@example.com")
 	if j.State != ui.JobDone || j.Chats[0].Folder == "" || !strings.Contains(j.Error, "not authorized") {
 		t.Fatalf("job before the client's authorization: %+v", j)
 	}
@@ -285,4 +245,37 @@ func TestSessionToClientDrive(t *testing.T) {
 func jobApplianceWith(t *testing.T, cfg appliance.Config, runCtx context.Context, out string, sink *testSink) *appliance.Appliance {
 	t.Helper()
 	return openJobs(t, openSimConfig(t, cfg), runCtx, out, sink)
+}
+
+// startDrive starts a Drive and OAuth server on loopback for the test.
+func startDrive(t *testing.T) *drivetest.Server {
+	t.Helper()
+	srv, err := drivetest.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}
+
+// driveSession opens a case delivering to target (readers emails) and runs to its end an extraction of one chat
+// from a phone on USB.
+func driveSession(t *testing.T, a *appliance.Appliance, target, emails string) (ui.CaseInfo, ui.JobInfo) {
+	t.Helper()
+	ctx := t.Context()
+	addr, serial, _, key := appliancetest.WithBackup(t)
+	a.Desk().Config().ADB = addr
+	nc := goodCase()
+	nc.MaxMessages, nc.Delivery, nc.DeliveryEmails = 5, target, emails
+	c, err := a.Desk().CreateCase(ctx, nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recordMandate(t, a, c.ID)
+	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
+	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, waitJob(t, a, j.ID)
 }
