@@ -86,8 +86,8 @@ type CaseInfo struct {
 
 	Delivery        string     // DeliveryAppliance, DeliveryStudioDrive or DeliveryClientDrive
 	DeliveryEmails  []string   // the addresses the Drive folders are restricted to; none: anyone with the link
-	DriveAuthorized bool       // the client's Drive is authorized (DeliveryClientDrive)
-	DriveCode       *DriveCode // the client's authorization under way, to show on the remote page; nil when none
+	DriveAuthorized bool       // the Drive the case delivers to is authorized (the client's, or the studio's)
+	DriveCode       *DriveCode // its authorization under way (the client's also shows on their remote page); nil when none
 }
 
 // DriveAccess lets the client authorize the appliance on their own Google Drive (the OAuth 2.0 device flow) and

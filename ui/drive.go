@@ -65,10 +65,11 @@ func (s *Server) driveAction(w http.ResponseWriter, r *http.Request, f func(Driv
 	}
 }
 
-// remoteDriveCode is the client's pending Drive authorization, for their remote page; nil when none.
+// remoteDriveCode is the client's pending authorization of their own Drive, for their remote page; nil when none.
+// The studio's own authorization never shows there.
 func (s *Server) remoteDriveCode(r *http.Request, caseID string) *DriveCode {
 	c, err := s.cfg.Cases.Case(r.Context(), caseID)
-	if err != nil {
+	if err != nil || c.Delivery != DeliveryClientDrive {
 		return nil
 	}
 	return c.DriveCode
@@ -105,6 +106,15 @@ var driveTexts = map[string]i18n.Text{
 	"drive.code-for-the-client": {
 		IT: "Il cliente apre questo indirizzo sul telefono e digita il codice:",
 		EN: "The client opens this address on their phone and types the code:"},
+	"drive.studio-not-authorized": {
+		IT: "Il Google Drive dello studio non è ancora autorizzato: le cartelle attendono.",
+		EN: "The studio's Google Drive is not authorized yet: the folders wait."},
+	"drive.code-for-the-studio": {
+		IT: "Aprire questo indirizzo con l'account Google dello studio e digitare il codice:",
+		EN: "Open this address with the studio's Google account and type the code:"},
+	"drive.authorize-the-studio": {
+		IT: "Autorizza il Google Drive dello studio",
+		EN: "Authorize the studio's Google Drive"},
 	"drive.ask-the-client": {
 		IT: "Chiedi l'autorizzazione al cliente",
 		EN: "Ask the client for authorization"},

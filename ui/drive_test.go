@@ -18,7 +18,7 @@ func (m *memBackend) AuthorizeDrive(_ context.Context, id string) (DriveCode, er
 	defer m.mu.Unlock()
 	for i := range m.cases {
 		if m.cases[i].ID == id {
-			if m.cases[i].Delivery != DeliveryClientDrive {
+			if m.cases[i].Delivery != DeliveryClientDrive && m.cases[i].Delivery != DeliveryStudioDrive {
 				return DriveCode{}, ErrInvalid
 			}
 			m.cases[i].DriveCode = &DriveCode{URL: "https://www.google.com/device", UserCode: "BXKD-QTRW", Expires: m.now().Add(30 * time.Minute)}
@@ -88,6 +88,15 @@ func TestDriveOnTheCase(t *testing.T) {
 	if resp, _ := f.post(t, c, "/cases/C-9999/drive/authorize", url.Values{}); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unknown case: %s", resp.Status)
 	}
+	studio, err := f.back.CreateCase(t.Context(), NewCase{Client: "Anna Neri", ServiceMonths: 3, MaxMessages: 10, Delivery: DeliveryStudioDrive})
+	must(t, err)
+	for _, lang := range langs {
+		_, page := f.do(t, c, http.MethodGet, "/cases/"+studio.ID, map[string]string{"Cookie": langCookie + "=" + string(lang)})
+		if !strings.Contains(page, `id="drive-authorize"`) || strings.Contains(page, "⟦") ||
+			!strings.Contains(page, html.EscapeString(translate(lang, "drive.studio-not-authorized"))) {
+			t.Errorf("%s: studio-Drive case page without its authorization", lang)
+		}
+	}
 }
 
 // The client's remote page shows the Drive code to type, on the public listener, once the link is claimed and the
@@ -116,5 +125,21 @@ func TestDriveCodeOnTheRemotePage(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="drive-user-code">BXKD-QTRW<`) ||
 		!strings.Contains(body, "https://www.google.com/device") {
 		t.Fatalf("remote page: %s, no Drive code:\n%s", resp.Status, body)
+	}
+
+	// The studio's own authorization never shows on a client's page.
+	studio, err := f.back.CreateCase(t.Context(), NewCase{Client: "Anna Neri", ServiceMonths: 3, MaxMessages: 10, Delivery: DeliveryStudioDrive})
+	must(t, err)
+	_, err = f.back.AuthorizeDrive(t.Context(), studio.ID)
+	must(t, err)
+	p, err = f.srv.NewRemoteLink(studio.ID, "")
+	must(t, err)
+	client = f.client(t)
+	doURL(t, client, http.MethodPost, pub.URL+p, map[string]string{"Sec-Fetch-Site": "same-origin"})
+	if resp := postAccept(t, client, pub.URL+p, digestOf(memNoticeText(studio.ID, Italian))); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("acceptance: %s", resp.Status)
+	}
+	if _, body := doURL(t, client, http.MethodGet, pub.URL+p, nil); strings.Contains(body, "BXKD-QTRW") {
+		t.Error("the studio's Drive code shows on the client's remote page")
 	}
 }

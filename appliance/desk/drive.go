@@ -58,13 +58,14 @@ func (c caseRecord) account() string {
 	return ""
 }
 
-// driveInfo adds the client's Drive authorization to a case's info.
+// driveInfo adds the authorization of the Drive a case delivers to (the client's, or the studio's) to its info.
 func (d *desk) driveInfo(c caseRecord, info *ui.CaseInfo) {
-	if d.deps.Drive == nil || c.Delivery != ui.DeliveryClientDrive {
+	account := c.account()
+	if d.deps.Drive == nil || account == "" {
 		return
 	}
-	info.DriveAuthorized = d.deps.Drive.Authorized(c.ID)
-	if dc, ok := d.deps.Drive.Pending(c.ID); ok {
+	info.DriveAuthorized = d.deps.Drive.Authorized(account)
+	if dc, ok := d.deps.Drive.Pending(account); ok {
 		info.DriveCode = &ui.DriveCode{URL: dc.URL, UserCode: dc.UserCode, Expires: dc.Expires}
 	}
 }
@@ -72,7 +73,8 @@ func (d *desk) driveInfo(c caseRecord, info *ui.CaseInfo) {
 // DriveEnabled reports whether the appliance has a Google Drive configured.
 func (k *Desk) DriveEnabled() bool { return k.deps.Drive != nil }
 
-// AuthorizeDrive starts the device flow for the client of a case whose deliveries go to the client's Drive.
+// AuthorizeDrive starts the device flow for the Drive a case delivers to: the client's (its code then also shows on
+// the client's remote page), or the studio's (on the technician's screen only).
 func (k *Desk) AuthorizeDrive(ctx context.Context, caseID string) (ui.DriveCode, error) {
 	d, err := k.work(ctx)
 	if err != nil {
@@ -82,14 +84,19 @@ func (k *Desk) AuthorizeDrive(ctx context.Context, caseID string) (ui.DriveCode,
 	if !ok {
 		return ui.DriveCode{}, fmt.Errorf("case %q: %w", caseID, ui.ErrNotFound)
 	}
-	if c.Delivery != ui.DeliveryClientDrive || k.deps.Drive == nil {
-		return ui.DriveCode{}, fmt.Errorf("%w: case %s does not deliver to the client's Google Drive", ui.ErrInvalid, caseID)
+	account := c.account()
+	if account == "" || k.deps.Drive == nil {
+		return ui.DriveCode{}, fmt.Errorf("%w: case %s does not deliver to a Google Drive", ui.ErrInvalid, caseID)
 	}
-	if dc, ok := k.deps.Drive.Pending(caseID); ok {
+	if dc, ok := k.deps.Drive.Pending(account); ok {
 		return ui.DriveCode{URL: dc.URL, UserCode: dc.UserCode, Expires: dc.Expires}, nil
 	}
-	// The flow outlives the request that started it: it ends when the client answers or the code expires.
-	dc, err := k.deps.Drive.Authorize(context.WithoutCancel(ctx), caseID, caseID)
+	leafCase := caseID
+	if account == drive.StudioAccount {
+		leafCase = ""
+	}
+	// The flow outlives the request that started it: it ends when the account's owner answers or the code expires.
+	dc, err := k.deps.Drive.Authorize(context.WithoutCancel(ctx), account, leafCase)
 	if err != nil {
 		return ui.DriveCode{}, err
 	}

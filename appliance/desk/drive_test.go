@@ -176,6 +176,19 @@ func TestClientDriveAuthorization(t *testing.T) {
 	if info, _ := a.Desk().Case(ctx, c.ID); !info.DriveAuthorized {
 		t.Fatal("not authorized after the client approved")
 	}
+	studio := goodCase()
+	studio.Delivery = ui.DeliveryStudioDrive
+	sc, err := a.Desk().CreateCase(ctx, studio)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scode, err := a.Desk().AuthorizeDrive(ctx, sc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := a.Drive().Pending(drive.StudioAccount); !ok || p.UserCode != scode.UserCode {
+		t.Fatal("a studio-Drive case does not authorize the studio's account")
+	}
 	if err := a.Desk().RevokeDrive(ctx, c.ID, "tecnico"); err != nil {
 		t.Fatal(err)
 	}
