@@ -90,7 +90,7 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	if msg.FromMe {
 		b.receipts(msg, m, rr)
 	}
-	raw := rawRow{layout: LayoutLegacy, single: parts, multi: map[string][]row{"receipts": rr}}
+	raw := rawRow{layout: LayoutLegacy, single: parts, multi: []rowGroup{{"receipts", rr}}}
 	rec.RawRow = raw.bytes()
 	return rec
 }
