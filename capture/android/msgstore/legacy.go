@@ -50,7 +50,8 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 }
 
 type legacyBuilder struct {
-	chat ChatInfo
+	chat    ChatInfo
+	scratch []byte // the raw rows are encoded here first
 }
 
 func (b *legacyBuilder) record(parts []row, rr []row) *Record {
@@ -91,7 +92,7 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 		b.receipts(msg, m, rr)
 	}
 	raw := rawRow{layout: LayoutLegacy, single: parts, multi: []rowGroup{{"receipts", rr}}}
-	rec.RawRow = raw.bytes()
+	rec.RawRow = raw.bytes(&b.scratch)
 	return rec
 }
 

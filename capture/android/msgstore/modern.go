@@ -163,6 +163,8 @@ type modernBuilder struct {
 	ix   *jidIndex
 	chat ChatInfo
 	q    modernQuery
+
+	scratch []byte // the raw rows are encoded here first
 }
 
 func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
@@ -203,7 +205,7 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 		b.receipts(msg, ru, rd)
 	}
 	raw := rawRow{layout: LayoutModern, single: parts, multi: []rowGroup{{"receipt_user", ru}, {"receipt_device", rd}}}
-	rec.RawRow = raw.bytes()
+	rec.RawRow = raw.bytes(&b.scratch)
 	return rec
 }
 

@@ -159,7 +159,17 @@ type rowGroup struct {
 	rows []row
 }
 
-func (r *rawRow) bytes() []byte {
+// bytes returns the encoding, in a slice of its own; scratch, when not nil, is a buffer to encode in first and
+// keep for the next row, so that the result is allocated once, at its size.
+func (r *rawRow) bytes(scratch *[]byte) []byte {
+	if scratch == nil {
+		return r.appendTo(make([]byte, 0, 1024))
+	}
+	*scratch = r.appendTo((*scratch)[:0])
+	return slices.Clone(*scratch)
+}
+
+func (r *rawRow) appendTo(b []byte) []byte {
 	type part struct {
 		name string
 		one  *row
@@ -178,7 +188,6 @@ func (r *rawRow) bytes() []byte {
 		}
 	}
 	slices.SortFunc(parts, func(a, b part) int { return strings.Compare(a.name, b.name) })
-	b := make([]byte, 0, 1024)
 	b = append(b, `{"layout":`...)
 	b = appendString(b, string(r.layout))
 	b = append(b, `,"rows":{`...)
