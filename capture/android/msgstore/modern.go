@@ -2,6 +2,7 @@ package msgstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -71,13 +72,13 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	for _, t := range q.tables[1:] {
 		names = append(names, t.name)
 	}
-	chatRows, err := d.chatRows(ctx, chat.RowID)
+	sel, err := d.selection(ctx, where, args)
 	if err != nil {
 		return err
 	}
 	children := make([]*child, len(names))
 	for i, name := range names {
-		if children[i], err = d.childOf(ctx, name, where, args, chatRows); err != nil {
+		if children[i], err = d.childOf(ctx, name, where, args, sel); err != nil {
 			return err
 		}
 		defer children[i].close()
@@ -104,12 +105,12 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 }
 
 // childOf opens the merge-join cursor over a table of rows that belong to messages (receipts, media, ...) for the
-// messages the main query selects, in ascending message row id. The join is read from whichever side is smaller:
-// from the chat's messages, seeking each one's rows in the table, or, when the table holds no more rows than the
-// chat has messages (quotes, revocations, edits and system actions usually; everything in a chat that fills the
-// database), from the table, seeking each row's message. A seek costs about as much as a step, so this saves one
-// seek per message for every small table; the rows, and their order, are the same either way.
-func (d *DB) childOf(ctx context.Context, name, where string, args []any, chatRows int64) (*child, error) {
+// messages the main query selects, in ascending message row id. When the table holds no more rows than the
+// selection has messages (quotes, revocations, edits and system actions usually; everything in a chat that fills
+// the database), its rows in the selection's range of row ids are read in order, without a join, and
+// [child.take] passes over those of messages not selected: that costs a step per row of the table instead of a
+// seek per message, and gives the same rows. Otherwise each selected message's rows are sought in the table.
+func (d *DB) childOf(ctx context.Context, name, where string, args []any, sel selection) (*child, error) {
 	if !d.schema.Has(name) {
 		return nil, nil
 	}
@@ -119,9 +120,10 @@ func (d *DB) childOf(ctx context.Context, name, where string, args []any, chatRo
 		return nil, err
 	}
 	var query string
-	if n <= chatRows {
-		query = "SELECT m._id, r.* FROM " + name + " r CROSS JOIN message m ON m._id = r.message_row_id WHERE " +
-			where + " ORDER BY r.message_row_id, r._id"
+	if n <= sel.count {
+		query = "SELECT r.message_row_id, r.* FROM " + name + " r WHERE r.message_row_id BETWEEN ? AND ?" +
+			" ORDER BY r.message_row_id, r._id"
+		args = []any{sel.first, sel.last}
 	} else {
 		query = "SELECT m._id, r.* FROM message m JOIN " + name + " r ON r.message_row_id = m._id WHERE " + where +
 			" ORDER BY m._id, r._id"
@@ -150,13 +152,19 @@ func (d *DB) tableRows(ctx context.Context, name string) (int64, error) {
 	return n, nil
 }
 
-// chatRows is the number of messages of chat, time range aside (an estimate of how many the query reads).
-func (d *DB) chatRows(ctx context.Context, chat int64) (int64, error) {
-	var n int64
-	if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM message WHERE chat_row_id = ?", chat).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count table message: %w", err)
+// selection is how many messages a query selects, and the first and last of their row ids.
+type selection struct{ count, first, last int64 }
+
+func (d *DB) selection(ctx context.Context, where string, args []any) (selection, error) {
+	var s selection
+	var first, last sql.NullInt64
+	err := d.db.QueryRowContext(ctx, "SELECT count(*), min(m._id), max(m._id) FROM message m WHERE "+where, args...).
+		Scan(&s.count, &first, &last)
+	if err != nil {
+		return s, fmt.Errorf("read table message: %w", err)
 	}
-	return n, nil
+	s.first, s.last = first.Int64, last.Int64
+	return s, nil
 }
 
 type modernBuilder struct {
