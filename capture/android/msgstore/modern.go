@@ -11,7 +11,7 @@ import (
 )
 
 // The tables joined to message, one row each at most, with the column that is NULL when the join found nothing.
-var modernJoins = []struct{ name, alias, key string }{
+var modernJoins = [...]struct{ name, alias, key string }{
 	{"message_media", "mm", "message_row_id"},
 	{"message_quoted", "mq", "message_row_id"},
 	{"message_revoked", "mr", "message_row_id"},
@@ -24,29 +24,35 @@ var modernJoins = []struct{ name, alias, key string }{
 // LEFT JOINed: a LEFT JOIN hands every column of every table to the driver for every message, NULL or not (58
 // columns, mostly NULL), and that cost more than SQLite's own work.
 type modernQuery struct {
-	tables []*table       // message first, then the tables of modernJoins the database has
-	index  map[string]int // table name → position in tables
+	tables []*table              // message first, then the tables of modernJoins the database has
+	pos    [len(modernJoins)]int // modernJoins[i]'s position in tables, 0 when the database lacks it
 	sql    string
 }
 
+// Positions in modernJoins.
+const (
+	joinMedia = iota
+	joinQuoted
+	joinRevoked
+	joinEdit
+	joinSystem
+)
+
 func (d *DB) modernQuery(where string) modernQuery {
-	q := modernQuery{index: map[string]int{}}
-	add := func(name string) {
-		q.index[name] = len(q.tables)
-		q.tables = append(q.tables, newTable(name, d.schema.Tables[name]))
-	}
-	add("message")
-	for _, j := range modernJoins {
+	q := modernQuery{tables: []*table{newTable("message", d.schema.Tables["message"])}}
+	for i, j := range modernJoins {
 		if d.schema.Has(j.name) {
-			add(j.name)
+			q.pos[i] = len(q.tables)
+			q.tables = append(q.tables, newTable(j.name, d.schema.Tables[j.name]))
 		}
 	}
 	q.sql = "SELECT m.* FROM message m WHERE " + where + " ORDER BY m._id"
 	return q
 }
 
-func (q modernQuery) part(parts []row, name string) row {
-	if i, ok := q.index[name]; ok {
+// part is the row of modernJoins[join] among parts, an empty row when the database has no such table.
+func (q *modernQuery) part(parts []row, join int) row {
+	if i := q.pos[join]; i > 0 {
 		return parts[i]
 	}
 	return row{}
@@ -180,29 +186,29 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	rec := newRecord(m, "from_me", "message_type", modernTypes)
 	msg := &rec.Message
 
-	if media := b.q.part(parts, "message_media"); media.vals != nil {
+	if media := b.q.part(parts, joinMedia); media.vals != nil {
 		rec.Media = modernMedia(media)
 		if msg.Type == evidence.TypeAudio && isVoice(rec.Media.PhonePath, rec.Media.MIME) {
 			msg.Type = evidence.TypeVoice
 		}
 	}
-	if b.q.part(parts, "message_system").vals != nil {
+	if b.q.part(parts, joinSystem).vals != nil {
 		msg.Type = evidence.TypeSystem
 	}
-	if b.q.part(parts, "message_revoked").vals != nil {
+	if b.q.part(parts, joinRevoked).vals != nil {
 		msg.Type = evidence.TypeRevoked
 	}
 	if hasText(msg.Type) {
 		text := nonEmpty(m, "text_data")
 		if text == "" && rec.Media != nil {
-			text = nonEmpty(b.q.part(parts, "message_media"), "media_caption")
+			text = nonEmpty(b.q.part(parts, joinMedia), "media_caption")
 		}
 		setText(msg, text)
 	}
-	if q := nonEmpty(b.q.part(parts, "message_quoted"), "key_id"); q != "" {
+	if q := nonEmpty(b.q.part(parts, joinQuoted), "key_id"); q != "" {
 		msg.QuotedID = &q
 	}
-	msg.Edited = b.q.part(parts, "message_edit_info").vals != nil
+	msg.Edited = b.q.part(parts, joinEdit).vals != nil
 	status, sknown := m.int("status")
 	setAck(msg, status, sknown)
 	b.author(msg, m)
