@@ -52,6 +52,7 @@ type Appliance struct {
 	tsa       *tsa.Client // nil when no TSA is configured
 	tsaQueue  *tsa.Queue
 	witnesses *witness.Client // nil when no witness is configured
+	drive     *DriveDelivery  // deliveries on Google Drive; nil when none is configured (drive.go)
 	desk      *desk.Desk      // cases, retention and jobs (package desk)
 	links     *shareLinks     // the share links, opened on first use (shares.go)
 	certify   *certify.Pipelines
@@ -97,6 +98,9 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 		return nil, err
 	}
 	if err := openTSA(a); err != nil {
+		return nil, err
+	}
+	if err := openDrive(a); err != nil {
 		return nil, err
 	}
 	if err := openWitnesses(a); err != nil {

@@ -75,6 +75,9 @@ type Config struct {
 	// Mirror publishes the journal and the sealed blobs to an object store with Object Lock (see MirrorConfig).
 	Mirror MirrorConfig `json:"mirror"`
 
+	// Drive is the Google Drive a case's deliveries may go to (the studio's, or the client's own). Default: none.
+	Drive DriveConfig `json:"drive"`
+
 	// Privacy is the studio's data protection: its name as controller, its information notice (Italian and
 	// English, with placeholders for the case) and the lawful bases a case may name. Empty fields take defaults.
 	Privacy gdpr.Settings `json:"privacy"`

@@ -18,7 +18,8 @@ func newDesk(a *Appliance) *desk.Desk {
 		RetentionEvery: time.Duration(a.cfg.RetentionEvery), WhatsAppWebURL: a.cfg.WhatsAppWebURL,
 		Chromium: a.cfg.Chromium, ADB: a.cfg.ADB, Usbmuxd: a.cfg.Usbmuxd, Privacy: a.cfg.Privacy}
 	return desk.New(desk.Deps{Config: cfg, Log: a.log, Recorder: recorder{a}, Gate: a, Sealer: a.tpm,
-		Pipelines: a.certify, Erase: a.EraseCase, Links: a.links, Blobs: lateBlobs{a}, Journal: a.Screens()})
+		Pipelines: a.certify, Erase: a.EraseCase, Links: a.links, Blobs: lateBlobs{a}, Journal: a.Screens(),
+		Drive: deskDrive(a)})
 }
 
 // lateBlobs is the appliance's blob store, which opens after the desk is made.
@@ -29,4 +30,12 @@ func (b lateBlobs) Put(ctx context.Context, caseID string, r io.Reader) (blob.Re
 		return blob.Ref{}, errors.New("appliance: the blob store is not open")
 	}
 	return b.a.blobs.Put(ctx, caseID, r)
+}
+
+// deskDrive is the appliance's Drive as the desk sees it: a nil interface when none is configured.
+func deskDrive(a *Appliance) desk.Drive {
+	if a.drive == nil {
+		return nil
+	}
+	return a.drive
 }

@@ -138,6 +138,7 @@ func schedule(ctx context.Context, a *Appliance, front *panel.Panel) {
 	wg.Go(func() { a.RunTSAQueue(ctx) })
 	wg.Go(func() { MirroringOf(a).Run(ctx) })
 	wg.Go(func() { runWitnesses(ctx, a) })
+	wg.Go(func() { a.drive.Run(ctx) })
 	wg.Go(func() { RunKeyRotation(ctx, a) })
 	wg.Go(func() {
 		if err := a.desk.RunRetention(ctx); err != nil && ctx.Err() == nil {

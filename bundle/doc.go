@@ -113,7 +113,8 @@
 // # Session index, format attesta.index/v1
 //
 // [WriteIndex] writes index.json ({"format": "attesta.index/v1", "entries": [{"folder", "phone", "name", "day",
-// "share_url"}]}) and index.html.
+// "share_url", "drive_url"}]}, drive_url optional: the folder's direct link on Google Drive) and index.html;
+// [ReadIndex] reads it back.
 //
 // # Versions
 //

@@ -2,14 +2,17 @@ package bundle
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"html/template"
+	"io/fs"
 	"net/url"
 	"path/filepath"
 	"strings"
 
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/strictjson"
 )
 
 // IndexFormat is the "format" of index.json.
@@ -22,6 +25,8 @@ type IndexEntry struct {
 	Name     string        `json:"name"`      // as the acquisition list gives it
 	Day      evidence.Date `json:"day"`       // the acquisition day, Europe/Rome
 	ShareURL string        `json:"share_url"` // the delivery's share link; "" when not shared
+	// DriveURL is the direct link of the delivery's folder on Google Drive; absent when it is not there.
+	DriveURL string `json:"drive_url,omitempty"`
 }
 
 type indexFile struct {
@@ -44,9 +49,9 @@ th, td { border: 1px solid #999; padding: 0.3em 0.6em; text-align: left; }
 <h1>Consegne della sessione <small>(session deliveries)</small></h1>
 <p>{{len .}} consegne. Ogni cartella contiene VERIFICA.txt con le istruzioni di verifica.</p>
 <table>
-<thead><tr><th>Numero</th><th>Nominativo</th><th>Giorno</th><th>Cartella</th><th>Link di condivisione</th></tr></thead>
+<thead><tr><th>Numero</th><th>Nominativo</th><th>Giorno</th><th>Cartella</th><th>Link di condivisione</th><th>Google Drive</th></tr></thead>
 <tbody>
-{{range .}}<tr><td>{{.Phone}}</td><td>{{.Name}}</td><td>{{.Day}}</td><td><a href="{{.Folder}}/">{{.Folder}}</a></td><td>{{if .ShareURL}}<a href="{{.ShareURL}}">{{.ShareURL}}</a>{{end}}</td></tr>
+{{range .}}<tr><td>{{.Phone}}</td><td>{{.Name}}</td><td>{{.Day}}</td><td><a href="{{.Folder}}/">{{.Folder}}</a></td><td>{{if .ShareURL}}<a href="{{.ShareURL}}">{{.ShareURL}}</a>{{end}}</td><td>{{if .DriveURL}}<a href="{{.DriveURL}}">{{.DriveURL}}</a>{{end}}</td></tr>
 {{end}}</tbody>
 </table>
 </body>
@@ -62,10 +67,13 @@ func WriteIndex(dir string, entries []IndexEntry) error {
 		if err := evidence.ValidRelPath(e.Folder); err != nil || strings.Contains(e.Folder, "/") {
 			return fmt.Errorf("bundle: index: entry %d: folder %q is not a folder name: %w", i, e.Folder, ErrUnsafePath)
 		}
-		if e.ShareURL != "" {
-			u, err := url.Parse(e.ShareURL)
+		for _, link := range []string{e.ShareURL, e.DriveURL} {
+			if link == "" {
+				continue
+			}
+			u, err := url.Parse(link)
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-				return fmt.Errorf("bundle: index: entry %d: share URL %q is not an absolute http(s) URL", i, e.ShareURL)
+				return fmt.Errorf("bundle: index: entry %d: link %q is not an absolute http(s) URL", i, link)
 			}
 		}
 	}
@@ -87,6 +95,18 @@ func WriteIndex(dir string, entries []IndexEntry) error {
 		return fmt.Errorf("bundle: index: %w", err)
 	}
 	return nil
+}
+
+// ReadIndex reads back dir's index.json (format attesta.index/v1, strictly); a missing index is an empty one.
+func ReadIndex(dir string) ([]IndexEntry, error) {
+	path := filepath.Join(dir, "index.json")
+	var f indexFile
+	if err := strictjson.ReadFile(path, IndexFormat, &f); errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("bundle: index: %w", err)
+	}
+	return f.Entries, nil
 }
 
 // replaceFile writes data to name atomically and durably (internal/durable), replacing an older index.

@@ -3,6 +3,7 @@ package bundle
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -56,5 +57,32 @@ func TestWriteIndex(t *testing.T) {
 		} else if bad.ShareURL == "" && !errors.Is(err, ErrUnsafePath) {
 			t.Errorf("WriteIndex(%+v): %v, want ErrUnsafePath", bad, err)
 		}
+	}
+}
+
+// TestReadIndexKeepsDriveLinks: an index written with Drive links reads back with them; a missing one is empty and
+// a damaged one an error naming it.
+func TestReadIndexKeepsDriveLinks(t *testing.T) {
+	dir := t.TempDir()
+	if got, err := ReadIndex(dir); err != nil || got != nil {
+		t.Fatalf("missing index: %v, %v", got, err)
+	}
+	entries := []IndexEntry{{Folder: "3771151946-15-gennaio-2026", Phone: "+393771151946", Name: "Mario",
+		Day: evidence.Date{Year: 2026, Month: time.January, Day: 15}, DriveURL: "https://drive.google.com/drive/folders/1D2x"}}
+	if err := WriteIndex(dir, entries); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadIndex(dir)
+	if err != nil || len(got) != 1 || got[0] != entries[0] {
+		t.Fatalf("read back %+v, %v", got, err)
+	}
+	if err := WriteIndex(dir, []IndexEntry{{Folder: "x", DriveURL: "javascript:alert(1)"}}); err == nil {
+		t.Error("a Drive link that is not http(s) was written")
+	}
+	if err := os.WriteFile(filepath.Join(dir, "index.json"), []byte(`{"format":"attesta.index/v1","entries":[],"x":1}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadIndex(dir); err == nil || !strings.Contains(err.Error(), "index.json") {
+		t.Errorf("damaged index: %v", err)
 	}
 }

@@ -143,7 +143,7 @@ func (p *Pipelines) finishSession(ctx context.Context, outDir string, outcomes [
 			}
 		}
 	}
-	if err := writeIndex(outDir); err != nil && !errors.Is(err, errNoDeliveries) {
+	if err := writeIndex(outDir, nil); err != nil && !errors.Is(err, errNoDeliveries) {
 		return err
 	}
 	return nil
@@ -152,7 +152,13 @@ func (p *Pipelines) finishSession(ctx context.Context, outDir string, outcomes [
 // RewriteIndex lists again the delivery folders left in dir in its index.html and index.json, after some were
 // removed (a case erased); when none is left it removes both, so that no index names a delivery that is gone.
 func RewriteIndex(dir string) error {
-	err := writeIndex(dir)
+	return RewriteIndexLinks(dir, nil)
+}
+
+// RewriteIndexLinks is RewriteIndex that also lists, for the folders that drive names, their direct link on Google
+// Drive (a folder's earlier link is kept).
+func RewriteIndexLinks(dir string, drive map[string]string) error {
+	err := writeIndex(dir, drive)
 	if !errors.Is(err, errNoDeliveries) {
 		return err
 	}
@@ -167,11 +173,23 @@ func RewriteIndex(dir string) error {
 // errNoDeliveries is writeIndex's answer for a folder without a delivery: it writes no index.
 var errNoDeliveries = errors.New("no delivery folder")
 
-// writeIndex lists the delivery folders of dir (those with a manifest.json) in index.html and index.json.
-func writeIndex(dir string) error {
+// writeIndex lists the delivery folders of dir (those with a manifest.json) in index.html and index.json, with
+// the Drive links of drive and those the index listed already.
+func writeIndex(dir string, drive map[string]string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
+	}
+	old, err := bundle.ReadIndex(dir)
+	if err != nil {
+		return fmt.Errorf("appliance: %w", err)
+	}
+	links := map[string]string{}
+	for _, e := range old {
+		links[e.Folder] = e.DriveURL
+	}
+	for k, v := range drive {
+		links[k] = v
 	}
 	var index []bundle.IndexEntry
 	for _, e := range entries {
@@ -187,7 +205,7 @@ func writeIndex(dir string) error {
 			return fmt.Errorf("appliance: index %s: %w", e.Name(), err)
 		}
 		index = append(index, bundle.IndexEntry{Folder: e.Name(), Phone: m.Chat.Phone, Name: m.Chat.Name,
-			Day: evidence.DateOf(m.Acquisition.StartedAt.Time)})
+			Day: evidence.DateOf(m.Acquisition.StartedAt.Time), DriveURL: links[e.Name()]})
 	}
 	if len(index) == 0 {
 		return errNoDeliveries

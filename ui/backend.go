@@ -41,6 +41,25 @@ type NewCase struct {
 	Proceeding    string
 	ClientBasis   string
 	SubjectsBasis string
+	// Delivery is where the case's deliveries go: DeliveryAppliance (or empty), DeliveryStudioDrive or
+	// DeliveryClientDrive. DeliveryEmails, when not empty, restricts the Drive folders to these addresses (comma or
+	// space separated); else anyone with the link can view them.
+	Delivery       string
+	DeliveryEmails string
+}
+
+// Delivery targets of a case.
+const (
+	DeliveryAppliance   = "appliance"    // the appliance's own share links only
+	DeliveryStudioDrive = "studio-drive" // the studio's Google Drive
+	DeliveryClientDrive = "client-drive" // the client's own Google Drive, authorized by the client (device flow)
+)
+
+// DriveCode is what the client is shown to let the appliance put the deliveries on their Google Drive: a URL to
+// open on their phone and a short code to type there.
+type DriveCode struct {
+	URL, UserCode string
+	Expires       time.Time
 }
 
 // CaseInfo is a case as the screens show it.
@@ -64,6 +83,22 @@ type CaseInfo struct {
 	NoticeAccepted time.Time // when the client accepted the information notice; zero when not yet
 	PaperMandate   string    // SHA-256 of the signed paper mandate's scan; empty when none was recorded
 	Restricted     time.Time // when a data subject's restriction request froze the case; zero when not
+
+	Delivery        string     // DeliveryAppliance, DeliveryStudioDrive or DeliveryClientDrive
+	DeliveryEmails  []string   // the addresses the Drive folders are restricted to; none: anyone with the link
+	DriveAuthorized bool       // the Drive the case delivers to is authorized (the client's, or the studio's)
+	DriveCode       *DriveCode // its authorization under way (the client's also shows on their remote page); nil when none
+}
+
+// DriveAccess lets the client authorize the appliance on their own Google Drive (the OAuth 2.0 device flow) and
+// the studio revoke that access.
+type DriveAccess interface {
+	// AuthorizeDrive starts the device flow for the case's client; the code is then in the case's DriveCode.
+	AuthorizeDrive(ctx context.Context, caseID string) (DriveCode, error)
+	// RevokeDrive revokes the appliance's access to the client's Drive, journaled.
+	RevokeDrive(ctx context.Context, caseID, by string) error
+	// DriveEnabled reports whether a Google Drive is configured at all.
+	DriveEnabled() bool
 }
 
 // Jobs runs acquisitions in the background: they go on when the screen is reloaded or left, and one interrupted
@@ -134,6 +169,7 @@ type ChatResult struct {
 	Folder    string // the delivery folder's name; empty when none
 	Certified int
 	Problem   string
+	DriveLink string // the folder's direct link on Google Drive; empty when not there (yet)
 }
 
 // Phones lists the phones plugged in over USB.

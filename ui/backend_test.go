@@ -41,7 +41,8 @@ func (m *memBackend) CreateCase(_ context.Context, c NewCase) (CaseInfo, error) 
 		return CaseInfo{}, fmt.Errorf("%w: client name missing", ErrInvalid)
 	}
 	ci := CaseInfo{ID: fmt.Sprintf("C-%04d", len(m.cases)+1), Client: c.Client, ClientPhone: c.ClientPhone,
-		Purpose: c.Purpose, ServiceMonths: c.ServiceMonths, MaxMessages: c.MaxMessages, Created: m.now()}
+		Purpose: c.Purpose, ServiceMonths: c.ServiceMonths, MaxMessages: c.MaxMessages, Created: m.now(),
+		Delivery: c.Delivery, DeliveryEmails: strings.Fields(c.DeliveryEmails)}
 	ci.RetainUntil = ci.Created.AddDate(0, c.ServiceMonths, 0)
 	m.cases = append(m.cases, ci)
 	return ci, nil

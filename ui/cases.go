@@ -66,18 +66,21 @@ type casesData struct {
 
 // newCaseData is the new-case form: what was typed, kept when the form comes back with errors.
 type newCaseData struct {
-	Client, Phone, Purpose string
-	Proceeding             string
-	ClientBasis            string
-	SubjectsBasis          string
-	Bases                  []Basis
-	Plan, Service          int
-	Errors                 []string
-	Plans, Services        []int
+	Client, Phone, Purpose   string
+	Proceeding               string
+	ClientBasis              string
+	SubjectsBasis            string
+	Bases                    []Basis
+	Plan, Service            int
+	Errors                   []string
+	Plans, Services          []int
+	Delivery, DeliveryEmails string
+	Deliveries               []struct{ Value, Label string }
 }
 
 func (s *Server) newCaseForm(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusOK, "newcase", newCaseData{Plans: planChoices, Services: serviceChoices, Bases: s.bases(r)})
+	s.render(w, r, http.StatusOK, "newcase", newCaseData{Plans: planChoices, Services: serviceChoices, Bases: s.bases(r),
+		Deliveries: s.deliveryChoices(), Delivery: DeliveryAppliance})
 }
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
@@ -91,6 +94,8 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
 		Purpose: strings.TrimSpace(r.PostFormValue("purpose")), Plans: planChoices, Services: serviceChoices,
 		Proceeding: strings.TrimSpace(r.PostFormValue("proceeding")), ClientBasis: r.PostFormValue("client_basis"),
 		SubjectsBasis: r.PostFormValue("subjects_basis"), Bases: s.bases(r),
+		Delivery: r.PostFormValue("delivery"), DeliveryEmails: strings.TrimSpace(r.PostFormValue("delivery_emails")),
+		Deliveries: s.deliveryChoices(),
 	}
 	d.Plan, _ = choice(r.PostFormValue("plan"), planChoices)
 	d.Service, _ = choice(r.PostFormValue("service"), serviceChoices)
@@ -107,6 +112,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request) {
 	c, err := s.cfg.Cases.CreateCase(r.Context(), NewCase{
 		Client: d.Client, ClientPhone: d.Phone, Purpose: d.Purpose, ServiceMonths: d.Service, MaxMessages: d.Plan,
 		Operator: s.operator(r), Proceeding: d.Proceeding, ClientBasis: d.ClientBasis, SubjectsBasis: d.SubjectsBasis,
+		Delivery: d.Delivery, DeliveryEmails: d.DeliveryEmails,
 	})
 	if errors.Is(err, ErrInvalid) {
 		d.Errors = errorLines(err)
@@ -157,6 +163,7 @@ type casePageData struct {
 	// The client's one-time link, shown once when just made; what was wrong with the paper mandate's upload.
 	RemoteURL     string
 	MandateErrors []string
+	DriveErrors   []string // what went wrong with the client's Drive authorization
 }
 
 func (s *Server) casePage(w http.ResponseWriter, r *http.Request) {

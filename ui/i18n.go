@@ -31,7 +31,7 @@ const langCookie = "attesta_lang"
 
 // texts is every text the screens show, by key.
 var texts = i18n.NewCatalog("ui", joinTexts(coreTexts, caseTexts, phoneTexts, journalTexts, adminTexts, operatorTexts,
-	privacyTexts, progressTexts, backupTexts, cloudTexts))
+	privacyTexts, progressTexts, backupTexts, cloudTexts, driveTexts))
 
 func joinTexts(cats ...map[string]i18n.Text) map[string]i18n.Text {
 	out := map[string]i18n.Text{}

@@ -209,7 +209,7 @@ func TestLanguageSwitch(t *testing.T) {
 func TestCatalogsDoNotConflict(t *testing.T) {
 	cats := map[string]map[string]i18n.Text{"core": coreTexts, "case": caseTexts, "phone": phoneTexts,
 		"journal": journalTexts, "admin": adminTexts, "operator": operatorTexts, "privacy": privacyTexts,
-		"progress": progressTexts}
+		"progress": progressTexts, "drive": driveTexts}
 	seen := map[string]string{} // key → catalog
 	for _, name := range slices.Sorted(maps.Keys(cats)) {
 		for key := range cats[name] {

@@ -155,11 +155,11 @@ func (s *Server) remotePage(w http.ResponseWriter, r *http.Request) {
 	case v.cloud != "" || v.codeSent:
 		s.render(w, r, http.StatusOK, "remotecode", remoteCodeData{Base: r.URL.Path, Sent: v.codeSent})
 	case v.feed == nil:
-		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path})
+		s.render(w, r, http.StatusOK, "remotewait", progressData{Base: r.URL.Path, Drive: s.remoteDriveCode(r, v.caseID)})
 	case v.uploaded:
 		s.render(w, r, http.StatusOK, "remotebackupjob", progressData{Base: r.URL.Path})
 	default:
-		s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path})
+		s.render(w, r, http.StatusOK, "remote", progressData{Base: r.URL.Path, Drive: s.remoteDriveCode(r, v.caseID)})
 	}
 }
 

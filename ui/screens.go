@@ -48,6 +48,7 @@ type progressData struct {
 	Base      string // the page's path: events and QR live below it
 	RemoteURL string
 	Ended     bool
+	Drive     *DriveCode // on the client's remote page: the client's Drive authorization under way
 }
 
 func (s *Server) progressPage(w http.ResponseWriter, r *http.Request) {

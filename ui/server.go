@@ -232,7 +232,8 @@ type route struct {
 
 // routeTable lists every route; each screen keeps its own routes beside its handlers.
 func (s *Server) routeTable() []route {
-	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes(), s.privacyRoutes(), s.cloudRoutes())
+	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes(), s.privacyRoutes(), s.cloudRoutes(),
+		s.driveRoutes())
 }
 
 func (s *Server) coreRoutes() []route {

@@ -75,6 +75,9 @@ type caseRecord struct {
 	Mandate       *mandateRecord `json:"mandate,omitempty"`
 	Restricted    time.Time      `json:"restricted,omitzero"`
 	Reasons       []reasonRecord `json:"reasons,omitempty"` // why people accessed the case's data
+
+	Delivery       string   `json:"delivery,omitempty"`        // ui.DeliveryStudioDrive, ui.DeliveryClientDrive; empty: the appliance
+	DeliveryEmails []string `json:"delivery_emails,omitempty"` // the Drive folders' readers; none: anyone with the link
 }
 
 // Desk is the studio's side of the appliance: the case register, the retention of the cases' evidence, and the jobs
@@ -225,7 +228,11 @@ func (d *desk) lookup(id string) (caseRecord, bool) {
 func (d *desk) info(c caseRecord) ui.CaseInfo {
 	info := ui.CaseInfo{ID: c.ID, Client: c.Client, ClientPhone: c.ClientPhone, Purpose: c.Purpose,
 		ServiceMonths: c.ServiceMonths, MaxMessages: c.MaxMessages, Created: c.Created,
-		Proceeding: c.Proceeding, Restricted: c.Restricted}
+		Proceeding: c.Proceeding, Restricted: c.Restricted, Delivery: c.Delivery, DeliveryEmails: c.DeliveryEmails}
+	if info.Delivery == "" {
+		info.Delivery = ui.DeliveryAppliance
+	}
+	d.driveInfo(c, &info)
 	d.privacyInfo(c, &info, ui.Italian)
 	if rc, err := d.reg.Get(c.ID); err == nil {
 		info.LegalMonths = rc.LegalMonths
@@ -252,6 +259,9 @@ func (k *Desk) CreateCase(ctx context.Context, nc ui.NewCase) (ui.CaseInfo, erro
 	}
 	if err := k.checkBases(&c); err != nil {
 		return ui.CaseInfo{}, err
+	}
+	if c.Delivery != "" && k.deps.Drive == nil {
+		return ui.CaseInfo{}, fmt.Errorf("%w: this appliance has no Google Drive configured: the deliveries can only stay on it", ui.ErrInvalid)
 	}
 	c.Created = time.Now().UTC()
 	d.mu.Lock()
@@ -310,9 +320,13 @@ func validateCase(nc ui.NewCase) (caseRecord, error) {
 	if !utf8.ValidString(proceeding) || utf8.RuneCountInString(proceeding) > maxClientLen || strings.ContainsFunc(proceeding, isControl) {
 		return bad("the proceeding: at most %d characters, no control characters", maxClientLen)
 	}
+	target, emails, err := validateDelivery(nc.Delivery, nc.DeliveryEmails)
+	if err != nil {
+		return caseRecord{}, err
+	}
 	return caseRecord{Client: client, ClientPhone: phone, Purpose: purpose, ServiceMonths: nc.ServiceMonths,
 		MaxMessages: nc.MaxMessages, Operator: strings.TrimSpace(nc.Operator), Proceeding: proceeding,
-		ClientBasis: nc.ClientBasis, SubjectsBasis: nc.SubjectsBasis}, nil
+		ClientBasis: nc.ClientBasis, SubjectsBasis: nc.SubjectsBasis, Delivery: target, DeliveryEmails: emails}, nil
 }
 
 func isControl(r rune) bool { return r < 0x20 && r != '\n' && r != '\t' || r == 0x7f }
@@ -417,6 +431,9 @@ func (d *desk) eraseCase(ctx context.Context, id, by, why string) error {
 	if err := removeDeliveries(ctx, d.deps.Recorder, d.deps.Links, outDir, id); err != nil {
 		return err
 	}
+	if err := d.forgetDrive(ctx, id); err != nil {
+		return err
+	}
 	if err := d.scrubCase(id); err != nil {
 		return err
 	}
@@ -433,11 +450,11 @@ func (d *desk) scrubCase(id string) error {
 	cases := slices.Clone(d.cases)
 	i := slices.IndexFunc(cases, func(c caseRecord) bool { return c.ID == id })
 	if i < 0 || cases[i].Client == "" && cases[i].ClientPhone == "" && cases[i].Purpose == "" && cases[i].Proceeding == "" &&
-		cases[i].Reasons == nil {
+		cases[i].Reasons == nil && cases[i].DeliveryEmails == nil {
 		return nil
 	}
 	cases[i].Client, cases[i].ClientPhone, cases[i].Purpose, cases[i].Proceeding = "", "", "", ""
-	cases[i].Reasons = nil
+	cases[i].Reasons, cases[i].DeliveryEmails = nil, nil
 	if err := d.saveCases(cases); err != nil {
 		return err
 	}

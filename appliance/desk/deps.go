@@ -7,6 +7,7 @@ import (
 
 	"github.com/attesta/attesta/appliance/gdpr"
 	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/delivery/drive"
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/tpm"
 	"github.com/attesta/attesta/ui"
@@ -43,6 +44,27 @@ type Deps struct {
 	Blobs BlobPutter
 	// Journal reads the journal back, for the report of accesses to a case.
 	Journal ui.JournalView
+	// Drive deposits deliveries on Google Drive; nil when no Drive is configured.
+	Drive Drive
+}
+
+// Drive is Google Drive as the desk uses it (package delivery/drive through the appliance).
+type Drive interface {
+	// Deliver puts a session's delivery folders on account's Drive (drive.StudioAccount or the case id), restricted
+	// to emails when there are any, and returns the links of the folders done.
+	Deliver(ctx context.Context, caseID, account string, folders, emails []string) ([]drive.Link, error)
+	// Authorize starts the device flow for account; Pending returns the code still waiting, Authorized whether a
+	// token is stored.
+	Authorize(ctx context.Context, account, caseID string) (*drive.DeviceCode, error)
+	Pending(account string) (*drive.DeviceCode, bool)
+	Authorized(account string) bool
+	// Revoke revokes and destroys account's token, journaled.
+	Revoke(ctx context.Context, account, caseID, reason string) error
+	// Links returns the links of the folders of dir that are done (on Drive and shared).
+	Links(dir string) []drive.Link
+	// ForgetCase deletes the case's folders from the studio's Drive, or leaves them to the client and revokes the
+	// appliance's access, journaled; it returns the folders left on the client's Drive.
+	ForgetCase(ctx context.Context, caseID string) ([]string, error)
 }
 
 // DeliveryLinks are the share links of the delivery folders. ForgetDeliveries revokes, journaled, every link of

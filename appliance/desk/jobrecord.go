@@ -90,6 +90,7 @@ type jobChat struct {
 	Folder    string `json:"folder,omitempty"`
 	Certified int    `json:"certified"`
 	Problem   string `json:"problem,omitempty"`
+	DriveLink string `json:"drive_link,omitempty"`
 }
 
 var jobIDPattern = regexp.MustCompile(`^j[0-9a-f]{16}$`)

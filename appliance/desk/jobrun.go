@@ -189,6 +189,12 @@ func (s *jobStore) run(ctx context.Context, j *job, c caseRecord, list evidence.
 				OutDir: outDir, Client: c.Client, Purpose: s.d.processingNote(c),
 				Progress: func(text string, done, total int) { s.progress(j, text, done, total, false) }}})
 	}
+	if derr := s.toDrive(ctx, j, c, outcomes); derr != nil {
+		s.deps.Log.WarnContext(ctx, "deliveries not (yet) on Google Drive", slog.String("job", j.rec.ID), slog.Any("error", derr))
+		s.mu.Lock()
+		j.secret.Error = derr.Error()
+		s.mu.Unlock()
+	}
 	s.finish(ctx, j, outcomes, err)
 }
 

@@ -120,7 +120,7 @@ func (k *Desk) Job(ctx context.Context, id string) (ui.JobInfo, error) {
 	if err != nil {
 		return ui.JobInfo{}, err
 	}
-	return j.info(), nil
+	return s.withDriveLinks(j.info()), nil
 }
 
 // ResumeJob starts, as a new job, the lines of an interrupted job that have no delivery yet; the interrupted job

@@ -168,7 +168,8 @@ func (j *job) info() ui.JobInfo {
 		Updated: j.rec.Updated, Progress: j.rec.Progress, Done: j.rec.Done, Total: j.rec.Total, Error: j.secret.Error,
 		Phone: j.secret.Serial, Backup: j.rec.Backup, BackedUp: j.rec.BackedUp}
 	for _, c := range j.secret.Chats {
-		ji.Chats = append(ji.Chats, ui.ChatResult{Line: c.Line, Chat: c.Chat, Folder: c.Folder, Certified: c.Certified, Problem: c.Problem})
+		ji.Chats = append(ji.Chats, ui.ChatResult{Line: c.Line, Chat: c.Chat, Folder: c.Folder, Certified: c.Certified, Problem: c.Problem,
+			DriveLink: c.DriveLink})
 	}
 	if j.rec.ResumedAs != "" {
 		ji.Progress += " (ripresa come sessione " + j.rec.ResumedAs + ")"
@@ -183,7 +184,7 @@ func (s *jobStore) list() []ui.JobInfo {
 	defer s.mu.Unlock()
 	out := make([]ui.JobInfo, 0, len(s.jobs)+len(s.bad))
 	for _, j := range s.jobs {
-		out = append(out, j.info())
+		out = append(out, s.withDriveLinks(j.info()))
 	}
 	slices.SortFunc(out, func(a, b ui.JobInfo) int {
 		if c := b.Started.Compare(a.Started); c != 0 {

@@ -317,8 +317,20 @@ func (v *Video) end(ctx context.Context) {
 	}
 	v.seg = nil
 	ended := v.s.opts.Now()
+	// A chat captured within one frame's time (a quick chat on a fast replica) has no frame yet, and an encoder
+	// without frames makes no video: it gets the page as it is now.
+	var still *image.RGBA
+	seg.mu.Lock()
+	if seg.enc.Frames() == 0 && seg.err == nil {
+		still = image.NewRGBA(v.canvas.Bounds())
+		copy(still.Pix, v.canvas.Pix)
+	}
+	seg.mu.Unlock()
 	ctx = context.WithoutCancel(ctx)
 	v.finishing.Go(func() {
+		if still != nil {
+			seg.write(still, ended, v.opts.FPS)
+		}
 		if err := v.finish(ctx, seg, ended); err != nil {
 			v.errMu.Lock()
 			v.recErr = cmp.Or(v.recErr, err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/internal/ffmpeg"
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // BenchmarkSessionVideo measures what the session video costs: a whole session on the replica (open, link by QR,
@@ -83,6 +85,15 @@ func BenchmarkSessionVideo(b *testing.B) {
 	}
 }
 
+// selfCPU is the CPU time of this process (the capture, the video's drawing and the replica's server).
+func selfCPU(tb testing.TB) time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
+}
+
 // childrenCPU is the CPU time of the children this process has waited for (here: the ffmpeg encoders).
 func childrenCPU(tb testing.TB) time.Duration {
 	var u syscall.Rusage
@@ -133,4 +144,123 @@ func treeCPU(tb testing.TB) time.Duration {
 		}
 	}
 	return total
+}
+
+// BenchmarkWebSession50x20 is issue 19's WhatsApp Web target: a whole session on the replica, as the appliance
+// runs it (certify/web.go), for a generated account of 50 chats × 20 messages: open the tab, link by QR, record
+// the session video (one video per chat, switched when the capture resolves the chat), capture the 50 chats (each
+// chat's whole span, N = 20: history, receipts, media, screenshots, MHTML), stop the video and close. Chromium is
+// started once, before the timer (the appliance starts it per session: about a second more).
+//
+// It reports per session the wall time (the target: 2 minutes), the CPU of the whole process tree (this process,
+// which also serves the replica; Chromium; ffmpeg), the video recorded, and peak memory: Chromium's (the sum of
+// its processes' VmHWM, an upper bound), this process's (the appliance's capture and the replica's server), and
+// the largest ffmpeg's.
+//
+//	go test -run '^$' -bench WebSession50x20 -benchtime 1x ./capture/web/
+func BenchmarkWebSession50x20(b *testing.B) {
+	if err := (ffmpeg.Tools{}).Check(); err != nil {
+		b.Skip(err)
+	}
+	sc := webtest.Generate(50, 20, 1)
+	targets := make([]Target, len(sc.Chats))
+	for i := range sc.Chats {
+		targets[i] = target(&sc.Chats[i], "2026-01-10", "2026-01-31", 20)
+	}
+	browser := testBrowser(b)
+	var wall, videoSeconds float64
+	cpu0, self0, ffmpeg0 := treeCPU(b), selfCPU(b), childrenCPU(b)
+	n := 0
+	for b.Loop() {
+		wall += webSession(b, sc, targets, &videoSeconds).Seconds()
+		n++
+	}
+	cpu, self, ffm := treeCPU(b)-cpu0, selfCPU(b)-self0, childrenCPU(b)-ffmpeg0
+	b.ReportMetric(wall/float64(n), "wall-s/op")
+	b.ReportMetric(cpu.Seconds()/float64(n), "cpu-s/op")
+	b.ReportMetric(self.Seconds()/float64(n), "self-cpu-s/op")
+	b.ReportMetric(ffm.Seconds()/float64(n), "ffmpeg-cpu-s/op")
+	b.ReportMetric((cpu-self-ffm).Seconds()/float64(n), "chromium-cpu-s/op")
+	b.ReportMetric(videoSeconds/float64(n), "video-s/op")
+	b.ReportMetric(chromiumPeakMB(browser.profile), "chromium-peak-MB")
+	var selfUsage, children syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &selfUsage) == nil {
+		b.ReportMetric(float64(selfUsage.Maxrss)/1024, "appliance-peak-MB")
+	}
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &children) == nil {
+		b.ReportMetric(float64(children.Maxrss)/1024, "ffmpeg-peak-MB")
+	}
+}
+
+// webSession runs one session of BenchmarkWebSession50x20 and returns its wall time; it adds the seconds of video
+// recorded to videoSeconds.
+func webSession(b *testing.B, sc *webtest.Scenario, targets []Target, videoSeconds *float64) time.Duration {
+	srv := webtest.NewServer(sc)
+	defer srv.Close()
+	rec, err := NewDirRecorder(b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := testwait.With(b, context.Background())
+	defer cancel()
+	start := time.Now()
+	var video *Video
+	resolved := 0
+	progress := func(pr Progress) {
+		if pr.Stage == "resolve" {
+			resolved++
+		}
+		if video != nil && pr.Stage == "resolve" {
+			if err := video.Chat(ctx, pr.Phone); err != nil {
+				b.Errorf("video of %s: %v", pr.Phone, err)
+			}
+		}
+	}
+	s, err := Open(ctx, testBrowser(b), srv.URL()+"/", Options{Recorder: rec, Progress: progress})
+	if err != nil {
+		b.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	f := &fixture{t: b, srv: srv, s: s, rec: rec, sc: sc}
+	f.link(ctx)
+	noVideo := os.Getenv("ATTESTA_BENCH_NO_VIDEO") != "" // to see what the video costs
+	if !noVideo {
+		if video, err = s.RecordVideo(ctx, VideoOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	res, err := s.Capture(ctx, targets)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if video != nil {
+		if err := video.Stop(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s.Close()
+	elapsed := time.Since(start)
+	for _, c := range res.Chats {
+		if c.Status != StatusComplete {
+			b.Fatalf("%s: %s %s", c.Target.Phone, c.Status, c.Reason)
+		}
+	}
+	events, err := rec.Events()
+	if err != nil {
+		b.Fatal(err)
+	}
+	videos := 0
+	for _, e := range events {
+		switch e.Fields["action"] {
+		case "video":
+			videos++
+			*videoSeconds += e.Fields["duration_ms"].(float64) / 1000
+		case "video-unavailable":
+			b.Logf("video unavailable: %v", e.Fields)
+		}
+	}
+	if videos != len(targets) && !noVideo {
+		b.Fatalf("%d videos for %d chats (%d resolved)", videos, len(targets), resolved)
+	}
+	return elapsed
 }

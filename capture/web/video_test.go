@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"image"
 	"image/jpeg"
@@ -19,15 +20,7 @@ import (
 // action's digest of the stored file.
 func TestSessionVideo(t *testing.T) {
 	var tools ffmpeg.Tools
-	if err := tools.Check(); err != nil {
-		t.Skipf("%v (scripts/setup installs it)", err)
-	}
-	sc := webtest.MustDefaultScenario("basic")
-	f, ctx := newLinked(t, sc, Options{})
-	video, err := f.s.RecordVideo(ctx, VideoOptions{FPS: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc, f, ctx, video := recording(t, 4)
 	tg := basicTargets(sc)[0]
 	if err := video.Chat(ctx, tg.Phone); err != nil {
 		t.Fatal(err)
@@ -110,6 +103,51 @@ func TestSessionVideo(t *testing.T) {
 		t.Errorf("no time printed in the corner: %d light, %d dark pixels", light, dark)
 	}
 	t.Logf("video %s of %v (%d frames, %v of capture), %v bytes", size, info.Duration, int(rec["frames"].(float64)), wall, rec["bytes"])
+}
+
+// TestSessionVideoShortChat checks that a chat over before the video's first frame (the capture of a short chat
+// on a fast machine) still gets its video, of one frame, rather than a "video-unavailable" for want of frames.
+func TestSessionVideoShortChat(t *testing.T) {
+	// At one frame every 10 s, neither chat lasts long enough for the pump to draw one.
+	sc, f, ctx, video := recording(t, 0.1)
+	targets := basicTargets(sc)
+	for _, tg := range targets[:2] {
+		if err := video.Chat(ctx, tg.Phone); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := video.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	videos := map[string]float64{}
+	for _, e := range checkEvents(t, f.rec, "action") {
+		switch e.Fields["action"] {
+		case "video":
+			videos[e.Fields["phone"].(string)] = e.Fields["frames"].(float64)
+		case "video-unavailable":
+			t.Errorf("video unavailable: %v", e.Fields)
+		}
+	}
+	for _, tg := range targets[:2] {
+		if frames, ok := videos[tg.Phone]; !ok || frames < 1 {
+			t.Errorf("chat %s: video of %v frames (recorded: %v), want one at least", tg.Phone, frames, ok)
+		}
+	}
+}
+
+// recording links a session on the basic scenario and starts its video at fps; it skips without ffmpeg.
+func recording(t *testing.T, fps float64) (*webtest.Scenario, *fixture, context.Context, *Video) {
+	t.Helper()
+	if err := (ffmpeg.Tools{}).Check(); err != nil {
+		t.Skipf("%v (scripts/setup installs it)", err)
+	}
+	sc := webtest.MustDefaultScenario("basic")
+	f, ctx := newLinked(t, sc, Options{})
+	video, err := f.s.RecordVideo(ctx, VideoOptions{FPS: fps})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc, f, ctx, video
 }
 
 // TestSessionVideoWithoutFFmpeg checks that a missing ffmpeg leaves the session usable and says why.

@@ -21,7 +21,7 @@ var layers = [][]string{
 	{"capture/web", "capture/android", "capture/android/msgstore", "capture/ios", "capture/ios/plist",
 		"capture/ios/chatstorage", "usb", "usb/internal/aproto", "usb/usbmux", "usb/lockdown", "usb/iphone",
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
-		"authority", "witness"},
+		"authority", "witness", "delivery/drive"},
 	{"journal", "journal/blob", "tpm", "bundle"},
 	{"journal/format", "witness/cosig", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n", "internal/ffmpeg"},
 }
@@ -32,11 +32,11 @@ var helpers = map[string]bool{
 	"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
 	"capture/ios/iostest": true, "bundle/tsa/tsatest": true, "bundle/bundletest": true, "tpm/tpmtest": true, "journal/journaltest": true,
 	"journal/blob/blobtest": true, "usb/usbtest": true, "usb/iphonetest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/testtools": true, "internal/fuzzseed": true, "internal/golden": true,
-	"internal/archtest": true, "appliance/internal/appliancetest": true, "mirror/s3test": true,
+	"internal/archtest": true, "appliance/internal/appliancetest": true, "mirror/s3test": true, "delivery/drive/drivetest": true,
 }
 
 var demoMayUse = map[string]bool{"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
-	"capture/ios/iostest": true}
+	"capture/ios/iostest": true, "delivery/drive/drivetest": true}
 
 // neverEachOther are groups whose members must not import a member of another group of the list.
 var neverEachOther = [][]string{{"capture/web"}, {"capture/android"}, {"capture/ios"}, {"usb"}, {"ui"}}

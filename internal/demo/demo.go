@@ -29,6 +29,8 @@ import (
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/delivery/drive"
+	"github.com/attesta/attesta/delivery/drive/drivetest"
 	"github.com/attesta/attesta/evidence"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
@@ -51,6 +53,11 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return err
 	}
+	gdrive, err := drivetest.Start() // the studio's Google Drive, on loopback
+	if err != nil {
+		return err
+	}
+	defer gdrive.Close()
 	step.begin("Start a local witness (C2SP tlog-witness) that cosigns the journal's checkpoints")
 	wit, err := startWitness(ctx, filepath.Join(dir, "witness"))
 	if err != nil {
@@ -72,7 +79,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.begin("Start the appliance (TPM: reference simulator, development only)")
 	a, err := appliance.Open(ctx, appliance.Config{DataDir: data, TPM: "sim", Version: version, Mirror: mc, // logs to data/attesta.log
-		Witnesses: []appliance.WitnessConfig{{URL: wit.url, VKey: wit.s.VerifierKey()}}})
+		Witnesses: []appliance.WitnessConfig{{URL: wit.url, VKey: wit.s.VerifierKey()}}, Drive: demoDriveConfig(gdrive)})
 	if err != nil {
 		return step.fail(err)
 	}
@@ -150,6 +157,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 		return step.fail(err)
 	}
 	step.ok("%s: delivery folder %s", how, delivery)
+	delivered := []string{delivery}
 	vopts := bundle.VerifyOptions{Key: a.Journal().VerifierKey(), AK: a.Identity().AK, RequireAttestation: true,
 		Witnesses: []string{wit.s.VerifierKey()}, MinWitnesses: 1}
 	if err := verifycmd.TrustFiles(&vopts, rootPEM, statusList); err != nil {
@@ -172,6 +180,7 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	}
 	step.ok("iPhone backup: %d certified of %d → %s, verified (its receipt fields are inferred; quoting replies prove)",
 		iphone.Certified, iphone.Messages, iphone.Folder)
+	delivered = append(delivered, iphone.Folder)
 
 	step.begin("Certify chats over WhatsApp Web (the replica on loopback; the client's scan is simulated)")
 	if webOutcomes, err := demoWeb(ctx, a, filepath.Join(out, "deliveries-web-"+run)); err != nil {
@@ -185,10 +194,27 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 				if _, err := bundle.Verify(ctx, o.Folder, certify.VerifyOptions(a.Journal().VerifierKey())); err != nil {
 					return step.fail(err)
 				}
+				delivered = append(delivered, o.Folder)
 			}
 		}
 		step.ok("every delivery verified; the capture caused no read receipt")
 	}
+
+	step.begin("Deposit the deliveries on the studio's Google Drive (a Drive v3 server on loopback; the studio's authorization is simulated)")
+	links, err := demoDrive(ctx, a, gdrive, delivered, step)
+	if err != nil {
+		return step.fail(err)
+	}
+	linksFile := filepath.Join(out, "links.txt")
+	if err := drive.WriteLinks(linksFile, links); err != nil {
+		return step.fail(err)
+	}
+	step.ok("%d folders on Drive, every file checked against Drive's MD5 and SHA-256 and the manifest; the links, as the service sends them (also in %s):", len(links), linksFile)
+	step.block(drive.FormatLinks(links))
+	if err := demoDriveVerify(ctx, gdrive, links[0], filepath.Join(out, "from-drive-"+run), vopts); err != nil {
+		return step.fail(err)
+	}
+	step.detail("%s downloaded back from Drive verifies, byte for byte", links[0].Name)
 
 	step.begin("Verify everything: leaves, hashes, checkpoints, blobs")
 	rep, err := a.VerifyJournal(ctx, cp.Note)
@@ -223,6 +249,8 @@ func Run(ctx context.Context, dir, version string, w io.Writer) error {
 	fmt.Fprintf(w, "  attesta verify %s\n", delivery)
 	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s\n", rootPEM, statusList, delivery)
 	fmt.Fprintf(w, "  attesta verify --witness %s --min-witnesses 1 %s\n", witnessKey, delivery)
+	fmt.Fprintf(w, "  attesta verify --root %s --status %s %s   # downloaded back from Drive\n", rootPEM, statusList,
+		filepath.Join(out, "from-drive-"+run, links[0].Name))
 	fmt.Fprintf(w, "  attesta verify --key \"$(cat %s)\" --checkpoint %s %s\n",
 		filepath.Join(expDir, "vkey"), filepath.Join(out, fmt.Sprintf("checkpoint-%d", cp.Size)), filepath.Join(data, "journal.db"))
 	fmt.Fprintf(w, "  (cd %s && sh -ec \"$(sed -n 's/^\\$ //p' VERIFY.txt)\")   # tpm2-tools and openssl only\n", attDir)
@@ -406,4 +434,73 @@ func demoWeb(ctx context.Context, a *appliance.Appliance, outDir string) ([]cert
 		return nil, fmt.Errorf("the capture caused %d receipts", len(r))
 	}
 	return outcomes, nil
+}
+
+// demoDriveConfig points the appliance at the Drive and OAuth server on loopback.
+func demoDriveConfig(srv *drivetest.Server) appliance.DriveConfig {
+	return appliance.DriveConfig{ClientID: "attesta-demo.apps.googleusercontent.com", ClientSecret: "demo",
+		Endpoint: srv.Endpoint(), DeviceAuthURL: srv.DeviceAuthURL(), TokenURL: srv.TokenURL(), RevokeURL: srv.RevokeURL()}
+}
+
+// demoDrive authorizes the studio's Drive with the device flow (the studio's approval simulated on the server) and
+// deposits the delivery folders there, each session folder's links then listed in its index. A token of an earlier
+// run, whose server is gone, is revoked first.
+func demoDrive(ctx context.Context, a *appliance.Appliance, srv *drivetest.Server, folders []string, step *stepper) ([]drive.Link, error) {
+	tokens := appliance.DriveOf(a).Tokens()
+	if tokens.Authorized(drive.StudioAccount) {
+		if err := tokens.Revoke(ctx, drive.StudioAccount, "", "demo: a new run, a new Drive server"); err != nil {
+			return nil, err
+		}
+	}
+	dc, err := tokens.Authorize(ctx, drive.StudioAccount, "")
+	if err != nil {
+		return nil, err
+	}
+	step.detail("device flow: open %s and type %s (scope %s)", dc.URL, dc.UserCode, drive.Scope)
+	srv.Approve(dc.UserCode)
+	<-dc.Done
+	if dc.Err != nil {
+		return nil, dc.Err
+	}
+	bySession := map[string][]string{}
+	var sessions []string
+	for _, f := range folders {
+		dir := filepath.Dir(f)
+		if bySession[dir] == nil {
+			sessions = append(sessions, dir)
+		}
+		bySession[dir] = append(bySession[dir], f)
+	}
+	var links []drive.Link
+	for _, dir := range sessions {
+		l, err := appliance.DriveOf(a).Deliver(ctx, "demo-case", drive.StudioAccount, bySession[dir], nil)
+		if err != nil {
+			return nil, err
+		}
+		links = append(links, l...)
+	}
+	if len(links) != len(folders) {
+		return nil, fmt.Errorf("%d links for %d delivery folders", len(links), len(folders))
+	}
+	return links, nil
+}
+
+// demoDriveVerify downloads a folder back from Drive and verifies it as a recipient would.
+func demoDriveVerify(ctx context.Context, srv *drivetest.Server, l drive.Link, dir string, vopts bundle.VerifyOptions) error {
+	id, ok := srv.FolderOfLink(l.URL)
+	if !ok {
+		return fmt.Errorf("link %s is not a folder of the Drive server", l.URL)
+	}
+	got := filepath.Join(dir, l.Name)
+	if err := srv.Export(id, got); err != nil {
+		return err
+	}
+	rep, err := bundle.Verify(ctx, got, vopts)
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return fmt.Errorf("%s downloaded from Drive does not verify", l.Name)
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,7 +18,7 @@ func TestDemoRunsTwice(t *testing.T) {
 		if err := Run(t.Context(), dir, "test", &out); err != nil {
 			t.Fatalf("run %d: %v\n%s", run, err, out.String())
 		}
-		for _, want := range []string{"ok: quote verified", "blobs verified", "ok: iPhone backup", filepath.Join(dir, "out"), "signer-trust: signed with certificate", "witness: 1 valid cosignatures",
+		for _, want := range []string{"ok: quote verified", "blobs verified", "ok: iPhone backup", filepath.Join(dir, "out"), "signer-trust: signed with certificate", "witness: 1 valid cosignatures", "folders on Drive", "downloaded back from Drive verifies",
 			"attesta verify --witness " + filepath.Join(dir, "out", "witness.vkey") + " --min-witnesses 1 ",
 			"attesta verify --root " + filepath.Join(dir, "out", "authority-root.pem") + " --status " + filepath.Join(dir, "out", "status.json")} {
 			if !strings.Contains(out.String(), want) {
@@ -33,5 +34,21 @@ func TestDemoRunsTwice(t *testing.T) {
 				}
 			}
 		}
+		links, err := os.ReadFile(filepath.Join(dir, "out", "links.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(string(links), "\n"), "\n")
+		if len(lines) < 2 {
+			t.Fatalf("run %d: links.txt:\n%s", run, links)
+		}
+		for _, l := range lines {
+			name, link, ok := strings.Cut(l, "\t")
+			if !ok || !deliveryName.MatchString(name) || !strings.HasPrefix(link, "http://127.0.0.1:") || !strings.Contains(out.String(), l) {
+				t.Errorf("run %d: links.txt line %q: want folder name, tab, link, as printed", run, l)
+			}
+		}
 	}
 }
+
+var deliveryName = regexp.MustCompile(`^[0-9]+-[0-9]{1,2}-(gennaio|febbraio|marzo|aprile|maggio|giugno|luglio|agosto|settembre|ottobre|novembre|dicembre)-[0-9]{4}(-[0-9]+)?$`)

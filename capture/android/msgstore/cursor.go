@@ -66,6 +66,7 @@ type joined struct {
 	c      *cursor
 	tables []*table
 	keys   []string
+	parts  []row
 }
 
 func openJoined(ctx context.Context, db *sql.DB, query string, tables []*table, keys []string, args ...any) (*joined, error) {
@@ -90,7 +91,8 @@ func (j *joined) each(f func(id int64, parts []row) error) error {
 		if !ok {
 			return nil
 		}
-		parts := split(j.c.vals, j.tables, j.keys)
+		j.parts = split(j.parts[:0], j.c.vals, j.tables, j.keys)
+		parts := j.parts
 		id, _ := parts[0].int("_id")
 		if err := f(id, parts); err != nil {
 			return err
@@ -101,9 +103,10 @@ func (j *joined) each(f func(id int64, parts []row) error) error {
 func (j *joined) close() error { return j.c.close() }
 
 // split cuts the current row into one row per table; a LEFT JOIN that found nothing (key column NULL) gives a row
-// with nil vals. The rows share the cursor's buffer and are valid until the next call to next.
-func split(vals []any, tables []*table, keys []string) []row {
-	out := make([]row, len(tables))
+// with nil vals. The rows share the cursor's buffer and are valid until the next call to next. They are appended
+// to out.
+func split(out []row, vals []any, tables []*table, keys []string) []row {
+	out = slices.Grow(out, len(tables))[:len(tables)]
 	off := 0
 	for i, t := range tables {
 		r := row{t: t, vals: vals[off : off+len(t.cols)]}

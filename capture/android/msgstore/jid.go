@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/attesta/attesta/evidence"
 )
@@ -36,6 +37,10 @@ type jidIndex struct {
 	users map[jidRow]int64 // user JID → the row of the user itself (device 0), which jid_map refers to
 	lidPN map[int64]int64  // LID row → phone row
 	pnLID map[int64]int64  // phone row → LID row
+
+	// people memoizes person: every receipt and every group message names one, and working it out allocates.
+	peopleMu sync.Mutex
+	people   map[int64]person
 }
 
 func (d *DB) jidIndex(ctx context.Context) (*jidIndex, error) {
@@ -89,7 +94,24 @@ type person struct {
 	jid, phoneJID, lid, phone string
 }
 
+// person is who jid row id names, and whether the row exists.
 func (ix *jidIndex) person(id int64) (person, bool) {
+	ix.peopleMu.Lock()
+	defer ix.peopleMu.Unlock()
+	if p, ok := ix.people[id]; ok {
+		return p, true
+	}
+	p, ok := ix.newPerson(id)
+	if ok {
+		if ix.people == nil {
+			ix.people = map[int64]person{}
+		}
+		ix.people[id] = p
+	}
+	return p, ok
+}
+
+func (ix *jidIndex) newPerson(id int64) (person, bool) {
 	j, ok := ix.rows[id]
 	if !ok {
 		return person{}, false

@@ -50,7 +50,8 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 }
 
 type legacyBuilder struct {
-	chat ChatInfo
+	chat    ChatInfo
+	scratch []byte // the raw rows are encoded here first
 }
 
 func (b *legacyBuilder) record(parts []row, rr []row) *Record {
@@ -90,8 +91,8 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	if msg.FromMe {
 		b.receipts(msg, m, rr)
 	}
-	raw := rawRow{layout: LayoutLegacy, single: parts, multi: map[string][]row{"receipts": rr}}
-	rec.RawRow = raw.bytes()
+	raw := rawRow{layout: LayoutLegacy, single: parts, multi: []rowGroup{{"receipts", rr}}}
+	rec.RawRow = raw.bytes(&b.scratch)
 	return rec
 }
 

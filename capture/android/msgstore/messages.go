@@ -128,7 +128,23 @@ func newRecord(m row, fromMeCol, typeCol string, table map[int64]evidence.Messag
 	return rec
 }
 
+// commonSourceTypes are the SourceType strings of the usual codes, made once rather than for every message.
+var commonSourceTypes = func() map[string][]string {
+	m := map[string][]string{}
+	for _, col := range []string{"message_type", "media_wa_type"} {
+		for code := range 128 {
+			m[col] = append(m[col], col+":"+strconv.Itoa(code))
+		}
+	}
+	return m
+}()
+
 func sourceType(column string, code int64, known bool) string {
+	if known && code >= 0 {
+		if common := commonSourceTypes[column]; code < int64(len(common)) {
+			return common[code]
+		}
+	}
 	if !known {
 		return column + ":null"
 	}

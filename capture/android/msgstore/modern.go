@@ -2,6 +2,7 @@ package msgstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -10,7 +11,7 @@ import (
 )
 
 // The tables joined to message, one row each at most, with the column that is NULL when the join found nothing.
-var modernJoins = []struct{ name, alias, key string }{
+var modernJoins = [...]struct{ name, alias, key string }{
 	{"message_media", "mm", "message_row_id"},
 	{"message_quoted", "mq", "message_row_id"},
 	{"message_revoked", "mr", "message_row_id"},
@@ -23,29 +24,35 @@ var modernJoins = []struct{ name, alias, key string }{
 // LEFT JOINed: a LEFT JOIN hands every column of every table to the driver for every message, NULL or not (58
 // columns, mostly NULL), and that cost more than SQLite's own work.
 type modernQuery struct {
-	tables []*table       // message first, then the tables of modernJoins the database has
-	index  map[string]int // table name → position in tables
+	tables []*table              // message first, then the tables of modernJoins the database has
+	pos    [len(modernJoins)]int // modernJoins[i]'s position in tables, 0 when the database lacks it
 	sql    string
 }
 
+// Positions in modernJoins.
+const (
+	joinMedia = iota
+	joinQuoted
+	joinRevoked
+	joinEdit
+	joinSystem
+)
+
 func (d *DB) modernQuery(where string) modernQuery {
-	q := modernQuery{index: map[string]int{}}
-	add := func(name string) {
-		q.index[name] = len(q.tables)
-		q.tables = append(q.tables, newTable(name, d.schema.Tables[name]))
-	}
-	add("message")
-	for _, j := range modernJoins {
+	q := modernQuery{tables: []*table{newTable("message", d.schema.Tables["message"])}}
+	for i, j := range modernJoins {
 		if d.schema.Has(j.name) {
-			add(j.name)
+			q.pos[i] = len(q.tables)
+			q.tables = append(q.tables, newTable(j.name, d.schema.Tables[j.name]))
 		}
 	}
 	q.sql = "SELECT m.* FROM message m WHERE " + where + " ORDER BY m._id"
 	return q
 }
 
-func (q modernQuery) part(parts []row, name string) row {
-	if i, ok := q.index[name]; ok {
+// part is the row of modernJoins[join] among parts, an empty row when the database has no such table.
+func (q *modernQuery) part(parts []row, join int) row {
+	if i := q.pos[join]; i > 0 {
 		return parts[i]
 	}
 	return row{}
@@ -71,9 +78,13 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	for _, t := range q.tables[1:] {
 		names = append(names, t.name)
 	}
+	sel, err := d.selection(ctx, where, args)
+	if err != nil {
+		return err
+	}
 	children := make([]*child, len(names))
 	for i, name := range names {
-		if children[i], err = d.childOf(ctx, name, where, args); err != nil {
+		if children[i], err = d.childOf(ctx, name, where, args, sel); err != nil {
 			return err
 		}
 		defer children[i].close()
@@ -100,24 +111,74 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 }
 
 // childOf opens the merge-join cursor over a table of rows that belong to messages (receipts, media, ...) for the
-// messages the main query selects.
-func (d *DB) childOf(ctx context.Context, name, where string, args []any) (*child, error) {
+// messages the main query selects, in ascending message row id. When the table holds no more rows than the
+// selection has messages (quotes, revocations, edits and system actions usually; everything in a chat that fills
+// the database), its rows in the selection's range of row ids are read in order, without a join, and
+// [child.take] passes over those of messages not selected: that costs a step per row of the table instead of a
+// seek per message, and gives the same rows. Otherwise each selected message's rows are sought in the table.
+func (d *DB) childOf(ctx context.Context, name, where string, args []any, sel selection) (*child, error) {
 	if !d.schema.Has(name) {
 		return nil, nil
 	}
 	t := newTable(name, d.schema.Tables[name])
-	query := "SELECT m._id, r.* FROM message m JOIN " + name + " r ON r.message_row_id = m._id WHERE " + where +
-		" ORDER BY m._id, r._id"
+	n, err := d.tableRows(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var query string
+	if n <= sel.count {
+		query = "SELECT r.message_row_id, r.* FROM " + name + " r WHERE r.message_row_id BETWEEN ? AND ?" +
+			" ORDER BY r.message_row_id, r._id"
+		args = []any{sel.first, sel.last}
+	} else {
+		query = "SELECT m._id, r.* FROM message m JOIN " + name + " r ON r.message_row_id = m._id WHERE " + where +
+			" ORDER BY m._id, r._id"
+	}
 	if !slices.Contains(t.cols, "_id") {
 		query = strings.TrimSuffix(query, ", r._id")
 	}
 	return openChild(ctx, d.db, t, query, args...)
 }
 
+// tableRows is the number of rows of table name, counted once per database.
+func (d *DB) tableRows(ctx context.Context, name string) (int64, error) {
+	d.countsMu.Lock()
+	defer d.countsMu.Unlock()
+	if n, ok := d.counts[name]; ok {
+		return n, nil
+	}
+	var n int64
+	if err := d.db.QueryRowContext(ctx, "SELECT count(*) FROM "+name).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count table %s: %w", name, err)
+	}
+	if d.counts == nil {
+		d.counts = map[string]int64{}
+	}
+	d.counts[name] = n
+	return n, nil
+}
+
+// selection is how many messages a query selects, and the first and last of their row ids.
+type selection struct{ count, first, last int64 }
+
+func (d *DB) selection(ctx context.Context, where string, args []any) (selection, error) {
+	var s selection
+	var first, last sql.NullInt64
+	err := d.db.QueryRowContext(ctx, "SELECT count(*), min(m._id), max(m._id) FROM message m WHERE "+where, args...).
+		Scan(&s.count, &first, &last)
+	if err != nil {
+		return s, fmt.Errorf("read table message: %w", err)
+	}
+	s.first, s.last = first.Int64, last.Int64
+	return s, nil
+}
+
 type modernBuilder struct {
 	ix   *jidIndex
 	chat ChatInfo
 	q    modernQuery
+
+	scratch []byte // the raw rows are encoded here first
 }
 
 func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
@@ -125,29 +186,29 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	rec := newRecord(m, "from_me", "message_type", modernTypes)
 	msg := &rec.Message
 
-	if media := b.q.part(parts, "message_media"); media.vals != nil {
+	if media := b.q.part(parts, joinMedia); media.vals != nil {
 		rec.Media = modernMedia(media)
 		if msg.Type == evidence.TypeAudio && isVoice(rec.Media.PhonePath, rec.Media.MIME) {
 			msg.Type = evidence.TypeVoice
 		}
 	}
-	if b.q.part(parts, "message_system").vals != nil {
+	if b.q.part(parts, joinSystem).vals != nil {
 		msg.Type = evidence.TypeSystem
 	}
-	if b.q.part(parts, "message_revoked").vals != nil {
+	if b.q.part(parts, joinRevoked).vals != nil {
 		msg.Type = evidence.TypeRevoked
 	}
 	if hasText(msg.Type) {
 		text := nonEmpty(m, "text_data")
 		if text == "" && rec.Media != nil {
-			text = nonEmpty(b.q.part(parts, "message_media"), "media_caption")
+			text = nonEmpty(b.q.part(parts, joinMedia), "media_caption")
 		}
 		setText(msg, text)
 	}
-	if q := nonEmpty(b.q.part(parts, "message_quoted"), "key_id"); q != "" {
+	if q := nonEmpty(b.q.part(parts, joinQuoted), "key_id"); q != "" {
 		msg.QuotedID = &q
 	}
-	msg.Edited = b.q.part(parts, "message_edit_info").vals != nil
+	msg.Edited = b.q.part(parts, joinEdit).vals != nil
 	status, sknown := m.int("status")
 	setAck(msg, status, sknown)
 	b.author(msg, m)
@@ -157,8 +218,8 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	if msg.FromMe {
 		b.receipts(msg, ru, rd)
 	}
-	raw := rawRow{layout: LayoutModern, single: parts, multi: map[string][]row{"receipt_user": ru, "receipt_device": rd}}
-	rec.RawRow = raw.bytes()
+	raw := rawRow{layout: LayoutModern, single: parts, multi: []rowGroup{{"receipt_user", ru}, {"receipt_device", rd}}}
+	rec.RawRow = raw.bytes(&b.scratch)
 	return rec
 }
 

@@ -26,6 +26,9 @@ type DB struct {
 	jidsOnce sync.Once
 	jids     *jidIndex
 	jidsErr  error
+
+	countsMu sync.Mutex
+	counts   map[string]int64 // rows per table, for choosing how to read a child table (modern.go)
 }
 
 const sqliteMagic = "SQLite format 3\x00"

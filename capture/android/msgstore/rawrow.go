@@ -149,29 +149,45 @@ func appendString(b []byte, s string) []byte {
 // rawRow accumulates the RawRow of one message: {"layout":…,"rows":{table: object or [objects]},"v":1}.
 type rawRow struct {
 	layout Layout
-	single []row            // one row per table (message, message_media, …)
-	multi  map[string][]row // receipt tables: several rows per message
+	single []row      // one row per table (message, message_media, …)
+	multi  []rowGroup // receipt tables: several rows per message
 }
 
-func (r *rawRow) bytes() []byte {
+// rowGroup is the rows of one table that several rows of may belong to a message.
+type rowGroup struct {
+	name string
+	rows []row
+}
+
+// bytes returns the encoding, in a slice of its own; scratch, when not nil, is a buffer to encode in first and
+// keep for the next row, so that the result is allocated once, at its size.
+func (r *rawRow) bytes(scratch *[]byte) []byte {
+	if scratch == nil {
+		return r.appendTo(make([]byte, 0, 1024))
+	}
+	*scratch = r.appendTo((*scratch)[:0])
+	return slices.Clone(*scratch)
+}
+
+func (r *rawRow) appendTo(b []byte) []byte {
 	type part struct {
 		name string
 		one  *row
 		many []row
 	}
-	var parts []part
+	var buf [16]part
+	parts := buf[:0]
 	for i := range r.single {
 		if r.single[i].vals != nil {
 			parts = append(parts, part{name: r.single[i].t.name, one: &r.single[i]})
 		}
 	}
-	for name, rows := range r.multi {
-		if len(rows) > 0 {
-			parts = append(parts, part{name: name, many: rows})
+	for _, g := range r.multi {
+		if len(g.rows) > 0 {
+			parts = append(parts, part{name: g.name, many: g.rows})
 		}
 	}
 	slices.SortFunc(parts, func(a, b part) int { return strings.Compare(a.name, b.name) })
-	b := make([]byte, 0, 1024)
 	b = append(b, `{"layout":`...)
 	b = appendString(b, string(r.layout))
 	b = append(b, `,"rows":{`...)

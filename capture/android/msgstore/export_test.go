@@ -1,0 +1,11 @@
+package msgstore
+
+// SetTableRows makes the database believe every table holds n rows, to force one way of reading child tables.
+func SetTableRows(d *DB, names []string, n int64) {
+	d.countsMu.Lock()
+	defer d.countsMu.Unlock()
+	d.counts = map[string]int64{}
+	for _, name := range names {
+		d.counts[name] = n
+	}
+}
