@@ -211,3 +211,20 @@ func (tj *testJournal) VerifierKeyFirst(t *testing.T) string {
 	}
 	return v
 }
+
+// A restore leaf written before hand-overs were recorded (no "signing_key") is an ordinary leaf: appended with
+// Append, it hands nothing over, and the journal verifies with its own key as it did.
+func TestRestoreLeafWithoutHandOver(t *testing.T) {
+	tj := openTest(t, 1000)
+	appendN(t, tj.Journal, 2)
+	if _, err := tj.Append(t.Context(), Entry{Type: format.TypeRestore, Fields: map[string]any{"from": "s3://old", "tree_size": int64(2)}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tj.Checkpoint(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := tj.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, tj.key)})
+	if err != nil || len(rep.Keys) != 1 || len(rep.Restores) != 0 {
+		t.Fatalf("verify: %v, keys %q, restores %v", err, rep.Keys, rep.Restores)
+	}
+}
