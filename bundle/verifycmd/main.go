@@ -19,7 +19,7 @@ const (
 )
 
 // Usage is the synopsis of the stand-alone verifier.
-const Usage = "attesta-verify [--key VKEY] [--root CA.pem [--status FILE]] [--witness VKEY... [--min-witnesses N]] [--tsa-ca FILE] [--lang it|en] PATH"
+const Usage = "attesta-verify [--key VKEY [--restored-key VKEY...]] [--root CA.pem [--status FILE]] [--witness VKEY... [--min-witnesses N]] [--tsa-ca FILE] [--lang it|en] PATH"
 
 // Main runs the stand-alone verifier on a command line (without the program name) and returns its exit code. It
 // verifies a delivery folder or its ZIP; a journal is for `attesta verify`, which has the store.

@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	attesta-verify [--key VKEY] [--tsa-ca FILE] [--lang it|en] PATH
+//	attesta-verify [--key VKEY [--restored-key VKEY...]] [--tsa-ca FILE] [--lang it|en] PATH
 //
 // PATH is a delivery folder or its ZIP. Exit codes: 0 valid, 1 invalid, 2 usage.
 package main
