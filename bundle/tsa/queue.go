@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/internal/wakeup"
 )
 
 // Queue errors.
@@ -351,27 +352,10 @@ func (q *Queue) Run(ctx context.Context) error {
 			q.attempt(ctx, id)
 			continue
 		}
-		if err := q.sleep(ctx, wait); err != nil {
+		if err := wakeup.Sleep(ctx, q.wake, wait); err != nil {
 			return err
 		}
 	}
-}
-
-// sleep waits for wait (forever if negative), a new request, or ctx.
-func (q *Queue) sleep(ctx context.Context, wait time.Duration) error {
-	var timer <-chan time.Time
-	if wait >= 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timer = t.C
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-q.wake:
-	case <-timer:
-	}
-	return nil
 }
 
 // due returns the request to try now, or else how long until the next one

@@ -24,6 +24,7 @@ import (
 	"github.com/attesta/attesta/bundle/tsa"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/internal/strictjson"
+	"github.com/attesta/attesta/internal/wakeup"
 	"github.com/attesta/attesta/journal"
 )
 
@@ -443,28 +444,10 @@ func (q *Queue) loop(ctx context.Context, drain bool) error {
 		if drain && wait < 0 {
 			return nil
 		}
-		if err := q.sleep(ctx, wait); err != nil {
+		if err := wakeup.Sleep(ctx, q.wake, wait); err != nil {
 			return err
 		}
 	}
-}
-
-// sleep waits for wait (forever if negative), a new job, or ctx. The timer is stopped on return, not when the
-// loop ends, so that a long-running Run does not keep one timer per round.
-func (q *Queue) sleep(ctx context.Context, wait time.Duration) error {
-	var timer <-chan time.Time
-	if wait >= 0 {
-		t := time.NewTimer(wait)
-		defer t.Stop()
-		timer = t.C
-	}
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-q.wake:
-	case <-timer:
-	}
-	return nil
 }
 
 // due returns the job to try now, marked busy, or else how long until the next one is due (-1: none pending).

@@ -23,7 +23,7 @@ var layers = [][]string{
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
 		"authority", "witness", "delivery/drive"},
 	{"journal", "journal/blob", "tpm", "bundle"},
-	{"journal/format", "witness/cosig", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n", "internal/ffmpeg"},
+	{"journal/format", "witness/cosig", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n", "internal/ffmpeg", "internal/wakeup"},
 }
 
 // helpers are the packages that exist for tests: fakes that speak the real protocols, simulators' suites, vectors.
