@@ -216,6 +216,12 @@ func checkSealed(m *Manifest, s *Sealed) (*derived, error) {
 }
 
 // folderWriter writes files under root durably and remembers the directories to sync.
+// namedFile is a file of the delivery folder written whole from memory: its path in the folder and its bytes.
+type namedFile struct {
+	name string
+	data []byte
+}
+
 type folderWriter struct {
 	root string
 	dirs []string
@@ -240,19 +246,13 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 		}
 	}
 	hasTSR, hasReport := false, false
-	put := []struct {
-		name string
-		data []byte
-	}{
+	put := []namedFile{
 		{manifestFile, mf}, {sumsFile, der.sums}, {caseFile, der.caseLD},
 		{checkpointFile, d.Sealed.Checkpoint}, {proofFile, d.Sealed.Proof}, {leafFile, d.Sealed.Leaf},
 		{vkeyFile, []byte(d.Sealed.VKey + "\n")},
 	}
 	if len(d.Sealed.KeyChain) > 0 {
-		put = append(put, struct {
-			name string
-			data []byte
-		}{keychainFile, d.Sealed.KeyChain})
+		put = append(put, namedFile{keychainFile, d.Sealed.KeyChain})
 	}
 	if opts.Timestamp != nil {
 		tok, err := opts.Timestamp(ctx, d.Sealed.Checkpoint)
@@ -260,10 +260,7 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 			return fmt.Errorf("time-stamp the checkpoint: %w", err)
 		}
 		if len(tok) > 0 { // none: the TSA could not be reached and the caller queued the request
-			put = append(put, struct {
-				name string
-				data []byte
-			}{tsrFile, tok})
+			put = append(put, namedFile{tsrFile, tok})
 			hasTSR = true
 		}
 	}
@@ -273,17 +270,11 @@ func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts 
 			return fmt.Errorf("witnessed checkpoint: %w", err)
 		}
 		if len(wf) > 0 {
-			put = append(put, struct {
-				name string
-				data []byte
-			}{witnessFile, wf})
+			put = append(put, namedFile{witnessFile, wf})
 		}
 	}
 	hasAtt := d.Attestation != ""
-	for _, c := range []struct {
-		name string
-		data []byte
-	}{{chainFile, opts.Chain}, {akChainFile, opts.AKChain}} {
+	for _, c := range []namedFile{{chainFile, opts.Chain}, {akChainFile, opts.AKChain}} {
 		if c.data == nil || c.name == akChainFile && !hasAtt {
 			continue
 		}
