@@ -436,6 +436,9 @@ const busyPoll = 100 * time.Millisecond
 
 func (q *Queue) loop(ctx context.Context, drain bool) error {
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		id, wait := q.due(time.Now())
 		if id != "" {
 			q.attempt(ctx, id)
@@ -487,6 +490,9 @@ func (q *Queue) attempt(ctx context.Context, id string) {
 		delete(q.state, id)
 		return
 	}
+	if ctx.Err() != nil {
+		return // interrupted, not failed: the job stays pending, its last real failure kept
+	}
 	rs := q.state[id]
 	if rs == nil {
 		rs = &retryState{}
@@ -502,10 +508,8 @@ func (q *Queue) attempt(ctx context.Context, id string) {
 		delay = 0 // the token is refreshed: try again at once
 	}
 	rs.next = time.Now().Add(delay)
-	if ctx.Err() == nil {
-		q.log.WarnContext(ctx, "Drive upload failed: retrying", slog.String("job", id), slog.Int("failures", rs.failures),
-			slog.Duration("in", delay), slog.Any("error", err))
-	}
+	q.log.WarnContext(ctx, "Drive upload failed: retrying", slog.String("job", id), slog.Int("failures", rs.failures),
+		slog.Duration("in", delay), slog.Any("error", err))
 }
 
 // retryAfter is the wait Drive asked for in a Retry-After header (seconds, or an HTTP date).
