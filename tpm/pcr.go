@@ -83,13 +83,17 @@ func (t *TPM) ExtendAppPCR(ctx context.Context, event []byte) error {
 		return err
 	}
 	defer t.mu.Unlock()
+	return extendAppPCR(t.tr, event)
+}
+
+func extendAppPCR(tr transport.TPM, event []byte) error {
 	sum := sha256.Sum256(event)
 	_, err := tpm2.PCRExtend{
 		PCRHandle: tpm2.AuthHandle{Handle: tpm2.TPMHandle(AppPCR), Auth: tpm2.PasswordAuth(nil)},
 		Digests: tpm2.TPMLDigestValues{Digests: []tpm2.TPMTHA{{
 			HashAlg: tpm2.TPMAlgSHA256, Digest: sum[:],
 		}}},
-	}.Execute(t.tr)
+	}.Execute(tr)
 	if err != nil {
 		return fmt.Errorf("tpm: extend PCR %d: %w", AppPCR, err)
 	}

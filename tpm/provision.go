@@ -21,6 +21,17 @@ type ProvisionOptions struct {
 	// PCRs the signing key's policy covers. It must contain AppPCR.
 	// Default: DefaultPCRSelection().
 	PCRs PCRSelection
+	// ImageKey, when set, is the image key (ECDSA P-256, its private half held by the image build): a new signing
+	// key is created under the authorized policy (PolicyAuthorize(ImageKey) and PolicyNV(tamper == 0), see the
+	// package doc), and signs only with a signed policy of that key in force (Policy, or SetPolicy). A key already
+	// provisioned under the literal PCR policy stays in force until it is rotated (NewSigningKey), which moves it
+	// to the image key.
+	ImageKey *ecdsa.PublicKey
+	// Policy is the signed policy of the running image (see SetPolicy).
+	Policy *SignedPolicy
+	// OwnerAuth is the owner hierarchy's authorization, which defines the NV indices; empty on a TPM whose owner
+	// hierarchy has none.
+	OwnerAuth []byte
 }
 
 // Certification is a TPM-signed attestation of a key.
@@ -62,6 +73,9 @@ type Identity struct {
 	PCRSelection  PCRSelection
 	PCRValues     [][]byte
 	ProvisionedAt time.Time
+	// ImagePolicyKey is the image key the signing key's authorized policy names; nil for a key under the literal
+	// PCR policy (PCRSelection = PCRValues).
+	ImagePolicyKey *ecdsa.PublicKey
 }
 
 // Provision loads the persisted signing key, or creates and certifies one
@@ -82,6 +96,7 @@ func (t *TPM) Provision(ctx context.Context, opts ProvisionOptions) (*Identity, 
 	if err != nil {
 		return nil, fmt.Errorf("tpm: provision: %w", err)
 	}
+	t.imageKey, t.ownerAuth = opts.ImageKey, opts.OwnerAuth
 	ekCerts := readEKCerts(t.tr)
 	if rec == nil {
 		rec, blob, err = t.create(ctx, opts)
@@ -103,6 +118,17 @@ func (t *TPM) Provision(ctx context.Context, opts ProvisionOptions) (*Identity, 
 		}
 	}
 	t.id, t.sig, t.akGen = id, key, id.AKGeneration
+	if id.ImagePolicyKey != nil {
+		// The simulator starts each Open with empty NV; a real TPM keeps the indices (this is then a read).
+		if err := ensureNV(t.tr, t.ownerAuth); err != nil {
+			return nil, fmt.Errorf("tpm: provision: %w", err)
+		}
+	}
+	if opts.Policy != nil {
+		if err := t.setPolicy(opts.Policy); err != nil {
+			return nil, fmt.Errorf("tpm: provision: %w", err)
+		}
+	}
 	return id, nil
 }
 
@@ -137,14 +163,10 @@ func (t *TPM) create(ctx context.Context, opts ProvisionOptions) (*provisionReco
 	if err != nil {
 		return nil, nil, fmt.Errorf("read PCRs %s: %w", sel, err)
 	}
-	policy, err := pcrPolicyDigest(sel, vals)
-	if err != nil {
-		return nil, nil, fmt.Errorf("compute PCR policy: %w", err)
-	}
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	rec, blob, key, err := t.makeSigningKey(sel, vals, policy)
+	rec, blob, key, err := t.makeSigningKey(sel, vals)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -155,10 +177,25 @@ func (t *TPM) create(ctx context.Context, opts ProvisionOptions) (*provisionReco
 	return rec, blob, nil
 }
 
-// makeSigningKey creates a signing key bound to the PCR policy (sel, vals, whose digest is policy), has the AK
-// certify it (TPM2_Certify and TPM2_CertifyCreation), and returns its record and blob, unsaved, with the key
-// left loaded: the caller flushes it.
-func (t *TPM) makeSigningKey(sel PCRSelection, vals [][]byte, policy []byte) (*provisionRecord, []byte, *object, error) {
+// makeSigningKey creates a signing key bound to the authorized policy of the image key when one is configured,
+// else to the literal PCR policy (sel, vals); has the AK certify it (TPM2_Certify and TPM2_CertifyCreation), and
+// returns its record and blob, unsaved, with the key left loaded: the caller flushes it.
+func (t *TPM) makeSigningKey(sel PCRSelection, vals [][]byte) (*provisionRecord, []byte, *object, error) {
+	var policy, imageKey []byte
+	var err error
+	if t.imageKey != nil {
+		if err := ensureNV(t.tr, t.ownerAuth); err != nil {
+			return nil, nil, nil, err
+		}
+		if imageKey, err = marshalImageKey(t.imageKey); err == nil {
+			policy, err = attest.AuthorizedKeyPolicy(t.imageKey)
+		}
+	} else {
+		policy, err = pcrPolicyDigest(sel, vals)
+	}
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("compute the key's policy: %w", err)
+	}
 	created, key, err := createSigningKey(t.tr, sel, policy)
 	if err != nil {
 		return nil, nil, nil, err
@@ -167,6 +204,9 @@ func (t *TPM) makeSigningKey(sel PCRSelection, vals [][]byte, policy []byte) (*p
 	if err != nil {
 		flush(t.tr, key.handle)
 		return nil, nil, nil, err
+	}
+	if imageKey != nil {
+		rec.Format, rec.ImagePolicyKey = provisionFmtV2, imageKey
 	}
 	return rec, blob, key, nil
 }
@@ -292,7 +332,25 @@ func (t *TPM) load(rec *provisionRecord, blob []byte) (*Identity, *loadedKey, er
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %w", ErrStateMismatch, filepath.Join(t.stateDir, SigningKeyFile), err)
 	}
-	return id, &loadedKey{handle: obj.handle, name: obj.name, pub: obj.pub, sel: id.PCRSelection.TPML()}, nil
+	key, err := newLoadedKey(obj, id)
+	if err != nil {
+		flush(t.tr, obj.handle)
+		return nil, nil, err
+	}
+	return id, key, nil
+}
+
+// newLoadedKey describes the loaded signing key of id.
+func newLoadedKey(obj *object, id *Identity) (*loadedKey, error) {
+	k := &loadedKey{handle: obj.handle, name: obj.name, pub: obj.pub, sel: id.PCRSelection.TPML()}
+	if id.ImagePolicyKey != nil {
+		pub, err := attest.ImageKeyPublic(id.ImagePolicyKey)
+		if err != nil {
+			return nil, err
+		}
+		k.imageKey = &pub
+	}
+	return k, nil
 }
 
 // identityFromRecord decodes and cross-checks provision.json and the blob.
@@ -319,11 +377,23 @@ func identityFromRecord(dir string, rec *provisionRecord, blob []byte) (*Identit
 	for i, v := range rec.PCRValues {
 		vals[i] = v
 	}
-	policy, err := pcrPolicyDigest(sel, vals)
+	var imageKey *ecdsa.PublicKey
+	var policy []byte
+	if len(rec.ImagePolicyKey) > 0 {
+		if imageKey, err = parseImageKeyDER(rec.ImagePolicyKey); err != nil {
+			return nil, bad("image_policy_key: %v", err)
+		}
+		policy, err = attest.AuthorizedKeyPolicy(imageKey)
+	} else {
+		policy, err = pcrPolicyDigest(sel, vals)
+	}
 	if err != nil {
 		return nil, bad("%v", err)
 	}
 	if !bytes.Equal(policy, pub.AuthPolicy.Buffer) {
+		if imageKey != nil {
+			return nil, bad("signing key policy is not the authorized policy of the recorded image key")
+		}
 		return nil, bad("signing key policy does not match the recorded PCR values")
 	}
 	sk, err := attest.PublicKey(pub)
@@ -342,6 +412,7 @@ func identityFromRecord(dir string, rec *provisionRecord, blob []byte) (*Identit
 		SigningKey: sk, SigningKeyTPMT: rec.SigningKeyPublic, AK: ak, AKTPMT: rec.AKPublic,
 		CreationData: rec.CreationData, CreationHash: rec.CreationHash, CreationTicket: rec.CreationTicket,
 		PCRSelection: sel, PCRValues: vals, ProvisionedAt: rec.ProvisionedAt, AKGeneration: rec.AKGeneration,
+		ImagePolicyKey: imageKey,
 	}
 	for _, p := range rec.PreviousAKs {
 		id.PreviousAKTPMT = append(id.PreviousAKTPMT, p)

@@ -55,11 +55,7 @@ func (t *TPM) NewSigningKey(ctx context.Context) (*PendingKey, error) {
 		return nil, fmt.Errorf("tpm: new signing key: %w", ErrNotProvisioned)
 	}
 	sel := t.id.PCRSelection
-	policy, err := pcrPolicyDigest(sel, t.id.PCRValues)
-	if err != nil {
-		return nil, fmt.Errorf("tpm: new signing key: %w", err)
-	}
-	rec, blob, key, err := t.makeSigningKey(sel, t.id.PCRValues, policy)
+	rec, blob, key, err := t.makeSigningKey(sel, t.id.PCRValues)
 	if err != nil {
 		return nil, fmt.Errorf("tpm: new signing key: %w", err)
 	}
@@ -79,8 +75,12 @@ func (t *TPM) NewSigningKey(ctx context.Context) (*PendingKey, error) {
 		flush(t.tr, key.handle)
 		return nil, fmt.Errorf("tpm: new signing key: save pending state: %w", err)
 	}
-	return &PendingKey{t: t, id: id, rec: rec, blob: blob,
-		key: &loadedKey{handle: key.handle, name: key.name, pub: key.pub, sel: sel.TPML()}}, nil
+	lk, err := newLoadedKey(key, id)
+	if err != nil {
+		flush(t.tr, key.handle)
+		return nil, fmt.Errorf("tpm: new signing key: %w", err)
+	}
+	return &PendingKey{t: t, id: id, rec: rec, blob: blob, key: lk}, nil
 }
 
 // Identity is what the new key's provisioning established: its public key and the AK's certifications of it.
@@ -105,7 +105,7 @@ func (p *PendingKey) Sign(_ io.Reader, digest []byte, opts crypto.SignerOpts) ([
 	if p.key == nil || p.committed && t.sig != p.key {
 		return nil, fmt.Errorf("tpm: sign with the new key: discarded, or no longer in force")
 	}
-	sig, err := signWithPolicy(t.tr, p.key, digest)
+	sig, err := signWithPolicy(t.tr, p.key, t.policy, digest)
 	if err != nil {
 		return nil, fmt.Errorf("tpm: sign with the new key: %w", err)
 	}
@@ -193,8 +193,12 @@ func (t *TPM) PendingSigningKey(ctx context.Context) (*PendingKey, error) {
 		return nil, fmt.Errorf("tpm: pending signing key: %w: %w", ErrStateMismatch, err)
 	}
 	id.EKCerts, id.EKCert = t.id.EKCerts, t.id.EKCert
-	return &PendingKey{t: t, id: id, rec: rec, blob: blob,
-		key: &loadedKey{handle: obj.handle, name: obj.name, pub: obj.pub, sel: id.PCRSelection.TPML()}}, nil
+	lk, err := newLoadedKey(obj, id)
+	if err != nil {
+		flush(t.tr, obj.handle)
+		return nil, fmt.Errorf("tpm: pending signing key: %w", err)
+	}
+	return &PendingKey{t: t, id: id, rec: rec, blob: blob, key: lk}, nil
 }
 
 // retireState copies the state of the key in force to dir/retired/<UTC time, nanoseconds>/.

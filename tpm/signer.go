@@ -65,30 +65,40 @@ func (s *Signer) SignDigest(ctx context.Context, digest []byte) ([]byte, error) 
 	if t.sig == nil {
 		return nil, fmt.Errorf("tpm: sign: %w", ErrNotProvisioned)
 	}
-	sig, err := signWithPolicy(t.tr, t.sig, digest)
+	sig, err := signWithPolicy(t.tr, t.sig, t.policy, digest)
 	if err != nil {
 		return nil, fmt.Errorf("tpm: sign: %w", err)
 	}
 	return attest.SignatureDER(sig)
 }
 
-// signWithPolicy runs Sign in a one-shot policy session that asserts the
-// current PCR values; the TPM compares the result with the key's policy.
-func signWithPolicy(tr transport.TPM, key *loadedKey, digest []byte) (*tpm2.TPMTSignature, error) {
+// signWithPolicy runs Sign in a one-shot policy session: for a key under an image key, the authorized policy with
+// the signed policy pol (signAuthorized); otherwise the literal PCR policy, asserting the current PCR values, which
+// the TPM compares with the key's policy.
+func signWithPolicy(tr transport.TPM, key *loadedKey, pol *SignedPolicy, digest []byte) (*tpm2.TPMTSignature, error) {
+	if key.imageKey != nil {
+		return signAuthorized(tr, key, pol, digest)
+	}
 	sel := key.sel
 	sess := tpm2.Policy(tpm2.TPMAlgSHA256, 16, func(tr transport.TPM, h tpm2.TPMISHPolicy, _ tpm2.TPM2BNonce) error {
 		_, err := tpm2.PolicyPCR{PolicySession: h, Pcrs: sel}.Execute(tr)
 		return err
 	})
+	sig, err := signInSession(tr, key, sess, digest)
+	if errors.Is(err, tpm2.TPMRCPolicyFail) || errors.Is(err, tpm2.TPMRCValue) {
+		return nil, fmt.Errorf("%w: %w", ErrKeyUnusable, err)
+	}
+	return sig, err
+}
+
+// signInSession runs TPM2_Sign with the key's USER role authorised by sess.
+func signInSession(tr transport.TPM, key *loadedKey, sess tpm2.Session, digest []byte) (*tpm2.TPMTSignature, error) {
 	rsp, err := tpm2.Sign{
 		KeyHandle:  tpm2.AuthHandle{Handle: key.handle, Name: key.name, Auth: sess},
 		Digest:     tpm2.TPM2BDigest{Buffer: digest},
 		InScheme:   tpm2.TPMTSigScheme{Scheme: tpm2.TPMAlgNull},
 		Validation: tpm2.TPMTTKHashCheck{Tag: tpm2.TPMSTHashCheck, Hierarchy: tpm2.TPMRHNull},
 	}.Execute(tr)
-	if errors.Is(err, tpm2.TPMRCPolicyFail) || errors.Is(err, tpm2.TPMRCValue) {
-		return nil, fmt.Errorf("%w: %w", ErrKeyUnusable, err)
-	}
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,12 @@ var simOpen atomic.Bool
 
 type simTransport struct {
 	transport.TPMCloser
+	sim *simulator.Simulator
 }
+
+// Reset restarts the simulated TPM as a reboot does (Shutdown, Startup): PCRs and loaded objects are gone, NV
+// stays. The tests use it to show what survives a restart.
+func (s *simTransport) Reset() error { return s.sim.Reset() }
 
 func (s *simTransport) Close() error {
 	defer simOpen.Store(false)
@@ -46,7 +51,7 @@ func openSimulator(stateDir string) (transport.TPMCloser, error) {
 		simOpen.Store(false)
 		return nil, fmt.Errorf("tpm: start simulator: %w", err)
 	}
-	return &simTransport{transport.FromReadWriteCloser(sim)}, nil
+	return &simTransport{TPMCloser: transport.FromReadWriteCloser(sim), sim: sim}, nil
 }
 
 // loadOrCreateSimSeed reads the seed, creating a random one on first use so

@@ -21,6 +21,9 @@ const (
 	SigningKeyFile = "signing-key.blob"
 	ProvisionFile  = "provision.json"
 	provisionFmt   = "attesta.tpm.provision/v1"
+	// provisionFmtV2 is a record of a key under an image key (image_policy_key set); v1 records are keys under the
+	// literal PCR policy and stay readable.
+	provisionFmtV2 = "attesta.tpm.provision/v2"
 )
 
 // hexBytes is []byte that JSON encodes as lower-case hex.
@@ -58,6 +61,8 @@ type provisionRecord struct {
 	// AKGeneration and PreviousAKs: see Identity (absent in records made before AK rotation: generation 0).
 	AKGeneration uint32     `json:"ak_generation,omitempty"`
 	PreviousAKs  []hexBytes `json:"previous_aks,omitempty"`
+	// ImagePolicyKey (v2 only): the image key's SubjectPublicKeyInfo (DER) the key's authorized policy names.
+	ImagePolicyKey hexBytes `json:"image_policy_key,omitempty"`
 }
 
 // readState returns the persisted provisioning, or nil when there is none.
@@ -74,8 +79,11 @@ func readState(dir string) (*provisionRecord, []byte, error) {
 	if err := json.Unmarshal(data, &rec); err != nil {
 		return nil, nil, fmt.Errorf("%w: %s: %w", ErrCorruptState, recPath, err)
 	}
-	if rec.Format != provisionFmt {
-		return nil, nil, fmt.Errorf("%w: %s: format %q, want %q", ErrCorruptState, recPath, rec.Format, provisionFmt)
+	switch {
+	case rec.Format != provisionFmt && rec.Format != provisionFmtV2:
+		return nil, nil, fmt.Errorf("%w: %s: format %q, want %q or %q", ErrCorruptState, recPath, rec.Format, provisionFmt, provisionFmtV2)
+	case (rec.Format == provisionFmtV2) != (len(rec.ImagePolicyKey) > 0):
+		return nil, nil, fmt.Errorf("%w: %s: format %q with %d bytes of image_policy_key", ErrCorruptState, recPath, rec.Format, len(rec.ImagePolicyKey))
 	}
 	blobPath := filepath.Join(dir, SigningKeyFile)
 	blob, err := os.ReadFile(blobPath)

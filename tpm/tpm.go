@@ -2,6 +2,7 @@ package tpm
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"os"
@@ -28,6 +29,12 @@ type TPM struct {
 	id    *Identity
 	sig   *loadedKey
 	akGen uint32 // the AK's generation (id.AKGeneration), kept for the functions that recreate it
+
+	// imageKey is the image key new signing keys are bound to (ProvisionOptions.ImageKey); nil: the literal PCR
+	// policy. policy is the signed policy in force for a key under an image key.
+	imageKey  *ecdsa.PublicKey
+	policy    *SignedPolicy
+	ownerAuth []byte
 }
 
 // loadedKey is the signing key while it is loaded in the TPM.
@@ -36,6 +43,8 @@ type loadedKey struct {
 	name   tpm2.TPM2BName
 	pub    tpm2.TPMTPublic
 	sel    tpm2.TPMLPCRSelection
+	// imageKey is set for a key under an authorized policy: the image key as the TPM loads it.
+	imageKey *tpm2.TPMTPublic
 }
 
 // Open opens the TPM named by spec (see SpecForms) and uses stateDir for the

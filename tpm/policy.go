@@ -1,0 +1,452 @@
+package tpm
+
+// The authorized policy: the signing key's authPolicy is PolicyAuthorize(image key) then PolicyNV(tamper == 0); the
+// image key approves, per image, PolicyPCR(PCRs of a genuine boot) then PolicyNV(counter ≤ policy version). See the
+// package doc, "Authorized policy".
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/google/go-tpm/tpm2"
+	"github.com/google/go-tpm/tpm2/transport"
+
+	"github.com/attesta/attesta/tpm/attest"
+)
+
+// SignedPolicy is attest.SignedPolicy: one image's PCR policy signed by the image key.
+type SignedPolicy = attest.SignedPolicy
+
+var (
+	// ErrTampered is wrapped by a [PolicyError] while the tamper index is set: the case was opened and no
+	// administrator has cleared it ([TPM.ClearTamper]).
+	ErrTampered = errors.New("tamper index set")
+	// ErrPolicyRolledBack is wrapped by a [PolicyError] when the signed policy's version is below the lowest version
+	// the TPM's counter accepts: an older image's policy after an update.
+	ErrPolicyRolledBack = errors.New("signed policy older than the TPM accepts")
+	// ErrNoPolicy is returned when a key under the image key signs without a signed policy in force.
+	ErrNoPolicy = errors.New("no signed policy in force")
+)
+
+// PolicyError says why the signing key's authorized policy does not hold. It wraps [ErrKeyUnusable] and, as they
+// apply, [ErrTampered], [ErrPolicyRolledBack] and [ErrPCRMismatch].
+type PolicyError struct {
+	Version uint64 // the signed policy's version
+	// Tamper is the tamper index's value (0: not tampered).
+	Tamper uint64
+	// Lowest is the counter: the lowest policy version the TPM accepts.
+	Lowest uint64
+	// PCRs are the PCRs whose current value differs from the signed policy's.
+	PCRs []attest.PCRMismatch
+}
+
+func (e *PolicyError) Error() string {
+	var why []string
+	if e.Tamper != 0 {
+		why = append(why, fmt.Sprintf("the tamper index is set (%#x): the case was opened; an administrator's unlock clears it", e.Tamper))
+	}
+	if e.Lowest > e.Version {
+		why = append(why, fmt.Sprintf("signed policy version %d is below the lowest version the TPM accepts (%d): rollback refused", e.Version, e.Lowest))
+	}
+	for _, m := range e.PCRs {
+		why = append(why, fmt.Sprintf("PCR %d differs from the signed policy version %d: expected %x, actual %x", m.PCR, e.Version, m.Expected, m.Actual))
+	}
+	return ErrKeyUnusable.Error() + ": " + strings.Join(why, "; ")
+}
+
+func (e *PolicyError) Unwrap() []error {
+	errs := []error{ErrKeyUnusable}
+	if e.Tamper != 0 {
+		errs = append(errs, ErrTampered)
+	}
+	if e.Lowest > e.Version {
+		errs = append(errs, ErrPolicyRolledBack)
+	}
+	if len(e.PCRs) > 0 {
+		errs = append(errs, ErrPCRMismatch)
+	}
+	return errs
+}
+
+// SetPolicy puts a signed policy in force for the signing key (an image update brings a new one): its signature
+// must be the image key's. It does not touch the TPM: whether the policy holds shows at the next signature.
+func (t *TPM) SetPolicy(ctx context.Context, p *SignedPolicy) error {
+	if err := t.lock(ctx); err != nil {
+		return err
+	}
+	defer t.mu.Unlock()
+	return t.setPolicy(p)
+}
+
+func (t *TPM) setPolicy(p *SignedPolicy) error {
+	key := t.imageKey
+	if t.id != nil && t.id.ImagePolicyKey != nil {
+		key = t.id.ImagePolicyKey
+	}
+	if key == nil {
+		return fmt.Errorf("tpm: signed policy: no image key configured")
+	}
+	if err := p.Verify(key); err != nil {
+		return fmt.Errorf("tpm: signed policy: %w", err)
+	}
+	t.policy = p
+	return nil
+}
+
+// Policy returns the signed policy in force, nil when there is none.
+func (t *TPM) Policy() *SignedPolicy {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.policy
+}
+
+// PolicyCounter returns the lowest policy version the TPM accepts (the anti-rollback counter).
+func (t *TPM) PolicyCounter(ctx context.Context) (uint64, error) {
+	if err := t.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer t.mu.Unlock()
+	v, err := readNV64(t.tr, attest.CounterNVIndex)
+	if err != nil {
+		return 0, fmt.Errorf("tpm: read policy counter: %w", err)
+	}
+	return v, nil
+}
+
+// AdvancePolicyCounter moves the counter up to version, so that every signed policy below it is refused from then
+// on. It is the last step of an update, once the new image booted well (its policy holds). It refuses to go past the
+// version of the policy in force, which would lock the key out. The counter only goes up: a version at or below it
+// changes nothing.
+func (t *TPM) AdvancePolicyCounter(ctx context.Context, version uint64) (uint64, error) {
+	if err := t.lock(ctx); err != nil {
+		return 0, err
+	}
+	defer t.mu.Unlock()
+	if t.policy == nil || version > t.policy.Version {
+		have := "none"
+		if t.policy != nil {
+			have = fmt.Sprintf("version %d", t.policy.Version)
+		}
+		return 0, fmt.Errorf("tpm: advance policy counter to %d: the signed policy in force is %s: the key would be locked out", version, have)
+	}
+	for {
+		v, err := readNV64(t.tr, attest.CounterNVIndex)
+		if err != nil {
+			return 0, fmt.Errorf("tpm: advance policy counter: %w", err)
+		}
+		if v >= version {
+			return v, nil
+		}
+		if err := incrementCounter(t.tr); err != nil {
+			return 0, fmt.Errorf("tpm: advance policy counter: %w", err)
+		}
+	}
+}
+
+// Tamper records a case intrusion in the TPM: it sets a bit of the tamper index, which only an administrator's
+// [TPM.ClearTamper] clears and which survives restarts; a key under the literal PCR policy (before the image key)
+// is locked by extending the application PCR as well, until the next reset.
+func (t *TPM) Tamper(ctx context.Context, event []byte) error {
+	if err := t.lock(ctx); err != nil {
+		return err
+	}
+	defer t.mu.Unlock()
+	var errs []error
+	nv, err := nvDefined(t.tr, attest.TamperNVIndex)
+	if err == nil && nv {
+		err = setBits(t.tr, attest.TamperNVIndex, 1)
+	}
+	if err != nil {
+		errs = append(errs, fmt.Errorf("tpm: tamper: set the tamper index: %w", err))
+	}
+	if !nv || t.sig == nil || t.sig.imageKey == nil {
+		errs = append(errs, extendAppPCR(t.tr, event))
+	}
+	return errors.Join(errs...)
+}
+
+// Tampered reports whether the tamper index is set.
+func (t *TPM) Tampered(ctx context.Context) (bool, error) {
+	if err := t.lock(ctx); err != nil {
+		return false, err
+	}
+	defer t.mu.Unlock()
+	if ok, err := nvDefined(t.tr, attest.TamperNVIndex); err != nil || !ok {
+		return false, err
+	}
+	v, err := readNV64(t.tr, attest.TamperNVIndex)
+	if err != nil {
+		return false, fmt.Errorf("tpm: read tamper index: %w", err)
+	}
+	return v != 0, nil
+}
+
+// ClearTamper clears the tamper index: no command clears a bit, so the index is deleted, which needs the owner
+// hierarchy's authorization (ownerAuth; the administrator's on a box whose owner hierarchy has one), and defined
+// again with all bits clear. The caller journals the administrator's unlock first.
+func (t *TPM) ClearTamper(ctx context.Context, ownerAuth []byte) error {
+	if err := t.lock(ctx); err != nil {
+		return err
+	}
+	defer t.mu.Unlock()
+	pub, name, err := readNVPublic(t.tr, attest.TamperNVIndex)
+	if err != nil {
+		return fmt.Errorf("tpm: clear tamper: %w", err)
+	}
+	if pub.Attributes.Written {
+		if v, err := readNV64(t.tr, attest.TamperNVIndex); err == nil && v == 0 {
+			return nil
+		}
+	}
+	_, err = tpm2.NVUndefineSpace{
+		AuthHandle: tpm2.AuthHandle{Handle: tpm2.TPMRHOwner, Auth: tpm2.PasswordAuth(ownerAuth)},
+		NVIndex:    tpm2.NamedHandle{Handle: attest.TamperNVIndex, Name: name},
+	}.Execute(t.tr)
+	if err != nil {
+		return fmt.Errorf("tpm: clear tamper: delete the tamper index (owner authorization): %w", err)
+	}
+	if err := ensureNV(t.tr, ownerAuth); err != nil {
+		return fmt.Errorf("tpm: clear tamper: %w", err)
+	}
+	return nil
+}
+
+// ensureNV defines the counter and the tamper index when missing and writes them once, so that their Names are
+// the written ones the policies hold: the counter's first increment sets it to the highest value any counter of
+// this TPM ever held, plus one (1 on a new TPM); the tamper index starts with no bit set.
+func ensureNV(tr transport.TPM, ownerAuth []byte) error {
+	for _, want := range []tpm2.TPMSNVPublic{attest.CounterNVPublic(), attest.TamperNVPublic()} {
+		pub, _, err := readNVPublic(tr, want.NVIndex)
+		if errors.Is(err, tpm2.TPMRCHandle) {
+			unwritten := want
+			unwritten.Attributes.Written = false
+			_, err = tpm2.NVDefineSpace{
+				AuthHandle: tpm2.AuthHandle{Handle: tpm2.TPMRHOwner, Auth: tpm2.PasswordAuth(ownerAuth)},
+				PublicInfo: tpm2.New2B(unwritten),
+			}.Execute(tr)
+			if err != nil {
+				return fmt.Errorf("define NV index %#x: %w", uint32(want.NVIndex), err)
+			}
+			pub, _, err = readNVPublic(tr, want.NVIndex)
+		}
+		if err != nil {
+			return err
+		}
+		got := *pub
+		got.Attributes.Written = true
+		if !bytes.Equal(tpm2.Marshal(got), tpm2.Marshal(want)) {
+			return fmt.Errorf("%w: NV index %#x exists with other attributes than attesta's", ErrStateMismatch, uint32(want.NVIndex))
+		}
+		if pub.Attributes.Written {
+			continue
+		}
+		if want.NVIndex == attest.CounterNVIndex {
+			err = incrementCounter(tr)
+		} else {
+			err = setBits(tr, want.NVIndex, 0)
+		}
+		if err != nil {
+			return fmt.Errorf("initialise NV index %#x: %w", uint32(want.NVIndex), err)
+		}
+	}
+	return nil
+}
+
+func readNVPublic(tr transport.TPM, idx tpm2.TPMHandle) (*tpm2.TPMSNVPublic, tpm2.TPM2BName, error) {
+	rsp, err := tpm2.NVReadPublic{NVIndex: idx}.Execute(tr)
+	if err != nil {
+		return nil, tpm2.TPM2BName{}, fmt.Errorf("read NV index %#x: %w", uint32(idx), err)
+	}
+	pub, err := rsp.NVPublic.Contents()
+	if err != nil {
+		return nil, tpm2.TPM2BName{}, fmt.Errorf("read NV index %#x: %w", uint32(idx), err)
+	}
+	return pub, rsp.NVName, nil
+}
+
+func nvDefined(tr transport.TPM, idx tpm2.TPMHandle) (bool, error) {
+	_, _, err := readNVPublic(tr, idx)
+	if errors.Is(err, tpm2.TPMRCHandle) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// readNV64 reads an 8-byte NV index (its empty auth value authorises reads).
+func readNV64(tr transport.TPM, idx tpm2.TPMHandle) (uint64, error) {
+	_, name, err := readNVPublic(tr, idx)
+	if err != nil {
+		return 0, err
+	}
+	rsp, err := tpm2.NVRead{
+		AuthHandle: tpm2.AuthHandle{Handle: idx, Name: name, Auth: tpm2.PasswordAuth(nil)},
+		NVIndex:    tpm2.NamedHandle{Handle: idx, Name: name},
+		Size:       8,
+	}.Execute(tr)
+	if err != nil {
+		return 0, fmt.Errorf("read NV index %#x: %w", uint32(idx), err)
+	}
+	if len(rsp.Data.Buffer) != 8 {
+		return 0, fmt.Errorf("read NV index %#x: %d bytes, want 8", uint32(idx), len(rsp.Data.Buffer))
+	}
+	return binary.BigEndian.Uint64(rsp.Data.Buffer), nil
+}
+
+func incrementCounter(tr transport.TPM) error {
+	_, name, err := readNVPublic(tr, attest.CounterNVIndex)
+	if err != nil {
+		return err
+	}
+	_, err = tpm2.NVIncrement{
+		AuthHandle: tpm2.AuthHandle{Handle: attest.CounterNVIndex, Name: name, Auth: tpm2.PasswordAuth(nil)},
+		NVIndex:    tpm2.NamedHandle{Handle: attest.CounterNVIndex, Name: name},
+	}.Execute(tr)
+	if err != nil {
+		return fmt.Errorf("increment NV counter %#x: %w", uint32(attest.CounterNVIndex), err)
+	}
+	return nil
+}
+
+// setBits runs TPM2_NV_SetBits (which go-tpm does not offer) on idx, authorised by its empty auth value with a
+// password session: the command is marshalled by hand (TPM 2.0 Part 3, 31.10).
+func setBits(tr transport.TPM, idx tpm2.TPMHandle, bits uint64) error {
+	var cmd []byte
+	cmd = binary.BigEndian.AppendUint16(cmd, uint16(tpm2.TPMSTSessions))
+	cmd = binary.BigEndian.AppendUint32(cmd, 0) // size, set below
+	cmd = binary.BigEndian.AppendUint32(cmd, uint32(tpm2.TPMCCNVSetBits))
+	cmd = binary.BigEndian.AppendUint32(cmd, uint32(idx)) // authHandle
+	cmd = binary.BigEndian.AppendUint32(cmd, uint32(idx)) // nvIndex
+	cmd = binary.BigEndian.AppendUint32(cmd, 9)           // authorization area: one password session
+	cmd = binary.BigEndian.AppendUint32(cmd, uint32(tpm2.TPMRSPW))
+	cmd = append(cmd, 0, 0, 0, 0, 0) // empty nonce, no attributes, empty password
+	cmd = binary.BigEndian.AppendUint64(cmd, bits)
+	binary.BigEndian.PutUint32(cmd[2:], uint32(len(cmd)))
+	rsp, err := tr.Send(cmd)
+	if err != nil {
+		return fmt.Errorf("NV_SetBits %#x: %w", uint32(idx), err)
+	}
+	if len(rsp) < 10 {
+		return fmt.Errorf("NV_SetBits %#x: response of %d bytes", uint32(idx), len(rsp))
+	}
+	if rc := tpm2.TPMRC(binary.BigEndian.Uint32(rsp[6:10])); rc != tpm2.TPMRCSuccess {
+		return fmt.Errorf("NV_SetBits %#x: %w", uint32(idx), rc)
+	}
+	return nil
+}
+
+// signAuthorized signs under the authorized policy: the TPM checks the image key's signature over the approved
+// policy (TPM2_VerifySignature, whose ticket PolicyAuthorize needs), then the session asserts the current PCRs and
+// the counter, has the approval replace them (PolicyAuthorize), and asserts the tamper index.
+func signAuthorized(tr transport.TPM, key *loadedKey, pol *SignedPolicy, digest []byte) (*tpm2.TPMTSignature, error) {
+	if pol == nil {
+		return nil, fmt.Errorf("%w: %w (the image's signed policy file was not loaded)", ErrKeyUnusable, ErrNoPolicy)
+	}
+	ticket, keyName, err := verifyApproval(tr, key.imageKey, pol)
+	if err != nil {
+		return nil, err
+	}
+	sess := tpm2.Policy(tpm2.TPMAlgSHA256, 16, func(tr transport.TPM, h tpm2.TPMISHPolicy, _ tpm2.TPM2BNonce) error {
+		if _, err := (tpm2.PolicyPCR{PolicySession: h, Pcrs: pol.Selection.TPML()}).Execute(tr); err != nil {
+			return fmt.Errorf("PolicyPCR: %w", err)
+		}
+		if err := assertNV(tr, h, attest.CounterAssertion(pol.Version)); err != nil {
+			return fmt.Errorf("PolicyNV(counter): %w", err)
+		}
+		if _, err := (tpm2.PolicyAuthorize{
+			PolicySession:  h,
+			ApprovedPolicy: tpm2.TPM2BDigest{Buffer: pol.Approved},
+			PolicyRef:      tpm2.TPM2BDigest{Buffer: []byte(attest.PolicyRef)},
+			KeySign:        keyName,
+			CheckTicket:    *ticket,
+		}).Execute(tr); err != nil {
+			return fmt.Errorf("PolicyAuthorize: %w", err)
+		}
+		if err := assertNV(tr, h, attest.TamperAssertion()); err != nil {
+			return fmt.Errorf("PolicyNV(tamper): %w", err)
+		}
+		return nil
+	})
+	sig, err := signInSession(tr, key, sess, digest)
+	if err == nil {
+		return sig, nil
+	}
+	if perr := diagnose(tr, pol); perr != nil {
+		return nil, fmt.Errorf("%w (%w)", perr, err)
+	}
+	if errors.Is(err, tpm2.TPMRCPolicyFail) || errors.Is(err, tpm2.TPMRCValue) || errors.Is(err, tpm2.TPMRCPolicy) {
+		return nil, fmt.Errorf("%w: %w", ErrKeyUnusable, err)
+	}
+	return nil, err
+}
+
+// assertNV runs a PolicyNV of package attest in session h, authorised by the index's empty auth value.
+func assertNV(tr transport.TPM, h tpm2.TPMISHPolicy, a tpm2.PolicyNV) error {
+	idx := a.NVIndex.(tpm2.NamedHandle)
+	a.AuthHandle = tpm2.AuthHandle{Handle: idx.Handle, Name: idx.Name, Auth: tpm2.PasswordAuth(nil)}
+	a.PolicySession = h
+	_, err := a.Execute(tr)
+	return err
+}
+
+// verifyApproval has the TPM check the image key's signature over the approved policy and returns the ticket and
+// the image key's Name. The key is loaded from its public part in the owner hierarchy (a NULL-hierarchy ticket is
+// refused by PolicyAuthorize) and flushed at once.
+func verifyApproval(tr transport.TPM, imageKey *tpm2.TPMTPublic, pol *SignedPolicy) (*tpm2.TPMTTKVerified, tpm2.TPM2BName, error) {
+	sig, err := pol.TPMSignature()
+	if err != nil {
+		return nil, tpm2.TPM2BName{}, err
+	}
+	le, err := tpm2.LoadExternal{InPublic: tpm2.New2B(*imageKey), Hierarchy: tpm2.TPMRHOwner}.Execute(tr)
+	if err != nil {
+		return nil, tpm2.TPM2BName{}, fmt.Errorf("load the image key: %w", err)
+	}
+	defer flush(tr, le.ObjectHandle)
+	vs, err := tpm2.VerifySignature{
+		KeyHandle: tpm2.NamedHandle{Handle: le.ObjectHandle, Name: le.Name},
+		Digest:    tpm2.TPM2BDigest{Buffer: attest.ApprovalDigest(pol.Approved)},
+		Signature: sig,
+	}.Execute(tr)
+	if err != nil {
+		return nil, tpm2.TPM2BName{}, fmt.Errorf("%w: the TPM refuses the image key's signature on policy version %d: %w", ErrKeyUnusable, pol.Version, err)
+	}
+	return &vs.Validation, le.Name, nil
+}
+
+// diagnose finds why the authorized policy fails: the tamper index, the counter, the PCRs. It returns nil when it
+// finds nothing.
+func diagnose(tr transport.TPM, pol *SignedPolicy) *PolicyError {
+	e := &PolicyError{Version: pol.Version}
+	e.Tamper, _ = readNV64(tr, attest.TamperNVIndex)
+	e.Lowest, _ = readNV64(tr, attest.CounterNVIndex)
+	if vals, err := readPCRs(tr, pol.Selection); err == nil {
+		e.PCRs = pol.Diff(pol.Selection, vals)
+	}
+	if e.Tamper == 0 && e.Lowest <= e.Version && len(e.PCRs) == 0 {
+		return nil
+	}
+	return e
+}
+
+// marshalImageKey encodes the image key for provision.json (SubjectPublicKeyInfo, DER).
+func marshalImageKey(k *ecdsa.PublicKey) ([]byte, error) { return x509.MarshalPKIXPublicKey(k) }
+
+func parseImageKeyDER(der []byte) (*ecdsa.PublicKey, error) {
+	k, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := k.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("image key is %T, want ECDSA", k)
+	}
+	if _, err := attest.ImageKeyPublic(pub); err != nil {
+		return nil, err
+	}
+	return pub, nil
+}
