@@ -20,13 +20,80 @@
 //     difference is reported as [ErrStateMismatch]. A restricted key refuses
 //     to sign outside data that looks like a TPM attestation, which is what
 //     makes its quotes and certifications worth anything.
-//   - Signing key: an unrestricted signing key, child of the SRK, whose USER
-//     role is reachable only through a PolicyPCR policy over a PCR selection
-//     that always contains the application PCR [AppPCR] (default
-//     sha256:0,1,2,3,4,5,6,7,23). When the intrusion switch extends PCR 23
-//     (see [TPM.ExtendAppPCR]) the policy can no longer be satisfied and every
-//     signature fails with [ErrKeyUnusable]. Its ADMIN role keeps the empty
-//     auth value so that the AK can certify it.
+//   - Signing key: an unrestricted signing key, child of the SRK. Its ADMIN
+//     role keeps the empty auth value so that the AK can certify it; its USER
+//     role (Sign) needs a policy session, and the policy is one of two:
+//     the authorized policy when [ProvisionOptions].ImageKey is set (see
+//     "Authorized policy" below), or, on boxes provisioned before it, the
+//     literal policy: PolicyPCR over a PCR selection that always contains
+//     the application PCR [AppPCR] (default sha256:0,1,2,3,4,5,6,7,23), which
+//     the intrusion switch extends ([TPM.Tamper]) so that every signature
+//     fails with [ErrKeyUnusable] until the next reset.
+//
+// # Authorized policy
+//
+// The image key is the project's ECDSA P-256 key that the image build holds
+// (never the TPM). For each released image it signs that image's approved
+// policy, and the signed policy ships beside the image ([attest.SignedPolicy],
+// "attesta.tpm.policy/v1"). Two NV indices with fixed public areas, hence the
+// same Names on every box, take part ([attest.CounterNVPublic],
+// [attest.TamperNVPublic]):
+//
+//   - the counter C (TPM_NT_COUNTER at 0x0100a770): the lowest policy
+//     version the box accepts. It only goes up (TPM2_NV_Increment); its
+//     first increment sets it to one more than any counter of this TPM ever
+//     held, 1 on a new TPM, and deleting and defining it again cannot lower
+//     it.
+//   - the tamper index T (TPM_NT_BITS at 0x0100a771): bits are only set
+//     (TPM2_NV_SetBits, open to anyone); 0 means not tampered. Only deleting
+//     it, which needs the owner hierarchy's authorization, and defining it
+//     again clears it ([TPM.ClearTamper]).
+//
+// The policies, in the order the TPM extends the session digest:
+//
+//	approved(image, v) = PolicyPCR(selection, PCR values of a genuine boot of the image)
+//	                     ∧ PolicyNV(C ≤ v)                  [TPM_EO_UNSIGNED_LE, operand v as 8 bytes]
+//	key authPolicy     = PolicyAuthorize(Name(image key), policyRef "attesta image policy v1")
+//	                     ∧ PolicyNV(T == 0)                 [TPM_EO_EQ, operand 8 zero bytes]
+//
+// The image key signs SHA-256(approved || policyRef). To sign, the box loads
+// the image key's public part in the owner hierarchy, has the TPM verify the
+// signature (TPM2_VerifySignature: a ticket), and in one policy session runs
+// PolicyPCR (current values) and PolicyNV(C ≤ v), so that the session digest
+// equals approved only when both hold; PolicyAuthorize with the ticket then
+// replaces it by the key's PolicyAuthorize term; PolicyNV(T == 0) ends it.
+//
+// Hence: an update to an image with new PCR values and a new signed policy
+// re-enables the key without re-provisioning ([TPM.SetPolicy]). The version
+// sits inside the signed, approved digest, so a signed policy cannot be
+// replayed past the counter: once the new image booted well the box moves C
+// up to its version ([TPM.AdvancePolicyCounter]), and from then on every
+// older signed policy fails PolicyNV(C ≤ v), an old image with its genuine
+// policy included (no rollback to a vulnerable image). Until then the old
+// slot still boots and signs (an A/B fall-back). The comparison is C ≤ v, not
+// C ≥ v: with C ≥ v an old policy would hold forever. The tamper assertion
+// sits outside the approved part, in the key's own policy, so not even the
+// image key can approve a policy that ignores an opened case; T lives in NV,
+// so unlike PCR 23 a restart does not clear it.
+//
+// A failing signature is diagnosed ([PolicyError]): the tamper index, the
+// counter against the policy's version, and each PCR of the signed policy
+// against its current value (index, expected, actual).
+//
+// Migration: a key under the literal policy keeps working (and keeps
+// verifying its journal) when an image key is configured; the next rotation
+// ([TPM.NewSigningKey], `attesta keys rotate`, while its PCRs still hold)
+// creates the successor under the authorized policy, and the rotation leaf
+// carries both keys' signatures. A box whose PCRs already moved has lost
+// the old key and starts a new key epoch (`attesta keys epoch`).
+//
+// Trust in the clear: deleting T needs the owner hierarchy's authorization.
+// A box whose owner hierarchy has an empty auth value (the simulator, swtpm,
+// the boxes of today, whose SRK is created under the owner hierarchy with an
+// empty auth value) lets any root process clear T; the appliance journals
+// the administrator's unlock before it clears. The simulator starts every
+// Open with empty NV (see Transports), so its counter starts at 1 each time:
+// the anti-rollback is for real TPMs and swtpm.
 //
 // The AK certifies the signing key twice at provisioning (TPM2_Certify and
 // TPM2_CertifyCreation) and again, with the auditor's nonce, in
@@ -81,8 +148,12 @@
 //     the PCR selection and the PCR values at provisioning, the public areas
 //     of the signing key and the AK, the creation data, hash and ticket, and
 //     the Certify and CertifyCreation results (binary values in hex). It is
-//     written last, so its presence means provisioning completed. A reader
-//     rejects any other format string.
+//     written last, so its presence means provisioning completed. A key
+//     under the authorized policy has "format": "attesta.tpm.provision/v2",
+//     the same members and "image_policy_key", the image key's
+//     SubjectPublicKeyInfo (DER, hex). A reader accepts v1 (which must not
+//     have image_policy_key) and v2 (which must) and rejects any other format
+//     string.
 //
 // # Key-blob encoding (version 1)
 //

@@ -18,6 +18,15 @@
 // [CheckEKPublic] and [EKFromCertificate] (only the TCG RSA-2048 EK template), [CheckAK], [MakeCredential]
 // (TPM2_MakeCredential in software, to the EK, bound to the AK's Name), [ActivationNonce], [PolicyPCRDigest].
 //
+// # Signed image policies
+//
+// The image build's side of the authorized policy (package tpm's doc, "Authorized policy"), which needs no TPM:
+// [SignPolicy] approves an image's PCR values under a policy version with the image key, [ParsePolicy] reads the
+// signed policy file ("attesta.tpm.policy/v1") and recomputes its approved digest, [SignedPolicy.Verify] checks the
+// image key's signature, [SignedPolicy.Diff] names each PCR whose value differs from the policy's, and
+// [ApprovedPolicyDigest] and [AuthorizedKeyPolicy] compute the policy digests (an authority compares the latter with
+// the authPolicy of a signing key it enrolls).
+//
 // # Encodings
 //
 // A [Quote] is kept as tpm2-tools writes it: Msg the marshalled TPMS_ATTEST (tpm2_checkquote -m), Sig the
