@@ -129,7 +129,11 @@ func openTPM(ctx context.Context, a *Appliance) error {
 		return fmt.Errorf("appliance: %w", err)
 	}
 	a.tpm = t
-	if a.ident, err = t.Provision(ctx, tpm.ProvisionOptions{PCRs: a.sel}); errors.Is(err, tpm.ErrStateMismatch) {
+	opts, err := provisionOptions(a.cfg, a.sel)
+	if err != nil {
+		return err
+	}
+	if a.ident, err = t.Provision(ctx, opts); errors.Is(err, tpm.ErrStateMismatch) {
 		return fmt.Errorf("appliance: provision: %w (if the TPM was replaced or cleared, its key is lost: start a new key epoch with attesta keys epoch)", err)
 	} else if err != nil {
 		return fmt.Errorf("appliance: provision: %w", err)

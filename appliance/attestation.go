@@ -15,6 +15,7 @@ import (
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/report"
 	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/tpm/attest"
 )
 
 // AttestationResult is the outcome of one attestation self-check, as journaled.
@@ -40,8 +41,12 @@ func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, er
 	}
 	fail := func(format string, args ...any) { res.Failures = append(res.Failures, fmt.Sprintf(format, args...)) }
 
-	fields := map[string]any{"nonce": hex.EncodeToString(res.Nonce), "pcr_selection": a.sel.String()}
-	if q, err := a.tpm.Quote(ctx, res.Nonce, a.sel); err != nil {
+	sel, want, pol := quoteTarget(a)
+	fields := map[string]any{"nonce": hex.EncodeToString(res.Nonce), "pcr_selection": sel.String()}
+	if pol != nil {
+		fields["policy_version"] = int64(pol.Version)
+	}
+	if q, err := a.tpm.Quote(ctx, res.Nonce, sel); err != nil {
 		fail("quote: %v", err)
 	} else {
 		res.Clock = q.ClockInfo
@@ -49,8 +54,15 @@ func (a *Appliance) CheckAttestation(ctx context.Context) (AttestationResult, er
 		fields["quote_sha256"] = hex.EncodeToString(sum[:])
 		fields["pcr_values_sha256"] = pcrValuesDigest(q.PCRs)
 		fields["tpm_clock"] = clockFields(q.ClockInfo)
-		if err := tpm.VerifyQuote(a.ident.AK, q, res.Nonce, a.ident.PCRValues); err != nil {
-			fail("quote does not match the provisioned state: %v", err)
+		against := "the provisioned state"
+		if pol != nil {
+			against = fmt.Sprintf("the signed policy version %d", pol.Version)
+		}
+		if err := tpm.VerifyQuote(a.ident.AK, q, res.Nonce, want); err != nil {
+			fail("quote does not match %s: %v", against, err)
+			for _, m := range attest.DiffPCRs(sel, want, sel, q.PCRs) {
+				fail("PCR %d differs from %s: expected %x, actual %x", m.PCR, against, m.Expected, m.Actual)
+			}
 		}
 		switch cc := a.checkClock(q.ClockInfo); {
 		case cc.problem != "":
@@ -108,6 +120,9 @@ func checkSigningKey(ctx context.Context, a *Appliance, nonce []byte) error {
 	}
 	digest := sha256.Sum256(append([]byte("attesta self-check\n"), nonce...))
 	sig, err := signer.SignDigest(ctx, digest[:])
+	if pe := (*tpm.PolicyError)(nil); errors.As(err, &pe) {
+		return pe
+	}
 	if errors.Is(err, tpm.ErrKeyUnusable) {
 		return fmt.Errorf("signing key unusable: its PCR policy no longer holds (tamper, or changed boot measurements)")
 	}

@@ -21,6 +21,15 @@ type Config struct {
 	// PCRs is the PCR selection that the signing key's policy binds and that attestation quotes, in tpm2-tools
 	// syntax. Default: "sha256:0,1,2,3,4,5,6,7,23" (boot measurements plus the application PCR).
 	PCRs string `json:"pcrs"`
+	// ImageKey names the image key's public half (PEM "PUBLIC KEY", ECDSA P-256): the key with which the image build
+	// signs each image's PCR policy. When set, a new signing key is bound to the authorized policy (PolicyAuthorize
+	// by this key, an anti-rollback counter and the TPM's tamper index: see package tpm) and signs only under the
+	// signed policy of TPMPolicy; a key provisioned before keeps its literal PCR policy until it is rotated (attesta
+	// keys rotate). Default: none, the literal PCR policy over PCRs.
+	ImageKey string `json:"image_key"`
+	// TPMPolicy names the running image's signed PCR policy ("attesta.tpm.policy/v1"), shipped beside its kernel
+	// image; the attestation self-check compares the quote with its values. Default: none.
+	TPMPolicy string `json:"tpm_policy"`
 	// CheckpointEvery is how many new leaves one TPM checkpoint signature covers. Default: the journal's (1024).
 	CheckpointEvery int `json:"checkpoint_every"`
 	// AttestEvery is the period of the attestation self-check. Default: one hour.

@@ -47,7 +47,11 @@ func OpenTPM(ctx context.Context, cfg Config) (*tpm.TPM, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("appliance: %w", err)
 	}
-	if _, err := t.Provision(ctx, tpm.ProvisionOptions{PCRs: sel}); err != nil {
+	opts, err := provisionOptions(cfg, sel)
+	if err == nil {
+		_, err = t.Provision(ctx, opts)
+	}
+	if err != nil {
 		t.Close()
 		return nil, "", fmt.Errorf("appliance: provision: %w", err)
 	}

@@ -144,11 +144,15 @@ const tamperPrefix = "case opened"
 
 func isTamperReason(reason string) bool { return strings.HasPrefix(reason, tamperPrefix) }
 
-// Unlock lifts the certification lock: an administrator's act, journaled with who did it and why. It refuses
-// while the TPM still fails the attestation check, so an unlock cannot paper over a live problem.
+// Unlock lifts the certification lock: an administrator's act, journaled with who did it and why. A set tamper
+// index of the TPM is cleared first, journaled before the clear (LeafTamperClear). It refuses while the TPM still
+// fails the attestation check, so an unlock cannot paper over a live problem.
 func (a *Appliance) Unlock(ctx context.Context, admin, why string) error {
 	if admin == "" || why == "" {
 		return fmt.Errorf("appliance: unlock needs the administrator and the reason")
+	}
+	if err := clearTamper(ctx, a, admin, why); err != nil {
+		return fmt.Errorf("appliance: unlock: %w", err)
 	}
 	if a.lockReason() == "" {
 		return nil

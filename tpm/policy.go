@@ -57,7 +57,7 @@ func (e *PolicyError) Error() string {
 	for _, m := range e.PCRs {
 		why = append(why, fmt.Sprintf("PCR %d differs from the signed policy version %d: expected %x, actual %x", m.PCR, e.Version, m.Expected, m.Actual))
 	}
-	return ErrKeyUnusable.Error() + ": " + strings.Join(why, "; ")
+	return "signing key unusable: its authorized policy does not hold: " + strings.Join(why, "; ")
 }
 
 func (e *PolicyError) Unwrap() []error {

@@ -352,16 +352,25 @@ func (m PCRMismatch) String() string {
 // Diff compares PCR values read over sel with the policy's and returns the PCRs of the policy that differ (a PCR of
 // the policy missing from sel counts as differing, with an empty actual value).
 func (p *SignedPolicy) Diff(sel PCRSelection, values [][]byte) []PCRMismatch {
+	return DiffPCRs(p.Selection, p.Values, sel, values)
+}
+
+// DiffPCRs compares the values read over sel with the expected values over wantSel and returns the PCRs of wantSel
+// that differ (one missing from sel counts as differing, with an empty actual value).
+func DiffPCRs(wantSel PCRSelection, want [][]byte, sel PCRSelection, values [][]byte) []PCRMismatch {
 	var out []PCRMismatch
-	for i, pcr := range p.Selection {
-		var actual []byte
+	for i, pcr := range wantSel {
+		var expected, actual []byte
+		if i < len(want) {
+			expected = want[i]
+		}
 		for j, q := range sel {
 			if q == pcr && j < len(values) {
 				actual = values[j]
 			}
 		}
-		if !bytes.Equal(actual, p.Values[i]) {
-			out = append(out, PCRMismatch{PCR: pcr, Expected: p.Values[i], Actual: actual})
+		if !bytes.Equal(actual, expected) {
+			out = append(out, PCRMismatch{PCR: pcr, Expected: expected, Actual: actual})
 		}
 	}
 	return out

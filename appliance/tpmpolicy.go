@@ -1,0 +1,70 @@
+package appliance
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/tpm"
+	"github.com/attesta/attesta/tpm/attest"
+)
+
+// LeafTamperClear records an administrator's clearing of the TPM's tamper index, written before the TPM clears it.
+const LeafTamperClear = "tamper-clear"
+
+// provisionOptions are the TPM's provisioning options under cfg: the PCR selection and, with an image key, the key
+// and the running image's signed policy (see tpm's package doc, "Authorized policy").
+func provisionOptions(cfg Config, sel tpm.PCRSelection) (tpm.ProvisionOptions, error) {
+	opts := tpm.ProvisionOptions{PCRs: sel}
+	if cfg.ImageKey == "" {
+		if cfg.TPMPolicy != "" {
+			return opts, fmt.Errorf("appliance: tpm_policy %s without image_key: the signed policy cannot be checked", cfg.TPMPolicy)
+		}
+		return opts, nil
+	}
+	data, err := os.ReadFile(cfg.ImageKey)
+	if err == nil {
+		opts.ImageKey, err = attest.ParseImageKey(data)
+	}
+	if err != nil {
+		return opts, fmt.Errorf("appliance: image_key %s: %w", cfg.ImageKey, err)
+	}
+	if cfg.TPMPolicy == "" {
+		return opts, nil
+	}
+	if data, err = os.ReadFile(cfg.TPMPolicy); err == nil {
+		opts.Policy, err = attest.ParsePolicy(cfg.TPMPolicy, data)
+	}
+	if err != nil {
+		return opts, fmt.Errorf("appliance: tpm_policy: %w", err)
+	}
+	return opts, nil
+}
+
+// clearTamper clears the TPM's tamper index for an administrator's unlock, after journaling it (a leaf that the
+// unusable key cannot yet cover with a checkpoint still counts: see record). Nothing happens while it is clear.
+func clearTamper(ctx context.Context, a *Appliance, admin, why string) error {
+	on, err := a.tpm.Tampered(ctx)
+	if err != nil || !on {
+		return err
+	}
+	if _, err := a.record(ctx, journal.Entry{Type: LeafTamperClear, Fields: map[string]any{
+		"admin": admin, "reason": why, "nv_index": fmt.Sprintf("%#x", uint32(attest.TamperNVIndex)),
+	}}); err != nil {
+		return fmt.Errorf("appliance: journal the tamper clear: %w", err)
+	}
+	if err := a.tpm.ClearTamper(ctx, nil); err != nil {
+		return fmt.Errorf("appliance: clear the tamper index: %w", err)
+	}
+	return nil
+}
+
+// quoteTarget is what the attestation self-check quotes and compares the quote with: the signed policy's PCRs and
+// values when one is in force, else the provisioned selection and values.
+func quoteTarget(a *Appliance) (tpm.PCRSelection, [][]byte, *tpm.SignedPolicy) {
+	if p := a.tpm.Policy(); p != nil {
+		return p.Selection, p.Values, p
+	}
+	return a.sel, a.ident.PCRValues, nil
+}
