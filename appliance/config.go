@@ -27,8 +27,9 @@ type Config struct {
 	// signed policy of TPMPolicy; a key provisioned before keeps its literal PCR policy until it is rotated (attesta
 	// keys rotate). Default: none, the literal PCR policy over PCRs.
 	ImageKey string `json:"image_key"`
-	// TPMPolicy names the running image's signed PCR policy ("attesta.tpm.policy/v1"), shipped beside its kernel
-	// image; the attestation self-check compares the quote with its values. Default: none.
+	// TPMPolicy names the signed PCR policy ("attesta.tpm.policy/v1") shipped beside the image's kernel image, or a
+	// folder of them (*.json: an A/B box's two slots), of which the newest whose PCR values the TPM holds is put in
+	// force (tpm.ChoosePolicy); the attestation self-check compares the quote with its values. Default: none.
 	TPMPolicy string `json:"tpm_policy"`
 	// CheckpointEvery is how many new leaves one TPM checkpoint signature covers. Default: the journal's (1024).
 	CheckpointEvery int `json:"checkpoint_every"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/tpm"
@@ -33,11 +34,23 @@ func provisionOptions(cfg Config, sel tpm.PCRSelection) (tpm.ProvisionOptions, e
 	if cfg.TPMPolicy == "" {
 		return opts, nil
 	}
-	if data, err = os.ReadFile(cfg.TPMPolicy); err == nil {
-		opts.Policy, err = attest.ParsePolicy(cfg.TPMPolicy, data)
+	files := []string{cfg.TPMPolicy}
+	if fi, err := os.Stat(cfg.TPMPolicy); err == nil && fi.IsDir() {
+		files, _ = filepath.Glob(filepath.Join(cfg.TPMPolicy, "*.json")) // sorted; the pattern is valid
+		if len(files) == 0 {
+			return opts, fmt.Errorf("appliance: tpm_policy %s: no signed policy (*.json) in the folder", cfg.TPMPolicy)
+		}
 	}
-	if err != nil {
-		return opts, fmt.Errorf("appliance: tpm_policy: %w", err)
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		var p *tpm.SignedPolicy
+		if err == nil {
+			p, err = attest.ParsePolicy(f, data)
+		}
+		if err != nil {
+			return opts, fmt.Errorf("appliance: tpm_policy: %w", err)
+		}
+		opts.Policies = append(opts.Policies, p)
 	}
 	return opts, nil
 }

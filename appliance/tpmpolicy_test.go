@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -19,26 +20,34 @@ import (
 	"github.com/attesta/attesta/tpm/attest"
 )
 
-// openWithImagePolicy opens an appliance on the simulator under a throw-away image key, with a policy of version 1
-// that approves PCRs 0 and 7 with the values given (the simulator's are zero).
-func openWithImagePolicy(t *testing.T, dir string, pcr7 []byte) *Appliance {
+// openWithImagePolicy opens an appliance on the simulator under a throw-away image key, with signed policies of
+// versions 1, 2, … that approve PCRs 0 (zero) and 7 with the values given (the simulator's are zero): one file for
+// one policy, a folder of them for more.
+func openWithImagePolicy(t *testing.T, dir string, pcr7 ...[]byte) *Appliance {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	keyFile, polFile := filepath.Join(dir, "image-key.pem"), filepath.Join(dir, "attesta.policy.json")
+	keyFile, polFile := filepath.Join(dir, "image-key.pem"), filepath.Join(dir, "policies")
 	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pol, err := attest.SignPolicy(key, 1, "test", attest.PCRSelection{0, 7}, [][]byte{make([]byte, 32), pcr7})
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, _ := pol.Marshal()
-	if err := os.WriteFile(polFile, data, 0o644); err != nil {
-		t.Fatal(err)
+	os.Mkdir(polFile, 0o755)
+	for i, v := range pcr7 {
+		pol, err := attest.SignPolicy(key, uint64(i+1), "test", attest.PCRSelection{0, 7}, [][]byte{make([]byte, 32), v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := pol.Marshal()
+		name := filepath.Join(polFile, fmt.Sprintf("slot-%d.json", i))
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if len(pcr7) == 1 {
+			polFile = name
+		}
 	}
 	a, err := Open(t.Context(), Config{DataDir: filepath.Join(dir, "data"), TPM: "sim", ImageKey: keyFile, TPMPolicy: polFile,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -109,5 +118,49 @@ func TestImagePolicySelfTestNamesThePCR(t *testing.T) {
 	}
 	if strings.Contains(joined, "PCR 0 ") {
 		t.Errorf("failures name PCR 0, which matches: %q", joined)
+	}
+}
+
+// TestImagePolicyFolder: of an A/B box's two signed policies, the one whose PCRs hold is put in force, though the
+// other is newer.
+func TestImagePolicyFolder(t *testing.T) {
+	a := openWithImagePolicy(t, t.TempDir(), make([]byte, 32), bytes.Repeat([]byte{0x77}, 32))
+	if p := a.TPM().Policy(); p == nil || p.Version != 1 {
+		t.Fatalf("policy in force %+v, want version 1 (the booted slot's)", p)
+	}
+	if res, err := a.CheckAttestation(t.Context()); err != nil || !res.OK {
+		t.Fatalf("CheckAttestation = %+v, %v", res, err)
+	}
+}
+
+// TestImagePolicyConfigErrors: a bad image key or policy file stops the start with an error naming the file.
+func TestImagePolicyConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "garbage.json")
+	os.WriteFile(garbage, []byte(`{"format": "attesta.tpm.policy/v1", "version": 1}`), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	for _, tt := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{TPMPolicy: garbage}, "without image_key"},
+		{Config{ImageKey: garbage}, "image_key " + garbage},
+		{Config{ImageKey: filepath.Join(dir, "missing.pem")}, "missing.pem"},
+	} {
+		if _, err := provisionOptions(tt.cfg, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("provisionOptions(%+v) = %v, want an error with %q", tt.cfg, err, tt.want)
+		}
+	}
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	keyFile := filepath.Join(dir, "key.pem")
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644)
+	for _, tt := range []struct{ policy, want string }{
+		{garbage, garbage + ": pcr_selection"}, {empty, "no signed policy"},
+	} {
+		if _, err := provisionOptions(Config{ImageKey: keyFile, TPMPolicy: tt.policy}, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("tpm_policy %s: %v, want an error with %q", tt.policy, err, tt.want)
+		}
 	}
 }

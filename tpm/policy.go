@@ -85,6 +85,15 @@ func (t *TPM) SetPolicy(ctx context.Context, p *SignedPolicy) error {
 }
 
 func (t *TPM) setPolicy(p *SignedPolicy) error {
+	if err := t.checkPolicy(p); err != nil {
+		return err
+	}
+	t.policy = p
+	return nil
+}
+
+// checkPolicy checks the image key's signature on p: the key of the signing key in force, else the configured one.
+func (t *TPM) checkPolicy(p *SignedPolicy) error {
 	key := t.imageKey
 	if t.id != nil && t.id.ImagePolicyKey != nil {
 		key = t.id.ImagePolicyKey
@@ -95,8 +104,44 @@ func (t *TPM) setPolicy(p *SignedPolicy) error {
 	if err := p.Verify(key); err != nil {
 		return fmt.Errorf("tpm: signed policy: %w", err)
 	}
-	t.policy = p
 	return nil
+}
+
+// ChoosePolicy puts in force, among signed policies of the image key (those of other keys are refused), the one of
+// the highest version whose PCR values the TPM holds now (on an A/B box, the policy of the slot that booted), or, when
+// none matches, the highest version, whose signature then fails naming the PCRs that differ.
+func (t *TPM) ChoosePolicy(ctx context.Context, ps []*SignedPolicy) (*SignedPolicy, error) {
+	if err := t.lock(ctx); err != nil {
+		return nil, err
+	}
+	defer t.mu.Unlock()
+	return t.choosePolicy(ps)
+}
+
+func (t *TPM) choosePolicy(ps []*SignedPolicy) (*SignedPolicy, error) {
+	for _, p := range ps {
+		if err := t.checkPolicy(p); err != nil {
+			return nil, err
+		}
+	}
+	var best, newest *SignedPolicy
+	for _, p := range ps {
+		if newest == nil || p.Version > newest.Version {
+			newest = p
+		}
+		vals, err := readPCRs(t.tr, p.Selection)
+		if err != nil {
+			return nil, fmt.Errorf("tpm: choose signed policy: read PCRs %s: %w", p.Selection, err)
+		}
+		if len(p.Diff(p.Selection, vals)) == 0 && (best == nil || p.Version > best.Version) {
+			best = p
+		}
+	}
+	if best == nil {
+		best = newest
+	}
+	t.policy = best
+	return best, nil
 }
 
 // Policy returns the signed policy in force, nil when there is none.

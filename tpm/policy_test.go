@@ -241,7 +241,7 @@ func TestMigrateToImageKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := tp.Provision(t.Context(), ProvisionOptions{ImageKey: &key.PublicKey, Policy: pol})
+	id, err := tp.Provision(t.Context(), ProvisionOptions{ImageKey: &key.PublicKey, Policies: []*SignedPolicy{pol}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +264,7 @@ func TestMigrateToImageKey(t *testing.T) {
 	tp.Close()
 
 	tp = openT(t, simBackend(), dir)
-	id, err = tp.Provision(t.Context(), ProvisionOptions{ImageKey: &key.PublicKey, Policy: pol})
+	id, err = tp.Provision(t.Context(), ProvisionOptions{ImageKey: &key.PublicKey, Policies: []*SignedPolicy{pol}})
 	if err != nil {
 		t.Fatalf("reopen the migrated key: %v", err)
 	}
@@ -272,4 +272,34 @@ func TestMigrateToImageKey(t *testing.T) {
 		t.Fatal("the rotated key is not the one under the image key")
 	}
 	signAndVerify(t, tp, "after a restart")
+}
+
+// TestChoosePolicy: of the policies at hand (an A/B box's two slots), the one in force is the newest whose PCRs the
+// TPM holds; when none matches, the newest, and signing then names the PCRs that differ.
+func TestChoosePolicy(t *testing.T) {
+	f := newPolicyFixture(t, PCRSelection{0, 16})
+	v1 := f.approve(t, 1)
+	extendPCR(t, f.tp, 16, "the image of slot B")
+	v2 := f.approve(t, 2)
+	for _, ps := range [][]*SignedPolicy{{v1, v2}, {v2, v1}} {
+		got, err := f.tp.ChoosePolicy(t.Context(), ps)
+		if err != nil || got != v2 {
+			t.Fatalf("ChoosePolicy = v%d, %v; want v2, whose PCRs hold", got.Version, err)
+		}
+	}
+	v3, err := attest.SignPolicy(f.key, 3, "not booted", f.sel, [][]byte{make([]byte, 32), make([]byte, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.tp.ChoosePolicy(t.Context(), []*SignedPolicy{v3, v1}); err != nil || got != v3 {
+		t.Fatalf("ChoosePolicy with no match = %v, %v; want the newest", got, err)
+	}
+	if err := f.sign(t); !errors.Is(err, ErrPCRMismatch) || !strings.Contains(err.Error(), "PCR 16 differs from the signed policy version 3") {
+		t.Fatalf("sign under a policy of another image: %v", err)
+	}
+	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	forged, _ := attest.SignPolicy(other, 9, "forged", f.sel, [][]byte{make([]byte, 32), make([]byte, 32)})
+	if _, err := f.tp.ChoosePolicy(t.Context(), []*SignedPolicy{v2, forged}); !errors.Is(err, attest.ErrBadPolicy) {
+		t.Fatalf("ChoosePolicy with a forged policy: %v, want ErrBadPolicy", err)
+	}
 }

@@ -27,8 +27,9 @@ type ProvisionOptions struct {
 	// provisioned under the literal PCR policy stays in force until it is rotated (NewSigningKey), which moves it
 	// to the image key.
 	ImageKey *ecdsa.PublicKey
-	// Policy is the signed policy of the running image (see SetPolicy).
-	Policy *SignedPolicy
+	// Policies are the signed policies at hand (an A/B box has one per slot): the one put in force is chosen as
+	// by ChoosePolicy.
+	Policies []*SignedPolicy
 	// OwnerAuth is the owner hierarchy's authorization, which defines the NV indices; empty on a TPM whose owner
 	// hierarchy has none.
 	OwnerAuth []byte
@@ -124,8 +125,8 @@ func (t *TPM) Provision(ctx context.Context, opts ProvisionOptions) (*Identity, 
 			return nil, fmt.Errorf("tpm: provision: %w", err)
 		}
 	}
-	if opts.Policy != nil {
-		if err := t.setPolicy(opts.Policy); err != nil {
+	if len(opts.Policies) > 0 {
+		if _, err := t.choosePolicy(opts.Policies); err != nil {
 			return nil, fmt.Errorf("tpm: provision: %w", err)
 		}
 	}
