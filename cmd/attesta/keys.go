@@ -10,22 +10,30 @@ import (
 )
 
 // runKeys manages the signing key's lifecycle: rotate puts a new TPM key in force, linked to the old one by a
-// rotation leaf both sign; rotate-ak replaces the attestation key, certified by the old one; epoch starts a new key epoch after the TPM was replaced; list prints the chain of keys
-// the journal's checkpoints were signed with.
+// rotation leaf both sign (with an image key configured, the new key is under its signed policies: how a box
+// provisioned under the literal PCR policy moves to them); rotate-ak replaces the attestation key, certified by the
+// old one; epoch starts a new key epoch after the TPM was replaced; policy manages the signed PCR policy
+// (keysPolicy); list prints the chain of keys the journal's checkpoints were signed with.
 func runKeys(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "epoch" {
 		return keysEpoch(ctx, e, args[1:])
 	}
-	if len(args) == 0 || args[0] != "rotate" && args[0] != "list" && args[0] != "rotate-ak" {
-		return usagef("want a subcommand: rotate or list (or rotate-ak for the attestation key, epoch after the TPM was replaced)")
+	if len(args) > 0 && args[0] == "policy" {
+		return keysPolicy(ctx, e, args[1:])
 	}
-	fs := newFlags(e, "keys "+args[0], "keys (rotate | rotate-ak | list) [--data DIR] [--tpm SPEC]")
-	var c commonFlags
-	c.register(fs)
+	if len(args) == 0 || args[0] != "rotate" && args[0] != "list" && args[0] != "rotate-ak" {
+		return usagef("want a subcommand: rotate or list (or rotate-ak for the attestation key, epoch after the TPM was replaced, policy for the signed PCR policy)")
+	}
+	fs := newFlags(e, "keys "+args[0], "keys (rotate | rotate-ak | list) [--config FILE] [--image-key PUB.pem] [--tpm-policy FILE|DIR] [--data DIR] [--tpm SPEC]")
+	config := boxConfig(fs)
 	if _, err := parseFlags(fs, args[1:], 0); err != nil {
 		return err
 	}
-	a, err := appliance.Open(ctx, c.config())
+	cfg, err := config()
+	if err != nil {
+		return err
+	}
+	a, err := appliance.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}

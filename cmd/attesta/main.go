@@ -55,7 +55,7 @@ var commands = map[string]command{
 	"unlock":    {"lift the certification lock (administrator; journaled)", runUnlock},
 	"enroll":    {"enroll with an authority: request, --activate its challenge, --install its certificate", runEnroll},
 	"authority": {"the studio's registration authority: init, challenge, issue, revoke, poll, status", runAuthority},
-	"keys":      {"the signing key's lifecycle: rotate (new TPM key, linked by a rotation leaf), list", runKeys},
+	"keys":      {"the signing key's lifecycle: rotate (new TPM key, linked by a rotation leaf), list, policy (the image's signed PCR policy)", runKeys},
 	"mirror":    {"publish the journal and sealed blobs to the object store now: mirror [--to s3://BUCKET/PREFIX]", runMirror},
 	"restore":   {"rebuild a box from its mirror: restore --from s3://… --recovery-key FILE --data DIR", runRestore},
 	"gdpr":      {"data protection: access, erase, restrict --phone N; register --out FILE; accesses --case ID", runGDPR},
