@@ -46,6 +46,12 @@ func (t *TPM) Enroll(ctx context.Context, applianceID string, subject pkix.Name)
 		CertifyCreation: attest.CertifyResult{Msg: id.CertifyCreation.Msg, Sig: id.CertifyCreation.Sig},
 		CreationData:    id.CreationData, PCRSelection: id.PCRSelection.String(), PCRValues: id.PCRValues,
 	}
+	if id.ImagePolicyKey != nil {
+		if r.ImagePolicyKey, err = marshalImageKey(id.ImagePolicyKey); err != nil {
+			t.mu.Unlock()
+			return nil, fmt.Errorf("tpm: enroll: %w", err)
+		}
+	}
 	cert, err := ekCertFor(t.tr, &ek.pub)
 	t.mu.Unlock()
 	switch {

@@ -6,6 +6,8 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/hex"
 	"errors"
 	"strings"
@@ -272,6 +274,16 @@ func TestMigrateToImageKey(t *testing.T) {
 		t.Fatal("the rotated key is not the one under the image key")
 	}
 	signAndVerify(t, tp, "after a restart")
+	req, err := tp.Enroll(t.Context(), "0123456789abcdef", pkix.Name{CommonName: "attesta"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPolicy, _ := attest.KeyPolicy(req.SigningKeyPublic)
+	want, _ := attest.AuthorizedKeyPolicy(&key.PublicKey)
+	imageKey, err := x509.ParsePKIXPublicKey(req.ImagePolicyKey)
+	if err != nil || !key.PublicKey.Equal(imageKey) || !bytes.Equal(keyPolicy, want) {
+		t.Fatalf("enrollment request: image key %v (%v), key policy %x, want %x", imageKey, err, keyPolicy, want)
+	}
 }
 
 // TestChoosePolicy: of the policies at hand (an A/B box's two slots), the one in force is the newest whose PCRs the

@@ -40,9 +40,13 @@ type Request struct {
 	Certify         CertifyResult `json:"certify"`
 	CertifyCreation CertifyResult `json:"certify_creation"`
 	CreationData    []byte        `json:"creation_data"`
-	// PCRSelection and PCRValues are the signing key's PCR policy.
+	// PCRSelection and PCRValues are the signing key's PCR policy: for a key under the literal PCR policy, the
+	// values its authPolicy binds; for a key under an image key, the PCRs at provisioning (for the record).
 	PCRSelection string   `json:"pcr_selection"`
 	PCRValues    [][]byte `json:"pcr_values"`
+	// ImagePolicyKey, present for a key under the authorized policy, is the image key's SubjectPublicKeyInfo (DER):
+	// the key's authPolicy is then AuthorizedKeyPolicy of it, and the authority checks that it knows that image key.
+	ImagePolicyKey []byte `json:"image_policy_key,omitempty"`
 	// CSR is a DER PKCS #10 request for the signing key, signed by it inside the TPM.
 	CSR []byte `json:"csr"`
 }
