@@ -164,6 +164,9 @@ func (t *TPM) PolicyCounter(ctx context.Context) (uint64, error) {
 	return v, nil
 }
 
+// maxCounterSteps bounds the increments of one AdvancePolicyCounter.
+const maxCounterSteps = 64
+
 // AdvancePolicyCounter moves the counter up to version, so that every signed policy below it is refused from then
 // on. It is the last step of an update, once the new image booted well (its policy holds). It refuses to go past the
 // version of the policy in force, which would lock the key out. The counter only goes up: a version at or below it
@@ -180,13 +183,16 @@ func (t *TPM) AdvancePolicyCounter(ctx context.Context, version uint64) (uint64,
 		}
 		return 0, fmt.Errorf("tpm: advance policy counter to %d: the signed policy in force is %s: the key would be locked out", version, have)
 	}
-	for {
+	for steps := 0; ; steps++ {
 		v, err := readNV64(t.tr, attest.CounterNVIndex)
 		if err != nil {
 			return 0, fmt.Errorf("tpm: advance policy counter: %w", err)
 		}
 		if v >= version {
 			return v, nil
+		}
+		if steps == 0 && version-v > maxCounterSteps {
+			return v, fmt.Errorf("tpm: advance policy counter from %d to %d: more than %d increments (each wears the TPM's NV): policy versions are release numbers that go up by one", v, version, maxCounterSteps)
 		}
 		if err := incrementCounter(t.tr); err != nil {
 			return 0, fmt.Errorf("tpm: advance policy counter: %w", err)

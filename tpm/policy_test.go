@@ -134,6 +134,21 @@ func TestAuthorizedPolicyUpdate(t *testing.T) {
 	if err := f.sign(t); err != nil {
 		t.Fatalf("sign under v2 again: %v", err)
 	}
+	f.setPolicy(t, f.approve(t, 1000))
+	if got, err := f.tp.AdvancePolicyCounter(t.Context(), 1000); err == nil || !strings.Contains(err.Error(), "more than 64 increments") || got != 2 {
+		t.Fatalf("AdvancePolicyCounter(1000) from 2 = %d, %v; want a refusal", got, err)
+	}
+}
+
+// TestImageKeySelectionWithoutAppPCR: under an image key the quoted selection need not hold the application PCR
+// (the tamper index replaces it), as the image's own selection (PCRs 4, 7, 11) does not.
+func TestImageKeySelectionWithoutAppPCR(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tp := openT(t, simBackend(), t.TempDir())
+	id, err := tp.Provision(t.Context(), ProvisionOptions{PCRs: PCRSelection{4, 7, 11}, ImageKey: &key.PublicKey})
+	if err != nil || id.PCRSelection.String() != "sha256:4,7,11" {
+		t.Fatalf("Provision over sha256:4,7,11 under an image key = %v, %v", id, err)
+	}
 }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }

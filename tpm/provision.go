@@ -18,7 +18,7 @@ import (
 // ProvisionOptions configures a first provisioning. Once provisioned, the
 // stored choices win; asking for different ones fails with ErrStateMismatch.
 type ProvisionOptions struct {
-	// PCRs the signing key's policy covers. It must contain AppPCR.
+	// PCRs the signing key's literal policy covers (and quotes cover). Without ImageKey it must contain AppPCR.
 	// Default: DefaultPCRSelection().
 	PCRs PCRSelection
 	// ImageKey, when set, is the image key (ECDSA P-256, its private half held by the image build): a new signing
@@ -157,7 +157,9 @@ func (t *TPM) create(ctx context.Context, opts ProvisionOptions) (*provisionReco
 	if err != nil {
 		return nil, nil, err
 	}
-	if !sel.Contains(AppPCR) {
+	if !sel.Contains(AppPCR) && t.imageKey == nil {
+		// Under the literal policy the application PCR is what a tamper event changes; under an image key the
+		// tamper index is, and the selection only says what quotes cover.
 		return nil, nil, fmt.Errorf("PCR selection %s lacks the application PCR %d", sel, AppPCR)
 	}
 	vals, err := readPCRs(t.tr, sel)
