@@ -155,7 +155,10 @@ func readImageKey(path string) (crypto.Signer, error) {
 	if err != nil {
 		return nil, usagef("--key: %v", err)
 	}
-	block, _ := pem.Decode(data)
+	block, rest := pem.Decode(data)
+	if block != nil && block.Type == "EC PARAMETERS" { // openssl ecparam -genkey writes them first
+		block, _ = pem.Decode(rest)
+	}
 	if block == nil {
 		return nil, usagef("--key %s: no PEM block", path)
 	}

@@ -80,3 +80,37 @@ func TestKeysPolicyMigration(t *testing.T) {
 		t.Fatalf("keys policy spin: exit %d %s", code, errs)
 	}
 }
+
+// TestKeysPolicySignKeyForms: the image key as openssl ecparam -genkey writes it (EC PARAMETERS, then SEC 1) signs;
+// another curve, a missing PCR and a missing flag are refused as usage errors that say what.
+func TestKeysPolicySignKeyForms(t *testing.T) {
+	dir := t.TempDir()
+	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	sec1, _ := x509.MarshalECPrivateKey(k)
+	params := []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07} // OID prime256v1
+	ecparam := filepath.Join(dir, "ecparam.key")
+	os.WriteFile(ecparam, append(pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: params}),
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: sec1})...), 0o600)
+	k384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	der384, _ := x509.MarshalPKCS8PrivateKey(k384)
+	p384 := filepath.Join(dir, "p384.key")
+	os.WriteFile(p384, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der384}), 0o600)
+	pcrs := filepath.Join(dir, "pcrs.json")
+	os.WriteFile(pcrs, []byte(`{"version": "x", "bank": "sha256", "pcrs": {"4": "`+strings.Repeat("ab", 32)+`"}, "uki_sha256": "", "partitions": null, "note": ""}`), 0o644)
+	if got := run0(t, "keys", "policy", "sign", "--key", ecparam, "--pcrs", pcrs, "--version", "7", "--out", filepath.Join(dir, "p.json")); !strings.Contains(got, "version 7 for image x over sha256:4") {
+		t.Fatalf("sign with an ecparam key: %s", got)
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--key", p384, "--pcrs", pcrs, "--version", "1"}, "want an ECDSA P-256 key"},
+		{[]string{"--key", ecparam, "--pcrs", pcrs, "--version", "1", "--pcr-selection", "sha256:4,7"}, "predicts no PCR 7"},
+		{[]string{"--key", ecparam, "--pcrs", pcrs}, "--version (from 1)"},
+	} {
+		args := append([]string{"keys", "policy", "sign", "--out", filepath.Join(dir, "never.json")}, tt.args...)
+		if code, _, errs := attesta(t, args...); code != exitUsage || !strings.Contains(errs, tt.want) {
+			t.Errorf("%v: exit %d %s, want usage error with %q", tt.args, code, errs, tt.want)
+		}
+	}
+}
