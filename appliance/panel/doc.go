@@ -20,7 +20,7 @@
 //
 // # Tamper delivery
 //
-// [Panel.Run] wires the switch to a [TamperSink] (in the appliance: extend the application PCR so the TPM signing
+// [Panel.Run] wires the switch to a [TamperSink] (in the appliance: set the TPM's tamper index so the TPM signing
 // key stops working, journal a "tamper" leaf, lock certification). Each opening first latches the tampered LED, then
 // is queued and delivered to the sink in order, at least once: a failed delivery is logged and retried with
 // exponential back-off (from [Config].RetryInterval up to one minute) until it succeeds or Run's context ends.

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// TamperSink receives the openings of the case. In the appliance it extends the application PCR (so the TPM signing
+// TamperSink receives the openings of the case. In the appliance it sets the TPM's tamper index (so the TPM signing
 // key stops working), journals a "tamper" leaf and locks certification.
 //
 // Delivery is at least once: when Tamper returns an error, Run calls it again later with the same Event, and it may
