@@ -21,10 +21,12 @@
 // # Attestation and the certification lock
 //
 // [Appliance.CheckAttestation] quotes the PCRs with a fresh nonce, verifies the quote and the signing key's
-// certification by the attestation key, compares the PCRs with the values recorded at provisioning, and checks that
-// the TPM clock never went backwards. Every result is a journal leaf of type "attestation". A failure appends a
+// certification by the attestation key, compares the PCRs with the values of the signed image policy in force
+// ([Config].TPMPolicy), or else with those recorded at provisioning, naming each PCR that differs (index, expected,
+// actual), has the signing key sign (which fails, saying why, while the TPM's tamper index is set or the policy does
+// not hold), and checks that the TPM clock never went backwards. Every result is a journal leaf of type "attestation". A failure appends a
 // "certification-lock" leaf: from then on [Appliance.CheckCertify] refuses until an administrator appends a
-// "certification-unlock" leaf ([Appliance.Unlock]). The lock state is read back from the journal at start-up, so
+// "certification-unlock" leaf ([Appliance.Unlock]; a set tamper index is cleared first, after a "tamper-clear" leaf). The lock state is read back from the journal at start-up, so
 // restarting the appliance does not clear it.
 //
 // # Data directory
