@@ -184,6 +184,7 @@ func boot(ctx context.Context, a *Appliance) error {
 	if cc.note != "" {
 		fields["clock_note"] = cc.note
 	}
+	policyFields(a, fields)
 	if a.cfg.Operator != "" {
 		fields["operator"] = a.cfg.Operator
 	}

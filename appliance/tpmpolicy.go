@@ -11,8 +11,12 @@ import (
 	"github.com/attesta/attesta/tpm/attest"
 )
 
-// LeafTamperClear records an administrator's clearing of the TPM's tamper index, written before the TPM clears it.
-const LeafTamperClear = "tamper-clear"
+// Leaf types of the TPM's policy: LeafTamperClear records an administrator's clearing of the TPM's tamper index,
+// written before the TPM clears it; LeafPolicyAdvance the anti-rollback counter moved up (AdvancePolicy).
+const (
+	LeafTamperClear   = "tamper-clear"
+	LeafPolicyAdvance = "tpm-policy-advance"
+)
 
 // provisionOptions are the TPM's provisioning options under cfg: the PCR selection and, with an image key, the key
 // and the running image's signed policy (see tpm's package doc, "Authorized policy").
@@ -80,4 +84,41 @@ func quoteTarget(a *Appliance) (tpm.PCRSelection, [][]byte, *tpm.SignedPolicy) {
 		return p.Selection, p.Values, p
 	}
 	return a.sel, a.ident.PCRValues, nil
+}
+
+// AdvancePolicy moves the TPM's anti-rollback counter up to version (0: the version of the signed policy in force),
+// so that every signed policy below it is refused from then on: the last step of an update, once the new image
+// booted well. The move is journaled. Refused while certification is locked.
+func AdvancePolicy(ctx context.Context, a *Appliance, version uint64) (uint64, error) {
+	if err := a.CheckCertify(); err != nil {
+		return 0, fmt.Errorf("appliance: advance the policy counter: %w", err)
+	}
+	p := a.tpm.Policy()
+	if version == 0 && p != nil {
+		version = p.Version
+	}
+	from, err := a.tpm.PolicyCounter(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("appliance: advance the policy counter: %w", err)
+	}
+	to, err := a.tpm.AdvancePolicyCounter(ctx, version)
+	if err != nil {
+		return to, fmt.Errorf("appliance: advance the policy counter: %w", err)
+	}
+	if to != from {
+		if _, err := a.record(ctx, journal.Entry{Type: LeafPolicyAdvance, Fields: map[string]any{
+			"from": int64(from), "to": int64(to), "image_version": p.ImageVersion,
+		}}); err != nil {
+			return to, fmt.Errorf("appliance: journal the policy counter's advance: %w", err)
+		}
+	}
+	return to, nil
+}
+
+// policyFields are the boot leaf's record of the signed policy in force.
+func policyFields(a *Appliance, f map[string]any) {
+	if p := a.tpm.Policy(); p != nil {
+		f["tpm_policy_version"] = int64(p.Version)
+		f["image_version"] = p.ImageVersion
+	}
 }

@@ -164,3 +164,26 @@ func TestImagePolicyConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestImagePolicyAdvance: after an update (the policies of both slots approve the PCRs of now: the newer is in
+// force), the counter moves to the newer's version, journaled; it refuses to move past the policy in force.
+func TestImagePolicyAdvance(t *testing.T) {
+	ctx := t.Context()
+	a := openWithImagePolicy(t, t.TempDir(), make([]byte, 32), make([]byte, 32))
+	if boots := leavesOfType(t, a, LeafBoot); len(boots) != 1 || boots[0].Fields["tpm_policy_version"] != int64(2) {
+		t.Fatalf("boot leaf %v: want tpm_policy_version 2", boots)
+	}
+	if _, err := AdvancePolicy(ctx, a, 3); err == nil || !strings.Contains(err.Error(), "locked out") {
+		t.Fatalf("AdvancePolicy(3) under policy v2: %v", err)
+	}
+	if got, err := AdvancePolicy(ctx, a, 0); err != nil || got != 2 {
+		t.Fatalf("AdvancePolicy = %d, %v; want 2", got, err)
+	}
+	adv := leavesOfType(t, a, LeafPolicyAdvance)
+	if len(adv) != 1 || adv[0].Fields["from"] != int64(1) || adv[0].Fields["to"] != int64(2) {
+		t.Fatalf("advance leaves %v", adv)
+	}
+	if res, err := a.CheckAttestation(ctx); err != nil || !res.OK {
+		t.Fatalf("CheckAttestation after the advance = %+v, %v", res, err)
+	}
+}

@@ -230,23 +230,24 @@ func policyOnBox(ctx context.Context, e *env, sub string, args []string) error {
 	if err != nil {
 		return err
 	}
+	if sub == "advance" {
+		a, err := appliance.Open(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer a.Close()
+		got, err := appliance.AdvancePolicy(ctx, a, *version)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "policy counter at %d: signed policies below version %d are refused (journaled)\n", got, got)
+		return nil
+	}
 	t, _, err := appliance.OpenTPM(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer t.Close()
-	if sub == "advance" {
-		v := *version
-		if v == 0 && t.Policy() != nil {
-			v = t.Policy().Version
-		}
-		got, err := t.AdvancePolicyCounter(ctx, v)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "policy counter at %d: signed policies below version %d are refused\n", got, got)
-		return nil
-	}
 	return showPolicy(ctx, e, t)
 }
 
