@@ -15,6 +15,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"strings"
 
@@ -227,7 +228,9 @@ func ApprovalDigest(approved []byte) []byte {
 	return h.Sum(nil)
 }
 
-// SignPolicy approves the PCR values of an image under policy version version with the image key.
+// SignPolicy approves the PCR values of an image under policy version version with the image key. With an
+// *ecdsa.PrivateKey the signature is deterministic (RFC 6979), so that a rebuild of the same image with the same key
+// gives the same file, byte for byte (the image build is reproducible); any other signer signs as it does.
 func SignPolicy(key crypto.Signer, version uint64, imageVersion string, sel PCRSelection, values [][]byte) (*SignedPolicy, error) {
 	sel, err := sel.Normalize()
 	if err != nil {
@@ -248,7 +251,11 @@ func SignPolicy(key crypto.Signer, version uint64, imageVersion string, sel PCRS
 	if err != nil {
 		return nil, err
 	}
-	sig, err := key.Sign(rand.Reader, ApprovalDigest(approved), crypto.SHA256)
+	var random io.Reader = rand.Reader
+	if _, ok := key.(*ecdsa.PrivateKey); ok {
+		random = nil // RFC 6979
+	}
+	sig, err := key.Sign(random, ApprovalDigest(approved), crypto.SHA256)
 	if err != nil {
 		return nil, fmt.Errorf("sign policy: %w", err)
 	}

@@ -51,6 +51,10 @@ func TestSignedPolicyRoundTrip(t *testing.T) {
 	if _, err := got.TPMSignature(); err != nil {
 		t.Fatalf("TPMSignature: %v", err)
 	}
+	again, _ := SignPolicy(key, p.Version, p.ImageVersion, p.Selection, p.Values)
+	if b, _ := again.Marshal(); !bytes.Equal(b, data) {
+		t.Fatal("signing the same policy again gives another file: the image build would not be reproducible")
+	}
 	// The version is inside the approved digest: another version is another digest.
 	v4, _ := ApprovedPolicyDigest(got.Selection, got.Values, 4)
 	if bytes.Equal(v4, got.Approved) {
