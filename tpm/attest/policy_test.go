@@ -9,6 +9,9 @@ import (
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -141,3 +144,29 @@ func FuzzParsePolicy(f *testing.F) {
 }
 
 func hexOf(b []byte) string { return hex.EncodeToString(b) }
+
+// TestSignedPolicyOpenSSL: an auditor checks the image key's signature with openssl alone: the signed message is
+// the approved policy digest followed by PolicyRef.
+func TestSignedPolicyOpenSSL(t *testing.T) {
+	if _, err := exec.LookPath("openssl"); err != nil {
+		t.Fatal("openssl not found: run scripts/setup")
+	}
+	key, p, _ := testPolicy(t)
+	dir := t.TempDir()
+	der, _ := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	files := map[string][]byte{
+		"pub.pem": pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}),
+		"msg":     append(append([]byte{}, p.Approved...), PolicyRef...),
+		"sig.der": p.Signature,
+	}
+	for name, b := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := exec.CommandContext(t.Context(), "openssl", "dgst", "-sha256", "-verify", filepath.Join(dir, "pub.pem"),
+		"-signature", filepath.Join(dir, "sig.der"), filepath.Join(dir, "msg")).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "Verified OK") {
+		t.Fatalf("openssl dgst -verify: %v\n%s", err, out)
+	}
+}
