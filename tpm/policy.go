@@ -44,10 +44,16 @@ type PolicyError struct {
 	Lowest uint64
 	// PCRs are the PCRs whose current value differs from the signed policy's.
 	PCRs []attest.PCRMismatch
+	// Missing names the NV indices of the policy that the TPM does not hold (deleted with the owner's
+	// authorization); an opening of the case or Provision defines them again.
+	Missing []string
 }
 
 func (e *PolicyError) Error() string {
 	var why []string
+	for _, m := range e.Missing {
+		why = append(why, fmt.Sprintf("the %s is missing from the TPM (deleted with the owner's authorization)", m))
+	}
 	if e.Tamper != 0 {
 		why = append(why, fmt.Sprintf("the tamper index is set (%#x): the case was opened; an administrator's unlock clears it", e.Tamper))
 	}
@@ -209,14 +215,19 @@ func (t *TPM) Tamper(ctx context.Context, event []byte) error {
 	}
 	defer t.mu.Unlock()
 	var errs []error
+	authorized := t.sig != nil && t.sig.imageKey != nil
 	nv, err := nvDefined(t.tr, attest.TamperNVIndex)
+	if err == nil && !nv && authorized {
+		// Someone deleted the index: define it again so that the opening is recorded all the same.
+		err, nv = ensureNV(t.tr, t.ownerAuth), true
+	}
 	if err == nil && nv {
 		err = setBits(t.tr, attest.TamperNVIndex, 1)
 	}
 	if err != nil {
 		errs = append(errs, fmt.Errorf("tpm: tamper: set the tamper index: %w", err))
 	}
-	if !nv || t.sig == nil || t.sig.imageKey == nil {
+	if !authorized {
 		errs = append(errs, extendAppPCR(t.tr, event))
 	}
 	return errors.Join(errs...)
@@ -473,12 +484,21 @@ func verifyApproval(tr transport.TPM, imageKey *tpm2.TPMTPublic, pol *SignedPoli
 // finds nothing.
 func diagnose(tr transport.TPM, pol *SignedPolicy) *PolicyError {
 	e := &PolicyError{Version: pol.Version}
-	e.Tamper, _ = readNV64(tr, attest.TamperNVIndex)
-	e.Lowest, _ = readNV64(tr, attest.CounterNVIndex)
+	for _, nv := range []struct {
+		idx  tpm2.TPMHandle
+		what string
+		into *uint64
+	}{{attest.TamperNVIndex, "tamper index", &e.Tamper}, {attest.CounterNVIndex, "policy counter", &e.Lowest}} {
+		v, err := readNV64(tr, nv.idx)
+		if errors.Is(err, tpm2.TPMRCHandle) {
+			e.Missing = append(e.Missing, fmt.Sprintf("%s (NV %#x)", nv.what, uint32(nv.idx)))
+		}
+		*nv.into = v
+	}
 	if vals, err := readPCRs(tr, pol.Selection); err == nil {
 		e.PCRs = pol.Diff(pol.Selection, vals)
 	}
-	if e.Tamper == 0 && e.Lowest <= e.Version && len(e.PCRs) == 0 {
+	if e.Tamper == 0 && e.Lowest <= e.Version && len(e.PCRs) == 0 && len(e.Missing) == 0 {
 		return nil
 	}
 	return e

@@ -330,3 +330,34 @@ func TestChoosePolicy(t *testing.T) {
 		t.Fatalf("ChoosePolicy with a forged policy: %v, want ErrBadPolicy", err)
 	}
 }
+
+// TestTamperIndexDeleted: an opening is recorded even after someone deleted the tamper index (owner authorization):
+// Tamper defines it again, set; until then the key refuses to sign, the index being missing.
+func TestTamperIndexDeleted(t *testing.T) {
+	f := newPolicyFixture(t, PCRSelection{0, 7})
+	f.setPolicy(t, f.approve(t, 1))
+	f.tp.mu.Lock()
+	_, name, err := readNVPublic(f.tp.tr, attest.TamperNVIndex)
+	if err == nil {
+		_, err = tpm2.NVUndefineSpace{
+			AuthHandle: tpm2.AuthHandle{Handle: tpm2.TPMRHOwner, Auth: tpm2.PasswordAuth(nil)},
+			NVIndex:    tpm2.NamedHandle{Handle: attest.TamperNVIndex, Name: name},
+		}.Execute(f.tp.tr)
+	}
+	f.tp.mu.Unlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sign(t); !errors.Is(err, ErrKeyUnusable) || !strings.Contains(err.Error(), "tamper index (NV 0x100a771) is missing") {
+		t.Fatalf("sign with the tamper index deleted: %v, want ErrKeyUnusable naming the index", err)
+	}
+	if err := f.tp.Tamper(t.Context(), []byte("case opened")); err != nil {
+		t.Fatalf("Tamper with the index deleted: %v", err)
+	}
+	if on, err := f.tp.Tampered(t.Context()); err != nil || !on {
+		t.Fatalf("Tampered = %v, %v", on, err)
+	}
+	if err := f.sign(t); !errors.Is(err, ErrTampered) {
+		t.Fatalf("sign after the opening: %v, want ErrTampered", err)
+	}
+}
