@@ -280,6 +280,26 @@ func TestMigrateToImageKey(t *testing.T) {
 	signAndVerify(t, tp, "under the authorized policy")
 	tp.Close()
 
+	// A rotation without the image key configured keeps the successor under the key in force's image key.
+	tp = openT(t, simBackend(), dir)
+	if _, err := tp.Provision(t.Context(), ProvisionOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.SetPolicy(t.Context(), pol); err != nil {
+		t.Fatal(err)
+	}
+	p, err = tp.NewSigningKey(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Identity().ImagePolicyKey == nil {
+		t.Fatal("a rotation without the image key configured fell back to the literal PCR policy")
+	}
+	if err := tp.DiscardKey(p); err != nil {
+		t.Fatal(err)
+	}
+	tp.Close()
+
 	tp = openT(t, simBackend(), dir)
 	id, err = tp.Provision(t.Context(), ProvisionOptions{ImageKey: &key.PublicKey, Policies: []*SignedPolicy{pol}})
 	if err != nil {

@@ -180,18 +180,23 @@ func (t *TPM) create(ctx context.Context, opts ProvisionOptions) (*provisionReco
 	return rec, blob, nil
 }
 
-// makeSigningKey creates a signing key bound to the authorized policy of the image key when one is configured,
-// else to the literal PCR policy (sel, vals); has the AK certify it (TPM2_Certify and TPM2_CertifyCreation), and
-// returns its record and blob, unsaved, with the key left loaded: the caller flushes it.
+// makeSigningKey creates a signing key bound to the authorized policy of the image key when one is configured (or,
+// for a successor, when the key in force has one: a rotation never falls back to the literal policy), else to the
+// literal PCR policy (sel, vals); has the AK certify it (TPM2_Certify and TPM2_CertifyCreation), and returns its
+// record and blob, unsaved, with the key left loaded: the caller flushes it.
 func (t *TPM) makeSigningKey(sel PCRSelection, vals [][]byte) (*provisionRecord, []byte, *object, error) {
 	var policy, imageKey []byte
 	var err error
-	if t.imageKey != nil {
+	ik := t.imageKey
+	if ik == nil && t.id != nil {
+		ik = t.id.ImagePolicyKey
+	}
+	if ik != nil {
 		if err := ensureNV(t.tr, t.ownerAuth); err != nil {
 			return nil, nil, nil, err
 		}
-		if imageKey, err = marshalImageKey(t.imageKey); err == nil {
-			policy, err = attest.AuthorizedKeyPolicy(t.imageKey)
+		if imageKey, err = marshalImageKey(ik); err == nil {
+			policy, err = attest.AuthorizedKeyPolicy(ik)
 		}
 	} else {
 		policy, err = pcrPolicyDigest(sel, vals)
