@@ -16,7 +16,8 @@ import (
 )
 
 // RotateKey rotates the signing key (which signs the journal's checkpoints, the reports and the manifests): the
-// TPM creates a successor under the same PCR policy and the AK certifies it; the journal records the rotation leaf,
+// TPM creates a successor under the same PCR policy (under the image key's signed policies when [Config].ImageKey is
+// set: how a box moves to them) and the AK certifies it; the journal records the rotation leaf,
 // signed by both keys and carrying that certification, and signs its checkpoints with the new key from then on;
 // the TPM then puts the new key in force. Deliveries made after it carry proofs/keychain, so that a verifier
 // pinned on the first key follows the chain. The authority's certificate is for the old key: until the new key is

@@ -29,7 +29,7 @@ const RetiredDir = "retired"
 // interrupted after the journal recorded it is finished at the next start (PendingSigningKey).
 const PendingDir = "pending"
 
-// PendingKey is a new signing key, created and certified by the AK under the same PCR policy as the key in force,
+// PendingKey is a new signing key, created and certified by the AK (see NewSigningKey for its policy),
 // loaded but not yet in force: it signs (crypto.Signer) so that the journal's rotation leaf carries the signatures
 // of both keys; CommitKey then makes it the key in force, DiscardKey forgets it.
 type PendingKey struct {
@@ -44,8 +44,10 @@ type PendingKey struct {
 
 var _ crypto.Signer = (*PendingKey)(nil)
 
-// NewSigningKey creates the successor of the signing key in force: same PCR selection and values (the image's
-// registered policy), certified by the same AK. It needs Provision.
+// NewSigningKey creates the successor of the signing key in force, certified by the same AK: under the authorized
+// policy of the image key configured (ProvisionOptions.ImageKey) or of the key in force, which is how a key under
+// the literal PCR policy moves to the image key; else under the same PCR selection and values (the image's
+// registered policy). It needs Provision.
 func (t *TPM) NewSigningKey(ctx context.Context) (*PendingKey, error) {
 	if err := t.lock(ctx); err != nil {
 		return nil, err
