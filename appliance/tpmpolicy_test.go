@@ -18,12 +18,30 @@ import (
 
 	"github.com/attesta/attesta/appliance/panel"
 	"github.com/attesta/attesta/tpm/attest"
+	"github.com/attesta/attesta/tpm/tpmtest"
 )
 
 // openWithImagePolicy opens an appliance on the simulator under a throw-away image key, with signed policies of
 // versions 1, 2, … that approve PCRs 0 (zero) and 7 with the values given (the simulator's are zero): one file for
 // one policy, a folder of them for more.
 func openWithImagePolicy(t *testing.T, dir string, pcr7 ...[]byte) *Appliance {
+	t.Helper()
+	cfg := imagePolicyConfig(t, dir, pcr7...)
+	cfg.TPM = "sim"
+	a, err := Open(t.Context(), cfg)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if a.ident.ImagePolicyKey == nil {
+		t.Fatal("the signing key is not under the image key")
+	}
+	return a
+}
+
+// imagePolicyConfig writes the image key and the policies of openWithImagePolicy into dir and returns the
+// configuration that names them (data in dir/data, no TPM chosen).
+func imagePolicyConfig(t *testing.T, dir string, pcr7 ...[]byte) Config {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -49,16 +67,8 @@ func openWithImagePolicy(t *testing.T, dir string, pcr7 ...[]byte) *Appliance {
 			polFile = name
 		}
 	}
-	a, err := Open(t.Context(), Config{DataDir: filepath.Join(dir, "data"), TPM: "sim", ImageKey: keyFile, TPMPolicy: polFile,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if a.ident.ImagePolicyKey == nil {
-		t.Fatal("the signing key is not under the image key")
-	}
-	return a
+	return Config{DataDir: filepath.Join(dir, "data"), ImageKey: keyFile, TPMPolicy: polFile,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 // TestImagePolicyTamperAndUnlock: under the image key's signed policy the self-test passes; an opened case sets the
@@ -185,5 +195,43 @@ func TestImagePolicyAdvance(t *testing.T) {
 	}
 	if res, err := a.CheckAttestation(ctx); err != nil || !res.OK {
 		t.Fatalf("CheckAttestation after the advance = %+v, %v", res, err)
+	}
+}
+
+// TestSwtpmTamperSurvivesPowerCycle: on a TPM that keeps NV (swtpm), an opening of the case still stops the key
+// after a power cycle, which resets PCR 23, until the administrator's unlock; the journal verifies throughout.
+func TestSwtpmTamperSurvivesPowerCycle(t *testing.T) {
+	ctx := t.Context()
+	sw := tpmtest.Start(t)
+	cfg := imagePolicyConfig(t, t.TempDir(), make([]byte, 32))
+	cfg.TPM = sw.Spec
+	a, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Tamper(ctx, panel.Event{At: time.Now(), Count: 1}); err != nil {
+		a.Close()
+		t.Fatal(err)
+	}
+	a.Close()
+	sw.PowerCycle(t)
+
+	b, err := Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("Open after the power cycle: %v", err)
+	}
+	defer b.Close()
+	res, err := b.CheckAttestation(ctx)
+	if err != nil || res.OK || !strings.Contains(strings.Join(res.Failures, "\n"), "tamper index is set") {
+		t.Fatalf("CheckAttestation after the power cycle = %+v, %v; want the tamper index named", res, err)
+	}
+	if err := b.Unlock(ctx, "admin", "case inspected"); err != nil {
+		t.Fatalf("Unlock: %v", err)
+	}
+	if res, err := b.CheckAttestation(ctx); err != nil || !res.OK {
+		t.Fatalf("CheckAttestation after the unlock = %+v, %v", res, err)
+	}
+	if _, err := b.VerifyJournal(ctx, nil); err != nil {
+		t.Fatalf("journal: %v", err)
 	}
 }
