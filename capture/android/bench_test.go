@@ -227,3 +227,38 @@ func BenchmarkGCMStream(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkDecryptFileBig is DecryptFile on the backup in the directory
+// ATTESTA_BENCH_BACKUP (msgstore.db.crypt15 and key.hex, as bigbackup gen
+// writes them); skipped without it.
+func BenchmarkDecryptFileBig(b *testing.B) {
+	dir := os.Getenv("ATTESTA_BENCH_BACKUP")
+	if dir == "" {
+		b.Skip("ATTESTA_BENCH_BACKUP is not set")
+	}
+	hexKey, err := os.ReadFile(filepath.Join(dir, "key.hex"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	key, err := ParseHexKey(string(bytes.TrimSpace(hexKey)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src := filepath.Join(dir, "msgstore.db.crypt15")
+	out := b.TempDir()
+	stop := peakHeap(b)
+	i := 0
+	for b.Loop() {
+		dst := filepath.Join(out, "msgstore-"+strconv.Itoa(i)+".db")
+		i++
+		info, err := DecryptFile(b.Context(), src, key, dst)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(info.PlaintextSize)
+		b.StopTimer()
+		os.Remove(dst)
+		b.StartTimer()
+	}
+	stop()
+}
