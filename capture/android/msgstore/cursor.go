@@ -3,7 +3,9 @@ package msgstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 )
 
@@ -27,38 +29,127 @@ func scanRows(ctx context.Context, db *sql.DB, what, query string, args []any, d
 	return nil
 }
 
-// cursor scans a query whose result is one or more `t.*` column groups (optionally after a leading parent id),
-// reusing one buffer across rows.
+// cursor scans a query whose result is one or more `t.*` column groups (optionally after a leading parent id). A
+// goroutine of its own steps the statement and scans rows in batches ahead of the reader, so that SQLite's work on
+// the main query and on each child table runs beside the building of records, on another core when there is one;
+// the batches are recycled, so memory is a few batches per cursor whatever the size of the chat.
 type cursor struct {
-	rows *sql.Rows
-	vals []any
-	ptrs []any
+	vals  []any         // the current row, valid until the next call to next
+	full  chan *batch   // scanned batches, in order
+	free  chan *batch   // batches the reader is done with
+	stop  chan struct{} // closed by close: the reader left
+	ended chan struct{} // closed by the scanning goroutine once it has closed the rows
+	cur   *batch
+	at    int
+	err   error
 }
+
+// batch is cursorBatch rows of a cursor's columns, the first n scanned; err ends the stream after them.
+type batch struct {
+	vals []any
+	n    int
+	err  error
+}
+
+// cursorBatch is how many rows a cursor scans ahead per hand-over, and cursorDepth how many batches it holds.
+const (
+	cursorBatch = 128
+	cursorDepth = 2
+)
 
 func openCursor(ctx context.Context, db *sql.DB, query string, ncols int, args ...any) (*cursor, error) {
 	rows, err := db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
-	c := &cursor{rows: rows, vals: make([]any, ncols), ptrs: make([]any, ncols)}
-	for i := range c.vals {
-		c.ptrs[i] = &c.vals[i]
+	c := &cursor{full: make(chan *batch, cursorDepth), free: make(chan *batch, cursorDepth+1),
+		stop: make(chan struct{}), ended: make(chan struct{})}
+	for range cursorDepth + 1 {
+		c.free <- &batch{vals: make([]any, ncols*cursorBatch)}
 	}
+	go c.scan(rows, ncols)
 	return c, nil
+}
+
+// scan fills batches until the rows end, fail, or the reader leaves.
+func (c *cursor) scan(rows *sql.Rows, ncols int) {
+	defer close(c.ended)
+	defer rows.Close()
+	defer close(c.full)
+	ptrs := make([]any, ncols)
+	for {
+		var b *batch
+		select {
+		case b = <-c.free:
+		case <-c.stop:
+			return
+		}
+		b.n, b.err = 0, nil
+		for b.n < cursorBatch {
+			if !rows.Next() {
+				if b.err = rows.Err(); b.err == nil {
+					b.err = io.EOF
+				}
+				break
+			}
+			vals := b.vals[b.n*ncols : (b.n+1)*ncols]
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			if err := rows.Scan(ptrs...); err != nil {
+				b.err = err
+				break
+			}
+			b.n++
+		}
+		select {
+		case c.full <- b:
+		case <-c.stop:
+			return
+		}
+		if b.err != nil {
+			return
+		}
+	}
 }
 
 // next advances; it returns false at the end or on an error, which err then reports.
 func (c *cursor) next() (bool, error) {
-	if !c.rows.Next() {
-		return false, c.rows.Err()
+	for c.cur == nil || c.at == c.cur.n {
+		if c.cur != nil {
+			if c.cur.err != nil {
+				return c.end(c.cur.err)
+			}
+			c.free <- c.cur
+			c.cur = nil
+		}
+		b, ok := <-c.full
+		if !ok {
+			return c.end(c.err)
+		}
+		c.cur, c.at = b, 0
 	}
-	if err := c.rows.Scan(c.ptrs...); err != nil {
-		return false, err
-	}
+	ncols := len(c.cur.vals) / cursorBatch
+	c.vals = c.cur.vals[c.at*ncols : (c.at+1)*ncols]
+	c.at++
 	return true, nil
 }
 
-func (c *cursor) close() error { return c.rows.Close() }
+// end records why the rows ended; io.EOF is the clean end.
+func (c *cursor) end(err error) (bool, error) {
+	c.err = err
+	if errors.Is(err, io.EOF) {
+		return false, nil
+	}
+	return false, err
+}
+
+// close stops the scanning goroutine and waits until it has closed the rows.
+func (c *cursor) close() error {
+	close(c.stop)
+	<-c.ended
+	return nil
+}
 
 // joined is a cursor over a query that joins tables, the first the messages table, each found by its key column;
 // each row is cut into one row per table.
