@@ -218,6 +218,9 @@ type child struct {
 	have   bool
 	parent int64
 	done   bool
+	// the rows take returns and their values, reused by the next call
+	out  []row
+	vals []any
 }
 
 func openChild(ctx context.Context, db *sql.DB, t *table, query string, args ...any) (*child, error) {
@@ -228,16 +231,17 @@ func openChild(ctx context.Context, db *sql.DB, t *table, query string, args ...
 	return &child{t: t, c: c}, nil
 }
 
-// take returns the rows whose parent id is id, skipping those of earlier parents. Each returned row owns its values.
+// take returns the rows whose parent id is id, skipping those of earlier parents. The rows and their values are
+// valid until the next call.
 func (ch *child) take(id int64) ([]row, error) {
 	if ch == nil {
 		return nil, nil
 	}
-	var out []row
+	ch.out, ch.vals = ch.out[:0], ch.vals[:0]
 	for {
 		if !ch.have {
 			if ch.done {
-				return out, nil
+				return ch.rows(), nil
 			}
 			ok, err := ch.c.next()
 			if err != nil {
@@ -245,19 +249,29 @@ func (ch *child) take(id int64) ([]row, error) {
 			}
 			if !ok {
 				ch.done = true
-				return out, nil
+				return ch.rows(), nil
 			}
 			parent, _ := asInt(ch.c.vals[0])
 			ch.parent, ch.have = parent, true
 		}
 		if ch.parent > id {
-			return out, nil
+			return ch.rows(), nil
 		}
 		if ch.parent == id {
-			out = append(out, row{t: ch.t, vals: slices.Clone(ch.c.vals[1:])})
+			ch.vals = append(ch.vals, ch.c.vals[1:]...)
+			ch.out = append(ch.out, row{t: ch.t})
 		}
 		ch.have = false
 	}
+}
+
+// rows points the rows taken at their values, once vals has stopped growing.
+func (ch *child) rows() []row {
+	n := len(ch.t.cols)
+	for i := range ch.out {
+		ch.out[i].vals = ch.vals[i*n : (i+1)*n : (i+1)*n]
+	}
+	return ch.out
 }
 
 func (ch *child) close() {

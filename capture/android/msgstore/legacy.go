@@ -50,13 +50,16 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 }
 
 type legacyBuilder struct {
-	chat    ChatInfo
-	scratch []byte // the raw rows are encoded here first
+	chat       ChatInfo
+	scratch    []byte // the raw rows are encoded here first
+	slab       slab
+	multi      [1]rowGroup
+	receiptBuf []evidence.Receipt
 }
 
 func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	m := parts[0]
-	rec := newRecord(m, "key_from_me", "media_wa_type", legacyTypes)
+	rec := newRecord(&b.slab, m, "key_from_me", "media_wa_type", legacyTypes)
 	msg := &rec.Message
 	status, sknown := m.int("status")
 	if sknown && status == statusControl {
@@ -72,13 +75,13 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	}
 	switch {
 	case msg.Type == evidence.TypeText:
-		setText(msg, nonEmpty(m, "data"))
+		setText(&b.slab, msg, nonEmpty(m, "data"))
 	case hasText(msg.Type):
-		setText(msg, nonEmpty(m, "media_caption"))
+		setText(&b.slab, msg, nonEmpty(m, "media_caption"))
 	}
 	if len(parts) > 1 {
 		if q := nonEmpty(parts[1], "key_id"); q != "" {
-			msg.QuotedID = &q
+			msg.QuotedID = b.slab.str(q)
 		}
 	}
 	setAck(msg, status, sknown)
@@ -91,8 +94,10 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	if msg.FromMe {
 		b.receipts(msg, m, rr)
 	}
-	raw := rawRow{layout: LayoutLegacy, single: parts, multi: []rowGroup{{"receipts", rr}}}
-	rec.RawRow = raw.bytes(&b.scratch)
+	b.multi = [1]rowGroup{{"receipts", rr}}
+	raw := rawRow{layout: LayoutLegacy, single: parts, multi: b.multi[:]}
+	b.scratch = raw.appendTo(b.scratch[:0])
+	rec.RawRow = b.slab.bytes(b.scratch)
 	return rec
 }
 
@@ -100,7 +105,7 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 // participant (remote_resource).
 func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
 	chat := b.chat.person()
-	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat}
+	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat, list: b.receiptBuf[:0]}
 	const delivered, read, played = "receipt_device_timestamp", "read_device_timestamp", "played_device_timestamp"
 	if !b.chat.multiParty() {
 		rs.addRow(chat, m, delivered, read, played)
@@ -113,6 +118,7 @@ func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
 		rs.addRow(p, r, delivered, read, played)
 	}
 	rs.apply(msg)
+	b.receiptBuf = rs.list[:0]
 }
 
 // legacyMedia reads the media columns of a legacy row; the file's path on the phone comes from the serialized

@@ -178,12 +178,15 @@ type modernBuilder struct {
 	chat ChatInfo
 	q    modernQuery
 
-	scratch []byte // the raw rows are encoded here first
+	scratch    []byte // the raw rows are encoded here first
+	slab       slab
+	multi      [2]rowGroup
+	receiptBuf []evidence.Receipt
 }
 
 func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	m := parts[0]
-	rec := newRecord(m, "from_me", "message_type", modernTypes)
+	rec := newRecord(&b.slab, m, "from_me", "message_type", modernTypes)
 	msg := &rec.Message
 
 	if media := b.q.part(parts, joinMedia); media.vals != nil {
@@ -203,10 +206,10 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 		if text == "" && rec.Media != nil {
 			text = nonEmpty(b.q.part(parts, joinMedia), "media_caption")
 		}
-		setText(msg, text)
+		setText(&b.slab, msg, text)
 	}
 	if q := nonEmpty(b.q.part(parts, joinQuoted), "key_id"); q != "" {
-		msg.QuotedID = &q
+		msg.QuotedID = b.slab.str(q)
 	}
 	msg.Edited = b.q.part(parts, joinEdit).vals != nil
 	status, sknown := m.int("status")
@@ -218,8 +221,10 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	if msg.FromMe {
 		b.receipts(msg, ru, rd)
 	}
-	raw := rawRow{layout: LayoutModern, single: parts, multi: []rowGroup{{"receipt_user", ru}, {"receipt_device", rd}}}
-	rec.RawRow = raw.bytes(&b.scratch)
+	b.multi = [2]rowGroup{{"receipt_user", ru}, {"receipt_device", rd}}
+	raw := rawRow{layout: LayoutModern, single: parts, multi: b.multi[:]}
+	b.scratch = raw.appendTo(b.scratch[:0])
+	rec.RawRow = b.slab.bytes(b.scratch)
 	return rec
 }
 
@@ -234,7 +239,7 @@ func (b *modernBuilder) author(msg *evidence.Message, m row) {
 }
 
 func (b *modernBuilder) receipts(msg *evidence.Message, ru, rd []row) {
-	rs := receipts{oneToOne: !b.chat.multiParty(), chat: b.chat.person()}
+	rs := receipts{oneToOne: !b.chat.multiParty(), chat: b.chat.person(), list: b.receiptBuf[:0]}
 	for _, r := range ru {
 		rs.addRow(b.receiptPerson(r, "receipt_user_jid_row_id"), r, "receipt_timestamp", "read_timestamp",
 			"played_timestamp")
@@ -244,6 +249,7 @@ func (b *modernBuilder) receipts(msg *evidence.Message, ru, rd []row) {
 			msTime(r, "receipt_device_timestamp"))
 	}
 	rs.apply(msg)
+	b.receiptBuf = rs.list[:0]
 }
 
 // receiptPerson is the person whose jid row id a receipt row holds in col; a dangling id is kept, named as such.

@@ -159,16 +159,6 @@ type rowGroup struct {
 	rows []row
 }
 
-// bytes returns the encoding, in a slice of its own; scratch, when not nil, is a buffer to encode in first and
-// keep for the next row, so that the result is allocated once, at its size.
-func (r *rawRow) bytes(scratch *[]byte) []byte {
-	if scratch == nil {
-		return r.appendTo(make([]byte, 0, 1024))
-	}
-	*scratch = r.appendTo((*scratch)[:0])
-	return slices.Clone(*scratch)
-}
-
 func (r *rawRow) appendTo(b []byte) []byte {
 	type part struct {
 		name string
