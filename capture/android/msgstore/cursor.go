@@ -3,6 +3,7 @@ package msgstore
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +47,7 @@ type cursor struct {
 
 // batch is cursorBatch rows of a cursor's columns, the first n scanned; err ends the stream after them.
 type batch struct {
-	vals []any
+	vals []driver.Value
 	n    int
 	err  error
 }
@@ -58,25 +59,58 @@ const (
 )
 
 func openCursor(ctx context.Context, db *sql.DB, query string, ncols int, args ...any) (*cursor, error) {
-	rows, err := db.QueryContext(ctx, query, args...)
+	named := make([]driver.NamedValue, len(args))
+	for i, a := range args {
+		v, err := driver.DefaultParameterConverter.ConvertValue(a)
+		if err != nil {
+			return nil, fmt.Errorf("argument %d: %w", i+1, err)
+		}
+		named[i] = driver.NamedValue{Ordinal: i + 1, Value: v}
+	}
+	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
 	c := &cursor{full: make(chan *batch, cursorDepth), free: make(chan *batch, cursorDepth+1),
 		stop: make(chan struct{}), ended: make(chan struct{})}
 	for range cursorDepth + 1 {
-		c.free <- &batch{vals: make([]any, ncols*cursorBatch)}
+		c.free <- &batch{vals: make([]driver.Value, ncols*cursorBatch)}
 	}
-	go c.scan(rows, ncols)
+	c.vals = make([]any, ncols)
+	opened := make(chan error, 1)
+	go func() {
+		defer close(c.ended)
+		defer conn.Close()
+		err := conn.Raw(func(dc any) error {
+			q, ok := dc.(driver.QueryerContext)
+			if !ok {
+				return fmt.Errorf("the SQLite driver's connection %T cannot query", dc)
+			}
+			rows, err := q.QueryContext(ctx, query, named)
+			if err != nil {
+				return err
+			}
+			opened <- nil
+			defer rows.Close()
+			c.scan(ctx, rows, ncols)
+			return nil
+		})
+		if err != nil {
+			opened <- err
+		}
+	}()
+	if err := <-opened; err != nil {
+		<-c.ended
+		return nil, err
+	}
 	return c, nil
 }
 
-// scan fills batches until the rows end, fail, or the reader leaves.
-func (c *cursor) scan(rows *sql.Rows, ncols int) {
-	defer close(c.ended)
-	defer rows.Close()
+// scan fills batches with the driver's rows until they end, fail, ctx ends, or the reader leaves. The values go straight
+// from the driver into the batch: database/sql's Scan would only copy them once more (blobs included, which the
+// SQLite driver already hands over as copies of their own).
+func (c *cursor) scan(ctx context.Context, rows driver.Rows, ncols int) {
 	defer close(c.full)
-	ptrs := make([]any, ncols)
 	for {
 		var b *batch
 		select {
@@ -84,19 +118,9 @@ func (c *cursor) scan(rows *sql.Rows, ncols int) {
 		case <-c.stop:
 			return
 		}
-		b.n, b.err = 0, nil
-		for b.n < cursorBatch {
-			if !rows.Next() {
-				if b.err = rows.Err(); b.err == nil {
-					b.err = io.EOF
-				}
-				break
-			}
-			vals := b.vals[b.n*ncols : (b.n+1)*ncols]
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
+		b.n, b.err = 0, ctx.Err()
+		for b.err == nil && b.n < cursorBatch {
+			if err := rows.Next(b.vals[b.n*ncols : (b.n+1)*ncols]); err != nil {
 				b.err = err
 				break
 			}
@@ -129,8 +153,10 @@ func (c *cursor) next() (bool, error) {
 		}
 		c.cur, c.at = b, 0
 	}
-	ncols := len(c.cur.vals) / cursorBatch
-	c.vals = c.cur.vals[c.at*ncols : (c.at+1)*ncols]
+	ncols := len(c.vals)
+	for i, v := range c.cur.vals[c.at*ncols : (c.at+1)*ncols] {
+		c.vals[i] = v
+	}
 	c.at++
 	return true, nil
 }

@@ -2,6 +2,7 @@ package msgstore_test
 
 import (
 	"context"
+	"errors"
 	"math"
 	"path/filepath"
 	"reflect"
@@ -59,4 +60,41 @@ func readAll(t *testing.T, db *msgstore.DB, c msgstore.ChatInfo, r [2]time.Time)
 		out = append(out, rec)
 	}
 	return out
+}
+
+// TestCancelMidChat cancels the context while a chat larger than the cursors read ahead is being read: the
+// iterator stops with context.Canceled instead of reading on to the end, and a stopped iteration closes its
+// cursors (the database closes cleanly at the test's end).
+func TestCancelMidChat(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bulk.db")
+	const total = 3000
+	if err := msgstoretest.WriteBulkChats(t.Context(), path, msgstoretest.Bulk{Messages: total, Chats: 1}); err != nil {
+		t.Fatal(err)
+	}
+	db := openDB(t, path)
+	chats, err := db.Chats(t.Context())
+	if err != nil || len(chats) != 1 {
+		t.Fatalf("chats %v: %v", chats, err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	n, cancelled := 0, false
+	for r, err := range db.Messages(ctx, chats[0], time.Time{}, time.Time{}) {
+		if err != nil {
+			if !errors.Is(err, context.Canceled) {
+				t.Fatalf("error %v, want context.Canceled", err)
+			}
+			cancelled = true
+			continue
+		}
+		if r == nil {
+			t.Fatal("nil record without an error")
+		}
+		if n++; n == 10 {
+			cancel()
+		}
+	}
+	if !cancelled || n >= total {
+		t.Fatalf("read %d of %d messages after cancelling at 10, cancelled %v", n, total, cancelled)
+	}
 }
