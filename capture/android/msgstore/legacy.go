@@ -51,7 +51,6 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 
 type legacyBuilder struct {
 	chat       ChatInfo
-	scratch    []byte // the raw rows are encoded here first
 	slab       slab
 	multi      [1]rowGroup
 	receiptBuf []evidence.Receipt
@@ -96,8 +95,7 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	}
 	b.multi = [1]rowGroup{{"receipts", rr}}
 	raw := rawRow{layout: LayoutLegacy, single: parts, multi: b.multi[:]}
-	b.scratch = raw.appendTo(b.scratch[:0])
-	rec.RawRow = b.slab.bytes(b.scratch)
+	rec.RawRow = b.slab.encode(raw.appendTo)
 	return rec
 }
 

@@ -134,17 +134,21 @@ func (s *slab) str(v string) *string {
 	return p
 }
 
-// bytes returns a copy of b whose capacity is its length, so that appending to it never reaches a neighbour.
-func (s *slab) bytes(b []byte) []byte {
-	if len(b) > slabRaw/8 {
-		return slices.Clone(b)
-	}
-	if cap(s.raw)-len(s.raw) < len(b) {
+// encode appends an encoding to the free end of the current block and returns it with its capacity at its
+// length, so that appending to it never reaches a neighbour. An encoding that does not fit the block has grown
+// into an array of its own, which it keeps; the next one starts a new block.
+func (s *slab) encode(appendTo func([]byte) []byte) []byte {
+	if cap(s.raw)-len(s.raw) < slabRaw/16 {
 		s.raw = make([]byte, 0, slabRaw)
 	}
-	off := len(s.raw)
-	s.raw = append(s.raw, b...)
-	return s.raw[off:len(s.raw):len(s.raw)]
+	free := s.raw[len(s.raw):]
+	b := appendTo(free)
+	if cap(b) != cap(free) {
+		s.raw = s.raw[:cap(s.raw)] // moved: this block is spent
+		return b[:len(b):len(b)]
+	}
+	s.raw = s.raw[:len(s.raw)+len(b)]
+	return b[:len(b):len(b)]
 }
 
 // setText writes the manifest text, repairing invalid UTF-8 (the exact bytes stay in RawRow).

@@ -178,7 +178,6 @@ type modernBuilder struct {
 	chat ChatInfo
 	q    modernQuery
 
-	scratch    []byte // the raw rows are encoded here first
 	slab       slab
 	multi      [2]rowGroup
 	receiptBuf []evidence.Receipt
@@ -223,8 +222,7 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	}
 	b.multi = [2]rowGroup{{"receipt_user", ru}, {"receipt_device", rd}}
 	raw := rawRow{layout: LayoutModern, single: parts, multi: b.multi[:]}
-	b.scratch = raw.appendTo(b.scratch[:0])
-	rec.RawRow = b.slab.bytes(b.scratch)
+	rec.RawRow = b.slab.encode(raw.appendTo)
 	return rec
 }
 
