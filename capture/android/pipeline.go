@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"hash/adler32"
 	"io"
+	"sync"
 )
 
 // The decrypter is a pipeline of four goroutines joined by channels of
@@ -31,6 +32,24 @@ const pipeDepth = 4
 // commit's fsync finds little left to do.
 const writebackEvery = 8 << 20
 
+// chunks recycles the pipeline's buffers from one backup to the next, so that decrypting many backups does not
+// allocate (and collect) a few megabytes each time.
+var chunks = sync.Pool{New: func() any { return new([chunkSize]byte) }}
+
+func getChunk() []byte { return chunks.Get().(*[chunkSize]byte)[:] }
+
+// releaseChunks gives the buffers waiting in free back to the pool; the caller knows that nothing else holds them.
+func releaseChunks(free chan []byte) {
+	for {
+		select {
+		case b := <-free:
+			chunks.Put((*[chunkSize]byte)(b[:chunkSize]))
+		default:
+			return
+		}
+	}
+}
+
 // chunkPipe hands decrypted chunks from the decrypting goroutine to the
 // inflating one. It is an io.Reader on the receiving side.
 type chunkPipe struct {
@@ -43,7 +62,7 @@ type chunkPipe struct {
 func newChunkPipe() *chunkPipe {
 	p := &chunkPipe{full: make(chan []byte, pipeDepth), free: make(chan []byte, pipeDepth)}
 	for range pipeDepth {
-		p.free <- make([]byte, 0, chunkSize)
+		p.free <- getChunk()[:0]
 	}
 	return p
 }
@@ -115,7 +134,7 @@ func newSink(out io.Writer, zip, adler bool) *sink {
 	s := &sink{free: make(chan []byte, 2*pipeDepth), hash: make(chan []byte, pipeDepth),
 		write: make(chan []byte, pipeDepth), done: make(chan sinkResult, 1)}
 	for range 2 * pipeDepth {
-		s.free <- make([]byte, chunkSize)
+		s.free <- getChunk()
 	}
 	go s.hashAll(zip)
 	go s.writeAll(out, adler)
@@ -173,8 +192,10 @@ func (s *sink) get() []byte { return <-s.free }
 // put hands the filled buffer b (from get) to the sink.
 func (s *sink) put(b []byte) { s.hash <- b }
 
-// finish waits for everything put to be hashed and written.
+// finish waits for everything put to be hashed and written, and releases the buffers.
 func (s *sink) finish() sinkResult {
 	close(s.hash)
-	return <-s.done
+	res := <-s.done
+	releaseChunks(s.free)
+	return res
 }
