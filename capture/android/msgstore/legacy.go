@@ -115,7 +115,7 @@ func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
 		}
 		rs.addRow(p, r, delivered, read, played)
 	}
-	rs.apply(msg)
+	rs.apply(&b.slab, msg)
 	b.receiptBuf = rs.list[:0]
 }
 

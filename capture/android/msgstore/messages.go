@@ -106,13 +106,28 @@ type slab struct {
 	recs []Record
 	strs []string
 	raw  []byte
+	rcpt []evidence.Receipt
 }
 
 const (
-	slabRecords = 32
-	slabStrings = 64
-	slabRaw     = 64 << 10
+	slabRecords  = 32
+	slabStrings  = 64
+	slabRaw      = 64 << 10
+	slabReceipts = 128
 )
+
+// receipts returns a copy of rs whose capacity is its length.
+func (s *slab) receipts(rs []evidence.Receipt) []evidence.Receipt {
+	if len(rs) > slabReceipts/4 {
+		return slices.Clone(rs)
+	}
+	if cap(s.rcpt)-len(s.rcpt) < len(rs) {
+		s.rcpt = make([]evidence.Receipt, 0, slabReceipts)
+	}
+	off := len(s.rcpt)
+	s.rcpt = append(s.rcpt, rs...)
+	return s.rcpt[off:len(s.rcpt):len(s.rcpt)]
+}
 
 func (s *slab) record() *Record {
 	if len(s.recs) == 0 {
@@ -242,10 +257,11 @@ func (rs *receipts) addRow(p person, r row, delivered, read, played string) {
 	rs.add(p, evidence.ReceiptPlayed, msTime(r, played))
 }
 
-// apply gives m its receipts, in a slice of their own (rs.list may be a buffer reused for the next message).
-func (rs *receipts) apply(m *evidence.Message) {
+// apply gives m its receipts, in a slice of their own from sl (rs.list may be a buffer reused for the next
+// message).
+func (rs *receipts) apply(sl *slab, m *evidence.Message) {
 	if len(rs.list) > 0 {
-		m.Receipts = slices.Clone(rs.list)
+		m.Receipts = sl.receipts(rs.list)
 	}
 	if rs.foreign > 0 {
 		m.Anomalies = append(m.Anomalies, evidence.Anomaly{Code: AnomalyReceiptForeign, Detail: fmt.Sprintf(

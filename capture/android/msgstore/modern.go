@@ -246,7 +246,7 @@ func (b *modernBuilder) receipts(msg *evidence.Message, ru, rd []row) {
 		rs.add(b.receiptPerson(r, "receipt_device_jid_row_id"), evidence.ReceiptDelivered,
 			msTime(r, "receipt_device_timestamp"))
 	}
-	rs.apply(msg)
+	rs.apply(&b.slab, msg)
 	b.receiptBuf = rs.list[:0]
 }
 
