@@ -182,11 +182,11 @@ func (c *cursor) close() error {
 type joined struct {
 	c      *cursor
 	tables []*table
-	keys   []string
+	keys   []col
 	parts  []row
 }
 
-func openJoined(ctx context.Context, db *sql.DB, query string, tables []*table, keys []string, args ...any) (*joined, error) {
+func openJoined(ctx context.Context, db *sql.DB, query string, tables []*table, keys []col, args ...any) (*joined, error) {
 	ncols := 0
 	for _, t := range tables {
 		ncols += len(t.cols)
@@ -210,7 +210,7 @@ func (j *joined) each(f func(id int64, parts []row) error) error {
 		}
 		j.parts = split(j.parts[:0], j.c.vals, j.tables, j.keys)
 		parts := j.parts
-		id, _ := parts[0].int("_id")
+		id, _ := parts[0].int(colID)
 		if err := f(id, parts); err != nil {
 			return err
 		}
@@ -222,7 +222,7 @@ func (j *joined) close() error { return j.c.close() }
 // split cuts the current row into one row per table; a LEFT JOIN that found nothing (key column NULL) gives a row
 // with nil vals. The rows share the cursor's buffer and are valid until the next call to next. They are appended
 // to out.
-func split(out []row, vals []any, tables []*table, keys []string) []row {
+func split(out []row, vals []any, tables []*table, keys []col) []row {
 	out = slices.Grow(out, len(tables))[:len(tables)]
 	off := 0
 	for i, t := range tables {

@@ -14,12 +14,12 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	}
 	where, args := s.where("m.timestamp", "m.key_remote_jid = ?", []any{chat.JID})
 	msgs := newTable("messages", d.schema.Tables["messages"])
-	tables, keys := []*table{msgs}, []string{"_id"}
+	tables, keys := []*table{msgs}, []col{colID}
 	query := "SELECT m.* "
 	from := " FROM messages m"
 	if d.schema.Has("messages_quotes") && slices.Contains(msgs.cols, "quoted_row_id") {
 		quotes := newTable("messages_quotes", d.schema.Tables["messages_quotes"])
-		tables, keys = append(tables, quotes), append(keys, "_id")
+		tables, keys = append(tables, quotes), append(keys, colID)
 		query += ", q.*"
 		from += " LEFT JOIN messages_quotes q ON q._id = m.quoted_row_id AND m.quoted_row_id > 0"
 	}
@@ -58,9 +58,9 @@ type legacyBuilder struct {
 
 func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	m := parts[0]
-	rec := newRecord(&b.slab, m, "key_from_me", "media_wa_type", legacyTypes)
+	rec := newRecord(&b.slab, m, colKeyFromMe, colMediaWAType, legacyTypes)
 	msg := &rec.Message
-	status, sknown := m.int("status")
+	status, sknown := m.int(colStatus)
 	if sknown && status == statusControl {
 		msg.Type = evidence.TypeSystem
 	}
@@ -74,18 +74,18 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	}
 	switch {
 	case msg.Type == evidence.TypeText:
-		setText(&b.slab, msg, nonEmpty(m, "data"))
+		setText(&b.slab, msg, nonEmpty(m, colData))
 	case hasText(msg.Type):
-		setText(&b.slab, msg, nonEmpty(m, "media_caption"))
+		setText(&b.slab, msg, nonEmpty(m, colMediaCaption))
 	}
 	if len(parts) > 1 {
-		if q := nonEmpty(parts[1], "key_id"); q != "" {
+		if q := nonEmpty(parts[1], colKeyID); q != "" {
 			msg.QuotedID = b.slab.str(q)
 		}
 	}
 	setAck(msg, status, sknown)
 	if b.chat.multiParty() {
-		sender, ok := m.str("remote_resource")
+		sender, ok := m.str(colRemoteResource)
 		setAuthor(msg, personOfJID(sender), ok && sender != "")
 	} else {
 		setAuthor(msg, b.chat.person(), true)
@@ -104,13 +104,13 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
 	chat := b.chat.person()
 	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat, list: b.receiptBuf[:0]}
-	const delivered, read, played = "receipt_device_timestamp", "read_device_timestamp", "played_device_timestamp"
+	delivered, read, played := colReceiptDeviceTimestamp, colReadDeviceTimestamp, colPlayedDeviceTimestamp
 	if !b.chat.multiParty() {
 		rs.addRow(chat, m, delivered, read, played)
 	}
 	for _, r := range rr {
 		p := chat
-		if who := nonEmpty(r, "remote_resource"); who != "" || b.chat.multiParty() {
+		if who := nonEmpty(r, colRemoteResource); who != "" || b.chat.multiParty() {
 			p = personOfJID(who)
 		}
 		rs.addRow(p, r, delivered, read, played)
@@ -128,11 +128,11 @@ func legacyMedia(m row, t evidence.MessageType) *Media {
 	default:
 		return nil
 	}
-	size, _ := m.int("media_size")
+	size, _ := m.int(colMediaSize)
 	var path string
-	if blob, ok := m.value("thumb_image").([]byte); ok {
+	if blob, ok := m.value(colThumbImage).([]byte); ok {
 		path = javaSerializedPath(blob)
 	}
-	return &Media{PhonePath: path, Name: nonEmpty(m, "media_name"), MIME: nonEmpty(m, "media_mime_type"),
-		Size: max(size, 0), FileHash: nonEmpty(m, "media_hash")}
+	return &Media{PhonePath: path, Name: nonEmpty(m, colMediaName), MIME: nonEmpty(m, colMediaMIMEType),
+		Size: max(size, 0), FileHash: nonEmpty(m, colMediaHash)}
 }

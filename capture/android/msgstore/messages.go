@@ -85,8 +85,8 @@ func (s span) where(col string, clause string, args []any) (string, []any) {
 }
 
 // msTime reads a Unix-milliseconds column; WhatsApp writes 0 or -1 for "never".
-func msTime(r row, col string) evidence.Time {
-	ms, ok := r.int(col)
+func msTime(r row, c col) evidence.Time {
+	ms, ok := r.int(c)
 	if !ok || ms <= 0 {
 		return evidence.Time{}
 	}
@@ -94,8 +94,8 @@ func msTime(r row, col string) evidence.Time {
 }
 
 // nonEmpty reads a text column, "" when NULL.
-func nonEmpty(r row, col string) string {
-	s, _ := r.str(col)
+func nonEmpty(r row, c col) string {
+	s, _ := r.str(c)
 	return s
 }
 
@@ -181,16 +181,16 @@ func setText(sl *slab, m *evidence.Message, s string) {
 
 // newRecord starts the record of message row m with what both layouts store alike: the row id, the key id, the
 // direction (in fromMeCol), the time, and the type (the code in typeCol, mapped through table).
-func newRecord(sl *slab, m row, fromMeCol, typeCol string, table map[int64]evidence.MessageType) *Record {
+func newRecord(sl *slab, m row, fromMeCol, typeCol col, table map[int64]evidence.MessageType) *Record {
 	rec := sl.record()
-	rec.RowID, _ = m.int("_id")
+	rec.RowID, _ = m.int(colID)
 	msg := &rec.Message
-	msg.ID = nonEmpty(m, "key_id")
+	msg.ID = nonEmpty(m, colKeyID)
 	fromMe, _ := m.int(fromMeCol)
 	msg.FromMe = fromMe == 1
-	msg.SentAt = msTime(m, "timestamp")
+	msg.SentAt = msTime(m, colTimestamp)
 	code, known := m.int(typeCol)
-	msg.SourceType = sourceType(typeCol, code, known)
+	msg.SourceType = sourceType(colNames[typeCol], code, known)
 	msg.Type = mapType(table, code, known)
 	return rec
 }
@@ -251,7 +251,7 @@ func (rs *receipts) add(p person, kind evidence.ReceiptKind, at evidence.Time) {
 }
 
 // addRow adds the delivered, read and played times that row r holds in the named columns.
-func (rs *receipts) addRow(p person, r row, delivered, read, played string) {
+func (rs *receipts) addRow(p person, r row, delivered, read, played col) {
 	rs.add(p, evidence.ReceiptDelivered, msTime(r, delivered))
 	rs.add(p, evidence.ReceiptRead, msTime(r, read))
 	rs.add(p, evidence.ReceiptPlayed, msTime(r, played))
