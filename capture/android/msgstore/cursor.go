@@ -77,10 +77,11 @@ func openCursor(ctx context.Context, db *sql.DB, query string, ncols int, args .
 		c.free <- &batch{vals: make([]driver.Value, ncols*cursorBatch)}
 	}
 	c.vals = make([]any, ncols)
-	opened := make(chan error, 1)
+	opened := make(chan error, 1) // one value: whether the query started
 	go func() {
 		defer close(c.ended)
 		defer conn.Close()
+		started := false
 		err := conn.Raw(func(dc any) error {
 			q, ok := dc.(driver.QueryerContext)
 			if !ok {
@@ -90,12 +91,16 @@ func openCursor(ctx context.Context, db *sql.DB, query string, ncols int, args .
 			if err != nil {
 				return err
 			}
+			started = true
 			opened <- nil
 			defer rows.Close()
 			c.scan(ctx, rows, ncols)
 			return nil
 		})
-		if err != nil {
+		if !started {
+			if err == nil {
+				err = errors.New("the query did not start")
+			}
 			opened <- err
 		}
 	}()
