@@ -29,23 +29,25 @@ func (r payloadResult) complete() bool {
 }
 
 // consumePayload inflates the decrypted stream into out through a sink that
-// hashes and writes on its own goroutine. It always drains r so that the
-// decrypting side never blocks.
+// hashes, checks the zlib stream's adler-32 and writes on goroutines of its
+// own. It always drains r so that the decrypting side never blocks.
 func consumePayload(r io.Reader, out io.Writer, max int64) (res payloadResult) {
+	rest := r
 	defer func() {
-		n, _ := io.Copy(io.Discard, r)
+		n, _ := io.Copy(io.Discard, rest)
 		if res.err == nil {
 			res.trailing = n
 		}
 	}()
-	kind, pl, err := OpenPayload(r)
+	p, err := openPayload(r)
 	if err != nil {
 		res.err = err
 		return res
 	}
-	res.kind = kind
-	s := newSink(out, kind == PayloadZIP)
-	lr := io.LimitReader(pl, max+1)
+	rest = p.src
+	res.kind = p.kind
+	s := newSink(out, p.kind == PayloadZIP, p.zlib)
+	lr := io.LimitReader(p.data, max+1)
 	var n int64
 	for {
 		b := s.get()
@@ -60,7 +62,10 @@ func consumePayload(r io.Reader, out io.Writer, max int64) (res payloadResult) {
 		}
 	}
 	sr := s.finish()
-	res.size, res.sum, res.zipEnd = n, sr.sum, kind == PayloadZIP && sr.zipEnd
+	if err == nil && n <= max && p.zlib {
+		err = p.checkTrailer(sr.adler)
+	}
+	res.size, res.sum, res.zipEnd = n, sr.sum, p.kind == PayloadZIP && sr.zipEnd
 	switch {
 	case sr.writeErr != nil:
 		res.writeErr = sr.writeErr

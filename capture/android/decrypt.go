@@ -183,6 +183,7 @@ func (d *Decrypter) decrypt(ctx context.Context, r io.Reader, key Key, out io.Wr
 	if err != nil {
 		x.pipe.close(err)
 		<-x.results
+		releaseChunks(x.pipe.free)
 		return info, err
 	}
 	return x.finish(tail, &info)
@@ -280,6 +281,7 @@ func (x *decryption) finish(tail []byte, info *Info) (Info, error) {
 	}
 	x.pipe.close(nil)
 	res := <-x.results
+	releaseChunks(x.pipe.free)
 
 	info.InputSize = size
 	x.in.h.Sum(info.InputSHA256[:0])

@@ -42,8 +42,10 @@
 // engine over each chunk and a few GF(2^128) multiplications to join
 // chunks. The last 32 (crypt12: 36) bytes are held back until the end of
 // the input tells whether they are tag and MD5 or the end of a multi-file
-// backup. The decrypted stream is inflated on a second goroutine, hashed,
-// and written to a temporary file; only when the tag (and the MD5, where
+// backup. The decrypted stream is inflated on a second goroutine, hashed
+// on a third and checked (adler-32) and written to a temporary file on a
+// fourth, so that decrypting, inflating and the rest share two cores; only
+// when the tag (and the MD5, where
 // present) verify is the plaintext released — copied to the caller's
 // writer by [Decrypt], or linked into place by [DecryptFile], which never
 // overwrites and fsyncs file and directory. Unauthenticated plaintext is

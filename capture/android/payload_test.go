@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	kzlib "github.com/klauspost/compress/zlib"
 )
 
 func TestOpenPayloadVectors(t *testing.T) {
@@ -185,4 +187,62 @@ func zlibBytes(b []byte) ([]byte, error) {
 	}
 	err := zw.Close()
 	return buf.Bytes(), err
+}
+
+// TestZlibTrailer damages the adler-32 trailer of a zlib payload, which the
+// decrypter checks on another goroutine than the inflater: a wrong checksum,
+// a cut trailer and a dictionary are refused, reading the payload alone and
+// inside an authentic backup (stored as a multi-file one, which has no MD5
+// and is not compressed again, so the damaged stream is what decrypts).
+func TestZlibTrailer(t *testing.T) {
+	db := readVector(t, "wa-crypt-tools", "msgstore.db")
+	good, err := zlibBytes(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	badSum := bytes.Clone(good)
+	badSum[len(badSum)-1] ^= 1
+	dict := bytes.Clone(good)
+	dict[1] = dict[1]&0xc0 | 0x20 // FDICT, then FCHECK in the low five bits
+	dict[1] += byte((31 - (uint16(dict[0])<<8|uint16(dict[1]))%31) % 31)
+	key, _ := GenerateKey()
+	for _, tt := range []struct {
+		name    string
+		payload []byte
+		want    error
+		says    string
+	}{
+		{"wrong adler-32", badSum, kzlib.ErrChecksum, "checksum"},
+		{"trailer cut", good[:len(good)-2], io.ErrUnexpectedEOF, "unexpected EOF"},
+		{"preset dictionary", dict, kzlib.ErrDictionary, "dictionary"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := readPayload(tt.payload)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("OpenPayload and read: %v, want %v", err, tt.want)
+			}
+			var enc bytes.Buffer
+			if _, err := EncryptCrypt15(t.Context(), &enc, bytes.NewReader(tt.payload), key, Crypt15Options{MultiFile: true}); err != nil {
+				t.Fatal(err)
+			}
+			err = decryptExpectingError(t, enc.Bytes(), key, ErrCorrupt)
+			if !strings.Contains(err.Error(), tt.says) || !strings.Contains(err.Error(), "authenticates") {
+				t.Fatalf("error %q does not say the authentic payload fails (%s)", err, tt.says)
+			}
+		})
+	}
+	t.Run("intact", func(t *testing.T) {
+		got, err := readPayload(good)
+		if err != nil || !bytes.Equal(got, db) {
+			t.Fatalf("%d bytes, %v", len(got), err)
+		}
+	})
+}
+
+func readPayload(b []byte) ([]byte, error) {
+	_, r, err := OpenPayload(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(r)
 }

@@ -55,6 +55,9 @@
 //
 // [DB.Messages] streams: in the modern layout a chat's messages, its receipt tables and the tables of at most one row
 // per message (media, quote, revocation, edit, system action) are read by one cursor each, in row order, and merged,
-// so memory does not grow with the chat and only rows that exist are read. The jid and jid_map tables are held in memory (one row per
-// contact and device).
+// so memory does not grow with the chat and only rows that exist are read. Each cursor steps its statement on a
+// goroutine of its own, a few batches of rows ahead of the merge, so that SQLite's work and the building of records
+// run on different cores when there are two. The jid and jid_map tables are held in memory (one row per
+// contact and device). A [DB] may be read by several goroutines at once, a chat each: a read holds a connection
+// per cursor until the cursor has read its last row, and the number of connections is not capped.
 package msgstore

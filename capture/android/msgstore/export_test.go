@@ -9,3 +9,6 @@ func SetTableRows(d *DB, names []string, n int64) {
 		d.counts[name] = n
 	}
 }
+
+// OpenConns is how many connections the database holds, busy or idle.
+func OpenConns(d *DB) int { return d.db.Stats().OpenConnections }

@@ -14,12 +14,12 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	}
 	where, args := s.where("m.timestamp", "m.key_remote_jid = ?", []any{chat.JID})
 	msgs := newTable("messages", d.schema.Tables["messages"])
-	tables, keys := []*table{msgs}, []string{"_id"}
+	tables, keys := []*table{msgs}, []col{colID}
 	query := "SELECT m.* "
 	from := " FROM messages m"
 	if d.schema.Has("messages_quotes") && slices.Contains(msgs.cols, "quoted_row_id") {
 		quotes := newTable("messages_quotes", d.schema.Tables["messages_quotes"])
-		tables, keys = append(tables, quotes), append(keys, "_id")
+		tables, keys = append(tables, quotes), append(keys, colID)
 		query += ", q.*"
 		from += " LEFT JOIN messages_quotes q ON q._id = m.quoted_row_id AND m.quoted_row_id > 0"
 	}
@@ -50,15 +50,17 @@ func (d *DB) legacyMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 }
 
 type legacyBuilder struct {
-	chat    ChatInfo
-	scratch []byte // the raw rows are encoded here first
+	chat       ChatInfo
+	slab       slab
+	multi      [1]rowGroup
+	receiptBuf []evidence.Receipt
 }
 
 func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	m := parts[0]
-	rec := newRecord(m, "key_from_me", "media_wa_type", legacyTypes)
+	rec := newRecord(&b.slab, m, colKeyFromMe, colMediaWAType, legacyTypes)
 	msg := &rec.Message
-	status, sknown := m.int("status")
+	status, sknown := m.int(colStatus)
 	if sknown && status == statusControl {
 		msg.Type = evidence.TypeSystem
 	}
@@ -72,18 +74,18 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	}
 	switch {
 	case msg.Type == evidence.TypeText:
-		setText(msg, nonEmpty(m, "data"))
+		setText(&b.slab, msg, nonEmpty(m, colData))
 	case hasText(msg.Type):
-		setText(msg, nonEmpty(m, "media_caption"))
+		setText(&b.slab, msg, nonEmpty(m, colMediaCaption))
 	}
 	if len(parts) > 1 {
-		if q := nonEmpty(parts[1], "key_id"); q != "" {
-			msg.QuotedID = &q
+		if q := nonEmpty(parts[1], colKeyID); q != "" {
+			msg.QuotedID = b.slab.str(q)
 		}
 	}
 	setAck(msg, status, sknown)
 	if b.chat.multiParty() {
-		sender, ok := m.str("remote_resource")
+		sender, ok := m.str(colRemoteResource)
 		setAuthor(msg, personOfJID(sender), ok && sender != "")
 	} else {
 		setAuthor(msg, b.chat.person(), true)
@@ -91,8 +93,9 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 	if msg.FromMe {
 		b.receipts(msg, m, rr)
 	}
-	raw := rawRow{layout: LayoutLegacy, single: parts, multi: []rowGroup{{"receipts", rr}}}
-	rec.RawRow = raw.bytes(&b.scratch)
+	b.multi = [1]rowGroup{{"receipts", rr}}
+	raw := rawRow{layout: LayoutLegacy, single: parts, multi: b.multi[:]}
+	rec.RawRow = b.slab.encode(raw.appendTo)
 	return rec
 }
 
@@ -100,19 +103,20 @@ func (b *legacyBuilder) record(parts []row, rr []row) *Record {
 // participant (remote_resource).
 func (b *legacyBuilder) receipts(msg *evidence.Message, m row, rr []row) {
 	chat := b.chat.person()
-	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat}
-	const delivered, read, played = "receipt_device_timestamp", "read_device_timestamp", "played_device_timestamp"
+	rs := receipts{oneToOne: !b.chat.multiParty(), chat: chat, list: b.receiptBuf[:0]}
+	delivered, read, played := colReceiptDeviceTimestamp, colReadDeviceTimestamp, colPlayedDeviceTimestamp
 	if !b.chat.multiParty() {
 		rs.addRow(chat, m, delivered, read, played)
 	}
 	for _, r := range rr {
 		p := chat
-		if who := nonEmpty(r, "remote_resource"); who != "" || b.chat.multiParty() {
+		if who := nonEmpty(r, colRemoteResource); who != "" || b.chat.multiParty() {
 			p = personOfJID(who)
 		}
 		rs.addRow(p, r, delivered, read, played)
 	}
-	rs.apply(msg)
+	rs.apply(&b.slab, msg)
+	b.receiptBuf = rs.list[:0]
 }
 
 // legacyMedia reads the media columns of a legacy row; the file's path on the phone comes from the serialized
@@ -124,11 +128,11 @@ func legacyMedia(m row, t evidence.MessageType) *Media {
 	default:
 		return nil
 	}
-	size, _ := m.int("media_size")
+	size, _ := m.int(colMediaSize)
 	var path string
-	if blob, ok := m.value("thumb_image").([]byte); ok {
+	if blob, ok := m.value(colThumbImage).([]byte); ok {
 		path = javaSerializedPath(blob)
 	}
-	return &Media{PhonePath: path, Name: nonEmpty(m, "media_name"), MIME: nonEmpty(m, "media_mime_type"),
-		Size: max(size, 0), FileHash: nonEmpty(m, "media_hash")}
+	return &Media{PhonePath: path, Name: nonEmpty(m, colMediaName), MIME: nonEmpty(m, colMediaMIMEType),
+		Size: max(size, 0), FileHash: nonEmpty(m, colMediaHash)}
 }

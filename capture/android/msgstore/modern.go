@@ -68,7 +68,7 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	}
 	where, args := s.where("m.timestamp", "m.chat_row_id = ?", []any{chat.RowID})
 	q := d.modernQuery(where)
-	main, err := openJoined(ctx, d.db, q.sql, q.tables[:1], []string{"_id"}, args...)
+	main, err := openJoined(ctx, d.db, q.sql, q.tables[:1], []col{colID}, args...)
 	if err != nil {
 		return err
 	}
@@ -178,12 +178,14 @@ type modernBuilder struct {
 	chat ChatInfo
 	q    modernQuery
 
-	scratch []byte // the raw rows are encoded here first
+	slab       slab
+	multi      [2]rowGroup
+	receiptBuf []evidence.Receipt
 }
 
 func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	m := parts[0]
-	rec := newRecord(m, "from_me", "message_type", modernTypes)
+	rec := newRecord(&b.slab, m, colFromMe, colMessageType, modernTypes)
 	msg := &rec.Message
 
 	if media := b.q.part(parts, joinMedia); media.vals != nil {
@@ -199,17 +201,17 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 		msg.Type = evidence.TypeRevoked
 	}
 	if hasText(msg.Type) {
-		text := nonEmpty(m, "text_data")
+		text := nonEmpty(m, colTextData)
 		if text == "" && rec.Media != nil {
-			text = nonEmpty(b.q.part(parts, joinMedia), "media_caption")
+			text = nonEmpty(b.q.part(parts, joinMedia), colMediaCaption)
 		}
-		setText(msg, text)
+		setText(&b.slab, msg, text)
 	}
-	if q := nonEmpty(b.q.part(parts, joinQuoted), "key_id"); q != "" {
-		msg.QuotedID = &q
+	if q := nonEmpty(b.q.part(parts, joinQuoted), colKeyID); q != "" {
+		msg.QuotedID = b.slab.str(q)
 	}
 	msg.Edited = b.q.part(parts, joinEdit).vals != nil
-	status, sknown := m.int("status")
+	status, sknown := m.int(colStatus)
 	setAck(msg, status, sknown)
 	b.author(msg, m)
 	if rec.Media != nil && msg.Type != evidence.TypeRevoked {
@@ -218,14 +220,15 @@ func (b *modernBuilder) record(parts []row, ru, rd []row) *Record {
 	if msg.FromMe {
 		b.receipts(msg, ru, rd)
 	}
-	raw := rawRow{layout: LayoutModern, single: parts, multi: []rowGroup{{"receipt_user", ru}, {"receipt_device", rd}}}
-	rec.RawRow = raw.bytes(&b.scratch)
+	b.multi = [2]rowGroup{{"receipt_user", ru}, {"receipt_device", rd}}
+	raw := rawRow{layout: LayoutModern, single: parts, multi: b.multi[:]}
+	rec.RawRow = b.slab.encode(raw.appendTo)
 	return rec
 }
 
 func (b *modernBuilder) author(msg *evidence.Message, m row) {
 	if b.chat.multiParty() {
-		sender, ok := m.int("sender_jid_row_id")
+		sender, ok := m.int(colSenderJIDRowID)
 		p, found := b.ix.person(sender)
 		setAuthor(msg, p, ok && found)
 		return
@@ -234,21 +237,22 @@ func (b *modernBuilder) author(msg *evidence.Message, m row) {
 }
 
 func (b *modernBuilder) receipts(msg *evidence.Message, ru, rd []row) {
-	rs := receipts{oneToOne: !b.chat.multiParty(), chat: b.chat.person()}
+	rs := receipts{oneToOne: !b.chat.multiParty(), chat: b.chat.person(), list: b.receiptBuf[:0]}
 	for _, r := range ru {
-		rs.addRow(b.receiptPerson(r, "receipt_user_jid_row_id"), r, "receipt_timestamp", "read_timestamp",
-			"played_timestamp")
+		rs.addRow(b.receiptPerson(r, colReceiptUserJIDRowID), r, colReceiptTimestamp, colReadTimestamp,
+			colPlayedTimestamp)
 	}
 	for _, r := range rd {
-		rs.add(b.receiptPerson(r, "receipt_device_jid_row_id"), evidence.ReceiptDelivered,
-			msTime(r, "receipt_device_timestamp"))
+		rs.add(b.receiptPerson(r, colReceiptDeviceJIDRowID), evidence.ReceiptDelivered,
+			msTime(r, colReceiptDeviceTimestamp))
 	}
-	rs.apply(msg)
+	rs.apply(&b.slab, msg)
+	b.receiptBuf = rs.list[:0]
 }
 
 // receiptPerson is the person whose jid row id a receipt row holds in col; a dangling id is kept, named as such.
-func (b *modernBuilder) receiptPerson(r row, col string) person {
-	id, _ := r.int(col)
+func (b *modernBuilder) receiptPerson(r row, c col) person {
+	id, _ := r.int(c)
 	p, ok := b.ix.person(id)
 	if !ok {
 		p = person{jid: fmt.Sprintf("jid row %d (missing)", id)}
@@ -257,10 +261,10 @@ func (b *modernBuilder) receiptPerson(r row, col string) person {
 }
 
 func modernMedia(r row) *Media {
-	size, _ := r.int("file_size")
+	size, _ := r.int(colFileSize)
 	if size <= 0 {
-		size, _ = r.int("file_length")
+		size, _ = r.int(colFileLength)
 	}
-	return &Media{PhonePath: nonEmpty(r, "file_path"), Name: nonEmpty(r, "media_name"), MIME: nonEmpty(r, "mime_type"),
-		Size: max(size, 0), FileHash: nonEmpty(r, "file_hash")}
+	return &Media{PhonePath: nonEmpty(r, colFilePath), Name: nonEmpty(r, colMediaName), MIME: nonEmpty(r, colMIMEType),
+		Size: max(size, 0), FileHash: nonEmpty(r, colFileHash)}
 }

@@ -90,9 +90,10 @@ func openReadOnly(ctx context.Context, path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("msgstore: open %s: %w", path, err)
 	}
 	// Messages runs up to eight cursors at once (messages; user and device receipts; media, quote, revocation,
-	// edit and system action), and keeps their connections for the next chat.
-	sdb.SetMaxOpenConns(12)
-	sdb.SetMaxIdleConns(8)
+	// edit and system action), each holding a connection until it has read its last row. The number of
+	// connections is not capped: with a cap, reads of several chats at once could each hold part of it and wait
+	// for the rest forever. The connections of two reads are kept for the next chats.
+	sdb.SetMaxIdleConns(16)
 	if err := sdb.PingContext(ctx); err != nil {
 		sdb.Close()
 		return nil, fmt.Errorf("msgstore: open %s: %w", path, classify(err))

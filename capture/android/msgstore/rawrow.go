@@ -16,21 +16,72 @@ const RawRowVersion = 1
 type table struct {
 	name   string
 	cols   []string
-	index  map[string]int
+	pos    []int    // the position of each col, -1 when the table lacks it
 	sorted []int    // column positions in key order
 	keys   [][]byte // `"name":` per column, pre-encoded
 }
 
 func newTable(name string, cols []string) *table {
-	t := &table{name: name, cols: cols, index: make(map[string]int, len(cols)), keys: make([][]byte, len(cols))}
+	t := &table{name: name, cols: cols, keys: make([][]byte, len(cols))}
 	for i, c := range cols {
-		t.index[c] = i
 		t.keys[i] = append(appendString(nil, c), ':')
 		t.sorted = append(t.sorted, i)
 	}
 	slices.SortFunc(t.sorted, func(a, b int) int { return strings.Compare(cols[a], cols[b]) })
+	t.pos = make([]int, len(colNames))
+	for c, name := range colNames {
+		t.pos[c] = slices.Index(cols, name)
+	}
 	return t
 }
+
+// A col is a column the reader looks up in rows. Each table knows where each col is, so that a lookup (about
+// fifteen per message) is an index rather than a map access.
+type col int
+
+// colNames are the cols' names, by col.
+var colNames []string
+
+func newCol(name string) col {
+	colNames = append(colNames, name)
+	return col(len(colNames) - 1)
+}
+
+// The columns looked up, of both layouts.
+var (
+	colID                     = newCol("_id")
+	colKeyID                  = newCol("key_id")
+	colTimestamp              = newCol("timestamp")
+	colStatus                 = newCol("status")
+	colFromMe                 = newCol("from_me")
+	colMessageType            = newCol("message_type")
+	colTextData               = newCol("text_data")
+	colMediaCaption           = newCol("media_caption")
+	colSenderJIDRowID         = newCol("sender_jid_row_id")
+	colReceiptUserJIDRowID    = newCol("receipt_user_jid_row_id")
+	colReceiptTimestamp       = newCol("receipt_timestamp")
+	colReadTimestamp          = newCol("read_timestamp")
+	colPlayedTimestamp        = newCol("played_timestamp")
+	colReceiptDeviceJIDRowID  = newCol("receipt_device_jid_row_id")
+	colReceiptDeviceTimestamp = newCol("receipt_device_timestamp")
+	colFileSize               = newCol("file_size")
+	colFileLength             = newCol("file_length")
+	colFilePath               = newCol("file_path")
+	colMediaName              = newCol("media_name")
+	colMIMEType               = newCol("mime_type")
+	colFileHash               = newCol("file_hash")
+	// legacy
+	colKeyFromMe             = newCol("key_from_me")
+	colMediaWAType           = newCol("media_wa_type")
+	colData                  = newCol("data")
+	colRemoteResource        = newCol("remote_resource")
+	colMediaSize             = newCol("media_size")
+	colThumbImage            = newCol("thumb_image")
+	colMediaMIMEType         = newCol("media_mime_type")
+	colMediaHash             = newCol("media_hash")
+	colReadDeviceTimestamp   = newCol("read_device_timestamp")
+	colPlayedDeviceTimestamp = newCol("played_device_timestamp")
+)
 
 // row is one row of a table, as SQLite returned it: nil, int64, float64, string or []byte per column.
 type row struct {
@@ -39,19 +90,19 @@ type row struct {
 }
 
 // value returns the column's value, nil when the column does not exist or is NULL.
-func (r row) value(col string) any {
+func (r row) value(c col) any {
 	if r.t == nil || r.vals == nil {
 		return nil
 	}
-	i, ok := r.t.index[col]
-	if !ok {
+	i := r.t.pos[c]
+	if i < 0 {
 		return nil
 	}
 	return r.vals[i]
 }
 
 // int reads an integer column; TEXT holding digits (media_wa_type is TEXT) and REAL are accepted.
-func (r row) int(col string) (int64, bool) { return asInt(r.value(col)) }
+func (r row) int(c col) (int64, bool) { return asInt(r.value(c)) }
 
 func asInt(v any) (int64, bool) {
 	switch v := v.(type) {
@@ -72,8 +123,8 @@ func asInt(v any) (int64, bool) {
 }
 
 // str reads a text column; numbers are formatted, NULL is "" and false.
-func (r row) str(col string) (string, bool) {
-	switch v := r.value(col).(type) {
+func (r row) str(c col) (string, bool) {
+	switch v := r.value(c).(type) {
 	case string:
 		return v, true
 	case []byte:
@@ -157,16 +208,6 @@ type rawRow struct {
 type rowGroup struct {
 	name string
 	rows []row
-}
-
-// bytes returns the encoding, in a slice of its own; scratch, when not nil, is a buffer to encode in first and
-// keep for the next row, so that the result is allocated once, at its size.
-func (r *rawRow) bytes(scratch *[]byte) []byte {
-	if scratch == nil {
-		return r.appendTo(make([]byte, 0, 1024))
-	}
-	*scratch = r.appendTo((*scratch)[:0])
-	return slices.Clone(*scratch)
 }
 
 func (r *rawRow) appendTo(b []byte) []byte {
