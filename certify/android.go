@@ -59,6 +59,17 @@ type ChatOutcome struct {
 	Messages  int    // messages in the delivery (certified and context)
 	Certified int    // messages certified
 	Problem   string // why there is no delivery, or what is missing from it
+
+	// index is the session index's line of Folder, from the manifest written there: the index lists the folders
+	// of this session without reading their manifests back.
+	index *bundle.IndexEntry
+}
+
+// delivered records in out the delivery folder written for m.
+func (out *ChatOutcome) delivered(folder string, m *bundle.Manifest) {
+	out.Folder = folder
+	out.index = &bundle.IndexEntry{Folder: filepath.Base(folder), Phone: m.Chat.Phone, Name: m.Chat.Name,
+		Day: evidence.DateOf(m.Acquisition.StartedAt.Time)}
 }
 
 // ExtractAndroidBackup certifies the chats of a list from a WhatsApp backup. The backup itself and the database it
@@ -299,7 +310,8 @@ func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base
 	if err != nil {
 		return out, err
 	}
-	out.Folder, out.Messages, out.Certified = folder, len(sel.Messages), len(sel.Certified)
+	out.delivered(folder, m)
+	out.Messages, out.Certified = len(sel.Messages), len(sel.Certified)
 	return out, nil
 }
 

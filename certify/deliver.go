@@ -143,7 +143,13 @@ func (p *Pipelines) finishSession(ctx context.Context, outDir string, outcomes [
 			}
 		}
 	}
-	if err := writeIndex(outDir, nil); err != nil && !errors.Is(err, errNoDeliveries) {
+	known := map[string]bundle.IndexEntry{}
+	for _, o := range outcomes {
+		if o.index != nil && filepath.Dir(o.Folder) == filepath.Clean(outDir) {
+			known[o.index.Folder] = *o.index
+		}
+	}
+	if err := writeIndex(outDir, nil, known); err != nil && !errors.Is(err, errNoDeliveries) {
 		return err
 	}
 	return nil
@@ -158,7 +164,7 @@ func RewriteIndex(dir string) error {
 // RewriteIndexLinks is RewriteIndex that also lists, for the folders that drive names, their direct link on Google
 // Drive (a folder's earlier link is kept).
 func RewriteIndexLinks(dir string, drive map[string]string) error {
-	err := writeIndex(dir, drive)
+	err := writeIndex(dir, drive, nil)
 	if !errors.Is(err, errNoDeliveries) {
 		return err
 	}
@@ -174,8 +180,9 @@ func RewriteIndexLinks(dir string, drive map[string]string) error {
 var errNoDeliveries = errors.New("no delivery folder")
 
 // writeIndex lists the delivery folders of dir (those with a manifest.json) in index.html and index.json, with
-// the Drive links of drive and those the index listed already.
-func writeIndex(dir string, drive map[string]string) error {
+// the Drive links of drive and those the index listed already. known gives the lines of the folders this session
+// wrote, by folder name, from their manifests in memory; every other folder's manifest is read and decoded.
+func writeIndex(dir string, drive map[string]string, known map[string]bundle.IndexEntry) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
@@ -194,6 +201,11 @@ func writeIndex(dir string, drive map[string]string) error {
 	var index []bundle.IndexEntry
 	for _, e := range entries {
 		if !e.IsDir() {
+			continue
+		}
+		if k, ok := known[e.Name()]; ok {
+			k.DriveURL = links[e.Name()]
+			index = append(index, k)
 			continue
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name(), "manifest.json"))
