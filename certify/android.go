@@ -63,6 +63,8 @@ type ChatOutcome struct {
 	// index is the session index's line of Folder, from the manifest written there: the index lists the folders
 	// of this session without reading their manifests back.
 	index *bundle.IndexEntry
+	// zipped says that the ZIP of Folder is written already.
+	zipped bool
 }
 
 // delivered records in out the delivery folder written for m.
@@ -186,18 +188,29 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 		for range next { // the read in flight ends before the database is closed
 		}
 	}()
+	// Each delivery's folder (attestation, files written and synced, ZIP) is written on its own goroutine while the
+	// next chat is certified and sealed: writing records nothing, so the journal and the chains of custody are
+	// the same, in the same order, as when each delivery is written before the next starts (deliveryWriter).
+	w := p.newDeliveryWriter(ctx)
 	var outcomes []ChatOutcome
 	for i, entry := range entries {
+		if w.failed() {
+			break
+		}
 		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(entries)), i)
 		h := <-next
 		next = readAhead(ctx, db, entries, i+1)
-		out, err := p.deliverChat(ctx, acq, h, base, entry, job, src)
+		out, sd, err := p.deliverChat(ctx, acq, h, base, entry, job, src)
 		if err != nil {
-			return outcomes, err
+			outs, werr := w.wait(outcomes)
+			return outs, errors.Join(werr, err)
 		}
 		outcomes = append(outcomes, out)
+		if sd != nil {
+			w.submit(len(outcomes)-1, sd)
+		}
 	}
-	return outcomes, nil
+	return w.wait(outcomes)
 }
 
 // chatHistory is a chat's whole history as read from the database, for deliverChat.
@@ -249,14 +262,15 @@ func readHistory(ctx context.Context, db *msgstore.DB, entry evidence.ListEntry)
 
 // deliverChat certifies one list line. A chat that is not in the database is an outcome, not an error.
 func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHistory, base evidence.Acquisition,
-	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, error) {
+	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, *sealedDelivery, error) {
 	out := ChatOutcome{Entry: entry}
 	chat, err := h.chat, h.err
 	if errors.Is(err, msgstore.ErrChatNotFound) {
-		return p.chatNotFound(ctx, acq, out)
+		out, err = p.chatNotFound(ctx, acq, out)
+		return out, nil, err
 	}
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	history, raw, media := h.history, h.raw, h.media
 	echat := chat.Evidence(entry.Phone, entry.Name)
@@ -268,13 +282,12 @@ func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHis
 		for i := range sel.Messages {
 			if md := media[sel.Messages[i].ID]; md != nil && md.PhonePath != "" {
 				if err := p.attachMedia(ctx, acq, job.media, md, &sel.Messages[i]); err != nil {
-					return out, err
+					return out, nil, err
 				}
 			}
 		}
 	}
-
-	return p.deliverSelection(ctx, acq, base, echat, sel, raw, job.OutDir, src.report(), out)
+	return p.sealSelection(ctx, acq, base, echat, sel, raw, job.OutDir, src.report(), out)
 }
 
 // chatNotFound records that a list line's chat is not in the source: an outcome, not an error.
@@ -290,6 +303,21 @@ func (p *Pipelines) chatNotFound(ctx context.Context, acq *Acquisition, out Chat
 // object per line, from raw by message id) as an artifact, and the manifest, sealed and delivered.
 func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base evidence.Acquisition, echat evidence.Chat,
 	sel evidence.Selection, raw map[string][]byte, outDir string, src report.Source, out ChatOutcome) (ChatOutcome, error) {
+	out, sd, err := p.sealSelection(ctx, acq, base, echat, sel, raw, outDir, src, out)
+	if err != nil {
+		return out, err
+	}
+	folder, err := p.write(ctx, sd)
+	if err != nil {
+		return out, err
+	}
+	out.delivered(folder, sd.m)
+	return out, nil
+}
+
+// sealSelection is deliverSelection up to the delivery sealed: the folder is left to write (Pipelines.write).
+func (p *Pipelines) sealSelection(ctx context.Context, acq *Acquisition, base evidence.Acquisition, echat evidence.Chat,
+	sel evidence.Selection, raw map[string][]byte, outDir string, src report.Source, out ChatOutcome) (ChatOutcome, *sealedDelivery, error) {
 	var rows bytes.Buffer
 	for _, m := range sel.Messages {
 		rows.Write(raw[m.ID])
@@ -297,7 +325,7 @@ func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base
 	}
 	art, err := acq.AddArtifact(ctx, "rows", &rows)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	acqInfo := base
 	acqInfo.FinishedAt = evidence.At(time.Now().UTC())
@@ -306,13 +334,12 @@ func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base
 		Artifacts: []evidence.Artifact{{Path: "artifacts/messages.jsonl", SHA256: art.Ref.SHA256, Size: art.Ref.Size,
 			Kind: evidence.ArtifactDatabase}},
 	}
-	folder, err := p.Deliver(ctx, acq, m, outDir, src)
+	sd, err := p.seal(ctx, acq, m, outDir, src)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
-	out.delivered(folder, m)
 	out.Messages, out.Certified = len(sel.Messages), len(sel.Certified)
-	return out, nil
+	return out, sd, nil
 }
 
 // addFileArtifact stores a file as an artifact of the acquisition.
