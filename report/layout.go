@@ -44,6 +44,7 @@ func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *re
 	lang, _ := i18n.Parse(opts.Lang) // checked by Options.check
 	r := &renderer{ctx: ctx, in: in, opts: opts, lang: lang, cov: cov, videos: map[string]*video{}}
 	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCompression(false) // the pages are deflated after, by deflatePages
 	addFonts(pdf)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, pageH-bottomEdge)
