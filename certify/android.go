@@ -69,8 +69,12 @@ type ChatOutcome struct {
 
 // delivered records in out the delivery folder written for m.
 func (out *ChatOutcome) delivered(folder string, m *bundle.Manifest) {
-	out.Folder = folder
-	out.index = &bundle.IndexEntry{Folder: filepath.Base(folder), Phone: m.Chat.Phone, Name: m.Chat.Name,
+	out.Folder, out.index = folder, indexEntry(folder, m)
+}
+
+// indexEntry is the session index's line of the delivery of m written in folder.
+func indexEntry(folder string, m *bundle.Manifest) *bundle.IndexEntry {
+	return &bundle.IndexEntry{Folder: filepath.Base(folder), Phone: m.Chat.Phone, Name: m.Chat.Name,
 		Day: evidence.DateOf(m.Acquisition.StartedAt.Time)}
 }
 

@@ -30,9 +30,10 @@ type writeJob struct {
 	sd *sealedDelivery
 }
 
+// writtenDelivery is what a written delivery's outcome needs; not its manifest, whose messages are let go.
 type writtenDelivery struct {
 	folder string
-	m      *bundle.Manifest
+	index  *bundle.IndexEntry
 }
 
 func (p *Pipelines) newDeliveryWriter(ctx context.Context) *deliveryWriter {
@@ -58,7 +59,7 @@ func (w *deliveryWriter) run() {
 		if err != nil {
 			w.err, w.failAt = err, j.i
 		} else {
-			w.written[j.i] = writtenDelivery{folder, j.sd.m}
+			w.written[j.i] = writtenDelivery{folder, indexEntry(folder, j.sd.m)}
 		}
 		w.mu.Unlock()
 	}
@@ -84,8 +85,7 @@ func (w *deliveryWriter) wait(outcomes []ChatOutcome) ([]ChatOutcome, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for i, d := range w.written {
-		outcomes[i].delivered(d.folder, d.m)
-		outcomes[i].zipped = true
+		outcomes[i].Folder, outcomes[i].index, outcomes[i].zipped = d.folder, d.index, true
 	}
 	if w.err != nil {
 		return outcomes[:w.failAt], w.err
