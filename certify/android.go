@@ -144,10 +144,6 @@ func (job AndroidBackupJob) step(text string, done int) {
 }
 
 func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, src source) ([]ChatOutcome, error) {
-	job.step("conservazione del backup", 0)
-	if err := p.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
-		return nil, err
-	}
 	// The decrypted database is personal data in clear: it lives only in a private temporary directory of the data
 	// directory, and only until it is stored encrypted and parsed.
 	tmp, err := os.MkdirTemp(p.tempDir, ".extract-")
@@ -156,19 +152,57 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	}
 	defer os.RemoveAll(tmp)
 	dbPath := filepath.Join(tmp, "msgstore.db")
-	job.step("decifratura del backup", 0)
-	info, err := android.DecryptFile(ctx, job.Backup, job.Key, dbPath)
-	if err != nil {
-		return nil, err // names the file and says plainly when the key is wrong
+	// The backup is decrypted while it is stored (decrypting journals nothing; the backup's leaf comes first all
+	// the same, and no decryption outlives a failure to store it).
+	job.step("conservazione del backup", 0)
+	dctx, stopDecrypt := context.WithCancel(ctx)
+	defer stopDecrypt()
+	type decrypted struct {
+		info android.Info
+		err  error
 	}
+	dec := make(chan decrypted, 1)
+	go func() {
+		info, err := android.DecryptFile(dctx, job.Backup, job.Key, dbPath)
+		dec <- decrypted{info, err}
+	}()
+	if err := p.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
+		stopDecrypt()
+		<-dec
+		return nil, err
+	}
+	job.step("decifratura del backup", 0)
+	d := <-dec
+	if d.err != nil {
+		return nil, d.err // names the file and says plainly when the key is wrong
+	}
+	info := d.info
+	// Each chat's history is read from the database while the chat before it is delivered (report, signatures,
+	// files written and synced): reading is most of an extraction's work on a large backup, and it then runs on the
+	// other core. Only one chat is read ahead, so memory holds at most two histories; the journal sees the same
+	// leaves in the same order, since reading journals nothing. The first chat is read while the database is
+	// stored: msgstore opens it read-only and immutable, so the bytes stored are the bytes decrypted.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	entries := job.List.Entries
+	db, openErr := msgstore.Open(ctx, dbPath)
+	next := make(chan chatHistory)
+	close(next)
+	if openErr == nil {
+		defer db.Close()
+		next = readAhead(ctx, db, entries, 0)
+	}
+	defer func() {
+		cancel()
+		for range next { // the read in flight ends before the database is closed
+		}
+	}()
 	if err := p.addFileArtifact(ctx, acq, "database", dbPath); err != nil {
 		return nil, err
 	}
-	db, err := msgstore.Open(ctx, dbPath)
-	if err != nil {
-		return nil, err
+	if openErr != nil {
+		return nil, openErr
 	}
-	defer db.Close()
 
 	src.whatsApp, src.prior = info.Header.AppVersion, job.Prior
 	version := fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format)
@@ -179,19 +213,6 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 		ID: acq.ID, Method: src.method, StartedAt: evidence.At(src.started), Operator: job.Operator,
 		ApplianceID: p.applianceID, ToolVersion: p.version, SourceVersion: version,
 	}
-	// Each chat's history is read from the database while the chat before it is delivered (report, signatures,
-	// files written and synced): reading is most of an extraction's work on a large backup, and it then runs on the
-	// other core. Only one chat is read ahead, so memory holds at most two histories; the journal sees the same
-	// leaves in the same order, since reading journals nothing.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	entries := job.List.Entries
-	next := readAhead(ctx, db, entries, 0)
-	defer func() {
-		cancel()
-		for range next { // the read in flight ends before the database is closed
-		}
-	}()
 	// Each delivery's folder (attestation, files written and synced, ZIP) is written on its own goroutine while the
 	// next chat is certified and sealed: writing records nothing, so the journal and the chains of custody are
 	// the same, in the same order, as when each delivery is written before the next starts (deliveryWriter).
