@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // encodeJSON writes v indented by two spaces, with '<', '>' and '&' literal so that message text reads as written.
@@ -39,18 +40,24 @@ func encodeBody(m *Manifest) ([]byte, error) {
 
 // encodeManifest returns manifest.json: the body, then the journal member and the closing brace.
 func encodeManifest(m *Manifest) ([]byte, error) {
-	if m.Journal == nil {
-		return nil, errors.New("encode manifest: no journal block (the manifest is not sealed)")
-	}
 	body, err := encodeBody(m)
 	if err != nil {
 		return nil, err
+	}
+	return withJournal(body, m)
+}
+
+// withJournal returns manifest.json from m's body as encodeBody gives it: the body, the journal member and the
+// closing brace. body is not changed.
+func withJournal(body []byte, m *Manifest) ([]byte, error) {
+	if m.Journal == nil {
+		return nil, errors.New("encode manifest: no journal block (the manifest is not sealed)")
 	}
 	j, err := encodeJSON(m.Journal, "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode manifest: %w", err)
 	}
-	out := append(body, `"journal": `...)
+	out := append(slices.Clip(body), `"journal": `...)
 	out = append(out, j...)
 	return append(out, "\n}\n"...), nil
 }

@@ -229,12 +229,11 @@ type folderWriter struct {
 
 func (w *folderWriter) fill(ctx context.Context, d Delivery, der *derived, opts WriteOptions) error {
 	m := d.Manifest
-	mf, err := encodeManifest(m)
+	// manifest.json is the body checkSealed derived from m and matched with the delivery leaf, and the journal
+	// block: it starts with the sealed body by construction (encoding m again would give the same bytes).
+	mf, err := withJournal(der.body, m)
 	if err != nil {
 		return err
-	}
-	if !bytes.HasPrefix(mf, der.body) {
-		return fmt.Errorf("%w: manifest.json does not start with the sealed body", ErrSealMismatch)
 	}
 	files, err := m.files()
 	if err != nil {

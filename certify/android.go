@@ -59,6 +59,23 @@ type ChatOutcome struct {
 	Messages  int    // messages in the delivery (certified and context)
 	Certified int    // messages certified
 	Problem   string // why there is no delivery, or what is missing from it
+
+	// index is the session index's line of Folder, from the manifest written there: the index lists the folders
+	// of this session without reading their manifests back.
+	index *bundle.IndexEntry
+	// zipped says that the ZIP of Folder is written already.
+	zipped bool
+}
+
+// delivered records in out the delivery folder written for m.
+func (out *ChatOutcome) delivered(folder string, m *bundle.Manifest) {
+	out.Folder, out.index = folder, indexEntry(folder, m)
+}
+
+// indexEntry is the session index's line of the delivery of m written in folder.
+func indexEntry(folder string, m *bundle.Manifest) *bundle.IndexEntry {
+	return &bundle.IndexEntry{Folder: filepath.Base(folder), Phone: m.Chat.Phone, Name: m.Chat.Name,
+		Day: evidence.DateOf(m.Acquisition.StartedAt.Time)}
 }
 
 // ExtractAndroidBackup certifies the chats of a list from a WhatsApp backup. The backup itself and the database it
@@ -127,10 +144,6 @@ func (job AndroidBackupJob) step(text string, done int) {
 }
 
 func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job AndroidBackupJob, src source) ([]ChatOutcome, error) {
-	job.step("conservazione del backup", 0)
-	if err := p.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
-		return nil, err
-	}
 	// The decrypted database is personal data in clear: it lives only in a private temporary directory of the data
 	// directory, and only until it is stored encrypted and parsed.
 	tmp, err := os.MkdirTemp(p.tempDir, ".extract-")
@@ -139,19 +152,57 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	}
 	defer os.RemoveAll(tmp)
 	dbPath := filepath.Join(tmp, "msgstore.db")
-	job.step("decifratura del backup", 0)
-	info, err := android.DecryptFile(ctx, job.Backup, job.Key, dbPath)
-	if err != nil {
-		return nil, err // names the file and says plainly when the key is wrong
+	// The backup is decrypted while it is stored (decrypting journals nothing; the backup's leaf comes first all
+	// the same, and no decryption outlives a failure to store it).
+	job.step("conservazione del backup", 0)
+	dctx, stopDecrypt := context.WithCancel(ctx)
+	defer stopDecrypt()
+	type decrypted struct {
+		info android.Info
+		err  error
 	}
+	dec := make(chan decrypted, 1)
+	go func() {
+		info, err := android.DecryptFile(dctx, job.Backup, job.Key, dbPath)
+		dec <- decrypted{info, err}
+	}()
+	if err := p.addFileArtifact(ctx, acq, "backup", job.Backup); err != nil {
+		stopDecrypt()
+		<-dec
+		return nil, err
+	}
+	job.step("decifratura del backup", 0)
+	d := <-dec
+	if d.err != nil {
+		return nil, d.err // names the file and says plainly when the key is wrong
+	}
+	info := d.info
+	// Each chat's history is read from the database while the chat before it is delivered (report, signatures,
+	// files written and synced): reading is most of an extraction's work on a large backup, and it then runs on the
+	// other core. Only one chat is read ahead, so memory holds at most two histories; the journal sees the same
+	// leaves in the same order, since reading journals nothing. The first chat is read while the database is
+	// stored: msgstore opens it read-only and immutable, so the bytes stored are the bytes decrypted.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	entries := job.List.Entries
+	db, openErr := msgstore.Open(ctx, dbPath)
+	next := make(chan chatHistory)
+	close(next)
+	if openErr == nil {
+		defer db.Close()
+		next = readAhead(ctx, db, entries, 0)
+	}
+	defer func() {
+		cancel()
+		for range next { // the read in flight ends before the database is closed
+		}
+	}()
 	if err := p.addFileArtifact(ctx, acq, "database", dbPath); err != nil {
 		return nil, err
 	}
-	db, err := msgstore.Open(ctx, dbPath)
-	if err != nil {
-		return nil, err
+	if openErr != nil {
+		return nil, openErr
 	}
-	defer db.Close()
 
 	src.whatsApp, src.prior = info.Header.AppVersion, job.Prior
 	version := fmt.Sprintf("WhatsApp %s, %s backup", info.Header.AppVersion, info.Format)
@@ -162,31 +213,29 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 		ID: acq.ID, Method: src.method, StartedAt: evidence.At(src.started), Operator: job.Operator,
 		ApplianceID: p.applianceID, ToolVersion: p.version, SourceVersion: version,
 	}
-	// Each chat's history is read from the database while the chat before it is delivered (report, signatures,
-	// files written and synced): reading is most of an extraction's work on a large backup, and it then runs on the
-	// other core. Only one chat is read ahead, so memory holds at most two histories; the journal sees the same
-	// leaves in the same order, since reading journals nothing.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	entries := job.List.Entries
-	next := readAhead(ctx, db, entries, 0)
-	defer func() {
-		cancel()
-		for range next { // the read in flight ends before the database is closed
-		}
-	}()
+	// Each delivery's folder (attestation, files written and synced, ZIP) is written on its own goroutine while the
+	// next chat is certified and sealed: writing records nothing, so the journal and the chains of custody are
+	// the same, in the same order, as when each delivery is written before the next starts (deliveryWriter).
+	w := p.newDeliveryWriter(ctx)
 	var outcomes []ChatOutcome
 	for i, entry := range entries {
+		if w.failed() {
+			break
+		}
 		job.step(fmt.Sprintf("chat %d di %d: consegna", i+1, len(entries)), i)
 		h := <-next
 		next = readAhead(ctx, db, entries, i+1)
-		out, err := p.deliverChat(ctx, acq, h, base, entry, job, src)
+		out, sd, err := p.deliverChat(ctx, acq, h, base, entry, job, src)
 		if err != nil {
-			return outcomes, err
+			outs, werr := w.wait(outcomes)
+			return outs, errors.Join(werr, err)
 		}
 		outcomes = append(outcomes, out)
+		if sd != nil {
+			w.submit(len(outcomes)-1, sd)
+		}
 	}
-	return outcomes, nil
+	return w.wait(outcomes)
 }
 
 // chatHistory is a chat's whole history as read from the database, for deliverChat.
@@ -238,14 +287,15 @@ func readHistory(ctx context.Context, db *msgstore.DB, entry evidence.ListEntry)
 
 // deliverChat certifies one list line. A chat that is not in the database is an outcome, not an error.
 func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHistory, base evidence.Acquisition,
-	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, error) {
+	entry evidence.ListEntry, job AndroidBackupJob, src source) (ChatOutcome, *sealedDelivery, error) {
 	out := ChatOutcome{Entry: entry}
 	chat, err := h.chat, h.err
 	if errors.Is(err, msgstore.ErrChatNotFound) {
-		return p.chatNotFound(ctx, acq, out)
+		out, err = p.chatNotFound(ctx, acq, out)
+		return out, nil, err
 	}
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	history, raw, media := h.history, h.raw, h.media
 	echat := chat.Evidence(entry.Phone, entry.Name)
@@ -257,13 +307,12 @@ func (p *Pipelines) deliverChat(ctx context.Context, acq *Acquisition, h chatHis
 		for i := range sel.Messages {
 			if md := media[sel.Messages[i].ID]; md != nil && md.PhonePath != "" {
 				if err := p.attachMedia(ctx, acq, job.media, md, &sel.Messages[i]); err != nil {
-					return out, err
+					return out, nil, err
 				}
 			}
 		}
 	}
-
-	return p.deliverSelection(ctx, acq, base, echat, sel, raw, job.OutDir, src.report(), out)
+	return p.sealSelection(ctx, acq, base, echat, sel, raw, job.OutDir, src.report(), out)
 }
 
 // chatNotFound records that a list line's chat is not in the source: an outcome, not an error.
@@ -279,6 +328,21 @@ func (p *Pipelines) chatNotFound(ctx context.Context, acq *Acquisition, out Chat
 // object per line, from raw by message id) as an artifact, and the manifest, sealed and delivered.
 func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base evidence.Acquisition, echat evidence.Chat,
 	sel evidence.Selection, raw map[string][]byte, outDir string, src report.Source, out ChatOutcome) (ChatOutcome, error) {
+	out, sd, err := p.sealSelection(ctx, acq, base, echat, sel, raw, outDir, src, out)
+	if err != nil {
+		return out, err
+	}
+	folder, err := p.write(ctx, sd)
+	if err != nil {
+		return out, err
+	}
+	out.delivered(folder, sd.m)
+	return out, nil
+}
+
+// sealSelection is deliverSelection up to the delivery sealed: the folder is left to write (Pipelines.write).
+func (p *Pipelines) sealSelection(ctx context.Context, acq *Acquisition, base evidence.Acquisition, echat evidence.Chat,
+	sel evidence.Selection, raw map[string][]byte, outDir string, src report.Source, out ChatOutcome) (ChatOutcome, *sealedDelivery, error) {
 	var rows bytes.Buffer
 	for _, m := range sel.Messages {
 		rows.Write(raw[m.ID])
@@ -286,7 +350,7 @@ func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base
 	}
 	art, err := acq.AddArtifact(ctx, "rows", &rows)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
 	acqInfo := base
 	acqInfo.FinishedAt = evidence.At(time.Now().UTC())
@@ -295,12 +359,12 @@ func (p *Pipelines) deliverSelection(ctx context.Context, acq *Acquisition, base
 		Artifacts: []evidence.Artifact{{Path: "artifacts/messages.jsonl", SHA256: art.Ref.SHA256, Size: art.Ref.Size,
 			Kind: evidence.ArtifactDatabase}},
 	}
-	folder, err := p.Deliver(ctx, acq, m, outDir, src)
+	sd, err := p.seal(ctx, acq, m, outDir, src)
 	if err != nil {
-		return out, err
+		return out, nil, err
 	}
-	out.Folder, out.Messages, out.Certified = folder, len(sel.Messages), len(sel.Certified)
-	return out, nil
+	out.Messages, out.Certified = len(sel.Messages), len(sel.Certified)
+	return out, sd, nil
 }
 
 // addFileArtifact stores a file as an artifact of the acquisition.

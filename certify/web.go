@@ -191,7 +191,8 @@ func (p *Pipelines) deliverWeb(ctx context.Context, acq *Acquisition, job WebJob
 		if err != nil {
 			return outcomes, err
 		}
-		out.Folder, out.Messages, out.Certified = folder, len(cr.Selection.Messages), len(cr.Selection.Certified)
+		out.delivered(folder, m)
+		out.Messages, out.Certified = len(cr.Selection.Messages), len(cr.Selection.Certified)
 		outcomes = append(outcomes, out)
 	}
 	return outcomes, nil

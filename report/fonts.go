@@ -72,6 +72,9 @@ func (c *coverage) has(r rune) bool {
 // with no glyph (emoji, joiners, variation selectors, control characters) as one visible "[U+XXXX U+YYYY]".
 func (c *coverage) printable(s string) string {
 	var b strings.Builder
+	if c.unchanged(s) {
+		return s // nothing to replace: the common case, without a copy
+	}
 	var missing []string
 	flush := func() {
 		if len(missing) > 0 {
@@ -96,4 +99,17 @@ func (c *coverage) printable(s string) string {
 	}
 	flush()
 	return b.String()
+}
+
+// unchanged reports whether printable keeps s as it is: every rune a line feed, printable ASCII, or a character
+// every font draws (no carriage return, tab, control character, invalid byte or missing glyph).
+func (c *coverage) unchanged(s string) bool {
+	for _, r := range s {
+		switch {
+		case r == '\n' || r >= 0x20 && r < 0x7f:
+		case r == unicode.ReplacementChar || unicode.IsControl(r) || !c.has(r):
+			return false
+		}
+	}
+	return true
 }

@@ -36,6 +36,8 @@ type renderer struct {
 	problems []string
 	// videos are the videos read so far, by digest (a forwarded video is read once).
 	videos map[string]*video
+	// lastS and lastP are the last text s made printable, and what it gave.
+	lastS, lastP string
 	// pre holds the pictures and videos read ahead of the layout (see prefetch).
 	pre map[string]loaded
 }
@@ -44,6 +46,7 @@ func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *re
 	lang, _ := i18n.Parse(opts.Lang) // checked by Options.check
 	r := &renderer{ctx: ctx, in: in, opts: opts, lang: lang, cov: cov, videos: map[string]*video{}}
 	pdf := fpdf.New("P", "mm", "A4", "")
+	pdf.SetCompression(false) // the pages are deflated after, by deflatePages
 	addFonts(pdf)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, pageH-bottomEdge)
@@ -79,7 +82,13 @@ func (r *renderer) lookup(family, value string) string {
 }
 
 // s makes text printable with the embedded fonts.
-func (r *renderer) s(text string) string { return r.cov.printable(text) }
+func (r *renderer) s(text string) string {
+	// A message's text is printed as its block's height is estimated, then again as it is laid out.
+	if text != r.lastS || r.lastP == "" {
+		r.lastS, r.lastP = text, r.cov.printable(text)
+	}
+	return r.lastP
+}
 
 func (r *renderer) font(style string, size float64) { r.pdf.SetFont(fontSans, style, size) }
 

@@ -26,7 +26,11 @@ func Render(ctx context.Context, w io.Writer, in Input, opts Options) error {
 	if err := pdf.Output(&raw); err != nil {
 		return fmt.Errorf("report: write PDF of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
 	}
-	out, err := pades.PDFA3(raw.Bytes(), pades.PDFAOptions{Files: associatedFiles})
+	deflated, err := deflatePages(raw.Bytes())
+	if err != nil {
+		return err
+	}
+	out, err := pades.PDFA3(deflated, pades.PDFAOptions{Files: associatedFiles})
 	if err != nil {
 		return fmt.Errorf("report: PDF/A-3 of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
 	}
@@ -112,7 +116,7 @@ func build(ctx context.Context, in Input, opts Options) (*fpdf.Fpdf, error) {
 		return nil, fmt.Errorf("report: %w", err)
 	}
 	mj := in.ManifestJSON
-	if mj == nil {
+	if mj == nil && in.Manifest.Journal != nil { // embedded only once sealed
 		if mj, err = ManifestJSON(in.Manifest); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -64,6 +65,8 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 	keyFile := fs.String("key-file", "", "the backup's key file (crypt14 key, or crypt15 encrypted_backup.key)")
 	var af acqFlags
 	af.register(fs)
+	var prof profileFlag
+	prof.register(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -78,10 +81,15 @@ func runExtractAndroid(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	job.Backup = *backup
+	stop, err := prof.start()
+	if err != nil {
+		return err
+	}
 	intro := fmt.Sprintf("extracting %d chats from %s", len(job.List.Entries), job.Backup)
-	return acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
+	err = acquire(ctx, e, c, intro, func(a *appliance.Appliance) ([]certify.ChatOutcome, error) {
 		return a.Certify().ExtractAndroidBackup(ctx, job)
 	})
+	return errors.Join(err, stop())
 }
 
 // acquire opens the appliance, runs an acquisition on it, and prints what became of each line of the list.

@@ -1,0 +1,31 @@
+package report
+
+import (
+	"bytes"
+	"context"
+)
+
+// LayoutBothWays lays the report out twice and writes it as fpdf does with its page compression on, and as Render
+// does (compression off, then deflatePages), for TestDeflatePagesAsFpdf.
+func LayoutBothWays(ctx context.Context, in Input, opts Options) (fpdfDeflated, ours []byte, err error) {
+	var a, b bytes.Buffer
+	pdf, err := build(ctx, in, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	pdf.SetCompression(true)
+	if err := pdf.Output(&a); err != nil {
+		return nil, nil, err
+	}
+	if pdf, err = build(ctx, in, opts); err != nil {
+		return nil, nil, err
+	}
+	if err := pdf.Output(&b); err != nil {
+		return nil, nil, err
+	}
+	d, err := deflatePages(b.Bytes())
+	return a.Bytes(), d, err
+}
+
+// DeflatePages is deflatePages, for tests.
+var DeflatePages = deflatePages
