@@ -48,7 +48,7 @@ func (s *Screens) Status(ctx context.Context) ui.Status {
 		st.Attestation = "certificazione bloccata: " + reason
 		st.Tamper = isTamperReason(reason)
 	}
-	if m, ok := MirroringOf(s.a).Status(); ok {
+	if m, ok := s.a.offsite.mirror.Status(); ok {
 		st.Mirror = &ui.MirrorStatus{Target: m.Target, Behind: m.Behind(), LastOK: m.LastOK, LastError: m.LastError}
 	}
 	var fsStat unix.Statfs_t

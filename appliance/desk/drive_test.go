@@ -30,7 +30,7 @@ func driveConfig(dir string, srv *drivetest.Server, wait time.Duration) applianc
 // authorizeStudio runs the device flow for the studio's Drive, the studio approving on the server.
 func authorizeStudio(t *testing.T, a *appliance.Appliance, srv *drivetest.Server) {
 	t.Helper()
-	dc, err := appliance.DriveOf(a).Tokens().Authorize(t.Context(), drive.StudioAccount, "")
+	dc, err := a.Offsite().Drive().Tokens().Authorize(t.Context(), drive.StudioAccount, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +67,11 @@ func TestSessionToStudioDrive(t *testing.T) {
 	b := jobApplianceWith(t, driveConfig(dir, srv, 3*time.Second), ctx, out, &testSink{})
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := appliance.DriveOf(b).Queue().Drain(dctx); err != nil {
-		t.Fatalf("after the restart: %v (%+v)", err, appliance.DriveOf(b).Queue().Pending())
+	if err := b.Offsite().Drive().Queue().Drain(dctx); err != nil {
+		t.Fatalf("after the restart: %v (%+v)", err, b.Offsite().Drive().Queue().Pending())
 	}
 	folder := filepath.Join(out, j.Chats[0].Folder)
-	links := appliance.DriveOf(b).Queue().Links(out)
+	links := b.Offsite().Drive().Queue().Links(out)
 	if len(links) != 1 || links[0].Name != j.Chats[0].Folder {
 		t.Fatalf("links %+v", links)
 	}
@@ -170,7 +170,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 	}
 	srv.Approve(code.UserCode)
 	deadline := time.Now().Add(30 * time.Second)
-	for !appliance.DriveOf(a).Tokens().Authorized(c.ID) && time.Now().Before(deadline) {
+	for !a.Offsite().Drive().Tokens().Authorized(c.ID) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if info, _ := a.Desk().Case(ctx, c.ID); !info.DriveAuthorized {
@@ -186,7 +186,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := appliance.DriveOf(a).Pending(drive.StudioAccount); !ok || p.UserCode != scode.UserCode {
+	if p, ok := a.Offsite().Drive().Pending(drive.StudioAccount); !ok || p.UserCode != scode.UserCode {
 		t.Fatal("a studio-Drive case does not authorize the studio's account")
 	}
 	if err := a.Desk().RevokeDrive(ctx, c.ID, "tecnico"); err != nil {
@@ -229,14 +229,14 @@ func TestSessionToClientDrive(t *testing.T) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	go appliance.DriveOf(a).Run(runCtx) // as serve does
+	go a.Offsite().Drive().Run(runCtx) // as serve does
 	code, err := a.Desk().AuthorizeDrive(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Approve(code.UserCode)
 	deadline := time.Now().Add(time.Minute)
-	for len(appliance.DriveOf(a).Links(out)) == 0 && time.Now().Before(deadline) {
+	for len(a.Offsite().Drive().Links(out)) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	after, err := a.Desk().Job(ctx, j.ID)
