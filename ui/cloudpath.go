@@ -15,19 +15,6 @@ import (
 	"github.com/attesta/attesta/internal/i18n"
 )
 
-func (s *Server) cloudRoutes() []route {
-	return []route{
-		{"GET /cases/{id}/cloud", RoleTechnician, s.cloudCase},
-		{"POST /cases/{id}/cloud", RoleTechnician, s.cloudStart},
-		{"GET /cloud/{rid}", RoleTechnician, s.cloudPage},
-		{"POST /cloud/{rid}/registering", RoleTechnician, s.cloudRegistering},
-		{"POST /cloud/{rid}/link", RoleTechnician, s.cloudLink},
-		{"POST /cloud/{rid}/restored", RoleTechnician, s.cloudRestored},
-		{"POST /cloud/{rid}/extract", RoleTechnician, s.cloudExtract},
-		{"POST /r/{token}/code", RoleNone, s.remoteCode},
-	}
-}
-
 // maxCloudForm bounds the workflow's small forms; the extraction's form carries a list (see readList).
 const maxCloudForm = 4 << 10
 
