@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -158,11 +157,10 @@ func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Creden
 	if adminPIN != "" {
 		f.Admin = ui.HashPIN(salt, adminPIN)
 	}
-	data, _ := json.MarshalIndent(f, "", "  ")
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return ui.Credentials{}, err
 	}
-	if err := durable.WriteNew(path, append(data, '\n'), 0o600); err != nil {
+	if err := durable.WriteNewJSON(path, f, 0o600); err != nil {
 		return ui.Credentials{}, err
 	}
 	return ui.Credentials{Salt: f.Salt, Technician: f.Technician, Admin: f.Admin}, nil
