@@ -215,13 +215,19 @@ func (k *Desk) Case(ctx context.Context, id string) (ui.CaseInfo, error) {
 }
 
 func (d *desk) lookup(id string) (caseRecord, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	i := slices.IndexFunc(d.cases, func(c caseRecord) bool { return c.ID == id })
+	return findLocked(&d.mu, &d.cases, func(c caseRecord) bool { return c.ID == id })
+}
+
+// findLocked returns the first element of *list that match accepts, reading the list while holding mu.
+func findLocked[T any](mu *sync.Mutex, list *[]T, match func(T) bool) (T, bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	i := slices.IndexFunc(*list, match)
 	if i < 0 {
-		return caseRecord{}, false
+		var zero T
+		return zero, false
 	}
-	return d.cases[i], true
+	return (*list)[i], true
 }
 
 // info joins a case with what retention knows of it.

@@ -136,13 +136,7 @@ func (s *cloudStore) save(all []cloudRestore) error {
 }
 
 func (s *cloudStore) get(id string) (cloudRestore, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.all, func(r cloudRestore) bool { return r.ID == id })
-	if i < 0 {
-		return cloudRestore{}, false
-	}
-	return s.all[i], true
+	return findLocked(&s.mu, &s.all, func(r cloudRestore) bool { return r.ID == id })
 }
 
 func (r cloudRestore) info() ui.CloudRestore {

@@ -2,7 +2,6 @@ package desk_test
 
 import (
 	"errors"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -26,12 +25,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
 	a := jobAppliance(t, dir, ctx, out, &testSink{})
 	a.Desk().Config().ADB = addr
-	nc := goodCase()
-	nc.MaxMessages = 5
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase5(t, a)
 	start := ui.CloudStart{Case: c.ID, Platform: ui.CloudAndroid, Device: serial, Wiped: true, Operator: "Anna Tecnico"}
 	if _, err := a.Desk().StartCloudRestore(ctx, start); !errors.Is(err, ui.ErrNoNotice) {
 		t.Fatalf("before the client accepted the notice: %v; want ui.ErrNoNotice", err)
@@ -97,14 +91,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 		t.Fatalf("restore after the extraction: %+v, %v", got, err)
 	}
 	folder := filepath.Join(out, j.Chats[0].Folder)
-	cust, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	actions, err := bundle.DecodeCustody(cust)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cust, actions := appliancetest.Custody(t, folder)
 	want := []string{ui.CloudWiped, ui.CloudRegistering, ui.CloudCodeRelayed, ui.CloudRestored}
 	for i, step := range want {
 		a := actions[i]
@@ -116,11 +103,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 		actions[3].Fields["backup_date"] != "2026-01-14" || actions[4].Action != bundle.CustodyStart {
 		t.Fatalf("custody:\n%s", cust)
 	}
-	text, err := exec.CommandContext(ctx, "pdftotext", "-layout", filepath.Join(folder, "relazione.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	flat := strings.Join(strings.Fields(string(text)), " ")
+	flat := appliancetest.ReportText(t, folder, "-layout")
 	for _, s := range []string{"Google Drive", "telefono Android di laboratorio", "La copia ripristinata è il contenuto del backup nel cloud alla sua data (2026-01-14)",
 		"Anna Tecnico ha azzerato il telefono di laboratorio", "il cliente ha trasmesso il codice di verifica"} {
 		if !strings.Contains(flat, s) {
@@ -180,23 +163,12 @@ func TestCloudRestoreIPhone(t *testing.T) {
 		t.Fatalf("cloud iPhone job: %+v\nphone: %v", j, phone.Requests())
 	}
 	folder := filepath.Join(out, j.Chats[0].Folder)
-	cust, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	actions, err := bundle.DecodeCustody(cust)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cust, actions := appliancetest.Custody(t, folder)
 	if actions[0].Action != bundle.CustodyCloud || actions[0].Fields["platform"] != ui.CloudIPhone || !strings.Contains(actions[0].Fields["device"], r.Device) ||
 		actions[3].Fields["backup_date"] != "2026-01-13" {
 		t.Fatalf("custody:\n%s", cust)
 	}
-	text, err := exec.CommandContext(ctx, "pdftotext", "-l", "20", filepath.Join(folder, "relazione.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	flat := strings.Join(strings.Fields(string(text)), " ")
+	flat := appliancetest.ReportText(t, folder, "-l", "20")
 	for _, s := range []string{"iCloud", "iPhone di laboratorio", "alla sua data (2026-01-13)"} {
 		if !strings.Contains(flat, s) {
 			t.Errorf("the report lacks %q", s)

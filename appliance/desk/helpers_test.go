@@ -32,7 +32,6 @@ func openSimConfig(t *testing.T, cfg appliance.Config) *appliance.Appliance {
 	return a
 }
 
-// leavesOfType returns the decoded leaves of one type, in order.
 // newCase creates a case of goodCase on a's desk.
 func newCase(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
 	t.Helper()
@@ -43,6 +42,19 @@ func newCase(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
 	return c
 }
 
+// newCase5 creates a case of goodCase on the plan of 5 messages (the sample chat has more) on a's desk.
+func newCase5(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
+	t.Helper()
+	nc := goodCase()
+	nc.MaxMessages = 5
+	c, err := a.Desk().CreateCase(t.Context(), nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// leavesOfType returns the decoded leaves of one type, in order.
 func leavesOfType(t *testing.T, a *appliance.Appliance, typ string) []journal.Entry {
 	t.Helper()
 	return appliancetest.Leaves(t, a.Journal(), typ)
