@@ -53,12 +53,7 @@ func (s *Server) renderCloudCase(w http.ResponseWriter, r *http.Request, code in
 		return
 	}
 	c, err := s.cfg.Cases.Case(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "case.unknown-case", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-case") {
 		return
 	}
 	rs, err := cb.CloudRestores(r.Context(), c.ID)
@@ -124,12 +119,7 @@ func (s *Server) renderCloud(w http.ResponseWriter, r *http.Request, code int, d
 		return
 	}
 	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "cloud.unknown-restore", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "cloud.unknown-restore") {
 		return
 	}
 	d.Restore, d.Next = rs, nextCloudStep(rs.Last())
