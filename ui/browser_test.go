@@ -11,8 +11,6 @@ import (
 	"github.com/attesta/attesta/internal/testwait"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
 // TestKioskLoginInChromium logs in on the lock screen's keypad in a real headless Chromium at the panel's size,
 // checks the home screen's touch targets and saves a screenshot of it.
 func TestKioskLoginInChromium(t *testing.T) {
