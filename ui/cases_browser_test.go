@@ -22,9 +22,7 @@ import (
 // job page to the end, checks every touch target and takes a screenshot of each screen (also into
 // /tmp/attesta-shots when ATTESTA_SHOTS is set, to look at them).
 func TestCaseScreensInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	paneltest.SkipShort(t)
 	f := newFixture(t)
 	ctx := newPanelBrowser(t)
 	shots := newShots(t)

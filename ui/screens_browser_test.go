@@ -65,9 +65,7 @@ func populate(t *testing.T, f *fixture) {
 // English. Every screen must fit the panel's width, keep the bar on one line and its touch targets at 48 px.
 // With ATTESTA_SHOTS set the screenshots go to /tmp/attesta-shots/ to be looked at.
 func TestScreensInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	paneltest.SkipShort(t)
 	f := newFixture(t)
 	populate(t, f)
 	jobs := &recordingJobs{memBackend: f.back}

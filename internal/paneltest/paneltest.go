@@ -44,3 +44,11 @@ func Browser(tb testing.TB, lang string) context.Context {
 	}
 	return ctx
 }
+
+// SkipShort skips tb under -short: the test starts Chromium.
+func SkipShort(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("starts Chromium; skipped with -short")
+	}
+}
