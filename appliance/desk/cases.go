@@ -197,13 +197,9 @@ func (k *Desk) ListCases(ctx context.Context) ([]ui.CaseInfo, error) {
 
 // Case returns a case with its jobs, newest first.
 func (k *Desk) Case(ctx context.Context, id string) (ui.CaseInfo, error) {
-	d, err := k.work(ctx)
+	d, c, err := k.workCase(ctx, id)
 	if err != nil {
 		return ui.CaseInfo{}, err
-	}
-	c, ok := d.lookup(id)
-	if !ok {
-		return ui.CaseInfo{}, fmt.Errorf("case %q: %w", id, ui.ErrNotFound)
 	}
 	info := d.info(c)
 	for _, j := range d.jobs.list() {
@@ -212,6 +208,19 @@ func (k *Desk) Case(ctx context.Context, id string) (ui.CaseInfo, error) {
 		}
 	}
 	return info, nil
+}
+
+// workCase opens the desk ([Desk.work]) and looks up the case id; ui.ErrNotFound when there is none.
+func (k *Desk) workCase(ctx context.Context, id string) (*desk, caseRecord, error) {
+	d, err := k.work(ctx)
+	if err != nil {
+		return nil, caseRecord{}, err
+	}
+	c, ok := d.lookup(id)
+	if !ok {
+		return nil, caseRecord{}, fmt.Errorf("case %q: %w", id, ui.ErrNotFound)
+	}
+	return d, c, nil
 }
 
 func (d *desk) lookup(id string) (caseRecord, bool) {
@@ -353,12 +362,9 @@ func nextCaseID(cases []caseRecord, now time.Time) string {
 
 // SetHold puts a case on legal hold, or releases it; both are journaled.
 func (k *Desk) SetHold(ctx context.Context, id string, hold bool, by, reason string) error {
-	d, err := k.work(ctx)
+	d, _, err := k.workCase(ctx, id)
 	if err != nil {
 		return err
-	}
-	if _, ok := d.lookup(id); !ok {
-		return fmt.Errorf("case %q: %w", id, ui.ErrNotFound)
 	}
 	by, reason = strings.TrimSpace(by), strings.TrimSpace(reason)
 	if by == "" || reason == "" {
