@@ -43,6 +43,16 @@ func (s *Server) cloudBackend(w http.ResponseWriter, r *http.Request) (CloudRest
 	return s.cfg.Cloud, true
 }
 
+// cloudRestore is the restore named in the path; an unknown one is a 404 (and no cloud path a 503).
+func (s *Server) cloudRestore(w http.ResponseWriter, r *http.Request) (CloudRestore, bool) {
+	cb, ok := s.cloudBackend(w, r)
+	if !ok {
+		return CloudRestore{}, false
+	}
+	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
+	return rs, s.found(w, r, err, "cloud.unknown-restore")
+}
+
 func (s *Server) cloudCase(w http.ResponseWriter, r *http.Request) {
 	s.renderCloudCase(w, r, http.StatusOK, nil)
 }
@@ -114,12 +124,8 @@ func (s *Server) cloudPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderCloud(w http.ResponseWriter, r *http.Request, code int, d cloudPageData) {
-	cb, ok := s.cloudBackend(w, r)
+	rs, ok := s.cloudRestore(w, r)
 	if !ok {
-		return
-	}
-	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
-	if !s.found(w, r, err, "cloud.unknown-restore") {
 		return
 	}
 	d.Restore, d.Next = rs, nextCloudStep(rs.Last())
@@ -197,12 +203,8 @@ func (s *Server) codeLink(r *http.Request, rs CloudRestore) cloudPageData {
 // cloudLink makes a new link for the code, while the restore waits for it: the client lost the first one, or it
 // went to the wrong person.
 func (s *Server) cloudLink(w http.ResponseWriter, r *http.Request) {
-	cb, ok := s.cloudBackend(w, r)
+	rs, ok := s.cloudRestore(w, r)
 	if !ok {
-		return
-	}
-	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
-	if !s.found(w, r, err, "cloud.unknown-restore") {
 		return
 	}
 	if nextCloudStep(rs.Last()) != CloudCodeRelayed {
