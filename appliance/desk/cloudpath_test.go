@@ -2,7 +2,6 @@ package desk_test
 
 import (
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,9 +127,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 // step, then backed up over USB by the extraction, whose delivery starts its chain of custody with the restore
 // and whose report names iCloud.
 func TestCloudRestoreIPhone(t *testing.T) {
-	if _, err := exec.LookPath("idevicebackup2"); err != nil {
-		t.Skip("Debian libimobiledevice-utils not installed")
-	}
+	iphonetest.SkipWithoutTools(t)
 	ctx := t.Context()
 	phone := iphonetest.Start(t, iphonetest.Config{Backup: iphonetest.WhatsAppBackup(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC))})
 	dir, out := t.TempDir(), t.TempDir()
