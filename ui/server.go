@@ -223,7 +223,6 @@ func (s *Server) linkBase(r *http.Request) string {
 	return "http://" + r.Host
 }
 
-
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTable() {
