@@ -133,10 +133,7 @@ func TestCloudRestoreIPhone(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
 	a := jobAppliance(t, dir, ctx, out, &testSink{})
 	a.Desk().Config().Usbmuxd = phone.Addr
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	acceptNotice(t, a, c.ID)
 	r, err := a.Desk().StartCloudRestore(ctx, ui.CloudStart{Case: c.ID, Platform: ui.CloudIPhone, Wiped: true, Operator: "Anna Tecnico"})
 	if err != nil {

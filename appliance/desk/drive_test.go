@@ -154,10 +154,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 	a := openSimConfig(t, driveConfig(t.TempDir(), srv, time.Second))
 	nc := goodCase()
 	nc.Delivery, nc.DeliveryEmails = ui.DeliveryClientDrive, "Avvocato@Example.it, cliente@example.com"
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := createCase(t, a, nc)
 	if c.Delivery != ui.DeliveryClientDrive || len(c.DeliveryEmails) != 2 || c.DeliveryEmails[0] != "avvocato@example.it" || c.DriveAuthorized {
 		t.Fatalf("case %+v", c)
 	}
@@ -178,10 +175,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 	}
 	studio := goodCase()
 	studio.Delivery = ui.DeliveryStudioDrive
-	sc, err := a.Desk().CreateCase(ctx, studio)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := createCase(t, a, studio)
 	scode, err := a.Desk().AuthorizeDrive(ctx, sc.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -280,10 +274,7 @@ func driveSession(t *testing.T, a *appliance.Appliance, target, emails string) (
 	a.Desk().Config().ADB = addr
 	nc := goodCase()
 	nc.MaxMessages, nc.Delivery, nc.DeliveryEmails = 5, target, emails
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := createCase(t, a, nc)
 	recordMandate(t, a, c.ID)
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})

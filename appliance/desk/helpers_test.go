@@ -35,7 +35,13 @@ func openSimConfig(t *testing.T, cfg appliance.Config) *appliance.Appliance {
 // newCase creates a case of goodCase on a's desk.
 func newCase(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
 	t.Helper()
-	c, err := a.Desk().CreateCase(t.Context(), goodCase())
+	return createCase(t, a, goodCase())
+}
+
+// createCase creates the case nc on a's desk.
+func createCase(t *testing.T, a *appliance.Appliance, nc ui.NewCase) ui.CaseInfo {
+	t.Helper()
+	c, err := a.Desk().CreateCase(t.Context(), nc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +53,7 @@ func newCase5(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
 	t.Helper()
 	nc := goodCase()
 	nc.MaxMessages = 5
-	c, err := a.Desk().CreateCase(t.Context(), nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
+	return createCase(t, a, nc)
 }
 
 // leavesOfType returns the decoded leaves of one type, in order.

@@ -135,10 +135,7 @@ func webCase(t *testing.T, a *appliance.Appliance) string {
 	t.Helper()
 	nc := goodCase()
 	nc.MaxMessages = 20
-	c, err := a.Desk().CreateCase(t.Context(), nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := createCase(t, a, nc)
 	acceptNotice(t, a, c.ID)
 	return c.ID
 }

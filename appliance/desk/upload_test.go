@@ -28,10 +28,7 @@ const uploadList = "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;
 func caseAppliance(t *testing.T, dir string) (*appliance.Appliance, ui.CaseInfo) {
 	t.Helper()
 	a := jobAppliance(t, dir, t.Context(), t.TempDir(), &testSink{})
-	c, err := a.Desk().CreateCase(t.Context(), goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	return a, c
 }
 
