@@ -22,7 +22,6 @@ import (
 	"github.com/attesta/attesta/journal"
 	"github.com/attesta/attesta/journal/blob"
 	"github.com/attesta/attesta/tpm"
-	"github.com/attesta/attesta/witness"
 )
 
 // ErrLocked is returned by CheckCertify while certification is locked (failed attestation, clock rollback, tamper).
@@ -40,23 +39,21 @@ const (
 
 // Appliance is an opened appliance: its TPM, keys, journal and blob store.
 type Appliance struct {
-	cfg       Config
-	id        identity
-	sel       tpm.PCRSelection
-	tpm       *tpm.TPM
-	ident     *tpm.Identity
-	journal   *journal.Journal
-	blobs     *blob.Store
-	log       *slog.Logger
-	logFile   *os.File    // the default log's file, closed with the appliance
-	tsa       *tsa.Client // nil when no TSA is configured
-	tsaQueue  *tsa.Queue
-	witnesses *witness.Client // nil when no witness is configured
-	drive     *DriveDelivery  // deliveries on Google Drive; nil when none is configured (drive.go)
-	desk      *desk.Desk      // cases, retention and jobs (package desk)
-	links     *shareLinks     // the share links, opened on first use (shares.go)
-	certify   *certify.Pipelines
-	mirror    Mirroring // the object-store mirror, opened on first use (mirror.go)
+	cfg      Config
+	id       identity
+	sel      tpm.PCRSelection
+	tpm      *tpm.TPM
+	ident    *tpm.Identity
+	journal  *journal.Journal
+	blobs    *blob.Store
+	log      *slog.Logger
+	logFile  *os.File    // the default log's file, closed with the appliance
+	tsa      *tsa.Client // nil when no TSA is configured
+	tsaQueue *tsa.Queue
+	offsite  *Offsite    // the mirror, the witnesses and Drive (offsite.go)
+	desk     *desk.Desk  // cases, retention and jobs (package desk)
+	links    *shareLinks // the share links, opened on first use (shares.go)
+	certify  *certify.Pipelines
 
 	mu              sync.Mutex
 	lockedBy        string             // reason of the open certification lock; "" when unlocked
@@ -76,7 +73,6 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 	}
 	a = &Appliance{cfg: cfg, sel: sel, log: cfg.Logger}
 	opened := a // a is nil once an error is returned: close what was opened
-	a.mirror.a = a
 	defer func() {
 		if err != nil {
 			opened.Close()
@@ -100,10 +96,7 @@ func Open(ctx context.Context, cfg Config) (a *Appliance, err error) {
 	if err := openTSA(a); err != nil {
 		return nil, err
 	}
-	if err := openDrive(a); err != nil {
-		return nil, err
-	}
-	if err := openWitnesses(a); err != nil {
+	if a.offsite, err = openOffsite(a); err != nil {
 		return nil, err
 	}
 	if a.certify, err = newPipelines(a); err != nil {

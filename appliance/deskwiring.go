@@ -34,8 +34,8 @@ func (b lateBlobs) Put(ctx context.Context, caseID string, r io.Reader) (blob.Re
 
 // deskDrive is the appliance's Drive as the desk sees it: a nil interface when none is configured.
 func deskDrive(a *Appliance) desk.Drive {
-	if a.drive == nil {
+	if a.offsite.drive == nil {
 		return nil
 	}
-	return a.drive
+	return a.offsite.drive
 }

@@ -7,8 +7,9 @@
 //
 // An opened [Appliance] hands out its parts, each with one concern: [Appliance.Certify], the acquisition pipelines
 // (package certify: WhatsApp Web, Android backups, phones over ADB, deliveries); [Appliance.Desk], the cases, their
-// retention and the jobs (package desk); [Appliance.Screens], what the touch UI shows and journals; the front panel (package
-// panel), which [Serve] opens from [Config].Panel.
+// retention and the jobs (package desk); [Appliance.Screens], what the touch UI shows and journals; [Appliance.Offsite], the
+// object-store mirror, the witnesses and Drive delivery, which [Serve] runs; the front panel (package panel), which
+// [Serve] opens from [Config].Panel.
 //
 // # Start-up
 //

@@ -30,11 +30,11 @@ type DriveConfig struct {
 	Wait Duration `json:"wait"`
 }
 
-// openDrive opens the Drive token store and upload queue when a Drive is configured.
-func openDrive(a *Appliance) error {
+// openDrive opens the Drive token store and upload queue when a Drive is configured; nil when none is.
+func openDrive(a *Appliance) (*DriveDelivery, error) {
 	c := a.cfg.Drive
 	if c.ClientID == "" {
-		return nil
+		return nil, nil
 	}
 	oauth := drive.GoogleOAuth(c.ClientID, c.ClientSecret)
 	for _, u := range []struct {
@@ -48,12 +48,12 @@ func openDrive(a *Appliance) error {
 	}
 	tokens, err := drive.OpenTokens(filepath.Join(a.cfg.DataDir, "drive-tokens"), oauth, a.tpm, recorder{a}, nil)
 	if err != nil {
-		return fmt.Errorf("appliance: %w", err)
+		return nil, fmt.Errorf("appliance: %w", err)
 	}
 	q, err := drive.OpenQueue(filepath.Join(a.cfg.DataDir, "drive-queue"), drive.Deps{Tokens: tokens, Recorder: recorder{a},
 		Endpoint: c.Endpoint, Parent: c.Parent, Logger: a.log})
 	if err != nil {
-		return fmt.Errorf("appliance: %w", err)
+		return nil, fmt.Errorf("appliance: %w", err)
 	}
 	// A folder finished in the background (after a restart, or past the session's wait) gets its link in its
 	// session's index too.
@@ -63,8 +63,7 @@ func openDrive(a *Appliance) error {
 			a.log.Error("Drive link not listed in the session index", slog.Any("error", err))
 		}
 	}
-	a.drive = &DriveDelivery{log: a.log, wait: time.Duration(c.Wait), tokens: tokens, queue: q}
-	return nil
+	return &DriveDelivery{log: a.log, wait: time.Duration(c.Wait), tokens: tokens, queue: q}, nil
 }
 
 // DriveDelivery deposits delivery folders on Google Drive: the token store (sealed by the TPM) and the durable
@@ -77,10 +76,6 @@ type DriveDelivery struct {
 }
 
 var _ desk.Drive = (*DriveDelivery)(nil)
-
-// DriveOf returns the appliance's Google Drive, nil when none is configured (a function, not a method, as
-// MirroringOf: *Appliance keeps its method set small).
-func DriveOf(a *Appliance) *DriveDelivery { return a.drive }
 
 // Tokens is the Drive token store.
 func (d *DriveDelivery) Tokens() *drive.Tokens { return d.tokens }

@@ -3,7 +3,6 @@ package appliance
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -55,8 +54,7 @@ func loadOrCreateIdentity(dataDir string, now time.Time) (identity, error) {
 			return identity{}, err
 		}
 		id := identity{ID: hex.EncodeToString(raw[:]), Created: now.UTC()}
-		b, _ := json.MarshalIndent(id, "", "  ")
-		if err := durable.WriteNew(path, append(b, '\n'), 0o600); err != nil {
+		if err := durable.WriteNewJSON(path, id, 0o600); err != nil {
 			return identity{}, fmt.Errorf("appliance: create %s: %w", path, err)
 		}
 		return id, nil

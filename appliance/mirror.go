@@ -99,9 +99,6 @@ type Mirroring struct {
 	m  *mirror.Mirror
 }
 
-// MirroringOf returns the appliance's mirror (a function, not a method: *Appliance keeps its method set small).
-func MirroringOf(a *Appliance) *Mirroring { return &a.mirror }
-
 // Open opens the configured mirror's queue (DATA/mirror), once; nil, nil when none is configured.
 func (g *Mirroring) Open(ctx context.Context) (*mirror.Mirror, error) {
 	a := g.a

@@ -79,8 +79,8 @@ func (r reporter) ReportOptions(ctx context.Context, acq *certify.Acquisition, s
 		sign.Timestamp = r.stampSignature
 		sign.DocumentTimestamp = r.stampDocument
 	}
-	if a.witnesses != nil {
-		opts.Witness = a.witnesses.DeliveryHook(witnessTimeout)
+	if w := a.offsite.witnesses; w != nil {
+		opts.Witness = w.DeliveryHook(witnessTimeout)
 	}
 	render := report.Hook(in, report.Options{Lang: "it", Kind: report.Personalizzata, BeforeSeal: true}, &sign)
 	return opts, render, nil

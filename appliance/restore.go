@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -111,11 +110,7 @@ func writeIdentity(dataDir string, id identity) error {
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	data, err := json.MarshalIndent(id, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.WriteNew(path, append(data, '\n'), 0o600); err != nil {
+	if err := durable.WriteNewJSON(path, id, 0o600); err != nil {
 		return fmt.Errorf("appliance: restore: %w", err)
 	}
 	return nil

@@ -66,7 +66,7 @@ func deliver(t *testing.T, a *Appliance) string {
 // syncMirror uploads everything a's journal and blob store hold to the mirror.
 func syncMirror(t *testing.T, a *Appliance) {
 	t.Helper()
-	m, err := MirroringOf(a).Open(t.Context())
+	m, err := a.Offsite().Mirror().Open(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,14 +46,14 @@ func TestRestoreFromMirrorOnASecondTPM(t *testing.T) {
 		t.Fatalf("ExtractAndroidBackup: %v %+v", err, outcomes)
 	}
 	folder := outcomes[0].Folder
-	m, err := MirroringOf(a).Open(ctx)
+	m, err := a.Offsite().Mirror().Open(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := m.Sync(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if st, ok := MirroringOf(a).Status(); !ok || st.Behind() != 0 {
+	if st, ok := a.Offsite().Mirror().Status(); !ok || st.Behind() != 0 {
 		t.Fatalf("mirror status %+v, %v", st, ok)
 	}
 	last, err := a.Journal().Latest(ctx)

@@ -127,7 +127,7 @@ func Serve(ctx context.Context, cfg Config, opts ServeOptions) error {
 }
 
 // schedule runs the periodic work until ctx ends: the front panel when the box has one (front is nil otherwise),
-// the time-stamp queue and the retention check in the background, the attestation self-check in the caller's
+// the time-stamp queue, the offsite copies (mirror, witnesses, Drive) and the retention check in the background, the attestation self-check in the caller's
 // goroutine. It returns once all have.
 func schedule(ctx context.Context, a *Appliance, front *panel.Panel) {
 	var wg sync.WaitGroup
@@ -136,9 +136,7 @@ func schedule(ctx context.Context, a *Appliance, front *panel.Panel) {
 		wg.Go(func() { runPanel(ctx, a, front) })
 	}
 	wg.Go(func() { a.RunTSAQueue(ctx) })
-	wg.Go(func() { MirroringOf(a).Run(ctx) })
-	wg.Go(func() { runWitnesses(ctx, a) })
-	wg.Go(func() { a.drive.Run(ctx) })
+	wg.Go(func() { a.offsite.Run(ctx) })
 	wg.Go(func() { RunKeyRotation(ctx, a) })
 	wg.Go(func() {
 		if err := a.desk.RunRetention(ctx); err != nil && ctx.Err() == nil {

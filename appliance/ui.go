@@ -2,7 +2,6 @@ package appliance
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,7 +47,7 @@ func (s *Screens) Status(ctx context.Context) ui.Status {
 		st.Attestation = "certificazione bloccata: " + reason
 		st.Tamper = isTamperReason(reason)
 	}
-	if m, ok := MirroringOf(s.a).Status(); ok {
+	if m, ok := s.a.offsite.mirror.Status(); ok {
 		st.Mirror = &ui.MirrorStatus{Target: m.Target, Behind: m.Behind(), LastOK: m.LastOK, LastError: m.LastError}
 	}
 	var fsStat unix.Statfs_t
@@ -158,11 +157,10 @@ func LoadOrCreateCredentials(dataDir, technicianPIN, adminPIN string) (ui.Creden
 	if adminPIN != "" {
 		f.Admin = ui.HashPIN(salt, adminPIN)
 	}
-	data, _ := json.MarshalIndent(f, "", "  ")
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return ui.Credentials{}, err
 	}
-	if err := durable.WriteNew(path, append(data, '\n'), 0o600); err != nil {
+	if err := durable.WriteNewJSON(path, f, 0o600); err != nil {
 		return ui.Credentials{}, err
 	}
 	return ui.Credentials{Salt: f.Salt, Technician: f.Technician, Admin: f.Admin}, nil

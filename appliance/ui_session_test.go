@@ -26,6 +26,7 @@ import (
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/certify"
+	"github.com/attesta/attesta/internal/paneltest"
 	"github.com/attesta/attesta/internal/testwait"
 	"github.com/attesta/attesta/ui"
 )
@@ -71,26 +72,7 @@ func newPanel(tb testing.TB) *uiPanel {
 	}
 	ts := httptest.NewServer(srv.Handler())
 	tb.Cleanup(ts.Close)
-	return &uiPanel{tb: tb, a: a, wa: wa, ts: ts, ctx: panelBrowser(tb), out: out}
-}
-
-// panelBrowser starts the kiosk's browser: headless Chromium at 1280×800, speaking Italian.
-func panelBrowser(tb testing.TB) context.Context {
-	tb.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(web.DefaultChromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "it-IT"), chromedp.Flag("accept-lang", "it-IT"),
-		chromedp.WindowSize(1280, 800), chromedp.UserDataDir(tb.TempDir()))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(tb.Context()), opts...)
-	tb.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	tb.Cleanup(cancel)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-		tb.Fatalf("start the panel's browser: %v", err)
-	}
-	return ctx
+	return &uiPanel{tb: tb, a: a, wa: wa, ts: ts, ctx: paneltest.Browser(tb, paneltest.Italian), out: out}
 }
 
 // do runs browser actions, failing the test with what was being done.

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -172,12 +171,8 @@ func (s *Screens) SaveCredentials(ctx context.Context, c ui.Credentials) error {
 	if err != nil {
 		return fmt.Errorf("appliance: save credentials: %w", err)
 	}
-	data, err := json.MarshalIndent(credentialsFile{Format: credentialsFormat, Salt: c.Salt, Technician: c.Technician,
-		Admin: c.Admin}, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := durable.Replace(path, append(data, '\n'), 0o600); err != nil {
+	f := credentialsFile{Format: credentialsFormat, Salt: c.Salt, Technician: c.Technician, Admin: c.Admin}
+	if err := durable.ReplaceJSON(path, f, 0o600); err != nil {
 		return fmt.Errorf("appliance: save credentials: %w", err)
 	}
 	_, err = s.a.record(ctx, journal.Entry{Type: LeafPINChanged, Fields: map[string]any{

@@ -3,12 +3,12 @@ package appliance
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/certify"
@@ -74,10 +74,7 @@ func TestCaptureWebVideo(t *testing.T) {
 	if err != nil || info.Codec != "vp9" || info.Duration <= 0 {
 		t.Fatalf("video %+v, %v", info, err)
 	}
-	custody, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	custody, _ := appliancetest.Custody(t, folder)
 	if !strings.Contains(string(custody), video.SHA256) || !strings.Contains(string(custody), `"video"`) {
 		t.Errorf("custody.jsonl does not record the video %s", video.SHA256)
 	}
@@ -103,10 +100,7 @@ func TestCaptureWebWithoutFFmpeg(t *testing.T) {
 			t.Errorf("a video without ffmpeg: %+v", art)
 		}
 	}
-	custody, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	custody, _ := appliancetest.Custody(t, folder)
 	if !strings.Contains(string(custody), "video-unavailable") || !strings.Contains(string(custody), web.VideoMissingFFmpeg) {
 		t.Errorf("custody.jsonl does not say why there is no video:\n%s", custody)
 	}
@@ -116,11 +110,7 @@ func TestCaptureWebWithoutFFmpeg(t *testing.T) {
 // checkReportSays checks that the delivery's report (pdftotext, lines joined) holds every one of words.
 func checkReportSays(t *testing.T, folder string, words ...string) {
 	t.Helper()
-	out, err := exec.Command("pdftotext", filepath.Join(folder, "relazione.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	text := strings.Join(strings.Fields(string(out)), " ")
+	text := appliancetest.ReportText(t, folder)
 	for _, w := range words {
 		if !strings.Contains(text, w) {
 			t.Errorf("the report does not say %q", w)

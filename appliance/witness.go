@@ -89,41 +89,39 @@ func (w witnessJournal) Append(ctx context.Context, e journal.Entry) (journal.Le
 func (w witnessJournal) VerifierKey() string { return w.a.journal.VerifierKey() }
 
 // openWitnesses sets up the witness client when witnesses are configured, its cosignatures kept in
-// DataDir/witness/cosignatures.
-func openWitnesses(a *Appliance) error {
+// DataDir/witness/cosignatures; nil when none is.
+func openWitnesses(a *Appliance) (*witness.Client, error) {
 	if len(a.cfg.Witnesses) == 0 {
-		return nil
+		return nil, nil
 	}
 	st, err := witness.OpenStore(filepath.Join(a.cfg.DataDir, "witness", "cosignatures"))
 	if err != nil {
-		return fmt.Errorf("appliance: %w", err)
+		return nil, fmt.Errorf("appliance: %w", err)
 	}
 	var peers []witness.Peer
 	for _, w := range a.cfg.Witnesses {
 		peers = append(peers, witness.Peer{URL: w.URL, VKey: w.VKey})
 	}
-	a.witnesses, err = witness.NewClient(witness.ClientOptions{Peers: peers, Store: st, Journal: witnessJournal{a}, Logger: a.log})
+	c, err := witness.NewClient(witness.ClientOptions{Peers: peers, Store: st, Journal: witnessJournal{a}, Logger: a.log})
 	if err != nil {
-		return fmt.Errorf("appliance: witnesses: %w", err)
+		return nil, fmt.Errorf("appliance: witnesses: %w", err)
 	}
-	return nil
+	return c, nil
 }
-
-// Witnesses returns the witness client, nil when no witness is configured.
-func (a *Appliance) Witnesses() *witness.Client { return a.witnesses }
 
 // runWitnesses submits, every witnessEvery until ctx ends, the newest checkpoint to the witnesses when it is newer
 // than the last one submitted. A witness that has cosigned a larger tree than the journal holds (witness.ErrAhead)
 // means the journal was rolled back or another box signs as this one: certification is locked.
-func runWitnesses(ctx context.Context, a *Appliance) {
-	if a.witnesses == nil {
+func (o *Offsite) runWitnesses(ctx context.Context) {
+	a := o.a
+	if o.witnesses == nil {
 		return
 	}
 	var last uint64
 	for {
 		cp, err := a.journal.Latest(ctx)
 		if err == nil && cp.Size > last {
-			_, err = a.witnesses.Submit(ctx, cp)
+			_, err = o.witnesses.Submit(ctx, cp)
 			if errors.Is(err, witness.ErrAhead) {
 				_ = a.lockCertification(ctx, "a witness has cosigned a larger journal than this one: rolled back or forked")
 			}

@@ -132,7 +132,7 @@ func TestRunWitnessesSubmitsTheNewestCheckpoint(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
-	go func() { runWitnesses(ctx, a); close(done) }()
+	go func() { a.offsite.runWitnesses(ctx); close(done) }()
 	st, err := witness.OpenStore(filepath.Join(a.cfg.DataDir, "witness", "cosignatures"))
 	if err != nil {
 		t.Fatal(err)

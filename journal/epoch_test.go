@@ -46,10 +46,7 @@ func (a *testAuthority) judge(e *format.Epoch, inForce string) error {
 func TestEpochAfterTheKeyIsLost(t *testing.T) {
 	tj := openTest(t, 1000)
 	appendN(t, tj.Journal, 6)
-	before, err := tj.Checkpoint(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := mustCheckpoint(t, tj)
 	oldKey := tj.key
 	tj.closeNow(t)
 
@@ -88,10 +85,7 @@ func TestEpochAfterTheKeyIsLost(t *testing.T) {
 		t.Fatalf("after the epoch: key %s, size %d", j.VerifierKey(), j.Size())
 	}
 	appendN(t, j, 2)
-	after, err := j.Checkpoint(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	after := mustCheckpoint(t, j)
 	// The journal follows its own epoch, from the old key, and the old checkpoint stays valid under it.
 	rep, err := j.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, oldKey), Latest: before.Note})
 	if err != nil {

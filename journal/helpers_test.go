@@ -148,6 +148,18 @@ func sampleEntry(i int) Entry {
 	}
 }
 
+// mustCheckpoint signs a checkpoint of j (a *Journal or a *testJournal) at its current size.
+func mustCheckpoint(t testing.TB, j interface {
+	Checkpoint(context.Context) (*Checkpoint, error)
+}) *Checkpoint {
+	t.Helper()
+	cp, err := j.Checkpoint(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
+
 func appendN(t testing.TB, j *Journal, n int) []Leaf {
 	t.Helper()
 	var out []Leaf

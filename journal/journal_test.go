@@ -152,9 +152,7 @@ func TestOpenRefuses(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	j := openTest(t, 0)
 	appendN(t, j.Journal, 5)
-	if _, err := j.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, j)
 	j.closeNow(t)
 	ro, err := Open(t.Context(), j.path, Options{})
 	if err != nil {

@@ -20,17 +20,13 @@ func rotatedHistory(t testing.TB) (tj *testJournal, k2 *ecdsa.PrivateKey, leaves
 	t.Helper()
 	tj = openTest(t, 1000)
 	appendN(t, tj.Journal, 4)
-	if _, err := tj.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, tj)
 	k2 = testpki.Key(t)
 	if _, _, err := tj.Rotate(t.Context(), k2, ""); err != nil {
 		t.Fatal(err)
 	}
 	appendN(t, tj.Journal, 4)
-	if _, err := tj.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, tj)
 	for i := range tj.Size() {
 		l, err := tj.LeafBytes(t.Context(), i)
 		if err != nil {
@@ -101,13 +97,9 @@ func TestRestoreHandsOverToAPinnedKey(t *testing.T) {
 	if leaf.Index != 9 {
 		t.Fatalf("restore leaf at %d, want 9", leaf.Index)
 	}
-	if _, err := j.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, j)
 	appendN(t, j, 3)
-	if _, err := j.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, j)
 	if err := j.SelfTest(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -155,9 +147,7 @@ func TestForgedRestoreIsRefused(t *testing.T) {
 	if _, err := j.AppendRestore(t.Context(), restoreEntry(t, j, k2v)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, j)
 	_, err := j.Verify(t.Context(), VerifyOptions{Verifier: first, Restored: []string{k3v}})
 	if !errors.Is(err, format.ErrUnbackedRestore) || !strings.Contains(err.Error(), "leaf 9") {
 		t.Fatalf("verify of a restore to another key: %v, want the restore leaf 9 refused", err)
@@ -220,9 +210,7 @@ func TestRestoreLeafWithoutHandOver(t *testing.T) {
 	if _, err := tj.Append(t.Context(), Entry{Type: format.TypeRestore, Fields: map[string]any{"from": "s3://old", "tree_size": int64(2)}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := tj.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, tj)
 	rep, err := tj.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, tj.key)})
 	if err != nil || len(rep.Keys) != 1 || len(rep.Restores) != 0 {
 		t.Fatalf("verify: %v, keys %q, restores %v", err, rep.Keys, rep.Restores)

@@ -128,12 +128,9 @@ func (j *Journal) appendRotation(ctx context.Context, newKey crypto.Signer, newV
 	defer j.writeMu.Unlock()
 	old := j.keyInForce()
 	seq := j.size.Load()
-	var root tlog.Hash
-	if seq > 0 {
-		var err error
-		if root, err = j.TreeHash(ctx, seq); err != nil {
-			return nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
-		}
+	root, err := j.rootOf(ctx, seq)
+	if err != nil {
+		return nil, fmt.Errorf("journal: rotate %s: %w", j.path, err)
 	}
 	rot, err := format.NewRotation(j.origin, seq, root, j.now(), old.key, newKey, certification)
 	if err != nil {
@@ -341,12 +338,9 @@ func (j *Journal) appendEpoch(ctx context.Context, ep *format.Epoch) error {
 		return fmt.Errorf("the epoch record is for a journal of %d leaves, this one has %d (it grew since the record was made: make a new one): %w",
 			ep.Seq, seq, ErrKeyMismatch)
 	}
-	var root tlog.Hash
-	if seq > 0 {
-		var err error
-		if root, err = j.TreeHash(ctx, seq); err != nil {
-			return err
-		}
+	root, err := j.rootOf(ctx, seq)
+	if err != nil {
+		return err
 	}
 	if root != ep.PrevRoot {
 		return fmt.Errorf("the epoch record names a tree of %d leaves with root %x, the journal's is %x: %w", seq, ep.PrevRoot[:], root[:], ErrKeyMismatch)
@@ -354,7 +348,7 @@ func (j *Journal) appendEpoch(ctx context.Context, ep *format.Epoch) error {
 	if _, err := ep.CheckSignatures(old.vkey); err != nil {
 		return err
 	}
-	_, err := j.commitLocked([]Entry{ep.Entry()}, recordKey(old.vkey, seq, ep.NewKey))
+	_, err = j.commitLocked([]Entry{ep.Entry()}, recordKey(old.vkey, seq, ep.NewKey))
 	return err
 }
 
@@ -363,12 +357,9 @@ func (j *Journal) appendEpoch(ctx context.Context, ep *format.Epoch) error {
 // replaced sends to its authority. The journal may be read-only.
 func (j *Journal) EpochRequest(ctx context.Context, newKey crypto.Signer) (*format.Epoch, error) {
 	seq := j.size.Load()
-	var root tlog.Hash
-	if seq > 0 {
-		var err error
-		if root, err = j.TreeHash(ctx, seq); err != nil {
-			return nil, fmt.Errorf("journal: epoch request for %s: %w", j.path, err)
-		}
+	root, err := j.rootOf(ctx, seq)
+	if err != nil {
+		return nil, fmt.Errorf("journal: epoch request for %s: %w", j.path, err)
 	}
 	ep, err := format.NewEpoch(j.origin, seq, root, j.now(), j.VerifierKey(), newKey)
 	if err != nil {
@@ -508,4 +499,13 @@ func (j *Journal) importedKeys(n uint64, last string) ([]keyFrom, error) {
 		return nil, fmt.Errorf("the imported history ends with key %s, the restore leaf hands over from %s: %w", got, last, ErrInvalidLeaf)
 	}
 	return hist, nil
+}
+
+// rootOf returns the root of the tree of the first size leaves: the previous root a hand-over names, the zero hash
+// for an empty journal.
+func (j *Journal) rootOf(ctx context.Context, size uint64) (tlog.Hash, error) {
+	if size == 0 {
+		return tlog.Hash{}, nil
+	}
+	return j.TreeHash(ctx, size)
 }

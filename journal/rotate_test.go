@@ -17,10 +17,7 @@ import (
 func TestRotateContinuesUnderTheSameOrigin(t *testing.T) {
 	tj := openTest(t, 1000)
 	appendN(t, tj.Journal, 4)
-	before, err := tj.Checkpoint(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	before := mustCheckpoint(t, tj)
 	k2 := testpki.Key(t)
 	rot, cp, err := tj.Rotate(t.Context(), k2, "")
 	if err != nil {
@@ -36,9 +33,7 @@ func TestRotateContinuesUnderTheSameOrigin(t *testing.T) {
 		t.Fatalf("key in force %s, want the new key %s", tj.VerifierKey(), rot.NewKey)
 	}
 	appendN(t, tj.Journal, 3)
-	if _, err := tj.Checkpoint(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	mustCheckpoint(t, tj)
 	// Pinned on the first key, the verifier follows the rotation.
 	rep, err := tj.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, tj.key), Latest: before.Note})
 	if err != nil {

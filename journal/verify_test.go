@@ -170,19 +170,13 @@ func TestTamperDetected(t *testing.T) {
 func TestRollbackDetected(t *testing.T) {
 	j := openTest(t, 0)
 	appendN(t, j.Journal, 50)
-	old, err := j.Checkpoint(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	old := mustCheckpoint(t, j)
 	j.closeNow(t)
 	older, _ := os.ReadFile(j.path)
 
 	j2 := j.reopen(t, 0)
 	appendN(t, j2, 70)
-	later, err := j2.Checkpoint(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
+	later := mustCheckpoint(t, j2)
 	if _, err := j2.Verify(t.Context(), VerifyOptions{Verifier: testVerifier(t, j.key), Latest: old.Note}); err != nil {
 		t.Fatalf("grown journal against an older checkpoint: %v", err)
 	}
@@ -190,7 +184,7 @@ func TestRollbackDetected(t *testing.T) {
 
 	// Restore the older copy: it is internally fine, but behind what was seen.
 	os.WriteFile(j.path, older, 0o600)
-	err = verifyFile(t, j, later.Note)
+	err := verifyFile(t, j, later.Note)
 	if !errors.Is(err, ErrRollback) || !strings.Contains(err.Error(), "has 50 leaves but a checkpoint seen before covers 120") {
 		t.Fatalf("older copy: %v, want ErrRollback", err)
 	}

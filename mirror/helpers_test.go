@@ -193,6 +193,25 @@ func (e *env) restore(t testing.TB, ctx context.Context, dir string, opts mirror
 	return nb, snap, rep
 }
 
+// checkOneVersion checks that nothing was stored twice with different content: every key but "checkpoint" has
+// exactly one version. It returns the number of versions of each key.
+func (e *env) checkOneVersion(t testing.TB, ctx context.Context) map[string]int {
+	t.Helper()
+	versions := map[string]int{}
+	for o, err := range e.bucket.List(ctx, "", true) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		versions[o.Key]++
+	}
+	for k, n := range versions {
+		if n != 1 && k != mirror.KeyCheckpoint {
+			t.Errorf("%s has %d versions", k, n)
+		}
+	}
+	return versions
+}
+
 func (e *env) key(k string) string { return e.target.Prefix + "/" + k }
 
 func pemKey(t testing.TB, k *ecdsa.PrivateKey) []byte {

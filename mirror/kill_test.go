@@ -224,19 +224,7 @@ func TestKillDuringMirroring(t *testing.T) {
 		}
 		blobs++
 	}
-	// Never twice with different content: every key but "checkpoint" has exactly one version.
-	versions := map[string]int{}
-	for o, err := range e.bucket.List(ctx, "", true) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		versions[o.Key]++
-	}
-	for k, n := range versions {
-		if n != 1 && k != mirror.KeyCheckpoint {
-			t.Errorf("%s has %d versions", k, n)
-		}
-	}
+	versions := e.checkOneVersion(t, ctx)
 	t.Logf("%d kills: %d leaves, %d blobs, %d objects, %d versions of the checkpoint", rounds, last.Size, blobs, len(versions), versions[mirror.KeyCheckpoint])
 }
 

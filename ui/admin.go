@@ -12,13 +12,6 @@ import (
 
 // The administrator's screens.
 
-func (s *Server) adminRoutes() []route {
-	return []route{
-		{"GET /admin", RoleAdmin, s.admin},
-		{"POST /admin/pin", RoleAdmin, s.changePIN},
-	}
-}
-
 // PIN lengths the appliance accepts: the lock screen's keypad takes up to 12 digits.
 const (
 	minPIN = 6

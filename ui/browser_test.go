@@ -8,17 +8,14 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/attesta/attesta/internal/paneltest"
 	"github.com/attesta/attesta/internal/testwait"
 )
-
-const chromiumPath = "/usr/bin/chromium"
 
 // TestKioskLoginInChromium logs in on the lock screen's keypad in a real headless Chromium at the panel's size,
 // checks the home screen's touch targets and saves a screenshot of it.
 func TestKioskLoginInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	paneltest.SkipShort(t)
 	f := newFixture(t)
 	ctx := panelBrowser(t)
 

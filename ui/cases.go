@@ -18,23 +18,6 @@ import (
 	"github.com/attesta/attesta/internal/i18n"
 )
 
-func (s *Server) caseRoutes() []route {
-	return []route{
-		{"GET /cases", RoleTechnician, s.caseList},
-		{"GET /cases/new", RoleTechnician, s.newCaseForm},
-		{"POST /cases", RoleTechnician, s.createCase},
-		{"GET /cases/{id}", RoleTechnician, s.casePage},
-		{"POST /cases/{id}/hold", RoleTechnician, s.setHold},
-		{"POST /cases/{id}/session", RoleTechnician, s.startSession},
-		{"POST /cases/{id}/backup-link", RoleTechnician, s.caseBackupLink},
-		{"GET /jobs", RoleTechnician, s.jobList},
-		{"GET /jobs/{id}", RoleTechnician, s.jobPage},
-		{"POST /jobs/{id}/resume", RoleTechnician, s.resumeJob},
-		{"POST /jobs/{id}/cancel", RoleTechnician, s.cancelJob},
-		{"POST /jobs/{id}/remote", RoleTechnician, s.jobRemote},
-	}
-}
-
 // What the technician may pick when opening a case: the plans and service durations sold.
 var (
 	planChoices    = []int{5, 10, 20, 50} // messages certified per chat

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/attesta/attesta/internal/paneltest"
 	"github.com/attesta/attesta/internal/testwait"
 )
 
@@ -21,9 +22,7 @@ import (
 // job page to the end, checks every touch target and takes a screenshot of each screen (also into
 // /tmp/attesta-shots when ATTESTA_SHOTS is set, to look at them).
 func TestCaseScreensInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	paneltest.SkipShort(t)
 	f := newFixture(t)
 	ctx := newPanelBrowser(t)
 	shots := newShots(t)
@@ -115,18 +114,11 @@ func TestCaseScreensInChromium(t *testing.T) {
 	shots.take(t, ctx, "cases")
 }
 
-// newPanelBrowser starts a headless Chromium for one test.
+// newPanelBrowser starts a headless Chromium at the panel's size for one test, bounded by its deadline.
 func newPanelBrowser(t *testing.T) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.WindowSize(1280, 800), chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(t.Context()), opts...)
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	ctx, cancelT := testwait.With(t, ctx)
-	t.Cleanup(func() { cancelT(); cancel(); cancelAlloc() })
+	ctx, cancel := testwait.With(t, paneltest.Browser(t, ""))
+	t.Cleanup(cancel)
 	return ctx
 }
 

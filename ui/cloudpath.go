@@ -15,19 +15,6 @@ import (
 	"github.com/attesta/attesta/internal/i18n"
 )
 
-func (s *Server) cloudRoutes() []route {
-	return []route{
-		{"GET /cases/{id}/cloud", RoleTechnician, s.cloudCase},
-		{"POST /cases/{id}/cloud", RoleTechnician, s.cloudStart},
-		{"GET /cloud/{rid}", RoleTechnician, s.cloudPage},
-		{"POST /cloud/{rid}/registering", RoleTechnician, s.cloudRegistering},
-		{"POST /cloud/{rid}/link", RoleTechnician, s.cloudLink},
-		{"POST /cloud/{rid}/restored", RoleTechnician, s.cloudRestored},
-		{"POST /cloud/{rid}/extract", RoleTechnician, s.cloudExtract},
-		{"POST /r/{token}/code", RoleNone, s.remoteCode},
-	}
-}
-
 // maxCloudForm bounds the workflow's small forms; the extraction's form carries a list (see readList).
 const maxCloudForm = 4 << 10
 
@@ -56,6 +43,16 @@ func (s *Server) cloudBackend(w http.ResponseWriter, r *http.Request) (CloudRest
 	return s.cfg.Cloud, true
 }
 
+// cloudRestore is the restore named in the path; an unknown one is a 404 (and no cloud path a 503).
+func (s *Server) cloudRestore(w http.ResponseWriter, r *http.Request) (CloudRestore, bool) {
+	cb, ok := s.cloudBackend(w, r)
+	if !ok {
+		return CloudRestore{}, false
+	}
+	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
+	return rs, s.found(w, r, err, "cloud.unknown-restore")
+}
+
 func (s *Server) cloudCase(w http.ResponseWriter, r *http.Request) {
 	s.renderCloudCase(w, r, http.StatusOK, nil)
 }
@@ -66,12 +63,7 @@ func (s *Server) renderCloudCase(w http.ResponseWriter, r *http.Request, code in
 		return
 	}
 	c, err := s.cfg.Cases.Case(r.Context(), r.PathValue("id"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "case.unknown-case", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.found(w, r, err, "case.unknown-case") {
 		return
 	}
 	rs, err := cb.CloudRestores(r.Context(), c.ID)
@@ -132,17 +124,8 @@ func (s *Server) cloudPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) renderCloud(w http.ResponseWriter, r *http.Request, code int, d cloudPageData) {
-	cb, ok := s.cloudBackend(w, r)
+	rs, ok := s.cloudRestore(w, r)
 	if !ok {
-		return
-	}
-	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
-	if errors.Is(err, ErrNotFound) {
-		httpError(w, r, "cloud.unknown-restore", http.StatusNotFound)
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
 		return
 	}
 	d.Restore, d.Next = rs, nextCloudStep(rs.Last())
@@ -220,12 +203,8 @@ func (s *Server) codeLink(r *http.Request, rs CloudRestore) cloudPageData {
 // cloudLink makes a new link for the code, while the restore waits for it: the client lost the first one, or it
 // went to the wrong person.
 func (s *Server) cloudLink(w http.ResponseWriter, r *http.Request) {
-	cb, ok := s.cloudBackend(w, r)
+	rs, ok := s.cloudRestore(w, r)
 	if !ok {
-		return
-	}
-	rs, err := cb.CloudRestore(r.Context(), r.PathValue("rid"))
-	if !s.found(w, r, err, "cloud.unknown-restore") {
 		return
 	}
 	if nextCloudStep(rs.Last()) != CloudCodeRelayed {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/attesta/attesta/internal/testwait"
 )
 
 // memCloud is a CloudRestores that keeps the steps in memory, in their order, as the appliance does.
@@ -96,31 +97,13 @@ func (m *memCloud) CloudRestore(_ context.Context, id string) (CloudRestore, err
 	return *r, nil
 }
 
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // The guided workflow on the touch UI: the technician records the wiped lab phone and the registration; the
 // client relays the code through their own link (a wrong code is refused and nothing is recorded); the code shows
 // on the technician's screen only, is never logged, and is forgotten once the restore is recorded; then the
 // extraction starts with the list and the key.
 func TestCloudWorkflowScreens(t *testing.T) {
 	mc := &memCloud{}
-	logs := &syncBuffer{}
+	logs := &testwait.Buffer{} // safe for the server's goroutines
 	f := newFixtureWith(t, func(c *Config) {
 		c.Cloud = mc
 		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))

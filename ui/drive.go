@@ -12,13 +12,6 @@ import (
 // their own Drive (the device flow's code, shown on the case and on the client's remote page), its revocation,
 // and each folder's direct link at the end of a session.
 
-func (s *Server) driveRoutes() []route {
-	return []route{
-		{"POST /cases/{id}/drive/authorize", RoleTechnician, s.authorizeDrive},
-		{"POST /cases/{id}/drive/revoke", RoleTechnician, s.revokeDrive},
-	}
-}
-
 // driveAccess is the backend's DriveAccess, when it has one.
 func (s *Server) driveAccess() (DriveAccess, bool) {
 	d, ok := s.cfg.Cases.(DriveAccess)

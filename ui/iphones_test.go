@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/attesta/attesta/internal/paneltest"
 	"github.com/attesta/attesta/internal/testwait"
 )
 
@@ -168,9 +169,7 @@ func TestIPhoneWizard(t *testing.T) {
 // the phone's percentage, and a paired iPhone's wizard starts an extraction with the backup password typed on
 // the page. With ATTESTA_SHOTS set the screenshots go to /tmp/attesta-shots/.
 func TestIPhoneScreensInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	paneltest.SkipShort(t)
 	f, jobs, _, _ := iphoneFixture(t)
 	ctx := panelBrowser(t)
 	shots := newShots(t)

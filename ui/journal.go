@@ -11,13 +11,6 @@ import (
 
 // The journal browser and the attestation history.
 
-func (s *Server) journalRoutes() []route {
-	return []route{
-		{"GET /journal", RoleTechnician, s.journal},
-		{"GET /attestations", RoleTechnician, s.attestations},
-	}
-}
-
 // journalPage is how many leaves the browser shows at once.
 const journalPage = 50
 

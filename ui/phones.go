@@ -16,15 +16,6 @@ import (
 // and nowhere else. It is never logged, never written back into a page (a refused form comes back with the key
 // empty) and never shown inside an error. An iPhone's backup password is held to the same rules.
 
-func (s *Server) phoneRoutes() []route {
-	return []route{
-		{"GET /phones", RoleTechnician, s.phones},
-		{"GET /api/phones", RoleTechnician, s.phonesJSON},
-		{"GET /phones/{serial}", RoleTechnician, s.phonePage},
-		{"POST /phones/{serial}/extract", RoleTechnician, s.extract},
-	}
-}
-
 // backupKeyDigits is the length of WhatsApp's end-to-end backup key, in decimal digits.
 const backupKeyDigits = 64
 

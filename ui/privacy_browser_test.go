@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/attesta/attesta/internal/paneltest"
 	"github.com/chromedp/chromedp"
 )
 
@@ -12,9 +13,7 @@ import (
 // client's notice and waiting pages (on a phone's width), the home screen with the requests due, and the
 // administrator's page with an erasure's answer. Each fits and keeps its touch targets at 48 px.
 func TestPrivacyScreensInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	paneltest.SkipShort(t)
 	f := newFixture(t)
 	pub := f.public(t)
 	c, err := f.back.CreateCase(t.Context(), NewCase{Client: "Mario Rossi", ClientPhone: "3771151946", Purpose: "Causa di lavoro",

@@ -16,18 +16,6 @@ import (
 	"github.com/attesta/attesta/internal/i18n"
 )
 
-func (s *Server) privacyRoutes() []route {
-	return []route{
-		{"POST /cases/{id}/remote", RoleTechnician, s.caseRemote},
-		{"POST /cases/{id}/mandate", RoleTechnician, s.caseMandate},
-		{"GET /cases/{id}/accesses", RoleTechnician, s.caseAccesses},
-		{"GET /admin/privacy", RoleAdmin, s.privacyPage},
-		{"GET /admin/privacy/register/{file}", RoleAdmin, s.privacyRegister},
-		{"POST /admin/privacy/request", RoleAdmin, s.privacyRequest},
-		{"POST /admin/privacy/export", RoleAdmin, s.privacyExport},
-	}
-}
-
 // privacyData is the administrator's data-protection page: the requests, the last answer, the record.
 type privacyData struct {
 	Requests []SubjectRequest

@@ -11,35 +11,16 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/attesta/attesta/internal/paneltest"
 	"github.com/attesta/attesta/internal/testwait"
 )
 
-// panelBrowser starts headless Chromium at the panel's size and returns a context for it.
+// panelBrowser starts the kiosk's browser (Italian, at the panel's size) and returns a context for it, bounded
+// by the test's deadline.
 func panelBrowser(t *testing.T) context.Context {
 	t.Helper()
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "it-IT"), // the panel's Chromium speaks Italian, as the appliance's kiosk does
-		chromedp.Flag("accept-lang", "it-IT"),
-		chromedp.WindowSize(1280, 800),
-		chromedp.UserDataDir(t.TempDir()),
-	)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.WithoutCancel(t.Context()), opts...)
-	t.Cleanup(cancelAlloc)
-	ctx, cancel := chromedp.NewContext(allocCtx)
+	ctx, cancel := testwait.With(t, paneltest.Browser(t, paneltest.Italian))
 	t.Cleanup(cancel)
-	ctx, cancelT := testwait.With(t, ctx)
-	t.Cleanup(cancelT)
-	if err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 800)); err != nil {
-		t.Fatalf("start Chromium: %v", err)
-	}
 	return ctx
 }
 
@@ -84,9 +65,7 @@ func populate(t *testing.T, f *fixture) {
 // English. Every screen must fit the panel's width, keep the bar on one line and its touch targets at 48 px.
 // With ATTESTA_SHOTS set the screenshots go to /tmp/attesta-shots/ to be looked at.
 func TestScreensInChromium(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts Chromium; skipped with -short")
-	}
+	paneltest.SkipShort(t)
 	f := newFixture(t)
 	populate(t, f)
 	jobs := &recordingJobs{memBackend: f.back}

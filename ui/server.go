@@ -223,47 +223,6 @@ func (s *Server) linkBase(r *http.Request) string {
 	return "http://" + r.Host
 }
 
-// route is one entry of the route table: who may use it and what serves it.
-type route struct {
-	pattern string
-	role    Role // the least role a session needs; RoleNone: public or guarded by a link token
-	h       http.HandlerFunc
-}
-
-// routeTable lists every route; each screen keeps its own routes beside its handlers.
-func (s *Server) routeTable() []route {
-	return slices.Concat(s.coreRoutes(), s.caseRoutes(), s.phoneRoutes(), s.journalRoutes(), s.adminRoutes(), s.privacyRoutes(), s.cloudRoutes(),
-		s.driveRoutes())
-}
-
-func (s *Server) coreRoutes() []route {
-	return []route{
-		{"GET /{$}", RoleNone, s.root},
-		{"GET /lock", RoleNone, s.lockScreen},
-		{"POST /login", RoleNone, s.login},
-		{"POST /logout", RoleNone, s.logout},
-		{"GET /static/{file}", RoleNone, s.staticFile},
-		{"GET /home", RoleTechnician, s.home},
-		{"GET /deliveries", RoleTechnician, s.deliveries},
-		{"POST /deliveries/{name}/share", RoleTechnician, s.createShare},
-		{"POST /shares/{hash}/revoke", RoleTechnician, s.revokeShare},
-		{"GET /progress/{feed}", RoleTechnician, s.progressPage},
-		{"GET /progress/{feed}/events", RoleTechnician, s.feedEvents},
-		{"GET /progress/{feed}/qr.png", RoleTechnician, s.feedQR},
-		{"POST /progress/{feed}/remote", RoleTechnician, s.createRemote},
-		{"POST /lang", RoleNone, s.setLang},
-		{"POST /operator", RoleTechnician, s.setOperator},
-		{"GET /r/{token}", RoleNone, s.remotePage},
-		{"POST /r/{token}", RoleNone, s.remoteClaim},
-		{"POST /r/{token}/accept", RoleNone, s.remoteAccept},
-		{"POST /r/{token}/backup", RoleNone, s.remoteBackup},
-		{"GET /r/{token}/qr.png", RoleNone, s.remoteQR},
-		{"GET /r/{token}/events", RoleNone, s.remoteEvents},
-		{"GET /s/{token}/{$}", RoleNone, s.shareIndex},
-		{"GET /s/{token}/{path...}", RoleNone, s.shareFile},
-	}
-}
-
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	for _, rt := range s.routeTable() {

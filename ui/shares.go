@@ -208,18 +208,7 @@ func isLowerHex(s string) bool {
 
 // validDeliveryName reports whether name is a single folder name, not a path.
 func validDeliveryName(name string) bool {
-	return name != "" && name != "." && name != ".." && filepath.Base(name) == name && !containsAny(name, `/\`)
-}
-
-func containsAny(s, chars string) bool {
-	for _, c := range []byte(s) {
-		for _, d := range []byte(chars) {
-			if c == d {
-				return true
-			}
-		}
-	}
-	return false
+	return name != "" && name != "." && name != ".." && filepath.Base(name) == name && !strings.ContainsAny(name, `/\`)
 }
 
 // save writes the whole store; the caller holds mem.mu.

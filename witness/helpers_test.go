@@ -75,6 +75,13 @@ type impl struct {
 
 var impls = []impl{{"ours", startOurs}, {"omniwitness", startOmniwitness}}
 
+// witnessed makes a new box and starts the witness of im for its journal.
+func (im impl) witnessed(t *testing.T) (*box, Peer) {
+	t.Helper()
+	b := newBox(t, nil)
+	return b, im.start(t, b.j.VerifierKey())
+}
+
 func startOurs(t *testing.T, logVKey string) Peer {
 	t.Helper()
 	s, err := NewServer(ServerOptions{Dir: filepath.Join(t.TempDir(), "witness"), Name: "witness.test/ours", Logs: []string{logVKey}})

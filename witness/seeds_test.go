@@ -20,8 +20,7 @@ func TestRecordSeeds(t *testing.T) {
 	}
 	dir := func(target string) string { return filepath.Join("cosig", fuzzseed.Dir(target)) }
 	for _, im := range impls {
-		b := newBox(t, nil)
-		p := im.start(t, b.j.VerifierKey())
+		b, p := im.witnessed(t)
 		cp1 := b.grow(t, 3, "a")
 		first := (&cosig.Request{Checkpoint: cp1.Note}).Marshal()
 		status, answer := post(t, p, first)

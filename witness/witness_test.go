@@ -31,8 +31,7 @@ func TestWitnesses(t *testing.T) {
 // proof from the first), stored, journaled, and carried in a delivery's proofs/witness that cosig.Check accepts.
 func testCosign(t *testing.T, im impl) {
 	ctx := t.Context()
-	b := newBox(t, nil)
-	p := im.start(t, b.j.VerifierKey())
+	b, p := im.witnessed(t)
 	c := b.client(t, p)
 	cp0 := b.grow(t, 5, "0") // never submitted: its delivery carries a later cosigned checkpoint
 	cp1 := b.grow(t, 10, "a")
@@ -105,8 +104,7 @@ func testCosign(t *testing.T, im impl) {
 // size, and the client proves consistency from there.
 func testConflict(t *testing.T, im impl) {
 	ctx := t.Context()
-	b := newBox(t, nil)
-	p := im.start(t, b.j.VerifierKey())
+	b, p := im.witnessed(t)
 	if _, err := b.client(t, p).Submit(ctx, b.grow(t, 7, "a")); err != nil {
 		t.Fatal(err)
 	}
@@ -125,8 +123,7 @@ func testConflict(t *testing.T, im impl) {
 // ErrAhead.
 func testRewind(t *testing.T, im impl) {
 	ctx := t.Context()
-	b := newBox(t, nil)
-	p := im.start(t, b.j.VerifierKey())
+	b, p := im.witnessed(t)
 	old := b.grow(t, 10, "a")
 	c := b.client(t, p)
 	if _, err := c.Submit(ctx, old); err != nil {
@@ -150,8 +147,7 @@ func testRewind(t *testing.T, im impl) {
 // (another root) and at a larger size (its proof does not lead from the witnessed root): 422 both.
 func testFork(t *testing.T, im impl) {
 	ctx := t.Context()
-	a := newBox(t, nil)
-	p := im.start(t, a.j.VerifierKey())
+	a, p := im.witnessed(t)
 	if _, err := a.client(t, p).Submit(ctx, a.grow(t, 20, "a")); err != nil {
 		t.Fatal(err)
 	}
@@ -182,8 +178,7 @@ func testFork(t *testing.T, im impl) {
 // three of them (an empty checkpoint, an unknown log with its SQLite state, a signature by an unknown key: errors its
 // handler does not map), which is a refusal all the same.
 func testHostile(t *testing.T, im impl) {
-	b := newBox(t, nil)
-	p := im.start(t, b.j.VerifierKey())
+	b, p := im.witnessed(t)
 	cp := b.grow(t, 3, "a")
 	stranger := newBox(t, nil) // same origin, another key
 	scp := stranger.grow(t, 3, "a")

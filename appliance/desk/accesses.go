@@ -72,13 +72,9 @@ func (k *Desk) RecordAccessReason(ctx context.Context, a ui.AccessReason) error 
 // AccessReport lists, oldest first, the journal's leaves that record an access to a case's personal data (links
 // made, opened and revoked, the notice accepted, exports, reasons, restriction, erasure), with the reasons given.
 func (k *Desk) AccessReport(ctx context.Context, caseID string) ([]ui.AccessEntry, error) {
-	d, err := k.work(ctx)
+	_, c, err := k.workCase(ctx, caseID)
 	if err != nil {
 		return nil, err
-	}
-	c, ok := d.lookup(caseID)
-	if !ok {
-		return nil, fmt.Errorf("case %q: %w", caseID, ui.ErrNotFound)
 	}
 	if k.deps.Journal == nil {
 		return nil, fmt.Errorf("appliance: access report: no journal")

@@ -197,13 +197,9 @@ func (k *Desk) ListCases(ctx context.Context) ([]ui.CaseInfo, error) {
 
 // Case returns a case with its jobs, newest first.
 func (k *Desk) Case(ctx context.Context, id string) (ui.CaseInfo, error) {
-	d, err := k.work(ctx)
+	d, c, err := k.workCase(ctx, id)
 	if err != nil {
 		return ui.CaseInfo{}, err
-	}
-	c, ok := d.lookup(id)
-	if !ok {
-		return ui.CaseInfo{}, fmt.Errorf("case %q: %w", id, ui.ErrNotFound)
 	}
 	info := d.info(c)
 	for _, j := range d.jobs.list() {
@@ -214,14 +210,33 @@ func (k *Desk) Case(ctx context.Context, id string) (ui.CaseInfo, error) {
 	return info, nil
 }
 
-func (d *desk) lookup(id string) (caseRecord, bool) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	i := slices.IndexFunc(d.cases, func(c caseRecord) bool { return c.ID == id })
-	if i < 0 {
-		return caseRecord{}, false
+// workCase opens the desk ([Desk.work]) and looks up the case id; ui.ErrNotFound when there is none.
+func (k *Desk) workCase(ctx context.Context, id string) (*desk, caseRecord, error) {
+	d, err := k.work(ctx)
+	if err != nil {
+		return nil, caseRecord{}, err
 	}
-	return d.cases[i], true
+	c, ok := d.lookup(id)
+	if !ok {
+		return nil, caseRecord{}, fmt.Errorf("case %q: %w", id, ui.ErrNotFound)
+	}
+	return d, c, nil
+}
+
+func (d *desk) lookup(id string) (caseRecord, bool) {
+	return findLocked(&d.mu, &d.cases, func(c caseRecord) bool { return c.ID == id })
+}
+
+// findLocked returns the first element of *list that match accepts, reading the list while holding mu.
+func findLocked[T any](mu *sync.Mutex, list *[]T, match func(T) bool) (T, bool) {
+	mu.Lock()
+	defer mu.Unlock()
+	i := slices.IndexFunc(*list, match)
+	if i < 0 {
+		var zero T
+		return zero, false
+	}
+	return (*list)[i], true
 }
 
 // info joins a case with what retention knows of it.
@@ -347,12 +362,9 @@ func nextCaseID(cases []caseRecord, now time.Time) string {
 
 // SetHold puts a case on legal hold, or releases it; both are journaled.
 func (k *Desk) SetHold(ctx context.Context, id string, hold bool, by, reason string) error {
-	d, err := k.work(ctx)
+	d, _, err := k.workCase(ctx, id)
 	if err != nil {
 		return err
-	}
-	if _, ok := d.lookup(id); !ok {
-		return fmt.Errorf("case %q: %w", id, ui.ErrNotFound)
 	}
 	by, reason = strings.TrimSpace(by), strings.TrimSpace(reason)
 	if by == "" || reason == "" {

@@ -136,13 +136,7 @@ func (s *cloudStore) save(all []cloudRestore) error {
 }
 
 func (s *cloudStore) get(id string) (cloudRestore, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.all, func(r cloudRestore) bool { return r.ID == id })
-	if i < 0 {
-		return cloudRestore{}, false
-	}
-	return s.all[i], true
+	return findLocked(&s.mu, &s.all, func(r cloudRestore) bool { return r.ID == id })
 }
 
 func (r cloudRestore) info() ui.CloudRestore {
@@ -158,14 +152,11 @@ var _ ui.CloudRestores = (*Desk)(nil)
 // StartCloudRestore identifies the lab phone on USB (over ADB for Android, through usbmuxd for an iPhone) and
 // journals that the technician wiped it: the first step of the cloud-backup path.
 func (k *Desk) StartCloudRestore(ctx context.Context, req ui.CloudStart) (ui.CloudRestore, error) {
-	d, err := k.work(ctx)
+	d, c, err := k.workCase(ctx, req.Case)
 	if err != nil {
 		return ui.CloudRestore{}, err
 	}
-	c, ok := d.lookup(req.Case)
 	switch {
-	case !ok:
-		return ui.CloudRestore{}, fmt.Errorf("case %q: %w", req.Case, ui.ErrNotFound)
 	case req.Platform != ui.CloudAndroid && req.Platform != ui.CloudIPhone:
 		return ui.CloudRestore{}, fmt.Errorf("%w: platform %q: choose Android (Google Drive) or iPhone (iCloud)", ui.ErrInvalid, req.Platform)
 	case !req.Wiped:

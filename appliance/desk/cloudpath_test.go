@@ -2,8 +2,6 @@ package desk_test
 
 import (
 	"errors"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,12 +24,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 	dir, out := t.TempDir(), t.TempDir()
 	a := jobAppliance(t, dir, ctx, out, &testSink{})
 	a.Desk().Config().ADB = addr
-	nc := goodCase()
-	nc.MaxMessages = 5
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase5(t, a)
 	start := ui.CloudStart{Case: c.ID, Platform: ui.CloudAndroid, Device: serial, Wiped: true, Operator: "Anna Tecnico"}
 	if _, err := a.Desk().StartCloudRestore(ctx, start); !errors.Is(err, ui.ErrNoNotice) {
 		t.Fatalf("before the client accepted the notice: %v; want ui.ErrNoNotice", err)
@@ -97,14 +90,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 		t.Fatalf("restore after the extraction: %+v, %v", got, err)
 	}
 	folder := filepath.Join(out, j.Chats[0].Folder)
-	cust, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	actions, err := bundle.DecodeCustody(cust)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cust, actions := appliancetest.Custody(t, folder)
 	want := []string{ui.CloudWiped, ui.CloudRegistering, ui.CloudCodeRelayed, ui.CloudRestored}
 	for i, step := range want {
 		a := actions[i]
@@ -116,11 +102,7 @@ func TestCloudRestoreAndroid(t *testing.T) {
 		actions[3].Fields["backup_date"] != "2026-01-14" || actions[4].Action != bundle.CustodyStart {
 		t.Fatalf("custody:\n%s", cust)
 	}
-	text, err := exec.CommandContext(ctx, "pdftotext", "-layout", filepath.Join(folder, "relazione.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	flat := strings.Join(strings.Fields(string(text)), " ")
+	flat := appliancetest.ReportText(t, folder, "-layout")
 	for _, s := range []string{"Google Drive", "telefono Android di laboratorio", "La copia ripristinata è il contenuto del backup nel cloud alla sua data (2026-01-14)",
 		"Anna Tecnico ha azzerato il telefono di laboratorio", "il cliente ha trasmesso il codice di verifica"} {
 		if !strings.Contains(flat, s) {
@@ -145,18 +127,13 @@ func TestCloudRestoreAndroid(t *testing.T) {
 // step, then backed up over USB by the extraction, whose delivery starts its chain of custody with the restore
 // and whose report names iCloud.
 func TestCloudRestoreIPhone(t *testing.T) {
-	if _, err := exec.LookPath("idevicebackup2"); err != nil {
-		t.Skip("Debian libimobiledevice-utils not installed")
-	}
+	iphonetest.SkipWithoutTools(t)
 	ctx := t.Context()
 	phone := iphonetest.Start(t, iphonetest.Config{Backup: iphonetest.WhatsAppBackup(time.Date(2026, 1, 12, 9, 0, 0, 0, time.UTC))})
 	dir, out := t.TempDir(), t.TempDir()
 	a := jobAppliance(t, dir, ctx, out, &testSink{})
 	a.Desk().Config().Usbmuxd = phone.Addr
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	acceptNotice(t, a, c.ID)
 	r, err := a.Desk().StartCloudRestore(ctx, ui.CloudStart{Case: c.ID, Platform: ui.CloudIPhone, Wiped: true, Operator: "Anna Tecnico"})
 	if err != nil {
@@ -180,23 +157,12 @@ func TestCloudRestoreIPhone(t *testing.T) {
 		t.Fatalf("cloud iPhone job: %+v\nphone: %v", j, phone.Requests())
 	}
 	folder := filepath.Join(out, j.Chats[0].Folder)
-	cust, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	actions, err := bundle.DecodeCustody(cust)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cust, actions := appliancetest.Custody(t, folder)
 	if actions[0].Action != bundle.CustodyCloud || actions[0].Fields["platform"] != ui.CloudIPhone || !strings.Contains(actions[0].Fields["device"], r.Device) ||
 		actions[3].Fields["backup_date"] != "2026-01-13" {
 		t.Fatalf("custody:\n%s", cust)
 	}
-	text, err := exec.CommandContext(ctx, "pdftotext", "-l", "20", filepath.Join(folder, "relazione.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	flat := strings.Join(strings.Fields(string(text)), " ")
+	flat := appliancetest.ReportText(t, folder, "-l", "20")
 	for _, s := range []string{"iCloud", "iPhone di laboratorio", "alla sua data (2026-01-13)"} {
 		if !strings.Contains(flat, s) {
 			t.Errorf("the report lacks %q", s)

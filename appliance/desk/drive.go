@@ -76,13 +76,9 @@ func (k *Desk) DriveEnabled() bool { return k.deps.Drive != nil }
 // AuthorizeDrive starts the device flow for the Drive a case delivers to: the client's (its code then also shows on
 // the client's remote page), or the studio's (on the technician's screen only).
 func (k *Desk) AuthorizeDrive(ctx context.Context, caseID string) (ui.DriveCode, error) {
-	d, err := k.work(ctx)
+	_, c, err := k.workCase(ctx, caseID)
 	if err != nil {
 		return ui.DriveCode{}, err
-	}
-	c, ok := d.lookup(caseID)
-	if !ok {
-		return ui.DriveCode{}, fmt.Errorf("case %q: %w", caseID, ui.ErrNotFound)
 	}
 	account := c.account()
 	if account == "" || k.deps.Drive == nil {
@@ -105,12 +101,8 @@ func (k *Desk) AuthorizeDrive(ctx context.Context, caseID string) (ui.DriveCode,
 
 // RevokeDrive revokes the appliance's access to the client's Drive of a case.
 func (k *Desk) RevokeDrive(ctx context.Context, caseID, by string) error {
-	d, err := k.work(ctx)
-	if err != nil {
+	if _, _, err := k.workCase(ctx, caseID); err != nil {
 		return err
-	}
-	if _, ok := d.lookup(caseID); !ok {
-		return fmt.Errorf("case %q: %w", caseID, ui.ErrNotFound)
 	}
 	if k.deps.Drive == nil {
 		return fmt.Errorf("%w: no Google Drive is configured", ui.ErrInvalid)

@@ -30,7 +30,7 @@ func driveConfig(dir string, srv *drivetest.Server, wait time.Duration) applianc
 // authorizeStudio runs the device flow for the studio's Drive, the studio approving on the server.
 func authorizeStudio(t *testing.T, a *appliance.Appliance, srv *drivetest.Server) {
 	t.Helper()
-	dc, err := appliance.DriveOf(a).Tokens().Authorize(t.Context(), drive.StudioAccount, "")
+	dc, err := a.Offsite().Drive().Tokens().Authorize(t.Context(), drive.StudioAccount, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,11 +67,11 @@ func TestSessionToStudioDrive(t *testing.T) {
 	b := jobApplianceWith(t, driveConfig(dir, srv, 3*time.Second), ctx, out, &testSink{})
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if err := appliance.DriveOf(b).Queue().Drain(dctx); err != nil {
-		t.Fatalf("after the restart: %v (%+v)", err, appliance.DriveOf(b).Queue().Pending())
+	if err := b.Offsite().Drive().Queue().Drain(dctx); err != nil {
+		t.Fatalf("after the restart: %v (%+v)", err, b.Offsite().Drive().Queue().Pending())
 	}
 	folder := filepath.Join(out, j.Chats[0].Folder)
-	links := appliance.DriveOf(b).Queue().Links(out)
+	links := b.Offsite().Drive().Queue().Links(out)
 	if len(links) != 1 || links[0].Name != j.Chats[0].Folder {
 		t.Fatalf("links %+v", links)
 	}
@@ -154,10 +154,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 	a := openSimConfig(t, driveConfig(t.TempDir(), srv, time.Second))
 	nc := goodCase()
 	nc.Delivery, nc.DeliveryEmails = ui.DeliveryClientDrive, "Avvocato@Example.it, cliente@example.com"
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := createCase(t, a, nc)
 	if c.Delivery != ui.DeliveryClientDrive || len(c.DeliveryEmails) != 2 || c.DeliveryEmails[0] != "avvocato@example.it" || c.DriveAuthorized {
 		t.Fatalf("case %+v", c)
 	}
@@ -170,7 +167,7 @@ func TestClientDriveAuthorization(t *testing.T) {
 	}
 	srv.Approve(code.UserCode)
 	deadline := time.Now().Add(30 * time.Second)
-	for !appliance.DriveOf(a).Tokens().Authorized(c.ID) && time.Now().Before(deadline) {
+	for !a.Offsite().Drive().Tokens().Authorized(c.ID) && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	if info, _ := a.Desk().Case(ctx, c.ID); !info.DriveAuthorized {
@@ -178,15 +175,12 @@ func TestClientDriveAuthorization(t *testing.T) {
 	}
 	studio := goodCase()
 	studio.Delivery = ui.DeliveryStudioDrive
-	sc, err := a.Desk().CreateCase(ctx, studio)
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := createCase(t, a, studio)
 	scode, err := a.Desk().AuthorizeDrive(ctx, sc.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := appliance.DriveOf(a).Pending(drive.StudioAccount); !ok || p.UserCode != scode.UserCode {
+	if p, ok := a.Offsite().Drive().Pending(drive.StudioAccount); !ok || p.UserCode != scode.UserCode {
 		t.Fatal("a studio-Drive case does not authorize the studio's account")
 	}
 	if err := a.Desk().RevokeDrive(ctx, c.ID, "tecnico"); err != nil {
@@ -229,14 +223,14 @@ func TestSessionToClientDrive(t *testing.T) {
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
-	go appliance.DriveOf(a).Run(runCtx) // as serve does
+	go a.Offsite().Drive().Run(runCtx) // as serve does
 	code, err := a.Desk().AuthorizeDrive(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv.Approve(code.UserCode)
 	deadline := time.Now().Add(time.Minute)
-	for len(appliance.DriveOf(a).Links(out)) == 0 && time.Now().Before(deadline) {
+	for len(a.Offsite().Drive().Links(out)) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	after, err := a.Desk().Job(ctx, j.ID)
@@ -280,10 +274,7 @@ func driveSession(t *testing.T, a *appliance.Appliance, target, emails string) (
 	a.Desk().Config().ADB = addr
 	nc := goodCase()
 	nc.MaxMessages, nc.Delivery, nc.DeliveryEmails = 5, target, emails
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := createCase(t, a, nc)
 	recordMandate(t, a, c.ID)
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
 	j, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: key.RootHex(), List: list, Operator: "tecnico"})

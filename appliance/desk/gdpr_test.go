@@ -68,10 +68,7 @@ func TestNoAcquisitionBeforeNoticeOrMandate(t *testing.T) {
 	caseA := newCase(t, a)
 	other := goodCase()
 	other.Client, other.ClientPhone = "Studio Verdi", "333 999 0000"
-	caseB, err := a.Desk().CreateCase(ctx, other)
-	if err != nil {
-		t.Fatal(err)
-	}
+	caseB := createCase(t, a, other)
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
 	refusedWeb := func(when string) {
 		t.Helper()
@@ -190,10 +187,7 @@ func TestSubjectAccessThenErasure(t *testing.T) {
 	// Another client's case names the same number in its list, and is on legal hold.
 	nc := goodCase()
 	nc.Client, nc.ClientPhone = "Studio Verdi", "333 999 0000"
-	held, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	held := createCase(t, a, nc)
 	recordMandate(t, a, held.ID)
 	hj, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: held.ID, Key: strings.Repeat("ab", 32),
 		List: "numero;nominativo;dal;al\n+" + subject + ";Corrispondente;2026-01-10;2026-01-20\n"})

@@ -32,17 +32,31 @@ func openSimConfig(t *testing.T, cfg appliance.Config) *appliance.Appliance {
 	return a
 }
 
-// leavesOfType returns the decoded leaves of one type, in order.
 // newCase creates a case of goodCase on a's desk.
 func newCase(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
 	t.Helper()
-	c, err := a.Desk().CreateCase(t.Context(), goodCase())
+	return createCase(t, a, goodCase())
+}
+
+// createCase creates the case nc on a's desk.
+func createCase(t *testing.T, a *appliance.Appliance, nc ui.NewCase) ui.CaseInfo {
+	t.Helper()
+	c, err := a.Desk().CreateCase(t.Context(), nc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
+// newCase5 creates a case of goodCase on the plan of 5 messages (the sample chat has more) on a's desk.
+func newCase5(t *testing.T, a *appliance.Appliance) ui.CaseInfo {
+	t.Helper()
+	nc := goodCase()
+	nc.MaxMessages = 5
+	return createCase(t, a, nc)
+}
+
+// leavesOfType returns the decoded leaves of one type, in order.
 func leavesOfType(t *testing.T, a *appliance.Appliance, typ string) []journal.Entry {
 	t.Helper()
 	return appliancetest.Leaves(t, a.Journal(), typ)

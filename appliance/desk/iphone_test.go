@@ -39,10 +39,7 @@ func TestIPhoneJobWalksTheTelefonoScreen(t *testing.T) {
 		t.Fatalf("trusted iPhone: %+v", p)
 	}
 
-	c, err := a.Desk().CreateCase(ctx, goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	recordMandate(t, a, c.ID)
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n"
 	// While the backup runs, the screen says so with the phone's own percentage.

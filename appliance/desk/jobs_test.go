@@ -135,10 +135,7 @@ func webCase(t *testing.T, a *appliance.Appliance) string {
 	t.Helper()
 	nc := goodCase()
 	nc.MaxMessages = 20
-	c, err := a.Desk().CreateCase(t.Context(), nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := createCase(t, a, nc)
 	acceptNotice(t, a, c.ID)
 	return c.ID
 }
@@ -343,12 +340,7 @@ func TestADBJob(t *testing.T) {
 	sink := &testSink{}
 	a := jobAppliance(t, dir, ctx, out, sink)
 	a.Desk().Config().ADB = addr
-	nc := goodCase()
-	nc.MaxMessages = 5
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase5(t, a)
 	list := "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;2026-01-20\n3339998888;Non in rubrica;2026-01-10;2026-01-20\n"
 	recordMandate(t, a, c.ID)
 	if _, err := a.Desk().StartExtraction(ctx, ui.Extraction{Case: c.ID, Serial: serial, Key: "1234", List: list}); !errors.Is(err, ui.ErrInvalid) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -132,12 +131,8 @@ func (s *jobStore) save(j *job, force bool) error {
 		return err
 	}
 	rec.Sealed = sealed
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
-	}
 	path := filepath.Join(s.dir, rec.ID+".json")
-	if err := durable.Replace(path, append(b, '\n'), 0o600); err != nil {
+	if err := durable.ReplaceJSON(path, rec, 0o600); err != nil {
 		return fmt.Errorf("appliance: save job %s: %w", rec.ID, err)
 	}
 	j.lastSave = now

@@ -128,13 +128,9 @@ func (k *Desk) Notice(ctx context.Context, caseID string, lang ui.Lang) (ui.Noti
 
 // liveCase returns a case that exists and is not erased.
 func (k *Desk) liveCase(ctx context.Context, caseID string) (*desk, caseRecord, error) {
-	d, err := k.work(ctx)
+	d, c, err := k.workCase(ctx, caseID)
 	if err != nil {
 		return nil, caseRecord{}, err
-	}
-	c, ok := d.lookup(caseID)
-	if !ok {
-		return nil, caseRecord{}, fmt.Errorf("case %q: %w", caseID, ui.ErrNotFound)
 	}
 	if rc, err := d.reg.Get(caseID); err == nil && !rc.Erased.IsZero() {
 		return nil, caseRecord{}, fmt.Errorf("%w: case %s is erased", ui.ErrInvalid, caseID)

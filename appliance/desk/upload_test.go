@@ -15,6 +15,7 @@ import (
 
 	"github.com/attesta/attesta/appliance"
 	"github.com/attesta/attesta/appliance/desk"
+	"github.com/attesta/attesta/appliance/internal/appliancetest"
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
@@ -27,10 +28,7 @@ const uploadList = "numero;nominativo;dal;al\n3331112222;Mario Rossi;2026-01-10;
 func caseAppliance(t *testing.T, dir string) (*appliance.Appliance, ui.CaseInfo) {
 	t.Helper()
 	a := jobAppliance(t, dir, t.Context(), t.TempDir(), &testSink{})
-	c, err := a.Desk().CreateCase(t.Context(), goodCase())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase(t, a)
 	return a, c
 }
 
@@ -83,12 +81,7 @@ func TestReceiveBackupCertifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	nc := goodCase()
-	nc.MaxMessages = 5
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase5(t, a)
 	req := ui.BackupUpload{Case: c.ID, List: uploadList, Operator: "tecnico", Key: key.RootHex(), Link: "linkhash"}
 	if _, err := a.Desk().ReceiveBackup(ctx, req, unread{t}); !errors.Is(err, ui.ErrInvalid) || !errors.Is(err, ui.ErrNoNotice) {
 		t.Fatalf("before the notice: %v; want ui.ErrInvalid, ui.ErrNoNotice", err)
@@ -119,14 +112,7 @@ func TestReceiveBackupCertifies(t *testing.T) {
 		rec[0].Fields["link"] != "linkhash" || rec[0].Case != c.ID {
 		t.Fatalf("backup-received leaves: %+v", rec)
 	}
-	cust, err := os.ReadFile(filepath.Join(out, j.Chats[0].Folder, filepath.FromSlash(bundle.CustodyPath)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	actions, err := bundle.DecodeCustody(cust)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cust, actions := appliancetest.Custody(t, filepath.Join(out, j.Chats[0].Folder))
 	if actions[0].Action != bundle.CustodyReceived || actions[0].Fields["sha256"] != hex.EncodeToString(sum[:]) ||
 		actions[1].Action != bundle.CustodyStart {
 		t.Fatalf("the chain of custody does not start with the receipt:\n%s", cust)

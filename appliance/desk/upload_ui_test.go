@@ -34,12 +34,7 @@ func TestUploadThroughTouchUI(t *testing.T) {
 	a, srv, ts := uiAppliance(t, appliance.Config{DataDir: dir, TPM: "sim", MaxBackupUpload: int64(len(data))}, out)
 	pub := httptest.NewServer(srv.PublicHandler())
 	t.Cleanup(pub.Close)
-	nc := goodCase()
-	nc.MaxMessages = 5
-	c, err := a.Desk().CreateCase(ctx, nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newCase5(t, a)
 
 	tech := uiClient(t, ts.URL, uiTechPIN)
 	resp, err := tech.PostForm(ts.URL+"/cases/"+c.ID+"/backup-link", url.Values{"list": {uploadList}})

@@ -95,11 +95,33 @@ type seen struct {
 	Delivered time.Duration
 }
 
-// watcher runs Watch in the background and collects what it reports.
-type watcher struct {
-	start  time.Time
+// background is a call (Watch, Run) running in its own goroutine until the test stops it.
+type background struct {
 	cancel context.CancelFunc
 	done   chan error
+}
+
+// inBackground starts run and waits until every goroutine of the bubble is blocked (run waits for its pins).
+func inBackground(t *testing.T, run func(ctx context.Context) error) *background {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	b := &background{cancel: cancel, done: make(chan error, 1)}
+	go func() { b.done <- run(ctx) }()
+	t.Cleanup(cancel)
+	synctest.Wait()
+	return b
+}
+
+// stop cancels the call and returns its error.
+func (b *background) stop() error {
+	b.cancel()
+	return <-b.done
+}
+
+// watcher runs Watch in the background and collects what it reports.
+type watcher struct {
+	*background
+	start time.Time
 
 	mu     sync.Mutex
 	events []seen
@@ -108,24 +130,15 @@ type watcher struct {
 // startWatch starts p.Watch and waits until it is waiting for edges.
 func startWatch(t *testing.T, p *Panel) *watcher {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	w := &watcher{start: time.Now(), cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		w.done <- p.Watch(ctx, func(_ context.Context, ev Event) {
+	w := &watcher{start: time.Now()}
+	w.background = inBackground(t, func(ctx context.Context) error {
+		return p.Watch(ctx, func(_ context.Context, ev Event) {
 			w.mu.Lock()
 			w.events = append(w.events, seen{ev, time.Since(w.start)})
 			w.mu.Unlock()
 		})
-	}()
-	t.Cleanup(cancel)
-	synctest.Wait()
+	})
 	return w
-}
-
-// stop cancels the watch and returns its error.
-func (w *watcher) stop() error {
-	w.cancel()
-	return <-w.done
 }
 
 func (w *watcher) seen() []seen {

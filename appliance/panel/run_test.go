@@ -46,25 +46,10 @@ func (s *journalSink) state() (calls []time.Duration, accepted []Event) {
 
 var _ TamperSink = (*journalSink)(nil)
 
-// runner runs Panel.Run in the background.
-type runner struct {
-	cancel context.CancelFunc
-	done   chan error
-}
-
-func startRun(t *testing.T, p *Panel, sink TamperSink) *runner {
+// startRun runs Panel.Run in the background.
+func startRun(t *testing.T, p *Panel, sink TamperSink) *background {
 	t.Helper()
-	ctx, cancel := context.WithCancel(t.Context())
-	r := &runner{cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- p.Run(ctx, sink) }()
-	t.Cleanup(cancel)
-	synctest.Wait()
-	return r
-}
-
-func (r *runner) stop() error {
-	r.cancel()
-	return <-r.done
+	return inBackground(t, func(ctx context.Context) error { return p.Run(ctx, sink) })
 }
 
 func newTestPanel(t *testing.T, retry time.Duration) (*Panel, *gpiotest.Pin, map[State]*gpiotest.Pin) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"image"
 	"image/color"
 	"image/png"
@@ -9,26 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/attesta/attesta/capture/web/webtest"
 	"github.com/attesta/attesta/internal/testwait"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while the command writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestCaptureWebPrintsQRThenDelivers(t *testing.T) {
 	srv := webtest.NewServer(webtest.MustDefaultScenario("basic"))
@@ -38,7 +23,7 @@ func TestCaptureWebPrintsQRThenDelivers(t *testing.T) {
 	os.WriteFile(list, []byte("numero: 3771151946 ; nominativo : emanuel celano ; messaggi : dal 12 gennaio 2026 al 14 gennaio 2026\n"), 0o600)
 	out, data := filepath.Join(dir, "out"), filepath.Join(dir, "data")
 
-	var stdout, stderr syncBuffer
+	var stdout, stderr testwait.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(t.Context(), &env{stdout: &stdout, stderr: &stderr}, []string{"capture", "web", "--list", list,

@@ -62,8 +62,8 @@ func runAttest(ctx context.Context, e *env, args []string) error {
 	if len(nonce) > 64 {
 		return usagef("--nonce: %d bytes, at most 64", len(nonce))
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return usagef("--out %s already exists; attestation evidence is never overwritten", *out)
+	if err := newOut(*out, "attestation evidence is never overwritten"); err != nil {
+		return err
 	}
 	a, err := appliance.Open(ctx, c.config())
 	if err != nil {
@@ -277,8 +277,8 @@ func runJournalExport(ctx context.Context, e *env, args []string) error {
 	if *out == "" {
 		return usagef("--out is required")
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return usagef("--out %s already exists", *out)
+	if err := newOut(*out, ""); err != nil {
+		return err
 	}
 	j, err := appliance.OpenJournalReadOnly(ctx, c.data)
 	if err != nil {

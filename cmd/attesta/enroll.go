@@ -44,8 +44,8 @@ func runEnroll(ctx context.Context, e *env, args []string) error {
 	case *out == "":
 		return usagef("--out is required")
 	default:
-		if _, err := os.Lstat(*out); err == nil {
-			return usagef("--out %s already exists; enrollment files are never overwritten", *out)
+		if err := newOut(*out, "enrollment files are never overwritten"); err != nil {
+			return err
 		}
 		if *activate != "" {
 			if challenge, err = os.ReadFile(*activate); err != nil {
@@ -252,8 +252,8 @@ func inOut(e *env, name, synopsis string, args []string) (*authorityFlags, []byt
 	if *in == "" || *out == "" {
 		return nil, nil, "", usagef("--in and --out are required")
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return nil, nil, "", usagef("--out %s already exists", *out)
+	if err := newOut(*out, ""); err != nil {
+		return nil, nil, "", err
 	}
 	b, err := os.ReadFile(*in)
 	if err != nil {

@@ -229,12 +229,7 @@ func TestEnrollAndAuthorityUsage(t *testing.T) {
 // TestEnrollSwtpmFromTheCommandLine runs the enrollment with commands only, on swtpm whose EK certificate comes
 // from a CA made at run time: the request carries the certificate, the authority trusts that CA and issues.
 func TestEnrollSwtpmFromTheCommandLine(t *testing.T) {
-	sw := tpmtest.Start(t)
-	dir := t.TempDir()
-	data, auth, pass := filepath.Join(dir, "data"), filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
-	os.WriteFile(pass, []byte("another long passphrase\n"), 0o600)
-	ekCAs := filepath.Join(dir, "ek-cas.pem")
-	os.WriteFile(ekCAs, sw.EKCAs(t), 0o644)
+	sw, dir, data, auth, pass, ekCAs := swtpmEnrollment(t)
 	req, ch, ans, chain := filepath.Join(dir, "req.json"), filepath.Join(dir, "ch.json"), filepath.Join(dir, "ans.json"), filepath.Join(dir, "chain.pem")
 	if out := run0(t, "enroll", "--out", req, "--data", data, "--tpm", sw.Spec); !strings.Contains(out, "EK certificate included") {
 		t.Errorf("enroll: %s", out)
@@ -257,4 +252,18 @@ func TestEnrollSwtpmFromTheCommandLine(t *testing.T) {
 	if code != exitFailure || !strings.Contains(errs, "does not chain to a TPM manufacturer root") {
 		t.Errorf("challenge without the vendor CA: exit %d %s", code, errs)
 	}
+}
+
+// swtpmEnrollment starts swtpm, whose EK certificate comes from a CA made at run time, and names the files of an
+// enrollment from the command line in a new directory dir: the box's data, the authority's directory, its
+// passphrase file and the EK CAs file (both written).
+func swtpmEnrollment(t *testing.T) (sw *tpmtest.Swtpm, dir, data, auth, pass, ekCAs string) {
+	t.Helper()
+	sw = tpmtest.Start(t)
+	dir = t.TempDir()
+	data, auth, pass = filepath.Join(dir, "data"), filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
+	os.WriteFile(pass, []byte("another long passphrase\n"), 0o600)
+	ekCAs = filepath.Join(dir, "ek-cas.pem")
+	os.WriteFile(ekCAs, sw.EKCAs(t), 0o644)
+	return sw, dir, data, auth, pass, ekCAs
 }

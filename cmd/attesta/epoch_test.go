@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/attesta/attesta/tpm/tpmtest"
 )
 
 // enrollBox runs the enrollment round trip from the command line (request, challenge, activation, issue) on the
@@ -118,12 +116,7 @@ func mustReadFile(t *testing.T, p string) []byte {
 // TestRotateAKFromTheCommandLine rotates the attestation key of a box on swtpm (whose creation tickets outlive the
 // process, as a real TPM's do), then enrolls it again: the authority records the re-enrollment as an AK rotation.
 func TestRotateAKFromTheCommandLine(t *testing.T) {
-	sw := tpmtest.Start(t)
-	dir := t.TempDir()
-	data, auth, pass := filepath.Join(dir, "data"), filepath.Join(dir, "ca"), filepath.Join(dir, "pass")
-	os.WriteFile(pass, []byte("another long passphrase\n"), 0o600)
-	ekCAs := filepath.Join(dir, "ek-cas.pem")
-	os.WriteFile(ekCAs, sw.EKCAs(t), 0o644)
+	sw, dir, data, auth, pass, ekCAs := swtpmEnrollment(t)
 	enroll := func(tag string) {
 		run0(t, "enroll", "--install", enrollOn(t, sw.Spec, dir, data, auth, pass, tag, "--ek-roots", ekCAs), "--data", data, "--tpm", sw.Spec)
 	}

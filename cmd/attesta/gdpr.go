@@ -5,7 +5,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -93,8 +92,8 @@ func runGDPRRequest(ctx context.Context, e *env, kind string, args []string) err
 		return usagef("--out is for access requests only")
 	}
 	if *out != "" {
-		if _, err := os.Lstat(*out); err == nil {
-			return usagef("--out %s already exists; an export is never overwritten", *out)
+		if err := newOut(*out, "an export is never overwritten"); err != nil {
+			return err
 		}
 	}
 	a, err := g.open(ctx, fs)
@@ -152,8 +151,8 @@ func runGDPRRegister(ctx context.Context, e *env, args []string) error {
 	case ext != ".csv" && ext != ".pdf":
 		return usagef("--out %s: want a .csv or .pdf file", *out)
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return usagef("--out %s already exists; it is never overwritten", *out)
+	if err := newOut(*out, "it is never overwritten"); err != nil {
+		return err
 	}
 	a, err := g.open(ctx, fs)
 	if err != nil {

@@ -95,8 +95,8 @@ func keysEpoch(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "install the new key's certificate (attesta enroll --install) for trusted reports")
 		return nil
 	}
-	if _, err := os.Lstat(*out); err == nil {
-		return usagef("--out %s already exists; epoch files are never overwritten", *out)
+	if err := newOut(*out, "epoch files are never overwritten"); err != nil {
+		return err
 	}
 	ep, err := appliance.StartEpoch(ctx, c.config())
 	if err != nil {

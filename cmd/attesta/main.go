@@ -127,6 +127,17 @@ func newFlags(e *env, name, synopsis string) *flag.FlagSet {
 	return fs
 }
 
+// newOut refuses an --out that already exists, saying why when never is given ("… is never overwritten").
+func newOut(path, never string) error {
+	if _, err := os.Lstat(path); err != nil {
+		return nil
+	}
+	if never == "" {
+		return usagef("--out %s already exists", path)
+	}
+	return usagef("--out %s already exists; %s", path, never)
+}
+
 // parseFlags parses args and turns every flag error or stray argument into a usage error.
 func parseFlags(fs *flag.FlagSet, args []string, positional int) ([]string, error) {
 	if err := fs.Parse(args); err != nil {

@@ -223,7 +223,7 @@ func TestServeRunsAttestationAndTheUI(t *testing.T) {
 	dir := t.TempDir()
 	ctx, cancel := testwait.Context(t)
 	defer cancel()
-	var stdout, stderr syncBuffer
+	var stdout, stderr testwait.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, &env{stdout: &stdout, stderr: &stderr}, []string{"serve", "--data", dir, "--tpm", "sim",
@@ -277,7 +277,7 @@ func TestServeRunsAttestationAndTheUI(t *testing.T) {
 }
 
 // waitForUI returns the touch UI's URL once serve has logged it.
-func waitForUI(t *testing.T, stderr *syncBuffer, done chan int) string {
+func waitForUI(t *testing.T, stderr *testwait.Buffer, done chan int) string {
 	t.Helper()
 	wait, cancel := testwait.Context(t)
 	defer cancel()

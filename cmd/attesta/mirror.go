@@ -87,7 +87,7 @@ func runMirror(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	m, err := appliance.MirroringOf(a).Open(ctx)
+	m, err := a.Offsite().Mirror().Open(ctx)
 	if err != nil {
 		return err
 	}

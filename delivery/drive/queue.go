@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -301,15 +300,12 @@ func deliveryFiles(folder string) ([]fileRecord, uint64, error) {
 
 // save writes rec. q.mu must be held. fresh: a new record (never overwrites one).
 func (q *Queue) save(rec *jobRecord, fresh bool) error {
-	b, err := json.MarshalIndent(rec, "", "  ")
-	if err != nil {
-		return err
-	}
 	path := filepath.Join(q.dir, rec.ID+".json")
+	var err error
 	if fresh {
-		err = durable.WriteNew(path, append(b, '\n'), 0o600)
+		err = durable.WriteNewJSON(path, rec, 0o600)
 	} else {
-		err = durable.Replace(path, append(b, '\n'), 0o600)
+		err = durable.ReplaceJSON(path, rec, 0o600)
 	}
 	if err != nil {
 		return fmt.Errorf("drive: save job %s: %w", rec.ID, err)

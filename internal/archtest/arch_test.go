@@ -31,7 +31,7 @@ var layers = [][]string{
 var helpers = map[string]bool{
 	"capture/web/webtest": true, "usb/adbtest": true, "capture/android/msgstore/msgstoretest": true,
 	"capture/ios/iostest": true, "bundle/tsa/tsatest": true, "bundle/bundletest": true, "tpm/tpmtest": true, "journal/journaltest": true,
-	"journal/blob/blobtest": true, "usb/usbtest": true, "usb/iphonetest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/testtools": true, "internal/fuzzseed": true, "internal/golden": true,
+	"journal/blob/blobtest": true, "usb/usbtest": true, "usb/iphonetest": true, "internal/testvectors": true, "internal/testpki": true, "internal/testwait": true, "internal/paneltest": true, "internal/testtools": true, "internal/fuzzseed": true, "internal/golden": true,
 	"internal/archtest": true, "appliance/internal/appliancetest": true, "mirror/s3test": true, "delivery/drive/drivetest": true,
 }
 

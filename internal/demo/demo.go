@@ -446,7 +446,7 @@ func demoDriveConfig(srv *drivetest.Server) appliance.DriveConfig {
 // deposits the delivery folders there, each session folder's links then listed in its index. A token of an earlier
 // run, whose server is gone, is revoked first.
 func demoDrive(ctx context.Context, a *appliance.Appliance, srv *drivetest.Server, folders []string, step *stepper) ([]drive.Link, error) {
-	tokens := appliance.DriveOf(a).Tokens()
+	tokens := a.Offsite().Drive().Tokens()
 	if tokens.Authorized(drive.StudioAccount) {
 		if err := tokens.Revoke(ctx, drive.StudioAccount, "", "demo: a new run, a new Drive server"); err != nil {
 			return nil, err
@@ -473,7 +473,7 @@ func demoDrive(ctx context.Context, a *appliance.Appliance, srv *drivetest.Serve
 	}
 	var links []drive.Link
 	for _, dir := range sessions {
-		l, err := appliance.DriveOf(a).Deliver(ctx, "demo-case", drive.StudioAccount, bySession[dir], nil)
+		l, err := a.Offsite().Drive().Deliver(ctx, "demo-case", drive.StudioAccount, bySession[dir], nil)
 		if err != nil {
 			return nil, err
 		}

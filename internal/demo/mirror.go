@@ -73,7 +73,7 @@ func recoveryRecipient(path string) (string, error) {
 // demoMirror publishes the box to the local object store.
 func demoMirror(ctx context.Context, step *stepper, a *appliance.Appliance) error {
 	step.begin("Mirror the journal and the sealed blobs to the local object store (MinIO, Object Lock in compliance mode)")
-	m, err := appliance.MirroringOf(a).Open(ctx)
+	m, err := a.Offsite().Mirror().Open(ctx)
 	if err != nil {
 		return step.fail(err)
 	}

@@ -49,3 +49,22 @@ func TestWithKeepsAnEarlierParentDeadline(t *testing.T) {
 		t.Fatalf("With's deadline = %v %v, want no later than the parent's %v", got, ok, want)
 	}
 }
+
+// TestBufferConcurrentWrites: writers in several goroutines and a reader polling meanwhile (run with -race) lose
+// nothing.
+func TestBufferConcurrentWrites(t *testing.T) {
+	var b Buffer
+	done := make(chan struct{})
+	for range 4 {
+		go func() {
+			defer func() { done <- struct{}{} }()
+			for range 100 {
+				b.Write([]byte("x"))
+			}
+		}()
+	}
+	Until(t, "every write", func() bool { return len(b.String()) == 400 })
+	for range 4 {
+		<-done
+	}
+}

@@ -11,7 +11,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -59,9 +58,7 @@ type Epoch struct {
 //	<old verifier key>
 //	<new verifier key>
 func (e *Epoch) Statement() []byte {
-	return []byte(EpochFormat + "\n" + keyName(e.OldKey) + "\n" + strconv.FormatUint(e.Seq, 10) + "\n" +
-		base64.StdEncoding.EncodeToString(e.PrevRoot[:]) + "\n" + e.Time.UTC().Format(TimeLayout) + "\n" +
-		e.OldKey + "\n" + e.NewKey + "\n")
+	return []byte(handOverLines(EpochFormat, e.Seq, e.PrevRoot, e.Time, e.OldKey, e.NewKey))
 }
 
 // NewEpoch builds the epoch record at index seq of a log of origin whose tree of seq leaves has root prevRoot,
@@ -116,18 +113,9 @@ func (e *Epoch) fail(sentinel error, format string, args ...any) error {
 // CheckNewKey checks the keys (valid, distinct, of the same origin) and the new key's signature: all of an epoch
 // request but the countersignature.
 func (e *Epoch) CheckNewKey() error {
-	if _, err := VerifierPublicKey(e.OldKey); err != nil {
-		return e.fail(ErrInvalidLeaf, "field \"old_key\": %v", err)
-	}
-	newPub, err := VerifierPublicKey(e.NewKey)
+	_, newPub, err := checkHandOverKeys(e.OldKey, e.NewKey, "an epoch", e.fail)
 	if err != nil {
-		return e.fail(ErrInvalidLeaf, "field \"new_key\": %v", err)
-	}
-	if keyName(e.NewKey) != keyName(e.OldKey) {
-		return e.fail(ErrInvalidLeaf, "the new key is named %q, the old one %q: an epoch keeps the origin", keyName(e.NewKey), keyName(e.OldKey))
-	}
-	if e.NewKey == e.OldKey {
-		return e.fail(ErrInvalidLeaf, "the new key is the old key")
+		return err
 	}
 	d := sha256.Sum256(e.Statement())
 	if !ecdsa.VerifyASN1(newPub, d[:], e.NewSig) {

@@ -57,9 +57,33 @@ type Rotation struct {
 //	<SHA-256 of the certification field, lower-case hex>
 func (r *Rotation) Statement() []byte {
 	cert := sha256.Sum256([]byte(r.Certification))
-	return []byte(RotationFormat + "\n" + keyName(r.OldKey) + "\n" + strconv.FormatUint(r.Seq, 10) + "\n" +
-		base64.StdEncoding.EncodeToString(r.PrevRoot[:]) + "\n" + r.Time.UTC().Format(TimeLayout) + "\n" +
-		r.OldKey + "\n" + r.NewKey + "\n" + hex.EncodeToString(cert[:]) + "\n")
+	return []byte(handOverLines(RotationFormat, r.Seq, r.PrevRoot, r.Time, r.OldKey, r.NewKey) + hex.EncodeToString(cert[:]) + "\n")
+}
+
+// handOverLines are the first seven lines of the statement of a key hand-over (a rotation or an epoch), each
+// ending in '\n': the format, the origin, the tree it continues (size and root), its time and both keys.
+func handOverLines(format string, seq uint64, prevRoot tlog.Hash, t time.Time, oldKey, newKey string) string {
+	return format + "\n" + keyName(oldKey) + "\n" + strconv.FormatUint(seq, 10) + "\n" +
+		base64.StdEncoding.EncodeToString(prevRoot[:]) + "\n" + t.UTC().Format(TimeLayout) + "\n" +
+		oldKey + "\n" + newKey + "\n"
+}
+
+// checkHandOverKeys checks the keys of a hand-over (what: "a rotation", "an epoch"): both valid verifier keys,
+// of the same origin, and distinct. Its errors are made by fail; it returns both public keys.
+func checkHandOverKeys(oldKey, newKey, what string, fail func(sentinel error, format string, args ...any) error) (oldPub, newPub *ecdsa.PublicKey, err error) {
+	if oldPub, err = VerifierPublicKey(oldKey); err != nil {
+		return nil, nil, fail(ErrInvalidLeaf, "field \"old_key\": %v", err)
+	}
+	if newPub, err = VerifierPublicKey(newKey); err != nil {
+		return nil, nil, fail(ErrInvalidLeaf, "field \"new_key\": %v", err)
+	}
+	if keyName(newKey) != keyName(oldKey) {
+		return nil, nil, fail(ErrInvalidLeaf, "the new key is named %q, the old one %q: %s keeps the origin", keyName(newKey), keyName(oldKey), what)
+	}
+	if newKey == oldKey {
+		return nil, nil, fail(ErrInvalidLeaf, "the new key is the old key")
+	}
+	return oldPub, newPub, nil
 }
 
 func keyName(vkey string) string {
@@ -129,19 +153,9 @@ func (r *Rotation) Check(inForce string) error {
 	if r.OldKey != inForce {
 		return fail(ErrBadSignature, "it hands over from key %s, but the key in force is %s", keyLabelOf(r.OldKey), keyLabelOf(inForce))
 	}
-	oldPub, err := VerifierPublicKey(r.OldKey)
+	oldPub, newPub, err := checkHandOverKeys(r.OldKey, r.NewKey, "a rotation", fail)
 	if err != nil {
-		return fail(ErrInvalidLeaf, "field \"old_key\": %v", err)
-	}
-	newPub, err := VerifierPublicKey(r.NewKey)
-	if err != nil {
-		return fail(ErrInvalidLeaf, "field \"new_key\": %v", err)
-	}
-	if keyName(r.NewKey) != keyName(r.OldKey) {
-		return fail(ErrInvalidLeaf, "the new key is named %q, the old one %q: a rotation keeps the origin", keyName(r.NewKey), keyName(r.OldKey))
-	}
-	if r.NewKey == r.OldKey {
-		return fail(ErrInvalidLeaf, "the new key is the old key")
+		return err
 	}
 	d := sha256.Sum256(r.Statement())
 	if !ecdsa.VerifyASN1(oldPub, d[:], r.OldSig) {

@@ -156,11 +156,7 @@ func (t Tools) PairRecord(ctx context.Context, udid string) (Pairing, error) {
 
 // ParsePairRecord reads a pairing record (outside data: usbmuxd hands it over) into its journaled facts.
 func ParsePairRecord(rec []byte) (Pairing, error) {
-	v, err := plist.Parse(rec)
-	if err != nil {
-		return Pairing{}, fmt.Errorf("iphone: pairing record: %w", err)
-	}
-	d, err := plist.Dict(v, "pairing record")
+	d, err := plist.ParseDict(rec, "pairing record")
 	if err != nil {
 		return Pairing{}, fmt.Errorf("iphone: %w", err)
 	}
@@ -201,11 +197,7 @@ func (t Tools) Identify(ctx context.Context, udid string) (Identity, error) {
 	if err != nil {
 		return Identity{}, notPaired(err)
 	}
-	v, err := plist.Parse(out)
-	if err != nil {
-		return Identity{}, fmt.Errorf("iphone: ideviceinfo: %w", err)
-	}
-	d, err := plist.Dict(v, "ideviceinfo")
+	d, err := plist.ParseDict(out, "ideviceinfo")
 	if err != nil {
 		return Identity{}, fmt.Errorf("iphone: %w", err)
 	}

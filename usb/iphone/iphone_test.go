@@ -2,7 +2,6 @@ package iphone
 
 import (
 	"errors"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -16,9 +15,7 @@ var whatsAppBackup = iphonetest.WhatsAppBackup(time.Date(2026, 1, 12, 9, 0, 0, 0
 
 func start(t *testing.T, cfg iphonetest.Config) (*iphonetest.Phone, Tools) {
 	t.Helper()
-	if _, err := exec.LookPath("idevicebackup2"); err != nil {
-		t.Skip("Debian libimobiledevice-utils not installed")
-	}
+	iphonetest.SkipWithoutTools(t)
 	cfg.Backup = whatsAppBackup
 	p := iphonetest.Start(t, cfg)
 	return p, Tools{Socket: p.Addr}

@@ -1,15 +1,18 @@
 // Package appliancetest holds what the tests of the appliance and its desk share: a phone on USB to extract from
 // (the real adb server connected to a fake phone, usb/adbtest, that holds the sample WhatsApp chat as an
-// end-to-end encrypted backup), a complete test acquisition, and the journal's leaves of one type.
+// end-to-end encrypted backup), a complete test acquisition, the journal's leaves of one type, and a delivery
+// folder's chain of custody and report text.
 package appliancetest
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/attesta/attesta/bundle"
 	"github.com/attesta/attesta/capture/android"
 	"github.com/attesta/attesta/capture/android/msgstore/msgstoretest"
 	"github.com/attesta/attesta/certify"
@@ -100,4 +103,30 @@ func Leaves(t *testing.T, j *journal.Journal, typ string) []journal.Entry {
 		}
 	}
 	return out
+}
+
+// Custody reads the chain of custody of a delivery folder: the file as it is, and its actions.
+func Custody(t *testing.T, folder string) ([]byte, []bundle.CustodyAction) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(folder, filepath.FromSlash(bundle.CustodyPath)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	actions, err := bundle.DecodeCustody(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data, actions
+}
+
+// ReportText is the text of a delivery folder's report (pdftotext, with options such as "-layout" before the
+// file), its words joined by single spaces.
+func ReportText(t *testing.T, folder string, options ...string) string {
+	t.Helper()
+	args := append(append([]string(nil), options...), filepath.Join(folder, "relazione.pdf"), "-")
+	out, err := exec.CommandContext(t.Context(), "pdftotext", args...).Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return strings.Join(strings.Fields(string(out)), " ")
 }

@@ -53,6 +53,16 @@ func Dict(v any, what string) (map[string]any, error) {
 	return d, nil
 }
 
+// ParseDict reads a property list whose top object must be a dictionary: [Parse], its error prefixed with what,
+// then [Dict].
+func ParseDict(b []byte, what string) (map[string]any, error) {
+	v, err := Parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return Dict(v, what)
+}
+
 // String returns d[key] as a string; ok is false when it is absent. A value of another type is an error.
 func String(d map[string]any, key string) (s string, ok bool, err error) {
 	return get[string](d, key)

@@ -116,3 +116,24 @@ func TestAccessors(t *testing.T) {
 		t.Errorf("Dict of a string: %v", err)
 	}
 }
+
+// TestParseDict: a dictionary comes back; a list of another kind, or bytes that are no list, is ErrFormat naming
+// what was read.
+func TestParseDict(t *testing.T) {
+	dict, err := MarshalXML(map[string]any{"k": "v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := ParseDict(dict, "record"); err != nil || d["k"] != "v" {
+		t.Fatalf("ParseDict(dict) = %v, %v", d, err)
+	}
+	array, err := MarshalXML([]any{"v"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"array": array, "garbage": []byte("not a plist")} {
+		if _, err := ParseDict(b, "record"); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), "record") {
+			t.Errorf("%s: ParseDict = %v, want ErrFormat naming the record", name, err)
+		}
+	}
+}
