@@ -145,13 +145,20 @@ const tamperPrefix = "case opened"
 func isTamperReason(reason string) bool { return strings.HasPrefix(reason, tamperPrefix) }
 
 // Unlock lifts the certification lock: an administrator's act, journaled with who did it and why. A set tamper
-// index of the TPM is cleared first, journaled before the clear (LeafTamperClear). It refuses while the TPM still
-// fails the attestation check, so an unlock cannot paper over a live problem.
+// index of the TPM is cleared first, journaled before the clear (LeafTamperClear); on a box whose TPM owner is
+// locked (LockOwner) that needs the administrator's unlock secret: see UnlockWithSecret. It refuses while the TPM
+// still fails the attestation check, so an unlock cannot paper over a live problem.
 func (a *Appliance) Unlock(ctx context.Context, admin, why string) error {
+	return UnlockWithSecret(ctx, a, admin, why, nil)
+}
+
+// UnlockWithSecret is Unlock with the administrator's unlock secret, which the TPM checks before it clears the
+// tamper index (a refusal is journaled and clears nothing).
+func UnlockWithSecret(ctx context.Context, a *Appliance, admin, why string, secret []byte) error {
 	if admin == "" || why == "" {
 		return fmt.Errorf("appliance: unlock needs the administrator and the reason")
 	}
-	if err := clearTamper(ctx, a, admin, why); err != nil {
+	if err := clearTamper(ctx, a, admin, why, secret); err != nil {
 		return fmt.Errorf("appliance: unlock: %w", err)
 	}
 	if a.lockReason() == "" {

@@ -2,6 +2,7 @@ package appliance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,11 @@ import (
 const (
 	LeafTamperClear   = "tamper-clear"
 	LeafPolicyAdvance = "tpm-policy-advance"
+	// LeafTamperClearRefused records an unlock whose secret the TPM refused: the tamper index stays set.
+	LeafTamperClearRefused = "tamper-clear-refused"
+	// LeafOwnerLock records that the TPM's owner hierarchy was handed to the administrator's unlock secret
+	// (LockOwner), or the secret changed.
+	LeafOwnerLock = "tpm-owner-lock"
 )
 
 // provisionOptions are the TPM's provisioning options under cfg: the PCR selection and, with an image key, the key
@@ -59,23 +65,67 @@ func provisionOptions(cfg Config, sel tpm.PCRSelection) (tpm.ProvisionOptions, e
 	return opts, nil
 }
 
-// clearTamper clears the TPM's tamper index for an administrator's unlock, after journaling it (a leaf that the
-// unusable key cannot yet cover with a checkpoint still counts: see record). Nothing happens while it is clear.
-func clearTamper(ctx context.Context, a *Appliance, admin, why string) error {
+// clearTamper clears the TPM's tamper index for an administrator's unlock. The TPM first checks the owner
+// authorization derived from the administrator's unlock secret (tpm.OwnerAuth; none on a box whose owner is not
+// locked): a refusal is journaled (LeafTamperClearRefused) and nothing is cleared. Otherwise the clear is journaled
+// (a leaf that the unusable key cannot yet cover with a checkpoint still counts: see record), then done. Nothing
+// happens while the index is clear.
+func clearTamper(ctx context.Context, a *Appliance, admin, why string, secret []byte) error {
 	on, err := a.tpm.Tampered(ctx)
 	if err != nil || !on {
 		return err
 	}
-	if _, err := a.record(ctx, journal.Entry{Type: LeafTamperClear, Fields: map[string]any{
-		"admin": admin, "reason": why, "nv_index": fmt.Sprintf("%#x", uint32(attest.TamperNVIndex)),
-	}}); err != nil {
+	var auth []byte
+	if len(secret) > 0 {
+		auth = tpm.OwnerAuth(secret)
+	}
+	fields := map[string]any{"admin": admin, "reason": why, "nv_index": fmt.Sprintf("%#x", uint32(attest.TamperNVIndex))}
+	if err := a.tpm.CheckOwnerAuth(ctx, auth); err != nil {
+		if errors.Is(err, tpm.ErrOwnerAuth) {
+			if _, jerr := a.record(ctx, journal.Entry{Type: LeafTamperClearRefused, Fields: fields}); jerr != nil {
+				err = errors.Join(err, fmt.Errorf("journal the refusal: %w", jerr))
+			}
+		}
+		return fmt.Errorf("appliance: clear the tamper index: %w", err)
+	}
+	if _, err := a.record(ctx, journal.Entry{Type: LeafTamperClear, Fields: fields}); err != nil {
 		return fmt.Errorf("appliance: journal the tamper clear: %w", err)
 	}
-	if err := a.tpm.ClearTamper(ctx, nil); err != nil {
+	if err := a.tpm.ClearTamper(ctx, auth); err != nil {
 		return fmt.Errorf("appliance: clear the tamper index: %w", err)
 	}
 	return nil
 }
+
+// LockOwner hands the TPM's owner hierarchy to the administrator's unlock secret (see tpm's package doc, "Owner
+// lock"): from then on only an unlock with that secret clears the tamper index. current is the secret in force
+// (nil on a box never locked); next the new one, which the box does not keep. Journaled (LeafOwnerLock) after the
+// TPM accepted it; nothing secret is journaled.
+func LockOwner(ctx context.Context, a *Appliance, admin string, current, next []byte) error {
+	if admin == "" {
+		return fmt.Errorf("appliance: lock the TPM owner: the administrator's name is required (journaled)")
+	}
+	if len(next) < minUnlockSecret {
+		return fmt.Errorf("appliance: lock the TPM owner: the unlock secret has %d bytes, want at least %d (the TPM does not slow guesses at the owner authorization)", len(next), minUnlockSecret)
+	}
+	var cur []byte
+	if len(current) > 0 {
+		cur = tpm.OwnerAuth(current)
+	}
+	if err := a.tpm.LockOwner(ctx, cur, tpm.OwnerAuth(next)); err != nil {
+		return fmt.Errorf("appliance: lock the TPM owner: %w", err)
+	}
+	if _, err := a.record(ctx, journal.Entry{Type: LeafOwnerLock, Fields: map[string]any{
+		"admin": admin, "changed": len(current) > 0, "srk_handle": fmt.Sprintf("%#x", uint32(tpm.SRKHandle)),
+	}}); err != nil {
+		return fmt.Errorf("appliance: journal the TPM owner lock: %w", err)
+	}
+	return nil
+}
+
+// minUnlockSecret is the shortest unlock secret LockOwner accepts: hierarchy authorizations have no
+// dictionary-attack protection, so the secret must be long and random (attesta keys owner-lock makes 32 bytes).
+const minUnlockSecret = 16
 
 // quoteTarget is what the attestation self-check quotes and compares the quote with: the signed policy's PCRs and
 // values when one is in force, else the provisioned selection and values.

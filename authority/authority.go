@@ -52,8 +52,10 @@ type InitOptions struct {
 	// AcceptUncertifiedEK lets appliances whose TPM has no EK certificate enroll on their EK public key alone
 	// (trust on first use: the development simulator, some firmware TPMs). Their certificates say so.
 	AcceptUncertifiedEK bool
-	// Policies are the image PCR policies the authority accepts.
+	// Policies are the image PCR policies the authority accepts (signing keys under the literal PCR policy).
 	Policies []PCRPolicy
+	// ImageKeys are the image keys the authority accepts (signing keys under the authorized policy).
+	ImageKeys []ImageKey
 	// Now is the time of the CA certificates' validity start; zero means time.Now.
 	Now time.Time
 }
@@ -69,6 +71,7 @@ type policiesFile struct {
 	Format              string      `json:"format"`
 	AcceptUncertifiedEK bool        `json:"accept_uncertified_ek"`
 	Policies            []PCRPolicy `json:"policies"`
+	ImageKeys           []ImageKey  `json:"image_keys,omitempty"`
 }
 
 // Authority is an open authority directory with its CA keys unsealed.
@@ -79,6 +82,8 @@ type Authority struct {
 	ekRoots  *x509.CertPool
 	ekInter  *x509.CertPool
 	policy   policiesFile
+	// keysMu guards policy.ImageKeys, which RegisterImageKey changes (mu may be held while a request is checked).
+	keysMu sync.Mutex
 
 	mu  sync.Mutex
 	now func() time.Time
@@ -93,8 +98,13 @@ func Init(dir string, opts InitOptions) error {
 	if _, err := os.Stat(filepath.Join(dir, RootCertFile)); err == nil {
 		return fmt.Errorf("authority: init: %s already holds an authority", dir)
 	}
-	if len(opts.Policies) == 0 {
-		return errors.New("authority: init: no PCR policy: an authority must know which images it accepts")
+	if len(opts.Policies) == 0 && len(opts.ImageKeys) == 0 {
+		return errors.New("authority: init: no PCR policy and no image key: an authority must know which images it accepts")
+	}
+	for i, k := range opts.ImageKeys {
+		if err := k.check(); err != nil {
+			return fmt.Errorf("authority: init: image key %d: %w", i, err)
+		}
 	}
 	for i, p := range opts.Policies {
 		if err := p.check(); err != nil {
@@ -139,7 +149,8 @@ func Init(dir string, opts InitOptions) error {
 	if err != nil {
 		return fmt.Errorf("authority: init: issuing CA: %w", err)
 	}
-	pf := policiesFile{Format: policiesFormat, AcceptUncertifiedEK: opts.AcceptUncertifiedEK, Policies: opts.Policies}
+	pf := policiesFile{Format: policiesFormat, AcceptUncertifiedEK: opts.AcceptUncertifiedEK, Policies: opts.Policies,
+		ImageKeys: opts.ImageKeys}
 	steps := []func() error{
 		func() error { return writeKey(filepath.Join(dir, rootKeyFile), rootKey, opts.Passphrase) },
 		func() error { return writeKey(filepath.Join(dir, caKeyFile), caKey, opts.Passphrase) },
@@ -217,6 +228,11 @@ func Open(dir string, passphrase []byte) (*Authority, error) {
 	}
 	if err := strictjson.ReadFile(filepath.Join(dir, PoliciesFile), policiesFormat, &a.policy); err != nil {
 		return nil, fmt.Errorf("authority: %w", err)
+	}
+	for i, k := range a.policy.ImageKeys {
+		if err := k.check(); err != nil {
+			return nil, fmt.Errorf("authority: %s: image_keys[%d]: %w", PoliciesFile, i, err)
+		}
 	}
 	return a, nil
 }

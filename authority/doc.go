@@ -37,7 +37,10 @@
 //	root.pem, ca.pem          the root and issuing CA certificates
 //	root.key, ca.key          their keys, "attesta.authority-key/v1" (scrypt + AES-256-GCM under the passphrase)
 //	ek-roots.pem              TPM manufacturer roots that EK certificates must chain to
-//	policies.json             "attesta.pcr-policies/v1": the image PCR policies a signing key may be bound to
+//	policies.json             "attesta.pcr-policies/v1": the image PCR policies a signing key may be bound to, and
+//	                          (image_keys, optional) the image keys: a request with image_policy_key enrolls only
+//	                          when that key is registered (Init, RegisterImageKey) and the signing key's authPolicy is
+//	                          attest.AuthorizedKeyPolicy of it; any other image key is refused as unknown
 //	registry.json             "attesta.authority-registry/v1": appliances, certificates, challenges, state history
 //	events.jsonl              one line per operator decision and attestation result, appended, never rewritten
 //	status.json               the signed status list ("attesta.status-list/v1"), rewritten on every change

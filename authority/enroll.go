@@ -161,8 +161,10 @@ func checkCreation(req *attest.Request) error {
 	return nil
 }
 
-// matchPolicy finds the registered image policy the signing key is bound to: its selection and values must be one
-// of the authority's, and the key's authPolicy must be PolicyPCR over exactly them.
+// matchPolicy finds what the signing key is bound to. Under an image key (the request carries image_policy_key):
+// a registered image key, whose authorized policy the key's authPolicy must be (matchImageKey). Else a registered
+// image policy: its selection and values must be one of the authority's, and the key's authPolicy must be PolicyPCR
+// over exactly them.
 func (a *Authority) matchPolicy(req *attest.Request) (string, error) {
 	sel, err := attest.ParsePCRSelection(req.PCRSelection)
 	if err != nil {
@@ -171,6 +173,9 @@ func (a *Authority) matchPolicy(req *attest.Request) (string, error) {
 	keyPolicy, err := attest.KeyPolicy(req.SigningKeyPublic)
 	if err != nil {
 		return "", refuse("signing key: %v", err)
+	}
+	if len(req.ImagePolicyKey) > 0 {
+		return a.matchImageKey(req, keyPolicy)
 	}
 	want, err := attest.PolicyPCRDigest(sel, req.PCRValues)
 	if err != nil || !bytes.Equal(keyPolicy, want) {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/attesta/attesta/tpm/attest"
@@ -92,6 +93,9 @@ func (a *Authority) CheckAttestation(applianceID string, nonce []byte, files map
 		return nil, fail("the signing key is not the enrolled one")
 	}
 	idx := slices.IndexFunc(a.policy.Policies, func(p PCRPolicy) bool { return p.Name == ap.Policy })
+	if idx < 0 && strings.HasPrefix(ap.Policy, imageKeyPolicyPrefix) {
+		return nil, fail("the appliance's signing key is under the %s: its quote is checked against the image's signed policy, which a poll does not carry yet", ap.Policy)
+	}
 	if idx < 0 {
 		return nil, fail("the appliance's image policy %q is no longer registered", ap.Policy)
 	}

@@ -12,7 +12,8 @@
 //
 //   - Storage root key (SRK): the standard ECC SRK template in the owner
 //     hierarchy. It is a primary key, recreated deterministically whenever it
-//     is needed and flushed right after; nothing about it is stored.
+//     is needed and flushed right after, or, once the owner is locked, kept
+//     persistent at [SRKHandle] (see "Owner lock").
 //   - Attestation key (AK): a restricted signing primary key in the
 //     endorsement hierarchy, so the clock fields of quotes and certifications
 //     are not obfuscated. Being a primary it is deterministic and is recreated
@@ -46,7 +47,8 @@
 //     it.
 //   - the tamper index T (TPM_NT_BITS at 0x0100a771): bits are only set
 //     (TPM2_NV_SetBits, open to anyone); 0 means not tampered. Only deleting
-//     it, which needs the owner hierarchy's authorization, and defining it
+//     it, which needs the owner hierarchy's authorization (the administrator's
+//     unlock secret once the owner is locked: "Owner lock"), and defining it
 //     again clears it ([TPM.ClearTamper]).
 //
 // The policies, in the order the TPM extends the session digest:
@@ -87,13 +89,45 @@
 // carries both keys' signatures. A box whose PCRs already moved has lost
 // the old key and starts a new key epoch (`attesta keys epoch`).
 //
-// Trust in the clear: deleting T needs the owner hierarchy's authorization.
-// A box whose owner hierarchy has an empty auth value (the simulator, swtpm,
-// the boxes of today, whose SRK is created under the owner hierarchy with an
-// empty auth value) lets any root process clear T; the appliance journals
-// the administrator's unlock before it clears. The simulator starts every
-// Open with empty NV (see Transports), so its counter starts at 1 each time:
-// the anti-rollback is for real TPMs and swtpm.
+// Trust in the clear: see "Owner lock". The simulator starts every Open with empty NV (see Transports), so its
+// counter starts at 1 and its owner lock is gone each time: the anti-rollback and the owner lock are for real TPMs
+// and swtpm.
+//
+// # Owner lock
+//
+// T is cleared by deleting it, and whoever holds the owner hierarchy's authorization can delete it and define it
+// again: its Name depends on its public area only, so the new, zero index satisfies the key's PolicyNV(T == 0) as
+// the old one did. On a box whose owner authorization is empty (every TPM until [TPM.LockOwner]) that is any root
+// process. [TPM.LockOwner] therefore sets the owner authorization to [OwnerAuth] of the administrator's unlock
+// secret (SHA-256 of a domain string and the secret; `attesta keys owner-lock` makes 32 random bytes and writes them
+// to a file the administrator takes away; the box keeps neither). Before it changes the authorization it defines C
+// and T if missing and makes the SRK persistent at [SRKHandle] (TPM2_EvictControl), the two things of the owner
+// hierarchy the box does without the administrator: every later use of the SRK (loading the signing key,
+// rotations, Seal/Unseal) goes through the persistent handle and needs only the SRK's own, empty, authorization;
+// the NV indices keep their own empty authorizations for reads, NV_Increment and NV_SetBits; TPM2_LoadExternal
+// and TPM2_VerifySignature in the owner hierarchy need no authorization. What then needs the secret: deleting or
+// defining NV indices ([TPM.ClearTamper]), EvictControl, and changing the secret. [TPM.CheckOwnerAuth] tests a
+// secret with TPM2_PolicySecret in a throw-away session, which changes nothing, so that the appliance journals an
+// unlock before the clear and a refused one instead of it.
+//
+// Why this and not the tamper index's own policy: TPMA_NV_POLICY_DELETE (deletion only through
+// TPM2_NV_UndefineSpaceSpecial with the index's authPolicy, e.g. PolicySigned by an administrator key) may only be
+// set on an index the platform hierarchy defines (TPMA_NV_PLATFORMCREATE), and TPM2_NV_UndefineSpaceSpecial itself
+// needs the platform authorization; so does any index only the platform can delete. The platform hierarchy
+// belongs to the firmware, which on real boxes (and OVMF with a TPM) disables it or sets a random authorization
+// before the OS runs: it works on the simulator and a bare swtpm and nowhere else. An index with an authPolicy that
+// limits writes (PolicyCpHash on NV_Write) does not help either, since the owner deletes any index that is not
+// platform-created. So the owner hierarchy's authorization is the one lever the OS has, on hardware, swtpm and the
+// simulator alike.
+//
+// Limits: hierarchy authorizations have no dictionary-attack protection, so the secret must be long and random
+// (the appliance refuses fewer than 16 bytes; the command makes 32). The lockout hierarchy keeps its empty
+// authorization: TPM2_Clear through it wipes the owner hierarchy, T and C with it, but also the owner's seed, so
+// the SRK and the signing key are lost for good: the box needs a new key epoch and a new enrollment, which the
+// authority sees; nothing signs in between. Migration: a box provisioned before the lock has an empty owner
+// authorization and keeps working unchanged (ClearTamper with an empty authorization, as before); `attesta keys
+// owner-lock` locks it at any time, without re-provisioning, and the SRK it persists is the same key (a primary
+// from the same template and seed), so stored blobs load as before.
 //
 // The AK certifies the signing key twice at provisioning (TPM2_Certify and
 // TPM2_CertifyCreation) and again, with the auditor's nonce, in

@@ -72,10 +72,15 @@ func (o *object) named() tpm2.NamedHandle {
 	return tpm2.NamedHandle{Handle: o.handle, Name: o.name}
 }
 
-// createPrimary creates a primary object; the caller flushes it.
-func createPrimary(tr transport.TPM, hierarchy tpm2.TPMHandle, tmpl tpm2.TPMTPublic) (*object, error) {
+// createPrimary creates a primary object (the hierarchy's authorization: auth, or empty when none is given); the
+// caller flushes it.
+func createPrimary(tr transport.TPM, hierarchy tpm2.TPMHandle, tmpl tpm2.TPMTPublic, auth ...[]byte) (*object, error) {
+	var pw []byte
+	if len(auth) > 0 {
+		pw = auth[0]
+	}
 	rsp, err := tpm2.CreatePrimary{
-		PrimaryHandle: tpm2.AuthHandle{Handle: hierarchy, Auth: tpm2.PasswordAuth(nil)},
+		PrimaryHandle: tpm2.AuthHandle{Handle: hierarchy, Auth: tpm2.PasswordAuth(pw)},
 		InPublic:      tpm2.New2B(tmpl),
 	}.Execute(tr)
 	if err != nil {
@@ -89,8 +94,12 @@ func createPrimary(tr transport.TPM, hierarchy tpm2.TPMHandle, tmpl tpm2.TPMTPub
 	return &object{handle: rsp.ObjectHandle, name: rsp.Name, pub: *pub}, nil
 }
 
-// createSRK recreates the storage root key (deterministic).
+// createSRK returns the storage root key: the persistent one at SRKHandle once the owner is locked (LockOwner),
+// else recreated (deterministic) in the owner hierarchy. Callers flush it; flush leaves a persistent handle alone.
 func createSRK(tr transport.TPM) (*object, error) {
+	if srk, err := persistentSRK(tr); err != nil || srk != nil {
+		return srk, err
+	}
 	srk, err := createPrimary(tr, tpm2.TPMRHOwner, tpm2.ECCSRKTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("create storage root key: %w", err)

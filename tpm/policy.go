@@ -250,26 +250,32 @@ func (t *TPM) Tampered(ctx context.Context) (bool, error) {
 }
 
 // ClearTamper clears the tamper index: no command clears a bit, so the index is deleted, which needs the owner
-// hierarchy's authorization (ownerAuth; the administrator's on a box whose owner hierarchy has one), and defined
-// again with all bits clear. The caller journals the administrator's unlock first.
+// hierarchy's authorization (ownerAuth: [OwnerAuth] of the administrator's unlock secret once the owner is locked,
+// [TPM.LockOwner]; empty before), and defined again with all bits clear. A refused authorization is [ErrOwnerAuth]
+// and changes nothing. The caller journals the administrator's unlock first ([TPM.CheckOwnerAuth] tells it
+// beforehand whether the clear can succeed).
 func (t *TPM) ClearTamper(ctx context.Context, ownerAuth []byte) error {
 	if err := t.lock(ctx); err != nil {
 		return err
 	}
 	defer t.mu.Unlock()
-	pub, name, err := readNVPublic(t.tr, attest.TamperNVIndex)
+	if err := checkOwnerAuth(t.tr, ownerAuth); err != nil {
+		return fmt.Errorf("tpm: clear tamper: %w", err)
+	}
+	_, name, err := readNVPublic(t.tr, attest.TamperNVIndex)
 	if err != nil {
 		return fmt.Errorf("tpm: clear tamper: %w", err)
 	}
-	if pub.Attributes.Written {
-		if v, err := readNV64(t.tr, attest.TamperNVIndex); err == nil && v == 0 {
-			return nil
-		}
+	if tamperCleared(t.tr) {
+		return nil
 	}
 	_, err = tpm2.NVUndefineSpace{
 		AuthHandle: tpm2.AuthHandle{Handle: tpm2.TPMRHOwner, Auth: tpm2.PasswordAuth(ownerAuth)},
 		NVIndex:    tpm2.NamedHandle{Handle: attest.TamperNVIndex, Name: name},
 	}.Execute(t.tr)
+	if isAuthFailure(err) {
+		err = fmt.Errorf("%w: %w", ErrOwnerAuth, err)
+	}
 	if err != nil {
 		return fmt.Errorf("tpm: clear tamper: delete the tamper index (owner authorization): %w", err)
 	}

@@ -97,3 +97,75 @@ func TestAuthorizedPolicySwtpm(t *testing.T) {
 		t.Fatalf("sign under v2 after the power cycle: %v", err)
 	}
 }
+
+// TestOwnerLockSwtpm: the owner lock survives power cycles: after one, the key loads (from the persistent SRK) and
+// signs, the tamper index set before it stops the key, a clear without the administrator's secret is refused, and
+// one with it goes through.
+func TestOwnerLockSwtpm(t *testing.T) {
+	sw := tpmtest.Start(t)
+	dir := t.TempDir()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sel := tpm.PCRSelection{0, 7}
+	open := func(ps ...*tpm.SignedPolicy) *tpm.TPM {
+		t.Helper()
+		tp, err := tpm.Open(t.Context(), sw.Spec, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { tp.Close() })
+		if _, err := tp.Provision(t.Context(), tpm.ProvisionOptions{ImageKey: &key.PublicKey, Policies: ps}); err != nil {
+			t.Fatal(err)
+		}
+		return tp
+	}
+	sign := func(tp *tpm.TPM) error {
+		s, err := tp.Signer(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := sha256.Sum256([]byte("checkpoint"))
+		_, err = s.SignDigest(t.Context(), d[:])
+		return err
+	}
+	tp := open()
+	vals, err := tp.ReadPCRs(t.Context(), sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1, _ := attest.SignPolicy(key, 1, "v1", sel, vals)
+	if err := tp.SetPolicy(t.Context(), v1); err != nil {
+		t.Fatal(err)
+	}
+	auth := tpm.OwnerAuth([]byte("administrator's secret"))
+	if err := tp.LockOwner(t.Context(), nil, auth); err != nil {
+		t.Fatalf("LockOwner: %v", err)
+	}
+	if err := tp.Tamper(t.Context(), []byte("case opened")); err != nil {
+		t.Fatal(err)
+	}
+	tp.Close()
+	sw.PowerCycle(t)
+
+	tp = open(v1)
+	if err := sign(tp); !errors.Is(err, tpm.ErrTampered) {
+		t.Fatalf("sign after a power cycle of a tampered, owner-locked box: %v, want ErrTampered", err)
+	}
+	if err := tp.ClearTamper(t.Context(), nil); !errors.Is(err, tpm.ErrOwnerAuth) {
+		t.Fatalf("ClearTamper without the secret after a power cycle: %v, want ErrOwnerAuth", err)
+	}
+	if err := tp.ClearTamper(t.Context(), auth); err != nil {
+		t.Fatalf("ClearTamper with the secret: %v", err)
+	}
+	if err := sign(tp); err != nil {
+		t.Fatalf("sign after the clear: %v", err)
+	}
+	tp.Close()
+	sw.PowerCycle(t)
+	tp = open(v1)
+	if err := sign(tp); err != nil {
+		t.Fatalf("sign after a second power cycle: %v", err)
+	}
+}

@@ -150,6 +150,9 @@ func (t *TPM) flushStale() error {
 }
 
 func flush(tr transport.TPM, h tpm2.TPMHandle) error {
+	if tpm2.TPMHT(h>>24) == tpm2.TPMHTPersistent {
+		return nil // a persistent object (the SRK at SRKHandle) stays
+	}
 	if _, err := (tpm2.FlushContext{FlushHandle: h}).Execute(tr); err != nil {
 		return fmt.Errorf("flush handle %#x: %w", uint32(h), err)
 	}

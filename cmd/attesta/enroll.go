@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
 	"crypto/x509/pkix"
 	"encoding/hex"
 	"fmt"
@@ -201,7 +202,7 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func authorityInit(_ context.Context, e *env, args []string) error {
-	fs := newFlags(e, "authority init", "authority init --dir DIR --name NAME --passphrase-file FILE --pcr-policy FILE... [--ek-roots PEM] [--accept-uncertified-ek]")
+	fs := newFlags(e, "authority init", "authority init --dir DIR --name NAME --passphrase-file FILE (--pcr-policy FILE... | --image-key PEM...) [--ek-roots PEM] [--accept-uncertified-ek]")
 	var f authorityFlags
 	f.register(fs)
 	name := fs.String("name", "", "the authority's name (the studio or the provider), in its certificates")
@@ -209,11 +210,13 @@ func authorityInit(_ context.Context, e *env, args []string) error {
 	uncert := fs.Bool("accept-uncertified-ek", false, "also enroll TPMs without an EK certificate (flagged in their certificates)")
 	var policies multiFlag
 	fs.Var(&policies, "pcr-policy", "an image's PCR policy (attesta.pcr-policy/v1, or an enrollment request of a reference box); repeatable")
+	var imageKeys multiFlag
+	fs.Var(&imageKeys, "image-key", "an image key's public half (PEM), for boxes whose signing key is under the authorized policy; repeatable")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	if f.dir == "" || *name == "" || len(policies) == 0 {
-		return usagef("--dir, --name and --pcr-policy are required")
+	if f.dir == "" || *name == "" || len(policies)+len(imageKeys) == 0 {
+		return usagef("--dir, --name and --pcr-policy or --image-key are required")
 	}
 	pass, err := f.passphrase()
 	if err != nil {
@@ -231,6 +234,21 @@ func authorityInit(_ context.Context, e *env, args []string) error {
 			return err
 		}
 		opts.Policies = append(opts.Policies, pol)
+	}
+	for _, p := range imageKeys {
+		data, err := os.ReadFile(p)
+		var pub *ecdsa.PublicKey
+		if err == nil {
+			pub, err = attest.ParseImageKey(data)
+		}
+		var k authority.ImageKey
+		if err == nil {
+			k, err = authority.NewImageKey(strings.TrimSuffix(filepath.Base(p), filepath.Ext(p)), pub)
+		}
+		if err != nil {
+			return usagef("--image-key %s: %v", p, err)
+		}
+		opts.ImageKeys = append(opts.ImageKeys, k)
 	}
 	if err := authority.Init(f.dir, opts); err != nil {
 		return err

@@ -21,8 +21,11 @@ func runKeys(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && args[0] == "policy" {
 		return keysPolicy(ctx, e, args[1:])
 	}
+	if len(args) > 0 && args[0] == "owner-lock" {
+		return keysOwnerLock(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "rotate" && args[0] != "list" && args[0] != "rotate-ak" {
-		return usagef("want a subcommand: rotate or list (or rotate-ak for the attestation key, epoch after the TPM was replaced, policy for the signed PCR policy)")
+		return usagef("want a subcommand: rotate or list (or rotate-ak for the attestation key, epoch after the TPM was replaced, policy for the signed PCR policy, owner-lock for the administrator's unlock secret)")
 	}
 	fs := newFlags(e, "keys "+args[0], "keys (rotate | rotate-ak | list) [--config FILE] [--image-key PUB.pem] [--tpm-policy FILE|DIR] [--data DIR] [--tpm SPEC]")
 	config := boxConfig(fs)

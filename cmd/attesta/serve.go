@@ -53,16 +53,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 }
 
 func runUnlock(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "unlock", "unlock --admin NAME --reason TEXT [--data DIR] [--tpm SPEC]")
+	fs := newFlags(e, "unlock", "unlock --admin NAME --reason TEXT [--secret-file FILE] [--data DIR] [--tpm SPEC]")
 	var c commonFlags
 	c.register(fs)
 	admin := fs.String("admin", "", "the administrator lifting the lock (journaled)")
 	reason := fs.String("reason", "", "why the lock can be lifted (journaled)")
+	secretFile := fs.String("secret-file", "", "the administrator's unlock secret (attesta keys owner-lock): needed to clear an opened case on an owner-locked TPM")
 	if _, err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	if *admin == "" || *reason == "" {
 		return usagef("--admin and --reason are required: both are journaled")
+	}
+	var secret []byte
+	if *secretFile != "" {
+		var err error
+		if secret, err = readUnlockSecret(*secretFile); err != nil {
+			return err
+		}
 	}
 	a, err := appliance.Open(ctx, c.config())
 	if err != nil {
@@ -73,7 +81,7 @@ func runUnlock(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintln(e.stdout, "certification is not locked; nothing to do")
 		return nil
 	}
-	if err := a.Unlock(ctx, *admin, *reason); err != nil {
+	if err := appliance.UnlockWithSecret(ctx, a, *admin, *reason, secret); err != nil {
 		return err
 	}
 	fmt.Fprintln(e.stdout, "certification unlocked; the attestation check passed and the unlock is journaled")
