@@ -302,12 +302,9 @@ func (ch *child) take(id int64) ([]row, error) {
 // next is the next row, the parent id first; nil at the end.
 func (ch *child) next() ([]any, error) {
 	if ch.rows != nil {
-		w := ch.rows.width
-		if ch.at+w > len(ch.rows.vals) {
-			return nil, nil
-		}
-		ch.at += w
-		return ch.rows.vals[ch.at-w : ch.at], nil
+		vals := ch.rows.row(ch.at)
+		ch.at++
+		return vals, nil
 	}
 	ok, err := ch.c.next()
 	if !ok || err != nil {

@@ -62,10 +62,30 @@ type chatGroup struct {
 }
 
 // groupRows is a child table's rows of a group's messages, in ascending message row id then _id: each row is the
-// message row id and then the table's columns.
+// message row id and then the table's columns, width values, in blocks of groupBlock rows (a slice grown to hold
+// them all would have left twice their size to collect).
 type groupRows struct {
-	width int
-	vals  []any
+	width  int
+	blocks [][]any
+}
+
+const groupBlock = 1024
+
+func (r *groupRows) add(vals []any) {
+	if n := len(r.blocks); n == 0 || len(r.blocks[n-1]) == cap(r.blocks[n-1]) {
+		r.blocks = append(r.blocks, make([]any, 0, groupBlock*r.width))
+	}
+	last := &r.blocks[len(r.blocks)-1]
+	*last = append(*last, vals...)
+}
+
+// row returns the i-th row, nil past the last.
+func (r *groupRows) row(i int) []any {
+	b, at := i/groupBlock, i%groupBlock*r.width
+	if b >= len(r.blocks) || at >= len(r.blocks[b]) {
+		return nil
+	}
+	return r.blocks[b][at : at+r.width : at+r.width]
 }
 
 // group returns the announced run the chat belongs to, nil when there is none. It drops the rows of the runs
@@ -134,9 +154,8 @@ func (g *chatGroup) rows(ctx context.Context, d *DB, t *table) (*groupRows, erro
 		if !ok {
 			break
 		}
-		r.vals = append(r.vals, c.vals...)
+		r.add(c.vals)
 	}
-	r.vals = slices.Clip(r.vals)
 	g.tables[t.name] = r
 	d.groupReads.Add(1)
 	return r, nil
