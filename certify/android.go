@@ -190,6 +190,7 @@ func (p *Pipelines) certifyFromBackup(ctx context.Context, acq *Acquisition, job
 	close(next)
 	if openErr == nil {
 		defer db.Close()
+		db.WillRead(listedChats(ctx, db, entries))
 		next = readAhead(ctx, db, entries, 0)
 	}
 	defer func() {
@@ -245,6 +246,18 @@ type chatHistory struct {
 	history []evidence.Message
 	raw     map[string][]byte
 	media   map[string]*msgstore.Media
+}
+
+// listedChats are the chats of the list's lines that the database has, in the list's order, for
+// [msgstore.DB.WillRead].
+func listedChats(ctx context.Context, db *msgstore.DB, entries []evidence.ListEntry) []msgstore.ChatInfo {
+	var chats []msgstore.ChatInfo
+	for _, e := range entries {
+		if c, err := db.FindChat(ctx, e.Phone); err == nil {
+			chats = append(chats, c)
+		}
+	}
+	return chats
 }
 
 // readAhead reads the history of entries[i] on its own goroutine; the channel yields it once and is closed. Past

@@ -246,8 +246,11 @@ func split(out []row, vals []any, tables []*table, keys []col) []row {
 type child struct {
 	t      *table
 	c      *cursor
+	rows   *groupRows // instead of c: rows read for a group of chats
+	at     int        // the next of rows
 	have   bool
 	parent int64
+	cur    []any // the row read ahead, whose parent is parent
 	done   bool
 	// the rows take returns and their values, reused by the next call
 	out  []row
@@ -272,32 +275,46 @@ func (ch *child) take(id int64) ([]row, error) {
 	for {
 		if !ch.have {
 			if ch.done {
-				return ch.rows(), nil
+				return ch.taken(), nil
 			}
-			ok, err := ch.c.next()
+			vals, err := ch.next()
 			if err != nil {
 				return nil, fmt.Errorf("read table %s: %w", ch.t.name, err)
 			}
-			if !ok {
+			if vals == nil {
 				ch.done = true
-				return ch.rows(), nil
+				return ch.taken(), nil
 			}
-			parent, _ := asInt(ch.c.vals[0])
-			ch.parent, ch.have = parent, true
+			parent, _ := asInt(vals[0])
+			ch.parent, ch.cur, ch.have = parent, vals, true
 		}
 		if ch.parent > id {
-			return ch.rows(), nil
+			return ch.taken(), nil
 		}
 		if ch.parent == id {
-			ch.vals = append(ch.vals, ch.c.vals[1:]...)
+			ch.vals = append(ch.vals, ch.cur[1:]...)
 			ch.out = append(ch.out, row{t: ch.t})
 		}
 		ch.have = false
 	}
 }
 
-// rows points the rows taken at their values, once vals has stopped growing.
-func (ch *child) rows() []row {
+// next is the next row, the parent id first; nil at the end.
+func (ch *child) next() ([]any, error) {
+	if ch.rows != nil {
+		vals := ch.rows.row(ch.at)
+		ch.at++
+		return vals, nil
+	}
+	ok, err := ch.c.next()
+	if !ok || err != nil {
+		return nil, err
+	}
+	return ch.c.vals, nil
+}
+
+// taken points the rows taken at their values, once vals has stopped growing.
+func (ch *child) taken() []row {
 	n := len(ch.t.cols)
 	for i := range ch.out {
 		ch.out[i].vals = ch.vals[i*n : (i+1)*n : (i+1)*n]
@@ -306,7 +323,7 @@ func (ch *child) rows() []row {
 }
 
 func (ch *child) close() {
-	if ch != nil {
+	if ch != nil && ch.c != nil {
 		ch.c.close()
 	}
 }

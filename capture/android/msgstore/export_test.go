@@ -12,3 +12,6 @@ func SetTableRows(d *DB, names []string, n int64) {
 
 // OpenConns is how many connections the database holds, busy or idle.
 func OpenConns(d *DB) int { return d.db.Stats().OpenConnections }
+
+// GroupReads is how many times a child table has been read for a group of announced chats.
+func GroupReads(d *DB) int64 { return d.groupReads.Load() }

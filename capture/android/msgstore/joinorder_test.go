@@ -23,13 +23,8 @@ var childTables = []string{"receipt_user", "receipt_device", "message_media", "m
 // TestChildJoinOrder reads every chat, whole and in a time range, with the child tables read from the messages'
 // side and from the tables' side, and checks that both give the same records, raw rows included.
 func TestChildJoinOrder(t *testing.T) {
-	truth, _ := scripted()
-	scriptedDB := writeFixture(t, msgstoretest.WriteModern, truth)
-	bulk := filepath.Join(t.TempDir(), "bulk.db")
-	if err := msgstoretest.WriteBulkChats(t.Context(), bulk, msgstoretest.Bulk{Messages: 600, Chats: 3}); err != nil {
-		t.Fatal(err)
-	}
-	for _, path := range []string{scriptedDB, bulk} {
+	paths := scriptedAndBulk(t, msgstoretest.Bulk{Messages: 600, Chats: 3})
+	for _, path := range paths {
 		db := openDB(t, path)
 		chats, err := db.Chats(t.Context())
 		if err != nil {
@@ -67,7 +62,7 @@ func readAll(t *testing.T, db *msgstore.DB, c msgstore.ChatInfo, r [2]time.Time)
 
 // TestCancelMidChat cancels the context while a chat larger than the cursors read ahead is being read: the
 // iterator stops with context.Canceled instead of reading on to the end, and a stopped iteration closes its
-// cursors (the database closes cleanly at the test's end).
+// cursors (the database closes cleanly at the test's end); so does a chat announced with WillRead.
 func TestCancelMidChat(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bulk.db")
 	const total = 3000
@@ -79,26 +74,36 @@ func TestCancelMidChat(t *testing.T) {
 	if err != nil || len(chats) != 1 {
 		t.Fatalf("chats %v: %v", chats, err)
 	}
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	n, cancelled := 0, false
-	for r, err := range db.Messages(ctx, chats[0], time.Time{}, time.Time{}) {
-		if err != nil {
-			if !errors.Is(err, context.Canceled) {
-				t.Fatalf("error %v, want context.Canceled", err)
+	for _, announced := range []bool{false, true} {
+		if announced {
+			msgstore.SetTableRows(db, childTables, math.MaxInt64) // receipts read per group of chats
+			db.WillRead(chats)
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		n, cancelled := 0, false
+		for r, err := range db.Messages(ctx, chats[0], time.Time{}, time.Time{}) {
+			if err != nil {
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("error %v, want context.Canceled", err)
+				}
+				cancelled = true
+				continue
 			}
-			cancelled = true
-			continue
+			if r == nil {
+				t.Fatal("nil record without an error")
+			}
+			if n++; n == 10 {
+				cancel()
+			}
 		}
-		if r == nil {
-			t.Fatal("nil record without an error")
-		}
-		if n++; n == 10 {
-			cancel()
+		if !cancelled || n >= total {
+			t.Fatalf("announced %v: read %d of %d messages after cancelling at 10, cancelled %v", announced, n, total,
+				cancelled)
 		}
 	}
-	if !cancelled || n >= total {
-		t.Fatalf("read %d of %d messages after cancelling at 10, cancelled %v", n, total, cancelled)
+	if msgstore.GroupReads(db) == 0 {
+		t.Fatal("the announced chat was not read by group")
 	}
 }
 

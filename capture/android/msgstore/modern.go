@@ -82,9 +82,11 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 	if err != nil {
 		return err
 	}
+	g := d.group(chat.RowID)
+	defer d.done(chat.RowID)
 	children := make([]*child, len(names))
 	for i, name := range names {
-		if children[i], err = d.childOf(ctx, name, where, args, sel); err != nil {
+		if children[i], err = d.childOf(ctx, name, where, args, sel, g); err != nil {
 			return err
 		}
 		defer children[i].close()
@@ -115,8 +117,11 @@ func (d *DB) modernMessages(ctx context.Context, chat ChatInfo, s span, emit fun
 // selection has messages (quotes, revocations, edits and system actions usually; everything in a chat that fills
 // the database), its rows in the selection's range of row ids are read in order, without a join, and
 // [child.take] passes over those of messages not selected: that costs a step per row of the table instead of a
-// seek per message, and gives the same rows. Otherwise each selected message's rows are sought in the table.
-func (d *DB) childOf(ctx context.Context, name, where string, args []any, sel selection) (*child, error) {
+// seek per message, and gives the same rows. Otherwise, for a chat announced by [DB.WillRead], the rows read once
+// for its group of chats are taken the same way; for any other chat each selected message's rows are sought in
+// the table.
+func (d *DB) childOf(ctx context.Context, name, where string, args []any, sel selection, g *chatGroup) (*child,
+	error) {
 	if !d.schema.Has(name) {
 		return nil, nil
 	}
@@ -124,6 +129,15 @@ func (d *DB) childOf(ctx context.Context, name, where string, args []any, sel se
 	n, err := d.tableRows(ctx, name)
 	if err != nil {
 		return nil, err
+	}
+	if n > sel.count && g != nil {
+		rows, err := g.rows(ctx, d, t)
+		if err != nil {
+			return nil, err
+		}
+		if rows != nil {
+			return &child{t: t, rows: rows}, nil
+		}
 	}
 	var query string
 	if n <= sel.count {

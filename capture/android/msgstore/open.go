@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -29,6 +30,11 @@ type DB struct {
 
 	countsMu sync.Mutex
 	counts   map[string]int64 // rows per table, for choosing how to read a child table (modern.go)
+
+	groupsMu   sync.Mutex
+	groups     map[int64]*chatGroup // announced chats not yet read, by chat row id ([DB.WillRead])
+	groupList  []*chatGroup         // every announced run, in order
+	groupReads atomic.Int64         // child tables read for a group
 }
 
 const sqliteMagic = "SQLite format 3\x00"
