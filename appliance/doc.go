@@ -7,9 +7,8 @@
 //
 // An opened [Appliance] hands out its parts, each with one concern: [Appliance.Certify], the acquisition pipelines
 // (package certify: WhatsApp Web, Android backups, phones over ADB, deliveries); [Appliance.Desk], the cases, their
-// retention and the jobs (package desk); [Appliance.Screens], what the touch UI shows and journals; [Appliance.Offsite], the
-// object-store mirror, the witnesses and Drive delivery, which [Serve] runs; the front panel (package panel), which
-// [Serve] opens from [Config].Panel.
+// retention and the jobs (package desk); [Appliance.Screens], what the touch UI shows and journals; the front panel (package
+// panel), which [Serve] opens from [Config].Panel.
 //
 // # Start-up
 //
@@ -29,6 +28,11 @@
 // "certification-lock" leaf: from then on [Appliance.CheckCertify] refuses until an administrator appends a
 // "certification-unlock" leaf ([Appliance.Unlock]; a set tamper index is cleared first, after a "tamper-clear" leaf). The lock state is read back from the journal at start-up, so
 // restarting the appliance does not clear it.
+//
+// Once the TPM's owner hierarchy is locked ([LockOwner], a "tpm-owner-lock" leaf; `attesta keys owner-lock`), the
+// tamper index is cleared only by [UnlockWithSecret] with the administrator's unlock secret, which the box does not
+// keep: the TPM checks it before anything is journaled as cleared, and a refused attempt is a "tamper-clear-refused"
+// leaf that clears nothing (see package tpm, "Owner lock"). A box never locked unlocks as before.
 //
 // # Data directory
 //

@@ -210,7 +210,7 @@ func TestEnrollAndAuthorityUsage(t *testing.T) {
 		{[]string{"enroll", "--install", existing, "--out", "x", "--data", data}, "--install takes neither"},
 		{[]string{"authority"}, "want a subcommand"},
 		{[]string{"authority", "sign"}, "unknown subcommand"},
-		{[]string{"authority", "init", "--dir", filepath.Join(dir, "ca")}, "--pcr-policy are required"},
+		{[]string{"authority", "init", "--dir", filepath.Join(dir, "ca")}, "--pcr-policy or --image-key are required"},
 		{[]string{"authority", "challenge", "--dir", filepath.Join(dir, "ca")}, "--in and --out are required"},
 		{[]string{"authority", "revoke", "--dir", filepath.Join(dir, "ca"), "--appliance", "x"}, "--operator and --reason are required"},
 		{[]string{"verify", "--status", existing, delivery}, "--status needs --root"},
