@@ -62,7 +62,7 @@ fuzz-short:
 
 # The appliance OS image (image/, README "Appliance image"): build/attesta.img and what comes with it, booted under
 # qemu (TCG) + swtpm with Secure Boot by image-test. Both run as root; setup-image installs their Debian packages.
-.PHONY: setup-image image image-repro image-test
+.PHONY: setup-image image image-repro image-test image-ci
 setup-image:
 	./scripts/setup --image
 
@@ -75,6 +75,11 @@ image-repro: setup-image
 
 image-test: setup-image
 	./image/test.sh
+
+# CI's image check: the build and the short boot test (no second boot), timed. IMAGE_DEBCACHE keeps the .deb files
+# between builds (default build/debcache).
+image-ci: setup-image
+	./image/ci.sh
 
 # The mirror's scale benchmark (mirror/bench_test.go): 10 simulated appliances × 100,000 leaves and 10 GB of blobs
 # mirrored to one MinIO; writes build/bench-mirror.txt. Sizes: BENCH_MIRROR_APPLIANCES, _LEAVES, _BLOB_BYTES.

@@ -40,7 +40,10 @@ DATA_GUID=8a1b7c2e-5f60-4d3a-9e11-a77e57a00004
 VERITY_UUID=8a1b7c2e-5f60-4d3a-9e11-a77e57a00010
 OWNER_GUID=8a1b7c2e-5f60-4d3a-9e11-a77e57a000ff # owner of the Secure Boot signature lists
 ESP_MB=64
-DATA_MB=256
+# The data partition and slot B are small in the image and grown on the box's first boot (data-setup), when both are
+# still blank: slot B to slot A's size at the end of the disk, the data partition to everything in between.
+DATA_MB=32
+SLOTB_MB=8
 
 # Packages of the root file system. busybox-static is only for the initrd (taken out of the root below).
 PACKAGES=(
@@ -48,7 +51,7 @@ PACKAGES=(
 	linux-image-amd64 nftables cryptsetup-bin e2fsprogs
 	libtss2-esys-3.0.2-0 libtss2-mu0 libtss2-rc0 libtss2-tcti-device0
 	cage chromium fonts-dejavu-core ffmpeg
-	adb ca-certificates
+	adb ca-certificates fdisk
 	busybox-static
 )
 
@@ -93,14 +96,20 @@ mmdebstrap --mode=root --variant=essential --format=directory --quiet \
 	--dpkgopt='path-include=/usr/share/locale/it/*' --dpkgopt='path-include=/usr/share/locale/locale.alias' \
 	--dpkgopt='path-exclude=/usr/lib/chromium/locales/*' --dpkgopt='path-include=/usr/lib/chromium/locales/it.pak' \
 	--dpkgopt='path-include=/usr/lib/chromium/locales/en-US.pak' \
+	--dpkgopt='path-exclude=/usr/lib/chromium/libVkLayer_khronos_validation.so' \
+	--dpkgopt='path-exclude=/usr/share/icons/Adwaita/*' --dpkgopt='path-include=/usr/share/icons/Adwaita/index.theme' \
+	--dpkgopt='path-include=/usr/share/icons/Adwaita/cursor.theme' \
+	--dpkgopt='path-include=/usr/share/icons/Adwaita/cursors/*' \
+	--hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
 	--include="$(IFS=,; echo "${PACKAGES[*]}")" \
 	--skip=essential/unlink \
 	--essential-hook='chroot "$1" dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs' \
 	--essential-hook='printf "#!/bin/sh\\n# the image builds its own initrd\\nexit 0\\n" >"$1/usr/sbin/update-initramfs"' \
 	--essential-hook='chmod 755 "$1/usr/sbin/update-initramfs"' \
 	--setup-hook='mkdir -p "$1/var/cache/apt/archives"' \
-	--setup-hook="find '$DEBCACHE' -name '*.deb' -exec cp -t \"\$1/var/cache/apt/archives/\" {} +" \
-	--customize-hook="find \"\$1/var/cache/apt/archives\" -name '*.deb' -exec cp -t '$DEBCACHE/' {} +" \
+	--setup-hook="find '$DEBCACHE' -name '*.deb' -exec cp -l -t \"\$1/var/cache/apt/archives/\" {} + 2>/dev/null ||
+		find '$DEBCACHE' -name '*.deb' -exec cp -t \"\$1/var/cache/apt/archives/\" {} +" \
+	--customize-hook="find \"\$1/var/cache/apt/archives\" -name '*.deb' -exec cp -n -t '$DEBCACHE/' {} +" \
 	--customize-hook="image/customize.sh \"\$1\" '$W' '$VERSION'" \
 	"$SUITE" "$root" "deb $MIRROR $SUITE main" "deb $MIRROR $SUITE-updates main" \
 	"deb ${MIRROR%/debian}/debian-security $SUITE-security main"
@@ -167,30 +176,32 @@ mcopy -m -i "$W/esp.img" "$W/attesta-a.efi" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -m -i "$W/esp.img" "$W/attesta-a.efi" ::/EFI/Linux/attesta-a.efi
 
 echo "image: disk"
+# Slot A: the squashfs and its hash tree with a quarter more room, in 64 MiB steps: a slot's size is fixed once the
+# box is installed, and every later image's root must fit it (a Debian point release and a new Chromium grow the
+# root by a few per cent a year). Slot B has the same size once the box's first boot has grown it.
+# On the disk: ESP, slot A, the data partition, slot B last (so that growing the data partition keeps its start).
 mib=$((1024 * 1024))
 slot_mb=$(((($(stat -c %s "$W/root-a.img") * 5 / 4) + 64 * mib - 1) / (64 * mib) * 64))
-truncate -s "$(stat -c %s "$W/root-a.img")" "$W/root-a.img"
 truncate -s $((slot_mb * mib)) "$W/root-a.img"
-truncate -s 0 "$W/root-b.img" && truncate -s $((slot_mb * mib)) "$W/root-b.img"
+truncate -s 0 "$W/root-b.img" && truncate -s $((SLOTB_MB * mib)) "$W/root-b.img"
 truncate -s 0 "$W/data.img" && truncate -s $((DATA_MB * mib)) "$W/data.img"
-total_mb=$((1 + ESP_MB + 2 * slot_mb + DATA_MB + 1))
+total_mb=$((1 + ESP_MB + slot_mb + DATA_MB + SLOTB_MB + 1))
 img=$OUT/attesta.img
 rm -f "$img"
 truncate -s $((total_mb * mib)) "$img"
+esp_at=1 a_at=$((1 + ESP_MB)) data_at=$((1 + ESP_MB + slot_mb)) b_at=$((1 + ESP_MB + slot_mb + DATA_MB))
 sfdisk --quiet --no-reread --no-tell-kernel "$img" <<EOF
 label: gpt
 label-id: $DISK_GUID
 unit: sectors
 first-lba: 2048
-start=2048, size=$((ESP_MB * 2048)), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=$ESP_GUID, name="ESP"
-size=$((slot_mb * 2048)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$ROOTA_GUID, name="attesta-root-a"
-size=$((slot_mb * 2048)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$ROOTB_GUID, name="attesta-root-b"
-size=$((DATA_MB * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$DATA_GUID, name="attesta-data"
+start=$((esp_at * 2048)), size=$((ESP_MB * 2048)), type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, uuid=$ESP_GUID, name="ESP"
+start=$((a_at * 2048)), size=$((slot_mb * 2048)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$ROOTA_GUID, name="attesta-root-a"
+start=$((b_at * 2048)), size=$((SLOTB_MB * 2048)), type=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709, uuid=$ROOTB_GUID, name="attesta-root-b"
+start=$((data_at * 2048)), size=$((DATA_MB * 2048)), type=0FC63DAF-8483-4772-8E79-3D69D8477DE4, uuid=$DATA_GUID, name="attesta-data"
 EOF
-off=1
-for part in esp root-a root-b data; do
-	dd if="$W/$part.img" of="$img" bs=1M seek=$off conv=notrunc,sparse status=none
-	off=$((off + $(stat -c %s "$W/$part.img") / mib))
+for part in esp:$esp_at root-a:$a_at data:$data_at root-b:$b_at; do
+	dd if="$W/${part%:*}.img" of="$img" bs=1M seek="${part#*:}" conv=notrunc,sparse status=none
 done
 
 echo "image: predicted PCRs, firmware variables, manifest"

@@ -89,7 +89,11 @@ mods=$root/lib/modules/$kver/kernel
 rm -rf "$mods"/sound "$mods"/drivers/media "$mods"/drivers/infiniband "$mods"/drivers/net/wireless \
 	"$mods"/drivers/staging "$mods"/drivers/isdn "$mods"/drivers/gpu/drm/amd "$mods"/drivers/gpu/drm/nouveau \
 	"$mods"/drivers/gpu/drm/radeon "$mods"/net/wireless "$mods"/net/mac80211 "$mods"/net/bluetooth \
-	"$mods"/drivers/bluetooth "$mods"/drivers/iio "$mods"/drivers/net/can "$mods"/net/ceph
+	"$mods"/drivers/bluetooth "$mods"/drivers/iio "$mods"/drivers/net/can "$mods"/net/ceph \
+	"$mods"/drivers/comedi "$mods"/drivers/target "$mods"/drivers/mtd "$mods"/drivers/w1 "$mods"/drivers/xen \
+	"$mods"/drivers/net/wan "$mods"/drivers/net/wwan "$mods"/drivers/net/hamradio "$mods"/drivers/atm "$mods"/net/atm \
+	"$mods"/drivers/net/xen-netback "$mods"/drivers/gpu/drm/vmwgfx "$mods"/drivers/input/joystick \
+	"$mods"/drivers/thunderbolt "$mods"/drivers/fpga "$mods"/drivers/nfc "$mods"/net/nfc "$mods"/drivers/firewire
 find "$mods/drivers/scsi" -mindepth 1 -maxdepth 1 -type d -exec rm -rf {} +
 find "$mods/drivers/net/ethernet" -mindepth 1 -maxdepth 1 -type d ! -name intel ! -name realtek -exec rm -rf {} +
 find "$mods/fs" -mindepth 1 -maxdepth 1 -type d ! -name ext4 ! -name jbd2 ! -name squashfs ! -name fat \
@@ -98,6 +102,11 @@ inroot depmod "$kver"
 cp "$root/boot/vmlinuz-$kver" "$work/vmlinuz"
 cp "$root/bin/busybox" "$work/busybox"
 initrd_pieces
+
+# Mesa's OpenGL drivers (and the LLVM they are built on): the kiosk draws in software (cage with the pixman
+# renderer, Chromium's software compositing), so nothing loads them. Their dependants stay (libEGL/libgbm load a
+# driver only when asked for one): dpkg forgets them, and the manifest does not list them.
+inroot dpkg --purge --force-depends libgl1-mesa-dri libllvm15 libz3-4 >/dev/null 2>&1
 
 # The manifest: every package, its version and the SHA-256 of the .deb it came from.
 inroot dpkg --purge busybox-static >/dev/null

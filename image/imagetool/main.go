@@ -5,6 +5,7 @@
 //	imagetool pcrs   -uki FILE.efi -owner GUID -pk PK.der -kek KEK.der -db DB.der -version V [-part NAME=FILE]... -out FILE.json
 //	imagetool authenticode FILE.efi
 //	imagetool stamp -epoch SECONDS FILE.efi
+//	imagetool screen [-monitor SOCKET] -png FILE.png [-want-ui]
 //
 // esl writes an EFI_SIGNATURE_LIST holding one X.509 certificate. vars enrolls the Secure Boot keys (PK, KEK, db)
 // into a copy of OVMF's empty variable store by appending authenticated variables to it, so that the firmware boots
@@ -13,6 +14,8 @@
 // application, measured by its Authenticode hash), PCR 7 (the Secure Boot state and the db entry that allowed the
 // image) and PCR 11 (the sections of the UKI, measured by systemd-stub), and records the SHA-256 of each partition.
 // stamp sets a PE file's build time to SOURCE_DATE_EPOCH (objcopy writes the current time), before it is signed.
+// screen (for the image's boot test) takes a screenshot of the box's screen through qemu's monitor and says whether
+// it shows the touch UI (its colours) or the text console.
 package main
 
 import (
@@ -32,7 +35,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: imagetool esl|vars|pcrs|authenticode|stamp ...")
+		fmt.Fprintln(os.Stderr, "usage: imagetool esl|vars|pcrs|authenticode|stamp|screen ...")
 		os.Exit(2)
 	}
 	var err error
@@ -47,6 +50,8 @@ func main() {
 		err = runAuthenticode(os.Args[2:])
 	case "stamp":
 		err = runStamp(os.Args[2:])
+	case "screen":
+		err = runScreen(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}
