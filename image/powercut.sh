@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# Power cuts, for real (make image-powercut; POWERCUT_ROUNDS=3 in CI): the box (a test build of the image,
+# IMAGE_TEST_LOCAL=1: the touch UI's listener reachable from the host, nothing else different) boots under qemu (TCG)
+# + OVMF Secure Boot + swtpm with its disk opened cache=writethrough (every write the guest completes is on the
+# host's disk; what the guest has not flushed is lost with the power). Each round:
+#   1. power on; the appliance's start-up self-test must pass (the public listener answers only then: the journal's
+#      structure, its newest signed checkpoint, the root recomputed, the last leaves re-hashed);
+#   2. every evidence append the box acknowledged in earlier rounds must be in the journal, read through the touch
+#      UI's journal screen (technician login with the PIN the first start showed on the console);
+#   3. a burst of appends through the product's public interface (GET /attest?nonce=…: each answer is a TPM quote
+#      and a journal leaf with the nonce, journaled before the answer is sent), and qemu is killed (SIGKILL: the
+#      power goes) at a random moment during the burst.
+# A last boot checks the last round. Results (rounds, appends acknowledged, lost) go to image/powercut-results.txt
+# (make image-powercut) or $OUT/powercut-results.txt (POWERCUT_RESULTS), one line per round.
+#
+# Environment: OUT (default build), POWERCUT_IMAGE (default $OUT/powercut/attesta.img, with ovmf_vars.fd beside it;
+# POWERCUT_BUILD=1 makes it: image/build.sh with IMAGE_TEST_LOCAL=1, reusing the last root when there is one),
+# POWERCUT_ROUNDS (default 3), POWERCUT_MAX_CUT (latest cut, seconds into the burst, default 40), IMAGE_TEST_PORT
+# (default 18473; +1 the touch UI, +2 the monitor), IMAGE_TEST_TIMEOUT (per boot, default 1200 s), IMAGE_TEST_KEEP=1.
+{
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-build}
+ROUNDS=${POWERCUT_ROUNDS:-3}
+MAX_CUT=${POWERCUT_MAX_CUT:-40}
+PORT=${IMAGE_TEST_PORT:-18473}
+UIPORT=$((PORT + 1))
+MONPORT=$((PORT + 2))
+BOOT_TIMEOUT=${IMAGE_TEST_TIMEOUT:-1200}
+IMG=${POWERCUT_IMAGE:-$OUT/powercut/attesta.img}
+RESULTS=${POWERCUT_RESULTS:-$OUT/powercut-results.txt}
+HOSTFWD=",hostfwd=tcp:127.0.0.1:$UIPORT-:8080"
+
+if [ "${POWERCUT_BUILD:-}" = 1 ]; then
+	reuse=
+	[ -f "$OUT/image-work/packages.tsv" ] && reuse=1
+	IMAGE_TEST_LOCAL=1 IMAGE_REUSE_ROOT=$reuse IMAGE_VERSION=${IMAGE_VERSION:-powercut-test} OUT=$OUT ./image/build.sh
+	mkdir -p "$(dirname "$IMG")"
+	cp --sparse=always "$OUT/attesta.img" "$IMG"
+	cp "$OUT/ovmf_vars.fd" "$(dirname "$IMG")/ovmf_vars.fd"
+fi
+for f in "$IMG" "$(dirname "$IMG")/ovmf_vars.fd"; do
+	[ -f "$f" ] || { echo "powercut: $f is missing (POWERCUT_BUILD=1 builds it)" >&2; exit 1; }
+done
+for t in qemu-system-x86_64 swtpm swtpm_setup curl od; do
+	command -v "$t" >/dev/null || { echo "powercut: $t is missing (make setup-image)" >&2; exit 1; }
+done
+
+T=$(mktemp -d /tmp/attesta-powercut.XXXXXX)
+qemu_pid= swtpm_pid= burst_pid=
+cleanup() {
+	[ -n "$burst_pid" ] && kill "$burst_pid" 2>/dev/null || true
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
+	[ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	[ "${IMAGE_TEST_KEEP:-}" = 1 ] && echo "powercut: kept $T" || rm -rf "$T"
+}
+trap cleanup EXIT
+. image/qemu-lib.sh
+
+tpm_init
+cp --sparse=always "$IMG" "$T/disk.img"
+cp "$(dirname "$IMG")/ovmf_vars.fd" "$T/vars.fd"
+: >"$T/acked"
+started=$(date -u +%FT%TZ)
+{
+	echo "# image/powercut.sh: started $started, image $IMG ($(sha256sum <"$IMG" | cut -c1-16)…), disk cache=writethrough, SIGKILL 0–${MAX_CUT}s into each burst"
+	echo "# round	boot_s	selftest	acked_before	missing	appended	cut_at_s"
+} >"$RESULTS"
+
+ui() { curl -s -m 60 -b "$T/cookies" -c "$T/cookies" "$@"; }
+
+# login: the technician's PIN from the first start's console line.
+login() {
+	local pin code
+	pin=$(tr -d '\r' <"$T"/round1.console | grep -ao 'technician PIN [0-9]*' | head -1 | awk '{print $3}')
+	[ -n "$pin" ] || { echo "powercut: no technician PIN on the first start's console" >&2; return 1; }
+	rm -f "$T/cookies"
+	code=$(ui -o /dev/null -w '%{http_code}' --data-urlencode "pin=$pin" "http://127.0.0.1:$UIPORT/login")
+	[ "$code" = 303 ] || [ "$code" = 200 ] || { echo "powercut: login answered $code" >&2; return 1; }
+}
+
+# journal_text: every leaf of the journal as the touch UI's journal screen shows them, page by page.
+journal_text() {
+	local from=0 page size
+	while :; do
+		page=$(ui "http://127.0.0.1:$UIPORT/journal?from=$from") || return 1
+		printf '%s\n' "$page"
+		printf '%s' "$page" | grep -q 'journal?from=' || break
+		next=$(printf '%s' "$page" | grep -ao 'journal?from=[0-9]*' | sed 's/.*=//' | sort -n | awk -v f="$from" '$1 > f {print; exit}')
+		[ -n "$next" ] || break
+		from=$next
+	done
+}
+
+# burst ROUND: appends through GET /attest until killed; each answered nonce is acknowledged.
+burst() {
+	local round=$1 i=0 nonce code
+	while :; do
+		i=$((i + 1))
+		nonce=$(printf 'c0ffee%04x%06x%s' "$round" "$i" "$(od -An -N4 -tx1 /dev/urandom | tr -d ' ')")
+		code=$(curl -s -m 120 -o "$T/answer" -w '%{http_code}' "http://127.0.0.1:$PORT/attest?nonce=$nonce" || true)
+		if [ "$code" = 200 ] && [ "$(head -c 2 "$T/answer")" = PK ]; then
+			echo "$nonce" >>"$T/acked"
+		elif [ "$code" = 429 ]; then
+			sleep 1
+		fi
+	done
+}
+
+lost_total=0 acked_total=0
+for round in $(seq 1 $((ROUNDS + 1))); do
+	boot_box "round$round" "$T/disk.img" "$T/vars.fd"
+	selftest=ok
+	if ! wait_listener "$BOOT_TIMEOUT"; then
+		selftest=FAILED
+		echo "powercut: round $round: the appliance did not come up (start-up self-test?)"
+		console_tail "round$round" 40
+	fi
+	boot_s=$((($(now_ms) - boot_start) / 1000))
+	missing=-
+	acked_before=$(wc -l <"$T/acked")
+	if [ "$selftest" = ok ]; then
+		if login && journal_text >"$T/journal.html"; then
+			missing=0
+			while read -r n; do
+				grep -q "$n" "$T/journal.html" || { missing=$((missing + 1)); echo "powercut: round $round: acknowledged nonce $n is not in the journal"; }
+			done <"$T/acked"
+		else
+			echo "powercut: round $round: the journal screen could not be read"
+		fi
+	fi
+	# The journal is append-only: the last check counts every loss of every round.
+	[ "$missing" != - ] && [ "$missing" -gt "$lost_total" ] && lost_total=$missing
+	if [ "$round" -gt "$ROUNDS" ] || [ "$selftest" != ok ]; then
+		printf '%s\t%s\t%s\t%s\t%s\t-\t-\n' "$round" "$boot_s" "$selftest" "$acked_before" "$missing" >>"$RESULTS"
+		poweroff_box
+		[ "$selftest" = ok ] || break
+		continue
+	fi
+	cut=$((RANDOM % (MAX_CUT * 10) + 10))
+	burst "$round" &
+	burst_pid=$!
+	sleep "$((cut / 10)).$((cut % 10))"
+	poweroff_box KILL # the power cut: qemu dies mid-write; in-flight answers are not acknowledged
+	kill "$burst_pid" 2>/dev/null || true
+	wait "$burst_pid" 2>/dev/null || true
+	burst_pid=
+	appended=$(($(wc -l <"$T/acked") - acked_before))
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$boot_s" "$selftest" "$acked_before" "$missing" "$appended" "$((cut / 10)).$((cut % 10))" >>"$RESULTS"
+	echo "powercut: round $round: up after ${boot_s}s, self-test $selftest, $missing of $acked_before acknowledged appends missing; $appended appended, power cut at $((cut / 10)).$((cut % 10))s"
+done
+acked_total=$(wc -l <"$T/acked")
+rounds_done=$(($(grep -vc '^#' "$RESULTS") - 1))
+echo "# summary: $rounds_done power cuts, $acked_total appends acknowledged, $lost_total lost, finished $(date -u +%FT%TZ)" >>"$RESULTS"
+tail -1 "$RESULTS"
+if [ "$lost_total" -gt 0 ] || grep -q FAILED "$RESULTS" || [ "$rounds_done" -lt "$ROUNDS" ]; then
+	echo "powercut: FAIL"
+	exit 1
+fi
+echo "powercut: all rounds passed"
+exit
+}
