@@ -98,7 +98,8 @@ func runImageUpdate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	// The file is checked before the appliance opens: a bad file is refused without touching anything.
-	if _, err := update.Open(pos[0], key); err != nil {
+	bundle, err := update.Open(pos[0], key)
+	if err != nil {
 		return err
 	}
 	a, err := appliance.Open(ctx, c.config())
@@ -107,7 +108,7 @@ func runImageUpdate(ctx context.Context, e *env, args []string) error {
 	}
 	defer a.Close()
 	u := &update.Updater{Key: key, Disk: b.target(), ESP: b.esp, Booted: booted, Tries: *tries, Record: recordTo(a)}
-	res, err := u.Apply(ctx, pos[0])
+	res, err := u.Install(ctx, bundle)
 	if err != nil {
 		return err
 	}

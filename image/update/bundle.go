@@ -328,16 +328,17 @@ func (b *Bundle) Copy(name string, w io.Writer) error {
 		}
 	}
 	for _, m := range b.Manifest.Files {
-		out := io.Discard
-		if m.Name == name {
-			out = w
+		if m.Name != name {
+			// Skipped unread (tar seeks over it): only what is installed needs its second check.
+			if hdr, err := tr.Next(); err != nil || hdr.Name != m.Name {
+				return fmt.Errorf("update: %s: reading %s again: the file changed since it was checked: %w", b.Path, m.Name, ErrMember)
+			}
+			continue
 		}
-		if err := nextMember(tr, m, out); err != nil {
+		if err := nextMember(tr, m, w); err != nil {
 			return fmt.Errorf("update: %s (read again): %w", b.Path, err)
 		}
-		if m.Name == name {
-			return nil
-		}
+		return nil
 	}
 	return fmt.Errorf("update: %s: no member %q", b.Path, name)
 }

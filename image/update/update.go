@@ -86,6 +86,15 @@ type Result struct {
 // Apply checks the update file at path and installs it into the inactive slot as a trial boot entry. Nothing is
 // written before the file is checked; the inactive slot has no boot entry while it is written.
 func (u *Updater) Apply(ctx context.Context, path string) (*Result, error) {
+	b, err := Open(path, u.Key)
+	if err != nil {
+		return nil, err
+	}
+	return u.Install(ctx, b)
+}
+
+// Install is Apply for an update file [Open] checked already.
+func (u *Updater) Install(ctx context.Context, b *Bundle) (*Result, error) {
 	tries := u.Tries
 	if tries == 0 {
 		tries = DefaultTries
@@ -93,10 +102,7 @@ func (u *Updater) Apply(ctx context.Context, path string) (*Result, error) {
 	if tries < 1 || tries > 9 {
 		return nil, fmt.Errorf("update: %d tries, want 1 to 9", tries)
 	}
-	b, err := Open(path, u.Key)
-	if err != nil {
-		return nil, err
-	}
+	path := b.Path
 	m := b.Manifest
 	if CompareVersions(m.Version, u.Booted.Version) <= 0 {
 		return nil, fmt.Errorf("update: %s: version %s, running %s: %w", path, m.Version, u.Booted.Version, ErrNotNewer)

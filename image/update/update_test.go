@@ -450,3 +450,28 @@ func TestReadGPTRefusesCorruption(t *testing.T) {
 		t.Error("a truncated disk is accepted")
 	}
 }
+
+// TestFileChangedAfterCheck: a file that changes between its check and its installation (a stick swapped) is caught
+// by the second check: no boot entry for the slot written.
+func TestFileChangedAfterCheck(t *testing.T) {
+	f := newFixture(t)
+	root := randomBytes(t, 8192)
+	file := f.bundle(t, "1.0.1", f.key, root)
+	b, err := Open(file, &f.key.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(file)
+	data[bytes.Index(data, root)+5] ^= 1
+	writeFile(t, file, data)
+	_, err = f.updater(Booted{Slot: "a", Version: "1.0.0"}).Install(t.Context(), b)
+	if !errors.Is(err, ErrMember) || !strings.Contains(err.Error(), "root.img") {
+		t.Fatalf("error %v, want root.img differing from the signed manifest", err)
+	}
+	if want := []string{"attesta-1.0.0-a.efi"}; !slices.Equal(f.entries(t), want) {
+		t.Fatalf("entries %v, want %v", f.entries(t), want)
+	}
+	if want := []string{LeafVerified}; !slices.Equal(f.leafTypes(), want) {
+		t.Fatalf("leaves %v, want %v", f.leafTypes(), want)
+	}
+}
