@@ -94,7 +94,11 @@ func Entries(esp string) ([]Entry, error) {
 }
 
 // removeSlotEntries removes every entry of slot, so that the slot is not booted while it is rewritten.
+// Temporary files of an installation a power cut interrupted go too: the ESP is small.
 func removeSlotEntries(esp, slot string) ([]string, error) {
+	if _, err := durable.RemoveTemps(filepath.Join(esp, EntriesDir)); err != nil {
+		return nil, fmt.Errorf("update: boot entries: %w", err)
+	}
 	es, err := Entries(esp)
 	if err != nil {
 		return nil, err

@@ -213,6 +213,8 @@ func TestApplyThenBless(t *testing.T) {
 func TestFallback(t *testing.T) {
 	ctx := t.Context()
 	f := newFixture(t)
+	// An installation a power cut interrupted left its temporary file: the next one removes it.
+	writeFile(t, filepath.Join(f.esp, EntriesDir, ".tmp-attesta-1.0.1-b+3.efi-123"), []byte("half a UKI"))
 	u := f.updater(Booted{Slot: "a", Version: "1.0.0"})
 	u.Tries = 2
 	if _, err := u.Apply(ctx, f.bundle(t, "1.0.1", f.key, randomBytes(t, 4096))); err != nil {
