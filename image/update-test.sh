@@ -7,7 +7,7 @@
 #      trial, the initrd checks all of slot b against its signed root hash, the appliance's start-up self-test passes
 #      and the slot is blessed: the public listener answers, running V1 from slot b;
 #   2. a stick with a broken V2 (signed with the image key, but its root does not match the root hash its signed UKI
-#      carries) is plugged in: installed into slot a with 2 tries; each try stops in the initrd's dm-verity check and
+#      carries) is plugged in: installed into slot a with 3 tries; each try stops in the initrd's dm-verity check and
 #      restarts; the tries used up, systemd-boot boots V1 from slot b again, and the fall-back is journaled;
 #   3. a stick with V1 again (not newer) and one whose file was tampered with are refused, and the box runs on.
 # Each step's journal leaf is confirmed on the console by the unit that recorded it (attesta image update/settle
@@ -113,7 +113,6 @@ else
 	console_tail box
 	exit 1
 fi
-wait_console box 'attesta-boot-report done' 600 || true
 mark=$(console_lines box)
 plug v1
 boot_start=$(now_ms)
@@ -143,7 +142,6 @@ if wait_listener "$BOOT_TIMEOUT"; then
 else
 	fail "no answer after the update to $v1"
 fi
-wait_console box 'attesta-boot-report done' 600 "$mark" || true
 
 # 2. The broken V2: written to slot a, fails its tries, the box falls back to V1 in slot b.
 mark=$(console_lines box)
@@ -170,7 +168,6 @@ if wait_listener "$BOOT_TIMEOUT"; then
 else
 	fail "no answer after the fall-back"
 fi
-wait_console box 'attesta-boot-report done' 600 "$mark" || true
 
 # 3. Refusals: the same version again, a tampered file. The box stays up on V1.
 for s in again tampered; do
