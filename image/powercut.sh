@@ -47,16 +47,8 @@ for t in qemu-system-x86_64 swtpm swtpm_setup curl od; do
 done
 
 T=$(mktemp -d /tmp/attesta-powercut.XXXXXX)
-qemu_pid= swtpm_pid= burst_pid=
-cleanup() {
-	[ -n "$burst_pid" ] && kill "$burst_pid" 2>/dev/null || true
-	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
-	[ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	[ "${IMAGE_TEST_KEEP:-}" = 1 ] && echo "powercut: kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
 . image/qemu-lib.sh
+trap "box_cleanup powercut" EXIT
 
 tpm_init
 cp --sparse=always "$IMG" "$T/disk.img"

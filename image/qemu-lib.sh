@@ -3,6 +3,17 @@
 # and systemd-boot's boot counting lives on the ESP), reboots inside one qemu run, a monitor to plug a USB stick,
 # and extra host forwards. Callers set T (work folder), OUT, PORT; boot_box sets qemu_pid and swtpm_pid.
 
+qemu_pid= swtpm_pid= burst_pid=
+
+# box_cleanup NAME: at exit, whatever runs is stopped and $T removed (kept with IMAGE_TEST_KEEP=1).
+box_cleanup() {
+	[ -n "$burst_pid" ] && kill "$burst_pid" 2>/dev/null || true
+	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
+	[ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null || true
+	wait 2>/dev/null || true
+	[ "${IMAGE_TEST_KEEP:-}" = 1 ] && echo "$1: kept $T" || rm -rf "$T"
+}
+
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # tpm_init: one TPM state for the whole run, with an EK certificate as a real TPM has.

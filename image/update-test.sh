@@ -48,15 +48,8 @@ for t in qemu-system-x86_64 swtpm swtpm_setup curl mkfs.fat mcopy tar jq go; do
 done
 
 T=$(mktemp -d /tmp/attesta-update-test.XXXXXX)
-qemu_pid= swtpm_pid=
-cleanup() {
-	[ -n "$qemu_pid" ] && kill "$qemu_pid" 2>/dev/null || true
-	[ -n "$swtpm_pid" ] && kill "$swtpm_pid" 2>/dev/null || true
-	wait 2>/dev/null || true
-	[ "${IMAGE_TEST_KEEP:-}" = 1 ] && echo "image-update-test: kept $T" || rm -rf "$T"
-}
-trap cleanup EXIT
 . image/qemu-lib.sh
+trap "box_cleanup image-update-test" EXIT
 failures=0
 pass() { echo "image-update-test: ok   $*"; }
 fail() { echo "image-update-test: FAIL $*"; failures=$((failures + 1)); }
