@@ -58,7 +58,7 @@ initrd_pieces() {
 	done
 	: >"$extra/etc/modules.order"
 	inroot modprobe -a -S "$kver" --show-depends virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme dm_verity squashfs \
-		vfat nls_cp437 nls_iso8859-1 nls_utf8 |
+		vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8 |
 		awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' | while read -r ko; do
 		cp "$root$ko" "$extra/lib/modules/"
 		basename "$ko" >>"$extra/etc/modules.order"
