@@ -81,6 +81,22 @@ image-test: setup-image
 image-ci: setup-image
 	./image/ci.sh
 
+# A/B updates under qemu (image/update-test.sh): the factory image updated from a USB stick to a second image built
+# from the same tree (blessed after its self-test), then a broken one (the fall-back to the old slot), each step
+# journaled. UPDATE_TEST_BUILD=1 builds the three images (versions 1.0.0, 1.0.1, 1.0.2) first.
+.PHONY: image-update-test image-powercut image-powercut-short
+image-update-test: setup-image
+	UPDATE_TEST_BUILD=$${UPDATE_TEST_BUILD-1} ./image/update-test.sh
+
+# Power cuts (image/powercut.sh): 50 rounds of appends through the public API killed by SIGKILL at random moments,
+# the journal checked after every reboot; the result is recorded in image/powercut-results.txt. The short version
+# (3 rounds, build/powercut-results.txt) is what CI runs.
+image-powercut: setup-image
+	POWERCUT_BUILD=$${POWERCUT_BUILD-1} POWERCUT_ROUNDS=$${POWERCUT_ROUNDS:-50} POWERCUT_RESULTS=image/powercut-results.txt ./image/powercut.sh
+
+image-powercut-short: setup-image
+	POWERCUT_BUILD=$${POWERCUT_BUILD-1} POWERCUT_ROUNDS=3 ./image/powercut.sh
+
 # The mirror's scale benchmark (mirror/bench_test.go): 10 simulated appliances × 100,000 leaves and 10 GB of blobs
 # mirrored to one MinIO; writes build/bench-mirror.txt. Sizes: BENCH_MIRROR_APPLIANCES, _LEAVES, _BLOB_BYTES.
 # Minutes and ~25 GB in $$TMPDIR. Not part of `make test`.

@@ -83,6 +83,12 @@ for k in PK KEK db; do
 	fi
 	openssl x509 -in "$KEYS/$k.crt" -outform DER -out "$W/$k.der"
 done
+# The image key signs update files (attesta image update); the box pins its public key in the root.
+if [ ! -f "$KEYS/image.key" ]; then
+	echo "image: making a throw-away image key (update files) in $KEYS (not for production)"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEYS/image.key" 2>/dev/null
+fi
+openssl pkey -in "$KEYS/image.key" -pubout -out "$W/image-key.pem" 2>/dev/null
 
 if [ $reuse = 1 ]; then
 	echo "image: root file system: the last build's (IMAGE_REUSE_ROOT=1, not for release)"
@@ -140,40 +146,51 @@ salt=$(printf '%s' "attesta-verity-$VERSION" | sha256sum | cut -c1-64)
 veritysetup format --hash-offset="$data_size" --data-block-size=4096 --hash-block-size=4096 \
 	--salt="$salt" --uuid="$VERITY_UUID" "$W/root-a.img" "$W/root-a.img" >"$W/verity.txt"
 roothash=$(sed -n 's/^Root hash:[[:space:]]*//p' "$W/verity.txt")
+slot_used=$(stat -c %s "$W/root-a.img") # squashfs + hash tree: what an update file carries
 [ ${#roothash} -eq 64 ] || { echo "image: no root hash from veritysetup" >&2; exit 1; }
 
-echo "image: unified kernel image (systemd-stub), signed"
-cmdline="attesta.slot=a attesta.roothash=$roothash attesta.hashoffset=$data_size ro lockdown=integrity"
-cmdline+=" module.sig_enforce=1 panic=0 systemd.gpt_auto=0 console=tty1 console=ttyS0,115200"
-printf '%s' "$cmdline" >"$W/cmdline"
+echo "image: unified kernel images (systemd-stub), signed, one per root slot"
 cp "$root/etc/os-release" "$W/os-release"
 stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub
-objcopy \
-	--add-section .osrel="$W/os-release" --change-section-vma .osrel=0x20000 \
-	--add-section .cmdline="$W/cmdline" --change-section-vma .cmdline=0x30000 \
-	--add-section .linux="$W/vmlinuz" --change-section-vma .linux=0x2000000 \
-	--add-section .initrd="$W/initrd.img" --change-section-vma .initrd=0x3000000 \
-	"$stub" "$W/attesta-a.unsigned.efi"
-# objcopy writes the current time into the PE header (it ignores SOURCE_DATE_EPOCH): set it, so that PCR 4 and the
-# image are the same for two builds of one commit.
-"$W/imagetool" stamp -epoch "$SOURCE_DATE_EPOCH" "$W/attesta-a.unsigned.efi"
+for slot in a b; do
+	cmdline="attesta.slot=$slot attesta.roothash=$roothash attesta.hashoffset=$data_size ro lockdown=integrity"
+	cmdline+=" module.sig_enforce=1 panic=0 systemd.gpt_auto=0 console=tty1 console=ttyS0,115200"
+	printf '%s' "$cmdline" >"$W/cmdline-$slot"
+	objcopy \
+		--add-section .osrel="$W/os-release" --change-section-vma .osrel=0x20000 \
+		--add-section .cmdline="$W/cmdline-$slot" --change-section-vma .cmdline=0x30000 \
+		--add-section .linux="$W/vmlinuz" --change-section-vma .linux=0x2000000 \
+		--add-section .initrd="$W/initrd.img" --change-section-vma .initrd=0x3000000 \
+		"$stub" "$W/attesta-$slot.unsigned.efi"
+	# objcopy writes the current time into the PE header (it ignores SOURCE_DATE_EPOCH): set it, so that PCR 4 and
+	# the image are the same for two builds of one commit.
+	"$W/imagetool" stamp -epoch "$SOURCE_DATE_EPOCH" "$W/attesta-$slot.unsigned.efi"
+done
+# systemd-boot (Debian's systemd-boot-efi, the same release as the stub) starts the UKIs and counts the tries of a
+# new one (image/update); it is signed with the same db key.
+cp /usr/lib/systemd/boot/efi/systemd-bootx64.efi "$W/systemd-boot.unsigned.efi"
 # sbsign puts the current time in the signature (signingTime): a clock stopped at SOURCE_DATE_EPOCH keeps it fixed.
-TZ=UTC faketime "$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')" \
-	sbsign --key "$KEYS/db.key" --cert "$KEYS/db.crt" --output "$W/attesta-a.efi" "$W/attesta-a.unsigned.efi" 2>/dev/null
-# The PCR 4 prediction rests on imagetool's Authenticode hash: it must be the digest sbsign signed.
-sbattach --detach "$W/attesta-a.sig" "$W/attesta-a.efi" >/dev/null
-signed=$(openssl asn1parse -inform DER -in "$W/attesta-a.sig" | grep -m1 -o 'HEX DUMP\]:[0-9A-F]\{64\}$' | cut -d: -f2)
-ours=$("$W/imagetool" authenticode "$W/attesta-a.efi")
-[ "${signed,,}" = "$ours" ] || { echo "image: Authenticode hash $ours, but sbsign signed $signed" >&2; exit 1; }
+for app in attesta-a attesta-b systemd-boot; do
+	TZ=UTC faketime "$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%d %H:%M:%S')" \
+		sbsign --key "$KEYS/db.key" --cert "$KEYS/db.crt" --output "$W/$app.efi" "$W/$app.unsigned.efi" 2>/dev/null
+	# The PCR 4 prediction rests on imagetool's Authenticode hash: it must be the digest sbsign signed.
+	sbattach --detach "$W/$app.sig" "$W/$app.efi" >/dev/null
+	signed=$(openssl asn1parse -inform DER -in "$W/$app.sig" | grep -m1 -o 'HEX DUMP\]:[0-9A-F]\{64\}$' | cut -d: -f2)
+	ours=$("$W/imagetool" authenticode "$W/$app.efi")
+	[ "${signed,,}" = "$ours" ] || { echo "image: $app: Authenticode hash $ours, but sbsign signed $signed" >&2; exit 1; }
+done
 
 echo "image: EFI system partition"
 rm -f "$W/esp.img"
 mkfs.fat --invariant -i 41545441 -n ATTESTA-ESP -F 32 -S 512 -C "$W/esp.img" $((ESP_MB * 1024)) >/dev/null
 export MTOOLS_SKIP_CHECK=1
-mmd -i "$W/esp.img" ::/EFI ::/EFI/BOOT ::/EFI/Linux
-touch -d "@$SOURCE_DATE_EPOCH" "$W/attesta-a.efi"
-mcopy -m -i "$W/esp.img" "$W/attesta-a.efi" ::/EFI/BOOT/BOOTX64.EFI
-mcopy -m -i "$W/esp.img" "$W/attesta-a.efi" ::/EFI/Linux/attesta-a.efi
+mmd -i "$W/esp.img" ::/EFI ::/EFI/BOOT ::/EFI/Linux ::/loader
+# systemd-boot as the firmware's default loader; slot a's UKI as its (blessed) entry; no menu, no editor.
+printf 'timeout 0\neditor no\nauto-entries no\nauto-firmware no\n' >"$W/loader.conf"
+touch -d "@$SOURCE_DATE_EPOCH" "$W/attesta-a.efi" "$W/systemd-boot.efi" "$W/loader.conf"
+mcopy -m -i "$W/esp.img" "$W/systemd-boot.efi" ::/EFI/BOOT/BOOTX64.EFI
+mcopy -m -i "$W/esp.img" "$W/loader.conf" ::/loader/loader.conf
+mcopy -m -i "$W/esp.img" "$W/attesta-a.efi" "::/EFI/Linux/attesta-$VERSION-a.efi"
 
 echo "image: disk"
 # Slot A: the squashfs and its hash tree with a quarter more room, in 64 MiB steps: a slot's size is fixed once the
@@ -206,14 +223,14 @@ done
 
 echo "image: predicted PCRs, firmware variables, manifest"
 keyargs=(-owner "$OWNER_GUID" -pk "$W/PK.der" -kek "$W/KEK.der" -db "$W/db.der")
-"$W/imagetool" pcrs -uki "$W/attesta-a.efi" "${keyargs[@]}" -version "$VERSION" \
+"$W/imagetool" pcrs -loader "$W/systemd-boot.efi" -uki "$W/attesta-a.efi" "${keyargs[@]}" -version "$VERSION" \
 	-part esp="$W/esp.img" -part root-a="$W/root-a.img" -part root-b="$W/root-b.img" -part data="$W/data.img" \
 	-out "$OUT/attesta.pcrs.json"
 "$W/imagetool" vars -in /usr/share/OVMF/OVMF_VARS_4M.fd "${keyargs[@]}" -out "$OUT/ovmf_vars.fd"
 {
 	echo "# Attesta appliance image $VERSION (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH, Debian $SUITE from $MIRROR)"
 	echo "# file	sha256"
-	for f in "$img" "$W/attesta-a.efi" "$W/vmlinuz" "$W/initrd.img" "$W/attesta" "$OUT/ovmf_vars.fd"; do
+	for f in "$img" "$W/systemd-boot.efi" "$W/attesta-a.efi" "$W/attesta-b.efi" "$W/vmlinuz" "$W/initrd.img" "$W/attesta" "$OUT/ovmf_vars.fd"; do
 		echo "$(basename "$f")	$(sha256sum <"$f" | cut -d' ' -f1)"
 	done
 	echo "dm-verity root hash (slot a)	$roothash"
@@ -223,6 +240,14 @@ keyargs=(-owner "$OWNER_GUID" -pk "$W/PK.der" -kek "$W/KEK.der" -db "$W/db.der")
 } >"$OUT/attesta.manifest"
 cp "$W/attesta-a.efi" "$OUT/attesta-a.efi"
 cp "$W/attesta-a.unsigned.efi" "$OUT/attesta-a.unsigned.efi"
+
+# The update file that installs this image on a box running an older one (attesta image update).
+echo "image: update file"
+rm -f "$OUT/attesta-$VERSION.update"
+head -c "$slot_used" "$W/root-a.img" >"$W/root.slot"
+"$W/attesta" image bundle --key "$KEYS/image.key" --version "$VERSION" --roothash "$roothash" --root "$W/root.slot" \
+	--uki-a "$W/attesta-a.efi" --uki-b "$W/attesta-b.efi" --out "$OUT/attesta-$VERSION.update" >/dev/null
+rm -f "$W/root.slot"
 
 end=$(date +%s)
 echo "image: $img: $(du -m --apparent-size "$img" | cut -f1) MB ($(du -m "$img" | cut -f1) MB allocated)," \

@@ -11,6 +11,10 @@ inroot() { chroot "$root" "$@"; }
 # The appliance's files and binary.
 cp -a "$here/rootfs/." "$root/"
 install -m 0755 "$work/attesta" "$root/usr/bin/attesta"
+# Image updates (image/update): the pinned image key, the ESP's mount point, the units that install and settle them.
+install -m 0644 "$work/image-key.pem" "$root/etc/attesta/image-key.pem"
+mkdir -p "$root/efi"
+inroot systemctl enable attesta-image-settle.service >/dev/null
 
 # Users with fixed ids: the service, the kiosk; tss owns the TPM device.
 inroot getent group tss >/dev/null || inroot groupadd --system --gid 989 tss
@@ -53,20 +57,15 @@ initrd_pieces() {
 		cp -L "$root$lib" "$extra$lib"
 	done
 	: >"$extra/etc/modules.order"
-	inroot modprobe -a -S "$kver" --show-depends virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme dm_verity squashfs |
+	inroot modprobe -a -S "$kver" --show-depends virtio_pci virtio_blk virtio_scsi sd_mod ahci nvme dm_verity squashfs \
+		vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8 |
 		awk '$1 == "insmod" { print $2 }' | awk '!seen[$0]++' | while read -r ko; do
 		cp "$root$ko" "$extra/lib/modules/"
 		basename "$ko" >>"$extra/etc/modules.order"
 	done
 }
 
-# (--overlay: a development rebuild on the root of the last build, IMAGE_REUSE_ROOT=1; the rest is done already.)
-if [ "$only_overlay" = --overlay ]; then
-	initrd_pieces
-	exit 0
-fi
-
-# The image's identity, also the UKI's .osrel.
+# The image's identity, also the UKI's .osrel (an overlay rebuild gets its own version too).
 . "$root/usr/lib/os-release"
 cat >"$root/usr/lib/os-release.attesta" <<EOF
 PRETTY_NAME="Attesta appliance $version (Debian $VERSION_ID)"
@@ -79,6 +78,27 @@ IMAGE_VERSION=$version
 HOME_URL="https://github.com/attesta/attesta"
 EOF
 mv "$root/usr/lib/os-release.attesta" "$root/usr/lib/os-release"
+
+# A test build (IMAGE_TEST_LOCAL=1, for image/powercut.sh only, never shipped): the touch UI's listener on the
+# network too, so that a test checks the journal through the UI's journal screen from outside. It says so in
+# os-release. Nothing else differs: no test-only endpoint.
+dropin=$root/etc/systemd/system/attesta.service.d/90-test-local-listener.conf
+rm -f "$dropin"
+if [ "${IMAGE_TEST_LOCAL:-}" = 1 ]; then
+	echo 'VARIANT="test build: the touch UI listens on the network (not for production)"' >>"$root/usr/lib/os-release"
+	mkdir -p "$(dirname "$dropin")"
+	sed -n 's|^ExecStart=\(.*\)--listen 127.0.0.1:8080\(.*\)$|[Service]\nExecStart=\nExecStart=\1--listen 0.0.0.0:8080\2|p' \
+		"$root/etc/systemd/system/attesta.service" >"$dropin"
+	grep -q 'listen 0.0.0.0:8080' "$dropin" || { echo "customize: no test listener drop-in" >&2; exit 1; }
+	sed -i 's/^\(\t\ttcp dport 8443 accept\)$/\1\n\t\ttcp dport 8080 accept # test build only/' "$root/etc/nftables.conf"
+	grep -q 'dport 8080' "$root/etc/nftables.conf" || { echo "customize: no test nftables rule" >&2; exit 1; }
+fi
+
+# (--overlay: a development rebuild on the root of the last build, IMAGE_REUSE_ROOT=1; the rest is done already.)
+if [ "$only_overlay" = --overlay ]; then
+	initrd_pieces
+	exit 0
+fi
 
 # The kernel goes into the UKI; the initrd is built from busybox, veritysetup and the storage modules.
 kver=$(basename "$(ls -d "$root"/lib/modules/*)")

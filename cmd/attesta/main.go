@@ -58,6 +58,7 @@ var commands = map[string]command{
 	"keys":      {"the signing key's lifecycle: rotate (new TPM key, linked by a rotation leaf), list, policy (the image's signed PCR policy)", runKeys},
 	"mirror":    {"publish the journal and sealed blobs to the object store now: mirror [--to s3://BUCKET/PREFIX]", runMirror},
 	"restore":   {"rebuild a box from its mirror: restore --from s3://… --recovery-key FILE --data DIR", runRestore},
+	"image":     {"A/B updates of the appliance image: update FILE (signed), settle (at boot), bundle (the build)", runImage},
 	"gdpr":      {"data protection: access, erase, restrict --phone N; register --out FILE; accesses --case ID", runGDPR},
 }
 

@@ -291,13 +291,15 @@ func variableData(guid, name string, data []byte) []byte {
 // separator is the EV_SEPARATOR event's data.
 var separator = []byte{0, 0, 0, 0}
 
-// predictPCR4 is the boot of one EFI application from a boot option (edk2 Tcg2Dxe): the "calling" action, the
-// separator, then the application's Authenticode hash.
-func predictPCR4(authenticode []byte) pcr {
+// predictPCR4 is the boot of EFI applications from a boot option (edk2 Tcg2Dxe): the "calling" action, the
+// separator, then each application's Authenticode hash as it is loaded (the boot loader, then the UKI it starts).
+func predictPCR4(authenticode ...[]byte) pcr {
 	var p pcr
 	p.extendData([]byte("Calling EFI Application from Boot Option"))
 	p.extendData(separator)
-	p.extend(authenticode)
+	for _, a := range authenticode {
+		p.extend(a)
+	}
 	return p
 }
 
@@ -368,6 +370,7 @@ type partition struct {
 func runPCRs(args []string) error {
 	fs := flag.NewFlagSet("pcrs", flag.ContinueOnError)
 	uki := fs.String("uki", "", "the signed unified kernel image")
+	loader := fs.String("loader", "", "the signed boot loader that starts the UKI (systemd-boot), if any")
 	version := fs.String("version", "", "the image's version")
 	out := fs.String("out", "", "output file")
 	var parts multiFlag
@@ -381,7 +384,15 @@ func runPCRs(args []string) error {
 	if err != nil {
 		return err
 	}
-	p4, p7, p11 := predictPCR4(img.authenticode()), predictPCR7(k), predictPCR11(img)
+	apps := [][]byte{img.authenticode()}
+	if *loader != "" {
+		l, err := readPE(*loader)
+		if err != nil {
+			return err
+		}
+		apps = [][]byte{l.authenticode(), img.authenticode()}
+	}
+	p4, p7, p11 := predictPCR4(apps...), predictPCR7(k), predictPCR11(img)
 	f := pcrFile{
 		Version: *version,
 		Bank:    "sha256",
@@ -390,7 +401,7 @@ func runPCRs(args []string) error {
 			"7":  hex.EncodeToString(p7[:]),
 			"11": hex.EncodeToString(p11[:]),
 		},
-		Note: "PCR 4: the UKI booted from the disk's boot option (OVMF, edk2 Tcg2Dxe); PCR 7: Secure Boot on with " +
+		Note: "PCR 4: the boot loader (systemd-boot) and the UKI it starts, booted from the disk's boot option (OVMF, edk2 Tcg2Dxe); PCR 7: Secure Boot on with " +
 			"this build's PK/KEK/db, empty dbx, and the db certificate that allowed the UKI; PCR 11: the UKI's " +
 			"sections as systemd-stub measures them (systemd-pcrphase is masked in the image, so nothing follows)",
 	}

@@ -144,3 +144,20 @@ func TestExtend(t *testing.T) {
 		t.Errorf("UEFI_VARIABLE_DATA layout: %x", name)
 	}
 }
+
+// TestPCR4LoaderThenUKI: with a boot loader, PCR 4 is the loader's hash then the UKI's, after the action and the
+// separator (the order edk2 measures the images systemd-boot loads; checked against a real boot by image-test).
+func TestPCR4LoaderThenUKI(t *testing.T) {
+	loader, uki := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 32)
+	var want pcr
+	want.extendData([]byte("Calling EFI Application from Boot Option"))
+	want.extendData(separator)
+	want.extend(loader)
+	want.extend(uki)
+	if got := predictPCR4(loader, uki); got != want {
+		t.Fatalf("PCR 4 %x, want %x", got, want)
+	}
+	if predictPCR4(uki) == want {
+		t.Fatal("the loader's measurement is missing from the prediction")
+	}
+}

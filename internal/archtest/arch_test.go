@@ -22,7 +22,7 @@ var layers = [][]string{
 		"capture/ios/chatstorage", "usb", "usb/internal/aproto", "usb/usbmux", "usb/lockdown", "usb/iphone",
 		"usb/internal/shellproto", "usb/internal/syncproto", "report", "report/pades", "bundle/verifycmd", "bundle/tsa",
 		"authority", "witness", "delivery/drive"},
-	{"journal", "journal/blob", "tpm", "bundle"},
+	{"journal", "journal/blob", "tpm", "bundle", "image/update"},
 	{"journal/format", "witness/cosig", "tpm/attest", "evidence", "internal/durable", "internal/strictjson", "internal/cms", "internal/i18n", "internal/ffmpeg", "internal/wakeup"},
 }
 

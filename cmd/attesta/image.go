@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/attesta/attesta/appliance"
+	"github.com/attesta/attesta/image/update"
+	"github.com/attesta/attesta/internal/durable"
+	"github.com/attesta/attesta/journal"
+)
+
+// The box's places (image/rootfs): the pinned image key, the ESP's mount point, the partitions by GPT name.
+const (
+	defaultImageKey   = "/etc/attesta/image-key.pem"
+	defaultESP        = "/efi"
+	defaultPartitions = "/dev/disk/by-partlabel"
+)
+
+// runImage handles A/B updates of the appliance image: bundle (the build makes the signed update file), update (the
+// box installs one into its inactive slot), settle (each boot: bless the new slot or record the fall-back).
+func runImage(ctx context.Context, e *env, args []string) error {
+	if len(args) == 0 {
+		return usagef("want a subcommand: update, settle or bundle")
+	}
+	switch args[0] {
+	case "update":
+		return runImageUpdate(ctx, e, args[1:])
+	case "settle":
+		return runImageSettle(ctx, e, args[1:])
+	case "bundle":
+		return runImageBundle(ctx, e, args[1:])
+	}
+	return usagef("unknown subcommand %q: want update, settle or bundle", args[0])
+}
+
+// bootFlags say where the box's boot pieces are; tests point them at a disk image file and an ESP folder.
+type bootFlags struct {
+	esp, partitions, disk, cmdline, osRelease string
+}
+
+func (b *bootFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&b.esp, "esp", defaultESP, "where the EFI system partition is mounted")
+	fs.StringVar(&b.partitions, "partitions", defaultPartitions, "folder of the disk's partitions by GPT name")
+	fs.StringVar(&b.disk, "disk", "", "a disk image file to update instead of the box's partitions (its GPT names the slots)")
+	fs.StringVar(&b.cmdline, "cmdline", "/proc/cmdline", "the running kernel's command line (attesta.slot=)")
+	fs.StringVar(&b.osRelease, "os-release", "/usr/lib/os-release", "the running image's os-release (IMAGE_VERSION=)")
+}
+
+func (b *bootFlags) target() update.Disk {
+	if b.disk != "" {
+		return update.ImageFile{Path: b.disk}
+	}
+	return update.PartLabels{Dir: b.partitions}
+}
+
+// recordTo appends leaves to the appliance's journal.
+func recordTo(a *appliance.Appliance) update.Record {
+	return func(ctx context.Context, e journal.Entry) error {
+		_, err := a.Journal().Append(ctx, e)
+		if errors.Is(err, journal.ErrCheckpoint) {
+			return nil // the leaf is durable; the appliance's attestation check deals with an unusable key
+		}
+		return err
+	}
+}
+
+func runImageUpdate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "image update", "image update [--key PEM] [--tries N] [--esp DIR] [--disk FILE] [--data DIR] [--tpm SPEC] FILE")
+	var c commonFlags
+	c.register(fs)
+	var b bootFlags
+	b.register(fs)
+	keyFile := fs.String("key", defaultImageKey, "the pinned image key (PEM public key)")
+	tries := fs.Int("tries", update.DefaultTries, "boots the new image gets before the box falls back to the running one")
+	pos, err := parseFlags(fs, args, 1)
+	if err != nil {
+		return err
+	}
+	keyPEM, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return fmt.Errorf("image update: %w", err)
+	}
+	key, err := update.ParsePublicKey(*keyFile, keyPEM)
+	if err != nil {
+		return err
+	}
+	booted, err := update.ReadBooted(b.cmdline, b.osRelease)
+	if err != nil {
+		return err
+	}
+	// The file is checked before the appliance opens: a bad file is refused without touching anything.
+	bundle, err := update.Open(pos[0], key)
+	if err != nil {
+		return err
+	}
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u := &update.Updater{Key: key, Disk: b.target(), ESP: b.esp, Booted: booted, Tries: *tries, Record: recordTo(a)}
+	res, err := u.Install(ctx, bundle)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "image %s written to slot %s (running %s in slot %s); boot entry %s with %d tries\n",
+		res.Version, res.Slot, booted.Version, booted.Slot, res.Entry, *tries)
+	fmt.Fprintln(e.stdout, "restart the box: the new image is blessed once its self-test passes, else the box falls back")
+	return nil
+}
+
+// runImageSettle runs at every boot before the appliance starts: when the running slot is on trial it opens the
+// appliance (its start-up self-test) and blesses the slot, or marks it bad and fails (the unit then reboots into
+// the old slot); a newer image that used up its tries is recorded as a fall-back.
+func runImageSettle(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "image settle", "image settle [--esp DIR] [--data DIR] [--tpm SPEC]")
+	var c commonFlags
+	c.register(fs)
+	var b bootFlags
+	b.register(fs)
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	booted, err := update.ReadBooted(b.cmdline, b.osRelease)
+	if err != nil {
+		return err
+	}
+	p, err := update.Check(b.esp, booted)
+	if err != nil {
+		return err
+	}
+	if p.Empty() {
+		fmt.Fprintf(e.stdout, "image %s in slot %s: nothing to settle\n", booted.Version, booted.Slot)
+		return nil
+	}
+	a, err := appliance.Open(ctx, c.config())
+	if err != nil {
+		if bad, merr := update.MarkBad(b.esp, booted); bad {
+			return fmt.Errorf("image %s in slot %s failed its start-up self-test, marked bad: the next boot falls back: %w", booted.Version, booted.Slot, err)
+		} else if merr != nil {
+			return errors.Join(err, merr)
+		}
+		return err
+	}
+	defer a.Close()
+	p, err = update.Settle(ctx, b.esp, booted, recordTo(a))
+	if err != nil {
+		return err
+	}
+	for _, f := range p.Fallback {
+		fmt.Fprintf(e.stdout, "image %s (slot %s) failed after %d boots: fell back to %s in slot %s (journaled)\n",
+			f.Version, f.Slot, f.Done, booted.Version, booted.Slot)
+	}
+	if p.Trial != nil {
+		fmt.Fprintf(e.stdout, "image %s in slot %s passed its start-up self-test after %d boot(s): blessed (journaled)\n",
+			booted.Version, booted.Slot, p.Trial.Done)
+	}
+	return nil
+}
+
+func runImageBundle(_ context.Context, e *env, args []string) error {
+	fs := newFlags(e, "image bundle", "image bundle --key PEM --version V --roothash HEX --root FILE --uki-a FILE --uki-b FILE --out FILE")
+	keyFile := fs.String("key", "", "the image key (PEM private key, ECDSA P-256)")
+	version := fs.String("version", "", "the image's version")
+	roothash := fs.String("roothash", "", "the root slot's dm-verity root hash")
+	root := fs.String("root", "", "the root slot: squashfs and its hash tree")
+	ukiA := fs.String("uki-a", "", "the signed UKI for slot a")
+	ukiB := fs.String("uki-b", "", "the signed UKI for slot b")
+	out := fs.String("out", "", "new update file")
+	if _, err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	for name, v := range map[string]string{"key": *keyFile, "version": *version, "root": *root, "uki-a": *ukiA, "uki-b": *ukiB, "out": *out} {
+		if v == "" {
+			return usagef("--%s is required", name)
+		}
+	}
+	key, err := readSigner(*keyFile)
+	if err != nil {
+		return err
+	}
+	mtime := time.Unix(0, 0)
+	if s := os.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return usagef("SOURCE_DATE_EPOCH %q: %v", s, err)
+		}
+		mtime = time.Unix(n, 0)
+	}
+	f, err := durable.Create(*out, 0o644)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	srcs := []update.Source{{Name: update.RootName, Path: *root}, {Name: update.UKIName("a"), Path: *ukiA}, {Name: update.UKIName("b"), Path: *ukiB}}
+	if err := update.Write(f, key, *version, *roothash, srcs, mtime); err != nil {
+		return err
+	}
+	if err := f.Commit(); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "update file %s: image %s\n", *out, *version)
+	return nil
+}
+
+// readSigner reads a PEM private key (PKCS #8 or SEC 1).
+func readSigner(path string) (crypto.Signer, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	blk, _ := pem.Decode(data)
+	if blk == nil {
+		return nil, fmt.Errorf("image key %s: no PEM block", path)
+	}
+	var k any
+	if blk.Type == "EC PRIVATE KEY" {
+		k, err = x509.ParseECPrivateKey(blk.Bytes)
+	} else {
+		k, err = x509.ParsePKCS8PrivateKey(blk.Bytes)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("image key %s: %w", path, err)
+	}
+	s, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("image key %s: %T cannot sign", path, k)
+	}
+	return s, nil
+}
