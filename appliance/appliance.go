@@ -162,6 +162,9 @@ func boot(ctx context.Context, a *Appliance) error {
 			return fmt.Errorf("appliance: journal provisioning: %w", err)
 		}
 	}
+	if err := applyLockout(ctx, a); err != nil {
+		return err
+	}
 	clock, err := a.tpm.ReadClock(ctx)
 	if err != nil {
 		return fmt.Errorf("appliance: read TPM clock: %w", err)

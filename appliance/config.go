@@ -10,6 +10,7 @@ import (
 	"github.com/attesta/attesta/appliance/retention"
 	"github.com/attesta/attesta/capture/web"
 	"github.com/attesta/attesta/internal/strictjson"
+	"github.com/attesta/attesta/tpm"
 )
 
 // Config is the appliance's configuration. The zero value of each field means its documented default.
@@ -31,6 +32,11 @@ type Config struct {
 	// folder of them (*.json: an A/B box's two slots), of which the newest whose PCR values the TPM holds is put in
 	// force (tpm.ChoosePolicy); the attestation self-check compares the quote with its values. Default: none.
 	TPMPolicy string `json:"tpm_policy"`
+	// TPMLockout, when set, is the TPM's dictionary-attack protection the box wants: set once (TPM2_
+	// DictionaryAttackParameters with the factory's empty lockout authorization) when the TPM's differ, journaled
+	// ("tpm-lockout"). The box's image sets it: every power cut counts as a failure, and a TPM's factory values
+	// (swtpm: 3 tries, 1000 s) lock the data partition's sealed key after three cuts. Default: the TPM's own.
+	TPMLockout *tpm.Lockout `json:"tpm_lockout"`
 	// CheckpointEvery is how many new leaves one TPM checkpoint signature covers. Default: the journal's (1024).
 	CheckpointEvery int `json:"checkpoint_every"`
 	// AttestEvery is the period of the attestation self-check. Default: one hour.

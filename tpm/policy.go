@@ -381,29 +381,11 @@ func incrementCounter(tr transport.TPM) error {
 	return nil
 }
 
-// setBits runs TPM2_NV_SetBits (which go-tpm does not offer) on idx, authorised by its empty auth value with a
-// password session: the command is marshalled by hand (TPM 2.0 Part 3, 31.10).
+// setBits runs TPM2_NV_SetBits (which go-tpm does not offer) on idx, authorised by its empty auth value
+// (TPM 2.0 Part 3, 31.10: the index is both the authorization handle and the index).
 func setBits(tr transport.TPM, idx tpm2.TPMHandle, bits uint64) error {
-	var cmd []byte
-	cmd = binary.BigEndian.AppendUint16(cmd, uint16(tpm2.TPMSTSessions))
-	cmd = binary.BigEndian.AppendUint32(cmd, 0) // size, set below
-	cmd = binary.BigEndian.AppendUint32(cmd, uint32(tpm2.TPMCCNVSetBits))
-	cmd = binary.BigEndian.AppendUint32(cmd, uint32(idx)) // authHandle
-	cmd = binary.BigEndian.AppendUint32(cmd, uint32(idx)) // nvIndex
-	cmd = binary.BigEndian.AppendUint32(cmd, 9)           // authorization area: one password session
-	cmd = binary.BigEndian.AppendUint32(cmd, uint32(tpm2.TPMRSPW))
-	cmd = append(cmd, 0, 0, 0, 0, 0) // empty nonce, no attributes, empty password
-	cmd = binary.BigEndian.AppendUint64(cmd, bits)
-	binary.BigEndian.PutUint32(cmd[2:], uint32(len(cmd)))
-	rsp, err := tr.Send(cmd)
-	if err != nil {
+	if err := sendWithPassword(tr, tpm2.TPMCCNVSetBits, binary.BigEndian.AppendUint64(nil, bits), idx, idx); err != nil {
 		return fmt.Errorf("NV_SetBits %#x: %w", uint32(idx), err)
-	}
-	if len(rsp) < 10 {
-		return fmt.Errorf("NV_SetBits %#x: response of %d bytes", uint32(idx), len(rsp))
-	}
-	if rc := tpm2.TPMRC(binary.BigEndian.Uint32(rsp[6:10])); rc != tpm2.TPMRCSuccess {
-		return fmt.Errorf("NV_SetBits %#x: %w", uint32(idx), rc)
 	}
 	return nil
 }
