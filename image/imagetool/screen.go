@@ -99,7 +99,8 @@ func screendump(sock, path string, timeout time.Duration) error {
 	if _, err := prompt(); err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(c, "screendump -f png %s\n", path); err != nil {
+	// HMP's order (qemu 7.2): the file, then the format option; "-f png FILE" is refused.
+	if _, err := fmt.Fprintf(c, "screendump %s -f png\n", path); err != nil {
 		return fmt.Errorf("qemu monitor %s: %w", sock, err)
 	}
 	answer, err := prompt()

@@ -6,9 +6,11 @@ import (
 	"image/color"
 	"image/png"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func fill(img *image.RGBA, r image.Rectangle, c color.RGBA) {
@@ -80,5 +82,47 @@ func TestRunScreenReadsThePNGAndRefusesOthers(t *testing.T) {
 	}
 	if err := runScreen(nil); err == nil {
 		t.Error("no -png: no error")
+	}
+}
+
+// screendump speaks qemu's human monitor as the qemu the image tests use does: a paused qemu with no display
+// writes its screen as a PNG that decodes; a path the monitor cannot write is an error naming the monitor.
+func TestScreendumpWithQemu(t *testing.T) {
+	qemu, err := exec.LookPath("qemu-system-x86_64")
+	if err != nil {
+		t.Skip("qemu-system-x86_64 is not installed (make setup-image)")
+	}
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "monitor")
+	cmd := exec.CommandContext(t.Context(), qemu, "-display", "none", "-S", "-m", "64", "-nodefaults", "-vga", "std",
+		"-monitor", "unix:"+sock+",server,nowait")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for i := 0; ; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		if i == 300 {
+			t.Fatal("qemu's monitor socket did not appear")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	out := filepath.Join(dir, "screen.png")
+	if err := screendump(sock, out, 30*time.Second); err != nil {
+		t.Fatalf("screendump: %v", err)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Fatalf("the screen written is not a PNG: %v", err)
+	}
+	err = screendump(sock, filepath.Join(dir, "missing", "screen.png"), 30*time.Second)
+	if err == nil || !strings.Contains(err.Error(), sock) {
+		t.Errorf("screendump to a folder that does not exist: %v, want an error naming the monitor", err)
 	}
 }
