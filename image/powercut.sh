@@ -53,17 +53,18 @@ trap "box_cleanup powercut" EXIT
 
 tpm_init
 # The TPM's dictionary-attack parameters. A TPM counts every power cut (no TPM2_Shutdown) as a failed authorization
-# and, at its limit, refuses DA-protected keys until its recovery time passes: swtpm's defaults (3 tries, 1000 s)
-# locked the data partition's TPM-sealed key at the fourth boot of the first run (image/powercut-results.txt). The box
-# does not set these parameters yet (tpm/, issue #13): with POWERCUT_DA=box (default) this test sets them as the
-# box's provisioning must (1000 tries, 10 s recovery) and counts the power cuts; POWERCUT_DA=swtpm keeps swtpm's.
-if [ "${POWERCUT_DA:-box}" = box ]; then
+# and, at its limit, refuses DA-protected keys until its recovery time passes: swtpm's factory values (3 tries,
+# 1000 s) locked the data partition's TPM-sealed key at the fourth boot of the first run (image/powercut-results.txt).
+# The box now sets its own at its first start (config tpm_lockout in image/rootfs/etc/attesta/config.json, journaled
+# as tpm-lockout), so the TPM starts with its factory values here (POWERCUT_DA=swtpm, the default);
+# POWERCUT_DA=host sets the box's values from the host before the first boot, as the first runs did.
+if [ "${POWERCUT_DA:-swtpm}" = host ]; then
 	swtpm socket --tpm2 --tpmstate dir="$T/tpm" --server type=tcp,port=$MONPORT --ctrl type=tcp,port=$((MONPORT + 1)) \
 		--flags not-need-init,startup-clear &
 	da_pid=$!
 	sleep 1
-	tpm2_dictionarylockout -T "swtpm:port=$MONPORT" --setup-parameters --max-tries=1000 --recovery-time=10 \
-		--lockout-recovery-time=10
+	tpm2_dictionarylockout -T "swtpm:port=$MONPORT" --setup-parameters --max-tries=32 --recovery-time=60 \
+		--lockout-recovery-time=3600
 	tpm2_shutdown -T "swtpm:port=$MONPORT"
 	kill "$da_pid"
 	wait "$da_pid" 2>/dev/null || true
@@ -73,7 +74,7 @@ cp "$(dirname "$IMG")/ovmf_vars.fd" "$T/vars.fd"
 : >"$T/acked"
 started=$(date -u +%FT%TZ)
 {
-	echo "# image/powercut.sh: started $started, TPM dictionary-attack parameters: ${POWERCUT_DA:-box}, image $IMG ($(sha256sum <"$IMG" | cut -c1-16)…), disk cache=writethrough, SIGKILL 0–${MAX_CUT}s into each burst"
+	echo "# image/powercut.sh: started $started, TPM dictionary-attack parameters: ${POWERCUT_DA:-swtpm}, image $IMG ($(sha256sum <"$IMG" | cut -c1-16)…), disk cache=writethrough, SIGKILL 0–${MAX_CUT}s into each burst"
 	echo "# round	boot_s	selftest	acked_before	missing	appended	cut_at_s"
 } >>"$RESULTS" # each run adds its own lines: earlier runs stay on record
 
