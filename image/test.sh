@@ -132,6 +132,8 @@ wait_ui() {
 		fi
 		[ -f "$T/screen.png" ] && cp "$T/screen.png" "$OUT/image-test.screen.png"
 		kill -0 "$qemu_pid" 2>/dev/null || return 1
+		# The boot report gave up on the kiosk (5 minutes): waiting longer shows nothing new.
+		tr -d '\r' <"$T/$name.console" | grep -aq 'attesta-kiosk not connected' && return 1
 		[ $(($(now_ms) - boot_start)) -gt $((BOOT_TIMEOUT * 1000)) ] && return 1
 		sleep 5
 	done
@@ -167,6 +169,7 @@ if wait_console boot1 'attesta-boot-report done' 600; then
 		# Not yet a failure: under TCG on a loaded machine Chromium may take longer than the report waits, and the
 		# console does not say why. Reported so that it is not mistaken for a pass.
 		echo "image-test: WARN the kiosk did not connect to the touch UI within the boot report's 5 minutes"
+		report | grep '^attesta-kiosk-log ' | sed 's/^/image-test:   /'
 	fi
 	for i in 4 7 11; do
 		got=$(report | awk -v i="$i" '$1 == "attesta-pcr" && $2 == i {print tolower($3); exit}')
