@@ -29,3 +29,11 @@ func LayoutBothWays(ctx context.Context, in Input, opts Options) (fpdfDeflated, 
 
 // DeflatePages is deflatePages, for tests.
 var DeflatePages = deflatePages
+
+// RenderFpdfText is Render with every text laid out by fpdf's MultiCell, CellFormat and SplitText, as before
+// text.go, for TestFastTextAsFpdf.
+func RenderFpdfText(ctx context.Context, w *bytes.Buffer, in Input, opts Options) error {
+	fpdfTextOnly.Store(true)
+	defer fpdfTextOnly.Store(false)
+	return Render(ctx, w, in, opts)
+}
