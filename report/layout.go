@@ -52,7 +52,7 @@ func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *re
 	addFonts(pdf)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, pageH-bottomEdge)
-	pdf.AliasNbPages("{nb}")
+	// The footer's nbAlias is replaced by deflatePages (fpdf's AliasNbPages would copy every page twice over).
 	pdf.SetCatalogSort(true) // fonts and images in a fixed order: equal input, equal bytes
 	pdf.SetCreationDate(opts.Now)
 	pdf.SetModificationDate(opts.Now)

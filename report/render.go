@@ -26,7 +26,7 @@ func Render(ctx context.Context, w io.Writer, in Input, opts Options) error {
 	if err := pdf.Output(&raw); err != nil {
 		return fmt.Errorf("report: write PDF of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
 	}
-	deflated, err := deflatePages(raw.Bytes())
+	deflated, err := deflatePages(raw.Bytes(), pdf.PageNo())
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/sfnt"
 )
 
 // Text is wrapped and written here (multiCell, cell, lines) into the very bytes fpdf's MultiCell, CellFormat and
@@ -44,7 +45,6 @@ var metrics = sync.OnceValue(func() *fontMetrics {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	addFonts(pdf)
 	m := &fontMetrics{}
-	var buf sfnt.Buffer
 	for f, ff := range fastFonts {
 		m.desc[f] = pdf.GetFontDesc(ff.family, ff.style)
 		for g := range f {
@@ -59,7 +59,7 @@ var metrics = sync.OnceValue(func() *fontMetrics {
 			if r >= 0x4e00 && r <= 0x9fa5 || r >= 0xd800 && r <= 0xdfff {
 				continue
 			}
-			if g, err := cov.fonts[f].GlyphIndex(&buf, r); err != nil || g == 0 {
+			if cov.glyphs[f][r>>6]&(1<<(r&63)) == 0 {
 				continue
 			}
 			// A rune with a glyph has its own width in fpdf's table, which GetStringSymbolWidth returns, or 0 for
@@ -137,9 +137,9 @@ func (m *fontMetrics) splitLines(f int, s string, wmax int, line func(string)) {
 	}
 	sep, sepEnd, i, j, l := -1, 0, 0, 0, 0
 	for i < nb {
-		c, size := utf8.DecodeRuneInString(s[i:nb])
+		c, size := decodeRune(s[i:nb])
 		l += int(cw[c])
-		if unicode.IsSpace(c) {
+		if isSpace(c) {
 			sep, sepEnd = i, i+size
 		}
 		if c == '\n' || l > wmax {
@@ -162,12 +162,29 @@ func (m *fontMetrics) splitLines(f int, s string, wmax int, line func(string)) {
 	}
 }
 
+// decodeRune is utf8.DecodeRuneInString, quicker on ASCII.
+func decodeRune(s string) (rune, int) {
+	if s[0] < utf8.RuneSelf {
+		return rune(s[0]), 1
+	}
+	return utf8.DecodeRuneInString(s)
+}
+
+// isSpace is unicode.IsSpace, quicker on ASCII.
+func isSpace(c rune) bool {
+	if c < utf8.RuneSelf {
+		return c == ' ' || c >= '\t' && c <= '\r'
+	}
+	return unicode.IsSpace(c)
+}
+
 // textState is what a renderer knows of the text it has written.
 type textState struct {
 	m *fontMetrics
 	// recorded[f] has a bit for each rune fpdf has recorded as used in font f: the report passed it to fpdf.
 	recorded runeSets
 	buf      []byte
+	rd       bytes.Reader
 }
 
 // fpdfTextOnly turns the tables off: every text goes to fpdf (for tests).
@@ -236,7 +253,7 @@ func (r *renderer) multiCell(w, h float64, s string) {
 	}
 	sep, i, j, l := -1, 0, 0, 0
 	for i < nb {
-		c, size := utf8.DecodeRuneInString(s[i:nb])
+		c, size := decodeRune(s[i:nb])
 		if c == '\n' {
 			r.cell(f, w, h, s[j:i], 2)
 			i++
@@ -325,7 +342,8 @@ func (r *renderer) cell(f int, w, h float64, s string, ln int) {
 			b = append(b, " Q"...)
 		}
 		r.text.buf = b
-		r.pdf.RawWriteStr(string(b))
+		r.text.rd.Reset(b)
+		r.pdf.RawWriteBuf(&r.text.rd) // as RawWriteStr(string(b)), without the copy
 	}
 	if ln > 0 {
 		r.pdf.SetXY(x, y+h)
@@ -367,17 +385,24 @@ func appendColor(b []byte, r, g, bl int) []byte {
 // appendUTF16 appends s (runes of the Basic Multilingual Plane) in UTF-16BE, escaped for a PDF string as fpdf
 // escapes it: a backslash before '\\', '(' and ')', and a carriage return byte as "\r".
 func appendUTF16(b []byte, s string) []byte {
+	b = slices.Grow(b, 2*len(s))
 	for _, c := range s {
-		for _, x := range [2]byte{byte(c >> 8), byte(c)} {
-			switch x {
-			case '\\', '(', ')':
-				b = append(b, '\\', x)
-			case '\r':
-				b = append(b, '\\', 'r')
-			default:
-				b = append(b, x)
-			}
+		if hi := byte(c >> 8); hi != 0 {
+			b = appendEscaped(b, hi)
+		} else {
+			b = append(b, 0)
 		}
+		b = appendEscaped(b, byte(c))
 	}
 	return b
+}
+
+func appendEscaped(b []byte, x byte) []byte {
+	switch x {
+	case '\\', '(', ')':
+		return append(b, '\\', x)
+	case '\r':
+		return append(b, '\\', 'r')
+	}
+	return append(b, x)
 }
