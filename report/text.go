@@ -113,16 +113,23 @@ func (m *fontMetrics) agrees(pdf *fpdf.Fpdf, f int) bool {
 	return true
 }
 
-// covers reports whether every rune of s is in font f's table.
+// covers reports whether every rune of s is in font f's table (and s is valid UTF-8: fpdf reads each invalid byte
+// as U+FFFD).
 func (m *fontMetrics) covers(f int, s string) bool {
-	if !utf8.ValidString(s) {
-		return false // fpdf reads each invalid byte as U+FFFD
-	}
 	w := m.width[f]
-	for _, r := range s {
-		if r >= 1<<16 || w[r] == 0 {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			if w[s[i]] == 0 {
+				return false
+			}
+			i++
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if c == utf8.RuneError && size == 1 || c >= 1<<16 || w[c] == 0 {
 			return false
 		}
+		i += size
 	}
 	return true
 }
@@ -185,6 +192,20 @@ type textState struct {
 	recorded runeSets
 	buf      []byte
 	rd       bytes.Reader
+	// lastF, lastS and lastOK are the last text covers was asked about, and its answer (a message's text is
+	// measured by estimate, then laid out).
+	lastF  int
+	lastS  string
+	lastOK bool
+}
+
+// covered is r.text.m.covers(f, s), remembering the last answer.
+func (r *renderer) covered(f int, s string) bool {
+	t := &r.text
+	if f != t.lastF || s != t.lastS || s == "" {
+		t.lastF, t.lastS, t.lastOK = f, s, t.m.covers(f, s)
+	}
+	return t.lastOK
 }
 
 // fpdfTextOnly turns the tables off: every text goes to fpdf (for tests).
@@ -226,7 +247,7 @@ func (r *renderer) wmax(w float64) int {
 // lines is len(r.pdf.SplitText(s, w)).
 func (r *renderer) lines(s string, w float64) int {
 	f := r.current()
-	if f < 0 || !r.text.m.covers(f, s) {
+	if f < 0 || !r.covered(f, s) {
 		return len(r.pdf.SplitText(s, w))
 	}
 	n := 0
@@ -237,7 +258,7 @@ func (r *renderer) lines(s string, w float64) int {
 // multiCell is r.pdf.MultiCell(w, h, s, "", "L", false).
 func (r *renderer) multiCell(w, h float64, s string) {
 	f := r.current()
-	if f < 0 || w == 0 || !r.text.m.covers(f, s) {
+	if f < 0 || w == 0 || !r.covered(f, s) {
 		r.pdf.MultiCell(w, h, s, "", "L", false)
 		return
 	}
@@ -288,7 +309,7 @@ func (r *renderer) multiCell(w, h float64, s string) {
 
 // cellLeft is r.pdf.CellFormat(w, h, s, "", 0, "L", false, 0, ""): a cell the position moves right of.
 func (r *renderer) cellLeft(w, h float64, s string) {
-	if f := r.current(); f >= 0 && w != 0 && r.text.m.covers(f, s) {
+	if f := r.current(); f >= 0 && w != 0 && r.covered(f, s) {
 		r.cell(f, w, h, s, 0)
 		return
 	}
