@@ -155,7 +155,7 @@ func (r *renderer) duration(a evidence.Attachment) {
 	r.problems = append(r.problems, a.Path+": "+why)
 	r.font("I", 8.5)
 	r.pdf.SetX(margin + 4)
-	r.pdf.MultiCell(bodyW-4, lineH, r.s(r.t("NoDuration", why)), "", "L", false)
+	r.multiCell(bodyW-4, lineH, r.s(r.t("NoDuration", why)))
 }
 
 // durationReason maps an audioDuration error to the catalog key of its reason.

@@ -207,7 +207,7 @@ func (r *renderer) appendix() {
 	r.pdf.AddPage()
 	r.font("B", 12.5)
 	r.pdf.SetTextColor(20, 50, 90)
-	r.pdf.MultiCell(bodyW, 6.5, r.s(r.t("SecAppendix")), "", "L", false)
+	r.multiCell(bodyW, 6.5, r.s(r.t("SecAppendix")))
 	r.pdf.SetTextColor(0, 0, 0)
 	r.pdf.Ln(1)
 	r.para("I", r.t("AppendixNote", bundle.CustodyPath)+" "+r.t("SealedBeforeRender"))

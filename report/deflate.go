@@ -27,7 +27,11 @@ var errLayout = errors.New("unexpected PDF layout")
 // deflatePages returns pdf, a PDF written by fpdf with compression off, with every page's content stream deflated
 // at zlib.BestSpeed and marked /FlateDecode, the objects moved and the cross-reference table and startxref
 // written again: what fpdf writes with compression on, byte for byte.
-func deflatePages(pdf []byte) ([]byte, error) {
+//
+// When pages is not 0, nbAlias is replaced by pages in every content stream first, as fpdf does in every page when
+// AliasNbPages is set (as UTF-8, then as UTF-16BE): fpdf copies each page twice over to do it; here the report
+// does not set the alias, and the replacement is made as the pages are deflated.
+func deflatePages(pdf []byte, pages int) ([]byte, error) {
 	fail := func(format string, args ...any) ([]byte, error) {
 		return nil, fmt.Errorf("report: deflate pages: %w: %s", errLayout, fmt.Sprintf(format, args...))
 	}
@@ -83,10 +87,10 @@ func deflatePages(pdf []byte) ([]byte, error) {
 		}
 	}
 	// The pages' content streams: the object each page object names in /Contents.
-	contents := map[int]bool{}
+	contents := make([]bool, n)
 	for _, o := range objs {
 		body := pdf[o.off:o.end]
-		if !bytes.Contains(body, []byte(" 0 obj\n<</Type /Page\n")) {
+		if _, dict, _ := bytes.Cut(body, []byte(" 0 obj\n")); !bytes.HasPrefix(dict, []byte("<</Type /Page\n")) {
 			continue
 		}
 		_, after, ok := bytes.Cut(body, []byte("/Contents "))
@@ -98,6 +102,9 @@ func deflatePages(pdf []byte) ([]byte, error) {
 		if !ok || err != nil {
 			return fail("page object %d: /Contents", o.num)
 		}
+		if c <= 0 || c >= n {
+			return fail("page object %d: /Contents %d", o.num, c)
+		}
 		contents[c] = true
 	}
 	if len(objs) == 0 {
@@ -105,11 +112,20 @@ func deflatePages(pdf []byte) ([]byte, error) {
 	}
 	zw := pageZlib.Get().(*zlib.Writer)
 	defer pageZlib.Put(zw)
+	// The content streams shrink to a third or so of their size: room for half of it, in one allocation.
+	streams := 0
+	for _, o := range objs {
+		if contents[o.num] {
+			streams += o.end - o.off
+		}
+	}
 	var out bytes.Buffer
-	out.Grow(len(pdf))
+	out.Grow(len(pdf) - streams/2)
 	out.Write(pdf[:objs[0].off])
 	offsets := make([]int, n)
 	var z bytes.Buffer
+	var head []byte
+	var nb, scratch [2][]byte
 	for _, o := range objs {
 		offsets[o.num] = out.Len()
 		body := pdf[o.off:o.end]
@@ -117,17 +133,29 @@ func deflatePages(pdf []byte) ([]byte, error) {
 			out.Write(body)
 			continue
 		}
-		head := fmt.Sprintf("%d 0 obj\n<</Length ", o.num)
-		rest, ok := bytes.CutPrefix(body, []byte(head))
+		head = append(strconv.AppendInt(head[:0], int64(o.num), 10), " 0 obj\n<</Length "...)
+		rest, ok := bytes.CutPrefix(body, head)
 		lenText, rest, ok2 := bytes.Cut(rest, []byte(">>\nstream\n"))
 		size, err := strconv.Atoi(string(lenText))
 		if !ok || !ok2 || err != nil || len(rest) != size+len("\nendstream\nendobj\n") ||
 			!bytes.HasSuffix(rest, []byte("\nendstream\nendobj\n")) {
 			return fail("content stream %d", o.num)
 		}
+		data := rest[:size]
+		if pages > 0 {
+			for i, alias := range aliases {
+				if bytes.Contains(data, alias) {
+					if nb[i] == nil {
+						nb = nbText(pages)
+					}
+					scratch[i] = replaceAll(scratch[i][:0], data, alias, nb[i])
+					data = scratch[i]
+				}
+			}
+		}
 		z.Reset()
 		zw.Reset(&z)
-		if _, err := zw.Write(rest[:size]); err != nil {
+		if _, err := zw.Write(data); err != nil {
 			return nil, fmt.Errorf("report: deflate page: %w", err)
 		}
 		if err := zw.Close(); err != nil {
@@ -140,10 +168,46 @@ func deflatePages(pdf []byte) ([]byte, error) {
 	xref := out.Len()
 	fmt.Fprintf(&out, "xref\n0 %d\n", n)
 	out.Write(entries[:20])
+	var entry []byte
 	for i := 1; i < n; i++ {
-		fmt.Fprintf(&out, "%010d 00000 n \n", offsets[i])
+		entry = strconv.AppendInt(entry[:0], int64(offsets[i]), 10)
+		out.WriteString("0000000000"[min(len(entry), 10):])
+		out.Write(entry)
+		out.WriteString(" 00000 n \n")
 	}
 	out.Write(trailer)
 	fmt.Fprintf(&out, "startxref\n%d\n%%%%EOF\n", xref)
 	return out.Bytes(), nil
+}
+
+// nbAlias is what the footer writes for the number of pages; aliases are its UTF-8 and UTF-16BE forms.
+const nbAlias = "{nb}"
+
+var aliases = [2][]byte{[]byte(nbAlias), utf16BE(nbAlias)}
+
+// nbText is the number of pages as UTF-8 and as UTF-16BE.
+func nbText(pages int) [2][]byte {
+	s := strconv.Itoa(pages)
+	return [2][]byte{[]byte(s), utf16BE(s)}
+}
+
+// utf16BE is s, printable ASCII, in UTF-16BE.
+func utf16BE(s string) []byte {
+	b := make([]byte, 0, 2*len(s))
+	for i := range len(s) {
+		b = append(b, 0, s[i])
+	}
+	return b
+}
+
+// replaceAll appends s to dst with every non-overlapping old, left to right, replaced by new.
+func replaceAll(dst, s, old, new []byte) []byte {
+	for {
+		i := bytes.Index(s, old)
+		if i < 0 {
+			return append(dst, s...)
+		}
+		dst = append(append(dst, s[:i]...), new...)
+		s = s[i+len(old):]
+	}
 }

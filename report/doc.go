@@ -30,7 +30,9 @@
 // ([ManifestJSON]), beside the chat's custody log, "custody.jsonl", byte for byte as artifacts/custody.jsonl; both
 // are PDF/A-3 associated files of the document (/AF), manifest.json with /AFRelationship /Source, custody.jsonl /Data. A character the fonts cannot draw (emoji among others) is never dropped: it is printed as its
 // code point, "[U+1F600]", and a run of them as one bracket, "[U+1F44D U+1F3FD]". [RenderSigned] then appends a
-// PAdES signature with report/pades (an incremental update that covers the whole document). The layout may change
+// PAdES signature with report/pades (an incremental update that covers the whole document). For speed, the text is
+// wrapped and written by the report itself into the bytes fpdf's MultiCell would write (text.go; TestFastTextAsFpdf
+// and FuzzFastText compare them), and the pages are deflated after the layout (deflate.go). The layout may change
 // between versions; what the report states may not: a change in what it says is a change of the product.
 //
 // # Use

@@ -14,6 +14,7 @@ func LayoutBothWays(ctx context.Context, in Input, opts Options) (fpdfDeflated, 
 		return nil, nil, err
 	}
 	pdf.SetCompression(true)
+	pdf.AliasNbPages(nbAlias) // as the report did before deflatePages replaced the alias
 	if err := pdf.Output(&a); err != nil {
 		return nil, nil, err
 	}
@@ -23,9 +24,17 @@ func LayoutBothWays(ctx context.Context, in Input, opts Options) (fpdfDeflated, 
 	if err := pdf.Output(&b); err != nil {
 		return nil, nil, err
 	}
-	d, err := deflatePages(b.Bytes())
+	d, err := deflatePages(b.Bytes(), pdf.PageNo())
 	return a.Bytes(), d, err
 }
 
-// DeflatePages is deflatePages, for tests.
-var DeflatePages = deflatePages
+// DeflatePages is deflatePages with the number of pages replaced, for tests.
+func DeflatePages(pdf []byte) ([]byte, error) { return deflatePages(pdf, 1) }
+
+// RenderFpdfText is Render with every text laid out by fpdf's MultiCell, CellFormat and SplitText, as before
+// text.go, for TestFastTextAsFpdf.
+func RenderFpdfText(ctx context.Context, w *bytes.Buffer, in Input, opts Options) error {
+	fpdfTextOnly.Store(true)
+	defer fpdfTextOnly.Store(false)
+	return Render(ctx, w, in, opts)
+}

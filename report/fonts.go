@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode"
@@ -31,9 +32,25 @@ func addFonts(pdf *fpdf.Fpdf) {
 // set, but a rune counts as drawable only when all of them have it, so that no style loses a character.
 type coverage struct {
 	fonts []*sfnt.Font
-	mu    sync.Mutex
-	buf   sfnt.Buffer
-	known map[rune]bool
+	// glyphs[i] has a bit for each rune of the Basic Multilingual Plane fonts[i] has a glyph for; all, for each
+	// one every font has.
+	glyphs [][]uint64
+	all    []uint64
+	mu     sync.Mutex
+	buf    sfnt.Buffer
+	known  map[rune]bool // beyond the Basic Multilingual Plane
+}
+
+// bmpGlyphs has a bit for each rune of the Basic Multilingual Plane f has a glyph for.
+func bmpGlyphs(f *sfnt.Font) []uint64 {
+	var buf sfnt.Buffer
+	set := make([]uint64, (1<<16)/64)
+	for r := range rune(1 << 16) {
+		if g, err := f.GlyphIndex(&buf, r); err == nil && g != 0 {
+			set[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return set
 }
 
 var fontCoverage = sync.OnceValues(func() (*coverage, error) {
@@ -44,6 +61,13 @@ var fontCoverage = sync.OnceValues(func() (*coverage, error) {
 			return nil, fmt.Errorf("report: parse embedded font: %w", err)
 		}
 		c.fonts = append(c.fonts, f)
+		c.glyphs = append(c.glyphs, bmpGlyphs(f))
+	}
+	c.all = slices.Clone(c.glyphs[0])
+	for _, g := range c.glyphs[1:] {
+		for i := range c.all {
+			c.all[i] &= g[i]
+		}
 	}
 	return c, nil
 })
@@ -51,6 +75,9 @@ var fontCoverage = sync.OnceValues(func() (*coverage, error) {
 func (c *coverage) has(r rune) bool {
 	if r < 0x7f && r >= 0x20 {
 		return true
+	}
+	if r >= 0 && r < 1<<16 {
+		return c.all[r>>6]&(1<<(r&63)) != 0
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

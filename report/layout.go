@@ -40,17 +40,19 @@ type renderer struct {
 	lastS, lastP string
 	// pre holds the pictures and videos read ahead of the layout (see prefetch).
 	pre map[string]loaded
+	// text is what the text written so far lets multiCell, cell and lines skip (see text.go).
+	text textState
 }
 
 func newRenderer(ctx context.Context, in Input, opts Options, cov *coverage) *renderer {
 	lang, _ := i18n.Parse(opts.Lang) // checked by Options.check
-	r := &renderer{ctx: ctx, in: in, opts: opts, lang: lang, cov: cov, videos: map[string]*video{}}
+	r := &renderer{ctx: ctx, in: in, opts: opts, lang: lang, cov: cov, videos: map[string]*video{}, text: newTextState()}
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCompression(false) // the pages are deflated after, by deflatePages
 	addFonts(pdf)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, pageH-bottomEdge)
-	pdf.AliasNbPages("{nb}")
+	// The footer's nbAlias is replaced by deflatePages (fpdf's AliasNbPages would copy every page twice over).
 	pdf.SetCatalogSort(true) // fonts and images in a fixed order: equal input, equal bytes
 	pdf.SetCreationDate(opts.Now)
 	pdf.SetModificationDate(opts.Now)
@@ -131,7 +133,7 @@ func (r *renderer) heading(title string, room float64) {
 	r.need(max(room, 22))
 	r.font("B", 12.5)
 	r.pdf.SetTextColor(20, 50, 90)
-	r.pdf.MultiCell(bodyW, 6.5, r.s(strconv.Itoa(r.section)+". "+title), "", "L", false)
+	r.multiCell(bodyW, 6.5, r.s(strconv.Itoa(r.section)+". "+title))
 	r.pdf.SetDrawColor(20, 50, 90)
 	r.pdf.Line(margin, r.pdf.GetY(), pageW-margin, r.pdf.GetY())
 	r.pdf.SetTextColor(0, 0, 0)
@@ -144,7 +146,7 @@ func (r *renderer) subheading(title string) {
 	r.need(18)
 	r.font("B", 11)
 	r.pdf.SetTextColor(20, 50, 90)
-	r.pdf.MultiCell(bodyW, 6, r.s(title), "", "L", false)
+	r.multiCell(bodyW, 6, r.s(title))
 	r.pdf.SetTextColor(0, 0, 0)
 	r.pdf.Ln(1)
 }
@@ -181,7 +183,7 @@ func (r *renderer) rowColored(widths []float64, cells, head []string, colored in
 // para prints a paragraph of body text.
 func (r *renderer) para(style string, text string) {
 	r.font(style, 9.5)
-	r.pdf.MultiCell(bodyW, lineH, r.s(text), "", "L", false)
+	r.multiCell(bodyW, lineH, r.s(text))
 	r.pdf.Ln(1)
 }
 
@@ -189,7 +191,7 @@ func (r *renderer) para(style string, text string) {
 func (r *renderer) mono(indent float64, size float64, text string) {
 	r.pdf.SetFont(fontMono, "", size)
 	r.pdf.SetX(margin + indent)
-	r.pdf.MultiCell(bodyW-indent, size*0.45, r.s(text), "", "L", false)
+	r.multiCell(bodyW-indent, size*0.45, r.s(text))
 }
 
 // field prints "label  value" in two columns, both wrapped, kept on one page. A field with an empty value is
@@ -201,13 +203,13 @@ func (r *renderer) field(label, value string, monoValue bool) {
 	label, value = r.s(label), r.s(value)
 	valueW := bodyW - labelW
 	r.font("B", 9)
-	labelLines := len(r.pdf.SplitText(label, labelW))
+	labelLines := r.lines(label, labelW)
 	if monoValue {
 		r.pdf.SetFont(fontMono, "", 8.5)
 	} else {
 		r.font("", 9)
 	}
-	valueLines := len(r.pdf.SplitText(value, valueW))
+	valueLines := r.lines(value, valueW)
 	if monoValue {
 		// SplitText breaks at spaces only; a digest breaks anywhere.
 		valueLines = max(valueLines, int(r.pdf.GetStringWidth(value)/(valueW-2))+1)
@@ -219,7 +221,7 @@ func (r *renderer) field(label, value string, monoValue bool) {
 	x, y := margin, r.pdf.GetY()
 	page := r.pdf.PageNo()
 	r.font("B", 9)
-	r.pdf.MultiCell(labelW, lineH, label, "", "L", false)
+	r.multiCell(labelW, lineH, label)
 	yLabel := r.pdf.GetY()
 	r.pdf.SetXY(x+labelW, y)
 	if monoValue {
@@ -227,7 +229,7 @@ func (r *renderer) field(label, value string, monoValue bool) {
 	} else {
 		r.font("", 9)
 	}
-	r.pdf.MultiCell(valueW, lineH, value, "", "L", false)
+	r.multiCell(valueW, lineH, value)
 	if r.pdf.PageNo() == page {
 		r.pdf.SetY(max(yLabel, r.pdf.GetY()))
 	}
@@ -245,7 +247,7 @@ func (r *renderer) rowStyled(widths []float64, cells, head []string, style func(
 	for i, c := range cells {
 		style(i)
 		cells[i] = r.s(c)
-		lines = max(lines, len(r.pdf.SplitText(cells[i], widths[i]-1)))
+		lines = max(lines, r.lines(cells[i], widths[i]-1))
 	}
 	h := float64(lines) * 4.2
 	if head != nil && r.pdf.GetY()+h+1 > bottomEdge {
@@ -258,7 +260,7 @@ func (r *renderer) rowStyled(widths []float64, cells, head []string, style func(
 	for i, c := range cells {
 		style(i)
 		r.pdf.SetXY(x, y)
-		r.pdf.MultiCell(widths[i]-1, 4.2, c, "", "L", false)
+		r.multiCell(widths[i]-1, 4.2, c)
 		x += widths[i]
 	}
 	r.pdf.SetY(y + h)

@@ -52,7 +52,7 @@ func (r *renderer) message(i int, msg *evidence.Message, byID map[string]int, fu
 	}
 	r.font("B", 9.5)
 	head := fmt.Sprintf("%s — %s — %s — %s", r.t("MsgRef", i+1), date(msg.SentAt.Time), dir, r.typeName(msg.Type))
-	r.pdf.MultiCell(bodyW, lineH+0.4, r.s(head), "", "L", false)
+	r.multiCell(bodyW, lineH+0.4, r.s(head))
 	r.mono(0, 7, "ID "+msg.ID)
 	r.pdf.Ln(0.5)
 	text := r.t("NoText")
@@ -78,7 +78,7 @@ func (r *renderer) message(i int, msg *evidence.Message, byID map[string]int, fu
 	for _, a := range msg.Anomalies {
 		r.font("I", 8.5)
 		r.pdf.SetTextColor(150, 80, 0)
-		r.pdf.MultiCell(bodyW, 4, r.s(r.t("Anomaly", a.Code)+": "+r.anomalyText(a.Code)), "", "L", false)
+		r.multiCell(bodyW, 4, r.s(r.t("Anomaly", a.Code)+": "+r.anomalyText(a.Code)))
 		r.pdf.SetTextColor(0, 0, 0)
 	}
 	r.pdf.Ln(2)
@@ -90,7 +90,7 @@ func (r *renderer) estimate(msg *evidence.Message, full bool) float64 {
 	lines := 3 // heading, id, status
 	if msg.Text != nil {
 		r.font("", 9)
-		lines += len(r.pdf.SplitText(r.s(*msg.Text), bodyW))
+		lines += r.lines(r.s(*msg.Text), bodyW)
 	} else {
 		lines++
 	}
@@ -133,9 +133,9 @@ func (r *renderer) labelled(label, text string) {
 	label = r.s(label + ":")
 	r.font("B", 9)
 	lw := min(r.pdf.GetStringWidth(label)+2, labelW)
-	r.pdf.CellFormat(lw, lineH, label, "", 0, "L", false, 0, "")
+	r.cellLeft(lw, lineH, label)
 	r.font("", 9)
-	r.pdf.MultiCell(bodyW-lw, lineH, r.s(text), "", "L", false)
+	r.multiCell(bodyW-lw, lineH, r.s(text))
 	r.pdf.Ln(0.5)
 }
 
@@ -186,7 +186,7 @@ func (r *renderer) receipts(msg *evidence.Message, full bool) {
 	add(r.t("Read"), msg.ReadAt)
 	add(r.t("Played"), msg.PlayedAt)
 	r.font("", 9)
-	r.pdf.MultiCell(bodyW, lineH, r.s(strings.Join(parts, " — ")), "", "L", false)
+	r.multiCell(bodyW, lineH, r.s(strings.Join(parts, " — ")))
 	if !full || len(msg.Receipts) == 0 {
 		return
 	}
@@ -217,7 +217,7 @@ func (r *renderer) verdict(msg *evidence.Message, lv *evidence.LegalValue, byID 
 	} else {
 		r.pdf.SetTextColor(170, 20, 20)
 	}
-	r.pdf.MultiCell(bodyW, lineH+0.2, r.s(r.t("Verdict")+": "+s), "", "L", false)
+	r.multiCell(bodyW, lineH+0.2, r.s(r.t("Verdict")+": "+s))
 	r.pdf.SetTextColor(0, 0, 0)
 }
 

@@ -22,11 +22,11 @@ func Render(ctx context.Context, w io.Writer, in Input, opts Options) error {
 	if err != nil {
 		return err
 	}
-	var raw bytes.Buffer
+	var raw appendWriter
 	if err := pdf.Output(&raw); err != nil {
 		return fmt.Errorf("report: write PDF of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
 	}
-	deflated, err := deflatePages(raw.Bytes())
+	deflated, err := deflatePages(raw.b, pdf.PageNo())
 	if err != nil {
 		return err
 	}
@@ -38,6 +38,15 @@ func Render(ctx context.Context, w io.Writer, in Input, opts Options) error {
 		return fmt.Errorf("report: write PDF of acquisition %s: %w", in.Manifest.Acquisition.ID, err)
 	}
 	return nil
+}
+
+// appendWriter keeps what is written to it (fpdf writes the whole PDF at once): one copy, without the zeroing of
+// the memory a bytes.Buffer grows into.
+type appendWriter struct{ b []byte }
+
+func (w *appendWriter) Write(p []byte) (int, error) {
+	w.b = append(w.b, p...)
+	return len(p), nil
 }
 
 // associatedFiles says what the embedded files are to the report (PDF/A-3 /AFRelationship): manifest.json is

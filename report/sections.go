@@ -50,12 +50,12 @@ func (r *renderer) answer() {
 	acq := m.Acquisition
 	r.font("B", 16)
 	r.pdf.SetTextColor(20, 50, 90)
-	r.pdf.MultiCell(bodyW, 7.5, r.s(r.t("Title")), "", "L", false)
+	r.multiCell(bodyW, 7.5, r.s(r.t("Title")))
 	r.pdf.SetTextColor(0, 0, 0)
 	r.font("", 10.5)
-	r.pdf.MultiCell(bodyW, 5.5, r.s(r.t("Subtitle")), "", "L", false)
+	r.multiCell(bodyW, 5.5, r.s(r.t("Subtitle")))
 	r.font("B", 10)
-	r.pdf.MultiCell(bodyW, 5.5, r.s(r.t(fmt.Sprintf("Kind.%d", r.opts.Kind))), "", "L", false)
+	r.multiCell(bodyW, 5.5, r.s(r.t(fmt.Sprintf("Kind.%d", r.opts.Kind))))
 	r.pdf.Ln(2)
 	q := r.in.Request
 	r.field(r.t("Client"), orUnknown(q.Client, r.t("Unknown")), false)
@@ -287,8 +287,8 @@ func (r *renderer) anomalyText(code string) string {
 func (r *renderer) bullet(text string) {
 	r.font("", 9.5)
 	r.need(2 * lineH)
-	r.pdf.CellFormat(5, lineH, "•", "", 0, "L", false, 0, "")
-	r.pdf.MultiCell(bodyW-5, lineH, r.s(text), "", "L", false)
+	r.cellLeft(5, lineH, "•")
+	r.multiCell(bodyW-5, lineH, r.s(text))
 	r.pdf.Ln(0.8)
 }
 
@@ -304,7 +304,7 @@ func (r *renderer) hashes() {
 		seen[path] = true
 		r.need(3 * lineH)
 		r.font("", 8.5)
-		r.pdf.MultiCell(bodyW, 4, r.s(fmt.Sprintf("%s — %s, %s %s", path, what, groupDigits(size, r.t("Thousands")), r.t("Bytes"))), "", "L", false)
+		r.multiCell(bodyW, 4, r.s(fmt.Sprintf("%s — %s, %s %s", path, what, groupDigits(size, r.t("Thousands")), r.t("Bytes"))))
 		r.mono(4, 7.5, sha)
 		r.pdf.Ln(1)
 	}

@@ -106,19 +106,19 @@ func (r *renderer) screenshots(shots []*shot) error {
 		}
 		r.need(min(h, shotMaxH+26))
 		r.font("B", 9)
-		r.pdf.MultiCell(bodyW, lineH, r.s(s.path), "", "L", false)
+		r.multiCell(bodyW, lineH, r.s(s.path))
 		r.mono(0, 7.5, "SHA-256 "+s.sha)
 		if len(s.messages) > 0 {
 			r.font("", 9)
-			r.pdf.MultiCell(bodyW, lineH, r.s(r.t("ShotShows", r.refs(s.messages))), "", "L", false)
+			r.multiCell(bodyW, lineH, r.s(r.t("ShotShows", r.refs(s.messages))))
 		}
 		if p != nil && len(s.marked) > 0 {
 			r.font("I", 8)
-			r.pdf.MultiCell(bodyW, 3.8, r.s(r.t("ShotIllustration", r.refs(s.marked))), "", "L", false)
+			r.multiCell(bodyW, 3.8, r.s(r.t("ShotIllustration", r.refs(s.marked))))
 		}
 		if len(s.files) > 1 {
 			r.font("", 8)
-			r.pdf.MultiCell(bodyW, 3.8, r.s(r.t("ShotFiles", strings.Join(s.files, ", "))), "", "L", false)
+			r.multiCell(bodyW, 3.8, r.s(r.t("ShotFiles", strings.Join(s.files, ", "))))
 		}
 		r.pdf.Ln(1)
 		if p != nil {
@@ -171,5 +171,5 @@ func (r *renderer) picture(path, sha string, maxSide int, frames []image.Rectang
 func (r *renderer) noPicture(indent float64, why string) {
 	r.font("I", 8.5)
 	r.pdf.SetX(margin + indent)
-	r.pdf.MultiCell(bodyW-indent, lineH, r.s(r.t("NoPicture", why)), "", "L", false)
+	r.multiCell(bodyW-indent, lineH, r.s(r.t("NoPicture", why)))
 }

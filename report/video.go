@@ -148,14 +148,14 @@ func (r *renderer) videoBody(v *video, indent, width float64) {
 		r.need(width*float64(v.poster.H)/float64(v.poster.W) + 10)
 		r.font("I", 8)
 		r.pdf.SetX(margin + indent)
-		r.pdf.MultiCell(bodyW-indent, 3.8, r.s(r.t("PosterNote")), "", "L", false)
+		r.multiCell(bodyW-indent, 3.8, r.s(r.t("PosterNote")))
 		r.image(v.poster, indent, width, 80)
 		return
 	}
 	if v.why != "" {
 		r.font("I", 8.5)
 		r.pdf.SetX(margin + indent)
-		r.pdf.MultiCell(bodyW-indent, lineH, r.s(r.t("NoPoster", v.why)), "", "L", false)
+		r.multiCell(bodyW-indent, lineH, r.s(r.t("NoPoster", v.why)))
 	}
 }
 
@@ -222,8 +222,8 @@ func (r *renderer) sessionVideoSection(vids []*sessionVideo, missing []string) {
 	for _, sv := range vids {
 		r.need(40)
 		r.font("B", 9)
-		r.pdf.MultiCell(bodyW, lineH, r.s(fmt.Sprintf("%s — %s %s", sv.art.Path,
-			groupDigits(sv.art.Size, r.t("Thousands")), r.t("Bytes"))), "", "L", false)
+		r.multiCell(bodyW, lineH, r.s(fmt.Sprintf("%s — %s %s", sv.art.Path,
+			groupDigits(sv.art.Size, r.t("Thousands")), r.t("Bytes"))))
 		r.mono(0, 7.5, "SHA-256 "+sv.art.SHA256)
 		if !sv.started.IsZero() && !sv.ended.IsZero() {
 			r.labelled(r.t("VideoSpan"), r.t("VideoSpanText", r.when(sv.started), r.when(sv.ended), orUnknown(sv.fps, "?")))

@@ -100,6 +100,8 @@ func newRewrite(doc *document) (*rewrite, error) {
 			w.offsets[n] = xrefEntry{off: e.off + delta, gen: e.gen}
 		}
 	}
+	// The old body, and room for what PDF/A adds (metadata, output intent, cross-references) without copying it.
+	w.b.Grow(len(pdfaHeader) + int(doc.xrefOffset) - hdr + 64<<10)
 	w.b.WriteString(pdfaHeader)
 	w.b.Write(doc.data[hdr:doc.xrefOffset])
 	if n := w.b.Len(); w.b.Bytes()[n-1] != '\n' {
