@@ -5,6 +5,7 @@ package mirror
 // counts as stored; locks and expiries can be applied again), so a round interrupted anywhere is simply run again.
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -215,4 +216,12 @@ func (m *Mirror) finishRound(r *round) error {
 		}
 	}
 	return nil
+}
+
+func jsonMarshal(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, '\n'), nil
 }
