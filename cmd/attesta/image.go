@@ -74,9 +74,8 @@ func recordTo(a *appliance.Appliance) update.Record {
 }
 
 func runImageUpdate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "image update", "image update [--key PEM] [--tries N] [--esp DIR] [--disk FILE] [--data DIR] [--tpm SPEC] FILE")
-	var c commonFlags
-	c.register(fs)
+	fs := newFlags(e, "image update", "image update [--key PEM] [--tries N] [--esp DIR] [--disk FILE] [--config FILE] [--data DIR] [--tpm SPEC] FILE")
+	config := boxConfig(fs)
 	var b bootFlags
 	b.register(fs)
 	keyFile := fs.String("key", defaultImageKey, "the pinned image key (PEM public key)")
@@ -102,7 +101,11 @@ func runImageUpdate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a, err := appliance.Open(ctx, c.config())
+	cfg, err := config()
+	if err != nil {
+		return err
+	}
+	a, err := appliance.Open(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -122,9 +125,8 @@ func runImageUpdate(ctx context.Context, e *env, args []string) error {
 // appliance (its start-up self-test) and blesses the slot, or marks it bad and fails (the unit then reboots into
 // the old slot); a newer image that used up its tries is recorded as a fall-back.
 func runImageSettle(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "image settle", "image settle [--esp DIR] [--data DIR] [--tpm SPEC]")
-	var c commonFlags
-	c.register(fs)
+	fs := newFlags(e, "image settle", "image settle [--esp DIR] [--config FILE] [--data DIR] [--tpm SPEC]")
+	config := boxConfig(fs)
 	var b bootFlags
 	b.register(fs)
 	if _, err := parseFlags(fs, args, 0); err != nil {
@@ -142,7 +144,11 @@ func runImageSettle(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "image %s in slot %s: nothing to settle\n", booted.Version, booted.Slot)
 		return nil
 	}
-	a, err := appliance.Open(ctx, c.config())
+	cfg, err := config()
+	if err != nil {
+		return err
+	}
+	a, err := appliance.Open(ctx, cfg)
 	if err != nil {
 		if bad, merr := update.MarkBad(b.esp, booted); bad {
 			return fmt.Errorf("image %s in slot %s failed its start-up self-test, marked bad: the next boot falls back: %w", booted.Version, booted.Slot, err)
