@@ -279,12 +279,14 @@ cp "$W/attesta-a.unsigned.efi" "$OUT/attesta-a.unsigned.efi"
 cp "$W/policy-a.json" "$OUT/attesta.policy.json"
 cp "$W/image-policy.pub" "$OUT/image-policy.pub"
 
-# The update file that installs this image on a box running an older one (attesta image update).
+# The update file that installs this image on a box running an older one (attesta image update), with the signed
+# TPM policy of each slot's UKI: the box writes the one of the slot it installs to beside its own.
 echo "image: update file"
 rm -f "$OUT/attesta-$VERSION.update"
 head -c "$slot_used" "$W/root-a.img" >"$W/root.slot"
 "$W/attesta" image bundle --key "$KEYS/image.key" --version "$VERSION" --roothash "$roothash" --root "$W/root.slot" \
-	--uki-a "$W/attesta-a.efi" --uki-b "$W/attesta-b.efi" --out "$OUT/attesta-$VERSION.update" >/dev/null
+	--uki-a "$W/attesta-a.efi" --uki-b "$W/attesta-b.efi" --policy-a "$W/policy-a.json" --policy-b "$W/policy-b.json" \
+	--out "$OUT/attesta-$VERSION.update" >/dev/null
 rm -f "$W/root.slot"
 
 end=$(date +%s)
