@@ -89,17 +89,45 @@ login() {
 	[ "$code" = 303 ] || [ "$code" = 200 ] || { echo "powercut: login answered $code" >&2; return 1; }
 }
 
-# journal_text: every leaf of the journal as the touch UI's journal screen shows them, page by page.
+# journal_text: every leaf of the journal as the touch UI's journal screen shows them, page by page, oldest first.
+# A page that is not the journal screen (an HTTP error, a login page) fails the read, and so does a walk whose leaves
+# are not exactly 0..N-1: a partial read must never count as a loss, nor hide one.
 journal_text() {
-	local from=0 page size
+	local from=0 page next code
 	while :; do
-		page=$(ui "http://127.0.0.1:$UIPORT/journal?from=$from") || return 1
-		printf '%s\n' "$page"
-		printf '%s' "$page" | grep -q 'journal?from=' || break
-		next=$(printf '%s' "$page" | grep -ao 'journal?from=[0-9]*' | sed 's/.*=//' | sort -n | awk -v f="$from" '$1 > f {print; exit}')
+		code=$(ui -o "$T/page.html" -w '%{http_code}' "http://127.0.0.1:$UIPORT/journal?from=$from") || return 1
+		[ "$code" = 200 ] && grep -q 'id="journal"' "$T/page.html" || {
+			echo "powercut: journal page from=$from answered $code: $(tr -s ' \n' ' ' <"$T/page.html" | head -c 300)"
+			return 1
+		}
+		cat "$T/page.html"
+		next=$(grep -ao 'journal?from=[0-9]*' "$T/page.html" | sed 's/.*=//' | sort -n | awk -v f="$from" '$1 > f {print; exit}')
 		[ -n "$next" ] || break
 		from=$next
 	done
+}
+
+# journal_complete FILE: the leaves read are 0..N-1, each once at least.
+journal_complete() {
+	local n max
+	n=$(grep -ao 'id="leaf-[0-9]*"' "$1" | sort -u | wc -l)
+	max=$(grep -ao 'id="leaf-[0-9]*"' "$1" | tr -dc '0-9\n' | sort -n | tail -1)
+	[ -n "$max" ] && [ "$n" -eq $((max + 1)) ] || { echo "powercut: the journal read has $n distinct leaves up to ${max:-none}"; return 1; }
+}
+
+# read_journal ROUND: the whole journal into $T/journal.html, three tries a minute apart; on failure the pages read
+# are kept in $OUT/powercut-evidence/ for the record.
+read_journal() {
+	local try
+	for try in 1 2 3; do
+		if login && journal_text >"$T/journal.html" && journal_complete "$T/journal.html"; then
+			return 0
+		fi
+		mkdir -p "$OUT/powercut-evidence"
+		cp "$T/journal.html" "$OUT/powercut-evidence/round$1-try$try.html" 2>/dev/null || true
+		sleep 60
+	done
+	return 1
 }
 
 # burst ROUND: appends through GET /attest until killed; each answered nonce is acknowledged.
@@ -132,16 +160,17 @@ for round in $(seq 1 $((ROUNDS + 1))); do
 	missing=-
 	acked_before=$(wc -l <"$T/acked")
 	if [ "$selftest" = ok ]; then
-		if login && journal_text >"$T/journal.html"; then
+		if read_journal "$round"; then
 			missing=0
 			while read -r n; do
 				grep -q "$n" "$T/journal.html" || { missing=$((missing + 1)); echo "powercut: round $round: acknowledged nonce $n is not in the journal"; }
 			done <"$T/acked"
 		else
-			echo "powercut: round $round: the journal screen could not be read"
+			selftest=journal-unreadable
+			echo "powercut: round $round: the journal screen could not be read in full (pages kept in $OUT/powercut-evidence)"
 		fi
 	fi
-	# The journal is append-only: the last check counts every loss of every round.
+	# Every check reads the whole journal and every nonce acknowledged so far: a loss in any round stays a loss.
 	[ "$missing" != - ] && [ "$missing" -gt "$lost_total" ] && lost_total=$missing
 	if [ "$round" -gt "$ROUNDS" ] || [ "$selftest" != ok ]; then
 		printf '%s\t%s\t%s\t%s\t%s\t-\t-\n' "$round" "$boot_s" "$selftest" "$acked_before" "$missing" >>"$RESULTS"
