@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/attesta/attesta/image/update"
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal"
+	"github.com/attesta/attesta/tpm"
 	"github.com/attesta/attesta/tpm/attest"
 )
 
@@ -176,6 +178,11 @@ func runImageSettle(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	a, err := appliance.Open(ctx, cfg)
+	if err == nil && p.Trial != nil {
+		if err = signsUnderPolicy(ctx, a); err != nil {
+			a.Close()
+		}
+	}
 	if err != nil {
 		if bad, merr := update.MarkBad(b.esp, booted); bad {
 			return fmt.Errorf("image %s in slot %s failed its start-up self-test, marked bad: the next boot falls back: %w", booted.Version, booted.Slot, err)
@@ -197,6 +204,26 @@ func runImageSettle(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "image %s in slot %s passed its start-up self-test after %d boot(s): blessed (journaled)\n",
 			booted.Version, booted.Slot, p.Trial.Done)
 		advanceAfterBless(ctx, e, a)
+	}
+	return nil
+}
+
+// signsUnderPolicy is the new image's part of the start-up self-test on a box under signed TPM policies: the signing
+// key signs a test digest under the signed policy in force. The image failed when its PCRs differ from every signed
+// policy at hand or its policy is older than the TPM accepts; other refusals (the tamper index) are not the image's
+// doing and are left to the appliance's own checks.
+func signsUnderPolicy(ctx context.Context, a *appliance.Appliance) error {
+	if a.TPM().Policy() == nil {
+		return nil
+	}
+	s, err := a.TPM().Signer(ctx)
+	if err != nil {
+		return err
+	}
+	digest := sha256.Sum256([]byte("attesta image settle: the new image signs"))
+	_, err = s.SignDigest(ctx, digest[:])
+	if errors.Is(err, tpm.ErrPCRMismatch) || errors.Is(err, tpm.ErrPolicyRolledBack) {
+		return fmt.Errorf("the signing key does not sign under the new image's signed TPM policy: %w", err)
 	}
 	return nil
 }

@@ -10,7 +10,8 @@ import (
 // TestImageUpdateSignedPolicies: on a box whose signing key is bound to the image-policy key's signed policies
 // (image_key, tpm_policy in its configuration), an update carries the new slot's signed policy, written beside the
 // factory one on the ESP; an update without one is refused; blessing the new image advances the TPM's counter
-// (journaled); a fall-back leaves it alone.
+// (journaled); a fall-back leaves it alone; a new image whose key cannot sign under its policy is marked bad, not
+// blessed.
 func TestImageUpdateSignedPolicies(t *testing.T) {
 	dir := t.TempDir()
 	put := filePutter(t, dir)
@@ -28,9 +29,14 @@ func TestImageUpdateSignedPolicies(t *testing.T) {
 	put("esp/EFI/Linux/attesta-1.0.0-a.efi", "UKI 1.0.0")
 	// The simulator's PCRs 4, 7 and 11 are zero: every slot's prediction here.
 	zero := strings.Repeat("0", 64)
-	sign := func(image, version, out string) {
-		pcrs := put("build/pcrs-"+image+".json", `{"version":"`+image+`","bank":"sha256","pcrs":{"4":"`+zero+`","7":"`+zero+
-			`","11":"`+zero+`"},"uki_sha256":"","partitions":[],"note":""}`)
+	// sign signs image's policy over PCR values pcr (default zero).
+	sign := func(image, version, out string, pcr ...string) {
+		v := zero
+		if len(pcr) > 0 {
+			v = pcr[0]
+		}
+		pcrs := put("build/pcrs-"+image+".json", `{"version":"`+image+`","bank":"sha256","pcrs":{"4":"`+v+`","7":"`+v+
+			`","11":"`+v+`"},"uki_sha256":"","partitions":[],"note":""}`)
 		os.Remove(out)
 		run("keys", "policy", "sign", "--key", policyKey, "--pcrs", pcrs, "--version", version, "--out", out)
 	}
@@ -39,14 +45,14 @@ func TestImageUpdateSignedPolicies(t *testing.T) {
 	}
 	sign("1.0.0", "1", filepath.Join(esp, "attesta/policies/slot-a.json"))
 	cfg := put("root/etc/attesta/config.json", `{"image_key":"`+policyPub+`","tpm_policy":"`+filepath.Join(esp, "attesta/policies")+`"}`)
-	bundle := func(version, policyVersion string) string {
+	bundle := func(version, policyVersion string, pcr ...string) string {
 		args := []string{"image", "bundle", "--key", imageKey, "--version", version, "--roothash", zero,
 			"--root", put("build/root-"+version, "root "+version), "--uki-a", put("build/a.efi", "UKI a"), "--uki-b", put("build/b.efi", "UKI b"),
 			"--out", filepath.Join(dir, "attesta-"+version+".update")}
 		if policyVersion != "" {
 			pa, pb := filepath.Join(dir, "build/policy-a-"+version), filepath.Join(dir, "build/policy-b-"+version)
-			sign(version, policyVersion, pa)
-			sign(version, policyVersion, pb)
+			sign(version, policyVersion, pa, pcr...)
+			sign(version, policyVersion, pb, pcr...)
 			args = append(args, "--policy-a", pa, "--policy-b", pb)
 		}
 		os.Remove(filepath.Join(dir, "attesta-"+version+".update"))
@@ -104,8 +110,29 @@ func TestImageUpdateSignedPolicies(t *testing.T) {
 		t.Fatalf("settle after the fall-back: %s", out)
 	}
 
+	// 1.0.3, whose signed policies do not match the PCRs it boots with (a wrong prediction): its key cannot sign,
+	// so the slot is marked bad before it is blessed, and the counter stays.
+	if code, out := update("b", "1.0.1", bundle("1.0.3", "4", strings.Repeat("ab", 32))); code != 0 || !strings.Contains(out, "attesta-1.0.3-a+2.efi") {
+		t.Fatalf("third update: exit %d: %s", code, out)
+	}
+	for _, slot := range []string{"a", "b"} { // only the new image's policies, as on a box booted from the new slot
+		os.Rename(filepath.Join(esp, "attesta/policies/slot-"+slot+".json"), filepath.Join(dir, "set-aside-"+slot))
+	}
+	sign("1.0.3", "4", filepath.Join(esp, "attesta/policies/slot-a.json"), strings.Repeat("ab", 32))
+	if err := os.Rename(filepath.Join(esp, "EFI/Linux/attesta-1.0.3-a+2.efi"), filepath.Join(esp, "EFI/Linux/attesta-1.0.3-a+1-1.efi")); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := attesta(t, append([]string{"image", "settle"}, box("a", "1.0.3")...)...)
+	if code != 1 || !strings.Contains(errs, "marked bad") || !strings.Contains(errs, "PCR 4") || strings.Contains(out, "policy counter") {
+		t.Fatalf("settle of an image whose policy does not hold: exit %d: %s%s", code, out, errs)
+	}
+	t.Logf("settle of 1.0.3: %s", errs)
+	if _, err := os.Stat(filepath.Join(esp, "EFI/Linux/attesta-1.0.3-a+0-2.efi")); err != nil {
+		t.Fatalf("the failed image's entry has tries left: %v", err)
+	}
+
 	out = run("journal", "show", "--data", data)
-	for leaf, want := range map[string]int{"image-update-policy": 2, "tpm-policy-advance": 1, "image-update-fallback": 1, "image-update-blessed": 1} {
+	for leaf, want := range map[string]int{"image-update-policy": 3, "tpm-policy-advance": 1, "image-update-fallback": 1, "image-update-blessed": 1} {
 		if got := strings.Count(out, `"type":"`+leaf+`"`); got != want {
 			t.Errorf("the journal has %d %s leaves, want %d", got, leaf, want)
 		}
