@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Builds the appliance image (make image): build/attesta.img, build/attesta.pcrs.json, build/ovmf_vars.fd,
-# build/attesta.manifest, from Debian packages (mmdebstrap) and attesta built with -tags nosim. No loop devices and
-# no mounts: the file systems are made from directories and written into the disk file at their offsets.
+# build/attesta.manifest, build/attesta.policy.json (slot a's signed TPM policy), build/image-policy.pub, from
+# Debian packages (mmdebstrap) and attesta built with -tags nosim. No loop devices and no mounts: the file systems
+# are made from directories and written into the disk file at their offsets.
 #
 # Reproducible: SOURCE_DATE_EPOCH (the last commit's time by default), fixed UUIDs and salts, sorted inputs; the
 # same commit, packages and keys give the same bytes (make image-repro checks it).
 #
 # Environment:
-#   IMAGE_KEYS     folder with the Secure Boot keys PK/KEK/db (.key, .crt PEM); made once, throw-away, when
-#                  missing (default build/keys)
+#   IMAGE_KEYS     folder with the Secure Boot keys PK/KEK/db (.key, .crt PEM), the image key (image.key: update
+#                  files) and the image-policy key (image-policy.key: TPM policies), PEM EC P-256; made once,
+#                  throw-away, when missing (default build/keys)
 #   IMAGE_VERSION  the image's version (default: git describe)
+#   IMAGE_POLICY_VERSION
+#                  the version of the image's signed TPM policy (default 1): the release number, one more than the
+#                  last released image's; the box refuses older policies once an update to it is blessed
 #   IMAGE_MIRROR   the Debian mirror (default http://deb.debian.org/debian)
 #   IMAGE_NTP      NTP servers baked into timesyncd.conf (default: none, the DHCP server's)
 #   IMAGE_DEBCACHE the .deb files downloaded once (default build/debcache)
@@ -28,6 +33,9 @@ MIRROR=${IMAGE_MIRROR:-http://deb.debian.org/debian}
 SUITE=bookworm
 export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
 VERSION=${IMAGE_VERSION:-$(git describe --always --tags)}
+POLICY_VERSION=${IMAGE_POLICY_VERSION:-1}
+[[ $POLICY_VERSION =~ ^[1-9][0-9]{0,18}$ ]] ||
+	{ echo "image: IMAGE_POLICY_VERSION=$POLICY_VERSION: want a whole number from 1" >&2; exit 1; }
 export TZ=UTC LC_ALL=C.UTF-8
 umask 022
 
@@ -89,6 +97,13 @@ if [ ! -f "$KEYS/image.key" ]; then
 	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEYS/image.key" 2>/dev/null
 fi
 openssl pkey -in "$KEYS/image.key" -pubout -out "$W/image-key.pem" 2>/dev/null
+# The image-policy key signs each image's TPM policy (the PCRs of a genuine boot of each slot's UKI, and the policy
+# version); the box's signing key is bound to it (PolicyAuthorize), its public key pinned in the root.
+if [ ! -f "$KEYS/image-policy.key" ]; then
+	echo "image: making a throw-away image-policy key (TPM policy) in $KEYS (not for production)"
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$KEYS/image-policy.key" 2>/dev/null
+fi
+openssl pkey -in "$KEYS/image-policy.key" -pubout -out "$W/image-policy.pub" 2>/dev/null
 
 if [ $reuse = 1 ]; then
 	echo "image: root file system: the last build's (IMAGE_REUSE_ROOT=1, not for release)"
@@ -180,17 +195,32 @@ for app in attesta-a attesta-b systemd-boot; do
 	[ "${signed,,}" = "$ours" ] || { echo "image: $app: Authenticode hash $ours, but sbsign signed $signed" >&2; exit 1; }
 done
 
+# The signed TPM policy of each slot's UKI (they differ in attesta.slot=, hence in PCRs 4 and 11): the PCRs a genuine
+# boot produces, as attesta.pcrs.json predicts them, signed with the image-policy key. ECDSA with RFC 6979 nonces
+# (attest.SignPolicy): the same key and PCRs give the same bytes, so the ESP stays reproducible.
+echo "image: signed TPM policies (version $POLICY_VERSION)"
+keyargs=(-owner "$OWNER_GUID" -pk "$W/PK.der" -kek "$W/KEK.der" -db "$W/db.der")
+for slot in a b; do
+	"$W/imagetool" pcrs -loader "$W/systemd-boot.efi" -uki "$W/attesta-$slot.efi" "${keyargs[@]}" -version "$VERSION" \
+		-out "$W/pcrs-$slot.json"
+	rm -f "$W/policy-$slot.json"
+	"$W/attesta" keys policy sign --key "$KEYS/image-policy.key" --pcrs "$W/pcrs-$slot.json" --version "$POLICY_VERSION" \
+		--out "$W/policy-$slot.json" >/dev/null
+done
+
 echo "image: EFI system partition"
 rm -f "$W/esp.img"
 mkfs.fat --invariant -i 41545441 -n ATTESTA-ESP -F 32 -S 512 -C "$W/esp.img" $((ESP_MB * 1024)) >/dev/null
 export MTOOLS_SKIP_CHECK=1
-mmd -i "$W/esp.img" ::/EFI ::/EFI/BOOT ::/EFI/Linux ::/loader
+mmd -i "$W/esp.img" ::/EFI ::/EFI/BOOT ::/EFI/Linux ::/loader ::/attesta ::/attesta/policies
 # systemd-boot as the firmware's default loader; slot a's UKI as its (blessed) entry; no menu, no editor.
 printf 'timeout 0\neditor no\nauto-entries no\nauto-firmware no\n' >"$W/loader.conf"
-touch -d "@$SOURCE_DATE_EPOCH" "$W/attesta-a.efi" "$W/systemd-boot.efi" "$W/loader.conf"
+touch -d "@$SOURCE_DATE_EPOCH" "$W/attesta-a.efi" "$W/systemd-boot.efi" "$W/loader.conf" "$W/policy-a.json"
 mcopy -m -i "$W/esp.img" "$W/systemd-boot.efi" ::/EFI/BOOT/BOOTX64.EFI
 mcopy -m -i "$W/esp.img" "$W/loader.conf" ::/loader/loader.conf
 mcopy -m -i "$W/esp.img" "$W/attesta-a.efi" "::/EFI/Linux/attesta-$VERSION-a.efi"
+# Slot a's signed TPM policy, where the box's configuration looks for them (tpm_policy: /efi/attesta/policies).
+mcopy -m -i "$W/esp.img" "$W/policy-a.json" ::/attesta/policies/slot-a.json
 
 echo "image: disk"
 # Slot A: the squashfs and its hash tree with a quarter more room, in 64 MiB steps: a slot's size is fixed once the
@@ -222,10 +252,12 @@ for part in esp:$esp_at root-a:$a_at data:$data_at root-b:$b_at; do
 done
 
 echo "image: predicted PCRs, firmware variables, manifest"
-keyargs=(-owner "$OWNER_GUID" -pk "$W/PK.der" -kek "$W/KEK.der" -db "$W/db.der")
 "$W/imagetool" pcrs -loader "$W/systemd-boot.efi" -uki "$W/attesta-a.efi" "${keyargs[@]}" -version "$VERSION" \
 	-part esp="$W/esp.img" -part root-a="$W/root-a.img" -part root-b="$W/root-b.img" -part data="$W/data.img" \
 	-out "$OUT/attesta.pcrs.json"
+# The signed policy binds the PCRs this file predicts (the same tool on the same UKI: checked all the same).
+[ "$(sed -n '/"pcrs"/,/}/p' "$OUT/attesta.pcrs.json")" = "$(sed -n '/"pcrs"/,/}/p' "$W/pcrs-a.json")" ] ||
+	{ echo "image: the signed policy's PCRs differ from $OUT/attesta.pcrs.json" >&2; exit 1; }
 "$W/imagetool" vars -in /usr/share/OVMF/OVMF_VARS_4M.fd "${keyargs[@]}" -out "$OUT/ovmf_vars.fd"
 {
 	echo "# Attesta appliance image $VERSION (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH, Debian $SUITE from $MIRROR)"
@@ -234,19 +266,27 @@ keyargs=(-owner "$OWNER_GUID" -pk "$W/PK.der" -kek "$W/KEK.der" -db "$W/db.der")
 		echo "$(basename "$f")	$(sha256sum <"$f" | cut -d' ' -f1)"
 	done
 	echo "dm-verity root hash (slot a)	$roothash"
+	echo "signed TPM policy version	$POLICY_VERSION"
+	for f in "$W/image-policy.pub" "$W/policy-a.json" "$W/policy-b.json"; do
+		echo "$(basename "$f")	$(sha256sum <"$f" | cut -d' ' -f1)"
+	done
 	echo "kernel	$kver"
 	echo "# package	version	architecture	sha256 of the .deb"
 	cat "$W/packages.tsv"
 } >"$OUT/attesta.manifest"
 cp "$W/attesta-a.efi" "$OUT/attesta-a.efi"
 cp "$W/attesta-a.unsigned.efi" "$OUT/attesta-a.unsigned.efi"
+cp "$W/policy-a.json" "$OUT/attesta.policy.json"
+cp "$W/image-policy.pub" "$OUT/image-policy.pub"
 
-# The update file that installs this image on a box running an older one (attesta image update).
+# The update file that installs this image on a box running an older one (attesta image update), with the signed
+# TPM policy of each slot's UKI: the box writes the one of the slot it installs to beside its own.
 echo "image: update file"
 rm -f "$OUT/attesta-$VERSION.update"
 head -c "$slot_used" "$W/root-a.img" >"$W/root.slot"
 "$W/attesta" image bundle --key "$KEYS/image.key" --version "$VERSION" --roothash "$roothash" --root "$W/root.slot" \
-	--uki-a "$W/attesta-a.efi" --uki-b "$W/attesta-b.efi" --out "$OUT/attesta-$VERSION.update" >/dev/null
+	--uki-a "$W/attesta-a.efi" --uki-b "$W/attesta-b.efi" --policy-a "$W/policy-a.json" --policy-b "$W/policy-b.json" \
+	--out "$OUT/attesta-$VERSION.update" >/dev/null
 rm -f "$W/root.slot"
 
 end=$(date +%s)

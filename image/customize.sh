@@ -13,6 +13,8 @@ cp -a "$here/rootfs/." "$root/"
 install -m 0755 "$work/attesta" "$root/usr/bin/attesta"
 # Image updates (image/update): the pinned image key, the ESP's mount point, the units that install and settle them.
 install -m 0644 "$work/image-key.pem" "$root/etc/attesta/image-key.pem"
+# The TPM policy: the image-policy key, whose signed policies (on the ESP, /efi/attesta/policies) bind the signing key.
+install -D -m 0644 "$work/image-policy.pub" "$root/usr/share/attesta/image-policy.pub"
 mkdir -p "$root/efi"
 inroot systemctl enable attesta-image-settle.service >/dev/null
 

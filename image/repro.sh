@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make image-repro: builds the image twice from the same commit, packages and keys (build/keys), into build/repro-a
-# and build/repro-b, and checks that every output is byte-identical. Where they differ it says where: partition by
+# and build/repro-b, and checks that every output is byte-identical. The signed TPM policies on the ESP are compared too:
+# their ECDSA signatures use RFC 6979 nonces, so the same image-policy key and PCRs give the same bytes. Where they differ it says where: partition by
 # partition, then, for the root, file by file (the root trees the two builds put into their squashfs).
 # The result goes to build/image-repro.txt.
 {
@@ -17,7 +18,7 @@ A=build/repro-a B=build/repro-b
 status=0
 {
 	echo "image-repro: $IMAGE_VERSION (SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH), two builds, $(date -u +%FT%TZ)"
-	for f in attesta.img attesta.pcrs.json ovmf_vars.fd attesta.manifest attesta-a.efi; do
+	for f in attesta.img attesta.pcrs.json ovmf_vars.fd attesta.manifest attesta-a.efi attesta.policy.json image-policy.pub; do
 		if cmp -s "$A/$f" "$B/$f"; then
 			echo "image-repro: same   $f $(sha256sum <"$A/$f" | cut -d' ' -f1)"
 		else
@@ -26,7 +27,7 @@ status=0
 		fi
 	done
 	if [ $status = 1 ]; then
-		for p in esp.img root.sqfs root-a.img data.img root-b.img initrd.img vmlinuz attesta packages.tsv; do
+		for p in esp.img policy-a.json policy-b.json root.sqfs root-a.img data.img root-b.img initrd.img vmlinuz attesta packages.tsv; do
 			cmp -s "$A/image-work/$p" "$B/image-work/$p" && echo "image-repro:   same   $p" ||
 				echo "image-repro:   DIFFER $p"
 		done

@@ -6,7 +6,10 @@
 #   1. first boot: the public listener answers (time from power-on measured); the PCRs the boot produced equal
 #      build/attesta.pcrs.json; the root is the dm-verity device, squashfs, read-only; nothing listens beyond
 #      loopback but the public port; the data partition is encrypted with a TPM-sealed key; the box's screen (a
-#      screenshot through qemu's monitor) shows the touch UI, not the console (time from power-on measured);
+#      screenshot through qemu's monitor) shows the touch UI, not the console (time from power-on measured); the
+#      signed TPM policy on the ESP (build/attesta.policy.json) verifies with the pinned image-policy key and binds
+#      the PCRs of build/attesta.pcrs.json, the box's signing key (its TPMT_PUBLIC in the /attest ZIP) is bound to
+#      that key's signed policies, and the appliance's attestation self-check (a test signature) passed;
 #   2. second boot (same disk, same TPM): the data partition unlocks with the TPM, the listener answers again;
 #   3. one byte flipped in the root partition: the boot stops, and the console says dm-verity;
 #   4. the UKI replaced by the same one unsigned: the firmware refuses it (Secure Boot), Linux never starts.
@@ -140,7 +143,7 @@ wait_ui() {
 }
 
 # report: the boot report's lines, without the console's prefixes (time, unit).
-report() { tr -d '\r' <"$T/boot1.console" | grep -ao 'attesta-\(pcr\|root\|listen\|kiosk\|kiosk-log\) .*'; }
+report() { tr -d '\r' <"$T/boot1.console" | grep -ao 'attesta-\(pcr\|root\|listen\|kiosk\|kiosk-log\|policy\|attestation\) .*'; }
 
 console_tail() { echo "---- $1 console (last 30 lines)"; tail -n 30 "$T/$1.console" | tr -d '\r'; echo ----; }
 
@@ -190,9 +193,31 @@ if wait_console boot1 'attesta-boot-report done' 600; then
 	else
 		fail "listening beyond loopback: $(echo "$others" | tr '\n' ' ')"
 	fi
+	if pol=$(report | grep -m1 '^attesta-policy .*/slot-a\.json: VALID: '); then
+		pass "the box's signed TPM policy verifies with its pinned image-policy key: ${pol#attesta-policy }"
+	else
+		fail "no valid signed TPM policy for slot a on the box's ESP: $(report | grep '^attesta-policy ' | tr '\n' ' ')"
+	fi
+	att=$(report | grep -m1 '^attesta-attestation ' || true)
+	if [[ $att == *'"ok":true'* ]]; then
+		pass "the appliance's attestation self-check passed (quote against the signed policy, test signature): ${att#attesta-attestation }"
+	else
+		fail "the appliance's attestation self-check did not pass: ${att:-no report}"
+	fi
 else
 	fail "first boot: no boot report on the console"
 	console_tail boot1
+fi
+# The signing key's policy, from outside: /attest's signing-key.tpmt has the authorized policy of the build's
+# image-policy key, and the signed policy the build put on the ESP binds the predicted PCRs.
+nonce=$(openssl rand -hex 20)
+if ! curl -sf -m 300 -o "$T/attest.zip" "http://127.0.0.1:$PORT/attest?nonce=$nonce"; then
+	fail "/attest?nonce=$nonce did not answer with the attestation ZIP"
+elif out=$("$T/imagetool" policy -image-key "$OUT/image-policy.pub" -policy "$OUT/attesta.policy.json" \
+	-pcrs "$OUT/attesta.pcrs.json" -attestation "$T/attest.zip" 2>&1); then
+	while read -r line; do pass "$line"; done <<<"$out"
+else
+	fail "the signing key's policy: $(echo "$out" | tr '\n' ' ')"
 fi
 if grep -aq 'data partition encrypted, key sealed to the TPM' "$T/boot1.console"; then
 	pass "first boot: the data partition is LUKS2 with its key sealed to the TPM"

@@ -5,10 +5,12 @@
 #   1. the factory image V0 boots from slot a; a stick labelled ATTESTA-UPD holding V1's update file is plugged in:
 #      the box checks the file, writes slot b, adds a trial boot entry and restarts; systemd-boot boots slot b on
 #      trial, the initrd checks all of slot b against its signed root hash, the appliance's start-up self-test passes
-#      and the slot is blessed: the public listener answers, running V1 from slot b;
+#      and the slot is blessed, and the TPM's anti-rollback counter moves to V1's signed policy version: the public
+#      listener answers, running V1 from slot b (the update wrote V1's signed TPM policy for slot b to the ESP);
 #   2. a stick with a broken V2 (signed with the image key, but its root does not match the root hash its signed UKI
 #      carries) is plugged in: installed into slot a with 3 tries; each try stops in the initrd's dm-verity check and
-#      restarts; the tries used up, systemd-boot boots V1 from slot b again, and the fall-back is journaled;
+#      restarts; the tries used up, systemd-boot boots V1 from slot b again, and the fall-back is journaled (the
+#      policy counter stays);
 #   3. a stick with V1 again (not newer) and one whose file was tampered with are refused, and the box runs on.
 # Each step's journal leaf is confirmed on the console by the unit that recorded it (attesta image update/settle
 # print only after the leaf is durable).
@@ -16,7 +18,7 @@
 # Inputs: the V0 image (UPDATE_BASE, default $OUT/v1.0.0: attesta.img, ovmf_vars.fd), V1's and V2's update files
 # (UPDATE_V1, UPDATE_V2, default $OUT/v1.0.1/attesta-1.0.1.update and $OUT/v1.0.2/attesta-1.0.2.update), the image
 # key ($OUT/keys/image.key) to sign the broken V2. UPDATE_TEST_BUILD=1 builds the three first (image/build.sh with
-# IMAGE_VERSION 1.0.0, 1.0.1, 1.0.2; IMAGE_REUSE_ROOT=1 after the first). Timings: $OUT/image-update-test.times.
+# IMAGE_VERSION 1.0.0, 1.0.1, 1.0.2 and IMAGE_POLICY_VERSION 1, 2, 3; IMAGE_REUSE_ROOT=1 after the first). Timings: $OUT/image-update-test.times.
 # Environment: OUT (default build), IMAGE_TEST_PORT (default 18453), IMAGE_TEST_TIMEOUT (per boot, default 1200 s),
 # IMAGE_TEST_KEEP=1 keeps the work folder.
 {
@@ -33,7 +35,8 @@ V2=${UPDATE_V2:-$OUT/v1.0.2/attesta-1.0.2.update}
 if [ "${UPDATE_TEST_BUILD:-}" = 1 ]; then
 	reuse=
 	for v in 1.0.0 1.0.1 1.0.2; do
-		IMAGE_VERSION=$v IMAGE_REUSE_ROOT=$reuse OUT=$OUT ./image/build.sh
+		# Each release's signed TPM policy one version up: 1, 2, 3.
+		IMAGE_VERSION=$v IMAGE_POLICY_VERSION=$((${v##*.} + 1)) IMAGE_REUSE_ROOT=$reuse OUT=$OUT ./image/build.sh
 		reuse=1
 		mkdir -p "$OUT/v$v"
 		cp "$OUT/attesta-$v.update" "$OUT/v$v/"
@@ -65,8 +68,10 @@ mkdir -p "$T/v2"
 tar -xf "$V2" -C "$T/v2"
 v2=$(jq -r .version "$T/v2/manifest.json")
 printf '\xff' | dd of="$T/v2/root.img" bs=1 seek=$((8 * 1024 * 1024 + 17)) conv=notrunc status=none
+policies=()
+[ -f "$T/v2/policy-a.json" ] && policies=(--policy-a "$T/v2/policy-a.json" --policy-b "$T/v2/policy-b.json")
 "$T/attesta" image bundle --key "$OUT/keys/image.key" --version "$v2" --roothash "$(jq -r .roothash "$T/v2/manifest.json")" \
-	--root "$T/v2/root.img" --uki-a "$T/v2/uki-a.efi" --uki-b "$T/v2/uki-b.efi" --out "$T/broken.update" >/dev/null
+	--root "$T/v2/root.img" --uki-a "$T/v2/uki-a.efi" --uki-b "$T/v2/uki-b.efi" "${policies[@]}" --out "$T/broken.update" >/dev/null
 rm -rf "$T/v2"
 # A tampered copy of V1: one byte of its root changed, the signature left as it was.
 cp "$V1" "$T/tampered.update"
@@ -126,6 +131,11 @@ unplug v1
 if wait_console box "image $v1 in slot b passed its start-up self-test.*blessed" "$BOOT_TIMEOUT" "$mark"; then
 	pass "slot b blessed after the appliance's start-up self-test (journaled)"
 	echo "update $v1: stick in to blessed: $(elapsed)s" >>"$times"
+	if line=$(tail -n +"$mark" "$T/box.console" | tr -d '\r' | grep -ao 'policy counter at [0-9]*.*' | head -1); then
+		pass "the TPM's anti-rollback counter moved to $v1's signed policy version: $line"
+	else
+		fail "the TPM's policy counter was not advanced after the blessing: $(tail -n +"$mark" "$T/box.console" | tr -d '\r' | grep -ao 'policy counter was NOT.*' | head -1)"
+	fi
 else
 	fail "slot b not blessed"
 	console_tail box 40
@@ -152,6 +162,11 @@ stops=$(tail -n +"$mark" "$T/box.console" | grep -ac 'slot a is on trial.*restar
 if [ "$tries" = ok ]; then
 	pass "fall-back: the initrd stopped slot a $stops time(s) (dm-verity), systemd-boot went back to slot b; journaled: $(tail -n +"$mark" "$T/box.console" | tr -d '\r' | grep -ao "image $v2 (slot a) failed.*" | head -1)"
 	echo "broken update $v2: stick in to the journaled fall-back: $(elapsed)s" >>"$times"
+	if tail -n +"$mark" "$T/box.console" | grep -aq 'policy counter at'; then
+		fail "the fall-back from $v2 moved the TPM's policy counter"
+	else
+		pass "the fall-back left the TPM's policy counter alone"
+	fi
 else
 	fail "no fall-back from the broken $v2"
 	console_tail box 60

@@ -17,16 +17,7 @@ import (
 func TestImageUpdateCommands(t *testing.T) {
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	put := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	put := filePutter(t, dir)
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -90,5 +81,20 @@ func TestImageUpdateCommands(t *testing.T) {
 	}
 	if code, _, errs := attesta(t, "journal", "verify", "--data", data, "--tpm", "sim"); code != 0 {
 		t.Fatalf("journal verify: exit %d: %s", code, errs)
+	}
+}
+
+// filePutter returns put(name, content), which writes content to dir/name (making its folders) and returns the path.
+func filePutter(t *testing.T, dir string) func(name, content string) string {
+	return func(name, content string) string {
+		t.Helper()
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
 	}
 }

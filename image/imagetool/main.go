@@ -6,6 +6,7 @@
 //	imagetool authenticode FILE.efi
 //	imagetool stamp -epoch SECONDS FILE.efi
 //	imagetool screen [-monitor SOCKET] -png FILE.png [-want-ui]
+//	imagetool policy -image-key PUB.pem -policy FILE.json -pcrs attesta.pcrs.json [-attestation attest.zip]
 //
 // esl writes an EFI_SIGNATURE_LIST holding one X.509 certificate. vars enrolls the Secure Boot keys (PK, KEK, db)
 // into a copy of OVMF's empty variable store by appending authenticated variables to it, so that the firmware boots
@@ -15,7 +16,8 @@
 // image) and PCR 11 (the sections of the UKI, measured by systemd-stub), and records the SHA-256 of each partition.
 // stamp sets a PE file's build time to SOURCE_DATE_EPOCH (objcopy writes the current time), before it is signed.
 // screen (for the image's boot test) takes a screenshot of the box's screen through qemu's monitor and says whether
-// it shows the touch UI (its colours) or the text console.
+// it shows the touch UI (its colours) or the text console. policy (for the boot test) checks the image's signed TPM
+// policy against the image-policy key and the predicted PCRs, and a booted box's signing key against the key.
 package main
 
 import (
@@ -35,7 +37,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: imagetool esl|vars|pcrs|authenticode|stamp|screen ...")
+		fmt.Fprintln(os.Stderr, "usage: imagetool esl|vars|pcrs|authenticode|stamp|screen|policy ...")
 		os.Exit(2)
 	}
 	var err error
@@ -52,6 +54,8 @@ func main() {
 		err = runStamp(os.Args[2:])
 	case "screen":
 		err = runScreen(os.Args[2:])
+	case "policy":
+		err = runPolicy(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown command %q", os.Args[1])
 	}

@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/attesta/attesta/internal/strictjson"
@@ -34,12 +35,29 @@ const (
 // UKIName is the member holding the unified kernel image that boots slot.
 func UKIName(slot string) string { return "uki-" + slot + ".efi" }
 
-// payload is the manifest's list of files, in order.
-var payload = []string{RootName, UKIName("a"), UKIName("b")}
+// PolicyName is the member holding the signed TPM policy (attesta.tpm.policy/v1) of slot's UKI: the PCRs a genuine
+// boot of it produces and the policy version, signed with the image-policy key.
+func PolicyName(slot string) string { return "policy-" + slot + ".json" }
+
+// payload is the manifest's list of files, in order; withPolicies that of an update carrying the signed TPM policy
+// of each slot's UKI.
+var (
+	payload      = []string{RootName, UKIName("a"), UKIName("b")}
+	withPolicies = append(slices.Clone(payload), PolicyName("a"), PolicyName("b"))
+)
+
+// payloadOf is the payload list that has n files: withPolicies or payload.
+func payloadOf(n int) []string {
+	if n == len(withPolicies) {
+		return withPolicies
+	}
+	return payload
+}
 
 const (
 	maxManifest  = 64 << 10
 	maxSignature = 512
+	maxPolicy    = 64 << 10
 )
 
 // Errors callers branch on.
@@ -112,19 +130,20 @@ type Source struct {
 }
 
 // Write writes an update file to w: manifest, signature by key, then root.img and the two UKIs from sources (one per
-// payload name). mtime is every member's modification time (SOURCE_DATE_EPOCH), so that only the signature differs
+// payload name), and optionally the two slots' signed TPM policies (policy-a.json, policy-b.json). mtime is every member's modification time (SOURCE_DATE_EPOCH), so that only the signature differs
 // between two bundles of the same image.
 func Write(w io.Writer, key crypto.Signer, version, roothash string, sources []Source, mtime time.Time) error {
 	if err := checkVersion(version); err != nil {
 		return fmt.Errorf("update: write: %w", err)
 	}
-	if len(sources) != len(payload) {
-		return fmt.Errorf("update: write: %d payload files, want %v", len(sources), payload)
+	want := payloadOf(len(sources))
+	if len(sources) != len(want) {
+		return fmt.Errorf("update: write: %d payload files, want %v or %v", len(sources), payload, withPolicies)
 	}
 	m := Manifest{Format: Format, Version: version, RootHash: roothash}
 	for i, s := range sources {
-		if s.Name != payload[i] {
-			return fmt.Errorf("update: write: payload file %d is %q, want %q", i, s.Name, payload[i])
+		if s.Name != want[i] {
+			return fmt.Errorf("update: write: payload file %d is %q, want %q", i, s.Name, want[i])
 		}
 		f, err := hashFile(s.Path)
 		if err != nil {
@@ -245,14 +264,15 @@ func (m *Manifest) check() error {
 	if err := checkVersion(m.Version); err != nil {
 		return fmt.Errorf("%s: %w", ManifestName, err)
 	}
-	if len(m.Files) != len(payload) {
-		return fmt.Errorf("%s: %d files, want %v: %w", ManifestName, len(m.Files), payload, ErrFormat)
+	want := payloadOf(len(m.Files))
+	if len(m.Files) != len(want) {
+		return fmt.Errorf("%s: %d files, want %v or %v: %w", ManifestName, len(m.Files), payload, withPolicies, ErrFormat)
 	}
 	for i, f := range m.Files {
-		if f.Name != payload[i] {
-			return fmt.Errorf("%s: file %d is %q, want %q: %w", ManifestName, i, f.Name, payload[i], ErrFormat)
+		if f.Name != want[i] {
+			return fmt.Errorf("%s: file %d is %q, want %q: %w", ManifestName, i, f.Name, want[i], ErrFormat)
 		}
-		if f.Size <= 0 {
+		if f.Size <= 0 || i >= len(payload) && f.Size > maxPolicy {
 			return fmt.Errorf("%s: %s: size %d: %w", ManifestName, f.Name, f.Size, ErrFormat)
 		}
 		if d, err := hex.DecodeString(f.SHA256); err != nil || len(d) != sha256.Size {
@@ -341,6 +361,21 @@ func (b *Bundle) Copy(name string, w io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("update: %s: no member %q", b.Path, name)
+}
+
+// HasPolicies reports whether the update carries the signed TPM policies of its UKIs.
+func (b *Bundle) HasPolicies() bool {
+	_, ok := b.File(PolicyName("a"))
+	return ok
+}
+
+// Policy reads slot's signed TPM policy from the update file, checked again against the signed manifest.
+func (b *Bundle) Policy(slot string) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := b.Copy(PolicyName(slot), &buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // File returns the manifest's entry for name.

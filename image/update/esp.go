@@ -17,6 +17,29 @@ import (
 // EntriesDir is where systemd-boot finds Type #2 entries (unified kernel images), under the ESP.
 const EntriesDir = "EFI/Linux"
 
+// PoliciesDir is where the signed TPM policies are, under the ESP (the box's tpm_policy: /efi/attesta/policies), one
+// per slot: PolicyFile.
+const PoliciesDir = "attesta/policies"
+
+// PolicyFile is the base name of slot's signed TPM policy in PoliciesDir.
+func PolicyFile(slot string) string { return "slot-" + slot + ".json" }
+
+// installPolicy writes slot's signed TPM policy (temporary file, fsync, rename, fsync of the directory), replacing
+// the policy of the image the slot held. It returns its path under the ESP.
+func installPolicy(esp, slot string, data []byte) (string, error) {
+	dir := filepath.Join(esp, PoliciesDir)
+	if err := durable.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("update: signed policies: %w", err)
+	}
+	if _, err := durable.RemoveTemps(dir); err != nil {
+		return "", fmt.Errorf("update: signed policies: %w", err)
+	}
+	if err := durable.Replace(filepath.Join(dir, PolicyFile(slot)), data, 0o644); err != nil {
+		return "", fmt.Errorf("update: signed policy: %w", err)
+	}
+	return PoliciesDir + "/" + PolicyFile(slot), nil
+}
+
 // Entry is one of the appliance's boot entries on the ESP.
 type Entry struct {
 	File    string // base name in EntriesDir

@@ -17,6 +17,12 @@ func FuzzCheck(f *testing.F) {
 	}
 	f.Add(good)
 	f.Add(good[:1024])
+	pk := newKey(f)
+	withPol, err := os.ReadFile(fx.bundleWith(f, "1.0.1", fx.key, []byte("root"), policies(f, pk, 1, "1.0.1")))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(withPol)
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, err := check(bytes.NewReader(data), &fx.key.PublicKey)

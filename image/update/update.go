@@ -15,12 +15,14 @@ import (
 
 	"github.com/attesta/attesta/internal/durable"
 	"github.com/attesta/attesta/journal/format"
+	"github.com/attesta/attesta/tpm/attest"
 )
 
 // Leaf types, one per step.
 const (
 	LeafVerified    = "image-update-verified"
 	LeafSlotWritten = "image-update-slot-written"
+	LeafPolicy      = "image-update-policy"
 	LeafBootEntry   = "image-update-boot-entry"
 	LeafBlessed     = "image-update-blessed"
 	LeafFallback    = "image-update-fallback"
@@ -68,19 +70,39 @@ func ReadBooted(cmdlinePath, osReleasePath string) (Booted, error) {
 	return b, nil
 }
 
+// Errors of the signed TPM policy an update carries.
+var (
+	// ErrNoPolicy: the box's signing key is bound to signed TPM policies, and the update carries none: the new image
+	// could not sign.
+	ErrNoPolicy = errors.New("the update carries no signed TPM policy")
+	// ErrPolicy: the update's signed TPM policy for the slot is not the image-policy key's, not for the update's
+	// image, or older than the TPM accepts.
+	ErrPolicy = errors.New("signed TPM policy refused")
+)
+
 // Updater installs update files into the inactive slot.
 type Updater struct {
-	Key    *ecdsa.PublicKey // the pinned image key
-	Disk   Disk
-	ESP    string // where the ESP is mounted
-	Booted Booted
-	Tries  int // boots the new image gets; DefaultTries when 0
-	Record Record
+	Key *ecdsa.PublicKey // the pinned image key
+	// PolicyKey is the image-policy key (the box's image_key) when the box's signing key is bound to signed TPM
+	// policies: the update must then carry the new slot's signed policy, of that key, for its version, and not
+	// below MinPolicyVersion (the TPM's anti-rollback counter); it is written to the ESP beside the others
+	// (PoliciesDir) before the boot entry. Nil: policies are not looked at.
+	PolicyKey        *ecdsa.PublicKey
+	MinPolicyVersion uint64
+	Disk             Disk
+	ESP              string // where the ESP is mounted
+	Booted           Booted
+	Tries            int // boots the new image gets; DefaultTries when 0
+	Record           Record
 }
 
 // Result says what an update installed.
 type Result struct {
 	Version, Slot, Entry string
+	// Policy is the signed TPM policy written for the slot (under the ESP), PolicyVersion its version; empty and 0
+	// when the box does not use signed policies.
+	Policy        string
+	PolicyVersion uint64
 }
 
 // Apply checks the update file at path and installs it into the inactive slot as a trial boot entry. Nothing is
@@ -112,6 +134,15 @@ func (u *Updater) Install(ctx context.Context, b *Bundle) (*Result, error) {
 	uki, _ := b.File(UKIName(slot))
 	fields := map[string]any{"version": m.Version, "running_version": u.Booted.Version, "manifest_sha256": b.ManifestSHA256,
 		"key_sha256": b.KeyID, "roothash": m.RootHash, "file": filepath.Base(path)}
+	var policy []byte
+	var pol *attest.SignedPolicy
+	if u.PolicyKey != nil {
+		var err error
+		if policy, pol, err = u.checkPolicy(b, slot); err != nil {
+			return nil, err
+		}
+		fields["policy_version"] = int64(pol.Version)
+	}
 	if err := u.record(ctx, LeafVerified, fields); err != nil {
 		return nil, err
 	}
@@ -129,6 +160,21 @@ func (u *Updater) Install(ctx context.Context, b *Bundle) (*Result, error) {
 		return nil, err
 	}
 
+	res := &Result{Version: m.Version, Slot: slot}
+	if pol != nil {
+		file, err := installPolicy(u.ESP, slot, policy)
+		if err != nil {
+			return nil, err
+		}
+		sum := sha256.Sum256(policy)
+		fields = map[string]any{"version": m.Version, "slot": slot, "file": file, "policy_version": int64(pol.Version),
+			"pcr_selection": pol.Selection.String(), "sha256": hex.EncodeToString(sum[:])}
+		if err := u.record(ctx, LeafPolicy, fields); err != nil {
+			return nil, err
+		}
+		res.Policy, res.PolicyVersion = file, pol.Version
+	}
+
 	name, err := installEntry(u.ESP, m.Version, slot, tries, func(w io.Writer) error { return b.Copy(uki.Name, w) })
 	if err != nil {
 		return nil, err
@@ -138,7 +184,34 @@ func (u *Updater) Install(ctx context.Context, b *Bundle) (*Result, error) {
 	if err := u.record(ctx, LeafBootEntry, fields); err != nil {
 		return nil, err
 	}
-	return &Result{Version: m.Version, Slot: slot, Entry: name}, nil
+	res.Entry = name
+	return res, nil
+}
+
+// checkPolicy reads the update's signed TPM policy for slot and checks it: the image-policy key's signature, the
+// update's version, not below the TPM's counter.
+func (u *Updater) checkPolicy(b *Bundle, slot string) ([]byte, *attest.SignedPolicy, error) {
+	if !b.HasPolicies() {
+		return nil, nil, fmt.Errorf("update: %s: %w: the box's signing key is bound to the image-policy key's signed policies, and image %s could not sign", b.Path, ErrNoPolicy, b.Manifest.Version)
+	}
+	data, err := b.Policy(slot)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := attest.ParsePolicy(PolicyName(slot), data)
+	if err == nil {
+		err = p.Verify(u.PolicyKey)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("update: %s: %w: %w", b.Path, ErrPolicy, err)
+	}
+	if p.ImageVersion != b.Manifest.Version {
+		return nil, nil, fmt.Errorf("update: %s: %w: %s is for image %s, the update is %s", b.Path, ErrPolicy, PolicyName(slot), p.ImageVersion, b.Manifest.Version)
+	}
+	if p.Version < u.MinPolicyVersion {
+		return nil, nil, fmt.Errorf("update: %s: %w: %s has version %d, the TPM accepts %d and above: the image could not sign", b.Path, ErrPolicy, PolicyName(slot), p.Version, u.MinPolicyVersion)
+	}
+	return data, p, nil
 }
 
 // writeSlot copies root.img into slot's partition, flushes it and reads it back.

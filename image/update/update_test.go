@@ -63,12 +63,25 @@ func writeFile(t testing.TB, path string, data []byte) {
 // bundle writes an update file for version, signed by key, whose root.img is root.
 func (f *fixture) bundle(t testing.TB, version string, key *ecdsa.PrivateKey, root []byte) string {
 	t.Helper()
+	return f.bundleWith(t, version, key, root, nil)
+}
+
+// bundleWith is bundle with the slots' signed TPM policies (policy-a.json, policy-b.json) when policies is not nil.
+func (f *fixture) bundleWith(t testing.TB, version string, key *ecdsa.PrivateKey, root []byte, policies map[string][]byte) string {
+	t.Helper()
 	dir := t.TempDir()
 	writeFile(t, filepath.Join(dir, "root.img"), root)
 	writeFile(t, filepath.Join(dir, "uki-a.efi"), []byte("UKI "+version+" slot a"))
 	writeFile(t, filepath.Join(dir, "uki-b.efi"), []byte("UKI "+version+" slot b"))
+	names := payload
+	if policies != nil {
+		names = withPolicies
+		for slot, p := range policies {
+			writeFile(t, filepath.Join(dir, PolicyName(slot)), p)
+		}
+	}
 	var srcs []Source
-	for _, n := range payload {
+	for _, n := range names {
 		srcs = append(srcs, Source{Name: n, Path: filepath.Join(dir, n)})
 	}
 	var buf bytes.Buffer
