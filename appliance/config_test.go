@@ -32,3 +32,18 @@ func TestLoadConfigLegalMonths(t *testing.T) {
 		}
 	}
 }
+
+// TestImageConfigLoads: the configuration the appliance image ships (image/rootfs/etc/attesta/config.json) is read
+// strictly, with the TPM's lockout parameters and the signed policy's places as the box uses them.
+func TestImageConfigLoads(t *testing.T) {
+	cfg, err := LoadConfig(filepath.Join("..", "image", "rootfs", "etc", "attesta", "config.json"))
+	if err != nil {
+		t.Fatalf("the image's config.json: %v", err)
+	}
+	if cfg.TPMLockout == nil || cfg.TPMLockout.MaxTries < 10 || cfg.TPMLockout.RecoverySeconds == 0 {
+		t.Errorf("tpm_lockout = %+v: want enough tries for power cuts and a recovery time", cfg.TPMLockout)
+	}
+	if cfg.ImageKey == "" || cfg.TPMPolicy == "" {
+		t.Errorf("image_key %q, tpm_policy %q: the box's key must be bound to the image's signed policy", cfg.ImageKey, cfg.TPMPolicy)
+	}
+}
