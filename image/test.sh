@@ -66,7 +66,9 @@ boot() {
 	swtpm_pid=$!
 	for _ in $(seq 50); do [ -S "$T/swtpm.sock" ] && break; sleep 0.1; done
 	boot_start=$(now_ms)
-	qemu-system-x86_64 -machine q35,smm=on -accel tcg -cpu max -smp 2 -m 2048 \
+	# The screen: a virtio GPU, as the box's Intel GPU a KMS driver with PRIME import, which the kiosk's compositor
+	# (wlroots 0.15) requires of every display device; qemu's standard VGA (bochs-drm) has none, and cage cannot start.
+	qemu-system-x86_64 -machine q35,smm=on -accel tcg -cpu max -smp 2 -m 2048 -vga none -device virtio-vga \
 		-global driver=cfi.pflash01,property=secure,value=on \
 		-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd \
 		-drive if=pflash,format=raw,unit=1,file="$T/$name.vars.fd" \
