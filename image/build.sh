@@ -58,7 +58,7 @@ PACKAGES=(
 	systemd systemd-sysv udev dbus libpam-systemd systemd-timesyncd systemd-resolved
 	linux-image-amd64 nftables cryptsetup-bin e2fsprogs
 	libtss2-esys-3.0.2-0 libtss2-mu0 libtss2-rc0 libtss2-tcti-device0
-	cage chromium fonts-dejavu-core ffmpeg
+	cage seatd chromium fonts-dejavu-core ffmpeg
 	adb ca-certificates fdisk
 	busybox-static
 )

@@ -29,7 +29,7 @@ inroot usermod --lock root
 sed -i 's/^root:[^:]*:/root:!*:/' "$root/etc/shadow"
 
 # What runs, and what never does.
-inroot systemctl enable attesta.service attesta-kiosk.service attesta-boot-report.service nftables.service \
+inroot systemctl enable attesta.service attesta-kiosk.service seatd.service attesta-boot-report.service nftables.service \
 	systemd-networkd.service systemd-resolved.service systemd-timesyncd.service >/dev/null
 inroot systemctl set-default graphical.target >/dev/null 2>&1
 inroot systemctl mask getty@.service serial-getty@.service autovt@.service console-getty.service \
