@@ -35,7 +35,7 @@ boot_box() {
 	swtpm_pid=$!
 	for _ in $(seq 50); do [ -S "$T/swtpm.sock" ] && break; sleep 0.1; done
 	boot_start=$(now_ms)
-	qemu-system-x86_64 -machine q35,smm=on -accel tcg -cpu max -smp 2 -m 2048 \
+	qemu-system-x86_64 -machine q35,smm=on -accel tcg -cpu max -smp 2 -m 2048 -vga none -device virtio-vga \
 		-global driver=cfi.pflash01,property=secure,value=on \
 		-drive if=pflash,format=raw,unit=0,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.secboot.fd \
 		-drive if=pflash,format=raw,unit=1,file="$vars" \
