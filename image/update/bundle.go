@@ -5,13 +5,11 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -20,6 +18,7 @@ import (
 	"time"
 
 	"github.com/attesta/attesta/internal/strictjson"
+	"github.com/attesta/attesta/tpm/attest"
 )
 
 // Format is the manifest's format string.
@@ -107,19 +106,12 @@ func KeyID(pub *ecdsa.PublicKey) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// ParsePublicKey reads the pinned image key: a PEM "PUBLIC KEY" (SubjectPublicKeyInfo) of an ECDSA P-256 key.
+// ParsePublicKey reads the pinned image key: a PEM "PUBLIC KEY" (SubjectPublicKeyInfo) of an ECDSA P-256 key, the
+// same form as the image-policy key (attest.ParseImageKey); name is the file, for the error.
 func ParsePublicKey(name string, data []byte) (*ecdsa.PublicKey, error) {
-	blk, _ := pem.Decode(data)
-	if blk == nil || blk.Type != "PUBLIC KEY" {
-		return nil, fmt.Errorf("image key %s: no PEM PUBLIC KEY block", name)
-	}
-	k, err := x509.ParsePKIXPublicKey(blk.Bytes)
+	pub, err := attest.ParseImageKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("image key %s: %w", name, err)
-	}
-	pub, ok := k.(*ecdsa.PublicKey)
-	if !ok || pub.Curve != elliptic.P256() {
-		return nil, fmt.Errorf("image key %s: %T, want an ECDSA P-256 key", name, k)
 	}
 	return pub, nil
 }
