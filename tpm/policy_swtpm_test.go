@@ -36,15 +36,7 @@ func TestAuthorizedPolicySwtpm(t *testing.T) {
 		}
 		return tp
 	}
-	sign := func(tp *tpm.TPM) error {
-		s, err := tp.Signer(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := sha256.Sum256([]byte("checkpoint"))
-		_, err = s.SignDigest(t.Context(), d[:])
-		return err
-	}
+	sign := func(tp *tpm.TPM) error { return signCheckpoint(t, tp) }
 	tp := open()
 	vals, err := tp.ReadPCRs(t.Context(), sel)
 	if err != nil {
@@ -121,15 +113,7 @@ func TestOwnerLockSwtpm(t *testing.T) {
 		}
 		return tp
 	}
-	sign := func(tp *tpm.TPM) error {
-		s, err := tp.Signer(t.Context())
-		if err != nil {
-			t.Fatal(err)
-		}
-		d := sha256.Sum256([]byte("checkpoint"))
-		_, err = s.SignDigest(t.Context(), d[:])
-		return err
-	}
+	sign := func(tp *tpm.TPM) error { return signCheckpoint(t, tp) }
 	tp := open()
 	vals, err := tp.ReadPCRs(t.Context(), sel)
 	if err != nil {
@@ -168,4 +152,17 @@ func TestOwnerLockSwtpm(t *testing.T) {
 	if err := sign(tp); err != nil {
 		t.Fatalf("sign after a second power cycle: %v", err)
 	}
+}
+
+// signCheckpoint signs a digest with tp's signing key as a checkpoint does; a failure to get the signer is fatal, the
+// signature's error is the result (what the policy allows or refuses).
+func signCheckpoint(t *testing.T, tp *tpm.TPM) error {
+	t.Helper()
+	s, err := tp.Signer(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := sha256.Sum256([]byte("checkpoint"))
+	_, err = s.SignDigest(t.Context(), d[:])
+	return err
 }
